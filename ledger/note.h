@@ -1,0 +1,67 @@
+/*
+ * note.h — C2SP signed-note and tlog-checkpoint, Ed25519 only.
+ *
+ * A note is UTF-8 text: a body of one or more lines each ending in "\n",
+ * one blank line, then signature lines "— <name> <base64(keyid4 || sig64)>\n"
+ * (the dash is U+2014). The key ID is the first 4 bytes (big endian) of
+ * SHA-256(name || "\n" || 0x01 || pubkey). A verifier key string is
+ * "<name>+<8 lowercase hex key id>+<base64(0x01 || pubkey)>".
+ *
+ * A pdl checkpoint body is "<origin>\n<size>\n<base64 root>\nchain <base64 chain hash>\n"
+ * (the chain line is an extension line; it is absent for size 0).
+ * The note is signed with the ledger key under the name <origin>.
+ *
+ * Invariants:
+ *  (1) pdl_note_verify accepts exactly the notes pdl_note_sign produces for
+ *      that key and any note with extra signature lines by other keys.
+ *  (2) parsing never reads past `len` and never allocates.
+ */
+#ifndef PDL_NOTE_H
+#define PDL_NOTE_H
+
+#include "pdl.h"
+
+#define PDL_NOTE_BYTES_MAX 8192u   /* a checkpoint with a few cosignatures */
+#define PDL_NOTE_SIGS_MAX 32u      /* signature lines examined */
+#define PDL_VKEY_LEN_MAX (PDL_ORIGIN_LEN_MAX + 80u)
+
+uint32_t pdl_note_key_id(const char *name, const uint8_t pk[32]);
+
+/* Writes the verifier key string (NUL-terminated). PDL_ETOOBIG if cap is short,
+ * PDL_EINVAL if name is empty or contains '+', space or newline. */
+int pdl_note_vkey_format(const char *name, const uint8_t pk[32], char *out, size_t cap);
+
+/* Parses a verifier key string. name receives a NUL-terminated copy
+ * (cap name_cap). Errors: PDL_ENOTE (malformed, wrong algorithm byte,
+ * key id does not match), PDL_ETOOBIG. */
+int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, uint8_t pk[32]);
+
+/* Appends "\n— name sig\n" to body (which must end in "\n") into out,
+ * NUL-terminated; *out_len gets the length. sk is a libsodium Ed25519
+ * secret key. Errors: PDL_EINVAL, PDL_ETOOBIG. */
+int pdl_note_sign(const char *body, size_t body_len, const char *name, const uint8_t sk[64],
+                  char *out, size_t cap, size_t *out_len);
+
+/* Checks that the note carries a valid signature by (name, pk).
+ * *body_len receives the length of the signed body (through its last "\n").
+ * Errors: PDL_ENOTE (malformed), PDL_EBADSIG (no valid signature by that key). */
+PDL_WUR int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_t pk[32],
+                            size_t *body_len);
+
+struct pdl_ckpt {
+	char origin[PDL_ORIGIN_LEN_MAX + 1];
+	uint64_t size;
+	uint8_t root[32];
+	uint8_t chain[32];
+	int has_chain;
+};
+
+/* Formats a checkpoint body. Errors: PDL_ETOOBIG, PDL_EINVAL. */
+int pdl_ckpt_format(const struct pdl_ckpt *c, char *out, size_t cap, size_t *out_len);
+
+/* Parses the body of a checkpoint note (signature lines after the blank
+ * line are ignored here; check them with pdl_note_verify).
+ * Errors: PDL_ENOTE. */
+int pdl_ckpt_parse(const char *note, size_t len, struct pdl_ckpt *out);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * pdl.h — things every pdl module shares: the error enum, the global limits,
+ * the roles, and small fixed-size types.
+ *
+ * Invariants:
+ *  (1) PDL_OK is 0 and every other error is negative; names and numbers are
+ *      stable (clients and scripts see the names; spec/formats.md lists them).
+ *  (2) Every limit here bounds an input that comes from outside; none of them
+ *      may grow without revisiting the decoders that rely on it.
+ */
+#ifndef PDL_H
+#define PDL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PDL_WUR __attribute__((warn_unused_result))
+
+enum pdl_err {
+	PDL_OK = 0,
+	PDL_EINVAL = -1,     /* bad argument or malformed input */
+	PDL_EDECODE = -2,    /* malformed msgpack / JSON */
+	PDL_ETOOBIG = -3,    /* input over its named limit */
+	PDL_EFIELD = -4,     /* unknown, missing, duplicate or mistyped field */
+	PDL_EBADSIG = -5,    /* signature does not verify */
+	PDL_EACTOR = -6,     /* actor unknown */
+	PDL_ESUSPENDED = -7, /* actor suspended */
+	PDL_EROLE = -8,      /* actor lacks the role the act needs */
+	PDL_ENONCE = -9,     /* (actor, nonce) already used by another act */
+	PDL_ERULE = -10,     /* a rule of DESIGN §5 refused the act */
+	PDL_EGENESIS = -11,  /* genesis missing, or a second genesis */
+	PDL_ETYPE = -12,     /* unknown act type */
+	PDL_ECHAIN = -13,    /* chain link broken */
+	PDL_EMERKLE = -14,   /* Merkle root/proof mismatch */
+	PDL_ESTORE = -15,    /* LMDB error */
+	PDL_ENOTFOUND = -16, /* no such entry / record */
+	PDL_EIO = -17,       /* file system error */
+	PDL_EKEY = -18,      /* key file missing, malformed or unsafe mode */
+	PDL_ENOMEM = -19,
+	PDL_EPROTO = -20,    /* bad request on the wire */
+	PDL_ECLOSED = -21,   /* daemon shutting down / not reachable */
+	PDL_EMAPFULL = -22,  /* LMDB map full and could not grow */
+	PDL_ENOTE = -23,     /* malformed signed note / checkpoint */
+	PDL_ECLOCK = -24,    /* test clock refused */
+	PDL_EVERSION = -25,  /* unsupported act version */
+	PDL_EBUSY = -26,     /* daemon queue full; try again */
+};
+
+const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */
+const char *pdl_errmsg(int err);    /* "signature does not verify" */
+
+/* Limits. */
+#define PDL_ACT_BYTES_MAX (64u * 1024u)  /* DESIGN §4: bounds decode and memory */
+#define PDL_ENTRY_BYTES_MAX (PDL_ACT_BYTES_MAX + 16u * 1024u) /* act + sig + outcome */
+#define PDL_ID_LEN_MAX 64u               /* ACTS.md: ids are 1–64 chars */
+#define PDL_REQ_ACTS_MAX 4096u           /* acts in one submit request */
+#define PDL_REQ_BYTES_MAX (PDL_REQ_ACTS_MAX * 1024u + PDL_ACT_BYTES_MAX * 4u) /* NNG recv max */
+#define PDL_RANGE_MAX 1024u              /* entries in one range reply */
+#define PDL_ORIGIN_LEN_MAX 200u
+#define PDL_RULE_LEN_MAX 64u
+#define PDL_MSG_LEN_MAX 256u
+
+#define PDL_HASH_BYTES 32u
+#define PDL_PK_BYTES 32u
+#define PDL_SK_BYTES 64u
+#define PDL_SIG_BYTES 64u
+
+/* Roles, as a bit set. */
+enum pdl_role {
+	PDL_ROLE_AUTHORITY = 1u << 0,
+	PDL_ROLE_REGISTRAR = 1u << 1,
+	PDL_ROLE_PROVIDER = 1u << 2,
+	PDL_ROLE_OPERATOR = 1u << 3,
+	PDL_ROLE_DEVELOPER = 1u << 4,
+	PDL_ROLE_AUDITOR = 1u << 5,
+	PDL_ROLE_ANY = 0x3fu,
+};
+int pdl_role_parse(const char *s, size_t n, uint32_t *out); /* PDL_OK / PDL_EINVAL */
+const char *pdl_role_name(uint32_t one_role);
+
+/* Signing domain of an act (DESIGN §4). */
+#define PDL_ACT_SIG_PREFIX "pdl/act/v1\n"
+
+#endif
