@@ -1,0 +1,32 @@
+/* ckpt.c — see ckpt.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ckpt.h"
+
+int
+pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const char *origin, const uint8_t sk[64],
+              char *out, size_t cap, size_t *n)
+{
+	struct pdl_ckpt c;
+	struct pdl_tree_ctx tc = {t, s};
+	struct pdl_merkle_io io;
+	char body[PDL_NOTE_BYTES_MAX];
+	size_t bn;
+	memset(&c, 0, sizeof c);
+	snprintf(c.origin, sizeof c.origin, "%s", origin);
+	c.size = h->size;
+	pdl_store_tree_io(&tc, &io);
+	int rc = pdl_merkle_root(&io, h->size, c.root);
+	if (rc != PDL_OK)
+		return rc;
+	memcpy(c.chain, h->chain, 32);
+	c.has_chain = h->size > 0;
+	rc = pdl_ckpt_format(&c, body, sizeof body, &bn);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_note_sign(body, bn, origin, sk, out, cap, n);
+	if (rc != PDL_OK)
+		return rc;
+	return pdl_store_ckpt_put(t, s, h->size, out, *n);
+}

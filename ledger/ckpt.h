@@ -1,0 +1,24 @@
+/*
+ * ckpt.h — the ledger's checkpoints: the signed note over the current tree,
+ * made by the writer and stored in the ckpt table in the same transaction
+ * as the entries it covers.
+ */
+#ifndef PDL_CKPT_H
+#define PDL_CKPT_H
+
+#include "note.h"
+#include "store.h"
+
+/* Signs a checkpoint for head (size ≥ 1) with the ledger key and stores it.
+ * out (cap ≥ PDL_NOTE_BYTES_MAX) receives the note. Errors: store errors. */
+int pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const char *origin,
+                  const uint8_t sk[64], char *out, size_t cap, size_t *n);
+
+/* Paths of the files in a data directory. */
+#define PDL_LEDGER_KEY_FILE "ledger.key"
+#define PDL_AUTHORITY_KEY_FILE "authority.key"
+#define PDL_SOCK_FILE "pdl.sock"
+#define PDL_PUB_FILE "pdl.pub"
+#define PDL_PID_FILE "pdld.pid"
+
+#endif

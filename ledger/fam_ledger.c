@@ -1,0 +1,149 @@
+/*
+ * fam_ledger.c — the ledger family: ledger.genesis, the first entry.
+ *
+ * Genesis fixes the origin (the checkpoint name), the jurisdiction, the
+ * checkpoint key, the policy limits every later rule reads, and registers
+ * the authority party. It is signed by the authority key it names, since
+ * no party exists before it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "rules.h"
+
+static const struct pdl_field authority_fields[] = {
+	{"id", F_ID, 0, 0, NULL},
+	{"name", F_STR, 0, 256, NULL},
+	{"uscc", F_STR, 0, 18, NULL},
+	{"public_key", F_KEY, 0, 0, NULL},
+	{NULL, 0, 0, 0, NULL},
+};
+enum { AU_ID, AU_NAME, AU_USCC, AU_KEY };
+
+static const struct pdl_field policy_fields[] = {
+	{"accept_wd", F_UINT, 0, 365, NULL},
+	{"notice_wd", F_UINT, 0, 365, NULL},
+	{"grant_months_max", F_UINT, 0, 1200, NULL},
+	{"trial_months_max", F_UINT, 0, 120, NULL},
+	{"blob_bytes_max", F_UINT, 0, 49152, NULL}, /* a blob rides inside a 64 KiB act */
+	{NULL, 0, 0, 0, NULL},
+};
+enum { PO_ACCEPT, PO_NOTICE, PO_GRANT, PO_TRIAL, PO_BLOB };
+
+static const struct pdl_field genesis_fields[] = {
+	{"origin", F_STR, 0, PDL_ORIGIN_LEN_MAX, NULL},
+	{"jurisdiction", F_STR, 0, 6, NULL},
+	{"authority", F_MAP, 0, 0, authority_fields},
+	{"ledger_key", F_KEY, 0, 0, NULL},
+	{"policy", F_MAP, 0, 0, policy_fields},
+	{NULL, 0, 0, 0, NULL},
+};
+enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY };
+
+static int
+bind_sub(const struct pdl_act *a, unsigned i, const struct pdl_field *def, struct pdl_fields *out)
+{
+	struct mp_cur c = pdl_fields_cur(&a->body, i);
+	struct pdl_status st;
+	return pdl_fields_bind(def, &c, out, &st, "body");
+}
+
+int
+pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *info)
+{
+	struct pdl_fields au, po;
+	memset(info, 0, sizeof *info);
+	if (!mp_str_eq(a->type, a->type_len, "ledger.genesis"))
+		return PDL_EGENESIS;
+	if (bind_sub(a, G_AUTH, authority_fields, &au) != PDL_OK ||
+	    bind_sub(a, G_POLICY, policy_fields, &po) != PDL_OK)
+		return PDL_EFIELD;
+	pdl_fields_cstr(&a->body, G_ORIGIN, info->origin, sizeof info->origin);
+	pdl_fields_cstr(&a->body, G_JURIS, info->jurisdiction, sizeof info->jurisdiction);
+	pdl_fields_cstr(&au, AU_ID, info->authority_id, sizeof info->authority_id);
+	struct pdl_str k = pdl_fields_str(&a->body, G_LKEY);
+	if (pdl_unb64(k.p, k.n, info->ledger_pk, 32) != PDL_OK)
+		return PDL_EFIELD;
+	info->policy.accept_wd = pdl_fields_uint(&po, PO_ACCEPT);
+	info->policy.notice_wd = pdl_fields_uint(&po, PO_NOTICE);
+	info->policy.grant_months_max = pdl_fields_uint(&po, PO_GRANT);
+	info->policy.trial_months_max = pdl_fields_uint(&po, PO_TRIAL);
+	info->policy.blob_bytes_max = pdl_fields_uint(&po, PO_BLOB);
+	return PDL_OK;
+}
+
+/* The origin names the checkpoint's signer in signed-note lines, so it
+ * must be one printable token: no spaces, '+', or control characters. */
+static int
+origin_ok(struct pdl_str o)
+{
+	for (size_t i = 0; i < o.n; i++) {
+		unsigned char ch = (unsigned char)o.p[i];
+		if (ch <= 0x20 || ch == '+' || ch == 0x7f)
+			return 0;
+	}
+	return o.n > 0;
+}
+
+static int
+genesis_validate(struct pdl_ctx *c)
+{
+	const struct pdl_act *a = c->act;
+	struct pdl_fields au, po;
+	uint8_t pk[32];
+	if (bind_sub(a, G_AUTH, authority_fields, &au) != PDL_OK ||
+	    bind_sub(a, G_POLICY, policy_fields, &po) != PDL_OK)
+		return pdl_rule_fail(c, "ledger.genesis_malformed", "authority or policy map malformed");
+	struct pdl_str id = pdl_fields_str(&au, AU_ID);
+	if (id.n != a->actor_len || memcmp(id.p, a->actor, id.n) != 0)
+		return pdl_rule_fail(c, "ledger.genesis_actor", "genesis must be submitted by the authority it names");
+	struct pdl_str key = pdl_fields_str(&au, AU_KEY);
+	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK || pdl_act_verify(a, pk) != PDL_OK) {
+		c->st->err = PDL_EBADSIG;
+		snprintf(c->st->msg, sizeof c->st->msg, "genesis is not signed by the authority key it names");
+		c->st->rule[0] = 0;
+		return PDL_EBADSIG;
+	}
+	if (!origin_ok(pdl_fields_str(&a->body, G_ORIGIN)))
+		return pdl_rule_fail(c, "ledger.origin_invalid", "origin must be one token without spaces or '+'");
+	struct pdl_str j = pdl_fields_str(&a->body, G_JURIS);
+	int digits = j.n == 6;
+	for (size_t i = 0; digits && i < 6; i++)
+		digits = j.p[i] >= '0' && j.p[i] <= '9';
+	if (!digits)
+		return pdl_rule_fail(c, "ledger.jurisdiction_invalid", "jurisdiction must be a 6-digit division code");
+	struct pdl_str u = pdl_fields_str(&au, AU_USCC);
+	const char *why = pdl_uscc_why(u.p, u.n);
+	if (why != NULL)
+		return pdl_rule_fail(c, "party.uscc_invalid", "authority uscc: %s", why);
+	if (pdl_fields_uint(&po, PO_ACCEPT) == 0 || pdl_fields_uint(&po, PO_NOTICE) == 0 ||
+	    pdl_fields_uint(&po, PO_GRANT) == 0)
+		return pdl_rule_fail(c, "ledger.policy_invalid", "accept_wd, notice_wd and grant_months_max must be >= 1");
+	return PDL_OK;
+}
+
+/* Writes the authority's party record (shared with party.register). */
+int pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int suspended,
+                  const uint8_t pk[32], struct pdl_str uscc, struct pdl_str name, uint64_t seq);
+
+static int
+genesis_apply(struct pdl_ctx *c)
+{
+	struct pdl_fields au;
+	uint8_t pk[32];
+	if (bind_sub(c->act, G_AUTH, authority_fields, &au) != PDL_OK)
+		return PDL_ESTORE;
+	struct pdl_str id = pdl_fields_str(&au, AU_ID), key = pdl_fields_str(&au, AU_KEY);
+	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK)
+		return PDL_ESTORE;
+	return pdl_party_put(c, id.p, id.n, PDL_ROLE_AUTHORITY, 0, pk, pdl_fields_str(&au, AU_USCC),
+	                     pdl_fields_str(&au, AU_NAME), c->seq);
+}
+
+static const struct pdl_act_def acts[] = {
+	{"ledger.genesis", 0, genesis_fields, genesis_validate, genesis_apply,
+	 "the first entry: origin, jurisdiction, checkpoint key, policy, the authority party", "authority, seq 0 only"},
+};
+
+const struct pdl_family pdl_family_ledger = {"ledger", acts, sizeof acts / sizeof acts[0]};

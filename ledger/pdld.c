@@ -1,0 +1,1044 @@
+/*
+ * pdld — the ledger daemon: the only process that writes the log.
+ *
+ * Threads and the life of a submit request:
+ *   NNG callbacks (N_CTX REP contexts) decode the request and cut its acts
+ *     into chunks on the verify queue; reads are answered right there from
+ *     a read transaction.
+ *   Verifiers (one per core) decode each act and check its signature with
+ *     the actor's key from a read snapshot; when the last chunk of a request
+ *     is done, the request moves to the commit queue.
+ *   The writer takes every request waiting, runs their acts through the
+ *     rules in one transaction, signs a checkpoint when one is due, commits
+ *     (one fsync for the batch), and only then sends the receipts and
+ *     publishes the entries.
+ *
+ * Invariants:
+ *  (1) a receipt is sent only after the transaction holding its entry is
+ *      durable (mdb_txn_commit returned 0 without MDB_NOSYNC);
+ *  (2) only the writer thread opens write transactions;
+ *  (3) requests in flight are bounded by N_CTX, so the queues need no other
+ *      bound.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <sodium.h>
+
+#include "ckpt.h"
+#include "merkle.h"
+#include "proto.h"
+#include "rules.h"
+
+#define N_CTX 128                   /* concurrent requests; bounds memory and queues */
+#define CHUNK_ACTS 64u              /* acts per verify task: spreads one big request over all cores */
+#define BATCH_ACTS_MAX 16384u       /* acts per writer transaction */
+#define PUB_BYTES_MAX (512u * 1024) /* split published entry messages past this */
+#define WORKERS_MAX 64
+
+struct item {
+	const uint8_t *b, *sig;
+	size_t len;
+	int rc; /* decode result */
+	struct pdl_status st;
+	struct pdl_act act;
+	int have_vpk;
+	uint8_t vpk[32];
+};
+
+struct conn;
+
+struct job {
+	struct job *next;
+	struct conn *conn;
+	nng_msg *req;
+	uint32_t n;
+	struct item *items;
+	atomic_uint pending; /* chunks not yet verified */
+};
+
+struct task {
+	struct task *next;
+	struct job *job;
+	uint32_t lo, hi;
+};
+
+enum { C_RECV, C_SEND, C_WAIT };
+
+struct conn {
+	nng_aio *aio;
+	nng_ctx ctx;
+	int state;
+};
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void *head, **tail; /* singly linked via first member `next` */
+	unsigned len;
+	int closed;
+};
+
+static struct {
+	struct pdl_store store;
+	struct pdl_engine engine;
+	uint8_t ledger_sk[64];
+	char origin[PDL_ORIGIN_LEN_MAX + 1];
+	nng_socket rep, pub;
+	struct conn conns[N_CTX];
+	struct queue verifyq, commitq;
+	pthread_t workers[WORKERS_MAX], writer;
+	unsigned nworkers;
+	int test_clock;
+	atomic_ullong clock_ms; /* test clock value */
+	uint64_t ckpt_ms;        /* checkpoint interval */
+	atomic_int stopping;
+	atomic_uint inflight; /* submit requests not yet replied */
+	uint64_t last_ckpt_size;
+	uint64_t last_ckpt_ns;
+	struct pdl_head head; /* the writer's view; readers use transactions */
+	pthread_mutex_t head_mu;
+	int verbose;
+} D;
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* ---- queues ---- */
+
+struct link {
+	struct link *next;
+};
+
+static void
+q_init(struct queue *q)
+{
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	q->head = NULL;
+	q->tail = &q->head;
+	q->len = 0;
+	q->closed = 0;
+}
+
+static void
+q_push(struct queue *q, void *item)
+{
+	((struct link *)item)->next = NULL;
+	pthread_mutex_lock(&q->mu);
+	*q->tail = item;
+	q->tail = (void **)&((struct link *)item)->next;
+	q->len++;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Pops one item, waiting; NULL when closed and empty. */
+static void *
+q_pop(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->head == NULL && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	struct link *it = q->head;
+	if (it != NULL) {
+		q->head = it->next;
+		if (q->head == NULL)
+			q->tail = &q->head;
+		q->len--;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return it;
+}
+
+/* Takes the whole list, waiting up to ms; NULL on timeout or closed+empty. */
+static void *
+q_take_all(struct queue *q, uint64_t ms, int *closed)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&q->mu);
+	while (q->head == NULL && !q->closed)
+		if (pthread_cond_timedwait(&q->cv, &q->mu, &ts) == ETIMEDOUT)
+			break;
+	void *all = q->head;
+	q->head = NULL;
+	q->tail = &q->head;
+	q->len = 0;
+	*closed = q->closed;
+	pthread_mutex_unlock(&q->mu);
+	return all;
+}
+
+static void
+q_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- replies ---- */
+
+static void
+pack_error(msgpack_packer *pk, int err, const char *rule, const char *msg)
+{
+	msgpack_pack_map(pk, rule && rule[0] ? 3 : 2);
+	mp_pack_cstr(pk, "error");
+	mp_pack_cstr(pk, pdl_strerror(err));
+	if (rule && rule[0]) {
+		mp_pack_cstr(pk, "rule");
+		mp_pack_cstr(pk, rule);
+	}
+	mp_pack_cstr(pk, "message");
+	mp_pack_cstr(pk, msg && msg[0] ? msg : pdl_errmsg(err));
+}
+
+static void
+conn_send(struct conn *c, const void *b, size_t n)
+{
+	nng_msg *m;
+	if (nng_msg_alloc(&m, n) != 0) {
+		/* Nothing to send: the client times out and may resend (idempotent). */
+		c->state = C_RECV;
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	memcpy(nng_msg_body(m), b, n);
+	nng_aio_set_msg(c->aio, m);
+	c->state = C_SEND;
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+static void
+reply_error(struct conn *c, int err, const char *msg)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_error(&pk, err, NULL, msg);
+	conn_send(c, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* ---- reads (on NNG's threads) ---- */
+
+static int
+get_uint(struct mp_cur req, const char *key, uint64_t *v)
+{
+	struct mp_cur c;
+	if (mp_map_find(req, key, &c) != PDL_OK || mp_read_uint(&c, v) != PDL_OK)
+		return PDL_EPROTO;
+	return PDL_OK;
+}
+
+static void
+pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
+{
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++)
+		mp_pack_bin(pk, proof[i], 32);
+}
+
+static int
+do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+{
+	MDB_txn *t;
+	struct pdl_head h;
+	uint64_t a = 0, b = 0;
+	int rc = pdl_store_rtxn(&D.store, &t);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot open a read transaction");
+	rc = pdl_store_head(t, &D.store, &h);
+	if (rc != PDL_OK)
+		goto out;
+	struct pdl_tree_ctx tc = {t, &D.store};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	if (mp_str_eq(op, opn, "get")) {
+		const uint8_t *e;
+		size_t en;
+		if (get_uint(req, "seq", &a) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "get needs seq");
+			goto out;
+		}
+		rc = pdl_store_entry(t, &D.store, a, &e, &en);
+		if (rc == PDL_ENOTFOUND) {
+			pdl_status_set(st, rc, NULL, "no entry %llu (log size %llu)", (unsigned long long)a,
+			               (unsigned long long)h.size);
+			goto out;
+		}
+		if (rc != PDL_OK)
+			goto out;
+		msgpack_pack_map(pk, 1);
+		mp_pack_cstr(pk, "entry");
+		mp_pack_bin(pk, e, en);
+	} else if (mp_str_eq(op, opn, "range")) {
+		if (get_uint(req, "from", &a) != PDL_OK || get_uint(req, "count", &b) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "range needs from and count");
+			goto out;
+		}
+		if (b > PDL_RANGE_MAX)
+			b = PDL_RANGE_MAX;
+		if (a > h.size)
+			a = h.size;
+		if (b > h.size - a)
+			b = h.size - a;
+		msgpack_pack_map(pk, 2);
+		mp_pack_cstr(pk, "from");
+		msgpack_pack_uint64(pk, a);
+		mp_pack_cstr(pk, "entries");
+		msgpack_pack_array(pk, (size_t)b);
+		MDB_cursor *cur;
+		MDB_val k, v;
+		uint8_t kb[8];
+		pdl_be64(kb, a);
+		k.mv_size = 8;
+		k.mv_data = kb;
+		if (mdb_cursor_open(t, D.store.log, &cur) != 0) {
+			rc = PDL_ESTORE;
+			goto out;
+		}
+		int mrc = b ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
+		for (uint64_t i = 0; i < b; i++) {
+			if (mrc != 0) {
+				mdb_cursor_close(cur);
+				rc = PDL_ESTORE;
+				goto out;
+			}
+			mp_pack_bin(pk, v.mv_data, v.mv_size);
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(cur);
+	} else if (mp_str_eq(op, opn, "head")) {
+		msgpack_pack_map(pk, 3);
+		mp_pack_cstr(pk, "size");
+		msgpack_pack_uint64(pk, h.size);
+		mp_pack_cstr(pk, "time_ms");
+		msgpack_pack_uint64(pk, h.time_ms);
+		mp_pack_cstr(pk, "chain");
+		mp_pack_bin(pk, h.chain, 32);
+	} else if (mp_str_eq(op, opn, "checkpoint")) {
+		const char *note;
+		size_t nn;
+		uint64_t size;
+		rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn);
+		if (rc != PDL_OK) {
+			pdl_status_set(st, rc, NULL, "no checkpoint yet");
+			goto out;
+		}
+		msgpack_pack_map(pk, 1);
+		mp_pack_cstr(pk, "note");
+		mp_pack_str(pk, note, nn);
+	} else if (mp_str_eq(op, opn, "inclusion")) {
+		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+		size_t n;
+		uint8_t leaf[32];
+		if (get_uint(req, "index", &a) != PDL_OK || get_uint(req, "size", &b) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "inclusion needs index and size");
+			goto out;
+		}
+		if (b > h.size || a >= b) {
+			rc = pdl_status_set(st, PDL_EINVAL, NULL, "need index < size <= %llu", (unsigned long long)h.size);
+			goto out;
+		}
+		if ((rc = io.get(io.ctx, 0, a, leaf)) != PDL_OK || (rc = pdl_merkle_prove_inclusion(&io, a, b, proof, &n)) != PDL_OK)
+			goto out;
+		msgpack_pack_map(pk, 2);
+		mp_pack_cstr(pk, "leaf_hash");
+		mp_pack_bin(pk, leaf, 32);
+		mp_pack_cstr(pk, "proof");
+		pack_proof(pk, proof, n);
+	} else if (mp_str_eq(op, opn, "consistency")) {
+		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+		size_t n;
+		if (get_uint(req, "old", &a) != PDL_OK || get_uint(req, "new", &b) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "consistency needs old and new");
+			goto out;
+		}
+		if (b > h.size || a == 0 || a > b) {
+			rc = pdl_status_set(st, PDL_EINVAL, NULL, "need 0 < old <= new <= %llu", (unsigned long long)h.size);
+			goto out;
+		}
+		if ((rc = pdl_merkle_prove_consistency(&io, a, b, proof, &n)) != PDL_OK)
+			goto out;
+		msgpack_pack_map(pk, 1);
+		mp_pack_cstr(pk, "proof");
+		pack_proof(pk, proof, n);
+	} else {
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "unknown op \"%.*s\"", (int)(opn < 32 ? opn : 32), op);
+	}
+out:
+	pdl_store_rdone(&D.store, t);
+	if (rc != PDL_OK && st->err != rc)
+		pdl_status_set(st, rc, NULL, "%s", pdl_errmsg(rc));
+	return rc;
+}
+
+static uint64_t
+ledger_now(void)
+{
+	return D.test_clock ? atomic_load(&D.clock_ms) : pdl_now_ms();
+}
+
+static int
+do_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+{
+	uint64_t ms;
+	if (!D.test_clock)
+		return pdl_status_set(st, PDL_ECLOCK, NULL, "this pdld runs on the real clock (start it with --test-clock)");
+	if (get_uint(req, "ms", &ms) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "clock needs ms");
+	uint64_t cur = atomic_load(&D.clock_ms);
+	pthread_mutex_lock(&D.head_mu);
+	uint64_t last = D.head.time_ms;
+	pthread_mutex_unlock(&D.head_mu);
+	if (ms < cur || ms < last)
+		return pdl_status_set(st, PDL_ECLOCK, NULL, "the ledger clock only moves forward (now %llu)",
+		                      (unsigned long long)(cur > last ? cur : last));
+	atomic_store(&D.clock_ms, ms);
+	msgpack_pack_map(pk, 1);
+	mp_pack_cstr(pk, "time_ms");
+	msgpack_pack_uint64(pk, ms);
+	return PDL_OK;
+}
+
+/* ---- submit: request → job → chunks ---- */
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->req)
+		nng_msg_free(j->req);
+	free(j->items);
+	free(j);
+}
+
+static int
+start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *st)
+{
+	struct mp_cur acts;
+	uint32_t n;
+	if (mp_map_find(req, "acts", &acts) != PDL_OK || mp_read_array(&acts, &n) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "submit needs acts: an array");
+	if (n == 0 || n > PDL_REQ_ACTS_MAX)
+		return pdl_status_set(st, PDL_ETOOBIG, NULL, "a request carries 1 to %u acts", PDL_REQ_ACTS_MAX);
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL || (j->items = calloc(n, sizeof *j->items)) == NULL) {
+		free(j);
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	}
+	j->conn = c;
+	j->req = m;
+	j->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		struct item *it = &j->items[i];
+		struct mp_cur a, s;
+		const uint8_t *p;
+		size_t pn;
+		struct mp_cur el = acts;
+		if (mp_skip(&acts) != PDL_OK) {
+			j->req = NULL;
+			job_free(j);
+			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed acts array");
+		}
+		it->rc = PDL_OK;
+		if (mp_peek(&el) != MP_MAP || mp_map_find(el, "act", &a) != PDL_OK || mp_read_bin(&a, &it->b, &it->len) != PDL_OK) {
+			it->rc = pdl_status_set(&it->st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
+			continue;
+		}
+		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != 64) {
+			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be 64 bytes");
+			continue;
+		}
+		it->sig = p;
+	}
+	uint32_t chunks = (n + CHUNK_ACTS - 1) / CHUNK_ACTS;
+	atomic_store(&j->pending, chunks);
+	c->state = C_WAIT;
+	atomic_fetch_add(&D.inflight, 1);
+	for (uint32_t k = 0; k < chunks; k++) {
+		struct task *t = malloc(sizeof *t);
+		if (t == NULL)
+			abort(); /* a few bytes; nothing sensible to do without them */
+		t->job = j;
+		t->lo = k * CHUNK_ACTS;
+		t->hi = t->lo + CHUNK_ACTS < n ? t->lo + CHUNK_ACTS : n;
+		q_push(&D.verifyq, t);
+	}
+	return PDL_OK;
+}
+
+static void
+conn_cb(void *arg)
+{
+	struct conn *c = arg;
+	int rv = nng_aio_result(c->aio);
+	if (c->state == C_SEND) {
+		if (rv != 0) {
+			nng_msg *m = nng_aio_get_msg(c->aio);
+			if (m)
+				nng_msg_free(m);
+		}
+		if (rv == NNG_ECLOSED)
+			return;
+		c->state = C_RECV;
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	if (c->state != C_RECV)
+		return;
+	if (rv != 0) {
+		if (rv == NNG_ECLOSED)
+			return;
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	nng_msg *m = nng_aio_get_msg(c->aio);
+	struct mp_cur req = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), opc;
+	const char *op;
+	size_t opn;
+	struct pdl_status st = {0};
+	if (mp_peek(&req) != MP_MAP || mp_map_find(req, "op", &opc) != PDL_OK || mp_read_str(&opc, &op, &opn) != PDL_OK) {
+		nng_msg_free(m);
+		reply_error(c, PDL_EPROTO, "a request is a msgpack map with op");
+		return;
+	}
+	if (mp_str_eq(op, opn, "submit")) {
+		if (atomic_load(&D.stopping)) {
+			nng_msg_free(m);
+			reply_error(c, PDL_ECLOSED, "pdld is shutting down");
+			return;
+		}
+		if (start_submit(c, m, req, &st) != PDL_OK) {
+			nng_msg_free(m);
+			reply_error(c, st.err, st.msg);
+		}
+		return;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	int rc = mp_str_eq(op, opn, "clock") ? do_clock(req, &pk, &st) : do_read(op, opn, req, &pk, &st);
+	nng_msg_free(m);
+	if (rc != PDL_OK) {
+		msgpack_sbuffer_clear(&sb);
+		pack_error(&pk, st.err ? st.err : rc, st.rule, st.msg);
+	}
+	conn_send(c, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* ---- verifiers ---- */
+
+static void *
+worker_main(void *arg)
+{
+	(void)arg;
+	struct task *t;
+	while ((t = q_pop(&D.verifyq)) != NULL) {
+		struct job *j = t->job;
+		MDB_txn *txn = NULL;
+		if (pdl_store_rtxn(&D.store, &txn) != PDL_OK)
+			txn = NULL;
+		for (uint32_t i = t->lo; i < t->hi; i++) {
+			struct item *it = &j->items[i];
+			if (it->rc != PDL_OK)
+				continue;
+			it->rc = pdl_act_decode(it->b, it->len, it->sig, &it->act, &it->st);
+			if (it->rc != PDL_OK || txn == NULL)
+				continue;
+			struct pdl_party p;
+			if (mp_str_eq(it->act.type, it->act.type_len, "ledger.genesis"))
+				continue;
+			if (pdl_party_get(txn, &D.store, it->act.actor, it->act.actor_len, &p) != PDL_OK)
+				continue; /* maybe registered earlier in this batch: the writer checks */
+			if (pdl_act_verify(&it->act, p.pk) == PDL_OK) {
+				it->have_vpk = 1;
+				memcpy(it->vpk, p.pk, 32);
+			}
+		}
+		if (txn != NULL)
+			pdl_store_rdone(&D.store, txn);
+		free(t);
+		if (atomic_fetch_sub(&j->pending, 1) == 1)
+			q_push(&D.commitq, j);
+	}
+	return NULL;
+}
+
+/* ---- writer ---- */
+
+struct batch_out {
+	msgpack_sbuffer pub; /* entries, packed as bins */
+	uint64_t pub_from;
+	uint32_t pub_n;
+};
+
+static void
+publish_entries(struct batch_out *o)
+{
+	if (o->pub_n == 0)
+		return;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_write(&sb, "e", 1);
+	msgpack_pack_map(&pk, 2);
+	mp_pack_cstr(&pk, "from");
+	msgpack_pack_uint64(&pk, o->pub_from);
+	mp_pack_cstr(&pk, "entries");
+	msgpack_pack_array(&pk, o->pub_n);
+	msgpack_sbuffer_write(&sb, o->pub.data, o->pub.size);
+	nng_msg *m;
+	if (nng_msg_alloc(&m, sb.size) == 0) {
+		memcpy(nng_msg_body(m), sb.data, sb.size);
+		if (nng_sendmsg(D.pub, m, NNG_FLAG_NONBLOCK) != 0)
+			nng_msg_free(m);
+	}
+	msgpack_sbuffer_destroy(&sb);
+	msgpack_sbuffer_clear(&o->pub);
+	o->pub_n = 0;
+}
+
+static void
+publish_ckpt(uint64_t size, const char *note, size_t n)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_write(&sb, "c", 1);
+	msgpack_pack_map(&pk, 2);
+	mp_pack_cstr(&pk, "size");
+	msgpack_pack_uint64(&pk, size);
+	mp_pack_cstr(&pk, "note");
+	mp_pack_str(&pk, note, n);
+	nng_msg *m;
+	if (nng_msg_alloc(&m, sb.size) == 0) {
+		memcpy(nng_msg_body(m), sb.data, sb.size);
+		if (nng_sendmsg(D.pub, m, NNG_FLAG_NONBLOCK) != 0)
+			nng_msg_free(m);
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static void
+pack_receipt(msgpack_packer *pk, const struct pdl_receipt *r)
+{
+	msgpack_pack_map(pk, 5);
+	mp_pack_cstr(pk, "seq");
+	msgpack_pack_uint64(pk, r->seq);
+	mp_pack_cstr(pk, "hash");
+	mp_pack_bin(pk, r->hash, 32);
+	mp_pack_cstr(pk, "time_ms");
+	msgpack_pack_uint64(pk, r->time_ms);
+	mp_pack_cstr(pk, "outcome");
+	msgpack_sbuffer_write(pk->data, (const char *)r->outcome, r->outcome_len);
+	mp_pack_cstr(pk, "dup");
+	if (r->dup)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+}
+
+/* Runs a batch of jobs in one transaction. Returns PDL_OK, or a storage
+ * error after which nothing of the batch is kept. replies[i] gets job i's reply. */
+static int
+run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_out *o, int want_ckpt,
+          char *note, size_t *note_n)
+{
+	MDB_txn *t;
+	struct pdl_head h;
+	int rc = pdl_store_wtxn(&D.store, &t);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_store_head(t, &D.store, &h);
+	if (rc != PDL_OK)
+		goto fail;
+	o->pub_from = h.size;
+	o->pub_n = 0;
+	msgpack_sbuffer_clear(&o->pub);
+	msgpack_packer ppk;
+	msgpack_packer_init(&ppk, &o->pub, msgpack_sbuffer_write);
+	uint64_t now = ledger_now();
+	for (size_t k = 0; k < nj; k++) {
+		struct job *j = jobs[k];
+		msgpack_packer pk;
+		msgpack_sbuffer_clear(&replies[k]);
+		msgpack_packer_init(&pk, &replies[k], msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 1);
+		mp_pack_cstr(&pk, "results");
+		msgpack_pack_array(&pk, j->n);
+		for (uint32_t i = 0; i < j->n; i++) {
+			struct item *it = &j->items[i];
+			if (it->rc != PDL_OK) {
+				pack_error(&pk, it->rc, it->st.rule, it->st.msg);
+				continue;
+			}
+			struct pdl_receipt r;
+			struct pdl_status st = {0};
+			uint64_t before = h.size;
+			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? it->vpk : NULL, &r, &st);
+			if (src == PDL_ESTORE || src == PDL_EMAPFULL) {
+				rc = src;
+				goto fail;
+			}
+			if (src != PDL_OK) {
+				pack_error(&pk, src, st.rule, st.msg);
+				continue;
+			}
+			pack_receipt(&pk, &r);
+			if (h.size != before) {
+				mp_pack_bin(&ppk, D.engine.entry.data, D.engine.entry.size);
+				o->pub_n++;
+			}
+		}
+	}
+	*note_n = 0;
+	if (want_ckpt && h.size > D.last_ckpt_size) {
+		rc = pdl_ckpt_make(t, &D.store, &h, D.origin, D.ledger_sk, note, PDL_NOTE_BYTES_MAX, note_n);
+		if (rc != PDL_OK)
+			goto fail;
+	}
+	rc = pdl_store_err(mdb_txn_commit(t));
+	if (rc != PDL_OK) {
+		*note_n = 0;
+		return rc;
+	}
+	pthread_mutex_lock(&D.head_mu);
+	D.head = h;
+	pthread_mutex_unlock(&D.head_mu);
+	if (*note_n) {
+		D.last_ckpt_size = h.size;
+		D.last_ckpt_ns = pdl_mono_ns();
+	}
+	return PDL_OK;
+fail:
+	mdb_txn_abort(t);
+	return rc;
+}
+
+static int
+ckpt_due(void)
+{
+	return pdl_mono_ns() - D.last_ckpt_ns >= D.ckpt_ms * 1000000ull;
+}
+
+static void *
+writer_main(void *arg)
+{
+	(void)arg;
+	struct job **jobs = NULL;
+	msgpack_sbuffer *replies = NULL;
+	size_t cap = 0;
+	struct batch_out o;
+	char note[PDL_NOTE_BYTES_MAX];
+	size_t note_n;
+	msgpack_sbuffer_init(&o.pub);
+	struct job *pending = NULL; /* jobs taken but over the batch limit */
+	for (;;) {
+		int closed = 0;
+		struct job *list = pending;
+		pending = NULL;
+		if (list == NULL)
+			list = q_take_all(&D.commitq, D.ckpt_ms < 200 ? D.ckpt_ms : 200, &closed);
+		size_t nj = 0, acts = 0;
+		for (struct job *j = list; j != NULL; j = j->next)
+			nj++;
+		if (nj > cap) {
+			size_t ncap = nj * 2;
+			jobs = realloc(jobs, ncap * sizeof *jobs);
+			replies = realloc(replies, ncap * sizeof *replies);
+			if (jobs == NULL || replies == NULL)
+				abort();
+			for (size_t i = cap; i < ncap; i++)
+				msgpack_sbuffer_init(&replies[i]);
+			cap = ncap;
+		}
+		nj = 0;
+		for (struct job *j = list; j != NULL;) {
+			struct job *next = j->next;
+			if (nj > 0 && acts + j->n > BATCH_ACTS_MAX) {
+				pending = j; /* the rest waits for the next transaction */
+				break;
+			}
+			jobs[nj++] = j;
+			acts += j->n;
+			j = next;
+		}
+		int want_ckpt = ckpt_due() || (closed && pending == NULL);
+		if (nj == 0) {
+			if (want_ckpt && D.head.size > D.last_ckpt_size) {
+				int rc;
+				while ((rc = run_batch(jobs, 0, replies, &o, 1, note, &note_n)) == PDL_EMAPFULL)
+					if (pdl_store_grow(&D.store) != PDL_OK)
+						break;
+				if (rc == PDL_OK && note_n)
+					publish_ckpt(D.last_ckpt_size, note, note_n);
+			}
+			if (closed)
+				break;
+			continue;
+		}
+		int rc;
+		while ((rc = run_batch(jobs, nj, replies, &o, want_ckpt, note, &note_n)) == PDL_EMAPFULL) {
+			int grc = pdl_store_grow(&D.store);
+			if (grc != PDL_OK) {
+				rc = grc;
+				break;
+			}
+			fprintf(stderr, "pdld: map grown to %zu MiB\n", D.store.mapsize >> 20);
+		}
+		for (size_t k = 0; k < nj; k++) {
+			struct job *j = jobs[k];
+			if (rc == PDL_OK) {
+				conn_send(j->conn, replies[k].data, replies[k].size);
+			} else {
+				char msg[160];
+				snprintf(msg, sizeof msg, "the batch was not written (%s); nothing of it is in the log",
+				         pdl_strerror(rc));
+				reply_error(j->conn, rc, msg);
+			}
+			atomic_fetch_sub(&D.inflight, 1);
+			job_free(j);
+		}
+		if (rc != PDL_OK)
+			fprintf(stderr, "pdld: batch of %zu acts refused: %s\n", acts, pdl_strerror(rc));
+		if (rc == PDL_OK) {
+			publish_entries(&o);
+			if (note_n)
+				publish_ckpt(D.last_ckpt_size, note, note_n);
+		}
+	}
+	msgpack_sbuffer_destroy(&o.pub);
+	for (size_t i = 0; i < cap; i++)
+		msgpack_sbuffer_destroy(&replies[i]);
+	free(replies);
+	free(jobs);
+	return NULL;
+}
+
+/* ---- main ---- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: pdld --data DIR [options]\n"
+	        "\n"
+	        "The pdl ledger daemon: validates signed acts and appends them to the log in DIR.\n"
+	        "\n"
+	        "  --data DIR          data directory made by `pdl init` (required)\n"
+	        "  --listen URL        REQ/REP address (default ipc://DIR/pdl.sock)\n"
+	        "  --publish URL       PUB address (default ipc://DIR/pdl.pub)\n"
+	        "  --workers N         signature verifier threads (default: number of cores)\n"
+	        "  --checkpoint-ms N   sign a checkpoint at most every N ms while the log grows (default 1000)\n"
+	        "  --insecure-tcp      allow tcp:// without TLS\n"
+	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
+	        "  -v, --verbose       log each batch\n"
+	        "  -h, --help          this text\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"publish", required_argument, NULL, 'p'},
+		{"workers", required_argument, NULL, 'w'},
+		{"checkpoint-ms", required_argument, NULL, 'c'},
+		{"test-clock", no_argument, NULL, 't'},
+		{"insecure-tcp", no_argument, NULL, 'i'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *dir = NULL, *listen = NULL, *publish = NULL;
+	char listen_buf[4200], publish_buf[4200], path[4200];
+	int insecure = 0, ch, rv;
+	long workers = sysconf(_SC_NPROCESSORS_ONLN);
+	D.ckpt_ms = 1000;
+	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'p': publish = optarg; break;
+		case 'w': workers = strtol(optarg, NULL, 10); break;
+		case 'c': D.ckpt_ms = strtoull(optarg, NULL, 10); break;
+		case 't': D.test_clock = 1; break;
+		case 'i': insecure = 1; break;
+		case 'v': D.verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (dir == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (workers < 1 || workers > WORKERS_MAX) {
+		fprintf(stderr, "pdld: --workers must be 1..%d\n", WORKERS_MAX);
+		return 2;
+	}
+	if (D.ckpt_ms == 0)
+		D.ckpt_ms = 1;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "pdld: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (listen == NULL) {
+		pdl_client_url_for_dir(dir, listen_buf, sizeof listen_buf);
+		listen = listen_buf;
+	}
+	if (publish == NULL) {
+		pdl_client_url_for_dir(dir, publish_buf, sizeof publish_buf);
+		char *slash = strrchr(publish_buf, '/');
+		snprintf(slash + 1, sizeof publish_buf - (size_t)(slash + 1 - publish_buf), "%s", PDL_PUB_FILE);
+		publish = publish_buf;
+	}
+	if (!insecure && (strncmp(listen, "tcp://", 6) == 0 || strncmp(publish, "tcp://", 6) == 0)) {
+		fprintf(stderr, "pdld: refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp\n");
+		return 2;
+	}
+	struct pdl_status st = {0};
+	uint8_t pk[32];
+	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
+	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
+	int rc = pdl_store_open(&D.store, dir, 0);
+	if (rc != PDL_OK) {
+		fprintf(stderr, "pdld: cannot open the ledger in %s: %s (run `pdl init --data %s` first)\n", dir,
+		        pdl_errmsg(rc), dir);
+		return 1;
+	}
+	pdl_engine_init(&D.engine, &D.store);
+	MDB_txn *t;
+	if (pdl_store_rtxn(&D.store, &t) != PDL_OK) {
+		fprintf(stderr, "pdld: cannot read the ledger\n");
+		return 1;
+	}
+	rc = pdl_engine_load(&D.engine, t);
+	if (rc == PDL_OK)
+		rc = pdl_store_head(t, &D.store, &D.head);
+	uint64_t csize = 0;
+	const char *cn;
+	size_t cnn;
+	if (pdl_store_ckpt_latest(t, &D.store, &csize, &cn, &cnn) == PDL_OK)
+		D.last_ckpt_size = csize;
+	pdl_store_rdone(&D.store, t);
+	if (rc != PDL_OK) {
+		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
+		return 1;
+	}
+	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
+		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
+		return 1;
+	}
+	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
+	atomic_store(&D.clock_ms, D.head.time_ms);
+	D.last_ckpt_ns = pdl_mono_ns();
+	pthread_mutex_init(&D.head_mu, NULL);
+	q_init(&D.verifyq);
+	q_init(&D.commitq);
+
+	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = nng_listen(D.pub, publish, NULL, 0)) != 0) {
+		fprintf(stderr, "pdld: cannot publish on %s: %s\n", publish, nng_strerror(rv));
+		return 1;
+	}
+	if ((rv = nng_rep0_open(&D.rep)) != 0) {
+		fprintf(stderr, "pdld: cannot open REP socket: %s\n", nng_strerror(rv));
+		return 1;
+	}
+	nng_socket_set_size(D.rep, NNG_OPT_RECVMAXSZ, PDL_REQ_BYTES_MAX);
+	D.nworkers = (unsigned)workers;
+	for (unsigned i = 0; i < D.nworkers; i++)
+		pthread_create(&D.workers[i], NULL, worker_main, NULL);
+	pthread_create(&D.writer, NULL, writer_main, NULL);
+	for (int i = 0; i < N_CTX; i++) {
+		struct conn *c = &D.conns[i];
+		if ((rv = nng_aio_alloc(&c->aio, conn_cb, c)) != 0 || (rv = nng_ctx_open(&c->ctx, D.rep)) != 0) {
+			fprintf(stderr, "pdld: %s\n", nng_strerror(rv));
+			return 1;
+		}
+	}
+	if ((rv = nng_listen(D.rep, listen, NULL, 0)) != 0) {
+		fprintf(stderr, "pdld: cannot listen on %s: %s (is another pdld serving %s?)\n", listen,
+		        nng_strerror(rv), dir);
+		return 1;
+	}
+	for (int i = 0; i < N_CTX; i++) {
+		D.conns[i].state = C_RECV;
+		nng_ctx_recv(D.conns[i].ctx, D.conns[i].aio);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	char pid[32];
+	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	snprintf(path, sizeof path, "%s/%s", dir, PDL_PID_FILE);
+	pdl_file_write(path, pid, (size_t)pn, 0644);
+	fprintf(stderr, "pdld: serving %s (%s) at %s, publishing at %s, log size %llu%s\n", dir, D.origin, listen,
+	        publish, (unsigned long long)D.head.size, D.test_clock ? ", TEST CLOCK" : "");
+
+	while (!got_signal)
+		usleep(50 * 1000);
+
+	/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
+	fprintf(stderr, "pdld: signal %d, finishing %u requests in flight\n", (int)got_signal,
+	        atomic_load(&D.inflight));
+	atomic_store(&D.stopping, 1);
+	for (int i = 0; i < 200 && atomic_load(&D.inflight) > 0; i++)
+		usleep(50 * 1000);
+	q_close(&D.verifyq);
+	for (unsigned i = 0; i < D.nworkers; i++)
+		pthread_join(D.workers[i], NULL);
+	q_close(&D.commitq);
+	pthread_join(D.writer, NULL);
+	nng_close(D.rep);
+	for (int i = 0; i < N_CTX; i++) {
+		nng_aio_stop(D.conns[i].aio);
+		nng_aio_free(D.conns[i].aio);
+	}
+	nng_close(D.pub);
+	unlink(path);
+	pdl_engine_fini(&D.engine);
+	pdl_store_close(&D.store);
+	sodium_memzero(D.ledger_sk, sizeof D.ledger_sk);
+	fprintf(stderr, "pdld: stopped at log size %llu, checkpoint %llu\n", (unsigned long long)D.head.size,
+	        (unsigned long long)D.last_ckpt_size);
+	return 0;
+}

@@ -1,0 +1,293 @@
+/* rules.c — the engine of rules.h: act lookup, the common checks every act
+ * gets, outcome building, and append. Family rules live in fam_*.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "rules.h"
+
+extern const struct pdl_family pdl_family_ledger;
+extern const struct pdl_family pdl_family_party;
+
+const struct pdl_family *const pdl_families[] = {
+	&pdl_family_ledger,
+	&pdl_family_party,
+	NULL,
+};
+
+const struct pdl_act_def *
+pdl_rules_find(const char *type, size_t n)
+{
+	for (const struct pdl_family *const *f = pdl_families; *f != NULL; f++)
+		for (size_t i = 0; i < (*f)->n; i++)
+			if (mp_str_eq(type, n, (*f)->acts[i].type))
+				return &(*f)->acts[i];
+	return NULL;
+}
+
+int
+pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...)
+{
+	struct pdl_status *st = c->st;
+	st->err = PDL_ERULE;
+	snprintf(st->rule, sizeof st->rule, "%s", rule);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+	va_end(ap);
+	return PDL_ERULE;
+}
+
+void
+pdl_out_key(struct pdl_ctx *c, const char *key)
+{
+	mp_pack_cstr(&c->outpk, key);
+	c->out_n++;
+}
+
+void
+pdl_out_uint(struct pdl_ctx *c, const char *key, uint64_t v)
+{
+	pdl_out_key(c, key);
+	msgpack_pack_uint64(&c->outpk, v);
+}
+
+void
+pdl_out_str(struct pdl_ctx *c, const char *key, const char *s, size_t n)
+{
+	pdl_out_key(c, key);
+	mp_pack_str(&c->outpk, s, n);
+}
+
+size_t
+pdl_state_key(char *buf, size_t cap, const char *prefix, const char *id, size_t n)
+{
+	size_t pl = strlen(prefix);
+	if (pl + 1 + n > cap)
+		return 0;
+	memcpy(buf, prefix, pl);
+	buf[pl] = '/';
+	memcpy(buf + pl + 1, id, n);
+	return pl + 1 + n;
+}
+
+/* Party record: msgpack array [roles, suspended, pk(bin 32), uscc, name, seq]. */
+int
+pdl_party_get(MDB_txn *t, const struct pdl_store *s, const char *id, size_t n, struct pdl_party *p)
+{
+	char k[PDL_ID_LEN_MAX + 8];
+	const uint8_t *v, *pk;
+	size_t vn, pkn;
+	size_t kn = pdl_state_key(k, sizeof k, "party", id, n);
+	if (kn == 0)
+		return PDL_ENOTFOUND;
+	int rc = pdl_store_state_get(t, s, k, kn, &v, &vn);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(v, vn);
+	uint32_t an;
+	uint64_t roles;
+	if (mp_read_array(&c, &an) != PDL_OK || an < 3 || mp_read_uint(&c, &roles) != PDL_OK ||
+	    mp_read_bool(&c, &p->suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK || pkn != 32)
+		return PDL_ESTORE;
+	p->roles = (uint32_t)roles;
+	memcpy(p->pk, pk, 32);
+	return PDL_OK;
+}
+
+void
+pdl_engine_init(struct pdl_engine *e, struct pdl_store *s)
+{
+	memset(e, 0, sizeof *e);
+	e->s = s;
+	msgpack_sbuffer_init(&e->entry);
+	msgpack_sbuffer_init(&e->out);
+}
+
+void
+pdl_engine_fini(struct pdl_engine *e)
+{
+	msgpack_sbuffer_destroy(&e->entry);
+	msgpack_sbuffer_destroy(&e->out);
+}
+
+int
+pdl_engine_load(struct pdl_engine *e, MDB_txn *t)
+{
+	const uint8_t *b;
+	size_t n;
+	struct pdl_entry en;
+	struct pdl_act a;
+	struct pdl_status st;
+	int rc = pdl_store_entry(t, e->s, 0, &b, &n);
+	if (rc == PDL_ENOTFOUND)
+		return PDL_EGENESIS;
+	if (rc != PDL_OK)
+		return rc;
+	if (pdl_entry_decode(b, n, &en, &st) != PDL_OK ||
+	    pdl_act_decode(en.act, en.act_len, en.sig, &a, &st) != PDL_OK)
+		return PDL_ESTORE;
+	rc = pdl_ledger_info_from_genesis(&a, &e->info);
+	if (rc == PDL_OK)
+		e->have_info = 1;
+	return rc;
+}
+
+int
+pdl_engine_receipt(MDB_txn *t, const struct pdl_store *s, uint64_t seq, struct pdl_receipt *r)
+{
+	const uint8_t *b;
+	size_t n;
+	struct pdl_entry en;
+	struct pdl_status st;
+	int rc = pdl_store_entry(t, s, seq, &b, &n);
+	if (rc != PDL_OK)
+		return rc;
+	if (pdl_entry_decode(b, n, &en, &st) != PDL_OK)
+		return PDL_ESTORE;
+	memset(r, 0, sizeof *r);
+	r->seq = seq;
+	r->time_ms = en.time_ms;
+	crypto_hash_sha256(r->hash, b, n);
+	r->outcome = en.outcome;
+	r->outcome_len = en.outcome_len;
+	return PDL_OK;
+}
+
+static int
+is_genesis(const struct pdl_act *a)
+{
+	return mp_str_eq(a->type, a->type_len, "ledger.genesis");
+}
+
+int
+pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t now_ms, const struct pdl_act *a,
+                  const uint8_t *verified_pk, struct pdl_receipt *r, struct pdl_status *st)
+{
+	struct pdl_ctx c;
+	struct pdl_party actor;
+	uint8_t pk[32];
+	uint64_t seq_old;
+	int rc;
+
+	/* 1. idempotency */
+	rc = pdl_store_nonce_get(t, e->s, a->actor, a->actor_len, a->nonce, pk, &seq_old);
+	if (rc == PDL_OK) {
+		if (sodium_memcmp(pk, a->hash, 32) != 0)
+			return pdl_status_set(st, PDL_ENONCE, NULL, "nonce %llu of %.*s was used by another act (seq %llu)",
+			                      (unsigned long long)a->nonce, (int)a->actor_len, a->actor,
+			                      (unsigned long long)seq_old);
+		rc = pdl_engine_receipt(t, e->s, seq_old, r);
+		r->dup = 1;
+		return rc == PDL_OK ? PDL_OK : pdl_status_set(st, rc, NULL, "stored entry unreadable");
+	}
+	if (rc != PDL_ENOTFOUND)
+		return pdl_status_set(st, rc, NULL, "storage error reading nonces");
+
+	/* 2. genesis */
+	if (is_genesis(a) != (h->size == 0))
+		return pdl_status_set(st, PDL_EGENESIS, NULL,
+		                      h->size == 0 ? "the first act must be ledger.genesis"
+		                                   : "the ledger already has its genesis");
+	if (!is_genesis(a) && !e->have_info) {
+		rc = pdl_engine_load(e, t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the genesis entry");
+	}
+
+	memset(&c, 0, sizeof c);
+	c.s = e->s;
+	c.txn = t;
+	c.info = &e->info;
+	c.act = a;
+	c.seq = h->size;
+	c.time_ms = now_ms > h->time_ms ? now_ms : h->time_ms;
+	c.st = st;
+	msgpack_sbuffer_clear(&e->out);
+	c.out = &e->out;
+	msgpack_packer_init(&c.outpk, &e->out, msgpack_sbuffer_write);
+
+	/* 3. actor, signature, role (genesis: checked by its validate) */
+	if (!is_genesis(a)) {
+		rc = pdl_party_get(t, e->s, a->actor, a->actor_len, &actor);
+		if (rc == PDL_ENOTFOUND)
+			return pdl_status_set(st, PDL_EACTOR, NULL, "actor \"%.*s\" is not a registered party",
+			                      (int)a->actor_len, a->actor);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "storage error reading the actor");
+		if (verified_pk == NULL || sodium_memcmp(verified_pk, actor.pk, 32) != 0)
+			if (pdl_act_verify(a, actor.pk) != PDL_OK)
+				return pdl_status_set(st, PDL_EBADSIG, NULL,
+				                      "signature does not verify with the current key of %.*s",
+				                      (int)a->actor_len, a->actor);
+		if (actor.suspended)
+			return pdl_status_set(st, PDL_ESUSPENDED, NULL, "actor %.*s is suspended", (int)a->actor_len,
+			                      a->actor);
+		if (a->def->roles != 0 && (actor.roles & a->def->roles) == 0)
+			return pdl_status_set(st, PDL_EROLE, NULL, "%s may be submitted by %s; %.*s lacks that role",
+			                      a->def->type, a->def->who, (int)a->actor_len, a->actor);
+	}
+
+	/* 4–5. rules */
+	rc = a->def->validate != NULL ? a->def->validate(&c) : PDL_OK;
+	if (rc != PDL_OK)
+		return rc;
+	if (a->def->apply != NULL) {
+		rc = a->def->apply(&c);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "storage error applying the act");
+	}
+
+	/* 6. entry */
+	uint8_t hdr[5];
+	size_t hn;
+	if (c.out_n < 16) {
+		hdr[0] = (uint8_t)(0x80 | c.out_n);
+		hn = 1;
+	} else {
+		hdr[0] = 0xde;
+		hdr[1] = (uint8_t)(c.out_n >> 8);
+		hdr[2] = (uint8_t)c.out_n;
+		hn = 3;
+	}
+	if (e->out.size + hn > PDL_OUT_BYTES_MAX)
+		return pdl_status_set(st, PDL_ETOOBIG, NULL, "outcome too large");
+	/* header goes in front of the pairs */
+	msgpack_sbuffer_write(&e->out, (const char *)hdr, hn);
+	memmove(e->out.data + hn, e->out.data, e->out.size - hn);
+	memcpy(e->out.data, hdr, hn);
+
+	struct pdl_entry en = {
+		.seq = h->size,
+		.time_ms = c.time_ms,
+		.act = a->bytes,
+		.act_len = a->len,
+		.sig = a->sig,
+		.outcome = (const uint8_t *)e->out.data,
+		.outcome_len = e->out.size,
+	};
+	memcpy(en.prev, h->chain, 32);
+	msgpack_sbuffer_clear(&e->entry);
+	pdl_entry_encode(&en, &e->entry);
+	h->time_ms = c.time_ms;
+	rc = pdl_store_append(t, e->s, h, (const uint8_t *)e->entry.data, e->entry.size);
+	if (rc == PDL_OK)
+		rc = pdl_store_nonce_put(t, e->s, a->actor, a->actor_len, a->nonce, a->hash, en.seq);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "storage error appending");
+	if (is_genesis(a)) {
+		rc = pdl_ledger_info_from_genesis(a, &e->info);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "genesis unreadable after apply");
+		e->have_info = 1;
+	}
+	memset(r, 0, sizeof *r);
+	r->seq = en.seq;
+	r->time_ms = en.time_ms;
+	memcpy(r->hash, h->chain, 32);
+	r->outcome = (const uint8_t *)e->out.data;
+	r->outcome_len = e->out.size;
+	return PDL_OK;
+}

@@ -1,0 +1,145 @@
+/*
+ * rules.h — the rules engine: the act catalogue as tables, and the one path
+ * every act takes from decoded bytes to an appended entry.
+ *
+ * Each act family is one file (fam_<family>.c) with one table of
+ * struct pdl_act_def rows: type → roles → body schema → validate → apply.
+ * Adding an act is one row and two functions; adding a family is one file
+ * and one line in rules.c's family list. `pdl acts` and spec/acts.md are
+ * generated from / checked against the same tables.
+ *
+ * The path of an act (pdl_engine_submit), inside the writer's transaction:
+ *   1. (actor, nonce) seen: same act hash → the original receipt; else PDL_ENONCE.
+ *   2. genesis only at seq 0, and seq 0 only genesis (PDL_EGENESIS).
+ *   3. actor registered (PDL_EACTOR), not suspended (PDL_ESUSPENDED),
+ *      signature by its current key (PDL_EBADSIG), role (PDL_EROLE).
+ *   4. def->validate: reads state, refuses with PDL_ERULE + rule id.
+ *   5. def->apply: writes state and the outcome; fails only on storage errors.
+ *   6. entry encoded and appended; nonce recorded.
+ * Invariants:
+ *  (1) validate never writes; an act refused at 1–4 leaves no trace.
+ *  (2) apply is deterministic in (state, act, seq, time): `verify --replay`
+ *      re-runs it and must get the same outcome bytes and the same state.
+ */
+#ifndef PDL_RULES_H
+#define PDL_RULES_H
+
+#include <msgpack.h>
+
+#include "entry.h"
+#include "store.h"
+#include "util.h"
+
+struct pdl_policy {
+	uint64_t accept_wd;
+	uint64_t notice_wd;
+	uint64_t grant_months_max;
+	uint64_t trial_months_max;
+	uint64_t blob_bytes_max;
+};
+#define PDL_POLICY_DEFAULTS {3, 10, 60, 6, 32768}
+
+/* What the genesis entry fixed for the life of the ledger. */
+struct pdl_ledger_info {
+	char origin[PDL_ORIGIN_LEN_MAX + 1];
+	char jurisdiction[7];
+	char authority_id[PDL_ID_LEN_MAX + 1];
+	uint8_t ledger_pk[32];
+	struct pdl_policy policy;
+};
+
+/* A party record, as the engine needs it. */
+struct pdl_party {
+	uint32_t roles;
+	int suspended;
+	uint8_t pk[32];
+};
+
+#define PDL_OUT_BYTES_MAX (8u * 1024u) /* outcome map of one entry */
+
+struct pdl_ctx {
+	struct pdl_store *s;
+	MDB_txn *txn;
+	const struct pdl_ledger_info *info;
+	const struct pdl_act *act;
+	uint64_t seq;
+	uint64_t time_ms;
+	struct pdl_status *st;
+	/* outcome pairs, packed after the map header by the engine */
+	msgpack_sbuffer *out;
+	msgpack_packer outpk;
+	uint32_t out_n;
+};
+
+struct pdl_act_def {
+	const char *type;
+	uint32_t roles; /* any of these; 0: validate decides who may act */
+	const struct pdl_field *body;
+	int (*validate)(struct pdl_ctx *c);
+	int (*apply)(struct pdl_ctx *c);
+	const char *summary;
+	const char *who; /* who may submit, in words, for `pdl acts` */
+};
+
+struct pdl_family {
+	const char *name;
+	const struct pdl_act_def *acts;
+	size_t n;
+};
+
+/* The family list; NULL-terminated. */
+extern const struct pdl_family *const pdl_families[];
+
+const struct pdl_act_def *pdl_rules_find(const char *type, size_t n);
+
+/* A rule refusal: sets the status (PDL_ERULE, rule id, message); returns PDL_ERULE. */
+int pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Outcome pairs. */
+void pdl_out_uint(struct pdl_ctx *c, const char *key, uint64_t v);
+void pdl_out_str(struct pdl_ctx *c, const char *key, const char *s, size_t n);
+/* Starts a pair whose value the caller packs with c->outpk. */
+void pdl_out_key(struct pdl_ctx *c, const char *key);
+
+/* State record helpers: key is "<prefix>/<id>". */
+size_t pdl_state_key(char *buf, size_t cap, const char *prefix, const char *id, size_t n);
+int pdl_party_get(MDB_txn *t, const struct pdl_store *s, const char *id, size_t n, struct pdl_party *p);
+
+/* The engine. */
+struct pdl_engine {
+	struct pdl_store *s;
+	struct pdl_ledger_info info;
+	int have_info;
+	msgpack_sbuffer entry;
+	msgpack_sbuffer out;
+};
+
+struct pdl_receipt {
+	uint64_t seq;
+	uint64_t time_ms;
+	uint8_t hash[32];    /* chain hash = SHA-256(entry bytes) */
+	int dup;             /* the act was already in the log */
+	const uint8_t *outcome; /* msgpack map; valid until the next submit or the txn ends */
+	size_t outcome_len;
+};
+
+void pdl_engine_init(struct pdl_engine *e, struct pdl_store *s);
+void pdl_engine_fini(struct pdl_engine *e);
+/* Loads the ledger info from the genesis entry. PDL_EGENESIS if none. */
+int pdl_engine_load(struct pdl_engine *e, MDB_txn *t);
+int pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *info);
+
+/* Runs one decoded act through the rules and appends it. verified_pk is
+ * the key a worker already checked the signature with (or NULL); when it
+ * is not the actor's current key the signature is checked here.
+ * On PDL_OK *r is the receipt. On a refusal nothing was written and st says
+ * why. A storage error (PDL_ESTORE, PDL_EMAPFULL) leaves the transaction
+ * unusable: abort it. */
+int pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t now_ms,
+                      const struct pdl_act *a, const uint8_t *verified_pk, struct pdl_receipt *r,
+                      struct pdl_status *st);
+
+/* Builds the receipt of an entry already in the log. */
+int pdl_engine_receipt(MDB_txn *t, const struct pdl_store *s, uint64_t seq, struct pdl_receipt *r);
+
+#endif

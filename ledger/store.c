@@ -1,0 +1,361 @@
+/* store.c — see store.h for the tables and invariants. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "store.h"
+
+int
+pdl_store_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS: return PDL_OK;
+	case MDB_NOTFOUND: return PDL_ENOTFOUND;
+	case MDB_MAP_FULL: return PDL_EMAPFULL;
+	default: return PDL_ESTORE;
+	}
+}
+
+static int
+open_dbs(struct pdl_store *s)
+{
+	MDB_txn *t;
+	unsigned dflags = (s->flags & PDL_STORE_RDONLY) ? 0 : MDB_CREATE;
+	int rc = mdb_txn_begin(s->env, NULL, (s->flags & PDL_STORE_RDONLY) ? MDB_RDONLY : 0, &t);
+	if (rc != 0)
+		return rc;
+	struct {
+		const char *name;
+		MDB_dbi *dbi;
+	} dbs[] = {{"log", &s->log}, {"tree", &s->tree}, {"meta", &s->meta},
+	           {"nonce", &s->nonce}, {"state", &s->state}, {"ckpt", &s->ckpt}};
+	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+		rc = mdb_dbi_open(t, dbs[i].name, dflags, dbs[i].dbi);
+		if (rc != 0) {
+			mdb_txn_abort(t);
+			return rc;
+		}
+	}
+	return mdb_txn_commit(t);
+}
+
+int
+pdl_store_open(struct pdl_store *s, const char *dir, unsigned flags)
+{
+	struct stat sb;
+	char path[4200];
+	memset(s, 0, sizeof *s);
+	s->flags = flags;
+	if (snprintf(s->dir, sizeof s->dir, "%s", dir) >= (int)sizeof s->dir)
+		return PDL_EINVAL;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return PDL_EIO;
+	snprintf(path, sizeof path, "%s/data.mdb", dir);
+	if (!(flags & PDL_STORE_CREATE) && stat(path, &sb) != 0)
+		return PDL_ENOTFOUND;
+	pthread_rwlock_init(&s->resize, NULL);
+	int rc = mdb_env_create(&s->env);
+	if (rc != 0)
+		return PDL_ESTORE;
+	mdb_env_set_maxdbs(s->env, 8);
+	mdb_env_set_maxreaders(s->env, 256);
+	/* The map must cover the file: start from the file size if it is larger. */
+	size_t mapsize = PDL_MAPSIZE_DEFAULT;
+	if (stat(path, &sb) == 0)
+		while (mapsize < (size_t)sb.st_size + ((size_t)64 << 20) && mapsize < PDL_MAPSIZE_MAX)
+			mapsize *= 2;
+	s->mapsize = mapsize;
+	mdb_env_set_mapsize(s->env, mapsize);
+	unsigned eflags = MDB_NOTLS | MDB_NORDAHEAD;
+	if (flags & PDL_STORE_RDONLY)
+		eflags |= MDB_RDONLY;
+	if (flags & PDL_STORE_NOSYNC)
+		eflags |= MDB_NOSYNC;
+	rc = mdb_env_open(s->env, dir, eflags, 0600);
+	if (rc != 0)
+		goto fail;
+	int dead = 0;
+	mdb_reader_check(s->env, &dead); /* slots of killed readers */
+	MDB_envinfo info;
+	mdb_env_info(s->env, &info);
+	s->mapsize = info.me_mapsize;
+	rc = open_dbs(s);
+	if (rc != 0)
+		goto fail;
+	return PDL_OK;
+fail:
+	mdb_env_close(s->env);
+	s->env = NULL;
+	return rc == ENOENT ? PDL_ENOTFOUND : PDL_ESTORE;
+}
+
+void
+pdl_store_close(struct pdl_store *s)
+{
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	s->env = NULL;
+	pthread_rwlock_destroy(&s->resize);
+}
+
+int
+pdl_store_grow(struct pdl_store *s)
+{
+	if (s->mapsize >= PDL_MAPSIZE_MAX)
+		return PDL_EMAPFULL;
+	pthread_rwlock_wrlock(&s->resize);
+	int rc = mdb_env_set_mapsize(s->env, s->mapsize * 2);
+	if (rc == 0)
+		s->mapsize *= 2;
+	pthread_rwlock_unlock(&s->resize);
+	return rc == 0 ? PDL_OK : PDL_ESTORE;
+}
+
+int
+pdl_store_rtxn(struct pdl_store *s, MDB_txn **t)
+{
+	pthread_rwlock_rdlock(&s->resize);
+	int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, t);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size. */
+		mdb_env_set_mapsize(s->env, 0);
+		rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, t);
+	}
+	if (rc != 0) {
+		pthread_rwlock_unlock(&s->resize);
+		return PDL_ESTORE;
+	}
+	return PDL_OK;
+}
+
+void
+pdl_store_rdone(struct pdl_store *s, MDB_txn *t)
+{
+	mdb_txn_abort(t);
+	pthread_rwlock_unlock(&s->resize);
+}
+
+int
+pdl_store_wtxn(struct pdl_store *s, MDB_txn **t)
+{
+	int rc = mdb_txn_begin(s->env, NULL, 0, t);
+	return rc == 0 ? PDL_OK : pdl_store_err(rc);
+}
+
+#define HEAD_BYTES 48u
+
+int
+pdl_store_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h)
+{
+	const uint8_t *v;
+	size_t n;
+	memset(h, 0, sizeof *h);
+	int rc = pdl_store_meta_get(t, s, "head", &v, &n);
+	if (rc == PDL_ENOTFOUND)
+		return PDL_OK; /* empty log */
+	if (rc != PDL_OK)
+		return rc;
+	if (n != HEAD_BYTES)
+		return PDL_ESTORE;
+	h->size = pdl_get_be64(v);
+	h->time_ms = pdl_get_be64(v + 8);
+	memcpy(h->chain, v + 16, 32);
+	return PDL_OK;
+}
+
+static int
+tree_key(uint8_t k[9], unsigned level, uint64_t index)
+{
+	k[0] = (uint8_t)level;
+	pdl_be64(k + 1, index);
+	return 0;
+}
+
+static int
+tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct pdl_tree_ctx *c = ctx;
+	uint8_t k[9];
+	tree_key(k, level, index);
+	MDB_val key = {9, k}, val;
+	int rc = mdb_get(c->txn, c->s->tree, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	if (val.mv_size != 32)
+		return PDL_ESTORE;
+	memcpy(out, val.mv_data, 32);
+	return PDL_OK;
+}
+
+static int
+tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[32])
+{
+	struct pdl_tree_ctx *c = ctx;
+	uint8_t k[9];
+	tree_key(k, level, index);
+	MDB_val key = {9, k}, val = {32, (void *)h};
+	return pdl_store_err(mdb_put(c->txn, c->s->tree, &key, &val, 0));
+}
+
+void
+pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io)
+{
+	io->get = tree_get;
+	io->put = tree_put;
+	io->ctx = ctx;
+}
+
+int
+pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint8_t *entry, size_t len)
+{
+	uint8_t k[8], leaf[32], hv[HEAD_BYTES];
+	pdl_be64(k, h->size);
+	MDB_val key = {8, k}, val = {len, (void *)entry};
+	int rc = mdb_put(t, s->log, &key, &val, MDB_APPEND);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	pdl_merkle_leaf_hash(entry, len, leaf);
+	struct pdl_tree_ctx tc = {t, s};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	rc = pdl_merkle_append(&io, h->size, leaf);
+	if (rc != PDL_OK)
+		return rc;
+	crypto_hash_sha256(h->chain, entry, len);
+	h->size++;
+	pdl_be64(hv, h->size);
+	pdl_be64(hv + 8, h->time_ms);
+	memcpy(hv + 16, h->chain, 32);
+	return pdl_store_meta_put(t, s, "head", hv, sizeof hv);
+}
+
+int
+pdl_store_entry(MDB_txn *t, const struct pdl_store *s, uint64_t seq, const uint8_t **b, size_t *len)
+{
+	uint8_t k[8];
+	pdl_be64(k, seq);
+	MDB_val key = {8, k}, val;
+	int rc = mdb_get(t, s->log, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	*b = val.mv_data;
+	*len = val.mv_size;
+	return PDL_OK;
+}
+
+int
+pdl_store_meta_get(MDB_txn *t, const struct pdl_store *s, const char *name, const uint8_t **v, size_t *n)
+{
+	MDB_val key = {strlen(name), (void *)name}, val;
+	int rc = mdb_get(t, s->meta, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	*v = val.mv_data;
+	*n = val.mv_size;
+	return PDL_OK;
+}
+
+int
+pdl_store_meta_put(MDB_txn *t, struct pdl_store *s, const char *name, const void *v, size_t n)
+{
+	MDB_val key = {strlen(name), (void *)name}, val = {n, (void *)v};
+	return pdl_store_err(mdb_put(t, s->meta, &key, &val, 0));
+}
+
+int
+pdl_store_state_get(MDB_txn *t, const struct pdl_store *s, const void *k, size_t kn, const uint8_t **v, size_t *n)
+{
+	MDB_val key = {kn, (void *)k}, val;
+	int rc = mdb_get(t, s->state, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	*v = val.mv_data;
+	*n = val.mv_size;
+	return PDL_OK;
+}
+
+int
+pdl_store_state_put(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn, const void *v, size_t n)
+{
+	MDB_val key = {kn, (void *)k}, val = {n, (void *)v};
+	return pdl_store_err(mdb_put(t, s->state, &key, &val, 0));
+}
+
+int
+pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn)
+{
+	MDB_val key = {kn, (void *)k};
+	return pdl_store_err(mdb_del(t, s->state, &key, NULL));
+}
+
+static size_t
+nonce_key(uint8_t *k, const char *actor, size_t an, uint64_t nonce)
+{
+	memcpy(k, actor, an);
+	k[an] = 0;
+	pdl_be64(k + an + 1, nonce);
+	return an + 9;
+}
+
+int
+pdl_store_nonce_get(MDB_txn *t, const struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
+                    uint8_t hash[32], uint64_t *seq)
+{
+	uint8_t k[PDL_ID_LEN_MAX + 9];
+	if (an > PDL_ID_LEN_MAX)
+		return PDL_EINVAL;
+	MDB_val key = {nonce_key(k, actor, an, nonce), k}, val;
+	int rc = mdb_get(t, s->nonce, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	if (val.mv_size != 40)
+		return PDL_ESTORE;
+	memcpy(hash, val.mv_data, 32);
+	*seq = pdl_get_be64((const uint8_t *)val.mv_data + 32);
+	return PDL_OK;
+}
+
+int
+pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
+                    const uint8_t hash[32], uint64_t seq)
+{
+	uint8_t k[PDL_ID_LEN_MAX + 9], v[40];
+	if (an > PDL_ID_LEN_MAX)
+		return PDL_EINVAL;
+	memcpy(v, hash, 32);
+	pdl_be64(v + 32, seq);
+	MDB_val key = {nonce_key(k, actor, an, nonce), k}, val = {40, v};
+	return pdl_store_err(mdb_put(t, s->nonce, &key, &val, 0));
+}
+
+int
+pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const char *note, size_t n)
+{
+	uint8_t k[8];
+	pdl_be64(k, size);
+	MDB_val key = {8, k}, val = {n, (void *)note};
+	return pdl_store_err(mdb_put(t, s->ckpt, &key, &val, 0));
+}
+
+int
+pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc = mdb_cursor_open(t, s->ckpt, &c);
+	if (rc != 0)
+		return PDL_ESTORE;
+	rc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	if (key.mv_size != 8)
+		return PDL_ESTORE;
+	*size = pdl_get_be64(key.mv_data);
+	*note = val.mv_data;
+	*n = val.mv_size;
+	return PDL_OK;
+}

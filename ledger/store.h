@@ -1,0 +1,117 @@
+/*
+ * store.h — the ledger's LMDB environment: one file set in the data
+ * directory, six tables, one writer.
+ *
+ *   log    seq (u64 BE)              → entry bytes (the Merkle leaf data)
+ *   tree   level (u8) ‖ index (u64 BE) → 32-byte complete-subtree hash (merkle.h)
+ *   meta   name                      → value ("head", "genesis", "mapsize")
+ *   nonce  actor ‖ 0x00 ‖ nonce (u64 BE) → act hash (32) ‖ seq (u64 BE)
+ *   state  family key                → msgpack record (rules decide)
+ *   ckpt   size (u64 BE)             → signed checkpoint note
+ *
+ * Invariants:
+ *  (1) head.size == number of log records; log keys are exactly 0..size-1.
+ *  (2) log[n].prev == SHA-256(log[n-1]) and head.chain == SHA-256(log[size-1]).
+ *  (3) tree holds every complete subtree of the first head.size leaves.
+ *  (4) every write to the six tables happens in the writer's transaction;
+ *      readers see a consistent snapshot of all six.
+ * The writer asserts (1)–(3) as it appends; `pdl verify` re-derives them.
+ *
+ * Readers from several threads (MDB_NOTLS) take pdl_store_rdlock around a
+ * read transaction so the writer can grow the map (which needs no
+ * transaction open in this process).
+ */
+#ifndef PDL_STORE_H
+#define PDL_STORE_H
+
+#include <pthread.h>
+
+#include <lmdb.h>
+
+#include "merkle.h"
+#include "pdl.h"
+
+#define PDL_MAPSIZE_DEFAULT ((size_t)1 << 30) /* 1 GiB to start; doubles when full */
+#define PDL_MAPSIZE_MAX ((size_t)1 << 40)     /* 1 TiB: beyond this refuse with PDL_EMAPFULL */
+
+enum { PDL_STORE_RDONLY = 1, PDL_STORE_CREATE = 2, PDL_STORE_NOSYNC = 4 /* tests' scratch copies only */ };
+
+struct pdl_store {
+	MDB_env *env;
+	MDB_dbi log, tree, meta, nonce, state, ckpt;
+	size_t mapsize;
+	unsigned flags;
+	pthread_rwlock_t resize; /* readers hold it shared; growth takes it exclusive */
+	char dir[4096];
+};
+
+struct pdl_head {
+	uint64_t size;
+	uint64_t time_ms; /* time of the last entry */
+	uint8_t chain[32];
+};
+
+/* Opens (or with PDL_STORE_CREATE creates) DIR/data.mdb. Clears stale
+ * reader slots. Errors: PDL_ESTORE, PDL_EIO (no such directory). */
+int pdl_store_open(struct pdl_store *s, const char *dir, unsigned flags);
+void pdl_store_close(struct pdl_store *s);
+
+/* Doubles the map; the caller must have no transaction open and must not
+ * hold the rdlock. Errors: PDL_EMAPFULL at PDL_MAPSIZE_MAX, PDL_ESTORE. */
+int pdl_store_grow(struct pdl_store *s);
+
+/* A read transaction with the rdlock held; end it with pdl_store_rdone. */
+int pdl_store_rtxn(struct pdl_store *s, MDB_txn **t);
+void pdl_store_rdone(struct pdl_store *s, MDB_txn *t);
+int pdl_store_wtxn(struct pdl_store *s, MDB_txn **t);
+
+/* Maps an LMDB return code to a pdl error. */
+int pdl_store_err(int mdb_rc);
+
+int pdl_store_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h);
+/* Appends one entry whose prev field is already h->chain: writes log,
+ * tree and head, and advances *h. Errors: PDL_ESTORE, PDL_EMAPFULL. */
+int pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint8_t *entry, size_t len);
+/* *b points into the map; valid until the transaction ends. Do not free. */
+int pdl_store_entry(MDB_txn *t, const struct pdl_store *s, uint64_t seq, const uint8_t **b, size_t *len);
+
+/* The Merkle node store over a transaction (merkle.h's io). */
+struct pdl_tree_ctx {
+	MDB_txn *txn;
+	struct pdl_store *s;
+};
+void pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io);
+
+int pdl_store_meta_get(MDB_txn *t, const struct pdl_store *s, const char *name, const uint8_t **v, size_t *n);
+int pdl_store_meta_put(MDB_txn *t, struct pdl_store *s, const char *name, const void *v, size_t n);
+
+int pdl_store_state_get(MDB_txn *t, const struct pdl_store *s, const void *k, size_t kn, const uint8_t **v,
+                        size_t *n);
+int pdl_store_state_put(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn, const void *v, size_t n);
+int pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn);
+
+int pdl_store_nonce_get(MDB_txn *t, const struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
+                        uint8_t hash[32], uint64_t *seq);
+int pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
+                        const uint8_t hash[32], uint64_t seq);
+
+int pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const char *note, size_t n);
+/* The newest checkpoint (largest size). *note points into the map. */
+int pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n);
+
+static inline void
+pdl_be64(uint8_t b[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+static inline uint64_t
+pdl_get_be64(const uint8_t b[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+#endif

@@ -1,0 +1,279 @@
+/* util.c — see util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "util.h"
+
+int
+pdl_status_set(struct pdl_status *st, int err, const char *rule, const char *fmt, ...)
+{
+	if (st == NULL)
+		return err;
+	st->err = err;
+	st->rule[0] = '\0';
+	if (rule != NULL)
+		snprintf(st->rule, sizeof st->rule, "%s", rule);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void
+pdl_hex(const uint8_t *b, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+pdl_unhex(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	if (len != 2 * n)
+		return PDL_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return PDL_EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return PDL_OK;
+}
+
+size_t
+pdl_b64_len(size_t n)
+{
+	return sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void
+pdl_b64(const uint8_t *b, size_t n, char *out)
+{
+	sodium_bin2base64(out, pdl_b64_len(n), b, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+pdl_unb64_var(const char *s, size_t len, uint8_t *out, size_t cap, size_t *n)
+{
+	const char *end = NULL;
+	if (sodium_base642bin(out, cap, s, len, NULL, n, &end, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return PDL_EINVAL;
+	if (end != s + len)
+		return PDL_EINVAL;
+	return PDL_OK;
+}
+
+int
+pdl_unb64(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	size_t got = 0;
+	/* Exact length first, so a longer input cannot be silently cut. */
+	if (len != pdl_b64_len(n) - 1)
+		return PDL_EINVAL;
+	if (pdl_unb64_var(s, len, out, n, &got) != PDL_OK || got != n)
+		return PDL_EINVAL;
+	return PDL_OK;
+}
+
+int
+pdl_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return PDL_EIO;
+	struct stat sb;
+	uint8_t *b = NULL;
+	int rc = PDL_EIO;
+	if (fstat(fd, &sb) != 0)
+		goto fail;
+	if ((uint64_t)sb.st_size > max) {
+		rc = PDL_ETOOBIG;
+		goto fail;
+	}
+	size_t cap = (size_t)sb.st_size + 1, n = 0;
+	b = malloc(cap);
+	if (b == NULL) {
+		rc = PDL_ENOMEM;
+		goto fail;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			/* File grew or is a pipe: grow within max. */
+			if (cap > max) {
+				rc = PDL_ETOOBIG;
+				goto fail;
+			}
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			uint8_t *nb = realloc(b, ncap);
+			if (nb == NULL) {
+				rc = PDL_ENOMEM;
+				goto fail;
+			}
+			b = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, b + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto fail;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			rc = PDL_ETOOBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	b[n] = 0;
+	*out = b;
+	*len = n;
+	return PDL_OK;
+fail:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+int
+pdl_file_write(const char *path, const void *b, size_t len, unsigned mode)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+		return PDL_EINVAL;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return PDL_EIO;
+	const uint8_t *p = b;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (fchmod(fd, mode) != 0 || fsync(fd) != 0)
+		goto fail;
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		return PDL_EIO;
+	}
+	return PDL_OK;
+fail:
+	close(fd);
+	unlink(tmp);
+	return PDL_EIO;
+}
+
+#define KEY_MAGIC "pdl-ed25519-v1\n"
+
+int
+pdl_key_generate(const char *path, uint8_t pk[32])
+{
+	uint8_t seed[32], sk[64];
+	char b64[64], text[128];
+	struct stat sb;
+	if (stat(path, &sb) == 0)
+		return PDL_EIO; /* never overwrite a key */
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	pdl_b64(seed, sizeof seed, b64);
+	int n = snprintf(text, sizeof text, "%s%s\n", KEY_MAGIC, b64);
+	int rc = pdl_file_write(path, text, (size_t)n, 0600);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	sodium_memzero(b64, sizeof b64);
+	sodium_memzero(text, sizeof text);
+	return rc;
+}
+
+int
+pdl_key_load(const char *path, uint8_t sk[64], uint8_t pk[32], struct pdl_status *st)
+{
+	struct stat sb;
+	uint8_t *text = NULL, seed[32];
+	size_t len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pdl_status_set(st, PDL_EKEY, NULL, "cannot open key file %s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return pdl_status_set(st, PDL_EKEY, NULL, "key file %s is not a regular file", path);
+	}
+	close(fd);
+	if (sb.st_mode & 077)
+		return pdl_status_set(st, PDL_EKEY, NULL,
+		                      "key file %s is readable by group or others (mode %03o); run chmod 600 %s",
+		                      path, (unsigned)(sb.st_mode & 0777), path);
+	if (pdl_file_read(path, 1024, &text, &len) != PDL_OK)
+		return pdl_status_set(st, PDL_EKEY, NULL, "cannot read key file %s", path);
+	size_t ml = strlen(KEY_MAGIC);
+	int rc = PDL_OK;
+	if (len < ml + 2 || memcmp(text, KEY_MAGIC, ml) != 0 || text[len - 1] != '\n' ||
+	    pdl_unb64((const char *)text + ml, len - ml - 1, seed, 32) != PDL_OK) {
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "key file %s is malformed", path);
+		goto out;
+	}
+	crypto_sign_seed_keypair(pk, sk, seed);
+out:
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(text, len);
+	free(text);
+	return rc;
+}
+
+uint64_t
+pdl_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t
+pdl_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int
+pdl_id_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > PDL_ID_LEN_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}

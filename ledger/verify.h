@@ -1,0 +1,37 @@
+/*
+ * verify.h — offline verification of a whole ledger: what an auditor runs.
+ *
+ * From one read snapshot it re-derives, entry by entry: the key order
+ * (no gaps), each entry's shape and seq, non-decreasing time, the chain
+ * link, the stored Merkle nodes (every complete subtree), every act
+ * signature with the key its actor held at that point in the log, and the
+ * root and chain hash of every stored checkpoint together with the
+ * checkpoint's signature by the ledger key named in genesis.
+ * It reports the first bad seq: entry n's own checks come before its link
+ * to n-1, so a changed entry is named, not its successor.
+ */
+#ifndef PDL_VERIFY_H
+#define PDL_VERIFY_H
+
+#include "store.h"
+#include "util.h"
+
+struct pdl_verify_result {
+	int ok;
+	uint64_t size;          /* entries checked */
+	uint64_t signatures;    /* act signatures verified */
+	uint64_t checkpoints;   /* stored checkpoints checked */
+	uint64_t ckpt_size;     /* largest checkpoint size */
+	uint8_t root[32];
+	uint8_t chain[32];
+	int has_bad_seq;
+	uint64_t bad_seq;
+	int err;                /* PDL_ECHAIN, PDL_EBADSIG, PDL_EMERKLE, … */
+	char what[512];
+};
+
+/* threads: signature verifiers (0: all cores). progress: print to stderr.
+ * Returns PDL_OK when the ledger verifies; otherwise r says where and why. */
+PDL_WUR int pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl_verify_result *r);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * cli.h — what the pdl subcommands share: reading from a data directory or
+ * from a pdld, printing JSON, and failing with a clear message.
+ */
+#ifndef PDL_CLI_H
+#define PDL_CLI_H
+
+#include <jansson.h>
+
+#include "proto.h"
+#include "rules.h"
+#include "store.h"
+
+/* Where reads come from: the data directory directly (read-only, safe
+ * while pdld runs) or a pdld over REQ/REP. */
+struct src {
+	int local;
+	struct pdl_store store;
+	struct pdl_client cl;
+};
+
+int src_open(struct src *s, const char *data, const char *ledger, struct pdl_status *st);
+void src_close(struct src *s);
+/* *b is malloc'd; caller frees. */
+int src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st);
+int src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st);
+int src_head(struct src *s, struct pdl_head *h, struct pdl_status *st);
+/* Sends a request and returns the reply (malloc'd) after checking it is
+ * not an error reply. */
+int src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct pdl_status *st);
+
+void out_json(json_t *j); /* prints compact JSON + newline to stdout, decrefs */
+int die_status(const char *cmd, const struct pdl_status *st); /* prints to stderr; returns exit code 1 */
+int usage_error(const char *cmd, const char *msg);
+int parse_u64(const char *s, uint64_t *v);
+
+int cmd_bench(int argc, char **argv);
+
+#endif
