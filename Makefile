@@ -20,7 +20,7 @@ LDLIBS := -llmdb -lsodium -lnng -lmsgpackc -ljansson -pthread
 LDFLAGS := $(SANFLAGS)
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
-            libmsgpack-dev libjansson-dev libcmocka-dev python3 procps
+            libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb procps
 
 LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))

@@ -898,7 +898,7 @@ cmd_submit(int argc, char **argv)
 			printf("usage: pdl submit --key KEYFILE (--data DIR | --ledger URL) [--raw] [--batch N] ACT.json...\n\n"
 			       "Signs each act with KEYFILE and submits it. An act file holds one JSON act\n"
 			       "{\"type\":...,\"actor\":...,\"nonce\":...,\"body\":{...}} or an array of them ('-' reads stdin).\n"
-			       "With --raw each file is the msgpack act bytes, signed as they are.\n"
+			       "With --raw each file is the msgpack act bytes, signed and sent as they are (no local checks).\n"
 			       "Prints one JSON line per act: a receipt {seq, hash, time_ms, outcome, dup} or an\n"
 			       "error {error, rule?, message}. Exits 1 if any act was refused.\n"
 			       "--data DIR talks to the pdld serving DIR.\n");
@@ -966,7 +966,7 @@ cmd_submit(int argc, char **argv)
 				if (pdl_json_act_to_mp(a, &q->act, &q->st) != PDL_OK)
 					q->local_err = 1;
 			}
-			if (!q->local_err && q->act.size > PDL_ACT_BYTES_MAX) {
+			if (!raw && !q->local_err && q->act.size > PDL_ACT_BYTES_MAX) {
 				/* the daemon would refuse it too; say so without sending 64 KiB+ */
 				pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
 				q->local_err = 1;
