@@ -282,24 +282,41 @@ want_help(int argc, char **argv)
 static int
 cmd_keygen(int argc, char **argv)
 {
-	static const struct option opts[] = {{"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
-	const char *out = NULL;
+	static const struct option opts[] = {{"out", required_argument, NULL, 'o'}, {"show", required_argument, NULL, 's'},
+	                                     {"help", no_argument, NULL, 'h'}, {0}};
+	const char *out = NULL, *show = NULL;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		if (ch == 'o')
 			out = optarg;
+		else if (ch == 's')
+			show = optarg;
 		else if (ch == 'h') {
-			printf("usage: pdl keygen --out FILE\n\nWrites a new Ed25519 secret key file (mode 0600; never overwrites)\n"
-			       "and prints {\"public_key\":\"<base64>\"}.\n");
+			printf("usage: pdl keygen --out FILE\n       pdl keygen --show FILE\n\n"
+			       "Writes a new Ed25519 secret key file (mode 0600; never overwrites)\n"
+			       "and prints {\"public_key\":\"<base64>\"}. --show prints the public key of an existing file.\n");
 			return 0;
 		} else
 			return usage_error("keygen", "unknown option");
 	}
-	if (out == NULL)
-		return usage_error("keygen", "--out FILE is required");
 	uint8_t pk[32];
 	char b64[64];
 	struct stat sb;
+	if (show != NULL) {
+		uint8_t sk[64];
+		struct pdl_status st = {0};
+		if (pdl_key_load(show, sk, pk, &st) != PDL_OK)
+			return die_status("keygen", &st);
+		sodium_memzero(sk, sizeof sk);
+		pdl_b64(pk, 32, b64);
+		json_t *o = json_object();
+		json_object_set_new(o, "public_key", json_string(b64));
+		json_object_set_new(o, "key_file", json_string(show));
+		out_json(o);
+		return 0;
+	}
+	if (out == NULL)
+		return usage_error("keygen", "--out FILE is required");
 	if (stat(out, &sb) == 0) {
 		fprintf(stderr, "pdl keygen: %s exists; refusing to overwrite a key (PDL_EKEY)\n", out);
 		return 1;
@@ -880,8 +897,9 @@ static int
 cmd_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTS, {"key", required_argument, NULL, 'k'},
-	                                     {"raw", no_argument, NULL, 'r'}, {"batch", required_argument, NULL, 'b'}, {0}};
-	const char *dir = NULL, *ledger = NULL, *key = NULL;
+	                                     {"keys", required_argument, NULL, 'K'}, {"raw", no_argument, NULL, 'r'},
+	                                     {"batch", required_argument, NULL, 'b'}, {0}};
+	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL;
 	int ch, raw = 0;
 	uint64_t batch = 1024;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -889,14 +907,16 @@ cmd_submit(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'L': ledger = optarg; break;
 		case 'k': key = optarg; break;
+		case 'K': keys = optarg; break;
 		case 'r': raw = 1; break;
 		case 'b':
 			if (parse_u64(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
 				return usage_error("submit", "--batch is 1..4096");
 			break;
 		case 'h':
-			printf("usage: pdl submit --key KEYFILE (--data DIR | --ledger URL) [--raw] [--batch N] ACT.json...\n\n"
-			       "Signs each act with KEYFILE and submits it. An act file holds one JSON act\n"
+			printf("usage: pdl submit (--key KEYFILE | --keys KEYDIR) (--data DIR | --ledger URL) [--raw] [--batch N] ACT.json...\n\n"
+			       "Signs each act with KEYFILE (or with KEYDIR/<actor>.key, chosen per act) and submits it.\n"
+			       "An act file holds one JSON act\n"
 			       "{\"type\":...,\"actor\":...,\"nonce\":...,\"body\":{...}} or an array of them ('-' reads stdin).\n"
 			       "With --raw each file is the msgpack act bytes, signed and sent as they are (no local checks).\n"
 			       "Prints one JSON line per act: a receipt {seq, hash, time_ms, outcome, dup} or an\n"
@@ -906,15 +926,17 @@ cmd_submit(int argc, char **argv)
 		default: return usage_error("submit", "unknown option");
 		}
 	}
-	if (key == NULL)
-		return usage_error("submit", "--key KEYFILE is required");
+	if ((key == NULL) == (keys == NULL))
+		return usage_error("submit", "give one of --key KEYFILE or --keys KEYDIR");
+	if (keys != NULL && raw)
+		return usage_error("submit", "--raw needs --key (raw acts are not parsed for their actor)");
 	if (optind == argc)
 		return usage_error("submit", "name at least one act file");
 	if ((dir == NULL) == (ledger == NULL))
 		return usage_error("submit", "give exactly one of --data DIR or --ledger URL");
 	struct pdl_status st = {0};
 	uint8_t sk[64], pk[32];
-	if (pdl_key_load(key, sk, pk, &st) != PDL_OK)
+	if (key != NULL && pdl_key_load(key, sk, pk, &st) != PDL_OK)
 		return die_status("submit", &st);
 	char url[4200];
 	if (dir != NULL) {
@@ -970,6 +992,20 @@ cmd_submit(int argc, char **argv)
 				/* the daemon would refuse it too; say so without sending 64 KiB+ */
 				pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
 				q->local_err = 1;
+			}
+			if (!q->local_err && keys != NULL) {
+				/* the actor's own key from KEYDIR */
+				json_t *a = json_is_array(root) ? json_array_get(root, i) : root;
+				const char *actor = json_string_value(json_object_get(a, "actor"));
+				char kp[4400];
+				if (actor == NULL || !pdl_id_valid(actor, strlen(actor))) {
+					pdl_status_set(&q->st, PDL_EFIELD, NULL, "act has no valid actor to choose a key by");
+					q->local_err = 1;
+				} else {
+					snprintf(kp, sizeof kp, "%s/%s.key", keys, actor);
+					if (pdl_key_load(kp, sk, pk, &q->st) != PDL_OK)
+						q->local_err = 1;
+				}
 			}
 			if (!q->local_err)
 				pdl_act_sign((const uint8_t *)q->act.data, q->act.size, sk, q->sig);
