@@ -43,7 +43,7 @@ deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(BUILD)/%.o: %.c $(wildcard ledger/*.h) | deps
+$(BUILD)/%.o: %.c $(wildcard ledger/*.h tests/unit/*.h tools/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

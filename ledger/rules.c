@@ -10,10 +10,32 @@
 
 extern const struct pdl_family pdl_family_ledger;
 extern const struct pdl_family pdl_family_party;
+extern const struct pdl_family pdl_family_calendar;
+extern const struct pdl_family pdl_family_catalog;
+extern const struct pdl_family pdl_family_evidence;
+extern const struct pdl_family pdl_family_registration;
+extern const struct pdl_family pdl_family_grant;
+extern const struct pdl_family pdl_family_developer;
+extern const struct pdl_family pdl_family_call;
+extern const struct pdl_family pdl_family_product;
+extern const struct pdl_family pdl_family_dispute;
+extern const struct pdl_family pdl_family_quality;
+extern const struct pdl_family pdl_family_witness;
 
 const struct pdl_family *const pdl_families[] = {
 	&pdl_family_ledger,
 	&pdl_family_party,
+	&pdl_family_calendar,
+	&pdl_family_catalog,
+	&pdl_family_evidence,
+	&pdl_family_registration,
+	&pdl_family_grant,
+	&pdl_family_developer,
+	&pdl_family_call,
+	&pdl_family_product,
+	&pdl_family_dispute,
+	&pdl_family_quality,
+	&pdl_family_witness,
 	NULL,
 };
 

@@ -13,6 +13,8 @@ call:
                                         adding v:1 unless --v or "v" is given
   pdlgen.py field FILE KEY              print one JSON field of the first JSON line
   pdlgen.py sha256 FILE                 print hex sha256 of a file
+  pdlgen.py jl FILE EXPR                for each JSON line o of FILE ('-': stdin)
+                                        print the Python expression EXPR
 """
 import base64
 import hashlib
@@ -253,6 +255,20 @@ def main(argv):
             line = fh.readline()
         v = json.loads(line).get(argv[3])
         print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))
+    elif cmd == "jl":
+        fh = sys.stdin if argv[2] == "-" else open(argv[2])
+        code = compile(argv[3], "<expr>", "eval")
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                o = json.loads(line)
+            except ValueError:
+                print("<not json>")
+                continue
+            v = eval(code, {"o": o, "json": json, "hashlib": hashlib, "base64": base64})
+            print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
     elif cmd == "sha256":
         with open(argv[2], "rb") as fh:
             print(hashlib.sha256(fh.read()).hexdigest())

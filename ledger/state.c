@@ -1,0 +1,463 @@
+/* state.c — see state.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "state.h"
+
+static size_t
+rec_key(char *k, const char *kind, struct pdl_str id)
+{
+	return pdl_state_key(k, PDL_REC_KEY_MAX, kind, id.p, id.n);
+}
+
+int
+pdl_rec_get(struct pdl_ctx *c, const char *kind, struct pdl_str id, struct mp_cur *rec)
+{
+	char k[PDL_REC_KEY_MAX];
+	const uint8_t *v;
+	size_t n, kn = rec_key(k, kind, id);
+	if (kn == 0)
+		return PDL_ENOTFOUND;
+	int rc = pdl_store_state_get(c->txn, c->s, k, kn, &v, &n);
+	if (rc != PDL_OK)
+		return rc;
+	*rec = mp_cur_make(v, n);
+	return mp_peek(rec) == MP_MAP ? PDL_OK : PDL_ESTORE;
+}
+
+int
+pdl_rec_exists(struct pdl_ctx *c, const char *kind, struct pdl_str id)
+{
+	struct mp_cur r;
+	return pdl_rec_get(c, kind, id, &r) == PDL_OK;
+}
+
+static void
+pack_kv(msgpack_packer *pk, const struct pdl_kv *kv)
+{
+	mp_pack_cstr(pk, kv->key);
+	switch (kv->type) {
+	case KV_STR: mp_pack_str(pk, kv->s, kv->n); break;
+	case KV_UINT: msgpack_pack_uint64(pk, kv->u); break;
+	case KV_INT: msgpack_pack_int64(pk, (int64_t)kv->u); break;
+	case KV_BOOL:
+		if (kv->u)
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+		break;
+	case KV_RAW: {
+		struct mp_cur v = mp_cur_make(kv->s, PDL_ACT_BYTES_MAX * 2);
+		const uint8_t *start = v.p;
+		size_t n = kv->n;
+		if (n == 0 && mp_skip(&v) == PDL_OK)
+			n = (size_t)(v.p - start);
+		msgpack_sbuffer_write(pk->data, (const char *)start, n);
+		break;
+	}
+	default: msgpack_pack_nil(pk); break;
+	}
+}
+
+int
+pdl_rec_set(struct pdl_ctx *c, const char *kind, struct pdl_str id, const struct pdl_kv *kv, size_t n)
+{
+	struct mp_cur old;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint32_t on = 0, keep = 0, added = 0;
+	int have = pdl_rec_get(c, kind, id, &old) == PDL_OK;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	/* count the pairs first: kept old ones plus new keys */
+	if (have) {
+		struct mp_cur m = old;
+		if (mp_read_map(&m, &on) != PDL_OK)
+			goto bad;
+		for (uint32_t i = 0; i < on; i++) {
+			const char *k;
+			size_t kn;
+			if (mp_read_str(&m, &k, &kn) != PDL_OK || mp_skip(&m) != PDL_OK)
+				goto bad;
+			int replaced = 0;
+			for (size_t j = 0; j < n; j++)
+				replaced |= mp_str_eq(k, kn, kv[j].key);
+			keep += !replaced;
+		}
+	}
+	/* kv keys that exist are packed in place of the old value, the rest appended */
+	added = (uint32_t)n;
+	msgpack_pack_map(&pk, keep + added);
+	if (have) {
+		struct mp_cur m = old;
+		mp_read_map(&m, &on);
+		for (uint32_t i = 0; i < on; i++) {
+			const char *k;
+			size_t kn;
+			mp_read_str(&m, &k, &kn);
+			const uint8_t *vs = m.p;
+			mp_skip(&m);
+			size_t j;
+			for (j = 0; j < n; j++)
+				if (mp_str_eq(k, kn, kv[j].key))
+					break;
+			if (j < n) {
+				pack_kv(&pk, &kv[j]); /* replaced in place: order kept */
+				continue;
+			}
+			mp_pack_str(&pk, k, kn);
+			msgpack_sbuffer_write(&sb, (const char *)vs, (size_t)(m.p - vs));
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		int existed = 0;
+		if (have) {
+			struct mp_cur tmp;
+			existed = mp_map_find(old, kv[j].key, &tmp) == PDL_OK;
+		}
+		if (!existed)
+			pack_kv(&pk, &kv[j]);
+	}
+	int rc = pdl_rec_put_raw(c, kind, id, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+bad:
+	msgpack_sbuffer_destroy(&sb);
+	return PDL_ESTORE;
+}
+
+int
+pdl_rec_put_raw(struct pdl_ctx *c, const char *kind, struct pdl_str id, const void *b, size_t n)
+{
+	char k[PDL_REC_KEY_MAX];
+	size_t kn = rec_key(k, kind, id);
+	if (kn == 0)
+		return PDL_EINVAL;
+	return pdl_store_state_put(c->txn, c->s, k, kn, b, n);
+}
+
+int
+pdl_rec_del(struct pdl_ctx *c, const char *kind, struct pdl_str id)
+{
+	char k[PDL_REC_KEY_MAX];
+	size_t kn = rec_key(k, kind, id);
+	if (kn == 0)
+		return PDL_EINVAL;
+	int rc = pdl_store_state_del(c->txn, c->s, k, kn);
+	return rc == PDL_ENOTFOUND ? PDL_OK : rc;
+}
+
+int
+pdl_rec_str(struct mp_cur rec, const char *key, struct pdl_str *out)
+{
+	struct mp_cur v;
+	int rc = mp_map_find(rec, key, &v);
+	if (rc != PDL_OK)
+		return rc;
+	if (mp_peek(&v) != MP_STR)
+		return PDL_ENOTFOUND;
+	return mp_read_str(&v, &out->p, &out->n);
+}
+
+int
+pdl_rec_uint(struct mp_cur rec, const char *key, uint64_t *out)
+{
+	struct mp_cur v;
+	int rc = mp_map_find(rec, key, &v);
+	if (rc != PDL_OK)
+		return rc;
+	if (mp_peek(&v) != MP_UINT)
+		return PDL_ENOTFOUND;
+	return mp_read_uint(&v, out);
+}
+
+int
+pdl_rec_bool(struct mp_cur rec, const char *key, int *out)
+{
+	struct mp_cur v;
+	int rc = mp_map_find(rec, key, &v);
+	if (rc != PDL_OK)
+		return rc;
+	if (mp_peek(&v) != MP_BOOL)
+		return PDL_ENOTFOUND;
+	return mp_read_bool(&v, out);
+}
+
+int
+pdl_rec_is(struct mp_cur rec, const char *key, const char *lit)
+{
+	struct pdl_str s;
+	return pdl_rec_str(rec, key, &s) == PDL_OK && mp_str_eq(s.p, s.n, lit);
+}
+
+int
+pdl_strs_has(struct mp_cur arr, struct pdl_str s)
+{
+	uint32_t n;
+	if (mp_read_array(&arr, &n) != PDL_OK)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const char *p;
+		size_t pn;
+		if (mp_peek(&arr) != MP_STR) {
+			if (mp_skip(&arr) != PDL_OK)
+				return 0;
+			continue;
+		}
+		if (mp_read_str(&arr, &p, &pn) != PDL_OK)
+			return 0;
+		if (pn == s.n && memcmp(p, s.p, pn) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct mp_cur
+pdl_body(const struct pdl_ctx *c, unsigned i)
+{
+	return pdl_fields_cur(&c->act->body, i);
+}
+
+struct pdl_str
+pdl_body_str(const struct pdl_ctx *c, unsigned i)
+{
+	return pdl_fields_str(&c->act->body, i);
+}
+
+uint64_t
+pdl_body_uint(const struct pdl_ctx *c, unsigned i)
+{
+	return pdl_fields_uint(&c->act->body, i);
+}
+
+int
+pdl_body_has(const struct pdl_ctx *c, unsigned i)
+{
+	return pdl_fields_has(&c->act->body, i);
+}
+
+struct pdl_str
+pdl_actor(const struct pdl_ctx *c)
+{
+	struct pdl_str s = {c->act->actor, c->act->actor_len};
+	return s;
+}
+
+int
+pdl_str_eq(struct pdl_str a, struct pdl_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+struct pdl_str
+pdl_cstr(const char *s)
+{
+	struct pdl_str r = {s, strlen(s)};
+	return r;
+}
+
+int
+pdl_party_has_role(struct pdl_ctx *c, struct pdl_str id, uint32_t role)
+{
+	struct pdl_party p;
+	return pdl_party_get(c->txn, c->s, id.p, id.n, &p) == PDL_OK && (p.roles & role) != 0;
+}
+
+int
+pdl_actor_has_role(struct pdl_ctx *c, uint32_t role)
+{
+	return pdl_party_has_role(c, pdl_actor(c), role);
+}
+
+/* ---- dates ---- */
+
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static struct pdl_date
+civil_from_days(int64_t z)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	struct pdl_date r = {(int)(y + (m <= 2)), (int)m, (int)d};
+	return r;
+}
+
+struct pdl_date
+pdl_date_of_ms(uint64_t ms)
+{
+	return civil_from_days((int64_t)((ms + PDL_CST_OFFSET_MS) / PDL_DAY_MS));
+}
+
+uint64_t
+pdl_ms_of_date(struct pdl_date d)
+{
+	int64_t days = days_from_civil(d.y, (unsigned)d.m, (unsigned)d.d);
+	return (uint64_t)days * PDL_DAY_MS - PDL_CST_OFFSET_MS;
+}
+
+struct pdl_date
+pdl_date_parse(struct pdl_str s)
+{
+	struct pdl_date d = {0, 0, 0};
+	if (s.n < 10)
+		return d;
+	d.y = (s.p[0] - '0') * 1000 + (s.p[1] - '0') * 100 + (s.p[2] - '0') * 10 + (s.p[3] - '0');
+	d.m = (s.p[5] - '0') * 10 + (s.p[6] - '0');
+	d.d = (s.p[8] - '0') * 10 + (s.p[9] - '0');
+	return d;
+}
+
+void
+pdl_date_format(struct pdl_date d, char buf[11])
+{
+	snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)d.y % 10000u, (unsigned)d.m % 100u, (unsigned)d.d % 100u);
+}
+
+struct pdl_date
+pdl_date_add_days(struct pdl_date d, int days)
+{
+	return civil_from_days(days_from_civil(d.y, (unsigned)d.m, (unsigned)d.d) + days);
+}
+
+int
+pdl_date_cmp(struct pdl_date a, struct pdl_date b)
+{
+	if (a.y != b.y)
+		return a.y < b.y ? -1 : 1;
+	if (a.m != b.m)
+		return a.m < b.m ? -1 : 1;
+	if (a.d != b.d)
+		return a.d < b.d ? -1 : 1;
+	return 0;
+}
+
+int
+pdl_date_weekday(struct pdl_date d)
+{
+	int64_t z = days_from_civil(d.y, (unsigned)d.m, (unsigned)d.d);
+	/* 1970-01-01 was a Thursday (3 with Monday = 0) */
+	int64_t w = (z + 3) % 7;
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+uint64_t
+pdl_months_between(struct pdl_date a, struct pdl_date b)
+{
+	if (pdl_date_cmp(b, a) <= 0)
+		return 0;
+	int64_t months = (int64_t)(b.y - a.y) * 12 + (b.m - a.m);
+	if (b.d > a.d)
+		months++;
+	return months < 0 ? 0 : (uint64_t)months;
+}
+
+int
+pdl_is_workday(struct pdl_ctx *c, struct pdl_date d, int *yes)
+{
+	char yb[8], db[11];
+	struct mp_cur rec, arr;
+	int wd = pdl_date_weekday(d);
+	*yes = wd < 5;
+	snprintf(yb, sizeof yb, "%04d", d.y % 10000);
+	int rc = pdl_rec_get(c, "cal", pdl_cstr(yb), &rec);
+	if (rc == PDL_ENOTFOUND)
+		return PDL_OK;
+	if (rc != PDL_OK)
+		return rc;
+	pdl_date_format(d, db);
+	struct pdl_str ds = {db, 10};
+	if (*yes && mp_map_find(rec, "holidays", &arr) == PDL_OK && pdl_strs_has(arr, ds))
+		*yes = 0;
+	else if (!*yes && mp_map_find(rec, "workdays", &arr) == PDL_OK && pdl_strs_has(arr, ds))
+		*yes = 1;
+	return PDL_OK;
+}
+
+int
+pdl_workday_deadline(struct pdl_ctx *c, uint64_t from_ms, uint64_t n, uint64_t *deadline_ms)
+{
+	struct pdl_date d = pdl_date_of_ms(from_ms);
+	uint64_t count = 0;
+	/* n is bounded by the policy (≤ 365), so this loop is too */
+	for (int guard = 0; count < n && guard < 4000; guard++) {
+		d = pdl_date_add_days(d, 1);
+		int yes;
+		int rc = pdl_is_workday(c, d, &yes);
+		if (rc != PDL_OK)
+			return rc;
+		count += (uint64_t)yes;
+	}
+	*deadline_ms = pdl_ms_of_date(pdl_date_add_days(d, 1));
+	return PDL_OK;
+}
+
+/* ---- registration codes ---- */
+
+int
+pdl_code_assign(struct pdl_ctx *c, char kind, char out[PDL_CODE_LEN + 1])
+{
+	char key[32], flat[32];
+	struct pdl_date today = pdl_date_of_ms(c->time_ms);
+	struct mp_cur rec;
+	uint64_t next = 1;
+	snprintf(key, sizeof key, "%.6s-%04d-%c", c->info->jurisdiction, today.y % 10000, kind);
+	if (pdl_rec_get(c, "codeseq", pdl_cstr(key), &rec) == PDL_OK && pdl_rec_uint(rec, "last", &next) == PDL_OK)
+		next++;
+	if (next > 99999999)
+		return PDL_ERULE;
+	struct pdl_kv kv = KV_U("last", next);
+	int rc = pdl_rec_set(c, "codeseq", pdl_cstr(key), &kv, 1);
+	if (rc != PDL_OK)
+		return rc;
+	int fn = snprintf(flat, sizeof flat, "%.6s%04d%c%08llu", c->info->jurisdiction, today.y % 10000, kind,
+	                  (unsigned long long)next);
+	char check;
+	if (pdl_mod3736_check_char(flat, (size_t)fn, &check) != PDL_OK)
+		return PDL_EINVAL;
+	snprintf(out, PDL_CODE_LEN + 1, "%.6s-%04u-%c-%08u-%c", c->info->jurisdiction, (unsigned)today.y % 10000u, kind,
+	         (unsigned)(next % 100000000u), check);
+	return PDL_OK;
+}
+
+int
+pdl_code_valid(const char *code, size_t n, const char **why)
+{
+	static const char shape[] = "999999-9999-K-99999999-C";
+	char flat[32];
+	size_t k = 0;
+	*why = "a code has the form 420100-2026-R-00000042-B";
+	if (n != sizeof shape - 1)
+		return PDL_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char ch = code[i];
+		if ((shape[i] == '-' && ch != '-') || (shape[i] == '9' && (ch < '0' || ch > '9')) ||
+		    (shape[i] == 'K' && ch != 'R' && ch != 'P' && ch != 'S') ||
+		    (shape[i] == 'C' && !((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z'))))
+			return PDL_EINVAL;
+		if (ch != '-')
+			flat[k++] = ch;
+	}
+	if (pdl_mod3736_valid(flat, k) != PDL_OK) {
+		*why = "check character mismatch";
+		return PDL_EINVAL;
+	}
+	*why = NULL;
+	return PDL_OK;
+}

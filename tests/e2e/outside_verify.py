@@ -1,0 +1,370 @@
+#!/usr/bin/python3
+"""outside_verify.py — an independent verifier of pdl's checkpoints and proofs.
+
+Written from the specifications only, sharing no code with pdl:
+  * RFC 8032 Ed25519 verification (reference arithmetic, pure Python);
+  * C2SP signed-note: body, blank line, signature lines
+    "— <name> <base64(key id (4) || signature (64))>", key ID =
+    SHA-256(name || "\\n" || 0x01 || public key)[:4], verifier key
+    "<name>+<8 hex key id>+<base64(0x01 || public key)>";
+  * C2SP tlog-checkpoint body "<origin>\\n<size>\\n<base64 root>\\n" + extension lines;
+  * RFC 9162 Merkle trees: leaf hash SHA-256(0x00 || data), node hash
+    SHA-256(0x01 || left || right), inclusion verification (§2.1.3.2) and
+    consistency verification (§2.1.4.2).
+
+Usage:
+  outside_verify.py checkpoint  VKEY NOTEFILE
+  outside_verify.py inclusion   VKEY NOTEFILE LEAF_BYTES_FILE PROOF_JSON
+  outside_verify.py consistency VKEY OLD_NOTE NEW_NOTE PROOF_JSON
+VKEY is the verifier key string, or a file holding it. PROOF_JSON is a file
+(or '-') with the JSON `pdl proof` prints. Exit 0 when valid, 1 otherwise.
+"""
+import base64
+import binascii
+import hashlib
+import json
+import sys
+
+# ---------------------------------------------------------------- Ed25519
+# RFC 8032 §5.1, reference arithmetic in extended homogeneous coordinates.
+
+P = 2 ** 255 - 19
+L = 2 ** 252 + 27742317777372353535851937790883648493
+
+
+def _inv(x):
+    return pow(x, P - 2, P)
+
+
+D = -121665 * _inv(121666) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def _add(p1, p2):
+    x1, y1, z1, t1 = p1
+    x2, y2, z2, t2 = p2
+    a = (y1 - x1) * (y2 - x2) % P
+    b = (y1 + x1) * (y2 + x2) % P
+    c = 2 * t1 * t2 * D % P
+    d = 2 * z1 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def _mul(s, pt):
+    q = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            q = _add(q, pt)
+        pt = _add(pt, pt)
+        s >>= 1
+    return q
+
+
+def _equal(p1, p2):
+    return (p1[0] * p2[2] - p2[0] * p1[2]) % P == 0 and (p1[1] * p2[2] - p2[1] * p1[2]) % P == 0
+
+
+def _recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * _inv(D * y * y + 1) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return x
+
+
+_GY = 4 * _inv(5) % P
+_GX = _recover_x(_GY, 0)
+G = (_GX, _GY, 1, _GX * _GY % P)
+
+
+def _decompress(s):
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    x = _recover_x(y, sign)
+    if x is None:
+        return None
+    return (x, y, 1, x * y % P)
+
+
+def ed25519_verify(pub, msg, sig):
+    if len(pub) != 32 or len(sig) != 64:
+        return False
+    a = _decompress(pub)
+    if a is None:
+        return False
+    r = _decompress(sig[:32])
+    if r is None:
+        return False
+    s = int.from_bytes(sig[32:], "little")
+    if s >= L:
+        return False
+    h = int.from_bytes(hashlib.sha512(sig[:32] + pub + msg).digest(), "little") % L
+    return _equal(_mul(s, G), _add(r, _mul(h, a)))
+
+
+# ---------------------------------------------------------------- errors
+
+class Invalid(Exception):
+    pass
+
+
+def b64d(s, what):
+    try:
+        return base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("%s is not base64" % what)
+
+
+# ---------------------------------------------------------------- signed note
+
+def key_id(name, alg_and_key):
+    return hashlib.sha256(name.encode() + b"\n" + alg_and_key).digest()[:4]
+
+
+def parse_vkey(s):
+    s = s.strip()
+    parts = s.split("+", 2)
+    if len(parts) != 3:
+        raise Invalid("verifier key is not name+hex+base64")
+    name, hexid, k = parts
+    if not name or any(c.isspace() for c in name):
+        raise Invalid("verifier key name is empty or has spaces")
+    if len(hexid) != 8 or any(c not in "0123456789abcdef" for c in hexid):
+        raise Invalid("verifier key id is not 8 lowercase hex digits")
+    raw = b64d(k, "verifier key")
+    if len(raw) != 33 or raw[0] != 0x01:
+        raise Invalid("verifier key is not an Ed25519 key (0x01 || 32 bytes)")
+    if key_id(name, raw) != bytes.fromhex(hexid):
+        raise Invalid("verifier key id does not match its name and key")
+    return name, bytes.fromhex(hexid), raw[1:]
+
+
+def verify_note(vkey, text):
+    """Returns the note body (str, ending in \\n) if a signature by vkey verifies."""
+    name, kid, pub = vkey
+    if not isinstance(text, str):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Invalid("note is not UTF-8")
+    if "\r" in text:
+        raise Invalid("note contains a carriage return")
+    i = text.rfind("\n\n")
+    if i < 0:
+        raise Invalid("note has no blank line before its signatures")
+    body, sigs = text[:i + 1], text[i + 2:]
+    if not sigs.endswith("\n") or not sigs.strip("\n"):
+        raise Invalid("note signature block is empty or lacks its final newline")
+    ok = False
+    for line in sigs[:-1].split("\n"):
+        if not line.startswith("\u2014 "):
+            raise Invalid("signature line does not start with an em dash and space: %r" % line)
+        rest = line[2:]
+        sp = rest.rfind(" ")
+        if sp <= 0:
+            raise Invalid("malformed signature line")
+        sname, sb64 = rest[:sp], rest[sp + 1:]
+        raw = b64d(sb64, "signature")
+        if len(raw) < 5:
+            raise Invalid("signature too short")
+        if sname == name and raw[:4] == kid:
+            if len(raw) != 68:
+                raise Invalid("Ed25519 signature line is not 4+64 bytes")
+            if not ed25519_verify(pub, body.encode("utf-8"), raw[4:]):
+                raise Invalid("signature by %s does not verify" % name)
+            ok = True
+    if not ok:
+        raise Invalid("no signature by %s+%s" % (name, kid.hex()))
+    return body
+
+
+def parse_checkpoint(body, origin):
+    lines = body.split("\n")
+    if lines[-1] != "" or len(lines) < 4:
+        raise Invalid("checkpoint body is not origin, size, root lines")
+    lines = lines[:-1]
+    if lines[0] != origin:
+        raise Invalid("checkpoint origin %r is not the key name %r" % (lines[0], origin))
+    sz = lines[1]
+    if not (sz.isascii() and sz.isdigit()) or (len(sz) > 1 and sz[0] == "0"):
+        raise Invalid("checkpoint size is not a decimal number")
+    root = b64d(lines[2], "root")
+    if len(root) != 32:
+        raise Invalid("checkpoint root is not 32 bytes")
+    for ext in lines[3:]:
+        if ext == "":
+            raise Invalid("empty extension line")
+    return int(sz), root, lines[3:]
+
+
+def load_checkpoint(vkey, path):
+    with open(path, "rb") as f:
+        text = f.read()
+    body = verify_note(vkey, text)
+    return parse_checkpoint(body, vkey[0])
+
+
+# ---------------------------------------------------------------- RFC 9162
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_inclusion(index, size, h, path):
+    """RFC 9162 §2.1.3.2; returns the computed root or raises."""
+    if index >= size:
+        raise Invalid("leaf index %d >= tree size %d" % (index, size))
+    fn, sn, r = index, size - 1, h
+    for p in path:
+        if sn == 0:
+            raise Invalid("inclusion proof is too long")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn != 0 and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Invalid("inclusion proof is too short")
+    return r
+
+
+def verify_consistency(first, second, first_hash, second_hash, path):
+    """RFC 9162 §2.1.4.2."""
+    if first < 1 or first > second:
+        raise Invalid("need 0 < first <= second")
+    if first == second:
+        if path:
+            raise Invalid("a proof between equal sizes is empty")
+        if first_hash != second_hash:
+            raise Invalid("equal sizes with different roots")
+        return
+    if not path:
+        raise Invalid("empty consistency proof")
+    path = list(path)
+    if first & (first - 1) == 0:
+        path.insert(0, first_hash)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise Invalid("consistency proof is too long")
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn != 0 and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Invalid("consistency proof is too short")
+    if fr != first_hash:
+        raise Invalid("consistency proof does not lead to the old root")
+    if sr != second_hash:
+        raise Invalid("consistency proof does not lead to the new root")
+
+
+# ---------------------------------------------------------------- CLI
+
+def read_vkey(arg):
+    try:
+        with open(arg) as f:
+            return parse_vkey(f.read())
+    except (FileNotFoundError, IsADirectoryError, OSError):
+        return parse_vkey(arg)
+
+
+def read_json(path):
+    if path == "-":
+        return json.load(sys.stdin)
+    with open(path) as f:
+        return json.load(f)
+
+
+def hashes(lst):
+    out = []
+    for x in lst:
+        h = b64d(x, "proof hash")
+        if len(h) != 32:
+            raise Invalid("proof hash is not 32 bytes")
+        out.append(h)
+    return out
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd = argv[1]
+    if cmd == "checkpoint" and len(argv) == 4:
+        vk = read_vkey(argv[2])
+        size, root, ext = load_checkpoint(vk, argv[3])
+        print(json.dumps({"ok": True, "size": size, "root": base64.b64encode(root).decode(),
+                          "extensions": ext}))
+        return 0
+    if cmd == "inclusion" and len(argv) == 6:
+        vk = read_vkey(argv[2])
+        size, root, _ = load_checkpoint(vk, argv[3])
+        with open(argv[4], "rb") as f:
+            leaf = f.read()
+        pr = read_json(argv[5])
+        idx, psize = pr["index"], pr["size"]
+        if not isinstance(idx, int) or not isinstance(psize, int):
+            raise Invalid("index and size must be integers")
+        lh = leaf_hash(leaf)
+        if b64d(pr["leaf_hash"], "leaf_hash") != lh:
+            raise Invalid("leaf_hash is not SHA-256(0x00 || leaf bytes)")
+        r = root_from_inclusion(idx, psize, lh, hashes(pr["proof"]))
+        if psize != size:
+            raise Invalid("proof is for tree size %d but the checkpoint has size %d" % (psize, size))
+        if r != root:
+            raise Invalid("inclusion proof does not lead to the checkpoint root")
+        print(json.dumps({"ok": True, "index": idx, "size": size, "root": base64.b64encode(r).decode()}))
+        return 0
+    if cmd == "consistency" and len(argv) == 6:
+        vk = read_vkey(argv[2])
+        s1, r1, _ = load_checkpoint(vk, argv[3])
+        s2, r2, _ = load_checkpoint(vk, argv[4])
+        pr = read_json(argv[5])
+        if pr.get("old") != s1 or pr.get("new") != s2:
+            raise Invalid("proof is for %s..%s, checkpoints are %d..%d" % (pr.get("old"), pr.get("new"), s1, s2))
+        verify_consistency(s1, s2, r1, r2, hashes(pr["proof"]))
+        print(json.dumps({"ok": True, "old": s1, "new": s2}))
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except (Invalid, KeyError, TypeError, ValueError, OSError) as e:
+        print(json.dumps({"ok": False, "error": "%s: %s" % (type(e).__name__, e)}))
+        sys.exit(1)

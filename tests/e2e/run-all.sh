@@ -1,0 +1,65 @@
+#!/bin/sh
+# run-all.sh — the e2e harness `make e2e` runs (POSIX sh).
+#
+#   PDL=/abs/build/pdl PDLD=/abs/build/pdld sh tests/e2e/run-all.sh [PATTERN]
+#
+# Runs every tests/e2e/t_*.sh (or those matching t_PATTERN*.sh) in name
+# order, each under a timeout (E2E_TIMEOUT seconds, default 240), with PDL,
+# PDLD and PY=/usr/bin/python3 in the environment; prints each script's
+# output; counts the "ok - " / "not ok - " lines; and ends with exactly one
+# line "N passed, M failed". A script that times out, or exits non-zero
+# without a "not ok" line, adds a "not ok" of its own. Exits non-zero if
+# any check failed or any script exited non-zero.
+
+: "${PDL:?set PDL to the absolute path of the pdl binary}"
+: "${PDLD:?set PDLD to the absolute path of the pdld binary}"
+PY=${PY:-/usr/bin/python3}
+export PDL PDLD PY
+
+here=$(cd "$(dirname "$0")" && pwd)
+limit=${E2E_TIMEOUT:-240}
+out=$(mktemp "${TMPDIR:-/tmp}/pdl-e2e-run.XXXXXX")
+trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT TERM
+
+for f in "$PDL" "$PDLD" "$PY"; do
+	if [ ! -x "$f" ]; then
+		echo "run-all.sh: $f is not executable" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+passed=0
+failed=0
+bad_exit=0
+start=$(date +%s)
+for t in "$here"/t_${1:-}*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t")
+	echo "# ---- $name"
+	t0=$(date +%s)
+	timeout -k 10 "$limit" bash "$t" >"$out" 2>&1 </dev/null
+	rc=$?
+	cat "$out"
+	p=$(grep -c '^ok - ' "$out")
+	n=$(grep -c '^not ok - ' "$out")
+	if [ "$rc" -ne 0 ]; then
+		bad_exit=1
+		# a script that failed without a failing check (or timed out)
+		# counts as one failed check of its own
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "not ok - $name timed out after ${limit}s"
+			n=$((n + 1))
+		elif [ "$n" -eq 0 ]; then
+			echo "not ok - $name exited with status $rc"
+			n=$((n + 1))
+		fi
+	fi
+	passed=$((passed + p))
+	failed=$((failed + n))
+	echo "# $name: $p passed, $n failed, $(($(date +%s) - t0))s"
+done
+echo "# e2e took $(($(date +%s) - start))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$bad_exit" -eq 0 ]
