@@ -16,7 +16,9 @@
  * Invariants:
  *  (1) a receipt is sent only after the transaction holding its entry is
  *      durable (mdb_txn_commit returned 0 without MDB_NOSYNC);
- *  (2) only the writer thread opens write transactions;
+ *  (2) only the writer thread writes the log, tree and state; the one
+ *      other write transaction is a `blob` put (file bytes outside the log,
+ *      checked against a deposited digest), taken under the resize rdlock;
  *  (3) requests in flight are bounded by N_CTX, so the queues need no other
  *      bound.
  */
@@ -102,6 +104,7 @@ static struct {
 	int test_clock;
 	atomic_ullong clock_ms; /* test clock value */
 	uint64_t ckpt_ms;        /* checkpoint interval */
+	size_t blob_max;         /* largest file `pdl evidence deposit --store` may keep */
 	atomic_int stopping;
 	atomic_uint inflight; /* submit requests not yet replied */
 	uint64_t last_ckpt_size;
@@ -426,6 +429,65 @@ do_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	return PDL_OK;
 }
 
+/* Keeps a deposited file's bytes in the blob table: {evidence_id, data}.
+ * The evidence.deposit must already be in the log with data's digest. */
+static int
+do_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+{
+	struct mp_cur v;
+	const char *id;
+	const uint8_t *data;
+	size_t idn, dn;
+	uint8_t digest[32];
+	char hex[65], key[PDL_ID_LEN_MAX + 8];
+	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
+	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "blob needs evidence_id and data");
+	if (dn > D.blob_max)
+		return pdl_status_set(st, PDL_ETOOBIG, NULL, "file of %zu bytes is over this ledger's blob limit of %zu",
+		                      dn, D.blob_max);
+	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
+	if (kn == 0 || !pdl_id_valid(id, idn))
+		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
+	crypto_hash_sha256(digest, data, dn);
+	pdl_hex(digest, 32, hex);
+	MDB_txn *t;
+	const uint8_t *rv;
+	size_t rn;
+	int rc = pdl_store_rtxn(&D.store, &t);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+	rc = pdl_store_state_get(t, &D.store, key, kn, &rv, &rn);
+	struct mp_cur rec = mp_cur_make(rv, rn), dv;
+	const char *d;
+	size_t dln;
+	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
+	            dln == 64 && memcmp(d, hex, 64) == 0;
+	pdl_store_rdone(&D.store, t);
+	if (rc == PDL_ENOTFOUND)
+		return pdl_status_set(st, PDL_ENOTFOUND, NULL, "no evidence %.*s in the log", (int)idn, id);
+	if (!match)
+		return pdl_status_set(st, PDL_EINVAL, NULL, "the file's digest %s is not the deposited digest", hex);
+	pthread_rwlock_rdlock(&D.store.resize);
+	rc = pdl_store_wtxn(&D.store, &t);
+	if (rc == PDL_OK) {
+		rc = pdl_store_blob_put(t, &D.store, digest, data, dn);
+		if (rc == PDL_OK)
+			rc = pdl_store_err(mdb_txn_commit(t));
+		else
+			mdb_txn_abort(t);
+	}
+	pthread_rwlock_unlock(&D.store.resize);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "could not store the file");
+	msgpack_pack_map(pk, 2);
+	mp_pack_cstr(pk, "digest");
+	mp_pack_cstr(pk, hex);
+	mp_pack_cstr(pk, "size");
+	msgpack_pack_uint64(pk, dn);
+	return PDL_OK;
+}
+
 /* ---- submit: request → job → chunks ---- */
 
 static void
@@ -545,7 +607,9 @@ conn_cb(void *arg)
 	msgpack_packer pk;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	int rc = mp_str_eq(op, opn, "clock") ? do_clock(req, &pk, &st) : do_read(op, opn, req, &pk, &st);
+	int rc = mp_str_eq(op, opn, "clock")  ? do_clock(req, &pk, &st)
+	         : mp_str_eq(op, opn, "blob") ? do_blob(req, &pk, &st)
+	                                      : do_read(op, opn, req, &pk, &st);
 	nng_msg_free(m);
 	if (rc != PDL_OK) {
 		msgpack_sbuffer_clear(&sb);
@@ -861,6 +925,7 @@ usage(FILE *f)
 	        "  --publish URL       PUB address (default ipc://DIR/pdl.pub)\n"
 	        "  --workers N         signature verifier threads (default: number of cores)\n"
 	        "  --checkpoint-ms N   sign a checkpoint at most every N ms while the log grows (default 1000)\n"
+	        "  --blob-max BYTES    largest file `pdl evidence deposit --store` keeps (default 8 MiB)\n"
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log each batch\n"
@@ -876,6 +941,7 @@ main(int argc, char **argv)
 		{"publish", required_argument, NULL, 'p'},
 		{"workers", required_argument, NULL, 'w'},
 		{"checkpoint-ms", required_argument, NULL, 'c'},
+		{"blob-max", required_argument, NULL, 'b'},
 		{"test-clock", no_argument, NULL, 't'},
 		{"insecure-tcp", no_argument, NULL, 'i'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -887,6 +953,7 @@ main(int argc, char **argv)
 	int insecure = 0, ch, rv;
 	long workers = sysconf(_SC_NPROCESSORS_ONLN);
 	D.ckpt_ms = 1000;
+	D.blob_max = (size_t)8 << 20;
 	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': dir = optarg; break;
@@ -894,6 +961,7 @@ main(int argc, char **argv)
 		case 'p': publish = optarg; break;
 		case 'w': workers = strtol(optarg, NULL, 10); break;
 		case 'c': D.ckpt_ms = strtoull(optarg, NULL, 10); break;
+		case 'b': D.blob_max = (size_t)strtoull(optarg, NULL, 10); break;
 		case 't': D.test_clock = 1; break;
 		case 'i': insecure = 1; break;
 		case 'v': D.verbose = 1; break;
@@ -980,7 +1048,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: cannot open REP socket: %s\n", nng_strerror(rv));
 		return 1;
 	}
-	nng_socket_set_size(D.rep, NNG_OPT_RECVMAXSZ, PDL_REQ_BYTES_MAX);
+	nng_socket_set_size(D.rep, NNG_OPT_RECVMAXSZ,
+	                    D.blob_max + 4096 > PDL_REQ_BYTES_MAX ? D.blob_max + 4096 : PDL_REQ_BYTES_MAX);
 	D.nworkers = (unsigned)workers;
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_create(&D.workers[i], NULL, worker_main, NULL);

@@ -31,7 +31,7 @@ open_dbs(struct pdl_store *s)
 		const char *name;
 		MDB_dbi *dbi;
 	} dbs[] = {{"log", &s->log}, {"tree", &s->tree}, {"meta", &s->meta},
-	           {"nonce", &s->nonce}, {"state", &s->state}, {"ckpt", &s->ckpt}};
+	           {"nonce", &s->nonce}, {"state", &s->state}, {"ckpt", &s->ckpt}, {"blob", &s->blob}};
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
 		rc = mdb_dbi_open(t, dbs[i].name, dflags, dbs[i].dbi);
 		if (rc != 0) {
@@ -281,14 +281,53 @@ int
 pdl_store_state_put(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn, const void *v, size_t n)
 {
 	MDB_val key = {kn, (void *)k}, val = {n, (void *)v};
-	return pdl_store_err(mdb_put(t, s->state, &key, &val, 0));
+	int rc = pdl_store_err(mdb_put(t, s->state, &key, &val, 0));
+	if (rc == PDL_OK && s->on_state_write != NULL)
+		s->on_state_write(s->hook_arg, k, kn);
+	return rc;
 }
 
 int
 pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn)
 {
 	MDB_val key = {kn, (void *)k};
-	return pdl_store_err(mdb_del(t, s->state, &key, NULL));
+	int rc = pdl_store_err(mdb_del(t, s->state, &key, NULL));
+	if (rc == PDL_OK && s->on_state_write != NULL)
+		s->on_state_write(s->hook_arg, k, kn);
+	return rc;
+}
+
+int
+pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[32], const void *b, size_t n)
+{
+	MDB_val key = {32, (void *)digest}, val = {n, (void *)b};
+	return pdl_store_err(mdb_put(t, s->blob, &key, &val, 0));
+}
+
+int
+pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[32], const uint8_t **b, size_t *n)
+{
+	MDB_val key = {32, (void *)digest}, val;
+	int rc = mdb_get(t, s->blob, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	*b = val.mv_data;
+	*n = val.mv_size;
+	return PDL_OK;
+}
+
+int
+pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n)
+{
+	uint8_t k[8];
+	pdl_be64(k, size);
+	MDB_val key = {8, k}, val;
+	int rc = mdb_get(t, s->ckpt, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	*note = val.mv_data;
+	*n = val.mv_size;
+	return PDL_OK;
 }
 
 static size_t

@@ -8,6 +8,8 @@
  *   nonce  actor ‖ 0x00 ‖ nonce (u64 BE) → act hash (32) ‖ seq (u64 BE)
  *   state  family key                → msgpack record (rules decide)
  *   ckpt   size (u64 BE)             → signed checkpoint note
+ *   blob   SHA-256 digest (32)       → file bytes kept by `pdl evidence deposit --store`
+ *          (outside the log: content-addressed, checked against its digest)
  *
  * Invariants:
  *  (1) head.size == number of log records; log keys are exactly 0..size-1.
@@ -38,8 +40,11 @@ enum { PDL_STORE_RDONLY = 1, PDL_STORE_CREATE = 2, PDL_STORE_NOSYNC = 4 /* tests
 
 struct pdl_store {
 	MDB_env *env;
-	MDB_dbi log, tree, meta, nonce, state, ckpt;
+	MDB_dbi log, tree, meta, nonce, state, ckpt, blob;
 	size_t mapsize;
+	/* Called after every state put/del (replay tracks who wrote what). */
+	void (*on_state_write)(void *arg, const void *k, size_t kn);
+	void *hook_arg;
 	unsigned flags;
 	pthread_rwlock_t resize; /* readers hold it shared; growth takes it exclusive */
 	char dir[4096];
@@ -94,6 +99,12 @@ int pdl_store_nonce_get(MDB_txn *t, const struct pdl_store *s, const char *actor
                         uint8_t hash[32], uint64_t *seq);
 int pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
                         const uint8_t hash[32], uint64_t seq);
+
+/* Blob table: digest-addressed file bytes. */
+int pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[32], const void *b, size_t n);
+int pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[32], const uint8_t **b, size_t *n);
+/* The checkpoint stored for exactly this size. */
+int pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n);
 
 int pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const char *note, size_t n);
 /* The newest checkpoint (largest size). *note points into the map. */

@@ -35,5 +35,6 @@ int usage_error(const char *cmd, const char *msg);
 int parse_u64(const char *s, uint64_t *v);
 
 int cmd_bench(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 
 #endif

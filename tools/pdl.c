@@ -24,6 +24,7 @@
 #include "merkle.h"
 #include "mpjson.h"
 #include "note.h"
+#include "replay.h"
 #include "verify.h"
 
 /* ---- shared ---- */
@@ -1035,10 +1036,10 @@ static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTS, {"threads", required_argument, NULL, 't'},
-	                                     {"quiet", no_argument, NULL, 'q'}, {0}};
+	                                     {"quiet", no_argument, NULL, 'q'}, {"replay", no_argument, NULL, 'r'}, {0}};
 	const char *dir = NULL;
 	uint64_t threads = 0;
-	int ch, quiet = 0;
+	int ch, quiet = 0, replay = 0;
 	while ((ch = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': dir = optarg; break;
@@ -1047,13 +1048,17 @@ cmd_verify(int argc, char **argv)
 				return usage_error("verify", "--threads is 0..64");
 			break;
 		case 'q': quiet = 1; break;
+		case 'r': replay = 1; break;
 		case 'h':
-			printf("usage: pdl verify --data DIR [--threads N] [--quiet]\n\n"
+			printf("usage: pdl verify --data DIR [--replay] [--threads N] [--quiet]\n\n"
 			       "Re-derives the whole ledger offline from one read snapshot (safe while pdld runs):\n"
 			       "every chain link, entry shape and seq, time order, stored Merkle node, act signature\n"
 			       "(with the key the actor held at that point), and the root, chain hash and signature\n"
 			       "of every stored checkpoint. Exits 0 with a JSON summary, or 1 naming the first bad\n"
-			       "seq and what is wrong.\n");
+			       "seq and what is wrong.\n"
+			       "--replay also re-runs every act from genesis through the rules on a scratch copy and\n"
+			       "checks each is accepted with the same entry bytes (outcome: codes, deadlines) and that\n"
+			       "the resulting state equals the stored state.\n");
 			return 0;
 		default: return usage_error("verify", "unknown option");
 		}
@@ -1069,6 +1074,31 @@ cmd_verify(int argc, char **argv)
 	struct pdl_verify_result r;
 	uint64_t t0 = pdl_mono_ns();
 	rc = pdl_verify_store(&s, (unsigned)threads, !quiet && isatty(2), &r);
+	uint64_t replayed = 0;
+	if (rc == PDL_OK && replay) {
+		char scratch[] = "/tmp/pdl-replay-XXXXXX", cmd[64];
+		uint8_t root[32], chain[32];
+		uint64_t size = r.size, sigs = r.signatures, cks = r.checkpoints, cksz = r.ckpt_size;
+		memcpy(root, r.root, 32);
+		memcpy(chain, r.chain, 32);
+		if (mkdtemp(scratch) == NULL) {
+			fprintf(stderr, "pdl verify: cannot make a scratch directory: %s\n", strerror(errno));
+			return 1;
+		}
+		rc = pdl_replay_store(&s, scratch, !quiet && isatty(2), &r);
+		replayed = r.size;
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+		if (system(cmd) != 0)
+			fprintf(stderr, "pdl verify: could not remove %s\n", scratch);
+		if (rc == PDL_OK) {
+			r.size = size;
+			r.signatures = sigs;
+			r.checkpoints = cks;
+			r.ckpt_size = cksz;
+			memcpy(r.root, root, 32);
+			memcpy(r.chain, chain, 32);
+		}
+	}
 	double secs = (double)(pdl_mono_ns() - t0) / 1e9;
 	pdl_store_close(&s);
 	json_t *o = json_object();
@@ -1083,6 +1113,8 @@ cmd_verify(int argc, char **argv)
 		json_object_set_new(o, "signatures", json_integer((json_int_t)r.signatures));
 		json_object_set_new(o, "checkpoints", json_integer((json_int_t)r.checkpoints));
 		json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)r.ckpt_size));
+		if (replay)
+			json_object_set_new(o, "replayed", json_integer((json_int_t)replayed));
 		json_object_set_new(o, "seconds", json_real(secs));
 		out_json(o);
 		return 0;
@@ -1091,6 +1123,8 @@ cmd_verify(int argc, char **argv)
 		json_object_set_new(o, "bad_seq", json_integer((json_int_t)r.bad_seq));
 	json_object_set_new(o, "error", json_string(pdl_strerror(r.err)));
 	json_object_set_new(o, "what", json_string(r.what));
+	if (replay)
+		json_object_set_new(o, "stage", json_string(replayed || r.err == PDL_ERULE ? "replay" : "verify"));
 	out_json(o);
 	if (r.has_bad_seq)
 		fprintf(stderr, "pdl verify: seq %llu: %s (%s)\n", (unsigned long long)r.bad_seq, r.what, pdl_strerror(r.err));
@@ -1403,6 +1437,7 @@ static const struct {
 	{"acts", cmd_acts, "list the act catalogue"},
 	{"clock", cmd_clock, "set the test clock of a pdld --test-clock"},
 	{"code", cmd_code, "check a registration code or a USCC"},
+	{"evidence", cmd_evidence, "deposit a file's digest; prove and check its existence"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
 };
 

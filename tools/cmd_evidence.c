@@ -1,0 +1,488 @@
+/*
+ * pdl evidence — deposit a file's digest (存证) and prove it later.
+ *
+ *   deposit FILE  hashes the file streaming (any size) and submits an
+ *                 evidence.deposit act; --store also sends the bytes to
+ *                 pdld's blob table (files up to pdld's --blob-max).
+ *   prove FILE    finds the deposit of the file's digest and prints the
+ *                 entry, its inclusion proof and the checkpoint covering it.
+ *   check PROOF FILE --vkey KEY
+ *                 verifies such a proof with only the verifier key: no
+ *                 LMDB, no pdld — what anyone holding the file can run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "merkle.h"
+#include "mpjson.h"
+#include "note.h"
+#include "state.h"
+
+#define EVIDENCE_STORE_MAX_DEFAULT (8u << 20)
+
+static int
+hash_file(const char *path, uint8_t digest[32], uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return PDL_EIO;
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	uint8_t buf[1 << 16];
+	*size = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			close(fd);
+			return PDL_EIO;
+		}
+		if (r == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (size_t)r);
+		*size += (uint64_t)r;
+	}
+	close(fd);
+	crypto_hash_sha256_final(&st, digest);
+	return PDL_OK;
+}
+
+static int
+deposit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'}, {"ledger", required_argument, NULL, 'L'},
+		{"key", required_argument, NULL, 'k'}, {"actor", required_argument, NULL, 'a'},
+		{"id", required_argument, NULL, 'i'}, {"subject", required_argument, NULL, 's'},
+		{"media-type", required_argument, NULL, 'm'}, {"nonce", required_argument, NULL, 'n'},
+		{"blob", no_argument, NULL, 'b'}, {"store", no_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'}, {0},
+	};
+	const char *dir = NULL, *ledger = NULL, *key = NULL, *actor = NULL, *id = NULL, *subject = NULL,
+	           *media = "application/octet-stream";
+	uint64_t nonce = 0;
+	int ch, inline_blob = 0, store = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'L': ledger = optarg; break;
+		case 'k': key = optarg; break;
+		case 'a': actor = optarg; break;
+		case 'i': id = optarg; break;
+		case 's': subject = optarg; break;
+		case 'm': media = optarg; break;
+		case 'n':
+			if (parse_u64(optarg, &nonce) != PDL_OK)
+				return usage_error("evidence", "--nonce is a number");
+			break;
+		case 'b': inline_blob = 1; break;
+		case 'S': store = 1; break;
+		case 'h':
+			printf("usage: pdl evidence deposit FILE --key KEYFILE --actor PARTY --id EVIDENCE_ID --subject TEXT\n"
+			       "                            [--media-type TYPE] [--nonce N] [--blob] [--store]\n"
+			       "                            (--data DIR | --ledger URL)\n\n"
+			       "Hashes FILE (streaming, any size) and submits evidence.deposit with its SHA-256 digest\n"
+			       "and size. --blob puts small files (up to the ledger policy) inside the act; --store\n"
+			       "also keeps the file in pdld's blob table (up to pdld --blob-max, default 8 MiB).\n"
+			       "The nonce defaults to the current time in microseconds. Prints the receipt.\n");
+			return 0;
+		default: return usage_error("evidence", "unknown option");
+		}
+	}
+	if (optind + 1 != argc || key == NULL || actor == NULL || id == NULL || subject == NULL)
+		return usage_error("evidence", "deposit needs FILE, --key, --actor, --id and --subject");
+	if ((dir == NULL) == (ledger == NULL))
+		return usage_error("evidence", "give exactly one of --data DIR or --ledger URL");
+	const char *file = argv[optind];
+	uint8_t digest[32];
+	uint64_t size;
+	if (hash_file(file, digest, &size) != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot read %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if (nonce == 0)
+		nonce = pdl_now_ms() * 1000 + (pdl_mono_ns() / 1000) % 1000;
+	char hex[65];
+	pdl_hex(digest, 32, hex);
+	json_t *body = json_pack("{s:s,s:s,s:I,s:s,s:s}", "evidence_id", id, "digest", hex, "size", (json_int_t)size,
+	                         "media_type", media, "subject", subject);
+	uint8_t *bytes = NULL;
+	size_t blen = 0;
+	if (inline_blob || store) {
+		if (pdl_file_read(file, EVIDENCE_STORE_MAX_DEFAULT * 4, &bytes, &blen) != PDL_OK) {
+			fprintf(stderr, "pdl evidence: %s is too large to keep (limit %u bytes)\n", file, EVIDENCE_STORE_MAX_DEFAULT * 4);
+			return 1;
+		}
+	}
+	if (inline_blob) {
+		char *b64 = malloc(pdl_b64_len(blen));
+		if (b64 == NULL)
+			return 1;
+		pdl_b64(bytes, blen, b64);
+		json_object_set_new(body, "blob", json_string(b64));
+		free(b64);
+	}
+	json_t *act = json_pack("{s:s,s:s,s:I,s:o}", "type", "evidence.deposit", "actor", actor, "nonce",
+	                        (json_int_t)nonce, "body", body);
+	struct pdl_status st = {0};
+	uint8_t sk[64], pk[32], sig[64];
+	if (pdl_key_load(key, sk, pk, &st) != PDL_OK)
+		return die_status("evidence", &st);
+	msgpack_sbuffer ab;
+	msgpack_sbuffer_init(&ab);
+	if (pdl_json_act_to_mp(act, &ab, &st) != PDL_OK)
+		return die_status("evidence", &st);
+	json_decref(act);
+	pdl_act_sign((const uint8_t *)ab.data, ab.size, sk, sig);
+	sodium_memzero(sk, sizeof sk);
+	char url[4200];
+	if (dir != NULL) {
+		pdl_client_url_for_dir(dir, url, sizeof url);
+		ledger = url;
+	}
+	struct src s;
+	if (src_open(&s, NULL, ledger, &st) != PDL_OK)
+		return die_status("evidence", &st);
+	msgpack_sbuffer req;
+	msgpack_packer pk2;
+	msgpack_sbuffer_init(&req);
+	msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk2, 2);
+	mp_pack_cstr(&pk2, "op");
+	mp_pack_cstr(&pk2, "submit");
+	mp_pack_cstr(&pk2, "acts");
+	msgpack_pack_array(&pk2, 1);
+	msgpack_pack_map(&pk2, 2);
+	mp_pack_cstr(&pk2, "act");
+	mp_pack_bin(&pk2, ab.data, ab.size);
+	mp_pack_cstr(&pk2, "sig");
+	mp_pack_bin(&pk2, sig, 64);
+	uint8_t *rep;
+	size_t rn;
+	int rc = src_call(&s, &req, &rep, &rn, &st);
+	msgpack_sbuffer_destroy(&req);
+	msgpack_sbuffer_destroy(&ab);
+	if (rc != PDL_OK)
+		return die_status("evidence", &st);
+	struct mp_cur c = mp_cur_make(rep, rn), res, e;
+	uint32_t n;
+	if (mp_map_find(c, "results", &res) != PDL_OK || mp_read_array(&res, &n) != PDL_OK || n != 1) {
+		free(rep);
+		fprintf(stderr, "pdl evidence: malformed reply\n");
+		return 1;
+	}
+	int refused = mp_map_find(res, "error", &e) == PDL_OK;
+	json_t *o = pdl_mp_to_json(&res);
+	free(rep);
+	json_t *h = json_object_get(o, "hash");
+	if (h != NULL) {
+		uint8_t raw[32];
+		if (pdl_unb64(json_string_value(h), json_string_length(h), raw, 32) == PDL_OK) {
+			pdl_hex(raw, 32, hex);
+			json_object_set_new(o, "hash", json_string(hex));
+		}
+	}
+	pdl_hex(digest, 32, hex);
+	json_object_set_new(o, "digest", json_string(hex));
+	json_object_set_new(o, "size", json_integer((json_int_t)size));
+	if (!refused && store) {
+		msgpack_sbuffer_init(&req);
+		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk2, 3);
+		mp_pack_cstr(&pk2, "op");
+		mp_pack_cstr(&pk2, "blob");
+		mp_pack_cstr(&pk2, "evidence_id");
+		mp_pack_cstr(&pk2, id);
+		mp_pack_cstr(&pk2, "data");
+		mp_pack_bin(&pk2, bytes, blen);
+		rc = src_call(&s, &req, &rep, &rn, &st);
+		msgpack_sbuffer_destroy(&req);
+		if (rc != PDL_OK) {
+			out_json(o);
+			return die_status("evidence", &st);
+		}
+		free(rep);
+		json_object_set_new(o, "stored", json_true());
+	}
+	free(bytes);
+	out_json(o);
+	src_close(&s);
+	return refused ? 1 : 0;
+}
+
+/* Finds the deposit record whose digest is hex (or the one named id). */
+static int
+find_deposit(struct pdl_store *s, MDB_txn *t, const char *hex, const char *id, uint64_t *seq, char *eid, size_t cap)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	if (mdb_cursor_open(t, s->state, &cur) != 0)
+		return PDL_ESTORE;
+	char prefix[PDL_REC_KEY_MAX];
+	int pn = snprintf(prefix, sizeof prefix, "evid/%s", id ? id : "");
+	k.mv_size = (size_t)pn;
+	k.mv_data = prefix;
+	int rc = PDL_ENOTFOUND;
+	for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 5 || memcmp(k.mv_data, "evid/", 5) != 0)
+			break;
+		if (id != NULL && (k.mv_size != (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0))
+			break;
+		struct mp_cur rec = mp_cur_make(v.mv_data, v.mv_size);
+		struct pdl_str d;
+		if (pdl_rec_str(rec, "digest", &d) != PDL_OK || d.n != 64 || memcmp(d.p, hex, 64) != 0)
+			continue;
+		if (pdl_rec_uint(rec, "seq", seq) != PDL_OK)
+			continue;
+		snprintf(eid, cap, "%.*s", (int)(k.mv_size - 5), (const char *)k.mv_data + 5);
+		rc = PDL_OK;
+		break;
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int
+prove(int argc, char **argv)
+{
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'}, {"id", required_argument, NULL, 'i'},
+	                                     {"help", no_argument, NULL, 'h'}, {0}};
+	const char *dir = NULL, *id = NULL;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'i': id = optarg; break;
+		case 'h':
+			printf("usage: pdl evidence prove FILE --data DIR [--id EVIDENCE_ID]\n\n"
+			       "Prints a proof of existence of FILE: its deposit entry (exact bytes), the latest\n"
+			       "signed checkpoint and the inclusion proof of the entry in it. Check it anywhere with\n"
+			       "`pdl evidence check PROOF FILE --vkey KEY` or any RFC 6962 / C2SP verifier.\n");
+			return 0;
+		default: return usage_error("evidence", "unknown option");
+		}
+	}
+	if (optind + 1 != argc || dir == NULL)
+		return usage_error("evidence", "prove needs FILE and --data DIR");
+	uint8_t digest[32];
+	uint64_t size, seq = 0;
+	char hex[65], eid[PDL_ID_LEN_MAX + 1];
+	if (hash_file(argv[optind], digest, &size) != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot read %s: %s\n", argv[optind], strerror(errno));
+		return 1;
+	}
+	pdl_hex(digest, 32, hex);
+	struct pdl_store s;
+	int rc = pdl_store_open(&s, dir, PDL_STORE_RDONLY);
+	if (rc != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot open the ledger in %s: %s\n", dir, pdl_errmsg(rc));
+		return 1;
+	}
+	MDB_txn *t;
+	if (pdl_store_rtxn(&s, &t) != PDL_OK)
+		return 1;
+	rc = find_deposit(&s, t, hex, id, &seq, eid, sizeof eid);
+	if (rc != PDL_OK) {
+		pdl_store_rdone(&s, t);
+		fprintf(stderr, "pdl evidence: no deposit of digest %s%s%s in this ledger (PDL_ENOTFOUND)\n", hex,
+		        id ? " under id " : "", id ? id : "");
+		return 1;
+	}
+	const uint8_t *eb;
+	size_t en, nn;
+	const char *note;
+	uint64_t csize;
+	if (pdl_store_entry(t, &s, seq, &eb, &en) != PDL_OK || pdl_store_ckpt_latest(t, &s, &csize, &note, &nn) != PDL_OK) {
+		pdl_store_rdone(&s, t);
+		fprintf(stderr, "pdl evidence: ledger unreadable\n");
+		return 1;
+	}
+	if (csize <= seq) {
+		pdl_store_rdone(&s, t);
+		fprintf(stderr, "pdl evidence: entry %llu is not yet covered by a checkpoint (latest covers %llu); "
+		                "retry in a second\n", (unsigned long long)seq, (unsigned long long)csize);
+		return 1;
+	}
+	struct pdl_tree_ctx tc = {t, &s};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	size_t pn;
+	uint8_t leaf[32];
+	pdl_merkle_leaf_hash(eb, en, leaf);
+	rc = pdl_merkle_prove_inclusion(&io, seq, csize, proof, &pn);
+	if (rc != PDL_OK) {
+		pdl_store_rdone(&s, t);
+		fprintf(stderr, "pdl evidence: cannot build the proof\n");
+		return 1;
+	}
+	json_t *o = json_object();
+	char *b64 = malloc(pdl_b64_len(en));
+	char hb[64];
+	pdl_b64(eb, en, b64);
+	json_object_set_new(o, "evidence_id", json_string(eid));
+	json_object_set_new(o, "digest", json_string(hex));
+	json_object_set_new(o, "size", json_integer((json_int_t)size));
+	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(o, "entry", json_string(b64));
+	json_object_set_new(o, "checkpoint", json_stringn(note, nn));
+	json_t *pr = json_object(), *pa = json_array();
+	json_object_set_new(pr, "index", json_integer((json_int_t)seq));
+	json_object_set_new(pr, "size", json_integer((json_int_t)csize));
+	pdl_b64(leaf, 32, hb);
+	json_object_set_new(pr, "leaf_hash", json_string(hb));
+	for (size_t i = 0; i < pn; i++) {
+		pdl_b64(proof[i], 32, hb);
+		json_array_append_new(pa, json_string(hb));
+	}
+	json_object_set_new(pr, "proof", pa);
+	json_object_set_new(o, "inclusion", pr);
+	free(b64);
+	pdl_store_rdone(&s, t);
+	pdl_store_close(&s);
+	out_json(o);
+	return 0;
+}
+
+/* Verifies a proof document with only the verifier key. No LMDB. */
+static int
+check(int argc, char **argv)
+{
+	static const struct option opts[] = {{"vkey", required_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}, {0}};
+	const char *vkey = NULL;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'v')
+			vkey = optarg;
+		else if (ch == 'h') {
+			printf("usage: pdl evidence check PROOF.json FILE --vkey VERIFIER_KEY\n\n"
+			       "Checks a proof from `pdl evidence prove` using only the verifier key: the checkpoint\n"
+			       "signature, the inclusion of the entry in the checkpoint's tree, and that the entry is\n"
+			       "an evidence.deposit of FILE's SHA-256. Opens no database. Exits 0 when valid.\n");
+			return 0;
+		} else
+			return usage_error("evidence", "unknown option");
+	}
+	if (optind + 2 != argc || vkey == NULL)
+		return usage_error("evidence", "check needs PROOF.json FILE --vkey KEY");
+	const char *why = NULL;
+	char name[PDL_ORIGIN_LEN_MAX + 1], hex[65];
+	uint8_t pk[32], digest[32], leaf[32], root[32];
+	uint64_t size;
+	json_error_t je;
+	json_t *p = json_load_file(argv[optind], 0, &je);
+	struct pdl_ckpt cp;
+	size_t bl;
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	size_t pn = 0;
+	uint8_t *entry = NULL;
+	size_t en = 0;
+	if (p == NULL) {
+		fprintf(stderr, "pdl evidence: %s: %s\n", argv[optind], je.text);
+		return 1;
+	}
+	if (hash_file(argv[optind + 1], digest, &size) != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot read %s\n", argv[optind + 1]);
+		return 1;
+	}
+	pdl_hex(digest, 32, hex);
+	const char *note = json_string_value(json_object_get(p, "checkpoint"));
+	const char *eb64 = json_string_value(json_object_get(p, "entry"));
+	json_t *inc = json_object_get(p, "inclusion");
+	json_t *arr = json_object_get(inc, "proof");
+	json_int_t index = json_integer_value(json_object_get(inc, "index"));
+	if (pdl_note_vkey_parse(vkey, name, sizeof name, pk) != PDL_OK)
+		why = "the verifier key is malformed";
+	else if (note == NULL || eb64 == NULL || !json_is_array(arr) || json_array_size(arr) > PDL_MERKLE_PROOF_MAX)
+		why = "the proof document is malformed";
+	else if (pdl_note_verify(note, strlen(note), name, pk, &bl) != PDL_OK)
+		why = "the checkpoint is not signed by that key";
+	else if (pdl_ckpt_parse(note, strlen(note), &cp) != PDL_OK)
+		why = "the checkpoint is malformed";
+	if (why == NULL) {
+		size_t cap = strlen(eb64);
+		entry = malloc(cap + 1);
+		if (entry == NULL || pdl_unb64_var(eb64, strlen(eb64), entry, cap, &en) != PDL_OK)
+			why = "the entry is not base64";
+	}
+	if (why == NULL) {
+		for (size_t i = 0; i < json_array_size(arr); i++) {
+			const char *h = json_string_value(json_array_get(arr, i));
+			if (h == NULL || pdl_unb64(h, strlen(h), proof[i], 32) != PDL_OK)
+				why = "a proof hash is malformed";
+		}
+		pn = json_array_size(arr);
+	}
+	if (why == NULL) {
+		pdl_merkle_leaf_hash(entry, en, leaf);
+		memcpy(root, cp.root, 32);
+		if (index < 0 || pdl_merkle_verify_inclusion(leaf, (uint64_t)index, cp.size, (const pdl_hash *)proof, pn, root) != PDL_OK)
+			why = "the entry is not included in the checkpoint's tree";
+	}
+	if (why == NULL) {
+		/* the entry must be the deposit of this file */
+		struct pdl_entry e;
+		struct pdl_status st;
+		struct mp_cur ac, body, v;
+		const char *type, *d;
+		size_t tn, dn;
+		uint64_t sz;
+		if (pdl_entry_decode(entry, en, &e, &st) != PDL_OK || (uint64_t)index != e.seq)
+			why = "the entry does not decode or has another seq";
+		else {
+			ac = mp_cur_make(e.act, e.act_len);
+			if (mp_map_find(ac, "type", &v) != PDL_OK || mp_read_str(&v, &type, &tn) != PDL_OK ||
+			    !mp_str_eq(type, tn, "evidence.deposit") || mp_map_find(ac, "body", &body) != PDL_OK)
+				why = "the entry is not an evidence.deposit";
+			else if (mp_map_find(body, "digest", &v) != PDL_OK || mp_read_str(&v, &d, &dn) != PDL_OK || dn != 64 ||
+			         memcmp(d, hex, 64) != 0)
+				why = "the deposit is of another digest than FILE's";
+			else if (mp_map_find(body, "size", &v) != PDL_OK || mp_read_uint(&v, &sz) != PDL_OK || sz != size)
+				why = "the deposit records another size than FILE's";
+		}
+	}
+	free(entry);
+	json_t *o = json_object();
+	json_object_set_new(o, "valid", json_boolean(why == NULL));
+	json_object_set_new(o, "digest", json_string(hex));
+	if (why == NULL) {
+		json_object_set_new(o, "seq", json_integer(index));
+		json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)cp.size));
+		json_object_set_new(o, "origin", json_string(cp.origin));
+	} else {
+		json_object_set_new(o, "why", json_string(why));
+	}
+	json_decref(p);
+	out_json(o);
+	if (why != NULL)
+		fprintf(stderr, "pdl evidence: invalid proof: %s\n", why);
+	return why ? 1 : 0;
+}
+
+int
+cmd_evidence(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: pdl evidence deposit|prove|check … (pdl evidence SUB --help)\n");
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "deposit") == 0)
+		return deposit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "prove") == 0)
+		return prove(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return check(argc - 1, argv + 1);
+	return usage_error("evidence", "the subcommand is deposit, prove or check");
+}
