@@ -22,12 +22,12 @@ LDFLAGS := $(SANFLAGS)
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb procps
 
-LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c))
+LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c)) $(filter-out projections/pdl-project.c,$(wildcard projections/*.c))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 LIB := $(BUILD)/libpdl.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-BINS := $(BUILD)/pdld $(BUILD)/pdl
+BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
 .PHONY: all deps test unit e2e run bench clean
 all: deps $(BINS) $(UNIT_BIN)
@@ -43,7 +43,7 @@ deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(BUILD)/%.o: %.c $(wildcard ledger/*.h tests/unit/*.h tools/*.h) | deps
+$(BUILD)/%.o: %.c $(wildcard ledger/*.h projections/*.h tests/unit/*.h tools/*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -52,6 +52,9 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/pdld: $(BUILD)/ledger/pdld.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/pdl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c)) $(LIB)
@@ -65,7 +68,7 @@ unit: all
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 e2e: all
-	@PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld sh tests/e2e/run-all.sh
+	@PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project sh tests/e2e/run-all.sh
 
 test: all
 	@$(MAKE) --no-print-directory unit

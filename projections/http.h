@@ -1,0 +1,57 @@
+/*
+ * http.h — the public, read-only HTTP server over the views (NNG's HTTP
+ * server). Every response is JSON (or the HTML page at "/", or Atom);
+ * bad parameters get a 4xx JSON error {error, message}.
+ */
+#ifndef PDL_HTTP_H
+#define PDL_HTTP_H
+
+#include "proj.h"
+
+#define PDL_HTTP_LIMIT_MAX 1000u  /* items per page; larger limits get 400 */
+#define PDL_HTTP_LIMIT_DEFAULT 100u
+
+struct pdl_http;
+
+/* A response being built by a route. */
+struct pdl_http_out {
+	int status;             /* 200 unless set */
+	const char *content_type; /* default application/json */
+	char *body;             /* malloc'd */
+	size_t len;
+};
+
+struct pdl_http_ctx {
+	struct pdl_vdb *db;
+	const char *ledger_url; /* for checkpoint, proofs, entries */
+};
+
+/* Route handler: path is the full request path, query the part after '?'
+ * (may be ""), rest the path after the route prefix. */
+typedef void (*pdl_route_fn)(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+
+struct pdl_route {
+	const char *path;
+	int tree;  /* 1: prefix match */
+	pdl_route_fn fn;
+};
+
+/* Routes are defined by the views' HTTP files (NULL-path terminated lists).
+ * Paths are full ("/v1/grants"); a tree route matches its prefix and gets
+ * the remainder as `rest`. The page at "/" is the route with path "/". */
+extern const struct pdl_route pdl_routes_disclosure[];
+extern const struct pdl_route pdl_routes_metrics[];
+
+int pdl_http_start(struct pdl_http **h, const char *addr, struct pdl_http_ctx *cx, struct pdl_status *st);
+void pdl_http_stop(struct pdl_http *h);
+
+/* Helpers for routes. */
+void pdl_http_json(struct pdl_http_out *out, int status, json_t *doc); /* steals doc */
+void pdl_http_error(struct pdl_http_out *out, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Query parameter lookup: copies the decoded value into buf; 1 if present. */
+int pdl_http_param(const char *query, const char *name, char *buf, size_t cap);
+/* Parses a non-negative integer parameter; 0 absent (def used), 1 ok, -1 bad. */
+int pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * pdl-project — runs projection workers and the public HTTP server.
+ *
+ *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--rebuild] [--once]
+ *   pdl-project digest VIEW|all --data DIR
+ *
+ * VIEW is one of the views (disclosure, metrics, …) or `all` (the embedded
+ * default: every view in one process and one environment).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ckpt.h"
+#include "http.h"
+#include "proj.h"
+
+static volatile int stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--rebuild] [--once]\n"
+	           "       pdl-project digest VIEW|all --data DIR\n\n"
+	           "Follows the ledger (REQ range reads + SUB live entries) and keeps VIEW in DIR/view.\n"
+	           "  --ledger URL   the pdld (ipc://LEDGERDIR/pdl.sock); --pub defaults to the same dir's pdl.pub\n"
+	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080)\n"
+	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
+	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
+	           "  digest         print the SHA-256 over the view's tables and cursor\n"
+	           "views:");
+	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
+		fprintf(f, " %s", (*v)->name);
+	fprintf(f, " all\n");
+}
+
+static int
+select_views(const char *name, const struct pdl_view **out, unsigned *n)
+{
+	*n = 0;
+	if (strcmp(name, "all") == 0) {
+		for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
+			out[(*n)++] = *v;
+		return PDL_OK;
+	}
+	const struct pdl_view *v = pdl_view_find(name);
+	if (v == NULL)
+		return PDL_EINVAL;
+	out[(*n)++] = v;
+	return PDL_OK;
+}
+
+static void
+print_digest(struct pdl_vdb *db)
+{
+	uint8_t d[32];
+	uint64_t next;
+	char hex[65];
+	if (pdl_vdb_digest(db, d, &next) != PDL_OK) {
+		fprintf(stderr, "pdl-project: cannot read the view\n");
+		return;
+	}
+	pdl_hex(d, 32, hex);
+	printf("{\"next\":%llu,\"digest\":\"%s\"}\n", (unsigned long long)next, hex);
+	fflush(stdout);
+}
+
+static int
+rm_rf(const char *path)
+{
+	char cmd[4300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+	return system(cmd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"ledger", required_argument, NULL, 'l'}, {"data", required_argument, NULL, 'd'},
+		{"pub", required_argument, NULL, 'p'},    {"http", required_argument, NULL, 'H'},
+		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},         {0},
+	};
+	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL;
+	int rebuild = 0, once = 0, ch;
+	if (sodium_init() < 0)
+		return 1;
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	int digest_cmd = strcmp(argv[1], "digest") == 0;
+	int first = digest_cmd ? 2 : 1;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc <= first) {
+		usage(stderr);
+		return 2;
+	}
+	const char *vname = argv[first];
+	optind = first + 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l': ledger = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'p': pub = optarg; break;
+		case 'H': http = optarg; break;
+		case 'r': rebuild = 1; break;
+		case 'o': once = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	const struct pdl_view *views[8];
+	unsigned nv;
+	if (select_views(vname, views, &nv) != PDL_OK) {
+		fprintf(stderr, "pdl-project: unknown view \"%s\"\n", vname);
+		usage(stderr);
+		return 2;
+	}
+	if (dir == NULL || (!digest_cmd && ledger == NULL)) {
+		usage(stderr);
+		return 2;
+	}
+	struct pdl_vdb db;
+	struct pdl_status st = {0};
+	if (digest_cmd) {
+		if (pdl_vdb_open(&db, dir, views, nv, 1) != PDL_OK) {
+			fprintf(stderr, "pdl-project: no view in %s\n", dir);
+			return 1;
+		}
+		print_digest(&db);
+		pdl_vdb_close(&db);
+		return 0;
+	}
+	char pubbuf[4200];
+	if (pub == NULL) {
+		/* ipc://DIR/pdl.sock → ipc://DIR/pdl.pub */
+		snprintf(pubbuf, sizeof pubbuf, "%s", ledger);
+		char *slash = strrchr(pubbuf, '/');
+		if (strncmp(ledger, "ipc://", 6) != 0 || slash == NULL) {
+			fprintf(stderr, "pdl-project: give --pub URL for a non-ipc ledger\n");
+			return 2;
+		}
+		snprintf(slash + 1, sizeof pubbuf - (size_t)(slash + 1 - pubbuf), "%s", PDL_PUB_FILE);
+		pub = pubbuf;
+	}
+	if (rebuild) {
+		/* build into DIR.rebuild, then swap the view directory in */
+		char tmp[4200], path[4300], old[4300];
+		snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
+		rm_rf(tmp);
+		if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
+			fprintf(stderr, "pdl-project: cannot create %s\n", tmp);
+			return 1;
+		}
+		struct pdl_client cl;
+		uint64_t applied = 0;
+		if (pdl_client_open(&cl, ledger, &st) != PDL_OK || pdl_catch_up(&db, &cl, &applied, &st) != PDL_OK) {
+			fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+			return 1;
+		}
+		pdl_client_close(&cl);
+		pdl_vdb_close(&db);
+		mkdir(dir, 0700);
+		snprintf(path, sizeof path, "%s/view", dir);
+		snprintf(old, sizeof old, "%s/view.old", dir);
+		rm_rf(old);
+		rename(path, old);
+		snprintf(tmp, sizeof tmp, "%s.rebuild/view", dir);
+		if (rename(tmp, path) != 0) {
+			fprintf(stderr, "pdl-project: cannot swap the rebuilt view into %s\n", dir);
+			return 1;
+		}
+		rm_rf(old);
+		snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
+		rm_rf(tmp);
+		fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
+	}
+	if (pdl_vdb_open(&db, dir, views, nv, 0) != PDL_OK) {
+		fprintf(stderr, "pdl-project: cannot open the view in %s\n", dir);
+		return 1;
+	}
+	if (once) {
+		struct pdl_client cl;
+		uint64_t applied = 0;
+		if (pdl_client_open(&cl, ledger, &st) != PDL_OK || pdl_catch_up(&db, &cl, &applied, &st) != PDL_OK) {
+			fprintf(stderr, "pdl-project: %s (%s)\n", st.msg, pdl_strerror(st.err));
+			return 1;
+		}
+		pdl_client_close(&cl);
+		print_digest(&db);
+		pdl_vdb_close(&db);
+		return 0;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	struct pdl_http_ctx cx = {&db, ledger};
+	struct pdl_http *hs = NULL;
+	if (http != NULL && pdl_http_start(&hs, http, &cx, &st) != PDL_OK) {
+		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		return 1;
+	}
+	fprintf(stderr, "pdl-project: %s following %s%s%s\n", vname, ledger, http ? ", serving http://" : "",
+	        http ? http : "");
+	static struct pdl_follow_stats stats;
+	int rc = PDL_OK;
+	while (!stop_flag) {
+		rc = pdl_follow(&db, ledger, pub, &stop_flag, &stats, &st);
+		if (stop_flag)
+			break;
+		/* the ledger went away or restarted: retry, the cursor is durable */
+		fprintf(stderr, "pdl-project: %s (%s); retrying\n", st.msg, pdl_strerror(st.err));
+		if (rc == PDL_ECHAIN || rc == PDL_EDECODE)
+			break; /* never apply past a broken chain */
+		sleep(1);
+	}
+	pdl_http_stop(hs);
+	pdl_vdb_close(&db);
+	return rc == PDL_ECHAIN || rc == PDL_EDECODE ? 1 : 0;
+}

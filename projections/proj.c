@@ -1,0 +1,416 @@
+/* proj.c — see proj.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <sodium.h>
+
+#include "mpjson.h"
+#include "proj.h"
+
+const struct pdl_view *
+pdl_view_find(const char *name)
+{
+	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
+		if (strcmp((*v)->name, name) == 0)
+			return *v;
+	return NULL;
+}
+
+int
+pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *views, unsigned n, int rdonly)
+{
+	char path[4200];
+	MDB_txn *t;
+	memset(db, 0, sizeof *db);
+	snprintf(db->dir, sizeof db->dir, "%s", dir);
+	if (!rdonly && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return PDL_EIO;
+	snprintf(path, sizeof path, "%s/view", dir);
+	if (!rdonly && mkdir(path, 0700) != 0 && errno != EEXIST)
+		return PDL_EIO;
+	if (mdb_env_create(&db->env) != 0)
+		return PDL_ESTORE;
+	mdb_env_set_maxdbs(db->env, PDL_VIEW_TABLES_MAX * 4 + 2);
+	mdb_env_set_mapsize(db->env, (size_t)16 << 30);
+	mdb_env_set_maxreaders(db->env, 256);
+	if (mdb_env_open(db->env, path, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600) != 0)
+		goto fail;
+	int dead;
+	mdb_reader_check(db->env, &dead);
+	if (mdb_txn_begin(db->env, NULL, rdonly ? MDB_RDONLY : 0, &t) != 0)
+		goto fail;
+	unsigned fl = rdonly ? 0 : MDB_CREATE;
+	if (mdb_dbi_open(t, "meta", fl, &db->meta) != 0)
+		goto fail_txn;
+	for (unsigned i = 0; i < n && i < 8; i++) {
+		db->views[db->nviews++] = views[i];
+		for (const char *const *tb = views[i]->tables; *tb != NULL; tb++) {
+			if (db->ndbi == sizeof db->dbi / sizeof db->dbi[0])
+				goto fail_txn;
+			if (mdb_dbi_open(t, *tb, fl, &db->dbi[db->ndbi]) != 0)
+				goto fail_txn;
+			db->names[db->ndbi++] = *tb;
+		}
+	}
+	if (mdb_txn_commit(t) != 0)
+		goto fail;
+	return PDL_OK;
+fail_txn:
+	mdb_txn_abort(t);
+fail:
+	mdb_env_close(db->env);
+	db->env = NULL;
+	return PDL_ESTORE;
+}
+
+void
+pdl_vdb_close(struct pdl_vdb *db)
+{
+	if (db->env)
+		mdb_env_close(db->env);
+	db->env = NULL;
+}
+
+MDB_dbi
+pdl_vdb_table(const struct pdl_vdb *db, const char *name)
+{
+	for (unsigned i = 0; i < db->ndbi; i++)
+		if (strcmp(db->names[i], name) == 0)
+			return db->dbi[i];
+	return (MDB_dbi)-1; /* programmer error: a view asked for a table it does not own */
+}
+
+int
+pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[32])
+{
+	MDB_val k = {4, "next"}, v;
+	*next = 0;
+	memset(chain, 0, 32);
+	int rc = mdb_get(t, db->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return PDL_OK;
+	if (rc != 0 || v.mv_size != 40)
+		return PDL_ESTORE;
+	*next = pdl_get_be64(v.mv_data);
+	memcpy(chain, (const uint8_t *)v.mv_data + 8, 32);
+	return PDL_OK;
+}
+
+json_t *
+pdl_vdoc_get(MDB_txn *t, MDB_dbi dbi, const char *key)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	if (mdb_get(t, dbi, &k, &v) != 0)
+		return NULL;
+	return json_loadb(v.mv_data, v.mv_size, 0, NULL);
+}
+
+static int
+put_json(MDB_txn *t, MDB_dbi dbi, MDB_val *k, json_t *doc)
+{
+	/* sorted keys: the same document always has the same bytes */
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	if (s == NULL)
+		return PDL_ENOMEM;
+	MDB_val v = {strlen(s), s};
+	int rc = mdb_put(t, dbi, k, &v, 0);
+	free(s);
+	return pdl_store_err(rc);
+}
+
+int
+pdl_vdoc_put(MDB_txn *t, MDB_dbi dbi, const char *key, json_t *doc)
+{
+	MDB_val k = {strlen(key), (void *)key};
+	return put_json(t, dbi, &k, doc);
+}
+
+int
+pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc)
+{
+	uint8_t kb[8];
+	pdl_be64(kb, seq);
+	MDB_val k = {8, kb};
+	return put_json(t, dbi, &k, doc);
+}
+
+int
+pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n, size_t *applied,
+              struct pdl_status *st)
+{
+	MDB_txn *t;
+	uint64_t next;
+	uint8_t chain[32];
+	*applied = 0;
+	if (mdb_txn_begin(db->env, NULL, 0, &t) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
+	int rc = pdl_vdb_cursor(t, db, &next, chain);
+	for (size_t i = 0; rc == PDL_OK && i < n; i++) {
+		struct pdl_entry e;
+		struct pdl_act a;
+		struct pdl_status est;
+		if (pdl_entry_decode(entries[i], lens[i], &e, &est) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EDECODE, NULL, "entry does not decode: %s", est.msg);
+			break;
+		}
+		if (e.seq < next)
+			continue; /* already applied */
+		if (e.seq > next) {
+			rc = pdl_status_set(st, PDL_ENOTFOUND, NULL, "gap: have %llu, need %llu", (unsigned long long)e.seq,
+			                    (unsigned long long)next);
+			break;
+		}
+		if (memcmp(e.prev, chain, 32) != 0) {
+			rc = pdl_status_set(st, PDL_ECHAIN, NULL, "entry %llu does not link to the applied chain",
+			                    (unsigned long long)e.seq);
+			break;
+		}
+		if (pdl_act_decode(e.act, e.act_len, e.sig, &a, &est) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EDECODE, NULL, "act of entry %llu does not decode: %s",
+			                    (unsigned long long)e.seq, est.msg);
+			break;
+		}
+		char type[80], actor[PDL_ID_LEN_MAX + 1];
+		snprintf(type, sizeof type, "%.*s", (int)a.type_len, a.type);
+		snprintf(actor, sizeof actor, "%.*s", (int)a.actor_len, a.actor);
+		struct mp_cur ac = mp_cur_make(e.act, e.act_len), bc;
+		json_t *body = NULL, *out;
+		if (mp_map_find(ac, "body", &bc) == PDL_OK)
+			body = pdl_mp_to_json(&bc);
+		struct mp_cur oc = mp_cur_make(e.outcome, e.outcome_len);
+		out = pdl_mp_to_json(&oc);
+		struct pdl_ventry ve = {e.seq, e.time_ms, entries[i], lens[i], type, actor, body ? body : json_object(),
+		                        out ? out : json_object()};
+		for (unsigned k = 0; rc == PDL_OK && k < db->nviews; k++) {
+			int vr = db->views[k]->apply(db, t, &ve);
+			if (vr != PDL_OK)
+				rc = pdl_status_set(st, vr, NULL, "view %s failed on entry %llu", db->views[k]->name,
+				                    (unsigned long long)e.seq);
+		}
+		json_decref(ve.body);
+		json_decref(ve.outcome);
+		if (rc != PDL_OK)
+			break;
+		crypto_hash_sha256(chain, entries[i], lens[i]);
+		next++;
+		(*applied)++;
+	}
+	if (*applied > 0 && (rc == PDL_OK || rc == PDL_ENOTFOUND)) {
+		uint8_t cv[40];
+		pdl_be64(cv, next);
+		memcpy(cv + 8, chain, 32);
+		MDB_val k = {4, "next"}, v = {40, cv};
+		if (mdb_put(t, db->meta, &k, &v, 0) != 0 || mdb_txn_commit(t) != 0)
+			return pdl_status_set(st, PDL_ESTORE, NULL, "cannot commit the view");
+		return rc;
+	}
+	mdb_txn_abort(t);
+	return rc;
+}
+
+static int
+range(struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pdl_status *st)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	mp_pack_cstr(&pk, "op");
+	mp_pack_cstr(&pk, "range");
+	mp_pack_cstr(&pk, "from");
+	msgpack_pack_uint64(&pk, from);
+	mp_pack_cstr(&pk, "count");
+	msgpack_pack_uint64(&pk, PDL_PROJ_BATCH);
+	int rc = pdl_client_call(cl, sb.data, sb.size, rep, rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+}
+
+/* Applies a msgpack array of entry bins at c. */
+static int
+apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_status *st)
+{
+	uint32_t n;
+	if (mp_read_array(&c, &n) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
+	const uint8_t **es = malloc((n ? n : 1) * sizeof *es);
+	size_t *ls = malloc((n ? n : 1) * sizeof *ls);
+	if (es == NULL || ls == NULL) {
+		free(es);
+		free(ls);
+		return PDL_ENOMEM;
+	}
+	int rc = PDL_OK;
+	for (uint32_t i = 0; i < n && rc == PDL_OK; i++)
+		if (mp_read_bin(&c, &es[i], &ls[i]) != PDL_OK)
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
+	size_t done = 0;
+	if (rc == PDL_OK)
+		rc = pdl_vdb_apply(db, es, ls, n, &done, st);
+	*applied += done;
+	free(es);
+	free(ls);
+	return rc;
+}
+
+int
+pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st)
+{
+	for (;;) {
+		MDB_txn *t;
+		uint64_t next;
+		uint8_t chain[32];
+		if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
+			return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the view");
+		int rc = pdl_vdb_cursor(t, db, &next, chain);
+		mdb_txn_abort(t);
+		if (rc != PDL_OK)
+			return rc;
+		uint8_t *rep;
+		size_t rn;
+		if ((rc = range(cl, next, &rep, &rn, st)) != PDL_OK)
+			return rc;
+		struct mp_cur c = mp_cur_make(rep, rn), ents, probe;
+		uint32_t n = 0;
+		if (mp_map_find(c, "entries", &ents) != PDL_OK) {
+			free(rep);
+			return pdl_status_set(st, PDL_EPROTO, NULL, "range reply has no entries");
+		}
+		probe = ents;
+		mp_read_array(&probe, &n);
+		rc = n ? apply_array(db, ents, applied, st) : PDL_OK;
+		free(rep);
+		if (rc != PDL_OK)
+			return rc;
+		if (n < PDL_PROJ_BATCH)
+			return PDL_OK;
+	}
+}
+
+int
+pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, volatile int *stop,
+           struct pdl_follow_stats *stats, struct pdl_status *st)
+{
+	struct pdl_client cl;
+	nng_socket sub;
+	int rv, rc;
+	if ((rc = pdl_client_open(&cl, ledger_url, st)) != PDL_OK)
+		return rc;
+	if ((rv = nng_sub0_open(&sub)) != 0) {
+		pdl_client_close(&cl);
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));
+	}
+	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 1000);
+	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, 0);
+	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
+	if ((rv = nng_dial(sub, pub_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_close(sub);
+		pdl_client_close(&cl);
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot subscribe to %s: %s", pub_url, nng_strerror(rv));
+	}
+	uint64_t applied = 0;
+	rc = pdl_catch_up(db, &cl, &applied, st);
+	uint64_t last_poll = pdl_mono_ns();
+	while (rc == PDL_OK && !*stop) {
+		nng_msg *m;
+		rv = nng_recvmsg(sub, &m, 0);
+		if (rv == NNG_ETIMEDOUT || pdl_mono_ns() - last_poll > 1000000000ull) {
+			/* a dropped last message leaves no later one to reveal the gap */
+			last_poll = pdl_mono_ns();
+			rc = pdl_catch_up(db, &cl, &applied, st);
+			if (rv == 0)
+				nng_msg_free(m);
+			continue;
+		}
+		if (rv != 0) {
+			rc = pdl_status_set(st, PDL_ECLOSED, NULL, "subscription failed: %s", nng_strerror(rv));
+			break;
+		}
+		const uint8_t *b = nng_msg_body(m);
+		size_t n = nng_msg_len(m);
+		if (n > 1 && b[0] == 'e') {
+			struct mp_cur c = mp_cur_make(b + 1, n - 1), ents;
+			uint64_t before = applied;
+			if (mp_map_find(c, "entries", &ents) == PDL_OK) {
+				rc = apply_array(db, ents, &applied, st);
+				if (rc == PDL_ENOTFOUND) { /* gap: the pub dropped something */
+					stats->gaps++;
+					rc = pdl_catch_up(db, &cl, &applied, st);
+					if (rc == PDL_OK)
+						rc = apply_array(db, ents, &applied, st);
+					if (rc == PDL_ENOTFOUND)
+						rc = PDL_OK; /* the next poll catches it */
+				}
+			}
+			if (applied > before) {
+				/* lag: ledger commit time of the last entry applied → now */
+				struct mp_cur e2 = ents;
+				uint32_t k;
+				const uint8_t *eb;
+				size_t el;
+				if (mp_read_array(&e2, &k) == PDL_OK && k > 0) {
+					for (uint32_t i = 0; i + 1 < k; i++)
+						mp_skip(&e2);
+					struct pdl_entry e;
+					struct pdl_status est;
+					if (mp_read_bin(&e2, &eb, &el) == PDL_OK && pdl_entry_decode(eb, el, &e, &est) == PDL_OK) {
+						uint64_t now = pdl_now_ms();
+						stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
+						    now > e.time_ms ? now - e.time_ms : 0;
+					}
+				}
+			}
+		}
+		nng_msg_free(m);
+	}
+	stats->applied += applied;
+	nng_close(sub);
+	pdl_client_close(&cl);
+	return rc;
+}
+
+int
+pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
+{
+	MDB_txn *t;
+	crypto_hash_sha256_state h;
+	uint8_t chain[32];
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
+		return PDL_ESTORE;
+	crypto_hash_sha256_init(&h);
+	int rc = pdl_vdb_cursor(t, db, next, chain);
+	uint8_t nb[8];
+	pdl_be64(nb, *next);
+	crypto_hash_sha256_update(&h, nb, 8);
+	crypto_hash_sha256_update(&h, chain, 32);
+	for (unsigned i = 0; rc == PDL_OK && i < db->ndbi; i++) {
+		MDB_cursor *c;
+		MDB_val k, v;
+		crypto_hash_sha256_update(&h, (const uint8_t *)db->names[i], strlen(db->names[i]) + 1);
+		if (mdb_cursor_open(t, db->dbi[i], &c) != 0) {
+			rc = PDL_ESTORE;
+			break;
+		}
+		for (int m = mdb_cursor_get(c, &k, &v, MDB_FIRST); m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			uint8_t l[8];
+			pdl_be64(l, k.mv_size);
+			crypto_hash_sha256_update(&h, l, 8);
+			crypto_hash_sha256_update(&h, k.mv_data, k.mv_size);
+			pdl_be64(l, v.mv_size);
+			crypto_hash_sha256_update(&h, l, 8);
+			crypto_hash_sha256_update(&h, v.mv_data, v.mv_size);
+		}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(t);
+	crypto_hash_sha256_final(&h, out);
+	return rc;
+}

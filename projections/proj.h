@@ -1,0 +1,103 @@
+/*
+ * proj.h — the projection framework: a worker that follows the ledger and
+ * keeps a view in its own LMDB environment.
+ *
+ * The ledger publishes committed entries over NNG PUB, which drops
+ * messages for slow subscribers; so pub/sub is only a hint. The worker
+ * knows the next seq it needs; on start, on any gap, and once a second it
+ * catches up with batched `range` reads over REQ. Every entry's chain link
+ * is checked against the last applied entry before the view sees it.
+ *
+ * Invariants:
+ *  (1) the view tables and the cursor (meta "next" = next seq, "chain" =
+ *      chain hash of entry next-1) change in the same transaction, so a
+ *      crash never double-applies or skips an entry;
+ *  (2) a view's apply is deterministic in the entries (ledger time only,
+ *      never the wall clock): deleting the view and rebuilding it from the
+ *      log gives the same bytes (pdl-project digest compares);
+ *  (3) entries are applied strictly in seq order, each exactly once.
+ */
+#ifndef PDL_PROJ_H
+#define PDL_PROJ_H
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "entry.h"
+#include "proto.h"
+#include "store.h"
+
+#define PDL_VIEW_TABLES_MAX 8u
+#define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
+
+/* A committed entry as views see it. */
+struct pdl_ventry {
+	uint64_t seq;
+	uint64_t time_ms;
+	const uint8_t *bytes; /* the exact leaf bytes */
+	size_t len;
+	const char *type;     /* NUL-terminated copy */
+	const char *actor;
+	json_t *body;         /* the act body as JSON (borrowed) */
+	json_t *outcome;      /* the outcome map as JSON (borrowed) */
+};
+
+struct pdl_vdb; /* the view environment */
+
+struct pdl_view {
+	const char *name;
+	const char *const *tables;          /* NULL-terminated DBI names it owns */
+	int (*apply)(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e);
+};
+
+/* The views, NULL-terminated (views.c). */
+extern const struct pdl_view *const pdl_views[];
+const struct pdl_view *pdl_view_find(const char *name);
+
+struct pdl_vdb {
+	MDB_env *env;
+	MDB_dbi meta;
+	MDB_dbi dbi[PDL_VIEW_TABLES_MAX * 4]; /* all tables of the active views */
+	const char *names[PDL_VIEW_TABLES_MAX * 4];
+	unsigned ndbi;
+	const struct pdl_view *views[8];
+	unsigned nviews;
+	char dir[4096];
+};
+
+/* Opens DIR/view (creating it) with the given views' tables. */
+int pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *views, unsigned n, int rdonly);
+void pdl_vdb_close(struct pdl_vdb *db);
+MDB_dbi pdl_vdb_table(const struct pdl_vdb *db, const char *name);
+/* The cursor: next seq to apply and chain hash of the last one. */
+int pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[32]);
+
+/* JSON documents in view tables. get returns a new reference or NULL. */
+json_t *pdl_vdoc_get(MDB_txn *t, MDB_dbi dbi, const char *key);
+int pdl_vdoc_put(MDB_txn *t, MDB_dbi dbi, const char *key, json_t *doc); /* does not steal doc */
+int pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc); /* 8-byte BE key */
+
+/* Applies decoded entries [first, first+n) that follow the cursor, in one
+ * transaction. Entries before the cursor are skipped; an entry after it
+ * (a gap) stops the batch with PDL_ENOTFOUND so the caller catches up.
+ * PDL_ECHAIN when an entry's prev does not match the applied chain.
+ * *applied_time_ms gets the ledger time of the last entry applied. */
+int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
+                  size_t *applied, struct pdl_status *st);
+
+/* The worker: follows ledger_url (REQ) and pub_url (SUB) until *stop. */
+struct pdl_follow_stats {
+	uint64_t applied;
+	uint64_t gaps;       /* times a gap sent it to range reads */
+	uint64_t lag_n;
+	uint64_t lag_ms[1 << 16]; /* commit (entry time) → applied, ring */
+};
+int pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, volatile int *stop,
+               struct pdl_follow_stats *stats, struct pdl_status *st);
+/* Catch up to the ledger's head with range reads; returns entries applied. */
+int pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st);
+
+/* SHA-256 over every view table (keys and values in order) and the cursor. */
+int pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next);
+
+#endif
