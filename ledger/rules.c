@@ -21,6 +21,7 @@ extern const struct pdl_family pdl_family_product;
 extern const struct pdl_family pdl_family_dispute;
 extern const struct pdl_family pdl_family_quality;
 extern const struct pdl_family pdl_family_witness;
+extern const struct pdl_family pdl_family_revenue;
 
 const struct pdl_family *const pdl_families[] = {
 	&pdl_family_ledger,
@@ -36,6 +37,7 @@ const struct pdl_family *const pdl_families[] = {
 	&pdl_family_dispute,
 	&pdl_family_quality,
 	&pdl_family_witness,
+	&pdl_family_revenue,
 	NULL,
 };
 

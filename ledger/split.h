@@ -1,0 +1,37 @@
+/*
+ * split.h — the settlement split of ACTS.md, exact to the fen.
+ *
+ * Lines: providers (in the caller's order: by party id), then operator,
+ * developer, authority. Exact shares: provider p gets
+ * G × bp.providers × w_p / (10,000 × Σw); every other role G × bp / 10,000.
+ * One largest-remainder pass: floor every exact share, then give the
+ * leftover fen one each to the lines with the largest fractional parts,
+ * ties to the line that comes first.
+ *
+ * Invariants (checked by the property test):
+ *  (1) the amounts sum exactly to G;
+ *  (2) each amount is within 1 fen of its exact share (floor or floor + 1);
+ *  (3) the result depends only on the inputs, not on evaluation order.
+ * All arithmetic is exact integer arithmetic (256-bit intermediates), so
+ * any int64 gross and any uint64 weights are safe.
+ */
+#ifndef PDL_SPLIT_H
+#define PDL_SPLIT_H
+
+#include "pdl.h"
+
+#define PDL_SPLIT_PROVIDERS_MAX 256u /* bounds a settlement's lines */
+#define PDL_BP_TOTAL 10000u
+
+struct pdl_split_in {
+	int64_t gross_fen;   /* ≥ 0 */
+	uint32_t bp_providers, bp_operator, bp_developer, bp_authority; /* sum 10,000 */
+	size_t n_providers;
+	const uint64_t *weights; /* per provider; all zero means all equal */
+};
+
+/* amounts: n_providers + 3 entries (providers…, operator, developer, authority).
+ * Errors: PDL_EINVAL (negative gross, bp not summing to 10,000, too many providers). */
+int pdl_split(const struct pdl_split_in *in, int64_t *amounts);
+
+#endif
