@@ -36,5 +36,8 @@ int parse_u64(const char *s, uint64_t *v);
 
 int cmd_bench(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_settle(int argc, char **argv);
+int cmd_statement(int argc, char **argv);
+int pdl_cmd_submit(int argc, char **argv);
 
 #endif

@@ -894,8 +894,8 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 	return PDL_OK;
 }
 
-static int
-cmd_submit(int argc, char **argv)
+int
+pdl_cmd_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTS, {"key", required_argument, NULL, 'k'},
 	                                     {"keys", required_argument, NULL, 'K'}, {"raw", no_argument, NULL, 'r'},
@@ -1427,7 +1427,7 @@ static const struct {
 } cmds[] = {
 	{"init", cmd_init, "create a ledger: keys, genesis, first checkpoint"},
 	{"keygen", cmd_keygen, "write a new secret key file"},
-	{"submit", cmd_submit, "sign and submit acts; one receipt line each"},
+	{"submit", pdl_cmd_submit, "sign and submit acts; one receipt line each"},
 	{"get", cmd_get, "print an entry (JSON, or --raw leaf bytes)"},
 	{"checkpoint", cmd_checkpoint, "print the latest signed checkpoint"},
 	{"verifier-key", cmd_verifier_key, "print the checkpoint verifier key"},
@@ -1438,6 +1438,8 @@ static const struct {
 	{"clock", cmd_clock, "set the test clock of a pdld --test-clock"},
 	{"code", cmd_code, "check a registration code or a USCC"},
 	{"evidence", cmd_evidence, "deposit a file's digest; prove and check its existence"},
+	{"settle", cmd_settle, "preview (--dry-run) or run a product's settlement for a period"},
+	{"statement", cmd_statement, "a party's settlement lines for a period (JSON or --csv)"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
 };
 
