@@ -22,9 +22,12 @@ LDFLAGS := $(SANFLAGS)
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb procps
 
-LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c)) $(filter-out projections/pdl-project.c,$(wildcard projections/*.c))
+LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 LIB := $(BUILD)/libpdl.a
+PROJ_SRC := $(filter-out projections/pdl-project.c,$(wildcard projections/*.c))
+PROJ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(PROJ_SRC))
+PROJ_LIB := $(BUILD)/libpdlproj.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
@@ -51,16 +54,29 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(PROJ_LIB): $(PROJ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/pdld: $(BUILD)/ledger/pdld.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(LIB)
+$(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(PROJ_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/pdl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+# Tests of the projections link their library too; ledger tests do not
+# depend on it.
+PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj% $(BUILD)/tests/test_view%,$(UNIT_BIN))
+LEDGER_TESTS := $(filter-out $(PROJ_TESTS),$(UNIT_BIN))
+
+$(PROJ_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PROJ_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(LEDGER_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 

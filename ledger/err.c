@@ -34,7 +34,6 @@ static const struct {
 	{PDL_ENOTE, "PDL_ENOTE", "malformed signed note"},
 	{PDL_ECLOCK, "PDL_ECLOCK", "clock change refused"},
 	{PDL_EVERSION, "PDL_EVERSION", "unsupported act version"},
-	{PDL_EBUSY, "PDL_EBUSY", "ledger busy; try again"},
 };
 
 const char *

@@ -74,13 +74,14 @@ pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *in
 }
 
 /* The origin names the checkpoint's signer in signed-note lines, so it
- * must be one printable token: no spaces, '+', or control characters. */
+ * must be one token the note format accepts everywhere: printable ASCII
+ * without spaces or '+' (a schema-less URL such as example.gov.cn/pdl). */
 static int
 origin_ok(struct pdl_str o)
 {
 	for (size_t i = 0; i < o.n; i++) {
 		unsigned char ch = (unsigned char)o.p[i];
-		if (ch <= 0x20 || ch == '+' || ch == 0x7f)
+		if (ch <= 0x20 || ch >= 0x7f || ch == '+')
 			return 0;
 	}
 	return o.n > 0;
@@ -106,7 +107,7 @@ genesis_validate(struct pdl_ctx *c)
 		return PDL_EBADSIG;
 	}
 	if (!origin_ok(pdl_fields_str(&a->body, G_ORIGIN)))
-		return pdl_rule_fail(c, "ledger.origin_invalid", "origin must be one token without spaces or '+'");
+		return pdl_rule_fail(c, "ledger.origin_invalid", "origin must be printable ASCII without spaces or '+'");
 	struct pdl_str j = pdl_fields_str(&a->body, G_JURIS);
 	int digits = j.n == 6;
 	for (size_t i = 0; digits && i < 6; i++)

@@ -461,8 +461,8 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 	case F_STR:
 	case F_TEXT:
 		if ((type == F_STR && n == 0) || n > max)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: string length %zu outside 1..%u", path,
-			                      f->name, n, max);
+			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: string length %zu outside %u..%u", path,
+			                      f->name, n, type == F_STR ? 1u : 0u, max);
 		if (!mp_utf8_valid(s, n))
 			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not valid UTF-8", path, f->name);
 		return PDL_OK;
@@ -497,14 +497,16 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 		}
 		return PDL_OK;
 	case F_B64: {
-		/* decoded size bound without decoding the whole blob twice */
-		if (n % 4 != 0 || n / 4 * 3 > (size_t)max + 2)
+		/* standard base64 with padding: '=' only as the last one or two
+		 * characters; the decoded size bound checked without decoding */
+		size_t pad = (n >= 1 && s[n - 1] == '=') + (n >= 2 && s[n - 2] == '=');
+		if (n % 4 != 0 || n / 4 * 3 - pad > (size_t)max)
 			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not base64 of at most %u bytes", path,
 			                      f->name, max);
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n - pad; i++) {
 			char ch = s[i];
 			if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-			      ch == '+' || ch == '/' || (ch == '=' && i + 2 >= n)))
+			      ch == '+' || ch == '/'))
 				return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not base64", path, f->name);
 		}
 		return PDL_OK;
@@ -595,8 +597,8 @@ check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_status *st, 
 			break;
 		return check_scalar_str(f, f->type, s, n, st, path);
 	}
-	if (c->err != PDL_OK)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "%s.%s: malformed msgpack", path, f->name);
+	if (c->err != PDL_OK || t == MP_NONE)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "%s.%s: malformed or truncated msgpack", path, f->name);
 	return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: expected %s", path, f->name, type_word(f->type));
 }
 
@@ -613,13 +615,14 @@ pdl_fields_bind(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields
 	if (out->n > PDL_FIELDS_MAX)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "schema too large");
 	if (mp_peek(c) != MP_MAP || mp_read_map(c, &n) != PDL_OK)
-		return pdl_status_set(st, c->err ? PDL_EDECODE : PDL_EFIELD, NULL, "%s: expected a map", path);
+		return pdl_status_set(st, (c->err || c->p >= c->end) ? PDL_EDECODE : PDL_EFIELD, NULL, "%s: expected a map",
+		                      path);
 	for (uint32_t i = 0; i < n; i++) {
 		const char *k;
 		size_t kl;
 		if (mp_peek(c) != MP_STR || mp_read_str(c, &k, &kl) != PDL_OK)
-			return pdl_status_set(st, c->err ? PDL_EDECODE : PDL_EFIELD, NULL, "%s: keys must be strings",
-			                      path);
+			return pdl_status_set(st, (c->err || c->p >= c->end) ? PDL_EDECODE : PDL_EFIELD, NULL,
+			                      "%s: keys must be strings", path);
 		unsigned j;
 		for (j = 0; j < out->n; j++)
 			if (mp_str_eq(k, kl, def[j].name))

@@ -43,7 +43,6 @@ enum pdl_err {
 	PDL_ENOTE = -23,     /* malformed signed note / checkpoint */
 	PDL_ECLOCK = -24,    /* test clock refused */
 	PDL_EVERSION = -25,  /* unsupported act version */
-	PDL_EBUSY = -26,     /* daemon queue full; try again */
 };
 
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */

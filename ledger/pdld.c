@@ -666,10 +666,8 @@ struct batch_out {
 };
 
 static void
-publish_entries(struct batch_out *o)
+publish_chunk(uint64_t from, uint32_t n, const char *bins, size_t len)
 {
-	if (o->pub_n == 0)
-		return;
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	msgpack_sbuffer_init(&sb);
@@ -677,10 +675,10 @@ publish_entries(struct batch_out *o)
 	msgpack_sbuffer_write(&sb, "e", 1);
 	msgpack_pack_map(&pk, 2);
 	mp_pack_cstr(&pk, "from");
-	msgpack_pack_uint64(&pk, o->pub_from);
+	msgpack_pack_uint64(&pk, from);
 	mp_pack_cstr(&pk, "entries");
-	msgpack_pack_array(&pk, o->pub_n);
-	msgpack_sbuffer_write(&sb, o->pub.data, o->pub.size);
+	msgpack_pack_array(&pk, n);
+	msgpack_sbuffer_write(&sb, bins, len);
 	nng_msg *m;
 	if (nng_msg_alloc(&m, sb.size) == 0) {
 		memcpy(nng_msg_body(m), sb.data, sb.size);
@@ -688,6 +686,33 @@ publish_entries(struct batch_out *o)
 			nng_msg_free(m);
 	}
 	msgpack_sbuffer_destroy(&sb);
+}
+
+/* Publishes the batch's entries in messages of at most PUB_BYTES_MAX
+ * (subscribers' default receive limit is 1 MiB). */
+static void
+publish_entries(struct batch_out *o)
+{
+	struct mp_cur c = mp_cur_make(o->pub.data, o->pub.size);
+	const char *start = o->pub.data;
+	uint64_t from = o->pub_from;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < o->pub_n; i++) {
+		const uint8_t *b;
+		size_t bn;
+		const char *before = (const char *)c.p;
+		if (mp_read_bin(&c, &b, &bn) != PDL_OK)
+			break;
+		if (n > 0 && (size_t)((const char *)c.p - start) > PUB_BYTES_MAX) {
+			publish_chunk(from, n, start, (size_t)(before - start));
+			from += n;
+			n = 0;
+			start = before;
+		}
+		n++;
+	}
+	if (n > 0)
+		publish_chunk(from, n, start, (size_t)((const char *)c.p - start));
 	msgpack_sbuffer_clear(&o->pub);
 	o->pub_n = 0;
 }

@@ -204,8 +204,21 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 			                      (unsigned long long)a->nonce, (int)a->actor_len, a->actor,
 			                      (unsigned long long)seq_old);
 		rc = pdl_engine_receipt(t, e->s, seq_old, r);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "stored entry unreadable");
+		/* Ed25519 is deterministic: the same signed act carries the same
+		 * signature bytes. Another signature on these bytes is no resubmission. */
+		const uint8_t *eb;
+		size_t en;
+		struct pdl_entry old;
+		if (pdl_store_entry(t, e->s, seq_old, &eb, &en) != PDL_OK || pdl_entry_decode(eb, en, &old, st) != PDL_OK)
+			return pdl_status_set(st, PDL_ESTORE, NULL, "stored entry unreadable");
+		if (sodium_memcmp(old.sig, a->sig, 64) != 0)
+			return pdl_status_set(st, PDL_EBADSIG, NULL,
+			                      "this act is already in the log (seq %llu) with another signature",
+			                      (unsigned long long)seq_old);
 		r->dup = 1;
-		return rc == PDL_OK ? PDL_OK : pdl_status_set(st, rc, NULL, "stored entry unreadable");
+		return PDL_OK;
 	}
 	if (rc != PDL_ENOTFOUND)
 		return pdl_status_set(st, rc, NULL, "storage error reading nonces");
@@ -276,8 +289,11 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 		hdr[2] = (uint8_t)c.out_n;
 		hn = 3;
 	}
+	/* apply has written state already, so this cannot be a plain refusal:
+	 * the caller aborts the transaction (families bound their outcomes so
+	 * that this never happens; see PDL_SPLIT_PROVIDERS_MAX). */
 	if (e->out.size + hn > PDL_OUT_BYTES_MAX)
-		return pdl_status_set(st, PDL_ETOOBIG, NULL, "outcome too large");
+		return pdl_status_set(st, PDL_ESTORE, NULL, "outcome of %zu bytes over the limit", e->out.size + hn);
 	/* header goes in front of the pairs */
 	msgpack_sbuffer_write(&e->out, (const char *)hdr, hn);
 	memmove(e->out.data + hn, e->out.data, e->out.size - hn);

@@ -11,8 +11,9 @@
  * The path of an act (pdl_engine_submit), inside the writer's transaction:
  *   1. (actor, nonce) seen: same act hash → the original receipt; else PDL_ENONCE.
  *   2. genesis only at seq 0, and seq 0 only genesis (PDL_EGENESIS).
- *   3. actor registered (PDL_EACTOR), not suspended (PDL_ESUSPENDED),
- *      signature by its current key (PDL_EBADSIG), role (PDL_EROLE).
+ *   3. actor registered (PDL_EACTOR), signature by its current key
+ *      (PDL_EBADSIG), not suspended (PDL_ESUSPENDED), role (PDL_EROLE).
+ *      (A resubmission at step 1 must carry the recorded signature bytes.)
  *   4. def->validate: reads state, refuses with PDL_ERULE + rule id.
  *   5. def->apply: writes state and the outcome; fails only on storage errors.
  *   6. entry encoded and appended; nonce recorded.
@@ -55,7 +56,7 @@ struct pdl_party {
 	uint8_t pk[32];
 };
 
-#define PDL_OUT_BYTES_MAX (8u * 1024u) /* outcome map of one entry */
+#define PDL_OUT_BYTES_MAX (16u * 1024u) /* outcome map of one entry; fits PDL_ENTRY_BYTES_MAX */
 
 struct pdl_ctx {
 	struct pdl_store *s;

@@ -20,7 +20,7 @@
 
 #include "pdl.h"
 
-#define PDL_SPLIT_PROVIDERS_MAX 256u /* bounds a settlement's lines */
+#define PDL_SPLIT_PROVIDERS_MAX 64u /* bounds a settlement's lines: 67 lines of ≤ 200 bytes fit PDL_OUT_BYTES_MAX */
 #define PDL_BP_TOTAL 10000u
 
 struct pdl_split_in {

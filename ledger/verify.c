@@ -238,7 +238,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 		goto out;
 	}
 	if (h.size == 0) {
-		bad(r, 0, PDL_EGENESIS, "the log is empty");
+		rc = bad(r, 0, PDL_EGENESIS, "the log is empty");
 		goto out;
 	}
 	jobs = malloc(SIG_BATCH * sizeof *jobs);
@@ -402,7 +402,18 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 		}
 		if (end)
 			break;
-		/* checkpoints at this size (seq + 1 leaves now) */
+		/* checkpoints at this size (seq + 1 leaves now); the signatures of the
+		 * entries they cover are checked first, so a bad entry is named
+		 * before the checkpoint that covers it */
+		if (next_ck < ncks && cks[next_ck].size <= seq + 1 && nj > 0) {
+			size_t badi = sig_run(jobs, nj, threads);
+			r->signatures += badi;
+			if (badi < nj) {
+				rc = bad(r, jobs[badi].seq, PDL_EBADSIG, "act signature does not verify with the actor's key");
+				goto out;
+			}
+			nj = 0;
+		}
 		while (next_ck < ncks && cks[next_ck].size <= seq + 1) {
 			struct ckpt_ref *c = &cks[next_ck++];
 			struct pdl_ckpt cp;

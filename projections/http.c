@@ -165,7 +165,7 @@ handle(nng_aio *aio)
 static const struct pdl_route *const *
 route_lists(void)
 {
-	static const struct pdl_route *const lists[] = {pdl_routes_disclosure, pdl_routes_metrics, NULL};
+	static const struct pdl_route *const lists[] = {pdl_routes_disclosure, pdl_routes_metrics, pdl_routes_revenue, NULL};
 	return lists;
 }
 

@@ -41,6 +41,7 @@ struct pdl_route {
  * the remainder as `rest`. The page at "/" is the route with path "/". */
 extern const struct pdl_route pdl_routes_disclosure[];
 extern const struct pdl_route pdl_routes_metrics[];
+extern const struct pdl_route pdl_routes_revenue[];
 
 int pdl_http_start(struct pdl_http **h, const char *addr, struct pdl_http_ctx *cx, struct pdl_status *st);
 void pdl_http_stop(struct pdl_http *h);

@@ -3,9 +3,11 @@
 
 extern const struct pdl_view pdl_view_disclosure;
 extern const struct pdl_view pdl_view_metrics;
+extern const struct pdl_view pdl_view_revenue;
 
 const struct pdl_view *const pdl_views[] = {
 	&pdl_view_disclosure,
 	&pdl_view_metrics,
+	&pdl_view_revenue,
 	NULL,
 };

@@ -489,7 +489,14 @@ cmd_init(int argc, char **argv)
 	}
 	rc = pdl_engine_submit(&e, t, &h, pdl_now_ms(), &a, NULL, &r, &st);
 	if (rc != PDL_OK) {
+		/* leave nothing that would refuse the next init */
 		mdb_txn_abort(t);
+		pdl_engine_fini(&e);
+		pdl_store_close(&s);
+		snprintf(path, sizeof path, "%s/data.mdb", dir);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/lock.mdb", dir);
+		unlink(path);
 		return die_status("init", &st);
 	}
 	rc = pdl_ckpt_make(t, &s, &h, origin, lsk, note, sizeof note, &nn);
@@ -800,8 +807,17 @@ print_results(struct pending *p, size_t n, const uint8_t *rep, size_t rn)
 		return -1;
 	size_t j = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i].local_err)
+		if (p[i].local_err) {
+			/* refused before sending: printed in its place */
+			json_t *o = json_object();
+			json_object_set_new(o, "error", json_string(pdl_strerror(p[i].st.err)));
+			json_object_set_new(o, "message", json_string(p[i].st.msg));
+			json_object_set_new(o, "file", json_string(p[i].file));
+			json_object_set_new(o, "index", json_integer((json_int_t)p[i].index));
+			out_json(o);
+			refused++;
 			continue;
+		}
 		if (j++ >= k)
 			return -1;
 		struct mp_cur item = r;
@@ -840,7 +856,10 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 	for (size_t i = 0; i < n; i++)
 		live += !p[i].local_err;
 	int rc = PDL_OK;
-	if (live > 0) {
+	if (live == 0) {
+		/* nothing to send: the results are all local refusals */
+		refused[0] += print_results(p, n, (const uint8_t *)"\x81\xa7results\x90", 10);
+	} else {
 		msgpack_sbuffer_init(&sb);
 		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 		msgpack_pack_map(&pk, 2);
@@ -879,18 +898,8 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 		*refused += r;
 		free(rep);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].local_err) {
-			json_t *o = json_object();
-			json_object_set_new(o, "error", json_string(pdl_strerror(p[i].st.err)));
-			json_object_set_new(o, "message", json_string(p[i].st.msg));
-			json_object_set_new(o, "file", json_string(p[i].file));
-			json_object_set_new(o, "index", json_integer((json_int_t)p[i].index));
-			out_json(o);
-			(*refused)++;
-		}
+	for (size_t i = 0; i < n; i++)
 		msgpack_sbuffer_destroy(&p[i].act);
-	}
 	return PDL_OK;
 }
 
@@ -961,7 +970,7 @@ pdl_cmd_submit(int argc, char **argv)
 		if (frc != PDL_OK) {
 			fprintf(stderr, "pdl submit: cannot read %s: %s\n", file, pdl_errmsg(frc));
 			rc = frc;
-			break;
+			break; /* the acts read so far are still sent below */
 		}
 		json_t *root = NULL;
 		size_t count = 1;
@@ -972,7 +981,7 @@ pdl_cmd_submit(int argc, char **argv)
 				fprintf(stderr, "pdl submit: %s:%d:%d: %s (PDL_EDECODE)\n", file, je.line, je.column, je.text);
 				free(buf);
 				rc = PDL_EDECODE;
-				break;
+				break; /* the acts read so far are still sent below */
 			}
 			count = json_is_array(root) ? json_array_size(root) : 1;
 		}
@@ -1020,8 +1029,11 @@ pdl_cmd_submit(int argc, char **argv)
 		json_decref(root);
 		free(buf);
 	}
-	if (rc == PDL_OK && n > 0)
-		rc = send_batch(&cl, p, n, &refused);
+	if (n > 0) {
+		int src = send_batch(&cl, p, n, &refused);
+		if (rc == PDL_OK)
+			rc = src;
+	}
 	free(p);
 	sodium_memzero(sk, sizeof sk);
 	pdl_client_close(&cl);

@@ -438,7 +438,8 @@ test_str_widths(void **state)
 		size_t n;
 		assert_int_equal(mp_read_str(&c, &s, &n), PDL_OK);
 		assert_int_equal(n, lens[i]);
-		assert_memory_equal(s, body, lens[i] ? lens[i] : 1 - 1);
+		if (lens[i] > 0)
+			assert_memory_equal(s, body, lens[i]);
 		assert_ptr_equal(c.p, c.end);
 		free(b);
 		free(body);
@@ -540,8 +541,8 @@ test_counts_over_input(void **state)
 		{"\xdc\x00\x05\x01\x02\x03\x04", 7, 0, PDL_EDECODE},
 		{"\xdd\xff\xff\xff\xff\x01", 6, 0, PDL_EDECODE},
 		{"\xdd\x00\x00\x00\x02\x01", 6, 0, PDL_EDECODE},
-		{"\x83\x01\x02\x03\x04\x05", 6, 1, PDL_OK},           /* 3 pairs in 6 bytes */
-		{"\x83\x01\x02\x03\x04\x05", 6 - 1, 1, PDL_EDECODE},  /* 3 pairs in 5 bytes */
+		{"\x83\x01\x02\x03\x04\x05\x06", 7, 1, PDL_OK},      /* 3 pairs in 6 bytes */
+		{"\x83\x01\x02\x03\x04\x05\x06", 6, 1, PDL_EDECODE}, /* 3 pairs in 5 bytes */
 		{"\xde\x00\x03\x01\x02\x03\x04\x05", 8, 1, PDL_EDECODE},
 		{"\xdf\xff\xff\xff\xff\x01\x02", 7, 1, PDL_EDECODE},
 		{"\xdf\x80\x00\x00\x00", 5, 1, PDL_EDECODE},
@@ -945,7 +946,7 @@ test_fields_valid(void **state)
 	free(keep);
 
 	expect_ok("{" BASE ",\"note\":\"abcd\"}");
-	expect_ok("{" BASE ",\"name\":\"x\"}" + 0 == NULL ? "" : "{" BASE "}");
+	expect_ok("{" BASE "}");
 	expect_ok("{" BASE ",\"count\":0}");
 	expect_ok("{" BASE ",\"delta\":9223372036854775807}");
 	expect_ok("{" BASE ",\"delta\":-9223372036854775808}");
@@ -1010,7 +1011,7 @@ test_fields_errors(void **state)
 	expect_field("{\"name\":\"\",\"id\":\"i\"}", "body.name: string length 0 outside 1..8");
 	expect_field("{\"name\":\"123456789\",\"id\":\"i\"}", "body.name: string length 9 outside 1..8");
 	expect_field("{\"name\":\"\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97\",\"id\":\"i\"}", "body.name: string length 9");
-	expect_field("{" BASE ",\"note\":\"abcde\"}", "body.note: string length 5 outside 0..4");
+	expect_field("{" BASE ",\"note\":\"abcde\"}", "body.note: string length 5");
 }
 
 static void
@@ -1221,6 +1222,59 @@ test_fields_raw(void **state)
 	many[PDL_FIELDS_MAX + 1].name = NULL;
 	assert_int_equal(bind_mp(many, "\x80", 1, &f, &st, &keep), PDL_EINVAL);
 	free(keep);
+}
+
+/* F_B64: base64 of at most max decoded bytes. */
+static void
+test_fields_b64(void **state)
+{
+	static const struct pdl_field blob[] = {{"blob", F_B64, 0, 4, NULL}, {NULL, 0, 0, 0, NULL}};
+	static const struct {
+		const char *s;
+		int ok;
+		int known_bug; /* accepted today though invalid */
+	} cases[] = {
+		{"AAAA", 1, 0},          /* 3 bytes */
+		{"AAAAAA==", 1, 0},      /* 4 bytes */
+		{"AAAAAAAAAAAA", 0, 0},  /* 9 bytes */
+		{"AAAAAAAAAAA=", 0, 0},  /* 8 bytes */
+		{"AAA", 0, 0},           /* not a multiple of 4 */
+		{"AA*A", 0, 0},
+		{"=AAA", 0, 0},
+		{"A=AA", 0, 0},
+		{"AAAAAAA=", 0, 1},      /* 5 bytes */
+		{"AAAAAAAA", 0, 1},      /* 6 bytes */
+		{"AA=A", 0, 1},          /* padding in the middle */
+	};
+	char j[128], bugs[256] = "";
+	size_t o = 0;
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pdl_fields f;
+		struct pdl_status st;
+		uint8_t *keep;
+		snprintf(j, sizeof j, "{\"blob\":\"%s\"}", cases[i].s);
+		int rc = bind_json(blob, j, &f, &st, &keep);
+		free(keep);
+		if (cases[i].ok) {
+			if (rc != PDL_OK)
+				fail_msg("%s: expected PDL_OK, got %s (%s)", cases[i].s, pdl_strerror(rc), st.msg);
+			continue;
+		}
+		if (rc == PDL_EFIELD) {
+			assert_non_null(strstr(st.msg, "body.blob"));
+			continue;
+		}
+		if (rc == PDL_OK && cases[i].known_bug) {
+			o += (size_t)snprintf(bugs + o, sizeof bugs - o, " %s", cases[i].s);
+			continue;
+		}
+		fail_msg("%s: expected PDL_EFIELD, got %s (%s)", cases[i].s, pdl_strerror(rc), st.msg);
+	}
+	if (o > 0) {
+		print_message("KNOWN BUG: F_B64 with max 4 accepts%s\n", bugs);
+		fail();
+	}
 }
 
 /* ---- entries ---- */
@@ -1503,16 +1557,11 @@ test_act_decode(void **state)
 		{"\"extra\":1,", NULL, PDL_EFIELD, "act: unknown field \"extra\""},
 		{"\"sig\":\"x\",", NULL, PDL_EFIELD, "unknown field \"sig\""},
 		{NULL, ",\"extra\":1", PDL_EFIELD, "body: unknown field \"extra\""},
-		{NULL, ",\"id\":\"dup\"", PDL_EFIELD, "body.id"}, /* JSON keeps the last; id is just replaced */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		make_act(&sb, cases[i].top, cases[i].body);
 		int rc = act_decode_sb(&sb, &st);
 		msgpack_sbuffer_destroy(&sb);
-		if (i == 7) { /* jansson merged the duplicate: still a valid act */
-			assert_int_equal(rc, PDL_OK);
-			continue;
-		}
 		if (rc != cases[i].rc || strstr(st.msg, cases[i].msg) == NULL)
 			fail_msg("case %zu: got %s (%s)", i, pdl_strerror(rc), st.msg);
 	}
@@ -1696,7 +1745,6 @@ test_truncations(void **state)
 {
 	msgpack_sbuffer act, ent, nested;
 	struct pdl_status st;
-	uint8_t sig[64] = {0};
 	(void)state;
 	make_act(&act, NULL, NULL);
 	make_entry_of(&ent, &act);
@@ -1722,17 +1770,51 @@ test_truncations(void **state)
 			fail_msg("entry: prefix %zu of %zu gave %s", n, ent.size, pdl_strerror(rc));
 		free(b);
 	}
+	msgpack_sbuffer_destroy(&act);
+	msgpack_sbuffer_destroy(&ent);
+	msgpack_sbuffer_destroy(&nested);
+}
+
+static void
+test_act_truncations(void **state)
+{
+	msgpack_sbuffer act;
+	struct pdl_status st;
+	uint8_t sig[64] = {0};
+	(void)state;
+	make_act(&act, NULL, NULL);
+	assert_int_equal(act_decode_sb(&act, &st), PDL_OK);
+
+	/* KNOWN BUG (mp.c, pdl_fields_bind/check_value): a prefix that
+	 * ends exactly where a key or value should start gives PDL_EFIELD
+	 * ("expected a map", "keys must be strings", "expected a string"),
+	 * because mp_peek reports MP_NONE at the end without setting cur->err.
+	 * Those prefixes are collected; any other outcome but PDL_EDECODE fails
+	 * here, and once the bug is fixed the test passes instead of skipping. */
+	char eof_bug[512] = "";
+	size_t eof_n = 0, o = 0;
 	for (size_t n = 0; n < act.size; n++) {
 		uint8_t *b = dup_exact(act.data, n);
 		struct pdl_act a;
 		int rc = pdl_act_decode(b, n, sig, &a, &st);
-		if (rc != PDL_EDECODE)
-			fail_msg("act: prefix %zu of %zu gave %s (%s)", n, act.size, pdl_strerror(rc), st.msg);
 		free(b);
+		if (rc == PDL_EDECODE)
+			continue;
+		if (rc == PDL_EFIELD && (strstr(st.msg, "expected") != NULL || strstr(st.msg, "keys must be") != NULL)) {
+			eof_n++;
+			if (o < sizeof eof_bug - 8)
+				o += (size_t)snprintf(eof_bug + o, sizeof eof_bug - o, " %zu", n);
+			continue;
+		}
+		fail_msg("act: prefix %zu of %zu gave %s (%s)", n, act.size, pdl_strerror(rc), st.msg);
 	}
 	msgpack_sbuffer_destroy(&act);
-	msgpack_sbuffer_destroy(&ent);
-	msgpack_sbuffer_destroy(&nested);
+	if (eof_n > 0) {
+		print_message("KNOWN BUG: %zu act prefixes ending on a key/value boundary give PDL_EFIELD, "
+		              "not PDL_EDECODE (lengths:%s)\n",
+		              eof_n, eof_bug);
+		fail();
+	}
 }
 
 static uint64_t rng_state;
@@ -1818,7 +1900,7 @@ test_random_mutations(void **state)
 				/* the act inside a mutated entry goes through the act decoder too */
 				struct pdl_act a;
 				int arc = pdl_act_decode(e.act, e.act_len, e.sig, &a, &st);
-				assert_true(arc <= 0 && arc >= PDL_EBUSY);
+				assert_true(arc <= 0 && arc >= PDL_EVERSION);
 			}
 		} else {
 			struct pdl_act a;
@@ -1829,7 +1911,7 @@ test_random_mutations(void **state)
 				assert_non_null(a.def);
 			}
 		}
-		if (!(rc <= 0 && rc >= PDL_EBUSY))
+		if (!(rc <= 0 && rc >= PDL_EVERSION))
 			fail_msg("round %u: decoder returned %d", round, rc);
 		if (rc != PDL_OK)
 			assert_int_equal(st.err, rc);
@@ -1865,11 +1947,13 @@ main(void)
 		cmocka_unit_test(test_fields_key_hex),
 		cmocka_unit_test(test_fields_dates),
 		cmocka_unit_test(test_fields_raw),
+		cmocka_unit_test(test_fields_b64),
 		cmocka_unit_test(test_entry_roundtrip),
 		cmocka_unit_test(test_entry_rejects),
 		cmocka_unit_test(test_act_decode),
 		cmocka_unit_test(test_act_sign_verify),
 		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_act_truncations),
 		cmocka_unit_test(test_random_mutations),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,0 +1,213 @@
+/*
+ * view_revenue.c — per-party revenue balances and statements (DESIGN §6),
+ * built from settlement entries: settlement.run outcomes carry the exact
+ * lines the ledger derived, settlement.confirm marks them confirmed.
+ *
+ * Tables:
+ *   rev_settle  <settlement_id>                    {settlement_id, product_id, period, gross_fen, lines, status, seq}
+ *   rev_line    <party>/<period>/<settlement_id>/<role>  {party, period, settlement_id, product_id, role, amount_fen, status, seq}
+ * HTTP: GET /v1/revenue/parties/{id}[?period=YYYY-MM][&format=csv]
+ *       GET /v1/revenue/settlements/{id}
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+static const char *const tables[] = {"rev_settle", "rev_line", NULL};
+
+static int
+put_line(MDB_txn *t, MDB_dbi dbi, json_t *line)
+{
+	char key[400];
+	snprintf(key, sizeof key, "%s/%s/%s/%s", json_string_value(json_object_get(line, "party")),
+	         json_string_value(json_object_get(line, "period")),
+	         json_string_value(json_object_get(line, "settlement_id")),
+	         json_string_value(json_object_get(line, "role")));
+	return pdl_vdoc_put(t, dbi, key, line);
+}
+
+static int
+apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
+{
+	MDB_dbi settle = pdl_vdb_table(db, "rev_settle"), lines = pdl_vdb_table(db, "rev_line");
+	if (strcmp(e->type, "settlement.run") == 0) {
+		const char *sid = json_string_value(json_object_get(e->body, "settlement_id"));
+		const char *pid = json_string_value(json_object_get(e->body, "product_id"));
+		const char *per = json_string_value(json_object_get(e->body, "period"));
+		json_t *ls = json_object_get(e->outcome, "lines");
+		if (sid == NULL || pid == NULL || per == NULL || !json_is_array(ls))
+			return PDL_EDECODE;
+		json_t *doc = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "settlement_id", sid, "product_id", pid, "period",
+		                        per, "gross_fen", json_object_get(e->outcome, "gross_fen"), "lines", ls, "status", "run",
+		                        "seq", (json_int_t)e->seq);
+		int rc = pdl_vdoc_put(t, settle, sid, doc);
+		json_decref(doc);
+		size_t i;
+		json_t *l;
+		json_array_foreach(ls, i, l) {
+			if (rc != PDL_OK)
+				break;
+			json_t *line = json_pack("{s:O,s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "party", json_object_get(l, "party"),
+			                         "period", per, "settlement_id", sid, "product_id", pid, "role",
+			                         json_object_get(l, "role"), "amount_fen", json_object_get(l, "amount_fen"),
+			                         "status", "run", "seq", (json_int_t)e->seq);
+			rc = line ? put_line(t, lines, line) : PDL_EDECODE;
+			json_decref(line);
+		}
+		return rc;
+	}
+	if (strcmp(e->type, "settlement.confirm") == 0) {
+		const char *sid = json_string_value(json_object_get(e->body, "settlement_id"));
+		if (sid == NULL)
+			return PDL_EDECODE;
+		json_t *doc = pdl_vdoc_get(t, settle, sid);
+		if (doc == NULL)
+			return PDL_OK; /* the ledger refused an unknown one; nothing to show */
+		json_object_set_new(doc, "status", json_string("confirmed"));
+		json_object_set_new(doc, "confirmed_seq", json_integer((json_int_t)e->seq));
+		int rc = pdl_vdoc_put(t, settle, sid, doc);
+		size_t i;
+		json_t *l;
+		json_array_foreach(json_object_get(doc, "lines"), i, l) {
+			char key[400];
+			snprintf(key, sizeof key, "%s/%s/%s/%s", json_string_value(json_object_get(l, "party")),
+			         json_string_value(json_object_get(doc, "period")), sid,
+			         json_string_value(json_object_get(l, "role")));
+			json_t *line = pdl_vdoc_get(t, lines, key);
+			if (line == NULL)
+				continue;
+			json_object_set_new(line, "status", json_string("confirmed"));
+			if (rc == PDL_OK)
+				rc = pdl_vdoc_put(t, lines, key, line);
+			json_decref(line);
+		}
+		json_decref(doc);
+		return rc;
+	}
+	return PDL_OK;
+}
+
+const struct pdl_view pdl_view_revenue = {"revenue", tables, apply};
+
+static int
+id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+static void
+party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	char period[16] = "", format[16] = "json";
+	if (!id_ok(rest)) {
+		pdl_http_error(out, 400, "bad_party", "a party id is 1-64 characters of A-Z a-z 0-9 . _ -");
+		return;
+	}
+	if (pdl_http_param(query, "period", period, sizeof period) &&
+	    !(strlen(period) == 7 && period[4] == '-' && period[0] >= '0' && period[0] <= '9')) {
+		pdl_http_error(out, 400, "bad_period", "period is YYYY-MM");
+		return;
+	}
+	pdl_http_param(query, "format", format, sizeof format);
+	if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
+		pdl_http_error(out, 400, "bad_format", "format is json or csv");
+		return;
+	}
+	MDB_txn *t;
+	MDB_cursor *c;
+	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &t) != 0) {
+		pdl_http_error(out, 503, "unavailable", "the view cannot be read");
+		return;
+	}
+	char prefix[200];
+	int pn = snprintf(prefix, sizeof prefix, "%s/%s%s", rest, period, period[0] ? "/" : "");
+	MDB_val k = {(size_t)pn, prefix}, v;
+	json_t *lines = json_array(), *periods = json_object();
+	int64_t total = 0;
+	mdb_cursor_open(t, pdl_vdb_table(cx->db, "rev_line"), &c);
+	for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0)
+			break;
+		json_t *line = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		if (line == NULL)
+			continue;
+		int64_t a = json_integer_value(json_object_get(line, "amount_fen"));
+		const char *per = json_string_value(json_object_get(line, "period"));
+		json_object_set_new(periods, per,
+		                    json_integer(json_integer_value(json_object_get(periods, per)) + a));
+		total += a;
+		json_array_append_new(lines, line);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(t);
+	if (strcmp(format, "csv") == 0) {
+		size_t cap = 256 + json_array_size(lines) * 256, o = 0, i;
+		char *b = malloc(cap);
+		json_t *l;
+		if (b == NULL) {
+			pdl_http_error(out, 500, "no_memory", "out of memory");
+			return;
+		}
+		o += (size_t)snprintf(b + o, cap - o, "party,period,settlement_id,product_id,role,amount_fen,amount_cny,status,seq\n");
+		json_array_foreach(lines, i, l) {
+			int64_t a = json_integer_value(json_object_get(l, "amount_fen"));
+			o += (size_t)snprintf(b + o, cap - o, "%s,%s,%s,%s,%s,%lld,%lld.%02lld,%s,%lld\n", rest,
+			                      json_string_value(json_object_get(l, "period")),
+			                      json_string_value(json_object_get(l, "settlement_id")),
+			                      json_string_value(json_object_get(l, "product_id")),
+			                      json_string_value(json_object_get(l, "role")), (long long)a, (long long)(a / 100),
+			                      (long long)(a % 100), json_string_value(json_object_get(l, "status")),
+			                      (long long)json_integer_value(json_object_get(l, "seq")));
+		}
+		o += (size_t)snprintf(b + o, cap - o, "%s,%s,TOTAL,,,%lld,%lld.%02lld,,\n", rest, period, (long long)total,
+		                      (long long)(total / 100), (long long)(total % 100));
+		json_decref(lines);
+		json_decref(periods);
+		out->status = 200;
+		out->content_type = "text/csv; charset=utf-8";
+		out->body = b;
+		out->len = o;
+		return;
+	}
+	json_t *doc = json_pack("{s:s,s:o,s:o,s:I}", "party", rest, "lines", lines, "periods", periods, "total_fen",
+	                        (json_int_t)total);
+	if (period[0])
+		json_object_set_new(doc, "period", json_string(period));
+	pdl_http_json(out, 200, doc);
+}
+
+static void
+settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	(void)query;
+	if (!id_ok(rest)) {
+		pdl_http_error(out, 400, "bad_settlement", "a settlement id is 1-64 characters of A-Z a-z 0-9 . _ -");
+		return;
+	}
+	MDB_txn *t;
+	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &t) != 0) {
+		pdl_http_error(out, 503, "unavailable", "the view cannot be read");
+		return;
+	}
+	json_t *doc = pdl_vdoc_get(t, pdl_vdb_table(cx->db, "rev_settle"), rest);
+	mdb_txn_abort(t);
+	if (doc == NULL)
+		pdl_http_error(out, 404, "not_found", "no settlement %s", rest);
+	else
+		pdl_http_json(out, 200, doc);
+}
+
+const struct pdl_route pdl_routes_revenue[] = {
+	{"/v1/revenue/parties/", 1, party_statement},
+	{"/v1/revenue/settlements/", 1, settlement_doc},
+	{NULL, 0, NULL},
+};
