@@ -23,6 +23,8 @@
  *      bound.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1027,6 +1029,13 @@ main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
 		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
+	/* One pdld per data directory: a lock held for the life of the process. */
+	snprintf(path, sizeof path, "%s/pdld.lock", dir);
+	int lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "pdld: another pdld is serving %s (lock %s held)\n", dir, path);
 		return 1;
 	}
 	int rc = pdl_store_open(&D.store, dir, 0);

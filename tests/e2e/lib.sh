@@ -185,6 +185,18 @@ wait_ckpt() {
 	return 1
 }
 
+# pychecks CMD...: runs a checker that prints its own "ok - " / "not ok - "
+# lines (and "# " comments); shows them and counts them.
+pychecks() {
+	local out=$TMP/.pychecks.out rc
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	PASS=$((PASS + $(grep -c '^ok - ' "$out")))
+	FAIL=$((FAIL + $(grep -c '^not ok - ' "$out")))
+	[ "$rc" -eq 0 ] || not_ok "checker $(basename "$2" 2>/dev/null) exited with status $rc"
+}
+
 finish() {
 	echo "# $TNAME: $PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]

@@ -18,6 +18,9 @@ Usage:
   outside_verify.py consistency VKEY OLD_NOTE NEW_NOTE PROOF_JSON
 VKEY is the verifier key string, or a file holding it. PROOF_JSON is a file
 (or '-') with the JSON `pdl proof` prints. Exit 0 when valid, 1 otherwise.
+An inclusion proof is checked against the signed root, so its size must be
+the checkpoint's size (a proof for another size proves nothing here: exit 1).
+A consistency proof must be for exactly the two checkpoints' sizes.
 """
 import base64
 import binascii

@@ -4,22 +4,24 @@
 #   PDL=/abs/build/pdl PDLD=/abs/build/pdld sh tests/e2e/run-all.sh [PATTERN]
 #
 # Runs every tests/e2e/t_*.sh (or those matching t_PATTERN*.sh) in name
-# order, each under a timeout (E2E_TIMEOUT seconds, default 240), with PDL,
+# order, each under a timeout (E2E_TIMEOUT seconds, default 180), with PDL,
 # PDLD and PY=/usr/bin/python3 in the environment; prints each script's
 # output; counts the "ok - " / "not ok - " lines; and ends with exactly one
 # line "N passed, M failed". A script that times out, or exits non-zero
 # without a "not ok" line, adds a "not ok" of its own. Exits non-zero if
-# any check failed or any script exited non-zero.
+# any check failed or any script exited non-zero. The binaries are copied
+# first, so a rebuild during the run does not change what is tested.
 
 : "${PDL:?set PDL to the absolute path of the pdl binary}"
 : "${PDLD:?set PDLD to the absolute path of the pdld binary}"
-PY=${PY:-/usr/bin/python3}
+PY=/usr/bin/python3 # Debian's, with python3-lmdb (not a pyenv one on PATH)
 export PDL PDLD PY
 
 here=$(cd "$(dirname "$0")" && pwd)
-limit=${E2E_TIMEOUT:-240}
-out=$(mktemp "${TMPDIR:-/tmp}/pdl-e2e-run.XXXXXX")
-trap 'rm -f "$out"' EXIT
+limit=${E2E_TIMEOUT:-180}
+run=$(mktemp -d "${TMPDIR:-/tmp}/pdl-e2e-run.XXXXXX")
+out=$run/out
+trap 'rm -rf "$run"' EXIT
 trap 'exit 130' INT TERM
 
 for f in "$PDL" "$PDLD" "$PY"; do
@@ -29,6 +31,16 @@ for f in "$PDL" "$PDLD" "$PY"; do
 		exit 1
 	fi
 done
+# Test one fixed pair of binaries, even if the tree is rebuilt meanwhile.
+mkdir "$run/bin"
+if cp "$PDL" "$run/bin/pdl" && cp "$PDLD" "$run/bin/pdld"; then
+	PDL=$run/bin/pdl
+	PDLD=$run/bin/pdld
+else
+	echo "run-all.sh: cannot copy the binaries under test" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 passed=0
 failed=0

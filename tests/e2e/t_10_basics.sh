@@ -97,8 +97,8 @@ for n in $SIZES; do
 	done
 done
 # the same proof from pdld (--ledger) as from the data directory
-"$PDL" proof inclusion 5 21 --ledger "ipc://$D/pdl.sock" >"$TMP/pi_ledger" 2>&1
-check_eq "proof inclusion from pdld equals the one read from DIR" "$(cat "$TMP/pi_ledger")" "$(cat "$TMP/pi_5_21")"
+"$PDL" proof inclusion 7 21 --ledger "ipc://$D/pdl.sock" >"$TMP/pi_ledger" 2>&1
+check_eq "proof inclusion from pdld equals the one read from DIR" "$(cat "$TMP/pi_ledger")" "$(cat "$TMP/pi_7_21")"
 "$PDL" proof consistency 7 21 --ledger "ipc://$D/pdl.sock" >"$TMP/pc_ledger" 2>&1
 "$PDL" proof consistency 7 21 --data "$D" >"$TMP/pc_data"
 check_eq "proof consistency from pdld equals the one read from DIR" "$(cat "$TMP/pc_ledger")" "$(cat "$TMP/pc_data")"
@@ -113,6 +113,21 @@ for m in "$@"; do
 			$OV consistency "$VK" "$TMP/ck_$m" "$TMP/ck_$n" "$TMP/pc_${m}_$n"
 	done
 done
+
+# ---- out-of-range reads are refused (log size 32)
+for args in "get 32" "proof inclusion 32 32" "proof inclusion 0 33" "proof consistency 0 32" \
+	"proof consistency 5 33" "proof consistency 8 7"; do
+	"$PDL" $args --data "$D" >"$TMP/oor.out" 2>"$TMP/oor.err"
+	check_eq "pdl $args (log size 32) exits 1 and prints nothing on stdout" "$?:$(wc -c <"$TMP/oor.out")" "1:0"
+done
+
+# ---- export: --from/--count, and the same bytes as get --raw
+"$PDL" export --data "$D" --from 5 --count 3 >"$TMP/exp"
+check_eq "export --from 5 --count 3 gives seqs 5 6 7" "$(jl "$TMP/exp" 'o["seq"]' | tr '\n' ' ')" "5 6 7 "
+check_eq "export's entries are the get --raw bytes" \
+	"$(jl "$TMP/exp" 'hashlib.sha256(base64.b64decode(o["entry"])).hexdigest()' | tr '\n' ' ')" \
+	"$(for i in 5 6 7; do $GEN sha256 "$TMP/e$i.raw"; done | tr '\n' ' ')"
+check_eq "export of the whole log has 32 lines" "$(export_count "$D")" 32
 
 # ---- outside_verify.py refuses what it must (so the checks above can fail)
 $PY - "$TMP/pi_6_13" "$TMP/pi_bad" <<'EOF'
@@ -145,6 +160,18 @@ check "outside_verify refuses consistency with old and new swapped" \
 	not $OV consistency "$VK" "$TMP/ck_13" "$TMP/ck_7" "$TMP/pc_7_13"
 check "outside_verify refuses a consistency proof for other checkpoints" \
 	not $OV consistency "$VK" "$TMP/ck_8" "$TMP/ck_13" "$TMP/pc_7_13"
+
+# ---- one writer: a second pdld on the same directory is refused
+"$PDLD" --data "$D" >"$TMP/pdld2.out" 2>&1 &
+p2=$!
+PDLD_PIDS="$PDLD_PIDS $p2"
+_wait_gone "$p2" 50
+kill -0 "$p2" 2>/dev/null && { kill -9 "$p2"; rc2=running; } || { wait "$p2"; rc2=$?; }
+check_ne "a second pdld on the same data directory exits with an error" "$rc2" 0
+check_ne "  (and it was not left running)" "$rc2" running
+$GEN acts "$TMP/w_" 1 1 200
+"$PDL" submit --key "$AUTH_KEY" --data "$D" "$TMP/w_00.json" >"$TMP/w.out" 2>&1
+check_eq "the first pdld still serves (act accepted at seq 32)" "$?:$(jl "$TMP/w.out" 'o.get("seq")')" "0:32"
 
 # ---- key file modes
 size=$(log_size "$D")
@@ -188,12 +215,16 @@ check_eq "pdld --help exits 0" "$?:$(echo "$out" | head -c 6)" "0:usage:"
 
 # ---- shutdown checkpoint covers the whole log
 check "pdld stops on SIGTERM within 5 s" stop_pdld
+check "pdld removed its pid file" test ! -e "$D/pdld.pid"
 final=$(log_size "$D")
-check_eq "pdl verify passes with size 33" "$final" 33
+check_eq "pdl verify passes with size 34" "$final" 34
+"$PDL" submit --key "$AUTH_KEY" --data "$D" "$TMP/w_00.json" >"$TMP/w.out" 2>"$TMP/w.err"
+check_eq "submit with no pdld running exits 1 at once, printing nothing" "$?:$(wc -c <"$TMP/w.out")" "1:0"
+check "  and says it cannot reach pdld" grep -q 'cannot reach pdld' "$TMP/w.err"
 "$PDL" checkpoint --data "$D" >"$TMP/ck_final"
 check_eq "the shutdown checkpoint covers the whole log" "$(sed -n 2p "$TMP/ck_final")" "$final"
 check "final checkpoint verifies with outside_verify.py" $OV checkpoint "$VK" "$TMP/ck_final"
 "$PDL" proof consistency 32 "$final" --data "$D" >"$TMP/pc_final"
-check "consistency 32 -> 33 verifies with outside_verify.py" $OV consistency "$VK" "$TMP/ck_32" "$TMP/ck_final" "$TMP/pc_final"
+check "consistency 32 -> $final verifies with outside_verify.py" $OV consistency "$VK" "$TMP/ck_32" "$TMP/ck_final" "$TMP/pc_final"
 
 finish
