@@ -182,6 +182,9 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 	struct writers w = {0};
 	MDB_txn *ts = NULL, *td = NULL;
 	struct pdl_head hs, hd;
+	MDB_cursor *ck = NULL;
+	MDB_val ckk, ckv;
+	int ckm = MDB_NOTFOUND;
 	int rc;
 	memset(r, 0, sizeof *r);
 	r->ok = 1;
@@ -194,6 +197,12 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 		fail(r, 0, 0, rc, "cannot read the ledger");
 		goto out;
 	}
+	/* Acts may refer to checkpoints (checkpoint.cosign): the scratch ledger
+	 * gets each stored checkpoint of size N before entry N is replayed, as
+	 * the live ledger had it (a checkpoint of size N exists only after
+	 * entry N-1 was appended). */
+	if (mdb_cursor_open(ts, src->ckpt, &ck) == 0)
+		ckm = mdb_cursor_get(ck, &ckk, &ckv, MDB_FIRST);
 	for (uint64_t seq = 0; seq < hs.size; seq++) {
 		const uint8_t *b;
 		size_t n;
@@ -211,6 +220,14 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 		    pdl_act_decode(en.act, en.act_len, en.sig, &a, &st) != PDL_OK) {
 			rc = fail(r, 1, seq, PDL_EDECODE, "entry unreadable: %s (run pdl verify)", st.msg);
 			goto out;
+		}
+		while (ckm == 0 && ckk.mv_size == 8 && pdl_get_be64(ckk.mv_data) <= seq) {
+			rc = pdl_store_ckpt_put(td, &dst, pdl_get_be64(ckk.mv_data), ckv.mv_data, ckv.mv_size);
+			if (rc != PDL_OK) {
+				fail(r, 0, 0, rc, "cannot write the scratch ledger");
+				goto out;
+			}
+			ckm = mdb_cursor_get(ck, &ckk, &ckv, MDB_NEXT);
 		}
 		w.cur_seq = seq;
 		rc = pdl_engine_submit(&e, td, &hd, en.time_ms, &a, NULL, &rec, &st);
@@ -263,6 +280,8 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 	pdl_store_rdone(&dst, td);
 	td = NULL;
 out:
+	if (ck != NULL)
+		mdb_cursor_close(ck);
 	if (progress)
 		fprintf(stderr, "\r%40s\r", "");
 	if (td != NULL)

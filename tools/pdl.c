@@ -29,6 +29,8 @@
 
 /* ---- shared ---- */
 
+static int parse_when(const char *s, uint64_t *ms);
+
 void
 out_json(json_t *j)
 {
@@ -377,10 +379,11 @@ cmd_init(int argc, char **argv)
 		{"jurisdiction", required_argument, NULL, 'j'}, {"policy", required_argument, NULL, 'p'},
 		{"authority-id", required_argument, NULL, 'a'}, {"authority-name", required_argument, NULL, 'n'},
 		{"authority-uscc", required_argument, NULL, 'u'}, {"authority-key", required_argument, NULL, 'k'},
+		{"ledger-key", required_argument, NULL, 'K'}, {"time", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},           {0},
 	};
 	const char *dir = NULL, *origin = NULL, *juris = NULL, *policy = NULL, *aid = "authority",
-	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL;
+	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL, *lkey = NULL, *when = NULL;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -392,14 +395,18 @@ cmd_init(int argc, char **argv)
 		case 'n': aname = optarg; break;
 		case 'u': auscc = optarg; break;
 		case 'k': akey = optarg; break;
+		case 'K': lkey = optarg; break;
+		case 't': when = optarg; break;
 		case 'h':
 			printf("usage: pdl init --data DIR --origin ORIGIN --jurisdiction 6DIGITS [--policy FILE]\n"
 			       "                [--authority-id ID] [--authority-name NAME] [--authority-uscc CODE]\n"
-			       "                [--authority-key FILE]\n\n"
+			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN]\n\n"
 			       "Creates DIR, the ledger (checkpoint) key DIR/ledger.key, the authority key\n"
 			       "DIR/authority.key (or uses --authority-key), and the genesis entry with its first\n"
 			       "checkpoint. The policy file is JSON with any of accept_wd (3), notice_wd (10),\n"
 			       "grant_months_max (60), trial_months_max (6), blob_bytes_max (32768).\n"
+			       "--ledger-key uses an existing checkpoint key; --time sets the genesis time (ms or ISO 8601):\n"
+			       "with both and fixed keys a ledger is reproducible byte for byte (fixtures, golden tests).\n"
 			       "Prints {origin, authority_id, authority_key, ledger_key, verifier_key, ...}.\n");
 			return 0;
 		default: return usage_error("init", "unknown option");
@@ -434,6 +441,24 @@ cmd_init(int argc, char **argv)
 		return 1;
 	}
 	snprintf(lk, sizeof lk, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
+	if (lkey != NULL) {
+		/* pdld finds the checkpoint key in DIR: copy it there, 0600 */
+		uint8_t *kb;
+		size_t kn;
+		uint8_t tsk[64], tpk[32];
+		if (pdl_key_load(lkey, tsk, tpk, &st) != PDL_OK)
+			return die_status("init", &st);
+		sodium_memzero(tsk, sizeof tsk);
+		if (pdl_file_read(lkey, 1024, &kb, &kn) != PDL_OK || (stat(lk, &sb) != 0 && pdl_file_write(lk, kb, kn, 0600) != PDL_OK)) {
+			fprintf(stderr, "pdl init: cannot copy %s to %s\n", lkey, lk);
+			return 1;
+		}
+		sodium_memzero(kb, kn);
+		free(kb);
+	}
+	uint64_t genesis_ms = pdl_now_ms();
+	if (when != NULL && parse_when(when, &genesis_ms) != PDL_OK)
+		return usage_error("init", "--time is ms since the epoch or ISO 8601 with a zone");
 	if (akey == NULL) {
 		snprintf(ak, sizeof ak, "%s/%s", dir, PDL_AUTHORITY_KEY_FILE);
 		akey = ak;
@@ -487,7 +512,7 @@ cmd_init(int argc, char **argv)
 		pdl_status_set(&st, rc, NULL, "cannot write the ledger");
 		return die_status("init", &st);
 	}
-	rc = pdl_engine_submit(&e, t, &h, pdl_now_ms(), &a, NULL, &r, &st);
+	rc = pdl_engine_submit(&e, t, &h, genesis_ms, &a, NULL, &r, &st);
 	if (rc != PDL_OK) {
 		/* leave nothing that would refuse the next init */
 		mdb_txn_abort(t);
