@@ -406,6 +406,12 @@ cmd_bench(int argc, char **argv)
 	kill(dpid, SIGTERM);
 	int status;
 	waitpid(dpid, &status, 0);
+	/* The bound again, after the load: other work on the machine moves it,
+	 * and the larger of the two gives the conservative ratio. */
+	double vrate_after = bound_verify(cores);
+	double vrate_before = vrate;
+	if (vrate_after > vrate)
+		vrate = vrate_after;
 	if (atomic_load(&b.failed)) {
 		fprintf(stderr, "pdl bench: a client failed; see above\n");
 		return 1;
@@ -435,6 +441,8 @@ cmd_bench(int argc, char **argv)
 	json_object_set_new(o, "latency_ms_p50", json_real(p50));
 	json_object_set_new(o, "latency_ms_p99", json_real(p99));
 	json_object_set_new(o, "bound_verify_per_s", json_real(vrate));
+	json_object_set_new(o, "bound_verify_before_per_s", json_real(vrate_before));
+	json_object_set_new(o, "bound_verify_after_per_s", json_real(vrate_after));
 	json_object_set_new(o, "bound_lmdb_append_per_s", json_real(lrate));
 	json_object_set_new(o, "ratio_verify", json_real(rate / vrate));
 	json_object_set_new(o, "ratio_lmdb", json_real(rate / lrate));
@@ -443,10 +451,10 @@ cmd_bench(int argc, char **argv)
 	fprintf(stderr,
 	        "bench: %llu signed acts in %.1f s = %.0f acts/s (durable, %u clients x %u acts/request)\n"
 	        "bench: receipt latency per request p50 %.1f ms, p99 %.1f ms\n"
-	        "bench: machine bound: Ed25519 verify %.0f/s on %u cores -> ratio %.2f (target >= 0.75)\n"
+	        "bench: machine bound: Ed25519 verify %.0f/s on %u cores (before %.0f, after %.0f) -> ratio %.2f (target >= 0.75)\n"
 	        "bench: machine bound: LMDB 1000-record synced commits %.0f records/s -> ratio %.2f\n"
 	        "bench: log size %llu, %llu refused\n",
-	        (unsigned long long)b.acts, secs, rate, b.clients, b.batch, p50, p99, vrate, cores, rate / vrate, lrate,
+	        (unsigned long long)b.acts, secs, rate, b.clients, b.batch, p50, p99, vrate, cores, vrate_before, vrate_after, rate / vrate, lrate,
 	        rate / lrate, (unsigned long long)h.size, (unsigned long long)atomic_load(&b.refused));
 	for (size_t i = 0; i < b.nreq; i++)
 		msgpack_sbuffer_destroy(&b.reqs[i].sb);
