@@ -95,6 +95,7 @@ run: all
 
 bench: all
 	@$(BUILD)/pdl bench $(BENCH_ARGS)
+	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
 
 clean:
 	rm -rf build build-san

@@ -79,6 +79,30 @@ print_digest(struct pdl_vdb *db)
 }
 
 static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Prints what the worker did: entries applied, gaps caught up, and the lag
+ * from the ledger's commit time of an entry to its view transaction. */
+static void
+print_stats(struct pdl_follow_stats *s)
+{
+	size_t cap = sizeof s->lag_ms / sizeof s->lag_ms[0], n = s->lag_n < cap ? s->lag_n : cap;
+	double p50 = 0, p99 = 0;
+	if (n > 0) {
+		qsort(s->lag_ms, n, sizeof s->lag_ms[0], cmp_u64);
+		p50 = (double)s->lag_ms[n / 2];
+		p99 = (double)s->lag_ms[(n * 99) / 100];
+	}
+	printf("{\"applied\":%llu,\"gaps\":%llu,\"lag_samples\":%zu,\"lag_ms_p50\":%.0f,\"lag_ms_p99\":%.0f}\n",
+	       (unsigned long long)s->applied, (unsigned long long)s->gaps, n, p50, p99);
+	fflush(stdout);
+}
+
+static int
 rm_rf(const char *path)
 {
 	char cmd[4300];
@@ -235,6 +259,7 @@ main(int argc, char **argv)
 		sleep(1);
 	}
 	pdl_http_stop(hs);
+	print_stats(&stats);
 	pdl_vdb_close(&db);
 	return rc == PDL_ECHAIN || rc == PDL_EDECODE ? 1 : 0;
 }

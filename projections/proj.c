@@ -200,6 +200,7 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 		crypto_hash_sha256(chain, entries[i], lens[i]);
 		next++;
 		(*applied)++;
+		db->last_time_ms = e.time_ms;
 	}
 	if (*applied > 0 && (rc == PDL_OK || rc == PDL_ENOTFOUND)) {
 		uint8_t cv[40];
@@ -325,7 +326,13 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 		if (rv == NNG_ETIMEDOUT || pdl_mono_ns() - last_poll > 1000000000ull) {
 			/* a dropped last message leaves no later one to reveal the gap */
 			last_poll = pdl_mono_ns();
+			uint64_t before = applied;
 			rc = pdl_catch_up(db, &cl, &applied, st);
+			if (applied > before) {
+				uint64_t now = pdl_now_ms();
+				stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
+				    now > db->last_time_ms ? now - db->last_time_ms : 0;
+			}
 			if (rv == 0)
 				nng_msg_free(m);
 			continue;
@@ -351,22 +358,11 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 				}
 			}
 			if (applied > before) {
-				/* lag: ledger commit time of the last entry applied → now */
-				struct mp_cur e2 = ents;
-				uint32_t k;
-				const uint8_t *eb;
-				size_t el;
-				if (mp_read_array(&e2, &k) == PDL_OK && k > 0) {
-					for (uint32_t i = 0; i + 1 < k; i++)
-						mp_skip(&e2);
-					struct pdl_entry e;
-					struct pdl_status est;
-					if (mp_read_bin(&e2, &eb, &el) == PDL_OK && pdl_entry_decode(eb, el, &e, &est) == PDL_OK) {
-						uint64_t now = pdl_now_ms();
-						stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
-						    now > e.time_ms ? now - e.time_ms : 0;
-					}
-				}
+				/* lag: ledger commit time of the last entry applied → now,
+				 * sampled whether it came live or through a catch-up */
+				uint64_t now = pdl_now_ms();
+				stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
+				    now > db->last_time_ms ? now - db->last_time_ms : 0;
 			}
 		}
 		nng_msg_free(m);

@@ -63,6 +63,7 @@ struct pdl_vdb {
 	const struct pdl_view *views[8];
 	unsigned nviews;
 	char dir[4096];
+	uint64_t last_time_ms; /* ledger time of the last entry applied (lag measurement) */
 };
 
 /* Opens DIR/view (creating it) with the given views' tables. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -46,6 +47,8 @@ struct bench {
 	uint8_t sk[64];
 	char pk64[64];
 	atomic_int failed;
+	double rate;     /* acts/s to pace at (lag mode); 0: as fast as possible */
+	uint64_t t0_ns;  /* start of the paced schedule */
 };
 
 /* ---- bounds ---- */
@@ -224,6 +227,15 @@ client_main(void *arg)
 		size_t r = atomic_fetch_add(&b->next, 1);
 		if (r >= b->nreq || atomic_load(&b->failed))
 			break;
+		if (b->rate > 0) {
+			/* request r is due when r × batch acts have been offered at the rate */
+			uint64_t due = b->t0_ns + (uint64_t)((double)r * b->batch / b->rate * 1e9);
+			uint64_t now = pdl_mono_ns();
+			if (due > now) {
+				struct timespec ts = {(time_t)((due - now) / 1000000000u), (long)((due - now) % 1000000000u)};
+				nanosleep(&ts, NULL);
+			}
+		}
 		uint8_t *rep;
 		size_t rn;
 		uint64_t t0 = pdl_mono_ns();
@@ -282,8 +294,12 @@ cmd_bench(int argc, char **argv)
 		{"acts", required_argument, NULL, 'n'}, {"clients", required_argument, NULL, 'c'},
 		{"batch", required_argument, NULL, 'b'}, {"data", required_argument, NULL, 'd'},
 		{"keep", no_argument, NULL, 'k'},     {"help", no_argument, NULL, 'h'},
+		{"lag", no_argument, NULL, 'l'},      {"rate", required_argument, NULL, 'r'},
+		{"seconds", required_argument, NULL, 's'},
 		{0},
 	};
+	int lag = 0;
+	uint64_t lag_rate = 10000, seconds = 20;
 	struct bench b;
 	memset(&b, 0, sizeof b);
 	b.acts = 1000000;
@@ -310,18 +326,37 @@ cmd_bench(int argc, char **argv)
 			break;
 		case 'd': dir = optarg; break;
 		case 'k': keep = 1; break;
+		case 'l': lag = 1; break;
+		case 'r':
+			if (parse_u64(optarg, &lag_rate) != PDL_OK || lag_rate == 0)
+				return usage_error("bench", "--rate is acts per second");
+			break;
+		case 's':
+			if (parse_u64(optarg, &seconds) != PDL_OK || seconds == 0)
+				return usage_error("bench", "--seconds is a positive number");
+			break;
 		case 'h':
 			printf("usage: pdl bench [--acts N] [--clients C] [--batch B] [--data DIR] [--keep]\n\n"
 			       "Starts a durable pdld on a fresh ledger (DIR, or a temporary directory), submits N\n"
 			       "pre-signed party.register acts (default 1,000,000) from C client threads (4) in\n"
 			       "batches of B acts per request (512), and reports acts/s, receipt latency per\n"
 			       "request, and the machine's Ed25519-verify rate on all cores and LMDB batched\n"
-			       "append rate measured in the same run, with their ratios. --keep keeps DIR.\n");
+			       "append rate measured in the same run, with their ratios. --keep keeps DIR.\n"
+			       "--lag instead offers a steady --rate acts/s (10,000) for --seconds (20) with the\n"
+			       "projection worker (pdl-project all) following, and reports the lag from commit to\n"
+			       "view applied (p50, p99; target p99 <= 100 ms).\n");
 			return 0;
 		default: return usage_error("bench", "unknown option");
 		}
 	}
-	char self[PATH_MAX], pdld[PATH_MAX + 8], tmpl[] = "/tmp/pdl-bench-XXXXXX", ddir[4200], scratch[4300];
+	char self[PATH_MAX], pdld[PATH_MAX + 8], proj[PATH_MAX + 16], tmpl[] = "/tmp/pdl-bench-XXXXXX", ddir[4200],
+	    scratch[4300], vdir[4300], statf[4300];
+	if (lag) {
+		b.acts = lag_rate * seconds;
+		b.rate = (double)lag_rate;
+		if (b.batch > lag_rate / 20)
+			b.batch = (unsigned)(lag_rate / 20 > 0 ? lag_rate / 20 : 1); /* ≥ 20 requests a second: a smooth load */
+	}
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (sl <= 0) {
 		fprintf(stderr, "pdl bench: cannot find my own path\n");
@@ -331,6 +366,8 @@ cmd_bench(int argc, char **argv)
 	snprintf(pdld, sizeof pdld, "%s", self);
 	char *slash = strrchr(pdld, '/');
 	strcpy(slash + 1, "pdld");
+	snprintf(proj, sizeof proj, "%s", pdld);
+	strcpy(strrchr(proj, '/') + 1, "pdl-project");
 	if (dir == NULL) {
 		if (mkdtemp(tmpl) == NULL) {
 			fprintf(stderr, "pdl bench: mkdtemp: %s\n", strerror(errno));
@@ -395,14 +432,78 @@ cmd_bench(int argc, char **argv)
 		usleep(20000);
 	pdl_client_url_for_dir(ddir, b.url, sizeof b.url);
 
+	pid_t ppid = -1;
+	if (lag) {
+		snprintf(vdir, sizeof vdir, "%s.view", ddir);
+		snprintf(statf, sizeof statf, "%s.view.stats", ddir);
+		ppid = fork();
+		if (ppid == 0) {
+			freopen(statf, "w", stdout);
+			freopen("/dev/null", "w", stderr);
+			execl(proj, proj, "all", "--ledger", b.url, "--data", vdir, (char *)NULL);
+			_exit(127);
+		}
+		usleep(500000); /* subscribed before the load starts */
+		fprintf(stderr, "bench: offering %llu acts/s for %llu s with pdl-project all following\n",
+		        (unsigned long long)lag_rate, (unsigned long long)seconds);
+	}
 	fprintf(stderr, "bench: submitting from %u clients, %u acts per request\n", b.clients, b.batch);
 	pthread_t ct[64];
 	uint64_t t0 = pdl_mono_ns();
+	b.t0_ns = t0;
 	for (unsigned i = 0; i < b.clients; i++)
 		pthread_create(&ct[i], NULL, client_main, &b);
 	for (unsigned i = 0; i < b.clients; i++)
 		pthread_join(ct[i], NULL);
 	double secs = (double)(pdl_mono_ns() - t0) / 1e9;
+	if (lag) {
+		/* let the worker finish the tail, then read its figures */
+		sleep(2);
+		kill(ppid, SIGTERM);
+		int pst;
+		waitpid(ppid, &pst, 0);
+		uint8_t *sb;
+		size_t sn;
+		json_t *ps = NULL;
+		if (pdl_file_read(statf, 4096, &sb, &sn) == PDL_OK) {
+			ps = json_loadb((const char *)sb, sn, 0, NULL);
+			free(sb);
+		}
+		kill(dpid, SIGTERM);
+		waitpid(dpid, &pst, 0);
+		if (ps == NULL) {
+			fprintf(stderr, "pdl bench: the projection worker printed no figures\n");
+			return 1;
+		}
+		double p50 = json_number_value(json_object_get(ps, "lag_ms_p50"));
+		double p99 = json_number_value(json_object_get(ps, "lag_ms_p99"));
+		json_int_t applied = json_integer_value(json_object_get(ps, "applied"));
+		json_t *o = json_object();
+		json_object_set_new(o, "mode", json_string("lag"));
+		json_object_set_new(o, "offered_per_s", json_integer((json_int_t)lag_rate));
+		json_object_set_new(o, "acts", json_integer((json_int_t)b.acts));
+		json_object_set_new(o, "achieved_per_s", json_real((double)b.acts / secs));
+		json_object_set_new(o, "refused", json_integer((json_int_t)atomic_load(&b.refused)));
+		json_object_set_new(o, "applied", json_integer(applied));
+		json_object_set_new(o, "gaps", json_object_get(ps, "gaps") ? json_incref(json_object_get(ps, "gaps")) : json_null());
+		json_object_set_new(o, "lag_samples", json_incref(json_object_get(ps, "lag_samples")));
+		json_object_set_new(o, "lag_ms_p50", json_real(p50));
+		json_object_set_new(o, "lag_ms_p99", json_real(p99));
+		out_json(o);
+		fprintf(stderr,
+		        "bench: projection lag at %llu acts/s offered (%.0f achieved): p50 %.0f ms, p99 %.0f ms (target p99 <= 100 ms); "
+		        "%lld entries applied, %lld gaps caught up\n",
+		        (unsigned long long)lag_rate, (double)b.acts / secs, p50, p99, (long long)applied,
+		        (long long)json_integer_value(json_object_get(ps, "gaps")));
+		json_decref(ps);
+		if (!keep) {
+			char cmd[13000];
+			snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s'", dir == NULL ? tmpl : ddir, vdir, statf);
+			if (system(cmd) != 0)
+				fprintf(stderr, "pdl bench: could not remove %s\n", ddir);
+		}
+		return atomic_load(&b.refused) ? 1 : 0;
+	}
 	kill(dpid, SIGTERM);
 	int status;
 	waitpid(dpid, &status, 0);
