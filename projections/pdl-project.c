@@ -117,10 +117,12 @@ main(int argc, char **argv)
 		{"ledger", required_argument, NULL, 'l'}, {"data", required_argument, NULL, 'd'},
 		{"pub", required_argument, NULL, 'p'},    {"http", required_argument, NULL, 'H'},
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
+		{"test-drop", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL;
 	int rebuild = 0, once = 0, ch;
+	uint64_t drop_every = 0;
 	if (sodium_init() < 0)
 		return 1;
 	if (argc < 2) {
@@ -147,6 +149,7 @@ main(int argc, char **argv)
 		case 'H': http = optarg; break;
 		case 'r': rebuild = 1; break;
 		case 'o': once = 1; break;
+		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -247,6 +250,7 @@ main(int argc, char **argv)
 	fprintf(stderr, "pdl-project: %s following %s%s%s\n", vname, ledger, http ? ", serving http://" : "",
 	        http ? http : "");
 	static struct pdl_follow_stats stats;
+	stats.drop_every = drop_every;
 	int rc = PDL_OK;
 	while (!stop_flag) {
 		rc = pdl_follow(&db, ledger, pub, &stop_flag, &stats, &st);

@@ -329,6 +329,8 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 			uint64_t before = applied;
 			rc = pdl_catch_up(db, &cl, &applied, st);
 			if (applied > before) {
+				/* entries the subscription should have brought: a gap recovered */
+				stats->gaps++;
 				uint64_t now = pdl_now_ms();
 				stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
 				    now > db->last_time_ms ? now - db->last_time_ms : 0;
@@ -343,6 +345,10 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 		}
 		const uint8_t *b = nng_msg_body(m);
 		size_t n = nng_msg_len(m);
+		if (stats->drop_every && ++stats->received % stats->drop_every == 0) {
+			nng_msg_free(m);
+			continue;
+		}
 		if (n > 1 && b[0] == 'e') {
 			struct mp_cur c = mp_cur_make(b + 1, n - 1), ents;
 			uint64_t before = applied;

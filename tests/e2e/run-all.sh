@@ -36,6 +36,11 @@ mkdir "$run/bin"
 if cp "$PDL" "$run/bin/pdl" && cp "$PDLD" "$run/bin/pdld"; then
 	PDL=$run/bin/pdl
 	PDLD=$run/bin/pdld
+	# pdl bench finds pdld and pdl-project beside itself
+	if [ -n "${PDLPROJ:-}" ] && cp "$PDLPROJ" "$run/bin/pdl-project"; then
+		PDLPROJ=$run/bin/pdl-project
+		export PDLPROJ
+	fi
 else
 	echo "run-all.sh: cannot copy the binaries under test" >&2
 	echo "0 passed, 1 failed"
