@@ -19,6 +19,7 @@
 
 #include "ckpt.h"
 #include "http.h"
+#include "metrics_calc.h"
 #include "proj.h"
 
 static volatile int stop_flag;
@@ -40,6 +41,7 @@ usage(FILE *f)
 	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080)\n"
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
 	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
+	           "  --weights FILE the contributor-score weights and targets (JSON; see fixtures/metrics-weights.json)\n"
 	           "  digest         print the SHA-256 over the view's tables and cursor\n"
 	           "views:");
 	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
@@ -118,9 +120,10 @@ main(int argc, char **argv)
 		{"pub", required_argument, NULL, 'p'},    {"http", required_argument, NULL, 'H'},
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
 		{"test-drop", required_argument, NULL, 'D'},
+		{"weights", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
-	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL;
+	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *weights = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
 	if (sodium_init() < 0)
@@ -150,6 +153,7 @@ main(int argc, char **argv)
 		case 'r': rebuild = 1; break;
 		case 'o': once = 1; break;
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
+		case 'w': weights = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -167,6 +171,10 @@ main(int argc, char **argv)
 	}
 	struct pdl_vdb db;
 	struct pdl_status st = {0};
+	if (weights != NULL && pdl_metrics_config_load(weights, &st) != PDL_OK) {
+		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		return 2;
+	}
 	if (digest_cmd) {
 		if (pdl_vdb_open(&db, dir, views, nv, 1) != PDL_OK) {
 			fprintf(stderr, "pdl-project: no view in %s\n", dir);

@@ -1,0 +1,417 @@
+/*
+ * metrics_http.c — the contributor-evaluation routes (spec/views.md
+ * "## Metrics"):
+ *
+ *   GET /v1/metrics/providers[?period=YYYY-MM&limit=N&after=PROVIDER/PERIOD]
+ *   GET /v1/metrics/providers/{id}[?period=YYYY-MM]
+ *   GET /v1/metrics/providers/{id}/explain[?period=YYYY-MM&limit=N]
+ *   GET /v1/metrics/weights
+ *
+ * A figure document is the stored one (view_metrics.c) plus what is
+ * derived from it when it is read: hours as decimal strings, ratios, means
+ * and the score under the configured weights (metrics_calc.c). Reads are
+ * one read-only LMDB transaction each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "metrics_calc.h"
+#include "metrics_view.h"
+
+static uint64_t
+uget(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static json_t *
+decimal_or_null(int ok, uint64_t num, uint64_t mul, uint64_t den, unsigned places)
+{
+	char buf[48];
+	if (!ok || den == 0)
+		return json_null();
+	pdl_metrics_decimal(num, mul, den, places, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static void
+review_render(json_t *sec)
+{
+	const json_t *med = json_object_get(sec, "median_work_ms"), *p90 = json_object_get(sec, "p90_work_ms");
+	json_object_set_new(sec, "median_work_hours",
+	                    decimal_or_null(json_is_integer(med), uget(sec, "median_work_ms"), 1, PDL_METRICS_HOUR_MS, 2));
+	json_object_set_new(sec, "p90_work_hours",
+	                    decimal_or_null(json_is_integer(p90), uget(sec, "p90_work_ms"), 1, PDL_METRICS_HOUR_MS, 2));
+}
+
+static json_t *
+score_json(const struct pdl_metrics_config *cfg, const json_t *doc)
+{
+	const json_t *cr = json_object_get(doc, PDL_MF_CATALOG_REVIEW), *qr = json_object_get(doc, PDL_MF_QUALITY_REVIEW);
+	const json_t *q = json_object_get(doc, "quality"), *u = json_object_get(doc, "usage");
+	const json_t *rev = json_object_get(u, "revenue_fen");
+	struct pdl_metrics_figs f = {
+		uget(cr, "count"),         uget(cr, "median_work_ms"), uget(qr, "count"),
+		uget(qr, "median_work_ms"), uget(q, "reports"),         uget(q, "resolved"),
+		uget(u, "records_served"), uget(u, "approved_calls"),  uget(u, "products_derived"),
+		json_is_integer(rev) ? json_integer_value(rev) : 0,   uget(u, "settlements"),
+	};
+	struct pdl_metrics_score s;
+	pdl_metrics_score(cfg, &f, &s);
+	json_t *comps = json_object();
+	for (unsigned i = 0; i < PDL_MC_N; i++)
+		json_object_set_new(comps, pdl_metrics_comp_names[i],
+		                    json_pack("{s:I,s:o}", "weight", (json_int_t)cfg->weight[i], "score_bp",
+		                              s.scored[i] ? json_integer((json_int_t)s.comp_bp[i]) : json_null()));
+	return json_pack("{s:o,s:o,s:o,s:I}", "components", comps, "score_bp",
+	                 s.has_total ? json_integer((json_int_t)s.total_bp) : json_null(), "score",
+	                 decimal_or_null(s.has_total, s.total_bp, 1, 100, 2), "weight_total", (json_int_t)s.weight_total);
+}
+
+/* The stored figures (borrowed) as served: a new document. */
+static json_t *
+render(const struct pdl_metrics_config *cfg, const json_t *stored)
+{
+	json_t *d = json_deep_copy(stored);
+	if (d == NULL)
+		return NULL;
+	review_render(json_object_get(d, PDL_MF_CATALOG_REVIEW));
+	review_render(json_object_get(d, PDL_MF_QUALITY_REVIEW));
+	json_t *q = json_object_get(d, "quality");
+	uint64_t reports = uget(q, "reports"), resolved = uget(q, "resolved"), sum = uget(q, "resolve_work_ms_sum");
+	uint64_t records = uget(json_object_get(d, "usage"), "records_served");
+	json_object_set_new(q, "records_served", json_integer((json_int_t)records));
+	json_object_set_new(q, "reports_per_1000_records", decimal_or_null(records > 0, reports, 1000, records, 3));
+	json_object_set_new(q, "resolved_share_bp",
+	                    reports > 0 ? json_integer((json_int_t)pdl_metrics_div_round(resolved, 10000, reports))
+	                                : json_null());
+	uint64_t mean = resolved > 0 ? pdl_metrics_div_round(sum, 1, resolved) : 0;
+	json_object_set_new(q, "mean_resolve_work_ms", resolved > 0 ? json_integer((json_int_t)mean) : json_null());
+	json_object_set_new(q, "mean_resolve_work_hours", decimal_or_null(resolved > 0, mean, 1, PDL_METRICS_HOUR_MS, 2));
+	json_object_set_new(d, "score", score_json(cfg, stored));
+	return d;
+}
+
+/* ---- request plumbing ---- */
+
+struct rd {
+	MDB_txn *t;
+	MDB_dbi fig, src;
+	const struct pdl_metrics_config *cfg;
+};
+
+static int
+rd_open(struct pdl_http_ctx *cx, struct rd *r, struct pdl_http_out *out)
+{
+	struct pdl_status st = {0};
+	r->cfg = pdl_metrics_config_get(&st);
+	if (r->cfg == NULL) {
+		pdl_http_error(out, 500, "bad_config", "the metrics weights cannot be used: %s", st.msg);
+		return 0;
+	}
+	r->fig = pdl_vdb_table(cx->db, PDL_MT_FIG);
+	r->src = pdl_vdb_table(cx->db, PDL_MT_SRC);
+	if (r->fig == (MDB_dbi)-1 || r->src == (MDB_dbi)-1) {
+		pdl_http_error(out, 404, "no_view", "this server does not keep the metrics view");
+		return 0;
+	}
+	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &r->t) != 0) {
+		pdl_http_error(out, 503, "unavailable", "cannot read the metrics view");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+id_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > PDL_ID_LEN_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* ?period: 1 absent, 2 present and valid (in buf), 0 bad (out set). */
+static int
+period_param(const char *query, char buf[16], struct pdl_http_out *out)
+{
+	if (!pdl_http_param(query, "period", buf, 16))
+		return 1;
+	if (!pdl_metrics_period_valid(buf)) {
+		pdl_http_error(out, 400, "bad_period", "period is YYYY-MM (month 01-12)");
+		return 0;
+	}
+	return 2;
+}
+
+static int
+limit_param(const char *query, uint64_t *limit, struct pdl_http_out *out)
+{
+	if (pdl_http_uint(query, "limit", PDL_HTTP_LIMIT_DEFAULT, limit) < 0 || *limit == 0 ||
+	    *limit > PDL_HTTP_LIMIT_MAX) {
+		pdl_http_error(out, 400, "bad_limit", "limit is an integer 1..%u", PDL_HTTP_LIMIT_MAX);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+has_prefix(const MDB_val *k, const char *p, size_t n)
+{
+	return k->mv_size >= n && memcmp(k->mv_data, p, n) == 0;
+}
+
+/* ---- GET /v1/metrics/providers ---- */
+
+static void
+list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
+{
+	char period[16], after[160], key[PDL_METRICS_KEY_MAX];
+	uint64_t limit;
+	int pp = period_param(query, period, out);
+	if (pp == 0 || !limit_param(query, &limit, out))
+		return;
+	int has_after = pdl_http_param(query, "after", after, sizeof after);
+	if (has_after) {
+		char *slash = strrchr(after, '/');
+		if (slash == NULL || !id_ok(after, (size_t)(slash - after)) || !pdl_metrics_period_valid(slash + 1)) {
+			pdl_http_error(out, 400, "bad_after", "after is PROVIDER/YYYY-MM (a list's \"next\")");
+			return;
+		}
+		*slash = ' ';
+		snprintf(key, sizeof key, "%s", after);
+	}
+	struct rd r;
+	if (!rd_open(cx, &r, out))
+		return;
+	MDB_cursor *c;
+	MDB_val k, v;
+	json_t *items = json_array(), *next = json_null();
+	char last[PDL_METRICS_KEY_MAX] = "";
+	int m;
+	if (mdb_cursor_open(r.t, r.fig, &c) != 0) {
+		mdb_txn_abort(r.t);
+		json_decref(items);
+		pdl_http_error(out, 503, "unavailable", "cannot read the metrics view");
+		return;
+	}
+	if (has_after) {
+		k = (MDB_val){strlen(key), key};
+		m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (m == 0 && k.mv_size == strlen(key) && memcmp(k.mv_data, key, k.mv_size) == 0)
+			m = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	} else {
+		m = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	}
+	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		const char *dp = json_string_value(json_object_get(doc, "period"));
+		if (doc == NULL || (pp == 2 && (dp == NULL || strcmp(dp, period) != 0))) {
+			json_decref(doc);
+			continue;
+		}
+		if (json_array_size(items) == limit) {
+			/* one more matches: hand out a cursor past the last one served */
+			json_decref(next);
+			next = json_string(last);
+			json_decref(doc);
+			break;
+		}
+		snprintf(last, sizeof last, "%s/%s", json_string_value(json_object_get(doc, "provider")), dp ? dp : "");
+		json_array_append_new(items, render(r.cfg, doc));
+		json_decref(doc);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(r.t);
+	json_t *res = json_pack("{s:o,s:o}", "items", items, "next", next);
+	if (pp == 2)
+		json_object_set_new(res, "period", json_string(period));
+	pdl_http_json(out, 200, res);
+}
+
+/* ---- GET /v1/metrics/providers/{id} ---- */
+
+static void
+one(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_out *out)
+{
+	char period[16], prefix[PDL_METRICS_KEY_MAX];
+	int pp = period_param(query, period, out);
+	if (pp == 0)
+		return;
+	struct rd r;
+	if (!rd_open(cx, &r, out))
+		return;
+	size_t pn = (size_t)snprintf(prefix, sizeof prefix, "%s ", id);
+	MDB_cursor *c;
+	MDB_val k = {pn, prefix}, v;
+	json_t *periods = json_array();
+	int any = 0;
+	if (mdb_cursor_open(r.t, r.fig, &c) == 0) {
+		for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0 && has_prefix(&k, prefix, pn);
+		     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			any = 1;
+			json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+			const char *dp = json_string_value(json_object_get(doc, "period"));
+			if (doc != NULL && (pp == 1 || (dp != NULL && strcmp(dp, period) == 0)))
+				json_array_append_new(periods, render(r.cfg, doc));
+			json_decref(doc);
+		}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(r.t);
+	if (!any) {
+		json_decref(periods);
+		pdl_http_error(out, 404, "unknown_provider", "no figures for provider %s", id);
+		return;
+	}
+	pdl_http_json(out, 200, json_pack("{s:s,s:o}", "provider", id, "periods", periods));
+}
+
+/* ---- GET /v1/metrics/providers/{id}/explain ---- */
+
+static json_t *
+explain_period(struct rd *r, const char *id, const char *period)
+{
+	char key[PDL_METRICS_KEY_MAX];
+	json_t *figs = json_object(), *p = json_pack("{s:s,s:o}", "period", period, "figures", figs);
+	for (const char *const *f = pdl_metrics_figures; *f != NULL; f++)
+		json_object_set_new(figs, *f, json_pack("{s:i,s:[],s:b}", "count", 0, "entries", "truncated", 0));
+	/* which sample is the median and which the p90 */
+	snprintf(key, sizeof key, "%s %s", id, period);
+	json_t *doc = pdl_vdoc_get(r->t, r->fig, key);
+	const char *reviews[] = {PDL_MF_CATALOG_REVIEW, PDL_MF_QUALITY_REVIEW};
+	for (unsigned i = 0; i < 2; i++) {
+		const json_t *sec = json_object_get(doc, reviews[i]);
+		json_t *fo = json_object_get(figs, reviews[i]);
+		json_object_set(fo, "median_seq", json_object_get(sec, "median_seq") ? json_object_get(sec, "median_seq")
+		                                                                       : json_null());
+		json_object_set(fo, "p90_seq",
+		                json_object_get(sec, "p90_seq") ? json_object_get(sec, "p90_seq") : json_null());
+	}
+	json_decref(doc);
+	return p;
+}
+
+static void
+explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_out *out)
+{
+	char period[16], prefix[PDL_METRICS_KEY_MAX], fig[64], cur[8] = "";
+	uint64_t limit;
+	int pp = period_param(query, period, out);
+	if (pp == 0 || !limit_param(query, &limit, out))
+		return;
+	struct rd r;
+	if (!rd_open(cx, &r, out))
+		return;
+	size_t idn = strlen(id);
+	size_t pn = (size_t)(pp == 2 ? snprintf(prefix, sizeof prefix, "%s %s ", id, period)
+	                             : snprintf(prefix, sizeof prefix, "%s ", id));
+	MDB_cursor *c;
+	MDB_val k = {pn, prefix}, v;
+	json_t *periods = json_array(), *figs = NULL;
+	if (mdb_cursor_open(r.t, r.src, &c) == 0) {
+		for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0 && has_prefix(&k, prefix, pn);
+		     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			/* "<id> <period> <figure> <seq:16>" */
+			const char *kb = k.mv_data;
+			size_t kn = k.mv_size;
+			if (kn < idn + 1 + 7 + 1 + 1 + 1 + 16 || kb[idn + 8] != ' ')
+				continue;
+			size_t fl = kn - (idn + 9) - 17;
+			if (fl >= sizeof fig)
+				continue;
+			memcpy(fig, kb + idn + 9, fl);
+			fig[fl] = 0;
+			if (memcmp(cur, kb + idn + 1, 7) != 0 || figs == NULL) {
+				memcpy(cur, kb + idn + 1, 7);
+				cur[7] = 0;
+				json_t *p = explain_period(&r, id, cur);
+				figs = json_object_get(p, "figures");
+				json_array_append_new(periods, p);
+			}
+			json_t *fo = json_object_get(figs, fig);
+			if (fo == NULL)
+				continue;
+			json_int_t n = json_integer_value(json_object_get(fo, "count"));
+			json_object_set_new(fo, "count", json_integer(n + 1));
+			if ((uint64_t)n < limit)
+				json_array_append_new(json_object_get(fo, "entries"), json_loadb(v.mv_data, v.mv_size, 0, NULL));
+			else
+				json_object_set_new(fo, "truncated", json_true());
+		}
+		mdb_cursor_close(c);
+	}
+	/* a provider with figures but no rows (cannot happen; invariant (2)) still answers */
+	char fk[PDL_METRICS_KEY_MAX];
+	size_t fn = (size_t)snprintf(fk, sizeof fk, "%s ", id);
+	MDB_val k2 = {fn, fk}, v2;
+	MDB_cursor *c2;
+	int known = 0;
+	if (mdb_cursor_open(r.t, r.fig, &c2) == 0) {
+		known = mdb_cursor_get(c2, &k2, &v2, MDB_SET_RANGE) == 0 && has_prefix(&k2, fk, fn);
+		mdb_cursor_close(c2);
+	}
+	mdb_txn_abort(r.t);
+	if (!known) {
+		json_decref(periods);
+		pdl_http_error(out, 404, "unknown_provider", "no figures for provider %s", id);
+		return;
+	}
+	pdl_http_json(out, 200, json_pack("{s:s,s:o,s:I}", "provider", id, "periods", periods, "limit", (json_int_t)limit));
+}
+
+static void
+providers(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	if (rest[0] == 0 || strcmp(rest, "/") == 0) {
+		list(cx, query, out);
+		return;
+	}
+	if (rest[0] != '/') {
+		pdl_http_error(out, 404, "not_found", "no such resource (see /v1/metrics/providers)");
+		return;
+	}
+	const char *id = rest + 1, *slash = strchr(id, '/');
+	size_t n = slash ? (size_t)(slash - id) : strlen(id);
+	char idb[PDL_ID_LEN_MAX + 1];
+	if (!id_ok(id, n)) {
+		pdl_http_error(out, 400, "bad_id", "a provider id is 1-64 of A-Z a-z 0-9 . _ -");
+		return;
+	}
+	memcpy(idb, id, n);
+	idb[n] = 0;
+	if (slash == NULL)
+		one(cx, query, idb, out);
+	else if (strcmp(slash, "/explain") == 0)
+		explain(cx, query, idb, out);
+	else
+		pdl_http_error(out, 404, "not_found", "no such resource: try /v1/metrics/providers/%s/explain", idb);
+}
+
+static void
+weights(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	(void)cx;
+	(void)query;
+	(void)rest;
+	struct pdl_status st = {0};
+	const struct pdl_metrics_config *cfg = pdl_metrics_config_get(&st);
+	if (cfg == NULL)
+		pdl_http_error(out, 500, "bad_config", "the metrics weights cannot be used: %s", st.msg);
+	else
+		pdl_http_json(out, 200, pdl_metrics_config_json(cfg));
+}
+
+const struct pdl_route pdl_routes_metrics[] = {
+	{"/v1/metrics/providers", 1, providers},
+	{"/v1/metrics/weights", 0, weights},
+	{NULL, 0, NULL},
+};

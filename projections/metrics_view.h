@@ -1,0 +1,48 @@
+/*
+ * metrics_view.h — what the metrics view (view_metrics.c) and its HTTP
+ * routes (metrics_http.c) share: the tables and their key formats.
+ *
+ * Tables (all values are JSON with sorted keys unless said otherwise):
+ *   metrics_track   what the view must remember between entries:
+ *                     cal                     {<year>: {holidays, workdays, seq}}
+ *                     res/<resource_id>       {provider, seq, type}
+ *                     creq/<request_id>       {provider, seq, time_ms, decided_seq?}
+ *                     qrep/<report_id>        {provider, resource_id, resource_seq, period, seq,
+ *                                              time_ms, resolved_seq?}
+ *                     call/<call_id>          {developer, grant_id, resources, seq, approved_seq?}
+ *                     prod/<product_id>       {resources (transitive, sorted), seq, released_seq?}
+ *                     settle/<product_id>/<period>  {settlement_id, seq, lines [{party, amount_fen}]}
+ *   metrics_fig     "<provider> <period>" → the figures of that provider and
+ *                   period (spec/views.md "## Metrics")
+ *   metrics_src     "<provider> <period> <figure> <seq:16 hex>" → one entry
+ *                   behind a figure {seq, type, …}
+ *   metrics_sample  "<provider> <period> <figure> <work_ms:16 hex> <seq:16 hex>"
+ *                   → empty: the review durations of a timeliness figure,
+ *                   in value order, for the median and p90
+ *
+ * The separator is a space: it sorts below every id character, so keys
+ * sort by provider id, then period, then figure, then seq (or value).
+ */
+#ifndef PDL_METRICS_VIEW_H
+#define PDL_METRICS_VIEW_H
+
+#define PDL_MT_TRACK "metrics_track"
+#define PDL_MT_FIG "metrics_fig"
+#define PDL_MT_SRC "metrics_src"
+#define PDL_MT_SAMPLE "metrics_sample"
+
+/* The figures that keep their source entries, in output order. */
+#define PDL_MF_CATALOG_REVIEW "catalog_review"
+#define PDL_MF_QUALITY_REVIEW "quality_review"
+#define PDL_MF_QUALITY_REPORTS "quality_reports"
+#define PDL_MF_QUALITY_RESOLVED "quality_resolved"
+#define PDL_MF_APPROVED_CALLS "approved_calls"
+#define PDL_MF_RECORDS_SERVED "records_served"
+#define PDL_MF_PRODUCTS_DERIVED "products_derived"
+#define PDL_MF_REVENUE "revenue"
+
+#define PDL_METRICS_KEY_MAX 256u /* id (≤ 64) + period + figure + 2 × 16 hex + separators */
+
+extern const char *const pdl_metrics_figures[]; /* the PDL_MF_* names, NULL-terminated */
+
+#endif
