@@ -24,6 +24,19 @@ pdl_entry_encode(const struct pdl_entry *e, msgpack_sbuffer *sb)
 		msgpack_sbuffer_write(sb, (const char *)e->outcome, e->outcome_len);
 }
 
+/* Encoded sizes msgpack-c's packer gives (shortest forms). */
+static size_t
+uint_bytes(uint64_t v)
+{
+	return v < 128 ? 1 : v <= UINT8_MAX ? 2 : v <= UINT16_MAX ? 3 : v <= UINT32_MAX ? 5 : 9;
+}
+
+static size_t
+bin_bytes(size_t n)
+{
+	return n + (n <= UINT8_MAX ? 2 : n <= UINT16_MAX ? 3 : 5);
+}
+
 int
 pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_status *st)
 {
@@ -51,6 +64,13 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 	e->outcome_len = (size_t)(c.p - e->outcome);
 	if (c.p != c.end)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "trailing bytes after entry");
+	/* Invariant (1): every element in its shortest msgpack form, as encode
+	 * writes it (found by tests/fuzz/fuzz_entry). Each element was read in
+	 * a form at least as long as the shortest, so equal total length means
+	 * all are shortest. The outcome is copied verbatim, so it is exempt. */
+	if (len != 1 + uint_bytes(e->seq) + uint_bytes(e->time_ms) + bin_bytes(32) + bin_bytes(e->act_len) +
+	               bin_bytes(64) + e->outcome_len)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry is not in the shortest msgpack form");
 	return PDL_OK;
 }
 

@@ -154,11 +154,25 @@ static uint32_t key_id(const char *name, size_t name_len, const uint8_t pk[32])
 }
 
 /* Strict standard base64 with padding; 0 only if it decodes to exactly want bytes. */
+/* libsodium 1.0.18's sodium_base642bin decodes every byte >= 0x80 as '/'
+ * (found by tests/fuzz/fuzz_note): check the alphabet first, so a value has
+ * one spelling and a signed note cannot be altered and still verify. */
+static int b64_alphabet(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+		      c == '/' || c == '='))
+			return 0;
+	}
+	return 1;
+}
+
 static int b64_exact(const char *s, size_t n, uint8_t *out, size_t want)
 {
 	size_t got = 0;
 
-	if (sodium_base642bin(out, want, s, n, NULL, &got, NULL,
+	if (!b64_alphabet(s, n) || sodium_base642bin(out, want, s, n, NULL, &got, NULL,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0)
 		return -1;
 	return got == want ? 0 : -1;
@@ -346,7 +360,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 		b64_len = (size_t)(eol - b64);
 		if (!name_ok(nm, nm_len) || b64_len == 0)
 			return PDL_ENOTE;
-		if (sodium_base642bin(raw, sizeof raw, b64, b64_len, NULL, &raw_len, NULL,
+		if (!b64_alphabet(b64, b64_len) || sodium_base642bin(raw, sizeof raw, b64, b64_len, NULL, &raw_len, NULL,
 		                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 		    raw_len <= KEYID_BYTES)
 			return PDL_ENOTE;

@@ -37,7 +37,9 @@
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <sodium.h>
+#include <sys/stat.h>
 
 #include "ckpt.h"
 #include "merkle.h"
@@ -114,6 +116,7 @@ static struct {
 	struct pdl_head head; /* the writer's view; readers use transactions */
 	pthread_mutex_t head_mu;
 	int verbose;
+	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
 } D;
 
 static volatile sig_atomic_t got_signal;
@@ -339,13 +342,15 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		}
 		mdb_cursor_close(cur);
 	} else if (mp_str_eq(op, opn, "head")) {
-		msgpack_pack_map(pk, 3);
+		msgpack_pack_map(pk, 4);
 		mp_pack_cstr(pk, "size");
 		msgpack_pack_uint64(pk, h.size);
 		mp_pack_cstr(pk, "time_ms");
 		msgpack_pack_uint64(pk, h.time_ms);
 		mp_pack_cstr(pk, "chain");
 		mp_pack_bin(pk, h.chain, 32);
+		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
+		msgpack_pack_uint64(pk, D.blob_max);
 	} else if (mp_str_eq(op, opn, "checkpoint")) {
 		const char *note;
 		size_t nn;
@@ -768,6 +773,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 {
 	MDB_txn *t;
 	struct pdl_head h;
+	D.commit_mdb_rc = 0;
 	int rc = pdl_store_wtxn(&D.store, &t);
 	if (rc != PDL_OK)
 		return rc;
@@ -819,8 +825,10 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 		if (rc != PDL_OK)
 			goto fail;
 	}
-	rc = pdl_store_err(mdb_txn_commit(t));
+	int mrc = mdb_txn_commit(t);
+	rc = pdl_store_err(mrc);
 	if (rc != PDL_OK) {
+		D.commit_mdb_rc = mrc; /* the OS's reason (ENOSPC, EIO) for the reply */
 		*note_n = 0;
 		return rc;
 	}
@@ -906,23 +914,28 @@ writer_main(void *arg)
 				rc = grc;
 				break;
 			}
-			fprintf(stderr, "pdld: map grown to %zu MiB\n", D.store.mapsize >> 20);
+			if (D.store.mapsize >= (size_t)1 << 20)
+				fprintf(stderr, "pdld: map grown to %zu MiB\n", D.store.mapsize >> 20);
+			else /* only with a tiny --map-size */
+				fprintf(stderr, "pdld: map grown to %zu bytes\n", D.store.mapsize);
 		}
 		for (size_t k = 0; k < nj; k++) {
 			struct job *j = jobs[k];
 			if (rc == PDL_OK) {
 				conn_send(j->conn, replies[k].data, replies[k].size);
 			} else {
-				char msg[160];
-				snprintf(msg, sizeof msg, "the batch was not written (%s); nothing of it is in the log",
-				         pdl_strerror(rc));
+				char msg[200];
+				snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
+				         pdl_strerror(rc), D.commit_mdb_rc ? ": " : "",
+				         D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
 				reply_error(j->conn, rc, msg);
 			}
 			atomic_fetch_sub(&D.inflight, 1);
 			job_free(j);
 		}
 		if (rc != PDL_OK)
-			fprintf(stderr, "pdld: batch of %zu acts refused: %s\n", acts, pdl_strerror(rc));
+			fprintf(stderr, "pdld: batch of %zu acts refused: %s%s%s\n", acts, pdl_strerror(rc),
+			        D.commit_mdb_rc ? ": " : "", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
 		if (rc == PDL_OK) {
 			publish_entries(&o);
 			if (note_n)
@@ -935,6 +948,79 @@ writer_main(void *arg)
 	free(replies);
 	free(jobs);
 	return NULL;
+}
+
+static void
+wipe_ledger_key(void)
+{
+	sodium_memzero(D.ledger_sk, sizeof D.ledger_sk);
+}
+
+/* ---- TLS ---- */
+
+#define TLS_PEM_BYTES_MAX (64u * 1024u) /* a certificate chain or a key in PEM */
+
+/* A server TLS config from a PEM certificate (chain) file and a PEM key
+ * file. The key file must not be readable by group or others, like every
+ * secret key file pdl reads; its bytes are wiped after use. */
+static int
+tls_server_config(const char *cert_file, const char *key_file, nng_tls_config **out)
+{
+	uint8_t *cert = NULL, *key = NULL;
+	size_t cn = 0, kn = 0;
+	struct stat sb;
+	nng_tls_config *cfg = NULL;
+	int rv;
+	if (stat(key_file, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "pdld: cannot read TLS key %s (PDL_EKEY)\n", key_file);
+		return PDL_EKEY;
+	}
+	if (sb.st_mode & 077) {
+		fprintf(stderr, "pdld: TLS key %s is readable by group or others (mode %03o); run chmod 600 %s (PDL_EKEY)\n",
+		        key_file, (unsigned)(sb.st_mode & 0777), key_file);
+		return PDL_EKEY;
+	}
+	if (pdl_file_read(cert_file, TLS_PEM_BYTES_MAX, &cert, &cn) != PDL_OK) {
+		fprintf(stderr, "pdld: cannot read TLS certificate %s (PDL_EKEY)\n", cert_file);
+		return PDL_EKEY;
+	}
+	if (pdl_file_read(key_file, TLS_PEM_BYTES_MAX, &key, &kn) != PDL_OK) {
+		fprintf(stderr, "pdld: cannot read TLS key %s (PDL_EKEY)\n", key_file);
+		free(cert);
+		return PDL_EKEY;
+	}
+	/* pdl_file_read NUL-terminates: what nng_tls_config_own_cert wants. */
+	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0 ||
+	    (rv = nng_tls_config_own_cert(cfg, (const char *)cert, (const char *)key, NULL)) != 0) {
+		fprintf(stderr, "pdld: TLS certificate %s with key %s refused: %s (PDL_EKEY)\n", cert_file, key_file,
+		        nng_strerror(rv));
+		if (cfg != NULL)
+			nng_tls_config_free(cfg);
+		cfg = NULL;
+	}
+	sodium_memzero(key, kn);
+	free(key);
+	free(cert);
+	*out = cfg;
+	return cfg != NULL ? PDL_OK : PDL_EKEY;
+}
+
+/* Listens on url; tls+ URLs get the server TLS config (which the
+ * listener holds its own reference to). */
+static int
+listen_on(nng_socket s, const char *url, nng_tls_config *tls)
+{
+	nng_listener l;
+	int rv;
+	if (strncmp(url, "tls+", 4) != 0)
+		return nng_listen(s, url, NULL, 0);
+	if ((rv = nng_listener_create(&l, s, url)) != 0)
+		return rv;
+	if ((rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
+		nng_listener_close(l);
+		return rv;
+	}
+	return 0;
 }
 
 /* ---- main ---- */
@@ -953,6 +1039,8 @@ usage(FILE *f)
 	        "  --workers N         signature verifier threads (default: number of cores)\n"
 	        "  --checkpoint-ms N   sign a checkpoint at most every N ms while the log grows (default 1000)\n"
 	        "  --blob-max BYTES    largest file `pdl evidence deposit --store` keeps (default 8 MiB)\n"
+	        "  --tls-cert FILE     PEM certificate (chain) for tls+tcp:// listen and publish URLs\n"
+	        "  --tls-key FILE      its PEM private key (mode 0600)\n"
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log each batch\n"
@@ -971,11 +1059,16 @@ main(int argc, char **argv)
 		{"blob-max", required_argument, NULL, 'b'},
 		{"test-clock", no_argument, NULL, 't'},
 		{"insecure-tcp", no_argument, NULL, 'i'},
+		{"tls-cert", required_argument, NULL, 'C'},
+		{"tls-key", required_argument, NULL, 'K'},
+		{"map-size", required_argument, NULL, 'm'}, /* tests only: a small first map, to make it grow */
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *listen = NULL, *publish = NULL;
+	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL;
+	size_t map_size = 0;
+	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	char listen_buf[4200], publish_buf[4200], path[4200];
 	int insecure = 0, ch, rv;
 	long workers = sysconf(_SC_NPROCESSORS_ONLN);
@@ -991,6 +1084,9 @@ main(int argc, char **argv)
 		case 'b': D.blob_max = (size_t)strtoull(optarg, NULL, 10); break;
 		case 't': D.test_clock = 1; break;
 		case 'i': insecure = 1; break;
+		case 'C': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
+		case 'm': map_size = (size_t)strtoull(optarg, NULL, 10); break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1024,6 +1120,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp\n");
 		return 2;
 	}
+	int want_tls = strncmp(listen, "tls+", 4) == 0 || strncmp(publish, "tls+", 4) == 0;
+	if ((tls_cert == NULL) != (tls_key == NULL) || (want_tls && tls_cert == NULL)) {
+		fprintf(stderr, "pdld: tls+tcp:// needs both --tls-cert FILE and --tls-key FILE\n");
+		return 2;
+	}
+	if (tls_cert != NULL && !want_tls) {
+		fprintf(stderr, "pdld: --tls-cert is for tls+tcp:// --listen or --publish URLs\n");
+		return 2;
+	}
+	if (tls_cert != NULL && tls_server_config(tls_cert, tls_key, &tls) != PDL_OK)
+		return 1;
 	struct pdl_status st = {0};
 	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
@@ -1031,6 +1138,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: %s\n", st.msg);
 		return 1;
 	}
+	atexit(wipe_ledger_key); /* every way out of main wipes it, not just a clean stop */
 	/* One pdld per data directory: a lock held for the life of the process. */
 	snprintf(path, sizeof path, "%s/pdld.lock", dir);
 	int lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -1043,6 +1151,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: cannot open the ledger in %s: %s (run `pdl init --data %s` first)\n", dir,
 		        pdl_errmsg(rc), dir);
 		return 1;
+	}
+	if (map_size != 0) {
+		/* LMDB rounds a map smaller than the data up to the data. */
+		MDB_envinfo info;
+		if (mdb_env_set_mapsize(D.store.env, map_size) != 0) {
+			fprintf(stderr, "pdld: cannot set the map size to %zu\n", map_size);
+			return 1;
+		}
+		mdb_env_info(D.store.env, &info);
+		D.store.mapsize = info.me_mapsize;
+		fprintf(stderr, "pdld: map size %zu bytes\n", D.store.mapsize);
 	}
 	pdl_engine_init(&D.engine, &D.store);
 	MDB_txn *t;
@@ -1074,7 +1193,7 @@ main(int argc, char **argv)
 	q_init(&D.verifyq);
 	q_init(&D.commitq);
 
-	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = nng_listen(D.pub, publish, NULL, 0)) != 0) {
+	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = listen_on(D.pub, publish, tls)) != 0) {
 		fprintf(stderr, "pdld: cannot publish on %s: %s\n", publish, nng_strerror(rv));
 		return 1;
 	}
@@ -1095,7 +1214,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if ((rv = nng_listen(D.rep, listen, NULL, 0)) != 0) {
+	if ((rv = listen_on(D.rep, listen, tls)) != 0) {
 		fprintf(stderr, "pdld: cannot listen on %s: %s (is another pdld serving %s?)\n", listen,
 		        nng_strerror(rv), dir);
 		return 1;
@@ -1117,8 +1236,15 @@ main(int argc, char **argv)
 	fprintf(stderr, "pdld: serving %s (%s) at %s, publishing at %s, log size %llu%s\n", dir, D.origin, listen,
 	        publish, (unsigned long long)D.head.size, D.test_clock ? ", TEST CLOCK" : "");
 
-	while (!got_signal)
+	/* A reader killed mid-transaction (kill -9 of a `pdl verify`) leaves
+	 * its slot in the lock file, pinning old pages so the file only grows;
+	 * free such slots every second rather than only at the next open. */
+	for (unsigned tick = 1; !got_signal; tick++) {
 		usleep(50 * 1000);
+		int dead = 0;
+		if (tick % 20 == 0 && mdb_reader_check(D.store.env, &dead) == 0 && dead > 0)
+			fprintf(stderr, "pdld: cleared %d stale reader slot(s)\n", dead);
+	}
 
 	/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
 	fprintf(stderr, "pdld: signal %d, finishing %u requests in flight\n", (int)got_signal,
@@ -1137,6 +1263,8 @@ main(int argc, char **argv)
 		nng_aio_free(D.conns[i].aio);
 	}
 	nng_close(D.pub);
+	if (tls != NULL)
+		nng_tls_config_free(tls);
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);

@@ -78,6 +78,13 @@ int
 pdl_unb64_var(const char *s, size_t len, uint8_t *out, size_t cap, size_t *n)
 {
 	const char *end = NULL;
+	/* libsodium 1.0.18 decodes every byte >= 0x80 as '/' (found by
+	 * tests/fuzz): refuse what is outside the alphabet, so a key or hash
+	 * has one spelling. */
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '+' || s[i] == '/' || s[i] == '='))
+			return PDL_EINVAL;
 	if (sodium_base642bin(out, cap, s, len, NULL, n, &end, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return PDL_EINVAL;
 	if (end != s + len)

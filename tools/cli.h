@@ -34,6 +34,7 @@ int die_status(const char *cmd, const struct pdl_status *st); /* prints to stder
 int usage_error(const char *cmd, const char *msg);
 int parse_u64(const char *s, uint64_t *v);
 
+int cmd_backup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_settle(int argc, char **argv);

@@ -24,6 +24,7 @@
 #include "merkle.h"
 #include "mpjson.h"
 #include "note.h"
+#include "proofdoc.h"
 #include "state.h"
 
 #define EVIDENCE_STORE_MAX_DEFAULT (8u << 20)
@@ -118,7 +119,7 @@ deposit(int argc, char **argv)
 	                         "media_type", media, "subject", subject);
 	uint8_t *bytes = NULL;
 	size_t blen = 0;
-	if (inline_blob || store) {
+	if (inline_blob) {
 		if (pdl_file_read(file, EVIDENCE_STORE_MAX_DEFAULT * 4, &bytes, &blen) != PDL_OK) {
 			fprintf(stderr, "pdl evidence: %s is too large to keep (limit %u bytes)\n", file, EVIDENCE_STORE_MAX_DEFAULT * 4);
 			return 1;
@@ -140,8 +141,10 @@ deposit(int argc, char **argv)
 		return die_status("evidence", &st);
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
-	if (pdl_json_act_to_mp(act, &ab, &st) != PDL_OK)
+	if (pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
+		sodium_memzero(sk, sizeof sk);
 		return die_status("evidence", &st);
+	}
 	json_decref(act);
 	pdl_act_sign((const uint8_t *)ab.data, ab.size, sk, sig);
 	sodium_memzero(sk, sizeof sk);
@@ -195,7 +198,36 @@ deposit(int argc, char **argv)
 	pdl_hex(digest, 32, hex);
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
+	/* the receipt first: the deposit is in the log whatever becomes of the file */
+	out_json(o);
+	o = NULL;
 	if (!refused && store) {
+		struct pdl_head h;
+		uint64_t blob_max = 0;
+		msgpack_sbuffer_init(&req);
+		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk2, 1);
+		mp_pack_cstr(&pk2, "op");
+		mp_pack_cstr(&pk2, "head");
+		rc = src_call(&s, &req, &rep, &rn, &st);
+		msgpack_sbuffer_destroy(&req);
+		if (rc != PDL_OK)
+			return die_status("evidence", &st);
+		struct mp_cur hc = mp_cur_make(rep, rn), bm;
+		if (mp_map_find(hc, "blob_max", &bm) != PDL_OK || mp_read_uint(&bm, &blob_max) != PDL_OK)
+			blob_max = EVIDENCE_STORE_MAX_DEFAULT;
+		free(rep);
+		(void)h;
+		if (size > blob_max) {
+			pdl_status_set(&st, PDL_ETOOBIG, NULL,
+			               "deposit recorded, but the file of %llu bytes is over this ledger's blob limit of %llu "
+			               "bytes: not stored", (unsigned long long)size, (unsigned long long)blob_max);
+			return die_status("evidence", &st);
+		}
+		if (bytes == NULL && pdl_file_read(file, (size_t)blob_max, &bytes, &blen) != PDL_OK) {
+			fprintf(stderr, "pdl evidence: cannot read %s\n", file);
+			return 1;
+		}
 		msgpack_sbuffer_init(&req);
 		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
 		msgpack_pack_map(&pk2, 3);
@@ -207,15 +239,13 @@ deposit(int argc, char **argv)
 		mp_pack_bin(&pk2, bytes, blen);
 		rc = src_call(&s, &req, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&req);
-		if (rc != PDL_OK) {
-			out_json(o);
+		if (rc != PDL_OK)
 			return die_status("evidence", &st);
-		}
 		free(rep);
-		json_object_set_new(o, "stored", json_true());
+		pdl_hex(digest, 32, hex);
+		out_json(json_pack("{s:b,s:s,s:s,s:I}", "stored", 1, "evidence_id", id, "digest", hex, "size", (json_int_t)size));
 	}
 	free(bytes);
-	out_json(o);
 	src_close(&s);
 	return refused ? 1 : 0;
 }
@@ -379,14 +409,14 @@ check(int argc, char **argv)
 		return usage_error("evidence", "check needs PROOF.json FILE --vkey KEY");
 	const char *why = NULL;
 	char name[PDL_ORIGIN_LEN_MAX + 1], hex[65];
-	uint8_t pk[32], digest[32], leaf[32], root[32];
+	uint8_t pk[32], digest[32], leaf[32];
 	uint64_t size;
 	json_error_t je;
 	json_t *p = json_load_file(argv[optind], 0, &je);
 	struct pdl_ckpt cp;
 	size_t bl;
-	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-	size_t pn = 0;
+	struct pdl_proofdoc pd;
+	struct pdl_status pst = {0};
 	uint8_t *entry = NULL;
 	size_t en = 0;
 	if (p == NULL) {
@@ -395,17 +425,17 @@ check(int argc, char **argv)
 	}
 	if (hash_file(argv[optind + 1], digest, &size) != PDL_OK) {
 		fprintf(stderr, "pdl evidence: cannot read %s\n", argv[optind + 1]);
+		json_decref(p);
 		return 1;
 	}
 	pdl_hex(digest, 32, hex);
 	const char *note = json_string_value(json_object_get(p, "checkpoint"));
 	const char *eb64 = json_string_value(json_object_get(p, "entry"));
 	json_t *inc = json_object_get(p, "inclusion");
-	json_t *arr = json_object_get(inc, "proof");
-	json_int_t index = json_integer_value(json_object_get(inc, "index"));
 	if (pdl_note_vkey_parse(vkey, name, sizeof name, pk) != PDL_OK)
 		why = "the verifier key is malformed";
-	else if (note == NULL || eb64 == NULL || !json_is_array(arr) || json_array_size(arr) > PDL_MERKLE_PROOF_MAX)
+	else if (note == NULL || eb64 == NULL || pdl_proofdoc_from_json(inc, &pd, &pst) != PDL_OK ||
+	         pd.kind != PDL_PROOFDOC_INCLUSION)
 		why = "the proof document is malformed";
 	else if (pdl_note_verify(note, strlen(note), name, pk, &bl) != PDL_OK)
 		why = "the checkpoint is not signed by that key";
@@ -418,17 +448,10 @@ check(int argc, char **argv)
 			why = "the entry is not base64";
 	}
 	if (why == NULL) {
-		for (size_t i = 0; i < json_array_size(arr); i++) {
-			const char *h = json_string_value(json_array_get(arr, i));
-			if (h == NULL || pdl_unb64(h, strlen(h), proof[i], 32) != PDL_OK)
-				why = "a proof hash is malformed";
-		}
-		pn = json_array_size(arr);
-	}
-	if (why == NULL) {
 		pdl_merkle_leaf_hash(entry, en, leaf);
-		memcpy(root, cp.root, 32);
-		if (index < 0 || pdl_merkle_verify_inclusion(leaf, (uint64_t)index, cp.size, (const pdl_hash *)proof, pn, root) != PDL_OK)
+		if (memcmp(leaf, pd.leaf_hash, 32) != 0 || pd.size != cp.size)
+			why = "the inclusion proof is for another entry or checkpoint";
+		else if (pdl_proofdoc_verify_inclusion(&pd, cp.root) != PDL_OK)
 			why = "the entry is not included in the checkpoint's tree";
 	}
 	if (why == NULL) {
@@ -439,7 +462,7 @@ check(int argc, char **argv)
 		const char *type, *d;
 		size_t tn, dn;
 		uint64_t sz;
-		if (pdl_entry_decode(entry, en, &e, &st) != PDL_OK || (uint64_t)index != e.seq)
+		if (pdl_entry_decode(entry, en, &e, &st) != PDL_OK || pd.index != e.seq)
 			why = "the entry does not decode or has another seq";
 		else {
 			ac = mp_cur_make(e.act, e.act_len);
@@ -458,7 +481,7 @@ check(int argc, char **argv)
 	json_object_set_new(o, "valid", json_boolean(why == NULL));
 	json_object_set_new(o, "digest", json_string(hex));
 	if (why == NULL) {
-		json_object_set_new(o, "seq", json_integer(index));
+		json_object_set_new(o, "seq", json_integer((json_int_t)pd.index));
 		json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)cp.size));
 		json_object_set_new(o, "origin", json_string(cp.origin));
 	} else {

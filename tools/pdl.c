@@ -25,6 +25,7 @@
 #include "mpjson.h"
 #include "note.h"
 #include "replay.h"
+#include "state.h"
 #include "verify.h"
 
 /* ---- shared ---- */
@@ -95,6 +96,15 @@ src_close(struct src *s)
 		pdl_store_close(&s->store);
 	else
 		pdl_client_close(&s->cl);
+}
+
+/* die_status for a command that has called src_open (successfully or not):
+ * closes the source first, so no error path leaves the LMDB env behind. */
+static int
+src_fail(struct src *s, const char *cmd, const struct pdl_status *st)
+{
+	src_close(s);
+	return die_status(cmd, st);
 }
 
 int
@@ -280,6 +290,27 @@ want_help(int argc, char **argv)
 	return 0;
 }
 
+/* Parses exactly --data DIR, --ledger URL and --help for commands that
+ * take nothing else. Returns -1 to go on, or the exit code to return. */
+static int
+src_opts(int argc, char **argv, const char *cmd, const char *help, const char **dir, const char **ledger)
+{
+	static const struct option opts[] = {COMMON_OPTS, {0}};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'd')
+			*dir = optarg;
+		else if (ch == 'L')
+			*ledger = optarg;
+		else if (ch == 'h') {
+			fputs(help, stdout);
+			return 0;
+		} else
+			return usage_error(cmd, "unknown option");
+	}
+	return -1;
+}
+
 /* ---- keygen ---- */
 
 static int
@@ -369,6 +400,15 @@ policy_from_file(const char *path, struct pdl_policy *p, struct pdl_status *st)
 	}
 	json_decref(j);
 	return rc;
+}
+
+/* die_status for init once the keys are loaded: wipes them first. */
+static int
+init_fail(const struct pdl_status *st, uint8_t lsk[64], uint8_t ask[64])
+{
+	sodium_memzero(lsk, 64);
+	sodium_memzero(ask, 64);
+	return die_status("init", st);
 }
 
 static int
@@ -473,7 +513,7 @@ cmd_init(int argc, char **argv)
 		return 1;
 	}
 	if (pdl_key_load(lk, lsk, lpk, &st) != PDL_OK || pdl_key_load(akey, ask, apk, &st) != PDL_OK)
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 	char lpk64[64], apk64[64];
 	pdl_b64(lpk, 32, lpk64);
 	pdl_b64(apk, 32, apk64);
@@ -487,19 +527,19 @@ cmd_init(int argc, char **argv)
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
 	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK)
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 	json_decref(act);
 	uint8_t sig[64];
 	pdl_act_sign((const uint8_t *)ab.data, ab.size, ask, sig);
 	struct pdl_act a;
 	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK)
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 
 	struct pdl_store s;
 	int rc = pdl_store_open(&s, dir, PDL_STORE_CREATE);
 	if (rc != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot create the ledger in %s", dir);
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 	}
 	struct pdl_engine e;
 	pdl_engine_init(&e, &s);
@@ -510,7 +550,7 @@ cmd_init(int argc, char **argv)
 	size_t nn;
 	if ((rc = pdl_store_wtxn(&s, &t)) != PDL_OK || (rc = pdl_store_head(t, &s, &h)) != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot write the ledger");
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 	}
 	rc = pdl_engine_submit(&e, t, &h, genesis_ms, &a, NULL, &r, &st);
 	if (rc != PDL_OK) {
@@ -522,12 +562,12 @@ cmd_init(int argc, char **argv)
 		unlink(path);
 		snprintf(path, sizeof path, "%s/lock.mdb", dir);
 		unlink(path);
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 	}
 	rc = pdl_ckpt_make(t, &s, &h, origin, lsk, note, sizeof note, &nn);
 	if (rc != PDL_OK || (rc = pdl_store_err(mdb_txn_commit(t))) != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot commit the genesis");
-		return die_status("init", &st);
+		return init_fail(&st, lsk, ask);
 	}
 	pdl_engine_fini(&e);
 	pdl_store_close(&s);
@@ -557,25 +597,18 @@ cmd_init(int argc, char **argv)
 static int
 cmd_verifier_key(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS, {0}};
-	const char *dir = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'd')
-			dir = optarg;
-		else if (ch == 'h') {
-			printf("usage: pdl verifier-key --data DIR\n\nPrints the signed-note verifier key of the ledger's "
-			       "checkpoints:\nORIGIN+<8 hex key id>+<base64(0x01 || Ed25519 public key)>\n");
-			return 0;
-		} else
-			return usage_error("verifier-key", "unknown option");
-	}
+	const char *dir = NULL, *ledger = NULL;
+	int orc = src_opts(argc, argv, "verifier-key",
+	                   "usage: pdl verifier-key --data DIR\n\nPrints the signed-note verifier key of the ledger's "
+			       "checkpoints:\nORIGIN+<8 hex key id>+<base64(0x01 || Ed25519 public key)>\n", &dir, &ledger);
+	if (orc >= 0)
+		return orc;
 	if (dir == NULL)
 		return usage_error("verifier-key", "--data DIR is required");
 	struct src s;
 	struct pdl_status st = {0};
 	if (src_open(&s, dir, NULL, &st) != PDL_OK)
-		return die_status("verifier-key", &st);
+		return src_fail(&s, "verifier-key", &st);
 	MDB_txn *t;
 	struct pdl_engine e;
 	pdl_engine_init(&e, &s.store);
@@ -586,7 +619,7 @@ cmd_verifier_key(int argc, char **argv)
 	}
 	if (rc != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot read the genesis");
-		return die_status("verifier-key", &st);
+		return src_fail(&s, "verifier-key", &st);
 	}
 	char vkey[PDL_VKEY_LEN_MAX + 1];
 	pdl_note_vkey_format(e.info.origin, e.info.ledger_pk, vkey, sizeof vkey);
@@ -601,27 +634,18 @@ cmd_verifier_key(int argc, char **argv)
 static int
 cmd_checkpoint(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS, {0}};
 	const char *dir = NULL, *ledger = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'd')
-			dir = optarg;
-		else if (ch == 'L')
-			ledger = optarg;
-		else if (ch == 'h') {
-			printf("usage: pdl checkpoint (--data DIR | --ledger URL)\n\nPrints the latest signed checkpoint "
-			       "exactly as signed: the C2SP tlog-checkpoint body,\na blank line and the signature lines.\n");
-			return 0;
-		} else
-			return usage_error("checkpoint", "unknown option");
-	}
+	int orc = src_opts(argc, argv, "checkpoint",
+	                   "usage: pdl checkpoint (--data DIR | --ledger URL)\n\nPrints the latest signed checkpoint "
+			       "exactly as signed: the C2SP tlog-checkpoint body,\na blank line and the signature lines.\n", &dir, &ledger);
+	if (orc >= 0)
+		return orc;
 	struct src s;
 	struct pdl_status st = {0};
 	char *note;
 	size_t n;
 	if (src_open(&s, dir, ledger, &st) != PDL_OK || src_checkpoint(&s, &note, &n, &st) != PDL_OK)
-		return die_status("checkpoint", &st);
+		return src_fail(&s, "checkpoint", &st);
 	fwrite(note, 1, n, stdout);
 	free(note);
 	src_close(&s);
@@ -659,14 +683,15 @@ cmd_get(int argc, char **argv)
 	uint8_t *b;
 	size_t n;
 	if (src_open(&s, dir, ledger, &st) != PDL_OK || src_get(&s, seq, &b, &n, &st) != PDL_OK)
-		return die_status("get", &st);
+		return src_fail(&s, "get", &st);
 	if (raw) {
 		fwrite(b, 1, n, stdout);
 	} else {
 		json_t *j = pdl_entry_to_json(b, n);
 		if (j == NULL) {
 			pdl_status_set(&st, PDL_EDECODE, NULL, "entry %llu does not decode", (unsigned long long)seq);
-			return die_status("get", &st);
+			free(b);
+			return src_fail(&s, "get", &st);
 		}
 		out_json(j);
 	}
@@ -715,24 +740,15 @@ read_proof_reply(const uint8_t *rep, size_t rn, pdl_hash *proof, size_t *n, uint
 static int
 cmd_proof(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS, {0}};
 	const char *dir = NULL, *ledger = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'd')
-			dir = optarg;
-		else if (ch == 'L')
-			ledger = optarg;
-		else if (ch == 'h') {
-			printf("usage: pdl proof inclusion INDEX SIZE (--data DIR | --ledger URL)\n"
+	int orc = src_opts(argc, argv, "proof",
+	                   "usage: pdl proof inclusion INDEX SIZE (--data DIR | --ledger URL)\n"
 			       "       pdl proof consistency OLD NEW (--data DIR | --ledger URL)\n\n"
 			       "RFC 9162 audit paths over SHA-256:\n"
 			       "  {\"index\":I,\"size\":N,\"leaf_hash\":\"<b64>\",\"proof\":[\"<b64>\",...]}\n"
-			       "  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n");
-			return 0;
-		} else
-			return usage_error("proof", "unknown option");
-	}
+			       "  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n", &dir, &ledger);
+	if (orc >= 0)
+		return orc;
 	uint64_t a, b;
 	if (optind + 3 != argc || parse_u64(argv[optind + 1], &a) != PDL_OK || parse_u64(argv[optind + 2], &b) != PDL_OK)
 		return usage_error("proof", "give inclusion INDEX SIZE or consistency OLD NEW");
@@ -745,14 +761,14 @@ cmd_proof(int argc, char **argv)
 	size_t n = 0;
 	uint8_t leaf[32];
 	if (src_open(&s, dir, ledger, &st) != PDL_OK)
-		return die_status("proof", &st);
+		return src_fail(&s, "proof", &st);
 	int rc;
 	if (s.local) {
 		MDB_txn *t;
 		struct pdl_head h;
 		if ((rc = pdl_store_rtxn(&s.store, &t)) != PDL_OK) {
 			pdl_status_set(&st, rc, NULL, "cannot read the ledger");
-			return die_status("proof", &st);
+			return src_fail(&s, "proof", &st);
 		}
 		struct pdl_tree_ctx tc = {t, &s.store};
 		struct pdl_merkle_io io;
@@ -772,7 +788,7 @@ cmd_proof(int argc, char **argv)
 		if (rc != PDL_OK && st.err == PDL_OK)
 			pdl_status_set(&st, rc, NULL, "cannot build the proof");
 		if (rc != PDL_OK)
-			return die_status("proof", &st);
+			return src_fail(&s, "proof", &st);
 	} else {
 		msgpack_sbuffer sb;
 		msgpack_packer pk;
@@ -786,12 +802,12 @@ cmd_proof(int argc, char **argv)
 		rc = src_call(&s, &sb, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&sb);
 		if (rc != PDL_OK)
-			return die_status("proof", &st);
+			return src_fail(&s, "proof", &st);
 		rc = read_proof_reply(rep, rn, proof, &n, incl ? leaf : NULL);
 		free(rep);
 		if (rc != PDL_OK) {
 			pdl_status_set(&st, rc, NULL, "malformed reply");
-			return die_status("proof", &st);
+			return src_fail(&s, "proof", &st);
 		}
 	}
 	json_t *o = json_object();
@@ -1204,7 +1220,7 @@ cmd_export(int argc, char **argv)
 	struct pdl_status st = {0};
 	struct pdl_head h;
 	if (src_open(&s, dir, ledger, &st) != PDL_OK || src_head(&s, &h, &st) != PDL_OK)
-		return die_status("export", &st);
+		return src_fail(&s, "export", &st);
 	uint64_t end = from + (count < h.size ? count : h.size);
 	if (end > h.size || end < from)
 		end = h.size;
@@ -1214,7 +1230,7 @@ cmd_export(int argc, char **argv)
 		size_t n;
 		if (src_get(&s, seq, &b, &n, &st) != PDL_OK) {
 			free(b64);
-			return die_status("export", &st);
+			return src_fail(&s, "export", &st);
 		}
 		pdl_b64(b, n, b64);
 		printf("{\"seq\":%llu,\"entry\":\"%s\"}\n", (unsigned long long)seq, b64);
@@ -1302,18 +1318,6 @@ cmd_acts(int argc, char **argv)
 
 /* ---- clock ---- */
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
 static int
 parse_when(const char *s, uint64_t *ms)
@@ -1346,7 +1350,12 @@ parse_when(const char *s, uint64_t *ms)
 	}
 	if (*p != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
 		return PDL_EINVAL;
-	int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+	if (y < 1970)
+		return PDL_EINVAL;
+	/* midnight UTC of the date = its CST midnight + the CST offset */
+	struct pdl_date dt = {y, mo, d};
+	int64_t days = (int64_t)((pdl_ms_of_date(dt) + PDL_CST_OFFSET_MS) / PDL_DAY_MS);
+	int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off;
 	if (secs < 0)
 		return PDL_EINVAL;
 	*ms = (uint64_t)secs * 1000 + (uint64_t)frac;
@@ -1356,22 +1365,13 @@ parse_when(const char *s, uint64_t *ms)
 static int
 cmd_clock(int argc, char **argv)
 {
-	static const struct option opts[] = {COMMON_OPTS, {0}};
 	const char *dir = NULL, *ledger = NULL;
-	int ch;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'd')
-			dir = optarg;
-		else if (ch == 'L')
-			ledger = optarg;
-		else if (ch == 'h') {
-			printf("usage: pdl clock set (--data DIR | --ledger URL) WHEN\n\n"
+	int orc = src_opts(argc, argv, "clock",
+	                   "usage: pdl clock set (--data DIR | --ledger URL) WHEN\n\n"
 			       "Sets the ledger time of a pdld started with --test-clock. WHEN is ms since the\n"
-			       "epoch or ISO 8601 (2026-10-09T10:00:00+08:00). Time only moves forward.\n");
-			return 0;
-		} else
-			return usage_error("clock", "unknown option");
-	}
+			       "epoch or ISO 8601 (2026-10-09T10:00:00+08:00). Time only moves forward.\n", &dir, &ledger);
+	if (orc >= 0)
+		return orc;
 	uint64_t ms;
 	if (optind + 2 != argc || strcmp(argv[optind], "set") != 0)
 		return usage_error("clock", "usage: pdl clock set WHEN");
@@ -1386,7 +1386,7 @@ cmd_clock(int argc, char **argv)
 	struct src s;
 	struct pdl_status st = {0};
 	if (src_open(&s, NULL, ledger, &st) != PDL_OK)
-		return die_status("clock", &st);
+		return src_fail(&s, "clock", &st);
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	uint8_t *rep;
@@ -1397,7 +1397,7 @@ cmd_clock(int argc, char **argv)
 	int rc = src_call(&s, &sb, &rep, &rn, &st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK)
-		return die_status("clock", &st);
+		return src_fail(&s, "clock", &st);
 	free(rep);
 	json_t *o = json_object();
 	json_object_set_new(o, "time_ms", json_integer((json_int_t)ms));
@@ -1471,6 +1471,7 @@ static const struct {
 	{"proof", cmd_proof, "inclusion or consistency proof (RFC 9162)"},
 	{"verify", cmd_verify, "verify the whole ledger offline"},
 	{"export", cmd_export, "write entries as JSON lines"},
+	{"backup", cmd_backup, "hot-copy the ledger, compacted, into a new directory"},
 	{"acts", cmd_acts, "list the act catalogue"},
 	{"clock", cmd_clock, "set the test clock of a pdld --test-clock"},
 	{"code", cmd_code, "check a registration code or a USCC"},
@@ -1487,6 +1488,7 @@ usage(FILE *f)
 	           "pdl, the public data ledger: signed, hash-chained, Merkle-tree-backed.\n\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\nWith --ledger tls+tcp://HOST:PORT, give --tls-ca FILE (the CA of pdld's certificate).\n");
 }
 
 int
@@ -1495,6 +1497,11 @@ main(int argc, char **argv)
 	if (sodium_init() < 0) {
 		fprintf(stderr, "pdl: libsodium failed to initialise\n");
 		return 1;
+	}
+	/* --tls-ca FILE: for any command talking to a pdld over tls+tcp:// */
+	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
+		fprintf(stderr, "pdl: --tls-ca needs a FILE\n");
+		return 2;
 	}
 	if (argc < 2) {
 		usage(stderr);
