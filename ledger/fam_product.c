@@ -390,8 +390,10 @@ withdraw_validate(struct pdl_ctx *c)
 static int
 withdraw_apply(struct pdl_ctx *c)
 {
-	const struct pdl_kv kv[] = {KV_CS("status", "withdrawn"), KV_S("reason", pdl_body_str(c, W_REASON))};
-	return pdl_rec_set(c, "prod", pdl_body_str(c, W_ID), kv, 2);
+	/* withdrawn_ms: revenue of the months it was on sale can still be recorded */
+	const struct pdl_kv kv[] = {KV_CS("status", "withdrawn"), KV_S("reason", pdl_body_str(c, W_REASON)),
+	                            KV_U("withdrawn_ms", c->time_ms)};
+	return pdl_rec_set(c, "prod", pdl_body_str(c, W_ID), kv, 3);
 }
 
 static const struct pdl_act_def acts[] = {

@@ -69,9 +69,13 @@ revenue_allowed(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period
 		return rc;
 	if (pdl_rec_str(grant, "operator", &op) != PDL_OK || !pdl_str_eq(op, pdl_actor(c)))
 		return pdl_rule_fail(c, "revenue.not_operator", "only the operator of the product's grant records its revenue");
-	if (!pdl_rec_is(prod, "status", "released"))
-		return pdl_rule_fail(c, "revenue.product_not_released", "product %.*s is not released", (int)product.n,
-		                     product.p);
+	/* on sale in the period: released now, or released and withdrawn after the period began */
+	uint64_t rel_seq, wd_ms;
+	int was_on_sale = pdl_rec_is(prod, "status", "withdrawn") && pdl_rec_uint(prod, "released_seq", &rel_seq) == PDL_OK &&
+	                  pdl_rec_uint(prod, "withdrawn_ms", &wd_ms) == PDL_OK && wd_ms > period_start_ms(period);
+	if (!pdl_rec_is(prod, "status", "released") && !was_on_sale)
+		return pdl_rule_fail(c, "revenue.product_not_released", "product %.*s was not on sale in %.*s",
+		                     (int)product.n, product.p, (int)period.n, period.p);
 	if (pdl_rec_is(grant, "status", "terminated") &&
 	    (pdl_rec_uint(grant, "terminated_ms", &term_ms) != PDL_OK || term_ms < period_start_ms(period)))
 		return pdl_rule_fail(c, "revenue.grant_terminated",
@@ -374,6 +378,26 @@ enum { S_ID, S_PRODUCT, S_PERIOD };
 
 static struct settle_calc calc; /* the writer is one thread; this keeps 20 KiB off its stack */
 
+/* What refuses a settlement of a known product whoever runs it (shared with
+ * the preview, which must not print lines a settlement.run would not record). */
+static int
+settleable(struct pdl_ctx *c, struct mp_cur prod, struct pdl_str product, struct pdl_str period)
+{
+	if (pdl_rec_is(prod, "category", "public_welfare"))
+		return pdl_rule_fail(c, "settlement.welfare_product", "public-welfare products are free: nothing to settle");
+	/* a period is settled once it is over: settling it early would close its revenue */
+	int y = (period.p[0] - '0') * 1000 + (period.p[1] - '0') * 100 + (period.p[2] - '0') * 10 + (period.p[3] - '0');
+	int m = (period.p[5] - '0') * 10 + (period.p[6] - '0');
+	struct pdl_date next = {m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1};
+	if (c->time_ms < pdl_ms_of_date(next))
+		return pdl_rule_fail(c, "settlement.period_not_over", "%.*s is not over yet (settle it from %04d-%02d-01)",
+		                     (int)period.n, period.p, next.y % 10000, next.m % 100);
+	if (period_settled(c, product, period))
+		return pdl_rule_fail(c, "settlement.already_settled", "%.*s for %.*s is already settled", (int)product.n,
+		                     product.p, (int)period.n, period.p);
+	return PDL_OK;
+}
+
 static int
 run_validate(struct pdl_ctx *c)
 {
@@ -388,11 +412,9 @@ run_validate(struct pdl_ctx *c)
 	if (!pdl_actor_has_role(c, PDL_ROLE_AUTHORITY) &&
 	    (pdl_rec_str(grant, "operator", &op) != PDL_OK || !pdl_str_eq(op, pdl_actor(c))))
 		return pdl_rule_fail(c, "settlement.not_operator", "only the authority or the grant's operator settles");
-	if (pdl_rec_is(prod, "category", "public_welfare"))
-		return pdl_rule_fail(c, "settlement.welfare_product", "public-welfare products are free: nothing to settle");
-	if (period_settled(c, product, period))
-		return pdl_rule_fail(c, "settlement.already_settled", "%.*s for %.*s is already settled", (int)product.n,
-		                     product.p, (int)period.n, period.p);
+	rc = settleable(c, prod, product, period);
+	if (rc != PDL_OK)
+		return rc;
 	return settle_compute(c, product, period, &calc);
 }
 
@@ -457,13 +479,23 @@ confirm_apply(struct pdl_ctx *c)
 	return pdl_rec_set(c, "settle", pdl_body_str(c, 0), kv, 2);
 }
 
-/* `pdl settle --dry-run`: the split a settlement would record now. */
+/* `pdl settle --dry-run`: the split a settlement would record now. Refused
+ * with the rule a settlement.run would name (except settlement.not_operator
+ * and settlement.id_taken, which depend on the act): an unknown product, a
+ * public-welfare product, a period already settled (its lines are in the
+ * settlement's entry; a fresh computation could differ from them, since usage
+ * of a settled period may still be reported), overflows. */
 int pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk);
 
 int
 pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk)
 {
-	int rc = settle_compute(c, product, period, &calc);
+	struct mp_cur prod, grant;
+	int rc = product_and_grant(c, product, &prod, &grant, "settlement");
+	if (rc == PDL_OK)
+		rc = settleable(c, prod, product, period);
+	if (rc == PDL_OK)
+		rc = settle_compute(c, product, period, &calc);
 	if (rc != PDL_OK)
 		return rc;
 	msgpack_pack_map(pk, 2);

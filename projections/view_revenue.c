@@ -42,6 +42,8 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 		json_t *doc = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "settlement_id", sid, "product_id", pid, "period",
 		                        per, "gross_fen", json_object_get(e->outcome, "gross_fen"), "lines", ls, "status", "run",
 		                        "seq", (json_int_t)e->seq);
+		if (doc == NULL) /* no gross_fen in the outcome */
+			return PDL_EDECODE;
 		int rc = pdl_vdoc_put(t, settle, sid, doc);
 		json_decref(doc);
 		size_t i;
@@ -104,6 +106,19 @@ id_ok(const char *s)
 	return 1;
 }
 
+/* "YYYY-MM" with a month 01-12, as the acts' periods. */
+static int
+period_ok(const char *p)
+{
+	if (strlen(p) != 7 || p[4] != '-')
+		return 0;
+	for (int i = 0; i < 7; i++)
+		if (i != 4 && (p[i] < '0' || p[i] > '9'))
+			return 0;
+	int m = (p[5] - '0') * 10 + (p[6] - '0');
+	return m >= 1 && m <= 12;
+}
+
 static void
 party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
@@ -112,8 +127,7 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		pdl_http_error(out, 400, "bad_party", "a party id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
 	}
-	if (pdl_http_param(query, "period", period, sizeof period) &&
-	    !(strlen(period) == 7 && period[4] == '-' && period[0] >= '0' && period[0] <= '9')) {
+	if (pdl_http_param(query, "period", period, sizeof period) && !period_ok(period)) {
 		pdl_http_error(out, 400, "bad_period", "period is YYYY-MM");
 		return;
 	}
@@ -133,49 +147,78 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	MDB_val k = {(size_t)pn, prefix}, v;
 	json_t *lines = json_array(), *periods = json_object();
 	int64_t total = 0;
-	mdb_cursor_open(t, pdl_vdb_table(cx->db, "rev_line"), &c);
+	int overflow = 0;
+	if (mdb_cursor_open(t, pdl_vdb_table(cx->db, "rev_line"), &c) != 0) {
+		mdb_txn_abort(t);
+		json_decref(lines);
+		json_decref(periods);
+		pdl_http_error(out, 503, "unavailable", "the view cannot be read");
+		return;
+	}
 	for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0)
 			break;
 		json_t *line = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-		if (line == NULL)
-			continue;
-		int64_t a = json_integer_value(json_object_get(line, "amount_fen"));
 		const char *per = json_string_value(json_object_get(line, "period"));
-		json_object_set_new(periods, per,
-		                    json_integer(json_integer_value(json_object_get(periods, per)) + a));
-		total += a;
+		if (line == NULL || per == NULL) {
+			json_decref(line);
+			continue;
+		}
+		/* totals are int64 fen like every amount: one that does not fit is
+		 * refused below, never wrapped */
+		int64_t a = json_integer_value(json_object_get(line, "amount_fen")), pt;
+		overflow |= __builtin_add_overflow(json_integer_value(json_object_get(periods, per)), a, &pt);
+		overflow |= __builtin_add_overflow(total, a, &total);
+		json_object_set_new(periods, per, json_integer(pt));
 		json_array_append_new(lines, line);
 	}
 	mdb_cursor_close(c);
 	mdb_txn_abort(t);
+	if (overflow) {
+		json_decref(lines);
+		json_decref(periods);
+		pdl_http_error(out, 422, "total_overflow",
+		               "the total of %s's lines exceeds 2^63-1 fen; ask for one period at a time", rest);
+		return;
+	}
 	if (strcmp(format, "csv") == 0) {
-		size_t cap = 256 + json_array_size(lines) * 256, o = 0, i;
-		char *b = malloc(cap);
+		/* rows are unbounded (ids of 64 characters, 19-digit amounts): a growing buffer */
+		char *b = NULL;
+		size_t len = 0, i;
 		json_t *l;
-		if (b == NULL) {
+		FILE *f = open_memstream(&b, &len);
+		if (f == NULL) {
+			json_decref(lines);
+			json_decref(periods);
 			pdl_http_error(out, 500, "no_memory", "out of memory");
 			return;
 		}
-		o += (size_t)snprintf(b + o, cap - o, "party,period,settlement_id,product_id,role,amount_fen,amount_cny,status,seq\n");
+		fputs("party,period,settlement_id,product_id,role,amount_fen,amount_cny,status,seq\n", f);
 		json_array_foreach(lines, i, l) {
 			int64_t a = json_integer_value(json_object_get(l, "amount_fen"));
-			o += (size_t)snprintf(b + o, cap - o, "%s,%s,%s,%s,%s,%lld,%lld.%02lld,%s,%lld\n", rest,
-			                      json_string_value(json_object_get(l, "period")),
-			                      json_string_value(json_object_get(l, "settlement_id")),
-			                      json_string_value(json_object_get(l, "product_id")),
-			                      json_string_value(json_object_get(l, "role")), (long long)a, (long long)(a / 100),
-			                      (long long)(a % 100), json_string_value(json_object_get(l, "status")),
-			                      (long long)json_integer_value(json_object_get(l, "seq")));
+			fprintf(f, "%s,%s,%s,%s,%s,%lld,%lld.%02lld,%s,%lld\n", rest,
+			        json_string_value(json_object_get(l, "period")),
+			        json_string_value(json_object_get(l, "settlement_id")),
+			        json_string_value(json_object_get(l, "product_id")), json_string_value(json_object_get(l, "role")),
+			        (long long)a, (long long)(a / 100), (long long)(a % 100),
+			        json_string_value(json_object_get(l, "status")),
+			        (long long)json_integer_value(json_object_get(l, "seq")));
 		}
-		o += (size_t)snprintf(b + o, cap - o, "%s,%s,TOTAL,,,%lld,%lld.%02lld,,\n", rest, period, (long long)total,
-		                      (long long)(total / 100), (long long)(total % 100));
+		fprintf(f, "%s,%s,TOTAL,,,%lld,%lld.%02lld,,\n", rest, period, (long long)total, (long long)(total / 100),
+		        (long long)(total % 100));
+		int bad = ferror(f);
+		fclose(f); /* sets b and len */
 		json_decref(lines);
 		json_decref(periods);
+		if (bad) {
+			free(b);
+			pdl_http_error(out, 500, "no_memory", "out of memory");
+			return;
+		}
 		out->status = 200;
 		out->content_type = "text/csv; charset=utf-8";
 		out->body = b;
-		out->len = o;
+		out->len = len;
 		return;
 	}
 	json_t *doc = json_pack("{s:s,s:o,s:o,s:I}", "party", rest, "lines", lines, "periods", periods, "total_fen",

@@ -24,10 +24,17 @@
 
 int pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk);
 
+/* "YYYY-MM" with a month 01-12 (what the act schema accepts as a period). */
 static int
 valid_period(const char *p)
 {
-	return strlen(p) == 7 && p[4] == '-' && p[0] >= '0' && p[0] <= '9' && p[5] >= '0' && p[5] <= '1';
+	if (strlen(p) != 7 || p[4] != '-')
+		return 0;
+	for (int i = 0; i < 7; i++)
+		if (i != 4 && (p[i] < '0' || p[i] > '9'))
+			return 0;
+	int m = (p[5] - '0') * 10 + (p[6] - '0');
+	return m >= 1 && m <= 12;
 }
 
 /* A read-only rules context over a snapshot, for previews. */
@@ -47,7 +54,8 @@ open_ctx(struct pdl_store *s, struct pdl_engine *e, MDB_txn **t, struct pdl_ctx 
 	c->st = st;
 	struct pdl_head h;
 	pdl_store_head(*t, s, &h);
-	c->time_ms = h.time_ms;
+	/* "now": a settlement submitted now gets at least the wall clock's time */
+	c->time_ms = h.time_ms > pdl_now_ms() ? h.time_ms : pdl_now_ms();
 	c->seq = h.size;
 	return PDL_OK;
 }
@@ -188,10 +196,18 @@ statement(int argc, char **argv)
 	MDB_txn *t;
 	MDB_cursor *cur;
 	MDB_val k = {7, "settle/"}, v;
-	if (pdl_store_rtxn(&s, &t) != PDL_OK || mdb_cursor_open(t, s.state, &cur) != 0)
-		return 1;
+	if (pdl_store_rtxn(&s, &t) != PDL_OK) {
+		pdl_status_set(&st, PDL_ESTORE, NULL, "cannot read the ledger in %s", dir);
+		return die_status("statement", &st);
+	}
+	if (mdb_cursor_open(t, s.state, &cur) != 0) {
+		pdl_store_rdone(&s, t);
+		pdl_status_set(&st, PDL_ESTORE, NULL, "cannot read the ledger in %s", dir);
+		return die_status("statement", &st);
+	}
 	json_t *lines = json_array();
 	int64_t total = 0;
+	int overflow = 0;
 	for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < 7 || memcmp(k.mv_data, "settle/", 7) != 0)
 			break;
@@ -230,12 +246,17 @@ statement(int argc, char **argv)
 			json_object_set_new(o, "status", json_stringn(status.p, status.n));
 			json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 			json_array_append_new(lines, o);
-			total += amt;
+			overflow |= __builtin_add_overflow(total, amt, &total);
 		}
 	}
 	mdb_cursor_close(cur);
 	pdl_store_rdone(&s, t);
 	pdl_store_close(&s);
+	if (overflow) {
+		json_decref(lines);
+		pdl_status_set(&st, PDL_EINVAL, NULL, "the total of %s's lines in %s exceeds 2^63-1 fen", party, period);
+		return die_status("statement", &st);
+	}
 	if (csv) {
 		size_t i;
 		json_t *o;
