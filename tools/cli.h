@@ -37,6 +37,7 @@ int parse_u64(const char *s, uint64_t *v);
 int cmd_backup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int pdl_cmd_submit(int argc, char **argv);

@@ -1477,6 +1477,7 @@ static const struct {
 	{"code", cmd_code, "check a registration code or a USCC"},
 	{"evidence", cmd_evidence, "deposit a file's digest; prove and check its existence"},
 	{"settle", cmd_settle, "preview (--dry-run) or run a product's settlement for a period"},
+	{"report", cmd_report, "the annual disclosure report (from a disclosure view)"},
 	{"statement", cmd_statement, "a party's settlement lines for a period (JSON or --csv)"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
 };
