@@ -1,4 +1,14 @@
-/* http.c — see http.h. */
+/* http.c — see http.h.
+ *
+ * Routes never run on NNG's threads. NNG calls handle() on one of its few
+ * task-queue threads, and a route may do blocking NNG I/O of its own (the
+ * disclosure routes ask pdld for checkpoints, proofs and entries) whose
+ * completion needs those same threads: with every task thread inside such
+ * a route, nothing completes and the server deadlocks (seen under load
+ * with ASan). So handle() only queues the request; PDL_HTTP_WORKERS
+ * threads of our own run the routes and finish the NNG aio.
+ */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +19,30 @@
 
 #include "http.h"
 
+#define PDL_HTTP_WORKERS 8u        /* threads running routes: requests served at once */
+#define PDL_HTTP_QUEUE_MAX 1024u    /* requests waiting for a worker; more get 503 at once */
+
+struct job {
+	nng_aio *aio;
+	struct handler_data *hd;
+	struct job *next;
+};
+
 struct pdl_http {
 	nng_http_server *srv;
 	struct pdl_http_ctx *cx;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, *tail; /* the queue, FIFO */
+	size_t queued;
+	int stopping;
+	pthread_t workers[PDL_HTTP_WORKERS];
+	unsigned nworkers;
 };
 
 struct handler_data {
 	struct pdl_http_ctx *cx;
-	int root; /* the "/" page handler */
+	struct pdl_http *h;
 };
 
 static const struct pdl_route *const *route_lists(void);
@@ -122,12 +148,32 @@ find_route(const char *path)
 	return best;
 }
 
+/* Finishes aio with out as the response; frees out->body. */
 static void
-handle(nng_aio *aio)
+respond(nng_aio *aio, struct pdl_http_out *out)
+{
+	nng_http_res *res;
+	if (nng_http_res_alloc(&res) != 0) {
+		free(out->body);
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	nng_http_res_set_status(res, (uint16_t)out->status);
+	nng_http_res_set_header(res, "Content-Type", out->content_type);
+	nng_http_res_set_header(res, "Cache-Control", "no-cache");
+	nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+	if (out->body != NULL)
+		nng_http_res_copy_data(res, out->body, out->len);
+	free(out->body);
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+/* Runs the route for the request of aio and finishes the aio (a worker). */
+static void
+serve(nng_aio *aio, struct handler_data *hd)
 {
 	nng_http_req *req = nng_aio_get_input(aio, 0);
-	nng_http_handler *h = nng_aio_get_input(aio, 1);
-	struct handler_data *hd = nng_http_handler_get_data(h);
 	struct pdl_http_out out = {200, "application/json", NULL, 0};
 	const char *uri = nng_http_req_get_uri(req);
 	char path[1024];
@@ -139,27 +185,71 @@ handle(nng_aio *aio)
 		memcpy(path, uri, pl);
 		path[pl] = 0;
 		const char *query = q ? q + 1 : "";
-		const struct pdl_route *r = hd->root ? find_route("/") : find_route(path);
+		const struct pdl_route *r = find_route(path);
 		if (r == NULL)
 			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see /v1/ for the API)", path);
 		else
 			r->fn(hd->cx, query, path + strlen(r->path), &out);
 	}
-	nng_http_res *res;
-	if (nng_http_res_alloc(&res) != 0) {
-		free(out.body);
+	respond(aio, &out);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pdl_http *h = arg;
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (h->head == NULL && !h->stopping)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->head == NULL)
+			break; /* stopping, and the queue is drained */
+		struct job *j = h->head;
+		h->head = j->next;
+		if (h->head == NULL)
+			h->tail = NULL;
+		h->queued--;
+		pthread_mutex_unlock(&h->mu);
+		serve(j->aio, j->hd);
+		free(j);
+		pthread_mutex_lock(&h->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+/* NNG's handler callback: queue the request for a worker (see the top). */
+static void
+handle(nng_aio *aio)
+{
+	nng_http_handler *hh = nng_aio_get_input(aio, 1);
+	struct handler_data *hd = nng_http_handler_get_data(hh);
+	struct pdl_http *h = hd->h;
+	struct job *j = malloc(sizeof *j);
+	if (j == NULL) {
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
-	nng_http_res_set_status(res, (uint16_t)out.status);
-	nng_http_res_set_header(res, "Content-Type", out.content_type);
-	nng_http_res_set_header(res, "Cache-Control", "no-cache");
-	nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
-	if (out.body != NULL)
-		nng_http_res_copy_data(res, out.body, out.len);
-	free(out.body);
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
+	j->aio = aio;
+	j->hd = hd;
+	j->next = NULL;
+	pthread_mutex_lock(&h->mu);
+	if (h->stopping || h->queued >= PDL_HTTP_QUEUE_MAX) {
+		pthread_mutex_unlock(&h->mu);
+		free(j);
+		struct pdl_http_out out = {503, "application/json", NULL, 0};
+		pdl_http_error(&out, 503, "busy", "the server has %u requests waiting; try again", PDL_HTTP_QUEUE_MAX);
+		respond(aio, &out); /* cheap: never blocks NNG's thread */
+		return;
+	}
+	if (h->tail != NULL)
+		h->tail->next = j;
+	else
+		h->head = j;
+	h->tail = j;
+	h->queued++;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
 }
 
 static const struct pdl_route *const *
@@ -169,11 +259,11 @@ route_lists(void)
 	return lists;
 }
 
-/* NNG 1.5 refuses a handler under a tree handler's path, so the whole API
- * is one tree handler at /v1 routing by the route tables, and "/" one
- * exact handler for the page. */
+/* NNG 1.5 refuses a handler under a tree handler's path, so the whole
+ * server is one tree handler at "/" routing by the route tables (the page
+ * is the exact route "/"): every unknown path gets the same JSON 404. */
 static int
-add(struct pdl_http *h, const char *path, int tree, int root, struct pdl_status *st)
+add(struct pdl_http *h, const char *path, int tree, struct pdl_status *st)
 {
 	nng_http_handler *hh;
 	struct handler_data *hd = malloc(sizeof *hd);
@@ -181,7 +271,7 @@ add(struct pdl_http *h, const char *path, int tree, int root, struct pdl_status 
 	if (hd == NULL)
 		return PDL_ENOMEM;
 	hd->cx = h->cx;
-	hd->root = root;
+	hd->h = h;
 	if ((rv = nng_http_handler_alloc(&hh, path, handle)) != 0) {
 		free(hd);
 		return pdl_status_set(st, PDL_EINVAL, NULL, "route %s: %s", path, nng_strerror(rv));
@@ -197,6 +287,21 @@ add(struct pdl_http *h, const char *path, int tree, int root, struct pdl_status 
 	return PDL_OK;
 }
 
+/* Lets the workers drain the queue, joins them and frees h. */
+static void
+stop_workers(struct pdl_http *h)
+{
+	pthread_mutex_lock(&h->mu);
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	for (unsigned i = 0; i < h->nworkers; i++)
+		pthread_join(h->workers[i], NULL);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
 int
 pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx, struct pdl_status *st)
 {
@@ -207,25 +312,32 @@ pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx,
 	if (h == NULL)
 		return PDL_ENOMEM;
 	h->cx = cx;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	for (; h->nworkers < PDL_HTTP_WORKERS; h->nworkers++)
+		if (pthread_create(&h->workers[h->nworkers], NULL, worker_main, h) != 0)
+			break;
+	if (h->nworkers == 0) {
+		free(h);
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "cannot start HTTP worker threads");
+	}
 	snprintf(urls, sizeof urls, "http://%s", addr);
 	if ((rv = nng_url_parse(&url, urls)) != 0) {
-		free(h);
+		stop_workers(h);
 		return pdl_status_set(st, PDL_EINVAL, NULL, "bad --http address %s: %s", addr, nng_strerror(rv));
 	}
 	rv = nng_http_server_hold(&h->srv, url);
 	nng_url_free(url);
 	if (rv != 0) {
-		free(h);
+		stop_workers(h);
 		return pdl_status_set(st, PDL_EINVAL, NULL, "cannot serve HTTP on %s: %s", addr, nng_strerror(rv));
 	}
-	int rc = add(h, "/v1", 1, 0, st);
-	if (rc == PDL_OK)
-		rc = add(h, "/", 0, 1, st);
+	int rc = add(h, "/", 1, st);
 	if (rc == PDL_OK && (rv = nng_http_server_start(h->srv)) != 0)
 		rc = pdl_status_set(st, PDL_ECLOSED, NULL, "cannot serve HTTP on %s: %s", addr, nng_strerror(rv));
 	if (rc != PDL_OK) {
 		nng_http_server_release(h->srv);
-		free(h);
+		stop_workers(h);
 		return rc;
 	}
 	*out = h;
@@ -237,7 +349,8 @@ pdl_http_stop(struct pdl_http *h)
 {
 	if (h == NULL)
 		return;
+	/* the server waits for requests in flight, which the workers finish */
 	nng_http_server_stop(h->srv);
 	nng_http_server_release(h->srv);
-	free(h);
+	stop_workers(h);
 }

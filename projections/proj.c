@@ -304,6 +304,8 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 	int rv, rc;
 	if ((rc = pdl_client_open(&cl, ledger_url, st)) != PDL_OK)
 		return rc;
+	/* a short wait per read: a worker whose pdld is gone notices a stop request soon */
+	nng_socket_set_ms(cl.sock, NNG_OPT_RECVTIMEO, 2000);
 	if ((rv = nng_sub0_open(&sub)) != 0) {
 		pdl_client_close(&cl);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));

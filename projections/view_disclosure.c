@@ -1,19 +1,921 @@
-/* view_disclosure.c — the disclosure view (DESIGN §6). Not yet implemented. */
-#include "http.h"
+/*
+ * view_disclosure.c — the disclosure view (DESIGN §6): what the public may
+ * know of the ledger, projected from entries. See disclosure.h for the
+ * tables and invariants, spec/views.md for what is disclosed and why.
+ *
+ * Every act type has one row in `rules` below: whether its entries are
+ * public, and the function that folds it into the documents. An act type
+ * the view does not know is private (fail closed) until it gets a row.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static const char *const tables[] = {"disclosure_docs", NULL};
+#include "disclosure.h"
+
+static const char *const tables[] = {"disclosure_docs", "disclosure_feed", "disclosure_private", NULL};
+
+void
+disc_tables_get(const struct pdl_vdb *db, struct disc_tables *tb)
+{
+	tb->docs = pdl_vdb_table(db, "disclosure_docs");
+	tb->feed = pdl_vdb_table(db, "disclosure_feed");
+	tb->priv = pdl_vdb_table(db, "disclosure_private");
+}
+
+/* ---- helpers ---- */
+
+const char *
+disc_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+uint64_t
+disc_uint(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+json_t *
+disc_get(MDB_txn *t, MDB_dbi dbi, const char *fmt, ...)
+{
+	char key[DISC_KEY_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(key, sizeof key, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof key)
+		return NULL;
+	return pdl_vdoc_get(t, dbi, key);
+}
+
+json_t *
+disc_get_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq)
+{
+	uint8_t kb[8];
+	pdl_be64(kb, seq);
+	MDB_val k = {8, kb}, v;
+	if (mdb_get(t, dbi, &k, &v) != 0)
+		return NULL;
+	return json_loadb(v.mv_data, v.mv_size, 0, NULL);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int
+disc_date_parse(const char *s, int *y, int *m, int *d)
+{
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	*y = atoi(s);
+	*m = atoi(s + 5);
+	*d = atoi(s + 8);
+	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31 ? 0 : -1;
+}
+
+int64_t
+disc_date_start_ms(int y, int m, int d)
+{
+	return days_from_civil(y, m, d) * 86400000ll - DISC_CST_OFFSET_MS;
+}
+
+void
+disc_ms_iso(uint64_t ms, char out[40])
+{
+	int64_t local = (int64_t)ms + DISC_CST_OFFSET_MS;
+	int64_t days = local / 86400000ll, rem = local % 86400000ll;
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	int64_t s = rem / 1000;
+	snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, (int)(s / 3600), (int)(s / 60 % 60),
+	         (int)(s % 60));
+}
+
+int
+disc_ms_year(uint64_t ms)
+{
+	int y, m, d;
+	civil_from_days(((int64_t)ms + DISC_CST_OFFSET_MS) / 86400000ll, &y, &m, &d);
+	return y;
+}
+
+/* First ms of the date's day (CST); -1 when malformed. */
+static int64_t
+date_ms(const char *s)
+{
+	int y, m, d;
+	if (disc_date_parse(s, &y, &m, &d) != 0)
+		return -1;
+	return disc_date_start_ms(y, m, d);
+}
+
+json_t *
+disc_grant_present(const json_t *doc, uint64_t now_ms)
+{
+	json_t *g = json_deep_copy(doc);
+	if (g == NULL)
+		return NULL;
+	const char *status = disc_str(doc, "status");
+	int64_t start = date_ms(disc_str(doc, "start"));
+	int64_t end = date_ms(disc_str(doc, "end"));
+	int64_t trial = date_ms(disc_str(doc, "trial_end"));
+	int64_t end_ms = end < 0 ? -1 : end + 86400000ll; /* the end date is the term's last day */
+	int64_t now = (int64_t)now_ms;
+	const char *phase = "term";
+	if (end_ms >= 0 && now >= end_ms)
+		phase = "ended";
+	else if (start >= 0 && now < start)
+		phase = "not_started";
+	else if (trial >= 0 && now < trial)
+		phase = "trial";
+	if (strcmp(status, "terminated") != 0 && end_ms >= 0 && now >= end_ms) {
+		/* expiry is not an act: the grant ends by its term */
+		json_object_set_new(g, "status", json_string("expired"));
+		json_object_set_new(g, "exit_reason", json_string("expiry"));
+		json_object_set_new(g, "exit_note", json_string("the term ended"));
+		json_object_set_new(g, "exit_seq", json_null());
+		json_object_set_new(g, "exit_ms", json_integer(end_ms));
+	}
+	if (json_object_get(g, "exit_reason") == NULL) {
+		json_object_set_new(g, "exit_reason", json_null());
+		json_object_set_new(g, "exit_note", json_null());
+		json_object_set_new(g, "exit_seq", json_null());
+		json_object_set_new(g, "exit_ms", json_null());
+	}
+	json_object_set_new(g, "phase", json_string(phase));
+	json_object_set_new(g, "trial", json_boolean(trial >= 0));
+	if (json_object_get(g, "trial_end") == NULL)
+		json_object_set_new(g, "trial_end", json_null());
+	return g;
+}
+
+void
+disc_head(MDB_txn *t, const struct disc_tables *tb, uint64_t *seq, uint64_t *time_ms, int *have)
+{
+	json_t *h = pdl_vdoc_get(t, tb->docs, "meta/head");
+	*have = h != NULL;
+	*seq = disc_uint(h, "seq");
+	*time_ms = disc_uint(h, "time_ms");
+	json_decref(h);
+}
+
+int
+disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t limit, disc_take_fn fn, void *arg,
+          json_t *items, char *next, int *more)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t pl = strlen(prefix), taken = 0;
+	char start[DISC_KEY_MAX];
+	*more = 0;
+	next[0] = 0;
+	if (after != NULL)
+		snprintf(start, sizeof start, "%s%s", prefix, after);
+	else
+		snprintf(start, sizeof start, "%s", prefix);
+	if (mdb_cursor_open(t, dbi, &c) != 0)
+		return PDL_ESTORE;
+	k.mv_size = strlen(start);
+	k.mv_data = start;
+	int rc = PDL_OK;
+	int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	/* "after" is exclusive */
+	if (m == 0 && after != NULL && k.mv_size == strlen(start) && memcmp(k.mv_data, start, k.mv_size) == 0)
+		m = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0)
+			break;
+		if (taken == limit) {
+			*more = 1;
+			break;
+		}
+		char key[DISC_KEY_MAX];
+		if (k.mv_size >= sizeof key)
+			continue;
+		memcpy(key, k.mv_data, k.mv_size);
+		key[k.mv_size] = 0;
+		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		if (doc == NULL) {
+			rc = PDL_ESTORE;
+			break;
+		}
+		int r = fn(key + pl, doc, items, arg);
+		json_decref(doc);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		if (r > 0) {
+			taken++;
+			snprintf(next, DISC_KEY_MAX, "%s", key + pl);
+		}
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- apply ---- */
+
+struct ap {
+	MDB_txn *t;
+	struct disc_tables tb;
+	const struct pdl_ventry *e;
+	const json_t *body;
+	json_t *item; /* the feed item, for public entries */
+};
+
+static json_t *
+get(struct ap *a, const char *fmt, const char *id)
+{
+	return disc_get(a->t, a->tb.docs, fmt, id);
+}
+
+static int
+put(struct ap *a, const char *fmt, const char *id, json_t *doc)
+{
+	char key[DISC_KEY_MAX];
+	int n = snprintf(key, sizeof key, fmt, id);
+	if (n < 0 || (size_t)n >= sizeof key)
+		return PDL_OK; /* ids are ≤ 64 chars: cannot happen for an accepted act */
+	return pdl_vdoc_put(a->t, a->tb.docs, key, doc);
+}
+
+/* Puts doc under fmt/id and releases it. */
+static int
+put_new(struct ap *a, const char *fmt, const char *id, json_t *doc)
+{
+	if (doc == NULL)
+		return PDL_ENOMEM;
+	int rc = put(a, fmt, id, doc);
+	json_decref(doc);
+	return rc;
+}
+
+static const char *
+b(struct ap *a, const char *key)
+{
+	return disc_str(a->body, key);
+}
+
+static json_t *
+bdup(struct ap *a, const char *key)
+{
+	json_t *v = json_object_get(a->body, key);
+	return v ? json_deep_copy(v) : json_null();
+}
+
+/* Appends {seq, type, time_ms[, reason]} to doc.history and marks doc updated. */
+static void
+history(struct ap *a, json_t *doc, const char *reason)
+{
+	json_t *h = json_object_get(doc, "history");
+	if (!json_is_array(h)) {
+		h = json_array();
+		json_object_set_new(doc, "history", h);
+	}
+	json_t *ev = json_pack("{s:I,s:s,s:I}", "seq", (json_int_t)a->e->seq, "type", a->e->type, "time_ms",
+	                       (json_int_t)a->e->time_ms);
+	if (reason != NULL && *reason)
+		json_object_set_new(ev, "reason", json_string(reason));
+	json_array_append_new(h, ev);
+	json_object_set_new(doc, "updated_seq", json_integer((json_int_t)a->e->seq));
+}
+
+static void
+set_s(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, json_string(v));
+}
+
+static void
+set_u(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new(o, k, json_integer((json_int_t)v));
+}
+
+static const char *
+party_name(struct ap *a, const char *id, char *buf, size_t cap)
+{
+	json_t *p = get(a, "party/%s", id);
+	snprintf(buf, cap, "%s", disc_str(p, "name"));
+	json_decref(p);
+	return buf;
+}
+
+/* ledger.genesis */
+static int
+ap_genesis(struct ap *a)
+{
+	json_t *au = json_object_get(a->body, "authority");
+	json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:I}", "origin", b(a, "origin"), "jurisdiction",
+	                      b(a, "jurisdiction"), "authority_id", disc_str(au, "id"), "authority_name",
+	                      disc_str(au, "name"), "ledger_key", b(a, "ledger_key"), "policy",
+	                      json_object_get(a->body, "policy") ? json_object_get(a->body, "policy") : json_null(),
+	                      "seq", (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms);
+	int rc = pdl_vdoc_put(a->t, a->tb.docs, "meta/ledger", m);
+	json_decref(m);
+	if (rc != PDL_OK || !json_is_object(au))
+		return rc;
+	json_t *p = json_pack("{s:s,s:s,s:s,s:[s],s:s,s:s,s:I,s:I}", "id", disc_str(au, "id"), "name",
+	                      disc_str(au, "name"), "uscc", disc_str(au, "uscc"), "roles", "authority", "public_key",
+	                      disc_str(au, "public_key"), "status", "active", "seq", (json_int_t)a->e->seq, "time_ms",
+	                      (json_int_t)a->e->time_ms);
+	return put_new(a, "party/%s", disc_str(au, "id"), p);
+}
+
+/* party.* */
+static int
+ap_party(struct ap *a)
+{
+	const char *id = b(a, "id");
+	const char *ty = a->e->type + strlen("party.");
+	if (strcmp(ty, "register") == 0) {
+		json_t *p = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I}", "id", id, "name", b(a, "name"), "uscc",
+		                      b(a, "uscc"), "roles", bdup(a, "roles"), "public_key", b(a, "public_key"), "status",
+		                      "active", "seq", (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms);
+		history(a, p, NULL);
+		return put_new(a, "party/%s", id, p);
+	}
+	json_t *p = get(a, "party/%s", id);
+	if (p == NULL)
+		return PDL_OK; /* the ledger accepted it, so this cannot happen; never block the view */
+	if (strcmp(ty, "rotate_key") == 0) {
+		set_s(p, "public_key", b(a, "public_key"));
+	} else if (strcmp(ty, "suspend") == 0) {
+		set_s(p, "status", "suspended");
+		set_s(p, "reason", b(a, "reason"));
+	} else if (strcmp(ty, "reinstate") == 0) {
+		set_s(p, "status", "active");
+		json_object_del(p, "reason");
+	}
+	history(a, p, b(a, "reason"));
+	return put_new(a, "party/%s", id, p);
+}
+
+static const char *const resource_fields[] = {"name", "items", "format", "update_frequency", "usage_conditions",
+                                              "level", "attribute", "source", NULL};
+
+static int
+put_resource(struct ap *a, const json_t *src, const char *provider, const char *via)
+{
+	const char *rid = disc_str(src, "resource_id");
+	json_t *r = json_object();
+	set_s(r, "resource_id", rid);
+	set_s(r, "provider", provider);
+	for (const char *const *f = resource_fields; *f != NULL; f++) {
+		json_t *v = json_object_get(src, *f);
+		if (v != NULL)
+			json_object_set(r, *f, v);
+	}
+	set_s(r, "status", "listed");
+	json_object_set_new(r, "consented", json_boolean(json_object_get(src, "source") == NULL));
+	set_u(r, "seq", a->e->seq);
+	if (via != NULL)
+		set_s(r, "catalog_request", via);
+	history(a, r, NULL);
+	return put_new(a, "res/%s", rid, r);
+}
+
+/* catalog.* */
+static int
+ap_catalog(struct ap *a)
+{
+	const char *ty = a->e->type + strlen("catalog.");
+	if (strcmp(ty, "publish") == 0)
+		return put_resource(a, a->body, a->e->actor, NULL);
+	if (strcmp(ty, "decide") == 0) {
+		json_t *res = json_object_get(a->body, "resource");
+		if (strcmp(b(a, "decision"), "approve") != 0 || !json_is_object(res))
+			return PDL_OK;
+		return put_resource(a, res, a->e->actor, b(a, "request_id"));
+	}
+	if (strcmp(ty, "request") == 0)
+		return PDL_OK;
+	const char *rid = b(a, "resource_id");
+	json_t *r = get(a, "res/%s", rid);
+	if (r == NULL)
+		return PDL_OK;
+	if (strcmp(ty, "amend") == 0) {
+		for (const char *const *f = resource_fields; *f != NULL; f++) {
+			json_t *v = json_object_get(a->body, *f);
+			if (v != NULL)
+				json_object_set(r, *f, v);
+		}
+		if (json_object_get(a->body, "source") != NULL)
+			json_object_set_new(r, "consented", json_false());
+	} else if (strcmp(ty, "withdraw") == 0) {
+		set_s(r, "status", "withdrawn");
+		set_s(r, "reason", b(a, "reason"));
+	} else if (strcmp(ty, "consent") == 0) {
+		json_object_set_new(r, "consented", json_true());
+	}
+	history(a, r, b(a, "reason"));
+	return put_new(a, "res/%s", rid, r);
+}
+
+/* registration.* */
+static int
+ap_registration(struct ap *a)
+{
+	const char *ty = a->e->type + strlen("registration.");
+	const json_t *out = a->e->outcome;
+	char app[PDL_ID_LEN_MAX + 1], nb[256];
+	json_t *r;
+	if (strcmp(ty, "apply") == 0) {
+		const char *holder = a->e->actor;
+		r = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:I,s:I}", "application_id", b(a, "application_id"),
+		              "holder", holder, "holder_name", party_name(a, holder, nb, sizeof nb), "kind", b(a, "kind"),
+		              "subject", b(a, "subject"), "name", b(a, "name"), "summary", b(a, "summary"), "evidence",
+		              bdup(a, "evidence"), "status", "applied", "seq", (json_int_t)a->e->seq, "time_ms",
+		              (json_int_t)a->e->time_ms);
+		if (json_object_get(out, "accept_due") != NULL)
+			json_object_set(r, "accept_due", json_object_get(out, "accept_due"));
+		json_object_set_new(r, "objections", json_array());
+		history(a, r, NULL);
+		return put_new(a, "reg/%s", b(a, "application_id"), r);
+	}
+	/* find the application: by id, by objection, or by code */
+	if (json_object_get(a->body, "application_id") != NULL) {
+		snprintf(app, sizeof app, "%s", b(a, "application_id"));
+	} else if (strcmp(ty, "resolve_objection") == 0) {
+		json_t *o = get(a, "x/regobj/%s", b(a, "objection_id"));
+		snprintf(app, sizeof app, "%s", disc_str(o, "application_id"));
+		json_decref(o);
+	} else {
+		json_t *c = get(a, "code/%s", b(a, "code"));
+		snprintf(app, sizeof app, "%s", disc_str(c, "application_id"));
+		json_decref(c);
+	}
+	if ((r = get(a, "reg/%s", app)) == NULL)
+		return PDL_OK;
+	const char *reason = b(a, "reason");
+	int rc = PDL_OK;
+	if (strcmp(ty, "accept") == 0) {
+		set_s(r, "status", "accepted");
+	} else if (strcmp(ty, "reject") == 0) {
+		set_s(r, "status", "rejected");
+	} else if (strcmp(ty, "request_correction") == 0) {
+		set_s(r, "status", "correction");
+		json_object_set_new(r, "correction_items", bdup(a, "items"));
+	} else if (strcmp(ty, "correct") == 0) {
+		set_s(r, "status", "applied");
+		json_object_del(r, "correction_items");
+		if (json_object_get(a->body, "summary") != NULL)
+			set_s(r, "summary", b(a, "summary"));
+		if (json_object_get(a->body, "evidence") != NULL)
+			json_object_set_new(r, "evidence", bdup(a, "evidence"));
+		if (json_object_get(out, "accept_due") != NULL)
+			json_object_set(r, "accept_due", json_object_get(out, "accept_due"));
+	} else if (strcmp(ty, "review") == 0) {
+		set_s(r, "status", strcmp(b(a, "outcome"), "pass") == 0 ? "passed" : "failed");
+		json_object_set_new(r, "review", json_pack("{s:s,s:s,s:I}", "outcome", b(a, "outcome"), "notes",
+		                                           b(a, "notes"), "seq", (json_int_t)a->e->seq));
+	} else if (strcmp(ty, "publicize") == 0) {
+		set_s(r, "status", "notice");
+		set_u(r, "notice_seq", a->e->seq);
+		set_u(r, "notice_starts", a->e->time_ms);
+		if (json_object_get(out, "notice_ends") != NULL)
+			json_object_set(r, "notice_ends", json_object_get(out, "notice_ends"));
+	} else if (strcmp(ty, "object") == 0) {
+		json_array_append_new(json_object_get(r, "objections"),
+		                      json_pack("{s:s,s:s,s:s,s:s,s:I}", "objection_id", b(a, "objection_id"), "by",
+		                                a->e->actor, "reason", reason, "status", "open", "seq",
+		                                (json_int_t)a->e->seq));
+		rc = put_new(a, "x/regobj/%s", b(a, "objection_id"), json_pack("{s:s}", "application_id", app));
+		reason = NULL;
+	} else if (strcmp(ty, "resolve_objection") == 0) {
+		int upheld = json_is_true(json_object_get(a->body, "upheld"));
+		size_t i;
+		json_t *o;
+		json_array_foreach(json_object_get(r, "objections"), i, o)
+		{
+			if (strcmp(disc_str(o, "objection_id"), b(a, "objection_id")) != 0)
+				continue;
+			set_s(o, "status", upheld ? "upheld" : "dismissed");
+			set_s(o, "resolution", reason);
+			set_u(o, "resolved_seq", a->e->seq);
+		}
+		if (upheld)
+			set_s(r, "status", "ended");
+	} else if (strcmp(ty, "assign_code") == 0) {
+		const char *code = disc_str(out, "code");
+		set_s(r, "status", "coded");
+		set_s(r, "code", code);
+		set_u(r, "code_seq", a->e->seq);
+		set_u(r, "code_ms", a->e->time_ms);
+		if (*code)
+			rc = put_new(a, "code/%s", code,
+			             json_pack("{s:s,s:I}", "application_id", app, "seq", (json_int_t)a->e->seq));
+	} else if (strcmp(ty, "change") == 0) {
+		if (json_object_get(a->body, "name") != NULL)
+			set_s(r, "name", b(a, "name"));
+		if (json_object_get(a->body, "summary") != NULL)
+			set_s(r, "summary", b(a, "summary"));
+		if (json_object_get(a->body, "evidence") != NULL)
+			json_object_set_new(r, "evidence", bdup(a, "evidence"));
+	} else if (strcmp(ty, "cancel") == 0) {
+		set_s(r, "status", "cancelled");
+	}
+	history(a, r, reason);
+	if (rc != PDL_OK) {
+		json_decref(r);
+		return rc;
+	}
+	return put_new(a, "reg/%s", app, r);
+}
+
+/* grant.* and developer.* (the developers a grant admitted are public) */
+static int
+ap_grant(struct ap *a)
+{
+	const char *ty = a->e->type;
+	const char *gid = b(a, "grant_id");
+	char nb[256];
+	json_t *g;
+	if (strcmp(ty, "grant.issue") == 0) {
+		g = json_deep_copy(a->body);
+		set_s(g, "operator_name", party_name(a, b(a, "operator"), nb, sizeof nb));
+		set_s(g, "authority", a->e->actor);
+		set_s(g, "status", "active");
+		set_u(g, "seq", a->e->seq);
+		set_u(g, "time_ms", a->e->time_ms);
+		json_object_set_new(g, "reports", json_array());
+		json_object_set_new(g, "evaluations", json_array());
+		json_object_set_new(g, "developers", json_object());
+		history(a, g, NULL);
+		return put_new(a, "grant/%s", gid, g);
+	}
+	if ((g = get(a, "grant/%s", gid)) == NULL)
+		return PDL_OK;
+	const char *reason = b(a, "reason");
+	if (strcmp(ty, "grant.suspend") == 0) {
+		set_s(g, "status", "suspended");
+		set_s(g, "suspend_reason", reason);
+	} else if (strcmp(ty, "grant.resume") == 0) {
+		set_s(g, "status", "active");
+		json_object_del(g, "suspend_reason");
+	} else if (strcmp(ty, "grant.terminate") == 0) {
+		set_s(g, "status", "terminated");
+		set_s(g, "exit_reason", reason);
+		set_s(g, "exit_note", b(a, "note"));
+		set_u(g, "exit_seq", a->e->seq);
+		set_u(g, "exit_ms", a->e->time_ms);
+		json_t *closed = json_object_get(a->e->outcome, "closed");
+		if (closed != NULL)
+			json_object_set(g, "closed", closed);
+	} else if (strcmp(ty, "grant.report") == 0) {
+		json_t *r = json_pack("{s:I,s:s,s:I}", "year", (json_int_t)disc_uint(a->body, "year"), "summary",
+		                      b(a, "summary"), "seq", (json_int_t)a->e->seq);
+		if (json_object_get(a->body, "digest") != NULL)
+			set_s(r, "digest", b(a, "digest"));
+		json_array_append_new(json_object_get(g, "reports"), r);
+	} else if (strcmp(ty, "grant.evaluate") == 0) {
+		json_array_append_new(json_object_get(g, "evaluations"),
+		                      json_pack("{s:I,s:s,s:s,s:I}", "year", (json_int_t)disc_uint(a->body, "year"),
+		                                "result", b(a, "result"), "notes", b(a, "notes"), "seq",
+		                                (json_int_t)a->e->seq));
+	} else if (strcmp(ty, "developer.admit") == 0 || strcmp(ty, "developer.remove") == 0) {
+		int admit = strcmp(ty, "developer.admit") == 0;
+		json_t *devs = json_object_get(g, "developers");
+		json_t *d = json_pack("{s:s,s:s,s:I}", "name", party_name(a, b(a, "developer"), nb, sizeof nb), "status",
+		                      admit ? "admitted" : "removed", "seq", (json_int_t)a->e->seq);
+		if (admit)
+			json_object_set_new(d, "controlled", json_boolean(json_is_true(json_object_get(a->body, "controlled"))));
+		else
+			set_s(d, "reason", reason);
+		if (json_is_object(devs))
+			json_object_set_new(devs, b(a, "developer"), d);
+		else
+			json_decref(d);
+		reason = NULL;
+	}
+	history(a, g, reason);
+	return put_new(a, "grant/%s", gid, g);
+}
+
+/* call.request (private): remembered so usage can be attributed. */
+static int
+ap_call_request(struct ap *a)
+{
+	return put_new(a, "x/call/%s", b(a, "call_id"),
+	               json_pack("{s:s,s:s,s:I}", "grant_id", b(a, "grant_id"), "developer", a->e->actor, "seq",
+	                         (json_int_t)a->e->seq));
+}
+
+/* call.usage (public): totals per resource and period. */
+static int
+ap_call_usage(struct ap *a)
+{
+	char key[DISC_KEY_MAX];
+	const char *rid = b(a, "resource_id"), *period = b(a, "period");
+	uint64_t records = disc_uint(a->body, "records"), bytes = disc_uint(a->body, "bytes");
+	json_t *call = get(a, "x/call/%s", b(a, "call_id"));
+	const char *gid = disc_str(call, "grant_id");
+	snprintf(key, sizeof key, "usage/%s/%s", rid, period);
+	json_t *u = pdl_vdoc_get(a->t, a->tb.docs, key);
+	if (u == NULL) {
+		json_t *res = get(a, "res/%s", rid);
+		u = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "resource_id", rid, "resource_name",
+		              disc_str(res, "name"), "provider", disc_str(res, "provider"), "period", period, "records",
+		              (json_int_t)0, "bytes", (json_int_t)0, "reports", (json_int_t)0, "operators", json_object(),
+		              "grants", json_object(), "seqs", json_array());
+		json_decref(res);
+	}
+	set_u(u, "records", disc_uint(u, "records") + records);
+	set_u(u, "bytes", disc_uint(u, "bytes") + bytes);
+	set_u(u, "reports", disc_uint(u, "reports") + 1);
+	set_u(u, "seq", a->e->seq);
+	json_array_append_new(json_object_get(u, "seqs"), json_integer((json_int_t)a->e->seq));
+	/* per operator and per grant, for the annual disclosure */
+	const char *dims[2][2] = {{"operators", a->e->actor}, {"grants", gid}};
+	for (int i = 0; i < 2; i++) {
+		if (*dims[i][1] == 0)
+			continue;
+		json_t *m = json_object_get(u, dims[i][0]);
+		json_t *o = json_object_get(m, dims[i][1]);
+		if (o == NULL) {
+			o = json_pack("{s:I,s:I}", "records", (json_int_t)0, "bytes", (json_int_t)0);
+			json_object_set_new(m, dims[i][1], o);
+		}
+		set_u(o, "records", disc_uint(o, "records") + records);
+		set_u(o, "bytes", disc_uint(o, "bytes") + bytes);
+	}
+	json_decref(call);
+	int rc = pdl_vdoc_put(a->t, a->tb.docs, key, u);
+	json_decref(u);
+	return rc;
+}
+
+/* product.* */
+static int
+ap_product(struct ap *a)
+{
+	const char *ty = a->e->type + strlen("product.");
+	const char *pid = b(a, "product_id");
+	char nb[256];
+	json_t *p;
+	if (strcmp(ty, "submit") == 0) {
+		json_t *g = get(a, "grant/%s", b(a, "grant_id"));
+		const char *op = disc_str(g, "operator");
+		p = json_deep_copy(a->body);
+		set_s(p, "developer", a->e->actor);
+		set_s(p, "developer_name", party_name(a, a->e->actor, nb, sizeof nb));
+		set_s(p, "operator", op);
+		set_s(p, "operator_name", party_name(a, op, nb, sizeof nb));
+		set_s(p, "status", "submitted");
+		json_object_set_new(p, "filed", json_false());
+		set_u(p, "seq", a->e->seq);
+		set_u(p, "time_ms", a->e->time_ms);
+		json_decref(g);
+		history(a, p, NULL);
+		return put_new(a, "prod/%s", pid, p);
+	}
+	if ((p = get(a, "prod/%s", pid)) == NULL)
+		return PDL_OK;
+	if (strcmp(ty, "review") == 0) {
+		set_s(p, "status", strcmp(b(a, "outcome"), "pass") == 0 ? "passed" : "failed");
+		json_object_set_new(p, "review", json_pack("{s:s,s:s,s:I}", "outcome", b(a, "outcome"), "notes",
+		                                           b(a, "notes"), "seq", (json_int_t)a->e->seq));
+	} else if (strcmp(ty, "file") == 0) {
+		json_object_set_new(p, "filed", json_true());
+		set_u(p, "filed_seq", a->e->seq);
+	} else if (strcmp(ty, "release") == 0) {
+		set_s(p, "status", "released");
+		set_u(p, "released_seq", a->e->seq);
+		set_u(p, "released_ms", a->e->time_ms);
+	} else if (strcmp(ty, "withdraw") == 0) {
+		set_s(p, "status", "withdrawn");
+		set_s(p, "withdraw_reason", b(a, "reason"));
+		set_u(p, "withdrawn_seq", a->e->seq);
+		set_u(p, "withdrawn_ms", a->e->time_ms);
+	}
+	history(a, p, b(a, "reason"));
+	return put_new(a, "prod/%s", pid, p);
+}
+
+/* The act type of the entry at seq, from the view's own records. */
+static const char *
+type_at(struct ap *a, uint64_t seq, char *buf, size_t cap)
+{
+	json_t *d = seq < a->e->seq ? disc_get_seq(a->t, a->tb.feed, seq) : NULL;
+	if (d == NULL && seq < a->e->seq)
+		d = disc_get_seq(a->t, a->tb.priv, seq);
+	snprintf(buf, cap, "%s", d ? disc_str(d, "type") : "");
+	json_decref(d);
+	return buf;
+}
+
+/* dispute.file (private): what the decision will need to say. */
+static int
+ap_dispute_file(struct ap *a)
+{
+	char tb[80];
+	uint64_t subj = disc_uint(a->body, "subject_seq");
+	return put_new(a, "x/disp/%s", b(a, "dispute_id"),
+	               json_pack("{s:I,s:s,s:I,s:I}", "subject_seq", (json_int_t)subj, "subject_type",
+	                         type_at(a, subj, tb, sizeof tb), "filed_seq", (json_int_t)a->e->seq, "filed_ms",
+	                         (json_int_t)a->e->time_ms));
+}
+
+/* dispute.decide (public): the outcome, and what was disputed (not by whom or why). */
+static int
+ap_dispute_decide(struct ap *a)
+{
+	const char *id = b(a, "dispute_id");
+	json_t *f = get(a, "x/disp/%s", id);
+	json_t *d = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "dispute_id", id, "subject_seq",
+	                      (json_int_t)disc_uint(f, "subject_seq"), "subject_type", disc_str(f, "subject_type"),
+	                      "outcome", b(a, "outcome"), "reason", b(a, "reason"), "decided_by", a->e->actor, "seq",
+	                      (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms, "filed_ms",
+	                      (json_int_t)disc_uint(f, "filed_ms"));
+	json_object_set_new(a->item, "dispute",
+	                    json_pack("{s:I,s:s}", "subject_seq", (json_int_t)disc_uint(f, "subject_seq"),
+	                              "subject_type", disc_str(f, "subject_type")));
+	json_decref(f);
+	return put_new(a, "disp/%s", id, d);
+}
+
+/* quality.report (private until resolved). */
+static int
+ap_quality_report(struct ap *a)
+{
+	return put_new(a, "x/qual/%s", b(a, "report_id"),
+	               json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "report_id", b(a, "report_id"), "resource_id",
+	                         b(a, "resource_id"), "issue", b(a, "issue"), "detail", b(a, "detail"), "by",
+	                         a->e->actor, "seq", (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms));
+}
+
+/* quality.resolve: the report becomes public with its resolution. */
+static int
+ap_quality_resolve(struct ap *a)
+{
+	json_t *r = get(a, "x/qual/%s", b(a, "report_id"));
+	if (r == NULL)
+		return PDL_OK;
+	json_object_set(a->item, "report", r);
+	uint8_t kb[8];
+	pdl_be64(kb, disc_uint(r, "seq"));
+	MDB_val k = {8, kb};
+	int m = mdb_del(a->t, a->tb.priv, &k, NULL);
+	json_decref(r);
+	return m == 0 || m == MDB_NOTFOUND ? PDL_OK : PDL_ESTORE;
+}
+
+static int
+ap_none(struct ap *a)
+{
+	(void)a;
+	return PDL_OK;
+}
+
+/* The disclosure rule of every act type. why == NULL: public. */
+enum { PUBLIC, PRIVATE, PRIVATE_IF_BLOB, PRIVATE_UNTIL_RESOLVED };
+static const struct rule {
+	const char *type;
+	int vis;
+	const char *why;
+	int (*fn)(struct ap *a);
+} rules[] = {
+	{"ledger.genesis", PUBLIC, NULL, ap_genesis},
+	{"party.register", PUBLIC, NULL, ap_party},
+	{"party.rotate_key", PUBLIC, NULL, ap_party},
+	{"party.suspend", PUBLIC, NULL, ap_party},
+	{"party.reinstate", PUBLIC, NULL, ap_party},
+	{"calendar.publish", PUBLIC, NULL, ap_none},
+	{"catalog.publish", PUBLIC, NULL, ap_catalog},
+	{"catalog.consent", PUBLIC, NULL, ap_catalog},
+	{"catalog.amend", PUBLIC, NULL, ap_catalog},
+	{"catalog.withdraw", PUBLIC, NULL, ap_catalog},
+	{"catalog.request", PUBLIC, NULL, ap_catalog},
+	{"catalog.decide", PUBLIC, NULL, ap_catalog},
+	{"evidence.deposit", PRIVATE_IF_BLOB, "an evidence blob: only its digest is public", ap_none},
+	{"registration.apply", PUBLIC, NULL, ap_registration},
+	{"registration.accept", PUBLIC, NULL, ap_registration},
+	{"registration.reject", PUBLIC, NULL, ap_registration},
+	{"registration.request_correction", PUBLIC, NULL, ap_registration},
+	{"registration.correct", PUBLIC, NULL, ap_registration},
+	{"registration.review", PUBLIC, NULL, ap_registration},
+	{"registration.publicize", PUBLIC, NULL, ap_registration},
+	{"registration.object", PUBLIC, NULL, ap_registration},
+	{"registration.resolve_objection", PUBLIC, NULL, ap_registration},
+	{"registration.assign_code", PUBLIC, NULL, ap_registration},
+	{"registration.change", PUBLIC, NULL, ap_registration},
+	{"registration.cancel", PUBLIC, NULL, ap_registration},
+	{"grant.issue", PUBLIC, NULL, ap_grant},
+	{"grant.suspend", PUBLIC, NULL, ap_grant},
+	{"grant.resume", PUBLIC, NULL, ap_grant},
+	{"grant.terminate", PUBLIC, NULL, ap_grant},
+	{"grant.report", PUBLIC, NULL, ap_grant},
+	{"grant.evaluate", PUBLIC, NULL, ap_grant},
+	{"developer.admit", PUBLIC, NULL, ap_grant},
+	{"developer.remove", PUBLIC, NULL, ap_grant},
+	{"call.request", PRIVATE, "a call request and its purpose", ap_call_request},
+	{"call.approve", PRIVATE, "a decision on a call request (only usage totals are public)", ap_none},
+	{"call.reject", PRIVATE, "a decision on a call request (only usage totals are public)", ap_none},
+	{"call.escalate", PRIVATE, "an escalated call request and its risk", ap_none},
+	{"call.assess", PRIVATE, "a decision on a call request (only usage totals are public)", ap_none},
+	{"call.usage", PUBLIC, NULL, ap_call_usage},
+	{"product.submit", PUBLIC, NULL, ap_product},
+	{"product.review", PUBLIC, NULL, ap_product},
+	{"product.file", PUBLIC, NULL, ap_product},
+	{"product.release", PUBLIC, NULL, ap_product},
+	{"product.withdraw", PUBLIC, NULL, ap_product},
+	{"dispute.file", PRIVATE, "the details of a dispute (its outcome is public)", ap_dispute_file},
+	{"dispute.decide", PUBLIC, NULL, ap_dispute_decide},
+	{"quality.report", PRIVATE_UNTIL_RESOLVED, "a quality report not yet resolved", ap_quality_report},
+	{"quality.resolve", PUBLIC, NULL, ap_quality_resolve},
+	{"revenue.record", PRIVATE, "revenue figures (commercial; parties get statements)", ap_none},
+	{"revenue.correct", PRIVATE, "revenue figures (commercial; parties get statements)", ap_none},
+	{"settlement.run", PRIVATE, "a settlement (commercial; parties get statements)", ap_none},
+	{"settlement.confirm", PRIVATE, "a settlement (commercial; parties get statements)", ap_none},
+	{"checkpoint.cosign", PUBLIC, NULL, ap_none},
+};
+
+static const struct rule *
+rule_find(const char *type)
+{
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		if (strcmp(rules[i].type, type) == 0)
+			return &rules[i];
+	return NULL;
+}
+
+const char *
+disc_private_why(const char *type, const json_t *body)
+{
+	const struct rule *r = rule_find(type);
+	if (r == NULL)
+		return "an act type this view does not classify (private until it does)";
+	if (r->vis == PUBLIC)
+		return NULL;
+	if (r->vis == PRIVATE_IF_BLOB && json_object_get(body, "blob") == NULL)
+		return NULL;
+	return r->why;
+}
 
 static int
 apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 {
-	(void)db;
-	(void)t;
-	(void)e;
-	return PDL_OK;
+	struct ap a = {t, {0, 0, 0}, e, e->body, NULL};
+	disc_tables_get(db, &a.tb);
+	const struct rule *r = rule_find(e->type);
+	const char *why = disc_private_why(e->type, e->body);
+	int rc = PDL_OK;
+	if (why == NULL) {
+		a.item = json_pack("{s:I,s:I,s:s,s:s,s:O}", "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms,
+		                   "type", e->type, "actor", e->actor, "body", e->body);
+		if (a.item == NULL)
+			return PDL_ENOMEM;
+		if (json_object_size(e->outcome) > 0)
+			json_object_set(a.item, "outcome", e->outcome);
+	}
+	if (r != NULL)
+		rc = r->fn(&a);
+	if (rc == PDL_OK && why == NULL)
+		rc = pdl_vdoc_put_seq(t, a.tb.feed, e->seq, a.item);
+	if (rc == PDL_OK && why != NULL) {
+		json_t *p = json_pack("{s:s,s:s}", "type", e->type, "why", why);
+		rc = pdl_vdoc_put_seq(t, a.tb.priv, e->seq, p);
+		json_decref(p);
+	}
+	json_decref(a.item);
+	if (rc == PDL_OK) {
+		json_t *h = json_pack("{s:I,s:I}", "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms);
+		rc = pdl_vdoc_put(t, a.tb.docs, "meta/head", h);
+		json_decref(h);
+	}
+	return rc;
 }
 
 const struct pdl_view pdl_view_disclosure = {"disclosure", tables, apply};
-
-const struct pdl_route pdl_routes_disclosure[] = {
-	{NULL, 0, NULL},
-};

@@ -1,46 +1,73 @@
 #!/bin/sh
 # make run: a demo ledger of the fixture scenario on the embedded default —
 # LMDB files and ipc sockets in one data directory (PDL_DEMO_DATA, default
-# ./demo-data). Re-running reuses the ledger; loading the fixtures again is
-# idempotent (same receipts). Ctrl-C stops pdld cleanly.
+# ./demo-data) — with pdld and the projections (every view, and the public
+# HTTP server with the disclosure page on PDL_DEMO_HTTP, default
+# 127.0.0.1:8080). The first run builds the ledger with
+# tools/load-scenario.sh (test clock, fixed keys: the same ledger every
+# time); later runs reuse it. Ctrl-C stops both processes cleanly.
 set -eu
 BUILD=$1
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${PDL_DEMO_DATA:-$TOP/demo-data}
+HTTP=${PDL_DEMO_HTTP:-127.0.0.1:8080}
 PDL=$BUILD/pdl
 PDLD=$BUILD/pdld
+PROJ=$BUILD/pdl-project
+VIEWS=$DATA/projections
 
-mkdir -p "$DATA/keys"
-# Fixture keys are public demo keys; git does not keep file modes, and pdl
-# refuses secret keys others can read, so the demo uses 0600 copies.
-for k in "$TOP"/fixtures/keys/*.key; do
-	dst="$DATA/keys/$(basename "$k")"
-	[ -f "$dst" ] || { cp "$k" "$dst"; chmod 600 "$dst"; }
-done
-if [ ! -f "$DATA/data.mdb" ]; then
-	echo "== pdl init: a new ledger in $DATA"
-	"$PDL" init --data "$DATA" --origin demo.pdl.local/wuhan --jurisdiction 420100 \
-		--authority-name "Wuhan Municipal Data Administration" --authority-key "$DATA/keys/authority.key"
-fi
 if [ -f "$DATA/pdld.pid" ] && kill -0 "$(cat "$DATA/pdld.pid")" 2>/dev/null; then
 	echo "pdld already serves $DATA (pid $(cat "$DATA/pdld.pid")); stop it first" >&2
 	exit 1
 fi
+if [ ! -f "$DATA/data.mdb" ]; then
+	echo "== building the scenario ledger in $DATA (tools/load-scenario.sh)"
+	rm -rf "$VIEWS" # views of an older ledger would not link to this one
+	PDL=$PDL PDLD=$PDLD "$TOP/tools/load-scenario.sh" "$DATA" "$BUILD"
+else
+	echo "== reusing the ledger in $DATA (remove it to rebuild from fixtures/scenario)"
+fi
+
 rm -f "$DATA/pdld.pid"
 "$PDLD" --data "$DATA" &
 PID=$!
-trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; exit 0' INT TERM
+PROJ_PID=""
+stop() {
+	# the views first, while pdld still answers: a pdl-project whose pdld
+	# is gone may wait out a request timeout before it sees the signal
+	if [ -n "$PROJ_PID" ]; then
+		kill -TERM "$PROJ_PID" 2>/dev/null || true
+		j=0
+		while kill -0 "$PROJ_PID" 2>/dev/null && [ $j -lt 50 ]; do sleep 0.1; j=$((j + 1)); done
+		kill -9 "$PROJ_PID" 2>/dev/null || true # its cursor is durable: nothing is lost
+		wait "$PROJ_PID" 2>/dev/null || true
+	fi
+	kill -TERM "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	exit 0
+}
+trap stop INT TERM
 i=0
 while [ ! -f "$DATA/pdld.pid" ]; do
 	i=$((i + 1)); [ $i -gt 100 ] && { echo "pdld did not start" >&2; exit 1; }
 	sleep 0.1
 done
-echo "== loading fixtures/scenario"
-for f in "$TOP"/fixtures/scenario/*.json; do
-	n=$("$PDL" submit --keys "$DATA/keys" --data "$DATA" "$f" | tee "$DATA/receipts-$(basename "$f" .json).jsonl" | grep -c '"seq"' || true)
-	echo "   $(basename "$f"): $n acts with receipts"
+
+echo "== pdl-project all: the views in $VIEWS, HTTP on $HTTP"
+"$PROJ" all --ledger "ipc://$DATA/pdl.sock" --data "$VIEWS" --http "$HTTP" >"$DATA/pdl-project.log" 2>&1 &
+PROJ_PID=$!
+i=0
+until grep -q serving "$DATA/pdl-project.log" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$PROJ_PID" 2>/dev/null; then
+		echo "pdl-project did not start; its log ($DATA/pdl-project.log):" >&2
+		tail -5 "$DATA/pdl-project.log" >&2
+		PROJ_PID=""
+		break
+	fi
+	sleep 0.1
 done
-sleep 1.2 # let pdld sign a checkpoint over the scenario
+
 echo "== latest checkpoint (verifier key: $("$PDL" verifier-key --data "$DATA"))"
 "$PDL" checkpoint --data "$DATA"
 echo "== pdl verify"
@@ -48,11 +75,15 @@ echo "== pdl verify"
 cat <<MSG
 
 pdl demo ledger is running (pid $PID) on ipc://$DATA/pdl.sock, publishing on ipc://$DATA/pdl.pub.
+
+  Disclosure page:   http://$HTTP/
+  JSON API:          http://$HTTP/v1/   (grants, products, usage, registrations, disputes,
+                     feed, checkpoint, proofs, entries, reports/annual?year=2026)
+
 Try, in another shell:
   $PDL get 1 --data $DATA
   $PDL proof inclusion 1 \$($PDL verify --data $DATA | sed 's/.*"size":\([0-9]*\).*/\1/') --data $DATA
   $PDL acts --text
-The disclosure web page comes with the projections (issue 4); it is not part of this build yet.
-Ctrl-C stops pdld (it writes a final checkpoint).
+Ctrl-C stops pdl-project and pdld (pdld writes a final checkpoint).
 MSG
 wait $PID

@@ -131,7 +131,7 @@ product("11-02", "p2", ["rb1"], ["p1"], 10)  # derived from prov-a too, through 
 if has_settle:
     act("11-30 12:00", "revrec", "revenue.record", "op",
         {"revenue_id": "rv1", "product_id": "p2", "period": "2040-11", "gross_fen": 100000})
-    act("11-30 13:00", "settle", "settlement.run", "op",
+    act("12-01 10:00", "settle", "settlement.run", "op",  # a period is settled once it is over
         {"settlement_id": "s1", "product_id": "p2", "period": "2040-11"})
 with open(os.path.join(out, "plan"), "w") as f:
     f.write("\n".join(plan) + "\n")

@@ -1,0 +1,87 @@
+/*
+ * disclosure.h — private to the disclosure view (view_disclosure.c: the
+ * projection; disclosure_http.c: the JSON API; disclosure_page.c: the HTML
+ * page and the Atom feed). spec/views.md is the public description.
+ *
+ * The view owns three LMDB tables:
+ *   disclosure_docs    "<kind>/<id>" → JSON document (kinds below)
+ *   disclosure_feed    8-byte BE seq → the public item of a public entry
+ *   disclosure_private 8-byte BE seq → {type, why} of an entry not disclosed
+ *
+ * Document kinds in disclosure_docs. Served: grant/, prod/, usage/, reg/,
+ * code/ (index → application_id), disp/, party/, res/. Internal, never
+ * served as such (they hold what private entries said): x/call/, x/disp/,
+ * x/qual/, x/regobj/. Singletons: meta/ledger (genesis facts), meta/head
+ * (seq and ledger time of the last entry applied).
+ *
+ * Invariants:
+ *  (1) every entry below the view's cursor has exactly one of a feed item
+ *      or a private record, except that quality.resolve deletes the private
+ *      record of the report it resolves (the report becomes public; its
+ *      content is carried by the resolve's feed item, so no feed item is
+ *      ever inserted behind the head and feed cursors stay stable);
+ *  (2) documents change only in apply, from entries, with ledger time:
+ *      a rebuild gives the same bytes. Anything that depends on "now"
+ *      (a grant's expiry) is computed when serving, from meta/head.
+ */
+#ifndef PDL_DISCLOSURE_H
+#define PDL_DISCLOSURE_H
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "http.h"
+#include "proj.h"
+
+#define DISC_KEY_MAX 300u /* "usage/<id 64>/<period>" and friends, with room */
+#define DISC_CST_OFFSET_MS (8ll * 3600 * 1000) /* China Standard Time, UTC+8 (ACTS.md) */
+
+struct disc_tables {
+	MDB_dbi docs, feed, priv;
+};
+void disc_tables_get(const struct pdl_vdb *db, struct disc_tables *tb);
+
+/* Why an entry is not disclosed, or NULL when it is public. For
+ * quality.report this is the status at filing (private until resolved). */
+const char *disc_private_why(const char *type, const json_t *body);
+
+/* ---- small helpers shared by the files ---- */
+const char *disc_str(const json_t *o, const char *key);  /* "" when absent or not a string */
+uint64_t disc_uint(const json_t *o, const char *key);    /* 0 when absent */
+json_t *disc_get(MDB_txn *t, MDB_dbi dbi, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+json_t *disc_get_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq);
+
+/* Dates in the jurisdiction's calendar (CST). */
+int disc_date_parse(const char *s, int *y, int *m, int *d); /* "YYYY-MM-DD"; 0 ok */
+int64_t disc_date_start_ms(int y, int m, int d);          /* first ms of that day in CST */
+void disc_ms_iso(uint64_t ms, char out[40]);              /* "2026-03-16T00:00:00+08:00" */
+int disc_ms_year(uint64_t ms);                            /* calendar year in CST */
+
+/* The served form of a grant: the stored document plus status, phase and
+ * exit computed at ledger time now_ms (expiry is not an act). New ref. */
+json_t *disc_grant_present(const json_t *doc, uint64_t now_ms);
+
+/* Ledger time and seq of the last entry applied (0/0 and *have=0 when empty). */
+void disc_head(MDB_txn *t, const struct disc_tables *tb, uint64_t *seq, uint64_t *time_ms, int *have);
+
+/* Walks docs whose key starts with prefix, after key `after` (NULL: from
+ * the start), calling fn on each; fn returns 1 to take the item (it then
+ * appended it to items), 0 to skip, <0 to stop with an error. Stops after
+ * `limit` items taken; *more says whether a later matching key may exist;
+ * next (cap ≥ DISC_KEY_MAX) gets the last taken key, for the next page. */
+typedef int (*disc_take_fn)(const char *key, json_t *doc, json_t *items, void *arg);
+int disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t limit, disc_take_fn fn,
+              void *arg, json_t *items, char *next, int *more);
+
+/* The annual disclosure (spec/views.md). New reference. */
+json_t *disc_annual(MDB_txn *t, const struct disc_tables *tb, int year);
+
+/* Page and Atom routes (disclosure_page.c). */
+void disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+void disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+/* Query parameters other than those listed (NULL-terminated) → 400; 1 if it answered. */
+int disc_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out);
+/* limit parameter: 1..PDL_HTTP_LIMIT_MAX, default def; 1 if it answered 400. */
+int disc_limit(const char *query, uint64_t def, uint64_t *limit, struct pdl_http_out *out);
+
+#endif

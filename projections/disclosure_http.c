@@ -1,0 +1,999 @@
+/*
+ * disclosure_http.c — the disclosure view's JSON API (spec/views.md).
+ *
+ * Lists read the view in one LMDB read transaction per request. The
+ * checkpoint, proofs and entry bytes come from pdld (one REQ client per
+ * request: requests are rare next to list reads, and a client per request
+ * needs no lock). Before an entry is served, the view's own record says
+ * whether it is public, the entry pdld returns is classified again (fail
+ * closed), and its inclusion proof is checked against the checkpoint,
+ * whose signature is checked with the ledger key from genesis.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+#include <nng/nng.h>
+#include <sodium.h>
+
+#include "disclosure.h"
+#include "entry.h"
+#include "merkle.h"
+#include "mp.h"
+#include "mpjson.h"
+#include "note.h"
+#include "state.h"
+
+#define LEDGER_TIMEOUT_MS 5000 /* a request waits this long for pdld before 503 */
+#define AFTER_LEN_MAX 200u     /* a list cursor is a key suffix: two ids and a period */
+
+/* ---- parameters ---- */
+
+int
+disc_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out)
+{
+	const char *p = query;
+	while (p != NULL && *p) {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', seg);
+		size_t nl = eq ? (size_t)(eq - p) : seg;
+		int known = nl == 0;
+		for (const char *const *a = allowed; !known && *a != NULL; a++)
+			known = strlen(*a) == nl && strncmp(*a, p, nl) == 0;
+		if (!known) {
+			char list[256] = "";
+			for (const char *const *a = allowed; *a != NULL; a++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
+			pdl_http_error(out, 400, "unknown_parameter", "unknown query parameter \"%.*s\" (this resource takes: %s)",
+			               (int)(nl > 64 ? 64 : nl), p, *list ? list : "none");
+			return 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+int
+disc_limit(const char *query, uint64_t def, uint64_t *limit, struct pdl_http_out *out)
+{
+	int r = pdl_http_uint(query, "limit", def, limit);
+	if (r < 0) {
+		pdl_http_error(out, 400, "bad_parameter", "limit must be a whole number 1..%u", PDL_HTTP_LIMIT_MAX);
+		return 1;
+	}
+	if (*limit == 0 || *limit > PDL_HTTP_LIMIT_MAX) {
+		pdl_http_error(out, 400, "bad_parameter", "limit %llu is out of range: give 1..%u", (unsigned long long)*limit,
+		               PDL_HTTP_LIMIT_MAX);
+		return 1;
+	}
+	return 0;
+}
+
+/* A string parameter that must be an id (ACTS.md) or one of `values` when
+ * given. 1 if it answered 400; *v is "" when absent. */
+static int
+param_id(const char *query, const char *name, const char *const *values, char *v, size_t cap,
+         struct pdl_http_out *out)
+{
+	if (!pdl_http_param(query, name, v, cap) || v[0] == 0) {
+		v[0] = 0; /* absent, or empty as a blank form field sends it: no filter */
+		return 0;
+	}
+	if (values != NULL) {
+		char list[256] = "";
+		for (const char *const *a = values; *a != NULL; a++) {
+			if (strcmp(*a, v) == 0)
+				return 0;
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == values ? "" : ", ", *a);
+		}
+		pdl_http_error(out, 400, "bad_parameter", "%s must be one of: %s", name, list);
+		return 1;
+	}
+	if (!pdl_id_valid(v, strlen(v))) {
+		pdl_http_error(out, 400, "bad_parameter", "%s must be an id: 1-64 of A-Z a-z 0-9 . _ -", name);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+param_period(const char *query, char *v, size_t cap, struct pdl_http_out *out)
+{
+	if (!pdl_http_param(query, "period", v, cap) || v[0] == 0) {
+		v[0] = 0;
+		return 0;
+	}
+	int ok = strlen(v) == 7 && v[4] == '-';
+	for (int i = 0; ok && i < 7; i++)
+		ok = i == 4 || (v[i] >= '0' && v[i] <= '9');
+	if (ok)
+		ok = atoi(v + 5) >= 1 && atoi(v + 5) <= 12;
+	if (!ok) {
+		pdl_http_error(out, 400, "bad_parameter", "period must be YYYY-MM");
+		return 1;
+	}
+	return 0;
+}
+
+/* The list cursor: the key suffix a previous page returned as next. */
+static int
+param_after(const char *query, char *v, size_t cap, int *have, struct pdl_http_out *out)
+{
+	*have = pdl_http_param(query, "after", v, cap);
+	if (!*have)
+		return 0;
+	int ok = *v != 0 && strlen(v) <= AFTER_LEN_MAX;
+	for (const char *c = v; ok && *c; c++)
+		ok = (unsigned char)*c > 0x20 && *c != 0x7f;
+	if (!ok) {
+		pdl_http_error(out, 400, "bad_parameter", "after must be the next value of a previous page");
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- view access ---- */
+
+static int
+rtxn(struct pdl_http_ctx *cx, MDB_txn **t, struct disc_tables *tb, struct pdl_http_out *out)
+{
+	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, t) != 0) {
+		pdl_http_error(out, 503, "view_unavailable", "cannot read the view");
+		return 1;
+	}
+	disc_tables_get(cx->db, tb);
+	return 0;
+}
+
+static json_t *
+as_of(MDB_txn *t, const struct disc_tables *tb)
+{
+	uint64_t seq, ms;
+	int have;
+	disc_head(t, tb, &seq, &ms, &have);
+	if (!have)
+		return json_null();
+	char iso[40];
+	disc_ms_iso(ms, iso);
+	return json_pack("{s:I,s:I,s:s}", "seq", (json_int_t)seq, "time_ms", (json_int_t)ms, "time", iso);
+}
+
+static uint64_t
+now_of(MDB_txn *t, const struct disc_tables *tb)
+{
+	uint64_t seq, ms;
+	int have;
+	disc_head(t, tb, &seq, &ms, &have);
+	return ms;
+}
+
+/* Answers a list: {items, next, more, as_of}. */
+static void
+list_reply(MDB_txn *t, const struct disc_tables *tb, json_t *items, const char *next, int more,
+           struct pdl_http_out *out)
+{
+	json_t *o = json_pack("{s:o,s:o,s:b,s:o}", "items", items, "next",
+	                      more && *next ? json_string(next) : json_null(), "more", more, "as_of", as_of(t, tb));
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, o);
+}
+
+/* ---- grants ---- */
+
+struct take_arg {
+	uint64_t now_ms;
+	const char *status; /* "" any */
+	const char *operator_id;
+	const char *kind;
+	const char *resource;
+	const char *period;
+	const char *outcome;
+};
+
+static int
+take_grant(const char *key, json_t *doc, json_t *items, void *arg)
+{
+	struct take_arg *a = arg;
+	(void)key;
+	json_t *g = disc_grant_present(doc, a->now_ms);
+	if (g == NULL)
+		return PDL_ENOMEM;
+	if ((*a->status && strcmp(disc_str(g, "status"), a->status) != 0) ||
+	    (*a->operator_id && strcmp(disc_str(g, "operator"), a->operator_id) != 0)) {
+		json_decref(g);
+		return 0;
+	}
+	json_array_append_new(items, g);
+	return 1;
+}
+
+static const char *const grant_statuses[] = {"active", "suspended", "terminated", "expired", NULL};
+
+/* Shared by the list routes: after + limit + a walk over prefix. */
+static void
+list_route(struct pdl_http_ctx *cx, const char *query, const char *prefix, disc_take_fn fn, struct take_arg *ta,
+           struct pdl_http_out *out)
+{
+	char after[AFTER_LEN_MAX + 2], next[DISC_KEY_MAX];
+	int have_after, more;
+	uint64_t limit;
+	MDB_txn *t;
+	struct disc_tables tb;
+	if (param_after(query, after, sizeof after, &have_after, out) ||
+	    disc_limit(query, PDL_HTTP_LIMIT_DEFAULT, &limit, out) || rtxn(cx, &t, &tb, out))
+		return;
+	ta->now_ms = now_of(t, &tb);
+	json_t *items = json_array();
+	int rc = disc_walk(t, tb.docs, prefix, have_after ? after : NULL, (size_t)limit, fn, ta, items, next, &more);
+	if (rc != PDL_OK) {
+		json_decref(items);
+		mdb_txn_abort(t);
+		pdl_http_error(out, 500, "view_error", "cannot read the view (%s)", pdl_strerror(rc));
+		return;
+	}
+	list_reply(t, &tb, items, next, more, out);
+}
+
+static void
+route_grants(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"status", "operator", "after", "limit", NULL};
+	char status[32], op[80];
+	(void)rest;
+	if (disc_params_only(query, params, out) || param_id(query, "status", grant_statuses, status, sizeof status, out) ||
+	    param_id(query, "operator", NULL, op, sizeof op, out))
+		return;
+	struct take_arg ta = {0, status, op, "", "", "", ""};
+	list_route(cx, query, "grant/", take_grant, &ta, out);
+}
+
+/* One document by id: prefix + rest (without its leading '/'). */
+static void
+one_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, const char *what, const char *fmt,
+        json_t *(*present)(const json_t *doc, uint64_t now_ms), struct pdl_http_out *out)
+{
+	static const char *const none[] = {NULL};
+	MDB_txn *t;
+	struct disc_tables tb;
+	if (disc_params_only(query, none, out))
+		return;
+	if (!pdl_id_valid(rest, strlen(rest))) {
+		pdl_http_error(out, 400, "bad_id", "\"%.80s\" is not a %s id (1-64 of A-Z a-z 0-9 . _ -)", rest, what);
+		return;
+	}
+	if (rtxn(cx, &t, &tb, out))
+		return;
+	json_t *d = disc_get(t, tb.docs, fmt, rest);
+	if (d == NULL) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 404, "not_found", "no %s %s", what, rest);
+		return;
+	}
+	json_t *p = present ? present(d, now_of(t, &tb)) : json_incref(d);
+	json_decref(d);
+	json_object_set_new(p, "as_of", as_of(t, &tb));
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, p);
+}
+
+static void
+route_grant(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	one_doc(cx, query, rest, "grant", "grant/%s", disc_grant_present, out);
+}
+
+/* ---- products ---- */
+
+static const char *const product_statuses[] = {"released", "withdrawn", "submitted", "passed", "failed", "all", NULL};
+
+static int
+take_product(const char *key, json_t *doc, json_t *items, void *arg)
+{
+	struct take_arg *a = arg;
+	(void)key;
+	const char *st = disc_str(doc, "status");
+	if ((strcmp(a->status, "all") != 0 && strcmp(st, a->status) != 0) ||
+	    (*a->operator_id && strcmp(disc_str(doc, "operator"), a->operator_id) != 0))
+		return 0;
+	json_array_append(items, doc);
+	return 1;
+}
+
+static void
+route_products(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"status", "operator", "after", "limit", NULL};
+	char status[32], op[80];
+	(void)rest;
+	if (disc_params_only(query, params, out) ||
+	    param_id(query, "status", product_statuses, status, sizeof status, out) ||
+	    param_id(query, "operator", NULL, op, sizeof op, out))
+		return;
+	struct take_arg ta = {0, *status ? status : "released", op, "", "", "", ""};
+	list_route(cx, query, "prod/", take_product, &ta, out);
+}
+
+static void
+route_product(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	one_doc(cx, query, rest, "product", "prod/%s", NULL, out);
+}
+
+/* ---- usage ---- */
+
+static int
+take_usage(const char *key, json_t *doc, json_t *items, void *arg)
+{
+	struct take_arg *a = arg;
+	(void)key;
+	if ((*a->resource && strcmp(disc_str(doc, "resource_id"), a->resource) != 0) ||
+	    (*a->period && strcmp(disc_str(doc, "period"), a->period) != 0) ||
+	    (*a->operator_id && json_object_get(json_object_get(doc, "operators"), a->operator_id) == NULL))
+		return 0;
+	json_array_append(items, doc);
+	return 1;
+}
+
+static void
+route_usage(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"resource", "period", "operator", "after", "limit", NULL};
+	char res[80], period[16], op[80], prefix[120];
+	(void)rest;
+	if (disc_params_only(query, params, out) || param_id(query, "resource", NULL, res, sizeof res, out) ||
+	    param_period(query, period, sizeof period, out) || param_id(query, "operator", NULL, op, sizeof op, out))
+		return;
+	struct take_arg ta = {0, "", op, "", res, period, ""};
+	if (*res)
+		snprintf(prefix, sizeof prefix, "usage/%s/", res);
+	else
+		snprintf(prefix, sizeof prefix, "usage/");
+	list_route(cx, query, prefix, take_usage, &ta, out);
+}
+
+/* ---- registrations ---- */
+
+static const char *const reg_statuses[] = {"applied", "correction", "accepted", "rejected", "passed", "failed",
+                                           "notice",  "ended",      "coded",    "cancelled", NULL};
+static const char *const reg_kinds[] = {"R", "P", "S", NULL};
+
+static json_t *
+reg_present(const json_t *doc, uint64_t now_ms)
+{
+	json_t *r = json_deep_copy(doc);
+	char iso[40];
+	if (json_object_get(r, "notice_ends") != NULL) {
+		uint64_t ends = disc_uint(r, "notice_ends");
+		disc_ms_iso(ends, iso);
+		json_object_set_new(r, "notice_ends_time", json_string(iso));
+		json_object_set_new(r, "notice_over", json_boolean(now_ms >= ends));
+	}
+	if (json_object_get(r, "accept_due") != NULL) {
+		disc_ms_iso(disc_uint(r, "accept_due"), iso);
+		json_object_set_new(r, "accept_due_time", json_string(iso));
+	}
+	return r;
+}
+
+static int
+take_reg(const char *key, json_t *doc, json_t *items, void *arg)
+{
+	struct take_arg *a = arg;
+	(void)key;
+	if ((*a->status && strcmp(disc_str(doc, "status"), a->status) != 0) ||
+	    (*a->kind && strcmp(disc_str(doc, "kind"), a->kind) != 0))
+		return 0;
+	json_array_append_new(items, reg_present(doc, a->now_ms));
+	return 1;
+}
+
+static void
+route_registrations(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"status", "kind", "after", "limit", NULL};
+	char status[32], kind[8];
+	(void)rest;
+	if (disc_params_only(query, params, out) || param_id(query, "status", reg_statuses, status, sizeof status, out) ||
+	    param_id(query, "kind", reg_kinds, kind, sizeof kind, out))
+		return;
+	struct take_arg ta = {0, status, "", kind, "", "", ""};
+	list_route(cx, query, "reg/", take_reg, &ta, out);
+}
+
+/* /v1/registrations/{code}: a registration code, or an application id. */
+static void
+route_registration(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const none[] = {NULL};
+	MDB_txn *t;
+	struct disc_tables tb;
+	char app[PDL_ID_LEN_MAX + 1];
+	const char *why = NULL;
+	size_t n = strlen(rest);
+	if (disc_params_only(query, none, out))
+		return;
+	int code_shape = n == PDL_CODE_LEN && rest[6] == '-' && rest[11] == '-';
+	if (code_shape && pdl_code_valid(rest, n, &why) != PDL_OK) {
+		pdl_http_error(out, 400, "bad_code", "\"%s\" is not a valid registration code: %s", rest,
+		               why ? why : "malformed");
+		return;
+	}
+	if (!code_shape && !pdl_id_valid(rest, n)) {
+		pdl_http_error(out, 400, "bad_code",
+		               "\"%.80s\" is neither a registration code (420100-2026-R-00000042-B) nor an application id",
+		               rest);
+		return;
+	}
+	if (rtxn(cx, &t, &tb, out))
+		return;
+	if (code_shape) {
+		json_t *c = disc_get(t, tb.docs, "code/%s", rest);
+		snprintf(app, sizeof app, "%s", disc_str(c, "application_id"));
+		json_decref(c);
+		if (!*app) {
+			mdb_txn_abort(t);
+			pdl_http_error(out, 404, "not_found", "no registration has code %s", rest);
+			return;
+		}
+	} else {
+		snprintf(app, sizeof app, "%s", rest);
+	}
+	json_t *d = disc_get(t, tb.docs, "reg/%s", app);
+	if (d == NULL) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 404, "not_found", "no registration application %s", app);
+		return;
+	}
+	json_t *r = reg_present(d, now_of(t, &tb));
+	json_decref(d);
+	json_object_set_new(r, "as_of", as_of(t, &tb));
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, r);
+}
+
+/* ---- disputes, parties, resources ---- */
+
+static const char *const dispute_outcomes[] = {"upheld", "dismissed", NULL};
+
+static int
+take_plain(const char *key, json_t *doc, json_t *items, void *arg)
+{
+	struct take_arg *a = arg;
+	(void)key;
+	if (*a->outcome && strcmp(disc_str(doc, "outcome"), a->outcome) != 0)
+		return 0;
+	if (*a->status && strcmp(disc_str(doc, "status"), a->status) != 0)
+		return 0;
+	json_array_append(items, doc);
+	return 1;
+}
+
+static void
+route_disputes(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"outcome", "after", "limit", NULL};
+	char outcome[16];
+	(void)rest;
+	if (disc_params_only(query, params, out) ||
+	    param_id(query, "outcome", dispute_outcomes, outcome, sizeof outcome, out))
+		return;
+	struct take_arg ta = {0, "", "", "", "", "", outcome};
+	list_route(cx, query, "disp/", take_plain, &ta, out);
+}
+
+static void
+route_parties(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"after", "limit", NULL};
+	(void)rest;
+	if (disc_params_only(query, params, out))
+		return;
+	struct take_arg ta = {0, "", "", "", "", "", ""};
+	list_route(cx, query, "party/", take_plain, &ta, out);
+}
+
+static void
+route_resources(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"status", "after", "limit", NULL};
+	static const char *const statuses[] = {"listed", "withdrawn", NULL};
+	char status[16];
+	(void)rest;
+	if (disc_params_only(query, params, out) || param_id(query, "status", statuses, status, sizeof status, out))
+		return;
+	struct take_arg ta = {0, status, "", "", "", "", ""};
+	list_route(cx, query, "res/", take_plain, &ta, out);
+}
+
+/* ---- feed ---- */
+
+static void
+route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"after", "limit", NULL};
+	uint64_t after, limit;
+	MDB_txn *t;
+	struct disc_tables tb;
+	(void)rest;
+	if (disc_params_only(query, params, out))
+		return;
+	int ha = pdl_http_uint(query, "after", 0, &after);
+	if (ha < 0) {
+		pdl_http_error(out, 400, "bad_parameter", "after must be a seq (a whole number)");
+		return;
+	}
+	if (disc_limit(query, PDL_HTTP_LIMIT_DEFAULT, &limit, out) || rtxn(cx, &t, &tb, out))
+		return;
+	json_t *items = json_array();
+	uint64_t last = after;
+	int more = 0;
+	MDB_cursor *c;
+	if (!(ha == 1 && after == UINT64_MAX) && mdb_cursor_open(t, tb.feed, &c) == 0) {
+		uint8_t kb[8];
+		pdl_be64(kb, ha == 1 ? after + 1 : 0);
+		MDB_val k = {8, kb}, v;
+		for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			if (json_array_size(items) == limit) {
+				more = 1;
+				break;
+			}
+			json_t *it = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+			if (it == NULL)
+				continue;
+			last = disc_uint(it, "seq");
+			json_array_append_new(items, it);
+		}
+		mdb_cursor_close(c);
+	}
+	json_t *next = json_array_size(items) > 0 || ha == 1 ? json_integer((json_int_t)last) : json_null();
+	json_t *o = json_pack("{s:o,s:o,s:b,s:o}", "items", items, "next", next, "more", more, "as_of", as_of(t, &tb));
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, o);
+}
+
+/* ---- the ledger: checkpoint, proofs, entries ---- */
+
+struct ledger {
+	struct pdl_client cl;
+	struct pdl_http_out *out;
+};
+
+static int
+ledger_open(struct pdl_http_ctx *cx, struct ledger *l, struct pdl_http_out *out)
+{
+	struct pdl_status st = {0};
+	l->out = out;
+	if (cx->ledger_url == NULL || pdl_client_open(&l->cl, cx->ledger_url, &st) != PDL_OK) {
+		pdl_http_error(out, 503, "ledger_unavailable", "the ledger cannot be reached: %s",
+		               cx->ledger_url ? st.msg : "no ledger URL");
+		return 1;
+	}
+	nng_socket_set_ms(l->cl.sock, NNG_OPT_RECVTIMEO, LEDGER_TIMEOUT_MS);
+	nng_socket_set_ms(l->cl.sock, NNG_OPT_SENDTIMEO, LEDGER_TIMEOUT_MS);
+	return 0;
+}
+
+/* Calls op with up to two uint arguments; *rep is the reply (caller frees).
+ * 1 if it answered an error: pdld's ENOTFOUND → 404, EINVAL → 400, else 502/503. */
+static int
+ledger_call(struct ledger *l, const char *op, const char *k1, uint64_t v1, const char *k2, uint64_t v2, uint8_t **rep,
+            size_t *rn)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct pdl_status st = {0};
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1 + (k1 != NULL) + (k2 != NULL));
+	mp_pack_cstr(&pk, "op");
+	mp_pack_cstr(&pk, op);
+	if (k1 != NULL) {
+		mp_pack_cstr(&pk, k1);
+		msgpack_pack_uint64(&pk, v1);
+	}
+	if (k2 != NULL) {
+		mp_pack_cstr(&pk, k2);
+		msgpack_pack_uint64(&pk, v2);
+	}
+	int rc = pdl_client_call(&l->cl, sb.data, sb.size, rep, rn, &st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK) {
+		pdl_http_error(l->out, 503, "ledger_unavailable", "the ledger did not answer: %s", st.msg);
+		return 1;
+	}
+	struct mp_cur c = mp_cur_make(*rep, *rn), e, m;
+	const char *es = "", *ms = "";
+	size_t en = 0, mn = 0;
+	if (mp_map_find(c, "error", &e) == PDL_OK) {
+		(void)mp_read_str(&e, &es, &en);
+		if (mp_map_find(c, "message", &m) == PDL_OK)
+			(void)mp_read_str(&m, &ms, &mn);
+		int status = mp_str_eq(es, en, "PDL_ENOTFOUND") ? 404 : mp_str_eq(es, en, "PDL_EINVAL") ? 400 : 502;
+		pdl_http_error(l->out, status, status == 404 ? "not_found" : status == 400 ? "bad_parameter" : "ledger_error",
+		               "%s: %.*s", op, (int)mn, ms);
+		free(*rep);
+		*rep = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+struct ckpt_info {
+	char note[PDL_NOTE_BYTES_MAX + 1];
+	struct pdl_ckpt ck;
+	int verified; /* signed by the genesis ledger key */
+};
+
+/* The latest checkpoint, parsed and its signature checked. 1 if answered. */
+static int
+ledger_ckpt(struct pdl_http_ctx *cx, struct ledger *l, struct ckpt_info *ci)
+{
+	uint8_t *rep;
+	size_t rn;
+	if (ledger_call(l, "checkpoint", NULL, 0, NULL, 0, &rep, &rn))
+		return 1;
+	struct mp_cur c = mp_cur_make(rep, rn), v;
+	const char *s;
+	size_t n;
+	if (mp_map_find(c, "note", &v) != PDL_OK || mp_read_str(&v, &s, &n) != PDL_OK || n > PDL_NOTE_BYTES_MAX) {
+		free(rep);
+		pdl_http_error(l->out, 502, "ledger_error", "the ledger's checkpoint reply is malformed");
+		return 1;
+	}
+	memcpy(ci->note, s, n);
+	ci->note[n] = 0;
+	free(rep);
+	if (pdl_ckpt_parse(ci->note, n, &ci->ck) != PDL_OK) {
+		pdl_http_error(l->out, 502, "ledger_error", "the ledger's checkpoint does not parse");
+		return 1;
+	}
+	/* the checkpoint key is the one genesis names */
+	MDB_txn *t;
+	struct disc_tables tb;
+	json_t *m = NULL;
+	ci->verified = 0;
+	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &t) == 0) {
+		disc_tables_get(cx->db, &tb);
+		m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
+		mdb_txn_abort(t);
+	}
+	if (m == NULL) {
+		pdl_http_error(l->out, 503, "view_not_ready", "the view has not applied the genesis entry yet");
+		return 1;
+	}
+	uint8_t pk[32];
+	size_t bl;
+	const char *k = disc_str(m, "ledger_key");
+	if (pdl_unb64(k, strlen(k), pk, 32) == PDL_OK)
+		ci->verified = pdl_note_verify(ci->note, n, disc_str(m, "origin"), pk, &bl) == PDL_OK;
+	json_decref(m);
+	if (!ci->verified) {
+		pdl_http_error(l->out, 502, "ledger_error",
+		               "the ledger's checkpoint is not signed by the ledger key genesis names");
+		return 1;
+	}
+	return 0;
+}
+
+static json_t *
+b64_json(const uint8_t *b, size_t n)
+{
+	char *s = malloc(pdl_b64_len(n));
+	if (s == NULL)
+		return json_null();
+	pdl_b64(b, n, s);
+	json_t *j = json_string(s);
+	free(s);
+	return j;
+}
+
+/* Inclusion proof of index in size, checked against root when root != NULL.
+ * Returns {index, size, leaf_hash, proof} or NULL if it answered. */
+static json_t *
+ledger_inclusion(struct ledger *l, uint64_t index, uint64_t size, const uint8_t *root, const uint8_t *want_leaf)
+{
+	uint8_t *rep;
+	size_t rn;
+	if (ledger_call(l, "inclusion", "index", index, "size", size, &rep, &rn))
+		return NULL;
+	struct mp_cur c = mp_cur_make(rep, rn), lv, pv;
+	const uint8_t *leaf, *h;
+	size_t ln, hn;
+	uint32_t np;
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	int ok = mp_map_find(c, "leaf_hash", &lv) == PDL_OK && mp_read_bin(&lv, &leaf, &ln) == PDL_OK && ln == 32 &&
+	         mp_map_find(c, "proof", &pv) == PDL_OK && mp_read_array(&pv, &np) == PDL_OK &&
+	         np <= PDL_MERKLE_PROOF_MAX;
+	json_t *arr = json_array();
+	for (uint32_t i = 0; ok && i < np; i++) {
+		ok = mp_read_bin(&pv, &h, &hn) == PDL_OK && hn == 32;
+		if (ok) {
+			memcpy(proof[i], h, 32);
+			json_array_append_new(arr, b64_json(h, 32));
+		}
+	}
+	if (!ok) {
+		free(rep);
+		json_decref(arr);
+		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof reply is malformed");
+		return NULL;
+	}
+	if ((want_leaf != NULL && memcmp(want_leaf, leaf, 32) != 0) ||
+	    (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK)) {
+		free(rep);
+		json_decref(arr);
+		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof does not verify");
+		return NULL;
+	}
+	json_t *o = json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
+	                      b64_json(leaf, 32), "proof", arr);
+	free(rep);
+	return o;
+}
+
+static void
+route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const none[] = {NULL};
+	struct ledger l;
+	static _Thread_local struct ckpt_info ci; /* 8 KiB: off the handler's stack */
+	(void)rest;
+	if (disc_params_only(query, none, out) || ledger_open(cx, &l, out))
+		return;
+	if (!ledger_ckpt(cx, &l, &ci)) {
+		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
+		                      b64_json(ci.ck.root, 32), "note", ci.note, "verified", ci.verified);
+		if (ci.ck.has_chain)
+			json_object_set_new(o, "chain", b64_json(ci.ck.chain, 32));
+		pdl_http_json(out, 200, o);
+	}
+	pdl_client_close(&l.cl);
+}
+
+static void
+route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"index", "size", NULL};
+	static _Thread_local struct ckpt_info ci;
+	uint64_t index, size;
+	struct ledger l;
+	(void)rest;
+	if (disc_params_only(query, params, out))
+		return;
+	int hi = pdl_http_uint(query, "index", 0, &index), hs = pdl_http_uint(query, "size", 0, &size);
+	if (hi == 0) {
+		pdl_http_error(out, 400, "missing_parameter", "index is required: /v1/proof/inclusion?index=SEQ[&size=N]");
+		return;
+	}
+	if (hi < 0 || hs < 0) {
+		pdl_http_error(out, 400, "bad_parameter", "%s must be a whole number", hi < 0 ? "index" : "size");
+		return;
+	}
+	if (hs == 1 && index >= size) {
+		pdl_http_error(out, 400, "bad_parameter", "need index < size (index %llu, size %llu)",
+		               (unsigned long long)index, (unsigned long long)size);
+		return;
+	}
+	if (ledger_open(cx, &l, out))
+		return;
+	if (ledger_ckpt(cx, &l, &ci)) {
+		pdl_client_close(&l.cl);
+		return;
+	}
+	if (hs == 0)
+		size = ci.ck.size;
+	if (index >= size) {
+		pdl_http_error(out, 404, "not_found",
+		               "entry %llu is not covered by the latest checkpoint (size %llu); retry after the next one",
+		               (unsigned long long)index, (unsigned long long)size);
+		pdl_client_close(&l.cl);
+		return;
+	}
+	json_t *o = ledger_inclusion(&l, index, size, size == ci.ck.size ? ci.ck.root : NULL, NULL);
+	if (o != NULL) {
+		if (size == ci.ck.size)
+			json_object_set_new(o, "checkpoint", json_string(ci.note));
+		pdl_http_json(out, 200, o);
+	}
+	pdl_client_close(&l.cl);
+}
+
+/* Parses "/<seq>"; 1 if it answered 400. */
+static int
+parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
+{
+	const char *s = rest[0] == '/' ? rest + 1 : rest;
+	size_t n = strlen(s);
+	int ok = n > 0 && n <= 19;
+	uint64_t v = 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = s[i] >= '0' && s[i] <= '9';
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (!ok) {
+		pdl_http_error(out, 400, "bad_seq", "\"%.40s\" is not a seq: use /v1/entries/SEQ with SEQ a whole number", s);
+		return 1;
+	}
+	*seq = v;
+	return 0;
+}
+
+static void
+route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const none[] = {NULL};
+	static _Thread_local struct ckpt_info ci;
+	uint64_t seq, next;
+	uint8_t chain[32];
+	MDB_txn *t;
+	struct disc_tables tb;
+	struct ledger l;
+	if (disc_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
+		return;
+	/* 1. the view's own record decides */
+	if (pdl_vdb_cursor(t, cx->db, &next, chain) != PDL_OK || seq >= next) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 404, "not_found", "no entry %llu in the view yet (it holds seqs below %llu)",
+		               (unsigned long long)seq, (unsigned long long)next);
+		return;
+	}
+	json_t *p = disc_get_seq(t, tb.priv, seq);
+	mdb_txn_abort(t);
+	if (p != NULL) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "entry %llu (%s) is not public: %s", (unsigned long long)seq, disc_str(p, "type"),
+		         disc_str(p, "why"));
+		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "error", "not_public", "message", msg, "seq", (json_int_t)seq,
+		                      "type", disc_str(p, "type"));
+		json_decref(p);
+		pdl_http_json(out, 403, o);
+		return;
+	}
+	/* 2. the entry from the ledger */
+	if (ledger_open(cx, &l, out))
+		return;
+	uint8_t *rep;
+	size_t rn;
+	if (ledger_call(&l, "get", "seq", seq, NULL, 0, &rep, &rn)) {
+		pdl_client_close(&l.cl);
+		return;
+	}
+	struct mp_cur c = mp_cur_make(rep, rn), ev;
+	const uint8_t *eb;
+	size_t en;
+	json_t *ej = NULL;
+	if (mp_map_find(c, "entry", &ev) != PDL_OK || mp_read_bin(&ev, &eb, &en) != PDL_OK ||
+	    (ej = pdl_entry_to_json(eb, en)) == NULL || disc_uint(ej, "seq") != seq) {
+		json_decref(ej);
+		free(rep);
+		pdl_client_close(&l.cl);
+		pdl_http_error(out, 502, "ledger_error", "the ledger's entry %llu is malformed", (unsigned long long)seq);
+		return;
+	}
+	/* 3. classified again from the bytes served (fail closed); a quality
+	 * report's status is the view's (public once resolved) */
+	json_t *act = json_object_get(ej, "act");
+	const char *type = disc_str(act, "type");
+	const char *why = disc_private_why(type, json_object_get(act, "body"));
+	if (why != NULL && strcmp(type, "quality.report") != 0) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "entry %llu (%s) is not public: %s", (unsigned long long)seq, type, why);
+		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "error", "not_public", "message", msg, "seq", (json_int_t)seq,
+		                      "type", type);
+		json_decref(ej);
+		free(rep);
+		pdl_client_close(&l.cl);
+		pdl_http_json(out, 403, o);
+		return;
+	}
+	json_object_set_new(ej, "entry", b64_json(eb, en));
+	uint8_t leaf[32];
+	pdl_merkle_leaf_hash(eb, en, leaf);
+	free(rep);
+	/* 4. its proof against the latest checkpoint */
+	if (ledger_ckpt(cx, &l, &ci)) {
+		json_decref(ej);
+		pdl_client_close(&l.cl);
+		return;
+	}
+	json_object_set_new(ej, "checkpoint", json_string(ci.note));
+	if (seq < ci.ck.size) {
+		json_t *pr = ledger_inclusion(&l, seq, ci.ck.size, ci.ck.root, leaf);
+		if (pr == NULL) {
+			json_decref(ej);
+			pdl_client_close(&l.cl);
+			return;
+		}
+		json_object_set_new(ej, "proof", pr);
+	} else {
+		json_object_set_new(ej, "proof", json_null());
+		json_object_set_new(ej, "proof_pending",
+		                    json_string("the latest checkpoint does not cover this entry yet; retry shortly"));
+	}
+	pdl_client_close(&l.cl);
+	pdl_http_json(out, 200, ej);
+}
+
+/* ---- annual report ---- */
+
+static void
+route_annual(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"year", NULL};
+	uint64_t year;
+	MDB_txn *t;
+	struct disc_tables tb;
+	(void)rest;
+	if (disc_params_only(query, params, out))
+		return;
+	int r = pdl_http_uint(query, "year", 0, &year);
+	if (r == 0) {
+		pdl_http_error(out, 400, "missing_parameter", "year is required: /v1/reports/annual?year=YYYY");
+		return;
+	}
+	if (r < 0 || year < 1970 || year > 9999) {
+		pdl_http_error(out, 400, "bad_parameter", "year must be a year 1970..9999");
+		return;
+	}
+	if (rtxn(cx, &t, &tb, out))
+		return;
+	json_t *o = disc_annual(t, &tb, (int)year);
+	if (o == NULL) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 500, "view_error", "cannot build the report");
+		return;
+	}
+	json_object_set_new(o, "as_of", as_of(t, &tb));
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, o);
+}
+
+/* ---- index ---- */
+
+static void
+route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	MDB_txn *t;
+	struct disc_tables tb;
+	(void)query;
+	(void)rest;
+	if (rtxn(cx, &t, &tb, out))
+		return;
+	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
+	json_t *o = json_pack(
+	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
+	    disc_str(m, "jurisdiction"), "endpoints", "/", "/v1/grants?status=&operator=", "/v1/grants/{grant_id}",
+	    "/v1/products?status=&operator=", "/v1/products/{product_id}", "/v1/usage?resource=&period=&operator=",
+	    "/v1/registrations?status=&kind=", "/v1/registrations/{code}", "/v1/disputes?outcome=", "/v1/parties",
+	    "/v1/resources?status=", "/v1/feed?after=SEQ&limit=N", "/v1/feed.atom", "/v1/checkpoint",
+	    "/v1/proof/inclusion?index=&size=", "/v1/entries/{seq}", "/v1/reports/annual?year=YYYY", "/v1/metrics/providers",
+	    "/v1/", "as_of", as_of(t, &tb));
+	json_decref(m);
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, o);
+}
+
+const struct pdl_route pdl_routes_disclosure[] = {
+	{"/", 0, disc_route_page},
+	{"/v1", 0, route_index},
+	{"/v1/", 0, route_index},
+	{"/v1/grants", 0, route_grants},
+	{"/v1/grants/", 1, route_grant},
+	{"/v1/products", 0, route_products},
+	{"/v1/products/", 1, route_product},
+	{"/v1/usage", 0, route_usage},
+	{"/v1/registrations", 0, route_registrations},
+	{"/v1/registrations/", 1, route_registration},
+	{"/v1/disputes", 0, route_disputes},
+	{"/v1/parties", 0, route_parties},
+	{"/v1/resources", 0, route_resources},
+	{"/v1/feed", 0, route_feed},
+	{"/v1/feed.atom", 0, disc_route_atom},
+	{"/v1/checkpoint", 0, route_checkpoint},
+	{"/v1/proof/inclusion", 0, route_inclusion},
+	{"/v1/entries/", 1, route_entry},
+	{"/v1/reports/annual", 0, route_annual},
+	{NULL, 0, NULL},
+};
