@@ -145,7 +145,8 @@ pack_act(struct bench *b, uint64_t i, msgpack_sbuffer *act)
 	msgpack_packer pk;
 	char id[32], first[18], uscc[19];
 	msgpack_packer_init(&pk, act, msgpack_sbuffer_write);
-	snprintf(id, sizeof id, "bench-%llu", (unsigned long long)i);
+	/* sequential ids, as an authority assigning them would: B-tree appends */
+	snprintf(id, sizeof id, "bench-%09llu", (unsigned long long)i);
 	snprintf(first, sizeof first, "91420100%09llu", (unsigned long long)i);
 	memcpy(uscc, first, 17);
 	if (pdl_uscc_check_char(first, &uscc[17]) != PDL_OK)
