@@ -39,7 +39,11 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	mdb_env_set_maxdbs(db->env, PDL_VIEW_TABLES_MAX * 4 + 2);
 	mdb_env_set_mapsize(db->env, (size_t)16 << 30);
 	mdb_env_set_maxreaders(db->env, 256);
-	if (mdb_env_open(db->env, path, MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), 0600) != 0)
+	/* One fsync per view commit (MDB_NOMETASYNC): a system crash may lose the
+	 * last view transaction, never its consistency, since the cursor commits
+	 * with the view; the worker then re-applies from its cursor. Views can
+	 * always be rebuilt from the log, which itself syncs fully. */
+	if (mdb_env_open(db->env, path, MDB_NOTLS | MDB_NOMETASYNC | (rdonly ? MDB_RDONLY : 0), 0600) != 0)
 		goto fail;
 	int dead;
 	mdb_reader_check(db->env, &dead);
