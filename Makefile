@@ -90,7 +90,7 @@ $(LEDGER_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 ifeq ($(SAN),1)
 SAN_LOGS := $(CURDIR)/$(BUILD)/san-logs
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOGS)/asan \
-           LSAN_OPTIONS=log_path=$(SAN_LOGS)/lsan \
+           LSAN_OPTIONS=log_path=$(SAN_LOGS)/lsan:suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan
 else
 SAN_ENV :=
@@ -99,6 +99,8 @@ endif
 san-prep:
 ifeq ($(SAN),1)
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+else
+	@:
 endif
 
 san-check:
@@ -107,6 +109,8 @@ ifeq ($(SAN),1)
 	  echo "not ok - sanitizer reports in $(SAN_LOGS):"; \
 	  for f in $(SAN_LOGS)/*; do echo "== $$f"; head -60 "$$f"; done; exit 1; \
 	else echo "sanitizers: no report (ASan, UBSan, LeakSanitizer)"; fi
+else
+	@:
 endif
 
 unit: all
@@ -156,6 +160,9 @@ $(FUZZ_BUILD)/libpdlproj.a: $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(PROJ_SRC))
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libpdlproj.a $(FUZZ_BUILD)/libpdl.a
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# keep the targets' objects (make would delete them as intermediates)
+.SECONDARY: $(patsubst %,$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -31,6 +31,12 @@ uint_bytes(uint64_t v)
 	return v < 128 ? 1 : v <= UINT8_MAX ? 2 : v <= UINT16_MAX ? 3 : v <= UINT32_MAX ? 5 : 9;
 }
 
+static int
+uint_tag(uint8_t tag)
+{
+	return tag < 0x80 || (tag >= 0xcc && tag <= 0xcf); /* positive fixint, uint8..uint64 */
+}
+
 static size_t
 bin_bytes(size_t n)
 {
@@ -67,9 +73,12 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 	/* Invariant (1): every element in its shortest msgpack form, as encode
 	 * writes it (found by tests/fuzz/fuzz_entry). Each element was read in
 	 * a form at least as long as the shortest, so equal total length means
-	 * all are shortest. The outcome is copied verbatim, so it is exempt. */
+	 * all are shortest; the two integers must also use the unsigned forms
+	 * (int64 0xd3 is as long as uint64 0xcf). The outcome is copied
+	 * verbatim, so it is exempt. */
 	if (len != 1 + uint_bytes(e->seq) + uint_bytes(e->time_ms) + bin_bytes(32) + bin_bytes(e->act_len) +
-	               bin_bytes(64) + e->outcome_len)
+	               bin_bytes(64) + e->outcome_len ||
+	    !uint_tag(b[1]) || !uint_tag(b[1 + uint_bytes(e->seq)]))
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry is not in the shortest msgpack form");
 	return PDL_OK;
 }

@@ -1265,6 +1265,7 @@ main(int argc, char **argv)
 	nng_close(D.pub);
 	if (tls != NULL)
 		nng_tls_config_free(tls);
+	nng_fini(); /* NNG's own global state too: a clean stop leaves nothing allocated */
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);

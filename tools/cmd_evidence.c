@@ -320,13 +320,16 @@ prove(int argc, char **argv)
 		return 1;
 	}
 	MDB_txn *t;
-	if (pdl_store_rtxn(&s, &t) != PDL_OK)
+	if (pdl_store_rtxn(&s, &t) != PDL_OK) {
+		pdl_store_close(&s);
 		return 1;
+	}
 	rc = find_deposit(&s, t, hex, id, &seq, eid, sizeof eid);
 	if (rc != PDL_OK) {
 		pdl_store_rdone(&s, t);
 		fprintf(stderr, "pdl evidence: no deposit of digest %s%s%s in this ledger (PDL_ENOTFOUND)\n", hex,
 		        id ? " under id " : "", id ? id : "");
+		pdl_store_close(&s);
 		return 1;
 	}
 	const uint8_t *eb;
@@ -336,12 +339,14 @@ prove(int argc, char **argv)
 	if (pdl_store_entry(t, &s, seq, &eb, &en) != PDL_OK || pdl_store_ckpt_latest(t, &s, &csize, &note, &nn) != PDL_OK) {
 		pdl_store_rdone(&s, t);
 		fprintf(stderr, "pdl evidence: ledger unreadable\n");
+		pdl_store_close(&s);
 		return 1;
 	}
 	if (csize <= seq) {
 		pdl_store_rdone(&s, t);
 		fprintf(stderr, "pdl evidence: entry %llu is not yet covered by a checkpoint (latest covers %llu); "
 		                "retry in a second\n", (unsigned long long)seq, (unsigned long long)csize);
+		pdl_store_close(&s);
 		return 1;
 	}
 	struct pdl_tree_ctx tc = {t, &s};
@@ -355,6 +360,7 @@ prove(int argc, char **argv)
 	if (rc != PDL_OK) {
 		pdl_store_rdone(&s, t);
 		fprintf(stderr, "pdl evidence: cannot build the proof\n");
+		pdl_store_close(&s);
 		return 1;
 	}
 	json_t *o = json_object();

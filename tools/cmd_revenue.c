@@ -44,8 +44,8 @@ open_ctx(struct pdl_store *s, struct pdl_engine *e, MDB_txn **t, struct pdl_ctx 
 	memset(c, 0, sizeof *c);
 	pdl_engine_init(e, s);
 	int rc = pdl_store_rtxn(s, t);
-	if (rc == PDL_OK)
-		rc = pdl_engine_load(e, *t);
+	if (rc == PDL_OK && (rc = pdl_engine_load(e, *t)) != PDL_OK)
+		pdl_store_rdone(s, *t);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot read the ledger");
 	c->s = s;
@@ -114,8 +114,11 @@ settle(int argc, char **argv)
 			pdl_status_set(&st, rc, NULL, "cannot open the ledger in %s", dir);
 			return die_status("settle", &st);
 		}
-		if (open_ctx(&s, &e, &t, &c, &st) != PDL_OK)
+		if (open_ctx(&s, &e, &t, &c, &st) != PDL_OK) {
+			pdl_engine_fini(&e);
+			pdl_store_close(&s);
 			return die_status("settle", &st);
+		}
 		msgpack_sbuffer sb;
 		msgpack_packer pk;
 		msgpack_sbuffer_init(&sb);
@@ -125,6 +128,9 @@ settle(int argc, char **argv)
 		if (rc != PDL_OK) {
 			if (st.err == PDL_OK)
 				pdl_status_set(&st, rc, NULL, "cannot compute the settlement");
+			msgpack_sbuffer_destroy(&sb);
+			pdl_engine_fini(&e);
+			pdl_store_close(&s);
 			return die_status("settle", &st);
 		}
 		struct mp_cur cur = mp_cur_make(sb.data, sb.size);
@@ -197,11 +203,13 @@ statement(int argc, char **argv)
 	MDB_cursor *cur;
 	MDB_val k = {7, "settle/"}, v;
 	if (pdl_store_rtxn(&s, &t) != PDL_OK) {
+		pdl_store_close(&s);
 		pdl_status_set(&st, PDL_ESTORE, NULL, "cannot read the ledger in %s", dir);
 		return die_status("statement", &st);
 	}
 	if (mdb_cursor_open(t, s.state, &cur) != 0) {
 		pdl_store_rdone(&s, t);
+		pdl_store_close(&s);
 		pdl_status_set(&st, PDL_ESTORE, NULL, "cannot read the ledger in %s", dir);
 		return die_status("statement", &st);
 	}

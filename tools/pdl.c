@@ -921,8 +921,10 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 		size_t rn;
 		rc = pdl_client_call(cl, sb.data, sb.size, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&sb);
-		if (rc != PDL_OK)
-			return die_status("submit", &st), rc;
+		if (rc != PDL_OK) {
+			die_status("submit", &st);
+			goto out;
+		}
 		int r = print_results(p, n, rep, rn);
 		if (r < 0) {
 			struct mp_cur c = mp_cur_make(rep, rn), e;
@@ -934,14 +936,16 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 				mp_read_str(&e, &ms, &mn);
 			fprintf(stderr, "pdl submit: request refused: %.*s (%.*s)\n", (int)mn, ms, (int)en, es);
 			free(rep);
-			return PDL_EPROTO;
+			rc = PDL_EPROTO;
+			goto out;
 		}
 		*refused += r;
 		free(rep);
 	}
+out:
 	for (size_t i = 0; i < n; i++)
 		msgpack_sbuffer_destroy(&p[i].act);
-	return PDL_OK;
+	return rc;
 }
 
 int
