@@ -636,6 +636,9 @@ worker_main(void *arg)
 	while ((t = q_pop(&D.verifyq)) != NULL) {
 		struct job *j = t->job;
 		MDB_txn *txn = NULL;
+		struct pdl_party p;
+		const char *last_actor = NULL;
+		size_t last_actor_len = 0;
 		if (pdl_store_rtxn(&D.store, &txn) != PDL_OK)
 			txn = NULL;
 		for (uint32_t i = t->lo; i < t->hi; i++) {
@@ -645,11 +648,18 @@ worker_main(void *arg)
 			it->rc = pdl_act_decode(it->b, it->len, it->sig, &it->act, &it->st);
 			if (it->rc != PDL_OK || txn == NULL)
 				continue;
-			struct pdl_party p;
 			if (mp_str_eq(it->act.type, it->act.type_len, "ledger.genesis"))
 				continue;
-			if (pdl_party_get(txn, &D.store, it->act.actor, it->act.actor_len, &p) != PDL_OK)
-				continue; /* maybe registered earlier in this batch: the writer checks */
+			/* bulk submissions come from one actor: look its key up once per chunk
+			 * (the writer checks it is still the actor's current key) */
+			if (last_actor == NULL || last_actor_len != it->act.actor_len ||
+			    memcmp(last_actor, it->act.actor, last_actor_len) != 0) {
+				last_actor = NULL;
+				if (pdl_party_get(txn, &D.store, it->act.actor, it->act.actor_len, &p) != PDL_OK)
+					continue; /* maybe registered earlier in this batch: the writer checks */
+				last_actor = it->act.actor;
+				last_actor_len = it->act.actor_len;
+			}
 			if (pdl_act_verify(&it->act, p.pk) == PDL_OK) {
 				it->have_vpk = 1;
 				memcpy(it->vpk, p.pk, 32);
