@@ -6,6 +6,7 @@
 
 #include "entry.h"
 #include "rules.h"
+#include "sha256.h"
 
 void
 pdl_entry_encode(const struct pdl_entry *e, msgpack_sbuffer *sb)
@@ -134,7 +135,7 @@ pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act 
 	rc = pdl_fields_bind(a->def->body, &bc, &a->body, st, "body");
 	if (rc != PDL_OK)
 		return rc;
-	crypto_hash_sha256(a->hash, b, len);
+	pdl_sha256(a->hash, b, len);
 	return PDL_OK;
 }
 

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "families.h"
+#include "sha256.h"
 
 /* Schema bound on the blob: the policy's blob_bytes_max may be at most this
  * (fam_ledger.c), and a blob must still ride inside a 64 KiB act; the
@@ -93,7 +94,7 @@ deposit_validate(struct pdl_ctx *c)
 		                     id.p);
 	if (rc != PDL_OK)
 		return rc;
-	crypto_hash_sha256(digest, blob, n);
+	pdl_sha256(digest, blob, n);
 	free(blob);
 	if (n > c->info->policy.blob_bytes_max)
 		return pdl_rule_fail(c, "evidence.blob_too_large", "blob of %.*s is %zu bytes; the policy allows %llu",

@@ -33,6 +33,7 @@
 
 #include "families.h"
 #include "note.h"
+#include "sha256.h"
 
 #define COSIG_LINE_BYTES_MAX 512u /* name + 104 base64 characters, with room for a long URL name */
 #define COSIG_RAW_BYTES 76u       /* key ID 4 + timestamp 8 + signature 64 */
@@ -117,14 +118,14 @@ cosig_parse(struct pdl_str line, struct cosig *out)
 static uint32_t
 cosig_key_id(struct pdl_str name, const uint8_t pk[32])
 {
-	crypto_hash_sha256_state st;
-	uint8_t h[crypto_hash_sha256_BYTES];
+	pdl_sha256_ctx st;
+	uint8_t h[PDL_SHA256_BYTES];
 	const uint8_t sep[2] = {'\n', COSIG_ALG_ED25519};
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)name.p, name.n);
-	crypto_hash_sha256_update(&st, sep, sizeof sep);
-	crypto_hash_sha256_update(&st, pk, 32);
-	crypto_hash_sha256_final(&st, h);
+	pdl_sha256_init(&st);
+	pdl_sha256_update(&st, (const uint8_t *)name.p, name.n);
+	pdl_sha256_update(&st, sep, sizeof sep);
+	pdl_sha256_update(&st, pk, 32);
+	pdl_sha256_final(&st, h);
 	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 

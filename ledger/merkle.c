@@ -16,40 +16,40 @@
  *      first; stack[j] covers the j-th set bit of size from the top.
  */
 #include "merkle.h"
+#include "sha256.h"
 
 #include <assert.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #define LEAF_PREFIX 0x00u
 #define NODE_PREFIX 0x01u
 
 void pdl_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32])
 {
-	crypto_hash_sha256_state st;
+	pdl_sha256_ctx st;
 	const uint8_t prefix = LEAF_PREFIX;
 
 	assert(data || len == 0);
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
+	pdl_sha256_init(&st);
+	pdl_sha256_update(&st, &prefix, 1);
 	if (len > 0)
-		crypto_hash_sha256_update(&st, data, len);
-	crypto_hash_sha256_final(&st, out);
+		pdl_sha256_update(&st, data, len);
+	pdl_sha256_final(&st, out);
 }
 
 /* out may alias l or r: both are absorbed into the state before out is
  * written, and the proof loops rely on hashing in place. */
 void pdl_merkle_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
 {
-	crypto_hash_sha256_state st;
+	pdl_sha256_ctx st;
 	const uint8_t prefix = NODE_PREFIX;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
-	crypto_hash_sha256_update(&st, l, PDL_HASH_BYTES);
-	crypto_hash_sha256_update(&st, r, PDL_HASH_BYTES);
-	crypto_hash_sha256_final(&st, out);
+	pdl_sha256_init(&st);
+	pdl_sha256_update(&st, &prefix, 1);
+	pdl_sha256_update(&st, l, PDL_HASH_BYTES);
+	pdl_sha256_update(&st, r, PDL_HASH_BYTES);
+	pdl_sha256_final(&st, out);
 }
 
 static int is_pow2(uint64_t n)
@@ -129,7 +129,7 @@ int pdl_merkle_subtree(const struct pdl_merkle_io *io, uint64_t lo, uint64_t hi,
 int pdl_merkle_root(const struct pdl_merkle_io *io, uint64_t size, uint8_t out[32])
 {
 	if (size == 0) {
-		crypto_hash_sha256(out, (const unsigned char *)"", 0);
+		pdl_sha256(out, (const unsigned char *)"", 0);
 		return PDL_OK;
 	}
 	return pdl_merkle_subtree(io, 0, size, out);
@@ -359,7 +359,7 @@ void pdl_merkle_range_root(const struct pdl_merkle_range *r, uint8_t out[32])
 
 	assert(r->n == (unsigned)__builtin_popcountll(r->size));
 	if (r->n == 0) {
-		crypto_hash_sha256(out, (const unsigned char *)"", 0);
+		pdl_sha256(out, (const unsigned char *)"", 0);
 		return;
 	}
 	memcpy(h, r->stack[r->n - 1], sizeof h);

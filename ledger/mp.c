@@ -1,7 +1,6 @@
 /* mp.c — see mp.h. */
 #include <string.h>
 
-#include <sodium.h>
 
 #include "mp.h"
 

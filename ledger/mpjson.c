@@ -2,11 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "entry.h"
 #include "merkle.h"
 #include "mpjson.h"
+#include "sha256.h"
 
 static int
 to_mp(const json_t *j, msgpack_packer *pk, struct pdl_status *st, unsigned depth)
@@ -210,7 +210,7 @@ pdl_entry_to_json(const uint8_t *b, size_t n)
 	json_object_set_new(o, "time_ms", json_integer((json_int_t)e.time_ms));
 	pdl_hex(e.prev, 32, hex);
 	json_object_set_new(o, "prev", json_string(hex));
-	crypto_hash_sha256(h, b, n);
+	pdl_sha256(h, b, n);
 	pdl_hex(h, 32, hex);
 	json_object_set_new(o, "hash", json_string(hex));
 	pdl_merkle_leaf_hash(b, n, h);

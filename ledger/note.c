@@ -26,6 +26,7 @@
  *      names the chain hash of entry size-1.
  */
 #include "note.h"
+#include "sha256.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -141,15 +142,15 @@ static int name_ok(const char *s, size_t n)
 
 static uint32_t key_id(const char *name, size_t name_len, const uint8_t pk[32])
 {
-	crypto_hash_sha256_state st;
-	uint8_t h[crypto_hash_sha256_BYTES];
+	pdl_sha256_ctx st;
+	uint8_t h[PDL_SHA256_BYTES];
 	const uint8_t sep[2] = { '\n', ALG_ED25519 };
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)name, name_len);
-	crypto_hash_sha256_update(&st, sep, sizeof sep);
-	crypto_hash_sha256_update(&st, pk, PDL_PK_BYTES);
-	crypto_hash_sha256_final(&st, h);
+	pdl_sha256_init(&st);
+	pdl_sha256_update(&st, (const uint8_t *)name, name_len);
+	pdl_sha256_update(&st, sep, sizeof sep);
+	pdl_sha256_update(&st, pk, PDL_PK_BYTES);
+	pdl_sha256_final(&st, h);
 	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 

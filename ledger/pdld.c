@@ -45,6 +45,7 @@
 #include "merkle.h"
 #include "proto.h"
 #include "rules.h"
+#include "sha256.h"
 
 #define N_CTX 128                   /* concurrent requests; bounds memory and queues */
 #define CHUNK_ACTS 64u              /* acts per verify task: spreads one big request over all cores */
@@ -456,7 +457,7 @@ do_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
 	if (kn == 0 || !pdl_id_valid(id, idn))
 		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
-	crypto_hash_sha256(digest, data, dn);
+	pdl_sha256(digest, data, dn);
 	pdl_hex(digest, 32, hex);
 	MDB_txn *t;
 	const uint8_t *rv;

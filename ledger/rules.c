@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "rules.h"
+#include "sha256.h"
 
 extern const struct pdl_family pdl_family_ledger;
 extern const struct pdl_family pdl_family_party;
@@ -174,7 +175,7 @@ pdl_engine_receipt(MDB_txn *t, const struct pdl_store *s, uint64_t seq, struct p
 	memset(r, 0, sizeof *r);
 	r->seq = seq;
 	r->time_ms = en.time_ms;
-	crypto_hash_sha256(r->hash, b, n);
+	pdl_sha256(r->hash, b, n);
 	r->outcome = en.outcome;
 	r->outcome_len = en.outcome_len;
 	return PDL_OK;

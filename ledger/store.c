@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sodium.h>
 
 #include "store.h"
+#include "sha256.h"
 
 int
 pdl_store_err(int rc)
@@ -224,7 +224,7 @@ pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint
 	rc = pdl_merkle_append(&io, h->size, leaf);
 	if (rc != PDL_OK)
 		return rc;
-	crypto_hash_sha256(h->chain, entry, len);
+	pdl_sha256(h->chain, entry, len);
 	h->size++;
 	pdl_be64(hv, h->size);
 	pdl_be64(hv + 8, h->time_ms);

@@ -10,6 +10,7 @@
 #include "ckpt.h"
 #include "rules.h"
 #include "verify.h"
+#include "sha256.h"
 
 #define SIG_BATCH 8192u /* entries whose signatures are checked together */
 
@@ -380,7 +381,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 							structural = PDL_EDECODE;
 						}
 					}
-					crypto_hash_sha256(chain, v.mv_data, v.mv_size);
+					pdl_sha256(chain, v.mv_data, v.mv_size);
 					last_time = e.time_ms;
 				}
 			}

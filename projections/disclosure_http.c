@@ -15,7 +15,6 @@
 
 #include <msgpack.h>
 #include <nng/nng.h>
-#include <sodium.h>
 
 #include "disclosure.h"
 #include "entry.h"

@@ -8,10 +8,10 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
-#include <sodium.h>
 
 #include "mpjson.h"
 #include "proj.h"
+#include "sha256.h"
 
 const struct pdl_view *
 pdl_view_find(const char *name)
@@ -201,7 +201,7 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 		json_decref(ve.outcome);
 		if (rc != PDL_OK)
 			break;
-		crypto_hash_sha256(chain, entries[i], lens[i]);
+		pdl_sha256(chain, entries[i], lens[i]);
 		next++;
 		(*applied)++;
 		db->last_time_ms = e.time_ms;
@@ -389,20 +389,20 @@ int
 pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
 {
 	MDB_txn *t;
-	crypto_hash_sha256_state h;
+	pdl_sha256_ctx h;
 	uint8_t chain[32];
 	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
 		return PDL_ESTORE;
-	crypto_hash_sha256_init(&h);
+	pdl_sha256_init(&h);
 	int rc = pdl_vdb_cursor(t, db, next, chain);
 	uint8_t nb[8];
 	pdl_be64(nb, *next);
-	crypto_hash_sha256_update(&h, nb, 8);
-	crypto_hash_sha256_update(&h, chain, 32);
+	pdl_sha256_update(&h, nb, 8);
+	pdl_sha256_update(&h, chain, 32);
 	for (unsigned i = 0; rc == PDL_OK && i < db->ndbi; i++) {
 		MDB_cursor *c;
 		MDB_val k, v;
-		crypto_hash_sha256_update(&h, (const uint8_t *)db->names[i], strlen(db->names[i]) + 1);
+		pdl_sha256_update(&h, (const uint8_t *)db->names[i], strlen(db->names[i]) + 1);
 		if (mdb_cursor_open(t, db->dbi[i], &c) != 0) {
 			rc = PDL_ESTORE;
 			break;
@@ -410,15 +410,15 @@ pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
 		for (int m = mdb_cursor_get(c, &k, &v, MDB_FIRST); m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			uint8_t l[8];
 			pdl_be64(l, k.mv_size);
-			crypto_hash_sha256_update(&h, l, 8);
-			crypto_hash_sha256_update(&h, k.mv_data, k.mv_size);
+			pdl_sha256_update(&h, l, 8);
+			pdl_sha256_update(&h, k.mv_data, k.mv_size);
 			pdl_be64(l, v.mv_size);
-			crypto_hash_sha256_update(&h, l, 8);
-			crypto_hash_sha256_update(&h, v.mv_data, v.mv_size);
+			pdl_sha256_update(&h, l, 8);
+			pdl_sha256_update(&h, v.mv_data, v.mv_size);
 		}
 		mdb_cursor_close(c);
 	}
 	mdb_txn_abort(t);
-	crypto_hash_sha256_final(&h, out);
+	pdl_sha256_final(&h, out);
 	return rc;
 }

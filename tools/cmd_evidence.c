@@ -26,6 +26,7 @@
 #include "note.h"
 #include "proofdoc.h"
 #include "state.h"
+#include "sha256.h"
 
 #define EVIDENCE_STORE_MAX_DEFAULT (8u << 20)
 
@@ -35,8 +36,8 @@ hash_file(const char *path, uint8_t digest[32], uint64_t *size)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return PDL_EIO;
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
+	pdl_sha256_ctx st;
+	pdl_sha256_init(&st);
 	uint8_t buf[1 << 16];
 	*size = 0;
 	for (;;) {
@@ -49,11 +50,11 @@ hash_file(const char *path, uint8_t digest[32], uint64_t *size)
 		}
 		if (r == 0)
 			break;
-		crypto_hash_sha256_update(&st, buf, (size_t)r);
+		pdl_sha256_update(&st, buf, (size_t)r);
 		*size += (uint64_t)r;
 	}
 	close(fd);
-	crypto_hash_sha256_final(&st, digest);
+	pdl_sha256_final(&st, digest);
 	return PDL_OK;
 }
 

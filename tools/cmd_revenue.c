@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include "cli.h"
 #include "mpjson.h"
