@@ -1218,6 +1218,10 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_create(&D.workers[i], NULL, worker_main, NULL);
 	pthread_create(&D.writer, NULL, writer_main, NULL);
+	/* names for top -H, perf and gdb */
+	for (unsigned i = 0; i < D.nworkers; i++)
+		pthread_setname_np(D.workers[i], "pdld:verify");
+	pthread_setname_np(D.writer, "pdld:writer");
 	for (int i = 0; i < N_CTX; i++) {
 		struct conn *c = &D.conns[i];
 		if ((rv = nng_aio_alloc(&c->aio, conn_cb, c)) != 0 || (rv = nng_ctx_open(&c->ctx, D.rep)) != 0) {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# t_17_bench — `pdl bench` on a small load: it drives a real pdld, counts
+# what it sent, and its figures are consistent with each other (the ratio is
+# acts/s over the time-weighted bound, which lies within the bounds it
+# measured). No speed is asserted here: speed is `make bench`'s business.
+. "$(dirname "$0")/lib.sh"
+
+ACTS=3000
+"$PDL" bench --acts $ACTS --batch 100 --clients 3 --segments 3 --data "$TMP/b" --keep >"$TMP/bench.json" 2>"$TMP/bench.err"
+check_eq "pdl bench exits 0" "$?" 0
+check_eq "it prints one JSON line" "$(wc -l <"$TMP/bench.json")" 1
+check_eq "acts, refused, log size" "$(jl "$TMP/bench.json" '(o["acts"], o["refused"], o["log_size"])')" "($ACTS, 0, $((ACTS + 1)))"
+check_eq "3 segments, 4 bound measurements" \
+	"$(jl "$TMP/bench.json" '(o["segments"], len(o["segment_acts_per_s"]), len(o["bound_verify_samples_per_s"]))')" "(3, 3, 4)"
+check_eq "ratio = acts/s / time-weighted bound" \
+	"$(jl "$TMP/bench.json" 'abs(o["ratio_verify"] - o["acts_per_s"] / o["bound_verify_per_s"]) < 1e-9')" true
+check_eq "the time-weighted bound lies within the measured bounds" \
+	"$(jl "$TMP/bench.json" 'min(o["bound_verify_samples_per_s"]) <= o["bound_verify_per_s"] <= max(o["bound_verify_samples_per_s"]) and o["bound_verify_max_per_s"] == max(o["bound_verify_samples_per_s"])')" true
+check_eq "the ratio against the highest bound is the lowest" \
+	"$(jl "$TMP/bench.json" 'o["ratio_verify_vs_max_bound"] <= o["ratio_verify"] and o["bound_verify_max_per_s"] > 0')" true
+check_eq "p50 <= p99 latency, both > 0" \
+	"$(jl "$TMP/bench.json" '0 < o["latency_ms_p50"] <= o["latency_ms_p99"]')" true
+check_eq "pdld's verifier threads did the verifying" \
+	"$(jl "$TMP/bench.json" 'o["cpu_cores_pdld_verify"] > o["cpu_cores_pdld_writer"] >= 0')" true
+check "stderr names the target" grep -q "target >= 0.75" "$TMP/bench.err"
+check "the kept ledger is in $TMP/b" test -f "$TMP/b/data.mdb"
+"$PDL" verify --data "$TMP/b" >"$TMP/verify.json" 2>&1
+check_eq "pdl verify passes on the kept ledger" "$?" 0
+check_eq "it holds $((ACTS + 1)) entries" "$(jl "$TMP/verify.json" 'o["size"]')" $((ACTS + 1))
+
+"$PDL" bench --segments 0 >"$TMP/bad.out" 2>&1
+check_ne "--segments 0 is refused" "$?" 0
+check "with a message naming the option" grep -q -- "--segments is 1..50" "$TMP/bad.out"
+
+finish
