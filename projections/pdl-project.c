@@ -41,6 +41,7 @@ usage(FILE *f)
 	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080)\n"
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
 	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
+	           "  --tls-ca FILE  the CA that signed pdld's certificate, for tls+tcp:// URLs (or PDL_TLS_CA)\n"
 	           "  --weights FILE the contributor-score weights and targets (JSON; see fixtures/metrics-weights.json)\n"
 	           "  digest         print the SHA-256 over the view's tables and cursor\n"
 	           "views:");
@@ -99,8 +100,9 @@ print_stats(struct pdl_follow_stats *s)
 		p50 = (double)s->lag_ms[n / 2];
 		p99 = (double)s->lag_ms[(n * 99) / 100];
 	}
-	printf("{\"applied\":%llu,\"gaps\":%llu,\"lag_samples\":%zu,\"lag_ms_p50\":%.0f,\"lag_ms_p99\":%.0f}\n",
-	       (unsigned long long)s->applied, (unsigned long long)s->gaps, n, p50, p99);
+	printf("{\"applied\":%llu,\"live_messages\":%llu,\"gaps\":%llu,\"lag_samples\":%zu,\"lag_ms_p50\":%.0f,"
+	       "\"lag_ms_p99\":%.0f}\n",
+	       (unsigned long long)s->applied, (unsigned long long)s->live_msgs, (unsigned long long)s->gaps, n, p50, p99);
 	fflush(stdout);
 }
 
@@ -128,13 +130,19 @@ main(int argc, char **argv)
 	uint64_t drop_every = 0;
 	if (sodium_init() < 0)
 		return 1;
+	/* --tls-ca FILE, for the REQ and the SUB socket alike */
+	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
+		fprintf(stderr, "pdl-project: --tls-ca needs a FILE\n");
+		return 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
 	int digest_cmd = strcmp(argv[1], "digest") == 0;
 	int first = digest_cmd ? 2 : 1;
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    (digest_cmd && argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))) {
 		usage(stdout);
 		return 0;
 	}

@@ -318,10 +318,11 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 1000);
 	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, 0);
 	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
-	if ((rv = nng_dial(sub, pub_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+	/* tls+tcp:// as for the REQ socket: the same CA (--tls-ca, PDL_TLS_CA) */
+	if ((rc = pdl_client_dial(sub, pub_url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
 		nng_close(sub);
 		pdl_client_close(&cl);
-		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot subscribe to %s: %s", pub_url, nng_strerror(rv));
+		return rc;
 	}
 	uint64_t applied = 0;
 	rc = pdl_catch_up(db, &cl, &applied, st);
@@ -357,6 +358,7 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 		}
 		if (n > 1 && b[0] == 'e') {
 			struct mp_cur c = mp_cur_make(b + 1, n - 1), ents;
+			stats->live_msgs++;
 			uint64_t before = applied;
 			if (mp_map_find(c, "entries", &ents) == PDL_OK) {
 				rc = apply_array(db, ents, &applied, st);

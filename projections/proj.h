@@ -90,6 +90,7 @@ int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_
 struct pdl_follow_stats {
 	uint64_t drop_every;  /* tests: discard every Nth live message, as a lossy pub would */
 	uint64_t received;
+	uint64_t live_msgs;  /* entry messages that came over the subscription */
 	uint64_t applied;
 	uint64_t gaps;       /* times a gap sent it to range reads */
 	uint64_t lag_n;
