@@ -118,8 +118,7 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, PDL_PROTO_TIMEOUT_MS);
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, PDL_PROTO_TIMEOUT_MS);
-	/* A lost request is resent after this; pdld's nonce check makes a resent submit idempotent. */
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, PDL_PROTO_TIMEOUT_MS);
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, PDL_PROTO_RESEND_MS);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0);
 	int rc = pdl_client_dial(c->sock, url, 0, st);
 	if (rc != PDL_OK) {

@@ -36,6 +36,12 @@
 #include "util.h"
 
 #define PDL_PROTO_TIMEOUT_MS 30000 /* client gives up on a reply after this */
+/* A request without a reply is sent again after this (twice before the
+ * client gives up): NNG resends at once when the connection drops, this
+ * covers a request or reply lost some other way. A resent submit is
+ * idempotent (the nonce check gives the original receipts), and a slow
+ * reply to the first copy is still taken. */
+#define PDL_PROTO_RESEND_MS 10000
 
 /* Client side: one REQ socket to a pdld. */
 struct pdl_client {
