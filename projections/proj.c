@@ -308,8 +308,10 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 	int rv, rc;
 	if ((rc = pdl_client_open(&cl, ledger_url, st)) != PDL_OK)
 		return rc;
-	/* a short wait per read: a worker whose pdld is gone notices a stop request soon */
+	/* short waits per read: a worker whose pdld is gone notices a stop request
+	 * soon (a send waits for a connection, so it needs the bound too) */
 	nng_socket_set_ms(cl.sock, NNG_OPT_RECVTIMEO, 2000);
+	nng_socket_set_ms(cl.sock, NNG_OPT_SENDTIMEO, 2000);
 	if ((rv = nng_sub0_open(&sub)) != 0) {
 		pdl_client_close(&cl);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));
@@ -330,6 +332,11 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 	while (rc == PDL_OK && !*stop) {
 		nng_msg *m;
 		rv = nng_recvmsg(sub, &m, 0);
+		if (*stop) { /* the signal came while waiting: no more requests */
+			if (rv == 0)
+				nng_msg_free(m);
+			break;
+		}
 		if (rv == NNG_ETIMEDOUT || pdl_mono_ns() - last_poll > 1000000000ull) {
 			/* a dropped last message leaves no later one to reveal the gap */
 			last_poll = pdl_mono_ns();
