@@ -29,28 +29,6 @@ init_ledger "$D" || { not_ok "pdl init"; finish; }
 start_pdld "$D" --checkpoint-ms 200 || { not_ok "pdld starts"; finish; }
 t_start=$(date +%s)
 
-# wait_pids SECONDS PID...: waits for the PIDs; SIGTERMs those still running
-# after SECONDS. Prints how many had to be stopped.
-wait_pids() {
-	local secs=$1 left pid
-	shift
-	for _ in $(seq $((secs * 10))); do
-		left=""
-		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	left=0
-	for pid in "$@"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid" 2>/dev/null
-			left=$((left + 1))
-		fi
-		wait "$pid" 2>/dev/null
-	done
-	echo "$left"
-}
-
 verify_ok() { # verify_ok LABEL: pdl verify passes on $D
 	local rc got
 	"$PDL" verify --data "$D" --quiet >"$TMP/v.json" 2>&1

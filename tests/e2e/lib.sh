@@ -6,7 +6,7 @@
 # Gives: $TMP (removed on exit; every pdld started here is stopped then,
 # with kill -9 if SIGTERM has not stopped it within 5 s), ok / not_ok /
 # check / check_eq, init_ledger, start_pdld / stop_pdld / kill9_pdld,
-# log_size, and $GEN / $OV (the Python helpers). Each check prints one
+# wait_pids, log_size, and $GEN / $OV (the Python helpers). Each check prints one
 # "ok - …" or "not ok - …" line; the script ends with `finish`.
 
 set -u
@@ -161,6 +161,28 @@ kill9_pdld() {
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+# wait_pids SECONDS PID...: waits for the PIDs; those still running after
+# SECONDS get SIGTERM. Prints how many had to be stopped.
+wait_pids() {
+	local secs=$1 left pid
+	shift
+	for _ in $(seq $((secs * 10))); do
+		left=""
+		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	left=0
+	for pid in "$@"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null
+			left=$((left + 1))
+		fi
+		wait "$pid" 2>/dev/null
+	done
+	echo "$left"
 }
 
 # log_size DIR: the size `pdl verify` reports (empty when verify fails).

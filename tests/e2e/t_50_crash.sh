@@ -25,28 +25,6 @@ for c in $(seq 1 $CYCLES); do
 	done
 done
 
-# wait_pids SECONDS PID...: waits for the PIDs; those still running after
-# SECONDS get SIGTERM. Prints how many had to be stopped.
-wait_pids() {
-	local secs=$1 left pid i
-	shift
-	for i in $(seq $((secs * 10))); do
-		left=""
-		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
-		[ -z "$left" ] && break
-		sleep 0.1
-	done
-	left=0
-	for pid in "$@"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid" 2>/dev/null
-			left=$((left + 1))
-		fi
-		wait "$pid" 2>/dev/null
-	done
-	echo "$left"
-}
-
 prev=1
 for c in $(seq 1 $CYCLES); do
 	pids=""
