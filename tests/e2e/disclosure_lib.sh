@@ -150,30 +150,13 @@ disc_phase2() {
 	_disc_gen "$E2E" "$TMP/phase2" "$TMP/keys" 2 "$DISC_YEAR" && _disc_submit "$dir" phase2
 }
 
-# A free TCP port from 18000 + $$ % 1000 on.
-_free_port() {
-	$PY - "$((18000 + $$ % 1000))" <<'EOF'
-import socket, sys
-p = int(sys.argv[1])
-for i in range(200):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p + i))
-        s.close()
-        print(p + i)
-        break
-    except OSError:
-        s.close()
-EOF
-}
-
 PROJ_PID=""
 # lib.sh's cleanup stops pdld first; stop pdl-project before it does.
 trap '_disc_rc=$?; stop_proj; (exit $_disc_rc); cleanup' EXIT
 
 start_proj() {
 	local dir=$1 n=100
-	PORT=$(_free_port)
+	PORT=$(free_port)
 	BASE=http://127.0.0.1:$PORT
 	"$PDLPROJ" all --ledger "ipc://$dir/pdl.sock" --data "$TMP/proj" --http "127.0.0.1:$PORT" >>"$TMP/proj.log" 2>&1 &
 	PROJ_PID=$!

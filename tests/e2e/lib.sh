@@ -6,7 +6,7 @@
 # Gives: $TMP (removed on exit; every pdld started here is stopped then,
 # with kill -9 if SIGTERM has not stopped it within 5 s), ok / not_ok /
 # check / check_eq, init_ledger, start_pdld / stop_pdld / kill9_pdld,
-# wait_pids, log_size, and $GEN / $OV (the Python helpers). Each check prints one
+# wait_pids, free_port, log_size, and $GEN / $OV (the Python helpers). Each check prints one
 # "ok - …" or "not ok - …" line; the script ends with `finish`.
 
 set -u
@@ -183,6 +183,12 @@ wait_pids() {
 		wait "$pid" 2>/dev/null
 	done
 	echo "$left"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now (the
+# kernel's choice).
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 # log_size DIR: the size `pdl verify` reports (empty when verify fails).

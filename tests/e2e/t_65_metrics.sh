@@ -153,10 +153,6 @@ check_eq "every act of the scenario is accepted" "$bad" ""
 last=$(tail -1 "$TMP/seqs" | cut -d' ' -f2)
 [ "$HAS_SETTLE" = 1 ] && cp "$A/settle.out" "$TMP/settle.out"
 
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # wait_view DIR: until the view's cursor is past the last act (20 s)
 wait_view() {
 	local n=200 next

@@ -10,10 +10,6 @@ D=$TMP/l
 init_ledger "$D" || { not_ok "pdl init"; finish; }
 $GEN acts "$TMP/a_" 4 5 1
 
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # ---- key file modes
 check_eq "pdl init writes the authority key 0600" "$(stat -c %a "$AUTH_KEY")" 600
 check_eq "and the ledger key 0600" "$(stat -c %a "$D/ledger.key")" 600

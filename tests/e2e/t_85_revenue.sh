@@ -37,23 +37,6 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-# A free TCP port from 19000 + $$ % 1000 on.
-free_port() {
-	$PY - "$((19000 + $$ % 1000))" <<'EOF'
-import socket, sys
-p = int(sys.argv[1])
-for i in range(300):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p + i))
-        s.close()
-        print(p + i)
-        break
-    except OSError:
-        s.close()
-EOF
-}
-
 # start_view DIR VDIR: pdl-project revenue following DIR's pdld, serving HTTP;
 # sets BASE. Waits until the server answers.
 start_view() {
