@@ -110,7 +110,7 @@ publish_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"calendar.publish", PDL_ROLE_AUTHORITY, publish_fields, publish_validate, publish_apply,
-	 "publish (or republish) a year's holidays and make-up workdays for working-day deadlines", "authority"},
+	 "publish (or republish) a year's holidays and make-up workdays for working-day deadlines", "authority", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_calendar = {"calendar", acts, sizeof acts / sizeof acts[0]};

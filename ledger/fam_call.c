@@ -427,18 +427,18 @@ usage_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"call.request", PDL_ROLE_DEVELOPER, request_fields, request_validate, request_apply,
-	 "request the use of listed resources of a grant for a purpose", "admitted developer"},
+	 "request the use of listed resources of a grant for a purpose", "admitted developer", PDL_PRIVATE("a call request and its purpose")},
 	{"call.approve", PDL_ROLE_OPERATOR, approve_fields, approve_validate, approve_apply,
-	 "approve a requested call", "the grant's operator"},
+	 "approve a requested call", "the grant's operator", PDL_PRIVATE("a decision on a call request (only usage totals are public)")},
 	{"call.reject", PDL_ROLE_OPERATOR, reject_fields, reject_validate, reject_apply,
-	 "reject a requested call, with a reason", "the grant's operator"},
+	 "reject a requested call, with a reason", "the grant's operator", PDL_PRIVATE("a decision on a call request (only usage totals are public)")},
 	{"call.escalate", PDL_ROLE_OPERATOR, escalate_fields, escalate_validate, escalate_apply,
-	 "send a requested call to the authority for a risk assessment", "the grant's operator"},
+	 "send a requested call to the authority for a risk assessment", "the grant's operator", PDL_PRIVATE("an escalated call request and its risk")},
 	{"call.assess", PDL_ROLE_AUTHORITY, assess_fields, assess_validate, assess_apply,
-	 "approve or reject an escalated call", "authority"},
+	 "approve or reject an escalated call", "authority", PDL_PRIVATE("a decision on a call request (only usage totals are public)")},
 	{"call.usage", PDL_ROLE_OPERATOR, usage_fields, usage_validate, usage_apply,
 	 "report the records and bytes served on an approved call, per resource and period",
-	 "the grant's operator"},
+	 "the grant's operator", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_call = {"call", acts, sizeof acts / sizeof acts[0]};

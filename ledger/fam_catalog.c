@@ -437,18 +437,18 @@ static const struct pdl_act_def acts[] = {
 	{"catalog.publish", PDL_ROLE_PROVIDER, publish_fields, publish_validate, publish_apply,
 	 "list a data resource in the catalog: items, format, update frequency, usage conditions, level, "
 	 "attribute and, for shared-in data, its source",
-	 "provider"},
+	 "provider", PDL_PUBLIC},
 	{"catalog.consent", 0, consent_fields, consent_validate, consent_apply,
-	 "consent, as its source, to a shared-in resource entering grants", "the resource's source party"},
+	 "consent, as its source, to a shared-in resource entering grants", "the resource's source party", PDL_PUBLIC},
 	{"catalog.amend", PDL_ROLE_PROVIDER, amend_fields, amend_validate, amend_apply,
-	 "change fields of a listed resource; a new source must consent again", "the owning provider"},
+	 "change fields of a listed resource; a new source must consent again", "the owning provider", PDL_PUBLIC},
 	{"catalog.withdraw", PDL_ROLE_PROVIDER, withdraw_fields, withdraw_validate, withdraw_apply,
-	 "withdraw a resource from the catalog, with a reason", "the owning provider"},
+	 "withdraw a resource from the catalog, with a reason", "the owning provider", PDL_PUBLIC},
 	{"catalog.request", PDL_ROLE_OPERATOR, request_fields, request_validate, request_apply,
-	 "ask a provider to list a resource not yet in the catalog", "operator"},
+	 "ask a provider to list a resource not yet in the catalog", "operator", PDL_PUBLIC},
 	{"catalog.decide", PDL_ROLE_PROVIDER, decide_fields, decide_validate, decide_apply,
 	 "approve a catalog request by listing the resource, or reject it with a reason",
-	 "the provider the request is addressed to"},
+	 "the provider the request is addressed to", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_catalog = {"catalog", acts, sizeof acts / sizeof acts[0]};

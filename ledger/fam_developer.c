@@ -154,9 +154,9 @@ remove_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"developer.admit", PDL_ROLE_OPERATOR, admit_fields, admit_validate, admit_apply,
-	 "admit a developer to work under the operator's active grant", "the grant's operator"},
+	 "admit a developer to work under the operator's active grant", "the grant's operator", PDL_PUBLIC},
 	{"developer.remove", PDL_ROLE_OPERATOR, remove_fields, remove_validate, remove_apply,
-	 "remove an admitted developer from a grant", "the grant's operator"},
+	 "remove an admitted developer from a grant", "the grant's operator", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_developer = {"developer", acts, sizeof acts / sizeof acts[0]};

@@ -149,9 +149,9 @@ decide_apply(struct pdl_ctx *c)
 static const struct pdl_act_def acts[] = {
 	{"dispute.file", PDL_ROLE_DEVELOPER | PDL_ROLE_OPERATOR | PDL_ROLE_PROVIDER, file_fields, file_validate,
 	 file_apply, "dispute a decision in the log: an admission or removal, a call decision or a product review",
-	 "developer, operator or provider"},
+	 "developer, operator or provider", PDL_PRIVATE("the details of a dispute (its outcome is public)")},
 	{"dispute.decide", PDL_ROLE_AUTHORITY, decide_fields, decide_validate, decide_apply,
-	 "decide an open dispute: upheld or dismissed, with a reason", "authority"},
+	 "decide an open dispute: upheld or dismissed, with a reason", "authority", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_dispute = {"dispute", acts, sizeof acts / sizeof acts[0]};

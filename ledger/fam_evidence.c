@@ -152,7 +152,7 @@ deposit_apply(struct pdl_ctx *c)
 static const struct pdl_act_def acts[] = {
 	{"evidence.deposit", PDL_ROLE_ANY, deposit_fields, deposit_validate, deposit_apply,
 	 "deposit a document's SHA-256 digest, size, media type and subject, with the document itself if small",
-	 "any party"},
+	 "any party", PDL_PRIVATE_IF_BLOB("an evidence blob: only its digest is public")},
 };
 
 const struct pdl_family pdl_family_evidence = {"evidence", acts, sizeof acts / sizeof acts[0]};

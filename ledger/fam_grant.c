@@ -642,17 +642,17 @@ evaluate_apply(struct pdl_ctx *c)
 static const struct pdl_act_def acts[] = {
 	{"grant.issue", PDL_ROLE_AUTHORITY, issue_fields, issue_validate, issue_apply,
 	 "authorize an operator to process listed resources for a term, with the revenue split and fee cap",
-	 "authority"},
+	 "authority", PDL_PUBLIC},
 	{"grant.suspend", PDL_ROLE_AUTHORITY, suspend_fields, suspend_validate, suspend_apply,
-	 "suspend an active grant: nothing relying on it is permitted until it is resumed", "authority"},
+	 "suspend an active grant: nothing relying on it is permitted until it is resumed", "authority", PDL_PUBLIC},
 	{"grant.resume", PDL_ROLE_AUTHORITY, suspend_fields, resume_validate, resume_apply,
-	 "resume a suspended grant", "authority"},
+	 "resume a suspended grant", "authority", PDL_PUBLIC},
 	{"grant.terminate", PDL_ROLE_AUTHORITY, terminate_fields, terminate_validate, terminate_apply,
-	 "end a grant for good: every admission, call and product relying on it is closed at once", "authority"},
+	 "end a grant for good: every admission, call and product relying on it is closed at once", "authority", PDL_PUBLIC},
 	{"grant.report", PDL_ROLE_OPERATOR, report_fields, report_validate, report_apply,
-	 "the grantee's yearly report on its grant", "the grant's operator"},
+	 "the grantee's yearly report on its grant", "the grant's operator", PDL_PUBLIC},
 	{"grant.evaluate", PDL_ROLE_AUTHORITY, evaluate_fields, evaluate_validate, evaluate_apply,
-	 "the authority's yearly evaluation of a grant, the basis for renewal or exit", "authority"},
+	 "the authority's yearly evaluation of a grant, the basis for renewal or exit", "authority", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_grant = {"grant", acts, sizeof acts / sizeof acts[0]};

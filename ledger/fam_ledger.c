@@ -144,7 +144,7 @@ genesis_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"ledger.genesis", 0, genesis_fields, genesis_validate, genesis_apply,
-	 "the first entry: origin, jurisdiction, checkpoint key, policy, the authority party", "authority, seq 0 only"},
+	 "the first entry: origin, jurisdiction, checkpoint key, policy, the authority party", "authority, seq 0 only", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_ledger = {"ledger", acts, sizeof acts / sizeof acts[0]};

@@ -289,14 +289,14 @@ reinstate_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"party.register", PDL_ROLE_AUTHORITY, register_fields, register_validate, register_apply,
-	 "register a party with its unified social credit code, roles and key", "authority"},
+	 "register a party with its unified social credit code, roles and key", "authority", PDL_PUBLIC},
 	{"party.rotate_key", PDL_ROLE_ANY, rotate_fields, rotate_validate, rotate_apply,
 	 "replace a party's public key; acts signed with the old key are refused from then on",
-	 "authority, or the party itself"},
+	 "authority, or the party itself", PDL_PUBLIC},
 	{"party.suspend", PDL_ROLE_AUTHORITY, suspend_fields, suspend_validate, suspend_apply,
-	 "suspend a party: its acts are refused until reinstated", "authority"},
+	 "suspend a party: its acts are refused until reinstated", "authority", PDL_PUBLIC},
 	{"party.reinstate", PDL_ROLE_AUTHORITY, reinstate_fields, reinstate_validate, reinstate_apply,
-	 "reinstate a suspended party", "authority"},
+	 "reinstate a suspended party", "authority", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_party = {"party", acts, sizeof acts / sizeof acts[0]};

@@ -399,16 +399,16 @@ withdraw_apply(struct pdl_ctx *c)
 static const struct pdl_act_def acts[] = {
 	{"product.submit", PDL_ROLE_DEVELOPER, submit_fields, submit_validate, submit_apply,
 	 "submit a data product built on a grant's resources and other products, with its category, price and unit",
-	 "developer admitted under the grant"},
+	 "developer admitted under the grant", PDL_PUBLIC},
 	{"product.review", PDL_ROLE_OPERATOR, review_fields, review_validate, review_apply,
 	 "out-of-domain compliance review (出域审核) of a submitted product: pass or fail",
-	 "the operator of the product's grant"},
+	 "the operator of the product's grant", PDL_PUBLIC},
 	{"product.file", PDL_ROLE_AUTHORITY, id_fields, file_validate, file_apply,
-	 "acknowledge the filing of a product that passed review", "authority"},
+	 "acknowledge the filing of a product that passed review", "authority", PDL_PUBLIC},
 	{"product.release", PDL_ROLE_OPERATOR, id_fields, release_validate, release_apply,
-	 "release a product that passed review and was filed", "the operator of the product's grant"},
+	 "release a product that passed review and was filed", "the operator of the product's grant", PDL_PUBLIC},
 	{"product.withdraw", PDL_ROLE_OPERATOR | PDL_ROLE_DEVELOPER, withdraw_fields, withdraw_validate,
-	 withdraw_apply, "withdraw a product, whatever its status", "the operator of the product's grant, or its developer"},
+	 withdraw_apply, "withdraw a product, whatever its status", "the operator of the product's grant, or its developer", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_product = {"product", acts, sizeof acts / sizeof acts[0]};

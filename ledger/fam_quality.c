@@ -116,9 +116,9 @@ resolve_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"quality.report", PDL_ROLE_ANY, report_fields, report_validate, report_apply,
-	 "report an error, omission, privacy, secrecy or IP problem with a listed resource", "any party"},
+	 "report an error, omission, privacy, secrecy or IP problem with a listed resource", "any party", PDL_PRIVATE_UNTIL_RESOLVED("a quality report not yet resolved")},
 	{"quality.resolve", PDL_ROLE_PROVIDER, resolve_fields, resolve_validate, resolve_apply,
-	 "close a quality report as corrected, or as rejected with a reason", "the provider owning the resource"},
+	 "close a quality report as corrected, or as rejected with a reason", "the provider owning the resource", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_quality = {"quality", acts, sizeof acts / sizeof acts[0]};

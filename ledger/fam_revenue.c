@@ -513,14 +513,14 @@ pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str
 
 static const struct pdl_act_def acts[] = {
 	{"revenue.record", PDL_ROLE_OPERATOR, record_fields, record_validate, record_apply,
-	 "record a released product's gross revenue for a period", "operator of the product's grant"},
+	 "record a released product's gross revenue for a period", "operator of the product's grant", PDL_PRIVATE("revenue figures (commercial; parties get statements)")},
 	{"revenue.correct", PDL_ROLE_OPERATOR, correct_fields, correct_validate, correct_apply,
 	 "correct a revenue record with a new amount (append-only; the latest correction counts)",
-	 "operator of the product's grant"},
+	 "operator of the product's grant", PDL_PRIVATE("revenue figures (commercial; parties get statements)")},
 	{"settlement.run", PDL_ROLE_AUTHORITY | PDL_ROLE_OPERATOR, run_fields, run_validate, run_apply,
-	 "settle a product's period: the ledger records exact line items per party", "authority, or the grant's operator"},
+	 "settle a product's period: the ledger records exact line items per party", "authority, or the grant's operator", PDL_PRIVATE("a settlement (commercial; parties get statements)")},
 	{"settlement.confirm", PDL_ROLE_AUTHORITY, confirm_fields, confirm_validate, confirm_apply,
-	 "confirm a settlement", "authority"},
+	 "confirm a settlement", "authority", PDL_PRIVATE("a settlement (commercial; parties get statements)")},
 };
 
 const struct pdl_family pdl_family_revenue = {"revenue", acts, sizeof acts / sizeof acts[0]};

@@ -213,7 +213,7 @@ cosign_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"checkpoint.cosign", PDL_ROLE_AUDITOR, cosign_fields, cosign_validate, cosign_apply,
-	 "record an auditor's C2SP cosignature (cosignature/v1) on a checkpoint the ledger signed", "auditor"},
+	 "record an auditor's C2SP cosignature (cosignature/v1) on a checkpoint the ledger signed", "auditor", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_witness = {"witness", acts, sizeof acts / sizeof acts[0]};

@@ -53,6 +53,17 @@ pdl_rules_find(const char *type, size_t n)
 }
 
 int
+pdl_act_public(const char *type, size_t n, int has_blob)
+{
+	const struct pdl_act_def *d = pdl_rules_find(type, n);
+	if (d == NULL)
+		return 0;
+	if (d->vis == PDL_VIS_PUBLIC)
+		return 1;
+	return d->vis == PDL_VIS_PRIVATE_IF_BLOB && !has_blob;
+}
+
+int
 pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...)
 {
 	struct pdl_status *st = c->st;

@@ -72,6 +72,22 @@ struct pdl_ctx {
 	uint32_t out_n;
 };
 
+/* Who may read an entry of an act type (spec/views.md, "Public and
+ * private"). The disclosure view, pdld's network readers and `pdl acts` all
+ * take it from the act's row, so every act type has exactly one rule and a
+ * row without one (PDL_VIS_UNSET) fails a unit test. */
+enum pdl_vis {
+	PDL_VIS_UNSET = 0,
+	PDL_VIS_PUBLIC,
+	PDL_VIS_PRIVATE,
+	PDL_VIS_PRIVATE_IF_BLOB,        /* evidence.deposit carrying the document itself */
+	PDL_VIS_PRIVATE_UNTIL_RESOLVED, /* quality.report until its quality.resolve */
+};
+#define PDL_PUBLIC PDL_VIS_PUBLIC, NULL
+#define PDL_PRIVATE(why) PDL_VIS_PRIVATE, why
+#define PDL_PRIVATE_IF_BLOB(why) PDL_VIS_PRIVATE_IF_BLOB, why
+#define PDL_PRIVATE_UNTIL_RESOLVED(why) PDL_VIS_PRIVATE_UNTIL_RESOLVED, why
+
 struct pdl_act_def {
 	const char *type;
 	uint32_t roles; /* any of these; 0: validate decides who may act */
@@ -80,6 +96,8 @@ struct pdl_act_def {
 	int (*apply)(struct pdl_ctx *c);
 	const char *summary;
 	const char *who; /* who may submit, in words, for `pdl acts` */
+	enum pdl_vis vis;
+	const char *private_why; /* why the entry is private (NULL when public) */
 };
 
 struct pdl_family {
@@ -92,6 +110,13 @@ struct pdl_family {
 extern const struct pdl_family *const pdl_families[];
 
 const struct pdl_act_def *pdl_rules_find(const char *type, size_t n);
+
+/* 1 when an entry of this act may be served to anyone without knowing the
+ * ledger's later state: its type is public, or it is an evidence deposit
+ * without a blob. Unknown types and PRIVATE_UNTIL_RESOLVED are not public
+ * here (fail closed); the disclosure view, which follows the state, may
+ * publish a resolved quality report. has_blob: the body carries "blob". */
+int pdl_act_public(const char *type, size_t n, int has_blob);
 
 /* A rule refusal: sets the status (PDL_ERULE, rule id, message); returns PDL_ERULE. */
 int pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "rules.h"
 
 static const char *const tables[] = {"disclosure_docs", "disclosure_feed", "disclosure_private", NULL};
 
@@ -799,67 +800,66 @@ ap_none(struct ap *a)
 	return PDL_OK;
 }
 
-/* The disclosure rule of every act type. why == NULL: public. */
-enum { PUBLIC, PRIVATE, PRIVATE_IF_BLOB, PRIVATE_UNTIL_RESOLVED };
+/* What the view does with each public or private act type. Whether an entry
+ * is public is the act's own rule (its row's vis in the rules engine), so
+ * this table only says how an entry changes the view's documents. */
 static const struct rule {
 	const char *type;
-	int vis;
-	const char *why;
 	int (*fn)(struct ap *a);
 } rules[] = {
-	{"ledger.genesis", PUBLIC, NULL, ap_genesis},
-	{"party.register", PUBLIC, NULL, ap_party},
-	{"party.rotate_key", PUBLIC, NULL, ap_party},
-	{"party.suspend", PUBLIC, NULL, ap_party},
-	{"party.reinstate", PUBLIC, NULL, ap_party},
-	{"calendar.publish", PUBLIC, NULL, ap_none},
-	{"catalog.publish", PUBLIC, NULL, ap_catalog},
-	{"catalog.consent", PUBLIC, NULL, ap_catalog},
-	{"catalog.amend", PUBLIC, NULL, ap_catalog},
-	{"catalog.withdraw", PUBLIC, NULL, ap_catalog},
-	{"catalog.request", PUBLIC, NULL, ap_catalog},
-	{"catalog.decide", PUBLIC, NULL, ap_catalog},
-	{"evidence.deposit", PRIVATE_IF_BLOB, "an evidence blob: only its digest is public", ap_none},
-	{"registration.apply", PUBLIC, NULL, ap_registration},
-	{"registration.accept", PUBLIC, NULL, ap_registration},
-	{"registration.reject", PUBLIC, NULL, ap_registration},
-	{"registration.request_correction", PUBLIC, NULL, ap_registration},
-	{"registration.correct", PUBLIC, NULL, ap_registration},
-	{"registration.review", PUBLIC, NULL, ap_registration},
-	{"registration.publicize", PUBLIC, NULL, ap_registration},
-	{"registration.object", PUBLIC, NULL, ap_registration},
-	{"registration.resolve_objection", PUBLIC, NULL, ap_registration},
-	{"registration.assign_code", PUBLIC, NULL, ap_registration},
-	{"registration.change", PUBLIC, NULL, ap_registration},
-	{"registration.cancel", PUBLIC, NULL, ap_registration},
-	{"grant.issue", PUBLIC, NULL, ap_grant},
-	{"grant.suspend", PUBLIC, NULL, ap_grant},
-	{"grant.resume", PUBLIC, NULL, ap_grant},
-	{"grant.terminate", PUBLIC, NULL, ap_grant},
-	{"grant.report", PUBLIC, NULL, ap_grant},
-	{"grant.evaluate", PUBLIC, NULL, ap_grant},
-	{"developer.admit", PUBLIC, NULL, ap_grant},
-	{"developer.remove", PUBLIC, NULL, ap_grant},
-	{"call.request", PRIVATE, "a call request and its purpose", ap_call_request},
-	{"call.approve", PRIVATE, "a decision on a call request (only usage totals are public)", ap_none},
-	{"call.reject", PRIVATE, "a decision on a call request (only usage totals are public)", ap_none},
-	{"call.escalate", PRIVATE, "an escalated call request and its risk", ap_none},
-	{"call.assess", PRIVATE, "a decision on a call request (only usage totals are public)", ap_none},
-	{"call.usage", PUBLIC, NULL, ap_call_usage},
-	{"product.submit", PUBLIC, NULL, ap_product},
-	{"product.review", PUBLIC, NULL, ap_product},
-	{"product.file", PUBLIC, NULL, ap_product},
-	{"product.release", PUBLIC, NULL, ap_product},
-	{"product.withdraw", PUBLIC, NULL, ap_product},
-	{"dispute.file", PRIVATE, "the details of a dispute (its outcome is public)", ap_dispute_file},
-	{"dispute.decide", PUBLIC, NULL, ap_dispute_decide},
-	{"quality.report", PRIVATE_UNTIL_RESOLVED, "a quality report not yet resolved", ap_quality_report},
-	{"quality.resolve", PUBLIC, NULL, ap_quality_resolve},
-	{"revenue.record", PRIVATE, "revenue figures (commercial; parties get statements)", ap_none},
-	{"revenue.correct", PRIVATE, "revenue figures (commercial; parties get statements)", ap_none},
-	{"settlement.run", PRIVATE, "a settlement (commercial; parties get statements)", ap_none},
-	{"settlement.confirm", PRIVATE, "a settlement (commercial; parties get statements)", ap_none},
-	{"checkpoint.cosign", PUBLIC, NULL, ap_none},
+	{"ledger.genesis", ap_genesis},
+	{"party.register", ap_party},
+	{"party.rotate_key", ap_party},
+	{"party.suspend", ap_party},
+	{"party.reinstate", ap_party},
+	{"calendar.publish", ap_none},
+	{"catalog.publish", ap_catalog},
+	{"catalog.consent", ap_catalog},
+	{"catalog.amend", ap_catalog},
+	{"catalog.withdraw", ap_catalog},
+	{"catalog.request", ap_catalog},
+	{"catalog.decide", ap_catalog},
+	{"evidence.deposit", ap_none},
+	{"registration.apply", ap_registration},
+	{"registration.accept", ap_registration},
+	{"registration.reject", ap_registration},
+	{"registration.request_correction", ap_registration},
+	{"registration.correct", ap_registration},
+	{"registration.review", ap_registration},
+	{"registration.publicize", ap_registration},
+	{"registration.object", ap_registration},
+	{"registration.resolve_objection", ap_registration},
+	{"registration.assign_code", ap_registration},
+	{"registration.change", ap_registration},
+	{"registration.cancel", ap_registration},
+	{"grant.issue", ap_grant},
+	{"grant.suspend", ap_grant},
+	{"grant.resume", ap_grant},
+	{"grant.terminate", ap_grant},
+	{"grant.report", ap_grant},
+	{"grant.evaluate", ap_grant},
+	{"developer.admit", ap_grant},
+	{"developer.remove", ap_grant},
+	{"call.request", ap_call_request},
+	{"call.approve", ap_none},
+	{"call.reject", ap_none},
+	{"call.escalate", ap_none},
+	{"call.assess", ap_none},
+	{"call.usage", ap_call_usage},
+	{"product.submit", ap_product},
+	{"product.review", ap_product},
+	{"product.file", ap_product},
+	{"product.release", ap_product},
+	{"product.withdraw", ap_product},
+	{"dispute.file", ap_dispute_file},
+	{"dispute.decide", ap_dispute_decide},
+	{"quality.report", ap_quality_report},
+	{"quality.resolve", ap_quality_resolve},
+	{"revenue.record", ap_none},
+	{"revenue.correct", ap_none},
+	{"settlement.run", ap_none},
+	{"settlement.confirm", ap_none},
+	{"checkpoint.cosign", ap_none},
 };
 
 static const struct rule *
@@ -874,14 +874,14 @@ rule_find(const char *type)
 const char *
 disc_private_why(const char *type, const json_t *body)
 {
-	const struct rule *r = rule_find(type);
-	if (r == NULL)
+	const struct pdl_act_def *d = pdl_rules_find(type, strlen(type));
+	if (d == NULL || d->vis == PDL_VIS_UNSET)
 		return "an act type this view does not classify (private until it does)";
-	if (r->vis == PUBLIC)
+	if (d->vis == PDL_VIS_PUBLIC)
 		return NULL;
-	if (r->vis == PRIVATE_IF_BLOB && json_object_get(body, "blob") == NULL)
+	if (d->vis == PDL_VIS_PRIVATE_IF_BLOB && json_object_get(body, "blob") == NULL)
 		return NULL;
-	return r->why;
+	return d->private_why;
 }
 
 static int

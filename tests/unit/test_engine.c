@@ -845,6 +845,33 @@ test_time_monotonic(void **state)
 	pdl_store_rdone(&f->s, t);
 }
 
+/* Every act type has an explicit disclosure rule (spec/views.md): public
+ * rows carry no reason, private ones say why; pdl_act_public follows it. */
+static void
+test_every_act_has_disclosure_rule(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	for (const struct pdl_family *const *f = pdl_families; *f != NULL; f++)
+		for (size_t i = 0; i < (*f)->n; i++) {
+			const struct pdl_act_def *d = &(*f)->acts[i];
+			n++;
+			assert_int_not_equal(d->vis, PDL_VIS_UNSET);
+			if (d->vis == PDL_VIS_PUBLIC)
+				assert_null(d->private_why);
+			else
+				assert_true(d->private_why != NULL && d->private_why[0] != '\0');
+		}
+	assert_true(n >= 53);
+	assert_int_equal(pdl_act_public("party.register", 14, 0), 1);
+	assert_int_equal(pdl_act_public("call.request", 12, 0), 0);
+	assert_int_equal(pdl_act_public("evidence.deposit", 16, 0), 1);
+	assert_int_equal(pdl_act_public("evidence.deposit", 16, 1), 0);
+	assert_int_equal(pdl_act_public("quality.report", 14, 0), 0);
+	assert_int_equal(pdl_act_public("revenue.record", 14, 0), 0);
+	assert_int_equal(pdl_act_public("no.such_act", 11, 0), 0);
+}
+
 int
 main(void)
 {
@@ -863,6 +890,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_engine_badsig, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_nonce, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_time_monotonic, setup_ledger, teardown),
+		cmocka_unit_test(test_every_act_has_disclosure_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
