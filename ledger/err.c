@@ -34,6 +34,8 @@ static const struct {
 	{PDL_ENOTE, "PDL_ENOTE", "malformed signed note"},
 	{PDL_ECLOCK, "PDL_ECLOCK", "clock change refused"},
 	{PDL_EVERSION, "PDL_EVERSION", "unsupported act version"},
+	{PDL_EPRIVATE, "PDL_EPRIVATE", "entry is private to its parties"},
+	{PDL_EBUSY, "PDL_EBUSY", "ledger busy: retry shortly"},
 };
 
 const char *

@@ -43,6 +43,8 @@ enum pdl_err {
 	PDL_ENOTE = -23,     /* malformed signed note / checkpoint */
 	PDL_ECLOCK = -24,    /* test clock refused */
 	PDL_EVERSION = -25,  /* unsupported act version */
+	PDL_EPRIVATE = -26,  /* entry private to its parties; the reader is not one of them */
+	PDL_EBUSY = -27,     /* pdld over a limit (replies queued, submits in flight): retry */
 };
 
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */

@@ -2,9 +2,9 @@
  * pdld — the ledger daemon: the only process that writes the log.
  *
  * Threads and the life of a submit request:
- *   NNG callbacks (N_CTX REP contexts) decode the request and cut its acts
- *     into chunks on the verify queue; reads are answered right there from
- *     a read transaction.
+ *   NNG callbacks (one REP context per slot, see "Limits") decode the
+ *     request and cut its acts into chunks on the verify queue; reads are
+ *     answered right there from a read transaction.
  *   Verifiers (one per core) decode each act and check its signature with
  *     the actor's key from a read snapshot; when the last chunk of a request
  *     is done, the request moves to the commit queue.
@@ -13,15 +13,51 @@
  *     (one fsync for the batch), and only then sends the receipts and
  *     publishes the entries.
  *
+ * Limits (a slow or hostile client costs only itself; README, "Security"):
+ *   --max-connections  pipes per listener (REP and PUB each); a pipe over
+ *                      it is closed as it arrives (NNG's ADD_PRE notify).
+ *   --max-inflight     requests of one pipe between receipt and the end of
+ *                      their reply's send; a request over it is dropped
+ *                      unread (a REQ client resends it after 10 s).
+ *   contexts           max-connections x max-inflight (+ spare): a pipe
+ *                      under its in-flight limit always finds a context, so
+ *                      pipes that never read their replies cannot starve
+ *                      the others.
+ *   --reply-bytes-max  bytes of replies not yet taken by their transport
+ *                      (queued behind a client that does not read) plus the
+ *                      last reply handed to each pipe's transport (held
+ *                      until the next reply to that pipe is handed over, or
+ *                      the pipe closes: NNG has no send-done signal beyond
+ *                      that). A read reply over REPLY_SMALL_BYTES that would
+ *                      pass it is replaced by PDL_EBUSY (clients retry).
+ *   --send-timeout-ms  a reply not taken within it is dropped and its
+ *                      context reused.
+ *   SUBMITS_INFLIGHT_MAX submit requests between receipt and receipts;
+ *                      one over it is refused with PDL_EBUSY.
+ *
+ * Readers (readacl.h): the ipc:// listener in the data directory is
+ * trusted (unless --ipc-public) and serves every entry. On a network
+ * listener a read request may carry a reader token (readtok.h, `auth`,
+ * METHOD "NNG", target the op name) checked against the party's current
+ * key and the real clock; private entries go only to readers entitled to
+ * them: `get` refuses with PDL_EPRIVATE, `range` puts a placeholder
+ * {seq, private: true, hash} in the entry's place. PUB on a network
+ * listener publishes the same placeholders for private entries.
+ *
  * Invariants:
  *  (1) a receipt is sent only after the transaction holding its entry is
  *      durable (mdb_txn_commit returned 0 without MDB_NOSYNC);
  *  (2) only the writer thread writes the log, tree and state; the one
  *      other write transaction is a `blob` put (file bytes outside the log,
  *      checked against a deposited digest), taken under the resize rdlock;
- *  (3) requests in flight are bounded by N_CTX, so the queues need no other
- *      bound.
+ *  (3) submit requests in flight are bounded by SUBMITS_INFLIGHT_MAX, and
+ *      all requests by the contexts, so the queues need no other bound;
+ *  (4) D.reply_bytes is the sum of every context's reply being sent and
+ *      every live pipe's transport_bytes (all under D.rept.mu);
+ *  (5) a private entry's bytes leave by a network listener only to a
+ *      reader pdl_readacl_allows.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -44,10 +80,22 @@
 #include "ckpt.h"
 #include "merkle.h"
 #include "proto.h"
+#include "readacl.h"
+#include "readtok.h"
 #include "rules.h"
 #include "sha256.h"
 
-#define N_CTX 128                   /* concurrent requests; bounds memory and queues */
+/* Defaults of the limits (header comment); each has a flag. */
+#define CONNS_MAX_DEFAULT 256u                 /* pipes per listener: a busy node's clients, with room */
+#define INFLIGHT_MAX_DEFAULT 4u                /* a REQ client has one request out; a few for pipelining */
+#define REPLY_BYTES_MAX_DEFAULT (64u << 20)    /* reply memory: ~16 full range replies waiting at once */
+#define SEND_TIMEOUT_MS_DEFAULT 10000u         /* a client that reads nothing for 10 s is not reading */
+#define CTX_MAX 65536u                         /* contexts (conns x inflight): bounds their memory */
+#define CTX_SPARE 8u                           /* contexts over conns x inflight, for pipes gone mid-request */
+#define SUBMITS_INFLIGHT_MAX 128u              /* submits decoded and queued: bounds job memory */
+#define REPLY_SMALL_BYTES 4096u                /* errors and small replies are never refused for memory */
+#define RANGE_BYTES_MAX (4u << 20)             /* one range reply; below the reply budget */
+#define LIMIT_LOG_S 10u                        /* how often limit counters are logged without --verbose */
 #define CHUNK_ACTS 64u              /* acts per verify task: spreads one big request over all cores */
 #define BATCH_ACTS_MAX 16384u       /* acts per writer transaction */
 #define PUB_BYTES_MAX (512u * 1024) /* split published entry messages past this */
@@ -86,6 +134,25 @@ struct conn {
 	nng_aio *aio;
 	nng_ctx ctx;
 	int state;
+	uint32_t pipe;  /* the pipe of the request being served (0: none) */
+	int trusted;    /* it came by the trusted local listener */
+	size_t reply_n; /* bytes of the reply being sent, counted in D.reply_bytes */
+};
+
+/* One connection (NNG pipe) of a listener. */
+struct pipe_slot {
+	uint32_t id;            /* 0: free */
+	unsigned inflight;      /* requests received and not yet replied */
+	size_t transport_bytes; /* the last reply handed to its transport */
+};
+
+/* The pipes of one socket (one listener each), under mu. */
+struct pipe_tab {
+	pthread_mutex_t mu;
+	struct pipe_slot *slots;
+	unsigned cap, n;
+	int trusted; /* its listener is the local ipc:// one (and not --ipc-public) */
+	const char *name;
 };
 
 struct queue {
@@ -102,7 +169,15 @@ static struct {
 	uint8_t ledger_sk[64];
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	nng_socket rep, pub;
-	struct conn conns[N_CTX];
+	struct conn *conns;
+	unsigned nconns;
+	struct pipe_tab rept, pubt; /* rept.mu also guards reply_bytes */
+	unsigned conns_max, inflight_max;
+	size_t reply_bytes_max, reply_bytes;
+	uint64_t send_timeout_ms;
+	uint8_t ledger_id[32]; /* SHA-256 of entry 0: what reader tokens name */
+	/* limit events since the last log line */
+	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
 	struct queue verifyq, commitq;
 	pthread_t workers[WORKERS_MAX], writer;
 	unsigned nworkers;
@@ -225,18 +300,203 @@ pack_error(msgpack_packer *pk, int err, const char *rule, const char *msg)
 	mp_pack_cstr(pk, msg && msg[0] ? msg : pdl_errmsg(err));
 }
 
+/* ---- connections and their limits ---- */
+
+static struct pipe_slot *
+pipe_find(struct pipe_tab *pt, uint32_t id)
+{
+	for (unsigned i = 0; i < pt->cap; i++)
+		if (pt->slots[i].id == id)
+			return &pt->slots[i];
+	return NULL;
+}
+
+/* The peer of a pipe, for log lines ("127.0.0.1:40312", or "local"). */
 static void
-conn_send(struct conn *c, const void *b, size_t n)
+pipe_peer(nng_pipe p, char *buf, size_t cap)
+{
+	nng_sockaddr sa;
+	snprintf(buf, cap, "local");
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	if (sa.s_family == NNG_AF_INET) {
+		const uint8_t *a = (const uint8_t *)&sa.s_in.sa_addr;
+		snprintf(buf, cap, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], (unsigned)ntohs(sa.s_in.sa_port));
+	} else if (sa.s_family == NNG_AF_INET6) {
+		snprintf(buf, cap, "[ipv6]:%u", (unsigned)ntohs(sa.s_in6.sa_port));
+	}
+}
+
+/* NNG's pipe notify (ADD_PRE, REM_POST) for both sockets. REM_POST comes
+ * for every pipe that had ADD_PRE, refused ones too; those were never in
+ * the table. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct pipe_tab *pt = arg;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+	char peer[64];
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		pthread_mutex_lock(&pt->mu);
+		struct pipe_slot *sl = pt->n < D.conns_max ? pipe_find(pt, 0) : NULL;
+		if (sl != NULL) {
+			memset(sl, 0, sizeof *sl);
+			sl->id = id;
+			pt->n++;
+		}
+		unsigned n = pt->n;
+		pthread_mutex_unlock(&pt->mu);
+		if (sl == NULL) {
+			atomic_fetch_add(&D.n_conn_refused, 1);
+			if (D.verbose) {
+				pipe_peer(p, peer, sizeof peer);
+				fprintf(stderr, "pdld: %s: connection from %s refused: %u open (--max-connections %u)\n", pt->name,
+				        peer, n, D.conns_max);
+			}
+			nng_pipe_close(p);
+		} else if (D.verbose) {
+			pipe_peer(p, peer, sizeof peer);
+			fprintf(stderr, "pdld: %s: connection %u from %s opened (%u open)\n", pt->name, id, peer, n);
+		}
+		return;
+	}
+	if (ev != NNG_PIPE_EV_REM_POST)
+		return;
+	pthread_mutex_lock(&pt->mu);
+	struct pipe_slot *sl = pipe_find(pt, id);
+	if (sl != NULL) {
+		if (pt == &D.rept)
+			D.reply_bytes -= sl->transport_bytes;
+		memset(sl, 0, sizeof *sl);
+		pt->n--;
+	}
+	unsigned n = pt->n;
+	pthread_mutex_unlock(&pt->mu);
+	if (sl != NULL && D.verbose)
+		fprintf(stderr, "pdld: %s: connection %u closed (%u open)\n", pt->name, id, n);
+}
+
+static int
+pipe_tab_init(struct pipe_tab *pt, nng_socket s, const char *name, int trusted)
+{
+	pthread_mutex_init(&pt->mu, NULL);
+	pt->cap = D.conns_max;
+	pt->n = 0;
+	pt->name = name;
+	pt->trusted = trusted;
+	if ((pt->slots = calloc(pt->cap, sizeof *pt->slots)) == NULL)
+		return NNG_ENOMEM;
+	int rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, pipe_event, pt);
+	if (rv == 0)
+		rv = nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_event, pt);
+	return rv;
+}
+
+static void
+conn_recv(struct conn *c)
+{
+	c->state = C_RECV;
+	c->pipe = 0;
+	nng_aio_set_timeout(c->aio, NNG_DURATION_INFINITE);
+	nng_ctx_recv(c->ctx, c->aio);
+}
+
+/* Takes a received request against its pipe's in-flight limit. 0: drop it
+ * (its pipe is over the limit, or gone). */
+static int
+conn_admit(struct conn *c, nng_msg *m)
+{
+	uint32_t id = (uint32_t)nng_pipe_id(nng_msg_get_pipe(m));
+	pthread_mutex_lock(&D.rept.mu);
+	struct pipe_slot *sl = pipe_find(&D.rept, id);
+	int ok = sl != NULL && sl->inflight < D.inflight_max;
+	if (ok) {
+		sl->inflight++;
+		c->pipe = id;
+		c->trusted = D.rept.trusted;
+	}
+	pthread_mutex_unlock(&D.rept.mu);
+	if (!ok && sl != NULL) {
+		atomic_fetch_add(&D.n_req_dropped, 1);
+		if (D.verbose)
+			fprintf(stderr, "pdld: request on connection %u dropped: %u in flight (--max-inflight)\n", id,
+			        D.inflight_max);
+	}
+	return ok;
+}
+
+/* The end of a reply's send (rv: its result) or of a request without one:
+ * gives back the pipe's in-flight slot and the reply's bytes (invariant 4). */
+static void
+conn_done(struct conn *c, int sent)
+{
+	pthread_mutex_lock(&D.rept.mu);
+	struct pipe_slot *sl = c->pipe ? pipe_find(&D.rept, c->pipe) : NULL;
+	if (sent && sl != NULL) {
+		/* handed to the transport: it holds this one now, and the one
+		 * before is gone (the pipe was free to take this one) */
+		D.reply_bytes -= sl->transport_bytes;
+		sl->transport_bytes = c->reply_n;
+	} else {
+		D.reply_bytes -= c->reply_n;
+	}
+	if (sl != NULL && sl->inflight > 0)
+		sl->inflight--;
+	c->reply_n = 0;
+	c->pipe = 0;
+	pthread_mutex_unlock(&D.rept.mu);
+}
+
+static void
+pack_busy(msgpack_sbuffer *sb, size_t n, size_t used)
+{
+	msgpack_packer pk;
+	char msg[200];
+	msgpack_sbuffer_clear(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	snprintf(msg, sizeof msg,
+	         "reply of %zu bytes refused: replies waiting for their clients hold %zu of pdld's %zu bytes "
+	         "(--reply-bytes-max); retry shortly",
+	         n, used, D.reply_bytes_max);
+	pack_error(&pk, PDL_EBUSY, NULL, msg);
+}
+
+/* Sends a reply on c's context with the send timeout. A read reply
+ * (refusable) over REPLY_SMALL_BYTES that would pass the reply budget is
+ * replaced by PDL_EBUSY; receipts never are (their acts are in the log). */
+static void
+conn_send(struct conn *c, const void *b, size_t n, int refusable)
 {
 	nng_msg *m;
+	msgpack_sbuffer busy;
+	msgpack_sbuffer_init(&busy);
+	pthread_mutex_lock(&D.rept.mu);
+	if (refusable && n > REPLY_SMALL_BYTES && D.reply_bytes + n > D.reply_bytes_max) {
+		size_t used = D.reply_bytes;
+		pthread_mutex_unlock(&D.rept.mu);
+		atomic_fetch_add(&D.n_reply_refused, 1);
+		if (D.verbose)
+			fprintf(stderr, "pdld: reply of %zu bytes on connection %u refused: %zu of %zu bytes in use\n", n,
+			        c->pipe, used, D.reply_bytes_max);
+		pack_busy(&busy, n, used);
+		b = busy.data;
+		n = busy.size;
+		pthread_mutex_lock(&D.rept.mu);
+	}
+	D.reply_bytes += n;
+	c->reply_n = n;
+	pthread_mutex_unlock(&D.rept.mu);
 	if (nng_msg_alloc(&m, n) != 0) {
 		/* Nothing to send: the client times out and may resend (idempotent). */
-		c->state = C_RECV;
-		nng_ctx_recv(c->ctx, c->aio);
+		msgpack_sbuffer_destroy(&busy);
+		conn_done(c, 0);
+		conn_recv(c);
 		return;
 	}
 	memcpy(nng_msg_body(m), b, n);
+	msgpack_sbuffer_destroy(&busy);
 	nng_aio_set_msg(c->aio, m);
+	nng_aio_set_timeout(c->aio, (nng_duration)D.send_timeout_ms);
 	c->state = C_SEND;
 	nng_ctx_send(c->ctx, c->aio);
 }
@@ -249,7 +509,7 @@ reply_error(struct conn *c, int err, const char *msg)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	pack_error(&pk, err, NULL, msg);
-	conn_send(c, sb.data, sb.size);
+	conn_send(c, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 }
 
@@ -272,17 +532,84 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
 		mp_pack_bin(pk, proof[i], 32);
 }
 
+/* The reader of a request on a network listener: anonymous without an
+ * `auth` token; with one, the party it names once the token checks out
+ * against the party's current key, this ledger and the real clock (tokens
+ * are made by clients on their own clocks; the test clock is the ledger's
+ * time for acts, not for readers). */
 static int
-do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_reader *r, struct pdl_status *st)
+{
+	struct mp_cur v;
+	const char *tok;
+	size_t tn;
+	struct pdl_readtok rt;
+	struct pdl_party p;
+	char target[33];
+	memset(r, 0, sizeof *r);
+	if (mp_map_find(req, "auth", &v) != PDL_OK)
+		return PDL_OK;
+	if (mp_read_str(&v, &tok, &tn) != PDL_OK || pdl_readtok_parse(tok, tn, &rt) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL,
+		                      "auth is not a reader token (PDL-Sig party=ID,time=MS,sig=BASE64)");
+	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
+		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
+	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
+	int rc = pdl_readtok_check(&rt, p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	if (rc == PDL_ECLOCK)
+		return pdl_status_set(st, rc, NULL,
+		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
+		                      rt.party, (unsigned long long)rt.time_ms, (unsigned long long)pdl_now_ms(),
+		                      PDL_READTOK_SKEW_MS / 1000);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, PDL_EBADSIG, NULL,
+		                      "reader token of %s does not verify with its current key for this ledger and op %s",
+		                      rt.party, target);
+	snprintf(r->party, sizeof r->party, "%s", rt.party);
+	r->roles = p.roles;
+	return PDL_OK;
+}
+
+static void
+note_read_refused(const struct pdl_reader *r, uint64_t seq)
+{
+	atomic_fetch_add(&D.n_read_refused, 1);
+	if (D.verbose)
+		fprintf(stderr, "pdld: private entry %llu refused to %s\n", (unsigned long long)seq,
+		        r->party[0] ? r->party : "an anonymous reader");
+}
+
+/* A range element in place of an entry the reader may not have: enough to
+ * see that it exists and to check the chain over it (its hash is the next
+ * entry's prev anyway), nothing of the act. */
+static void
+pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t n)
+{
+	uint8_t h[32];
+	pdl_sha256(h, e, n);
+	msgpack_pack_map(pk, 3);
+	mp_pack_cstr(pk, "seq");
+	msgpack_pack_uint64(pk, seq);
+	mp_pack_cstr(pk, "private");
+	msgpack_pack_true(pk);
+	mp_pack_cstr(pk, "hash");
+	mp_pack_bin(pk, h, 32);
+}
+
+static int
+do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
 {
 	MDB_txn *t;
 	struct pdl_head h;
+	struct pdl_reader reader;
 	uint64_t a = 0, b = 0;
 	int rc = pdl_store_rtxn(&D.store, &t);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot open a read transaction");
 	rc = pdl_store_head(t, &D.store, &h);
 	if (rc != PDL_OK)
+		goto out;
+	if (!trusted && (rc = reader_from(t, req, op, opn, &reader, st)) != PDL_OK)
 		goto out;
 	struct pdl_tree_ctx tc = {t, &D.store};
 	struct pdl_merkle_io io;
@@ -302,6 +629,15 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		}
 		if (rc != PDL_OK)
 			goto out;
+		if (!trusted && !pdl_readacl_allows(t, &D.store, &reader, e, en)) {
+			note_read_refused(&reader, a);
+			rc = pdl_status_set(st, PDL_EPRIVATE, NULL,
+			                    "entry %llu is private: only its actor, parties named in it, the authority and "
+			                    "auditors may read it%s",
+			                    (unsigned long long)a,
+			                    reader.party[0] ? "" : "; identify with --reader ID --reader-key FILE");
+			goto out;
+		}
 		msgpack_pack_map(pk, 1);
 		mp_pack_cstr(pk, "entry");
 		mp_pack_bin(pk, e, en);
@@ -316,11 +652,11 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 			a = h.size;
 		if (b > h.size - a)
 			b = h.size - a;
-		msgpack_pack_map(pk, 2);
-		mp_pack_cstr(pk, "from");
-		msgpack_pack_uint64(pk, a);
-		mp_pack_cstr(pk, "entries");
-		msgpack_pack_array(pk, (size_t)b);
+		/* the elements first (fewer than b past RANGE_BYTES_MAX), then the header */
+		msgpack_sbuffer els;
+		msgpack_packer epk;
+		msgpack_sbuffer_init(&els);
+		msgpack_packer_init(&epk, &els, msgpack_sbuffer_write);
 		MDB_cursor *cur;
 		MDB_val k, v;
 		uint8_t kb[8];
@@ -328,20 +664,37 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		k.mv_size = 8;
 		k.mv_data = kb;
 		if (mdb_cursor_open(t, D.store.log, &cur) != 0) {
+			msgpack_sbuffer_destroy(&els);
 			rc = PDL_ESTORE;
 			goto out;
 		}
 		int mrc = b ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
-		for (uint64_t i = 0; i < b; i++) {
+		uint64_t i;
+		for (i = 0; i < b; i++) {
 			if (mrc != 0) {
 				mdb_cursor_close(cur);
+				msgpack_sbuffer_destroy(&els);
 				rc = PDL_ESTORE;
 				goto out;
 			}
-			mp_pack_bin(pk, v.mv_data, v.mv_size);
+			if (i > 0 && els.size + v.mv_size > RANGE_BYTES_MAX)
+				break;
+			if (trusted || pdl_readacl_allows(t, &D.store, &reader, v.mv_data, v.mv_size)) {
+				mp_pack_bin(&epk, v.mv_data, v.mv_size);
+			} else {
+				note_read_refused(&reader, a + i);
+				pack_placeholder(&epk, a + i, v.mv_data, v.mv_size);
+			}
 			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 		}
 		mdb_cursor_close(cur);
+		msgpack_pack_map(pk, 2);
+		mp_pack_cstr(pk, "from");
+		msgpack_pack_uint64(pk, a);
+		mp_pack_cstr(pk, "entries");
+		msgpack_pack_array(pk, (size_t)i);
+		msgpack_sbuffer_write(pk->data, els.data, els.size);
+		msgpack_sbuffer_destroy(&els);
 	} else if (mp_str_eq(op, opn, "head")) {
 		msgpack_pack_map(pk, 4);
 		mp_pack_cstr(pk, "size");
@@ -574,11 +927,18 @@ conn_cb(void *arg)
 			nng_msg *m = nng_aio_get_msg(c->aio);
 			if (m)
 				nng_msg_free(m);
+			nng_aio_set_msg(c->aio, NULL);
 		}
 		if (rv == NNG_ECLOSED)
 			return;
-		c->state = C_RECV;
-		nng_ctx_recv(c->ctx, c->aio);
+		if (rv == NNG_ETIMEDOUT) {
+			atomic_fetch_add(&D.n_reply_timeout, 1);
+			if (D.verbose)
+				fprintf(stderr, "pdld: reply on connection %u dropped: not read within %llu ms (--send-timeout-ms)\n",
+				        c->pipe, (unsigned long long)D.send_timeout_ms);
+		}
+		conn_done(c, rv == 0);
+		conn_recv(c);
 		return;
 	}
 	if (c->state != C_RECV)
@@ -586,10 +946,15 @@ conn_cb(void *arg)
 	if (rv != 0) {
 		if (rv == NNG_ECLOSED)
 			return;
-		nng_ctx_recv(c->ctx, c->aio);
+		conn_recv(c);
 		return;
 	}
 	nng_msg *m = nng_aio_get_msg(c->aio);
+	if (!conn_admit(c, m)) {
+		nng_msg_free(m);
+		conn_recv(c);
+		return;
+	}
 	struct mp_cur req = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), opc;
 	const char *op;
 	size_t opn;
@@ -605,6 +970,12 @@ conn_cb(void *arg)
 			reply_error(c, PDL_ECLOSED, "pdld is shutting down");
 			return;
 		}
+		if (atomic_load(&D.inflight) >= SUBMITS_INFLIGHT_MAX) {
+			nng_msg_free(m);
+			atomic_fetch_add(&D.n_submit_busy, 1);
+			reply_error(c, PDL_EBUSY, "pdld has its maximum of submit requests in flight; retry shortly");
+			return;
+		}
 		if (start_submit(c, m, req, &st) != PDL_OK) {
 			nng_msg_free(m);
 			reply_error(c, st.err, st.msg);
@@ -617,13 +988,13 @@ conn_cb(void *arg)
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	int rc = mp_str_eq(op, opn, "clock")  ? do_clock(req, &pk, &st)
 	         : mp_str_eq(op, opn, "blob") ? do_blob(req, &pk, &st)
-	                                      : do_read(op, opn, req, &pk, &st);
+	                                      : do_read(op, opn, req, &pk, &st, c->trusted);
 	nng_msg_free(m);
 	if (rc != PDL_OK) {
 		msgpack_sbuffer_clear(&sb);
 		pack_error(&pk, st.err ? st.err : rc, st.rule, st.msg);
 	}
-	conn_send(c, sb.data, sb.size);
+	conn_send(c, sb.data, sb.size, 1);
 	msgpack_sbuffer_destroy(&sb);
 }
 
@@ -716,10 +1087,8 @@ publish_entries(struct batch_out *o)
 	uint64_t from = o->pub_from;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < o->pub_n; i++) {
-		const uint8_t *b;
-		size_t bn;
 		const char *before = (const char *)c.p;
-		if (mp_read_bin(&c, &b, &bn) != PDL_OK)
+		if (mp_skip(&c) != PDL_OK) /* an entry's bin, or a placeholder's map */
 			break;
 		if (n > 0 && (size_t)((const char *)c.p - start) > PUB_BYTES_MAX) {
 			publish_chunk(from, n, start, (size_t)(before - start));
@@ -825,7 +1194,12 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 			}
 			pack_receipt(&pk, &r);
 			if (h.size != before) {
-				mp_pack_bin(&ppk, D.engine.entry.data, D.engine.entry.size);
+				/* invariant (5): a network PUB gets a placeholder for a private entry */
+				const uint8_t *eb = (const uint8_t *)D.engine.entry.data;
+				if (D.pubt.trusted || pdl_readacl_public(eb, D.engine.entry.size))
+					mp_pack_bin(&ppk, eb, D.engine.entry.size);
+				else
+					pack_placeholder(&ppk, before, eb, D.engine.entry.size);
 				o->pub_n++;
 			}
 		}
@@ -933,7 +1307,7 @@ writer_main(void *arg)
 		for (size_t k = 0; k < nj; k++) {
 			struct job *j = jobs[k];
 			if (rc == PDL_OK) {
-				conn_send(j->conn, replies[k].data, replies[k].size);
+				conn_send(j->conn, replies[k].data, replies[k].size, 0);
 			} else {
 				char msg[200];
 				snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
@@ -973,9 +1347,11 @@ wipe_ledger_key(void)
 
 /* A server TLS config from a PEM certificate (chain) file and a PEM key
  * file. The key file must not be readable by group or others, like every
- * secret key file pdl reads; its bytes are wiped after use. */
+ * secret key file pdl reads; its bytes are wiped after use. With client_ca
+ * (--tls-client-ca) the handshake requires a client certificate chaining
+ * to the CA certificates in that PEM file. */
 static int
-tls_server_config(const char *cert_file, const char *key_file, nng_tls_config **out)
+tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out)
 {
 	uint8_t *cert = NULL, *key = NULL;
 	size_t cn = 0, kn = 0;
@@ -1008,6 +1384,14 @@ tls_server_config(const char *cert_file, const char *key_file, nng_tls_config **
 		if (cfg != NULL)
 			nng_tls_config_free(cfg);
 		cfg = NULL;
+	} else if (client_ca != NULL &&
+	           ((rv = nng_tls_config_ca_file(cfg, client_ca)) != 0 ||
+	            (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0)) {
+		/* mutual TLS: every client shows a certificate chaining to client_ca */
+		fprintf(stderr, "pdld: cannot load client CA certificates from %s: %s (PDL_EKEY)\n", client_ca,
+		        nng_strerror(rv));
+		nng_tls_config_free(cfg);
+		cfg = NULL;
 	}
 	sodium_memzero(key, kn);
 	free(key);
@@ -1036,6 +1420,40 @@ listen_on(nng_socket s, const char *url, nng_tls_config *tls)
 
 /* ---- main ---- */
 
+/* One line for the limit events since the last one, if there were any:
+ * what an operator needs to see a hostile or broken client, without a line
+ * per event (--verbose gives those). */
+static void
+log_limits(void)
+{
+	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
+	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
+	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
+	if (a + b + c + d + e + f == 0)
+		return;
+	fprintf(stderr,
+	        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
+	        "%u submits refused (busy), %u private entries refused to readers\n",
+	        a, b, c, d, f, e);
+}
+
+/* A decimal option value in lo..hi; says what is wrong otherwise. */
+static int
+opt_u64(const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+	if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != 0 || x < lo || x > hi) {
+		fprintf(stderr, "pdld: %s must be a number from %llu to %llu\n", name, (unsigned long long)lo,
+		        (unsigned long long)hi);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -1052,10 +1470,23 @@ usage(FILE *f)
 	        "  --blob-max BYTES    largest file `pdl evidence deposit --store` keeps (default 8 MiB)\n"
 	        "  --tls-cert FILE     PEM certificate (chain) for tls+tcp:// listen and publish URLs\n"
 	        "  --tls-key FILE      its PEM private key (mode 0600)\n"
+	        "  --tls-client-ca FILE  require client certificates chaining to the CA certificates in FILE\n"
+	        "                      on tls+tcp:// listeners (mutual TLS; clients give --tls-cert/--tls-key)\n"
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
+	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
+	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "\n"
+	        "Limits (a slow or hostile client costs only itself):\n"
+	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
+	        "  --max-inflight N      requests of one connection being served; more are dropped (default %u)\n"
+	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
+	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
+	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
-	        "  -v, --verbose       log each batch\n"
-	        "  -h, --help          this text\n");
+	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
+	        "  -h, --help          this text\n",
+	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
 }
 
 int
@@ -1073,11 +1504,20 @@ main(int argc, char **argv)
 		{"tls-cert", required_argument, NULL, 'C'},
 		{"tls-key", required_argument, NULL, 'K'},
 		{"map-size", required_argument, NULL, 'm'}, /* tests only: a small first map, to make it grow */
+		{"tls-client-ca", required_argument, NULL, 'A'},
+		{"ipc-public", no_argument, NULL, 'P'},
+		{"max-connections", required_argument, NULL, 'N'},
+		{"max-inflight", required_argument, NULL, 'F'},
+		{"reply-bytes-max", required_argument, NULL, 'R'},
+		{"send-timeout-ms", required_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL;
+	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL, *client_ca = NULL;
+	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
+	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
+	int ipc_public = 0;
 	size_t map_size = 0;
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	char listen_buf[4200], publish_buf[4200], path[4200];
@@ -1098,6 +1538,24 @@ main(int argc, char **argv)
 		case 'C': tls_cert = optarg; break;
 		case 'K': tls_key = optarg; break;
 		case 'm': map_size = (size_t)strtoull(optarg, NULL, 10); break;
+		case 'A': client_ca = optarg; break;
+		case 'P': ipc_public = 1; break;
+		case 'N':
+			if (opt_u64("--max-connections", optarg, 1, 16384, &conns_max) != 0)
+				return 2;
+			break;
+		case 'F':
+			if (opt_u64("--max-inflight", optarg, 1, 64, &inflight_max) != 0)
+				return 2;
+			break;
+		case 'R':
+			if (opt_u64("--reply-bytes-max", optarg, 2 * RANGE_BYTES_MAX, (uint64_t)1 << 40, &reply_bytes_max) != 0)
+				return 2;
+			break;
+		case 'T':
+			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
+				return 2;
+			break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1107,6 +1565,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (conns_max * inflight_max > CTX_MAX) {
+		fprintf(stderr, "pdld: --max-connections x --max-inflight is at most %u (contexts)\n", CTX_MAX);
+		return 2;
+	}
+	D.conns_max = (unsigned)conns_max;
+	D.inflight_max = (unsigned)inflight_max;
+	D.reply_bytes_max = (size_t)reply_bytes_max;
+	D.send_timeout_ms = send_timeout_ms;
 	if (workers < 1 || workers > WORKERS_MAX) {
 		fprintf(stderr, "pdld: --workers must be 1..%d\n", WORKERS_MAX);
 		return 2;
@@ -1140,7 +1606,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: --tls-cert is for tls+tcp:// --listen or --publish URLs\n");
 		return 2;
 	}
-	if (tls_cert != NULL && tls_server_config(tls_cert, tls_key, &tls) != PDL_OK)
+	if (client_ca != NULL && tls_cert == NULL) {
+		fprintf(stderr, "pdld: --tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)\n");
+		return 2;
+	}
+	if (tls_cert != NULL && tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
 	struct pdl_status st = {0};
 	uint8_t pk[32];
@@ -1183,6 +1653,10 @@ main(int argc, char **argv)
 	rc = pdl_engine_load(&D.engine, t);
 	if (rc == PDL_OK)
 		rc = pdl_store_head(t, &D.store, &D.head);
+	const uint8_t *g;
+	size_t gn;
+	if (rc == PDL_OK && (rc = pdl_store_entry(t, &D.store, 0, &g, &gn)) == PDL_OK)
+		pdl_sha256(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
 	uint64_t csize = 0;
 	const char *cn;
 	size_t cnn;
@@ -1204,12 +1678,22 @@ main(int argc, char **argv)
 	q_init(&D.verifyq);
 	q_init(&D.commitq);
 
-	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = listen_on(D.pub, publish, tls)) != 0) {
+	/* ipc:// in the data directory is as private as its key files: trusted,
+	 * unless --ipc-public; every other transport reaches the network */
+	int rep_trusted = strncmp(listen, "ipc://", 6) == 0 && !ipc_public;
+	int pub_trusted = strncmp(publish, "ipc://", 6) == 0 && !ipc_public;
+	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = pipe_tab_init(&D.pubt, D.pub, "publish", pub_trusted)) != 0 ||
+	    (rv = listen_on(D.pub, publish, tls)) != 0) {
 		fprintf(stderr, "pdld: cannot publish on %s: %s\n", publish, nng_strerror(rv));
 		return 1;
 	}
-	if ((rv = nng_rep0_open(&D.rep)) != 0) {
+	if ((rv = nng_rep0_open(&D.rep)) != 0 || (rv = pipe_tab_init(&D.rept, D.rep, "listen", rep_trusted)) != 0) {
 		fprintf(stderr, "pdld: cannot open REP socket: %s\n", nng_strerror(rv));
+		return 1;
+	}
+	D.nconns = D.conns_max * D.inflight_max + CTX_SPARE;
+	if ((D.conns = calloc(D.nconns, sizeof *D.conns)) == NULL) {
+		fprintf(stderr, "pdld: out of memory for %u contexts\n", D.nconns);
 		return 1;
 	}
 	nng_socket_set_size(D.rep, NNG_OPT_RECVMAXSZ,
@@ -1222,7 +1706,7 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_setname_np(D.workers[i], "pdld:verify");
 	pthread_setname_np(D.writer, "pdld:writer");
-	for (int i = 0; i < N_CTX; i++) {
+	for (unsigned i = 0; i < D.nconns; i++) {
 		struct conn *c = &D.conns[i];
 		if ((rv = nng_aio_alloc(&c->aio, conn_cb, c)) != 0 || (rv = nng_ctx_open(&c->ctx, D.rep)) != 0) {
 			fprintf(stderr, "pdld: %s\n", nng_strerror(rv));
@@ -1234,10 +1718,8 @@ main(int argc, char **argv)
 		        nng_strerror(rv), dir);
 		return 1;
 	}
-	for (int i = 0; i < N_CTX; i++) {
-		D.conns[i].state = C_RECV;
-		nng_ctx_recv(D.conns[i].ctx, D.conns[i].aio);
-	}
+	for (unsigned i = 0; i < D.nconns; i++)
+		conn_recv(&D.conns[i]);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -1248,8 +1730,15 @@ main(int argc, char **argv)
 	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_PID_FILE);
 	pdl_file_write(path, pid, (size_t)pn, 0644);
-	fprintf(stderr, "pdld: serving %s (%s) at %s, publishing at %s, log size %llu%s\n", dir, D.origin, listen,
-	        publish, (unsigned long long)D.head.size, D.test_clock ? ", TEST CLOCK" : "");
+	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", dir, D.origin, listen,
+	        rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "", (unsigned long long)D.head.size,
+	        D.test_clock ? ", TEST CLOCK" : "");
+	if (D.verbose)
+		fprintf(stderr,
+		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
+		        "%zu reply bytes, send timeout %llu ms%s\n",
+		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
+		        client_ca ? ", client certificates required" : "");
 
 	/* A reader killed mid-transaction (kill -9 of a `pdl verify`) leaves
 	 * its slot in the lock file, pinning old pages so the file only grows;
@@ -1259,7 +1748,10 @@ main(int argc, char **argv)
 		int dead = 0;
 		if (tick % 20 == 0 && mdb_reader_check(D.store.env, &dead) == 0 && dead > 0)
 			fprintf(stderr, "pdld: cleared %d stale reader slot(s)\n", dead);
+		if (tick % (LIMIT_LOG_S * 20) == 0)
+			log_limits();
 	}
+	log_limits();
 
 	/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
 	fprintf(stderr, "pdld: signal %d, finishing %u requests in flight\n", (int)got_signal,
@@ -1273,11 +1765,12 @@ main(int argc, char **argv)
 	q_close(&D.commitq);
 	pthread_join(D.writer, NULL);
 	nng_close(D.rep);
-	for (int i = 0; i < N_CTX; i++) {
+	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);
 		nng_aio_free(D.conns[i].aio);
 	}
 	nng_close(D.pub);
+	free(D.conns);
 	if (tls != NULL)
 		nng_tls_config_free(tls);
 	nng_fini(); /* NNG's own global state too: a clean stop leaves nothing allocated */

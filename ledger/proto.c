@@ -1,62 +1,185 @@
 /* proto.c — the client half of proto.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include "ckpt.h"
+#include "mp.h"
 #include "proto.h"
+#include "readtok.h"
+#include "sha256.h"
 
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
+#include <nng/supplemental/util/platform.h>
 
-static char tls_ca_file[4096]; /* set once by the CLI before any dial */
+#define CLIENT_PATH_MAX 4096              /* a file name given on the command line */
+#define TLS_PEM_BYTES_MAX (64u * 1024u)   /* a certificate chain or a key in PEM */
+#define BUSY_WAIT_MS_FIRST 50u            /* first wait after PDL_EBUSY; doubles */
+#define BUSY_WAIT_MS_MAX 1000u            /* longest wait between retries */
 
-int
-pdl_client_tls_ca(const char *file)
+/* Client options, set once by the CLI before any dial (proto.h). */
+static struct {
+	char tls_ca[CLIENT_PATH_MAX], tls_cert[CLIENT_PATH_MAX], tls_key[CLIENT_PATH_MAX];
+	char reader_key[CLIENT_PATH_MAX], reader[PDL_ID_LEN_MAX + 1];
+	int sk_loaded;
+	uint8_t sk[PDL_SK_BYTES]; /* the reader's key, loaded at the first read */
+} O;
+
+static int
+set_path(char *dst, const char *v)
 {
-	if (file == NULL) {
-		tls_ca_file[0] = 0;
+	if (v == NULL) {
+		dst[0] = 0;
 		return PDL_OK;
 	}
-	if (snprintf(tls_ca_file, sizeof tls_ca_file, "%s", file) >= (int)sizeof tls_ca_file) {
-		tls_ca_file[0] = 0;
+	if (snprintf(dst, CLIENT_PATH_MAX, "%s", v) >= CLIENT_PATH_MAX) {
+		dst[0] = 0;
 		return PDL_ETOOBIG;
 	}
 	return PDL_OK;
 }
 
 int
+pdl_client_tls_ca(const char *file)
+{
+	return set_path(O.tls_ca, file);
+}
+
+int
+pdl_client_tls_cert(const char *cert_file, const char *key_file)
+{
+	if (set_path(O.tls_cert, cert_file) != PDL_OK || set_path(O.tls_key, key_file) != PDL_OK)
+		return PDL_ETOOBIG;
+	return PDL_OK;
+}
+
+static void
+wipe_reader_key(void)
+{
+	sodium_memzero(O.sk, sizeof O.sk);
+}
+
+int
+pdl_client_reader(const char *id, const char *key_file)
+{
+	if (id != NULL && !pdl_id_valid(id, strlen(id)))
+		return PDL_EINVAL;
+	snprintf(O.reader, sizeof O.reader, "%s", id ? id : "");
+	wipe_reader_key();
+	O.sk_loaded = 0;
+	return set_path(O.reader_key, key_file);
+}
+
+/* An option's value from the flag, else the environment variable. */
+static const char *
+opt_or_env(const char *v, const char *env)
+{
+	if (v[0])
+		return v;
+	const char *e = getenv(env);
+	return e != NULL && e[0] ? e : NULL;
+}
+
+int
 pdl_client_tls_args(int argc, char **argv)
 {
+	static const struct {
+		const char *flag;
+		char *dst;
+		size_t cap;
+	} flags[] = {
+		{"--tls-ca", O.tls_ca, sizeof O.tls_ca},
+		{"--tls-cert", O.tls_cert, sizeof O.tls_cert},
+		{"--tls-key", O.tls_key, sizeof O.tls_key},
+		{"--reader-key", O.reader_key, sizeof O.reader_key},
+		{"--reader", O.reader, sizeof O.reader},
+	};
 	int o = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
+		size_t f, fl = 0;
 		if (strcmp(argv[i], "--") == 0) {
 			while (i < argc)
 				argv[o++] = argv[i++];
 			break;
 		}
-		if (strcmp(argv[i], "--tls-ca") == 0) {
-			if (i + 1 >= argc)
-				return -1;
-			v = argv[++i];
-		} else if (strncmp(argv[i], "--tls-ca=", 9) == 0) {
-			v = argv[i] + 9;
-		} else {
+		for (f = 0; f < sizeof flags / sizeof flags[0]; f++) {
+			fl = strlen(flags[f].flag);
+			if (strncmp(argv[i], flags[f].flag, fl) == 0 && (argv[i][fl] == 0 || argv[i][fl] == '='))
+				break;
+		}
+		if (f == sizeof flags / sizeof flags[0]) {
 			argv[o++] = argv[i];
 			continue;
 		}
-		if (v[0] == 0 || pdl_client_tls_ca(v) != PDL_OK)
+		if (argv[i][fl] == '=') {
+			v = argv[i] + fl + 1;
+		} else {
+			if (i + 1 >= argc)
+				return -1;
+			v = argv[++i];
+		}
+		if (v[0] == 0 || snprintf(flags[f].dst, flags[f].cap, "%s", v) >= (int)flags[f].cap)
+			return -1;
+		if (flags[f].dst == O.reader && !pdl_id_valid(v, strlen(v)))
 			return -1;
 	}
 	argv[o] = NULL;
 	return o;
 }
 
+/* Reads a PEM file (NUL-terminated, as NNG wants it); a key file must not
+ * be readable by group or others, like every secret key pdl reads. */
+static int
+pem_read(const char *path, int secret, uint8_t **out, size_t *n, struct pdl_status *st)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return pdl_status_set(st, PDL_EKEY, NULL, "cannot read %s: not a regular file", path);
+	if (secret && (sb.st_mode & 077))
+		return pdl_status_set(st, PDL_EKEY, NULL, "TLS key %s is readable by group or others (mode %03o); run chmod 600 %s",
+		                      path, (unsigned)(sb.st_mode & 0777), path);
+	if (pdl_file_read(path, TLS_PEM_BYTES_MAX, out, n) != PDL_OK)
+		return pdl_status_set(st, PDL_EKEY, NULL, "cannot read %s", path);
+	return PDL_OK;
+}
+
+/* The client certificate for mutual TLS (pdld --tls-client-ca), if any. */
+static int
+tls_own_cert(nng_tls_config *cfg, struct pdl_status *st)
+{
+	const char *cert = opt_or_env(O.tls_cert, "PDL_TLS_CERT"), *key = opt_or_env(O.tls_key, "PDL_TLS_KEY");
+	uint8_t *cb = NULL, *kb = NULL;
+	size_t cn = 0, kn = 0;
+	int rv;
+	if (cert == NULL && key == NULL)
+		return PDL_OK;
+	if (cert == NULL || key == NULL)
+		return pdl_status_set(st, PDL_EINVAL, NULL,
+		                      "a client certificate needs both --tls-cert FILE and --tls-key FILE (or PDL_TLS_CERT and PDL_TLS_KEY)");
+	int rc = pem_read(cert, 0, &cb, &cn, st);
+	if (rc == PDL_OK)
+		rc = pem_read(key, 1, &kb, &kn, st);
+	if (rc == PDL_OK && (rv = nng_tls_config_own_cert(cfg, (const char *)cb, (const char *)kb, NULL)) != 0)
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "client certificate %s with key %s refused: %s", cert, key,
+		                    nng_strerror(rv));
+	if (kb != NULL)
+		sodium_memzero(kb, kn);
+	free(kb);
+	free(cb);
+	return rc;
+}
+
 static int
 tls_dial(nng_socket s, const char *url, int flags, struct pdl_status *st)
 {
-	const char *ca = tls_ca_file[0] ? tls_ca_file : getenv("PDL_TLS_CA");
+	const char *ca = opt_or_env(O.tls_ca, "PDL_TLS_CA");
 	nng_url *u = NULL;
 	nng_dialer d;
 	nng_tls_config *cfg = NULL;
@@ -75,6 +198,12 @@ tls_dial(nng_socket s, const char *url, int flags, struct pdl_status *st)
 		nng_tls_config_free(cfg);
 		nng_url_free(u);
 		return pdl_status_set(st, PDL_EKEY, NULL, "cannot load CA certificates from %s: %s", ca, nng_strerror(rv));
+	}
+	int rc = tls_own_cert(cfg, st);
+	if (rc != PDL_OK) {
+		nng_tls_config_free(cfg);
+		nng_url_free(u);
+		return rc;
 	}
 	/* The server must prove it is HOST: never dial without the name check. */
 	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
@@ -137,8 +266,9 @@ pdl_client_close(struct pdl_client *c)
 	c->open = 0;
 }
 
-int
-pdl_client_call(struct pdl_client *c, const void *req, size_t n, uint8_t **rep, size_t *rn, struct pdl_status *st)
+/* One request and its reply, as bytes. */
+static int
+call_raw(struct pdl_client *c, const void *req, size_t n, nng_msg **rep, struct pdl_status *st)
 {
 	int rv;
 	nng_msg *m;
@@ -149,8 +279,136 @@ pdl_client_call(struct pdl_client *c, const void *req, size_t n, uint8_t **rep, 
 		nng_msg_free(m);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "send to pdld failed: %s", nng_strerror(rv));
 	}
-	if ((rv = nng_recvmsg(c->sock, &m, 0)) != 0)
+	if ((rv = nng_recvmsg(c->sock, rep, 0)) != 0)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "no reply from pdld: %s", nng_strerror(rv));
+	return PDL_OK;
+}
+
+/* The ledger id (SHA-256 of entry 0, public) of the pdld c talks to. */
+static int
+ledger_id(struct pdl_client *c, struct pdl_status *st)
+{
+	static const uint8_t get0[] = {0x82, 0xa2, 'o', 'p', 0xa3, 'g', 'e', 't', 0xa3, 's', 'e', 'q', 0x00};
+	nng_msg *m;
+	if (c->have_lid)
+		return PDL_OK;
+	int rc = call_raw(c, get0, sizeof get0, &m, st);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur r = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), e;
+	const uint8_t *b;
+	size_t bn;
+	if (mp_map_find(r, "entry", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK) {
+		nng_msg_free(m);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "pdld did not give its genesis entry (the ledger id for reader tokens)");
+	}
+	pdl_sha256(c->lid, b, bn);
+	c->have_lid = 1;
+	nng_msg_free(m);
+	return PDL_OK;
+}
+
+/* Loads the reader's key once. 0: no reader identity configured. */
+static int
+reader_key(struct pdl_status *st, const char **id)
+{
+	const char *key = opt_or_env(O.reader_key, "PDL_READER_KEY");
+	*id = opt_or_env(O.reader, "PDL_READER");
+	if (key == NULL && *id == NULL)
+		return 0;
+	if (key == NULL || *id == NULL)
+		return pdl_status_set(st, PDL_EINVAL, NULL,
+		                      "a reader identity needs both --reader ID and --reader-key FILE (or PDL_READER and PDL_READER_KEY)");
+	if (!pdl_id_valid(*id, strlen(*id)))
+		return pdl_status_set(st, PDL_EINVAL, NULL, "reader id \"%s\" is not a party id", *id);
+	if (!O.sk_loaded) {
+		uint8_t pk[PDL_PK_BYTES];
+		int rc = pdl_key_load(key, O.sk, pk, st);
+		if (rc != PDL_OK)
+			return rc;
+		O.sk_loaded = 1;
+		atexit(wipe_reader_key);
+	}
+	return 1;
+}
+
+/* req with an `auth` pair (a fresh reader token for its op) added, in *out;
+ * *out stays empty when the request is a submit or no reader is set. */
+static int
+with_auth(struct pdl_client *c, const uint8_t *req, size_t n, msgpack_sbuffer *out, struct pdl_status *st)
+{
+	struct mp_cur r = mp_cur_make(req, n), v;
+	const char *op, *id;
+	size_t opn;
+	uint32_t k;
+	char target[33], tok[PDL_READTOK_LEN_MAX + 1];
+	if (mp_map_find(r, "op", &v) != PDL_OK || mp_read_str(&v, &op, &opn) != PDL_OK || opn >= sizeof target ||
+	    mp_str_eq(op, opn, "submit"))
+		return PDL_OK;
+	int rc = reader_key(st, &id);
+	if (rc <= 0)
+		return rc;
+	if ((rc = ledger_id(c, st)) != PDL_OK)
+		return rc;
+	memcpy(target, op, opn);
+	target[opn] = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if ((rc = pdl_readtok_sign(tok, sizeof tok, id, O.sk, c->lid, "NNG", target, now)) != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot make a reader token for %s", id);
+	if (mp_read_map(&r, &k) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "a request is a msgpack map");
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, k + 1);
+	mp_pack_cstr(&pk, "auth");
+	mp_pack_cstr(&pk, tok);
+	msgpack_sbuffer_write(out, (const char *)r.p, (size_t)(req + n - r.p));
+	return PDL_OK;
+}
+
+static int
+is_busy(nng_msg *m)
+{
+	struct mp_cur r = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), e;
+	const char *s;
+	size_t n;
+	return mp_map_find(r, "error", &e) == PDL_OK && mp_read_str(&e, &s, &n) == PDL_OK && mp_str_eq(s, n, "PDL_EBUSY");
+}
+
+int
+pdl_client_call(struct pdl_client *c, const void *req, size_t n, uint8_t **rep, size_t *rn, struct pdl_status *st)
+{
+	nng_msg *m = NULL;
+	msgpack_sbuffer ar;
+	msgpack_sbuffer_init(&ar);
+	int rc = with_auth(c, req, n, &ar, st);
+	if (rc != PDL_OK) {
+		msgpack_sbuffer_destroy(&ar);
+		return rc;
+	}
+	if (ar.size > 0) {
+		req = ar.data;
+		n = ar.size;
+	}
+	/* PDL_EBUSY: pdld refused for a limit, nothing was done; wait and ask
+	 * again, for as long as a reply may take at most */
+	unsigned waited = 0, wait = BUSY_WAIT_MS_FIRST;
+	for (;;) {
+		if ((rc = call_raw(c, req, n, &m, st)) != PDL_OK)
+			break;
+		if (!is_busy(m) || waited >= PDL_PROTO_TIMEOUT_MS)
+			break;
+		nng_msg_free(m);
+		m = NULL;
+		nng_msleep(wait);
+		waited += wait;
+		wait = wait * 2 < BUSY_WAIT_MS_MAX ? wait * 2 : BUSY_WAIT_MS_MAX;
+	}
+	msgpack_sbuffer_destroy(&ar);
+	if (rc != PDL_OK)
+		return rc;
 	*rn = nng_msg_len(m);
 	*rep = malloc(*rn ? *rn : 1);
 	if (*rep == NULL) {

@@ -8,7 +8,9 @@
  *               receipt = {seq, hash: bin 32, time_ms, outcome: map, dup: bool}
  *               error   = {error: "PDL_E…", rule?: str, message: str}
  *   get         {seq}            → {entry: bin}
- *   range       {from, count}    → {from, entries: [bin, …]} (count ≤ PDL_RANGE_MAX)
+ *   range       {from, count}    → {from, entries: [bin | placeholder, …]}
+ *               (count ≤ PDL_RANGE_MAX; fewer past 4 MiB of entries, so read
+ *               on until an empty reply)
  *   head        {}               → {size, time_ms, chain: bin 32, blob_max}
  *   blob        {evidence_id, data: bin} → {digest, size}  (file bytes of a deposit)
  *   checkpoint  {}               → {note: str}
@@ -17,12 +19,32 @@
  *   clock       {ms}             → {time_ms}     (pdld --test-clock only)
  * A request-level failure replies {error, message}.
  *
+ * Readers: any read request may carry auth: "PDL-Sig party=…,time=…,sig=…"
+ * (readtok.h; METHOD "NNG", target the op name). On pdld's trusted local
+ * listener (ipc:// in its data directory) every entry is served and auth
+ * is not looked at. On a network listener a private entry (readacl.h) goes
+ * only to a reader entitled to it: `get` answers PDL_EPRIVATE, `range`
+ * puts placeholder = {seq, private: true, hash: bin 32 (SHA-256 of the
+ * entry)} in its place; a token that does not check out fails the request
+ * (PDL_EBADSIG, PDL_ECLOCK, PDL_EACTOR, PDL_EPROTO). The client adds a
+ * fresh token to every request but submit when a reader identity is set.
+ *
+ * Limits: pdld refuses connections over its --max-connections, drops the
+ * requests of a connection over --max-inflight unread, answers PDL_EBUSY
+ * to a large read reply over --reply-bytes-max and to a submit over its
+ * submits in flight (nothing was done: pdl_client_call waits and retries
+ * for up to PDL_PROTO_TIMEOUT_MS), and drops a reply its client does not
+ * take within --send-timeout-ms.
+ *
  * Transports: ipc:// (the default, DIR/pdl.sock), tls+tcp:// (pdld
- * --tls-cert/--tls-key; clients --tls-ca), tcp:// only with pdld's
+ * --tls-cert/--tls-key; clients --tls-ca; with pdld --tls-client-ca,
+ * clients also --tls-cert/--tls-key), tcp:// only with pdld's
  * --insecure-tcp.
  *
  * Published (first byte of each message is the topic letter, then msgpack):
- *   'e' {from, entries: [bin, …]}   committed entries, in seq order
+ *   'e' {from, entries: [bin | placeholder, …]}   committed entries, in seq
+ *       order; a network PUB listener gets a placeholder for each private
+ *       entry (fetch it with an authenticated `range`)
  *   'c' {size, note}                a new checkpoint
  * Pub/sub drops messages for slow subscribers: treat it as a hint and catch
  * up with `range` when seq jumps.
@@ -47,6 +69,8 @@
 struct pdl_client {
 	nng_socket sock;
 	int open;
+	int have_lid;
+	uint8_t lid[32]; /* the ledger id (SHA-256 of entry 0), once a reader token needed it */
 };
 
 /* url: ipc://…, tcp://…, tls+tcp://HOST:PORT (needs a CA, below).
@@ -60,10 +84,22 @@ int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st
  * certificate for 127.0.0.1 carries DNS:127.0.0.1). There is no way to skip
  * the check. file is copied; NULL forgets it. Errors: PDL_ETOOBIG. */
 int pdl_client_tls_ca(const char *file);
-/* Takes "--tls-ca FILE" and "--tls-ca=FILE" out of argv (shifting the rest
- * down, argv[argc] stays NULL) and applies them with pdl_client_tls_ca, so
- * every subcommand accepts the option. Returns the new argc, or -1 when
- * --tls-ca has no value. */
+/* The client certificate for mutual TLS (pdld --tls-client-ca): PEM
+ * certificate (chain) and PEM key files (the key mode 0600), given here
+ * (--tls-cert FILE --tls-key FILE) or as PDL_TLS_CERT and PDL_TLS_KEY; both
+ * or neither. Files are copied; NULL forgets. Errors: PDL_ETOOBIG. */
+int pdl_client_tls_cert(const char *cert_file, const char *key_file);
+/* The reader identity: party id and its ledger key file (--reader ID
+ * --reader-key FILE, or PDL_READER and PDL_READER_KEY; both or neither).
+ * With one, every request but submit carries a fresh reader token signed
+ * with the key (loaded at the first request, wiped at exit). NULL forgets.
+ * Errors: PDL_EINVAL (not a party id), PDL_ETOOBIG. */
+int pdl_client_reader(const char *id, const char *key_file);
+/* Takes the client options --tls-ca, --tls-cert, --tls-key, --reader-key
+ * and --reader ("--opt VALUE" or "--opt=VALUE") out of argv (shifting the
+ * rest down, argv[argc] stays NULL) and applies them as above, so every
+ * subcommand accepts them. Returns the new argc, or -1 when one has no
+ * value or --reader is not a party id. */
 int pdl_client_tls_args(int argc, char **argv);
 /* Dials url on s (nng_dial with flags), setting up TLS for tls+ URLs as
  * above; for any socket a client opens to pdld (REQ, SUB).
@@ -71,7 +107,11 @@ int pdl_client_tls_args(int argc, char **argv);
  * file does not load). */
 int pdl_client_dial(nng_socket s, const char *url, int flags, struct pdl_status *st);
 void pdl_client_close(struct pdl_client *c);
-/* Sends req, waits for the reply; *rep is malloc'd (caller frees). */
+/* Sends req, waits for the reply; *rep is malloc'd (caller frees). Adds a
+ * reader token when a reader identity is set (above; the first such call
+ * also reads entry 0 for the ledger id), and retries a PDL_EBUSY reply with
+ * growing waits for up to PDL_PROTO_TIMEOUT_MS. Errors: PDL_ECLOSED,
+ * PDL_ENOMEM, PDL_EINVAL/PDL_EKEY (the reader identity), PDL_EPROTO. */
 int pdl_client_call(struct pdl_client *c, const void *req, size_t n, uint8_t **rep, size_t *rn,
                     struct pdl_status *st);
 /* Resolves the URL of the pdld serving a data directory. */

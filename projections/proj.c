@@ -253,13 +253,31 @@ apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_s
 		return PDL_ENOMEM;
 	}
 	int rc = PDL_OK;
-	for (uint32_t i = 0; i < n && rc == PDL_OK; i++)
-		if (mp_read_bin(&c, &es[i], &ls[i]) != PDL_OK)
+	uint32_t k = 0;
+	uint64_t private_seq = 0;
+	int private = 0;
+	for (; k < n && rc == PDL_OK; k++) {
+		if (mp_peek(&c) == MP_MAP) {
+			/* pdld's placeholder for an entry this reader may not have */
+			struct mp_cur sv;
+			if (mp_map_find(c, "seq", &sv) != PDL_OK || mp_read_uint(&sv, &private_seq) != PDL_OK)
+				rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
+			private = 1;
+			break;
+		}
+		if (mp_read_bin(&c, &es[k], &ls[k]) != PDL_OK)
 			rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
+	}
 	size_t done = 0;
-	if (rc == PDL_OK)
-		rc = pdl_vdb_apply(db, es, ls, n, &done, st);
+	if (rc == PDL_OK && k > 0)
+		rc = pdl_vdb_apply(db, es, ls, k, &done, st);
 	*applied += done;
+	if (rc == PDL_OK && private)
+		rc = pdl_status_set(st, PDL_EPRIVATE, NULL,
+		                    "entry %llu is private and pdld did not give it to this reader: views need a reader "
+		                    "identity that may read every entry (an auditor or the authority: --reader ID "
+		                    "--reader-key FILE)",
+		                    (unsigned long long)private_seq);
 	free(es);
 	free(ls);
 	return rc;
@@ -294,7 +312,7 @@ pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struc
 		free(rep);
 		if (rc != PDL_OK)
 			return rc;
-		if (n < PDL_PROJ_BATCH)
+		if (n == 0) /* a reply may hold fewer than asked before the end (pdld's byte cap) */
 			return PDL_OK;
 	}
 }
@@ -369,13 +387,15 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 			uint64_t before = applied;
 			if (mp_map_find(c, "entries", &ents) == PDL_OK) {
 				rc = apply_array(db, ents, &applied, st);
+				if (rc == PDL_EPRIVATE) /* a network PUB's placeholder: read it by an authenticated range */
+					rc = pdl_catch_up(db, &cl, &applied, st);
 				if (rc == PDL_ENOTFOUND) { /* gap: the pub dropped something */
 					stats->gaps++;
 					rc = pdl_catch_up(db, &cl, &applied, st);
 					if (rc == PDL_OK)
 						rc = apply_array(db, ents, &applied, st);
-					if (rc == PDL_ENOTFOUND)
-						rc = PDL_OK; /* the next poll catches it */
+					if (rc == PDL_ENOTFOUND || rc == PDL_EPRIVATE)
+						rc = PDL_OK; /* the next poll catches it (a private one by range) */
 				}
 			}
 			if (applied > before) {
