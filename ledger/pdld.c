@@ -31,7 +31,9 @@
  *                      that). A read reply over REPLY_SMALL_BYTES that would
  *                      pass it is replaced by PDL_EBUSY (clients retry).
  *   --send-timeout-ms  a reply not taken within it is dropped and its
- *                      context reused.
+ *                      context reused; a connection whose last large reply
+ *                      sits in its transport longer, with nothing asked
+ *                      since, is closed (pipes_sweep).
  *   SUBMITS_INFLIGHT_MAX submit requests between receipt and receipts;
  *                      one over it is refused with PDL_EBUSY.
  *
@@ -144,6 +146,7 @@ struct pipe_slot {
 	uint32_t id;            /* 0: free */
 	unsigned inflight;      /* requests received and not yet replied */
 	size_t transport_bytes; /* the last reply handed to its transport */
+	uint64_t handed_ns;     /* when it was handed over (pdl_mono_ns) */
 };
 
 /* The pipes of one socket (one listener each), under mu. */
@@ -437,6 +440,7 @@ conn_done(struct conn *c, int sent)
 		 * before is gone (the pipe was free to take this one) */
 		D.reply_bytes -= sl->transport_bytes;
 		sl->transport_bytes = c->reply_n;
+		sl->handed_ns = pdl_mono_ns();
 	} else {
 		D.reply_bytes -= c->reply_n;
 	}
@@ -445,6 +449,36 @@ conn_done(struct conn *c, int sent)
 	c->reply_n = 0;
 	c->pipe = 0;
 	pthread_mutex_unlock(&D.rept.mu);
+}
+
+/* Closes the connections that hold a large reply in their transport, with
+ * nothing asked since, for longer than the send timeout: a client that
+ * does not read its reply holds the budget no longer than one that does
+ * not take it at all. A client that did read it and sits idle only has to
+ * reconnect (NNG's REQ does that by itself). Runs on the main thread. */
+static void
+pipes_sweep(void)
+{
+	uint32_t ids[64];
+	unsigned n = 0;
+	uint64_t now = pdl_mono_ns();
+	pthread_mutex_lock(&D.rept.mu);
+	for (unsigned i = 0; i < D.rept.cap && n < sizeof ids / sizeof ids[0]; i++) {
+		struct pipe_slot *sl = &D.rept.slots[i];
+		if (sl->id != 0 && sl->inflight == 0 && sl->transport_bytes > REPLY_SMALL_BYTES &&
+		    now - sl->handed_ns > D.send_timeout_ms * 1000000ull)
+			ids[n++] = sl->id;
+	}
+	pthread_mutex_unlock(&D.rept.mu);
+	for (unsigned i = 0; i < n; i++) {
+		nng_pipe p = NNG_PIPE_INITIALIZER;
+		p.id = ids[i];
+		atomic_fetch_add(&D.n_reply_timeout, 1);
+		if (D.verbose)
+			fprintf(stderr, "pdld: connection %u closed: its last reply was not taken within %llu ms\n", ids[i],
+			        (unsigned long long)D.send_timeout_ms);
+		nng_pipe_close(p);
+	}
 }
 
 static void
@@ -1748,6 +1782,8 @@ main(int argc, char **argv)
 		int dead = 0;
 		if (tick % 20 == 0 && mdb_reader_check(D.store.env, &dead) == 0 && dead > 0)
 			fprintf(stderr, "pdld: cleared %d stale reader slot(s)\n", dead);
+		if (tick % 20 == 0)
+			pipes_sweep();
 		if (tick % (LIMIT_LOG_S * 20) == 0)
 			log_limits();
 	}
