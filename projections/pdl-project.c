@@ -42,6 +42,9 @@ usage(FILE *f)
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
 	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
 	           "  --tls-ca FILE  the CA that signed pdld's certificate, for tls+tcp:// URLs (or PDL_TLS_CA)\n"
+	           "  --tls-cert FILE --tls-key FILE  a client certificate, when pdld requires one\n"
+	           "  --reader ID --reader-key FILE   read as party ID (an auditor or the authority): a network\n"
+	           "                 listener gives private entries only to parties entitled to them\n"
 	           "  --weights FILE the contributor-score weights and targets (JSON; see fixtures/metrics-weights.json)\n"
 	           "  digest         print the SHA-256 over the view's tables and cursor\n"
 	           "views:");
@@ -130,9 +133,9 @@ main(int argc, char **argv)
 	uint64_t drop_every = 0;
 	if (sodium_init() < 0)
 		return 1;
-	/* --tls-ca FILE, for the REQ and the SUB socket alike */
+	/* --tls-ca, --tls-cert, --tls-key (the REQ and the SUB socket alike), --reader, --reader-key */
 	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
-		fprintf(stderr, "pdl-project: --tls-ca needs a FILE\n");
+		fprintf(stderr, "pdl-project: --tls-ca, --tls-cert, --tls-key and --reader-key need a FILE, --reader a party ID\n");
 		return 2;
 	}
 	if (argc < 2) {

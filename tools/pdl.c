@@ -1493,7 +1493,12 @@ usage(FILE *f)
 	           "pdl, the public data ledger: signed, hash-chained, Merkle-tree-backed.\n\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\nWith --ledger tls+tcp://HOST:PORT, give --tls-ca FILE (the CA of pdld's certificate).\n");
+	fprintf(f, "\nClient options, for every command that talks to a pdld:\n"
+	           "  --tls-ca FILE        the CA of pdld's certificate, for --ledger tls+tcp://HOST:PORT (or PDL_TLS_CA)\n"
+	           "  --tls-cert FILE      a client certificate, when pdld requires one (--tls-client-ca)\n"
+	           "  --tls-key FILE       its key, mode 0600 (or PDL_TLS_CERT and PDL_TLS_KEY)\n"
+	           "  --reader ID          read as party ID: private entries on a network listener go only to\n"
+	           "  --reader-key FILE    the parties entitled to them (or PDL_READER and PDL_READER_KEY)\n");
 }
 
 int
@@ -1503,9 +1508,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdl: libsodium failed to initialise\n");
 		return 1;
 	}
-	/* --tls-ca FILE: for any command talking to a pdld over tls+tcp:// */
+	/* --tls-ca, --tls-cert, --tls-key, --reader, --reader-key: for any command talking to a pdld */
 	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
-		fprintf(stderr, "pdl: --tls-ca needs a FILE\n");
+		fprintf(stderr, "pdl: --tls-ca, --tls-cert, --tls-key and --reader-key need a FILE, --reader a party ID\n");
 		return 2;
 	}
 	if (argc < 2) {
