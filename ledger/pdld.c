@@ -1355,6 +1355,9 @@ writer_main(void *arg)
 		if (rc != PDL_OK)
 			fprintf(stderr, "pdld: batch of %zu acts refused: %s%s%s\n", acts, pdl_strerror(rc),
 			        D.commit_mdb_rc ? ": " : "", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
+		if (rc == PDL_OK && D.verbose)
+			fprintf(stderr, "pdld: batch of %zu acts from %zu requests committed, log size %llu\n", acts, nj,
+			        (unsigned long long)D.head.size);
 		if (rc == PDL_OK) {
 			publish_entries(&o);
 			if (note_n)
@@ -1810,6 +1813,8 @@ main(int argc, char **argv)
 	if (tls != NULL)
 		nng_tls_config_free(tls);
 	nng_fini(); /* NNG's own global state too: a clean stop leaves nothing allocated */
+	free(D.rept.slots); /* after nng_fini: no pipe callback runs any more */
+	free(D.pubt.slots);
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
