@@ -1392,28 +1392,16 @@ tls_server_config(const char *cert_file, const char *key_file, const char *clien
 {
 	uint8_t *cert = NULL, *key = NULL;
 	size_t cn = 0, kn = 0;
-	struct stat sb;
+	struct pdl_status st = {0};
 	nng_tls_config *cfg = NULL;
 	int rv;
-	if (stat(key_file, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "pdld: cannot read TLS key %s (PDL_EKEY)\n", key_file);
-		return PDL_EKEY;
-	}
-	if (sb.st_mode & 077) {
-		fprintf(stderr, "pdld: TLS key %s is readable by group or others (mode %03o); run chmod 600 %s (PDL_EKEY)\n",
-		        key_file, (unsigned)(sb.st_mode & 0777), key_file);
-		return PDL_EKEY;
-	}
-	if (pdl_file_read(cert_file, TLS_PEM_BYTES_MAX, &cert, &cn) != PDL_OK) {
-		fprintf(stderr, "pdld: cannot read TLS certificate %s (PDL_EKEY)\n", cert_file);
-		return PDL_EKEY;
-	}
-	if (pdl_file_read(key_file, TLS_PEM_BYTES_MAX, &key, &kn) != PDL_OK) {
-		fprintf(stderr, "pdld: cannot read TLS key %s (PDL_EKEY)\n", key_file);
+	if (pdl_tls_file_read(cert_file, 0, &cert, &cn, &st) != PDL_OK ||
+	    pdl_tls_file_read(key_file, 1, &key, &kn, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s (PDL_EKEY)\n", st.msg);
 		free(cert);
 		return PDL_EKEY;
 	}
-	/* pdl_file_read NUL-terminates: what nng_tls_config_own_cert wants. */
+	/* NUL-terminated: what nng_tls_config_own_cert wants. */
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0 ||
 	    (rv = nng_tls_config_own_cert(cfg, (const char *)cert, (const char *)key, NULL)) != 0) {
 		fprintf(stderr, "pdld: TLS certificate %s with key %s refused: %s (PDL_EKEY)\n", cert_file, key_file,

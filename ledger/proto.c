@@ -1,10 +1,12 @@
 /* proto.c — the client half of proto.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -134,19 +136,50 @@ pdl_client_tls_args(int argc, char **argv)
 	return o;
 }
 
-/* Reads a PEM file (NUL-terminated, as NNG wants it); a key file must not
- * be readable by group or others, like every secret key pdl reads. */
-static int
-pem_read(const char *path, int secret, uint8_t **out, size_t *n, struct pdl_status *st)
+int
+pdl_tls_file_read(const char *path, int secret, uint8_t **out, size_t *n, struct pdl_status *st)
 {
 	struct stat sb;
-	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-		return pdl_status_set(st, PDL_EKEY, NULL, "cannot read %s: not a regular file", path);
-	if (secret && (sb.st_mode & 077))
-		return pdl_status_set(st, PDL_EKEY, NULL, "TLS key %s is readable by group or others (mode %03o); run chmod 600 %s",
-		                      path, (unsigned)(sb.st_mode & 0777), path);
-	if (pdl_file_read(path, TLS_PEM_BYTES_MAX, out, n) != PDL_OK)
-		return pdl_status_set(st, PDL_EKEY, NULL, "cannot read %s", path);
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	*out = NULL;
+	*n = 0;
+	/* O_NONBLOCK: a FIFO in its place must not hang the open */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return pdl_status_set(st, PDL_EKEY, NULL, "cannot open %s: %s", path, strerror(errno));
+	int rc = PDL_OK;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "%s is not a regular file", path);
+	} else if (secret && (sb.st_mode & 077)) {
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "TLS key %s is readable by group or others (mode %03o); run chmod 600 %s",
+		                    path, (unsigned)(sb.st_mode & 0777), path);
+	} else if (sb.st_size <= 0 || (uint64_t)sb.st_size > TLS_PEM_BYTES_MAX) {
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "%s is empty or over %u bytes", path, TLS_PEM_BYTES_MAX);
+	} else if ((buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	} else {
+		while (len < (size_t)sb.st_size) {
+			ssize_t r = read(fd, buf + len, (size_t)sb.st_size - len);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			len += (size_t)r;
+		}
+		if (len != (size_t)sb.st_size)
+			rc = pdl_status_set(st, PDL_EKEY, NULL, "cannot read %s", path);
+		buf[len] = 0;
+	}
+	close(fd);
+	if (rc != PDL_OK) {
+		if (buf != NULL)
+			sodium_memzero(buf, len);
+		free(buf);
+		return rc;
+	}
+	*out = buf;
+	*n = len;
 	return PDL_OK;
 }
 
@@ -163,9 +196,9 @@ tls_own_cert(nng_tls_config *cfg, struct pdl_status *st)
 	if (cert == NULL || key == NULL)
 		return pdl_status_set(st, PDL_EINVAL, NULL,
 		                      "a client certificate needs both --tls-cert FILE and --tls-key FILE (or PDL_TLS_CERT and PDL_TLS_KEY)");
-	int rc = pem_read(cert, 0, &cb, &cn, st);
+	int rc = pdl_tls_file_read(cert, 0, &cb, &cn, st);
 	if (rc == PDL_OK)
-		rc = pem_read(key, 1, &kb, &kn, st);
+		rc = pdl_tls_file_read(key, 1, &kb, &kn, st);
 	if (rc == PDL_OK && (rv = nng_tls_config_own_cert(cfg, (const char *)cb, (const char *)kb, NULL)) != 0)
 		rc = pdl_status_set(st, PDL_EKEY, NULL, "client certificate %s with key %s refused: %s", cert, key,
 		                    nng_strerror(rv));

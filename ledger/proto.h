@@ -95,6 +95,14 @@ int pdl_client_tls_cert(const char *cert_file, const char *key_file);
  * with the key (loaded at the first request, wiped at exit). NULL forgets.
  * Errors: PDL_EINVAL (not a party id), PDL_ETOOBIG. */
 int pdl_client_reader(const char *id, const char *key_file);
+/* Reads a PEM file for TLS (pdld's certificate and key, a client's) through
+ * one descriptor: opened without blocking (a FIFO in its place does not
+ * hang), checked with fstat to be a regular file of at most 64 KiB and,
+ * when secret, not readable by group or others; read from that same
+ * descriptor (no second lookup by path). *out is malloc'd and
+ * NUL-terminated, as NNG wants PEM; the caller wipes a secret's bytes and
+ * frees. Errors: PDL_EKEY (with the reason and the fix), PDL_ENOMEM. */
+int pdl_tls_file_read(const char *path, int secret, uint8_t **out, size_t *n, struct pdl_status *st);
 /* Takes the client options --tls-ca, --tls-cert, --tls-key, --reader-key
  * and --reader ("--opt VALUE" or "--opt=VALUE") out of argv (shifting the
  * rest down, argv[argc] stays NULL) and applies them as above, so every

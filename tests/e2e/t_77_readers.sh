@@ -69,6 +69,13 @@ PUB=tls+tcp://127.0.0.1:$P2
 start_pdld "$D" --listen "$URL" --publish "$PUB" --tls-cert "$TMP/srv.pem" --tls-key "$TMP/srv.key" \
 	--tls-client-ca "$TMP/cca.pem" -v || { not_ok "pdld starts with --tls-client-ca"; finish; }
 export PDL_TLS_CA=$TMP/srv.pem
+mkfifo "$TMP/fifo.key"
+timeout 5 "$PDLD" --data "$D" --listen "tls+tcp://127.0.0.1:$(free_port)" --tls-cert "$TMP/srv.pem" \
+	--tls-key "$TMP/fifo.key" 2>"$TMP/e"
+check_eq "a FIFO as pdld's TLS key is refused at once, never waited on (exit 1)" "$?" 1
+check "  as not a regular file" grep -q "fifo.key is not a regular file (PDL_EKEY)" "$TMP/e"
+"$PDL" get 0 --ledger "$URL" --tls-cert "$TMP/client.pem" --tls-key "$TMP/fifo.key" >"$TMP/o" 2>"$TMP/e"
+check "a FIFO as the client's TLS key likewise" grep -q "fifo.key is not a regular file" "$TMP/e"
 
 # ---- mutual TLS
 "$PDL" get 0 --ledger "$URL" >"$TMP/o" 2>"$TMP/e"
