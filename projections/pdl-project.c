@@ -248,6 +248,8 @@ main(int argc, char **argv)
 		uint64_t applied = 0;
 		if (pdl_client_open(&cl, ledger, &st) != PDL_OK || pdl_catch_up(&db, &cl, &applied, &st) != PDL_OK) {
 			fprintf(stderr, "pdl-project: %s (%s)\n", st.msg, pdl_strerror(st.err));
+			pdl_client_close(&cl);
+			pdl_vdb_close(&db);
 			return 1;
 		}
 		pdl_client_close(&cl);
