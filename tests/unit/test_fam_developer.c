@@ -23,10 +23,11 @@ setup(struct h *h)
 	h_party(h, "dev-1", "developer");
 	h_party(h, "dev-2", "developer,operator");
 	publish(h, "r1");
+	h_agreement(h);
 	h_ok(h, "{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g1\",\"operator\":\"op-1\","
 	        "\"mode\":\"domain\",\"resources\":[\"r1\"],\"scope\":\"s\",\"start\":\"2026-10-01\",\"end\":"
 	        "\"2029-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":5000,\"operator\":3000,\"developer\":"
-	        "2000,\"authority\":0},\"fee_cap_fen\":0}}");
+	        "2000,\"authority\":0},\"fee_cap_fen\":0,\"agreement\":\"ev-agreement\"}}");
 }
 
 static const char *

@@ -20,10 +20,11 @@ publish(struct h *h, const char *id)
 static void
 issue(struct h *h, const char *id, const char *op, const char *resources, unsigned long long cap)
 {
+	h_agreement(h);
 	h_ok(h, h_fmt("{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"%s\",\"operator\":"
 	              "\"%s\",\"mode\":\"domain\",\"resources\":%s,\"scope\":\"transport\",\"start\":\"2026-10-01\","
 	              "\"end\":\"2028-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":4000,\"operator\":3000,"
-	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":%llu}}",
+	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":%llu,\"agreement\":\"ev-agreement\"}}",
 	              id, op, resources, cap));
 }
 
@@ -350,7 +351,8 @@ test_roles(void **state)
 	h_err(&h, submit("prov-1", "p-1", "g-1", "[\"res-1\"]", "[]", "industry", 10), PDL_EROLE);
 	h_ok(&h, submit("dev-1", "p-1", "g-1", "[\"res-1\"]", "[]", "industry", 10));
 	h_err(&h, review("dev-1", "p-1", "pass"), PDL_EROLE);
-	h_err(&h, review("authority", "p-1", "pass"), PDL_EROLE);
+	/* under the default policy (product_reviewer: operator) an authority is not the reviewer */
+	h_rule(&h, review("authority", "p-1", "pass"), "product.not_operator");
 	h_ok(&h, review("op-1", "p-1", "pass"));
 	h_err(&h, act1("product.file", "op-1", "p-1"), PDL_EROLE);
 	h_err(&h, act1("product.file", "dev-1", "p-1"), PDL_EROLE);

@@ -37,10 +37,11 @@ publish(struct h *h, const char *prov, const char *id)
 static void
 issue(struct h *h, const char *id, const char *op, const char *resources)
 {
+	h_agreement(h);
 	h_ok(h, h_fmt("{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"%s\",\"operator\":"
 	              "\"%s\",\"mode\":\"domain\",\"resources\":%s,\"scope\":\"transport\",\"start\":\"2026-10-01\","
 	              "\"end\":\"2028-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":4000,\"operator\":3000,"
-	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000}}",
+	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000,\"agreement\":\"ev-agreement\"}}",
 	              id, op, resources));
 }
 
