@@ -1,4 +1,5 @@
 /* split.c — see split.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "split.h"
@@ -117,4 +118,13 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 		left--;
 	}
 	return PDL_OK;
+}
+
+char *
+pdl_fen_cny(int64_t fen, char out[32])
+{
+	/* the magnitude as unsigned, so INT64_MIN has one too */
+	uint64_t m = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	snprintf(out, 32, "%s%llu.%02llu", fen < 0 ? "-" : "", (unsigned long long)(m / 100), (unsigned long long)(m % 100));
+	return out;
 }

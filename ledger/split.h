@@ -39,4 +39,9 @@ struct pdl_split_in {
  * Errors: PDL_EINVAL (gross INT64_MIN, bp not summing to 10,000, too many providers). */
 int pdl_split(const struct pdl_split_in *in, int64_t *amounts);
 
+/* fen as yuan with two decimals, "-93.33" for -9333 and "-0.50" for -50
+ * (settlement lines of a refunded period are negative). out holds any
+ * int64: 32 bytes. Returns out. */
+char *pdl_fen_cny(int64_t fen, char out[32]);
+
 #endif

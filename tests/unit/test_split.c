@@ -457,6 +457,21 @@ test_property_refunds(void **state)
 	assert_true(negatives > 1000);
 }
 
+/* Statements print yuan beside fen; a refunded period's lines are negative. */
+static void
+test_fen_cny(void **state)
+{
+	(void)state;
+	char b[32];
+	assert_string_equal(pdl_fen_cny(0, b), "0.00");
+	assert_string_equal(pdl_fen_cny(5, b), "0.05");
+	assert_string_equal(pdl_fen_cny(128017, b), "1280.17");
+	assert_string_equal(pdl_fen_cny(-9333, b), "-93.33");
+	assert_string_equal(pdl_fen_cny(-50, b), "-0.50");
+	assert_string_equal(pdl_fen_cny(INT64_MAX, b), "92233720368547758.07");
+	assert_string_equal(pdl_fen_cny(INT64_MIN, b), "-92233720368547758.08");
+}
+
 int
 main(void)
 {
@@ -471,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_property),
 		cmocka_unit_test(test_negative_gross),
 		cmocka_unit_test(test_property_refunds),
+		cmocka_unit_test(test_fen_cny),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
