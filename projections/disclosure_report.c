@@ -14,7 +14,10 @@
  * status replayed from its history, amendments, rectifications and
  * refusals up to then, and its resources and split with later amendments
  * undone, so a report for a past year does not change when a grant is
- * amended or terminated later.
+ * amended or terminated later. Two things about the year are made after it
+ * ends and are shown as recorded by now: its disclosures (due by the next
+ * year's disclosure_due) and the excess carried into the next year's price
+ * caps.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +143,8 @@ for_year(const json_t *arr, int y)
 	return json_null();
 }
 
-/* A publisher's disclosure of year, as published by at_ms, or null. */
+/* A publisher's disclosure of year, as published by at_ms (the report's
+ * now), or null. */
 static json_t *
 disclosure_of(MDB_txn *t, MDB_dbi docs, int year, const char *id, uint64_t at_ms)
 {
@@ -153,7 +157,7 @@ disclosure_of(MDB_txn *t, MDB_dbi docs, int year, const char *id, uint64_t at_ms
 }
 
 static json_t *
-operator_entry(json_t *ops, const char *id, MDB_txn *t, MDB_dbi docs, int year, uint64_t at_ms)
+operator_entry(json_t *ops, const char *id, MDB_txn *t, MDB_dbi docs, int year, uint64_t now_ms)
 {
 	json_t *o = json_object_get(ops, id);
 	if (o != NULL)
@@ -161,7 +165,7 @@ operator_entry(json_t *ops, const char *id, MDB_txn *t, MDB_dbi docs, int year, 
 	json_t *p = disc_get(t, docs, "party/%s", id);
 	o = json_pack("{s:s,s:s,s:[],s:[],s:[],s:[],s:{s:I,s:I},s:o}", "operator", id, "name", disc_str(p, "name"),
 	              "grants", "resources", "products", "usage", "usage_total", "records", (json_int_t)0, "bytes",
-	              (json_int_t)0, "disclosure", disclosure_of(t, docs, year, id, at_ms));
+	              (json_int_t)0, "disclosure", disclosure_of(t, docs, year, id, now_ms));
 	json_decref(p);
 	json_object_set_new(ops, id, o);
 	return o;
@@ -243,7 +247,7 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 			json_t *v = json_object_get(g, *k);
 			json_object_set(item, *k, v != NULL ? v : json_null());
 		}
-		json_t *pr = pricing_of(g, year, at_ms), *next = pricing_of(g, year + 1, at_ms);
+		json_t *pr = pricing_of(g, year, at_ms), *next = pricing_of(g, year + 1, now_ms);
 		if (item != NULL)
 			json_object_set(item, "pricing", pr);
 		json_array_append_new(glist, item);
@@ -268,7 +272,7 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 		}
 		json_decref(pr);
 		json_decref(next);
-		json_t *o = operator_entry(ops, op, t, tb->docs, year, at_ms);
+		json_t *o = operator_entry(ops, op, t, tb->docs, year, now_ms);
 		json_array_append_new(json_object_get(o, "grants"), json_string(gid));
 		json_array_foreach(res, k, v)
 		{
@@ -287,7 +291,7 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 		if (json_object_get(d, "withdrawn_ms") != NULL && disc_uint(d, "withdrawn_ms") < year_start)
 			continue;
 		int withdrawn = json_object_get(d, "withdrawn_ms") != NULL && disc_uint(d, "withdrawn_ms") <= at_ms;
-		json_t *o = operator_entry(ops, disc_str(d, "operator"), t, tb->docs, year, at_ms);
+		json_t *o = operator_entry(ops, disc_str(d, "operator"), t, tb->docs, year, now_ms);
 		json_array_append_new(
 		    json_object_get(o, "products"),
 		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:O,s:O}", "product_id", disc_str(d, "product_id"), "name",
@@ -306,7 +310,7 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 		const char *opid;
 		json_object_foreach(json_object_get(d, "operators"), opid, v)
 		{
-			json_t *o = operator_entry(ops, opid, t, tb->docs, year, at_ms);
+			json_t *o = operator_entry(ops, opid, t, tb->docs, year, now_ms);
 			json_array_append_new(json_object_get(o, "usage"),
 			                      json_pack("{s:s,s:s,s:s,s:O,s:O}", "resource_id", disc_str(d, "resource_id"),
 			                                "resource_name", disc_str(d, "resource_name"), "period",
@@ -335,15 +339,13 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 		json_array_append(oplist, json_object_get(ops, ids[j]));
 	free(ids);
 	json_decref(ops);
-	/* every disclosure of the year published by at_ms; late ones counted */
+	/* every disclosure of the year published so far; late ones counted */
 	char dpfx[16];
 	snprintf(dpfx, sizeof dpfx, "discl/%04d/", year % 10000);
 	json_t *discs = all(t, tb->docs, dpfx), *dl = json_array();
 	json_int_t nlate = 0;
 	json_array_foreach(discs, i, d)
 	{
-		if (disc_uint(d, "time_ms") > at_ms)
-			continue;
 		nlate += json_is_true(json_object_get(d, "late"));
 		json_array_append(dl, d);
 	}
@@ -351,7 +353,7 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 	out = json_pack("{s:i,s:s,s:s,s:s,s:{s:s,s:s,s:o},s:o,s:o,s:o,s:o,s:{s:o,s:I,s:I}}", "year", year, "origin",
 	                disc_str(meta, "origin"), "jurisdiction", disc_str(meta, "jurisdiction"), "status_at", at_iso,
 	                "agency", "id", disc_str(meta, "authority_id"), "name", disc_str(meta, "authority_name"),
-	                "disclosure", disclosure_of(t, tb->docs, year, disc_str(meta, "authority_id"), at_ms), "grants",
+	                "disclosure", disclosure_of(t, tb->docs, year, disc_str(meta, "authority_id"), now_ms), "grants",
 	                glist, "fee_caps", caps, "price_caps", pcaps, "operators", oplist, "disclosures", "items", dl,
 	                "published", (json_int_t)json_array_size(dl), "late", nlate);
 done:
