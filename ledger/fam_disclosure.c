@@ -21,6 +21,7 @@
 #include "families.h"
 
 #define YEAR_MAX 9999u  /* dates are YYYY */
+#define YEAR_MIN 1970u  /* ledger time starts at the epoch: the due date must be a ledger time */
 #define URL_MAX 2048u   /* where the report is published */
 
 static const struct pdl_field publish_fields[] = {
@@ -60,6 +61,9 @@ publish_validate(struct pdl_ctx *c)
 		                     "%.*s is neither an authority nor the operator of a grant: it has no yearly "
 		                     "disclosure to publish",
 		                     (int)me.n, me.p);
+	if (year < YEAR_MIN)
+		return pdl_rule_fail(c, "disclosure.bad_year", "year %llu is before %u: no ledger reports on it",
+		                     (unsigned long long)year, YEAR_MIN);
 	if (year >= now)
 		return pdl_rule_fail(c, "disclosure.year_not_over",
 		                     "%llu is not over: the yearly disclosure covers a previous year", (unsigned long long)year);

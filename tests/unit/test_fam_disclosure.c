@@ -51,6 +51,7 @@ test_publish(void **state)
 	h_err(&h, publish("prov-1", 2026, "ev-op1-2026", NULL), PDL_EROLE);
 	/* an operator without a grant has nothing to disclose */
 	h_rule(&h, publish("op-2", 2025, "ev-op2-2026", NULL), "disclosure.not_grantee");
+	h_rule(&h, publish("op-1", 1969, "ev-op1-2026", NULL), "disclosure.bad_year");
 	/* the year must be over */
 	h_rule(&h, publish("op-1", 2026, "ev-op1-2026", NULL), "disclosure.year_not_over");
 	h_time(&h, "2027-03-31T23:59:59");
