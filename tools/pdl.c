@@ -606,19 +606,25 @@ cmd_init(int argc, char **argv)
 	                        "policy", policy_json(&pol));
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
-	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK)
+	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
+		json_decref(act);
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
+	}
 	json_decref(act);
 	uint8_t sig[64];
 	pdl_act_sign((const uint8_t *)ab.data, ab.size, ask, sig);
 	struct pdl_act a;
-	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK)
+	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK) {
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
+	}
 
 	struct pdl_store s;
 	int rc = pdl_store_open(&s, dir, PDL_STORE_CREATE);
 	if (rc != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot create the ledger in %s", dir);
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
 	}
 	struct pdl_engine e;
@@ -642,6 +648,7 @@ cmd_init(int argc, char **argv)
 		unlink(path);
 		snprintf(path, sizeof path, "%s/lock.mdb", dir);
 		unlink(path);
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
 	}
 	rc = pdl_ckpt_make(t, &s, &h, origin, lsk, note, sizeof note, &nn);
