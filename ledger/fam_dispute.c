@@ -21,9 +21,11 @@
 
 #include "families.h"
 
-/* "on an admission, call decision or product review" (DESIGN §5) */
+/* "on an admission, call decision or product review" (DESIGN §5), and a
+ * refused developer's application (issue 14, item 8) */
 static const char *const decision_types[] = {
-	"developer.admit", "developer.remove", "call.approve", "call.reject", "call.assess", "product.review", NULL,
+	"developer.admit", "developer.remove", "developer.refuse", "call.approve", "call.reject", "call.assess",
+	"product.review", NULL,
 };
 
 static const char *const outcome_list[] = {"upheld", "dismissed", NULL};
@@ -91,7 +93,8 @@ file_validate(struct pdl_ctx *c)
 		return rc;
 	if (!is_decision(type))
 		return pdl_rule_fail(c, "dispute.not_a_decision",
-		                     "entry %llu is a %.*s; a dispute names an admission, call decision or product review",
+		                     "entry %llu is a %.*s; a dispute names an admission, removal or refusal of a developer, a "
+		                     "call decision or a product review",
 		                     (unsigned long long)seq, (int)type.n, type.p);
 	return PDL_OK;
 }
@@ -148,7 +151,7 @@ decide_apply(struct pdl_ctx *c)
 
 static const struct pdl_act_def acts[] = {
 	{"dispute.file", PDL_ROLE_DEVELOPER | PDL_ROLE_OPERATOR | PDL_ROLE_PROVIDER, file_fields, file_validate,
-	 file_apply, "dispute a decision in the log: an admission or removal, a call decision or a product review",
+	 file_apply, "dispute a decision in the log: an admission, removal or refusal, a call decision or a product review",
 	 "developer, operator or provider", PDL_PRIVATE("the details of a dispute (its outcome is public)")},
 	{"dispute.decide", PDL_ROLE_AUTHORITY, decide_fields, decide_validate, decide_apply,
 	 "decide an open dispute: upheld or dismissed, with a reason", "authority", PDL_PUBLIC},

@@ -149,6 +149,19 @@ deposit_apply(struct pdl_ctx *c)
 	return rc;
 }
 
+int
+pdl_evidence_of(struct pdl_ctx *c, struct pdl_str evidence_id, struct pdl_str by1, struct pdl_str by2)
+{
+	struct mp_cur rec;
+	struct pdl_str dep;
+	int rc = pdl_rec_get(c, "evid", evidence_id, &rec);
+	if (rc != PDL_OK)
+		return rc;
+	if (pdl_rec_str(rec, "depositor", &dep) != PDL_OK)
+		return PDL_ESTORE;
+	return pdl_str_eq(dep, by1) || (by2.n > 0 && pdl_str_eq(dep, by2)) ? PDL_OK : PDL_ENOTFOUND;
+}
+
 static const struct pdl_act_def acts[] = {
 	{"evidence.deposit", PDL_ROLE_ANY, deposit_fields, deposit_validate, deposit_apply,
 	 "deposit a document's SHA-256 digest, size, media type and subject, with the document itself if small",

@@ -21,15 +21,78 @@ static const struct pdl_field authority_fields[] = {
 };
 enum { AU_ID, AU_NAME, AU_USCC, AU_KEY };
 
+static const char *const reviewer_list[] = {"operator", "authority", NULL};
+
+/* The last six came with the national rules and are optional, so that a
+ * genesis written before them still reads (rules.h, struct pdl_policy). */
 static const struct pdl_field policy_fields[] = {
 	{"accept_wd", F_UINT, 0, 365, NULL},
 	{"notice_wd", F_UINT, 0, 365, NULL},
 	{"grant_months_max", F_UINT, 0, 1200, NULL},
 	{"trial_months_max", F_UINT, 0, 120, NULL},
 	{"blob_bytes_max", F_UINT, 0, 49152, NULL}, /* a blob rides inside a 64 KiB act */
+	{"grant_total_months_max", F_UINT, 1, 1320, NULL}, /* term + trial at their maxima */
+	{"registration_required", F_BOOL, 1, 0, NULL},
+	{"product_registration_before_release", F_BOOL, 1, 0, NULL},
+	{"product_reviewer", F_ENUM, 1, 0, reviewer_list},
+	{"disclosure_due", F_STR, 1, 5, NULL}, /* "MM-DD" */
+	{"log_retention_months", F_UINT, 1, 1200, NULL},
 	{NULL, 0, 0, 0, NULL},
 };
-enum { PO_ACCEPT, PO_NOTICE, PO_GRANT, PO_TRIAL, PO_BLOB };
+enum { PO_ACCEPT, PO_NOTICE, PO_GRANT, PO_TRIAL, PO_BLOB, PO_TOTAL, PO_REGREQ, PO_PRODREG, PO_REVIEWER, PO_DUE,
+       PO_RETAIN };
+
+/* Days of each month in a common year: a disclosure date recurs every
+ * year, so 29 February is not one. */
+static const int month_days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+/* "MM-DD" of a day that exists every year; 0 and *m, *d set, or -1. */
+static int
+due_parse(struct pdl_str s, int *m, int *d)
+{
+	if (s.n != 5 || s.p[2] != '-')
+		return -1;
+	for (int i = 0; i < 5; i++)
+		if (i != 2 && (s.p[i] < '0' || s.p[i] > '9'))
+			return -1;
+	*m = (s.p[0] - '0') * 10 + (s.p[1] - '0');
+	*d = (s.p[3] - '0') * 10 + (s.p[4] - '0');
+	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days[*m - 1] ? 0 : -1;
+}
+
+int
+pdl_policy_preset(const char *name, struct pdl_policy *p)
+{
+	const struct pdl_policy base = PDL_POLICY_DEFAULTS;
+	*p = base;
+	p->registration_required = 1;
+	if (strcmp(name, "wuhan") == 0) {
+		/* 000 二(四)1: an agreement of 3 years after a trial of at most 6 months */
+		p->grant_months_max = 36;
+		p->trial_months_max = 6;
+		p->grant_total_months_max = 60;
+		return PDL_OK;
+	}
+	if (strcmp(name, "ezhou") == 0) {
+		/* 002 §6: 5 years, no trial; §10–11: the authority organizes the
+		 * compliance review, products are registered before release */
+		p->grant_months_max = 60;
+		p->trial_months_max = 0;
+		p->grant_total_months_max = 60;
+		p->product_registration_before_release = 1;
+		p->product_reviewer = PDL_REVIEWER_AUTHORITY;
+		return PDL_OK;
+	}
+	if (strcmp(name, "national") == 0) {
+		/* 27号 art. 14: at most 5 years in all, the trial inside them */
+		p->grant_months_max = 60;
+		p->trial_months_max = 60;
+		p->grant_total_months_max = 60;
+		return PDL_OK;
+	}
+	*p = base;
+	return PDL_ENOTFOUND;
+}
 
 static const struct pdl_field genesis_fields[] = {
 	{"origin", F_STR, 0, PDL_ORIGIN_LEN_MAX, NULL},
@@ -70,6 +133,27 @@ pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *in
 	info->policy.grant_months_max = pdl_fields_uint(&po, PO_GRANT);
 	info->policy.trial_months_max = pdl_fields_uint(&po, PO_TRIAL);
 	info->policy.blob_bytes_max = pdl_fields_uint(&po, PO_BLOB);
+	/* the national fields: absent in an older genesis (rules.h) */
+	const struct pdl_policy def = PDL_POLICY_DEFAULTS;
+	struct pdl_policy *p = &info->policy;
+	p->grant_total_months_max = pdl_fields_has(&po, PO_TOTAL) ? pdl_fields_uint(&po, PO_TOTAL)
+	                                                          : p->grant_months_max + p->trial_months_max;
+	p->registration_required = pdl_fields_has(&po, PO_REGREQ) ? pdl_fields_bool(&po, PO_REGREQ)
+	                                                          : def.registration_required;
+	p->product_registration_before_release = pdl_fields_has(&po, PO_PRODREG) ? pdl_fields_bool(&po, PO_PRODREG)
+	                                                                         : def.product_registration_before_release;
+	p->product_reviewer = def.product_reviewer;
+	if (pdl_fields_has(&po, PO_REVIEWER)) {
+		struct pdl_str r = pdl_fields_str(&po, PO_REVIEWER);
+		p->product_reviewer = mp_str_eq(r.p, r.n, "authority") ? PDL_REVIEWER_AUTHORITY : PDL_REVIEWER_OPERATOR;
+	}
+	p->disclosure_due_month = def.disclosure_due_month;
+	p->disclosure_due_day = def.disclosure_due_day;
+	if (pdl_fields_has(&po, PO_DUE) &&
+	    due_parse(pdl_fields_str(&po, PO_DUE), &p->disclosure_due_month, &p->disclosure_due_day) != 0)
+		return PDL_EFIELD;
+	p->log_retention_months = pdl_fields_has(&po, PO_RETAIN) ? pdl_fields_uint(&po, PO_RETAIN)
+	                                                         : def.log_retention_months;
 	return PDL_OK;
 }
 
@@ -121,6 +205,12 @@ genesis_validate(struct pdl_ctx *c)
 	if (pdl_fields_uint(&po, PO_ACCEPT) == 0 || pdl_fields_uint(&po, PO_NOTICE) == 0 ||
 	    pdl_fields_uint(&po, PO_GRANT) == 0)
 		return pdl_rule_fail(c, "ledger.policy_invalid", "accept_wd, notice_wd and grant_months_max must be >= 1");
+	if (pdl_fields_has(&po, PO_TOTAL) && pdl_fields_uint(&po, PO_TOTAL) == 0)
+		return pdl_rule_fail(c, "ledger.policy_invalid", "grant_total_months_max must be >= 1");
+	int m, d;
+	if (pdl_fields_has(&po, PO_DUE) && due_parse(pdl_fields_str(&po, PO_DUE), &m, &d) != 0)
+		return pdl_rule_fail(c, "ledger.policy_invalid",
+		                     "disclosure_due is \"MM-DD\", a day every year has (not 02-29)");
 	return PDL_OK;
 }
 

@@ -7,13 +7,14 @@
  * State:
  *   prod/<product_id> → developer, grant_id, operator, name, inputs
  *       {resources, products}, category, price_fen, unit, status, filed,
- *       seq; after review `notes`; after release `released_seq`; after
- *       withdrawal `reason`.
+ *       seq; after review `notes` and `reviewer`; after release
+ *       `released_seq`; after withdrawal `reason`; after a product.reprice
+ *       `reprices` (how many) and `reprice_reason`.
  *   gprod/<grant_id>/<product_id> → {seq}: the products of a grant, in key
  *       order, for views and later rules.
  *
  * States of a product:
- *   submitted → passed | failed        (product.review, the grant's operator)
+ *   submitted → passed | failed        (product.review, the policy's reviewer)
  *   passed, filed=false → filed=true    (product.file, authority)
  *   passed + filed → released           (product.release, the grant's operator)
  *   any but withdrawn → withdrawn       (product.withdraw, operator or developer)
@@ -21,14 +22,20 @@
  * Invariants:
  *  (1) a product names at least one input; every input resource is listed
  *      and in its grant, every input product exists, each input once;
- *  (2) public-welfare products are free; industry prices are within the
+ *  (2) public-welfare products are free; an industry price is within the
+ *      cap pdl_price_cap gives for its unit when it is set (submit or
+ *      reprice): the year's cap under 发改价格〔2025〕65号, else the
  *      grant's fee cap;
  *  (3) the operator, directly or through a controlled developer, never
  *      builds on a product already delivered (released) under a grant it
  *      operates (DESIGN §5: no redevelopment of delivered products);
  *  (4) a product is released only when it passed review, its filing was
- *      acknowledged, and its grant is active; `released_seq` is set then and
- *      never cleared, so "delivered" survives a later withdrawal.
+ *      acknowledged, its grant is active and, with the policy's
+ *      product_registration_before_release, it has a coded P registration;
+ *      `released_seq` is set then and never cleared, so "delivered"
+ *      survives a later withdrawal;
+ *  (5) the review is the policy's product_reviewer's: the operator of the
+ *      product's grant (Wuhan), or an authority (Ezhou, 002 §11).
  */
 #include <stdio.h>
 #include <string.h>
@@ -168,6 +175,33 @@ was_delivered(struct mp_cur rec)
 	return pdl_rec_is(rec, "status", "released") || pdl_rec_uint(rec, "released_seq", &rs) == PDL_OK;
 }
 
+/* Invariant (2), for submit and reprice. */
+static int
+price_check(struct pdl_ctx *c, struct pdl_str id, struct pdl_str gid, struct mp_cur grant, struct pdl_str category,
+            struct pdl_str unit, uint64_t price)
+{
+	uint64_t cap;
+	int from_caps;
+	if (mp_str_eq(category.p, category.n, "public_welfare")) {
+		if (price != 0)
+			return pdl_rule_fail(c, "product.welfare_price_not_zero",
+			                     "public-welfare product %.*s must be free, not %llu fen", (int)id.n, id.p,
+			                     (unsigned long long)price);
+		return PDL_OK;
+	}
+	int rc = pdl_price_cap(c, gid, grant, unit, &cap, &from_caps);
+	if (rc != PDL_OK)
+		return rc;
+	if (price > cap)
+		return pdl_rule_fail(c, "product.price_over_cap",
+		                     from_caps ? "price %llu fen of product %.*s is over grant %.*s's cap of %llu fen %.*s "
+		                                 "this year (pricing.set_caps)"
+		                               : "price %llu fen of product %.*s is over grant %.*s's fee cap of %llu fen%.*s",
+		                     (unsigned long long)price, (int)id.n, id.p, (int)gid.n, gid.p, (unsigned long long)cap,
+		                     from_caps ? (int)unit.n : 0, unit.p);
+	return PDL_OK;
+}
+
 static int
 submit_validate(struct pdl_ctx *c)
 {
@@ -212,21 +246,10 @@ submit_validate(struct pdl_ctx *c)
 			return pdl_rule_fail(c, "product.unknown_input", "input product %.*s does not exist",
 			                     (int)prods[i].n, prods[i].p);
 
-	uint64_t price = pdl_body_uint(c, S_PRICE), cap;
-	if (mp_str_eq(pdl_body_str(c, S_CATEGORY).p, pdl_body_str(c, S_CATEGORY).n, "public_welfare")) {
-		if (price != 0)
-			return pdl_rule_fail(c, "product.welfare_price_not_zero",
-			                     "public-welfare product %.*s must be free, not %llu fen", (int)id.n, id.p,
-			                     (unsigned long long)price);
-	} else {
-		if (pdl_rec_uint(grant, "fee_cap_fen", &cap) != PDL_OK)
-			return PDL_ESTORE;
-		if (price > cap)
-			return pdl_rule_fail(c, "product.price_over_cap",
-			                     "price %llu fen of product %.*s is over grant %.*s's fee cap of %llu fen",
-			                     (unsigned long long)price, (int)id.n, id.p, (int)gid.n, gid.p,
-			                     (unsigned long long)cap);
-	}
+	rc = price_check(c, id, gid, grant, pdl_body_str(c, S_CATEGORY), pdl_body_str(c, S_UNIT),
+	                 pdl_body_uint(c, S_PRICE));
+	if (rc != PDL_OK)
+		return rc;
 
 	/* Invariant (3): the operator itself, or a developer admitted as under its control. */
 	if (pdl_str_eq(me, op) || controlled) {
@@ -282,13 +305,28 @@ submit_apply(struct pdl_ctx *c)
 
 /* ---- product.review ---- */
 
+/* Invariant (5). */
+static int
+actor_is_reviewer(struct pdl_ctx *c, struct mp_cur rec)
+{
+	if (c->info->policy.product_reviewer == PDL_REVIEWER_OPERATOR)
+		return actor_is_operator(c, rec, "review");
+	if (pdl_actor_has_role(c, PDL_ROLE_AUTHORITY))
+		return PDL_OK;
+	struct pdl_str id = pdl_body_str(c, RV_ID);
+	return pdl_rule_fail(c, "product.not_reviewer",
+	                     "under this ledger's policy the authority organizes the compliance review of product %.*s; "
+	                     "%.*s is not an authority",
+	                     (int)id.n, id.p, (int)c->act->actor_len, c->act->actor);
+}
+
 static int
 review_validate(struct pdl_ctx *c)
 {
 	struct mp_cur rec;
 	struct pdl_str st, id = pdl_body_str(c, RV_ID);
 	int rc;
-	if ((rc = product_load(c, &rec)) != PDL_OK || (rc = actor_is_operator(c, rec, "review")) != PDL_OK)
+	if ((rc = product_load(c, &rec)) != PDL_OK || (rc = actor_is_reviewer(c, rec)) != PDL_OK)
 		return rc;
 	if (rec_field(rec, "status", &st) != PDL_OK)
 		return PDL_ESTORE;
@@ -305,8 +343,9 @@ review_apply(struct pdl_ctx *c)
 	const struct pdl_kv kv[] = {
 		KV_CS("status", mp_str_eq(o.p, o.n, "pass") ? "passed" : "failed"),
 		KV_S("notes", pdl_body_str(c, RV_NOTES)),
+		KV_S("reviewer", pdl_actor(c)),
 	};
-	return pdl_rec_set(c, "prod", pdl_body_str(c, RV_ID), kv, 2);
+	return pdl_rec_set(c, "prod", pdl_body_str(c, RV_ID), kv, 3);
 }
 
 /* ---- product.file ---- */
@@ -355,7 +394,19 @@ release_validate(struct pdl_ctx *c)
 		                     "product %.*s is %.*s and %s; release needs a passed review and an acknowledged "
 		                     "filing",
 		                     (int)id.n, id.p, (int)st.n, st.p, filed ? "filed" : "not filed");
-	return product_grant_active(c, rec);
+	if ((rc = product_grant_active(c, rec)) != PDL_OK)
+		return rc;
+	if (c->info->policy.product_registration_before_release) {
+		rc = pdl_registration_live(c, 'P', id, NULL);
+		if (rc == PDL_ENOTFOUND)
+			return pdl_rule_fail(c, "product.not_registered",
+			                     "product %.*s has no coded registration (kind P); this ledger's policy registers "
+			                     "products before release",
+			                     (int)id.n, id.p);
+		if (rc != PDL_OK)
+			return rc;
+	}
+	return PDL_OK;
 }
 
 static int
@@ -396,19 +447,69 @@ withdraw_apply(struct pdl_ctx *c)
 	return pdl_rec_set(c, "prod", pdl_body_str(c, W_ID), kv, 3);
 }
 
+/* ---- product.reprice ---- */
+
+static const struct pdl_field reprice_fields[] = {
+	{"product_id", F_ID, 0, 0, NULL},
+	{"price_fen", F_UINT, 0, 0, NULL},
+	{"reason", F_STR, 0, 4096, NULL},
+	{NULL, 0, 0, 0, NULL},
+};
+enum { RP_ID, RP_PRICE, RP_REASON };
+
+static int
+reprice_validate(struct pdl_ctx *c)
+{
+	struct mp_cur rec, grant;
+	struct pdl_str st, gid, cat, unit, id = pdl_body_str(c, RP_ID);
+	uint64_t price = pdl_body_uint(c, RP_PRICE), old;
+	int rc;
+	if ((rc = product_load(c, &rec)) != PDL_OK || (rc = actor_is_operator(c, rec, "reprice")) != PDL_OK)
+		return rc;
+	if (rec_field(rec, "status", &st) != PDL_OK || rec_field(rec, "grant_id", &gid) != PDL_OK ||
+	    rec_field(rec, "category", &cat) != PDL_OK || rec_field(rec, "unit", &unit) != PDL_OK ||
+	    pdl_rec_uint(rec, "price_fen", &old) != PDL_OK)
+		return PDL_ESTORE;
+	if (mp_str_eq(st.p, st.n, "withdrawn") || mp_str_eq(st.p, st.n, "failed"))
+		return pdl_rule_fail(c, "product.bad_state", "product %.*s is %.*s; it has no price to change", (int)id.n,
+		                     id.p, (int)st.n, st.p);
+	if (price == old)
+		return pdl_rule_fail(c, "product.price_unchanged", "product %.*s already costs %llu fen", (int)id.n, id.p,
+		                     (unsigned long long)price);
+	if ((rc = pdl_grant_check(c, gid, &grant)) != PDL_OK)
+		return rc;
+	return price_check(c, id, gid, grant, cat, unit, price);
+}
+
+static int
+reprice_apply(struct pdl_ctx *c)
+{
+	struct mp_cur rec;
+	uint64_t n = 0;
+	if (pdl_rec_get(c, "prod", pdl_body_str(c, RP_ID), &rec) != PDL_OK)
+		return PDL_ESTORE;
+	(void)pdl_rec_uint(rec, "reprices", &n);
+	const struct pdl_kv kv[] = {KV_U("price_fen", pdl_body_uint(c, RP_PRICE)), KV_U("reprices", n + 1),
+	                            KV_S("reprice_reason", pdl_body_str(c, RP_REASON))};
+	return pdl_rec_set(c, "prod", pdl_body_str(c, RP_ID), kv, 3);
+}
+
 static const struct pdl_act_def acts[] = {
 	{"product.submit", PDL_ROLE_DEVELOPER, submit_fields, submit_validate, submit_apply,
 	 "submit a data product built on a grant's resources and other products, with its category, price and unit",
 	 "developer admitted under the grant", PDL_PUBLIC},
-	{"product.review", PDL_ROLE_OPERATOR, review_fields, review_validate, review_apply,
+	{"product.review", PDL_ROLE_OPERATOR | PDL_ROLE_AUTHORITY, review_fields, review_validate, review_apply,
 	 "out-of-domain compliance review (出域审核) of a submitted product: pass or fail",
-	 "the operator of the product's grant", PDL_PUBLIC},
+	 "the policy's product_reviewer: the operator of the product's grant, or the authority", PDL_PUBLIC},
 	{"product.file", PDL_ROLE_AUTHORITY, id_fields, file_validate, file_apply,
 	 "acknowledge the filing of a product that passed review", "authority", PDL_PUBLIC},
 	{"product.release", PDL_ROLE_OPERATOR, id_fields, release_validate, release_apply,
 	 "release a product that passed review and was filed", "the operator of the product's grant", PDL_PUBLIC},
 	{"product.withdraw", PDL_ROLE_OPERATOR | PDL_ROLE_DEVELOPER, withdraw_fields, withdraw_validate,
 	 withdraw_apply, "withdraw a product, whatever its status", "the operator of the product's grant, or its developer", PDL_PUBLIC},
+	{"product.reprice", PDL_ROLE_OPERATOR, reprice_fields, reprice_validate, reprice_apply,
+	 "change a product's price (a public price change, within the caps)", "the operator of the product's grant",
+	 PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_product = {"product", acts, sizeof acts / sizeof acts[0]};

@@ -21,6 +21,9 @@
 
 #define QUAL_TEXT_MAX 4096u /* free text: details and reasons */
 
+/* `secret` is a trade secret (商业秘密) of the data's owner or a third party,
+ * as 001 art. 10 has it; state secrets are outside this rule (such data is
+ * never in the catalog). */
 static const char *const issue_list[] = {"error", "omission", "privacy", "secret", "ip", NULL};
 static const char *const outcome_list[] = {"corrected", "rejected", NULL};
 

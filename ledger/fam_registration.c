@@ -17,6 +17,11 @@
  *                            resolution?, resolved_ms?}
  *   code/<code> → {application_id}
  *   codeseq/<jurisdiction>-<year>-<kind> → {last}   (state.c, pdl_code_assign)
+ *   regsubj/<kind>/<subject> → {application_id}: the latest application of
+ *       a kind and subject, which is the live one if any is (invariant 5)
+ *   ncode/<national_code> → {application_id}
+ *   reg/<id> also gets national_code?, query_code?, national_seq? from
+ *       registration.national_code
  *
  * States of an application:
  *   applied → correction (request_correction) → applied (correct) …
@@ -39,6 +44,12 @@
  *  (4) a code is assigned once per application, only when status is notice,
  *      the ledger time is at or after notice_ends and open_objections is 0;
  *      code/<code> points back to the application.
+ *  (5) the subject of an application is the holder's: a resource it
+ *      publishes (R), a product or service it developed or operates (P, S);
+ *      a kind and subject have at most one live application (one not
+ *      rejected, failed, ended or cancelled), and regsubj/ points at it.
+ *  (6) a national code (统一赋码) is recorded once per coded registration
+ *      and names one registration.
  */
 #include <stdio.h>
 #include <string.h>
@@ -170,12 +181,110 @@ static const struct pdl_field apply_fields[] = {
 };
 enum { A_ID, A_KIND, A_SUBJECT, A_NAME, A_SUMMARY, A_EVIDENCE };
 
+/* "<kind>/<subject>", the regsubj/ id. */
+static struct pdl_str
+subj_id(char *buf, size_t cap, char kind, struct pdl_str subject)
+{
+	int n = snprintf(buf, cap, "%c/%.*s", kind, (int)subject.n, subject.p);
+	struct pdl_str r = {buf, n > 0 && (size_t)n < cap ? (size_t)n : 0};
+	return r;
+}
+
+/* The statuses after which an application no longer holds its subject. */
+static int
+is_final(struct mp_cur rec)
+{
+	return pdl_rec_is(rec, "status", "rejected") || pdl_rec_is(rec, "status", "failed") ||
+	       pdl_rec_is(rec, "status", "ended") || pdl_rec_is(rec, "status", "cancelled");
+}
+
+/* The latest application of kind and subject (regsubj/), in *rec and *app.
+ * PDL_ENOTFOUND when there is none. */
+static int
+subject_app(struct pdl_ctx *c, char kind, struct pdl_str subject, struct mp_cur *rec, struct pdl_str *app)
+{
+	char k[PDL_ID_LEN_MAX + 4];
+	struct mp_cur ix;
+	int rc = pdl_rec_get(c, "regsubj", subj_id(k, sizeof k, kind, subject), &ix);
+	if (rc != PDL_OK)
+		return rc;
+	if (pdl_rec_str(ix, "application_id", app) != PDL_OK)
+		return PDL_ESTORE;
+	rc = pdl_rec_get(c, "reg", *app, rec);
+	return rc == PDL_ENOTFOUND ? PDL_ESTORE : rc;
+}
+
+int
+pdl_registration_live(struct pdl_ctx *c, char kind, struct pdl_str subject, struct pdl_str *holder)
+{
+	struct mp_cur rec;
+	struct pdl_str app;
+	int rc = subject_app(c, kind, subject, &rec, &app);
+	if (rc != PDL_OK)
+		return rc;
+	if (!pdl_rec_is(rec, "status", "coded"))
+		return PDL_ENOTFOUND;
+	if (holder != NULL && pdl_rec_str(rec, "holder", holder) != PDL_OK)
+		return PDL_ESTORE;
+	return PDL_OK;
+}
+
+/* Invariant (5), first half: the subject is the holder's. */
+static int
+subject_check(struct pdl_ctx *c, char kind, struct pdl_str subject)
+{
+	struct pdl_str me = pdl_actor(c), who = {"", 0}, dev = {"", 0};
+	struct mp_cur rec;
+	if (kind == 'R') {
+		int rc = pdl_rec_get(c, "res", subject, &rec);
+		if (rc != PDL_OK && rc != PDL_ENOTFOUND)
+			return rc;
+		if (rc == PDL_OK)
+			(void)pdl_rec_str(rec, "provider", &who);
+		if (rc == PDL_OK && pdl_str_eq(who, me))
+			return PDL_OK;
+		return pdl_rule_fail(c, "registration.subject_not_holders",
+		                     rc == PDL_ENOTFOUND ? "%.*s registers resource %.*s, which is not in the catalog"
+		                                         : "%.*s registers resource %.*s, which %.*s publishes",
+		                     (int)me.n, me.p, (int)subject.n, subject.p, (int)who.n, who.p);
+	}
+	/* products and services are both `prod` records (the catalogue of what is on offer) */
+	int rc = pdl_rec_get(c, "prod", subject, &rec);
+	if (rc != PDL_OK && rc != PDL_ENOTFOUND)
+		return rc;
+	if (rc == PDL_OK) {
+		(void)pdl_rec_str(rec, "operator", &who);
+		(void)pdl_rec_str(rec, "developer", &dev);
+		if (pdl_str_eq(who, me) || pdl_str_eq(dev, me))
+			return PDL_OK;
+	}
+	return pdl_rule_fail(c, "registration.subject_not_holders",
+	                     rc == PDL_ENOTFOUND ? "%.*s registers product %.*s, which does not exist"
+	                                         : "%.*s registers product %.*s, which it neither developed nor operates",
+	                     (int)me.n, me.p, (int)subject.n, subject.p);
+}
+
 static int
 apply_validate(struct pdl_ctx *c)
 {
-	struct pdl_str id = pdl_body_str(c, A_ID);
+	struct pdl_str id = pdl_body_str(c, A_ID), kind = pdl_body_str(c, A_KIND), subject = pdl_body_str(c, A_SUBJECT);
+	struct pdl_str other;
+	struct mp_cur rec;
 	if (pdl_rec_exists(c, "reg", id))
 		return pdl_rule_fail(c, "registration.id_taken", "application %.*s already exists", (int)id.n, id.p);
+	int rc = subject_check(c, kind.p[0], subject);
+	if (rc != PDL_OK)
+		return rc;
+	rc = subject_app(c, kind.p[0], subject, &rec, &other);
+	if (rc == PDL_OK && !is_final(rec)) {
+		struct pdl_str st = {"?", 1};
+		(void)pdl_rec_str(rec, "status", &st);
+		return pdl_rule_fail(c, "registration.subject_already_registered",
+		                     "%.*s %.*s already has application %.*s (%.*s); one subject has one live registration",
+		                     (int)kind.n, kind.p, (int)subject.n, subject.p, (int)other.n, other.p, (int)st.n, st.p);
+	}
+	if (rc != PDL_OK && rc != PDL_ENOTFOUND)
+		return rc;
 	return evidence_check(c, pdl_body(c, A_EVIDENCE), pdl_actor(c));
 }
 
@@ -200,6 +309,12 @@ apply_apply(struct pdl_ctx *c)
 		KV_U("seq", c->seq),
 	};
 	rc = reg_set(c, pdl_body_str(c, A_ID), kv, sizeof kv / sizeof kv[0]);
+	if (rc != PDL_OK)
+		return rc;
+	char k[PDL_ID_LEN_MAX + 4];
+	struct pdl_kv ix = KV_S("application_id", pdl_body_str(c, A_ID));
+	rc = pdl_rec_set(c, "regsubj", subj_id(k, sizeof k, pdl_body_str(c, A_KIND).p[0], pdl_body_str(c, A_SUBJECT)),
+	                 &ix, 1);
 	if (rc != PDL_OK)
 		return rc;
 	pdl_out_uint(c, "accept_due", due);
@@ -677,6 +792,63 @@ cancel_apply(struct pdl_ctx *c)
 	return reg_set(c, app, kv, sizeof kv / sizeof kv[0]);
 }
 
+/* ---- registration.national_code ---- */
+
+static const struct pdl_field national_fields[] = {
+	{"code", F_STR, 0, REG_CODE_LEN_MAX, NULL},
+	{"national_code", F_ID, 0, 0, NULL},
+	{"query_code", F_ID, 1, 0, NULL},
+	{NULL, 0, 0, 0, NULL},
+};
+enum { N_CODE, N_NATIONAL, N_QUERY };
+
+static int
+national_validate(struct pdl_ctx *c)
+{
+	struct pdl_str app, nc = pdl_body_str(c, N_NATIONAL), had, other;
+	struct mp_cur rec, ix;
+	char ab[PDL_ID_LEN_MAX + 1];
+	int rc = code_app(c, pdl_body_str(c, N_CODE), ab, &app);
+	if (rc != PDL_OK)
+		return rc;
+	if ((rc = reg_get(c, app, &rec)) != PDL_OK ||
+	    (rc = need_status(c, rec, app, "coded", "registration.national_code")) != PDL_OK)
+		return rc;
+	if (pdl_rec_str(rec, "national_code", &had) == PDL_OK)
+		return pdl_rule_fail(c, "registration.national_code_recorded",
+		                     "registration %.*s already has the national code %.*s", (int)app.n, app.p, (int)had.n,
+		                     had.p);
+	rc = pdl_rec_get(c, "ncode", nc, &ix);
+	if (rc == PDL_OK) {
+		if (pdl_rec_str(ix, "application_id", &other) != PDL_OK)
+			return PDL_ESTORE;
+		return pdl_rule_fail(c, "registration.national_code_taken",
+		                     "national code %.*s is recorded for registration %.*s", (int)nc.n, nc.p, (int)other.n,
+		                     other.p);
+	}
+	return rc == PDL_ENOTFOUND ? PDL_OK : rc;
+}
+
+static int
+national_apply(struct pdl_ctx *c)
+{
+	struct pdl_str app;
+	char ab[PDL_ID_LEN_MAX + 1];
+	struct pdl_kv kv[3];
+	size_t n = 0;
+	if (code_app(c, pdl_body_str(c, N_CODE), ab, &app) != PDL_OK)
+		return PDL_ESTORE;
+	kv[n++] = KV_S("national_code", pdl_body_str(c, N_NATIONAL));
+	if (pdl_body_has(c, N_QUERY))
+		kv[n++] = KV_S("query_code", pdl_body_str(c, N_QUERY));
+	kv[n++] = KV_U("national_seq", c->seq);
+	int rc = reg_set(c, app, kv, n);
+	if (rc != PDL_OK)
+		return rc;
+	struct pdl_kv ix = KV_S("application_id", app);
+	return pdl_rec_set(c, "ncode", pdl_body_str(c, N_NATIONAL), &ix, 1);
+}
+
 static const struct pdl_act_def acts[] = {
 	{"registration.apply", PDL_ROLE_ANY, apply_fields, apply_validate, apply_apply,
 	 "apply to register a resource, product or service, citing evidence the holder deposited",
@@ -703,6 +875,9 @@ static const struct pdl_act_def acts[] = {
 	 "change the name, summary or evidence of a coded registration", "the holder", PDL_PUBLIC},
 	{"registration.cancel", 0, cancel_fields, cancel_validate, cancel_apply, "cancel a coded registration",
 	 "the holder or a registrar", PDL_PUBLIC},
+	{"registration.national_code", PDL_ROLE_REGISTRAR, national_fields, national_validate, national_apply,
+	 "record the code the national platform gave a coded registration (统一赋码) and its query code",
+	 "registrar", PDL_PUBLIC},
 };
 
 const struct pdl_family pdl_family_registration = {"registration", acts, sizeof acts / sizeof acts[0]};

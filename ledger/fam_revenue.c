@@ -3,14 +3,24 @@
  * the fen and reproducible by anyone from the log (ACTS.md, split.h).
  *
  * State (see spec/state.md):
- *   rev/<revenue_id>                       {product_id, period, gross_fen, corrects?, reason?, seq}
+ *   rev/<revenue_id>                       {product_id, period, gross_fen, corrects?, reason?,
+ *                                           refund_of? (a refund: its settlement), seq}
  *   revp/<product_id>/<period>/<original>  {revenue_id (latest), gross_fen (latest), seq}
- *   settle/<settlement_id>                 {product_id, period, gross_fen, status run|confirmed, seq}
+ *   settle/<settlement_id>                 {product_id, period, gross_fen, status run|confirmed,
+ *                                           refunded_fen?, seq}
  *   settlep/<product_id>/<period>          {settlement_id}
+ *   gyear/<grant_id>/<year>                {settled_fen (int)}: the grant's settled gross of
+ *                                           periods in year (pricing's deduction reads it)
  * Corrections never edit: a revenue.correct is a new record; the index
  * entry of the original points at the latest correction, which is what the
  * next settlement sums. Once a product's period is settled its revenue is
  * closed (revenue.period_settled): a settlement never goes stale.
+ *
+ * A refund after settlement (revenue.refund) is a negative revenue record
+ * of a later, unsettled period of the same product: that period's gross
+ * goes down, possibly below zero, and its settlement then has negative
+ * lines from the same largest-remainder pass (split.h). A settlement is
+ * never refunded beyond its gross: refunded_fen ≤ gross_fen.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +64,27 @@ period_settled(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period)
 	char k[PDL_REC_KEY_MAX];
 	snprintf(k, sizeof k, "%.*s/%.*s", (int)product.n, product.p, (int)period.n, period.p);
 	return pdl_rec_exists(c, "settlep", pdl_cstr(k));
+}
+
+/* Revenue of a period is recorded by the operator of the product's grant,
+ * for a grant not terminated before the period, and while the period is
+ * unsettled (the checks revenue.record, revenue.correct and revenue.refund
+ * share). */
+static int
+period_open(struct pdl_ctx *c, struct mp_cur grant, struct pdl_str product, struct pdl_str period)
+{
+	struct pdl_str op;
+	uint64_t term_ms;
+	if (pdl_rec_str(grant, "operator", &op) != PDL_OK || !pdl_str_eq(op, pdl_actor(c)))
+		return pdl_rule_fail(c, "revenue.not_operator", "only the operator of the product's grant records its revenue");
+	if (pdl_rec_is(grant, "status", "terminated") &&
+	    (pdl_rec_uint(grant, "terminated_ms", &term_ms) != PDL_OK || term_ms < period_start_ms(period)))
+		return pdl_rule_fail(c, "revenue.grant_terminated",
+		                     "the product's grant was terminated before %.*s", (int)period.n, period.p);
+	if (period_settled(c, product, period))
+		return pdl_rule_fail(c, "revenue.period_settled", "%.*s for %.*s is already settled", (int)product.n,
+		                     product.p, (int)period.n, period.p);
+	return PDL_OK;
 }
 
 /* Revenue may be recorded for a released product of a grant that was not
@@ -183,6 +214,11 @@ correct_validate(struct pdl_ctx *c)
 		return pdl_rule_fail(c, "revenue.id_taken", "revenue record %.*s exists", (int)id.n, id.p);
 	if (original_of(c, target, &orig, &oid) != PDL_OK)
 		return pdl_rule_fail(c, "revenue.unknown_record", "no revenue record %.*s to correct", (int)target.n, target.p);
+	struct pdl_str of;
+	if (pdl_rec_str(orig, "refund_of", &of) == PDL_OK)
+		return pdl_rule_fail(c, "revenue.refund_not_correctable",
+		                     "%.*s is a refund of settlement %.*s: record another refund instead", (int)oid.n, oid.p,
+		                     (int)of.n, of.p);
 	int rc = gross_ok(c, gross);
 	if (rc != PDL_OK)
 		return rc;
@@ -209,6 +245,80 @@ correct_apply(struct pdl_ctx *c)
 	                      KV_CS("corrects", ob), KV_S("reason", pdl_body_str(c, C_REASON)), KV_U("seq", c->seq)};
 	int rc = pdl_rec_set(c, "rev", id, kv, 6);
 	return rc == PDL_OK ? index_put(c, pdl_cstr(pb), pdl_cstr(per), pdl_cstr(ob), id, gross) : rc;
+}
+
+/* ---- revenue.refund ---- */
+
+static const struct pdl_field refund_fields[] = {
+	{"refund_id", F_ID, 0, 0, NULL},
+	{"settlement_id", F_ID, 0, 0, NULL},
+	{"period", F_PERIOD, 0, 0, NULL},
+	{"amount_fen", F_UINT, 0, 0, NULL},
+	{"reason", F_STR, 0, 1024, NULL},
+	{NULL, 0, 0, 0, NULL},
+};
+enum { F_REFUND_ID, F_REFUND_SETTLEMENT, F_REFUND_PERIOD, F_REFUND_AMOUNT, F_REFUND_REASON };
+
+static int
+refund_validate(struct pdl_ctx *c)
+{
+	struct pdl_str id = pdl_body_str(c, F_REFUND_ID), sid = pdl_body_str(c, F_REFUND_SETTLEMENT);
+	struct pdl_str period = pdl_body_str(c, F_REFUND_PERIOD), product, settled_period;
+	struct mp_cur st, prod, grant;
+	uint64_t amount = pdl_body_uint(c, F_REFUND_AMOUNT), refunded = 0;
+	int64_t gross;
+	if (pdl_rec_exists(c, "rev", id))
+		return pdl_rule_fail(c, "revenue.id_taken", "revenue record %.*s exists", (int)id.n, id.p);
+	int rc = pdl_rec_get(c, "settle", sid, &st);
+	if (rc == PDL_ENOTFOUND)
+		return pdl_rule_fail(c, "revenue.refund_unknown_settlement", "no settlement %.*s to refund", (int)sid.n,
+		                     sid.p);
+	if (rc != PDL_OK)
+		return rc;
+	if (pdl_rec_str(st, "product_id", &product) != PDL_OK || pdl_rec_str(st, "period", &settled_period) != PDL_OK ||
+	    pdl_rec_int(st, "gross_fen", &gross) != PDL_OK)
+		return PDL_ESTORE;
+	(void)pdl_rec_uint(st, "refunded_fen", &refunded);
+	/* periods are YYYY-MM: byte order is time order */
+	if (period.n != settled_period.n || memcmp(period.p, settled_period.p, period.n) <= 0)
+		return pdl_rule_fail(c, "revenue.refund_period_not_later",
+		                     "a refund of settlement %.*s (period %.*s) goes to a later period, not %.*s", (int)sid.n,
+		                     sid.p, (int)settled_period.n, settled_period.p, (int)period.n, period.p);
+	if (amount == 0)
+		return pdl_rule_fail(c, "revenue.refund_zero", "a refund is of at least 1 fen");
+	if (gross < 0 || amount > (uint64_t)gross - refunded || refunded > (uint64_t)gross)
+		return pdl_rule_fail(c, "revenue.refund_exceeds_settled",
+		                     "settlement %.*s settled %lld fen and %llu fen of it were refunded: %llu fen more "
+		                     "is too much",
+		                     (int)sid.n, sid.p, (long long)gross, (unsigned long long)refunded,
+		                     (unsigned long long)amount);
+	if ((rc = product_and_grant(c, product, &prod, &grant, "revenue")) != PDL_OK)
+		return rc == PDL_ERULE ? PDL_ESTORE : rc; /* a settled product exists */
+	return period_open(c, grant, product, period);
+}
+
+static int
+refund_apply(struct pdl_ctx *c)
+{
+	struct pdl_str id = pdl_body_str(c, F_REFUND_ID), sid = pdl_body_str(c, F_REFUND_SETTLEMENT);
+	struct pdl_str period = pdl_body_str(c, F_REFUND_PERIOD), product;
+	struct mp_cur st;
+	uint64_t amount = pdl_body_uint(c, F_REFUND_AMOUNT), refunded = 0;
+	char pb[PDL_ID_LEN_MAX + 1];
+	if (pdl_rec_get(c, "settle", sid, &st) != PDL_OK || pdl_rec_str(st, "product_id", &product) != PDL_OK)
+		return PDL_ESTORE;
+	(void)pdl_rec_uint(st, "refunded_fen", &refunded);
+	snprintf(pb, sizeof pb, "%.*s", (int)product.n, product.p); /* copied out of the map before writing */
+	int64_t gross = -(int64_t)amount; /* amount ≤ a settled int64 gross (validate) */
+	struct pdl_kv kv[] = {KV_CS("product_id", pb), KV_S("period", period), KV_I("gross_fen", gross),
+	                      KV_S("refund_of", sid), KV_S("reason", pdl_body_str(c, F_REFUND_REASON)), KV_U("seq", c->seq)};
+	int rc = pdl_rec_set(c, "rev", id, kv, sizeof kv / sizeof kv[0]);
+	if (rc == PDL_OK)
+		rc = index_put(c, pdl_cstr(pb), period, id, id, gross);
+	if (rc != PDL_OK)
+		return rc;
+	struct pdl_kv r = KV_U("refunded_fen", refunded + amount);
+	return pdl_rec_set(c, "settle", sid, &r, 1);
 }
 
 /* ---- settlement ---- */
@@ -320,7 +430,7 @@ settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period,
 			mdb_cursor_close(cur);
 			return PDL_ESTORE;
 		}
-		if ((amt > 0 && s->gross > INT64_MAX - amt)) {
+		if ((amt > 0 && s->gross > INT64_MAX - amt) || (amt < 0 && s->gross < INT64_MIN - amt)) {
 			mdb_cursor_close(cur);
 			return pdl_rule_fail(c, "settlement.gross_overflow", "the period's revenue overflows int64 fen");
 		}
@@ -437,7 +547,7 @@ run_apply(struct pdl_ctx *c)
 	int rc = settle_compute(c, product, period, &calc);
 	if (rc != PDL_OK)
 		return PDL_ESTORE; /* validate just ran the same computation */
-	pdl_out_uint(c, "gross_fen", (uint64_t)calc.gross);
+	pdl_out_int(c, "gross_fen", calc.gross);
 	pdl_out_key(c, "lines");
 	msgpack_pack_array(&c->outpk, calc.np + 3);
 	for (size_t i = 0; i < calc.np; i++)
@@ -452,7 +562,42 @@ run_apply(struct pdl_ctx *c)
 	char k[PDL_REC_KEY_MAX];
 	snprintf(k, sizeof k, "%.*s/%.*s", (int)product.n, product.p, (int)period.n, period.p);
 	struct pdl_kv ix = KV_S("settlement_id", id);
-	return pdl_rec_set(c, "settlep", pdl_cstr(k), &ix, 1);
+	if ((rc = pdl_rec_set(c, "settlep", pdl_cstr(k), &ix, 1)) != PDL_OK)
+		return rc;
+	/* the grant's settled gross of the period's year (fam_pricing.c, deductions) */
+	struct mp_cur prod;
+	struct pdl_str gid;
+	int64_t sum = 0;
+	if (pdl_rec_get(c, "prod", product, &prod) != PDL_OK || pdl_rec_str(prod, "grant_id", &gid) != PDL_OK)
+		return PDL_ESTORE;
+	snprintf(k, sizeof k, "%.*s/%.4s", (int)gid.n, gid.p, period.p);
+	struct mp_cur gy;
+	if (pdl_rec_get(c, "gyear", pdl_cstr(k), &gy) == PDL_OK)
+		(void)pdl_rec_int(gy, "settled_fen", &sum);
+	/* saturating: a deduction of INT64_MAX is already more than any allowance */
+	if (calc.gross > 0 && sum > INT64_MAX - calc.gross)
+		sum = INT64_MAX;
+	else if (calc.gross < 0 && sum < INT64_MIN - calc.gross)
+		sum = INT64_MIN;
+	else
+		sum += calc.gross;
+	struct pdl_kv g = KV_I("settled_fen", sum);
+	return pdl_rec_set(c, "gyear", pdl_cstr(k), &g, 1);
+}
+
+int
+pdl_settled_gross(struct pdl_ctx *c, struct pdl_str grant_id, uint64_t year, int64_t *gross_fen)
+{
+	char k[PDL_REC_KEY_MAX];
+	struct mp_cur gy;
+	*gross_fen = 0;
+	snprintf(k, sizeof k, "%.*s/%04llu", (int)grant_id.n, grant_id.p, (unsigned long long)year);
+	int rc = pdl_rec_get(c, "gyear", pdl_cstr(k), &gy);
+	if (rc == PDL_ENOTFOUND)
+		return PDL_OK;
+	if (rc != PDL_OK)
+		return rc;
+	return pdl_rec_int(gy, "settled_fen", gross_fen) == PDL_OK ? PDL_OK : PDL_ESTORE;
 }
 
 static const struct pdl_field confirm_fields[] = {
@@ -516,6 +661,9 @@ static const struct pdl_act_def acts[] = {
 	 "record a released product's gross revenue for a period", "operator of the product's grant", PDL_PRIVATE("revenue figures (commercial; parties get statements)")},
 	{"revenue.correct", PDL_ROLE_OPERATOR, correct_fields, correct_validate, correct_apply,
 	 "correct a revenue record with a new amount (append-only; the latest correction counts)",
+	 "operator of the product's grant", PDL_PRIVATE("revenue figures (commercial; parties get statements)")},
+	{"revenue.refund", PDL_ROLE_OPERATOR, refund_fields, refund_validate, refund_apply,
+	 "a refund after settlement: reduces the gross of a later, unsettled period of the same product",
 	 "operator of the product's grant", PDL_PRIVATE("revenue figures (commercial; parties get statements)")},
 	{"settlement.run", PDL_ROLE_AUTHORITY | PDL_ROLE_OPERATOR, run_fields, run_validate, run_apply,
 	 "settle a product's period: the ledger records exact line items per party", "authority, or the grant's operator", PDL_PRIVATE("a settlement (commercial; parties get statements)")},

@@ -23,4 +23,31 @@ int pdl_developer_check(struct pdl_ctx *c, struct pdl_str grant_id, struct pdl_s
  * the record. Refuses with rule catalog.unknown_resource / catalog.withdrawn. */
 int pdl_resource_check(struct pdl_ctx *c, struct pdl_str resource_id, struct mp_cur *rec);
 
+/* fam_registration.c: PDL_OK when the registration of kind ('R', 'P', 'S')
+ * and subject is coded and not cancelled (the one live registration a
+ * subject may have); *holder (may be NULL) is its holder, pointing into
+ * the map (valid until the next write). PDL_ENOTFOUND when there is none.
+ * Decides nothing else: callers name their own rule. */
+int pdl_registration_live(struct pdl_ctx *c, char kind, struct pdl_str subject, struct pdl_str *holder);
+
+/* fam_evidence.c: PDL_OK when evidence_id was deposited by one of the two
+ * parties (by2 may be {NULL, 0}); PDL_ENOTFOUND when there is no such
+ * deposit or another party made it. No rule: callers name their own. */
+int pdl_evidence_of(struct pdl_ctx *c, struct pdl_str evidence_id, struct pdl_str by1, struct pdl_str by2);
+
+/* fam_grant.c: 1 when party is the operator of some grant, ever issued. */
+int pdl_grant_is_operator(struct pdl_ctx *c, struct pdl_str party);
+
+/* fam_pricing.c: the highest price an industry product of the grant may
+ * charge per unit at c->time_ms: the cap for the unit that
+ * pricing.set_caps set for the current year, or, when that year has no
+ * caps or none for this unit, the grant's fee_cap_fen. grant is the grant
+ * record. *from_caps (may be NULL) says which applied. */
+int pdl_price_cap(struct pdl_ctx *c, struct pdl_str grant_id, struct mp_cur grant, struct pdl_str unit,
+                  uint64_t *cap_fen, int *from_caps);
+
+/* fam_revenue.c: the sum of the gross_fen of grant_id's settlements of
+ * periods in year (refunds included, so it may be negative). */
+int pdl_settled_gross(struct pdl_ctx *c, struct pdl_str grant_id, uint64_t year, int64_t *gross_fen);
+
 #endif

@@ -524,6 +524,7 @@ type_word(uint8_t t)
 	case F_BOOL: return "a boolean";
 	case F_STRS: case F_IDS: case F_DATES: case F_ENUMS: return "an array of strings";
 	case F_MAP: case F_ANYMAP: return "a map";
+	case F_MAPS: return "an array of maps";
 	default: return "a string";
 	}
 }
@@ -591,6 +592,25 @@ check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_status *st, 
 		if (t != MP_MAP || mp_skip(c) != PDL_OK)
 			break;
 		return PDL_OK;
+	case F_MAPS: {
+		uint32_t k;
+		if (t != MP_ARR || mp_read_array(c, &k) != PDL_OK)
+			break;
+		uint32_t max = f->max ? f->max : 256;
+		if (k > max)
+			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: more than %u entries", path, f->name, max);
+		if (depth >= MP_DEPTH_MAX)
+			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: nested too deep", path, f->name);
+		for (uint32_t i = 0; i < k; i++) {
+			char sub[128];
+			struct pdl_fields tmp;
+			snprintf(sub, sizeof sub, "%s.%s[%u]", path, f->name, i);
+			int rc = pdl_fields_bind(f->sub, c, &tmp, st, sub);
+			if (rc != PDL_OK)
+				return rc;
+		}
+		return PDL_OK;
+	}
 	default:
 		if (t != MP_STR || mp_read_str(c, &s, &n) != PDL_OK)
 			break;

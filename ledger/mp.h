@@ -78,6 +78,7 @@ enum pdl_ftype {
 	F_MAP,    /* nested map with schema sub */
 	F_B64,    /* base64 blob, at most max decoded bytes */
 	F_ANYMAP, /* any map (checked by the rule) */
+	F_MAPS,   /* array of maps with schema sub, max entries */
 };
 
 struct pdl_field {

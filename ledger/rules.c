@@ -23,6 +23,9 @@ extern const struct pdl_family pdl_family_dispute;
 extern const struct pdl_family pdl_family_quality;
 extern const struct pdl_family pdl_family_witness;
 extern const struct pdl_family pdl_family_revenue;
+extern const struct pdl_family pdl_family_pricing;
+extern const struct pdl_family pdl_family_disclosure;
+extern const struct pdl_family pdl_family_incident;
 
 const struct pdl_family *const pdl_families[] = {
 	&pdl_family_ledger,
@@ -39,6 +42,9 @@ const struct pdl_family *const pdl_families[] = {
 	&pdl_family_quality,
 	&pdl_family_witness,
 	&pdl_family_revenue,
+	&pdl_family_pricing,
+	&pdl_family_disclosure,
+	&pdl_family_incident,
 	NULL,
 };
 
@@ -88,6 +94,23 @@ pdl_out_uint(struct pdl_ctx *c, const char *key, uint64_t v)
 {
 	pdl_out_key(c, key);
 	msgpack_pack_uint64(&c->outpk, v);
+}
+
+void
+pdl_out_int(struct pdl_ctx *c, const char *key, int64_t v)
+{
+	pdl_out_key(c, key);
+	msgpack_pack_int64(&c->outpk, v);
+}
+
+void
+pdl_out_bool(struct pdl_ctx *c, const char *key, int v)
+{
+	pdl_out_key(c, key);
+	if (v)
+		msgpack_pack_true(&c->outpk);
+	else
+		msgpack_pack_false(&c->outpk);
 }
 
 void

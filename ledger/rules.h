@@ -31,14 +31,35 @@
 #include "store.h"
 #include "util.h"
 
+/* Who performs product.review (policy `product_reviewer`). */
+enum pdl_reviewer {
+	PDL_REVIEWER_OPERATOR = 0, /* the operator of the product's grant (Wuhan) */
+	PDL_REVIEWER_AUTHORITY,    /* the data authority organizes the review (Ezhou, 002 §11) */
+};
+
+/* The genesis policy. The first five fields were there from the start;
+ * the rest came with the national rules (ACTS.md, second round) and are
+ * optional in a genesis: a ledger whose genesis lacks them gets the values
+ * of PDL_POLICY_DEFAULTS, except grant_total_months_max, which is then
+ * grant_months_max + trial_months_max (the bound those ledgers always had). */
 struct pdl_policy {
 	uint64_t accept_wd;
 	uint64_t notice_wd;
-	uint64_t grant_months_max;
+	uint64_t grant_months_max;       /* the agreement term, after any trial */
 	uint64_t trial_months_max;
 	uint64_t blob_bytes_max;
+	uint64_t grant_total_months_max; /* start through end, trial included */
+	int registration_required;       /* grants take only resources with a live R code */
+	int product_registration_before_release;
+	int product_reviewer;            /* enum pdl_reviewer */
+	int disclosure_due_month, disclosure_due_day; /* yearly disclosure of the previous year due by */
+	uint64_t log_retention_months;   /* system logs kept after an exit */
 };
-#define PDL_POLICY_DEFAULTS {3, 10, 60, 6, 32768}
+#define PDL_POLICY_DEFAULTS {3, 10, 60, 6, 32768, 66, 0, 0, PDL_REVIEWER_OPERATOR, 3, 31, 12}
+
+/* The jurisdiction presets of `pdl init --policy NAME` (ACTS.md): wuhan,
+ * ezhou, national. PDL_OK and *p set, or PDL_ENOTFOUND for another name. */
+int pdl_policy_preset(const char *name, struct pdl_policy *p);
 
 /* What the genesis entry fixed for the life of the ledger. */
 struct pdl_ledger_info {
@@ -82,11 +103,16 @@ enum pdl_vis {
 	PDL_VIS_PRIVATE,
 	PDL_VIS_PRIVATE_IF_BLOB,        /* evidence.deposit carrying the document itself */
 	PDL_VIS_PRIVATE_UNTIL_RESOLVED, /* quality.report until its quality.resolve */
+	/* public except one body field (developer.refuse's reason): the views
+	 * publish the act without it, and since the signed entry bytes hold
+	 * the field, the entry itself is served only as a private entry */
+	PDL_VIS_PUBLIC_WITHOUT,
 };
-#define PDL_PUBLIC PDL_VIS_PUBLIC, NULL
-#define PDL_PRIVATE(why) PDL_VIS_PRIVATE, why
-#define PDL_PRIVATE_IF_BLOB(why) PDL_VIS_PRIVATE_IF_BLOB, why
-#define PDL_PRIVATE_UNTIL_RESOLVED(why) PDL_VIS_PRIVATE_UNTIL_RESOLVED, why
+#define PDL_PUBLIC PDL_VIS_PUBLIC, NULL, NULL
+#define PDL_PRIVATE(why) PDL_VIS_PRIVATE, why, NULL
+#define PDL_PRIVATE_IF_BLOB(why) PDL_VIS_PRIVATE_IF_BLOB, why, NULL
+#define PDL_PRIVATE_UNTIL_RESOLVED(why) PDL_VIS_PRIVATE_UNTIL_RESOLVED, why, NULL
+#define PDL_PUBLIC_WITHOUT(field, why) PDL_VIS_PUBLIC_WITHOUT, why, field
 
 struct pdl_act_def {
 	const char *type;
@@ -98,6 +124,7 @@ struct pdl_act_def {
 	const char *who; /* who may submit, in words, for `pdl acts` */
 	enum pdl_vis vis;
 	const char *private_why; /* why the entry is private (NULL when public) */
+	const char *withheld;    /* PDL_VIS_PUBLIC_WITHOUT: the body field the views drop */
 };
 
 struct pdl_family {
@@ -113,8 +140,9 @@ const struct pdl_act_def *pdl_rules_find(const char *type, size_t n);
 
 /* 1 when an entry of this act may be served to anyone without knowing the
  * ledger's later state: its type is public, or it is an evidence deposit
- * without a blob. Unknown types and PRIVATE_UNTIL_RESOLVED are not public
- * here (fail closed); the disclosure view, which follows the state, may
+ * without a blob. Unknown types, PRIVATE_UNTIL_RESOLVED and PUBLIC_WITHOUT
+ * (the signed bytes hold the withheld field) are not public here (fail
+ * closed); the disclosure view, which follows the state, may
  * publish a resolved quality report. has_blob: the body carries "blob". */
 int pdl_act_public(const char *type, size_t n, int has_blob);
 
@@ -123,6 +151,8 @@ int pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...) __a
 
 /* Outcome pairs. */
 void pdl_out_uint(struct pdl_ctx *c, const char *key, uint64_t v);
+void pdl_out_int(struct pdl_ctx *c, const char *key, int64_t v);
+void pdl_out_bool(struct pdl_ctx *c, const char *key, int v);
 void pdl_out_str(struct pdl_ctx *c, const char *key, const char *s, size_t n);
 /* Starts a pair whose value the caller packs with c->outpk. */
 void pdl_out_key(struct pdl_ctx *c, const char *key);

@@ -1,4 +1,5 @@
 /* split.c — see split.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "split.h"
@@ -58,14 +59,17 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 {
 	size_t np = in->n_providers, n = np + 3;
 	u128 rem[PDL_SPLIT_PROVIDERS_MAX + 3], den[PDL_SPLIT_PROVIDERS_MAX + 3];
-	if (in->gross_fen < 0 || np > PDL_SPLIT_PROVIDERS_MAX)
+	if (in->gross_fen == INT64_MIN || np > PDL_SPLIT_PROVIDERS_MAX)
 		return PDL_EINVAL;
 	/* a provider pool needs a provider to go to (products always have input resources) */
 	if (np == 0 && in->bp_providers != 0)
 		return PDL_EINVAL;
 	if ((uint64_t)in->bp_providers + in->bp_operator + in->bp_developer + in->bp_authority != PDL_BP_TOTAL)
 		return PDL_EINVAL;
-	u128 g = (u128)(uint64_t)in->gross_fen, wsum = 0;
+	/* |G|; for G < 0 each share is −a with a = q + r/d, whose floor is
+	 * −q − (r > 0) and whose fractional part is (d − r)/d when r > 0 */
+	int neg = in->gross_fen < 0;
+	u128 g = (u128)(uint64_t)(neg ? -in->gross_fen : in->gross_fen), wsum = 0;
 	int all_zero = 1;
 	for (size_t i = 0; i < np; i++) {
 		wsum += in->weights[i];
@@ -87,12 +91,17 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 			q = g * bp / d;
 			r = g * bp % d;
 		}
-		amounts[i] = (int64_t)q;
+		if (neg && r > 0) {
+			q++; /* |floor| */
+			r = d - r;
+		}
+		amounts[i] = neg ? -(int64_t)q : (int64_t)q;
 		rem[i] = r;
 		den[i] = d;
 		total += q;
 	}
-	u128 left = g - total;
+	/* leftover fen: G − Σ floor ≥ 0 either way */
+	u128 left = neg ? total - g : g - total;
 	while (left > 0) {
 		/* the line with the largest fractional part rem/den not yet topped up; ties: first */
 		size_t best = n;
@@ -109,4 +118,13 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 		left--;
 	}
 	return PDL_OK;
+}
+
+char *
+pdl_fen_cny(int64_t fen, char out[32])
+{
+	/* the magnitude as unsigned, so INT64_MIN has one too */
+	uint64_t m = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	snprintf(out, 32, "%s%llu.%02llu", fen < 0 ? "-" : "", (unsigned long long)(m / 100), (unsigned long long)(m % 100));
+	return out;
 }

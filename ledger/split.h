@@ -8,6 +8,11 @@
  * leftover fen one each to the lines with the largest fractional parts,
  * ties to the line that comes first.
  *
+ * G may be negative (a period whose refunds exceed its revenue): the pass
+ * is the same, with the mathematical floor (towards −∞) and the fractional
+ * part s − floor(s) ∈ [0, 1), so the lines are negative, sum to G and are
+ * each within 1 fen of their exact share just the same.
+ *
  * Invariants (checked by the property test):
  *  (1) the amounts sum exactly to G;
  *  (2) each amount is within 1 fen of its exact share (floor or floor + 1);
@@ -24,14 +29,19 @@
 #define PDL_BP_TOTAL 10000u
 
 struct pdl_split_in {
-	int64_t gross_fen;   /* ≥ 0 */
+	int64_t gross_fen;   /* any sign; > INT64_MIN */
 	uint32_t bp_providers, bp_operator, bp_developer, bp_authority; /* sum 10,000 */
 	size_t n_providers;
 	const uint64_t *weights; /* per provider; all zero means all equal */
 };
 
 /* amounts: n_providers + 3 entries (providers…, operator, developer, authority).
- * Errors: PDL_EINVAL (negative gross, bp not summing to 10,000, too many providers). */
+ * Errors: PDL_EINVAL (gross INT64_MIN, bp not summing to 10,000, too many providers). */
 int pdl_split(const struct pdl_split_in *in, int64_t *amounts);
+
+/* fen as yuan with two decimals, "-93.33" for -9333 and "-0.50" for -50
+ * (settlement lines of a refunded period are negative). out holds any
+ * int64: 32 bytes. Returns out. */
+char *pdl_fen_cny(int64_t fen, char out[32]);
 
 #endif

@@ -185,6 +185,18 @@ pdl_rec_bool(struct mp_cur rec, const char *key, int *out)
 }
 
 int
+pdl_rec_int(struct mp_cur rec, const char *key, int64_t *out)
+{
+	struct mp_cur v;
+	int rc = mp_map_find(rec, key, &v);
+	if (rc != PDL_OK)
+		return rc;
+	if (mp_peek(&v) != MP_UINT && mp_peek(&v) != MP_NINT)
+		return PDL_ENOTFOUND;
+	return mp_read_int(&v, out);
+}
+
+int
 pdl_rec_is(struct mp_cur rec, const char *key, const char *lit)
 {
 	struct pdl_str s;
@@ -366,6 +378,19 @@ pdl_months_between(struct pdl_date a, struct pdl_date b)
 	if (b.d > a.d)
 		months++;
 	return months < 0 ? 0 : (uint64_t)months;
+}
+
+struct pdl_date
+pdl_date_add_months(struct pdl_date d, uint64_t n)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	uint64_t m0 = (uint64_t)d.m - 1 + n % 12;
+	struct pdl_date r = {d.y + (int)(n / 12 + m0 / 12), (int)(m0 % 12) + 1, d.d};
+	int leap = (r.y % 4 == 0 && r.y % 100 != 0) || r.y % 400 == 0;
+	int last = days[r.m - 1] + (r.m == 2 && leap);
+	if (r.d > last)
+		r.d = last;
+	return r;
 }
 
 int

@@ -51,6 +51,8 @@ int pdl_rec_del(struct pdl_ctx *c, const char *kind, struct pdl_str id);
 int pdl_rec_str(struct mp_cur rec, const char *key, struct pdl_str *out);
 int pdl_rec_uint(struct mp_cur rec, const char *key, uint64_t *out);
 int pdl_rec_bool(struct mp_cur rec, const char *key, int *out);
+/* A signed integer field (stored uint or negative int). */
+int pdl_rec_int(struct mp_cur rec, const char *key, int64_t *out);
 /* 1 when the string field equals lit. */
 int pdl_rec_is(struct mp_cur rec, const char *key, const char *lit);
 /* 1 when the array of strings at cur (positioned on an array) holds s. */
@@ -91,6 +93,9 @@ int pdl_date_cmp(struct pdl_date a, struct pdl_date b);
 int pdl_date_weekday(struct pdl_date d);
 /* Months between two dates, rounded up (a term of 36 months and 1 day is 37). */
 uint64_t pdl_months_between(struct pdl_date a, struct pdl_date b);
+/* The same day n months later; a day the month lacks becomes its last
+ * (2027-01-31 + 1 month = 2027-02-28). */
+struct pdl_date pdl_date_add_months(struct pdl_date d, uint64_t n);
 
 /* Working days from calendar.publish records (cal/<year>): a Monday–Friday
  * not a published holiday, or a published make-up workday. */

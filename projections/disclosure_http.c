@@ -506,6 +506,40 @@ route_resources(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	list_route(cx, query, "res/", take_plain, &ta, out);
 }
 
+/* ---- yearly disclosures (disclosure.publish), late ones flagged ---- */
+
+static int
+take_disclosure(const char *key, json_t *doc, json_t *items, void *arg)
+{
+	struct take_arg *a = arg;
+	(void)key;
+	if (*a->status && json_is_true(json_object_get(doc, "late")) != (strcmp(a->status, "true") == 0))
+		return 0;
+	json_array_append(items, doc);
+	return 1;
+}
+
+static void
+route_disclosures(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const params[] = {"year", "late", "after", "limit", NULL};
+	static const char *const bools[] = {"true", "false", NULL};
+	char late[8], prefix[32] = "discl/";
+	uint64_t year;
+	(void)rest;
+	if (disc_params_only(query, params, out) || param_id(query, "late", bools, late, sizeof late, out))
+		return;
+	int r = pdl_http_uint(query, "year", 0, &year);
+	if (r < 0 || (r > 0 && (year < 1970 || year > 9999))) {
+		pdl_http_error(out, 400, "bad_parameter", "year must be a year 1970..9999");
+		return;
+	}
+	if (r > 0)
+		snprintf(prefix, sizeof prefix, "discl/%04llu/", (unsigned long long)year);
+	struct take_arg ta = {0, late, "", "", "", "", ""};
+	list_route(cx, query, prefix, take_disclosure, &ta, out);
+}
+
 /* ---- feed ---- */
 
 static void
@@ -962,13 +996,14 @@ route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		return;
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	json_t *o = json_pack(
-	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
+	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
 	    disc_str(m, "jurisdiction"), "endpoints", "/", "/v1/grants?status=&operator=", "/v1/grants/{grant_id}",
 	    "/v1/products?status=&operator=", "/v1/products/{product_id}", "/v1/usage?resource=&period=&operator=",
-	    "/v1/registrations?status=&kind=", "/v1/registrations/{code}", "/v1/disputes?outcome=", "/v1/parties",
+	    "/v1/registrations?status=&kind=", "/v1/registrations/{code}", "/v1/disputes?outcome=",
+	    "/v1/disclosures?year=&late=", "/v1/parties",
 	    "/v1/resources?status=", "/v1/feed?after=SEQ&limit=N", "/v1/feed.atom", "/v1/checkpoint",
 	    "/v1/proof/inclusion?index=&size=", "/v1/entries/{seq}", "/v1/reports/annual?year=YYYY", "/v1/metrics/providers",
-	    "/v1/", "as_of", as_of(t, &tb));
+	    "/v1/metrics/disclosures?year=", "/v1/", "as_of", as_of(t, &tb));
 	json_decref(m);
 	mdb_txn_abort(t);
 	pdl_http_json(out, 200, o);
@@ -986,6 +1021,7 @@ const struct pdl_route pdl_routes_disclosure[] = {
 	{"/v1/registrations", 0, route_registrations},
 	{"/v1/registrations/", 1, route_registration},
 	{"/v1/disputes", 0, route_disputes},
+	{"/v1/disclosures", 0, route_disclosures},
 	{"/v1/parties", 0, route_parties},
 	{"/v1/resources", 0, route_resources},
 	{"/v1/feed", 0, route_feed},

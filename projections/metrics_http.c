@@ -6,6 +6,7 @@
  *   GET /v1/metrics/providers/{id}[?period=YYYY-MM]
  *   GET /v1/metrics/providers/{id}/explain[?period=YYYY-MM&limit=N]
  *   GET /v1/metrics/weights
+ *   GET /v1/metrics/disclosures[?year=YYYY]
  *
  * A figure document is the stored one (view_metrics.c) plus what is
  * derived from it when it is read: hours as decimal strings, ratios, means
@@ -410,7 +411,62 @@ weights(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl
 		pdl_http_json(out, 200, pdl_metrics_config_json(cfg));
 }
 
+/* ---- GET /v1/metrics/disclosures ---- */
+
+/* The yearly disclosures counted per year: published, on time, late (the
+ * NDA's notice: by the policy's due date of the next year), each publisher
+ * with the entry of its publication. */
+static void
+disclosures(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	char prefix[32] = "disclosure/";
+	uint64_t year;
+	MDB_txn *t;
+	MDB_cursor *c;
+	(void)rest;
+	/* year is the one parameter */
+	for (const char *p = query; p != NULL && *p;) {
+		if (strncmp(p, "year=", 5) != 0) {
+			pdl_http_error(out, 400, "unknown_parameter", "this resource takes one query parameter: year");
+			return;
+		}
+		p = strchr(p, '&');
+		p = p ? p + 1 : NULL;
+	}
+	int r = pdl_http_uint(query, "year", 0, &year);
+	if (r < 0 || (r > 0 && (year < 1970 || year > 9999))) {
+		pdl_http_error(out, 400, "bad_parameter", "year must be a year 1970..9999");
+		return;
+	}
+	if (r > 0)
+		snprintf(prefix, sizeof prefix, "disclosure/%04llu", (unsigned long long)year);
+	MDB_dbi track = pdl_vdb_table(cx->db, PDL_MT_TRACK);
+	if (track == (MDB_dbi)-1) {
+		pdl_http_error(out, 404, "no_view", "this server does not keep the metrics view");
+		return;
+	}
+	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &t) != 0) {
+		pdl_http_error(out, 503, "unavailable", "cannot read the metrics view");
+		return;
+	}
+	json_t *years = json_array();
+	size_t pn = strlen(prefix);
+	MDB_val k = {pn, prefix}, v;
+	if (mdb_cursor_open(t, track, &c) == 0) {
+		for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0 && has_prefix(&k, prefix, pn);
+		     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			json_t *d = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+			if (d != NULL)
+				json_array_append_new(years, d);
+		}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(t);
+	pdl_http_json(out, 200, json_pack("{s:o}", "years", years));
+}
+
 const struct pdl_route pdl_routes_metrics[] = {
+	{"/v1/metrics/disclosures", 0, disclosures},
 	{"/v1/metrics/providers", 1, providers},
 	{"/v1/metrics/weights", 0, weights},
 	{NULL, 0, NULL},

@@ -12,6 +12,9 @@
  *                     call/<call_id>          {developer, grant_id, resources, seq, approved_seq?}
  *                     prod/<product_id>       {resources (transitive, sorted), seq, released_seq?}
  *                     settle/<product_id>/<period>  {settlement_id, seq, lines [{party, amount_fen}]}
+ *                     disclosure/<YYYY>       {year, published, on_time, late,
+ *                                              publishers {<id>: {late, seq, time_ms}}}:
+ *                                              the yearly disclosures of that year
  *   metrics_fig     "<provider> <period>" → the figures of that provider and
  *                   period (spec/views.md "## Metrics")
  *   metrics_src     "<provider> <period> <figure> <seq:16 hex>" → one entry

@@ -547,6 +547,11 @@ ap_registration(struct ap *a)
 			json_object_set_new(r, "evidence", bdup(a, "evidence"));
 	} else if (strcmp(ty, "cancel") == 0) {
 		set_s(r, "status", "cancelled");
+	} else if (strcmp(ty, "national_code") == 0) {
+		set_s(r, "national_code", b(a, "national_code"));
+		if (json_object_get(a->body, "query_code") != NULL)
+			set_s(r, "query_code", b(a, "query_code"));
+		set_u(r, "national_seq", a->e->seq);
 	}
 	history(a, r, reason);
 	if (rc != PDL_OK) {
@@ -556,7 +561,98 @@ ap_registration(struct ap *a)
 	return put_new(a, "reg/%s", app, r);
 }
 
-/* grant.* and developer.* (the developers a grant admitted are public) */
+/* An array member of doc, created empty when an older document lacks it. */
+static json_t *
+arr_of(json_t *doc, const char *key)
+{
+	json_t *v = json_object_get(doc, key);
+	if (!json_is_array(v)) {
+		v = json_array();
+		json_object_set_new(doc, key, v);
+	}
+	return v;
+}
+
+static json_t *
+obj_of(json_t *doc, const char *key)
+{
+	json_t *v = json_object_get(doc, key);
+	if (!json_is_object(v)) {
+		v = json_object();
+		json_object_set_new(doc, key, v);
+	}
+	return v;
+}
+
+/* grant.amend: the grant document follows the ledger's record (the held
+ * resources, the split) and lists the amendment. */
+static void
+grant_amend(struct ap *a, json_t *g)
+{
+	json_t *res = json_object_get(g, "resources"), *keep = json_array(), *v, *r;
+	json_t *add = json_object_get(a->body, "add_resources"), *rem = json_object_get(a->body, "remove_resources");
+	size_t i, j;
+	json_array_foreach(res, i, v)
+	{
+		int gone = 0;
+		json_array_foreach(rem, j, r)
+		{
+			gone |= json_equal(r, v);
+		}
+		if (!gone)
+			json_array_append(keep, v);
+	}
+	json_array_foreach(add, i, v)
+	{
+		json_array_append(keep, v);
+	}
+	json_object_set_new(g, "resources", keep);
+	/* the split before, so a report of an earlier year can show that one */
+	json_t *before = json_object_get(g, "split_bp");
+	before = before != NULL ? json_deep_copy(before) : json_null();
+	if (json_object_get(a->body, "split_bp") != NULL)
+		json_object_set_new(g, "split_bp", bdup(a, "split_bp"));
+	uint64_t version = disc_uint(a->e->outcome, "version");
+	set_u(g, "version", version);
+	json_t *am = json_pack("{s:I,s:s,s:I,s:I}", "version", (json_int_t)version, "reason", b(a, "reason"), "seq",
+	                       (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms);
+	if (am != NULL && json_object_get(a->body, "split_bp") != NULL)
+		json_object_set(am, "split_bp_before", before);
+	json_decref(before);
+	const char *keys[] = {"add_resources", "remove_resources", "split_bp"};
+	for (int k = 0; k < 3 && am != NULL; k++)
+		if (json_object_get(a->body, keys[k]) != NULL)
+			json_object_set_new(am, keys[k], bdup(a, keys[k]));
+	json_array_append_new(arr_of(g, "amendments"), am);
+}
+
+/* pricing.set_caps: the year's caps and allowance, with the deduction the
+ * ledger computed, under the grant's `pricing`. */
+static void
+grant_pricing(struct ap *a, json_t *g)
+{
+	char y[24];
+	snprintf(y, sizeof y, "%llu", (unsigned long long)disc_uint(a->body, "year"));
+	json_t *caps = json_object(), *c;
+	size_t i;
+	json_array_foreach(json_object_get(a->body, "caps"), i, c)
+	{
+		json_object_set(caps, disc_str(c, "unit"), json_object_get(c, "cap_fen"));
+	}
+	json_t *prev = json_object_get(obj_of(g, "pricing"), y);
+	json_t *pr = json_pack("{s:o,s:O,s:O,s:O,s:O,s:I,s:I,s:I}", "caps", caps, "allowed_revenue_fen",
+	                       json_object_get(a->body, "allowed_revenue_fen"), "trial_tariff",
+	                       json_object_get(a->body, "trial_tariff"), "deduction_fen",
+	                       json_object_get(a->e->outcome, "deduction_fen"), "effective_allowed_fen",
+	                       json_object_get(a->e->outcome, "effective_allowed_fen"), "version",
+	                       (json_int_t)(disc_uint(prev, "version") + 1), "seq", (json_int_t)a->e->seq, "time_ms",
+	                       (json_int_t)a->e->time_ms);
+	if (pr != NULL)
+		json_object_set_new(obj_of(g, "pricing"), y, pr);
+}
+
+/* grant.*, pricing.set_caps and developer.* (the developers a grant admitted
+ * and refused are public; a refusal without its reason) */
 static int
 ap_grant(struct ap *a)
 {
@@ -574,6 +670,11 @@ ap_grant(struct ap *a)
 		json_object_set_new(g, "reports", json_array());
 		json_object_set_new(g, "evaluations", json_array());
 		json_object_set_new(g, "developers", json_object());
+		set_u(g, "version", 0);
+		json_object_set_new(g, "amendments", json_array());
+		json_object_set_new(g, "rectifications", json_array());
+		json_object_set_new(g, "pricing", json_object());
+		json_object_set_new(g, "refusals", json_array());
 		history(a, g, NULL);
 		return put_new(a, "grant/%s", gid, g);
 	}
@@ -595,6 +696,30 @@ ap_grant(struct ap *a)
 		json_t *closed = json_object_get(a->e->outcome, "closed");
 		if (closed != NULL)
 			json_object_set(g, "closed", closed);
+		if (json_object_get(a->e->outcome, "logs_retain_until") != NULL)
+			set_s(g, "logs_retain_until", disc_str(a->e->outcome, "logs_retain_until"));
+	} else if (strcmp(ty, "grant.amend") == 0) {
+		grant_amend(a, g);
+	} else if (strcmp(ty, "grant.rectify") == 0) {
+		json_array_append_new(arr_of(g, "rectifications"),
+		                      json_pack("{s:s,s:o,s:s,s:I,s:I}", "notice_id", b(a, "notice_id"), "items",
+		                                bdup(a, "items"), "due", b(a, "due"), "seq", (json_int_t)a->e->seq,
+		                                "time_ms", (json_int_t)a->e->time_ms));
+	} else if (strcmp(ty, "grant.exit_attest") == 0) {
+		json_t *x = json_pack("{s:s,s:I,s:I}", "deletion", b(a, "deletion"), "seq", (json_int_t)a->e->seq, "time_ms",
+		                      (json_int_t)a->e->time_ms);
+		if (x != NULL && json_object_get(a->body, "handover") != NULL)
+			set_s(x, "handover", b(a, "handover"));
+		json_object_set_new(g, "exit_attestation", x);
+	} else if (strcmp(ty, "pricing.set_caps") == 0) {
+		grant_pricing(a, g);
+	} else if (strcmp(ty, "developer.refuse") == 0) {
+		/* public without its reason (the act's disclosure rule) */
+		json_array_append_new(arr_of(g, "refusals"),
+		                      json_pack("{s:s,s:s,s:I,s:I}", "developer", b(a, "developer"), "name",
+		                                party_name(a, b(a, "developer"), nb, sizeof nb), "seq",
+		                                (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms));
+		reason = NULL;
 	} else if (strcmp(ty, "grant.report") == 0) {
 		json_t *r = json_pack("{s:I,s:s,s:I}", "year", (json_int_t)disc_uint(a->body, "year"), "summary",
 		                      b(a, "summary"), "seq", (json_int_t)a->e->seq);
@@ -706,8 +831,9 @@ ap_product(struct ap *a)
 		return PDL_OK;
 	if (strcmp(ty, "review") == 0) {
 		set_s(p, "status", strcmp(b(a, "outcome"), "pass") == 0 ? "passed" : "failed");
-		json_object_set_new(p, "review", json_pack("{s:s,s:s,s:I}", "outcome", b(a, "outcome"), "notes",
-		                                           b(a, "notes"), "seq", (json_int_t)a->e->seq));
+		json_object_set_new(p, "review", json_pack("{s:s,s:s,s:s,s:I}", "outcome", b(a, "outcome"), "notes",
+		                                           b(a, "notes"), "reviewer", a->e->actor, "seq",
+		                                           (json_int_t)a->e->seq));
 	} else if (strcmp(ty, "file") == 0) {
 		json_object_set_new(p, "filed", json_true());
 		set_u(p, "filed_seq", a->e->seq);
@@ -720,6 +846,12 @@ ap_product(struct ap *a)
 		set_s(p, "withdraw_reason", b(a, "reason"));
 		set_u(p, "withdrawn_seq", a->e->seq);
 		set_u(p, "withdrawn_ms", a->e->time_ms);
+	} else if (strcmp(ty, "reprice") == 0) {
+		json_array_append_new(arr_of(p, "price_changes"),
+		                      json_pack("{s:O,s:O,s:s,s:I,s:I}", "from_fen", json_object_get(p, "price_fen"), "to_fen",
+		                                json_object_get(a->body, "price_fen"), "reason", b(a, "reason"), "seq",
+		                                (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms));
+		json_object_set(p, "price_fen", json_object_get(a->body, "price_fen"));
 	}
 	history(a, p, b(a, "reason"));
 	return put_new(a, "prod/%s", pid, p);
@@ -793,6 +925,24 @@ ap_quality_resolve(struct ap *a)
 	return m == 0 || m == MDB_NOTFOUND ? PDL_OK : PDL_ESTORE;
 }
 
+/* disclosure.publish: discl/<year>/<publisher>, late or not. */
+static int
+ap_disclosure(struct ap *a)
+{
+	char nb[256], key[DISC_KEY_MAX];
+	int late = json_is_true(json_object_get(a->e->outcome, "late"));
+	json_t *d = json_pack("{s:s,s:s,s:I,s:s,s:b,s:I,s:I}", "publisher", a->e->actor, "publisher_name",
+	                      party_name(a, a->e->actor, nb, sizeof nb), "year", (json_int_t)disc_uint(a->body, "year"),
+	                      "report", b(a, "report"), "late", late, "seq", (json_int_t)a->e->seq, "time_ms",
+	                      (json_int_t)a->e->time_ms);
+	if (d == NULL)
+		return PDL_ENOMEM;
+	if (json_object_get(a->body, "url") != NULL)
+		set_s(d, "url", b(a, "url"));
+	snprintf(key, sizeof key, "%04llu/%s", (unsigned long long)disc_uint(a->body, "year") % 10000, a->e->actor);
+	return put_new(a, "discl/%s", key, d);
+}
+
 static int
 ap_none(struct ap *a)
 {
@@ -832,14 +982,21 @@ static const struct rule {
 	{"registration.assign_code", ap_registration},
 	{"registration.change", ap_registration},
 	{"registration.cancel", ap_registration},
+	{"registration.national_code", ap_registration},
 	{"grant.issue", ap_grant},
 	{"grant.suspend", ap_grant},
 	{"grant.resume", ap_grant},
 	{"grant.terminate", ap_grant},
 	{"grant.report", ap_grant},
 	{"grant.evaluate", ap_grant},
+	{"grant.amend", ap_grant},
+	{"grant.rectify", ap_grant},
+	{"grant.exit_attest", ap_grant},
+	{"pricing.set_caps", ap_grant},
 	{"developer.admit", ap_grant},
 	{"developer.remove", ap_grant},
+	{"developer.apply", ap_none},
+	{"developer.refuse", ap_grant},
 	{"call.request", ap_call_request},
 	{"call.approve", ap_none},
 	{"call.reject", ap_none},
@@ -851,15 +1008,19 @@ static const struct rule {
 	{"product.file", ap_product},
 	{"product.release", ap_product},
 	{"product.withdraw", ap_product},
+	{"product.reprice", ap_product},
 	{"dispute.file", ap_dispute_file},
 	{"dispute.decide", ap_dispute_decide},
 	{"quality.report", ap_quality_report},
 	{"quality.resolve", ap_quality_resolve},
 	{"revenue.record", ap_none},
 	{"revenue.correct", ap_none},
+	{"revenue.refund", ap_none},
 	{"settlement.run", ap_none},
 	{"settlement.confirm", ap_none},
 	{"checkpoint.cosign", ap_none},
+	{"disclosure.publish", ap_disclosure},
+	{"incident.report", ap_none},
 };
 
 static const struct rule *
@@ -891,14 +1052,24 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	disc_tables_get(db, &a.tb);
 	const struct rule *r = rule_find(e->type);
 	const char *why = disc_private_why(e->type, e->body);
+	/* public without one field: the feed carries the act without it, while
+	 * the entry's bytes (which hold it) stay private (disc_private_why) */
+	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
+	const char *withheld = def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT ? def->withheld : NULL;
 	int rc = PDL_OK;
-	if (why == NULL) {
-		a.item = json_pack("{s:I,s:I,s:s,s:s,s:O}", "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms,
-		                   "type", e->type, "actor", e->actor, "body", e->body);
+	if (why == NULL || withheld != NULL) {
+		json_t *body = withheld != NULL ? json_deep_copy(e->body) : json_incref(e->body);
+		if (withheld != NULL && body != NULL)
+			json_object_del(body, withheld);
+		a.item = json_pack("{s:I,s:I,s:s,s:s,s:o}", "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms,
+		                   "type", e->type, "actor", e->actor, "body", body);
 		if (a.item == NULL)
 			return PDL_ENOMEM;
+		if (withheld != NULL)
+			json_object_set_new(a.item, "withheld", json_pack("[s]", withheld));
 		if (json_object_size(e->outcome) > 0)
 			json_object_set(a.item, "outcome", e->outcome);
+		why = NULL;
 	}
 	if (r != NULL)
 		rc = r->fn(&a);

@@ -796,6 +796,39 @@ done:
 	return rc;
 }
 
+/* ---- yearly disclosures ---- */
+
+/* disclosure.publish: the year's publications, on time and late (the NDA's
+ * 2026 notice; the ledger's outcome says which), each with its entry. */
+static int
+on_disclosure_publish(struct mx *m)
+{
+	const json_t *b = m->e->body;
+	char year[16];
+	json_int_t y = jint(b, "year");
+	if (y <= 0 || y > 9999 || !id_ok(m->e->actor))
+		return PDL_OK;
+	snprintf(year, sizeof year, "%04d", (int)y);
+	int late = json_is_true(json_object_get(m->e->outcome, "late"));
+	json_t *d = track_get(m, "disclosure", year);
+	if (d == NULL)
+		d = json_pack("{s:I,s:I,s:I,s:I,s:{}}", "year", y, "published", (json_int_t)0, "on_time", (json_int_t)0,
+		              "late", (json_int_t)0, "publishers");
+	if (d == NULL)
+		return PDL_ENOMEM;
+	json_t *pubs = json_object_get(d, "publishers");
+	if (!json_is_object(pubs) || json_object_get(pubs, m->e->actor) != NULL) {
+		json_decref(d); /* one publication per publisher and year (the ledger's rule) */
+		return PDL_OK;
+	}
+	bump(d, "published", 1);
+	bump(d, late ? "late" : "on_time", 1);
+	json_object_set_new(pubs, m->e->actor,
+	                    json_pack("{s:b,s:I,s:I}", "late", late, "seq", (json_int_t)m->e->seq, "time_ms",
+	                              (json_int_t)m->e->time_ms));
+	return track_put(m, "disclosure", year, d);
+}
+
 /* ---- the view ---- */
 
 /* The entries the view reads; every other type passes by. */
@@ -816,6 +849,7 @@ static const struct {
 	{"product.submit", on_product_submit},
 	{"product.release", on_product_release},
 	{"settlement.run", on_settlement_run},
+	{"disclosure.publish", on_disclosure_publish},
 };
 
 static int

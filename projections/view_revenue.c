@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "split.h"
 
 static const char *const tables[] = {"rev_settle", "rev_line", NULL};
 
@@ -196,16 +197,15 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		fputs("party,period,settlement_id,product_id,role,amount_fen,amount_cny,status,seq\n", f);
 		json_array_foreach(lines, i, l) {
 			int64_t a = json_integer_value(json_object_get(l, "amount_fen"));
-			fprintf(f, "%s,%s,%s,%s,%s,%lld,%lld.%02lld,%s,%lld\n", rest,
-			        json_string_value(json_object_get(l, "period")),
+			char cny[32];
+			fprintf(f, "%s,%s,%s,%s,%s,%lld,%s,%s,%lld\n", rest, json_string_value(json_object_get(l, "period")),
 			        json_string_value(json_object_get(l, "settlement_id")),
 			        json_string_value(json_object_get(l, "product_id")), json_string_value(json_object_get(l, "role")),
-			        (long long)a, (long long)(a / 100), (long long)(a % 100),
-			        json_string_value(json_object_get(l, "status")),
+			        (long long)a, pdl_fen_cny(a, cny), json_string_value(json_object_get(l, "status")),
 			        (long long)json_integer_value(json_object_get(l, "seq")));
 		}
-		fprintf(f, "%s,%s,TOTAL,,,%lld,%lld.%02lld,,\n", rest, period, (long long)total, (long long)(total / 100),
-		        (long long)(total % 100));
+		char tcny[32];
+		fprintf(f, "%s,%s,TOTAL,,,%lld,%s,,\n", rest, period, (long long)total, pdl_fen_cny(total, tcny));
 		int bad = ferror(f);
 		fclose(f); /* sets b and len */
 		json_decref(lines);

@@ -31,11 +31,17 @@ cmd_report(int argc, char **argv)
 		case 'v': view = optarg; break;
 		case 'h':
 			printf("usage: pdl report annual --year YEAR --view VIEWDIR\n\n"
-			       "The annual disclosure of YEAR for the implementing agency: grants (objects, content,\n"
-			       "scope, term) and fee caps; for each operator the resources it is authorized to use,\n"
-			       "its products and services with their actual prices, and resource usage. VIEWDIR is the\n"
-			       "--data directory of a `pdl-project disclosure` or `pdl-project all` worker (read-only,\n"
-			       "safe while it runs); the output equals GET /v1/reports/annual?year=YEAR.\n");
+			       "The annual disclosure of YEAR, the document the implementing agency and the operators\n"
+			       "deposit and publish (disclosure.publish; due by the policy's date, national 31 March\n"
+			       "of the next year): grants\n"
+			       "(objects, content, scope, term, agreement, amendments, rectifications, exits and the\n"
+			       "date their logs are kept until), fee caps and the year's price caps (caps per unit,\n"
+			       "allowed revenue, the deduction carried in and out); for each operator the resources it\n"
+			       "is authorized to use, its products and services with their actual prices, resource\n"
+			       "usage and its own disclosure; and the year's disclosures, late ones flagged and\n"
+			       "counted. VIEWDIR is the --data directory of a `pdl-project disclosure` or\n"
+			       "`pdl-project all` worker (read-only, safe while it runs); the output equals\n"
+			       "GET /v1/reports/annual?year=YEAR.\n");
 			return 0;
 		default: return usage_error("report", "unknown option");
 		}

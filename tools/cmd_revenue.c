@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "mpjson.h"
+#include "split.h"
 #include "state.h"
 
 int pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk);
@@ -270,15 +271,15 @@ statement(int argc, char **argv)
 		printf("party,period,settlement_id,product_id,role,amount_fen,amount_cny,status,seq\n");
 		json_array_foreach(lines, i, o) {
 			int64_t a = json_integer_value(json_object_get(o, "amount_fen"));
-			printf("%s,%s,%s,%s,%s,%lld,%lld.%02lld,%s,%lld\n", party, period,
+			char cny[32];
+			printf("%s,%s,%s,%s,%s,%lld,%s,%s,%lld\n", party, period,
 			       json_string_value(json_object_get(o, "settlement_id")),
 			       json_string_value(json_object_get(o, "product_id")), json_string_value(json_object_get(o, "role")),
-			       (long long)a, (long long)(a / 100), (long long)(a % 100),
-			       json_string_value(json_object_get(o, "status")),
+			       (long long)a, pdl_fen_cny(a, cny), json_string_value(json_object_get(o, "status")),
 			       (long long)json_integer_value(json_object_get(o, "seq")));
 		}
-		printf("%s,%s,TOTAL,,,%lld,%lld.%02lld,,\n", party, period, (long long)total, (long long)(total / 100),
-		       (long long)(total % 100));
+		char tcny[32];
+		printf("%s,%s,TOTAL,,,%lld,%s,,\n", party, period, (long long)total, pdl_fen_cny(total, tcny));
 		json_decref(lines);
 		return 0;
 	}

@@ -78,7 +78,8 @@ pdl demo ledger is running (pid $PID) on ipc://$DATA/pdl.sock, publishing on ipc
 
   Disclosure page:   http://$HTTP/
   JSON API:          http://$HTTP/v1/   (grants, products, usage, registrations, disputes,
-                     feed, checkpoint, proofs, entries, reports/annual?year=2026)
+                     disclosures, feed, checkpoint, proofs, entries, reports/annual?year=2026,
+                     metrics/disclosures)
 
 Try, in another shell:
   $PDL get 1 --data $DATA

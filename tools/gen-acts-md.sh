@@ -19,7 +19,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PARTS=$ROOT/spec/acts.d
 OUT=$ROOT/spec/acts.md
-FAMILIES="ledger party calendar catalog evidence registration grant developer call product dispute quality revenue witness"
+FAMILIES="ledger party calendar catalog evidence registration grant developer call product dispute quality revenue pricing disclosure incident witness"
 
 check=0
 if [ "${1:-}" = --check ]; then

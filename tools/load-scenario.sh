@@ -20,7 +20,11 @@
 # as the original receipt ("dup":true); the loader checks nothing more.
 #
 # TIMELINE lines (fixtures/scenario/TIMELINE says more):
-#   genesis WHEN
+#   genesis WHEN [origin ORIGIN] [jurisdiction 6DIGITS] [policy PRESET|FILE]
+#                                       pdl init's options (defaults: origin
+#                                       demo.pdl.local/wuhan, jurisdiction
+#                                       420100, policy wuhan; a FILE is
+#                                       relative to the scenario directory)
 #   FILE WHEN
 #   FILE WHEN cosign ACTOR NONCE NAME   FILE is written here: ACTOR's
 #                                       checkpoint.cosign of the checkpoint
@@ -35,7 +39,9 @@
 #
 # BUILD_DIR (default: build/ of this tree) holds pdl and pdld; the PDL and
 # PDLD environment variables override each. SCENARIO overrides the fixture
-# directory, KEYS the key directory.
+# directory (fixtures/scenario, the Wuhan scenario; fixtures/scenario-ezhou
+# is the Ezhou one), KEYS the key directory (default: the scenario
+# directory's keys/ when it has one, else fixtures/keys).
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,7 +61,13 @@ BUILD=${2:-$ROOT/build}
 PDL=${PDL:-$BUILD/pdl}
 PDLD=${PDLD:-$BUILD/pdld}
 SCEN=${SCENARIO:-$ROOT/fixtures/scenario}
-KEYSRC=${KEYS:-$ROOT/fixtures/keys}
+if [ -n "${KEYS:-}" ]; then
+	KEYSRC=$KEYS
+elif [ -d "$SCEN/keys" ]; then
+	KEYSRC=$SCEN/keys
+else
+	KEYSRC=$ROOT/fixtures/keys
+fi
 TL=$SCEN/TIMELINE
 
 die() {
@@ -95,12 +107,26 @@ chmod 700 "$S/sign"
 # ---- the timeline
 genesis=""
 last_when=""
+origin=demo.pdl.local/wuhan
+juris=420100
+policy=wuhan
 LINES=()
 while read -r name when rest; do
 	case "$name" in '' | '#'*) continue ;; esac
 	[ -n "$when" ] || die "TIMELINE: no time for $name"
 	if [ "$name" = genesis ]; then
 		genesis=$when
+		set -- $rest
+		while [ $# -gt 0 ]; do
+			[ $# -ge 2 ] || die "TIMELINE: genesis option $1 has no value"
+			case "$1" in
+			origin) origin=$2 ;;
+			jurisdiction) juris=$2 ;;
+			policy) policy=$2 ;;
+			*) die "TIMELINE: unknown genesis option $1" ;;
+			esac
+			shift 2
+		done
 		continue
 	fi
 	LINES+=("$name $when $rest")
@@ -111,7 +137,11 @@ done <"$TL"
 
 # ---- pdl init (fresh only)
 if [ "$again" -eq 0 ]; then
-	"$PDL" init --data "$DIR" --origin demo.pdl.local/wuhan --jurisdiction 420100 \
+	case "$policy" in
+	wuhan | ezhou | national) ;;
+	*) policy=$SCEN/$policy ;;
+	esac
+	"$PDL" init --data "$DIR" --origin "$origin" --jurisdiction "$juris" --policy "$policy" \
 		--authority-key "$DIR/keys/authority.key" --ledger-key "$DIR/keys/ledger.key" \
 		--time "$genesis" >"$S/init.json" || die "pdl init failed"
 fi

@@ -369,6 +369,25 @@ cmd_keygen(int argc, char **argv)
 
 /* ---- init ---- */
 
+/* The genesis policy map of p: every field, so the genesis states every
+ * limit the rules will apply. */
+static json_t *
+policy_json(const struct pdl_policy *p)
+{
+	char due[8];
+	snprintf(due, sizeof due, "%02d-%02d", p->disclosure_due_month % 100, p->disclosure_due_day % 100);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:s,s:s,s:I}", "accept_wd", (json_int_t)p->accept_wd,
+	                 "notice_wd", (json_int_t)p->notice_wd, "grant_months_max", (json_int_t)p->grant_months_max,
+	                 "trial_months_max", (json_int_t)p->trial_months_max, "blob_bytes_max",
+	                 (json_int_t)p->blob_bytes_max, "grant_total_months_max", (json_int_t)p->grant_total_months_max,
+	                 "registration_required", p->registration_required, "product_registration_before_release",
+	                 p->product_registration_before_release, "product_reviewer",
+	                 p->product_reviewer == PDL_REVIEWER_AUTHORITY ? "authority" : "operator", "disclosure_due", due,
+	                 "log_retention_months", (json_int_t)p->log_retention_months);
+}
+
+/* A policy file: a JSON object with any of the policy fields; the others
+ * keep the defaults (a file may start from a preset: {"preset":"wuhan",…}). */
 static int
 policy_from_file(const char *path, struct pdl_policy *p, struct pdl_status *st)
 {
@@ -379,15 +398,57 @@ policy_from_file(const char *path, struct pdl_policy *p, struct pdl_status *st)
 	const char *k;
 	json_t *v;
 	int rc = PDL_OK;
-	if (!json_is_object(j))
-		rc = pdl_status_set(st, PDL_EFIELD, NULL, "%s: the policy is a JSON object", path);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return pdl_status_set(st, PDL_EFIELD, NULL, "%s: the policy is a JSON object", path);
+	}
+	json_t *pre = json_object_get(j, "preset");
+	if (pre != NULL && (!json_is_string(pre) || pdl_policy_preset(json_string_value(pre), p) != PDL_OK)) {
+		json_decref(j);
+		return pdl_status_set(st, PDL_EFIELD, NULL, "%s: preset is one of wuhan, ezhou, national", path);
+	}
 	json_object_foreach(j, k, v) {
-		uint64_t *dst = strcmp(k, "accept_wd") == 0          ? &p->accept_wd
-		                : strcmp(k, "notice_wd") == 0        ? &p->notice_wd
-		                : strcmp(k, "grant_months_max") == 0 ? &p->grant_months_max
-		                : strcmp(k, "trial_months_max") == 0 ? &p->trial_months_max
-		                : strcmp(k, "blob_bytes_max") == 0   ? &p->blob_bytes_max
-		                                                     : NULL;
+		uint64_t *dst = strcmp(k, "accept_wd") == 0                ? &p->accept_wd
+		                : strcmp(k, "notice_wd") == 0              ? &p->notice_wd
+		                : strcmp(k, "grant_months_max") == 0       ? &p->grant_months_max
+		                : strcmp(k, "trial_months_max") == 0       ? &p->trial_months_max
+		                : strcmp(k, "blob_bytes_max") == 0         ? &p->blob_bytes_max
+		                : strcmp(k, "grant_total_months_max") == 0 ? &p->grant_total_months_max
+		                : strcmp(k, "log_retention_months") == 0   ? &p->log_retention_months
+		                                                           : NULL;
+		int *flag = strcmp(k, "registration_required") == 0                 ? &p->registration_required
+		            : strcmp(k, "product_registration_before_release") == 0 ? &p->product_registration_before_release
+		                                                                    : NULL;
+		if (strcmp(k, "preset") == 0)
+			continue;
+		if (flag != NULL) {
+			if (!json_is_boolean(v)) {
+				rc = pdl_status_set(st, PDL_EFIELD, NULL, "%s: %s must be true or false", path, k);
+				break;
+			}
+			*flag = json_is_true(v);
+			continue;
+		}
+		if (strcmp(k, "product_reviewer") == 0) {
+			const char *r = json_string_value(v);
+			if (r == NULL || (strcmp(r, "operator") != 0 && strcmp(r, "authority") != 0)) {
+				rc = pdl_status_set(st, PDL_EFIELD, NULL, "%s: product_reviewer is operator or authority", path);
+				break;
+			}
+			p->product_reviewer = strcmp(r, "authority") == 0 ? PDL_REVIEWER_AUTHORITY : PDL_REVIEWER_OPERATOR;
+			continue;
+		}
+		if (strcmp(k, "disclosure_due") == 0) {
+			const char *d = json_string_value(v);
+			int mm, dd, n = 0;
+			if (d == NULL || sscanf(d, "%2d-%2d%n", &mm, &dd, &n) != 2 || n != 5 || strlen(d) != 5) {
+				rc = pdl_status_set(st, PDL_EFIELD, NULL, "%s: disclosure_due is \"MM-DD\"", path);
+				break;
+			}
+			p->disclosure_due_month = mm;
+			p->disclosure_due_day = dd; /* the genesis rules check the day exists */
+			continue;
+		}
 		if (dst == NULL) {
 			rc = pdl_status_set(st, PDL_EFIELD, NULL, "%s: unknown policy field \"%s\"", path, k);
 			break;
@@ -398,6 +459,10 @@ policy_from_file(const char *path, struct pdl_policy *p, struct pdl_status *st)
 		}
 		*dst = (uint64_t)json_integer_value(v);
 	}
+	/* a file that changes the term or trial without the total keeps the
+	 * total they imply, as a genesis without it would */
+	if (rc == PDL_OK && pre == NULL && json_object_get(j, "grant_total_months_max") == NULL)
+		p->grant_total_months_max = p->grant_months_max + p->trial_months_max;
 	json_decref(j);
 	return rc;
 }
@@ -438,13 +503,26 @@ cmd_init(int argc, char **argv)
 		case 'K': lkey = optarg; break;
 		case 't': when = optarg; break;
 		case 'h':
-			printf("usage: pdl init --data DIR --origin ORIGIN --jurisdiction 6DIGITS [--policy FILE]\n"
+			printf("usage: pdl init --data DIR --origin ORIGIN --jurisdiction 6DIGITS\n"
+			       "                [--policy wuhan|ezhou|national|FILE]\n"
 			       "                [--authority-id ID] [--authority-name NAME] [--authority-uscc CODE]\n"
 			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN]\n\n"
 			       "Creates DIR, the ledger (checkpoint) key DIR/ledger.key, the authority key\n"
 			       "DIR/authority.key (or uses --authority-key), and the genesis entry with its first\n"
-			       "checkpoint. The policy file is JSON with any of accept_wd (3), notice_wd (10),\n"
-			       "grant_months_max (60), trial_months_max (6), blob_bytes_max (32768).\n"
+			       "checkpoint. The genesis states the whole policy. --policy names a preset:\n"
+			       "  wuhan     agreement term <= 36 months after a trial <= 6, <= 60 in all;\n"
+			       "            registration required; the operator reviews products\n"
+			       "  ezhou     term <= 60 months, no trial; registration required; products are\n"
+			       "            registered before release; the authority reviews products\n"
+			       "  national  <= 60 months in all, the trial inside them; registration required\n"
+			       "(all three: disclosure due 03-31 for the previous year, logs kept 12 months after\n"
+			       "an exit), or a JSON file with any of accept_wd (3), notice_wd (10),\n"
+			       "grant_months_max (60), trial_months_max (6), blob_bytes_max (32768),\n"
+			       "grant_total_months_max (term + trial), registration_required (false),\n"
+			       "product_registration_before_release (false), product_reviewer (operator),\n"
+			       "disclosure_due (\"03-31\"), log_retention_months (12), and \"preset\" to start from one.\n"
+			       "Without --policy the defaults in brackets apply (no registration gate); a real\n"
+			       "deployment names its jurisdiction's preset.\n"
 			       "--ledger-key uses an existing checkpoint key; --time sets the genesis time (ms or ISO 8601):\n"
 			       "with both and fixed keys a ledger is reproducible byte for byte (fixtures, golden tests).\n"
 			       "Prints {origin, authority_id, authority_key, ledger_key, verifier_key, ...}.\n");
@@ -456,8 +534,13 @@ cmd_init(int argc, char **argv)
 		return usage_error("init", "--data, --origin and --jurisdiction are required");
 	struct pdl_status st = {0};
 	struct pdl_policy pol = PDL_POLICY_DEFAULTS;
-	if (policy != NULL && policy_from_file(policy, &pol, &st) != PDL_OK)
-		return die_status("init", &st);
+	if (policy != NULL && pdl_policy_preset(policy, &pol) != PDL_OK) {
+		struct stat ps;
+		if (stat(policy, &ps) != 0)
+			return usage_error("init", "--policy is wuhan, ezhou, national or a JSON file");
+		if (policy_from_file(policy, &pol, &st) != PDL_OK)
+			return die_status("init", &st);
+	}
 	char uscc[19];
 	if (auscc == NULL) {
 		/* 11 = government organ; the division code is the jurisdiction. */
@@ -517,28 +600,31 @@ cmd_init(int argc, char **argv)
 	char lpk64[64], apk64[64];
 	pdl_b64(lpk, 32, lpk64);
 	pdl_b64(apk, 32, apk64);
-	json_t *act = json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:{s:I,s:I,s:I,s:I,s:I}}}", "type",
-	                        "ledger.genesis", "actor", aid, "nonce", 0, "body", "origin", origin, "jurisdiction",
-	                        juris, "authority", "id", aid, "name", aname, "uscc", auscc, "public_key", apk64,
-	                        "ledger_key", lpk64, "policy", "accept_wd", (json_int_t)pol.accept_wd, "notice_wd",
-	                        (json_int_t)pol.notice_wd, "grant_months_max", (json_int_t)pol.grant_months_max,
-	                        "trial_months_max", (json_int_t)pol.trial_months_max, "blob_bytes_max",
-	                        (json_int_t)pol.blob_bytes_max);
+	json_t *act = json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:o}}", "type", "ledger.genesis",
+	                        "actor", aid, "nonce", 0, "body", "origin", origin, "jurisdiction", juris, "authority",
+	                        "id", aid, "name", aname, "uscc", auscc, "public_key", apk64, "ledger_key", lpk64,
+	                        "policy", policy_json(&pol));
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
-	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK)
+	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
+		json_decref(act);
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
+	}
 	json_decref(act);
 	uint8_t sig[64];
 	pdl_act_sign((const uint8_t *)ab.data, ab.size, ask, sig);
 	struct pdl_act a;
-	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK)
+	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK) {
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
+	}
 
 	struct pdl_store s;
 	int rc = pdl_store_open(&s, dir, PDL_STORE_CREATE);
 	if (rc != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot create the ledger in %s", dir);
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
 	}
 	struct pdl_engine e;
@@ -562,6 +648,7 @@ cmd_init(int argc, char **argv)
 		unlink(path);
 		snprintf(path, sizeof path, "%s/lock.mdb", dir);
 		unlink(path);
+		msgpack_sbuffer_destroy(&ab);
 		return init_fail(&st, lsk, ask);
 	}
 	rc = pdl_ckpt_make(t, &s, &h, origin, lsk, note, sizeof note, &nn);
@@ -588,6 +675,7 @@ cmd_init(int argc, char **argv)
 	json_object_set_new(o, "ledger_key", json_string(lk));
 	json_object_set_new(o, "verifier_key", json_string(vkey));
 	json_object_set_new(o, "genesis_hash", json_string(hex));
+	json_object_set_new(o, "policy", policy_json(&pol));
 	out_json(o);
 	return 0;
 }
@@ -1251,7 +1339,7 @@ static const char *
 ftype_name(uint8_t t)
 {
 	static const char *const names[] = {"string", "text", "id", "uint", "int", "bool", "key", "hex32", "date",
-	                                    "period", "enum", "[string]", "[id]", "[date]", "[enum]", "map", "base64", "map"};
+	                                    "period", "enum", "[string]", "[id]", "[date]", "[enum]", "map", "base64", "map", "[map]"};
 	return t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -1271,7 +1359,7 @@ fields_json(const struct pdl_field *f)
 				json_array_append_new(e, json_string(*l));
 			json_object_set_new(o, "values", e);
 		}
-		if (f->type == F_MAP && f->sub)
+		if ((f->type == F_MAP || f->type == F_MAPS) && f->sub)
 			json_object_set_new(o, "fields", fields_json(f->sub));
 		json_array_append_new(a, o);
 	}

@@ -17,7 +17,8 @@
 #   jraw FILE KEY OUT writes the string o[KEY] of FILE to OUT exactly
 #
 # The scenario: authority registers prov1 (provider), op1 (operator), dev1
-# (developer), reg1 (registrar); prov1 lists res1, res2; grant G1 (domain,
+# (developer), reg1 (registrar); prov1 lists res1, res2; the authority
+# deposits the agreement AG (no blob); grant G1 (domain,
 # trial until June, fee cap 500.00) and G2 (scenario, later terminated
 # for breach) to op1; dev1 admitted; call C1 (private purpose) approved and
 # two usage reports for res1 in March; product P1 (industry, 19.99 per call)
@@ -67,13 +68,17 @@ if phase == "1":
              "update_frequency": "daily", "usage_conditions": "authorized operation only", "level": 2,
              "attribute": "authorized"})
     split = {"providers": 4000, "operator": 3000, "developer": 2000, "authority": 1000}
+    ag = b"authorized operation agreement"
+    act("AG", "authority", "evidence.deposit", {"evidence_id": "AG", "digest": hashlib.sha256(ag).hexdigest(),
+                                                "size": len(ag), "media_type": "text/plain", "subject": "agreement"})
     act("G1", "authority", "grant.issue",
         {"grant_id": "G1", "operator": "op1", "mode": "domain", "resources": ["res1", "res2"], "scope": "Smart traffic",
          "start": Y+"-03-01", "end": str(int(Y)+2)+"-02-28", "trial_end": Y+"-06-01", "exclusive": False,
-         "split_bp": split, "fee_cap_fen": 50000})
+         "split_bp": split, "fee_cap_fen": 50000, "agreement": "AG"})
     act("G2", "authority", "grant.issue",
         {"grant_id": "G2", "operator": "op1", "mode": "scenario", "resources": ["res2"], "scope": "Road works map",
-         "start": Y+"-03-01", "end": str(int(Y)+1)+"-02-28", "exclusive": False, "split_bp": split, "fee_cap_fen": 10000})
+         "start": Y+"-03-01", "end": str(int(Y)+1)+"-02-28", "exclusive": False, "split_bp": split, "fee_cap_fen": 10000,
+         "agreement": "AG"})
     act("admit", "op1", "developer.admit", {"grant_id": "G1", "developer": "dev1", "controlled": False})
     act("C1", "dev1", "call.request", {"call_id": "C1", "grant_id": "G1", "resources": ["res1"],
                                        "purpose": "SECRET-PURPOSE route planning for a client"})

@@ -81,11 +81,13 @@ act("10-15 15:30", "dec-q3", "catalog.decide", "prov-a",
 act("10-16 12:00", "dec-q4", "catalog.decide", "prov-b",
     {"request_id": "q4", "decision": "approve", "resource": resource("rb2", "Bed counts")})
 
+act("10-16 13:50", "agreement", "evidence.deposit", "authority",
+    {"evidence_id": "ag1", "digest": "ab" * 32, "size": 1000, "media_type": "application/pdf", "subject": "agreement"})
 act("10-16 14:00", "grant", "grant.issue", "authority",
     {"grant_id": "g1", "operator": "op", "mode": "domain", "resources": ["ra1", "ra2", "rb1", "rb2"],
      "scope": "transport and health", "start": "2040-09-01", "end": "2042-08-31", "exclusive": False,
      "split_bp": {"providers": 4000, "operator": 3000, "developer": 2000, "authority": 1000},
-     "fee_cap_fen": 100000})
+     "fee_cap_fen": 100000, "agreement": "ag1"})
 act("10-16 14:10", "admit", "developer.admit", "op", {"grant_id": "g1", "developer": "dev", "controlled": False})
 act("10-17 09:00", "call-c1", "call.request", "dev",
     {"call_id": "c1", "grant_id": "g1", "resources": ["ra1", "rb1"], "purpose": "routing"})

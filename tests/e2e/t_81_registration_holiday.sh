@@ -35,7 +35,8 @@ check_eq "the policy's accept_wd is 3 and notice_wd 10" \
 
 clock 2026-09-29T10:00:00+08:00
 "$PDL" submit --keys "$K" --data "$D" "$SCEN/010-parties.json" "$SCEN/020-calendar.json" >"$TMP/setup.out" 2>&1
-check_eq "fixture parties and 2026 calendar accepted" "$?:$(grep -c '"seq"' "$TMP/setup.out")" "0:11"
+NSETUP=$($PY -c 'import json,sys; print(sum(len(json.load(open(f))) for f in sys.argv[1:]))' "$SCEN/010-parties.json" "$SCEN/020-calendar.json")
+check_eq "fixture parties and 2026 calendar accepted ($NSETUP acts)" "$?:$(grep -c '"seq"' "$TMP/setup.out")" "0:$NSETUP"
 check_eq "the calendar has 2026-10-10 as a make-up workday" \
 	"$($PY -c 'import json,sys; print("2026-10-10" in json.load(open(sys.argv[1]))[0]["body"]["workdays"])' "$SCEN/020-calendar.json")" True
 
@@ -45,6 +46,9 @@ DOC="Holiday registration test document"
 DIG=$(printf '%s' "$DOC" | sha256sum | cut -d' ' -f1)
 submit dep '{"type":"evidence.deposit","actor":"provider-transit","nonce":5001,"body":{"evidence_id":"ev-holiday","digest":"'"$DIG"'","size":'"${#DOC}"',"media_type":"text/plain","subject":"holiday test"}}'
 check_eq "evidence deposited" "$?" 0
+# the subject must be the holder's resource (registration.subject_not_holders)
+submit res '{"type":"catalog.publish","actor":"provider-transit","nonce":5000,"body":{"resource_id":"transit-ridership","name":"Metro and bus ridership","items":["station_id","hour","entries"],"format":"CSV","update_frequency":"hourly","usage_conditions":"Aggregates only.","level":2,"attribute":"authorized"}}'
+check_eq "the resource is listed" "$?" 0
 submit apply '{"type":"registration.apply","actor":"provider-transit","nonce":5002,"body":{"application_id":"reg-holiday","kind":"R","subject":"transit-ridership","name":"Ridership","summary":"Applied before National Day.","evidence":["ev-holiday"]}}'
 check_eq "registration.apply accepted" "$?" 0
 check_eq "accept_due = first ms of 2026-10-11 CST ($(ms 2026-10-11T00:00:00+08:00))" \
@@ -71,7 +75,7 @@ clock $((NE - 1))
 submit early '{"type":"registration.assign_code","actor":"registrar","nonce":5004,"body":{"application_id":"reg-holiday"}}'
 check_eq "assign_code one ms before notice_ends: refused, registration.notice_not_over" \
 	"$?:$(field early 'o.get("error")+" "+o.get("rule","")')" "1:PDL_ERULE registration.notice_not_over"
-check_eq "the refusal appended nothing (log size 17)" "$(log_size "$D")" 17
+check_eq "the refusal appended nothing (log size $((NSETUP + 7)))" "$(log_size "$D")" $((NSETUP + 7))
 clock "$NE"
 submit code '{"type":"registration.assign_code","actor":"registrar","nonce":5005,"body":{"application_id":"reg-holiday"}}'
 check_eq "assign_code at notice_ends: accepted" "$?" 0
@@ -83,6 +87,6 @@ check_eq "pdl code check validates it" "$("$PDL" code check "$CODE" | jl - 'o["v
 check_eq "pdl code check refuses a wrong check character" "$?" 1
 
 check "pdld stops" stop_pdld
-check_eq "pdl verify --replay passes (size 18)" \
-	"$("$PDL" verify --replay --data "$D" 2>&1 | jl - 'str(o["ok"])+" "+str(o.get("replayed"))')" "True 18"
+check_eq "pdl verify --replay passes (size $((NSETUP + 8)))" \
+	"$("$PDL" verify --replay --data "$D" 2>&1 | jl - 'str(o["ok"])+" "+str(o.get("replayed"))')" "True $((NSETUP + 8))"
 finish

@@ -18,11 +18,11 @@ ok "the scenario loads"
 seq_of() { sed -n "$(($2 + 1))p" "$R/$1.jsonl" | jl - 'o["seq"]'; }
 
 # CASE  OP  KEY  FIELD/INDEX  VALUE  → expected bad_seq (the last writer)
-S_CITY=$(seq_of 070-grants.json 0)         # grant.issue grant-city: its only writer
-S_SCEN=$(seq_of 410-terminate.json 0)      # grant.terminate: the last of issue/suspend/resume/terminate
-S_DEVC=$(seq_of 320-rotate-key.json 0)     # party.rotate_key: the last writer of party/developer-c
+S_CITY=$(seq_of 170-grants.json 0)         # grant.issue grant-city: its only writer
+S_SCEN=$(seq_of 540-exit-attest.json 2)    # grant.exit_attest: the last of issue/…/terminate/exit_attest
+S_DEVC=$(seq_of 410-rotate-key.json 0)     # party.rotate_key: the last writer of party/developer-c
 S_EVID=$(seq_of 040-evidence.json 3)       # evidence.deposit ev-clinic-spec
-check_eq "the writers' seqs, from the receipts" "$S_CITY $S_SCEN $S_DEVC $S_EVID" "35 132 110 24"
+check_eq "the writers' seqs, from the receipts" "$S_CITY $S_SCEN $S_DEVC $S_EVID" "79 182 151 24"
 CASES="
 fee-city     set    grant/grant-city       fee_cap_fen  5000000   $S_CITY
 fee-scenario set    grant/grant-scenario   fee_cap_fen  1         $S_SCEN

@@ -14,7 +14,8 @@
 #       without a period (all periods), and /v1/revenue/settlements/ID.
 # Two ledgers:
 #   1. the fixture scenario (fixtures/scenario via tools/load-scenario.sh),
-#      which settles two periods of an industry product; the dry runs come
+#      which settles three periods of an industry product, the last at a
+#      negative net after a refund (negative lines); the dry runs come
 #      from the same scenario loaded up to just before each settlement file
 #      (the loader is byte-for-byte reproducible);
 #   2. a ledger built here on the test clock with the edge cases: a correction
@@ -119,7 +120,7 @@ def http(path):
 
 
 def cny(a):
-    return "%d.%02d" % (a // 100, a % 100)
+    return "%s%d.%02d" % ("-" if a < 0 else "", abs(a) // 100, abs(a) % 100)
 
 
 # ---- the log, and the ACTS.md algorithm re-implemented on it
@@ -130,7 +131,7 @@ for line in pdl("export", "--data", ledger).splitlines():
     entries.append((seq, act, outcome))
 
 provider_of, grants, calls, products = {}, {}, {}, {}
-usage, rev_root, rev_latest = {}, {}, {}
+usage, rev_root, rev_latest, settlement_product = {}, {}, {}, {}
 settlements, confirmed = [], {}
 
 
@@ -200,7 +201,13 @@ for seq, act, outcome in entries:
         root = rev_root[b["corrects"]]
         rev_root[b["revenue_id"]] = root
         rev_latest[root] = b["gross_fen"]  # entries come in seq order: the latest wins
+    elif t == "revenue.refund":
+        # a negative record of a later period of the settled product
+        prod = settlement_product[b["settlement_id"]]
+        rev_root[b["refund_id"]] = (prod, b["period"], b["refund_id"])
+        rev_latest[rev_root[b["refund_id"]]] = -b["amount_fen"]
     elif t == "settlement.run":
+        settlement_product[b["settlement_id"]] = b["product_id"]
         settlements.append({"sid": b["settlement_id"], "product": b["product_id"], "period": b["period"],
                             "seq": seq, "outcome": outcome, "want": settle(b["product_id"], b["period"])})
     elif t == "settlement.confirm":
@@ -216,8 +223,9 @@ for s in settlements:
     s["lines"] = out["lines"]
     check(got["act"]["type"] == "settlement.run" and got["act"]["body"]["settlement_id"] == sid,
           "pdl get %d is settlement.run %s" % (s["seq"], sid), got["act"])
+    # every line has the gross's sign (a refunded period may settle below zero)
     check(sum(l["amount_fen"] for l in out["lines"]) == out["gross_fen"]
-          and all(0 <= l["amount_fen"] for l in out["lines"]),
+          and all(l["amount_fen"] * (1 if out["gross_fen"] >= 0 else -1) >= 0 for l in out["lines"]),
           "%s: %d lines sum to gross %d" % (sid, len(out["lines"]), out["gross_fen"]), out)
     check(out == s["want"], "%s: lines equal the ACTS.md split recomputed from the log" % sid,
           "got  " + json.dumps(out), "want " + json.dumps(s["want"]))
@@ -465,11 +473,13 @@ for rid, prov in (("res-a", "prov-a"), ("res-b1", "prov-b"), ("res-b2", "prov-b"
                                            "format": "csv", "update_frequency": "daily",
                                            "usage_conditions": "authorized use only", "level": 2,
                                            "attribute": "authorized"})
+act("setup", "authority", "evidence.deposit", {"evidence_id": "AG", "digest": "cd" * 32, "size": 100,
+                                                "media_type": "application/pdf", "subject": "the agreements"})
 def grant(gid, resources, split):
     act("setup", "authority", "grant.issue", {"grant_id": gid, "operator": "op1", "mode": "domain",
                                               "resources": resources, "scope": "transport", "start": Y + "-01-01",
                                               "end": str(int(Y) + 1) + "-12-31", "exclusive": False,
-                                              "split_bp": split, "fee_cap_fen": 10000000})
+                                              "split_bp": split, "fee_cap_fen": 10000000, "agreement": "AG"})
 grant("G1", ["res-a", "res-b1", "res-b2", "res-z", "res-o"],
       {"providers": 4500, "operator": 2500, "developer": 2000, "authority": 1000})
 grant("G2", ["res-a"], {"providers": 100, "operator": 100, "developer": 9700, "authority": 100})

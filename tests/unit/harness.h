@@ -44,6 +44,7 @@ struct h {
 	uint64_t now_ms;
 	uint64_t nonce;
 	unsigned uscc_n;
+	int agreement;            /* h_agreement deposited "ev-agreement" */
 	struct pdl_status st;     /* of the last submit */
 	struct pdl_receipt r;     /* of the last accepted submit */
 	json_t *outcome;          /* of the last accepted submit (owned) */
@@ -212,9 +213,86 @@ h_party(struct h *h, const char *id, const char *roles)
 	              id, id, uscc, rl, b64));
 }
 
+/* Deposits evidence id by actor (digest: SHA-256 of the id, so unique). */
+static H_UNUSED void
+h_deposit(struct h *h, const char *actor, const char *id)
+{
+	uint8_t d[32];
+	char hex[65];
+	crypto_hash_sha256(d, (const uint8_t *)id, strlen(id));
+	pdl_hex(d, 32, hex);
+	h_ok(h, h_fmt("{\"type\":\"evidence.deposit\",\"actor\":\"%s\",\"body\":{\"evidence_id\":\"%s\",\"digest\":\"%s\","
+	              "\"size\":%zu,\"media_type\":\"text/plain\",\"subject\":\"%s\"}}",
+	              actor, id, hex, strlen(id), id));
+}
+
+/* Walks a registration of subject by holder from apply to code (registrar
+ * `registrar`, evidence "ev-<app>"), moving the clock to the end of the
+ * notice. Returns the code (a static buffer, valid until the next call). */
+static H_UNUSED const char *
+h_register(struct h *h, const char *registrar, const char *holder, const char *app, const char *kind,
+           const char *subject)
+{
+	static char code[PDL_CODE_LEN + 1];
+	char ev[80];
+	snprintf(ev, sizeof ev, "ev-%s", app);
+	h_deposit(h, holder, ev);
+	h_ok(h, h_fmt("{\"type\":\"registration.apply\",\"actor\":\"%s\",\"body\":{\"application_id\":\"%s\","
+	              "\"kind\":\"%s\",\"subject\":\"%s\",\"name\":\"%s\",\"summary\":\"s\",\"evidence\":[\"%s\"]}}",
+	              holder, app, kind, subject, subject, ev));
+	const char *one = "{\"type\":\"registration.%s\",\"actor\":\"%s\",\"body\":{\"application_id\":\"%s\"}}";
+	h_ok(h, h_fmt(one, "accept", registrar, app));
+	h_ok(h, h_fmt("{\"type\":\"registration.review\",\"actor\":\"%s\",\"body\":{\"application_id\":\"%s\","
+	              "\"outcome\":\"pass\",\"notes\":\"\"}}",
+	              registrar, app));
+	h_ok(h, h_fmt(one, "publicize", registrar, app));
+	uint64_t ends = (uint64_t)json_integer_value(json_object_get(h->outcome, "notice_ends"));
+	if (h->now_ms < ends)
+		h->now_ms = ends;
+	h_ok(h, h_fmt(one, "assign_code", registrar, app));
+	snprintf(code, sizeof code, "%s", json_string_value(json_object_get(h->outcome, "code")));
+	return code;
+}
+
+/* Deposits (once) the authority's evidence "ev-agreement", which
+ * grant.issue acts cite as their agreement (,"agreement":"ev-agreement"). */
+static H_UNUSED void
+h_agreement(struct h *h)
+{
+	if (h->agreement)
+		return;
+	h_ok(h, "{\"type\":\"evidence.deposit\",\"actor\":\"authority\",\"body\":{\"evidence_id\":\"ev-agreement\","
+	        "\"digest\":\"6b2c9ff8a0ba9a5b0c3c2be6d0ca5e43c6e1bb1ae0cbb0f36d83f8b2a3e2e0a1\",\"size\":1000,"
+	        "\"media_type\":\"application/pdf\",\"subject\":\"authorized operation agreement\"}}");
+	h->agreement = 1;
+}
+
+/* The policy of h_open: the five fields of a genesis written before the
+ * national rules (the rest take their defaults, rules.h). */
+#define H_POLICY_OLD                                                                                             \
+	"{\"accept_wd\":3,\"notice_wd\":10,\"grant_months_max\":60,\"trial_months_max\":6,\"blob_bytes_max\":32768}"
+/* The presets of ACTS.md, as `pdl init --policy` writes them. */
+#define H_POLICY_WUHAN                                                                                           \
+	"{\"accept_wd\":3,\"notice_wd\":10,\"grant_months_max\":36,\"trial_months_max\":6,\"blob_bytes_max\":32768,"   \
+	"\"grant_total_months_max\":60,\"registration_required\":true,\"product_registration_before_release\":false," \
+	"\"product_reviewer\":\"operator\",\"disclosure_due\":\"03-31\",\"log_retention_months\":12}"
+#define H_POLICY_EZHOU                                                                                           \
+	"{\"accept_wd\":3,\"notice_wd\":10,\"grant_months_max\":60,\"trial_months_max\":0,\"blob_bytes_max\":32768,"   \
+	"\"grant_total_months_max\":60,\"registration_required\":true,\"product_registration_before_release\":true,"  \
+	"\"product_reviewer\":\"authority\",\"disclosure_due\":\"03-31\",\"log_retention_months\":12}"
+
+static void h_open_policy(struct h *h, const char *policy_json);
+
 /* Opens a fresh ledger: genesis at 2026-10-09T10:00 CST by "authority". */
 static H_UNUSED void
 h_open(struct h *h)
+{
+	h_open_policy(h, H_POLICY_OLD);
+}
+
+/* h_open with the genesis policy given as a JSON object. */
+static H_UNUSED void
+h_open_policy(struct h *h, const char *policy_json)
 {
 	memset(h, 0, sizeof *h);
 	assert_true(sodium_init() >= 0);
@@ -231,9 +309,8 @@ h_open(struct h *h)
 	pdl_b64(lpk, 32, l64);
 	h_ok(h, h_fmt("{\"type\":\"ledger.genesis\",\"actor\":\"authority\",\"nonce\":0,\"body\":{\"origin\":\"test.pdl/log\","
 	              "\"jurisdiction\":\"420100\",\"authority\":{\"id\":\"authority\",\"name\":\"Authority\",\"uscc\":"
-	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":{\"accept_wd\":3,"
-	              "\"notice_wd\":10,\"grant_months_max\":60,\"trial_months_max\":6,\"blob_bytes_max\":32768}}}",
-	              a64, l64));
+	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":%s}}",
+	              a64, l64, policy_json));
 }
 
 static H_UNUSED void

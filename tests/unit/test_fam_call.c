@@ -26,10 +26,11 @@ setup(struct h *h)
 	publish(h, "r1");
 	publish(h, "r2");
 	publish(h, "r3");
+	h_agreement(h);
 	h_ok(h, "{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g1\",\"operator\":\"op-1\","
 	        "\"mode\":\"overall\",\"resources\":[\"r1\",\"r2\"],\"scope\":\"s\",\"start\":\"2026-10-01\",\"end\":"
 	        "\"2027-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":5000,\"operator\":3000,\"developer\":"
-	        "2000,\"authority\":0},\"fee_cap_fen\":0}}");
+	        "2000,\"authority\":0},\"fee_cap_fen\":0,\"agreement\":\"ev-agreement\"}}");
 	h_ok(h, "{\"type\":\"developer.admit\",\"actor\":\"op-1\",\"body\":{\"grant_id\":\"g1\",\"developer\":\"dev-1\","
 	        "\"controlled\":false}}");
 }

@@ -35,10 +35,11 @@ setup(struct h *h, struct seqs *s)
 	                     "\"name\":\"Bus GPS\",\"items\":[\"line\",\"position\"],\"format\":\"csv\","
 	                     "\"update_frequency\":\"hourly\",\"usage_conditions\":\"authorized use only\",\"level\":2,"
 	                     "\"attribute\":\"authorized\"}}");
+	h_agreement(h);
 	h_ok(h, "{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-1\",\"operator\":\"op-1\","
 	        "\"mode\":\"domain\",\"resources\":[\"res-1\"],\"scope\":\"transport\",\"start\":\"2026-10-01\","
 	        "\"end\":\"2028-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":4000,\"operator\":3000,"
-	        "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000}}");
+	        "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000,\"agreement\":\"ev-agreement\"}}");
 	s->admit = h_ok(h, "{\"type\":\"developer.admit\",\"actor\":\"op-1\",\"body\":{\"grant_id\":\"g-1\",\"developer\":"
 	                   "\"dev-1\",\"controlled\":false}}");
 	h_ok(h, "{\"type\":\"developer.admit\",\"actor\":\"op-1\",\"body\":{\"grant_id\":\"g-1\",\"developer\":\"dev-2\","

@@ -1,6 +1,7 @@
-/* test_fam_product.c — product.submit → review → file → release, withdraw:
- * every rule id of fam_product.c, the cross-family checks it relies on
- * (grant, developer admission, catalog), records and roles. */
+/* test_fam_product.c — product.submit → review → file → release, withdraw,
+ * reprice: every rule id of fam_product.c, the cross-family checks it
+ * relies on (grant, developer admission, catalog, price caps, product
+ * registration), records and roles, under the Wuhan and Ezhou reviewers. */
 #include "harness.h"
 
 /* A ledger with two grants:
@@ -20,10 +21,11 @@ publish(struct h *h, const char *id)
 static void
 issue(struct h *h, const char *id, const char *op, const char *resources, unsigned long long cap)
 {
+	h_agreement(h);
 	h_ok(h, h_fmt("{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"%s\",\"operator\":"
 	              "\"%s\",\"mode\":\"domain\",\"resources\":%s,\"scope\":\"transport\",\"start\":\"2026-10-01\","
 	              "\"end\":\"2028-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":4000,\"operator\":3000,"
-	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":%llu}}",
+	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":%llu,\"agreement\":\"ev-agreement\"}}",
 	              id, op, resources, cap));
 }
 
@@ -350,7 +352,8 @@ test_roles(void **state)
 	h_err(&h, submit("prov-1", "p-1", "g-1", "[\"res-1\"]", "[]", "industry", 10), PDL_EROLE);
 	h_ok(&h, submit("dev-1", "p-1", "g-1", "[\"res-1\"]", "[]", "industry", 10));
 	h_err(&h, review("dev-1", "p-1", "pass"), PDL_EROLE);
-	h_err(&h, review("authority", "p-1", "pass"), PDL_EROLE);
+	/* under the default policy (product_reviewer: operator) an authority is not the reviewer */
+	h_rule(&h, review("authority", "p-1", "pass"), "product.not_operator");
 	h_ok(&h, review("op-1", "p-1", "pass"));
 	h_err(&h, act1("product.file", "op-1", "p-1"), PDL_EROLE);
 	h_err(&h, act1("product.file", "dev-1", "p-1"), PDL_EROLE);
@@ -359,6 +362,133 @@ test_roles(void **state)
 	h_err(&h, act1("product.release", "authority", "p-1"), PDL_EROLE);
 	h_err(&h, withdraw("prov-1", "p-1"), PDL_EROLE);
 	h_err(&h, withdraw("authority", "p-1"), PDL_EROLE);
+	h_close(&h);
+}
+
+static const char *
+submit_unit(const char *actor, const char *id, const char *grant, const char *unit, unsigned long long price)
+{
+	return h_fmt("{\"type\":\"product.submit\",\"actor\":\"%s\",\"body\":{\"product_id\":\"%s\",\"grant_id\":\"%s\","
+	             "\"name\":\"Product %s\",\"inputs\":{\"resources\":[\"res-1\"],\"products\":[]},\"category\":"
+	             "\"industry\",\"price_fen\":%llu,\"unit\":\"%s\"}}",
+	             actor, id, grant, id, price, unit);
+}
+
+static const char *
+reprice(const char *actor, const char *id, unsigned long long price)
+{
+	return h_fmt("{\"type\":\"product.reprice\",\"actor\":\"%s\",\"body\":{\"product_id\":\"%s\",\"price_fen\":"
+	             "%llu,\"reason\":\"new tariff\"}}",
+	             actor, id, price);
+}
+
+/* 发改价格〔2025〕65号: the year's cap per unit replaces the grant's fee cap
+ * for the units it names. */
+static void
+test_caps_per_unit(void **state)
+{
+	(void)state;
+	struct h h;
+	setup(&h);
+	h_ok(&h, "{\"type\":\"pricing.set_caps\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-1\",\"year\":2026,"
+	         "\"caps\":[{\"unit\":\"per_call\",\"cap_fen\":50},{\"unit\":\"per_month\",\"cap_fen\":300000}],"
+	         "\"allowed_revenue_fen\":1000000,\"trial_tariff\":true}}");
+	h_rule(&h, submit_unit("dev-1", "p-1", "g-1", "per_call", 51), "product.price_over_cap");
+	h_ok(&h, submit_unit("dev-1", "p-1", "g-1", "per_call", 50));
+	/* over the grant's fee cap of 100000, within the year's cap for the unit */
+	h_ok(&h, submit_unit("dev-1", "p-2", "g-1", "per_month", 300000));
+	h_rule(&h, submit_unit("dev-1", "p-3", "g-1", "per_month", 300001), "product.price_over_cap");
+	/* a unit the caps do not name keeps the grant's fee cap */
+	h_rule(&h, submit_unit("dev-1", "p-3", "g-1", "per_record", 100001), "product.price_over_cap");
+	h_ok(&h, submit_unit("dev-1", "p-3", "g-1", "per_record", 100000));
+	/* g-2 has no caps: its fee cap of 500 */
+	h_rule(&h, submit_unit("dev-1", "p-4", "g-2", "per_call", 501), "product.price_over_cap");
+	/* the caps are the current year's */
+	h_ok(&h, "{\"type\":\"pricing.set_caps\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-1\",\"year\":2027,"
+	         "\"caps\":[{\"unit\":\"per_call\",\"cap_fen\":10}],\"allowed_revenue_fen\":1000000,\"trial_tariff\":true}}");
+	h_ok(&h, submit_unit("dev-1", "p-5", "g-1", "per_call", 40));
+	h_time(&h, "2027-01-04T09:00:00");
+	h_rule(&h, submit_unit("dev-1", "p-6", "g-1", "per_call", 40), "product.price_over_cap");
+	h_ok(&h, submit_unit("dev-1", "p-6", "g-1", "per_call", 10));
+	h_close(&h);
+}
+
+static void
+test_reprice(void **state)
+{
+	(void)state;
+	struct h h;
+	setup(&h);
+	h_ok(&h, submit_unit("dev-1", "p-1", "g-1", "per_call", 100));
+	h_ok(&h, submit("dev-1", "p-w", "g-1", "[\"res-1\"]", "[]", "public_welfare", 0));
+	h_err(&h, reprice("dev-1", "p-1", 90), PDL_EROLE);
+	h_rule(&h, reprice("op-1", "p-9", 90), "product.unknown");
+	h_rule(&h, reprice("op-2", "p-1", 90), "product.not_operator");
+	h_rule(&h, reprice("op-1", "p-1", 100), "product.price_unchanged");
+	h_rule(&h, reprice("op-1", "p-1", 100001), "product.price_over_cap");
+	h_rule(&h, reprice("op-1", "p-w", 1), "product.welfare_price_not_zero");
+	uint64_t seq = h_ok(&h, reprice("op-1", "p-1", 80));
+	(void)seq;
+	json_t *r = h_rec(&h, "prod", "p-1");
+	assert_int_equal((uint64_t)json_integer_value(json_object_get(r, "price_fen")), 80);
+	assert_int_equal((uint64_t)json_integer_value(json_object_get(r, "reprices")), 1);
+	assert_string_equal(rec_s(r, "reprice_reason"), "new tariff");
+	json_decref(r);
+	/* a lowered cap applies to the next price change */
+	h_ok(&h, "{\"type\":\"pricing.set_caps\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-1\",\"year\":2026,"
+	         "\"caps\":[{\"unit\":\"per_call\",\"cap_fen\":60}],\"allowed_revenue_fen\":0,\"trial_tariff\":false}}");
+	h_rule(&h, reprice("op-1", "p-1", 70), "product.price_over_cap");
+	h_ok(&h, reprice("op-1", "p-1", 60));
+	/* not after a failed review or a withdrawal, nor on a closed grant */
+	h_ok(&h, withdraw("dev-1", "p-1"));
+	h_rule(&h, reprice("op-1", "p-1", 50), "product.bad_state");
+	h_ok(&h, submit_unit("dev-1", "p-2", "g-2", "per_call", 100));
+	h_ok(&h, "{\"type\":\"grant.terminate\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-2\",\"reason\":"
+	         "\"breach\",\"note\":\"\"}}");
+	h_rule(&h, reprice("op-2", "p-2", 50), "grant.terminated");
+	h_close(&h);
+}
+
+/* The Ezhou process (002 §10–11): the authority organizes the review, and a
+ * product is registered before its release. */
+static void
+test_ezhou_review_and_registration(void **state)
+{
+	(void)state;
+	struct h h;
+	h_open_policy(&h, H_POLICY_EZHOU);
+	h_party(&h, "reg-1", "registrar");
+	h_party(&h, "prov-1", "provider");
+	h_party(&h, "op-1", "operator");
+	h_party(&h, "dev-1", "developer");
+	h_party(&h, "auth-2", "authority");
+	publish(&h, "res-1");
+	h_register(&h, "reg-1", "prov-1", "a-res-1", "R", "res-1");
+	h_agreement(&h);
+	h_ok(&h, "{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-1\",\"operator\":"
+	         "\"op-1\",\"mode\":\"scenario\",\"resources\":[\"res-1\"],\"scope\":\"s\",\"start\":\"2026-10-01\","
+	         "\"end\":\"2031-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":4000,\"operator\":3000,"
+	         "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000,\"agreement\":\"ev-agreement\"}}");
+	admit(&h, "op-1", "g-1", "dev-1", 0);
+	h_ok(&h, submit_unit("dev-1", "p-1", "g-1", "per_call", 100));
+	h_rule(&h, review("op-1", "p-1", "pass"), "product.not_reviewer");
+	h_err(&h, review("dev-1", "p-1", "pass"), PDL_EROLE);
+	/* any authority organizes it */
+	h_ok(&h, review("auth-2", "p-1", "pass"));
+	json_t *r = h_rec(&h, "prod", "p-1");
+	assert_string_equal(rec_s(r, "reviewer"), "auth-2");
+	json_decref(r);
+	h_ok(&h, act1("product.file", "authority", "p-1"));
+	h_rule(&h, act1("product.release", "op-1", "p-1"), "product.not_registered");
+	/* under notice is not yet registered */
+	h_deposit(&h, "dev-1", "ev-p-1");
+	h_ok(&h, "{\"type\":\"registration.apply\",\"actor\":\"dev-1\",\"body\":{\"application_id\":\"a-p-1\","
+	         "\"kind\":\"P\",\"subject\":\"p-1\",\"name\":\"P\",\"summary\":\"s\",\"evidence\":[\"ev-p-1\"]}}");
+	h_rule(&h, act1("product.release", "op-1", "p-1"), "product.not_registered");
+	h_ok(&h, "{\"type\":\"registration.reject\",\"actor\":\"reg-1\",\"body\":{\"application_id\":\"a-p-1\","
+	         "\"reason\":\"resubmit\"}}");
+	h_register(&h, "reg-1", "dev-1", "a-p-1b", "P", "p-1");
+	h_ok(&h, act1("product.release", "op-1", "p-1"));
 	h_close(&h);
 }
 
@@ -374,6 +504,9 @@ main(void)
 		cmocka_unit_test(test_review_file_release_rules),
 		cmocka_unit_test(test_withdraw_rules),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_caps_per_unit),
+		cmocka_unit_test(test_reprice),
+		cmocka_unit_test(test_ezhou_review_and_registration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,16 +41,47 @@ deposit(struct h *h, const char *actor, const char *id)
 	              actor, id, hex, strlen(id)));
 }
 
-/* registrar reg-1, holder prov-1 (evidence ev-p1, ev-p2), dev-1 (ev-d1) */
+/* registrar reg-1, holder prov-1 (evidence ev-p1, ev-p2), dev-1 (ev-d1).
+ * Subjects (invariant 5: the holder's): resources res-0 … res-4 that
+ * prov-1 publishes; products prod-1, prod-3, prod-d that dev-1 developed
+ * under grant g-reg, which prov-1 operates. */
 static void
 parties(struct h *h)
 {
 	h_party(h, "reg-1", "registrar");
-	h_party(h, "prov-1", "provider");
+	h_party(h, "prov-1", "provider,operator");
 	h_party(h, "dev-1", "developer");
 	deposit(h, "prov-1", "ev-p1");
 	deposit(h, "prov-1", "ev-p2");
 	deposit(h, "dev-1", "ev-d1");
+	for (int i = 0; i <= 4; i++)
+		h_ok(h, h_fmt("{\"type\":\"catalog.publish\",\"actor\":\"prov-1\",\"body\":{\"resource_id\":\"res-%d\","
+		              "\"name\":\"Traffic flow %d\",\"items\":[\"count\"],\"format\":\"csv\",\"update_frequency\":"
+		              "\"hourly\",\"usage_conditions\":\"\",\"level\":1,\"attribute\":\"open\"}}",
+		              i, i));
+	h_agreement(h);
+	h_ok(h, "{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-reg\",\"operator\":"
+	        "\"prov-1\",\"mode\":\"domain\",\"resources\":[\"res-0\"],\"scope\":\"s\",\"start\":\"2026-01-01\","
+	        "\"end\":\"2027-12-31\",\"exclusive\":false,\"split_bp\":{\"providers\":10000,\"operator\":0,"
+	        "\"developer\":0,\"authority\":0},\"fee_cap_fen\":0,\"agreement\":\"ev-agreement\"}}");
+	h_ok(h, "{\"type\":\"developer.admit\",\"actor\":\"prov-1\",\"body\":{\"grant_id\":\"g-reg\",\"developer\":"
+	        "\"dev-1\",\"controlled\":false}}");
+	const char *const prods[] = {"prod-1", "prod-3", "prod-d"};
+	for (int i = 0; i < 3; i++)
+		h_ok(h, h_fmt("{\"type\":\"product.submit\",\"actor\":\"dev-1\",\"body\":{\"product_id\":\"%s\","
+		              "\"grant_id\":\"g-reg\",\"name\":\"P\",\"inputs\":{\"resources\":[\"res-0\"],\"products\":[]},"
+		              "\"category\":\"public_welfare\",\"price_fen\":0,\"unit\":\"per_call\"}}",
+		              prods[i]));
+}
+
+/* The subject of application app-N: res-N for kind R, prod-N for P and S. */
+static const char *
+subject_of(const char *id, const char *kind)
+{
+	static char buf[80];
+	const char *n = strncmp(id, "app-", 4) == 0 ? id + 4 : id;
+	snprintf(buf, sizeof buf, "%s-%s", kind[0] == 'R' ? "res" : "prod", n);
+	return buf;
 }
 
 static void
@@ -61,12 +92,20 @@ setup(struct h *h)
 }
 
 static const char *
-apply_json(const char *actor, const char *id, const char *kind, const char *evidence)
+apply_subject(const char *actor, const char *id, const char *kind, const char *subject, const char *evidence)
 {
 	return h_fmt("{\"type\":\"registration.apply\",\"actor\":\"%s\",\"body\":{\"application_id\":\"%s\",\"kind\":"
-	             "\"%s\",\"subject\":\"res-1\",\"name\":\"Traffic flow data\",\"summary\":\"hourly counts\","
+	             "\"%s\",\"subject\":\"%s\",\"name\":\"Traffic flow data\",\"summary\":\"hourly counts\","
 	             "\"evidence\":[%s]}}",
-	             actor, id, kind, evidence);
+	             actor, id, kind, subject, evidence);
+}
+
+static const char *
+apply_json(const char *actor, const char *id, const char *kind, const char *evidence)
+{
+	char subject[80];
+	snprintf(subject, sizeof subject, "%s", subject_of(id, kind));
+	return apply_subject(actor, id, kind, subject, evidence);
 }
 
 /* {application_id} acts: accept, publicize, assign_code */
@@ -654,6 +693,91 @@ test_republish_keeps_recorded(void **state)
 	h_close(&h);
 }
 
+/* Invariant (5): the subject is the holder's, and one live application
+ * per kind and subject. */
+static void
+test_subject_rules(void **state)
+{
+	(void)state;
+	struct h h;
+	setup(&h);
+	h_party(&h, "prov-2", "provider");
+	h_party(&h, "dev-2", "developer");
+	deposit(&h, "prov-2", "ev-q1");
+	deposit(&h, "dev-2", "ev-e1");
+	h_ok(&h, "{\"type\":\"catalog.publish\",\"actor\":\"prov-2\",\"body\":{\"resource_id\":\"res-q\",\"name\":"
+	         "\"Q\",\"items\":[\"a\"],\"format\":\"csv\",\"update_frequency\":\"daily\",\"usage_conditions\":\"\","
+	         "\"level\":1,\"attribute\":\"open\"}}");
+	/* a resource not in the catalog, another provider's resource */
+	h_rule(&h, apply_subject("prov-1", "a1", "R", "res-nope", "\"ev-p1\""), "registration.subject_not_holders");
+	h_rule(&h, apply_subject("prov-1", "a1", "R", "res-q", "\"ev-p1\""), "registration.subject_not_holders");
+	h_ok(&h, apply_subject("prov-2", "a-q", "R", "res-q", "\"ev-q1\""));
+	/* a product that does not exist; one the applicant neither developed nor operates */
+	h_rule(&h, apply_subject("dev-2", "a2", "P", "prod-nope", "\"ev-e1\""), "registration.subject_not_holders");
+	h_rule(&h, apply_subject("dev-2", "a2", "P", "prod-1", "\"ev-e1\""), "registration.subject_not_holders");
+	h_rule(&h, apply_subject("dev-2", "a2", "S", "prod-1", "\"ev-e1\""), "registration.subject_not_holders");
+	/* the developer and the operator both hold a product; P and S are separate */
+	h_ok(&h, apply_subject("dev-1", "a-p1", "P", "prod-1", "\"ev-d1\""));
+	h_ok(&h, apply_subject("prov-1", "a-s1", "S", "prod-1", "\"ev-p1\""));
+	h_rule(&h, apply_subject("prov-1", "a-p1b", "P", "prod-1", "\"ev-p1\""), "registration.subject_already_registered");
+	/* open at every stage, then free again once the application ends */
+	h_ok(&h, apply_json("prov-1", "app-1", "R", "\"ev-p1\""));
+	h_rule(&h, apply_subject("prov-1", "app-1b", "R", "res-1", "\"ev-p1\""), "registration.subject_already_registered");
+	h_ok(&h, app_act("accept", "reg-1", "app-1"));
+	h_rule(&h, apply_subject("prov-1", "x1", "R", "res-1", "\"ev-p1\""), "registration.subject_already_registered");
+	h_ok(&h, review_json("reg-1", "app-1", "fail"));
+	h_ok(&h, apply_subject("prov-1", "app-1c", "R", "res-1", "\"ev-p1\""));
+	h_ok(&h, "{\"type\":\"registration.reject\",\"actor\":\"reg-1\",\"body\":{\"application_id\":\"app-1c\","
+	         "\"reason\":\"no\"}}");
+	char code[PDL_CODE_LEN + 1];
+	to_coded(&h, "app-2", "R", code);
+	h_rule(&h, apply_subject("prov-1", "x2", "R", "res-2", "\"ev-p1\""), "registration.subject_already_registered");
+	h_ok(&h, h_fmt("{\"type\":\"registration.cancel\",\"actor\":\"prov-1\",\"body\":{\"code\":\"%s\","
+	               "\"reason\":\"re-registering\"}}",
+	               code));
+	h_ok(&h, apply_subject("prov-1", "x2", "R", "res-2", "\"ev-p1\""));
+	json_t *ix = h_rec(&h, "regsubj", "R/res-2");
+	assert_string_equal(rs(ix, "application_id"), "x2");
+	json_decref(ix);
+	/* an upheld objection ends an application: the subject is free */
+	to_notice(&h, "app-3", "R");
+	h_ok(&h, object_json("prov-2", "o1", "app-3"));
+	h_ok(&h, resolve_json("reg-1", "o1", 1));
+	h_ok(&h, apply_subject("prov-1", "app-3b", "R", "res-3", "\"ev-p1\""));
+	h_close(&h);
+}
+
+static void
+test_national_code(void **state)
+{
+	(void)state;
+	struct h h;
+	setup(&h);
+	char c1[PDL_CODE_LEN + 1], c2[PDL_CODE_LEN + 1];
+	to_coded(&h, "app-1", "R", c1);
+	to_coded(&h, "app-2", "R", c2);
+	const char *nc = "{\"type\":\"registration.national_code\",\"actor\":\"%s\",\"body\":{\"code\":\"%s\","
+	                 "\"national_code\":\"%s\"%s}}";
+	h_err(&h, h_fmt(nc, "prov-1", c1, "GJ-2026-0001", ""), PDL_EROLE);
+	h_err(&h, h_fmt(nc, "reg-1", c1, "GJ 2026", ""), PDL_EFIELD);
+	h_rule(&h, h_fmt(nc, "reg-1", "420100-2026-R-00000099-X", "GJ-2026-0001", ""), "registration.unknown_code");
+	uint64_t seq = h_ok(&h, h_fmt(nc, "reg-1", c1, "GJ-2026-0001", ",\"query_code\":\"Q7F3K2\""));
+	json_t *r = h_rec(&h, "reg", "app-1");
+	assert_string_equal(rs(r, "national_code"), "GJ-2026-0001");
+	assert_string_equal(rs(r, "query_code"), "Q7F3K2");
+	assert_int_equal(ru(r, "national_seq"), seq);
+	assert_string_equal(rs(r, "code"), c1);
+	json_decref(r);
+	h_rule(&h, h_fmt(nc, "reg-1", c1, "GJ-2026-0002", ""), "registration.national_code_recorded");
+	h_rule(&h, h_fmt(nc, "reg-1", c2, "GJ-2026-0001", ""), "registration.national_code_taken");
+	/* a cancelled registration gets none */
+	h_ok(&h, h_fmt("{\"type\":\"registration.cancel\",\"actor\":\"reg-1\",\"body\":{\"code\":\"%s\","
+	               "\"reason\":\"duplicate\"}}",
+	               c2));
+	h_rule(&h, h_fmt(nc, "reg-1", c2, "GJ-2026-0002", ""), "registration.bad_state");
+	h_close(&h);
+}
+
 int
 main(void)
 {
@@ -669,6 +793,8 @@ main(void)
 		cmocka_unit_test(test_change_cancel),
 		cmocka_unit_test(test_holiday_walk),
 		cmocka_unit_test(test_republish_keeps_recorded),
+		cmocka_unit_test(test_subject_rules),
+		cmocka_unit_test(test_national_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

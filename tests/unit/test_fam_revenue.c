@@ -37,10 +37,11 @@ publish(struct h *h, const char *prov, const char *id)
 static void
 issue(struct h *h, const char *id, const char *op, const char *resources)
 {
+	h_agreement(h);
 	h_ok(h, h_fmt("{\"type\":\"grant.issue\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"%s\",\"operator\":"
 	              "\"%s\",\"mode\":\"domain\",\"resources\":%s,\"scope\":\"transport\",\"start\":\"2026-10-01\","
 	              "\"end\":\"2028-09-30\",\"exclusive\":false,\"split_bp\":{\"providers\":4000,\"operator\":3000,"
-	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000}}",
+	              "\"developer\":2000,\"authority\":1000},\"fee_cap_fen\":100000,\"agreement\":\"ev-agreement\"}}",
 	              id, op, resources));
 }
 
@@ -184,7 +185,8 @@ expect_lines(json_t *o, int64_t gross, const struct line *want, size_t n)
 		    a != want[i].amount)
 			fail_msg("line %zu: got %s/%s %lld, want %s/%s %lld", i, p ? p : "?", r ? r : "?", (long long)a,
 			         want[i].party, want[i].role, (long long)want[i].amount);
-		assert_true(a >= 0 && a <= gross - sum);
+		/* every line has the gross's sign (zero allowed) */
+		assert_true(gross >= 0 ? a >= 0 && a <= gross - sum : a <= 0 && a >= gross - sum);
 		sum += a;
 	}
 	assert_int_equal(sum, gross);
@@ -669,6 +671,115 @@ test_settle_rules(void **state)
 	h_close(&h);
 }
 
+static const char *
+refund(const char *actor, const char *id, const char *settlement, const char *period, const char *amount)
+{
+	return h_fmt("{\"type\":\"revenue.refund\",\"actor\":\"%s\",\"body\":{\"refund_id\":\"%s\",\"settlement_id\":"
+	             "\"%s\",\"period\":\"%s\",\"amount_fen\":%s,\"reason\":\"subscription cancelled\"}}",
+	             actor, id, settlement, period, amount);
+}
+
+/* A refund after settlement lowers a later period's gross; a negative net
+ * settles with negative lines from the same largest-remainder pass. */
+static void
+test_refund(void **state)
+{
+	(void)state;
+	struct h h;
+	setup(&h);
+	h_ok(&h, record("op-1", "r-10", "p-1", "2026-10", "100000"));
+	static const struct line oct[] = {{"prov-a", "provider", 20000}, {"prov-b", "provider", 20000},
+	                                  {"op-1", "operator", 30000},     {"dev-1", "developer", 20000},
+	                                  {"authority", "authority", 10000}};
+	settle(&h, "op-1", "st-10", "p-1", "2026-10", 100000, oct, 5);
+	h_err(&h, refund("dev-1", "f-1", "st-10", "2026-12", "1"), PDL_EROLE);
+	h_rule(&h, refund("op-1", "f-1", "st-xx", "2026-12", "1"), "revenue.refund_unknown_settlement");
+	h_rule(&h, refund("op-1", "f-1", "st-10", "2026-10", "1"), "revenue.refund_period_not_later");
+	h_rule(&h, refund("op-1", "f-1", "st-10", "2026-09", "1"), "revenue.refund_period_not_later");
+	h_rule(&h, refund("op-1", "f-1", "st-10", "2026-12", "0"), "revenue.refund_zero");
+	h_rule(&h, refund("op-1", "f-1", "st-10", "2026-12", "100001"), "revenue.refund_exceeds_settled");
+	h_rule(&h, refund("op-2", "f-1", "st-10", "2026-12", "1"), "revenue.not_operator");
+	h_rule(&h, refund("op-1", "r-10", "st-10", "2026-12", "1"), "revenue.id_taken");
+
+	/* 2026-12: 10000 of revenue and a refund of 30001 → a net of -20001 */
+	h_ok(&h, record("op-1", "r-12", "p-1", "2026-12", "10000"));
+	h_ok(&h, refund("op-1", "f-1", "st-10", "2026-12", "30001"));
+	assert_int_equal(rec_i(&h, "settle", "st-10", "refunded_fen"), 30001);
+	assert_int_equal(rec_i(&h, "rev", "f-1", "gross_fen"), -30001);
+	h_rule(&h, correct("op-1", "f-1c", "f-1", "5"), "revenue.refund_not_correctable");
+	/* the rest of the settled gross may still be refunded, not a fen more */
+	h_rule(&h, refund("op-1", "f-2", "st-10", "2026-11", "70000"), "revenue.refund_exceeds_settled");
+	h_ok(&h, refund("op-1", "f-2", "st-10", "2026-11", "69998"));
+	/* exact shares of -20001: providers -4000.2 each, operator -6000.3, developer
+	 * -4000.2, authority -2000.1; floors -4001 -4001 -6001 -4001 -2001 leave 4 fen
+	 * for the largest fractional parts: authority .9, then prov-a, prov-b, dev-1 .8 */
+	static const struct line dec[] = {{"prov-a", "provider", -4000}, {"prov-b", "provider", -4000},
+	                                  {"op-1", "operator", -6001},     {"dev-1", "developer", -4000},
+	                                  {"authority", "authority", -2000}};
+	settle(&h, "op-1", "st-12", "p-1", "2026-12", -20001, dec, 5);
+	/* a refund into a settled period; of a settlement with nothing left (a
+	 * negative one); into a period after the grant was terminated */
+	h_rule(&h, refund("op-1", "f-3", "st-10", "2026-12", "1"), "revenue.period_settled");
+	h_rule(&h, refund("op-1", "f-3", "st-12", "2027-01", "1"), "revenue.refund_exceeds_settled");
+	h_ok(&h, "{\"type\":\"grant.terminate\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"g-1\",\"reason\":"
+	         "\"breach\",\"note\":\"\"}}");
+	h_rule(&h, refund("op-1", "f-3", "st-10", "2027-02", "1"), "revenue.grant_terminated");
+	h_close(&h);
+}
+
+static const char *
+caps(const char *grant, int year, const char *allowed)
+{
+	return h_fmt("{\"type\":\"pricing.set_caps\",\"actor\":\"authority\",\"body\":{\"grant_id\":\"%s\",\"year\":%d,"
+	             "\"caps\":[{\"unit\":\"per_call\",\"cap_fen\":100000}],\"allowed_revenue_fen\":%s,"
+	             "\"trial_tariff\":false}}",
+	             grant, year, allowed);
+}
+
+/* 发改价格〔2025〕65号: revenue settled over a year's allowance is deducted
+ * from the next year's, and the ledger computes it. */
+static void
+test_pricing_deduction(void **state)
+{
+	(void)state;
+	struct h h;
+	setup(&h);
+	h_ok(&h, caps("g-1", 2026, "50000"));
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "deduction_fen")), 0);
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "effective_allowed_fen")), 50000);
+	h_ok(&h, record("op-1", "r-10", "p-1", "2026-10", "100000"));
+	h_ok(&h, record("op-1", "r-10b", "p-2", "2026-10", "7"));
+	static const struct line oct[] = {{"prov-a", "provider", 20000}, {"prov-b", "provider", 20000},
+	                                  {"op-1", "operator", 30000},     {"dev-1", "developer", 20000},
+	                                  {"authority", "authority", 10000}};
+	settle(&h, "op-1", "st-10", "p-1", "2026-10", 100000, oct, 5);
+	h_ok(&h, run("op-1", "st-10b", "p-2", "2026-10"));
+	assert_int_equal(rec_i(&h, "gyear", "g-1/2026", "settled_fen"), 100007);
+	/* g-2's settlements are its own */
+	assert_null(h_rec(&h, "gyear", "g-2/2026"));
+	/* 2027: 100007 settled over 50000 allowed */
+	h_ok(&h, caps("g-1", 2027, "80000"));
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "deduction_fen")), 50007);
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "effective_allowed_fen")), 29993);
+	/* a refund in 2026-12 lowers 2026's settled gross; re-setting 2027 recomputes */
+	h_ok(&h, refund("op-1", "f-1", "st-10", "2026-12", "10"));
+	h_time(&h, "2027-01-02T09:00:00");
+	h_ok(&h, run("op-1", "st-12", "p-1", "2026-12"));
+	assert_int_equal(rec_i(&h, "gyear", "g-1/2026", "settled_fen"), 99997);
+	h_ok(&h, caps("g-1", 2027, "40000"));
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "deduction_fen")), 49997);
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "effective_allowed_fen")), -9997);
+	assert_int_equal(rec_i(&h, "pcaps", "g-1/2027", "version"), 2);
+	/* 2028: nothing settled in 2027, but its allowance was already overdrawn */
+	h_ok(&h, caps("g-1", 2028, "60000"));
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "deduction_fen")), 9997);
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "effective_allowed_fen")), 50003);
+	/* a year without a record for the year before has no deduction */
+	h_ok(&h, caps("g-2", 2027, "1"));
+	assert_int_equal(json_integer_value(json_object_get(h.outcome, "deduction_fen")), 0);
+	h_close(&h);
+}
+
 int
 main(void)
 {
@@ -684,6 +795,8 @@ main(void)
 		cmocka_unit_test(test_correct_rules),
 		cmocka_unit_test(test_grant_terminated),
 		cmocka_unit_test(test_settle_rules),
+		cmocka_unit_test(test_refund),
+		cmocka_unit_test(test_pricing_deduction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
