@@ -31,6 +31,7 @@ struct job {
 struct pdl_http {
 	nng_http_server *srv;
 	struct pdl_http_ctx *cx;
+	enum pdl_http_kind kind;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct job *head, *tail; /* the queue, FIFO */
@@ -128,15 +129,19 @@ pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v)
 	return 1;
 }
 
-/* Finds the route for path: an exact match, else the longest tree prefix. */
+/* Finds the route for path among those the listener serves: an exact
+ * match, else the longest tree prefix. */
 static const struct pdl_route *
-find_route(const char *path)
+find_route(const char *path, enum pdl_http_kind kind)
 {
 	const struct pdl_route *best = NULL;
 	size_t best_len = 0;
+	unsigned want = kind == PDL_HTTP_PRIVATE ? PDL_ROUTE_PRIVATE : PDL_ROUTE_PUBLIC;
 	for (const struct pdl_route *const *l = route_lists(); *l != NULL; l++) {
 		for (const struct pdl_route *r = *l; r->path != NULL; r++) {
 			size_t n = strlen(r->path);
+			if ((r->flags & want) == 0)
+				continue;
 			if (!r->tree && strcmp(path, r->path) == 0)
 				return r;
 			if (r->tree && strncmp(path, r->path, n) == 0 && n > best_len) {
@@ -150,7 +155,7 @@ find_route(const char *path)
 
 /* Finishes aio with out as the response; frees out->body. */
 static void
-respond(nng_aio *aio, struct pdl_http_out *out)
+respond(nng_aio *aio, enum pdl_http_kind kind, struct pdl_http_out *out)
 {
 	nng_http_res *res;
 	if (nng_http_res_alloc(&res) != 0) {
@@ -160,8 +165,15 @@ respond(nng_aio *aio, struct pdl_http_out *out)
 	}
 	nng_http_res_set_status(res, (uint16_t)out->status);
 	nng_http_res_set_header(res, "Content-Type", out->content_type);
-	nng_http_res_set_header(res, "Cache-Control", "no-cache");
-	nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+	if (kind == PDL_HTTP_PUBLIC) {
+		nng_http_res_set_header(res, "Cache-Control", "no-cache");
+		nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+	} else {
+		/* a reader's own figures: no shared cache keeps them, no other
+		 * origin's script reads them */
+		nng_http_res_set_header(res, "Cache-Control", "no-store");
+		nng_http_res_set_header(res, "Vary", "Authorization");
+	}
 	if (out->body != NULL)
 		nng_http_res_copy_data(res, out->body, out->len);
 	free(out->body);
@@ -185,13 +197,13 @@ serve(nng_aio *aio, struct handler_data *hd)
 		memcpy(path, uri, pl);
 		path[pl] = 0;
 		const char *query = q ? q + 1 : "";
-		const struct pdl_route *r = find_route(path);
+		const struct pdl_route *r = find_route(path, hd->h->kind);
 		if (r == NULL)
 			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see /v1/ for the API)", path);
 		else
 			r->fn(hd->cx, query, path + strlen(r->path), &out);
 	}
-	respond(aio, &out);
+	respond(aio, hd->h->kind, &out);
 }
 
 static void *
@@ -239,7 +251,7 @@ handle(nng_aio *aio)
 		free(j);
 		struct pdl_http_out out = {503, "application/json", NULL, 0};
 		pdl_http_error(&out, 503, "busy", "the server has %u requests waiting; try again", PDL_HTTP_QUEUE_MAX);
-		respond(aio, &out); /* cheap: never blocks NNG's thread */
+		respond(aio, h->kind, &out); /* cheap: never blocks NNG's thread */
 		return;
 	}
 	if (h->tail != NULL)
@@ -303,7 +315,8 @@ stop_workers(struct pdl_http *h)
 }
 
 int
-pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx, struct pdl_status *st)
+pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
+               struct pdl_status *st)
 {
 	char urls[300];
 	nng_url *url;
@@ -312,6 +325,7 @@ pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx,
 	if (h == NULL)
 		return PDL_ENOMEM;
 	h->cx = cx;
+	h->kind = kind;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	for (; h->nworkers < PDL_HTTP_WORKERS; h->nworkers++)
@@ -324,7 +338,8 @@ pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx,
 	snprintf(urls, sizeof urls, "http://%s", addr);
 	if ((rv = nng_url_parse(&url, urls)) != 0) {
 		stop_workers(h);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "bad --http address %s: %s", addr, nng_strerror(rv));
+		return pdl_status_set(st, PDL_EINVAL, NULL, "bad %s address %s: %s",
+		                      kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", addr, nng_strerror(rv));
 	}
 	rv = nng_http_server_hold(&h->srv, url);
 	nng_url_free(url);

@@ -1,7 +1,13 @@
 /*
- * http.h — the public, read-only HTTP server over the views (NNG's HTTP
- * server). Every response is JSON (or the HTML page at "/", or Atom);
- * bad parameters get a 4xx JSON error {error, message}.
+ * http.h — the read-only HTTP servers over the views (NNG's HTTP server).
+ * Every response is JSON (or the HTML page at "/", or Atom, or CSV); bad
+ * parameters get a 4xx JSON error {error, message}.
+ *
+ * A server is one listener of one kind. The public listener serves only
+ * what spec/views.md calls public, to anyone (CORS *). Routes say which
+ * listeners serve them (PDL_ROUTE_PUBLIC, PDL_ROUTE_PRIVATE); a route that
+ * is not flagged for a listener does not exist there (404), so a private
+ * route can never be reached on the public listener by mistake.
  */
 #ifndef PDL_HTTP_H
 #define PDL_HTTP_H
@@ -30,10 +36,20 @@ struct pdl_http_ctx {
  * (may be ""), rest the path after the route prefix. */
 typedef void (*pdl_route_fn)(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
 
+/* Which listeners serve a route (either or both). */
+#define PDL_ROUTE_PUBLIC 1u  /* the public listener (--http) */
+#define PDL_ROUTE_PRIVATE 2u /* the private listener (--private-http) */
+
 struct pdl_route {
 	const char *path;
 	int tree;  /* 1: prefix match */
 	pdl_route_fn fn;
+	unsigned flags; /* PDL_ROUTE_* */
+};
+
+enum pdl_http_kind {
+	PDL_HTTP_PUBLIC,  /* public routes, anyone, CORS * */
+	PDL_HTTP_PRIVATE, /* private routes */
 };
 
 /* Routes are defined by the views' HTTP files (NULL-path terminated lists).
@@ -43,7 +59,11 @@ extern const struct pdl_route pdl_routes_disclosure[];
 extern const struct pdl_route pdl_routes_metrics[];
 extern const struct pdl_route pdl_routes_revenue[];
 
-int pdl_http_start(struct pdl_http **h, const char *addr, struct pdl_http_ctx *cx, struct pdl_status *st);
+/* Serves the routes of `kind` on addr (HOST:PORT). Errors: PDL_EINVAL (a
+ * bad address, a route NNG refuses), PDL_ECLOSED (cannot listen),
+ * PDL_ENOMEM. */
+int pdl_http_start(struct pdl_http **h, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
+                   struct pdl_status *st);
 void pdl_http_stop(struct pdl_http *h);
 
 /* Helpers for routes. */

@@ -259,7 +259,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	struct pdl_http_ctx cx = {&db, ledger};
 	struct pdl_http *hs = NULL;
-	if (http != NULL && pdl_http_start(&hs, http, &cx, &st) != PDL_OK) {
+	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);
 		return 1;
 	}

@@ -250,7 +250,8 @@ settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 }
 
 const struct pdl_route pdl_routes_revenue[] = {
-	{"/v1/revenue/parties/", 1, party_statement},
-	{"/v1/revenue/settlements/", 1, settlement_doc},
-	{NULL, 0, NULL},
+	/* revenue and settlements are private (spec/views.md): never on the public listener */
+	{"/v1/revenue/parties/", 1, party_statement, PDL_ROUTE_PRIVATE},
+	{"/v1/revenue/settlements/", 1, settlement_doc, PDL_ROUTE_PRIVATE},
+	{NULL, 0, NULL, 0},
 };
