@@ -18,6 +18,7 @@
 #include <nng/supplemental/http/http.h>
 
 #include "http.h"
+#include "readtok.h"
 
 #define PDL_HTTP_WORKERS 8u        /* threads running routes: requests served at once */
 #define PDL_HTTP_QUEUE_MAX 1024u    /* requests waiting for a worker; more get 503 at once */
@@ -47,6 +48,7 @@ struct handler_data {
 };
 
 static const struct pdl_route *const *route_lists(void);
+
 void
 pdl_http_json(struct pdl_http_out *out, int status, json_t *doc)
 {
@@ -129,6 +131,108 @@ pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v)
 	return 1;
 }
 
+/* ---- readers (the private listener) ---- */
+
+int
+pdl_reader_reads_all(const struct pdl_reader *r)
+{
+	return r != NULL && (r->roles & (PDL_ROLE_AUTHORITY | PDL_ROLE_AUDITOR)) != 0;
+}
+
+int
+pdl_reader_may(const struct pdl_reader *r, const char *party)
+{
+	return pdl_reader_reads_all(r) || (r != NULL && strcmp(r->party, party) == 0);
+}
+
+void
+pdl_http_not_entitled(struct pdl_http_out *out, const struct pdl_reader *r, const char *what)
+{
+	pdl_http_error(out, 403, "not_entitled",
+	               "%s may not read %s: a party reads what concerns itself; the authority and auditors read all",
+	               r ? r->party : "this reader", what);
+}
+
+/* 401 with the challenge a client needs to sign for this ledger. */
+static void
+unauthorized(struct pdl_http_out *out, const uint8_t *ledger_id, const char *code, const char *fmt, const char *a,
+             const char *b)
+{
+	char hex[2 * PDL_HASH_BYTES + 1] = "";
+	if (ledger_id != NULL)
+		pdl_hex(ledger_id, PDL_HASH_BYTES, hex);
+	pdl_http_error(out, 401, code, fmt, a, b);
+	if (hex[0])
+		snprintf(out->challenge, sizeof out->challenge, "PDL-Sig realm=\"pdl\", ledger=\"%s\"", hex);
+	else
+		snprintf(out->challenge, sizeof out->challenge, "PDL-Sig realm=\"pdl\"");
+}
+
+int
+pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char *method, const char *target,
+                      uint64_t now_ms, struct pdl_reader *r, struct pdl_http_out *out)
+{
+	uint8_t lid[PDL_HASH_BYTES];
+	struct pdl_readtok tok;
+	struct pdl_vparty p;
+	MDB_txn *t;
+	memset(r, 0, sizeof *r);
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0) {
+		pdl_http_error(out, 503, "view_unavailable", "cannot read the view");
+		return 0;
+	}
+	int rc = pdl_vdb_ledger_id(t, db, lid);
+	if (rc != PDL_OK) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 503, "view_not_ready", "the view has not applied the genesis entry yet");
+		return 0;
+	}
+	if (authorization == NULL || authorization[0] == 0) {
+		mdb_txn_abort(t);
+		unauthorized(out, lid, "unauthorized",
+		             "this listener serves private data: send Authorization: PDL-Sig party=ID,time=MS,sig=SIG, "
+		             "signed with your ledger key for %s %s (see `pdl token`)",
+		             method, target);
+		return 0;
+	}
+	if (pdl_readtok_parse(authorization, strlen(authorization), &tok) != PDL_OK) {
+		mdb_txn_abort(t);
+		unauthorized(out, lid, "bad_token", "%s%s",
+		             "the Authorization header is not a read token: PDL-Sig party=ID,time=MS,sig=BASE64 (at most 256 "
+		             "characters)",
+		             "");
+		return 0;
+	}
+	rc = pdl_vdb_party(t, db, tok.party, &p);
+	mdb_txn_abort(t);
+	if (rc != PDL_OK) {
+		unauthorized(out, lid, "unknown_party", "no party %s%s in the ledger (as of the view's cursor)", tok.party, "");
+		return 0;
+	}
+	rc = pdl_readtok_check(&tok, p.pk, lid, method, target, now_ms);
+	if (rc == PDL_ECLOCK) {
+		char when[64];
+		snprintf(when, sizeof when, "%llu ms", (unsigned long long)PDL_READTOK_SKEW_MS);
+		unauthorized(out, lid, "token_expired",
+		             "the token's time is not within %s of this server's clock%s: sign a fresh one", when, "");
+		return 0;
+	}
+	if (rc != PDL_OK) {
+		unauthorized(out, lid, "bad_signature",
+		             "the token is not signed by %s's current key for this ledger and %s and the request target as "
+		             "sent",
+		             tok.party, method);
+		return 0;
+	}
+	if (p.suspended) {
+		pdl_http_error(out, 403, "party_suspended", "%s is suspended: it reads nothing private", tok.party);
+		return 0;
+	}
+	snprintf(r->party, sizeof r->party, "%s", tok.party);
+	r->roles = p.roles;
+	return 1;
+}
+
 /* Finds the route for path among those the listener serves: an exact
  * match, else the longest tree prefix. */
 static const struct pdl_route *
@@ -164,6 +268,8 @@ respond(nng_aio *aio, enum pdl_http_kind kind, struct pdl_http_out *out)
 		return;
 	}
 	nng_http_res_set_status(res, (uint16_t)out->status);
+	if (out->challenge[0])
+		nng_http_res_set_header(res, "WWW-Authenticate", out->challenge);
 	nng_http_res_set_header(res, "Content-Type", out->content_type);
 	if (kind == PDL_HTTP_PUBLIC) {
 		nng_http_res_set_header(res, "Cache-Control", "no-cache");
@@ -186,7 +292,7 @@ static void
 serve(nng_aio *aio, struct handler_data *hd)
 {
 	nng_http_req *req = nng_aio_get_input(aio, 0);
-	struct pdl_http_out out = {200, "application/json", NULL, 0};
+	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
 	const char *uri = nng_http_req_get_uri(req);
 	char path[1024];
 	const char *q = strchr(uri, '?');
@@ -198,10 +304,21 @@ serve(nng_aio *aio, struct handler_data *hd)
 		path[pl] = 0;
 		const char *query = q ? q + 1 : "";
 		const struct pdl_route *r = find_route(path, hd->h->kind);
+		struct pdl_http_ctx cx = *hd->cx; /* this request's: the reader is its own */
+		struct pdl_reader reader;
+		cx.reader = NULL;
 		if (r == NULL)
-			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see /v1/ for the API)", path);
-		else
-			r->fn(hd->cx, query, path + strlen(r->path), &out);
+			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see %s for the API)", path,
+			               hd->h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");
+		else if (hd->h->kind == PDL_HTTP_PRIVATE &&
+		         !pdl_http_authenticate(cx.db, nng_http_req_get_header(req, "Authorization"),
+		                                nng_http_req_get_method(req), uri, pdl_now_ms(), &reader, &out))
+			; /* answered: 401, 403 or 503 */
+		else {
+			if (hd->h->kind == PDL_HTTP_PRIVATE)
+				cx.reader = &reader;
+			r->fn(&cx, query, path + strlen(r->path), &out);
+		}
 	}
 	respond(aio, hd->h->kind, &out);
 }
@@ -249,7 +366,7 @@ handle(nng_aio *aio)
 	if (h->stopping || h->queued >= PDL_HTTP_QUEUE_MAX) {
 		pthread_mutex_unlock(&h->mu);
 		free(j);
-		struct pdl_http_out out = {503, "application/json", NULL, 0};
+		struct pdl_http_out out = {503, "application/json", NULL, 0, ""};
 		pdl_http_error(&out, 503, "busy", "the server has %u requests waiting; try again", PDL_HTTP_QUEUE_MAX);
 		respond(aio, h->kind, &out); /* cheap: never blocks NNG's thread */
 		return;

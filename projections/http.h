@@ -8,6 +8,16 @@
  * listeners serve them (PDL_ROUTE_PUBLIC, PDL_ROUTE_PRIVATE); a route that
  * is not flagged for a listener does not exist there (404), so a private
  * route can never be reached on the public listener by mistake.
+ *
+ * The private listener authenticates every request in one place, before
+ * any route runs: `Authorization: PDL-Sig party=…,time=…,sig=…` (readtok.h)
+ * over this ledger's id, the HTTP method and the request target exactly as
+ * sent, checked against the key the party holds at the view's cursor (the
+ * framework's party table, proj.h), within PDL_READTOK_SKEW_MS of this
+ * host's clock; a suspended party is refused. The route then gets the
+ * reader (cx->reader) and decides what it may read (403 not_entitled):
+ * parties with the authority or auditor role read everything, any other
+ * party what concerns itself (spec/views.md "Private listener").
  */
 #ifndef PDL_HTTP_H
 #define PDL_HTTP_H
@@ -25,12 +35,27 @@ struct pdl_http_out {
 	const char *content_type; /* default application/json */
 	char *body;             /* malloc'd */
 	size_t len;
+	char challenge[160];    /* WWW-Authenticate of a 401 ("" none) */
+};
+
+/* Who is asking, on the private listener. */
+struct pdl_reader {
+	char party[PDL_ID_LEN_MAX + 1];
+	uint32_t roles; /* PDL_ROLE_*, as the view knows them */
 };
 
 struct pdl_http_ctx {
 	struct pdl_vdb *db;
-	const char *ledger_url; /* for checkpoint, proofs, entries */
+	const char *ledger_url;          /* for checkpoint, proofs, entries */
+	const struct pdl_reader *reader; /* NULL on the public listener; set per request on the private one */
 };
+
+/* 1 when the reader may read everything private: the authority or an auditor. */
+int pdl_reader_reads_all(const struct pdl_reader *r);
+/* 1 when the reader may read what concerns `party`: itself, or everything. */
+int pdl_reader_may(const struct pdl_reader *r, const char *party);
+/* Answers 403 not_entitled, naming the reader and what it asked for. */
+void pdl_http_not_entitled(struct pdl_http_out *out, const struct pdl_reader *r, const char *what);
 
 /* Route handler: path is the full request path, query the part after '?'
  * (may be ""), rest the path after the route prefix. */
@@ -65,6 +90,15 @@ extern const struct pdl_route pdl_routes_revenue[];
 int pdl_http_start(struct pdl_http **h, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
                    struct pdl_status *st);
 void pdl_http_stop(struct pdl_http *h);
+
+/* The private listener's check of one request (see the top): authorization
+ * is the header's value (NULL when absent), method and target the request's
+ * as sent, now_ms this host's clock. 1 and *r set when the reader is
+ * authenticated; else 0 with out answered: 401 (unauthorized, bad_token,
+ * unknown_party, token_expired, bad_signature; with a PDL-Sig challenge
+ * naming the ledger id), 403 party_suspended, 503 view_not_ready. */
+int pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char *method, const char *target,
+                          uint64_t now_ms, struct pdl_reader *r, struct pdl_http_out *out);
 
 /* Helpers for routes. */
 void pdl_http_json(struct pdl_http_out *out, int status, json_t *doc); /* steals doc */

@@ -22,6 +22,10 @@
  * entry is private (a call decision, an unresolved quality report) is
  * reduced to {seq, type, private: true} — the same that /v1/entries/{seq}
  * tells anyone about that entry.
+ *
+ * On the private listener (cx->reader set) the same routes serve every
+ * figure and row, to the provider itself, the authority and auditors; the
+ * list of every provider to the latter two only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +150,9 @@ static int
 rd_open(struct pdl_http_ctx *cx, struct rd *r, struct pdl_http_out *out)
 {
 	struct pdl_status st = {0};
-	r->full = 0;
+	/* an authenticated reader on the private listener, entitled (the
+	 * routes check that first) */
+	r->full = cx->reader != NULL;
 	r->cfg = pdl_metrics_config_get(&st);
 	if (r->cfg == NULL) {
 		pdl_http_error(out, 500, "bad_config", "the metrics weights cannot be used: %s", st.msg);
@@ -217,6 +223,11 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 {
 	char period[16], after[160], key[PDL_METRICS_KEY_MAX];
 	uint64_t limit;
+	if (cx->reader != NULL && !pdl_reader_reads_all(cx->reader)) {
+		pdl_http_not_entitled(out, cx->reader,
+		                      "every provider's full figures (ask /v1/metrics/providers/YOUR_ID for your own)");
+		return;
+	}
 	int pp = period_param(query, period, out);
 	if (pp == 0 || !limit_param(query, &limit, out))
 		return;
@@ -487,6 +498,12 @@ providers(struct pdl_http_ctx *cx, const char *query, const char *rest, struct p
 	}
 	memcpy(idb, id, n);
 	idb[n] = 0;
+	if (cx->reader != NULL && !pdl_reader_may(cx->reader, idb)) {
+		char what[120];
+		snprintf(what, sizeof what, "the full figures of %s", idb);
+		pdl_http_not_entitled(out, cx->reader, what);
+		return;
+	}
 	if (slash == NULL)
 		one(cx, query, idb, out);
 	else if (strcmp(slash, "/explain") == 0)
@@ -510,7 +527,9 @@ weights(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl
 }
 
 const struct pdl_route pdl_routes_metrics[] = {
-	{"/v1/metrics/providers", 1, providers, PDL_ROUTE_PUBLIC},
+	/* public: what spec/views.md lets anyone see; private: the full figures,
+	 * to the provider itself, the authority and auditors */
+	{"/v1/metrics/providers", 1, providers, PDL_ROUTE_PUBLIC | PDL_ROUTE_PRIVATE},
 	{"/v1/metrics/weights", 0, weights, PDL_ROUTE_PUBLIC},
 	{NULL, 0, NULL, 0},
 };

@@ -1,7 +1,9 @@
 /*
- * pdl-project — runs projection workers and the public HTTP server.
+ * pdl-project — runs projection workers and their HTTP servers: the public
+ * listener (--http) and the private one (--private-http, readers sign each
+ * request with their ledger key; http.h).
  *
- *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--rebuild] [--once]
+ *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR] [--rebuild] [--once]
  *   pdl-project digest VIEW|all --data DIR
  *
  * VIEW is one of the views (disclosure, metrics, …) or `all` (the embedded
@@ -34,11 +36,18 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--rebuild] [--once]\n"
+	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR]\n"
+	           "                   [--rebuild] [--once]\n"
 	           "       pdl-project digest VIEW|all --data DIR\n\n"
 	           "Follows the ledger (REQ range reads + SUB live entries) and keeps VIEW in DIR/view.\n"
 	           "  --ledger URL   the pdld (ipc://LEDGERDIR/pdl.sock); --pub defaults to the same dir's pdl.pub\n"
-	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080)\n"
+	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080): only what\n"
+	           "                 spec/views.md calls public, to anyone\n"
+	           "  --private-http ADDR  serve revenue statements, settlements and the full metrics (e.g.\n"
+	           "                 127.0.0.1:8081) to parties that sign each request with their ledger key\n"
+	           "                 (Authorization: PDL-Sig ..., made by `pdl token`); the authority and\n"
+	           "                 auditors read all, a party what concerns itself. Plain HTTP: bind it to\n"
+	           "                 a loopback or private address, or put a TLS proxy in front\n"
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
 	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
 	           "  --tls-ca FILE  the CA that signed pdld's certificate, for tls+tcp:// URLs (or PDL_TLS_CA)\n"
@@ -120,12 +129,13 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"ledger", required_argument, NULL, 'l'}, {"data", required_argument, NULL, 'd'},
 		{"pub", required_argument, NULL, 'p'},    {"http", required_argument, NULL, 'H'},
+		{"private-http", required_argument, NULL, 'P'},
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
 		{"test-drop", required_argument, NULL, 'D'},
 		{"weights", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
-	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *weights = NULL;
+	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
 	if (sodium_init() < 0)
@@ -158,6 +168,7 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'p': pub = optarg; break;
 		case 'H': http = optarg; break;
+		case 'P': phttp = optarg; break;
 		case 'r': rebuild = 1; break;
 		case 'o': once = 1; break;
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
@@ -236,7 +247,13 @@ main(int argc, char **argv)
 		rm_rf(tmp);
 		fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
 	}
-	if (pdl_vdb_open(&db, dir, views, nv, 0) != PDL_OK) {
+	int orc = pdl_vdb_open(&db, dir, views, nv, 0);
+	if (orc == PDL_EVERSION) {
+		fprintf(stderr, "pdl-project: the view in %s was made by an older pdl-project (format below %u): "
+		                "run once with --rebuild\n", dir, PDL_VIEW_FORMAT);
+		return 1;
+	}
+	if (orc != PDL_OK) {
 		fprintf(stderr, "pdl-project: cannot open the view in %s\n", dir);
 		return 1;
 	}
@@ -257,14 +274,19 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	struct pdl_http_ctx cx = {&db, ledger};
-	struct pdl_http *hs = NULL;
+	struct pdl_http_ctx cx = {&db, ledger, NULL};
+	struct pdl_http *hs = NULL, *ps = NULL;
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);
 		return 1;
 	}
-	fprintf(stderr, "pdl-project: %s following %s%s%s\n", vname, ledger, http ? ", serving http://" : "",
-	        http ? http : "");
+	if (phttp != NULL && pdl_http_start(&ps, phttp, PDL_HTTP_PRIVATE, &cx, &st) != PDL_OK) {
+		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_http_stop(hs);
+		return 1;
+	}
+	fprintf(stderr, "pdl-project: %s following %s%s%s%s%s\n", vname, ledger, http ? ", serving http://" : "",
+	        http ? http : "", phttp ? ", private listener http://" : "", phttp ? phttp : "");
 	static struct pdl_follow_stats stats;
 	stats.drop_every = drop_every;
 	int rc = PDL_OK;
@@ -278,6 +300,7 @@ main(int argc, char **argv)
 			break; /* never apply past a broken chain */
 		sleep(1);
 	}
+	pdl_http_stop(ps);
 	pdl_http_stop(hs);
 	print_stats(&stats);
 	pdl_vdb_close(&db);

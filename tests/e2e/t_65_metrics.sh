@@ -177,7 +177,9 @@ wait_http() {
 }
 
 PORT=$(free_port)
-env -u PDL_METRICS_WEIGHTS "$PDLPROJ" metrics --ledger "ipc://$D/pdl.sock" --data "$V" --http "127.0.0.1:$PORT" 2>"$TMP/proj.log" &
+PPORT=$(free_port)
+env -u PDL_METRICS_WEIGHTS "$PDLPROJ" metrics --ledger "ipc://$D/pdl.sock" --data "$V" --http "127.0.0.1:$PORT" \
+	--private-http "127.0.0.1:$PPORT" 2>"$TMP/proj.log" &
 PROJ=$!
 check "the metrics view catches up with the ledger" wait_view "$V"
 check "pdl-project serves HTTP" wait_http "$PORT"
@@ -435,10 +437,16 @@ for path, code, err in [
     st, d = get(path)
     check("GET %s is %d %s" % (path, code, err), (st, d.get("error")), (code, err))
 st, d = get("/v1/metrics/weights")
-check("GET /v1/metrics/weights: the defaults", (st, d["weights"], d["targets"]["catalog_review_full_work_hours"]),
-      (200, W, 8))
+if full:
+    check("the weights are public only", (st, d.get("error")), (404, "not_found"))
+else:
+    check("GET /v1/metrics/weights: the defaults", (st, d["weights"], d["targets"]["catalog_review_full_work_hours"]),
+          (200, W, 8))
 EOF
 pychecks $PY "$TMP/mcheck.py" "$PORT" "$TMP/seqs" "$HAS_SETTLE" "$TMP/settle.out" 0
+# the same ledger, every figure: the authority on the private listener
+pychecks $PY "$TMP/mcheck.py" "$PPORT" "$TMP/seqs" "$HAS_SETTLE" "$TMP/settle.out" 1 \
+	"$PDL" token --key "$K/authority.key" --party authority --data "$D"
 
 # ---- rebuild: a fresh view from seq 0 has the same digest
 D1=$("$PDLPROJ" digest metrics --data "$V" | jl - 'o["digest"]')

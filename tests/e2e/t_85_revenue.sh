@@ -9,9 +9,11 @@
 #       gross and lines the settlement then recorded;
 #   (c) `pdl statement --party --period` (JSON and --csv) lists exactly the
 #       party's lines of that period, with the right status and total;
-#   (d) the revenue view over HTTP (`pdl-project revenue --http`):
-#       /v1/revenue/parties/ID?period=P (JSON and &format=csv), the same
-#       without a period (all periods), and /v1/revenue/settlements/ID.
+#   (d) the revenue view over HTTP, on the private listener (`pdl-project
+#       revenue --private-http`, each request signed by an auditor or the
+#       authority with `pdl token`): /v1/revenue/parties/ID?period=P (JSON
+#       and &format=csv), the same without a period (all periods), and
+#       /v1/revenue/settlements/ID.
 # Two ledgers:
 #   1. the fixture scenario (fixtures/scenario via tools/load-scenario.sh),
 #      which settles two periods of an industry product; the dry runs come
@@ -37,16 +39,16 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-# start_view DIR VDIR: pdl-project revenue following DIR's pdld, serving HTTP;
-# sets BASE. Waits until the server answers.
+# start_view DIR VDIR: pdl-project revenue following DIR's pdld, serving its
+# private listener; sets BASE. Waits until the server answers (401: no token).
 start_view() {
 	local dir=$1 vdir=$2 n=100 port
 	port=$(free_port)
 	BASE=http://127.0.0.1:$port
-	"$PDLPROJ" revenue --ledger "ipc://$dir/pdl.sock" --data "$vdir" --http "127.0.0.1:$port" >>"$vdir.log" 2>&1 &
+	"$PDLPROJ" revenue --ledger "ipc://$dir/pdl.sock" --data "$vdir" --private-http "127.0.0.1:$port" >>"$vdir.log" 2>&1 &
 	VIEW_PID=$!
 	while ! $PY -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-		"$BASE/v1/revenue/settlements/none" 2>&1 | grep -q 'HTTP Error 404'; do
+		"$BASE/v1/revenue/settlements/none" 2>&1 | grep -q 'HTTP Error 401'; do
 		if ! kill -0 "$VIEW_PID" 2>/dev/null || [ "$n" -le 0 ]; then
 			echo "# pdl-project did not start; its log:"
 			sed 's/^/#   /' "$vdir.log"
@@ -77,6 +79,7 @@ import base64, csv, io, json, os, subprocess, sys, time, urllib.error, urllib.re
 from fractions import Fraction
 
 name, ledger, base, drydir = sys.argv[1:5]
+reader = sys.argv[5:7]  # KEYFILE PARTY: who signs the requests to the private listener
 sys.path.insert(0, os.environ["E2E"])
 import pdlgen
 
@@ -111,8 +114,11 @@ def pdl(*args):
 
 
 def http(path):
+    tok = subprocess.run([PDL, "token", "--key", reader[0], "--party", reader[1], "--data", ledger, path],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    req = urllib.request.Request(base + path, headers={"Authorization": tok})
     try:
-        r = urllib.request.urlopen(base + path, timeout=20)
+        r = urllib.request.urlopen(req, timeout=20)
         return r.status, r.headers.get("Content-Type", ""), r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.headers.get("Content-Type", ""), e.read().decode("utf-8", "replace")
@@ -231,13 +237,8 @@ for s in settlements:
         not_ok("%s: the dry run before it printed the same gross and lines" % sid, e)
 
 # ---- the view: wait until it has applied every settlement and confirmation
-VIEW = base != "-"
-if not VIEW:
-    # the revenue routes left the public listener (issue 10, t_64); they come
-    # back on the private listener
-    print("# (d) the revenue view over HTTP: not served here")
 deadline = time.time() + 20
-while VIEW:
+while True:
     behind = []
     for s in settlements:
         st, ct, body = http("/v1/revenue/settlements/" + s["sid"])
@@ -247,9 +248,8 @@ while VIEW:
     if not behind or time.time() > deadline:
         break
     time.sleep(0.1)
-if VIEW:
-    check(not behind, "the revenue view caught up (%d settlements)" % len(settlements), "behind: %s" % behind)
-for s in settlements if VIEW else []:
+check(not behind, "the revenue view caught up (%d settlements)" % len(settlements), "behind: %s" % behind)
+for s in settlements:
     st, ct, body = http("/v1/revenue/settlements/" + s["sid"])
     doc = json.loads(body) if st == 200 else {}
     want_status = "confirmed" if s["sid"] in confirmed else "run"
@@ -321,9 +321,6 @@ for period in periods:
         except RuntimeError as e:
             why.append(str(e))
         # (d) the view, JSON and CSV
-        if not VIEW:
-            check(not why, "%s: statement and statement --csv agree with the settlement lines" % where, *why)
-            continue
         code, ct, body = http("/v1/revenue/parties/%s?period=%s" % (party, period))
         try:
             v = json.loads(body)
@@ -341,7 +338,7 @@ for period in periods:
         check(not why, "%s: statement, statement --csv, view and view csv agree with the settlement lines" % where, *why)
 
 # the view over all periods: lines, per-period totals and the total
-for party in parties if VIEW else []:
+for party in parties:
     rows = expected(party, None)
     total = sum(r["amount_fen"] for r in rows)
     per = {}
@@ -372,7 +369,7 @@ for party in parties if VIEW else []:
 
 # bad queries get a 400 naming the problem
 for q, err in (("?period=2041-13", "bad_period"), ("?period=2041-1x", "bad_period"), ("?period=41-01", "bad_period"),
-               ("?format=xml", "bad_format")) if VIEW else ():
+               ("?format=xml", "bad_format")):
     code, ct, body = http("/v1/revenue/parties/%s%s" % (parties[0], q))
     check(code == 400 and err in body, "view: %s is refused with 400 %s" % (q, err), "%d %s" % (code, body))
 sys.exit(0)
@@ -413,8 +410,8 @@ for a in json.load(open(sys.argv[1])):
 	SD=$TMP/s_full
 	if SCENARIO=$SCEN "$LOADER" "$SD" >"$SD.out" 2>&1; then
 		ok "scenario: load-scenario.sh builds the fixture ledger"
-		if start_pdld "$SD" --test-clock; then
-			pychecks $PY "$TMP/revcheck.py" scenario "$SD" - "$TMP/s_dry"
+		if start_pdld "$SD" --test-clock && start_view "$SD" "$TMP/s_view"; then
+			pychecks $PY "$TMP/revcheck.py" scenario "$SD" "$BASE" "$TMP/s_dry" "$SD/keys/auditor.key" auditor
 		else
 			not_ok "scenario: pdld and the revenue view start"
 		fi
@@ -443,6 +440,7 @@ done
 init_ledger "$D" --authority-key "$K/authority.key" || { not_ok "pdl init"; finish; }
 start_pdld "$D" --test-clock || { not_ok "pdld starts"; finish; }
 "$PDL" clock set --data "$D" $Y-03-05T10:00:00+08:00 >/dev/null || not_ok "clock set"
+start_view "$D" "$TMP/o_view" || { not_ok "the revenue view starts"; finish; }
 
 # The acts, by phase, as JSON arrays in $TMP/own_PHASE.json. Long settlement
 # ids: ls-01 … ls-09, padded to 64 characters; own_long.ids lists the
@@ -597,5 +595,6 @@ check_eq "S1's lines, worked by hand" \
 	"$(jl "$TMP/o_dry/S1.json" '" ".join("%s:%s:%d" % (l["party"], l["role"], l["amount_fen"]) for l in o["lines"])')" \
 	"prov-a:provider:433495 prov-b:provider:162561 op1:operator:331142 dev1:developer:264914 authority:authority:132457"
 
-pychecks $PY "$TMP/revcheck.py" own "$D" - "$TMP/o_dry"
+pychecks $PY "$TMP/revcheck.py" own "$D" "$BASE" "$TMP/o_dry" "$K/authority.key" authority
+stop_view
 finish
