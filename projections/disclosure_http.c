@@ -555,7 +555,7 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 /* ---- the ledger: checkpoint, proofs, entries ---- */
 
 struct ledger {
-	struct pdl_client cl;
+	struct pdl_http_ledger hl; /* the server closes it when it stops (http.h) */
 	struct pdl_http_out *out;
 };
 
@@ -564,14 +564,18 @@ ledger_open(struct pdl_http_ctx *cx, struct ledger *l, struct pdl_http_out *out)
 {
 	struct pdl_status st = {0};
 	l->out = out;
-	if (cx->ledger_url == NULL || pdl_client_open(&l->cl, cx->ledger_url, &st) != PDL_OK) {
-		pdl_http_error(out, 503, "ledger_unavailable", "the ledger cannot be reached: %s",
-		               cx->ledger_url ? st.msg : "no ledger URL");
+	if (pdl_http_ledger_open(cx, &l->hl, LEDGER_TIMEOUT_MS, &st) != PDL_OK) {
+		pdl_http_ledger_close(&l->hl);
+		pdl_http_error(out, 503, "ledger_unavailable", "the ledger cannot be reached: %s", st.msg);
 		return 1;
 	}
-	nng_socket_set_ms(l->cl.sock, NNG_OPT_RECVTIMEO, LEDGER_TIMEOUT_MS);
-	nng_socket_set_ms(l->cl.sock, NNG_OPT_SENDTIMEO, LEDGER_TIMEOUT_MS);
 	return 0;
+}
+
+static void
+ledger_close(struct ledger *l)
+{
+	pdl_http_ledger_close(&l->hl);
 }
 
 /* Calls op with up to two uint arguments; *rep is the reply (caller frees).
@@ -596,7 +600,7 @@ ledger_call(struct ledger *l, const char *op, const char *k1, uint64_t v1, const
 		mp_pack_cstr(&pk, k2);
 		msgpack_pack_uint64(&pk, v2);
 	}
-	int rc = pdl_client_call(&l->cl, sb.data, sb.size, rep, rn, &st);
+	int rc = pdl_client_call(&l->hl.cl, sb.data, sb.size, rep, rn, &st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK) {
 		pdl_http_error(l->out, 503, "ledger_unavailable", "the ledger did not answer: %s", st.msg);
@@ -748,7 +752,7 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 			json_object_set_new(o, "chain", b64_json(ci.ck.chain, 32));
 		pdl_http_json(out, 200, o);
 	}
-	pdl_client_close(&l.cl);
+	ledger_close(&l);
 }
 
 static void
@@ -778,7 +782,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	if (ledger_open(cx, &l, out))
 		return;
 	if (ledger_ckpt(cx, &l, &ci)) {
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	if (hs == 0)
@@ -787,7 +791,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		pdl_http_error(out, 404, "not_found",
 		               "entry %llu is not covered by the latest checkpoint (size %llu); retry after the next one",
 		               (unsigned long long)index, (unsigned long long)size);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	json_t *o = ledger_inclusion(&l, index, size, size == ci.ck.size ? ci.ck.root : NULL, NULL);
@@ -796,7 +800,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 			json_object_set_new(o, "checkpoint", json_string(ci.note));
 		pdl_http_json(out, 200, o);
 	}
-	pdl_client_close(&l.cl);
+	ledger_close(&l);
 }
 
 /* Parses "/<seq>"; 1 if it answered 400. */
@@ -856,7 +860,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	uint8_t *rep;
 	size_t rn;
 	if (ledger_call(&l, "get", "seq", seq, NULL, 0, &rep, &rn)) {
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	struct mp_cur c = mp_cur_make(rep, rn), ev;
@@ -867,7 +871,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	    (ej = pdl_entry_to_json(eb, en)) == NULL || disc_uint(ej, "seq") != seq) {
 		json_decref(ej);
 		free(rep);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		pdl_http_error(out, 502, "ledger_error", "the ledger's entry %llu is malformed", (unsigned long long)seq);
 		return;
 	}
@@ -883,7 +887,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		                      "type", type);
 		json_decref(ej);
 		free(rep);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		pdl_http_json(out, 403, o);
 		return;
 	}
@@ -894,7 +898,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	/* 4. its proof against the latest checkpoint */
 	if (ledger_ckpt(cx, &l, &ci)) {
 		json_decref(ej);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	json_object_set_new(ej, "checkpoint", json_string(ci.note));
@@ -902,7 +906,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		json_t *pr = ledger_inclusion(&l, seq, ci.ck.size, ci.ck.root, leaf);
 		if (pr == NULL) {
 			json_decref(ej);
-			pdl_client_close(&l.cl);
+			ledger_close(&l);
 			return;
 		}
 		json_object_set_new(ej, "proof", pr);
@@ -911,7 +915,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		json_object_set_new(ej, "proof_pending",
 		                    json_string("the latest checkpoint does not cover this entry yet; retry shortly"));
 	}
-	pdl_client_close(&l.cl);
+	ledger_close(&l);
 	pdl_http_json(out, 200, ej);
 }
 

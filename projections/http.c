@@ -8,6 +8,7 @@
  * with ASan). So handle() only queues the request; PDL_HTTP_WORKERS
  * threads of our own run the routes and finish the NNG aio.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,11 @@ struct pdl_http {
 	struct job *head, *tail; /* the queue, FIFO */
 	size_t queued;
 	int stopping;
+	/* the routes' pdld clients, one at most per worker (pdl_http_ledger_open);
+	 * ledger_closed: the stop has closed them, no new one opens */
+	nng_socket ledger[PDL_HTTP_WORKERS];
+	int ledger_live[PDL_HTTP_WORKERS];
+	int ledger_closed;
 	pthread_t workers[PDL_HTTP_WORKERS];
 	unsigned nworkers;
 };
@@ -307,6 +313,7 @@ serve(nng_aio *aio, struct handler_data *hd)
 		struct pdl_http_ctx cx = *hd->cx; /* this request's: the reader is its own */
 		struct pdl_reader reader;
 		cx.reader = NULL;
+		cx.srv = hd->h;
 		if (r == NULL)
 			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see %s for the API)", path,
 			               hd->h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");
@@ -416,6 +423,69 @@ add(struct pdl_http *h, const char *path, int tree, struct pdl_status *st)
 	return PDL_OK;
 }
 
+int
+pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigned timeout_ms, struct pdl_status *st)
+{
+	struct pdl_http *h = cx->srv;
+	memset(l, 0, sizeof *l);
+	l->srv = h;
+	l->slot = -1;
+	if (cx->ledger_url == NULL)
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "no ledger URL");
+	int rc = pdl_proj_client_open(&l->cl, cx->ledger_url, timeout_ms, st);
+	if (rc != PDL_OK || h == NULL)
+		return rc;
+	pthread_mutex_lock(&h->mu);
+	if (h->ledger_closed) {
+		pthread_mutex_unlock(&h->mu);
+		pdl_client_close(&l->cl);
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "the server is stopping");
+	}
+	for (int i = 0; i < (int)PDL_HTTP_WORKERS && l->slot < 0; i++)
+		if (!h->ledger_live[i]) {
+			h->ledger[i] = l->cl.sock;
+			h->ledger_live[i] = 1;
+			l->slot = i;
+		}
+	pthread_mutex_unlock(&h->mu);
+	assert(l->slot >= 0); /* one client at a time per worker */
+	return PDL_OK;
+}
+
+void
+pdl_http_ledger_close(struct pdl_http_ledger *l)
+{
+	int mine = 1;
+	if (l->srv != NULL && l->slot >= 0) {
+		pthread_mutex_lock(&l->srv->mu);
+		mine = l->srv->ledger_live[l->slot]; /* 0: the stop closed it */
+		l->srv->ledger_live[l->slot] = 0;
+		pthread_mutex_unlock(&l->srv->mu);
+		l->slot = -1;
+	}
+	if (mine)
+		pdl_client_close(&l->cl);
+	l->cl.open = 0;
+}
+
+/* Closes every route's pdld client: their waits end at once (NNG_ECLOSED). */
+static void
+close_ledgers(struct pdl_http *h)
+{
+	nng_socket s[PDL_HTTP_WORKERS];
+	unsigned n = 0;
+	pthread_mutex_lock(&h->mu);
+	h->ledger_closed = 1;
+	for (unsigned i = 0; i < PDL_HTTP_WORKERS; i++)
+		if (h->ledger_live[i]) {
+			s[n++] = h->ledger[i];
+			h->ledger_live[i] = 0;
+		}
+	pthread_mutex_unlock(&h->mu);
+	for (unsigned i = 0; i < n; i++)
+		nng_close(s[i]);
+}
+
 /* Lets the workers drain the queue, joins them and frees h. */
 static void
 stop_workers(struct pdl_http *h)
@@ -481,7 +551,9 @@ pdl_http_stop(struct pdl_http *h)
 {
 	if (h == NULL)
 		return;
-	/* the server waits for requests in flight, which the workers finish */
+	/* the server waits for requests in flight, which the workers finish:
+	 * at once, with their pdld clients closed */
+	close_ledgers(h);
 	nng_http_server_stop(h->srv);
 	nng_http_server_release(h->srv);
 	stop_workers(h);

@@ -48,7 +48,24 @@ struct pdl_http_ctx {
 	struct pdl_vdb *db;
 	const char *ledger_url;          /* for checkpoint, proofs, entries */
 	const struct pdl_reader *reader; /* NULL on the public listener; set per request on the private one */
+	struct pdl_http *srv;            /* the server running the request (set per request) */
 };
+
+/* A route's client to pdld. pdl_http_ledger_open dials without blocking,
+ * bounds every wait by timeout_ms, and registers the socket with the
+ * server, so that pdl_http_stop closes it at once: a route waiting on a
+ * pdld that does not answer (stopped, hung) then fails at once (answer
+ * 503) instead of holding up the server's stop and the process's exit.
+ * Errors: PDL_ECLOSED (the server is stopping; no URL; the dial failed),
+ * PDL_EINVAL. Close with pdl_http_ledger_close whatever happened. */
+struct pdl_http_ledger {
+	struct pdl_client cl;
+	struct pdl_http *srv;
+	int slot; /* in the server's table; -1 none */
+};
+int pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigned timeout_ms,
+                         struct pdl_status *st);
+void pdl_http_ledger_close(struct pdl_http_ledger *l);
 
 /* 1 when the reader may read everything private: the authority or an auditor. */
 int pdl_reader_reads_all(const struct pdl_reader *r);
@@ -89,6 +106,8 @@ extern const struct pdl_route pdl_routes_revenue[];
  * PDL_ENOMEM. */
 int pdl_http_start(struct pdl_http **h, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
                    struct pdl_status *st);
+/* Stops the server: closes the routes' pdld clients (see above), waits for
+ * the requests in flight, which then finish at once, and frees h. */
 void pdl_http_stop(struct pdl_http *h);
 
 /* The private listener's check of one request (see the top): authorization

@@ -274,7 +274,7 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	struct pdl_http_ctx cx = {&db, ledger, NULL};
+	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL};
 	struct pdl_http *hs = NULL, *ps = NULL;
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);

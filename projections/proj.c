@@ -8,6 +8,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "mpjson.h"
 #include "proj.h"
@@ -451,18 +452,36 @@ pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struc
 }
 
 int
+pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms, struct pdl_status *st)
+{
+	int rv, rc;
+	memset(c, 0, sizeof *c);
+	if ((rv = nng_req0_open(&c->sock)) != 0)
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
+	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms);
+	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0);
+	if ((rc = pdl_client_dial(c->sock, url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
+		nng_close(c->sock);
+		return rc;
+	}
+	c->open = 1;
+	return PDL_OK;
+}
+
+/* Every wait of the follower's REQ socket: a worker whose pdld is gone or
+ * stopped notices a stop request within about this long. */
+#define FOLLOW_WAIT_MS 2000u
+
+int
 pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, volatile int *stop,
            struct pdl_follow_stats *stats, struct pdl_status *st)
 {
 	struct pdl_client cl;
 	nng_socket sub;
 	int rv, rc;
-	if ((rc = pdl_client_open(&cl, ledger_url, st)) != PDL_OK)
+	if ((rc = pdl_proj_client_open(&cl, ledger_url, FOLLOW_WAIT_MS, st)) != PDL_OK)
 		return rc;
-	/* short waits per read: a worker whose pdld is gone notices a stop request
-	 * soon (a send waits for a connection, so it needs the bound too) */
-	nng_socket_set_ms(cl.sock, NNG_OPT_RECVTIMEO, 2000);
-	nng_socket_set_ms(cl.sock, NNG_OPT_SENDTIMEO, 2000);
 	if ((rv = nng_sub0_open(&sub)) != 0) {
 		pdl_client_close(&cl);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));

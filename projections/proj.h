@@ -114,6 +114,13 @@ int pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc); /* 8-b
 int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
                   size_t *applied, struct pdl_status *st);
 
+/* A REQ client to pdld for a projection: the dial does not block (a pdld
+ * that accepts but never answers — stopped, hung — cannot hold the caller
+ * in a handshake), and every send and receive gives up after timeout_ms, so
+ * a worker or route can always notice a stop request. Close it with
+ * pdl_client_close. Errors: as pdl_client_dial; PDL_ECLOSED. */
+int pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms, struct pdl_status *st);
+
 /* The worker: follows ledger_url (REQ) and pub_url (SUB) until *stop. */
 struct pdl_follow_stats {
 	uint64_t drop_every;  /* tests: discard every Nth live message, as a lossy pub would */
