@@ -30,31 +30,6 @@
 /* ---- parameters ---- */
 
 int
-disc_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out)
-{
-	const char *p = query;
-	while (p != NULL && *p) {
-		const char *amp = strchr(p, '&');
-		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', seg);
-		size_t nl = eq ? (size_t)(eq - p) : seg;
-		int known = nl == 0;
-		for (const char *const *a = allowed; !known && *a != NULL; a++)
-			known = strlen(*a) == nl && strncmp(*a, p, nl) == 0;
-		if (!known) {
-			char list[256] = "";
-			for (const char *const *a = allowed; *a != NULL; a++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
-			pdl_http_error(out, 400, "unknown_parameter", "unknown query parameter \"%.*s\" (this resource takes: %s)",
-			               (int)(nl > 64 ? 64 : nl), p, *list ? list : "none");
-			return 1;
-		}
-		p = amp ? amp + 1 : NULL;
-	}
-	return 0;
-}
-
-int
 disc_limit(const char *query, uint64_t def, uint64_t *limit, struct pdl_http_out *out)
 {
 	int r = pdl_http_uint(query, "limit", def, limit);
@@ -241,7 +216,7 @@ route_grants(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 	static const char *const params[] = {"status", "operator", "after", "limit", NULL};
 	char status[32], op[80];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "status", grant_statuses, status, sizeof status, out) ||
+	if (pdl_http_params_only(query, params, out) || param_id(query, "status", grant_statuses, status, sizeof status, out) ||
 	    param_id(query, "operator", NULL, op, sizeof op, out))
 		return;
 	struct take_arg ta = {0, status, op, "", "", "", ""};
@@ -256,7 +231,7 @@ one_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, const char
 	static const char *const none[] = {NULL};
 	MDB_txn *t;
 	struct disc_tables tb;
-	if (disc_params_only(query, none, out))
+	if (pdl_http_params_only(query, none, out))
 		return;
 	if (!pdl_id_valid(rest, strlen(rest))) {
 		pdl_http_error(out, 400, "bad_id", "\"%.80s\" is not a %s id (1-64 of A-Z a-z 0-9 . _ -)", rest, what);
@@ -306,7 +281,7 @@ route_products(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	static const char *const params[] = {"status", "operator", "after", "limit", NULL};
 	char status[32], op[80];
 	(void)rest;
-	if (disc_params_only(query, params, out) ||
+	if (pdl_http_params_only(query, params, out) ||
 	    param_id(query, "status", product_statuses, status, sizeof status, out) ||
 	    param_id(query, "operator", NULL, op, sizeof op, out))
 		return;
@@ -341,7 +316,7 @@ route_usage(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	static const char *const params[] = {"resource", "period", "operator", "after", "limit", NULL};
 	char res[80], period[16], op[80], prefix[120];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "resource", NULL, res, sizeof res, out) ||
+	if (pdl_http_params_only(query, params, out) || param_id(query, "resource", NULL, res, sizeof res, out) ||
 	    param_period(query, period, sizeof period, out) || param_id(query, "operator", NULL, op, sizeof op, out))
 		return;
 	struct take_arg ta = {0, "", op, "", res, period, ""};
@@ -394,7 +369,7 @@ route_registrations(struct pdl_http_ctx *cx, const char *query, const char *rest
 	static const char *const params[] = {"status", "kind", "after", "limit", NULL};
 	char status[32], kind[8];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "status", reg_statuses, status, sizeof status, out) ||
+	if (pdl_http_params_only(query, params, out) || param_id(query, "status", reg_statuses, status, sizeof status, out) ||
 	    param_id(query, "kind", reg_kinds, kind, sizeof kind, out))
 		return;
 	struct take_arg ta = {0, status, "", kind, "", "", ""};
@@ -411,7 +386,7 @@ route_registration(struct pdl_http_ctx *cx, const char *query, const char *rest,
 	char app[PDL_ID_LEN_MAX + 1];
 	const char *why = NULL;
 	size_t n = strlen(rest);
-	if (disc_params_only(query, none, out))
+	if (pdl_http_params_only(query, none, out))
 		return;
 	int code_shape = n == PDL_CODE_LEN && rest[6] == '-' && rest[11] == '-';
 	if (code_shape && pdl_code_valid(rest, n, &why) != PDL_OK) {
@@ -475,7 +450,7 @@ route_disputes(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	static const char *const params[] = {"outcome", "after", "limit", NULL};
 	char outcome[16];
 	(void)rest;
-	if (disc_params_only(query, params, out) ||
+	if (pdl_http_params_only(query, params, out) ||
 	    param_id(query, "outcome", dispute_outcomes, outcome, sizeof outcome, out))
 		return;
 	struct take_arg ta = {0, "", "", "", "", "", outcome};
@@ -487,7 +462,7 @@ route_parties(struct pdl_http_ctx *cx, const char *query, const char *rest, stru
 {
 	static const char *const params[] = {"after", "limit", NULL};
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	struct take_arg ta = {0, "", "", "", "", "", ""};
 	list_route(cx, query, "party/", take_plain, &ta, out);
@@ -500,7 +475,7 @@ route_resources(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	static const char *const statuses[] = {"listed", "withdrawn", NULL};
 	char status[16];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "status", statuses, status, sizeof status, out))
+	if (pdl_http_params_only(query, params, out) || param_id(query, "status", statuses, status, sizeof status, out))
 		return;
 	struct take_arg ta = {0, status, "", "", "", "", ""};
 	list_route(cx, query, "res/", take_plain, &ta, out);
@@ -516,11 +491,11 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 	MDB_txn *t;
 	struct disc_tables tb;
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	int ha = pdl_http_uint(query, "after", 0, &after);
 	if (ha < 0) {
-		pdl_http_error(out, 400, "bad_parameter", "after must be a seq (a whole number)");
+		pdl_http_error(out, 400, "bad_parameter", "after must be a seq (a whole number up to 2^63-1)");
 		return;
 	}
 	if (disc_limit(query, PDL_HTTP_LIMIT_DEFAULT, &limit, out) || rtxn(cx, &t, &tb, out))
@@ -529,7 +504,7 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 	uint64_t last = after;
 	int more = 0;
 	MDB_cursor *c;
-	if (!(ha == 1 && after == UINT64_MAX) && mdb_cursor_open(t, tb.feed, &c) == 0) {
+	if (mdb_cursor_open(t, tb.feed, &c) == 0) { /* after ≤ PDL_HTTP_UINT_MAX: after + 1 does not wrap */
 		uint8_t kb[8];
 		pdl_be64(kb, ha == 1 ? after + 1 : 0);
 		MDB_val k = {8, kb}, v;
@@ -743,7 +718,7 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	struct ledger l;
 	static _Thread_local struct ckpt_info ci; /* 8 KiB: off the handler's stack */
 	(void)rest;
-	if (disc_params_only(query, none, out) || ledger_open(cx, &l, out))
+	if (pdl_http_params_only(query, none, out) || ledger_open(cx, &l, out))
 		return;
 	if (!ledger_ckpt(cx, &l, &ci)) {
 		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
@@ -763,7 +738,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	uint64_t index, size;
 	struct ledger l;
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	int hi = pdl_http_uint(query, "index", 0, &index), hs = pdl_http_uint(query, "size", 0, &size);
 	if (hi == 0) {
@@ -833,7 +808,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	MDB_txn *t;
 	struct disc_tables tb;
 	struct ledger l;
-	if (disc_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
+	if (pdl_http_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
 		return;
 	/* 1. the view's own record decides */
 	if (pdl_vdb_cursor(t, cx->db, &next, chain) != PDL_OK || seq >= next) {
@@ -929,7 +904,7 @@ route_annual(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 	MDB_txn *t;
 	struct disc_tables tb;
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	int r = pdl_http_uint(query, "year", 0, &year);
 	if (r == 0) {
@@ -958,11 +933,11 @@ route_annual(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 static void
 route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
+	static const char *const none[] = {NULL};
 	MDB_txn *t;
 	struct disc_tables tb;
-	(void)query;
 	(void)rest;
-	if (rtxn(cx, &t, &tb, out))
+	if (pdl_http_params_only(query, none, out) || rtxn(cx, &t, &tb, out))
 		return;
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	json_t *o = json_pack(

@@ -73,7 +73,16 @@ pdl_http_error(struct pdl_http_out *out, int status, const char *code, const cha
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	pdl_http_json(out, status, json_pack("{s:s,s:s}", "error", code, "message", msg));
+	json_t *doc = json_pack("{s:s,s:s}", "error", code, "message", msg);
+	if (doc == NULL) {
+		/* the message echoes a request's bytes that are not UTF-8: JSON
+		 * cannot carry them, so they become '?' */
+		for (char *c = msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
+		doc = json_pack("{s:s,s:s}", "error", code, "message", msg);
+	}
+	pdl_http_json(out, status, doc);
 }
 
 static int
@@ -133,6 +142,10 @@ pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v)
 			return -1;
 		x = x * 10 + (uint64_t)(*c - '0');
 	}
+	/* 19 digits cannot wrap a uint64, but the answers carry numbers as JSON
+	 * integers (int64): a value past that is out of range, not wrapped */
+	if (x > PDL_HTTP_UINT_MAX)
+		return -1;
 	*v = x;
 	return 1;
 }
@@ -239,6 +252,77 @@ pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char 
 	return 1;
 }
 
+int
+pdl_http_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out)
+{
+	const char *p = query;
+	while (p != NULL && *p) {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', seg);
+		size_t nl = eq ? (size_t)(eq - p) : seg;
+		int known = nl == 0;
+		for (const char *const *a = allowed; !known && *a != NULL; a++)
+			known = strlen(*a) == nl && strncmp(*a, p, nl) == 0;
+		if (!known) {
+			char list[256] = "";
+			for (const char *const *a = allowed; *a != NULL; a++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
+			pdl_http_error(out, 400, "unknown_parameter", "unknown query parameter \"%.*s\" (this resource takes: %s)",
+			               (int)(nl > 64 ? 64 : nl), p, *list ? list : "none");
+			return 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+int
+pdl_http_query_check(const char *query, struct pdl_http_out *out)
+{
+	const char *p = query;
+	while (p != NULL && *p) {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', seg);
+		size_t nl = eq ? (size_t)(eq - p) : seg;
+		for (size_t i = 0; i < seg; i++) {
+			unsigned char c = (unsigned char)p[i];
+			if (c == '%') {
+				if (i + 2 >= seg || hexv(p[i + 1]) < 0 || hexv(p[i + 2]) < 0) {
+					pdl_http_error(out, 400, "bad_parameter",
+					               "query parameter \"%.*s\": a %% must start a %%XX escape (two hex digits)",
+					               (int)(nl > 64 ? 64 : nl), p);
+					return 1;
+				}
+				c = (unsigned char)(hexv(p[i + 1]) * 16 + hexv(p[i + 2]));
+				i += 2;
+			}
+			if (c < 0x20 || c == 0x7f) {
+				pdl_http_error(out, 400, "bad_parameter",
+				               "query parameter \"%.*s\" holds a control character (byte 0x%02x)",
+				               (int)(nl > 64 ? 64 : nl), p, c);
+				return 1;
+			}
+		}
+		/* the same name earlier in the query? */
+		for (const char *q = query; q < p;) {
+			const char *qa = strchr(q, '&');
+			size_t qs = (size_t)(qa - q); /* q < p: there is an '&' after it */
+			const char *qe = memchr(q, '=', qs);
+			size_t qn = qe ? (size_t)(qe - q) : qs;
+			if (nl > 0 && qn == nl && memcmp(q, p, nl) == 0) {
+				pdl_http_error(out, 400, "bad_parameter", "query parameter \"%.*s\" is given twice",
+				               (int)(nl > 64 ? 64 : nl), p);
+				return 1;
+			}
+			q = qa + 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
 /* Finds the route for path among those the listener serves: an exact
  * match, else the longest tree prefix. */
 static const struct pdl_route *
@@ -321,6 +405,8 @@ serve(nng_aio *aio, struct handler_data *hd)
 		         !pdl_http_authenticate(cx.db, nng_http_req_get_header(req, "Authorization"),
 		                                nng_http_req_get_method(req), uri, pdl_now_ms(), &reader, &out))
 			; /* answered: 401, 403 or 503 */
+		else if (pdl_http_query_check(query, &out))
+			; /* answered: 400 */
 		else {
 			if (hd->h->kind == PDL_HTTP_PRIVATE)
 				cx.reader = &reader;

@@ -123,9 +123,22 @@ int pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const c
 void pdl_http_json(struct pdl_http_out *out, int status, json_t *doc); /* steals doc */
 void pdl_http_error(struct pdl_http_out *out, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Query parameter lookup: copies the decoded value into buf; 1 if present. */
+/* Query parameter lookup: copies the decoded value into buf; 1 if present.
+ * (The server has already refused a query with a malformed escape, a
+ * control character or a repeated name, before the route runs.) */
 int pdl_http_param(const char *query, const char *name, char *buf, size_t cap);
-/* Parses a non-negative integer parameter; 0 absent (def used), 1 ok, -1 bad. */
+#define PDL_HTTP_UINT_MAX ((uint64_t)INT64_MAX) /* answers are JSON int64s: larger numbers are out of range */
+/* Parses a non-negative integer parameter, at most PDL_HTTP_UINT_MAX;
+ * 0 absent (def used), 1 ok, -1 bad or out of range. */
 int pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v);
+/* The server's check of a query as a whole, before any route reads it
+ * (spec/views.md): every %-escape is two hex digits, no name or value
+ * decodes to a control character (a %00 would cut a value short:
+ * "status=active%00x" is not "active"), no parameter is given twice (which
+ * one would count?). 1 if it answered 400 bad_parameter. */
+int pdl_http_query_check(const char *query, struct pdl_http_out *out);
+/* Query parameters other than those listed (NULL-terminated) → 400
+ * unknown_parameter; 1 if it answered. Every route calls it. */
+int pdl_http_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out);
 
 #endif

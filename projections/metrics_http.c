@@ -221,8 +221,11 @@ has_prefix(const MDB_val *k, const char *p, size_t n)
 static void
 list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", "limit", "after", NULL};
 	char period[16], after[160], key[PDL_METRICS_KEY_MAX];
 	uint64_t limit;
+	if (pdl_http_params_only(query, params, out))
+		return;
 	if (cx->reader != NULL && !pdl_reader_reads_all(cx->reader)) {
 		pdl_http_not_entitled(out, cx->reader,
 		                      "every provider's full figures (ask /v1/metrics/providers/YOUR_ID for your own)");
@@ -294,7 +297,10 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 static void
 one(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", NULL};
 	char period[16], prefix[PDL_METRICS_KEY_MAX];
+	if (pdl_http_params_only(query, params, out))
+		return;
 	int pp = period_param(query, period, out);
 	if (pp == 0)
 		return;
@@ -419,8 +425,11 @@ provider_known(struct rd *r, const char *id)
 static void
 explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", "limit", NULL};
 	char period[16], prefix[PDL_METRICS_KEY_MAX], fig[64], cur[8] = "";
 	uint64_t limit;
+	if (pdl_http_params_only(query, params, out))
+		return;
 	int pp = period_param(query, period, out);
 	if (pp == 0 || !limit_param(query, &limit, out))
 		return;
@@ -515,10 +524,12 @@ providers(struct pdl_http_ctx *cx, const char *query, const char *rest, struct p
 static void
 weights(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
+	static const char *const none[] = {NULL};
 	(void)cx;
-	(void)query;
 	(void)rest;
 	struct pdl_status st = {0};
+	if (pdl_http_params_only(query, none, out))
+		return;
 	const struct pdl_metrics_config *cfg = pdl_metrics_config_get(&st);
 	if (cfg == NULL)
 		pdl_http_error(out, 500, "bad_config", "the metrics weights cannot be used: %s", st.msg);

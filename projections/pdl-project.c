@@ -9,6 +9,8 @@
  * VIEW is one of the views (disclosure, metrics, …) or `all` (the embedded
  * default: every view in one process and one environment).
  */
+#include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -116,11 +118,76 @@ print_stats(struct pdl_follow_stats *s)
 }
 
 static int
-rm_rf(const char *path)
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	char cmd[4300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-	return system(cmd);
+	(void)sb;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes path and everything under it: no shell (the path is the user's
+ * --data, quotes and all), and symlinks are removed, never followed. A
+ * missing path is fine. 0, or -1 with errno. */
+static int
+rm_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* --rebuild: builds the view from seq 0 into DIR.rebuild, then swaps
+ * DIR.rebuild/view in as DIR/view (the old one goes through DIR/view.old).
+ * 0, or 1 with the reason printed. */
+static int
+rebuild_view(const char *dir, const char *ledger, const char *vname, const struct pdl_view *const *views, unsigned nv)
+{
+	char tmp[4200], path[4300], old[4300], made[4300];
+	struct pdl_vdb db;
+	struct pdl_status st = {0};
+	struct pdl_client cl;
+	uint64_t applied = 0;
+	if (strlen(dir) > 4000) {
+		fprintf(stderr, "pdl-project: --data path too long\n");
+		return 1;
+	}
+	snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
+	snprintf(made, sizeof made, "%s.rebuild/view", dir);
+	snprintf(path, sizeof path, "%s/view", dir);
+	snprintf(old, sizeof old, "%s/view.old", dir);
+	if (rm_tree(tmp) != 0) {
+		fprintf(stderr, "pdl-project: cannot remove %s (a rebuild left over): %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
+		fprintf(stderr, "pdl-project: cannot create %s\n", tmp);
+		return 1;
+	}
+	if (pdl_client_open(&cl, ledger, &st) != PDL_OK) {
+		pdl_vdb_close(&db);
+		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+		return 1;
+	}
+	int rc = pdl_catch_up(&db, &cl, &applied, &st);
+	pdl_client_close(&cl);
+	pdl_vdb_close(&db);
+	if (rc != PDL_OK) {
+		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+		return 1;
+	}
+	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || rm_tree(old) != 0 || (rename(path, old) != 0 && errno != ENOENT)) {
+		fprintf(stderr, "pdl-project: cannot move the old view in %s aside: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (rename(made, path) != 0) {
+		fprintf(stderr, "pdl-project: cannot swap the rebuilt view into %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (rm_tree(old) != 0 || rm_tree(tmp) != 0)
+		fprintf(stderr, "pdl-project: warning: cannot remove %s or %s: %s\n", old, tmp, strerror(errno));
+	fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
+	return 0;
 }
 
 int
@@ -215,38 +282,8 @@ main(int argc, char **argv)
 		snprintf(slash + 1, sizeof pubbuf - (size_t)(slash + 1 - pubbuf), "%s", PDL_PUB_FILE);
 		pub = pubbuf;
 	}
-	if (rebuild) {
-		/* build into DIR.rebuild, then swap the view directory in */
-		char tmp[4200], path[4300], old[4300];
-		snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
-		rm_rf(tmp);
-		if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
-			fprintf(stderr, "pdl-project: cannot create %s\n", tmp);
-			return 1;
-		}
-		struct pdl_client cl;
-		uint64_t applied = 0;
-		if (pdl_client_open(&cl, ledger, &st) != PDL_OK || pdl_catch_up(&db, &cl, &applied, &st) != PDL_OK) {
-			fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
-			return 1;
-		}
-		pdl_client_close(&cl);
-		pdl_vdb_close(&db);
-		mkdir(dir, 0700);
-		snprintf(path, sizeof path, "%s/view", dir);
-		snprintf(old, sizeof old, "%s/view.old", dir);
-		rm_rf(old);
-		rename(path, old);
-		snprintf(tmp, sizeof tmp, "%s.rebuild/view", dir);
-		if (rename(tmp, path) != 0) {
-			fprintf(stderr, "pdl-project: cannot swap the rebuilt view into %s\n", dir);
-			return 1;
-		}
-		rm_rf(old);
-		snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
-		rm_rf(tmp);
-		fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
-	}
+	if (rebuild && rebuild_view(dir, ledger, vname, views, nv) != 0)
+		return 1;
 	int orc = pdl_vdb_open(&db, dir, views, nv, 0);
 	if (orc == PDL_EVERSION) {
 		fprintf(stderr, "pdl-project: the view in %s was made by an older pdl-project (format below %u): "

@@ -125,7 +125,10 @@ period_ok(const char *p)
 static void
 party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", "format", NULL};
 	char period[16] = "", format[16] = "json";
+	if (pdl_http_params_only(query, params, out))
+		return;
 	if (!id_ok(rest)) {
 		pdl_http_error(out, 400, "bad_party", "a party id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
@@ -257,7 +260,9 @@ has_line(const json_t *doc, const char *party)
 static void
 settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
-	(void)query;
+	static const char *const none[] = {NULL};
+	if (pdl_http_params_only(query, none, out))
+		return;
 	if (!id_ok(rest)) {
 		pdl_http_error(out, 400, "bad_settlement", "a settlement id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
