@@ -173,18 +173,17 @@ pdl_http_not_entitled(struct pdl_http_out *out, const struct pdl_reader *r, cons
 }
 
 /* 401 with the challenge a client needs to sign for this ledger. */
-static void
-unauthorized(struct pdl_http_out *out, const uint8_t *ledger_id, const char *code, const char *fmt, const char *a,
-             const char *b)
+static void __attribute__((format(printf, 4, 5)))
+unauthorized(struct pdl_http_out *out, const uint8_t ledger_id[PDL_HASH_BYTES], const char *code, const char *fmt, ...)
 {
-	char hex[2 * PDL_HASH_BYTES + 1] = "";
-	if (ledger_id != NULL)
-		pdl_hex(ledger_id, PDL_HASH_BYTES, hex);
-	pdl_http_error(out, 401, code, fmt, a, b);
-	if (hex[0])
-		snprintf(out->challenge, sizeof out->challenge, "PDL-Sig realm=\"pdl\", ledger=\"%s\"", hex);
-	else
-		snprintf(out->challenge, sizeof out->challenge, "PDL-Sig realm=\"pdl\"");
+	char hex[2 * PDL_HASH_BYTES + 1], msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pdl_hex(ledger_id, PDL_HASH_BYTES, hex);
+	pdl_http_error(out, 401, code, "%s", msg);
+	snprintf(out->challenge, sizeof out->challenge, "PDL-Sig realm=\"pdl\", ledger=\"%s\"", hex);
 }
 
 int
@@ -216,24 +215,23 @@ pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char 
 	}
 	if (pdl_readtok_parse(authorization, strlen(authorization), &tok) != PDL_OK) {
 		mdb_txn_abort(t);
-		unauthorized(out, lid, "bad_token", "%s%s",
-		             "the Authorization header is not a read token: PDL-Sig party=ID,time=MS,sig=BASE64 (at most 256 "
+		unauthorized(out, lid, "bad_token",
+		             "the Authorization header is not a read token: PDL-Sig party=ID,time=MS,sig=BASE64 (at most %u "
 		             "characters)",
-		             "");
+		             PDL_READTOK_LEN_MAX);
 		return 0;
 	}
 	rc = pdl_vdb_party(t, db, tok.party, &p);
 	mdb_txn_abort(t);
 	if (rc != PDL_OK) {
-		unauthorized(out, lid, "unknown_party", "no party %s%s in the ledger (as of the view's cursor)", tok.party, "");
+		unauthorized(out, lid, "unknown_party", "no party %s in the ledger (as of the view's cursor)", tok.party);
 		return 0;
 	}
 	rc = pdl_readtok_check(&tok, p.pk, lid, method, target, now_ms);
 	if (rc == PDL_ECLOCK) {
-		char when[64];
-		snprintf(when, sizeof when, "%llu ms", (unsigned long long)PDL_READTOK_SKEW_MS);
 		unauthorized(out, lid, "token_expired",
-		             "the token's time is not within %s of this server's clock%s: sign a fresh one", when, "");
+		             "the token's time is not within %u ms of this server's clock: sign a fresh one",
+		             PDL_READTOK_SKEW_MS);
 		return 0;
 	}
 	if (rc != PDL_OK) {
