@@ -72,16 +72,22 @@ method_ok(const char *m)
 }
 
 static int
+nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 64 lowercase hex digits (spec/formats.md §0: uppercase is refused). */
+static int
 hex32(const char *s, uint8_t out[PDL_HASH_BYTES])
 {
 	if (strlen(s) != 2 * PDL_HASH_BYTES)
 		return PDL_EINVAL;
 	for (size_t i = 0; i < PDL_HASH_BYTES; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
-		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
+		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return PDL_EINVAL;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return PDL_OK;
 }
@@ -182,7 +188,7 @@ cmd_token(int argc, char **argv)
 		return usage_error("token", "--method is an HTTP method such as GET");
 	uint8_t lid[PDL_HASH_BYTES], sk[PDL_SK_BYTES], pk[PDL_PK_BYTES];
 	if (idhex != NULL && hex32(idhex, lid) != PDL_OK)
-		return usage_error("token", "--ledger-id is 64 hex digits (SHA-256 of entry 0)");
+		return usage_error("token", "--ledger-id is 64 lowercase hex digits (SHA-256 of entry 0)");
 	struct pdl_status st = {0};
 	if (pdl_key_load(key, sk, pk, &st) != PDL_OK)
 		return die_status("token", &st);

@@ -41,6 +41,11 @@ else
 	check "pdl token refuses developer-c's rotated-out key, saying why" grep -q "not developer-c's current key" "$TMP/tk.err"
 fi
 check "pdl token --help says how to use it with curl" sh -c "'$PDL' token --help | grep -q 'curl -H'"
+UPPER=$($PY -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest().upper())' "$TMP/genesis.bin")
+"$PDL" token --key "$D/keys/auditor.key" --party auditor --ledger-id "$UPPER" /v1/ >/dev/null 2>&1
+check_eq "pdl token refuses an uppercase --ledger-id (usage error)" "$?" 2
+"$PDL" token --key "$D/keys/auditor.key" --party auditor --data "$D" 'v1/ no slash' >/dev/null 2>&1
+check_eq "pdl token refuses a TARGET that is not a request target" "$?" 2
 
 pychecks $PY - "$PUB_BASE" "http://127.0.0.1:$PRIV_PORT" "$TMP/entries.jsonl" "$D" "$TMP/genesis.bin" <<'EOF'
 import base64, hashlib, json, os, subprocess, sys, time, urllib.error, urllib.request
