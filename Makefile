@@ -23,7 +23,7 @@ LDLIBS := -llmdb -lsodium -lnng -lmsgpackc -ljansson -pthread
 LDFLAGS := $(SANFLAGS)
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
-            libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb procps \
+            libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl
 
 LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c))

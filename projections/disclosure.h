@@ -79,8 +79,6 @@ json_t *disc_annual(MDB_txn *t, const struct disc_tables *tb, int year);
 /* Page and Atom routes (disclosure_page.c). */
 void disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
 void disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
-/* Query parameters other than those listed (NULL-terminated) → 400; 1 if it answered. */
-int disc_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out);
 /* limit parameter: 1..PDL_HTTP_LIMIT_MAX, default def; 1 if it answered 400. */
 int disc_limit(const char *query, uint64_t def, uint64_t *limit, struct pdl_http_out *out);
 

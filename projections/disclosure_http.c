@@ -30,31 +30,6 @@
 /* ---- parameters ---- */
 
 int
-disc_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out)
-{
-	const char *p = query;
-	while (p != NULL && *p) {
-		const char *amp = strchr(p, '&');
-		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', seg);
-		size_t nl = eq ? (size_t)(eq - p) : seg;
-		int known = nl == 0;
-		for (const char *const *a = allowed; !known && *a != NULL; a++)
-			known = strlen(*a) == nl && strncmp(*a, p, nl) == 0;
-		if (!known) {
-			char list[256] = "";
-			for (const char *const *a = allowed; *a != NULL; a++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
-			pdl_http_error(out, 400, "unknown_parameter", "unknown query parameter \"%.*s\" (this resource takes: %s)",
-			               (int)(nl > 64 ? 64 : nl), p, *list ? list : "none");
-			return 1;
-		}
-		p = amp ? amp + 1 : NULL;
-	}
-	return 0;
-}
-
-int
 disc_limit(const char *query, uint64_t def, uint64_t *limit, struct pdl_http_out *out)
 {
 	int r = pdl_http_uint(query, "limit", def, limit);
@@ -241,7 +216,7 @@ route_grants(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 	static const char *const params[] = {"status", "operator", "after", "limit", NULL};
 	char status[32], op[80];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "status", grant_statuses, status, sizeof status, out) ||
+	if (pdl_http_params_only(query, params, out) || param_id(query, "status", grant_statuses, status, sizeof status, out) ||
 	    param_id(query, "operator", NULL, op, sizeof op, out))
 		return;
 	struct take_arg ta = {0, status, op, "", "", "", ""};
@@ -256,7 +231,7 @@ one_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, const char
 	static const char *const none[] = {NULL};
 	MDB_txn *t;
 	struct disc_tables tb;
-	if (disc_params_only(query, none, out))
+	if (pdl_http_params_only(query, none, out))
 		return;
 	if (!pdl_id_valid(rest, strlen(rest))) {
 		pdl_http_error(out, 400, "bad_id", "\"%.80s\" is not a %s id (1-64 of A-Z a-z 0-9 . _ -)", rest, what);
@@ -306,7 +281,7 @@ route_products(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	static const char *const params[] = {"status", "operator", "after", "limit", NULL};
 	char status[32], op[80];
 	(void)rest;
-	if (disc_params_only(query, params, out) ||
+	if (pdl_http_params_only(query, params, out) ||
 	    param_id(query, "status", product_statuses, status, sizeof status, out) ||
 	    param_id(query, "operator", NULL, op, sizeof op, out))
 		return;
@@ -341,7 +316,7 @@ route_usage(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	static const char *const params[] = {"resource", "period", "operator", "after", "limit", NULL};
 	char res[80], period[16], op[80], prefix[120];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "resource", NULL, res, sizeof res, out) ||
+	if (pdl_http_params_only(query, params, out) || param_id(query, "resource", NULL, res, sizeof res, out) ||
 	    param_period(query, period, sizeof period, out) || param_id(query, "operator", NULL, op, sizeof op, out))
 		return;
 	struct take_arg ta = {0, "", op, "", res, period, ""};
@@ -394,7 +369,7 @@ route_registrations(struct pdl_http_ctx *cx, const char *query, const char *rest
 	static const char *const params[] = {"status", "kind", "after", "limit", NULL};
 	char status[32], kind[8];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "status", reg_statuses, status, sizeof status, out) ||
+	if (pdl_http_params_only(query, params, out) || param_id(query, "status", reg_statuses, status, sizeof status, out) ||
 	    param_id(query, "kind", reg_kinds, kind, sizeof kind, out))
 		return;
 	struct take_arg ta = {0, status, "", kind, "", "", ""};
@@ -411,7 +386,7 @@ route_registration(struct pdl_http_ctx *cx, const char *query, const char *rest,
 	char app[PDL_ID_LEN_MAX + 1];
 	const char *why = NULL;
 	size_t n = strlen(rest);
-	if (disc_params_only(query, none, out))
+	if (pdl_http_params_only(query, none, out))
 		return;
 	int code_shape = n == PDL_CODE_LEN && rest[6] == '-' && rest[11] == '-';
 	if (code_shape && pdl_code_valid(rest, n, &why) != PDL_OK) {
@@ -475,7 +450,7 @@ route_disputes(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	static const char *const params[] = {"outcome", "after", "limit", NULL};
 	char outcome[16];
 	(void)rest;
-	if (disc_params_only(query, params, out) ||
+	if (pdl_http_params_only(query, params, out) ||
 	    param_id(query, "outcome", dispute_outcomes, outcome, sizeof outcome, out))
 		return;
 	struct take_arg ta = {0, "", "", "", "", "", outcome};
@@ -487,7 +462,7 @@ route_parties(struct pdl_http_ctx *cx, const char *query, const char *rest, stru
 {
 	static const char *const params[] = {"after", "limit", NULL};
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	struct take_arg ta = {0, "", "", "", "", "", ""};
 	list_route(cx, query, "party/", take_plain, &ta, out);
@@ -500,7 +475,7 @@ route_resources(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	static const char *const statuses[] = {"listed", "withdrawn", NULL};
 	char status[16];
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "status", statuses, status, sizeof status, out))
+	if (pdl_http_params_only(query, params, out) || param_id(query, "status", statuses, status, sizeof status, out))
 		return;
 	struct take_arg ta = {0, status, "", "", "", "", ""};
 	list_route(cx, query, "res/", take_plain, &ta, out);
@@ -527,7 +502,7 @@ route_disclosures(struct pdl_http_ctx *cx, const char *query, const char *rest, 
 	char late[8], prefix[32] = "discl/";
 	uint64_t year;
 	(void)rest;
-	if (disc_params_only(query, params, out) || param_id(query, "late", bools, late, sizeof late, out))
+	if (pdl_http_params_only(query, params, out) || param_id(query, "late", bools, late, sizeof late, out))
 		return;
 	int r = pdl_http_uint(query, "year", 0, &year);
 	if (r < 0 || (r > 0 && (year < 1970 || year > 9999))) {
@@ -550,11 +525,11 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 	MDB_txn *t;
 	struct disc_tables tb;
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	int ha = pdl_http_uint(query, "after", 0, &after);
 	if (ha < 0) {
-		pdl_http_error(out, 400, "bad_parameter", "after must be a seq (a whole number)");
+		pdl_http_error(out, 400, "bad_parameter", "after must be a seq (a whole number up to 2^63-1)");
 		return;
 	}
 	if (disc_limit(query, PDL_HTTP_LIMIT_DEFAULT, &limit, out) || rtxn(cx, &t, &tb, out))
@@ -563,7 +538,7 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 	uint64_t last = after;
 	int more = 0;
 	MDB_cursor *c;
-	if (!(ha == 1 && after == UINT64_MAX) && mdb_cursor_open(t, tb.feed, &c) == 0) {
+	if (mdb_cursor_open(t, tb.feed, &c) == 0) { /* after ≤ PDL_HTTP_UINT_MAX: after + 1 does not wrap */
 		uint8_t kb[8];
 		pdl_be64(kb, ha == 1 ? after + 1 : 0);
 		MDB_val k = {8, kb}, v;
@@ -589,7 +564,7 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 /* ---- the ledger: checkpoint, proofs, entries ---- */
 
 struct ledger {
-	struct pdl_client cl;
+	struct pdl_http_ledger hl; /* the server closes it when it stops (http.h) */
 	struct pdl_http_out *out;
 };
 
@@ -598,14 +573,18 @@ ledger_open(struct pdl_http_ctx *cx, struct ledger *l, struct pdl_http_out *out)
 {
 	struct pdl_status st = {0};
 	l->out = out;
-	if (cx->ledger_url == NULL || pdl_client_open(&l->cl, cx->ledger_url, &st) != PDL_OK) {
-		pdl_http_error(out, 503, "ledger_unavailable", "the ledger cannot be reached: %s",
-		               cx->ledger_url ? st.msg : "no ledger URL");
+	if (pdl_http_ledger_open(cx, &l->hl, LEDGER_TIMEOUT_MS, &st) != PDL_OK) {
+		pdl_http_ledger_close(&l->hl);
+		pdl_http_error(out, 503, "ledger_unavailable", "the ledger cannot be reached: %s", st.msg);
 		return 1;
 	}
-	nng_socket_set_ms(l->cl.sock, NNG_OPT_RECVTIMEO, LEDGER_TIMEOUT_MS);
-	nng_socket_set_ms(l->cl.sock, NNG_OPT_SENDTIMEO, LEDGER_TIMEOUT_MS);
 	return 0;
+}
+
+static void
+ledger_close(struct ledger *l)
+{
+	pdl_http_ledger_close(&l->hl);
 }
 
 /* Calls op with up to two uint arguments; *rep is the reply (caller frees).
@@ -630,7 +609,7 @@ ledger_call(struct ledger *l, const char *op, const char *k1, uint64_t v1, const
 		mp_pack_cstr(&pk, k2);
 		msgpack_pack_uint64(&pk, v2);
 	}
-	int rc = pdl_client_call(&l->cl, sb.data, sb.size, rep, rn, &st);
+	int rc = pdl_client_call(&l->hl.cl, sb.data, sb.size, rep, rn, &st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK) {
 		pdl_http_error(l->out, 503, "ledger_unavailable", "the ledger did not answer: %s", st.msg);
@@ -773,7 +752,7 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	struct ledger l;
 	static _Thread_local struct ckpt_info ci; /* 8 KiB: off the handler's stack */
 	(void)rest;
-	if (disc_params_only(query, none, out) || ledger_open(cx, &l, out))
+	if (pdl_http_params_only(query, none, out) || ledger_open(cx, &l, out))
 		return;
 	if (!ledger_ckpt(cx, &l, &ci)) {
 		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
@@ -782,7 +761,7 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 			json_object_set_new(o, "chain", b64_json(ci.ck.chain, 32));
 		pdl_http_json(out, 200, o);
 	}
-	pdl_client_close(&l.cl);
+	ledger_close(&l);
 }
 
 static void
@@ -793,7 +772,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	uint64_t index, size;
 	struct ledger l;
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	int hi = pdl_http_uint(query, "index", 0, &index), hs = pdl_http_uint(query, "size", 0, &size);
 	if (hi == 0) {
@@ -812,7 +791,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	if (ledger_open(cx, &l, out))
 		return;
 	if (ledger_ckpt(cx, &l, &ci)) {
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	if (hs == 0)
@@ -821,7 +800,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		pdl_http_error(out, 404, "not_found",
 		               "entry %llu is not covered by the latest checkpoint (size %llu); retry after the next one",
 		               (unsigned long long)index, (unsigned long long)size);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	json_t *o = ledger_inclusion(&l, index, size, size == ci.ck.size ? ci.ck.root : NULL, NULL);
@@ -830,7 +809,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 			json_object_set_new(o, "checkpoint", json_string(ci.note));
 		pdl_http_json(out, 200, o);
 	}
-	pdl_client_close(&l.cl);
+	ledger_close(&l);
 }
 
 /* Parses "/<seq>"; 1 if it answered 400. */
@@ -863,7 +842,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	MDB_txn *t;
 	struct disc_tables tb;
 	struct ledger l;
-	if (disc_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
+	if (pdl_http_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
 		return;
 	/* 1. the view's own record decides */
 	if (pdl_vdb_cursor(t, cx->db, &next, chain) != PDL_OK || seq >= next) {
@@ -890,7 +869,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	uint8_t *rep;
 	size_t rn;
 	if (ledger_call(&l, "get", "seq", seq, NULL, 0, &rep, &rn)) {
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	struct mp_cur c = mp_cur_make(rep, rn), ev;
@@ -901,7 +880,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	    (ej = pdl_entry_to_json(eb, en)) == NULL || disc_uint(ej, "seq") != seq) {
 		json_decref(ej);
 		free(rep);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		pdl_http_error(out, 502, "ledger_error", "the ledger's entry %llu is malformed", (unsigned long long)seq);
 		return;
 	}
@@ -917,7 +896,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		                      "type", type);
 		json_decref(ej);
 		free(rep);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		pdl_http_json(out, 403, o);
 		return;
 	}
@@ -928,7 +907,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	/* 4. its proof against the latest checkpoint */
 	if (ledger_ckpt(cx, &l, &ci)) {
 		json_decref(ej);
-		pdl_client_close(&l.cl);
+		ledger_close(&l);
 		return;
 	}
 	json_object_set_new(ej, "checkpoint", json_string(ci.note));
@@ -936,7 +915,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		json_t *pr = ledger_inclusion(&l, seq, ci.ck.size, ci.ck.root, leaf);
 		if (pr == NULL) {
 			json_decref(ej);
-			pdl_client_close(&l.cl);
+			ledger_close(&l);
 			return;
 		}
 		json_object_set_new(ej, "proof", pr);
@@ -945,7 +924,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		json_object_set_new(ej, "proof_pending",
 		                    json_string("the latest checkpoint does not cover this entry yet; retry shortly"));
 	}
-	pdl_client_close(&l.cl);
+	ledger_close(&l);
 	pdl_http_json(out, 200, ej);
 }
 
@@ -959,7 +938,7 @@ route_annual(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 	MDB_txn *t;
 	struct disc_tables tb;
 	(void)rest;
-	if (disc_params_only(query, params, out))
+	if (pdl_http_params_only(query, params, out))
 		return;
 	int r = pdl_http_uint(query, "year", 0, &year);
 	if (r == 0) {
@@ -988,11 +967,11 @@ route_annual(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 static void
 route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
+	static const char *const none[] = {NULL};
 	MDB_txn *t;
 	struct disc_tables tb;
-	(void)query;
 	(void)rest;
-	if (rtxn(cx, &t, &tb, out))
+	if (pdl_http_params_only(query, none, out) || rtxn(cx, &t, &tb, out))
 		return;
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	json_t *o = json_pack(
@@ -1010,25 +989,25 @@ route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 }
 
 const struct pdl_route pdl_routes_disclosure[] = {
-	{"/", 0, disc_route_page},
-	{"/v1", 0, route_index},
-	{"/v1/", 0, route_index},
-	{"/v1/grants", 0, route_grants},
-	{"/v1/grants/", 1, route_grant},
-	{"/v1/products", 0, route_products},
-	{"/v1/products/", 1, route_product},
-	{"/v1/usage", 0, route_usage},
-	{"/v1/registrations", 0, route_registrations},
-	{"/v1/registrations/", 1, route_registration},
-	{"/v1/disputes", 0, route_disputes},
-	{"/v1/disclosures", 0, route_disclosures},
-	{"/v1/parties", 0, route_parties},
-	{"/v1/resources", 0, route_resources},
-	{"/v1/feed", 0, route_feed},
-	{"/v1/feed.atom", 0, disc_route_atom},
-	{"/v1/checkpoint", 0, route_checkpoint},
-	{"/v1/proof/inclusion", 0, route_inclusion},
-	{"/v1/entries/", 1, route_entry},
-	{"/v1/reports/annual", 0, route_annual},
-	{NULL, 0, NULL},
+	{"/", 0, disc_route_page, PDL_ROUTE_PUBLIC},
+	{"/v1", 0, route_index, PDL_ROUTE_PUBLIC},
+	{"/v1/", 0, route_index, PDL_ROUTE_PUBLIC},
+	{"/v1/grants", 0, route_grants, PDL_ROUTE_PUBLIC},
+	{"/v1/grants/", 1, route_grant, PDL_ROUTE_PUBLIC},
+	{"/v1/products", 0, route_products, PDL_ROUTE_PUBLIC},
+	{"/v1/products/", 1, route_product, PDL_ROUTE_PUBLIC},
+	{"/v1/usage", 0, route_usage, PDL_ROUTE_PUBLIC},
+	{"/v1/registrations", 0, route_registrations, PDL_ROUTE_PUBLIC},
+	{"/v1/registrations/", 1, route_registration, PDL_ROUTE_PUBLIC},
+	{"/v1/disputes", 0, route_disputes, PDL_ROUTE_PUBLIC},
+	{"/v1/disclosures", 0, route_disclosures, PDL_ROUTE_PUBLIC},
+	{"/v1/parties", 0, route_parties, PDL_ROUTE_PUBLIC},
+	{"/v1/resources", 0, route_resources, PDL_ROUTE_PUBLIC},
+	{"/v1/feed", 0, route_feed, PDL_ROUTE_PUBLIC},
+	{"/v1/feed.atom", 0, disc_route_atom, PDL_ROUTE_PUBLIC},
+	{"/v1/checkpoint", 0, route_checkpoint, PDL_ROUTE_PUBLIC},
+	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC},
+	{"/v1/entries/", 1, route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/reports/annual", 0, route_annual, PDL_ROUTE_PUBLIC},
+	{NULL, 0, NULL, 0},
 };

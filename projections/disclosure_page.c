@@ -400,7 +400,7 @@ disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	uint64_t head_seq, now_ms;
 	int have;
 	(void)rest;
-	if (disc_params_only(query, none, out))
+	if (pdl_http_params_only(query, none, out))
 		return;
 	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &t) != 0) {
 		pdl_http_error(out, 503, "view_unavailable", "cannot read the view");
@@ -505,7 +505,7 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	struct disc_tables tb;
 	struct buf b = {0};
 	(void)rest;
-	if (disc_params_only(query, params, out) || disc_limit(query, ATOM_LIMIT_DEFAULT, &limit, out))
+	if (pdl_http_params_only(query, params, out) || disc_limit(query, ATOM_LIMIT_DEFAULT, &limit, out))
 		return;
 	if (mdb_txn_begin(cx->db->env, NULL, MDB_RDONLY, &t) != 0) {
 		pdl_http_error(out, 503, "view_unavailable", "cannot read the view");

@@ -8,6 +8,7 @@
  * with ASan). So handle() only queues the request; PDL_HTTP_WORKERS
  * threads of our own run the routes and finish the NNG aio.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <nng/supplemental/http/http.h>
 
 #include "http.h"
+#include "readtok.h"
 
 #define PDL_HTTP_WORKERS 8u        /* threads running routes: requests served at once */
 #define PDL_HTTP_QUEUE_MAX 1024u    /* requests waiting for a worker; more get 503 at once */
@@ -31,11 +33,17 @@ struct job {
 struct pdl_http {
 	nng_http_server *srv;
 	struct pdl_http_ctx *cx;
+	enum pdl_http_kind kind;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct job *head, *tail; /* the queue, FIFO */
 	size_t queued;
 	int stopping;
+	/* the routes' pdld clients, one at most per worker (pdl_http_ledger_open);
+	 * ledger_closed: the stop has closed them, no new one opens */
+	nng_socket ledger[PDL_HTTP_WORKERS];
+	int ledger_live[PDL_HTTP_WORKERS];
+	int ledger_closed;
 	pthread_t workers[PDL_HTTP_WORKERS];
 	unsigned nworkers;
 };
@@ -46,6 +54,7 @@ struct handler_data {
 };
 
 static const struct pdl_route *const *route_lists(void);
+
 void
 pdl_http_json(struct pdl_http_out *out, int status, json_t *doc)
 {
@@ -64,7 +73,16 @@ pdl_http_error(struct pdl_http_out *out, int status, const char *code, const cha
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	pdl_http_json(out, status, json_pack("{s:s,s:s}", "error", code, "message", msg));
+	json_t *doc = json_pack("{s:s,s:s}", "error", code, "message", msg);
+	if (doc == NULL) {
+		/* the message echoes a request's bytes that are not UTF-8: JSON
+		 * cannot carry them, so they become '?' */
+		for (char *c = msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
+		doc = json_pack("{s:s,s:s}", "error", code, "message", msg);
+	}
+	pdl_http_json(out, status, doc);
 }
 
 static int
@@ -124,19 +142,198 @@ pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v)
 			return -1;
 		x = x * 10 + (uint64_t)(*c - '0');
 	}
+	/* 19 digits cannot wrap a uint64, but the answers carry numbers as JSON
+	 * integers (int64): a value past that is out of range, not wrapped */
+	if (x > PDL_HTTP_UINT_MAX)
+		return -1;
 	*v = x;
 	return 1;
 }
 
-/* Finds the route for path: an exact match, else the longest tree prefix. */
+/* ---- readers (the private listener) ---- */
+
+int
+pdl_reader_reads_all(const struct pdl_reader *r)
+{
+	return r != NULL && (r->roles & (PDL_ROLE_AUTHORITY | PDL_ROLE_AUDITOR)) != 0;
+}
+
+int
+pdl_reader_may(const struct pdl_reader *r, const char *party)
+{
+	return pdl_reader_reads_all(r) || (r != NULL && strcmp(r->party, party) == 0);
+}
+
+void
+pdl_http_not_entitled(struct pdl_http_out *out, const struct pdl_reader *r, const char *what)
+{
+	pdl_http_error(out, 403, "not_entitled",
+	               "%s may not read %s: a party reads what concerns itself; the authority and auditors read all",
+	               r ? r->party : "this reader", what);
+}
+
+/* 401 with the challenge a client needs to sign for this ledger. */
+static void __attribute__((format(printf, 4, 5)))
+unauthorized(struct pdl_http_out *out, const uint8_t ledger_id[PDL_HASH_BYTES], const char *code, const char *fmt, ...)
+{
+	char hex[2 * PDL_HASH_BYTES + 1], msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	pdl_hex(ledger_id, PDL_HASH_BYTES, hex);
+	pdl_http_error(out, 401, code, "%s", msg);
+	snprintf(out->challenge, sizeof out->challenge, "PDL-Sig realm=\"pdl\", ledger=\"%s\"", hex);
+}
+
+int
+pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char *method, const char *target,
+                      uint64_t now_ms, struct pdl_reader *r, struct pdl_http_out *out)
+{
+	uint8_t lid[PDL_HASH_BYTES];
+	struct pdl_readtok tok;
+	struct pdl_vparty p;
+	MDB_txn *t;
+	memset(r, 0, sizeof *r);
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0) {
+		pdl_http_error(out, 503, "view_unavailable", "cannot read the view");
+		return 0;
+	}
+	int rc = pdl_vdb_ledger_id(t, db, lid);
+	if (rc != PDL_OK) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 503, "view_not_ready", "the view has not applied the genesis entry yet");
+		return 0;
+	}
+	if (authorization == NULL || authorization[0] == 0) {
+		mdb_txn_abort(t);
+		unauthorized(out, lid, "unauthorized",
+		             "this listener serves private data: send Authorization: PDL-Sig party=ID,time=MS,sig=SIG, "
+		             "signed with your ledger key for %s %s (see `pdl token`)",
+		             method, target);
+		return 0;
+	}
+	if (pdl_readtok_parse(authorization, strlen(authorization), &tok) != PDL_OK) {
+		mdb_txn_abort(t);
+		unauthorized(out, lid, "bad_token",
+		             "the Authorization header is not a read token: PDL-Sig party=ID,time=MS,sig=BASE64 (at most %u "
+		             "characters)",
+		             PDL_READTOK_LEN_MAX);
+		return 0;
+	}
+	rc = pdl_vdb_party(t, db, tok.party, &p);
+	mdb_txn_abort(t);
+	if (rc != PDL_OK) {
+		unauthorized(out, lid, "unknown_party", "no party %s in the ledger (as of the view's cursor)", tok.party);
+		return 0;
+	}
+	rc = pdl_readtok_check(&tok, p.pk, lid, method, target, now_ms);
+	if (rc == PDL_ECLOCK) {
+		unauthorized(out, lid, "token_expired",
+		             "the token's time is not within %u ms of this server's clock: sign a fresh one",
+		             PDL_READTOK_SKEW_MS);
+		return 0;
+	}
+	if (rc != PDL_OK) {
+		unauthorized(out, lid, "bad_signature",
+		             "the token is not signed by %s's current key for this ledger and %s and the request target as "
+		             "sent",
+		             tok.party, method);
+		return 0;
+	}
+	if (p.suspended) {
+		pdl_http_error(out, 403, "party_suspended", "%s is suspended: it reads nothing private", tok.party);
+		return 0;
+	}
+	snprintf(r->party, sizeof r->party, "%s", tok.party);
+	r->roles = p.roles;
+	return 1;
+}
+
+int
+pdl_http_params_only(const char *query, const char *const *allowed, struct pdl_http_out *out)
+{
+	const char *p = query;
+	while (p != NULL && *p) {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', seg);
+		size_t nl = eq ? (size_t)(eq - p) : seg;
+		int known = nl == 0;
+		for (const char *const *a = allowed; !known && *a != NULL; a++)
+			known = strlen(*a) == nl && strncmp(*a, p, nl) == 0;
+		if (!known) {
+			char list[256] = "";
+			for (const char *const *a = allowed; *a != NULL; a++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", a == allowed ? "" : ", ", *a);
+			pdl_http_error(out, 400, "unknown_parameter", "unknown query parameter \"%.*s\" (this resource takes: %s)",
+			               (int)(nl > 64 ? 64 : nl), p, *list ? list : "none");
+			return 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+int
+pdl_http_query_check(const char *query, struct pdl_http_out *out)
+{
+	const char *p = query;
+	while (p != NULL && *p) {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', seg);
+		size_t nl = eq ? (size_t)(eq - p) : seg;
+		for (size_t i = 0; i < seg; i++) {
+			unsigned char c = (unsigned char)p[i];
+			if (c == '%') {
+				if (i + 2 >= seg || hexv(p[i + 1]) < 0 || hexv(p[i + 2]) < 0) {
+					pdl_http_error(out, 400, "bad_parameter",
+					               "query parameter \"%.*s\": a %% must start a %%XX escape (two hex digits)",
+					               (int)(nl > 64 ? 64 : nl), p);
+					return 1;
+				}
+				c = (unsigned char)(hexv(p[i + 1]) * 16 + hexv(p[i + 2]));
+				i += 2;
+			}
+			if (c < 0x20 || c == 0x7f) {
+				pdl_http_error(out, 400, "bad_parameter",
+				               "query parameter \"%.*s\" holds a control character (byte 0x%02x)",
+				               (int)(nl > 64 ? 64 : nl), p, c);
+				return 1;
+			}
+		}
+		/* the same name earlier in the query? */
+		for (const char *q = query; q < p;) {
+			const char *qa = strchr(q, '&');
+			size_t qs = (size_t)(qa - q); /* q < p: there is an '&' after it */
+			const char *qe = memchr(q, '=', qs);
+			size_t qn = qe ? (size_t)(qe - q) : qs;
+			if (nl > 0 && qn == nl && memcmp(q, p, nl) == 0) {
+				pdl_http_error(out, 400, "bad_parameter", "query parameter \"%.*s\" is given twice",
+				               (int)(nl > 64 ? 64 : nl), p);
+				return 1;
+			}
+			q = qa + 1;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Finds the route for path among those the listener serves: an exact
+ * match, else the longest tree prefix. */
 static const struct pdl_route *
-find_route(const char *path)
+find_route(const char *path, enum pdl_http_kind kind)
 {
 	const struct pdl_route *best = NULL;
 	size_t best_len = 0;
+	unsigned want = kind == PDL_HTTP_PRIVATE ? PDL_ROUTE_PRIVATE : PDL_ROUTE_PUBLIC;
 	for (const struct pdl_route *const *l = route_lists(); *l != NULL; l++) {
 		for (const struct pdl_route *r = *l; r->path != NULL; r++) {
 			size_t n = strlen(r->path);
+			if ((r->flags & want) == 0)
+				continue;
 			if (!r->tree && strcmp(path, r->path) == 0)
 				return r;
 			if (r->tree && strncmp(path, r->path, n) == 0 && n > best_len) {
@@ -150,7 +347,7 @@ find_route(const char *path)
 
 /* Finishes aio with out as the response; frees out->body. */
 static void
-respond(nng_aio *aio, struct pdl_http_out *out)
+respond(nng_aio *aio, enum pdl_http_kind kind, struct pdl_http_out *out)
 {
 	nng_http_res *res;
 	if (nng_http_res_alloc(&res) != 0) {
@@ -159,9 +356,18 @@ respond(nng_aio *aio, struct pdl_http_out *out)
 		return;
 	}
 	nng_http_res_set_status(res, (uint16_t)out->status);
+	if (out->challenge[0])
+		nng_http_res_set_header(res, "WWW-Authenticate", out->challenge);
 	nng_http_res_set_header(res, "Content-Type", out->content_type);
-	nng_http_res_set_header(res, "Cache-Control", "no-cache");
-	nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+	if (kind == PDL_HTTP_PUBLIC) {
+		nng_http_res_set_header(res, "Cache-Control", "no-cache");
+		nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+	} else {
+		/* a reader's own figures: no shared cache keeps them, no other
+		 * origin's script reads them */
+		nng_http_res_set_header(res, "Cache-Control", "no-store");
+		nng_http_res_set_header(res, "Vary", "Authorization");
+	}
 	if (out->body != NULL)
 		nng_http_res_copy_data(res, out->body, out->len);
 	free(out->body);
@@ -174,7 +380,7 @@ static void
 serve(nng_aio *aio, struct handler_data *hd)
 {
 	nng_http_req *req = nng_aio_get_input(aio, 0);
-	struct pdl_http_out out = {200, "application/json", NULL, 0};
+	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
 	const char *uri = nng_http_req_get_uri(req);
 	char path[1024];
 	const char *q = strchr(uri, '?');
@@ -185,13 +391,27 @@ serve(nng_aio *aio, struct handler_data *hd)
 		memcpy(path, uri, pl);
 		path[pl] = 0;
 		const char *query = q ? q + 1 : "";
-		const struct pdl_route *r = find_route(path);
+		const struct pdl_route *r = find_route(path, hd->h->kind);
+		struct pdl_http_ctx cx = *hd->cx; /* this request's: the reader is its own */
+		struct pdl_reader reader;
+		cx.reader = NULL;
+		cx.srv = hd->h;
 		if (r == NULL)
-			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see /v1/ for the API)", path);
-		else
-			r->fn(hd->cx, query, path + strlen(r->path), &out);
+			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see %s for the API)", path,
+			               hd->h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");
+		else if (hd->h->kind == PDL_HTTP_PRIVATE &&
+		         !pdl_http_authenticate(cx.db, nng_http_req_get_header(req, "Authorization"),
+		                                nng_http_req_get_method(req), uri, pdl_now_ms(), &reader, &out))
+			; /* answered: 401, 403 or 503 */
+		else if (pdl_http_query_check(query, &out))
+			; /* answered: 400 */
+		else {
+			if (hd->h->kind == PDL_HTTP_PRIVATE)
+				cx.reader = &reader;
+			r->fn(&cx, query, path + strlen(r->path), &out);
+		}
 	}
-	respond(aio, &out);
+	respond(aio, hd->h->kind, &out);
 }
 
 static void *
@@ -237,9 +457,9 @@ handle(nng_aio *aio)
 	if (h->stopping || h->queued >= PDL_HTTP_QUEUE_MAX) {
 		pthread_mutex_unlock(&h->mu);
 		free(j);
-		struct pdl_http_out out = {503, "application/json", NULL, 0};
+		struct pdl_http_out out = {503, "application/json", NULL, 0, ""};
 		pdl_http_error(&out, 503, "busy", "the server has %u requests waiting; try again", PDL_HTTP_QUEUE_MAX);
-		respond(aio, &out); /* cheap: never blocks NNG's thread */
+		respond(aio, h->kind, &out); /* cheap: never blocks NNG's thread */
 		return;
 	}
 	if (h->tail != NULL)
@@ -287,6 +507,69 @@ add(struct pdl_http *h, const char *path, int tree, struct pdl_status *st)
 	return PDL_OK;
 }
 
+int
+pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigned timeout_ms, struct pdl_status *st)
+{
+	struct pdl_http *h = cx->srv;
+	memset(l, 0, sizeof *l);
+	l->srv = h;
+	l->slot = -1;
+	if (cx->ledger_url == NULL)
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "no ledger URL");
+	int rc = pdl_proj_client_open(&l->cl, cx->ledger_url, timeout_ms, st);
+	if (rc != PDL_OK || h == NULL)
+		return rc;
+	pthread_mutex_lock(&h->mu);
+	if (h->ledger_closed) {
+		pthread_mutex_unlock(&h->mu);
+		pdl_client_close(&l->cl);
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "the server is stopping");
+	}
+	for (int i = 0; i < (int)PDL_HTTP_WORKERS && l->slot < 0; i++)
+		if (!h->ledger_live[i]) {
+			h->ledger[i] = l->cl.sock;
+			h->ledger_live[i] = 1;
+			l->slot = i;
+		}
+	pthread_mutex_unlock(&h->mu);
+	assert(l->slot >= 0); /* one client at a time per worker */
+	return PDL_OK;
+}
+
+void
+pdl_http_ledger_close(struct pdl_http_ledger *l)
+{
+	int mine = 1;
+	if (l->srv != NULL && l->slot >= 0) {
+		pthread_mutex_lock(&l->srv->mu);
+		mine = l->srv->ledger_live[l->slot]; /* 0: the stop closed it */
+		l->srv->ledger_live[l->slot] = 0;
+		pthread_mutex_unlock(&l->srv->mu);
+		l->slot = -1;
+	}
+	if (mine)
+		pdl_client_close(&l->cl);
+	l->cl.open = 0;
+}
+
+/* Closes every route's pdld client: their waits end at once (NNG_ECLOSED). */
+static void
+close_ledgers(struct pdl_http *h)
+{
+	nng_socket s[PDL_HTTP_WORKERS];
+	unsigned n = 0;
+	pthread_mutex_lock(&h->mu);
+	h->ledger_closed = 1;
+	for (unsigned i = 0; i < PDL_HTTP_WORKERS; i++)
+		if (h->ledger_live[i]) {
+			s[n++] = h->ledger[i];
+			h->ledger_live[i] = 0;
+		}
+	pthread_mutex_unlock(&h->mu);
+	for (unsigned i = 0; i < n; i++)
+		nng_close(s[i]);
+}
+
 /* Lets the workers drain the queue, joins them and frees h. */
 static void
 stop_workers(struct pdl_http *h)
@@ -303,7 +586,8 @@ stop_workers(struct pdl_http *h)
 }
 
 int
-pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx, struct pdl_status *st)
+pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
+               struct pdl_status *st)
 {
 	char urls[300];
 	nng_url *url;
@@ -312,6 +596,7 @@ pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx,
 	if (h == NULL)
 		return PDL_ENOMEM;
 	h->cx = cx;
+	h->kind = kind;
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	for (; h->nworkers < PDL_HTTP_WORKERS; h->nworkers++)
@@ -324,7 +609,8 @@ pdl_http_start(struct pdl_http **out, const char *addr, struct pdl_http_ctx *cx,
 	snprintf(urls, sizeof urls, "http://%s", addr);
 	if ((rv = nng_url_parse(&url, urls)) != 0) {
 		stop_workers(h);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "bad --http address %s: %s", addr, nng_strerror(rv));
+		return pdl_status_set(st, PDL_EINVAL, NULL, "bad %s address %s: %s",
+		                      kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", addr, nng_strerror(rv));
 	}
 	rv = nng_http_server_hold(&h->srv, url);
 	nng_url_free(url);
@@ -349,7 +635,9 @@ pdl_http_stop(struct pdl_http *h)
 {
 	if (h == NULL)
 		return;
-	/* the server waits for requests in flight, which the workers finish */
+	/* the server waits for requests in flight, which the workers finish:
+	 * at once, with their pdld clients closed */
+	close_ledgers(h);
 	nng_http_server_stop(h->srv);
 	nng_http_server_release(h->srv);
 	stop_workers(h);

@@ -12,6 +12,21 @@
  * derived from it when it is read: hours as decimal strings, ratios, means
  * and the score under the configured weights (metrics_calc.c). Reads are
  * one read-only LMDB transaction each.
+ *
+ * What the public sees (spec/views.md, "Public and private"): figures
+ * follow the disclosure rule of the entries they come from. Revenue
+ * attributed comes only from settlement.run (private), so the public
+ * rendering drops `usage.revenue_fen` and `usage.settlements`, scores
+ * without the revenue component, leaves out the `revenue` figure of
+ * /explain, and never lists a provider and period that only a settlement
+ * put there. An /explain row copies what its entry said, so a row whose
+ * entry is private (a call decision, an unresolved quality report) is
+ * reduced to {seq, type, private: true} — the same that /v1/entries/{seq}
+ * tells anyone about that entry.
+ *
+ * On the private listener (cx->reader set) the same routes serve every
+ * figure and row, to the provider itself, the authority and auditors; the
+ * list of every provider to the latter two only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +35,7 @@
 #include "http.h"
 #include "metrics_calc.h"
 #include "metrics_view.h"
+#include "rules.h"
 
 static uint64_t
 uget(const json_t *o, const char *k)
@@ -48,8 +64,10 @@ review_render(json_t *sec)
 	                    decimal_or_null(json_is_integer(p90), uget(sec, "p90_work_ms"), 1, PDL_METRICS_HOUR_MS, 2));
 }
 
+/* full: the reader may see revenue attributed; else the revenue component
+ * is left out, as if no settlement named the provider. */
 static json_t *
-score_json(const struct pdl_metrics_config *cfg, const json_t *doc)
+score_json(const struct pdl_metrics_config *cfg, const json_t *doc, int full)
 {
 	const json_t *cr = json_object_get(doc, PDL_MF_CATALOG_REVIEW), *qr = json_object_get(doc, PDL_MF_QUALITY_REVIEW);
 	const json_t *q = json_object_get(doc, "quality"), *u = json_object_get(doc, "usage");
@@ -60,25 +78,37 @@ score_json(const struct pdl_metrics_config *cfg, const json_t *doc)
 		uget(u, "records_served"), uget(u, "approved_calls"),  uget(u, "products_derived"),
 		json_is_integer(rev) ? json_integer_value(rev) : 0,   uget(u, "settlements"),
 	};
+	if (!full) {
+		f.revenue_fen = 0;
+		f.settlements = 0;
+	}
 	struct pdl_metrics_score s;
 	pdl_metrics_score(cfg, &f, &s);
 	json_t *comps = json_object();
-	for (unsigned i = 0; i < PDL_MC_N; i++)
-		json_object_set_new(comps, pdl_metrics_comp_names[i],
-		                    json_pack("{s:I,s:o}", "weight", (json_int_t)cfg->weight[i], "score_bp",
-		                              s.scored[i] ? json_integer((json_int_t)s.comp_bp[i]) : json_null()));
+	for (unsigned i = 0; i < PDL_MC_N; i++) {
+		json_t *c = json_pack("{s:I,s:o}", "weight", (json_int_t)cfg->weight[i], "score_bp",
+		                      s.scored[i] ? json_integer((json_int_t)s.comp_bp[i]) : json_null());
+		if (!full && i == PDL_MC_REVENUE)
+			json_object_set_new(c, "private", json_true());
+		json_object_set_new(comps, pdl_metrics_comp_names[i], c);
+	}
 	return json_pack("{s:o,s:o,s:o,s:I}", "components", comps, "score_bp",
 	                 s.has_total ? json_integer((json_int_t)s.total_bp) : json_null(), "score",
 	                 decimal_or_null(s.has_total, s.total_bp, 1, 100, 2), "weight_total", (json_int_t)s.weight_total);
 }
 
-/* The stored figures (borrowed) as served: a new document. */
+/* The stored figures (borrowed) as served: a new document. full: with
+ * revenue attributed (see the top). */
 static json_t *
-render(const struct pdl_metrics_config *cfg, const json_t *stored)
+render(const struct pdl_metrics_config *cfg, const json_t *stored, int full)
 {
 	json_t *d = json_deep_copy(stored);
 	if (d == NULL)
 		return NULL;
+	if (!full) {
+		json_object_del(json_object_get(d, "usage"), "revenue_fen");
+		json_object_del(json_object_get(d, "usage"), "settlements");
+	}
 	review_render(json_object_get(d, PDL_MF_CATALOG_REVIEW));
 	review_render(json_object_get(d, PDL_MF_QUALITY_REVIEW));
 	json_t *q = json_object_get(d, "quality");
@@ -92,22 +122,38 @@ render(const struct pdl_metrics_config *cfg, const json_t *stored)
 	uint64_t mean = resolved > 0 ? pdl_metrics_div_round(sum, 1, resolved) : 0;
 	json_object_set_new(q, "mean_resolve_work_ms", resolved > 0 ? json_integer((json_int_t)mean) : json_null());
 	json_object_set_new(q, "mean_resolve_work_hours", decimal_or_null(resolved > 0, mean, 1, PDL_METRICS_HOUR_MS, 2));
-	json_object_set_new(d, "score", score_json(cfg, stored));
+	json_object_set_new(d, "score", score_json(cfg, stored, full));
 	return d;
+}
+
+/* 1 when nothing public is counted in a stored figure document: only a
+ * settlement (revenue attributed) made it. The public never sees it. */
+static int
+public_empty(const json_t *stored)
+{
+	const json_t *q = json_object_get(stored, "quality"), *u = json_object_get(stored, "usage");
+	return uget(json_object_get(stored, PDL_MF_CATALOG_REVIEW), "count") == 0 &&
+	       uget(json_object_get(stored, PDL_MF_QUALITY_REVIEW), "count") == 0 && uget(q, "reports") == 0 &&
+	       uget(u, "approved_calls") == 0 && uget(u, "records_served") == 0 && uget(u, "bytes_served") == 0 &&
+	       uget(u, "products_derived") == 0;
 }
 
 /* ---- request plumbing ---- */
 
 struct rd {
 	MDB_txn *t;
-	MDB_dbi fig, src;
+	MDB_dbi fig, src, track;
 	const struct pdl_metrics_config *cfg;
+	int full; /* the reader may see what private entries said (see the top) */
 };
 
 static int
 rd_open(struct pdl_http_ctx *cx, struct rd *r, struct pdl_http_out *out)
 {
 	struct pdl_status st = {0};
+	/* an authenticated reader on the private listener, entitled (the
+	 * routes check that first) */
+	r->full = cx->reader != NULL;
 	r->cfg = pdl_metrics_config_get(&st);
 	if (r->cfg == NULL) {
 		pdl_http_error(out, 500, "bad_config", "the metrics weights cannot be used: %s", st.msg);
@@ -115,7 +161,8 @@ rd_open(struct pdl_http_ctx *cx, struct rd *r, struct pdl_http_out *out)
 	}
 	r->fig = pdl_vdb_table(cx->db, PDL_MT_FIG);
 	r->src = pdl_vdb_table(cx->db, PDL_MT_SRC);
-	if (r->fig == (MDB_dbi)-1 || r->src == (MDB_dbi)-1) {
+	r->track = pdl_vdb_table(cx->db, PDL_MT_TRACK);
+	if (r->fig == (MDB_dbi)-1 || r->src == (MDB_dbi)-1 || r->track == (MDB_dbi)-1) {
 		pdl_http_error(out, 404, "no_view", "this server does not keep the metrics view");
 		return 0;
 	}
@@ -175,8 +222,16 @@ has_prefix(const MDB_val *k, const char *p, size_t n)
 static void
 list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", "limit", "after", NULL};
 	char period[16], after[160], key[PDL_METRICS_KEY_MAX];
 	uint64_t limit;
+	if (pdl_http_params_only(query, params, out))
+		return;
+	if (cx->reader != NULL && !pdl_reader_reads_all(cx->reader)) {
+		pdl_http_not_entitled(out, cx->reader,
+		                      "every provider's full figures (ask /v1/metrics/providers/YOUR_ID for your own)");
+		return;
+	}
 	int pp = period_param(query, period, out);
 	if (pp == 0 || !limit_param(query, &limit, out))
 		return;
@@ -215,7 +270,7 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 		const char *dp = json_string_value(json_object_get(doc, "period"));
-		if (doc == NULL || (pp == 2 && (dp == NULL || strcmp(dp, period) != 0))) {
+		if (doc == NULL || (pp == 2 && (dp == NULL || strcmp(dp, period) != 0)) || (!r.full && public_empty(doc))) {
 			json_decref(doc);
 			continue;
 		}
@@ -227,7 +282,7 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 			break;
 		}
 		snprintf(last, sizeof last, "%s/%s", json_string_value(json_object_get(doc, "provider")), dp ? dp : "");
-		json_array_append_new(items, render(r.cfg, doc));
+		json_array_append_new(items, render(r.cfg, doc, r.full));
 		json_decref(doc);
 	}
 	mdb_cursor_close(c);
@@ -243,7 +298,10 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 static void
 one(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", NULL};
 	char period[16], prefix[PDL_METRICS_KEY_MAX];
+	if (pdl_http_params_only(query, params, out))
+		return;
 	int pp = period_param(query, period, out);
 	if (pp == 0)
 		return;
@@ -258,11 +316,15 @@ one(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_
 	if (mdb_cursor_open(r.t, r.fig, &c) == 0) {
 		for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0 && has_prefix(&k, prefix, pn);
 		     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-			any = 1;
 			json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 			const char *dp = json_string_value(json_object_get(doc, "period"));
-			if (doc != NULL && (pp == 1 || (dp != NULL && strcmp(dp, period) == 0)))
-				json_array_append_new(periods, render(r.cfg, doc));
+			if (doc == NULL || (!r.full && public_empty(doc))) {
+				json_decref(doc);
+				continue;
+			}
+			any = 1;
+			if (pp == 1 || (dp != NULL && strcmp(dp, period) == 0))
+				json_array_append_new(periods, render(r.cfg, doc, r.full));
 			json_decref(doc);
 		}
 		mdb_cursor_close(c);
@@ -284,7 +346,8 @@ explain_period(struct rd *r, const char *id, const char *period)
 	char key[PDL_METRICS_KEY_MAX];
 	json_t *figs = json_object(), *p = json_pack("{s:s,s:o}", "period", period, "figures", figs);
 	for (const char *const *f = pdl_metrics_figures; *f != NULL; f++)
-		json_object_set_new(figs, *f, json_pack("{s:i,s:[],s:b}", "count", 0, "entries", "truncated", 0));
+		if (r->full || strcmp(*f, PDL_MF_REVENUE) != 0)
+			json_object_set_new(figs, *f, json_pack("{s:i,s:[],s:b}", "count", 0, "entries", "truncated", 0));
 	/* which sample is the median and which the p90 */
 	snprintf(key, sizeof key, "%s %s", id, period);
 	json_t *doc = pdl_vdoc_get(r->t, r->fig, key);
@@ -301,11 +364,73 @@ explain_period(struct rd *r, const char *id, const char *period)
 	return p;
 }
 
+/* 1 when the entry behind an /explain row is not public: its act's
+ * disclosure rule (rules.h), and for a quality report whether the view has
+ * seen it resolved. Unknown types are private (fail closed). */
+static int
+row_private(struct rd *r, const json_t *row)
+{
+	const char *type = json_string_value(json_object_get(row, "type"));
+	const struct pdl_act_def *d = type ? pdl_rules_find(type, strlen(type)) : NULL;
+	if (d == NULL)
+		return 1;
+	if (d->vis == PDL_VIS_PUBLIC)
+		return 0;
+	if (d->vis != PDL_VIS_PRIVATE_UNTIL_RESOLVED)
+		return 1;
+	const char *rid = json_string_value(json_object_get(row, "report_id"));
+	char key[PDL_METRICS_KEY_MAX];
+	if (rid == NULL || !id_ok(rid, strlen(rid)))
+		return 1;
+	snprintf(key, sizeof key, "qrep/%s", rid);
+	json_t *rep = pdl_vdoc_get(r->t, r->track, key);
+	int resolved = json_object_get(rep, "resolved_seq") != NULL;
+	json_decref(rep);
+	return !resolved;
+}
+
+/* The row as the reader may see it: a new reference, or NULL. */
+static json_t *
+row_render(struct rd *r, const MDB_val *v)
+{
+	json_t *row = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+	if (row == NULL || r->full || !row_private(r, row))
+		return row;
+	json_t *o = json_pack("{s:O,s:O,s:b}", "seq", json_object_get(row, "seq"), "type", json_object_get(row, "type"),
+	                      "private", 1);
+	json_decref(row);
+	return o;
+}
+
+/* 1 when the provider has a figure the reader may see. */
+static int
+provider_known(struct rd *r, const char *id)
+{
+	char fk[PDL_METRICS_KEY_MAX];
+	size_t fn = (size_t)snprintf(fk, sizeof fk, "%s ", id);
+	MDB_val k = {fn, fk}, v;
+	MDB_cursor *c;
+	int known = 0;
+	if (mdb_cursor_open(r->t, r->fig, &c) != 0)
+		return 0;
+	for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !known && m == 0 && has_prefix(&k, fk, fn);
+	     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		json_t *doc = r->full ? NULL : json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		known = r->full || (doc != NULL && !public_empty(doc));
+		json_decref(doc);
+	}
+	mdb_cursor_close(c);
+	return known;
+}
+
 static void
 explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", "limit", NULL};
 	char period[16], prefix[PDL_METRICS_KEY_MAX], fig[64], cur[8] = "";
 	uint64_t limit;
+	if (pdl_http_params_only(query, params, out))
+		return;
 	int pp = period_param(query, period, out);
 	if (pp == 0 || !limit_param(query, &limit, out))
 		return;
@@ -331,6 +456,8 @@ explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_h
 				continue;
 			memcpy(fig, kb + idn + 9, fl);
 			fig[fl] = 0;
+			if (!r.full && strcmp(fig, PDL_MF_REVENUE) == 0)
+				continue; /* only settlements make it: private */
 			if (memcmp(cur, kb + idn + 1, 7) != 0 || figs == NULL) {
 				memcpy(cur, kb + idn + 1, 7);
 				cur[7] = 0;
@@ -344,22 +471,14 @@ explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_h
 			json_int_t n = json_integer_value(json_object_get(fo, "count"));
 			json_object_set_new(fo, "count", json_integer(n + 1));
 			if ((uint64_t)n < limit)
-				json_array_append_new(json_object_get(fo, "entries"), json_loadb(v.mv_data, v.mv_size, 0, NULL));
+				json_array_append_new(json_object_get(fo, "entries"), row_render(&r, &v));
 			else
 				json_object_set_new(fo, "truncated", json_true());
 		}
 		mdb_cursor_close(c);
 	}
 	/* a provider with figures but no rows (cannot happen; invariant (2)) still answers */
-	char fk[PDL_METRICS_KEY_MAX];
-	size_t fn = (size_t)snprintf(fk, sizeof fk, "%s ", id);
-	MDB_val k2 = {fn, fk}, v2;
-	MDB_cursor *c2;
-	int known = 0;
-	if (mdb_cursor_open(r.t, r.fig, &c2) == 0) {
-		known = mdb_cursor_get(c2, &k2, &v2, MDB_SET_RANGE) == 0 && has_prefix(&k2, fk, fn);
-		mdb_cursor_close(c2);
-	}
+	int known = provider_known(&r, id);
 	mdb_txn_abort(r.t);
 	if (!known) {
 		json_decref(periods);
@@ -389,6 +508,12 @@ providers(struct pdl_http_ctx *cx, const char *query, const char *rest, struct p
 	}
 	memcpy(idb, id, n);
 	idb[n] = 0;
+	if (cx->reader != NULL && !pdl_reader_may(cx->reader, idb)) {
+		char what[120];
+		snprintf(what, sizeof what, "the full figures of %s", idb);
+		pdl_http_not_entitled(out, cx->reader, what);
+		return;
+	}
 	if (slash == NULL)
 		one(cx, query, idb, out);
 	else if (strcmp(slash, "/explain") == 0)
@@ -400,10 +525,12 @@ providers(struct pdl_http_ctx *cx, const char *query, const char *rest, struct p
 static void
 weights(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
+	static const char *const none[] = {NULL};
 	(void)cx;
-	(void)query;
 	(void)rest;
 	struct pdl_status st = {0};
+	if (pdl_http_params_only(query, none, out))
+		return;
 	const struct pdl_metrics_config *cfg = pdl_metrics_config_get(&st);
 	if (cfg == NULL)
 		pdl_http_error(out, 500, "bad_config", "the metrics weights cannot be used: %s", st.msg);
@@ -423,16 +550,10 @@ disclosures(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 	uint64_t year;
 	MDB_txn *t;
 	MDB_cursor *c;
+	static const char *const params[] = {"year", NULL};
 	(void)rest;
-	/* year is the one parameter */
-	for (const char *p = query; p != NULL && *p;) {
-		if (strncmp(p, "year=", 5) != 0) {
-			pdl_http_error(out, 400, "unknown_parameter", "this resource takes one query parameter: year");
-			return;
-		}
-		p = strchr(p, '&');
-		p = p ? p + 1 : NULL;
-	}
+	if (pdl_http_params_only(query, params, out))
+		return;
 	int r = pdl_http_uint(query, "year", 0, &year);
 	if (r < 0 || (r > 0 && (year < 1970 || year > 9999))) {
 		pdl_http_error(out, 400, "bad_parameter", "year must be a year 1970..9999");
@@ -466,8 +587,10 @@ disclosures(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 }
 
 const struct pdl_route pdl_routes_metrics[] = {
-	{"/v1/metrics/disclosures", 0, disclosures},
-	{"/v1/metrics/providers", 1, providers},
-	{"/v1/metrics/weights", 0, weights},
-	{NULL, 0, NULL},
+	/* public: what spec/views.md lets anyone see; private: the full figures,
+	 * to the provider itself, the authority and auditors */
+	{"/v1/metrics/disclosures", 0, disclosures, PDL_ROUTE_PUBLIC},
+	{"/v1/metrics/providers", 1, providers, PDL_ROUTE_PUBLIC | PDL_ROUTE_PRIVATE},
+	{"/v1/metrics/weights", 0, weights, PDL_ROUTE_PUBLIC},
+	{NULL, 0, NULL, 0},
 };

@@ -1,12 +1,16 @@
 /*
- * pdl-project — runs projection workers and the public HTTP server.
+ * pdl-project — runs projection workers and their HTTP servers: the public
+ * listener (--http) and the private one (--private-http, readers sign each
+ * request with their ledger key; http.h).
  *
- *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--rebuild] [--once]
+ *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR] [--rebuild] [--once]
  *   pdl-project digest VIEW|all --data DIR
  *
  * VIEW is one of the views (disclosure, metrics, …) or `all` (the embedded
  * default: every view in one process and one environment).
  */
+#include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,11 +38,18 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--rebuild] [--once]\n"
+	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR]\n"
+	           "                   [--rebuild] [--once]\n"
 	           "       pdl-project digest VIEW|all --data DIR\n\n"
 	           "Follows the ledger (REQ range reads + SUB live entries) and keeps VIEW in DIR/view.\n"
 	           "  --ledger URL   the pdld (ipc://LEDGERDIR/pdl.sock); --pub defaults to the same dir's pdl.pub\n"
-	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080)\n"
+	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080): only what\n"
+	           "                 spec/views.md calls public, to anyone\n"
+	           "  --private-http ADDR  serve revenue statements, settlements and the full metrics (e.g.\n"
+	           "                 127.0.0.1:8081) to parties that sign each request with their ledger key\n"
+	           "                 (Authorization: PDL-Sig ..., made by `pdl token`); the authority and\n"
+	           "                 auditors read all, a party what concerns itself. Plain HTTP: bind it to\n"
+	           "                 a loopback or private address, or put a TLS proxy in front\n"
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
 	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
 	           "  --tls-ca FILE  the CA that signed pdld's certificate, for tls+tcp:// URLs (or PDL_TLS_CA)\n"
@@ -110,11 +121,76 @@ print_stats(struct pdl_follow_stats *s)
 }
 
 static int
-rm_rf(const char *path)
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	char cmd[4300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
-	return system(cmd);
+	(void)sb;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes path and everything under it: no shell (the path is the user's
+ * --data, quotes and all), and symlinks are removed, never followed. A
+ * missing path is fine. 0, or -1 with errno. */
+static int
+rm_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* --rebuild: builds the view from seq 0 into DIR.rebuild, then swaps
+ * DIR.rebuild/view in as DIR/view (the old one goes through DIR/view.old).
+ * 0, or 1 with the reason printed. */
+static int
+rebuild_view(const char *dir, const char *ledger, const char *vname, const struct pdl_view *const *views, unsigned nv)
+{
+	char tmp[4200], path[4300], old[4300], made[4300];
+	struct pdl_vdb db;
+	struct pdl_status st = {0};
+	struct pdl_client cl;
+	uint64_t applied = 0;
+	if (strlen(dir) > 4000) {
+		fprintf(stderr, "pdl-project: --data path too long\n");
+		return 1;
+	}
+	snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
+	snprintf(made, sizeof made, "%s.rebuild/view", dir);
+	snprintf(path, sizeof path, "%s/view", dir);
+	snprintf(old, sizeof old, "%s/view.old", dir);
+	if (rm_tree(tmp) != 0) {
+		fprintf(stderr, "pdl-project: cannot remove %s (a rebuild left over): %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
+		fprintf(stderr, "pdl-project: cannot create %s\n", tmp);
+		return 1;
+	}
+	if (pdl_client_open(&cl, ledger, &st) != PDL_OK) {
+		pdl_vdb_close(&db);
+		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+		return 1;
+	}
+	int rc = pdl_catch_up(&db, &cl, &applied, &st);
+	pdl_client_close(&cl);
+	pdl_vdb_close(&db);
+	if (rc != PDL_OK) {
+		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+		return 1;
+	}
+	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || rm_tree(old) != 0 || (rename(path, old) != 0 && errno != ENOENT)) {
+		fprintf(stderr, "pdl-project: cannot move the old view in %s aside: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (rename(made, path) != 0) {
+		fprintf(stderr, "pdl-project: cannot swap the rebuilt view into %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (rm_tree(old) != 0 || rm_tree(tmp) != 0)
+		fprintf(stderr, "pdl-project: warning: cannot remove %s or %s: %s\n", old, tmp, strerror(errno));
+	fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
+	return 0;
 }
 
 int
@@ -123,12 +199,13 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"ledger", required_argument, NULL, 'l'}, {"data", required_argument, NULL, 'd'},
 		{"pub", required_argument, NULL, 'p'},    {"http", required_argument, NULL, 'H'},
+		{"private-http", required_argument, NULL, 'P'},
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
 		{"test-drop", required_argument, NULL, 'D'},
 		{"weights", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
-	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *weights = NULL;
+	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
 	if (sodium_init() < 0)
@@ -161,6 +238,7 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'p': pub = optarg; break;
 		case 'H': http = optarg; break;
+		case 'P': phttp = optarg; break;
 		case 'r': rebuild = 1; break;
 		case 'o': once = 1; break;
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
@@ -207,39 +285,15 @@ main(int argc, char **argv)
 		snprintf(slash + 1, sizeof pubbuf - (size_t)(slash + 1 - pubbuf), "%s", PDL_PUB_FILE);
 		pub = pubbuf;
 	}
-	if (rebuild) {
-		/* build into DIR.rebuild, then swap the view directory in */
-		char tmp[4200], path[4300], old[4300];
-		snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
-		rm_rf(tmp);
-		if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
-			fprintf(stderr, "pdl-project: cannot create %s\n", tmp);
-			return 1;
-		}
-		struct pdl_client cl;
-		uint64_t applied = 0;
-		if (pdl_client_open(&cl, ledger, &st) != PDL_OK || pdl_catch_up(&db, &cl, &applied, &st) != PDL_OK) {
-			fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
-			return 1;
-		}
-		pdl_client_close(&cl);
-		pdl_vdb_close(&db);
-		mkdir(dir, 0700);
-		snprintf(path, sizeof path, "%s/view", dir);
-		snprintf(old, sizeof old, "%s/view.old", dir);
-		rm_rf(old);
-		rename(path, old);
-		snprintf(tmp, sizeof tmp, "%s.rebuild/view", dir);
-		if (rename(tmp, path) != 0) {
-			fprintf(stderr, "pdl-project: cannot swap the rebuilt view into %s\n", dir);
-			return 1;
-		}
-		rm_rf(old);
-		snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
-		rm_rf(tmp);
-		fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
+	if (rebuild && rebuild_view(dir, ledger, vname, views, nv) != 0)
+		return 1;
+	int orc = pdl_vdb_open(&db, dir, views, nv, 0);
+	if (orc == PDL_EVERSION) {
+		fprintf(stderr, "pdl-project: the view in %s was made by an older pdl-project (format below %u): "
+		                "run once with --rebuild\n", dir, PDL_VIEW_FORMAT);
+		return 1;
 	}
-	if (pdl_vdb_open(&db, dir, views, nv, 0) != PDL_OK) {
+	if (orc != PDL_OK) {
 		fprintf(stderr, "pdl-project: cannot open the view in %s\n", dir);
 		return 1;
 	}
@@ -262,14 +316,19 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	struct pdl_http_ctx cx = {&db, ledger};
-	struct pdl_http *hs = NULL;
-	if (http != NULL && pdl_http_start(&hs, http, &cx, &st) != PDL_OK) {
+	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL};
+	struct pdl_http *hs = NULL, *ps = NULL;
+	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);
 		return 1;
 	}
-	fprintf(stderr, "pdl-project: %s following %s%s%s\n", vname, ledger, http ? ", serving http://" : "",
-	        http ? http : "");
+	if (phttp != NULL && pdl_http_start(&ps, phttp, PDL_HTTP_PRIVATE, &cx, &st) != PDL_OK) {
+		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_http_stop(hs);
+		return 1;
+	}
+	fprintf(stderr, "pdl-project: %s following %s%s%s%s%s\n", vname, ledger, http ? ", serving http://" : "",
+	        http ? http : "", phttp ? ", private listener http://" : "", phttp ? phttp : "");
 	static struct pdl_follow_stats stats;
 	stats.drop_every = drop_every;
 	int rc = PDL_OK;
@@ -283,6 +342,7 @@ main(int argc, char **argv)
 			break; /* never apply past a broken chain */
 		sleep(1);
 	}
+	pdl_http_stop(ps);
 	pdl_http_stop(hs);
 	print_stats(&stats);
 	pdl_vdb_close(&db);

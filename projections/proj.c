@@ -8,6 +8,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "mpjson.h"
 #include "proj.h"
@@ -20,6 +21,27 @@ pdl_view_find(const char *name)
 		if (strcmp((*v)->name, name) == 0)
 			return *v;
 	return NULL;
+}
+
+/* A fresh environment gets the current format; one with entries applied
+ * must have it (PDL_EVERSION otherwise: its party table would miss the
+ * parties of the entries applied before it existed). */
+static int
+format_check(MDB_txn *t, struct pdl_vdb *db)
+{
+	MDB_val k = {6, "format"}, v;
+	uint8_t want[8], chain[32];
+	uint64_t next;
+	pdl_be64(want, PDL_VIEW_FORMAT);
+	int rc = mdb_get(t, db->meta, &k, &v);
+	if (rc == 0)
+		return v.mv_size == 8 && memcmp(v.mv_data, want, 8) == 0 ? PDL_OK : PDL_EVERSION;
+	if (rc != MDB_NOTFOUND || pdl_vdb_cursor(t, db, &next, chain) != PDL_OK)
+		return PDL_ESTORE;
+	if (next > 0)
+		return PDL_EVERSION;
+	v = (MDB_val){8, want};
+	return mdb_put(t, db->meta, &k, &v, 0) == 0 ? PDL_OK : PDL_ESTORE;
 }
 
 int
@@ -36,7 +58,8 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 		return PDL_EIO;
 	if (mdb_env_create(&db->env) != 0)
 		return PDL_ESTORE;
-	mdb_env_set_maxdbs(db->env, PDL_VIEW_TABLES_MAX * 4 + 2);
+	int rc = PDL_ESTORE;
+	mdb_env_set_maxdbs(db->env, PDL_VIEW_TABLES_MAX * 4 + 3);
 	mdb_env_set_mapsize(db->env, (size_t)16 << 30);
 	mdb_env_set_maxreaders(db->env, 256);
 	/* One fsync per view commit (MDB_NOMETASYNC): a system crash may lose the
@@ -52,6 +75,14 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	unsigned fl = rdonly ? 0 : MDB_CREATE;
 	if (mdb_dbi_open(t, "meta", fl, &db->meta) != 0)
 		goto fail_txn;
+	int prc = mdb_dbi_open(t, "proj_party", fl, &db->party);
+	if (prc == MDB_NOTFOUND && rdonly)
+		db->party = (MDB_dbi)-1; /* an older view: readable, never written */
+	else if (prc != 0)
+		goto fail_txn;
+	if (!rdonly && (rc = format_check(t, db)) != PDL_OK)
+		goto fail_txn;
+	rc = PDL_ESTORE;
 	for (unsigned i = 0; i < n && i < 8; i++) {
 		db->views[db->nviews++] = views[i];
 		for (const char *const *tb = views[i]->tables; *tb != NULL; tb++) {
@@ -70,7 +101,7 @@ fail_txn:
 fail:
 	mdb_env_close(db->env);
 	db->env = NULL;
-	return PDL_ESTORE;
+	return rc;
 }
 
 void
@@ -144,6 +175,114 @@ pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc)
 	return put_json(t, dbi, &k, doc);
 }
 
+/* ---- the party table (invariant (4)) ---- */
+
+static int
+party_put(MDB_txn *t, const struct pdl_vdb *db, const char *id, json_t *rec)
+{
+	int rc = rec != NULL ? pdl_vdoc_put(t, db->party, id, rec) : PDL_ENOMEM;
+	json_decref(rec);
+	return rc;
+}
+
+/* A new party record from a key and roles as the act wrote them. Entries
+ * are ones the ledger accepted, so the fields are well formed; a record
+ * that is not (no key) is still stored, and never authenticates anyone. */
+static json_t *
+party_new(const json_t *key, const json_t *roles, uint64_t seq)
+{
+	json_t *r = json_array();
+	size_t i;
+	const json_t *v;
+	json_array_foreach(roles, i, v) {
+		uint32_t bit;
+		const char *s = json_string_value(v);
+		if (s != NULL && pdl_role_parse(s, strlen(s), &bit) == PDL_OK)
+			json_array_append_new(r, json_string(s));
+	}
+	return json_pack("{s:s,s:o,s:b,s:I}", "public_key", json_is_string(key) ? json_string_value(key) : "", "roles", r,
+	                 "suspended", 0, "seq", (json_int_t)seq);
+}
+
+static int
+party_apply(const struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
+{
+	if (strcmp(e->type, "ledger.genesis") == 0) {
+		const json_t *au = json_object_get(e->body, "authority");
+		const char *id = json_string_value(json_object_get(au, "id"));
+		if (id == NULL || !pdl_id_valid(id, strlen(id)))
+			return PDL_OK;
+		json_t *roles = json_pack("[s]", "authority");
+		json_t *rec = party_new(json_object_get(au, "public_key"), roles, e->seq);
+		json_decref(roles);
+		return party_put(t, db, id, rec);
+	}
+	if (strncmp(e->type, "party.", 6) != 0)
+		return PDL_OK;
+	const char *id = json_string_value(json_object_get(e->body, "id"));
+	if (id == NULL || !pdl_id_valid(id, strlen(id)))
+		return PDL_OK;
+	if (strcmp(e->type, "party.register") == 0)
+		return party_put(t, db, id, party_new(json_object_get(e->body, "public_key"), json_object_get(e->body, "roles"),
+		                                      e->seq));
+	json_t *rec = pdl_vdoc_get(t, db->party, id);
+	if (rec == NULL)
+		return PDL_OK; /* the ledger refuses acts on unknown parties */
+	if (strcmp(e->type, "party.rotate_key") == 0)
+		json_object_set(rec, "public_key", json_object_get(e->body, "public_key"));
+	else if (strcmp(e->type, "party.suspend") == 0)
+		json_object_set_new(rec, "suspended", json_true());
+	else if (strcmp(e->type, "party.reinstate") == 0)
+		json_object_set_new(rec, "suspended", json_false());
+	else {
+		json_decref(rec);
+		return PDL_OK;
+	}
+	json_object_set_new(rec, "seq", json_integer((json_int_t)e->seq));
+	return party_put(t, db, id, rec);
+}
+
+int
+pdl_vdb_party(MDB_txn *t, const struct pdl_vdb *db, const char *id, struct pdl_vparty *p)
+{
+	memset(p, 0, sizeof *p);
+	if (db->party == (MDB_dbi)-1 || !pdl_id_valid(id, strlen(id)))
+		return PDL_ENOTFOUND;
+	json_t *rec = pdl_vdoc_get(t, db->party, id);
+	if (rec == NULL)
+		return PDL_ENOTFOUND;
+	const char *k = json_string_value(json_object_get(rec, "public_key"));
+	const json_t *roles = json_object_get(rec, "roles"), *v;
+	int rc = k != NULL && pdl_unb64(k, strlen(k), p->pk, sizeof p->pk) == PDL_OK && json_is_array(roles) ? PDL_OK
+	                                                                                                     : PDL_ESTORE;
+	size_t i;
+	json_array_foreach(roles, i, v) {
+		uint32_t bit;
+		const char *s = json_string_value(v);
+		if (s != NULL && pdl_role_parse(s, strlen(s), &bit) == PDL_OK)
+			p->roles |= bit;
+	}
+	p->suspended = json_is_true(json_object_get(rec, "suspended"));
+	p->seq = (uint64_t)json_integer_value(json_object_get(rec, "seq"));
+	json_decref(rec);
+	if (rc != PDL_OK)
+		memset(p, 0, sizeof *p);
+	return rc;
+}
+
+int
+pdl_vdb_ledger_id(MDB_txn *t, const struct pdl_vdb *db, uint8_t id[PDL_HASH_BYTES])
+{
+	MDB_val k = {9, "ledger_id"}, v;
+	int rc = mdb_get(t, db->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return PDL_ENOTFOUND;
+	if (rc != 0 || v.mv_size != PDL_HASH_BYTES)
+		return PDL_ESTORE;
+	memcpy(id, v.mv_data, PDL_HASH_BYTES);
+	return PDL_OK;
+}
+
 int
 pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n, size_t *applied,
               struct pdl_status *st)
@@ -197,11 +336,24 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 				rc = pdl_status_set(st, vr, NULL, "view %s failed on entry %llu", db->views[k]->name,
 				                    (unsigned long long)e.seq);
 		}
+		if (rc == PDL_OK) {
+			int pr = party_apply(db, t, &ve);
+			if (pr != PDL_OK)
+				rc = pdl_status_set(st, pr, NULL, "the party table failed on entry %llu", (unsigned long long)e.seq);
+		}
 		json_decref(ve.body);
 		json_decref(ve.outcome);
 		if (rc != PDL_OK)
 			break;
 		pdl_sha256(chain, entries[i], lens[i]);
+		if (e.seq == 0) {
+			/* the ledger id a reader's token names: chain hash of genesis */
+			MDB_val k = {9, "ledger_id"}, v = {32, chain};
+			if (mdb_put(t, db->meta, &k, &v, 0) != 0) {
+				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger id");
+				break;
+			}
+		}
 		next++;
 		(*applied)++;
 		db->last_time_ms = e.time_ms;
@@ -318,18 +470,36 @@ pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struc
 }
 
 int
+pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms, struct pdl_status *st)
+{
+	int rv, rc;
+	memset(c, 0, sizeof *c);
+	if ((rv = nng_req0_open(&c->sock)) != 0)
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
+	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms);
+	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0);
+	if ((rc = pdl_client_dial(c->sock, url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
+		nng_close(c->sock);
+		return rc;
+	}
+	c->open = 1;
+	return PDL_OK;
+}
+
+/* Every wait of the follower's REQ socket: a worker whose pdld is gone or
+ * stopped notices a stop request within about this long. */
+#define FOLLOW_WAIT_MS 2000u
+
+int
 pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, volatile int *stop,
            struct pdl_follow_stats *stats, struct pdl_status *st)
 {
 	struct pdl_client cl;
 	nng_socket sub;
 	int rv, rc;
-	if ((rc = pdl_client_open(&cl, ledger_url, st)) != PDL_OK)
+	if ((rc = pdl_proj_client_open(&cl, ledger_url, FOLLOW_WAIT_MS, st)) != PDL_OK)
 		return rc;
-	/* short waits per read: a worker whose pdld is gone notices a stop request
-	 * soon (a send waits for a connection, so it needs the bound too) */
-	nng_socket_set_ms(cl.sock, NNG_OPT_RECVTIMEO, 2000);
-	nng_socket_set_ms(cl.sock, NNG_OPT_SENDTIMEO, 2000);
 	if ((rv = nng_sub0_open(&sub)) != 0) {
 		pdl_client_close(&cl);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));
@@ -428,11 +598,16 @@ pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
 	pdl_be64(nb, *next);
 	pdl_sha256_update(&h, nb, 8);
 	pdl_sha256_update(&h, chain, 32);
-	for (unsigned i = 0; rc == PDL_OK && i < db->ndbi; i++) {
+	for (unsigned i = 0; rc == PDL_OK && i <= db->ndbi; i++) {
 		MDB_cursor *c;
 		MDB_val k, v;
-		pdl_sha256_update(&h, (const uint8_t *)db->names[i], strlen(db->names[i]) + 1);
-		if (mdb_cursor_open(t, db->dbi[i], &c) != 0) {
+		/* the view tables, then the framework's party table */
+		const char *name = i < db->ndbi ? db->names[i] : "proj_party";
+		MDB_dbi dbi = i < db->ndbi ? db->dbi[i] : db->party;
+		if (dbi == (MDB_dbi)-1)
+			break;
+		pdl_sha256_update(&h, (const uint8_t *)name, strlen(name) + 1);
+		if (mdb_cursor_open(t, dbi, &c) != 0) {
 			rc = PDL_ESTORE;
 			break;
 		}

@@ -15,7 +15,18 @@
  *  (2) a view's apply is deterministic in the entries (ledger time only,
  *      never the wall clock): deleting the view and rebuilding it from the
  *      log gives the same bytes (pdl-project digest compares);
- *  (3) entries are applied strictly in seq order, each exactly once.
+ *  (3) entries are applied strictly in seq order, each exactly once;
+ *  (4) the framework's own table `proj_party` holds every party as the
+ *      applied entries left it (ledger.genesis's authority, party.register,
+ *      party.rotate_key, party.suspend, party.reinstate): its current key,
+ *      roles and whether it is suspended, written in the same transaction
+ *      as the views, so a reader's token is checked against the key the
+ *      party holds at the view's cursor; meta "ledger_id" is the chain hash
+ *      of entry 0 (the id a read token names, readtok.h).
+ *
+ * View environments carry a format number (PDL_VIEW_FORMAT); one made by an
+ * older pdl-project, with entries applied but no party table, is refused
+ * (PDL_EVERSION): rebuild it (pdl-project --rebuild).
  */
 #ifndef PDL_PROJ_H
 #define PDL_PROJ_H
@@ -29,6 +40,7 @@
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
+#define PDL_VIEW_FORMAT 2u   /* 2: the party table and the ledger id (invariant (4)) */
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
@@ -62,16 +74,32 @@ struct pdl_vdb {
 	unsigned ndbi;
 	const struct pdl_view *views[8];
 	unsigned nviews;
+	MDB_dbi party; /* proj_party; (MDB_dbi)-1 in a read-only open of an older view */
 	char dir[4096];
 	uint64_t last_time_ms; /* ledger time of the last entry applied (lag measurement) */
 };
 
-/* Opens DIR/view (creating it) with the given views' tables. */
+/* Opens DIR/view (creating it) with the given views' tables. Errors:
+ * PDL_EIO (cannot create DIR), PDL_ESTORE, PDL_EVERSION (a view made by an
+ * older pdl-project: rebuild it; read-only opens accept it). */
 int pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *views, unsigned n, int rdonly);
 void pdl_vdb_close(struct pdl_vdb *db);
 MDB_dbi pdl_vdb_table(const struct pdl_vdb *db, const char *name);
 /* The cursor: next seq to apply and chain hash of the last one. */
 int pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[32]);
+
+/* A party as the applied entries left it (invariant (4)). */
+struct pdl_vparty {
+	uint8_t pk[PDL_PK_BYTES]; /* its current key */
+	uint32_t roles;           /* PDL_ROLE_* */
+	int suspended;
+	uint64_t seq;             /* the entry that last changed it */
+};
+/* Looks up party id. Errors: PDL_ENOTFOUND (no such party, or a view
+ * without the table), PDL_ESTORE (a record that does not parse). */
+int pdl_vdb_party(MDB_txn *t, const struct pdl_vdb *db, const char *id, struct pdl_vparty *p);
+/* The ledger id: chain hash of entry 0. PDL_ENOTFOUND before genesis. */
+int pdl_vdb_ledger_id(MDB_txn *t, const struct pdl_vdb *db, uint8_t id[PDL_HASH_BYTES]);
 
 /* JSON documents in view tables. get returns a new reference or NULL. */
 json_t *pdl_vdoc_get(MDB_txn *t, MDB_dbi dbi, const char *key);
@@ -85,6 +113,13 @@ int pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc); /* 8-b
  * *applied_time_ms gets the ledger time of the last entry applied. */
 int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
                   size_t *applied, struct pdl_status *st);
+
+/* A REQ client to pdld for a projection: the dial does not block (a pdld
+ * that accepts but never answers — stopped, hung — cannot hold the caller
+ * in a handshake), and every send and receive gives up after timeout_ms, so
+ * a worker or route can always notice a stop request. Close it with
+ * pdl_client_close. Errors: as pdl_client_dial; PDL_ECLOSED. */
+int pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms, struct pdl_status *st);
 
 /* The worker: follows ledger_url (REQ) and pub_url (SUB) until *stop. */
 struct pdl_follow_stats {
@@ -101,7 +136,8 @@ int pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, 
 /* Catch up to the ledger's head with range reads; returns entries applied. */
 int pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st);
 
-/* SHA-256 over every view table (keys and values in order) and the cursor. */
+/* SHA-256 over every view table (keys and values in order), the party
+ * table and the cursor. */
 int pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next);
 
 #endif

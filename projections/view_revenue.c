@@ -2,6 +2,8 @@
  * view_revenue.c — per-party revenue balances and statements (DESIGN §6),
  * built from settlement entries: settlement.run outcomes carry the exact
  * lines the ledger derived, settlement.confirm marks them confirmed.
+ * Private: its routes exist only on the private listener (http.h), where
+ * every reader is authenticated before a route runs.
  *
  * Tables:
  *   rev_settle  <settlement_id>                    {settlement_id, product_id, period, gross_fen, lines, status, seq}
@@ -120,12 +122,22 @@ period_ok(const char *p)
 	return m >= 1 && m <= 12;
 }
 
+/* A party's lines: to the party itself, the authority and auditors. */
 static void
 party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
+	static const char *const params[] = {"period", "format", NULL};
 	char period[16] = "", format[16] = "json";
+	if (pdl_http_params_only(query, params, out))
+		return;
 	if (!id_ok(rest)) {
 		pdl_http_error(out, 400, "bad_party", "a party id is 1-64 characters of A-Z a-z 0-9 . _ -");
+		return;
+	}
+	if (!pdl_reader_may(cx->reader, rest)) {
+		char what[120];
+		snprintf(what, sizeof what, "the statement of %s", rest);
+		pdl_http_not_entitled(out, cx->reader, what);
 		return;
 	}
 	if (pdl_http_param(query, "period", period, sizeof period) && !period_ok(period)) {
@@ -228,10 +240,29 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	pdl_http_json(out, 200, doc);
 }
 
+/* 1 when the settlement has a line for party. */
+static int
+has_line(const json_t *doc, const char *party)
+{
+	size_t i;
+	const json_t *l;
+	json_array_foreach(json_object_get(doc, "lines"), i, l) {
+		const char *p = json_string_value(json_object_get(l, "party"));
+		if (p != NULL && strcmp(p, party) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A settlement's details: to the parties with a line in it, the authority
+ * and auditors. Another party gets 403 whether or not the settlement
+ * exists, so the answer is no oracle for settlement ids. */
 static void
 settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
-	(void)query;
+	static const char *const none[] = {NULL};
+	if (pdl_http_params_only(query, none, out))
+		return;
 	if (!id_ok(rest)) {
 		pdl_http_error(out, 400, "bad_settlement", "a settlement id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
@@ -243,6 +274,13 @@ settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	}
 	json_t *doc = pdl_vdoc_get(t, pdl_vdb_table(cx->db, "rev_settle"), rest);
 	mdb_txn_abort(t);
+	if (!pdl_reader_reads_all(cx->reader) && (doc == NULL || cx->reader == NULL || !has_line(doc, cx->reader->party))) {
+		char what[120];
+		json_decref(doc);
+		snprintf(what, sizeof what, "settlement %s (it has no line for this party, or does not exist)", rest);
+		pdl_http_not_entitled(out, cx->reader, what);
+		return;
+	}
 	if (doc == NULL)
 		pdl_http_error(out, 404, "not_found", "no settlement %s", rest);
 	else
@@ -250,7 +288,8 @@ settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 }
 
 const struct pdl_route pdl_routes_revenue[] = {
-	{"/v1/revenue/parties/", 1, party_statement},
-	{"/v1/revenue/settlements/", 1, settlement_doc},
-	{NULL, 0, NULL},
+	/* revenue and settlements are private (spec/views.md): never on the public listener */
+	{"/v1/revenue/parties/", 1, party_statement, PDL_ROUTE_PRIVATE},
+	{"/v1/revenue/settlements/", 1, settlement_doc, PDL_ROUTE_PRIVATE},
+	{NULL, 0, NULL, 0},
 };

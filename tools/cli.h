@@ -40,6 +40,7 @@ int cmd_evidence(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 int pdl_cmd_submit(int argc, char **argv);
 
 #endif

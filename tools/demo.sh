@@ -1,16 +1,20 @@
 #!/bin/sh
 # make run: a demo ledger of the fixture scenario on the embedded default —
 # LMDB files and ipc sockets in one data directory (PDL_DEMO_DATA, default
-# ./demo-data) — with pdld and the projections (every view, and the public
-# HTTP server with the disclosure page on PDL_DEMO_HTTP, default
-# 127.0.0.1:8080). The first run builds the ledger with
-# tools/load-scenario.sh (test clock, fixed keys: the same ledger every
-# time); later runs reuse it. Ctrl-C stops both processes cleanly.
+# ./demo-data) — with pdld and the projections (every view, the public HTTP
+# server with the disclosure page on PDL_DEMO_HTTP, default 127.0.0.1:8080,
+# and the private listener for revenue and the full metrics on 127.0.0.1
+# only, port PDL_DEMO_PRIVATE_PORT, default 8081). The first run builds the
+# ledger with tools/load-scenario.sh (test clock, fixed keys: the same
+# ledger every time); later runs reuse it. Ctrl-C stops both processes
+# cleanly.
 set -eu
 BUILD=$1
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${PDL_DEMO_DATA:-$TOP/demo-data}
 HTTP=${PDL_DEMO_HTTP:-127.0.0.1:8080}
+# private data: this host only, whatever the public listener's address
+PRIVATE=127.0.0.1:${PDL_DEMO_PRIVATE_PORT:-8081}
 PDL=$BUILD/pdl
 PDLD=$BUILD/pdld
 PROJ=$BUILD/pdl-project
@@ -53,8 +57,11 @@ while [ ! -f "$DATA/pdld.pid" ]; do
 	sleep 0.1
 done
 
-echo "== pdl-project all: the views in $VIEWS, HTTP on $HTTP"
-"$PROJ" all --ledger "ipc://$DATA/pdl.sock" --data "$VIEWS" --http "$HTTP" >"$DATA/pdl-project.log" 2>&1 &
+echo "== pdl-project all: the views in $VIEWS, public HTTP on $HTTP, private on $PRIVATE"
+# --rebuild: the demo's views are small, and a view directory from an older
+# pdl-project is rebuilt rather than refused
+"$PROJ" all --ledger "ipc://$DATA/pdl.sock" --data "$VIEWS" --http "$HTTP" --private-http "$PRIVATE" --rebuild \
+	>"$DATA/pdl-project.log" 2>&1 &
 PROJ_PID=$!
 i=0
 until grep -q serving "$DATA/pdl-project.log" 2>/dev/null; do
@@ -79,9 +86,16 @@ pdl demo ledger is running (pid $PID) on ipc://$DATA/pdl.sock, publishing on ipc
   Disclosure page:   http://$HTTP/
   JSON API:          http://$HTTP/v1/   (grants, products, usage, registrations, disputes,
                      disclosures, feed, checkpoint, proofs, entries, reports/annual?year=2026,
-                     metrics/disclosures)
+                     metrics, metrics/disclosures)
+  Private listener:  http://$PRIVATE/   (this host only: revenue statements, settlements and
+                     the full metrics, for parties that sign each request with their key)
 
 Try, in another shell:
+  T='/v1/revenue/parties/operator-city?period=2026-09'
+  curl -H "Authorization: \$($PDL token --key $DATA/keys/operator-city.key --party operator-city --data $DATA "\$T")" \\
+       "http://$PRIVATE\$T"
+  curl -H "Authorization: \$($PDL token --key $DATA/keys/auditor.key --party auditor --data $DATA /v1/revenue/settlements/st-mr-2026-09)" \\
+       http://$PRIVATE/v1/revenue/settlements/st-mr-2026-09
   $PDL get 1 --data $DATA
   $PDL proof inclusion 1 \$($PDL verify --data $DATA | sed 's/.*"size":\([0-9]*\).*/\1/') --data $DATA
   $PDL acts --text

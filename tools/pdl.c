@@ -1571,6 +1571,7 @@ static const struct {
 	{"settle", cmd_settle, "preview (--dry-run) or run a product's settlement for a period"},
 	{"report", cmd_report, "the annual disclosure report (from a disclosure view)"},
 	{"statement", cmd_statement, "a party's settlement lines for a period (JSON or --csv)"},
+	{"token", cmd_token, "a read token for pdl-project's private listener (Authorization header)"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
 };
 

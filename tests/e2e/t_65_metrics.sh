@@ -179,26 +179,38 @@ wait_http() {
 }
 
 PORT=$(free_port)
-env -u PDL_METRICS_WEIGHTS "$PDLPROJ" metrics --ledger "ipc://$D/pdl.sock" --data "$V" --http "127.0.0.1:$PORT" 2>"$TMP/proj.log" &
+PPORT=$(free_port)
+env -u PDL_METRICS_WEIGHTS "$PDLPROJ" metrics --ledger "ipc://$D/pdl.sock" --data "$V" --http "127.0.0.1:$PORT" \
+	--private-http "127.0.0.1:$PPORT" 2>"$TMP/proj.log" &
 PROJ=$!
 check "the metrics view catches up with the ledger" wait_view "$V"
 check "pdl-project serves HTTP" wait_http "$PORT"
 
-pychecks $PY - "$PORT" "$TMP/seqs" "$HAS_SETTLE" "$TMP/settle.out" <<'EOF'
-import json, sys, urllib.request, urllib.error
-port, seqs_file, has_settle, settle_out = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+# The checker runs against a listener: the public one (FULL 0: what spec/views.md
+# lets the public see) or, with a reader's token, the private one (FULL 1: every
+# figure, revenue attributed and the explain rows of private entries too).
+cat >"$TMP/mcheck.py" <<'EOF'
+import json, os, subprocess, sys, urllib.request, urllib.error
+port, seqs_file, has_settle, settle_out, full = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4], sys.argv[5] == "1"
+token_cmd = sys.argv[6:]  # prints the Authorization value for a target (FULL 1)
 S = dict(l.split() for l in open(seqs_file))
 S = {k: int(v) for k, v in S.items()}
 H = 3600 * 1000
+WHERE = "private" if full else "public"
 
 def get(path):
+    req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path))
+    if token_cmd:
+        tok = subprocess.run(token_cmd + [path], capture_output=True, text=True, check=True).stdout.strip()
+        req.add_header("Authorization", tok)
     try:
-        with urllib.request.urlopen("http://127.0.0.1:%s%s" % (port, path), timeout=5) as r:
+        with urllib.request.urlopen(req, timeout=5) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
 
 def check(desc, got, want):
+    desc = "%s: %s" % (WHERE, desc)
     if got == want:
         print("ok - %s" % desc)
     else:
@@ -221,6 +233,19 @@ def score(comps, total, wt):
     return {"components": {k: {"weight": W[k], "score_bp": comps.get(k)} for k in W},
             "score_bp": total, "score": None if total is None else "%d.%02d" % (total // 100, total % 100),
             "weight_total": wt}
+
+def served(d, comps):
+    """The figures as this listener serves them: the public one drops revenue
+    attributed and scores without it (the component marked private)."""
+    if full:
+        return d
+    d = json.loads(json.dumps(d))
+    del d["usage"]["revenue_fen"], d["usage"]["settlements"]
+    c = {k: v for k, v in comps.items() if k != "revenue"}
+    t, wt = total(c)
+    d["score"] = score(c, t, wt)
+    d["score"]["components"]["revenue"]["private"] = True
+    return d
 
 revenue = {}
 if has_settle:
@@ -260,6 +285,7 @@ want_a10 = {
               "revenue_fen": 0, "settlements": 0},
     "score": score(a10_comps, a10_total, a10_wt),
 }
+want_a10 = served(want_a10, a10_comps)
 # ---- prov-b, 2040-10: q4 8 h; r3 reported in October, resolved (rejected) in November after 63 h
 b10_comps = {"catalog_review": 10000, "quality_rate": 0, "quality_resolved": 10000, "approved_calls": 500,
              "records_served": 100, "products_derived": 0}
@@ -276,6 +302,7 @@ want_b10 = {
               "revenue_fen": 0, "settlements": 0},
     "score": score(b10_comps, b10_total, b10_wt),
 }
+want_b10 = served(want_b10, b10_comps)
 # ---- November: products (p2 counts for prov-a through p1), r3's timeliness, revenue
 empty_q = {"reports": 0, "resolved": 0, "corrected": 0, "rejected": 0, "resolve_work_ms_sum": 0,
            "records_served": 0, "reports_per_1000_records": None, "resolved_share_bp": None,
@@ -289,19 +316,22 @@ def nov(p, products, qr, comps):
             "quality": empty_q,
             "usage": {"approved_calls": 0, "records_served": 0, "bytes_served": 0, "products_derived": products,
                       "revenue_fen": revenue.get(p, 0), "settlements": 1 if p in revenue else 0},
-            "score": score(comps, t, wt)}
+            "score": score(comps, t, wt), "_comps": comps}
 want_a11 = nov("prov-a", 2, review(0, 0, 0, 0, 0, 0),
                {"approved_calls": 0, "records_served": 0, "products_derived": 10000})
 # r3: 63 h against 16 → 80 h: round(10,000 × 17 / 64) = 2656
 want_b11 = nov("prov-b", 1, review(1, 63, S["res-r3"], 63, S["res-r3"], 63),
                {"quality_review": 2656, "approved_calls": 0, "records_served": 0, "products_derived": 5000})
-if has_settle:
+if has_settle and full:
     # ACTS.md: no usage in 2040-11, so both providers weigh 1: 100,000 × 4,000 / 10,000 / 2 each
     check("settlement lines give each provider 20,000 fen", revenue, {"prov-a": 20000, "prov-b": 20000})
     check("prov-b 2040-11 total is (15·2656 + 10·5000 + 10·200) / 55 rounded", want_b11["score"]["score_bp"], 1670)
     check("prov-a 2040-11 total is (10·10000 + 10·200) / 40 rounded", want_a11["score"]["score_bp"], 2550)
 else:
-    check("prov-b 2040-11 total is (15·2656 + 10·5000) / 45 rounded", want_b11["score"]["score_bp"], 1996)
+    check("prov-b 2040-11 total is (15·2656 + 10·5000) / 45 rounded",
+          served(want_b11, want_b11["_comps"])["score"]["score_bp"], 1996)
+want_a11 = served(want_a11, want_a11.pop("_comps"))
+want_b11 = served(want_b11, want_b11.pop("_comps"))
 
 st, d = get("/v1/metrics/providers/prov-a?period=2040-10")
 check("GET /v1/metrics/providers/prov-a?period=2040-10 is 200", st, 200)
@@ -353,11 +383,21 @@ check("explain records_served: the owning entry of each resource",
       [e["resource_seq"] for e in f["records_served"]["entries"]], [S["pub-ra1"], S["dec-q1"]])
 check("explain quality_reports", seqtypes("quality_reports"),
       [(S["rep-r1"], "quality.report"), (S["rep-r2"], "quality.report")])
+# r2 is not resolved: its report is private, and so is what the row would copy from it
+check("explain quality_reports: r1's row (resolved) in full, r2's (open) %s" % ("in full" if full else "withheld"),
+      [sorted(e) for e in f["quality_reports"]["entries"]],
+      [["issue", "report_id", "resource_id", "resource_seq", "seq", "type"]] * 2 if full else
+      [["issue", "report_id", "resource_id", "resource_seq", "seq", "type"], ["private", "seq", "type"]])
+check("explain approved_calls: call decisions are private entries, their rows %s" % ("in full" if full else "withheld"),
+      [sorted(e) for e in f["approved_calls"]["entries"]],
+      [["call_id", "request_seq", "resources", "seq", "type"]] * 2 if full else [["private", "seq", "type"]] * 2)
 check("explain quality_resolved", seqtypes("quality_resolved"), [(S["res-r1"], "quality.resolve")])
 check("explain quality_review", seqtypes("quality_review"), [(S["res-r1"], "quality.resolve")])
-check("explain: empty figures are listed empty",
-      (f["products_derived"], f["revenue"]),
-      ({"count": 0, "entries": [], "truncated": False}, {"count": 0, "entries": [], "truncated": False}))
+check("explain: empty figures are listed empty", f["products_derived"], {"count": 0, "entries": [], "truncated": False})
+if full:
+    check("explain: the revenue figure, empty in October", f["revenue"], {"count": 0, "entries": [], "truncated": False})
+else:
+    check("explain: no revenue figure on the public listener", "revenue" in f, False)
 st, d = get("/v1/metrics/providers/prov-a/explain?period=2040-10&limit=1")
 c = d["periods"][0]["figures"]["catalog_review"]
 check("explain ?limit=1 truncates with the full count", (len(c["entries"]), c["count"], c["truncated"]), (1, 3, True))
@@ -369,13 +409,17 @@ check("explain products_derived: both releases, p2 through p1",
       [(S["rel-p1"], "product.release", "p1", ["ra1"]), (S["rel-p2"], "product.release", "p2", ["ra1"])])
 st, d = get("/v1/metrics/providers/prov-b/explain?period=2040-10")
 check("explain prov-b approved_calls: c1 only (c3 was rejected)",
-      [(e["seq"], e["call_id"], e["resources"]) for e in d["periods"][0]["figures"]["approved_calls"]["entries"]],
-      [(S["appr-c1"], "c1", ["rb1"])])
+      [(e["seq"], e.get("call_id"), e.get("resources")) for e in d["periods"][0]["figures"]["approved_calls"]["entries"]],
+      [(S["appr-c1"], "c1", ["rb1"]) if full else (S["appr-c1"], None, None)])
 if has_settle:
     st, d = get("/v1/metrics/providers/prov-a/explain?period=2040-11")
-    check("explain revenue: the settlement.run", [(e["seq"], e["type"], e["amount_fen"]) for e in
-                                                  d["periods"][0]["figures"]["revenue"]["entries"]],
-          [(S["settle"], "settlement.run", revenue.get("prov-a", 0))])
+    if full:
+        check("explain revenue: the settlement.run", [(e["seq"], e["type"], e["amount_fen"]) for e in
+                                                      d["periods"][0]["figures"]["revenue"]["entries"]],
+              [(S["settle"], "settlement.run", revenue.get("prov-a", 0))])
+    else:
+        check("explain 2040-11: no revenue figure, no settlement amount",
+              ("revenue" in d["periods"][0]["figures"], '"amount_fen"' in json.dumps(d)), (False, False))
 
 # ---- errors
 for path, code, err in [
@@ -395,9 +439,16 @@ for path, code, err in [
     st, d = get(path)
     check("GET %s is %d %s" % (path, code, err), (st, d.get("error")), (code, err))
 st, d = get("/v1/metrics/weights")
-check("GET /v1/metrics/weights: the defaults", (st, d["weights"], d["targets"]["catalog_review_full_work_hours"]),
-      (200, W, 8))
+if full:
+    check("the weights are public only", (st, d.get("error")), (404, "not_found"))
+else:
+    check("GET /v1/metrics/weights: the defaults", (st, d["weights"], d["targets"]["catalog_review_full_work_hours"]),
+          (200, W, 8))
 EOF
+pychecks $PY "$TMP/mcheck.py" "$PORT" "$TMP/seqs" "$HAS_SETTLE" "$TMP/settle.out" 0
+# the same ledger, every figure: the authority on the private listener
+pychecks $PY "$TMP/mcheck.py" "$PPORT" "$TMP/seqs" "$HAS_SETTLE" "$TMP/settle.out" 1 \
+	"$PDL" token --key "$K/authority.key" --party authority --data "$D"
 
 # ---- rebuild: a fresh view from seq 0 has the same digest
 D1=$("$PDLPROJ" digest metrics --data "$V" | jl - 'o["digest"]')

@@ -9,9 +9,11 @@
 #       gross and lines the settlement then recorded;
 #   (c) `pdl statement --party --period` (JSON and --csv) lists exactly the
 #       party's lines of that period, with the right status and total;
-#   (d) the revenue view over HTTP (`pdl-project revenue --http`):
-#       /v1/revenue/parties/ID?period=P (JSON and &format=csv), the same
-#       without a period (all periods), and /v1/revenue/settlements/ID.
+#   (d) the revenue view over HTTP, on the private listener (`pdl-project
+#       revenue --private-http`, each request signed by an auditor or the
+#       authority with `pdl token`): /v1/revenue/parties/ID?period=P (JSON
+#       and &format=csv), the same without a period (all periods), and
+#       /v1/revenue/settlements/ID.
 # Two ledgers:
 #   1. the fixture scenario (fixtures/scenario via tools/load-scenario.sh),
 #      which settles three periods of an industry product, the last at a
@@ -38,16 +40,16 @@ fi
 
 # ---------------------------------------------------------------- helpers
 
-# start_view DIR VDIR: pdl-project revenue following DIR's pdld, serving HTTP;
-# sets BASE. Waits until the server answers.
+# start_view DIR VDIR: pdl-project revenue following DIR's pdld, serving its
+# private listener; sets BASE. Waits until the server answers (401: no token).
 start_view() {
 	local dir=$1 vdir=$2 n=100 port
 	port=$(free_port)
 	BASE=http://127.0.0.1:$port
-	"$PDLPROJ" revenue --ledger "ipc://$dir/pdl.sock" --data "$vdir" --http "127.0.0.1:$port" >>"$vdir.log" 2>&1 &
+	"$PDLPROJ" revenue --ledger "ipc://$dir/pdl.sock" --data "$vdir" --private-http "127.0.0.1:$port" >>"$vdir.log" 2>&1 &
 	VIEW_PID=$!
 	while ! $PY -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-		"$BASE/v1/revenue/settlements/none" 2>&1 | grep -q 'HTTP Error 404'; do
+		"$BASE/v1/revenue/settlements/none" 2>&1 | grep -q 'HTTP Error 401'; do
 		if ! kill -0 "$VIEW_PID" 2>/dev/null || [ "$n" -le 0 ]; then
 			echo "# pdl-project did not start; its log:"
 			sed 's/^/#   /' "$vdir.log"
@@ -78,6 +80,7 @@ import base64, csv, io, json, os, subprocess, sys, time, urllib.error, urllib.re
 from fractions import Fraction
 
 name, ledger, base, drydir = sys.argv[1:5]
+reader = sys.argv[5:7]  # KEYFILE PARTY: who signs the requests to the private listener
 sys.path.insert(0, os.environ["E2E"])
 import pdlgen
 
@@ -112,8 +115,11 @@ def pdl(*args):
 
 
 def http(path):
+    tok = subprocess.run([PDL, "token", "--key", reader[0], "--party", reader[1], "--data", ledger, path],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    req = urllib.request.Request(base + path, headers={"Authorization": tok})
     try:
-        r = urllib.request.urlopen(base + path, timeout=20)
+        r = urllib.request.urlopen(req, timeout=20)
         return r.status, r.headers.get("Content-Type", ""), r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.headers.get("Content-Type", ""), e.read().decode("utf-8", "replace")
@@ -413,7 +419,7 @@ for a in json.load(open(sys.argv[1])):
 	if SCENARIO=$SCEN "$LOADER" "$SD" >"$SD.out" 2>&1; then
 		ok "scenario: load-scenario.sh builds the fixture ledger"
 		if start_pdld "$SD" --test-clock && start_view "$SD" "$TMP/s_view"; then
-			pychecks $PY "$TMP/revcheck.py" scenario "$SD" "$BASE" "$TMP/s_dry"
+			pychecks $PY "$TMP/revcheck.py" scenario "$SD" "$BASE" "$TMP/s_dry" "$SD/keys/auditor.key" auditor
 		else
 			not_ok "scenario: pdld and the revenue view start"
 		fi
@@ -599,6 +605,6 @@ check_eq "S1's lines, worked by hand" \
 	"$(jl "$TMP/o_dry/S1.json" '" ".join("%s:%s:%d" % (l["party"], l["role"], l["amount_fen"]) for l in o["lines"])')" \
 	"prov-a:provider:433495 prov-b:provider:162561 op1:operator:331142 dev1:developer:264914 authority:authority:132457"
 
-pychecks $PY "$TMP/revcheck.py" own "$D" "$BASE" "$TMP/o_dry"
+pychecks $PY "$TMP/revcheck.py" own "$D" "$BASE" "$TMP/o_dry" "$K/authority.key" authority
 stop_view
 finish

@@ -1,14 +1,17 @@
 /*
  * fuzz_http — the HTTP query parameter parser of the public API
- * (projections/http.h): pdl_http_param and pdl_http_uint.
+ * (projections/http.h): pdl_http_query_check, pdl_http_param and
+ * pdl_http_uint.
  *
  * Input: byte 0 picks the buffer size (1..64); then either NAME '\0' QUERY
  * or, with no '\0', the whole rest is QUERY and NAME is each of the
  * parameters the routes read. The query is a NUL-terminated copy in an
  * exact-size buffer; the value buffer has exactly the chosen size. Checked:
  * the value is NUL-terminated within the buffer, a parameter absent from
- * the query is reported absent, and pdl_http_uint reports a value exactly
- * when the parameter is all digits (at most 19).
+ * the query is reported absent, pdl_http_uint reports a value exactly
+ * when the parameter is all digits (at most 19) and at most 2^63-1, and in
+ * a query pdl_http_query_check accepts no value decodes to a control
+ * character (nothing is cut short by a %00) and no name repeats.
  */
 #include "fuzz.h"
 
@@ -20,6 +23,27 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	return 0;
+}
+
+/* The decoded length of name's value as written in query (each %XX one
+ * byte), or -1 when the name is absent: what the route must get, whole. */
+static long
+raw_value_len(const char *query, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = query; p != NULL && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		if (seg >= nl && strncmp(p, name, nl) == 0 && (seg == nl || p[nl] == '=')) {
+			long n = seg > nl ? (long)(seg - nl - 1) : 0;
+			for (size_t i = nl; i < seg; i++)
+				if (p[i] == '%')
+					n -= 2;
+			return n;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return -1;
 }
 
 static void
@@ -51,7 +75,26 @@ one(const char *query, const char *name, size_t cap)
 		size_t n = strlen(raw);
 		FUZZ_ASSERT(n >= 1 && n <= 19 && strspn(raw, "0123456789") == n);
 		FUZZ_ASSERT(v == strtoull(raw, NULL, 10));
+		FUZZ_ASSERT(v <= PDL_HTTP_UINT_MAX);
 	}
+	/* a query the server lets through: values decode without control bytes */
+	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
+	if (!pdl_http_query_check(query, &out)) {
+		size_t qn = strlen(query) + 1;
+		char *val = malloc(qn);
+		long want = name[0] != 0 && strchr(name, '&') == NULL && strchr(name, '=') == NULL
+		                ? raw_value_len(query, name) : -1;
+		if (val != NULL && want >= 0 && pdl_http_param(query, name, val, qn)) {
+			/* whole (no %00 cut it short) and free of control bytes */
+			FUZZ_ASSERT((long)strlen(val) == want);
+			for (size_t i = 0; val[i]; i++)
+				FUZZ_ASSERT((unsigned char)val[i] >= 0x20 && (unsigned char)val[i] != 0x7f);
+		}
+		free(val);
+	} else {
+		FUZZ_ASSERT(out.status == 400 && out.body != NULL);
+	}
+	free(out.body);
 }
 
 int
