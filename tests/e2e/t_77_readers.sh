@@ -151,7 +151,7 @@ r = json.load(open(sys.argv[1]))
 E = [json.loads(l) for l in open(sys.argv[2])]
 PRIVATE = {"call.request", "call.approve", "call.reject", "call.escalate", "call.assess", "dispute.file",
            "revenue.record", "revenue.correct", "revenue.refund", "settlement.run", "settlement.confirm",
-           "quality.report", "incident.report"}
+           "quality.report", "incident.report", "developer.apply", "developer.refuse"}
 def private(e):
     t, b = e["act"]["type"], e["act"]["body"]
     return t in PRIVATE or (t == "evidence.deposit" and "blob" in b)
