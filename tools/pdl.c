@@ -7,6 +7,7 @@
  * The auditor-facing commands (verifier-key, checkpoint, get --raw, proof,
  * verify) are pinned: see spec/formats.md.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "merkle.h"
 #include "mpjson.h"
 #include "note.h"
+#include "readers.h"
 #include "replay.h"
 #include "state.h"
 #include "verify.h"
@@ -145,25 +147,23 @@ req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra)
 int
 src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st)
 {
+	*b = NULL;
 	if (s->local) {
 		MDB_txn *t;
 		const uint8_t *v;
 		int rc = pdl_store_rtxn(&s->store, &t);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-		rc = pdl_store_entry(t, &s->store, seq, &v, n);
+		rc = pdl_read_entry(t, &s->store, seq, &v, n, st);
 		if (rc == PDL_OK) {
 			*b = malloc(*n ? *n : 1);
 			if (*b == NULL)
-				rc = PDL_ENOMEM;
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 			else
 				memcpy(*b, v, *n);
 		}
 		pdl_store_rdone(&s->store, t);
-		if (rc != PDL_OK)
-			return pdl_status_set(st, rc, NULL, rc == PDL_ENOTFOUND ? "no entry %llu" : "cannot read entry %llu",
-			                      (unsigned long long)seq);
-		return PDL_OK;
+		return rc;
 	}
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -182,16 +182,22 @@ src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *
 		free(rep);
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
+	/* the reply is as untrusted as a data directory */
+	if ((rc = pdl_read_entry_bound(seq, *n, st)) != PDL_OK) {
+		free(rep);
+		return rc;
+	}
 	*b = malloc(*n ? *n : 1);
 	if (*b != NULL)
 		memcpy(*b, eb, *n);
 	free(rep);
-	return *b ? PDL_OK : PDL_ENOMEM;
+	return *b ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 }
 
 int
 src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 {
+	*note = NULL;
 	if (s->local) {
 		MDB_txn *t;
 		const char *v;
@@ -199,18 +205,18 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 		int rc = pdl_store_rtxn(&s->store, &t);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-		rc = pdl_store_ckpt_latest(t, &s->store, &size, &v, n);
+		rc = pdl_read_checkpoint(t, &s->store, &size, &v, n, st);
 		if (rc == PDL_OK) {
 			*note = malloc(*n + 1);
 			if (*note == NULL)
-				rc = PDL_ENOMEM;
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 			else {
 				memcpy(*note, v, *n);
 				(*note)[*n] = 0;
 			}
 		}
 		pdl_store_rdone(&s->store, t);
-		return rc == PDL_OK ? rc : pdl_status_set(st, rc, NULL, "no checkpoint stored");
+		return rc;
 	}
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -227,13 +233,17 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 		free(rep);
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
+	if ((rc = pdl_read_note_bound(*n, st)) != PDL_OK) {
+		free(rep);
+		return rc;
+	}
 	*note = malloc(*n + 1);
 	if (*note) {
 		memcpy(*note, v, *n);
 		(*note)[*n] = 0;
 	}
 	free(rep);
-	return *note ? PDL_OK : PDL_ENOMEM;
+	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 }
 
 int
@@ -244,7 +254,7 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 		int rc = pdl_store_rtxn(&s->store, &t);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-		rc = pdl_store_head(t, &s->store, h);
+		rc = pdl_read_head(t, &s->store, h, st);
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
@@ -267,6 +277,39 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
 	memcpy(h->chain, ch, 32);
+	free(rep);
+	return PDL_OK;
+}
+
+int
+src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+{
+	if (s->local) {
+		MDB_txn *t;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_ledger_id(t, &s->store, id, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "head", 0);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const uint8_t *b;
+	size_t bn;
+	if (mp_map_find(c, "ledger_id", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES) {
+		free(rep);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
+	}
+	memcpy(id, b, PDL_HASH_BYTES);
 	free(rep);
 	return PDL_OK;
 }
@@ -629,6 +672,35 @@ cmd_verifier_key(int argc, char **argv)
 	return 0;
 }
 
+/* ---- ledger-id ---- */
+
+static int
+cmd_ledger_id(int argc, char **argv)
+{
+	const char *dir = NULL, *ledger = NULL;
+	int orc = src_opts(argc, argv, "ledger-id",
+	                   "usage: pdl ledger-id (--data DIR | --ledger URL)\n\n"
+	                   "Prints the ledger id in hex: SHA-256 of the genesis entry's exact bytes (its chain hash).\n"
+	                   "Every act signature names it (\"pdl/act/v2\\n\" || ledger id || act), so an act signed\n"
+	                   "for one ledger is refused by every other. Give it to `pdl sign --ledger-id` to sign\n"
+	                   "acts on a machine that cannot reach the ledger.\n",
+	                   &dir, &ledger);
+	if (orc >= 0)
+		return orc;
+	if (optind != argc)
+		return usage_error("ledger-id", "it takes no arguments");
+	struct src s;
+	struct pdl_status st = {0};
+	uint8_t id[PDL_HASH_BYTES];
+	char hex[2 * PDL_HASH_BYTES + 1];
+	if (src_open(&s, dir, ledger, &st) != PDL_OK || src_ledger_id(&s, id, &st) != PDL_OK)
+		return src_fail(&s, "ledger-id", &st);
+	pdl_hex(id, sizeof id, hex);
+	printf("%s\n", hex);
+	src_close(&s);
+	return 0;
+}
+
 /* ---- checkpoint ---- */
 
 static int
@@ -765,28 +837,13 @@ cmd_proof(int argc, char **argv)
 	int rc;
 	if (s.local) {
 		MDB_txn *t;
-		struct pdl_head h;
 		if ((rc = pdl_store_rtxn(&s.store, &t)) != PDL_OK) {
 			pdl_status_set(&st, rc, NULL, "cannot read the ledger");
 			return src_fail(&s, "proof", &st);
 		}
-		struct pdl_tree_ctx tc = {t, &s.store};
-		struct pdl_merkle_io io;
-		pdl_store_tree_io(&tc, &io);
-		rc = pdl_store_head(t, &s.store, &h);
-		if (rc == PDL_OK && incl && (a >= b || b > h.size))
-			rc = pdl_status_set(&st, PDL_EINVAL, NULL, "need INDEX < SIZE <= %llu", (unsigned long long)h.size);
-		else if (rc == PDL_OK && !incl && (a == 0 || a > b || b > h.size))
-			rc = pdl_status_set(&st, PDL_EINVAL, NULL, "need 0 < OLD <= NEW <= %llu", (unsigned long long)h.size);
-		else if (rc == PDL_OK && incl) {
-			rc = io.get(io.ctx, 0, a, leaf);
-			if (rc == PDL_OK)
-				rc = pdl_merkle_prove_inclusion(&io, a, b, proof, &n);
-		} else if (rc == PDL_OK)
-			rc = pdl_merkle_prove_consistency(&io, a, b, proof, &n);
+		rc = incl ? pdl_read_inclusion(t, &s.store, a, b, leaf, proof, &n, &st)
+		          : pdl_read_consistency(t, &s.store, a, b, proof, &n, &st);
 		pdl_store_rdone(&s.store, t);
-		if (rc != PDL_OK && st.err == PDL_OK)
-			pdl_status_set(&st, rc, NULL, "cannot build the proof");
 		if (rc != PDL_OK)
 			return src_fail(&s, "proof", &st);
 	} else {
@@ -1228,20 +1285,31 @@ cmd_export(int argc, char **argv)
 	uint64_t end = from + (count < h.size ? count : h.size);
 	if (end > h.size || end < from)
 		end = h.size;
-	char *b64 = malloc(pdl_b64_len(PDL_ENTRY_BYTES_MAX));
+	/* one line buffer for the largest entry; src_get refuses a larger one */
+	char *line = malloc(PDL_EXPORT_LINE_MAX);
+	if (line == NULL) {
+		pdl_status_set(&st, PDL_ENOMEM, NULL, "out of memory");
+		return src_fail(&s, "export", &st);
+	}
 	for (uint64_t seq = from; seq < end; seq++) {
 		uint8_t *b;
-		size_t n;
+		size_t n, ln;
 		if (src_get(&s, seq, &b, &n, &st) != PDL_OK) {
-			free(b64);
+			free(line);
+			fflush(stdout);
 			return src_fail(&s, "export", &st);
 		}
-		pdl_b64(b, n, b64);
-		printf("{\"seq\":%llu,\"entry\":\"%s\"}\n", (unsigned long long)seq, b64);
+		ln = pdl_export_line(seq, b, n, line, PDL_EXPORT_LINE_MAX);
 		free(b);
+		assert(ln > 0); /* src_get bounds n to PDL_ENTRY_BYTES_MAX */
+		fwrite(line, 1, ln, stdout);
 	}
-	free(b64);
+	free(line);
 	src_close(&s);
+	if (fflush(stdout) != 0) {
+		pdl_status_set(&st, PDL_EIO, NULL, "cannot write the output: %s", strerror(errno));
+		return die_status("export", &st);
+	}
 	return 0;
 }
 
@@ -1472,6 +1540,7 @@ static const struct {
 	{"get", cmd_get, "print an entry (JSON, or --raw leaf bytes)"},
 	{"checkpoint", cmd_checkpoint, "print the latest signed checkpoint"},
 	{"verifier-key", cmd_verifier_key, "print the checkpoint verifier key"},
+	{"ledger-id", cmd_ledger_id, "print the ledger id every act signature names"},
 	{"proof", cmd_proof, "inclusion or consistency proof (RFC 9162)"},
 	{"verify", cmd_verify, "verify the whole ledger offline"},
 	{"export", cmd_export, "write entries as JSON lines"},
