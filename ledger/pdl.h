@@ -82,7 +82,10 @@ enum pdl_role {
 int pdl_role_parse(const char *s, size_t n, uint32_t *out); /* PDL_OK / PDL_EINVAL */
 const char *pdl_role_name(uint32_t one_role);
 
-/* Signing domain of an act (DESIGN §4). */
-#define PDL_ACT_SIG_PREFIX "pdl/act/v1\n"
+/* Signing domain of an act (DESIGN §4, spec/formats.md §1.6): a signature
+ * covers PDL_ACT_SIG_PREFIX ‖ ledger id (32 bytes) ‖ act bytes, so an act
+ * signed for one ledger is refused by every other (entry.h). */
+#define PDL_ACT_SIG_PREFIX "pdl/act/v2\n"
+#define PDL_ACT_SIG_HEAD_BYTES (sizeof PDL_ACT_SIG_PREFIX - 1u + PDL_HASH_BYTES)
 
 #endif

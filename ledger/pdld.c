@@ -343,7 +343,7 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		}
 		mdb_cursor_close(cur);
 	} else if (mp_str_eq(op, opn, "head")) {
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 5);
 		mp_pack_cstr(pk, "size");
 		msgpack_pack_uint64(pk, h.size);
 		mp_pack_cstr(pk, "time_ms");
@@ -352,6 +352,8 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		mp_pack_bin(pk, h.chain, 32);
 		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
 		msgpack_pack_uint64(pk, D.blob_max);
+		mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
+		mp_pack_bin(pk, D.engine.info.ledger_id, PDL_HASH_BYTES);
 	} else if (mp_str_eq(op, opn, "checkpoint")) {
 		const char *note;
 		size_t nn;
@@ -661,7 +663,7 @@ worker_main(void *arg)
 				last_actor = it->act.actor;
 				last_actor_len = it->act.actor_len;
 			}
-			if (pdl_act_verify(&it->act, p.pk) == PDL_OK) {
+			if (pdl_act_verify(&it->act, D.engine.info.ledger_id, p.pk) == PDL_OK) {
 				it->have_vpk = 1;
 				memcpy(it->vpk, p.pk, 32);
 			}

@@ -53,6 +53,7 @@ struct bench {
 	atomic_ullong refused;
 	char url[4200];
 	uint8_t sk[64];
+	uint8_t ledger_id[PDL_HASH_BYTES]; /* what the acts are signed under */
 	char pk64[64];
 	atomic_int failed;
 	double rate;     /* acts/s to pace at (lag mode); 0: as fast as possible */
@@ -272,7 +273,7 @@ gen_main(void *arg)
 			uint8_t sig[64];
 			msgpack_sbuffer_clear(&act);
 			pack_act(b, first + k, &act);
-			pdl_act_sign((const uint8_t *)act.data, act.size, b->sk, sig);
+			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, b->sk, sig);
 			msgpack_pack_map(&pk, 2);
 			mp_pack_cstr(&pk, "act");
 			mp_pack_bin(&pk, act.data, act.size);
@@ -488,6 +489,12 @@ cmd_bench(int argc, char **argv)
 	uint8_t pk[32], ppk[32], psk[64];
 	if (pdl_key_load(keyp, b.sk, pk, &st) != PDL_OK)
 		return die_status("bench", &st);
+	struct src ls;
+	if (src_open(&ls, ddir, NULL, &st) != PDL_OK || src_ledger_id(&ls, b.ledger_id, &st) != PDL_OK) {
+		src_close(&ls);
+		return die_status("bench", &st);
+	}
+	src_close(&ls);
 	crypto_sign_keypair(ppk, psk);
 	pdl_b64(ppk, 32, b.pk64);
 

@@ -60,6 +60,13 @@ hash_file(const char *path, uint8_t digest[32], uint64_t *size)
 }
 
 static int
+src_fail_evidence(struct src *s, const struct pdl_status *st)
+{
+	src_close(s);
+	return die_status("evidence", st);
+}
+
+static int
 deposit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -148,16 +155,21 @@ deposit(int argc, char **argv)
 		return die_status("evidence", &st);
 	}
 	json_decref(act);
-	pdl_act_sign((const uint8_t *)ab.data, ab.size, sk, sig);
-	sodium_memzero(sk, sizeof sk);
+	const char *ddir = dir;
 	char url[4200];
 	if (dir != NULL) {
 		pdl_client_url_for_dir(dir, url, sizeof url);
 		ledger = url;
 	}
 	struct src s;
-	if (src_open(&s, NULL, ledger, &st) != PDL_OK)
-		return die_status("evidence", &st);
+	uint8_t lid[PDL_HASH_BYTES];
+	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(ddir, &s.cl, lid, &st) != PDL_OK) {
+		sodium_memzero(sk, sizeof sk);
+		msgpack_sbuffer_destroy(&ab);
+		return src_fail_evidence(&s, &st);
+	}
+	pdl_act_sign(lid, (const uint8_t *)ab.data, ab.size, sk, sig);
+	sodium_memzero(sk, sizeof sk);
 	msgpack_sbuffer req;
 	msgpack_packer pk2;
 	msgpack_sbuffer_init(&req);

@@ -573,7 +573,7 @@ cmd_init(int argc, char **argv)
 		return init_fail(&st, lsk, ask);
 	json_decref(act);
 	uint8_t sig[64];
-	pdl_act_sign((const uint8_t *)ab.data, ab.size, ask, sig);
+	pdl_act_sign(pdl_ledger_id_genesis, (const uint8_t *)ab.data, ab.size, ask, sig); /* entry.h */
 	struct pdl_act a;
 	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK)
 		return init_fail(&st, lsk, ask);
@@ -1005,14 +1005,210 @@ out:
 	return rc;
 }
 
+/* Where the acts of submit and sign come from: JSON act files and --raw
+ * msgpack act files are signed here; --signed files hold the lines `pdl
+ * sign` printed and are sent exactly as they are. */
+enum in_mode { IN_JSON, IN_RAW, IN_SIGNED };
+
+struct signer {
+	enum in_mode mode;
+	const char *keys;          /* --keys KEYDIR, or NULL for --key */
+	uint8_t sk[64], pk[32];    /* --key's, or the last --keys key loaded */
+	uint8_t lid[PDL_HASH_BYTES]; /* the ledger the acts are for */
+};
+
+#define ACT_FILE_BYTES_MAX (64u << 20) /* an input file: 4,096 acts of 16 KiB with room */
+
+/* Encodes and signs act `a` (JSON, or the raw msgpack bytes in raw/rawn
+ * when a is NULL) into q; on a local refusal sets q->local_err. */
+static void
+sign_one(struct signer *sg, struct pending *q, const json_t *a, const uint8_t *raw, size_t rawn)
+{
+	if (a == NULL) {
+		msgpack_sbuffer_write(&q->act, (const char *)raw, rawn);
+	} else if (pdl_json_act_to_mp(a, &q->act, &q->st) != PDL_OK) {
+		q->local_err = 1;
+		return;
+	}
+	if (a != NULL && q->act.size > PDL_ACT_BYTES_MAX) {
+		/* the daemon would refuse it too; say so without sending 64 KiB+ */
+		pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
+		q->local_err = 1;
+		return;
+	}
+	if (sg->keys != NULL) {
+		/* the actor's own key from KEYDIR */
+		const char *actor = json_string_value(json_object_get(a, "actor"));
+		char kp[4400];
+		if (actor == NULL || !pdl_id_valid(actor, strlen(actor))) {
+			pdl_status_set(&q->st, PDL_EFIELD, NULL, "act has no valid actor to choose a key by");
+			q->local_err = 1;
+			return;
+		}
+		snprintf(kp, sizeof kp, "%s/%s.key", sg->keys, actor);
+		if (pdl_key_load(kp, sg->sk, sg->pk, &q->st) != PDL_OK) {
+			q->local_err = 1;
+			return;
+		}
+	}
+	pdl_act_sign(sg->lid, (const uint8_t *)q->act.data, q->act.size, sg->sk, q->sig);
+}
+
+/* Takes one line of `pdl sign` output into q: {act, sig[, ledger_id]}. A
+ * ledger_id other than this ledger's is refused here (pdld would refuse the
+ * signature anyway; this names the two ledgers). */
+static void
+take_signed(struct signer *sg, struct pending *q, const json_t *o)
+{
+	const char *act = json_string_value(json_object_get(o, "act"));
+	const char *sig = json_string_value(json_object_get(o, "sig"));
+	const char *lid = json_string_value(json_object_get(o, "ledger_id"));
+	uint8_t *ab = NULL, id[PDL_HASH_BYTES];
+	size_t an = 0;
+	if (!json_is_object(o) || act == NULL || sig == NULL) {
+		pdl_status_set(&q->st, PDL_EINVAL, NULL, "a signed act is a JSON line {\"act\":<base64>,\"sig\":<base64>}");
+		q->local_err = 1;
+		return;
+	}
+	if (strlen(act) > pdl_b64_len(PDL_ACT_BYTES_MAX) || (ab = malloc(strlen(act) + 1)) == NULL ||
+	    pdl_unb64_var(act, strlen(act), ab, strlen(act), &an) != PDL_OK ||
+	    pdl_unb64(sig, strlen(sig), q->sig, sizeof q->sig) != PDL_OK) {
+		pdl_status_set(&q->st, PDL_EINVAL, NULL, "act or sig is not canonical base64 (sig: 64 bytes; act: at most 64 KiB)");
+		q->local_err = 1;
+	} else if (lid != NULL && (pdl_unhex(lid, strlen(lid), id, sizeof id) != PDL_OK ||
+	                           sodium_memcmp(id, sg->lid, sizeof id) != 0)) {
+		char hex[2 * PDL_HASH_BYTES + 1];
+		pdl_hex(sg->lid, sizeof sg->lid, hex);
+		pdl_status_set(&q->st, PDL_EBADSIG, NULL, "signed for ledger %.64s, not this ledger (%s)", lid, hex);
+		q->local_err = 1;
+	} else {
+		msgpack_sbuffer_write(&q->act, (const char *)ab, an);
+	}
+	free(ab);
+}
+
+typedef int (*act_fn)(void *arg, struct pending *q);
+
+/* Hands each act of each file, prepared by sg, to fn (which owns q->act
+ * from then on). Stops at a file that cannot be read or parsed, after
+ * handing on the acts before it, and at an error fn returns. */
+static int
+each_act(struct signer *sg, char **files, int nfiles, const char *cmd, act_fn fn, void *arg)
+{
+	int rc = PDL_OK;
+	for (int fi = 0; fi < nfiles && rc == PDL_OK; fi++) {
+		const char *file = files[fi];
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int frc = pdl_file_read(strcmp(file, "-") == 0 ? "/dev/stdin" : file, ACT_FILE_BYTES_MAX, &buf, &len);
+		if (frc != PDL_OK) {
+			fprintf(stderr, "pdl %s: cannot read %s: %s (%s)\n", cmd, file, pdl_errmsg(frc), pdl_strerror(frc));
+			return frc;
+		}
+		json_t *root = NULL;
+		size_t count = 1;
+		if (sg->mode == IN_JSON) {
+			json_error_t je;
+			root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+			if (root == NULL) {
+				fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, je.line, je.column, je.text);
+				free(buf);
+				return PDL_EDECODE;
+			}
+			count = json_is_array(root) ? json_array_size(root) : 1;
+		} else if (sg->mode == IN_SIGNED) {
+			/* one JSON object a line; blank lines are skipped */
+			root = json_array();
+			char *save = NULL;
+			int line = 0;
+			for (char *l = strtok_r((char *)buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+				json_error_t je;
+				line++;
+				if (strspn(l, " \t\r") == strlen(l))
+					continue;
+				json_t *o = json_loads(l, JSON_REJECT_DUPLICATES, &je);
+				if (o == NULL) {
+					fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, line, je.column, je.text);
+					json_decref(root);
+					free(buf);
+					return PDL_EDECODE;
+				}
+				json_array_append_new(root, o);
+			}
+			count = json_array_size(root);
+		}
+		for (size_t i = 0; i < count && rc == PDL_OK; i++) {
+			struct pending q;
+			memset(&q, 0, sizeof q);
+			msgpack_sbuffer_init(&q.act);
+			q.file = file;
+			q.index = i;
+			if (sg->mode == IN_SIGNED)
+				take_signed(sg, &q, json_array_get(root, i));
+			else if (sg->mode == IN_RAW)
+				sign_one(sg, &q, NULL, buf, len);
+			else
+				sign_one(sg, &q, json_is_array(root) ? json_array_get(root, i) : root, NULL, 0);
+			rc = fn(arg, &q);
+		}
+		json_decref(root);
+		free(buf);
+	}
+	return rc;
+}
+
+int
+ledger_id_for(const char *dir, struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+{
+	struct src s;
+	if (dir != NULL) {
+		int rc = src_open(&s, dir, NULL, st);
+		if (rc == PDL_OK)
+			rc = src_ledger_id(&s, id, st);
+		src_close(&s);
+		if (rc == PDL_OK)
+			return PDL_OK;
+	}
+	memset(&s, 0, sizeof s);
+	s.cl = *cl; /* borrowed: not closed here */
+	return src_ledger_id(&s, id, st);
+}
+
+/* --ledger-id HEX: 64 lowercase hex digits. */
+static int
+parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
+{
+	return pdl_unhex(hex, strlen(hex), id, PDL_HASH_BYTES);
+}
+
+struct submit_run {
+	struct pdl_client *cl;
+	struct pending *p;
+	size_t n, batch;
+	int refused;
+};
+
+static int
+submit_take(void *arg, struct pending *q)
+{
+	struct submit_run *r = arg;
+	r->p[r->n++] = *q;
+	if (r->n < r->batch)
+		return PDL_OK;
+	int rc = send_batch(r->cl, r->p, r->n, &r->refused);
+	r->n = 0;
+	return rc;
+}
+
 int
 pdl_cmd_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTS, {"key", required_argument, NULL, 'k'},
 	                                     {"keys", required_argument, NULL, 'K'}, {"raw", no_argument, NULL, 'r'},
+	                                     {"signed", no_argument, NULL, 's'}, {"ledger-id", required_argument, NULL, 'I'},
 	                                     {"batch", required_argument, NULL, 'b'}, {0}};
-	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL;
-	int ch, raw = 0;
+	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL, *want_id = NULL;
+	int ch, raw = 0, sgn = 0;
 	uint64_t batch = 1024;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -1021,16 +1217,25 @@ pdl_cmd_submit(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'K': keys = optarg; break;
 		case 'r': raw = 1; break;
+		case 's': sgn = 1; break;
+		case 'I': want_id = optarg; break;
 		case 'b':
 			if (parse_u64(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
 				return usage_error("submit", "--batch is 1..4096");
 			break;
 		case 'h':
-			printf("usage: pdl submit (--key KEYFILE | --keys KEYDIR) (--data DIR | --ledger URL) [--raw] [--batch N] ACT.json...\n\n"
-			       "Signs each act with KEYFILE (or with KEYDIR/<actor>.key, chosen per act) and submits it.\n"
-			       "An act file holds one JSON act\n"
+			printf("usage: pdl submit (--key KEYFILE | --keys KEYDIR) (--data DIR | --ledger URL) [--raw] [--batch N]\n"
+			       "                  [--ledger-id HEX] ACT.json...\n"
+			       "       pdl submit --signed (--data DIR | --ledger URL) [--batch N] [--ledger-id HEX] SIGNED...\n\n"
+			       "Signs each act with KEYFILE (or with KEYDIR/<actor>.key, chosen per act) for this ledger\n"
+			       "and submits it. An act file holds one JSON act\n"
 			       "{\"type\":...,\"actor\":...,\"nonce\":...,\"body\":{...}} or an array of them ('-' reads stdin).\n"
 			       "With --raw each file is the msgpack act bytes, signed and sent as they are (no local checks).\n"
+			       "With --signed each file holds the JSON lines of `pdl sign` ({act, sig[, ledger_id]}), sent\n"
+			       "exactly as signed; no key is needed.\n"
+			       "A signature covers \"pdl/act/v2\\n\" || ledger id || act: the ledger id (`pdl ledger-id`) is\n"
+			       "read from DIR's store, or asked of the pdld. --ledger-id HEX refuses to send unless the\n"
+			       "ledger is that one.\n"
 			       "Prints one JSON line per act: a receipt {seq, hash, time_ms, outcome, dup} or an\n"
 			       "error {error, rule?, message}. Exits 1 if any act was refused.\n"
 			       "--data DIR talks to the pdld serving DIR.\n");
@@ -1038,110 +1243,166 @@ pdl_cmd_submit(int argc, char **argv)
 		default: return usage_error("submit", "unknown option");
 		}
 	}
-	if ((key == NULL) == (keys == NULL))
-		return usage_error("submit", "give one of --key KEYFILE or --keys KEYDIR");
+	if (sgn && (key != NULL || keys != NULL || raw))
+		return usage_error("submit", "--signed acts are signed already: no --key, --keys or --raw");
+	if (!sgn && (key == NULL) == (keys == NULL))
+		return usage_error("submit", "give one of --key KEYFILE or --keys KEYDIR (or --signed)");
 	if (keys != NULL && raw)
 		return usage_error("submit", "--raw needs --key (raw acts are not parsed for their actor)");
 	if (optind == argc)
 		return usage_error("submit", "name at least one act file");
 	if ((dir == NULL) == (ledger == NULL))
 		return usage_error("submit", "give exactly one of --data DIR or --ledger URL");
+	struct signer sg;
+	memset(&sg, 0, sizeof sg);
+	uint8_t want[PDL_HASH_BYTES];
+	if (want_id != NULL && parse_ledger_id(want_id, want) != PDL_OK)
+		return usage_error("submit", "--ledger-id is 64 lowercase hex digits (pdl ledger-id)");
+	sg.mode = sgn ? IN_SIGNED : raw ? IN_RAW : IN_JSON;
+	sg.keys = keys;
 	struct pdl_status st = {0};
-	uint8_t sk[64], pk[32];
-	if (key != NULL && pdl_key_load(key, sk, pk, &st) != PDL_OK)
+	if (key != NULL && pdl_key_load(key, sg.sk, sg.pk, &st) != PDL_OK)
 		return die_status("submit", &st);
 	char url[4200];
+	const char *via = ledger;
 	if (dir != NULL) {
 		pdl_client_url_for_dir(dir, url, sizeof url);
-		ledger = url;
+		via = url;
 	}
 	struct pdl_client cl;
-	if (pdl_client_open(&cl, ledger, &st) != PDL_OK) {
-		sodium_memzero(sk, sizeof sk);
+	if (pdl_client_open(&cl, via, &st) != PDL_OK) {
+		sodium_memzero(&sg, sizeof sg);
 		return die_status("submit", &st);
 	}
-	struct pending *p = calloc(batch, sizeof *p);
-	size_t n = 0;
-	int refused = 0, rc = PDL_OK;
-	for (int fi = optind; fi < argc && rc == PDL_OK; fi++) {
-		const char *file = argv[fi];
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		int frc = strcmp(file, "-") == 0 ? pdl_file_read("/dev/stdin", 64u << 20, &buf, &len)
-		                                 : pdl_file_read(file, 64u << 20, &buf, &len);
-		if (frc != PDL_OK) {
-			fprintf(stderr, "pdl submit: cannot read %s: %s\n", file, pdl_errmsg(frc));
-			rc = frc;
-			break; /* the acts read so far are still sent below */
-		}
-		json_t *root = NULL;
-		size_t count = 1;
-		if (!raw) {
-			json_error_t je;
-			root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-			if (root == NULL) {
-				fprintf(stderr, "pdl submit: %s:%d:%d: %s (PDL_EDECODE)\n", file, je.line, je.column, je.text);
-				free(buf);
-				rc = PDL_EDECODE;
-				break; /* the acts read so far are still sent below */
-			}
-			count = json_is_array(root) ? json_array_size(root) : 1;
-		}
-		for (size_t i = 0; i < count; i++) {
-			struct pending *q = &p[n];
-			memset(q, 0, sizeof *q);
-			msgpack_sbuffer_init(&q->act);
-			q->file = file;
-			q->index = i;
-			if (raw) {
-				msgpack_sbuffer_write(&q->act, (const char *)buf, len);
-			} else {
-				json_t *a = json_is_array(root) ? json_array_get(root, i) : root;
-				if (pdl_json_act_to_mp(a, &q->act, &q->st) != PDL_OK)
-					q->local_err = 1;
-			}
-			if (!raw && !q->local_err && q->act.size > PDL_ACT_BYTES_MAX) {
-				/* the daemon would refuse it too; say so without sending 64 KiB+ */
-				pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
-				q->local_err = 1;
-			}
-			if (!q->local_err && keys != NULL) {
-				/* the actor's own key from KEYDIR */
-				json_t *a = json_is_array(root) ? json_array_get(root, i) : root;
-				const char *actor = json_string_value(json_object_get(a, "actor"));
-				char kp[4400];
-				if (actor == NULL || !pdl_id_valid(actor, strlen(actor))) {
-					pdl_status_set(&q->st, PDL_EFIELD, NULL, "act has no valid actor to choose a key by");
-					q->local_err = 1;
-				} else {
-					snprintf(kp, sizeof kp, "%s/%s.key", keys, actor);
-					if (pdl_key_load(kp, sk, pk, &q->st) != PDL_OK)
-						q->local_err = 1;
-				}
-			}
-			if (!q->local_err)
-				pdl_act_sign((const uint8_t *)q->act.data, q->act.size, sk, q->sig);
-			if (++n == batch) {
-				rc = send_batch(&cl, p, n, &refused);
-				n = 0;
-				if (rc != PDL_OK)
-					break;
-			}
-		}
-		json_decref(root);
-		free(buf);
+	if (ledger_id_for(dir, &cl, sg.lid, &st) != PDL_OK) {
+		sodium_memzero(&sg, sizeof sg);
+		pdl_client_close(&cl);
+		return die_status("submit", &st);
 	}
-	if (n > 0) {
-		int src = send_batch(&cl, p, n, &refused);
+	if (want_id != NULL && sodium_memcmp(want, sg.lid, sizeof want) != 0) {
+		char hex[2 * PDL_HASH_BYTES + 1];
+		pdl_hex(sg.lid, sizeof sg.lid, hex);
+		sodium_memzero(&sg, sizeof sg);
+		pdl_client_close(&cl);
+		pdl_status_set(&st, PDL_EINVAL, NULL, "the ledger at %s is %s, not --ledger-id %s; nothing sent",
+		               dir ? dir : ledger, hex, want_id);
+		return die_status("submit", &st);
+	}
+	struct submit_run r = {&cl, calloc(batch, sizeof(struct pending)), 0, batch, 0};
+	int rc = r.p == NULL ? PDL_ENOMEM : each_act(&sg, argv + optind, argc - optind, "submit", submit_take, &r);
+	/* the acts read before a failing file are still sent */
+	if (r.n > 0) {
+		int src = send_batch(&cl, r.p, r.n, &r.refused);
 		if (rc == PDL_OK)
 			rc = src;
 	}
-	free(p);
-	sodium_memzero(sk, sizeof sk);
+	free(r.p);
+	sodium_memzero(&sg, sizeof sg);
 	pdl_client_close(&cl);
 	if (rc != PDL_OK)
 		return 1;
-	return refused ? 1 : 0;
+	return r.refused ? 1 : 0;
+}
+
+/* ---- sign ---- */
+
+struct sign_run {
+	char hex[2 * PDL_HASH_BYTES + 1];
+	int refused;
+};
+
+static int
+sign_print(void *arg, struct pending *q)
+{
+	struct sign_run *r = arg;
+	json_t *o = json_object();
+	if (q->local_err) {
+		json_object_set_new(o, "error", json_string(pdl_strerror(q->st.err)));
+		json_object_set_new(o, "message", json_string(q->st.msg));
+		r->refused++;
+	} else {
+		char *ab = malloc(pdl_b64_len(q->act.size));
+		char sb[128];
+		if (ab == NULL) {
+			json_decref(o);
+			msgpack_sbuffer_destroy(&q->act);
+			return PDL_ENOMEM;
+		}
+		pdl_b64((const uint8_t *)q->act.data, q->act.size, ab);
+		pdl_b64(q->sig, sizeof q->sig, sb);
+		json_object_set_new(o, "act", json_string(ab));
+		json_object_set_new(o, "sig", json_string(sb));
+		json_object_set_new(o, "ledger_id", json_string(r->hex));
+		free(ab);
+	}
+	json_object_set_new(o, "file", json_string(q->file));
+	json_object_set_new(o, "index", json_integer((json_int_t)q->index));
+	out_json(o);
+	msgpack_sbuffer_destroy(&q->act);
+	return PDL_OK;
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS, {"key", required_argument, NULL, 'k'},
+	                                     {"keys", required_argument, NULL, 'K'}, {"raw", no_argument, NULL, 'r'},
+	                                     {"ledger-id", required_argument, NULL, 'I'}, {0}};
+	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL, *lid = NULL;
+	int ch, raw = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'L': ledger = optarg; break;
+		case 'k': key = optarg; break;
+		case 'K': keys = optarg; break;
+		case 'r': raw = 1; break;
+		case 'I': lid = optarg; break;
+		case 'h':
+			printf("usage: pdl sign (--key KEYFILE | --keys KEYDIR) (--ledger-id HEX | --data DIR | --ledger URL)\n"
+			       "                [--raw] ACT.json...\n\n"
+			       "Signs acts for one ledger without sending them, for example on a machine that holds the\n"
+			       "key and cannot reach the ledger. The signature covers \"pdl/act/v2\\n\" || ledger id || act,\n"
+			       "so it is good at that ledger only. --ledger-id HEX is the id `pdl ledger-id` prints; or\n"
+			       "it is read from DIR or asked of the pdld at URL. Input as for `pdl submit` (--raw: msgpack).\n"
+			       "Prints one JSON line per act, {\"act\":<base64 msgpack>,\"sig\":<base64>,\"ledger_id\":<hex>,\n"
+			       "\"file\",\"index\"}, or {\"error\",\"message\",\"file\",\"index\"}; `pdl submit --signed` sends\n"
+			       "them. Exits 1 if any act could not be signed.\n");
+			return 0;
+		default: return usage_error("sign", "unknown option");
+		}
+	}
+	if ((key == NULL) == (keys == NULL))
+		return usage_error("sign", "give one of --key KEYFILE or --keys KEYDIR");
+	if (keys != NULL && raw)
+		return usage_error("sign", "--raw needs --key (raw acts are not parsed for their actor)");
+	if ((lid != NULL) + (dir != NULL) + (ledger != NULL) != 1)
+		return usage_error("sign", "give exactly one of --ledger-id HEX, --data DIR or --ledger URL");
+	if (optind == argc)
+		return usage_error("sign", "name at least one act file");
+	struct signer sg;
+	struct sign_run r = {{0}, 0};
+	struct pdl_status st = {0};
+	memset(&sg, 0, sizeof sg);
+	sg.mode = raw ? IN_RAW : IN_JSON;
+	sg.keys = keys;
+	if (lid != NULL) {
+		if (parse_ledger_id(lid, sg.lid) != PDL_OK)
+			return usage_error("sign", "--ledger-id is 64 lowercase hex digits (pdl ledger-id)");
+	} else {
+		struct src s;
+		if (src_open(&s, dir, ledger, &st) != PDL_OK || src_ledger_id(&s, sg.lid, &st) != PDL_OK)
+			return src_fail(&s, "sign", &st);
+		src_close(&s);
+	}
+	if (key != NULL && pdl_key_load(key, sg.sk, sg.pk, &st) != PDL_OK)
+		return die_status("sign", &st);
+	pdl_hex(sg.lid, sizeof sg.lid, r.hex);
+	int rc = each_act(&sg, argv + optind, argc - optind, "sign", sign_print, &r);
+	sodium_memzero(&sg, sizeof sg);
+	if (fflush(stdout) != 0 && rc == PDL_OK)
+		rc = PDL_EIO;
+	return rc != PDL_OK || r.refused ? 1 : 0;
 }
 
 /* ---- verify ---- */
@@ -1537,6 +1798,7 @@ static const struct {
 	{"init", cmd_init, "create a ledger: keys, genesis, first checkpoint"},
 	{"keygen", cmd_keygen, "write a new secret key file"},
 	{"submit", pdl_cmd_submit, "sign and submit acts; one receipt line each"},
+	{"sign", cmd_sign, "sign acts for one ledger without sending them"},
 	{"get", cmd_get, "print an entry (JSON, or --raw leaf bytes)"},
 	{"checkpoint", cmd_checkpoint, "print the latest signed checkpoint"},
 	{"verifier-key", cmd_verifier_key, "print the checkpoint verifier key"},

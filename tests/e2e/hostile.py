@@ -12,6 +12,10 @@ python3-lmdb and the standard library only:
   hostile.py serve SOCK           a fake pdld on the Unix socket SOCK
                                   (ipc://SOCK) whose replies are hostile
                                   (see serve()); runs until killed
+  hostile.py submit SOCK ACT SIG  send one signed act (base64 act bytes and
+                                  signature, as in an entry) to the pdld on
+                                  ipc://SOCK with a REQ client of its own,
+                                  not pdl's; print the result as JSON
 
 The store cases (the log has at least 3 entries and a checkpoint):
   big-entry       entry 1 is 200,000 bytes
@@ -31,7 +35,9 @@ The store cases (the log has at least 3 entries and a checkpoint):
                   points past the log or at the damaged entry 1 (which is
                   then garbage too)
 """
+import base64
 import hashlib
+import json
 import os
 import socket
 import struct
@@ -203,6 +209,36 @@ def serve(path):
             c.close()
 
 
+def bin_to_b64(v):
+    if isinstance(v, (bytes, bytearray)):
+        return base64.b64encode(v).decode()
+    if isinstance(v, dict):
+        return {k: bin_to_b64(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [bin_to_b64(x) for x in v]
+    return v
+
+
+def submit(path, act_b64, sig_b64):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(30)
+    c.connect(path)
+    c.sendall(b"\x00SP\x00\x00\x30\x00\x00")
+    hdr = recv_exact(c, 8)
+    if hdr[:4] != b"\x00SP\x00" or hdr[4:6] != b"\x00\x31":
+        raise SystemExit("hostile.py: the peer is not a REP socket")
+    body = mp_pack({"op": "submit", "acts": [{"act": base64.b64decode(act_b64), "sig": base64.b64decode(sig_b64)}]})
+    msg = b"\x80\x00\x00\x01" + body
+    c.sendall(b"\x01" + be64(len(msg)) + msg)
+    h = recv_exact(c, 9)
+    rep = recv_exact(c, struct.unpack(">Q", h[1:])[0])
+    c.close()
+    if rep[:4] != b"\x80\x00\x00\x01":
+        raise SystemExit("hostile.py: the reply is for another request")
+    r = mp_unpack(rep[4:])
+    print(json.dumps(bin_to_b64(r["results"][0] if "results" in r else r)))
+
+
 def main(argv):
     if len(argv) == 2 and argv[1] == "cases":
         print("\n".join(CASES))
@@ -210,6 +246,8 @@ def main(argv):
         cmd_store(argv[2], argv[3], argv[4])
     elif len(argv) == 3 and argv[1] == "serve":
         serve(argv[2])
+    elif len(argv) == 5 and argv[1] == "submit":
+        submit(argv[2], argv[3], argv[4])
     else:
         sys.exit(__doc__)
 
