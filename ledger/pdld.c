@@ -838,7 +838,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 		if (rc != PDL_OK)
 			goto fail;
 	}
-	int mrc = mdb_txn_commit(t);
+	int mrc = pdl_store_commit(&D.store, t); /* a full disk says ENOSPC, not EIO */
 	rc = pdl_store_err(mrc);
 	if (rc != PDL_OK) {
 		D.commit_mdb_rc = mrc; /* the OS's reason (ENOSPC, EIO) for the reply */
