@@ -24,7 +24,7 @@ LDFLAGS := $(SANFLAGS)
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb procps \
-            clang libclang-rt-14-dev openssl
+            clang libclang-rt-14-dev openssl strace
 
 LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))

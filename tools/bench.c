@@ -635,10 +635,10 @@ cmd_bench(int argc, char **argv)
 		        (long long)json_integer_value(json_object_get(ps, "gaps")));
 		json_decref(ps);
 		if (!keep) {
-			char cmd[13000];
-			snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s'", dir == NULL ? tmpl : ddir, vdir, statf);
-			if (system(cmd) != 0)
-				fprintf(stderr, "pdl bench: could not remove %s\n", ddir);
+			/* no shell: a quote in --dir must not run anything */
+			if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK || pdl_rmtree(vdir) != PDL_OK ||
+			    pdl_rmtree(statf) != PDL_OK)
+				fprintf(stderr, "pdl bench: could not remove %s: %s\n", ddir, strerror(errno));
 		}
 		return atomic_load(&b.refused) ? 1 : 0;
 	}
@@ -728,10 +728,8 @@ cmd_bench(int argc, char **argv)
 	free(b.lat_ns);
 	sodium_memzero(b.sk, sizeof b.sk);
 	if (!keep) {
-		char cmd[9000];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir == NULL ? tmpl : ddir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "pdl bench: could not remove %s\n", dir == NULL ? tmpl : ddir);
+		if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK)
+			fprintf(stderr, "pdl bench: could not remove %s: %s\n", dir == NULL ? tmpl : ddir, strerror(errno));
 	} else {
 		fprintf(stderr, "bench: ledger kept in %s\n", ddir);
 	}

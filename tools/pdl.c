@@ -370,7 +370,9 @@ cmd_keygen(int argc, char **argv)
 			show = optarg;
 		else if (ch == 'h') {
 			printf("usage: pdl keygen --out FILE\n       pdl keygen --show FILE\n\n"
-			       "Writes a new Ed25519 secret key file (mode 0600; never overwrites)\n"
+			       "Writes a new Ed25519 secret key file, mode 0600 from its first byte. It never replaces\n"
+			       "anything at FILE (a file, a symbolic link, even a dangling one): the name is made with\n"
+			       "link(2), which fails if it exists.\n"
 			       "and prints {\"public_key\":\"<base64>\"}. --show prints the public key of an existing file.\n");
 			return 0;
 		} else
@@ -378,7 +380,6 @@ cmd_keygen(int argc, char **argv)
 	}
 	uint8_t pk[32];
 	char b64[64];
-	struct stat sb;
 	if (show != NULL) {
 		uint8_t sk[64];
 		struct pdl_status st = {0};
@@ -394,14 +395,10 @@ cmd_keygen(int argc, char **argv)
 	}
 	if (out == NULL)
 		return usage_error("keygen", "--out FILE is required");
-	if (stat(out, &sb) == 0) {
-		fprintf(stderr, "pdl keygen: %s exists; refusing to overwrite a key (PDL_EKEY)\n", out);
-		return 1;
-	}
-	if (pdl_key_generate(out, pk) != PDL_OK) {
-		fprintf(stderr, "pdl keygen: cannot write %s: %s (PDL_EIO)\n", out, strerror(errno));
-		return 1;
-	}
+	/* refuses an existing name of any kind, atomically (util.h) */
+	struct pdl_status st = {0};
+	if (pdl_key_generate(out, pk, &st) != PDL_OK)
+		return die_status("keygen", &st);
 	pdl_b64(pk, 32, b64);
 	json_t *o = json_object();
 	json_object_set_new(o, "public_key", json_string(b64));
@@ -526,18 +523,15 @@ cmd_init(int argc, char **argv)
 	snprintf(lk, sizeof lk, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (lkey != NULL) {
 		/* pdld finds the checkpoint key in DIR: copy it there, 0600 */
-		uint8_t *kb;
-		size_t kn;
+		/* the key as loaded (one descriptor, checked), written anew: the
+		 * file is not read a second time by its name */
 		uint8_t tsk[64], tpk[32];
 		if (pdl_key_load(lkey, tsk, tpk, &st) != PDL_OK)
 			return die_status("init", &st);
+		int wrc = lstat(lk, &sb) != 0 ? pdl_key_write(lk, tsk, &st) : PDL_OK;
 		sodium_memzero(tsk, sizeof tsk);
-		if (pdl_file_read(lkey, 1024, &kb, &kn) != PDL_OK || (stat(lk, &sb) != 0 && pdl_file_write(lk, kb, kn, 0600) != PDL_OK)) {
-			fprintf(stderr, "pdl init: cannot copy %s to %s\n", lkey, lk);
-			return 1;
-		}
-		sodium_memzero(kb, kn);
-		free(kb);
+		if (wrc != PDL_OK)
+			return die_status("init", &st);
 	}
 	uint64_t genesis_ms = pdl_now_ms();
 	if (when != NULL && parse_when(when, &genesis_ms) != PDL_OK)
@@ -547,14 +541,10 @@ cmd_init(int argc, char **argv)
 		akey = ak;
 	}
 	uint8_t lpk[32], apk[32], lsk[64], ask[64];
-	if (stat(lk, &sb) != 0 && pdl_key_generate(lk, lpk) != PDL_OK) {
-		fprintf(stderr, "pdl init: cannot write %s\n", lk);
-		return 1;
-	}
-	if (stat(akey, &sb) != 0 && pdl_key_generate(akey, apk) != PDL_OK) {
-		fprintf(stderr, "pdl init: cannot write %s\n", akey);
-		return 1;
-	}
+	if (lstat(lk, &sb) != 0 && pdl_key_generate(lk, lpk, &st) != PDL_OK)
+		return die_status("init", &st);
+	if (lstat(akey, &sb) != 0 && pdl_key_generate(akey, apk, &st) != PDL_OK)
+		return die_status("init", &st);
 	if (pdl_key_load(lk, lsk, lpk, &st) != PDL_OK || pdl_key_load(akey, ask, apk, &st) != PDL_OK)
 		return init_fail(&st, lsk, ask);
 	char lpk64[64], apk64[64];
@@ -1451,7 +1441,7 @@ cmd_verify(int argc, char **argv)
 	rc = pdl_verify_store(&s, (unsigned)threads, !quiet && isatty(2), &r);
 	uint64_t replayed = 0;
 	if (rc == PDL_OK && replay) {
-		char scratch[] = "/tmp/pdl-replay-XXXXXX", cmd[64];
+		char scratch[] = "/tmp/pdl-replay-XXXXXX";
 		uint8_t root[32], chain[32];
 		uint64_t size = r.size, sigs = r.signatures, cks = r.checkpoints, cksz = r.ckpt_size;
 		memcpy(root, r.root, 32);
@@ -1462,9 +1452,9 @@ cmd_verify(int argc, char **argv)
 		}
 		rc = pdl_replay_store(&s, scratch, !quiet && isatty(2), &r);
 		replayed = r.size;
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-		if (system(cmd) != 0)
-			fprintf(stderr, "pdl verify: could not remove %s\n", scratch);
+		/* no shell: nftw removes what the replay made, without following links */
+		if (pdl_rmtree(scratch) != PDL_OK)
+			fprintf(stderr, "pdl verify: could not remove %s: %s\n", scratch, strerror(errno));
 		if (rc == PDL_OK) {
 			r.size = size;
 			r.signatures = sigs;
