@@ -155,7 +155,6 @@ deposit(int argc, char **argv)
 		return die_status("evidence", &st);
 	}
 	json_decref(act);
-	const char *ddir = dir;
 	char url[4200];
 	if (dir != NULL) {
 		pdl_client_url_for_dir(dir, url, sizeof url);
@@ -163,7 +162,7 @@ deposit(int argc, char **argv)
 	}
 	struct src s;
 	uint8_t lid[PDL_HASH_BYTES];
-	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(ddir, &s.cl, lid, &st) != PDL_OK) {
+	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(&s.cl, lid, &st) != PDL_OK) {
 		sodium_memzero(sk, sizeof sk);
 		msgpack_sbuffer_destroy(&ab);
 		return src_fail_evidence(&s, &st);

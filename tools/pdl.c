@@ -1148,17 +1148,9 @@ each_act(struct signer *sg, char **files, int nfiles, const char *cmd, act_fn fn
 }
 
 int
-ledger_id_for(const char *dir, struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+ledger_id_for(struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 {
 	struct src s;
-	if (dir != NULL) {
-		int rc = src_open(&s, dir, NULL, st);
-		if (rc == PDL_OK)
-			rc = src_ledger_id(&s, id, st);
-		src_close(&s);
-		if (rc == PDL_OK)
-			return PDL_OK;
-	}
 	memset(&s, 0, sizeof s);
 	s.cl = *cl; /* borrowed: not closed here */
 	return src_ledger_id(&s, id, st);
@@ -1224,8 +1216,8 @@ pdl_cmd_submit(int argc, char **argv)
 			       "With --signed each file holds the JSON lines of `pdl sign` ({act, sig[, ledger_id]}), sent\n"
 			       "exactly as signed; no key is needed.\n"
 			       "A signature covers \"pdl/act/v2\\n\" || ledger id || act: the ledger id (`pdl ledger-id`) is\n"
-			       "read from DIR's store, or asked of the pdld. --ledger-id HEX refuses to send unless the\n"
-			       "ledger is that one.\n"
+			       "asked of the pdld the acts go to. --ledger-id HEX refuses to send unless the ledger is\n"
+			       "that one.\n"
 			       "Prints one JSON line per act: a receipt {seq, hash, time_ms, outcome, dup} or an\n"
 			       "error {error, rule?, message}. Exits 1 if any act was refused.\n"
 			       "--data DIR talks to the pdld serving DIR.\n");
@@ -1264,7 +1256,7 @@ pdl_cmd_submit(int argc, char **argv)
 		sodium_memzero(&sg, sizeof sg);
 		return die_status("submit", &st);
 	}
-	if (ledger_id_for(dir, &cl, sg.lid, &st) != PDL_OK) {
+	if (ledger_id_for(&cl, sg.lid, &st) != PDL_OK) {
 		sodium_memzero(&sg, sizeof sg);
 		pdl_client_close(&cl);
 		return die_status("submit", &st);
