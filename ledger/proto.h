@@ -9,7 +9,7 @@
  *               error   = {error: "PDL_E…", rule?: str, message: str}
  *   get         {seq}            → {entry: bin}
  *   range       {from, count}    → {from, entries: [bin, …]} (count ≤ PDL_RANGE_MAX)
- *   head        {}               → {size, time_ms, chain: bin 32, blob_max}
+ *   head        {}               → {size, time_ms, chain: bin 32, blob_max, ledger_id: bin 32}
  *   blob        {evidence_id, data: bin} → {digest, size}  (file bytes of a deposit)
  *   checkpoint  {}               → {note: str}
  *   inclusion   {index, size}    → {leaf_hash: bin, proof: [bin, …]}
