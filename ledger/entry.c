@@ -1,4 +1,5 @@
 /* entry.c — see entry.h. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,16 +140,34 @@ pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act 
 	return PDL_OK;
 }
 
+const uint8_t pdl_ledger_id_genesis[PDL_HASH_BYTES] = {0};
+
+size_t
+pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len, uint8_t *out,
+                     size_t cap)
+{
+	size_t pl = sizeof PDL_ACT_SIG_PREFIX - 1;
+	if (cap < PDL_ACT_SIG_HEAD_BYTES || cap - PDL_ACT_SIG_HEAD_BYTES < len)
+		return 0;
+	memcpy(out, PDL_ACT_SIG_PREFIX, pl);
+	memcpy(out + pl, ledger_id, PDL_HASH_BYTES);
+	memcpy(out + PDL_ACT_SIG_HEAD_BYTES, act, len);
+	return PDL_ACT_SIG_HEAD_BYTES + len;
+}
+
 int
-pdl_act_verify(const struct pdl_act *a, const uint8_t pk[32])
+pdl_act_verify(const struct pdl_act *a, const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t pk[PDL_PK_BYTES])
 {
 	uint8_t stackbuf[1024];
-	size_t pl = sizeof PDL_ACT_SIG_PREFIX - 1, n = pl + a->len;
+	size_t n = PDL_ACT_SIG_HEAD_BYTES + a->len;
 	uint8_t *m = n <= sizeof stackbuf ? stackbuf : malloc(n);
 	if (m == NULL)
 		return PDL_EBADSIG;
-	memcpy(m, PDL_ACT_SIG_PREFIX, pl);
-	memcpy(m + pl, a->bytes, a->len);
+	/* the bytes of pdl_act_signed_bytes, written here so the compiler sees
+	 * the stack buffer filled (the fuzzer checks the two agree) */
+	memcpy(m, PDL_ACT_SIG_PREFIX, sizeof PDL_ACT_SIG_PREFIX - 1);
+	memcpy(m + sizeof PDL_ACT_SIG_PREFIX - 1, ledger_id, PDL_HASH_BYTES);
+	memcpy(m + PDL_ACT_SIG_HEAD_BYTES, a->bytes, a->len);
 	int ok = crypto_sign_verify_detached(a->sig, m, n, pk) == 0;
 	if (m != stackbuf)
 		free(m);
@@ -156,14 +175,15 @@ pdl_act_verify(const struct pdl_act *a, const uint8_t pk[32])
 }
 
 void
-pdl_act_sign(const uint8_t *b, size_t len, const uint8_t sk[64], uint8_t sig[64])
+pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const uint8_t sk[PDL_SK_BYTES],
+             uint8_t sig[PDL_SIG_BYTES])
 {
-	size_t pl = sizeof PDL_ACT_SIG_PREFIX - 1, n = pl + len;
+	size_t n = PDL_ACT_SIG_HEAD_BYTES + len;
 	uint8_t *m = malloc(n);
 	if (m == NULL)
 		abort();
-	memcpy(m, PDL_ACT_SIG_PREFIX, pl);
-	memcpy(m + pl, b, len);
-	crypto_sign_detached(sig, NULL, m, n, sk);
+	size_t mn = pdl_act_signed_bytes(ledger_id, b, len, m, n);
+	assert(mn == n);
+	crypto_sign_detached(sig, NULL, m, mn, sk);
 	free(m);
 }

@@ -3,7 +3,13 @@
  *
  * Entry: msgpack array [seq, time_ms, prev_chain_hash(bin 32), act(bin),
  * sig(bin 64), outcome(map)]. Act: msgpack map {v:1, type, actor, nonce,
- * body}, signed as Ed25519(actor key, "pdl/act/v1\n" ‖ act bytes).
+ * body}, signed as Ed25519(actor key, "pdl/act/v2\n" ‖ ledger id ‖ act bytes).
+ *
+ * The ledger id is SHA-256 of the genesis entry's exact bytes (its chain
+ * hash, also entry 1's prev): one ledger's acts never verify at another,
+ * even one whose parties share ids and keys (staging and production, two
+ * cities). The genesis act cannot know its own entry's hash, so it alone is
+ * signed under 32 zero bytes (pdl_ledger_id_genesis).
  *
  * Invariants:
  *  (1) pdl_entry_decode(pdl_entry_encode(e)) == e, and decode accepts
@@ -57,9 +63,20 @@ struct pdl_act {
  * Errors: PDL_ETOOBIG, PDL_EDECODE, PDL_EFIELD, PDL_EVERSION, PDL_ETYPE. */
 int pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act *a, struct pdl_status *st);
 
-/* Checks the act's signature with pk. Returns PDL_OK or PDL_EBADSIG. */
-PDL_WUR int pdl_act_verify(const struct pdl_act *a, const uint8_t pk[32]);
-/* Signs act bytes with sk. */
-void pdl_act_sign(const uint8_t *b, size_t len, const uint8_t sk[64], uint8_t sig[64]);
+/* 32 zero bytes: the ledger id the genesis act is signed under. */
+extern const uint8_t pdl_ledger_id_genesis[PDL_HASH_BYTES];
+
+/* The bytes an act signature covers: PDL_ACT_SIG_PREFIX ‖ ledger_id ‖ act.
+ * Writes them into out; returns their length (PDL_ACT_SIG_HEAD_BYTES + len),
+ * or 0 when cap is too small. */
+size_t pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len, uint8_t *out,
+                            size_t cap);
+/* Checks the act's signature under ledger_id with pk. Returns PDL_OK or
+ * PDL_EBADSIG (also when memory for a large act runs out). */
+PDL_WUR int pdl_act_verify(const struct pdl_act *a, const uint8_t ledger_id[PDL_HASH_BYTES],
+                           const uint8_t pk[PDL_PK_BYTES]);
+/* Signs act bytes for the ledger ledger_id with sk. */
+void pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const uint8_t sk[PDL_SK_BYTES],
+                  uint8_t sig[PDL_SIG_BYTES]);
 
 #endif

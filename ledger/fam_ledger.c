@@ -4,7 +4,8 @@
  * Genesis fixes the origin (the checkpoint name), the jurisdiction, the
  * checkpoint key, the policy limits every later rule reads, and registers
  * the authority party. It is signed by the authority key it names, since
- * no party exists before it.
+ * no party exists before it, under the zero ledger id (entry.h): its own
+ * entry's hash becomes the id every later act is signed under.
  */
 #include <stdio.h>
 #include <string.h>
@@ -184,7 +185,8 @@ genesis_validate(struct pdl_ctx *c)
 	if (id.n != a->actor_len || memcmp(id.p, a->actor, id.n) != 0)
 		return pdl_rule_fail(c, "ledger.genesis_actor", "genesis must be submitted by the authority it names");
 	struct pdl_str key = pdl_fields_str(&au, AU_KEY);
-	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK || pdl_act_verify(a, pk) != PDL_OK) {
+	/* signed under the zero ledger id: its own entry's hash is not known yet */
+	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK || pdl_act_verify(a, pdl_ledger_id_genesis, pk) != PDL_OK) {
 		c->st->err = PDL_EBADSIG;
 		snprintf(c->st->msg, sizeof c->st->msg, "genesis is not signed by the authority key it names");
 		c->st->rule[0] = 0;

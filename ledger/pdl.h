@@ -57,6 +57,11 @@ const char *pdl_errmsg(int err);    /* "signature does not verify" */
 #define PDL_REQ_ACTS_MAX 4096u           /* acts in one submit request */
 #define PDL_REQ_BYTES_MAX (PDL_REQ_ACTS_MAX * 1024u + PDL_ACT_BYTES_MAX * 4u) /* NNG recv max */
 #define PDL_RANGE_MAX 1024u              /* entries in one range reply */
+/* The largest reply a client accepts from pdld: a range reply of
+ * PDL_RANGE_MAX entries of PDL_ENTRY_BYTES_MAX bytes with their framing (a
+ * submit reply of PDL_REQ_ACTS_MAX receipts, each with an outcome of at most
+ * 16 KiB, is smaller). A hostile server cannot make a client allocate more. */
+#define PDL_REPLY_BYTES_MAX (PDL_RANGE_MAX * (PDL_ENTRY_BYTES_MAX + 16u) + 4096u)
 #define PDL_ORIGIN_LEN_MAX 200u
 #define PDL_RULE_LEN_MAX 64u
 #define PDL_MSG_LEN_MAX 256u
@@ -79,7 +84,10 @@ enum pdl_role {
 int pdl_role_parse(const char *s, size_t n, uint32_t *out); /* PDL_OK / PDL_EINVAL */
 const char *pdl_role_name(uint32_t one_role);
 
-/* Signing domain of an act (DESIGN §4). */
-#define PDL_ACT_SIG_PREFIX "pdl/act/v1\n"
+/* Signing domain of an act (DESIGN §4, spec/formats.md §1.6): a signature
+ * covers PDL_ACT_SIG_PREFIX ‖ ledger id (32 bytes) ‖ act bytes, so an act
+ * signed for one ledger is refused by every other (entry.h). */
+#define PDL_ACT_SIG_PREFIX "pdl/act/v2\n"
+#define PDL_ACT_SIG_HEAD_BYTES (sizeof PDL_ACT_SIG_PREFIX - 1u + PDL_HASH_BYTES)
 
 #endif

@@ -730,7 +730,7 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		msgpack_sbuffer_write(pk->data, els.data, els.size);
 		msgpack_sbuffer_destroy(&els);
 	} else if (mp_str_eq(op, opn, "head")) {
-		msgpack_pack_map(pk, 4);
+		msgpack_pack_map(pk, 5);
 		mp_pack_cstr(pk, "size");
 		msgpack_pack_uint64(pk, h.size);
 		mp_pack_cstr(pk, "time_ms");
@@ -739,6 +739,8 @@ do_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		mp_pack_bin(pk, h.chain, 32);
 		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
 		msgpack_pack_uint64(pk, D.blob_max);
+		mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
+		mp_pack_bin(pk, D.engine.info.ledger_id, PDL_HASH_BYTES);
 	} else if (mp_str_eq(op, opn, "checkpoint")) {
 		const char *note;
 		size_t nn;
@@ -1066,7 +1068,7 @@ worker_main(void *arg)
 				last_actor = it->act.actor;
 				last_actor_len = it->act.actor_len;
 			}
-			if (pdl_act_verify(&it->act, p.pk) == PDL_OK) {
+			if (pdl_act_verify(&it->act, D.engine.info.ledger_id, p.pk) == PDL_OK) {
 				it->have_vpk = 1;
 				memcpy(it->vpk, p.pk, 32);
 			}
@@ -1244,7 +1246,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 		if (rc != PDL_OK)
 			goto fail;
 	}
-	int mrc = mdb_txn_commit(t);
+	int mrc = pdl_store_commit(&D.store, t); /* a full disk says ENOSPC, not EIO */
 	rc = pdl_store_err(mrc);
 	if (rc != PDL_OK) {
 		D.commit_mdb_rc = mrc; /* the OS's reason (ENOSPC, EIO) for the reply */

@@ -281,7 +281,7 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, PDL_PROTO_TIMEOUT_MS);
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, PDL_PROTO_TIMEOUT_MS);
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, PDL_PROTO_RESEND_MS);
-	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, PDL_REPLY_BYTES_MAX); /* replies are untrusted too */
 	int rc = pdl_client_dial(c->sock, url, 0, st);
 	if (rc != PDL_OK) {
 		nng_close(c->sock);

@@ -11,7 +11,7 @@
  *   range       {from, count}    → {from, entries: [bin | placeholder, …]}
  *               (count ≤ PDL_RANGE_MAX; fewer past 4 MiB of entries, so read
  *               on until an empty reply)
- *   head        {}               → {size, time_ms, chain: bin 32, blob_max}
+ *   head        {}               → {size, time_ms, chain: bin 32, blob_max, ledger_id: bin 32}
  *   blob        {evidence_id, data: bin} → {digest, size}  (file bytes of a deposit)
  *   checkpoint  {}               → {note: str}
  *   inclusion   {index, size}    → {leaf_hash: bin, proof: [bin, …]}

@@ -189,8 +189,10 @@ pdl_engine_load(struct pdl_engine *e, MDB_txn *t)
 	    pdl_act_decode(en.act, en.act_len, en.sig, &a, &st) != PDL_OK)
 		return PDL_ESTORE;
 	rc = pdl_ledger_info_from_genesis(&a, &e->info);
-	if (rc == PDL_OK)
+	if (rc == PDL_OK) {
+		pdl_sha256(e->info.ledger_id, b, n); /* the ledger id: entry.h */
 		e->have_info = 1;
+	}
 	return rc;
 }
 
@@ -290,7 +292,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "storage error reading the actor");
 		if (verified_pk == NULL || sodium_memcmp(verified_pk, actor.pk, 32) != 0)
-			if (pdl_act_verify(a, actor.pk) != PDL_OK)
+			if (pdl_act_verify(a, e->info.ledger_id, actor.pk) != PDL_OK)
 				return pdl_status_set(st, PDL_EBADSIG, NULL,
 				                      "signature does not verify with the current key of %.*s",
 				                      (int)a->actor_len, a->actor);
@@ -356,6 +358,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 		rc = pdl_ledger_info_from_genesis(a, &e->info);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "genesis unreadable after apply");
+		memcpy(e->info.ledger_id, h->chain, PDL_HASH_BYTES); /* the genesis entry's hash */
 		e->have_info = 1;
 	}
 	memset(r, 0, sizeof *r);

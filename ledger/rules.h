@@ -11,8 +11,9 @@
  * The path of an act (pdl_engine_submit), inside the writer's transaction:
  *   1. (actor, nonce) seen: same act hash → the original receipt; else PDL_ENONCE.
  *   2. genesis only at seq 0, and seq 0 only genesis (PDL_EGENESIS).
- *   3. actor registered (PDL_EACTOR), signature by its current key
- *      (PDL_EBADSIG), not suspended (PDL_ESUSPENDED), role (PDL_EROLE).
+ *   3. actor registered (PDL_EACTOR), signature by its current key under
+ *      this ledger's id (PDL_EBADSIG), not suspended (PDL_ESUSPENDED), role
+ *      (PDL_EROLE).
  *      (A resubmission at step 1 must carry the recorded signature bytes.)
  *   4. def->validate: reads state, refuses with PDL_ERULE + rule id.
  *   5. def->apply: writes state and the outcome; fails only on storage errors.
@@ -68,6 +69,9 @@ struct pdl_ledger_info {
 	char authority_id[PDL_ID_LEN_MAX + 1];
 	uint8_t ledger_pk[32];
 	struct pdl_policy policy;
+	/* SHA-256 of entry 0 (entry.h): every later act is signed under it.
+	 * Set by pdl_engine_load and by the genesis append, not from the act. */
+	uint8_t ledger_id[PDL_HASH_BYTES];
 };
 
 /* A party record, as the engine needs it. */
@@ -181,8 +185,11 @@ struct pdl_receipt {
 
 void pdl_engine_init(struct pdl_engine *e, struct pdl_store *s);
 void pdl_engine_fini(struct pdl_engine *e);
-/* Loads the ledger info from the genesis entry. PDL_EGENESIS if none. */
+/* Loads the ledger info from the genesis entry, with its ledger id.
+ * PDL_EGENESIS if none. */
 int pdl_engine_load(struct pdl_engine *e, MDB_txn *t);
+/* The info a genesis act fixes. ledger_id is left zero: it is the hash of
+ * the entry, which the act alone does not give. */
 int pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *info);
 
 /* Runs one decoded act through the rules and appends it. verified_pk is

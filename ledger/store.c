@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 
 #include "store.h"
@@ -17,6 +19,25 @@ pdl_store_err(int rc)
 	case MDB_MAP_FULL: return PDL_EMAPFULL;
 	default: return PDL_ESTORE;
 	}
+}
+
+/* Below this much free space a short write was the disk filling up: a
+ * short write stops exactly where the space ends, and LMDB writes pages of
+ * 4 KiB, so a file system that still has room for a batch is not full. */
+#define STORE_FULL_BYTES (64u * 1024u)
+
+int
+pdl_store_commit(struct pdl_store *s, MDB_txn *t)
+{
+	int rc = mdb_txn_commit(t);
+	if (rc == EIO) {
+		struct statvfs vb;
+		/* root may fill the blocks reserved for it: count those too */
+		if (statvfs(s->dir, &vb) == 0 &&
+		    (uint64_t)(geteuid() == 0 ? vb.f_bfree : vb.f_bavail) * vb.f_frsize < STORE_FULL_BYTES)
+			rc = ENOSPC;
+	}
+	return rc;
 }
 
 static int

@@ -73,6 +73,14 @@ int pdl_store_wtxn(struct pdl_store *s, MDB_txn **t);
 /* Maps an LMDB return code to a pdl error. */
 int pdl_store_err(int mdb_rc);
 
+/* Commits a write transaction; returns mdb_txn_commit's code (0, an LMDB
+ * code or an errno), for pdl_store_err and for the message (mdb_strerror).
+ * LMDB 0.9 reports a short write as EIO ("short write, filesystem full?"),
+ * which is what a full disk gives when the last bytes fit: then, if the
+ * data directory's file system has (almost) no space left, this returns
+ * ENOSPC, so the refusal says "No space left on device". */
+int pdl_store_commit(struct pdl_store *s, MDB_txn *t);
+
 int pdl_store_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h);
 /* Appends one entry whose prev field is already h->chain: writes log,
  * tree and head, and advances *h. Errors: PDL_ESTORE, PDL_EMAPFULL. */

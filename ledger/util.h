@@ -3,7 +3,8 @@
  * secret key files, the wall clock, and the status record that carries an
  * error code with its rule id and message from deep inside to the edge.
  *
- * Key files: text "pdl-ed25519-v1\n<base64 32-byte seed>\n", mode 0600.
+ * Key files: text "pdl-ed25519-v1\n<base64 32-byte seed>\n", mode 0600,
+ * created without ever replacing a name and loaded through one descriptor.
  * A key file readable by group or others is refused (PDL_EKEY).
  */
 #ifndef PDL_UTIL_H
@@ -40,11 +41,25 @@ int pdl_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Writes atomically (tmp + rename + fsync) with the given mode. */
 int pdl_file_write(const char *path, const void *b, size_t len, unsigned mode);
 
-/* Generates a key, writes it to path (0600, refuses to overwrite). */
-int pdl_key_generate(const char *path, uint8_t pk[32]);
-/* Loads a secret key (sk is libsodium's 64-byte form). Errors: PDL_EKEY
- * with a message in st (unsafe mode, malformed, missing). Wipe sk after use. */
+/* Generates a key and writes it to path, mode 0600 from the start. Never
+ * replaces what is there, even a dangling symbolic link: the name is made
+ * with link(2), atomically. Errors: PDL_EKEY (path exists), PDL_EIO. */
+int pdl_key_generate(const char *path, uint8_t pk[32], struct pdl_status *st);
+/* Writes the key sk (libsodium's 64-byte form) to a new file path, the same
+ * way. Errors as pdl_key_generate. */
+int pdl_key_write(const char *path, const uint8_t sk[64], struct pdl_status *st);
+/* Loads a secret key (sk is libsodium's 64-byte form). The file is opened
+ * once (O_NOFOLLOW, O_NONBLOCK) and checked on that descriptor: a regular
+ * file, no permission bit for group or others, owned by this user or root;
+ * then read from it. Errors: PDL_EKEY with a message in st (missing, a
+ * symbolic link, a FIFO or other non-file, unsafe mode, another owner,
+ * malformed). Wipe sk after use. */
 int pdl_key_load(const char *path, uint8_t sk[64], uint8_t pk[32], struct pdl_status *st);
+
+/* Removes path and, if it is a directory, everything under it, without a
+ * shell and without following symbolic links (nftw, FTW_PHYS). A missing
+ * path is no error. Errors: PDL_EIO (errno says why). */
+int pdl_rmtree(const char *path);
 
 uint64_t pdl_now_ms(void);
 uint64_t pdl_mono_ns(void);

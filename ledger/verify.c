@@ -115,6 +115,7 @@ struct sigjob {
 	const uint8_t *act;
 	size_t act_len;
 	const uint8_t *sig;
+	const uint8_t *ledger_id; /* the zero id for genesis, entry 0's hash after */
 	uint8_t pk[32];
 	uint64_t seq;
 	int bad;
@@ -144,7 +145,7 @@ sig_worker(void *arg)
 		size_t hi = lo + 64 < p->n ? lo + 64 : p->n;
 		for (size_t i = lo; i < hi; i++) {
 			struct sigjob *j = &p->jobs[i];
-			size_t pl = sizeof PDL_ACT_SIG_PREFIX - 1, n = pl + j->act_len;
+			size_t n = PDL_ACT_SIG_HEAD_BYTES + j->act_len;
 			if (n > cap) {
 				free(buf);
 				cap = n;
@@ -155,9 +156,8 @@ sig_worker(void *arg)
 					continue;
 				}
 			}
-			memcpy(buf, PDL_ACT_SIG_PREFIX, pl);
-			memcpy(buf + pl, j->act, j->act_len);
-			j->bad = crypto_sign_verify_detached(j->sig, buf, n, j->pk) != 0;
+			n = pdl_act_signed_bytes(j->ledger_id, j->act, j->act_len, buf, cap);
+			j->bad = n == 0 || crypto_sign_verify_detached(j->sig, buf, n, j->pk) != 0;
 		}
 	}
 	free(buf);
@@ -222,6 +222,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 	pdl_hash stack[PDL_MERKLE_LEVELS_MAX];
 	unsigned sn = 0;
 	uint8_t chain[32] = {0};
+	uint8_t ledger_id[PDL_HASH_BYTES] = {0}; /* entry 0's hash, once read */
 	uint64_t last_time = 0, seq = 0;
 	int rc;
 	uint64_t t_last = pdl_mono_ns();
@@ -351,6 +352,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 					j->sig = e.sig;
 					j->seq = seq;
 					j->bad = 0;
+					j->ledger_id = seq == 0 ? pdl_ledger_id_genesis : ledger_id;
 					if (seq == 0) {
 						if (pdl_ledger_info_from_genesis(&a, &info) != PDL_OK) {
 							snprintf(what, sizeof what, "genesis is malformed");
@@ -382,6 +384,8 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 						}
 					}
 					pdl_sha256(chain, v.mv_data, v.mv_size);
+					if (seq == 0)
+						memcpy(ledger_id, chain, PDL_HASH_BYTES);
 					last_time = e.time_ms;
 				}
 			}

@@ -4,7 +4,8 @@
  * From one read snapshot it re-derives, entry by entry: the key order
  * (no gaps), each entry's shape and seq, non-decreasing time, the chain
  * link, the stored Merkle nodes (every complete subtree), every act
- * signature with the key its actor held at that point in the log, and the
+ * signature with the key its actor held at that point in the log, under
+ * this ledger's id (the hash of entry 0; genesis under zeros), and the
  * root and chain hash of every stored checkpoint together with the
  * checkpoint's signature by the ledger key named in genesis.
  * It reports the first bad seq: entry n's own checks come before its link

@@ -53,6 +53,7 @@ struct bench {
 	atomic_ullong refused;
 	char url[4200];
 	uint8_t sk[64];
+	uint8_t ledger_id[PDL_HASH_BYTES]; /* what the acts are signed under */
 	char pk64[64];
 	atomic_int failed;
 	double rate;     /* acts/s to pace at (lag mode); 0: as fast as possible */
@@ -272,7 +273,7 @@ gen_main(void *arg)
 			uint8_t sig[64];
 			msgpack_sbuffer_clear(&act);
 			pack_act(b, first + k, &act);
-			pdl_act_sign((const uint8_t *)act.data, act.size, b->sk, sig);
+			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, b->sk, sig);
 			msgpack_pack_map(&pk, 2);
 			mp_pack_cstr(&pk, "act");
 			mp_pack_bin(&pk, act.data, act.size);
@@ -488,6 +489,12 @@ cmd_bench(int argc, char **argv)
 	uint8_t pk[32], ppk[32], psk[64];
 	if (pdl_key_load(keyp, b.sk, pk, &st) != PDL_OK)
 		return die_status("bench", &st);
+	struct src ls;
+	if (src_open(&ls, ddir, NULL, &st) != PDL_OK || src_ledger_id(&ls, b.ledger_id, &st) != PDL_OK) {
+		src_close(&ls);
+		return die_status("bench", &st);
+	}
+	src_close(&ls);
 	crypto_sign_keypair(ppk, psk);
 	pdl_b64(ppk, 32, b.pk64);
 
@@ -628,10 +635,10 @@ cmd_bench(int argc, char **argv)
 		        (long long)json_integer_value(json_object_get(ps, "gaps")));
 		json_decref(ps);
 		if (!keep) {
-			char cmd[13000];
-			snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s'", dir == NULL ? tmpl : ddir, vdir, statf);
-			if (system(cmd) != 0)
-				fprintf(stderr, "pdl bench: could not remove %s\n", ddir);
+			/* no shell: a quote in --dir must not run anything */
+			if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK || pdl_rmtree(vdir) != PDL_OK ||
+			    pdl_rmtree(statf) != PDL_OK)
+				fprintf(stderr, "pdl bench: could not remove %s: %s\n", ddir, strerror(errno));
 		}
 		return atomic_load(&b.refused) ? 1 : 0;
 	}
@@ -721,10 +728,8 @@ cmd_bench(int argc, char **argv)
 	free(b.lat_ns);
 	sodium_memzero(b.sk, sizeof b.sk);
 	if (!keep) {
-		char cmd[9000];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir == NULL ? tmpl : ddir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "pdl bench: could not remove %s\n", dir == NULL ? tmpl : ddir);
+		if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK)
+			fprintf(stderr, "pdl bench: could not remove %s: %s\n", dir == NULL ? tmpl : ddir, strerror(errno));
 	} else {
 		fprintf(stderr, "bench: ledger kept in %s\n", ddir);
 	}

@@ -25,6 +25,13 @@ void src_close(struct src *s);
 int src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st);
 int src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st);
 int src_head(struct src *s, struct pdl_head *h, struct pdl_status *st);
+/* The ledger id (readers.h): from entry 0, or the head reply's ledger_id. */
+int src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st);
+/* The ledger id for acts sent through cl: the pdld's head reply, so the
+ * acts are signed for the ledger that will receive them. The data
+ * directory is not opened (a submitting process holds no LMDB reader slot,
+ * and a service user's 0600 data.mdb need not be readable). */
+int ledger_id_for(struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st);
 /* Sends a request and returns the reply (malloc'd) after checking it is
  * not an error reply. */
 int src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct pdl_status *st);

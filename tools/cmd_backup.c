@@ -7,9 +7,12 @@
  * state, nonces, checkpoints and blobs exactly as they were at one commit.
  * Nothing secret is copied: the ledger and authority keys stay where they
  * are (a restored ledger verifies without them; pdld needs ledger.key put
- * back by hand).
+ * back by hand). The copy is as private as the ledger from its first byte:
+ * OUT is made 0700 and OUT/data.mdb is created 0600 (O_EXCL) before LMDB
+ * writes into it (mdb_env_copy2 would create it 0666 & ~umask).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +51,8 @@ cmd_backup(int argc, char **argv)
 		else if (ch == 'h') {
 			printf("usage: pdl backup --data DIR OUT\n\n"
 			       "Copies the ledger in DIR into the new directory OUT while pdld may run: one consistent\n"
-			       "snapshot, compacted (LMDB's copy API). No key is copied. OUT is a data directory that\n"
+			       "snapshot, compacted (LMDB's copy API). No key is copied. OUT is made mode 0700 and its\n"
+			       "data.mdb is created 0600 before the first byte is copied. OUT is a data directory that\n"
 			       "`pdl verify --data OUT` checks; to serve it with pdld, put the ledger key back as\n"
 			       "OUT/ledger.key (mode 0600). Prints {\"out\":OUT,\"size\":log size,\"bytes\":file size}.\n");
 			return 0;
@@ -69,19 +73,32 @@ cmd_backup(int argc, char **argv)
 		pdl_store_close(&s);
 		return die_status("backup", &st);
 	}
+	char path[4200];
+	snprintf(path, sizeof path, "%s/data.mdb", out);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pdl_status_set(&st, PDL_EIO, NULL, "cannot create %s: %s", path, strerror(errno));
+		pdl_store_close(&s);
+		return die_status("backup", &st);
+	}
 	/* The copy takes its own read transaction; hold the resize lock as
 	 * readers do, and adopt a map grown by pdld meanwhile. */
 	pthread_rwlock_rdlock(&s.resize);
-	int mrc = mdb_env_copy2(s.env, out, MDB_CP_COMPACT);
+	int mrc = mdb_env_copyfd2(s.env, fd, MDB_CP_COMPACT);
 	if (mrc == MDB_MAP_RESIZED) {
 		mdb_env_set_mapsize(s.env, 0);
-		mrc = mdb_env_copy2(s.env, out, MDB_CP_COMPACT);
+		if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+			mrc = errno;
+		else
+			mrc = mdb_env_copyfd2(s.env, fd, MDB_CP_COMPACT);
 	}
 	pthread_rwlock_unlock(&s.resize);
 	pdl_store_close(&s);
+	if (mrc == 0 && fsync(fd) != 0)
+		mrc = errno;
+	if (close(fd) != 0 && mrc == 0)
+		mrc = errno;
 	if (mrc != 0) {
-		char path[4200];
-		snprintf(path, sizeof path, "%s/data.mdb", out);
 		unlink(path); /* a torn copy must not pass for a ledger */
 		pdl_status_set(&st, mrc == MDB_MAP_FULL ? PDL_EMAPFULL : PDL_EIO, NULL, "copy into %s failed: %s", out,
 		               mdb_strerror(mrc));
@@ -105,10 +122,7 @@ cmd_backup(int argc, char **argv)
 		pdl_status_set(&st, rc, NULL, "the copy in %s does not open: %s", out, pdl_errmsg(rc));
 		return die_status("backup", &st);
 	}
-	char path[4200];
 	struct stat sb;
-	snprintf(path, sizeof path, "%s/data.mdb", out);
-	chmod(path, 0600); /* as pdl init makes it: the service user's alone */
 	json_t *o = json_object();
 	json_object_set_new(o, "out", json_string(out));
 	json_object_set_new(o, "size", json_integer((json_int_t)h.size));

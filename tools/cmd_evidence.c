@@ -25,6 +25,7 @@
 #include "mpjson.h"
 #include "note.h"
 #include "proofdoc.h"
+#include "readers.h"
 #include "state.h"
 #include "sha256.h"
 
@@ -56,6 +57,13 @@ hash_file(const char *path, uint8_t digest[32], uint64_t *size)
 	close(fd);
 	pdl_sha256_final(&st, digest);
 	return PDL_OK;
+}
+
+static int
+src_fail_evidence(struct src *s, const struct pdl_status *st)
+{
+	src_close(s);
+	return die_status("evidence", st);
 }
 
 static int
@@ -147,16 +155,20 @@ deposit(int argc, char **argv)
 		return die_status("evidence", &st);
 	}
 	json_decref(act);
-	pdl_act_sign((const uint8_t *)ab.data, ab.size, sk, sig);
-	sodium_memzero(sk, sizeof sk);
 	char url[4200];
 	if (dir != NULL) {
 		pdl_client_url_for_dir(dir, url, sizeof url);
 		ledger = url;
 	}
 	struct src s;
-	if (src_open(&s, NULL, ledger, &st) != PDL_OK)
-		return die_status("evidence", &st);
+	uint8_t lid[PDL_HASH_BYTES];
+	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(&s.cl, lid, &st) != PDL_OK) {
+		sodium_memzero(sk, sizeof sk);
+		msgpack_sbuffer_destroy(&ab);
+		return src_fail_evidence(&s, &st);
+	}
+	pdl_act_sign(lid, (const uint8_t *)ab.data, ab.size, sk, sig);
+	sodium_memzero(sk, sizeof sk);
 	msgpack_sbuffer req;
 	msgpack_packer pk2;
 	msgpack_sbuffer_init(&req);
@@ -306,6 +318,8 @@ prove(int argc, char **argv)
 	}
 	if (optind + 1 != argc || dir == NULL)
 		return usage_error("evidence", "prove needs FILE and --data DIR");
+	if (id != NULL && !pdl_id_valid(id, strlen(id)))
+		return usage_error("evidence", "--id is an evidence id (1-64 of A-Z a-z 0-9 . _ -)");
 	uint8_t digest[32];
 	uint64_t size, seq = 0;
 	char hex[65], eid[PDL_ID_LEN_MAX + 1];
@@ -337,11 +351,13 @@ prove(int argc, char **argv)
 	size_t en, nn;
 	const char *note;
 	uint64_t csize;
-	if (pdl_store_entry(t, &s, seq, &eb, &en) != PDL_OK || pdl_store_ckpt_latest(t, &s, &csize, &note, &nn) != PDL_OK) {
+	struct pdl_status st = {0};
+	struct pdl_head h;
+	if (pdl_read_head(t, &s, &h, &st) != PDL_OK || pdl_read_entry(t, &s, seq, &eb, &en, &st) != PDL_OK ||
+	    pdl_read_checkpoint(t, &s, &csize, &note, &nn, &st) != PDL_OK) {
 		pdl_store_rdone(&s, t);
-		fprintf(stderr, "pdl evidence: ledger unreadable\n");
 		pdl_store_close(&s);
-		return 1;
+		return die_status("evidence", &st);
 	}
 	if (csize <= seq) {
 		pdl_store_rdone(&s, t);
@@ -350,22 +366,28 @@ prove(int argc, char **argv)
 		pdl_store_close(&s);
 		return 1;
 	}
-	struct pdl_tree_ctx tc = {t, &s};
-	struct pdl_merkle_io io;
-	pdl_store_tree_io(&tc, &io);
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t pn;
-	uint8_t leaf[32];
+	uint8_t leaf[32], stored[32];
 	pdl_merkle_leaf_hash(eb, en, leaf);
-	rc = pdl_merkle_prove_inclusion(&io, seq, csize, proof, &pn);
+	/* the checkpoint's size is read from the store too: within the head */
+	rc = pdl_read_inclusion(t, &s, seq, csize, stored, proof, &pn, &st);
+	if (rc == PDL_OK && memcmp(stored, leaf, 32) != 0)
+		rc = pdl_status_set(&st, PDL_EMERKLE, NULL, "entry %llu does not match its stored Merkle leaf (run pdl verify)",
+		                    (unsigned long long)seq);
 	if (rc != PDL_OK) {
 		pdl_store_rdone(&s, t);
-		fprintf(stderr, "pdl evidence: cannot build the proof\n");
 		pdl_store_close(&s);
-		return 1;
+		return die_status("evidence", &st);
+	}
+	char *b64 = malloc(pdl_b64_len(en));
+	if (b64 == NULL) {
+		pdl_store_rdone(&s, t);
+		pdl_store_close(&s);
+		pdl_status_set(&st, PDL_ENOMEM, NULL, "out of memory");
+		return die_status("evidence", &st);
 	}
 	json_t *o = json_object();
-	char *b64 = malloc(pdl_b64_len(en));
 	char hb[64];
 	pdl_b64(eb, en, b64);
 	json_object_set_new(o, "evidence_id", json_string(eid));
@@ -373,7 +395,16 @@ prove(int argc, char **argv)
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
 	json_object_set_new(o, "entry", json_string(b64));
-	json_object_set_new(o, "checkpoint", json_stringn(note, nn));
+	json_t *jn = json_stringn(note, nn);
+	if (jn == NULL) {
+		json_decref(o);
+		free(b64);
+		pdl_store_rdone(&s, t);
+		pdl_store_close(&s);
+		pdl_status_set(&st, PDL_ENOTE, NULL, "the stored checkpoint is not UTF-8 text (run pdl verify)");
+		return die_status("evidence", &st);
+	}
+	json_object_set_new(o, "checkpoint", jn);
 	json_t *pr = json_object(), *pa = json_array();
 	json_object_set_new(pr, "index", json_integer((json_int_t)seq));
 	json_object_set_new(pr, "size", json_integer((json_int_t)csize));

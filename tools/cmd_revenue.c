@@ -241,11 +241,16 @@ statement(int argc, char **argv)
 			struct pdl_str p, role;
 			struct mp_cur av;
 			int64_t amt;
-			mp_skip(&lc);
+			/* the count is read from the store: stop where the bytes do */
+			if (mp_skip(&lc) != PDL_OK)
+				break;
 			if (pdl_rec_str(line, "party", &p) != PDL_OK || !mp_str_eq(p.p, p.n, party) ||
 			    pdl_rec_str(line, "role", &role) != PDL_OK || mp_map_find(line, "amount_fen", &av) != PDL_OK ||
 			    mp_read_int(&av, &amt) != PDL_OK)
 				continue;
+			if (!mp_utf8_valid((const char *)k.mv_data + 7, k.mv_size - 7) || !mp_utf8_valid(prod.p, prod.n) ||
+			    !mp_utf8_valid(role.p, role.n) || !mp_utf8_valid(status.p, status.n))
+				continue; /* not text: no line of a record pdl wrote */
 			json_t *o = json_object();
 			json_object_set_new(o, "settlement_id", json_stringn((const char *)k.mv_data + 7, k.mv_size - 7));
 			json_object_set_new(o, "product_id", json_stringn(prod.p, prod.n));

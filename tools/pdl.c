@@ -7,6 +7,7 @@
  * The auditor-facing commands (verifier-key, checkpoint, get --raw, proof,
  * verify) are pinned: see spec/formats.md.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "merkle.h"
 #include "mpjson.h"
 #include "note.h"
+#include "readers.h"
 #include "replay.h"
 #include "state.h"
 #include "verify.h"
@@ -145,25 +147,23 @@ req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra)
 int
 src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st)
 {
+	*b = NULL;
 	if (s->local) {
 		MDB_txn *t;
 		const uint8_t *v;
 		int rc = pdl_store_rtxn(&s->store, &t);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-		rc = pdl_store_entry(t, &s->store, seq, &v, n);
+		rc = pdl_read_entry(t, &s->store, seq, &v, n, st);
 		if (rc == PDL_OK) {
 			*b = malloc(*n ? *n : 1);
 			if (*b == NULL)
-				rc = PDL_ENOMEM;
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 			else
 				memcpy(*b, v, *n);
 		}
 		pdl_store_rdone(&s->store, t);
-		if (rc != PDL_OK)
-			return pdl_status_set(st, rc, NULL, rc == PDL_ENOTFOUND ? "no entry %llu" : "cannot read entry %llu",
-			                      (unsigned long long)seq);
-		return PDL_OK;
+		return rc;
 	}
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -182,16 +182,22 @@ src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *
 		free(rep);
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
+	/* the reply is as untrusted as a data directory */
+	if ((rc = pdl_read_entry_bound(seq, *n, st)) != PDL_OK) {
+		free(rep);
+		return rc;
+	}
 	*b = malloc(*n ? *n : 1);
 	if (*b != NULL)
 		memcpy(*b, eb, *n);
 	free(rep);
-	return *b ? PDL_OK : PDL_ENOMEM;
+	return *b ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 }
 
 int
 src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 {
+	*note = NULL;
 	if (s->local) {
 		MDB_txn *t;
 		const char *v;
@@ -199,18 +205,18 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 		int rc = pdl_store_rtxn(&s->store, &t);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-		rc = pdl_store_ckpt_latest(t, &s->store, &size, &v, n);
+		rc = pdl_read_checkpoint(t, &s->store, &size, &v, n, st);
 		if (rc == PDL_OK) {
 			*note = malloc(*n + 1);
 			if (*note == NULL)
-				rc = PDL_ENOMEM;
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 			else {
 				memcpy(*note, v, *n);
 				(*note)[*n] = 0;
 			}
 		}
 		pdl_store_rdone(&s->store, t);
-		return rc == PDL_OK ? rc : pdl_status_set(st, rc, NULL, "no checkpoint stored");
+		return rc;
 	}
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -227,13 +233,17 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 		free(rep);
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
+	if ((rc = pdl_read_note_bound(*n, st)) != PDL_OK) {
+		free(rep);
+		return rc;
+	}
 	*note = malloc(*n + 1);
 	if (*note) {
 		memcpy(*note, v, *n);
 		(*note)[*n] = 0;
 	}
 	free(rep);
-	return *note ? PDL_OK : PDL_ENOMEM;
+	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 }
 
 int
@@ -244,7 +254,7 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 		int rc = pdl_store_rtxn(&s->store, &t);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-		rc = pdl_store_head(t, &s->store, h);
+		rc = pdl_read_head(t, &s->store, h, st);
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
@@ -267,6 +277,39 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
 	memcpy(h->chain, ch, 32);
+	free(rep);
+	return PDL_OK;
+}
+
+int
+src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+{
+	if (s->local) {
+		MDB_txn *t;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_ledger_id(t, &s->store, id, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "head", 0);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const uint8_t *b;
+	size_t bn;
+	if (mp_map_find(c, "ledger_id", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES) {
+		free(rep);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
+	}
+	memcpy(id, b, PDL_HASH_BYTES);
 	free(rep);
 	return PDL_OK;
 }
@@ -327,7 +370,9 @@ cmd_keygen(int argc, char **argv)
 			show = optarg;
 		else if (ch == 'h') {
 			printf("usage: pdl keygen --out FILE\n       pdl keygen --show FILE\n\n"
-			       "Writes a new Ed25519 secret key file (mode 0600; never overwrites)\n"
+			       "Writes a new Ed25519 secret key file, mode 0600 from its first byte. It never replaces\n"
+			       "anything at FILE (a file, a symbolic link, even a dangling one): the name is made with\n"
+			       "link(2), which fails if it exists.\n"
 			       "and prints {\"public_key\":\"<base64>\"}. --show prints the public key of an existing file.\n");
 			return 0;
 		} else
@@ -335,7 +380,6 @@ cmd_keygen(int argc, char **argv)
 	}
 	uint8_t pk[32];
 	char b64[64];
-	struct stat sb;
 	if (show != NULL) {
 		uint8_t sk[64];
 		struct pdl_status st = {0};
@@ -351,14 +395,10 @@ cmd_keygen(int argc, char **argv)
 	}
 	if (out == NULL)
 		return usage_error("keygen", "--out FILE is required");
-	if (stat(out, &sb) == 0) {
-		fprintf(stderr, "pdl keygen: %s exists; refusing to overwrite a key (PDL_EKEY)\n", out);
-		return 1;
-	}
-	if (pdl_key_generate(out, pk) != PDL_OK) {
-		fprintf(stderr, "pdl keygen: cannot write %s: %s (PDL_EIO)\n", out, strerror(errno));
-		return 1;
-	}
+	/* refuses an existing name of any kind, atomically (util.h) */
+	struct pdl_status st = {0};
+	if (pdl_key_generate(out, pk, &st) != PDL_OK)
+		return die_status("keygen", &st);
 	pdl_b64(pk, 32, b64);
 	json_t *o = json_object();
 	json_object_set_new(o, "public_key", json_string(b64));
@@ -566,18 +606,15 @@ cmd_init(int argc, char **argv)
 	snprintf(lk, sizeof lk, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (lkey != NULL) {
 		/* pdld finds the checkpoint key in DIR: copy it there, 0600 */
-		uint8_t *kb;
-		size_t kn;
+		/* the key as loaded (one descriptor, checked), written anew: the
+		 * file is not read a second time by its name */
 		uint8_t tsk[64], tpk[32];
 		if (pdl_key_load(lkey, tsk, tpk, &st) != PDL_OK)
 			return die_status("init", &st);
+		int wrc = lstat(lk, &sb) != 0 ? pdl_key_write(lk, tsk, &st) : PDL_OK;
 		sodium_memzero(tsk, sizeof tsk);
-		if (pdl_file_read(lkey, 1024, &kb, &kn) != PDL_OK || (stat(lk, &sb) != 0 && pdl_file_write(lk, kb, kn, 0600) != PDL_OK)) {
-			fprintf(stderr, "pdl init: cannot copy %s to %s\n", lkey, lk);
-			return 1;
-		}
-		sodium_memzero(kb, kn);
-		free(kb);
+		if (wrc != PDL_OK)
+			return die_status("init", &st);
 	}
 	uint64_t genesis_ms = pdl_now_ms();
 	if (when != NULL && parse_when(when, &genesis_ms) != PDL_OK)
@@ -587,14 +624,10 @@ cmd_init(int argc, char **argv)
 		akey = ak;
 	}
 	uint8_t lpk[32], apk[32], lsk[64], ask[64];
-	if (stat(lk, &sb) != 0 && pdl_key_generate(lk, lpk) != PDL_OK) {
-		fprintf(stderr, "pdl init: cannot write %s\n", lk);
-		return 1;
-	}
-	if (stat(akey, &sb) != 0 && pdl_key_generate(akey, apk) != PDL_OK) {
-		fprintf(stderr, "pdl init: cannot write %s\n", akey);
-		return 1;
-	}
+	if (lstat(lk, &sb) != 0 && pdl_key_generate(lk, lpk, &st) != PDL_OK)
+		return die_status("init", &st);
+	if (lstat(akey, &sb) != 0 && pdl_key_generate(akey, apk, &st) != PDL_OK)
+		return die_status("init", &st);
 	if (pdl_key_load(lk, lsk, lpk, &st) != PDL_OK || pdl_key_load(akey, ask, apk, &st) != PDL_OK)
 		return init_fail(&st, lsk, ask);
 	char lpk64[64], apk64[64];
@@ -613,7 +646,7 @@ cmd_init(int argc, char **argv)
 	}
 	json_decref(act);
 	uint8_t sig[64];
-	pdl_act_sign((const uint8_t *)ab.data, ab.size, ask, sig);
+	pdl_act_sign(pdl_ledger_id_genesis, (const uint8_t *)ab.data, ab.size, ask, sig); /* entry.h */
 	struct pdl_act a;
 	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK) {
 		msgpack_sbuffer_destroy(&ab);
@@ -713,6 +746,35 @@ cmd_verifier_key(int argc, char **argv)
 	pdl_note_vkey_format(e.info.origin, e.info.ledger_pk, vkey, sizeof vkey);
 	printf("%s\n", vkey);
 	pdl_engine_fini(&e);
+	src_close(&s);
+	return 0;
+}
+
+/* ---- ledger-id ---- */
+
+static int
+cmd_ledger_id(int argc, char **argv)
+{
+	const char *dir = NULL, *ledger = NULL;
+	int orc = src_opts(argc, argv, "ledger-id",
+	                   "usage: pdl ledger-id (--data DIR | --ledger URL)\n\n"
+	                   "Prints the ledger id in hex: SHA-256 of the genesis entry's exact bytes (its chain hash).\n"
+	                   "Every act signature names it (\"pdl/act/v2\\n\" || ledger id || act), so an act signed\n"
+	                   "for one ledger is refused by every other. Give it to `pdl sign --ledger-id` to sign\n"
+	                   "acts on a machine that cannot reach the ledger.\n",
+	                   &dir, &ledger);
+	if (orc >= 0)
+		return orc;
+	if (optind != argc)
+		return usage_error("ledger-id", "it takes no arguments");
+	struct src s;
+	struct pdl_status st = {0};
+	uint8_t id[PDL_HASH_BYTES];
+	char hex[2 * PDL_HASH_BYTES + 1];
+	if (src_open(&s, dir, ledger, &st) != PDL_OK || src_ledger_id(&s, id, &st) != PDL_OK)
+		return src_fail(&s, "ledger-id", &st);
+	pdl_hex(id, sizeof id, hex);
+	printf("%s\n", hex);
 	src_close(&s);
 	return 0;
 }
@@ -853,28 +915,13 @@ cmd_proof(int argc, char **argv)
 	int rc;
 	if (s.local) {
 		MDB_txn *t;
-		struct pdl_head h;
 		if ((rc = pdl_store_rtxn(&s.store, &t)) != PDL_OK) {
 			pdl_status_set(&st, rc, NULL, "cannot read the ledger");
 			return src_fail(&s, "proof", &st);
 		}
-		struct pdl_tree_ctx tc = {t, &s.store};
-		struct pdl_merkle_io io;
-		pdl_store_tree_io(&tc, &io);
-		rc = pdl_store_head(t, &s.store, &h);
-		if (rc == PDL_OK && incl && (a >= b || b > h.size))
-			rc = pdl_status_set(&st, PDL_EINVAL, NULL, "need INDEX < SIZE <= %llu", (unsigned long long)h.size);
-		else if (rc == PDL_OK && !incl && (a == 0 || a > b || b > h.size))
-			rc = pdl_status_set(&st, PDL_EINVAL, NULL, "need 0 < OLD <= NEW <= %llu", (unsigned long long)h.size);
-		else if (rc == PDL_OK && incl) {
-			rc = io.get(io.ctx, 0, a, leaf);
-			if (rc == PDL_OK)
-				rc = pdl_merkle_prove_inclusion(&io, a, b, proof, &n);
-		} else if (rc == PDL_OK)
-			rc = pdl_merkle_prove_consistency(&io, a, b, proof, &n);
+		rc = incl ? pdl_read_inclusion(t, &s.store, a, b, leaf, proof, &n, &st)
+		          : pdl_read_consistency(t, &s.store, a, b, proof, &n, &st);
 		pdl_store_rdone(&s.store, t);
-		if (rc != PDL_OK && st.err == PDL_OK)
-			pdl_status_set(&st, rc, NULL, "cannot build the proof");
 		if (rc != PDL_OK)
 			return src_fail(&s, "proof", &st);
 	} else {
@@ -1036,14 +1083,202 @@ out:
 	return rc;
 }
 
+/* Where the acts of submit and sign come from: JSON act files and --raw
+ * msgpack act files are signed here; --signed files hold the lines `pdl
+ * sign` printed and are sent exactly as they are. */
+enum in_mode { IN_JSON, IN_RAW, IN_SIGNED };
+
+struct signer {
+	enum in_mode mode;
+	const char *keys;          /* --keys KEYDIR, or NULL for --key */
+	uint8_t sk[64], pk[32];    /* --key's, or the last --keys key loaded */
+	uint8_t lid[PDL_HASH_BYTES]; /* the ledger the acts are for */
+};
+
+#define ACT_FILE_BYTES_MAX (64u << 20) /* an input file: 4,096 acts of 16 KiB with room */
+
+/* Encodes and signs act `a` (JSON, or the raw msgpack bytes in raw/rawn
+ * when a is NULL) into q; on a local refusal sets q->local_err. */
+static void
+sign_one(struct signer *sg, struct pending *q, const json_t *a, const uint8_t *raw, size_t rawn)
+{
+	if (a == NULL) {
+		msgpack_sbuffer_write(&q->act, (const char *)raw, rawn);
+	} else if (pdl_json_act_to_mp(a, &q->act, &q->st) != PDL_OK) {
+		q->local_err = 1;
+		return;
+	}
+	if (a != NULL && q->act.size > PDL_ACT_BYTES_MAX) {
+		/* the daemon would refuse it too; say so without sending 64 KiB+ */
+		pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
+		q->local_err = 1;
+		return;
+	}
+	if (sg->keys != NULL) {
+		/* the actor's own key from KEYDIR */
+		const char *actor = json_string_value(json_object_get(a, "actor"));
+		char kp[4400];
+		if (actor == NULL || !pdl_id_valid(actor, strlen(actor))) {
+			pdl_status_set(&q->st, PDL_EFIELD, NULL, "act has no valid actor to choose a key by");
+			q->local_err = 1;
+			return;
+		}
+		snprintf(kp, sizeof kp, "%s/%s.key", sg->keys, actor);
+		if (pdl_key_load(kp, sg->sk, sg->pk, &q->st) != PDL_OK) {
+			q->local_err = 1;
+			return;
+		}
+	}
+	pdl_act_sign(sg->lid, (const uint8_t *)q->act.data, q->act.size, sg->sk, q->sig);
+}
+
+/* Takes one line of `pdl sign` output into q: {act, sig[, ledger_id]}. A
+ * ledger_id other than this ledger's is refused here (pdld would refuse the
+ * signature anyway; this names the two ledgers). */
+static void
+take_signed(struct signer *sg, struct pending *q, const json_t *o)
+{
+	const char *act = json_string_value(json_object_get(o, "act"));
+	const char *sig = json_string_value(json_object_get(o, "sig"));
+	const char *lid = json_string_value(json_object_get(o, "ledger_id"));
+	uint8_t *ab = NULL, id[PDL_HASH_BYTES];
+	size_t an = 0;
+	if (!json_is_object(o) || act == NULL || sig == NULL) {
+		pdl_status_set(&q->st, PDL_EINVAL, NULL, "a signed act is a JSON line {\"act\":<base64>,\"sig\":<base64>}");
+		q->local_err = 1;
+		return;
+	}
+	if (strlen(act) > pdl_b64_len(PDL_ACT_BYTES_MAX) || (ab = malloc(strlen(act) + 1)) == NULL ||
+	    pdl_unb64_var(act, strlen(act), ab, strlen(act), &an) != PDL_OK ||
+	    pdl_unb64(sig, strlen(sig), q->sig, sizeof q->sig) != PDL_OK) {
+		pdl_status_set(&q->st, PDL_EINVAL, NULL, "act or sig is not canonical base64 (sig: 64 bytes; act: at most 64 KiB)");
+		q->local_err = 1;
+	} else if (lid != NULL && (pdl_unhex(lid, strlen(lid), id, sizeof id) != PDL_OK ||
+	                           sodium_memcmp(id, sg->lid, sizeof id) != 0)) {
+		char hex[2 * PDL_HASH_BYTES + 1];
+		pdl_hex(sg->lid, sizeof sg->lid, hex);
+		pdl_status_set(&q->st, PDL_EBADSIG, NULL, "signed for ledger %.64s, not this ledger (%s)", lid, hex);
+		q->local_err = 1;
+	} else {
+		msgpack_sbuffer_write(&q->act, (const char *)ab, an);
+	}
+	free(ab);
+}
+
+typedef int (*act_fn)(void *arg, struct pending *q);
+
+/* Hands each act of each file, prepared by sg, to fn (which owns q->act
+ * from then on). Stops at a file that cannot be read or parsed, after
+ * handing on the acts before it, and at an error fn returns. */
+static int
+each_act(struct signer *sg, char **files, int nfiles, const char *cmd, act_fn fn, void *arg)
+{
+	int rc = PDL_OK;
+	for (int fi = 0; fi < nfiles && rc == PDL_OK; fi++) {
+		const char *file = files[fi];
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int frc = pdl_file_read(strcmp(file, "-") == 0 ? "/dev/stdin" : file, ACT_FILE_BYTES_MAX, &buf, &len);
+		if (frc != PDL_OK) {
+			fprintf(stderr, "pdl %s: cannot read %s: %s (%s)\n", cmd, file, pdl_errmsg(frc), pdl_strerror(frc));
+			return frc;
+		}
+		json_t *root = NULL;
+		size_t count = 1;
+		if (sg->mode == IN_JSON) {
+			json_error_t je;
+			root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
+			if (root == NULL) {
+				fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, je.line, je.column, je.text);
+				free(buf);
+				return PDL_EDECODE;
+			}
+			count = json_is_array(root) ? json_array_size(root) : 1;
+		} else if (sg->mode == IN_SIGNED) {
+			/* one JSON object a line; blank lines are skipped */
+			root = json_array();
+			char *save = NULL;
+			int line = 0;
+			for (char *l = strtok_r((char *)buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+				json_error_t je;
+				line++;
+				if (strspn(l, " \t\r") == strlen(l))
+					continue;
+				json_t *o = json_loads(l, JSON_REJECT_DUPLICATES, &je);
+				if (o == NULL) {
+					fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, line, je.column, je.text);
+					json_decref(root);
+					free(buf);
+					return PDL_EDECODE;
+				}
+				json_array_append_new(root, o);
+			}
+			count = json_array_size(root);
+		}
+		for (size_t i = 0; i < count && rc == PDL_OK; i++) {
+			struct pending q;
+			memset(&q, 0, sizeof q);
+			msgpack_sbuffer_init(&q.act);
+			q.file = file;
+			q.index = i;
+			if (sg->mode == IN_SIGNED)
+				take_signed(sg, &q, json_array_get(root, i));
+			else if (sg->mode == IN_RAW)
+				sign_one(sg, &q, NULL, buf, len);
+			else
+				sign_one(sg, &q, json_is_array(root) ? json_array_get(root, i) : root, NULL, 0);
+			rc = fn(arg, &q);
+		}
+		json_decref(root);
+		free(buf);
+	}
+	return rc;
+}
+
+int
+ledger_id_for(struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+{
+	struct src s;
+	memset(&s, 0, sizeof s);
+	s.cl = *cl; /* borrowed: not closed here */
+	return src_ledger_id(&s, id, st);
+}
+
+/* --ledger-id HEX: 64 lowercase hex digits. */
+static int
+parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
+{
+	return pdl_unhex(hex, strlen(hex), id, PDL_HASH_BYTES);
+}
+
+struct submit_run {
+	struct pdl_client *cl;
+	struct pending *p;
+	size_t n, batch;
+	int refused;
+};
+
+static int
+submit_take(void *arg, struct pending *q)
+{
+	struct submit_run *r = arg;
+	r->p[r->n++] = *q;
+	if (r->n < r->batch)
+		return PDL_OK;
+	int rc = send_batch(r->cl, r->p, r->n, &r->refused);
+	r->n = 0;
+	return rc;
+}
+
 int
 pdl_cmd_submit(int argc, char **argv)
 {
 	static const struct option opts[] = {COMMON_OPTS, {"key", required_argument, NULL, 'k'},
 	                                     {"keys", required_argument, NULL, 'K'}, {"raw", no_argument, NULL, 'r'},
+	                                     {"signed", no_argument, NULL, 's'}, {"ledger-id", required_argument, NULL, 'I'},
 	                                     {"batch", required_argument, NULL, 'b'}, {0}};
-	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL;
-	int ch, raw = 0;
+	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL, *want_id = NULL;
+	int ch, raw = 0, sgn = 0;
 	uint64_t batch = 1024;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -1052,16 +1287,25 @@ pdl_cmd_submit(int argc, char **argv)
 		case 'k': key = optarg; break;
 		case 'K': keys = optarg; break;
 		case 'r': raw = 1; break;
+		case 's': sgn = 1; break;
+		case 'I': want_id = optarg; break;
 		case 'b':
 			if (parse_u64(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
 				return usage_error("submit", "--batch is 1..4096");
 			break;
 		case 'h':
-			printf("usage: pdl submit (--key KEYFILE | --keys KEYDIR) (--data DIR | --ledger URL) [--raw] [--batch N] ACT.json...\n\n"
-			       "Signs each act with KEYFILE (or with KEYDIR/<actor>.key, chosen per act) and submits it.\n"
-			       "An act file holds one JSON act\n"
+			printf("usage: pdl submit (--key KEYFILE | --keys KEYDIR) (--data DIR | --ledger URL) [--raw] [--batch N]\n"
+			       "                  [--ledger-id HEX] ACT.json...\n"
+			       "       pdl submit --signed (--data DIR | --ledger URL) [--batch N] [--ledger-id HEX] SIGNED...\n\n"
+			       "Signs each act with KEYFILE (or with KEYDIR/<actor>.key, chosen per act) for this ledger\n"
+			       "and submits it. An act file holds one JSON act\n"
 			       "{\"type\":...,\"actor\":...,\"nonce\":...,\"body\":{...}} or an array of them ('-' reads stdin).\n"
 			       "With --raw each file is the msgpack act bytes, signed and sent as they are (no local checks).\n"
+			       "With --signed each file holds the JSON lines of `pdl sign` ({act, sig[, ledger_id]}), sent\n"
+			       "exactly as signed; no key is needed.\n"
+			       "A signature covers \"pdl/act/v2\\n\" || ledger id || act: the ledger id (`pdl ledger-id`) is\n"
+			       "asked of the pdld the acts go to. --ledger-id HEX refuses to send unless the ledger is\n"
+			       "that one.\n"
 			       "Prints one JSON line per act: a receipt {seq, hash, time_ms, outcome, dup} or an\n"
 			       "error {error, rule?, message}. Exits 1 if any act was refused.\n"
 			       "--data DIR talks to the pdld serving DIR.\n");
@@ -1069,110 +1313,166 @@ pdl_cmd_submit(int argc, char **argv)
 		default: return usage_error("submit", "unknown option");
 		}
 	}
-	if ((key == NULL) == (keys == NULL))
-		return usage_error("submit", "give one of --key KEYFILE or --keys KEYDIR");
+	if (sgn && (key != NULL || keys != NULL || raw))
+		return usage_error("submit", "--signed acts are signed already: no --key, --keys or --raw");
+	if (!sgn && (key == NULL) == (keys == NULL))
+		return usage_error("submit", "give one of --key KEYFILE or --keys KEYDIR (or --signed)");
 	if (keys != NULL && raw)
 		return usage_error("submit", "--raw needs --key (raw acts are not parsed for their actor)");
 	if (optind == argc)
 		return usage_error("submit", "name at least one act file");
 	if ((dir == NULL) == (ledger == NULL))
 		return usage_error("submit", "give exactly one of --data DIR or --ledger URL");
+	struct signer sg;
+	memset(&sg, 0, sizeof sg);
+	uint8_t want[PDL_HASH_BYTES];
+	if (want_id != NULL && parse_ledger_id(want_id, want) != PDL_OK)
+		return usage_error("submit", "--ledger-id is 64 lowercase hex digits (pdl ledger-id)");
+	sg.mode = sgn ? IN_SIGNED : raw ? IN_RAW : IN_JSON;
+	sg.keys = keys;
 	struct pdl_status st = {0};
-	uint8_t sk[64], pk[32];
-	if (key != NULL && pdl_key_load(key, sk, pk, &st) != PDL_OK)
+	if (key != NULL && pdl_key_load(key, sg.sk, sg.pk, &st) != PDL_OK)
 		return die_status("submit", &st);
 	char url[4200];
+	const char *via = ledger;
 	if (dir != NULL) {
 		pdl_client_url_for_dir(dir, url, sizeof url);
-		ledger = url;
+		via = url;
 	}
 	struct pdl_client cl;
-	if (pdl_client_open(&cl, ledger, &st) != PDL_OK) {
-		sodium_memzero(sk, sizeof sk);
+	if (pdl_client_open(&cl, via, &st) != PDL_OK) {
+		sodium_memzero(&sg, sizeof sg);
 		return die_status("submit", &st);
 	}
-	struct pending *p = calloc(batch, sizeof *p);
-	size_t n = 0;
-	int refused = 0, rc = PDL_OK;
-	for (int fi = optind; fi < argc && rc == PDL_OK; fi++) {
-		const char *file = argv[fi];
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		int frc = strcmp(file, "-") == 0 ? pdl_file_read("/dev/stdin", 64u << 20, &buf, &len)
-		                                 : pdl_file_read(file, 64u << 20, &buf, &len);
-		if (frc != PDL_OK) {
-			fprintf(stderr, "pdl submit: cannot read %s: %s\n", file, pdl_errmsg(frc));
-			rc = frc;
-			break; /* the acts read so far are still sent below */
-		}
-		json_t *root = NULL;
-		size_t count = 1;
-		if (!raw) {
-			json_error_t je;
-			root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-			if (root == NULL) {
-				fprintf(stderr, "pdl submit: %s:%d:%d: %s (PDL_EDECODE)\n", file, je.line, je.column, je.text);
-				free(buf);
-				rc = PDL_EDECODE;
-				break; /* the acts read so far are still sent below */
-			}
-			count = json_is_array(root) ? json_array_size(root) : 1;
-		}
-		for (size_t i = 0; i < count; i++) {
-			struct pending *q = &p[n];
-			memset(q, 0, sizeof *q);
-			msgpack_sbuffer_init(&q->act);
-			q->file = file;
-			q->index = i;
-			if (raw) {
-				msgpack_sbuffer_write(&q->act, (const char *)buf, len);
-			} else {
-				json_t *a = json_is_array(root) ? json_array_get(root, i) : root;
-				if (pdl_json_act_to_mp(a, &q->act, &q->st) != PDL_OK)
-					q->local_err = 1;
-			}
-			if (!raw && !q->local_err && q->act.size > PDL_ACT_BYTES_MAX) {
-				/* the daemon would refuse it too; say so without sending 64 KiB+ */
-				pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
-				q->local_err = 1;
-			}
-			if (!q->local_err && keys != NULL) {
-				/* the actor's own key from KEYDIR */
-				json_t *a = json_is_array(root) ? json_array_get(root, i) : root;
-				const char *actor = json_string_value(json_object_get(a, "actor"));
-				char kp[4400];
-				if (actor == NULL || !pdl_id_valid(actor, strlen(actor))) {
-					pdl_status_set(&q->st, PDL_EFIELD, NULL, "act has no valid actor to choose a key by");
-					q->local_err = 1;
-				} else {
-					snprintf(kp, sizeof kp, "%s/%s.key", keys, actor);
-					if (pdl_key_load(kp, sk, pk, &q->st) != PDL_OK)
-						q->local_err = 1;
-				}
-			}
-			if (!q->local_err)
-				pdl_act_sign((const uint8_t *)q->act.data, q->act.size, sk, q->sig);
-			if (++n == batch) {
-				rc = send_batch(&cl, p, n, &refused);
-				n = 0;
-				if (rc != PDL_OK)
-					break;
-			}
-		}
-		json_decref(root);
-		free(buf);
+	if (ledger_id_for(&cl, sg.lid, &st) != PDL_OK) {
+		sodium_memzero(&sg, sizeof sg);
+		pdl_client_close(&cl);
+		return die_status("submit", &st);
 	}
-	if (n > 0) {
-		int src = send_batch(&cl, p, n, &refused);
+	if (want_id != NULL && sodium_memcmp(want, sg.lid, sizeof want) != 0) {
+		char hex[2 * PDL_HASH_BYTES + 1];
+		pdl_hex(sg.lid, sizeof sg.lid, hex);
+		sodium_memzero(&sg, sizeof sg);
+		pdl_client_close(&cl);
+		pdl_status_set(&st, PDL_EINVAL, NULL, "the ledger at %s is %s, not --ledger-id %s; nothing sent",
+		               dir ? dir : ledger, hex, want_id);
+		return die_status("submit", &st);
+	}
+	struct submit_run r = {&cl, calloc(batch, sizeof(struct pending)), 0, batch, 0};
+	int rc = r.p == NULL ? PDL_ENOMEM : each_act(&sg, argv + optind, argc - optind, "submit", submit_take, &r);
+	/* the acts read before a failing file are still sent */
+	if (r.n > 0) {
+		int src = send_batch(&cl, r.p, r.n, &r.refused);
 		if (rc == PDL_OK)
 			rc = src;
 	}
-	free(p);
-	sodium_memzero(sk, sizeof sk);
+	free(r.p);
+	sodium_memzero(&sg, sizeof sg);
 	pdl_client_close(&cl);
 	if (rc != PDL_OK)
 		return 1;
-	return refused ? 1 : 0;
+	return r.refused ? 1 : 0;
+}
+
+/* ---- sign ---- */
+
+struct sign_run {
+	char hex[2 * PDL_HASH_BYTES + 1];
+	int refused;
+};
+
+static int
+sign_print(void *arg, struct pending *q)
+{
+	struct sign_run *r = arg;
+	json_t *o = json_object();
+	if (q->local_err) {
+		json_object_set_new(o, "error", json_string(pdl_strerror(q->st.err)));
+		json_object_set_new(o, "message", json_string(q->st.msg));
+		r->refused++;
+	} else {
+		char *ab = malloc(pdl_b64_len(q->act.size));
+		char sb[128];
+		if (ab == NULL) {
+			json_decref(o);
+			msgpack_sbuffer_destroy(&q->act);
+			return PDL_ENOMEM;
+		}
+		pdl_b64((const uint8_t *)q->act.data, q->act.size, ab);
+		pdl_b64(q->sig, sizeof q->sig, sb);
+		json_object_set_new(o, "act", json_string(ab));
+		json_object_set_new(o, "sig", json_string(sb));
+		json_object_set_new(o, "ledger_id", json_string(r->hex));
+		free(ab);
+	}
+	json_object_set_new(o, "file", json_string(q->file));
+	json_object_set_new(o, "index", json_integer((json_int_t)q->index));
+	out_json(o);
+	msgpack_sbuffer_destroy(&q->act);
+	return PDL_OK;
+}
+
+static int
+cmd_sign(int argc, char **argv)
+{
+	static const struct option opts[] = {COMMON_OPTS, {"key", required_argument, NULL, 'k'},
+	                                     {"keys", required_argument, NULL, 'K'}, {"raw", no_argument, NULL, 'r'},
+	                                     {"ledger-id", required_argument, NULL, 'I'}, {0}};
+	const char *dir = NULL, *ledger = NULL, *key = NULL, *keys = NULL, *lid = NULL;
+	int ch, raw = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dir = optarg; break;
+		case 'L': ledger = optarg; break;
+		case 'k': key = optarg; break;
+		case 'K': keys = optarg; break;
+		case 'r': raw = 1; break;
+		case 'I': lid = optarg; break;
+		case 'h':
+			printf("usage: pdl sign (--key KEYFILE | --keys KEYDIR) (--ledger-id HEX | --data DIR | --ledger URL)\n"
+			       "                [--raw] ACT.json...\n\n"
+			       "Signs acts for one ledger without sending them, for example on a machine that holds the\n"
+			       "key and cannot reach the ledger. The signature covers \"pdl/act/v2\\n\" || ledger id || act,\n"
+			       "so it is good at that ledger only. --ledger-id HEX is the id `pdl ledger-id` prints; or\n"
+			       "it is read from DIR or asked of the pdld at URL. Input as for `pdl submit` (--raw: msgpack).\n"
+			       "Prints one JSON line per act, {\"act\":<base64 msgpack>,\"sig\":<base64>,\"ledger_id\":<hex>,\n"
+			       "\"file\",\"index\"}, or {\"error\",\"message\",\"file\",\"index\"}; `pdl submit --signed` sends\n"
+			       "them. Exits 1 if any act could not be signed.\n");
+			return 0;
+		default: return usage_error("sign", "unknown option");
+		}
+	}
+	if ((key == NULL) == (keys == NULL))
+		return usage_error("sign", "give one of --key KEYFILE or --keys KEYDIR");
+	if (keys != NULL && raw)
+		return usage_error("sign", "--raw needs --key (raw acts are not parsed for their actor)");
+	if ((lid != NULL) + (dir != NULL) + (ledger != NULL) != 1)
+		return usage_error("sign", "give exactly one of --ledger-id HEX, --data DIR or --ledger URL");
+	if (optind == argc)
+		return usage_error("sign", "name at least one act file");
+	struct signer sg;
+	struct sign_run r = {{0}, 0};
+	struct pdl_status st = {0};
+	memset(&sg, 0, sizeof sg);
+	sg.mode = raw ? IN_RAW : IN_JSON;
+	sg.keys = keys;
+	if (lid != NULL) {
+		if (parse_ledger_id(lid, sg.lid) != PDL_OK)
+			return usage_error("sign", "--ledger-id is 64 lowercase hex digits (pdl ledger-id)");
+	} else {
+		struct src s;
+		if (src_open(&s, dir, ledger, &st) != PDL_OK || src_ledger_id(&s, sg.lid, &st) != PDL_OK)
+			return src_fail(&s, "sign", &st);
+		src_close(&s);
+	}
+	if (key != NULL && pdl_key_load(key, sg.sk, sg.pk, &st) != PDL_OK)
+		return die_status("sign", &st);
+	pdl_hex(sg.lid, sizeof sg.lid, r.hex);
+	int rc = each_act(&sg, argv + optind, argc - optind, "sign", sign_print, &r);
+	sodium_memzero(&sg, sizeof sg);
+	if (fflush(stdout) != 0 && rc == PDL_OK)
+		rc = PDL_EIO;
+	return rc != PDL_OK || r.refused ? 1 : 0;
 }
 
 /* ---- verify ---- */
@@ -1221,7 +1521,7 @@ cmd_verify(int argc, char **argv)
 	rc = pdl_verify_store(&s, (unsigned)threads, !quiet && isatty(2), &r);
 	uint64_t replayed = 0;
 	if (rc == PDL_OK && replay) {
-		char scratch[] = "/tmp/pdl-replay-XXXXXX", cmd[64];
+		char scratch[] = "/tmp/pdl-replay-XXXXXX";
 		uint8_t root[32], chain[32];
 		uint64_t size = r.size, sigs = r.signatures, cks = r.checkpoints, cksz = r.ckpt_size;
 		memcpy(root, r.root, 32);
@@ -1232,9 +1532,9 @@ cmd_verify(int argc, char **argv)
 		}
 		rc = pdl_replay_store(&s, scratch, !quiet && isatty(2), &r);
 		replayed = r.size;
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-		if (system(cmd) != 0)
-			fprintf(stderr, "pdl verify: could not remove %s\n", scratch);
+		/* no shell: nftw removes what the replay made, without following links */
+		if (pdl_rmtree(scratch) != PDL_OK)
+			fprintf(stderr, "pdl verify: could not remove %s: %s\n", scratch, strerror(errno));
 		if (rc == PDL_OK) {
 			r.size = size;
 			r.signatures = sigs;
@@ -1316,20 +1616,31 @@ cmd_export(int argc, char **argv)
 	uint64_t end = from + (count < h.size ? count : h.size);
 	if (end > h.size || end < from)
 		end = h.size;
-	char *b64 = malloc(pdl_b64_len(PDL_ENTRY_BYTES_MAX));
+	/* one line buffer for the largest entry; src_get refuses a larger one */
+	char *line = malloc(PDL_EXPORT_LINE_MAX);
+	if (line == NULL) {
+		pdl_status_set(&st, PDL_ENOMEM, NULL, "out of memory");
+		return src_fail(&s, "export", &st);
+	}
 	for (uint64_t seq = from; seq < end; seq++) {
 		uint8_t *b;
-		size_t n;
+		size_t n, ln;
 		if (src_get(&s, seq, &b, &n, &st) != PDL_OK) {
-			free(b64);
+			free(line);
+			fflush(stdout);
 			return src_fail(&s, "export", &st);
 		}
-		pdl_b64(b, n, b64);
-		printf("{\"seq\":%llu,\"entry\":\"%s\"}\n", (unsigned long long)seq, b64);
+		ln = pdl_export_line(seq, b, n, line, PDL_EXPORT_LINE_MAX);
 		free(b);
+		assert(ln > 0); /* src_get bounds n to PDL_ENTRY_BYTES_MAX */
+		fwrite(line, 1, ln, stdout);
 	}
-	free(b64);
+	free(line);
 	src_close(&s);
+	if (fflush(stdout) != 0) {
+		pdl_status_set(&st, PDL_EIO, NULL, "cannot write the output: %s", strerror(errno));
+		return die_status("export", &st);
+	}
 	return 0;
 }
 
@@ -1557,9 +1868,11 @@ static const struct {
 	{"init", cmd_init, "create a ledger: keys, genesis, first checkpoint"},
 	{"keygen", cmd_keygen, "write a new secret key file"},
 	{"submit", pdl_cmd_submit, "sign and submit acts; one receipt line each"},
+	{"sign", cmd_sign, "sign acts for one ledger without sending them"},
 	{"get", cmd_get, "print an entry (JSON, or --raw leaf bytes)"},
 	{"checkpoint", cmd_checkpoint, "print the latest signed checkpoint"},
 	{"verifier-key", cmd_verifier_key, "print the checkpoint verifier key"},
+	{"ledger-id", cmd_ledger_id, "print the ledger id every act signature names"},
 	{"proof", cmd_proof, "inclusion or consistency proof (RFC 9162)"},
 	{"verify", cmd_verify, "verify the whole ledger offline"},
 	{"export", cmd_export, "write entries as JSON lines"},

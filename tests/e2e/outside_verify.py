@@ -10,17 +10,27 @@ Written from the specifications only, sharing no code with pdl:
   * C2SP tlog-checkpoint body "<origin>\\n<size>\\n<base64 root>\\n" + extension lines;
   * RFC 9162 Merkle trees: leaf hash SHA-256(0x00 || data), node hash
     SHA-256(0x01 || left || right), inclusion verification (§2.1.3.2) and
-    consistency verification (§2.1.4.2).
+    consistency verification (§2.1.4.2);
+  * pdl's entries and act signatures (spec/formats.md §3, §1.6, §14 steps 3
+    and 7): entry = msgpack [seq, time_ms, prev, act, sig, outcome], prev =
+    SHA-256 of the previous entry; the act signature is Ed25519 over
+    "pdl/act/v2\n" || ledger id || act, where the ledger id is SHA-256 of
+    entry 0 (computed here from the entries, never asked of pdl), and 32
+    zero bytes for the genesis act itself; keys from the genesis authority,
+    party.register and party.rotate_key, each taking effect after its entry.
 
 Usage:
   outside_verify.py checkpoint  VKEY NOTEFILE
   outside_verify.py inclusion   VKEY NOTEFILE LEAF_BYTES_FILE PROOF_JSON
   outside_verify.py consistency VKEY OLD_NOTE NEW_NOTE PROOF_JSON
+  outside_verify.py acts        EXPORT
 VKEY is the verifier key string, or a file holding it. PROOF_JSON is a file
 (or '-') with the JSON `pdl proof` prints. Exit 0 when valid, 1 otherwise.
 An inclusion proof is checked against the signed root, so its size must be
 the checkpoint's size (a proof for another size proves nothing here: exit 1).
 A consistency proof must be for exactly the two checkpoints' sizes.
+EXPORT is the output of `pdl export` from seq 0 (a file, or '-'); `acts`
+checks the chain and every act signature and prints the ledger id.
 """
 import base64
 import binascii
@@ -294,6 +304,139 @@ def verify_consistency(first, second, first_hash, second_hash, path):
         raise Invalid("consistency proof does not lead to the new root")
 
 
+# ---------------------------------------------------------------- entries and acts
+# A msgpack reader for what entries hold (maps, arrays, str, bin, ints, bool,
+# nil), from the msgpack specification.
+
+def _mp(b, p):
+    if p >= len(b):
+        raise Invalid("msgpack ends early")
+    t = b[p]
+    p += 1
+
+    def take(n):
+        if p + n > len(b):
+            raise Invalid("msgpack ends early")
+        return b[p:p + n]
+
+    if t <= 0x7F:
+        return t, p
+    if t >= 0xE0:
+        return t - 256, p
+    if 0x80 <= t <= 0x8F or t in (0xDE, 0xDF):
+        w = 0 if t <= 0x8F else (2 if t == 0xDE else 4)
+        n = (t & 0x0F) if w == 0 else int.from_bytes(take(w), "big")
+        p += w
+        m = {}
+        for _ in range(n):
+            k, p = _mp(b, p)
+            v, p = _mp(b, p)
+            if not isinstance(k, str):
+                raise Invalid("map key is not a string")
+            m[k] = v
+        return m, p
+    if 0x90 <= t <= 0x9F or t in (0xDC, 0xDD):
+        w = 0 if t <= 0x9F else (2 if t == 0xDC else 4)
+        n = (t & 0x0F) if w == 0 else int.from_bytes(take(w), "big")
+        p += w
+        a = []
+        for _ in range(n):
+            v, p = _mp(b, p)
+            a.append(v)
+        return a, p
+    if 0xA0 <= t <= 0xBF or t in (0xD9, 0xDA, 0xDB, 0xC4, 0xC5, 0xC6):
+        if 0xA0 <= t <= 0xBF:
+            w, n = 0, t & 0x1F
+        else:
+            w = {0xD9: 1, 0xDA: 2, 0xDB: 4, 0xC4: 1, 0xC5: 2, 0xC6: 4}[t]
+            n = int.from_bytes(take(w), "big")
+        p += w
+        raw = take(n)
+        p += n
+        if t in (0xC4, 0xC5, 0xC6):
+            return bytes(raw), p
+        try:
+            return raw.decode("utf-8"), p
+        except UnicodeDecodeError:
+            raise Invalid("msgpack str is not UTF-8")
+    if t == 0xC0:
+        return None, p
+    if t in (0xC2, 0xC3):
+        return t == 0xC3, p
+    if t in (0xCC, 0xCD, 0xCE, 0xCF):
+        w = 1 << (t - 0xCC)
+        return int.from_bytes(take(w), "big"), p + w
+    if t in (0xD0, 0xD1, 0xD2, 0xD3):
+        w = 1 << (t - 0xD0)
+        return int.from_bytes(take(w), "big", signed=True), p + w
+    raise Invalid("msgpack type 0x%02x is not used in entries" % t)
+
+
+def mp_decode(b):
+    v, p = _mp(b, 0)
+    if p != len(b):
+        raise Invalid("trailing bytes after msgpack")
+    return v
+
+
+ACT_DOMAIN = b"pdl/act/v2\n"
+GENESIS_LEDGER_ID = bytes(32)
+
+
+def read_export(path):
+    f = sys.stdin if path == "-" else open(path)
+    entries = []
+    for line in f:
+        if not line.strip():
+            continue
+        o = json.loads(line)
+        if o.get("seq") != len(entries):
+            raise Invalid("export line %d has seq %r: give an export from seq 0" % (len(entries), o.get("seq")))
+        entries.append(b64d(o["entry"], "entry %d" % len(entries)))
+    return entries
+
+
+def verify_acts(entries):
+    """Checks the chain and every act signature; returns (ledger id, count)."""
+    if not entries:
+        raise Invalid("no entries")
+    ledger_id = hashlib.sha256(entries[0]).digest()
+    keys = {}
+    prev = bytes(32)
+    for seq, raw in enumerate(entries):
+        e = mp_decode(raw)
+        if not isinstance(e, list) or len(e) != 6 or e[0] != seq:
+            raise Invalid("seq %d: not a 6-element entry of this seq" % seq)
+        if e[2] != prev:
+            raise Invalid("seq %d: prev is not SHA-256 of entry %d" % (seq, seq - 1))
+        act_bytes, sig = e[3], e[4]
+        if not isinstance(act_bytes, bytes) or not isinstance(sig, bytes) or len(sig) != 64:
+            raise Invalid("seq %d: act or sig is not a bin (sig: 64 bytes)" % seq)
+        act = mp_decode(act_bytes)
+        if not isinstance(act, dict) or not isinstance(act.get("body"), dict):
+            raise Invalid("seq %d: the act is not a map with a body" % seq)
+        body = act["body"]
+        if seq == 0:
+            if act.get("type") != "ledger.genesis":
+                raise Invalid("entry 0 is not ledger.genesis")
+            auth = body.get("authority", {})
+            pk, domain_id = b64d(auth.get("public_key", ""), "authority key"), GENESIS_LEDGER_ID
+            new_key = (auth.get("id"), pk)
+        else:
+            if act.get("actor") not in keys:
+                raise Invalid("seq %d: actor %r was never registered" % (seq, act.get("actor")))
+            pk, domain_id, new_key = keys[act["actor"]], ledger_id, None
+            if act.get("type") in ("party.register", "party.rotate_key"):
+                new_key = (body.get("id"), b64d(body.get("public_key", ""), "public_key"))
+        if not ed25519_verify(pk, ACT_DOMAIN + domain_id + act_bytes, sig):
+            raise Invalid("seq %d: act signature does not verify with %s's key for ledger %s"
+                          % (seq, act.get("actor"), domain_id.hex()))
+        if new_key is not None:
+            keys[new_key[0]] = new_key[1]  # from the next entry on
+        prev = hashlib.sha256(raw).digest()
+    return ledger_id, len(entries)
+
+
 # ---------------------------------------------------------------- CLI
 
 def read_vkey(arg):
@@ -360,6 +503,10 @@ def main(argv):
             raise Invalid("proof is for %s..%s, checkpoints are %d..%d" % (pr.get("old"), pr.get("new"), s1, s2))
         verify_consistency(s1, s2, r1, r2, hashes(pr["proof"]))
         print(json.dumps({"ok": True, "old": s1, "new": s2}))
+        return 0
+    if cmd == "acts" and len(argv) == 3:
+        lid, n = verify_acts(read_export(argv[2]))
+        print(json.dumps({"ok": True, "size": n, "signatures": n, "ledger_id": lid.hex()}))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

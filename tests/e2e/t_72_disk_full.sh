@@ -2,8 +2,9 @@
 # t_72_disk_full — the data directory on a 4 MiB tmpfs mounted here. With
 # the disk filled up, a submit is refused with a clear error (the OS's "No
 # space left on device"), nothing of it is in the log, reads go on and the
-# ledger verifies; once space is freed the same acts are appended and it
-# verifies again. Skipped (with the reason) where a tmpfs cannot be mounted.
+# ledger verifies; with 8 KiB left (a short write, which LMDB calls EIO) the
+# refusal says the same; once space is freed the same acts are appended and
+# it verifies again. Skipped (with the reason) where a tmpfs cannot be mounted.
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/l
@@ -46,6 +47,21 @@ check_eq "it still serves reads (get 1000)" "$("$PDL" get 1000 --data "$D" | jl 
 check_eq "the ledger verifies on the full disk, still 1001 entries" "$(log_size "$D")" 1001
 "$PDL" submit --key "$AUTH_KEY" --data "$D" "$TMP/a_01.json" >/dev/null 2>&1
 check_eq "a second try is refused the same way, and pdld survives" "$?:$(kill -0 "$PDLD_PID" && echo up)" "1:up"
+
+# nearly full: two pages left, so LMDB's write is cut short. LMDB reports a
+# short write as EIO; the refusal must still say what happened (issue 10,
+# item 7: it said "Input/output error")
+rm -f "$D/filler"
+avail=$(df --output=avail -B1 "$D" | tail -1 | tr -d ' ')
+dd if=/dev/zero of="$D/filler" bs=4096 count=$(((avail - 8192) / 4096)) >/dev/null 2>&1
+check_eq "the tmpfs has 8 KiB left" "$(df --output=avail -B1 "$D" | tail -1 | tr -d ' ')" 8192
+"$PDL" submit --key "$AUTH_KEY" --data "$D" "$TMP/a_01.json" >"$TMP/r1b" 2>"$TMP/e1b"
+check_eq "a batch that does not fit the last 8 KiB is refused (exit 1, no receipt)" \
+	"$?:$(grep -c '"seq"' "$TMP/r1b")" "1:0"
+check "  saying No space left on device" \
+	grep -q "PDL_ESTORE: No space left on device); nothing of it is in the log" "$TMP/e1b"
+check "  not Input/output error (LMDB's word for a short write)" not grep -q "Input/output error" "$TMP/e1b" "$D.pdld.log"
+check_eq "  nothing of it is in the log" "$(log_size "$D")" 1001
 
 # free the space: the same acts go in now, as new (nothing was kept)
 rm -f "$D/filler"

@@ -21,6 +21,13 @@
 #define FUZZ_ACT_SEED_BYTE 0x5a    /* actor key: seed of 32 such bytes */
 #define FUZZ_LEDGER_SEED_BYTE 0xa5 /* ledger (checkpoint) key */
 #define FUZZ_ORIGIN "fuzz.example/pdl"
+#define FUZZ_LEDGER_ID_BYTE 0x3c   /* acts are signed for the ledger id of 32 such bytes */
+
+static inline void
+fuzz_ledger_id(uint8_t id[32])
+{
+	memset(id, FUZZ_LEDGER_ID_BYTE, 32);
+}
 
 static inline void
 fuzz_keypair(uint8_t byte, uint8_t pk[32], uint8_t sk[64])
@@ -30,6 +37,29 @@ fuzz_keypair(uint8_t byte, uint8_t pk[32], uint8_t sk[64])
 	if (sodium_init() < 0)
 		abort();
 	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+/* fuzz_store's input: a data directory as a list of records, each
+ *   tag (1 byte): table = tag & 7 (0 log, 1 tree, 2 meta, 3 nonce, 4 state,
+ *                 5 ckpt, 6 blob; 7 is log again), bit 3: 3-byte length
+ *   key length (1 byte), key
+ *   value length (2 bytes BE, or 3 with bit 3), value
+ * A record cut short by the end of the input is dropped. */
+#define FUZZ_STORE_TABLES 7u
+#define FUZZ_STORE_LONG 0x08u
+
+static inline void
+fuzz_store_record(FILE *f, unsigned table, const void *k, size_t kn, const void *v, size_t vn)
+{
+	int lng = vn > 0xffff;
+	uint8_t h[2] = {(uint8_t)(table | (lng ? FUZZ_STORE_LONG : 0)), (uint8_t)kn};
+	uint8_t l[3] = {(uint8_t)(vn >> 16), (uint8_t)(vn >> 8), (uint8_t)vn};
+	if (kn > 255 || vn > 0xffffff)
+		abort();
+	fwrite(h, 1, 2, f);
+	fwrite(k, 1, kn, f);
+	fwrite(lng ? l : l + 1, 1, lng ? 3 : 2, f);
+	fwrite(v, 1, vn, f);
 }
 
 /* A finding: print what broke and abort, so libFuzzer saves the input. */

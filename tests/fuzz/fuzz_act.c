@@ -6,7 +6,9 @@
  * signature and the whole input as the act). Checked: decode never reads
  * outside the act, a decoded act points into it with its SHA-256 as hash,
  * an error fills the status, and pdl_act_verify agrees with libsodium over
- * "pdl/act/v1\n" ‖ act for the fixed key.
+ * pdl_act_signed_bytes ("pdl/act/v2\n" ‖ ledger id ‖ act) for the fixed key,
+ * under the fuzz ledger id (the seeds' signatures verify) and under the
+ * genesis zeros.
  */
 #include "fuzz.h"
 
@@ -58,16 +60,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	crypto_hash_sha256(h, act, n);
 	FUZZ_ASSERT(memcmp(h, a.hash, 32) == 0);
 
-	int vrc = pdl_act_verify(&a, pk);
-	size_t pl = sizeof PDL_ACT_SIG_PREFIX - 1;
-	uint8_t *m = malloc(pl + n);
-	if (m != NULL) {
-		memcpy(m, PDL_ACT_SIG_PREFIX, pl);
-		memcpy(m + pl, act, n);
-		int want = crypto_sign_verify_detached(sig, m, pl + n, pk) == 0 ? PDL_OK : PDL_EBADSIG;
+	uint8_t lid[32];
+	fuzz_ledger_id(lid);
+	size_t cap = PDL_ACT_SIG_HEAD_BYTES + n;
+	uint8_t *m = malloc(cap);
+	for (int k = 0; m != NULL && k < 2; k++) {
+		const uint8_t *id = k ? pdl_ledger_id_genesis : lid;
+		int vrc = pdl_act_verify(&a, id, pk);
+		size_t mn = pdl_act_signed_bytes(id, act, n, m, cap);
+		FUZZ_ASSERT(mn == cap && memcmp(m, PDL_ACT_SIG_PREFIX, 11) == 0 && memcmp(m + 11, id, 32) == 0);
+		int want = crypto_sign_verify_detached(sig, m, mn, pk) == 0 ? PDL_OK : PDL_EBADSIG;
 		FUZZ_ASSERT(vrc == want);
-		free(m);
 	}
+	free(m);
 	free(act);
 	return 0;
 }

@@ -4,23 +4,35 @@
  *
  *   act/       one act of every type in the rules tables, every body field
  *              filled with a valid value, as sig ‖ act, signed with the fuzz
- *              actor key (fuzz.h) so pdl_act_verify succeeds
+ *              actor key for the fuzz ledger id (fuzz.h) so pdl_act_verify
+ *              succeeds
  *   entry/     entries wrapping those acts, chained as pdld writes them
  *   note/      verifier key line ‖ checkpoint note over those entries,
  *              signed with the fuzz ledger key, at several sizes
  *   proofdoc/  inclusion and consistency proofs as `pdl proof` prints them
  *   http/      query strings of the public API's routes
+ *   store/     a small real ledger (genesis, parties, checkpoints) made by
+ *              the engine in a scratch directory and dumped as fuzz_store
+ *              records, and copies of it damaged one way each: an
+ *              oversized, a truncated and a garbage entry, a tree node of
+ *              the wrong size, a huge head, an oversized note, a checkpoint
+ *              under size 0
  *
  * Run by `make fuzz-corpus` (usage: gen_corpus OUTDIR). Prints how many
  * seeds each target got; exits 1 if a generated act does not decode.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
+#include "check.h"
+#include "ckpt.h"
 #include "entry.h"
 #include "merkle.h"
+#include "mpjson.h"
 #include "note.h"
 #include "rules.h"
 #include "util.h"
@@ -28,7 +40,7 @@
 #define ENTRIES_MAX 512u
 
 static const char *outdir;
-static unsigned counts[5];
+static unsigned counts[6];
 
 static void
 put(unsigned which, const char *target, const char *name, const void *b, size_t n)
@@ -135,6 +147,162 @@ proof_json(char *out, size_t cap, const pdl_hash *p, size_t n)
 		snprintf(out + o, cap - o, "]");
 }
 
+/* ---- store seeds ---- */
+
+/* Signs and appends one act (JSON) at time ms, with a checkpoint. */
+static int
+store_add(struct pdl_store *s, struct pdl_engine *e, json_t *act, const uint8_t sk[64], uint64_t ms, const uint8_t lsk[64])
+{
+	msgpack_sbuffer ab;
+	struct pdl_status st = {0};
+	struct pdl_act a;
+	struct pdl_head h;
+	struct pdl_receipt r;
+	MDB_txn *t;
+	uint8_t sig[64];
+	char note[PDL_NOTE_BYTES_MAX];
+	size_t nn;
+	msgpack_sbuffer_init(&ab);
+	int genesis = strcmp(json_string_value(json_object_get(act, "type")), "ledger.genesis") == 0;
+	int rc = pdl_json_act_to_mp(act, &ab, &st);
+	json_decref(act);
+	if (rc == PDL_OK) {
+		pdl_act_sign(genesis ? pdl_ledger_id_genesis : e->info.ledger_id, (const uint8_t *)ab.data, ab.size, sk, sig);
+		rc = pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st);
+	}
+	if (rc == PDL_OK && (rc = pdl_store_wtxn(s, &t)) == PDL_OK) {
+		if ((rc = pdl_store_head(t, s, &h)) == PDL_OK && (rc = pdl_engine_submit(e, t, &h, ms, &a, NULL, &r, &st)) == PDL_OK &&
+		    (rc = pdl_ckpt_make(t, s, &h, FUZZ_ORIGIN, lsk, note, sizeof note, &nn)) == PDL_OK)
+			rc = pdl_store_err(mdb_txn_commit(t));
+		else
+			mdb_txn_abort(t);
+	}
+	if (rc != PDL_OK)
+		fprintf(stderr, "gen_corpus: store seed act refused: %s %s\n", pdl_strerror(rc), st.msg);
+	msgpack_sbuffer_destroy(&ab);
+	return rc;
+}
+
+enum { V_CLEAN, V_BIG_ENTRY, V_TRUNCATED, V_GARBAGE, V_NODE_SHORT, V_HUGE_HEAD, V_BIG_NOTE, V_CKPT_ZERO, V_COUNT };
+static const char *const variant_names[V_COUNT] = {"clean", "big-entry", "truncated", "garbage", "node-short",
+                                                   "huge-head", "big-note", "ckpt-zero"};
+
+/* Dumps the store as fuzz_store records, damaged as variant v says. */
+static void
+store_dump(struct pdl_store *s, unsigned v)
+{
+	MDB_dbi dbs[FUZZ_STORE_TABLES] = {s->log, s->tree, s->meta, s->nonce, s->state, s->ckpt, s->blob};
+	char *buf = NULL, name[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	MDB_txn *t;
+	static uint8_t big[200000];
+	if (f == NULL || pdl_store_rtxn(s, &t) != PDL_OK)
+		exit(1);
+	for (unsigned i = 0; i < FUZZ_STORE_TABLES; i++) {
+		MDB_cursor *c;
+		MDB_val k, val;
+		if (mdb_cursor_open(t, dbs[i], &c) != 0)
+			exit(1);
+		for (int m = mdb_cursor_get(c, &k, &val, MDB_FIRST); m == 0; m = mdb_cursor_get(c, &k, &val, MDB_NEXT)) {
+			const uint8_t *kb = k.mv_data, *vb = val.mv_data;
+			size_t kn = k.mv_size, vn = val.mv_size;
+			uint8_t tmp[64];
+			int is_log1 = i == 0 && kn == 8 && pdl_get_be64(kb) == 1;
+			if (v == V_BIG_ENTRY && is_log1) {
+				memset(big, 0xc1, sizeof big);
+				big[0] = 0x96;
+				vb = big;
+				vn = sizeof big;
+			} else if (v == V_TRUNCATED && is_log1) {
+				vn /= 2;
+			} else if (v == V_GARBAGE && is_log1) {
+				memset(tmp, 0xc1, sizeof tmp);
+				vb = tmp;
+				vn = sizeof tmp;
+			} else if (v == V_NODE_SHORT && i == 1 && kn == 9 && kb[0] == 0 && pdl_get_be64(kb + 1) == 1) {
+				vn = 31;
+			} else if (v == V_HUGE_HEAD && i == 2 && vn == 48) {
+				memcpy(tmp, vb, 48);
+				memset(tmp, 0xff, 8);
+				vb = tmp;
+			} else if (v == V_BIG_NOTE && i == 5) {
+				memset(big, 'A', PDL_NOTE_BYTES_MAX + 100);
+				memcpy(big, vb, vn);
+				vb = big;
+				vn = PDL_NOTE_BYTES_MAX + 100;
+			} else if (v == V_CKPT_ZERO && i == 5) {
+				memset(tmp, 0, 8);
+				kb = tmp;
+			}
+			fuzz_store_record(f, i, kb, kn, vb, vn);
+		}
+		mdb_cursor_close(c);
+	}
+	pdl_store_rdone(s, t);
+	if (fclose(f) != 0)
+		exit(1);
+	snprintf(name, sizeof name, "seed-store-%s", variant_names[v]);
+	put(5, "store", name, buf, len);
+	free(buf);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+store_seeds(const uint8_t apk[32], const uint8_t ask[64], const uint8_t lpk[32], const uint8_t lsk[64])
+{
+	char dir[] = "/tmp/pdl-gen-corpus-XXXXXX", a64[64], l64[64], uscc[19], first[18] = "11420100000000000";
+	struct pdl_store s;
+	struct pdl_engine e;
+	int rc;
+	if (mkdtemp(dir) == NULL || pdl_store_open(&s, dir, PDL_STORE_CREATE | PDL_STORE_NOSYNC) != PDL_OK)
+		return 1;
+	pdl_engine_init(&e, &s);
+	pdl_b64(apk, 32, a64);
+	pdl_b64(lpk, 32, l64);
+	memcpy(uscc, first, 17);
+	uscc[18] = 0;
+	if (pdl_uscc_check_char(first, &uscc[17]) != PDL_OK)
+		return 1;
+	uint64_t ms = 1767225600000ull;
+	rc = store_add(&s, &e,
+	               json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:{s:i,s:i,s:i,s:i,s:i}}}", "type",
+	                         "ledger.genesis", "actor", "fuzz-actor", "nonce", 0, "body", "origin", FUZZ_ORIGIN,
+	                         "jurisdiction", "420100", "authority", "id", "fuzz-actor", "name", "Fuzz Authority",
+	                         "uscc", uscc, "public_key", a64, "ledger_key", l64, "policy", "accept_wd", 3,
+	                         "notice_wd", 10, "grant_months_max", 60, "trial_months_max", 6, "blob_bytes_max", 32768),
+	               ask, ms, lsk);
+	for (int i = 1; rc == PDL_OK && i <= 6; i++) {
+		char id[16], pu[19], pf[18];
+		snprintf(id, sizeof id, "party-%d", i);
+		snprintf(pf, sizeof pf, "91420100%09d", i);
+		memcpy(pu, pf, 17);
+		pu[18] = 0;
+		if (pdl_uscc_check_char(pf, &pu[17]) != PDL_OK)
+			return 1;
+		rc = store_add(&s, &e,
+		               json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:s,s:[s],s:s}}", "type", "party.register", "actor",
+		                         "fuzz-actor", "nonce", i, "body", "id", id, "name", "A Party", "uscc", pu, "roles",
+		                         "provider", "public_key", a64),
+		               ask, ms + (uint64_t)i * 1000, lsk);
+	}
+	if (rc == PDL_OK)
+		for (unsigned v = 0; v < V_COUNT; v++)
+			store_dump(&s, v);
+	pdl_engine_fini(&e);
+	pdl_store_close(&s);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return rc == PDL_OK ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -171,7 +339,9 @@ main(int argc, char **argv)
 			mp_pack_cstr(&pk, "body");
 			pack_fields(&pk, d->body);
 			uint8_t sig[64];
-			pdl_act_sign((const uint8_t *)act.data, act.size, ask, sig);
+			uint8_t lid[32];
+			fuzz_ledger_id(lid);
+			pdl_act_sign(lid, (const uint8_t *)act.data, act.size, ask, sig);
 			struct pdl_act a;
 			struct pdl_status st = {0};
 			if (pdl_act_decode((const uint8_t *)act.data, act.size, sig, &a, &st) != PDL_OK) {
@@ -278,7 +448,11 @@ main(int argc, char **argv)
 		snprintf(name, sizeof name, "seed-named-%02zu", k);
 		put(4, "http", name, q, 1 + sizeof nm + n);
 	}
-	printf("gen_corpus: act %u, entry %u, note %u, proofdoc %u, http %u seeds in %s\n", counts[0], counts[1],
-	       counts[2], counts[3], counts[4], outdir);
+	if (store_seeds(apk, ask, lpk, lsk) != 0) {
+		fprintf(stderr, "gen_corpus: the store seeds could not be built\n");
+		bad = 1;
+	}
+	printf("gen_corpus: act %u, entry %u, note %u, proofdoc %u, http %u, store %u seeds in %s\n", counts[0],
+	       counts[1], counts[2], counts[3], counts[4], counts[5], outdir);
 	return bad;
 }

@@ -105,7 +105,10 @@ h_submit_raw(struct h *h, const char *json)
 	if (json_object_get(a, "nonce") == NULL)
 		json_object_set_new(a, "nonce", json_integer((json_int_t)++h->nonce));
 	const char *actor = json_string_value(json_object_get(a, "actor"));
+	const char *type = json_string_value(json_object_get(a, "type"));
 	assert_non_null(actor);
+	/* signed for this ledger (entry.h): a genesis under zeros */
+	const uint8_t *lid = type != NULL && strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : h->e.info.ledger_id;
 	uint8_t pk[32], sk[64], sig[64];
 	h_key(actor, pk, sk);
 	msgpack_sbuffer sb;
@@ -113,7 +116,7 @@ h_submit_raw(struct h *h, const char *json)
 	memset(&h->st, 0, sizeof h->st);
 	assert_int_equal(pdl_json_act_to_mp(a, &sb, &h->st), PDL_OK);
 	json_decref(a);
-	pdl_act_sign((const uint8_t *)sb.data, sb.size, sk, sig);
+	pdl_act_sign(lid, (const uint8_t *)sb.data, sb.size, sk, sig);
 	struct pdl_act act;
 	int rc = pdl_act_decode((const uint8_t *)sb.data, sb.size, sig, &act, &h->st);
 	if (rc == PDL_OK) {

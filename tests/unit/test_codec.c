@@ -1694,10 +1694,14 @@ test_act_sign_verify(void **state)
 	struct key k, other;
 	msgpack_sbuffer sb;
 	struct pdl_status st;
-	uint8_t sig[64];
+	uint8_t sig[64], lid[32], lid2[32];
 	(void)state;
 	seed_key(&k, 100);
 	seed_key(&other, 101);
+	for (int i = 0; i < 32; i++)
+		lid[i] = (uint8_t)(0xa0 + i);
+	memcpy(lid2, lid, 32);
+	lid2[0] ^= 0x80;
 
 	/* a small act (stack path in pdl_act_verify) and one over 1 KiB (heap path) */
 	for (int big = 0; big < 2; big++) {
@@ -1710,19 +1714,30 @@ test_act_sign_verify(void **state)
 		msgpack_sbuffer_init(&sb);
 		assert_int_equal(pdl_json_act_to_mp(v, &sb, &st), PDL_OK);
 		json_decref(v);
-		assert_true(big ? sb.size > 1024 : sb.size < 1024);
+		assert_true(big ? sb.size > 1024 : sb.size + PDL_ACT_SIG_HEAD_BYTES < 1024);
 		uint8_t *b = dup_exact(sb.data, sb.size);
-		pdl_act_sign(b, sb.size, k.sk, sig);
+		pdl_act_sign(lid, b, sb.size, k.sk, sig);
 		struct pdl_act a;
 		assert_int_equal(pdl_act_decode(b, sb.size, sig, &a, &st), PDL_OK);
-		assert_int_equal(pdl_act_verify(&a, k.pk), PDL_OK);
-		assert_int_equal(pdl_act_verify(&a, other.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_OK);
+		assert_int_equal(pdl_act_verify(&a, lid, other.pk), PDL_EBADSIG);
+		/* the signature names the ledger: another id, or the genesis zeros, fails */
+		assert_int_equal(pdl_act_verify(&a, lid2, k.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(&a, pdl_ledger_id_genesis, k.pk), PDL_EBADSIG);
 
-		/* the signature is over the domain prefix, not the bare act */
+		/* the signature is over the domain, not the bare act, nor the old
+		 * domain without a ledger ("pdl/act/v1\n" ‖ act) */
 		uint8_t bare[64];
 		crypto_sign_detached(bare, NULL, b, sb.size, k.sk);
 		a.sig = bare;
-		assert_int_equal(pdl_act_verify(&a, k.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
+		uint8_t *v1 = malloc(11 + sb.size);
+		assert_non_null(v1);
+		memcpy(v1, "pdl/act/v1\n", 11);
+		memcpy(v1 + 11, b, sb.size);
+		crypto_sign_detached(bare, NULL, v1, 11 + sb.size, k.sk);
+		free(v1);
+		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
 
 		/* any flipped signature byte */
 		uint8_t bad[64];
@@ -1730,7 +1745,7 @@ test_act_sign_verify(void **state)
 			memcpy(bad, sig, 64);
 			bad[i] ^= 0x01;
 			a.sig = bad;
-			assert_int_equal(pdl_act_verify(&a, k.pk), PDL_EBADSIG);
+			assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
 		}
 		/* a flipped act byte (keeping a.sig) */
 		a.sig = sig;
@@ -1738,19 +1753,78 @@ test_act_sign_verify(void **state)
 		for (size_t i = 0; i < sb.size; i += 7) {
 			m[i] ^= 0x20;
 			a.bytes = m;
-			assert_int_equal(pdl_act_verify(&a, k.pk), PDL_EBADSIG);
+			assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
 			m[i] ^= 0x20;
 		}
 		a.bytes = m;
-		assert_int_equal(pdl_act_verify(&a, k.pk), PDL_OK);
+		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_OK);
 		/* signing is deterministic (Ed25519) */
 		uint8_t sig2[64];
-		pdl_act_sign(b, sb.size, k.sk, sig2);
+		pdl_act_sign(lid, b, sb.size, k.sk, sig2);
 		assert_memory_equal(sig, sig2, 64);
+		/* and is libsodium's signature over pdl_act_signed_bytes */
+		size_t cap = PDL_ACT_SIG_HEAD_BYTES + sb.size;
+		uint8_t *sm = malloc(cap);
+		assert_non_null(sm);
+		assert_int_equal(pdl_act_signed_bytes(lid, b, sb.size, sm, cap - 1), 0); /* one short */
+		assert_int_equal(pdl_act_signed_bytes(lid, b, sb.size, sm, cap), cap);
+		assert_int_equal(crypto_sign_verify_detached(sig, sm, cap, k.pk), 0);
+		free(sm);
 		free(m);
 		free(b);
 		msgpack_sbuffer_destroy(&sb);
 	}
+}
+
+/* The signed bytes of an act, pinned (spec/formats.md §1.6 prints the same
+ * example): the 81-byte party.suspend act of §1.5 for the ledger whose id
+ * is 00 01 … 1f is "pdl/act/v2\n" ‖ id ‖ act, 124 bytes; with the key of
+ * seed 32 × 0x07 its signature is the one below. */
+static void
+test_act_signed_bytes(void **state)
+{
+	(void)state;
+	static const char act_hex[] =
+		"85a17601a474797065ad70617274792e73757370656e64a56163746f72a9617574686f72697479"
+		"a56e6f6e636516a4626f647982a26964a56465762d31a6726561736f6eac6c617465207265706f727473";
+	uint8_t act[81], lid[32], out[200], seed[32], pk[32], sk[64], sig[64];
+	assert_int_equal(pdl_unhex(act_hex, strlen(act_hex), act, sizeof act), PDL_OK);
+	for (int i = 0; i < 32; i++)
+		lid[i] = (uint8_t)i;
+	/* the act is the JSON example's encoding */
+	json_t *j = json_loads("{\"type\":\"party.suspend\",\"actor\":\"authority\",\"nonce\":22,"
+	                       "\"body\":{\"id\":\"dev-1\",\"reason\":\"late reports\"}}", 0, NULL);
+	msgpack_sbuffer sb;
+	struct pdl_status st;
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(pdl_json_act_to_mp(j, &sb, &st), PDL_OK);
+	json_decref(j);
+	assert_int_equal(sb.size, sizeof act);
+	assert_memory_equal(sb.data, act, sizeof act);
+	msgpack_sbuffer_destroy(&sb);
+
+	size_t n = pdl_act_signed_bytes(lid, act, sizeof act, out, sizeof out);
+	assert_int_equal(n, 124);
+	assert_int_equal(PDL_ACT_SIG_HEAD_BYTES, 43);
+	assert_memory_equal(out, "pdl/act/v2\n", 11);
+	assert_memory_equal(out + 11, lid, 32);
+	assert_memory_equal(out + 43, act, sizeof act);
+	char hex[2 * 124 + 1];
+	pdl_hex(out, n, hex);
+	assert_string_equal(hex, "70646c2f6163742f76320a"
+	                         "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	                         "85a17601a474797065ad70617274792e73757370656e64a56163746f72a9617574686f72697479"
+	                         "a56e6f6e636516a4626f647982a26964a56465762d31a6726561736f6eac6c617465207265706f727473");
+	memset(seed, 7, sizeof seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	pdl_act_sign(lid, act, sizeof act, sk, sig);
+	char sighex[129], pkhex[65];
+	pdl_hex(sig, 64, sighex);
+	pdl_hex(pk, 32, pkhex);
+	/* the same values from Python's cryptography (OpenSSL's Ed25519) */
+	assert_string_equal(pkhex, "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c");
+	assert_string_equal(sighex, "7068b0b8d2b0e5c020e839510b261d44bfef678fbd71418e257e629c74257055"
+	                            "404d47e878d64fb98cce58dec2577374d5520865411e4ccfca58e8933faa6b0e");
 }
 
 /* ---- truncations and random mutations ---- */
@@ -1989,6 +2063,7 @@ main(void)
 		cmocka_unit_test(test_entry_rejects),
 		cmocka_unit_test(test_act_decode),
 		cmocka_unit_test(test_act_sign_verify),
+		cmocka_unit_test(test_act_signed_bytes),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_act_truncations),
 		cmocka_unit_test(test_random_mutations),

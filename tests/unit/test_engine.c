@@ -26,6 +26,7 @@
 #include "check.h"
 #include "mpjson.h"
 #include "rules.h"
+#include "sha256.h"
 #include "store.h"
 
 #define ORIGIN "test.example/pdl"
@@ -94,6 +95,10 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 
 /* ---- acts ---- */
 
+/* The ledger id acts are signed under (entry.h): the engine's, copied after
+ * every accepted act; a genesis is signed under zeros. */
+static uint8_t sign_lid[PDL_HASH_BYTES];
+
 /* Builds {type, actor, nonce, body} (body is stolen) and signs it with sk. */
 static void
 act_build(struct act *a, const char *type, const char *actor, uint64_t nonce, json_t *body, const uint8_t sk[64])
@@ -105,7 +110,8 @@ act_build(struct act *a, const char *type, const char *actor, uint64_t nonce, js
 	msgpack_sbuffer_init(&a->sb);
 	assert_int_equal(pdl_json_act_to_mp(j, &a->sb, &st), PDL_OK);
 	json_decref(j);
-	pdl_act_sign((const uint8_t *)a->sb.data, a->sb.size, sk, a->sig);
+	pdl_act_sign(strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : sign_lid, (const uint8_t *)a->sb.data,
+	             a->sb.size, sk, a->sig);
 }
 
 static void
@@ -141,6 +147,8 @@ submit_at(struct fx *f, const struct act *a, const uint8_t *verified_pk, uint64_
 		memcpy(res->out, res->r.outcome, res->r.outcome_len);
 		res->r.outcome = res->out;
 		assert_int_equal(pdl_store_err(mdb_txn_commit(t)), PDL_OK);
+		if (f->e.have_info)
+			memcpy(sign_lid, f->e.info.ledger_id, sizeof sign_lid);
 	} else {
 		mdb_txn_abort(t);
 	}
@@ -269,6 +277,7 @@ setup_empty(void **state)
 	if (pdl_store_open(&f->s, f->dir, PDL_STORE_CREATE | PDL_STORE_NOSYNC) != PDL_OK)
 		return -1;
 	pdl_engine_init(&f->e, &f->s);
+	memset(sign_lid, 0, sizeof sign_lid);
 	seed_key(&f->auth, 1);
 	seed_key(&f->ledger, 2);
 	seed_key(&f->p1, 3);
@@ -752,6 +761,69 @@ test_engine_badsig(void **state)
 	accept_act(f, &a, NULL);
 }
 
+/* Issue 10, item 4: a signature names one ledger. The same key signing the
+ * same act for another ledger (another id), or in the old domain without a
+ * ledger id, does not verify here; the ledger id is entry 0's hash. */
+static void
+test_engine_ledger_bound(void **state)
+{
+	struct fx *f = *state;
+	struct act a;
+	MDB_txn *t;
+	const uint8_t *e0, *e1;
+	size_t n0, n1;
+	uint8_t h0[32];
+	struct pdl_entry en;
+	struct pdl_status st;
+	assert_int_equal(pdl_store_rtxn(&f->s, &t), PDL_OK);
+	assert_int_equal(pdl_store_entry(t, &f->s, 0, &e0, &n0), PDL_OK);
+	assert_int_equal(pdl_store_entry(t, &f->s, 1, &e1, &n1), PDL_OK);
+	pdl_sha256(h0, e0, n0);
+	assert_memory_equal(f->e.info.ledger_id, h0, 32);
+	assert_int_equal(pdl_entry_decode(e1, n1, &en, &st), PDL_OK);
+	assert_memory_equal(en.prev, h0, 32); /* the id is entry 1's prev */
+	pdl_store_rdone(&f->s, t);
+	/* a reloaded engine finds the same id */
+	struct pdl_engine e2;
+	pdl_engine_init(&e2, &f->s);
+	assert_int_equal(pdl_store_rtxn(&f->s, &t), PDL_OK);
+	assert_int_equal(pdl_engine_load(&e2, t), PDL_OK);
+	pdl_store_rdone(&f->s, t);
+	assert_memory_equal(e2.info.ledger_id, h0, 32);
+	pdl_engine_fini(&e2);
+
+	/* another ledger's id, one bit away: refused, the head unchanged */
+	uint8_t other[32];
+	memcpy(other, h0, 32);
+	other[31] ^= 1;
+	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
+	pdl_act_sign(other, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
+	refuse(f, &a, NULL, PDL_EBADSIG, "");
+	/* the genesis act's zero id */
+	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
+	pdl_act_sign(pdl_ledger_id_genesis, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
+	refuse(f, &a, NULL, PDL_EBADSIG, "");
+	/* the old domain, "pdl/act/v1\n" ‖ act, with no ledger in it */
+	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
+	{
+		size_t n = 11 + a.sb.size;
+		uint8_t *m = malloc(n);
+		assert_non_null(m);
+		memcpy(m, "pdl/act/v1\n", 11);
+		memcpy(m + 11, a.sb.data, a.sb.size);
+		crypto_sign_detached(a.sig, NULL, m, n, f->auth.sk);
+		free(m);
+	}
+	refuse(f, &a, NULL, PDL_EBADSIG, "");
+	/* a worker's pre-check under another id does not stand in for the engine's */
+	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
+	pdl_act_sign(other, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
+	refuse(f, &a, f->p1.pk, PDL_EBADSIG, "");
+	/* signed for this ledger: accepted */
+	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
+	accept_act(f, &a, NULL);
+}
+
 static void
 test_engine_nonce(void **state)
 {
@@ -888,6 +960,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_engine_actor_role, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_suspended, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_badsig, setup_ledger, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_ledger_bound, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_nonce, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_time_monotonic, setup_ledger, teardown),
 		cmocka_unit_test(test_every_act_has_disclosure_rule),

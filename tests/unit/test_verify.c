@@ -29,6 +29,7 @@
 #include "ckpt.h"
 #include "mpjson.h"
 #include "rules.h"
+#include "sha256.h"
 #include "store.h"
 #include "verify.h"
 
@@ -110,7 +111,8 @@ add(struct builder *b, const char *type, const char *actor, uint64_t nonce, json
 	msgpack_sbuffer_init(&sb);
 	assert_int_equal(pdl_json_act_to_mp(j, &sb, &st), PDL_OK);
 	json_decref(j);
-	pdl_act_sign((const uint8_t *)sb.data, sb.size, sk, sig);
+	pdl_act_sign(strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : b->e.info.ledger_id,
+	             (const uint8_t *)sb.data, sb.size, sk, sig);
 	assert_int_equal(pdl_act_decode((const uint8_t *)sb.data, sb.size, sig, &a, &st), PDL_OK);
 	assert_int_equal(pdl_store_wtxn(&b->s, &t), PDL_OK);
 	assert_int_equal(pdl_store_head(t, &b->s, &h), PDL_OK);
@@ -530,6 +532,81 @@ test_tamper_swap(void **state)
 	}
 }
 
+/* ---- an act signed for another ledger ---- */
+
+/* Appends a party.suspend by the authority to the ledger in dir, signed
+ * under lid. The engine is told the signature was checked already (a
+ * verifier thread's claim), so a wrong ledger id gets into the log here as
+ * it could only through a bug or a forged store; verify must catch it. */
+static void
+append_signed_for(struct vfx *v, const char *dir, const uint8_t lid[32], uint64_t nonce)
+{
+	struct pdl_store s;
+	struct pdl_engine e;
+	struct pdl_status st;
+	msgpack_sbuffer sb;
+	struct pdl_act a;
+	struct pdl_head h;
+	struct pdl_receipt r;
+	MDB_txn *t;
+	uint8_t sig[64];
+	assert_int_equal(pdl_store_open(&s, dir, PDL_STORE_NOSYNC), PDL_OK);
+	pdl_engine_init(&e, &s);
+	json_t *j = json_pack("{s:s,s:s,s:I,s:{s:s,s:s}}", "type", "party.suspend", "actor", "authority", "nonce",
+	                      (json_int_t)nonce, "body", "id", "prov04", "reason", "late");
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(pdl_json_act_to_mp(j, &sb, &st), PDL_OK);
+	json_decref(j);
+	pdl_act_sign(lid, (const uint8_t *)sb.data, sb.size, v->auth.sk, sig);
+	assert_int_equal(pdl_act_decode((const uint8_t *)sb.data, sb.size, sig, &a, &st), PDL_OK);
+	assert_int_equal(pdl_store_wtxn(&s, &t), PDL_OK);
+	assert_int_equal(pdl_store_head(t, &s, &h), PDL_OK);
+	assert_int_equal(pdl_engine_submit(&e, t, &h, 1800000000000ull, &a, v->auth.pk, &r, &st), PDL_OK);
+	assert_int_equal(pdl_store_err(mdb_txn_commit(t)), PDL_OK);
+	msgpack_sbuffer_destroy(&sb);
+	pdl_engine_fini(&e);
+	pdl_store_close(&s);
+}
+
+static void
+test_verify_other_ledger(void **state)
+{
+	struct vfx *v = *state;
+	struct pdl_verify_result r;
+	char dir[160];
+	uint8_t lid[32], other[32];
+	const uint8_t *e0;
+	size_t n0;
+	struct pdl_store s;
+	MDB_txn *t;
+	/* the ledger id: SHA-256 of entry 0 */
+	assert_int_equal(pdl_store_open(&s, v->orig, PDL_STORE_RDONLY), PDL_OK);
+	assert_int_equal(pdl_store_rtxn(&s, &t), PDL_OK);
+	assert_int_equal(pdl_store_entry(t, &s, 0, &e0, &n0), PDL_OK);
+	pdl_sha256(lid, e0, n0);
+	pdl_store_rdone(&s, t);
+	pdl_store_close(&s);
+	memcpy(other, lid, 32);
+	other[7] ^= 0x10;
+
+	/* control: signed for this ledger, it verifies */
+	copy_ledger(v, dir);
+	append_signed_for(v, dir, lid, 500);
+	assert_int_equal(run_verify(dir, 1, &r), PDL_OK);
+	assert_int_equal(r.size, LEDGER_SIZE + 1);
+	/* signed for another ledger (same key, same act): named at its seq */
+	static const unsigned threads[] = {1, 2};
+	for (size_t i = 0; i < 2; i++) {
+		copy_ledger(v, dir);
+		append_signed_for(v, dir, i ? pdl_ledger_id_genesis : other, 500);
+		for (size_t k = 0; k < 2; k++) {
+			assert_int_equal(run_verify(dir, threads[k], &r), PDL_EBADSIG);
+			assert_true(r.has_bad_seq);
+			assert_int_equal(r.bad_seq, LEDGER_SIZE);
+		}
+	}
+}
+
 /* ---- tampered checkpoints ---- */
 
 static void
@@ -746,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_tamper_flip),
 		cmocka_unit_test(test_tamper_delete),
 		cmocka_unit_test(test_tamper_swap),
+		cmocka_unit_test(test_verify_other_ledger),
 		cmocka_unit_test(test_tamper_ckpt_sig),
 		cmocka_unit_test(test_tamper_ckpt_content),
 		cmocka_unit_test(test_forgery_rechained),
