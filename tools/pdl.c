@@ -1677,7 +1677,22 @@ fields_json(const struct pdl_field *f)
 	return a;
 }
 
-static int
+/* The disclosure rule's name in `pdl acts` (spec/views.md, "Public and private"). */
+static const char *
+vis_name(enum pdl_vis v)
+{
+	switch (v) {
+	case PDL_VIS_PUBLIC: return "public";
+	case PDL_VIS_PRIVATE: return "private";
+	case PDL_VIS_PRIVATE_IF_BLOB: return "private_if_blob";
+	case PDL_VIS_PRIVATE_UNTIL_RESOLVED: return "private_until_resolved";
+	case PDL_VIS_PUBLIC_WITHOUT: return "public_without";
+	case PDL_VIS_UNSET: break;
+	}
+	return "unset";
+}
+
+int
 cmd_acts(int argc, char **argv)
 {
 	int text = 0;
@@ -1712,6 +1727,11 @@ cmd_acts(int argc, char **argv)
 					json_array_append_new(roles, json_string(pdl_role_name(r)));
 			json_object_set_new(o, "roles", roles);
 			json_object_set_new(o, "summary", json_string(d->summary));
+			json_object_set_new(o, "disclosure", json_string(vis_name(d->vis)));
+			if (d->private_why != NULL)
+				json_object_set_new(o, "private_why", json_string(d->private_why));
+			if (d->withheld != NULL)
+				json_object_set_new(o, "withheld", json_string(d->withheld));
 			json_object_set_new(o, "body", fields_json(d->body));
 			out_json(o);
 		}

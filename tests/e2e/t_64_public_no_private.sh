@@ -42,7 +42,7 @@ def typ(e):
     return e["act"]["type"]
 
 runs = [e for e in E if typ(e) == "settlement.run"]
-check("the fixture has settlements to leak", len(runs) == 2, len(runs))
+check("the fixture has settlements to leak", len(runs) >= 2, len(runs))
 # the values the old routes served: every settlement line, the gross
 amounts = set()
 for e in runs:
@@ -52,7 +52,21 @@ for e in runs:
 for e in E:
     if typ(e) in ("revenue.record", "revenue.correct"):
         amounts.add(e["act"]["body"]["gross_fen"])
-amounts = sorted(a for a in amounts if a >= 1000)  # shorter numbers occur everywhere
+# a number a public entry also carries (say 50,000 records served) is no leak
+import subprocess as _sp0
+_priv0 = {a["type"] for a in map(json.loads, _sp0.run([os.environ["PDL"], "acts"], capture_output=True,
+          text=True).stdout.splitlines()) if a["disclosure"] != "public"}
+def _ints(v):
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from _ints(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _ints(x)
+    elif isinstance(v, int) and not isinstance(v, bool):
+        yield v
+public_ints = {n for e in E if typ(e) not in _priv0 for n in _ints([e["act"]["body"], e.get("outcome", {})])}
+amounts = sorted(a for a in amounts if a >= 1000 and a not in public_ints)  # shorter numbers occur everywhere
 texts = [os.environ["FIXTURE_SECRET_DETAIL"], os.environ["FIXTURE_SECRET_PURPOSE"], os.environ["FIXTURE_SECRET_NOTE"],
          "q-open-secret", "call-esc-secret"]
 texts += [e["act"]["body"]["settlement_id"] for e in runs]
@@ -112,8 +126,9 @@ bad = [("%s %s" % (d.get("provider"), d.get("period")), d["score"]["components"]
        or d["score"]["components"]["revenue"].get("private") is not True]
 check("the score leaves the revenue component out, marked private", not bad, bad)
 
-PRIVATE_TYPES = {"call.request", "call.approve", "call.reject", "call.escalate", "call.assess", "dispute.file",
-                 "revenue.record", "revenue.correct", "settlement.run", "settlement.confirm"}
+import subprocess as _sp
+PRIVATE_TYPES = {a["type"] for a in map(json.loads, _sp.run([os.environ["PDL"], "acts"], capture_output=True,
+                 text=True).stdout.splitlines()) if a["disclosure"] in ("private", "public_without")}
 resolved = {e["act"]["body"]["report_id"] for e in E if typ(e) == "quality.resolve"}
 report_of = {e["seq"]: e["act"]["body"]["report_id"] for e in E if typ(e) == "quality.report"}
 rows, bad_rows, revenue_figs, private_rows = 0, [], [], 0

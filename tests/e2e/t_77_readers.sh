@@ -149,9 +149,8 @@ pychecks $PY - "$TMP/range.json" "$TMP/entries.jsonl" "$D" <<'PY'
 import base64, hashlib, json, subprocess, sys, os
 r = json.load(open(sys.argv[1]))
 E = [json.loads(l) for l in open(sys.argv[2])]
-PRIVATE = {"call.request", "call.approve", "call.reject", "call.escalate", "call.assess", "dispute.file",
-           "revenue.record", "revenue.correct", "revenue.refund", "settlement.run", "settlement.confirm",
-           "quality.report", "incident.report", "developer.apply", "developer.refuse"}
+PRIVATE = {a["type"] for a in map(json.loads, subprocess.run([os.environ["PDL"], "acts"], capture_output=True,
+           text=True).stdout.splitlines()) if a["disclosure"] in ("private", "public_without", "private_until_resolved")}
 def private(e):
     t, b = e["act"]["type"], e["act"]["body"]
     return t in PRIVATE or (t == "evidence.deposit" and "blob" in b)

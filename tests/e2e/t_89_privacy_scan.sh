@@ -41,11 +41,11 @@ def check(name, cond, *why):
 def typ(e):
     return e["act"]["type"]
 
-# ---- which entries are private: spec/views.md's table, applied to the entries
-PRIVATE = {"call.request", "call.approve", "call.reject", "call.escalate", "call.assess", "dispute.file",
-           "revenue.record", "revenue.correct", "settlement.run", "settlement.confirm",
-           # ACTS.md's second round: private when they arrive
-           "developer.apply", "incident.report", "revenue.refund"}
+# ---- which entries are private: each act's disclosure rule, as `pdl acts` lists it
+import subprocess as _sp
+_acts = [json.loads(l) for l in _sp.run([os.environ["PDL"], "acts"], capture_output=True, text=True).stdout.splitlines()]
+# "public_without" acts are published without a field; their signed entry bytes stay private
+PRIVATE = {a["type"] for a in _acts if a["disclosure"] in ("private", "public_without")}
 resolved = {e["act"]["body"]["report_id"] for e in E if typ(e) == "quality.resolve"}
 def private(e):
     t, b = typ(e), e["act"]["body"]
@@ -165,7 +165,9 @@ check("/v1/ lists the public endpoints", st == 200 and len(index) >= 15, st, bod
 seeds = ["/", "/v1/", "/v1", "/v1/feed?limit=25", "/v1/feed.atom", "/v1/feed.atom?limit=1000", "/v1/checkpoint",
          "/v1/metrics/weights", "/v1/metrics/providers", "/v1/metrics/providers?limit=2", "/v1/parties",
          "/v1/resources", "/v1/resources?status=withdrawn", "/v1/usage?limit=7", "/v1/disputes",
-         "/v1/disputes?outcome=upheld", "/v1/reports/annual?year=2026", "/v1/reports/annual?year=2027"]
+         "/v1/disputes?outcome=upheld", "/v1/reports/annual?year=2026", "/v1/reports/annual?year=2027",
+         "/v1/disclosures", "/v1/disclosures?year=2026&late=true", "/v1/metrics/disclosures",
+         "/v1/metrics/disclosures?year=2026"]
 seeds += ["/v1/grants?status=%s" % s for s in ("", "active", "suspended", "terminated", "expired")]
 seeds += ["/v1/products?status=%s&limit=3" % s for s in ("released", "withdrawn", "submitted", "passed", "failed", "all")]
 seeds += ["/v1/registrations?status=%s" % s for s in ("", "applied", "correction", "accepted", "rejected", "passed",
