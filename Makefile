@@ -17,26 +17,97 @@ SANFLAGS :=
 OPT := -O2
 endif
 
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -Iledger -Iprojections
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -MMD -MP
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 LDLIBS := -llmdb -lsodium -lnng -lmsgpackc -ljansson -pthread
+LDLIBS_TEST := $(LDLIBS) -lcmocka
 LDFLAGS := $(SANFLAGS)
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl strace
 
-LIB_SRC := $(filter-out ledger/pdld.c,$(wildcard ledger/*.c))
-LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
-LIB := $(BUILD)/libpdl.a
-PROJ_SRC := $(filter-out projections/pdl-project.c,$(wildcard projections/*.c))
-PROJ_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(PROJ_SRC))
-PROJ_LIB := $(BUILD)/libpdlproj.a
+# ---- layers (spec/architecture.md) ----
+# A folder is a layer (or one part of one). It is compiled with -I for
+# itself and the folders below it only (SEE_<folder>), and with mk/deny/<lib>
+# for every external library it may not use (USES_<folder>): those
+# directories hold headers named like the library's that are an #error. So
+# a back-edge, a lib/ file including "store.h" or <lmdb.h>, does not
+# compile. mk/layers.sh (part of `make test`) proves it for every pair.
+# Every folder of projections/ but core/ is one view (projections/views.h).
+VIEW_DIRS := $(filter-out projections/core,$(patsubst %/,%,$(wildcard projections/*/)))
+FOLDERS := base crypto lib store rules rules/acts audit wire daemon projections/core $(VIEW_DIRS) projections \
+           tools tests/unit tests/fuzz
+EXT_LIBS := sodium lmdb nng msgpack jansson
+SEE_base := base
+SEE_crypto := base crypto
+SEE_lib := base crypto lib
+SEE_store := base crypto lib store
+SEE_rules := base crypto lib store rules
+SEE_rules/acts := base crypto lib store rules rules/acts
+SEE_audit := base crypto lib store rules audit
+SEE_wire := base crypto lib wire
+SEE_daemon := base crypto lib store rules wire daemon
+SEE_projections/core := base crypto lib store rules wire projections/core
+# a view sees the framework and views.h, not the other views
+$(foreach v,$(VIEW_DIRS),$(eval SEE_$(v) := $$(SEE_projections/core) projections $(v)))
+SEE_projections := $(SEE_projections/core) projections
+SEE_tools := base crypto lib store rules rules/acts audit wire projections/core projections tools
+# tests reach into every module they test
+SEE_tests/unit := $(filter-out tests/fuzz,$(FOLDERS))
+SEE_tests/fuzz := $(filter-out tests/unit,$(FOLDERS))
+USES_base :=
+USES_crypto := sodium
+USES_lib := msgpack jansson
+USES_store := lmdb msgpack
+USES_rules := lmdb msgpack
+USES_rules/acts := lmdb msgpack
+USES_audit := lmdb msgpack
+USES_wire := nng msgpack
+USES_daemon := nng lmdb msgpack
+USES_projections/core := nng lmdb msgpack jansson
+$(foreach v,$(VIEW_DIRS),$(eval USES_$(v) := $$(USES_projections/core)))
+USES_projections := $(USES_projections/core)
+USES_tools := lmdb nng msgpack jansson
+USES_tests/unit := $(EXT_LIBS)
+USES_tests/fuzz := $(EXT_LIBS)
+# The flags of folder $(1); an object's folder is its path under the build
+# directory. A folder without SEE_ gets no -I at all, so a new folder must
+# be declared here before anything in it compiles.
+layer_inc = $(addprefix -I,$(SEE_$(1))) $(addprefix -Imk/deny/,$(filter-out $(USES_$(1)),$(EXT_LIBS)))
+obj_folder = $(patsubst $(2)/%/,%,$(dir $(1)))
+
+srcs = $(wildcard $(1)/*.c)
+objs = $(patsubst %.c,$(BUILD)/%.o,$(1))
+BASE_LIB := $(BUILD)/libpdl_base.a
+CRYPTO_LIB := $(BUILD)/libpdl_crypto.a
+LIB_LIB := $(BUILD)/libpdl_lib.a
+STORE_LIB := $(BUILD)/libpdl_store.a
+RULES_LIB := $(BUILD)/libpdl_rules.a
+AUDIT_LIB := $(BUILD)/libpdl_audit.a
+WIRE_LIB := $(BUILD)/libpdl_wire.a
+PROJ_LIB := $(BUILD)/libpdl_proj.a
+VIEWS_LIB := $(BUILD)/libpdl_views.a
+LAYER_SRC_base := $(call srcs,base)
+LAYER_SRC_crypto := $(call srcs,crypto)
+LAYER_SRC_lib := $(call srcs,lib)
+LAYER_SRC_store := $(call srcs,store)
+LAYER_SRC_rules := $(call srcs,rules) $(call srcs,rules/acts)
+LAYER_SRC_audit := $(call srcs,audit)
+LAYER_SRC_wire := $(call srcs,wire)
+LAYER_SRC_proj := $(call srcs,projections/core)
+LAYER_SRC_views := $(foreach v,$(VIEW_DIRS),$(call srcs,$(v))) projections/views.c
+DAEMON_SRC := $(call srcs,daemon)
+TOOLS_SRC := $(call srcs,tools)
+# Static libraries in link order: a layer before the layers below it.
+CORE_LIBS := $(RULES_LIB) $(STORE_LIB) $(LIB_LIB) $(CRYPTO_LIB) $(BASE_LIB)
+PURE_LIBS := $(LIB_LIB) $(CRYPTO_LIB) $(BASE_LIB)
+
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
-.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check
+.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers
 all: deps $(BINS) $(UNIT_BIN)
 
 # Installs the Debian packages the build and tests need, only when missing.
@@ -50,39 +121,66 @@ deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(BUILD)/%.o: %.c $(wildcard ledger/*.h projections/*.h tests/unit/*.h tools/*.h) | deps
+# Header dependencies come from the compiler (-MMD): each object's .d file.
+$(BUILD)/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(call layer_inc,$(call obj_folder,$@,$(BUILD))) -c -o $@ $<
 
-$(LIB): $(LIB_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-$(PROJ_LIB): $(PROJ_OBJ)
-	@rm -f $@
-	ar rcs $@ $^
+define archive
+$(1): $(call objs,$(2))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(eval $(call archive,$(BASE_LIB),$(LAYER_SRC_base)))
+$(eval $(call archive,$(CRYPTO_LIB),$(LAYER_SRC_crypto)))
+$(eval $(call archive,$(LIB_LIB),$(LAYER_SRC_lib)))
+$(eval $(call archive,$(STORE_LIB),$(LAYER_SRC_store)))
+$(eval $(call archive,$(RULES_LIB),$(LAYER_SRC_rules)))
+$(eval $(call archive,$(AUDIT_LIB),$(LAYER_SRC_audit)))
+$(eval $(call archive,$(WIRE_LIB),$(LAYER_SRC_wire)))
+$(eval $(call archive,$(PROJ_LIB),$(LAYER_SRC_proj)))
+$(eval $(call archive,$(VIEWS_LIB),$(LAYER_SRC_views)))
 
-$(BUILD)/pdld: $(BUILD)/ledger/pdld.o $(LIB)
+$(BUILD)/pdld: $(call objs,$(DAEMON_SRC)) $(WIRE_LIB) $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(PROJ_LIB) $(LIB)
+$(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/pdl: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c)) $(PROJ_LIB) $(LIB)
+$(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(AUDIT_LIB) $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Tests of the projections link their library too; ledger tests do not
-# depend on it.
-PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj% $(BUILD)/tests/test_view%,$(UNIT_BIN))
-LEDGER_TESTS := $(filter-out $(PROJ_TESTS),$(UNIT_BIN))
+# Unit tests link the layers they test and those below, no more: the pure
+# library's tests link lib/, crypto/ and base/ only (so the library is
+# shown to stand without LMDB, NNG or the rules); the projections' tests
+# the projection layers too; the rest the core and the audit.
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_merkle test_note test_readtok test_sha256 test_split)
+PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
+CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
-$(PROJ_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PROJ_LIB) $(LIB)
+$(LIB_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PURE_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TEST)
 
-$(LEDGER_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(PROJ_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(CORE_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TEST)
+
+$(CORE_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(AUDIT_LIB) $(CORE_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TEST)
+
+# The layering check: mk/layers.sh reads each folder's flags from this file.
+$(BUILD)/layers.txt: Makefile
+	@mkdir -p $(BUILD)
+	@: > $@.tmp
+	@$(foreach f,$(FOLDERS),echo '$(f)|$(call layer_inc,$(f))|$(USES_$(f))' >> $@.tmp;)
+	@mv $@.tmp $@
+
+layers: $(BUILD)/layers.txt | deps
+	@CC="$(CC)" CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror" sh mk/layers.sh $(BUILD)/layers.txt
 
 # Under SAN=1 every process the tests start (pdld and pdl-project too, whose
 # exit codes the scripts do not see) writes its sanitizer reports to
@@ -126,6 +224,7 @@ e2e: all
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
 # each fuzz target a short run (the fuzz build has ASan+UBSan of its own).
 test: all
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 ifneq ($(SAN),1)
@@ -139,26 +238,47 @@ endif
 FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -Iledger -Iprojections
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
 FUZZ_TARGETS := act entry note proofdoc http store
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
-FUZZ_HDRS := $(wildcard ledger/*.h projections/*.h tests/fuzz/*.h)
+fobjs = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(1))
 
-$(FUZZ_BUILD)/%.o: %.c $(FUZZ_HDRS) | deps
+$(FUZZ_BUILD)/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call layer_inc,$(call obj_folder,$@,$(FUZZ_BUILD))) -c -o $@ $<
 
-$(FUZZ_BUILD)/libpdl.a: $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(LIB_SRC))
-	@rm -f $@
-	ar rcs $@ $^
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
 
-$(FUZZ_BUILD)/libpdlproj.a: $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(PROJ_SRC))
-	@rm -f $@
-	ar rcs $@ $^
+define farchive
+$(FUZZ_BUILD)/$(1): $(call fobjs,$(2))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(eval $(call farchive,libpdl_base.a,$(LAYER_SRC_base)))
+$(eval $(call farchive,libpdl_crypto.a,$(LAYER_SRC_crypto)))
+$(eval $(call farchive,libpdl_lib.a,$(LAYER_SRC_lib)))
+$(eval $(call farchive,libpdl_store.a,$(LAYER_SRC_store)))
+$(eval $(call farchive,libpdl_rules.a,$(LAYER_SRC_rules)))
+$(eval $(call farchive,libpdl_audit.a,$(LAYER_SRC_audit)))
+$(eval $(call farchive,libpdl_wire.a,$(LAYER_SRC_wire)))
+$(eval $(call farchive,libpdl_proj.a,$(LAYER_SRC_proj)))
+FUZZ_PURE := $(addprefix $(FUZZ_BUILD)/,libpdl_lib.a libpdl_crypto.a libpdl_base.a)
+FUZZ_CORE := $(addprefix $(FUZZ_BUILD)/,libpdl_rules.a libpdl_store.a) $(FUZZ_PURE)
 
-$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libpdlproj.a $(FUZZ_BUILD)/libpdl.a
+# What each target links: the pure library where it can (entry, note,
+# proofdoc); the act decoder needs the rules tables; the store reader the
+# store, the rules and the audit; the HTTP parser the projection framework.
+$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc: $(FUZZ_BUILD)/fuzz_%: \
+		$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_PURE)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+$(FUZZ_BUILD)/fuzz_act: $(FUZZ_BUILD)/tests/fuzz/fuzz_act.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+$(FUZZ_BUILD)/fuzz_store: $(FUZZ_BUILD)/tests/fuzz/fuzz_store.o $(FUZZ_BUILD)/libpdl_audit.a $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+$(FUZZ_BUILD)/fuzz_http: $(FUZZ_BUILD)/tests/fuzz/fuzz_http.o $(FUZZ_BUILD)/libpdl_proj.a \
+		$(FUZZ_BUILD)/libpdl_wire.a $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # keep the targets' objects (make would delete them as intermediates)
@@ -173,7 +293,7 @@ fuzz-short: $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh $(FUZZ_TEST_SECONDS) $(FUZZ_BINS)
 
 # Regenerates the seed corpus (deterministic) in tests/fuzz/corpus/.
-$(BUILD)/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(LIB)
+$(BUILD)/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz-corpus: $(BUILD)/gen_corpus

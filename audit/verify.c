@@ -5,8 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "ckpt.h"
 #include "rules.h"
 #include "verify.h"
@@ -157,7 +156,7 @@ sig_worker(void *arg)
 				}
 			}
 			n = pdl_act_signed_bytes(j->ledger_id, j->act, j->act_len, buf, cap);
-			j->bad = n == 0 || crypto_sign_verify_detached(j->sig, buf, n, j->pk) != 0;
+			j->bad = n == 0 || pdl_sign_verify(j->sig, buf, n, j->pk) != PDL_OK;
 		}
 	}
 	free(buf);
@@ -315,7 +314,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 		} else {
 			uint8_t leaf[32], stored[32];
 			pdl_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
-			if (io.get(io.ctx, 0, seq, stored) != PDL_OK || sodium_memcmp(leaf, stored, 32) != 0) {
+			if (io.get(io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, 32) != 0) {
 				snprintf(what, sizeof what, "entry bytes do not match the stored Merkle leaf");
 				structural = PDL_EMERKLE;
 			} else if (memcmp(e.prev, chain, 32) != 0) {
@@ -337,7 +336,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 					memcpy(stack[sn - 1], node, 32);
 					idx >>= 1;
 					level++;
-					if (io.get(io.ctx, level, idx, stored) != PDL_OK || sodium_memcmp(node, stored, 32) != 0) {
+					if (io.get(io.ctx, level, idx, stored) != PDL_OK || pdl_memcmp_ct(node, stored, 32) != 0) {
 						snprintf(what, sizeof what, "stored Merkle node (%u, %llu) is wrong", level,
 						         (unsigned long long)idx);
 						structural = PDL_EMERKLE;
@@ -444,8 +443,8 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 			memcpy(root, stack[sn - 1], 32);
 			for (unsigned i = sn - 1; i-- > 0;)
 				pdl_merkle_node_hash(stack[i], root, root);
-			if (cp.size != seq + 1 || sodium_memcmp(root, cp.root, 32) != 0 ||
-			    (cp.has_chain && sodium_memcmp(chain, cp.chain, 32) != 0)) {
+			if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, 32) != 0 ||
+			    (cp.has_chain && pdl_memcmp_ct(chain, cp.chain, 32) != 0)) {
 				rc = bad(r, seq, PDL_EMERKLE, "checkpoint at size %llu does not match the log",
 				         (unsigned long long)cp.size);
 				goto out;

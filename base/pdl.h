@@ -71,6 +71,13 @@ const char *pdl_errmsg(int err);    /* "signature does not verify" */
 #define PDL_SK_BYTES 64u
 #define PDL_SIG_BYTES 64u
 
+/* The files of a data directory (beside LMDB's data.mdb and lock.mdb). */
+#define PDL_LEDGER_KEY_FILE "ledger.key"
+#define PDL_AUTHORITY_KEY_FILE "authority.key"
+#define PDL_SOCK_FILE "pdl.sock"
+#define PDL_PUB_FILE "pdl.pub"
+#define PDL_PID_FILE "pdld.pid"
+
 /* Roles, as a bit set. */
 enum pdl_role {
 	PDL_ROLE_AUTHORITY = 1u << 0,

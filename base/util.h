@@ -1,11 +1,9 @@
 /*
- * util.h — small helpers every tool needs: hex and base64, whole-file I/O,
- * secret key files, the wall clock, and the status record that carries an
- * error code with its rule id and message from deep inside to the edge.
- *
- * Key files: text "pdl-ed25519-v1\n<base64 32-byte seed>\n", mode 0600,
- * created without ever replacing a name and loaded through one descriptor.
- * A key file readable by group or others is refused (PDL_EKEY).
+ * util.h — small helpers every layer needs: hex and base64, big-endian
+ * integers, whole-file I/O, the clocks, id syntax, and the status record
+ * that carries an error code with its rule id and message from deep inside
+ * to the edge. Plain C and POSIX only: no other library (spec/architecture.md).
+ * Secret key files are crypto/'s (key.h).
  */
 #ifndef PDL_UTIL_H
 #define PDL_UTIL_H
@@ -27,7 +25,9 @@ int pdl_status_set(struct pdl_status *st, int err, const char *rule, const char 
 
 void pdl_hex(const uint8_t *b, size_t n, char *out); /* out: 2n+1 */
 int pdl_unhex(const char *s, size_t len, uint8_t *out, size_t n); /* exact, lowercase */
-/* Standard base64 with padding. out cap must be >= pdl_b64_len(n). */
+/* Standard base64 with padding. out cap must be >= pdl_b64_len(n), which
+ * counts the NUL pdl_b64 writes; PDL_B64_LEN is the same as a constant. */
+#define PDL_B64_LEN(n) (((size_t)(n) + 2u) / 3u * 4u + 1u)
 size_t pdl_b64_len(size_t n);
 void pdl_b64(const uint8_t *b, size_t n, char *out);
 /* Decodes exactly n bytes; PDL_EINVAL otherwise. */
@@ -41,21 +41,6 @@ int pdl_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Writes atomically (tmp + rename + fsync) with the given mode. */
 int pdl_file_write(const char *path, const void *b, size_t len, unsigned mode);
 
-/* Generates a key and writes it to path, mode 0600 from the start. Never
- * replaces what is there, even a dangling symbolic link: the name is made
- * with link(2), atomically. Errors: PDL_EKEY (path exists), PDL_EIO. */
-int pdl_key_generate(const char *path, uint8_t pk[32], struct pdl_status *st);
-/* Writes the key sk (libsodium's 64-byte form) to a new file path, the same
- * way. Errors as pdl_key_generate. */
-int pdl_key_write(const char *path, const uint8_t sk[64], struct pdl_status *st);
-/* Loads a secret key (sk is libsodium's 64-byte form). The file is opened
- * once (O_NOFOLLOW, O_NONBLOCK) and checked on that descriptor: a regular
- * file, no permission bit for group or others, owned by this user or root;
- * then read from it. Errors: PDL_EKEY with a message in st (missing, a
- * symbolic link, a FIFO or other non-file, unsafe mode, another owner,
- * malformed). Wipe sk after use. */
-int pdl_key_load(const char *path, uint8_t sk[64], uint8_t pk[32], struct pdl_status *st);
-
 /* Removes path and, if it is a directory, everything under it, without a
  * shell and without following symbolic links (nftw, FTW_PHYS). A missing
  * path is no error. Errors: PDL_EIO (errno says why). */
@@ -66,5 +51,21 @@ uint64_t pdl_mono_ns(void);
 
 /* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - */
 int pdl_id_valid(const char *s, size_t n);
+
+/* Big-endian u64, the key order of every integer-keyed table. */
+static inline void
+pdl_be64(uint8_t b[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+static inline uint64_t
+pdl_get_be64(const uint8_t b[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
 
 #endif

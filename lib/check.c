@@ -165,3 +165,29 @@ int pdl_mod3736_valid(const char *s, size_t len)
 		return PDL_EINVAL;
 	return PDL_OK;
 }
+
+int
+pdl_code_valid(const char *code, size_t n, const char **why)
+{
+	static const char shape[] = "999999-9999-K-99999999-C";
+	char flat[32];
+	size_t k = 0;
+	*why = "a code has the form 420100-2026-R-00000042-B";
+	if (n != sizeof shape - 1)
+		return PDL_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char ch = code[i];
+		if ((shape[i] == '-' && ch != '-') || (shape[i] == '9' && (ch < '0' || ch > '9')) ||
+		    (shape[i] == 'K' && ch != 'R' && ch != 'P' && ch != 'S') ||
+		    (shape[i] == 'C' && !((ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z'))))
+			return PDL_EINVAL;
+		if (ch != '-')
+			flat[k++] = ch;
+	}
+	if (pdl_mod3736_valid(flat, k) != PDL_OK) {
+		*why = "check character mismatch";
+		return PDL_EINVAL;
+	}
+	*why = NULL;
+	return PDL_OK;
+}

@@ -68,4 +68,11 @@ PDL_WUR int pdl_mod3736_check_char(const char *s, size_t len, char *out);
  * character mismatch). */
 PDL_WUR int pdl_mod3736_valid(const char *s, size_t len);
 
+/* Registration codes (DESIGN §4): <6-digit jurisdiction>-<year>-<R|P|S>-
+ * <8-digit sequence>-<MOD 37,36 check character over the rest without
+ * hyphens>. PDL_OK when code has the form and a correct check character;
+ * else PDL_EINVAL and *why says which (a static string). */
+#define PDL_CODE_LEN 24u /* 420100-2026-R-00000042-B */
+int pdl_code_valid(const char *code, size_t n, const char **why);
+
 #endif

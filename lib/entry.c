@@ -3,11 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "entry.h"
-#include "rules.h"
-#include "sha256.h"
 
 void
 pdl_entry_encode(const struct pdl_entry *e, msgpack_sbuffer *sb)
@@ -85,61 +82,6 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 	return PDL_OK;
 }
 
-static const struct pdl_field act_fields[] = {
-	{"v", F_UINT, 0, 0, NULL},
-	{"type", F_STR, 0, 64, NULL},
-	{"actor", F_ID, 0, 0, NULL},
-	{"nonce", F_UINT, 0, 0, NULL},
-	{"body", F_ANYMAP, 0, 0, NULL},
-	{NULL, 0, 0, 0, NULL},
-};
-enum { A_V, A_TYPE, A_ACTOR, A_NONCE, A_BODY };
-
-int
-pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act *a, struct pdl_status *st)
-{
-	struct pdl_fields f;
-	memset(a, 0, sizeof *a);
-	if (len > PDL_ACT_BYTES_MAX)
-		return pdl_status_set(st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", len);
-	struct mp_cur c = mp_cur_make(b, len);
-	int rc = pdl_fields_bind(act_fields, &c, &f, st, "act");
-	if (rc != PDL_OK)
-		return rc;
-	if (c.p != c.end)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "trailing bytes after the act map");
-	if (pdl_fields_uint(&f, A_V) != 1)
-		return pdl_status_set(st, PDL_EVERSION, NULL, "act version %llu is not supported (want 1)",
-		                      (unsigned long long)pdl_fields_uint(&f, A_V));
-	a->bytes = b;
-	a->len = len;
-	a->sig = sig;
-	struct pdl_str s = pdl_fields_str(&f, A_TYPE);
-	a->type = s.p;
-	a->type_len = s.n;
-	s = pdl_fields_str(&f, A_ACTOR);
-	a->actor = s.p;
-	a->actor_len = s.n;
-	a->nonce = pdl_fields_uint(&f, A_NONCE);
-	a->def = pdl_rules_find(a->type, a->type_len);
-	if (a->def == NULL) {
-		char t[65];
-		size_t tn = a->type_len < 64 ? a->type_len : 64;
-		memcpy(t, a->type, tn);
-		t[tn] = 0;
-		for (size_t i = 0; i < tn; i++)
-			if ((unsigned char)t[i] < 0x20 || t[i] == '"' || t[i] == '\\')
-				t[i] = '?';
-		return pdl_status_set(st, PDL_ETYPE, NULL, "unknown act type \"%s\" (see pdl acts)", t);
-	}
-	struct mp_cur bc = pdl_fields_cur(&f, A_BODY);
-	rc = pdl_fields_bind(a->def->body, &bc, &a->body, st, "body");
-	if (rc != PDL_OK)
-		return rc;
-	pdl_sha256(a->hash, b, len);
-	return PDL_OK;
-}
-
 const uint8_t pdl_ledger_id_genesis[PDL_HASH_BYTES] = {0};
 
 size_t
@@ -168,10 +110,10 @@ pdl_act_verify(const struct pdl_act *a, const uint8_t ledger_id[PDL_HASH_BYTES],
 	memcpy(m, PDL_ACT_SIG_PREFIX, sizeof PDL_ACT_SIG_PREFIX - 1);
 	memcpy(m + sizeof PDL_ACT_SIG_PREFIX - 1, ledger_id, PDL_HASH_BYTES);
 	memcpy(m + PDL_ACT_SIG_HEAD_BYTES, a->bytes, a->len);
-	int ok = crypto_sign_verify_detached(a->sig, m, n, pk) == 0;
+	int rc = pdl_sign_verify(a->sig, m, n, pk);
 	if (m != stackbuf)
 		free(m);
-	return ok ? PDL_OK : PDL_EBADSIG;
+	return rc == PDL_OK ? PDL_OK : PDL_EBADSIG;
 }
 
 void
@@ -184,6 +126,6 @@ pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t l
 		abort();
 	size_t mn = pdl_act_signed_bytes(ledger_id, b, len, m, n);
 	assert(mn == n);
-	crypto_sign_detached(sig, NULL, m, mn, sk);
+	pdl_sign(sig, m, mn, sk);
 	free(m);
 }

@@ -58,10 +58,8 @@ struct pdl_act {
 	uint8_t hash[32]; /* SHA-256 of the act bytes: identity for idempotency */
 };
 
-/* Decodes an act and checks its shape: version, known type, actor id,
- * body fields against the type's schema. Does not check the signature.
- * Errors: PDL_ETOOBIG, PDL_EDECODE, PDL_EFIELD, PDL_EVERSION, PDL_ETYPE. */
-int pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act *a, struct pdl_status *st);
+/* pdl_act_decode, which needs the act's row in the rules tables to check
+ * its body, is the rules engine's (rules.h). */
 
 /* 32 zero bytes: the ledger id the genesis act is signed under. */
 extern const uint8_t pdl_ledger_id_genesis[PDL_HASH_BYTES];

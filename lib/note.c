@@ -25,22 +25,22 @@
  *      lines; at most one "chain " line, and only when size > 0, because it
  *      names the chain hash of entry size-1.
  */
+#include "crypto.h"
 #include "note.h"
 #include "sha256.h"
+#include "util.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #define ALG_ED25519 0x01u
 #define SIG_PREFIX "\xe2\x80\x94 "  /* U+2014 EM DASH, then a space */
 #define SIG_PREFIX_LEN 4u
 #define KEYID_BYTES 4u
 #define SIG_RAW_BYTES (KEYID_BYTES + PDL_SIG_BYTES)
-/* base64 of 68 bytes, without the NUL that sodium_base64_ENCODED_LEN counts */
+/* base64 of 68 bytes, without the NUL that PDL_B64_LEN counts */
 #define SIG_B64_LEN 92u
 /* Whatever a note holds, its base64 decodes to no more than this. */
 #define RAW_MAX (PDL_NOTE_BYTES_MAX / 4u * 3u)
@@ -154,27 +154,15 @@ static uint32_t key_id(const char *name, size_t name_len, const uint8_t pk[32])
 	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 
-/* Strict standard base64 with padding; 0 only if it decodes to exactly want bytes. */
-/* libsodium 1.0.18's sodium_base642bin decodes every byte >= 0x80 as '/'
- * (found by tests/fuzz/fuzz_note): check the alphabet first, so a value has
- * one spelling and a signed note cannot be altered and still verify. */
-static int b64_alphabet(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-		      c == '/' || c == '='))
-			return 0;
-	}
-	return 1;
-}
-
+/* Strict standard base64 with padding (pdl_unb64_var: the standard
+ * alphabet only, padded to a multiple of four, unused bits zero), so a
+ * value has one spelling and a signed note cannot be altered and still
+ * verify; 0 only if it decodes to exactly want bytes. */
 static int b64_exact(const char *s, size_t n, uint8_t *out, size_t want)
 {
 	size_t got = 0;
 
-	if (!b64_alphabet(s, n) || sodium_base642bin(out, want, s, n, NULL, &got, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (pdl_unb64_var(s, n, out, want, &got) != PDL_OK)
 		return -1;
 	return got == want ? 0 : -1;
 }
@@ -198,7 +186,7 @@ uint32_t pdl_note_key_id(const char *name, const uint8_t pk[32])
 int pdl_note_vkey_format(const char *name, const uint8_t pk[32], char *out, size_t cap)
 {
 	uint8_t raw[1 + PDL_PK_BYTES];
-	char b64[sodium_base64_ENCODED_LEN(sizeof raw, sodium_base64_VARIANT_ORIGINAL)];
+	char b64[PDL_B64_LEN(sizeof raw)];
 	size_t name_len;
 	int n;
 
@@ -209,7 +197,7 @@ int pdl_note_vkey_format(const char *name, const uint8_t pk[32], char *out, size
 		return PDL_EINVAL;
 	raw[0] = ALG_ED25519;
 	memcpy(raw + 1, pk, PDL_PK_BYTES);
-	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+	pdl_b64(raw, sizeof raw, b64);
 	n = snprintf(out, cap, "%s+%08" PRIx32 "+%s", name, key_id(name, name_len, pk), b64);
 	if (n < 0 || (size_t)n >= cap)
 		return PDL_ETOOBIG;
@@ -294,8 +282,8 @@ int pdl_note_sign(const char *body, size_t body_len, const char *name, const uin
 	raw[1] = (uint8_t)(id >> 16);
 	raw[2] = (uint8_t)(id >> 8);
 	raw[3] = (uint8_t)id;
-	crypto_sign_detached(raw + KEYID_BYTES, NULL, (const uint8_t *)body, body_len, sk);
-	sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
+	pdl_sign(raw + KEYID_BYTES, body, body_len, sk);
+	pdl_b64(raw, sizeof raw, b64);
 
 	/* Signed before anything is written, so out may be body itself. */
 	memmove(out, body, body_len);
@@ -361,9 +349,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 		b64_len = (size_t)(eol - b64);
 		if (!name_ok(nm, nm_len) || b64_len == 0)
 			return PDL_ENOTE;
-		if (!b64_alphabet(b64, b64_len) || sodium_base642bin(raw, sizeof raw, b64, b64_len, NULL, &raw_len, NULL,
-		                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-		    raw_len <= KEYID_BYTES)
+		if (pdl_unb64_var(b64, b64_len, raw, sizeof raw, &raw_len) != PDL_OK || raw_len <= KEYID_BYTES)
 			return PDL_ENOTE;
 		line_id = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
 		          (uint32_t)raw[2] << 8 | raw[3];
@@ -371,8 +357,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 			continue;
 		/* Keep reading: a malformed later line still makes the note malformed. */
 		if (raw_len == SIG_RAW_BYTES &&
-		    crypto_sign_verify_detached(raw + KEYID_BYTES, (const uint8_t *)note,
-		                                text_len, pk) == 0)
+		    pdl_sign_verify(raw + KEYID_BYTES, note, text_len, pk) == PDL_OK)
 			good = 1;
 		else
 			bad = 1;
@@ -386,7 +371,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 
 int pdl_ckpt_format(const struct pdl_ckpt *c, char *out, size_t cap, size_t *out_len)
 {
-	char root[sodium_base64_ENCODED_LEN(PDL_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	char root[PDL_B64_LEN(PDL_HASH_BYTES)];
 	char chain[sizeof root];
 	size_t origin_len;
 	int n;
@@ -398,11 +383,9 @@ int pdl_ckpt_format(const struct pdl_ckpt *c, char *out, size_t cap, size_t *out
 		return PDL_EINVAL;
 	if (c->has_chain && c->size == 0)
 		return PDL_EINVAL;
-	sodium_bin2base64(root, sizeof root, c->root, PDL_HASH_BYTES,
-	                  sodium_base64_VARIANT_ORIGINAL);
+	pdl_b64(c->root, PDL_HASH_BYTES, root);
 	if (c->has_chain) {
-		sodium_bin2base64(chain, sizeof chain, c->chain, PDL_HASH_BYTES,
-		                  sodium_base64_VARIANT_ORIGINAL);
+		pdl_b64(c->chain, PDL_HASH_BYTES, chain);
 		n = snprintf(out, cap, "%s\n%" PRIu64 "\n%s\nchain %s\n", c->origin, c->size, root,
 		             chain);
 	} else {

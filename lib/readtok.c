@@ -3,8 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "readtok.h"
 #include "util.h"
 
@@ -36,7 +35,7 @@ pdl_readtok_sign(char *out, size_t cap, const char *party, const uint8_t sk[PDL_
 	if (mn == 0)
 		return PDL_EINVAL;
 	uint8_t sig[PDL_SIG_BYTES];
-	crypto_sign_detached(sig, NULL, (const uint8_t *)msg, mn, sk);
+	pdl_sign(sig, (const uint8_t *)msg, mn, sk);
 	char b64[128];
 	pdl_b64(sig, sizeof sig, b64);
 	int n = snprintf(out, cap, PREFIX "party=%s,time=%" PRIu64 ",sig=%s", party, time_ms, b64);
@@ -101,7 +100,7 @@ pdl_readtok_check(const struct pdl_readtok *t, const uint8_t pk[PDL_PK_BYTES], c
 	size_t mn = pdl_readtok_message(msg, sizeof msg, ledger_id, method, target, t->time_ms);
 	if (mn == 0)
 		return PDL_EINVAL;
-	if (crypto_sign_verify_detached(t->sig, (const uint8_t *)msg, mn, pk) != 0)
+	if (pdl_sign_verify(t->sig, (const uint8_t *)msg, mn, pk) != PDL_OK)
 		return PDL_EBADSIG;
 	return PDL_OK;
 }

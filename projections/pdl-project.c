@@ -19,12 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
-#include "ckpt.h"
+#include "crypto.h"
 #include "http.h"
-#include "metrics_calc.h"
 #include "proj.h"
+#include "views.h"
 
 static volatile int stop_flag;
 
@@ -208,7 +206,7 @@ main(int argc, char **argv)
 	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
-	if (sodium_init() < 0)
+	if (pdl_crypto_init() != PDL_OK)
 		return 1;
 	/* --tls-ca, --tls-cert, --tls-key (the REQ and the SUB socket alike), --reader, --reader-key */
 	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
@@ -316,7 +314,7 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL};
+	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL, pdl_views};
 	struct pdl_http *hs = NULL, *ps = NULL;
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);

@@ -1,13 +1,19 @@
-/* views.c — the list of views. Adding a view is one file and one line here. */
-#include "proj.h"
+/* views.c — the registry of views (views.h): the list is PDL_VIEW_LIST. */
+#include <string.h>
 
-extern const struct pdl_view pdl_view_disclosure;
-extern const struct pdl_view pdl_view_metrics;
-extern const struct pdl_view pdl_view_revenue;
+#include "views.h"
 
+#define PDL_VIEW_ADDR(name) &pdl_view_##name,
 const struct pdl_view *const pdl_views[] = {
-	&pdl_view_disclosure,
-	&pdl_view_metrics,
-	&pdl_view_revenue,
-	NULL,
+	PDL_VIEW_LIST(PDL_VIEW_ADDR) NULL,
 };
+#undef PDL_VIEW_ADDR
+
+const struct pdl_view *
+pdl_view_find(const char *name)
+{
+	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
+		if (strcmp((*v)->name, name) == 0)
+			return *v;
+	return NULL;
+}

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "rules.h"
 #include "sha256.h"
 
@@ -236,7 +235,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 	/* 1. idempotency */
 	rc = pdl_store_nonce_get(t, e->s, a->actor, a->actor_len, a->nonce, pk, &seq_old);
 	if (rc == PDL_OK) {
-		if (sodium_memcmp(pk, a->hash, 32) != 0)
+		if (pdl_memcmp_ct(pk, a->hash, 32) != 0)
 			return pdl_status_set(st, PDL_ENONCE, NULL, "nonce %llu of %.*s was used by another act (seq %llu)",
 			                      (unsigned long long)a->nonce, (int)a->actor_len, a->actor,
 			                      (unsigned long long)seq_old);
@@ -250,7 +249,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 		struct pdl_entry old;
 		if (pdl_store_entry(t, e->s, seq_old, &eb, &en) != PDL_OK || pdl_entry_decode(eb, en, &old, st) != PDL_OK)
 			return pdl_status_set(st, PDL_ESTORE, NULL, "stored entry unreadable");
-		if (sodium_memcmp(old.sig, a->sig, 64) != 0)
+		if (pdl_memcmp_ct(old.sig, a->sig, 64) != 0)
 			return pdl_status_set(st, PDL_EBADSIG, NULL,
 			                      "this act is already in the log (seq %llu) with another signature",
 			                      (unsigned long long)seq_old);
@@ -291,7 +290,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 			                      (int)a->actor_len, a->actor);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "storage error reading the actor");
-		if (verified_pk == NULL || sodium_memcmp(verified_pk, actor.pk, 32) != 0)
+		if (verified_pk == NULL || pdl_memcmp_ct(verified_pk, actor.pk, 32) != 0)
 			if (pdl_act_verify(a, e->info.ledger_id, actor.pk) != PDL_OK)
 				return pdl_status_set(st, PDL_EBADSIG, NULL,
 				                      "signature does not verify with the current key of %.*s",

@@ -142,6 +142,12 @@ extern const struct pdl_family *const pdl_families[];
 
 const struct pdl_act_def *pdl_rules_find(const char *type, size_t n);
 
+/* Decodes an act and checks its shape: version, known type, actor id,
+ * body fields against the type's schema (rules/act.c). Does not check the
+ * signature. Errors: PDL_ETOOBIG, PDL_EDECODE, PDL_EFIELD, PDL_EVERSION,
+ * PDL_ETYPE. */
+int pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act *a, struct pdl_status *st);
+
 /* 1 when an entry of this act may be served to anyone without knowing the
  * ledger's later state: its type is public, or it is an evidence deposit
  * without a blob. Unknown types, PRIVATE_UNTIL_RESOLVED and PUBLIC_WITHOUT

@@ -14,11 +14,4 @@
 int pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const char *origin,
                   const uint8_t sk[64], char *out, size_t cap, size_t *n);
 
-/* Paths of the files in a data directory. */
-#define PDL_LEDGER_KEY_FILE "ledger.key"
-#define PDL_AUTHORITY_KEY_FILE "authority.key"
-#define PDL_SOCK_FILE "pdl.sock"
-#define PDL_PUB_FILE "pdl.pub"
-#define PDL_PID_FILE "pdld.pid"
-
 #endif

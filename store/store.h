@@ -32,6 +32,7 @@
 
 #include "merkle.h"
 #include "pdl.h"
+#include "util.h"
 
 #define PDL_MAPSIZE_DEFAULT ((size_t)1 << 30) /* 1 GiB to start; doubles when full */
 #define PDL_MAPSIZE_MAX ((size_t)1 << 40)     /* 1 TiB: beyond this refuse with PDL_EMAPFULL */
@@ -117,20 +118,5 @@ int pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, con
 int pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const char *note, size_t n);
 /* The newest checkpoint (largest size). *note points into the map. */
 int pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n);
-
-static inline void
-pdl_be64(uint8_t b[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		b[i] = (uint8_t)v;
-}
-static inline uint64_t
-pdl_get_be64(const uint8_t b[8])
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
 
 #endif

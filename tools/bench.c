@@ -30,11 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "check.h"
 #include "ckpt.h"
 #include "cli.h"
+#include "key.h"
 #include "verify.h"
 
 struct req {
@@ -77,13 +77,13 @@ verify_spin(void *arg)
 {
 	struct vjob *j = arg;
 	uint8_t pk[32], sk[64], sig[64], msg[200];
-	randombytes_buf(msg, sizeof msg);
-	crypto_sign_keypair(pk, sk);
-	crypto_sign_detached(sig, NULL, msg, sizeof msg, sk);
+	pdl_random(msg, sizeof msg);
+	pdl_sign_keypair(pk, sk);
+	pdl_sign(sig, msg, sizeof msg, sk);
 	uint64_t t0 = pdl_mono_ns(), n = 0;
 	while (pdl_mono_ns() - t0 < j->ms * 1000000ull) {
 		for (int i = 0; i < 64; i++)
-			if (crypto_sign_verify_detached(sig, msg, sizeof msg, pk) != 0)
+			if (pdl_sign_verify(sig, msg, sizeof msg, pk) != PDL_OK)
 				abort();
 		n += 64;
 	}
@@ -126,7 +126,7 @@ bound_lmdb(const char *dir)
 	mdb_txn_begin(env, NULL, 0, &t);
 	mdb_dbi_open(t, NULL, 0, &dbi);
 	mdb_txn_commit(t);
-	randombytes_buf(val, sizeof val);
+	pdl_random(val, sizeof val);
 	uint64_t t0 = pdl_mono_ns();
 	for (uint64_t i = 0; i < total; i += per) {
 		mdb_txn_begin(env, NULL, 0, &t);
@@ -495,7 +495,7 @@ cmd_bench(int argc, char **argv)
 		return die_status("bench", &st);
 	}
 	src_close(&ls);
-	crypto_sign_keypair(ppk, psk);
+	pdl_sign_keypair(ppk, psk);
 	pdl_b64(ppk, 32, b.pk64);
 
 	b.nreq = (size_t)((b.acts + b.batch - 1) / b.batch);
@@ -726,7 +726,7 @@ cmd_bench(int argc, char **argv)
 		msgpack_sbuffer_destroy(&b.reqs[i].sb);
 	free(b.reqs);
 	free(b.lat_ns);
-	sodium_memzero(b.sk, sizeof b.sk);
+	pdl_wipe(b.sk, sizeof b.sk);
 	if (!keep) {
 		if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK)
 			fprintf(stderr, "pdl bench: could not remove %s: %s\n", dir == NULL ? tmpl : ddir, strerror(errno));

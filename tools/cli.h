@@ -1,6 +1,8 @@
 /*
- * cli.h — what the pdl subcommands share: reading from a data directory or
- * from a pdld, printing JSON, and failing with a clear message.
+ * cli.h — what the pdl subcommands share (cli.c): reading from a data
+ * directory or from a pdld, options, printing JSON, and failing with a
+ * clear message. Each command is one file, cmd_<name>.c; pdl.c holds the
+ * command table. Adding a command: its file and one row there.
  */
 #ifndef PDL_CLI_H
 #define PDL_CLI_H
@@ -36,18 +38,53 @@ int ledger_id_for(struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_
  * not an error reply. */
 int src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct pdl_status *st);
 
+/* Request {op, …extra more pairs} into a new sb (the caller packs the
+ * extra pairs with pk and destroys sb). */
+void req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra);
+/* die_status for a command that has called src_open (successfully or not):
+ * closes the source first, so no error path leaves the LMDB env behind. */
+int src_fail(struct src *s, const char *cmd, const struct pdl_status *st);
+
 void out_json(json_t *j); /* prints compact JSON + newline to stdout, decrefs */
 int die_status(const char *cmd, const struct pdl_status *st); /* prints to stderr; returns exit code 1 */
 int usage_error(const char *cmd, const char *msg);
 int parse_u64(const char *s, uint64_t *v);
+/* --ledger-id HEX: 64 lowercase hex digits. */
+int parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES]);
+/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
+int parse_when(const char *s, uint64_t *ms);
 
+/* The getopt_long options every command that reads a ledger takes. */
+#define COMMON_OPTS                                                                                              \
+	{"data", required_argument, NULL, 'd'}, {"ledger", required_argument, NULL, 'L'},                          \
+	    {"help", no_argument, NULL, 'h'}
+/* 1 when argv asks for --help (or -h). */
+int want_help(int argc, char **argv);
+/* Parses exactly --data DIR, --ledger URL and --help for commands that
+ * take nothing else. Returns -1 to go on, or the exit code to return. */
+int src_opts(int argc, char **argv, const char *cmd, const char *help, const char **dir, const char **ledger);
+
+/* The commands (pdl.c's table), one file each: cmd_<name>.c. */
+int cmd_acts(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_clock(int argc, char **argv);
+int cmd_code(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_ledger_id(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_verifier_key(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int pdl_cmd_submit(int argc, char **argv);
 
 #endif

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "cli.h"
+#include "key.h"
 #include "merkle.h"
 #include "mpjson.h"
 #include "note.h"
@@ -151,7 +151,7 @@ deposit(int argc, char **argv)
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
 	if (pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
-		sodium_memzero(sk, sizeof sk);
+		pdl_wipe(sk, sizeof sk);
 		return die_status("evidence", &st);
 	}
 	json_decref(act);
@@ -163,12 +163,12 @@ deposit(int argc, char **argv)
 	struct src s;
 	uint8_t lid[PDL_HASH_BYTES];
 	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(&s.cl, lid, &st) != PDL_OK) {
-		sodium_memzero(sk, sizeof sk);
+		pdl_wipe(sk, sizeof sk);
 		msgpack_sbuffer_destroy(&ab);
 		return src_fail_evidence(&s, &st);
 	}
 	pdl_act_sign(lid, (const uint8_t *)ab.data, ab.size, sk, sig);
-	sodium_memzero(sk, sizeof sk);
+	pdl_wipe(sk, sizeof sk);
 	msgpack_sbuffer req;
 	msgpack_packer pk2;
 	msgpack_sbuffer_init(&req);

@@ -9,10 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "disclosure.h"
-#include "proj.h"
-
-extern const struct pdl_view pdl_view_disclosure;
+#include "views.h"
 
 int
 cmd_report(int argc, char **argv)
@@ -50,25 +47,10 @@ cmd_report(int argc, char **argv)
 		return usage_error("report", "the report is `annual`");
 	if (year == 0 || view == NULL)
 		return usage_error("report", "--year YEAR and --view VIEWDIR are required");
-	const struct pdl_view *views[1] = {&pdl_view_disclosure};
-	struct pdl_vdb db;
-	if (pdl_vdb_open(&db, view, views, 1, 1) != PDL_OK) {
-		fprintf(stderr, "pdl report: no disclosure view in %s (run pdl-project disclosure|all --data %s)\n", view, view);
-		return 1;
-	}
-	MDB_txn *t;
-	struct disc_tables tb;
-	if (mdb_txn_begin(db.env, NULL, MDB_RDONLY, &t) != 0) {
-		fprintf(stderr, "pdl report: cannot read the view in %s\n", view);
-		pdl_vdb_close(&db);
-		return 1;
-	}
-	disc_tables_get(&db, &tb);
-	json_t *doc = disc_annual(t, &tb, (int)year);
-	mdb_txn_abort(t);
-	pdl_vdb_close(&db);
-	if (doc == NULL) {
-		fprintf(stderr, "pdl report: the view could not produce the %llu report\n", (unsigned long long)year);
+	json_t *doc;
+	struct pdl_status st = {0};
+	if (pdl_disclosure_annual(view, (int)year, &doc, &st) != PDL_OK) {
+		fprintf(stderr, "pdl report: %s\n", st.msg);
 		return 1;
 	}
 	out_json(doc);

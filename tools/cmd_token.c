@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "cli.h"
+#include "key.h"
 #include "readtok.h"
 #include "sha256.h"
 
@@ -195,13 +195,13 @@ cmd_token(int argc, char **argv)
 	if (idhex == NULL) {
 		int rc = from_ledger(data, ledger, party, pk, lid);
 		if (rc != 0) {
-			sodium_memzero(sk, sizeof sk);
+			pdl_wipe(sk, sizeof sk);
 			return rc;
 		}
 	}
 	char out[PDL_READTOK_LEN_MAX + 1];
 	int rc = pdl_readtok_sign(out, sizeof out, party, sk, lid, method, target, have_time ? when : pdl_now_ms());
-	sodium_memzero(sk, sizeof sk);
+	pdl_wipe(sk, sizeof sk);
 	if (rc != PDL_OK) {
 		fprintf(stderr, "pdl token: cannot sign the token (%s)\n", pdl_strerror(rc));
 		return 1;

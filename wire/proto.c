@@ -8,9 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
-#include "ckpt.h"
+#include "crypto.h"
+#include "key.h"
 #include "mp.h"
 #include "proto.h"
 #include "readtok.h"
@@ -64,7 +63,7 @@ pdl_client_tls_cert(const char *cert_file, const char *key_file)
 static void
 wipe_reader_key(void)
 {
-	sodium_memzero(O.sk, sizeof O.sk);
+	pdl_wipe(O.sk, sizeof O.sk);
 }
 
 int
@@ -174,7 +173,7 @@ pdl_tls_file_read(const char *path, int secret, uint8_t **out, size_t *n, struct
 	close(fd);
 	if (rc != PDL_OK) {
 		if (buf != NULL)
-			sodium_memzero(buf, len);
+			pdl_wipe(buf, len);
 		free(buf);
 		return rc;
 	}
@@ -203,7 +202,7 @@ tls_own_cert(nng_tls_config *cfg, struct pdl_status *st)
 		rc = pdl_status_set(st, PDL_EKEY, NULL, "client certificate %s with key %s refused: %s", cert, key,
 		                    nng_strerror(rv));
 	if (kb != NULL)
-		sodium_memzero(kb, kn);
+		pdl_wipe(kb, kn);
 	free(kb);
 	free(cb);
 	return rc;

@@ -53,8 +53,6 @@ struct handler_data {
 	struct pdl_http *h;
 };
 
-static const struct pdl_route *const *route_lists(void);
-
 void
 pdl_http_json(struct pdl_http_out *out, int status, json_t *doc)
 {
@@ -321,16 +319,18 @@ pdl_http_query_check(const char *query, struct pdl_http_out *out)
 	return 0;
 }
 
-/* Finds the route for path among those the listener serves: an exact
- * match, else the longest tree prefix. */
+/* Finds the route for path among those of views the listener serves: an
+ * exact match, else the longest tree prefix. */
 static const struct pdl_route *
-find_route(const char *path, enum pdl_http_kind kind)
+find_route(const struct pdl_view *const *views, const char *path, enum pdl_http_kind kind)
 {
 	const struct pdl_route *best = NULL;
 	size_t best_len = 0;
 	unsigned want = kind == PDL_HTTP_PRIVATE ? PDL_ROUTE_PRIVATE : PDL_ROUTE_PUBLIC;
-	for (const struct pdl_route *const *l = route_lists(); *l != NULL; l++) {
-		for (const struct pdl_route *r = *l; r->path != NULL; r++) {
+	for (const struct pdl_view *const *v = views; v != NULL && *v != NULL; v++) {
+		if ((*v)->routes == NULL)
+			continue;
+		for (const struct pdl_route *r = (*v)->routes; r->path != NULL; r++) {
 			size_t n = strlen(r->path);
 			if ((r->flags & want) == 0)
 				continue;
@@ -391,7 +391,7 @@ serve(nng_aio *aio, struct handler_data *hd)
 		memcpy(path, uri, pl);
 		path[pl] = 0;
 		const char *query = q ? q + 1 : "";
-		const struct pdl_route *r = find_route(path, hd->h->kind);
+		const struct pdl_route *r = find_route(hd->cx->views, path, hd->h->kind);
 		struct pdl_http_ctx cx = *hd->cx; /* this request's: the reader is its own */
 		struct pdl_reader reader;
 		cx.reader = NULL;
@@ -470,13 +470,6 @@ handle(nng_aio *aio)
 	h->queued++;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
-}
-
-static const struct pdl_route *const *
-route_lists(void)
-{
-	static const struct pdl_route *const lists[] = {pdl_routes_disclosure, pdl_routes_metrics, pdl_routes_revenue, NULL};
-	return lists;
 }
 
 /* NNG 1.5 refuses a handler under a tree handler's path, so the whole

@@ -49,6 +49,7 @@ struct pdl_http_ctx {
 	const char *ledger_url;          /* for checkpoint, proofs, entries */
 	const struct pdl_reader *reader; /* NULL on the public listener; set per request on the private one */
 	struct pdl_http *srv;            /* the server running the request (set per request) */
+	const struct pdl_view *const *views; /* whose routes are served (NULL-terminated; views.h's pdl_views) */
 };
 
 /* A route's client to pdld. pdl_http_ledger_open dials without blocking,
@@ -94,12 +95,11 @@ enum pdl_http_kind {
 	PDL_HTTP_PRIVATE, /* private routes */
 };
 
-/* Routes are defined by the views' HTTP files (NULL-path terminated lists).
- * Paths are full ("/v1/grants"); a tree route matches its prefix and gets
- * the remainder as `rest`. The page at "/" is the route with path "/". */
-extern const struct pdl_route pdl_routes_disclosure[];
-extern const struct pdl_route pdl_routes_metrics[];
-extern const struct pdl_route pdl_routes_revenue[];
+/* Each view brings its routes (struct pdl_view's routes: a NULL-path
+ * terminated list); a server serves those of cx->views. Paths are full
+ * ("/v1/grants"); a tree route matches its prefix and gets the remainder
+ * as `rest`. The page at "/" is the route with path "/". A path is matched
+ * exactly first, then by the longest tree prefix, over the views in order. */
 
 /* Serves the routes of `kind` on addr (HOST:PORT). Errors: PDL_EINVAL (a
  * bad address, a route NNG refuses), PDL_ECLOSED (cannot listen),

@@ -12,16 +12,8 @@
 
 #include "mpjson.h"
 #include "proj.h"
+#include "rules.h"
 #include "sha256.h"
-
-const struct pdl_view *
-pdl_view_find(const char *name)
-{
-	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
-		if (strcmp((*v)->name, name) == 0)
-			return *v;
-	return NULL;
-}
 
 /* A fresh environment gets the current format; one with entries applied
  * must have it (PDL_EVERSION otherwise: its party table would miss the

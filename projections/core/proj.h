@@ -55,16 +55,15 @@ struct pdl_ventry {
 };
 
 struct pdl_vdb; /* the view environment */
+struct pdl_route; /* http.h */
 
+/* A view: one folder of projections/, registered in views.h. */
 struct pdl_view {
 	const char *name;
 	const char *const *tables;          /* NULL-terminated DBI names it owns */
 	int (*apply)(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e);
+	const struct pdl_route *routes;     /* its HTTP routes (NULL-path terminated), or NULL */
 };
-
-/* The views, NULL-terminated (views.c). */
-extern const struct pdl_view *const pdl_views[];
-const struct pdl_view *pdl_view_find(const char *name);
 
 struct pdl_vdb {
 	MDB_env *env;

@@ -76,6 +76,9 @@ int disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, si
 /* The annual disclosure (spec/views.md). New reference. */
 json_t *disc_annual(MDB_txn *t, const struct disc_tables *tb, int year);
 
+/* The view's routes (disclosure_http.c), which its pdl_view carries. */
+extern const struct pdl_route pdl_routes_disclosure[];
+
 /* Page and Atom routes (disclosure_page.c). */
 void disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
 void disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);

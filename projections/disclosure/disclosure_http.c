@@ -22,7 +22,7 @@
 #include "mp.h"
 #include "mpjson.h"
 #include "note.h"
-#include "state.h"
+#include "check.h"
 
 #define LEDGER_TIMEOUT_MS 5000 /* a request waits this long for pdld before 503 */
 #define AFTER_LEN_MAX 200u     /* a list cursor is a key suffix: two ids and a period */

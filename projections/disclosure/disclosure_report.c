@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "views.h"
 
 static int
 take_all(const char *key, json_t *doc, json_t *items, void *arg)
@@ -362,4 +363,28 @@ done:
 	json_decref(prods);
 	json_decref(usage);
 	return out;
+}
+
+int
+pdl_disclosure_annual(const char *viewdir, int year, json_t **doc, struct pdl_status *st)
+{
+	const struct pdl_view *views[1] = {&pdl_view_disclosure};
+	struct pdl_vdb db;
+	struct disc_tables tb;
+	MDB_txn *t;
+	*doc = NULL;
+	if (pdl_vdb_open(&db, viewdir, views, 1, 1) != PDL_OK)
+		return pdl_status_set(st, PDL_ENOTFOUND, NULL,
+		                      "no disclosure view in %s (run pdl-project disclosure|all --data %s)", viewdir, viewdir);
+	if (mdb_txn_begin(db.env, NULL, MDB_RDONLY, &t) != 0) {
+		pdl_vdb_close(&db);
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the view in %s", viewdir);
+	}
+	disc_tables_get(&db, &tb);
+	*doc = disc_annual(t, &tb, year);
+	mdb_txn_abort(t);
+	pdl_vdb_close(&db);
+	if (*doc == NULL)
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "the view could not produce the %d report", year);
+	return PDL_OK;
 }

@@ -14,6 +14,7 @@
 
 #include "disclosure.h"
 #include "rules.h"
+#include "views.h"
 
 static const char *const tables[] = {"disclosure_docs", "disclosure_feed", "disclosure_private", NULL};
 
@@ -1089,4 +1090,4 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	return rc;
 }
 
-const struct pdl_view pdl_view_disclosure = {"disclosure", tables, apply};
+const struct pdl_view pdl_view_disclosure = {"disclosure", tables, apply, pdl_routes_disclosure};

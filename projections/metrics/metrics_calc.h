@@ -24,6 +24,7 @@
 
 #include "pdl.h"
 #include "util.h"
+#include "views.h"
 
 #define PDL_METRICS_CST_MS (8ull * 3600u * 1000u)
 #define PDL_METRICS_DAY_MS (86400ull * 1000u)
@@ -128,12 +129,12 @@ json_t *pdl_metrics_config_json(const struct pdl_metrics_config *cfg);
 void pdl_metrics_score(const struct pdl_metrics_config *cfg, const struct pdl_metrics_figs *f,
                        struct pdl_metrics_score *out);
 
-/* The config the HTTP routes use. pdl_metrics_config_load installs FILE
- * (call it before serving; PDL_EIO, PDL_EDECODE, PDL_ETOOBIG or a parse
- * error). Without it, the first pdl_metrics_config_get loads the file
- * named by $PDL_METRICS_WEIGHTS, or the defaults; NULL (and st set) when
- * that file is bad. The returned config is static; do not free. */
-int pdl_metrics_config_load(const char *path, struct pdl_status *st);
+/* The config the HTTP routes use. pdl_metrics_config_load (views.h: the
+ * view's entry point for pdl-project --weights) installs FILE (call it
+ * before serving; PDL_EIO, PDL_EDECODE, PDL_ETOOBIG or a parse error).
+ * Without it, the first pdl_metrics_config_get loads the file named by
+ * $PDL_METRICS_WEIGHTS, or the defaults; NULL (and st set) when that file
+ * is bad. The returned config is static; do not free. */
 const struct pdl_metrics_config *pdl_metrics_config_get(struct pdl_status *st);
 
 #endif

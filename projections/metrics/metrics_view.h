@@ -29,6 +29,8 @@
 #ifndef PDL_METRICS_VIEW_H
 #define PDL_METRICS_VIEW_H
 
+#include "http.h"
+
 #define PDL_MT_TRACK "metrics_track"
 #define PDL_MT_FIG "metrics_fig"
 #define PDL_MT_SRC "metrics_src"
@@ -47,5 +49,8 @@
 #define PDL_METRICS_KEY_MAX 256u /* id (≤ 64) + period + figure + 2 × 16 hex + separators */
 
 extern const char *const pdl_metrics_figures[]; /* the PDL_MF_* names, NULL-terminated */
+
+/* The view's routes (metrics_http.c), which its pdl_view carries. */
+extern const struct pdl_route pdl_routes_metrics[];
 
 #endif

@@ -30,6 +30,7 @@
 #include "http.h"
 #include "metrics_calc.h"
 #include "metrics_view.h"
+#include "views.h"
 
 static const char *const tables[] = {PDL_MT_TRACK, PDL_MT_FIG, PDL_MT_SRC, PDL_MT_SAMPLE, NULL};
 
@@ -866,4 +867,4 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	return PDL_OK;
 }
 
-const struct pdl_view pdl_view_metrics = {"metrics", tables, apply};
+const struct pdl_view pdl_view_metrics = {"metrics", tables, apply, pdl_routes_metrics};

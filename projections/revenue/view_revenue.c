@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "views.h"
 #include "split.h"
 
 static const char *const tables[] = {"rev_settle", "rev_line", NULL};
@@ -93,8 +94,6 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	}
 	return PDL_OK;
 }
-
-const struct pdl_view pdl_view_revenue = {"revenue", tables, apply};
 
 static int
 id_ok(const char *s)
@@ -293,3 +292,5 @@ const struct pdl_route pdl_routes_revenue[] = {
 	{"/v1/revenue/settlements/", 1, settlement_doc, PDL_ROUTE_PRIVATE},
 	{NULL, 0, NULL, 0},
 };
+
+const struct pdl_view pdl_view_revenue = {"revenue", tables, apply, pdl_routes_revenue};

@@ -18,8 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "families.h"
 #include "sha256.h"
 
@@ -99,7 +98,7 @@ deposit_validate(struct pdl_ctx *c)
 	if (n > c->info->policy.blob_bytes_max)
 		return pdl_rule_fail(c, "evidence.blob_too_large", "blob of %.*s is %zu bytes; the policy allows %llu",
 		                     (int)id.n, id.p, n, (unsigned long long)c->info->policy.blob_bytes_max);
-	if (pdl_unhex(dg.p, dg.n, want, 32) != PDL_OK || sodium_memcmp(digest, want, 32) != 0)
+	if (pdl_unhex(dg.p, dg.n, want, 32) != PDL_OK || pdl_memcmp_ct(digest, want, 32) != 0)
 		return pdl_rule_fail(c, "evidence.blob_mismatch", "the SHA-256 of the blob of %.*s is not %.*s", (int)id.n,
 		                     id.p, (int)dg.n, dg.p);
 	if (n != pdl_body_uint(c, D_SIZE))

@@ -29,8 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "crypto.h"
 #include "families.h"
 #include "note.h"
 #include "sha256.h"
@@ -164,7 +163,7 @@ cosign_validate(struct pdl_ctx *c)
 	    pdl_ckpt_parse(note, note_n, &cp) != PDL_OK || cp.size != size)
 		return pdl_rule_fail(c, "witness.unknown_checkpoint",
 		                     "the checkpoint stored at size %" PRIu64 " does not carry the ledger's signature", size);
-	if (sodium_memcmp(root, cp.root, sizeof root) != 0)
+	if (pdl_memcmp_ct(root, cp.root, sizeof root) != 0)
 		return pdl_rule_fail(c, "witness.root_mismatch",
 		                     "the ledger's checkpoint at size %" PRIu64 " has a different root", size);
 
@@ -180,7 +179,7 @@ cosign_validate(struct pdl_ctx *c)
 	if (hn < 0 || (size_t)hn + body_n > sizeof msg)
 		return PDL_ESTORE;
 	memcpy(msg + hn, note, body_n);
-	if (crypto_sign_verify_detached(cs.sig, (const uint8_t *)msg, (size_t)hn + body_n, p.pk) != 0)
+	if (pdl_sign_verify(cs.sig, (const uint8_t *)msg, (size_t)hn + body_n, p.pk) != PDL_OK)
 		return pdl_rule_fail(c, "witness.bad_cosignature",
 		                     "the cosignature does not verify with %.*s's key over the checkpoint at size %" PRIu64,
 		                     (int)me.n, me.p, size);

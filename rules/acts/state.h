@@ -16,6 +16,8 @@
 #ifndef PDL_STATE_H
 #define PDL_STATE_H
 
+#include "check.h"
+#include "date.h"
 #include "rules.h"
 
 #define PDL_REC_KEY_MAX 256u
@@ -72,30 +74,7 @@ struct pdl_str pdl_cstr(const char *s);
 int pdl_party_has_role(struct pdl_ctx *c, struct pdl_str id, uint32_t role); /* 1/0 */
 int pdl_actor_has_role(struct pdl_ctx *c, uint32_t role);
 
-/* ---- time: the ledger's calendar is China Standard Time (UTC+8) ---- */
-#define PDL_CST_OFFSET_MS (8ull * 3600 * 1000)
-#define PDL_DAY_MS (86400ull * 1000)
-
-struct pdl_date {
-	int y, m, d;
-};
-/* Calendar date in CST of a ledger time. */
-struct pdl_date pdl_date_of_ms(uint64_t ms);
-/* First ms (00:00 CST) of a date. */
-uint64_t pdl_ms_of_date(struct pdl_date d);
-/* Parses "YYYY-MM-DD" (already validated by the schema). */
-struct pdl_date pdl_date_parse(struct pdl_str s);
-/* "YYYY-MM-DD" into buf (11 bytes). */
-void pdl_date_format(struct pdl_date d, char buf[11]);
-struct pdl_date pdl_date_add_days(struct pdl_date d, int days);
-int pdl_date_cmp(struct pdl_date a, struct pdl_date b);
-/* 0 = Monday … 6 = Sunday */
-int pdl_date_weekday(struct pdl_date d);
-/* Months between two dates, rounded up (a term of 36 months and 1 day is 37). */
-uint64_t pdl_months_between(struct pdl_date a, struct pdl_date b);
-/* The same day n months later; a day the month lacks becomes its last
- * (2027-01-31 + 1 month = 2027-02-28). */
-struct pdl_date pdl_date_add_months(struct pdl_date d, uint64_t n);
+/* ---- working days (the dates themselves are lib/date.h) ---- */
 
 /* Working days from calendar.publish records (cal/<year>): a Monday–Friday
  * not a published holiday, or a published make-up workday. */
@@ -106,10 +85,8 @@ int pdl_workday_deadline(struct pdl_ctx *c, uint64_t from_ms, uint64_t n, uint64
 
 /* ---- registration codes ---- */
 /* Assigns the next code for (jurisdiction, year of c->time_ms, kind) and
- * writes it to out (NUL-terminated, PDL_CODE_LEN + 1 bytes). */
-#define PDL_CODE_LEN 24u /* 420100-2026-R-00000042-B */
+ * writes it to out (NUL-terminated, PDL_CODE_LEN + 1 bytes; the form and
+ * pdl_code_valid are lib/check.h's). */
 int pdl_code_assign(struct pdl_ctx *c, char kind, char out[PDL_CODE_LEN + 1]);
-/* PDL_OK when code has the form and a correct check character. */
-int pdl_code_valid(const char *code, size_t n, const char **why);
 
 #endif

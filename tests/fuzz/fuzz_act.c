@@ -13,6 +13,7 @@
 #include "fuzz.h"
 
 #include "entry.h"
+#include "rules.h"
 #include "util.h"
 
 static uint8_t pk[32], sk[64];

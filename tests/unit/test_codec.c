@@ -1313,6 +1313,29 @@ test_unb64_vs_libsodium(void **state)
 	assert_true(accepted > 10000); /* the cases are not all refusals */
 }
 
+/* pdl_b64 (base/, written without libsodium since the layering keeps
+ * libsodium in crypto/) against libsodium's encoder: every length from 0
+ * to 300 bytes, random bytes, the same text and the same NUL-terminated
+ * length, PDL_B64_LEN included. */
+static void
+test_b64_vs_libsodium(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n <= 300; n++) {
+		for (int rep = 0; rep < 20; rep++) {
+			uint8_t b[300];
+			char a[PDL_B64_LEN(300)], c[sodium_base64_ENCODED_LEN(300, sodium_base64_VARIANT_ORIGINAL)];
+			randombytes_buf(b, n);
+			memset(a, 'x', sizeof a);
+			pdl_b64(b, n, a);
+			sodium_bin2base64(c, sizeof c, b, n, sodium_base64_VARIANT_ORIGINAL);
+			assert_int_equal(pdl_b64_len(n), sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL));
+			assert_int_equal(strlen(a) + 1, pdl_b64_len(n));
+			assert_string_equal(a, c);
+		}
+	}
+}
+
 /* ---- entries ---- */
 
 static const uint8_t act_stub[] = {0x81, 0xa1, 'v', 0x01};
@@ -2059,6 +2082,7 @@ main(void)
 		cmocka_unit_test(test_fields_raw),
 		cmocka_unit_test(test_fields_b64),
 		cmocka_unit_test(test_unb64_vs_libsodium),
+		cmocka_unit_test(test_b64_vs_libsodium),
 		cmocka_unit_test(test_entry_roundtrip),
 		cmocka_unit_test(test_entry_rejects),
 		cmocka_unit_test(test_act_decode),

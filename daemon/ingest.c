@@ -1,0 +1,412 @@
+/* ingest.c — pdld's REQ/REP side: connections and their limits (pdld.h,
+ * "Limits"), receiving and decoding requests, sending replies, and cutting
+ * submit requests into verify tasks. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdld.h"
+
+void
+pdld_pack_error(msgpack_packer *pk, int err, const char *rule, const char *msg)
+{
+	msgpack_pack_map(pk, rule && rule[0] ? 3 : 2);
+	mp_pack_cstr(pk, "error");
+	mp_pack_cstr(pk, pdl_strerror(err));
+	if (rule && rule[0]) {
+		mp_pack_cstr(pk, "rule");
+		mp_pack_cstr(pk, rule);
+	}
+	mp_pack_cstr(pk, "message");
+	mp_pack_cstr(pk, msg && msg[0] ? msg : pdl_errmsg(err));
+}
+
+static struct pipe_slot *
+pipe_find(struct pipe_tab *pt, uint32_t id)
+{
+	for (unsigned i = 0; i < pt->cap; i++)
+		if (pt->slots[i].id == id)
+			return &pt->slots[i];
+	return NULL;
+}
+
+/* The peer of a pipe, for log lines ("127.0.0.1:40312", or "local"). */
+static void
+pipe_peer(nng_pipe p, char *buf, size_t cap)
+{
+	nng_sockaddr sa;
+	snprintf(buf, cap, "local");
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	if (sa.s_family == NNG_AF_INET) {
+		const uint8_t *a = (const uint8_t *)&sa.s_in.sa_addr;
+		snprintf(buf, cap, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], (unsigned)ntohs(sa.s_in.sa_port));
+	} else if (sa.s_family == NNG_AF_INET6) {
+		snprintf(buf, cap, "[ipv6]:%u", (unsigned)ntohs(sa.s_in6.sa_port));
+	}
+}
+
+/* NNG's pipe notify (ADD_PRE, REM_POST) for both sockets. REM_POST comes
+ * for every pipe that had ADD_PRE, refused ones too; those were never in
+ * the table. */
+static void
+pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct pipe_tab *pt = arg;
+	uint32_t id = (uint32_t)nng_pipe_id(p);
+	char peer[64];
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		pthread_mutex_lock(&pt->mu);
+		struct pipe_slot *sl = pt->n < D.conns_max ? pipe_find(pt, 0) : NULL;
+		if (sl != NULL) {
+			memset(sl, 0, sizeof *sl);
+			sl->id = id;
+			pt->n++;
+		}
+		unsigned n = pt->n;
+		pthread_mutex_unlock(&pt->mu);
+		if (sl == NULL) {
+			atomic_fetch_add(&D.n_conn_refused, 1);
+			if (D.verbose) {
+				pipe_peer(p, peer, sizeof peer);
+				fprintf(stderr, "pdld: %s: connection from %s refused: %u open (--max-connections %u)\n", pt->name,
+				        peer, n, D.conns_max);
+			}
+			nng_pipe_close(p);
+		} else if (D.verbose) {
+			pipe_peer(p, peer, sizeof peer);
+			fprintf(stderr, "pdld: %s: connection %u from %s opened (%u open)\n", pt->name, id, peer, n);
+		}
+		return;
+	}
+	if (ev != NNG_PIPE_EV_REM_POST)
+		return;
+	pthread_mutex_lock(&pt->mu);
+	struct pipe_slot *sl = pipe_find(pt, id);
+	if (sl != NULL) {
+		if (pt == &D.rept)
+			D.reply_bytes -= sl->transport_bytes;
+		memset(sl, 0, sizeof *sl);
+		pt->n--;
+	}
+	unsigned n = pt->n;
+	pthread_mutex_unlock(&pt->mu);
+	if (sl != NULL && D.verbose)
+		fprintf(stderr, "pdld: %s: connection %u closed (%u open)\n", pt->name, id, n);
+}
+
+int
+pdld_pipe_tab_init(struct pipe_tab *pt, nng_socket s, const char *name, int trusted)
+{
+	pthread_mutex_init(&pt->mu, NULL);
+	pt->cap = D.conns_max;
+	pt->n = 0;
+	pt->name = name;
+	pt->trusted = trusted;
+	if ((pt->slots = calloc(pt->cap, sizeof *pt->slots)) == NULL)
+		return NNG_ENOMEM;
+	int rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, pipe_event, pt);
+	if (rv == 0)
+		rv = nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, pipe_event, pt);
+	return rv;
+}
+
+void
+pdld_conn_recv(struct conn *c)
+{
+	c->state = C_RECV;
+	c->pipe = 0;
+	nng_aio_set_timeout(c->aio, NNG_DURATION_INFINITE);
+	nng_ctx_recv(c->ctx, c->aio);
+}
+
+/* Takes a received request against its pipe's in-flight limit. 0: drop it
+ * (its pipe is over the limit, or gone). */
+static int
+conn_admit(struct conn *c, nng_msg *m)
+{
+	uint32_t id = (uint32_t)nng_pipe_id(nng_msg_get_pipe(m));
+	pthread_mutex_lock(&D.rept.mu);
+	struct pipe_slot *sl = pipe_find(&D.rept, id);
+	int ok = sl != NULL && sl->inflight < D.inflight_max;
+	if (ok) {
+		sl->inflight++;
+		c->pipe = id;
+		c->trusted = D.rept.trusted;
+	}
+	pthread_mutex_unlock(&D.rept.mu);
+	if (!ok && sl != NULL) {
+		atomic_fetch_add(&D.n_req_dropped, 1);
+		if (D.verbose)
+			fprintf(stderr, "pdld: request on connection %u dropped: %u in flight (--max-inflight)\n", id,
+			        D.inflight_max);
+	}
+	return ok;
+}
+
+/* The end of a reply's send (rv: its result) or of a request without one:
+ * gives back the pipe's in-flight slot and the reply's bytes (invariant 4). */
+static void
+conn_done(struct conn *c, int sent)
+{
+	pthread_mutex_lock(&D.rept.mu);
+	struct pipe_slot *sl = c->pipe ? pipe_find(&D.rept, c->pipe) : NULL;
+	if (sent && sl != NULL) {
+		/* handed to the transport: it holds this one now, and the one
+		 * before is gone (the pipe was free to take this one) */
+		D.reply_bytes -= sl->transport_bytes;
+		sl->transport_bytes = c->reply_n;
+		sl->handed_ns = pdl_mono_ns();
+	} else {
+		D.reply_bytes -= c->reply_n;
+	}
+	if (sl != NULL && sl->inflight > 0)
+		sl->inflight--;
+	c->reply_n = 0;
+	c->pipe = 0;
+	pthread_mutex_unlock(&D.rept.mu);
+}
+
+/* Closes the connections that hold a large reply in their transport, with
+ * nothing asked since, for longer than the send timeout: a client that
+ * does not read its reply holds the budget no longer than one that does
+ * not take it at all. A client that did read it and sits idle only has to
+ * reconnect (NNG's REQ does that by itself). Runs on the main thread. */
+void
+pdld_pipes_sweep(void)
+{
+	uint32_t ids[64];
+	unsigned n = 0;
+	uint64_t now = pdl_mono_ns();
+	pthread_mutex_lock(&D.rept.mu);
+	for (unsigned i = 0; i < D.rept.cap && n < sizeof ids / sizeof ids[0]; i++) {
+		struct pipe_slot *sl = &D.rept.slots[i];
+		if (sl->id != 0 && sl->inflight == 0 && sl->transport_bytes > REPLY_SMALL_BYTES &&
+		    now - sl->handed_ns > D.send_timeout_ms * 1000000ull)
+			ids[n++] = sl->id;
+	}
+	pthread_mutex_unlock(&D.rept.mu);
+	for (unsigned i = 0; i < n; i++) {
+		nng_pipe p = NNG_PIPE_INITIALIZER;
+		p.id = ids[i];
+		atomic_fetch_add(&D.n_reply_timeout, 1);
+		if (D.verbose)
+			fprintf(stderr, "pdld: connection %u closed: its last reply was not taken within %llu ms\n", ids[i],
+			        (unsigned long long)D.send_timeout_ms);
+		nng_pipe_close(p);
+	}
+}
+
+static void
+pack_busy(msgpack_sbuffer *sb, size_t n, size_t used)
+{
+	msgpack_packer pk;
+	char msg[200];
+	msgpack_sbuffer_clear(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	snprintf(msg, sizeof msg,
+	         "reply of %zu bytes refused: replies waiting for their clients hold %zu of pdld's %zu bytes "
+	         "(--reply-bytes-max); retry shortly",
+	         n, used, D.reply_bytes_max);
+	pdld_pack_error(&pk, PDL_EBUSY, NULL, msg);
+}
+
+/* Sends a reply on c's context with the send timeout. A read reply
+ * (refusable) over REPLY_SMALL_BYTES that would pass the reply budget is
+ * replaced by PDL_EBUSY; receipts never are (their acts are in the log). */
+void
+pdld_conn_send(struct conn *c, const void *b, size_t n, int refusable)
+{
+	nng_msg *m;
+	msgpack_sbuffer busy;
+	msgpack_sbuffer_init(&busy);
+	pthread_mutex_lock(&D.rept.mu);
+	if (refusable && n > REPLY_SMALL_BYTES && D.reply_bytes + n > D.reply_bytes_max) {
+		size_t used = D.reply_bytes;
+		pthread_mutex_unlock(&D.rept.mu);
+		atomic_fetch_add(&D.n_reply_refused, 1);
+		if (D.verbose)
+			fprintf(stderr, "pdld: reply of %zu bytes on connection %u refused: %zu of %zu bytes in use\n", n,
+			        c->pipe, used, D.reply_bytes_max);
+		pack_busy(&busy, n, used);
+		b = busy.data;
+		n = busy.size;
+		pthread_mutex_lock(&D.rept.mu);
+	}
+	D.reply_bytes += n;
+	c->reply_n = n;
+	pthread_mutex_unlock(&D.rept.mu);
+	if (nng_msg_alloc(&m, n) != 0) {
+		/* Nothing to send: the client times out and may resend (idempotent). */
+		msgpack_sbuffer_destroy(&busy);
+		conn_done(c, 0);
+		pdld_conn_recv(c);
+		return;
+	}
+	memcpy(nng_msg_body(m), b, n);
+	msgpack_sbuffer_destroy(&busy);
+	nng_aio_set_msg(c->aio, m);
+	nng_aio_set_timeout(c->aio, (nng_duration)D.send_timeout_ms);
+	c->state = C_SEND;
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+void
+pdld_reply_error(struct conn *c, int err, const char *msg)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pdld_pack_error(&pk, err, NULL, msg);
+	pdld_conn_send(c, sb.data, sb.size, 0);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+void
+pdld_job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->req)
+		nng_msg_free(j->req);
+	free(j->items);
+	free(j);
+}
+
+static int
+start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *st)
+{
+	struct mp_cur acts;
+	uint32_t n;
+	if (mp_map_find(req, "acts", &acts) != PDL_OK || mp_read_array(&acts, &n) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "submit needs acts: an array");
+	if (n == 0 || n > PDL_REQ_ACTS_MAX)
+		return pdl_status_set(st, PDL_ETOOBIG, NULL, "a request carries 1 to %u acts", PDL_REQ_ACTS_MAX);
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL || (j->items = calloc(n, sizeof *j->items)) == NULL) {
+		free(j);
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	}
+	j->conn = c;
+	j->req = m;
+	j->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		struct item *it = &j->items[i];
+		struct mp_cur a, s;
+		const uint8_t *p;
+		size_t pn;
+		struct mp_cur el = acts;
+		if (mp_skip(&acts) != PDL_OK) {
+			j->req = NULL;
+			pdld_job_free(j);
+			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed acts array");
+		}
+		it->rc = PDL_OK;
+		if (mp_peek(&el) != MP_MAP || mp_map_find(el, "act", &a) != PDL_OK || mp_read_bin(&a, &it->b, &it->len) != PDL_OK) {
+			it->rc = pdl_status_set(&it->st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
+			continue;
+		}
+		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != 64) {
+			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be 64 bytes");
+			continue;
+		}
+		it->sig = p;
+	}
+	uint32_t chunks = (n + CHUNK_ACTS - 1) / CHUNK_ACTS;
+	atomic_store(&j->pending, chunks);
+	c->state = C_WAIT;
+	atomic_fetch_add(&D.inflight, 1);
+	for (uint32_t k = 0; k < chunks; k++) {
+		struct task *t = malloc(sizeof *t);
+		if (t == NULL)
+			abort(); /* a few bytes; nothing sensible to do without them */
+		t->job = j;
+		t->lo = k * CHUNK_ACTS;
+		t->hi = t->lo + CHUNK_ACTS < n ? t->lo + CHUNK_ACTS : n;
+		pdld_queue_push(&D.verifyq, t);
+	}
+	return PDL_OK;
+}
+
+void
+pdld_conn_cb(void *arg)
+{
+	struct conn *c = arg;
+	int rv = nng_aio_result(c->aio);
+	if (c->state == C_SEND) {
+		if (rv != 0) {
+			nng_msg *m = nng_aio_get_msg(c->aio);
+			if (m)
+				nng_msg_free(m);
+			nng_aio_set_msg(c->aio, NULL);
+		}
+		if (rv == NNG_ECLOSED)
+			return;
+		if (rv == NNG_ETIMEDOUT) {
+			atomic_fetch_add(&D.n_reply_timeout, 1);
+			if (D.verbose)
+				fprintf(stderr, "pdld: reply on connection %u dropped: not read within %llu ms (--send-timeout-ms)\n",
+				        c->pipe, (unsigned long long)D.send_timeout_ms);
+		}
+		conn_done(c, rv == 0);
+		pdld_conn_recv(c);
+		return;
+	}
+	if (c->state != C_RECV)
+		return;
+	if (rv != 0) {
+		if (rv == NNG_ECLOSED)
+			return;
+		pdld_conn_recv(c);
+		return;
+	}
+	nng_msg *m = nng_aio_get_msg(c->aio);
+	if (!conn_admit(c, m)) {
+		nng_msg_free(m);
+		pdld_conn_recv(c);
+		return;
+	}
+	struct mp_cur req = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), opc;
+	const char *op;
+	size_t opn;
+	struct pdl_status st = {0};
+	if (mp_peek(&req) != MP_MAP || mp_map_find(req, "op", &opc) != PDL_OK || mp_read_str(&opc, &op, &opn) != PDL_OK) {
+		nng_msg_free(m);
+		pdld_reply_error(c, PDL_EPROTO, "a request is a msgpack map with op");
+		return;
+	}
+	if (mp_str_eq(op, opn, "submit")) {
+		if (atomic_load(&D.stopping)) {
+			nng_msg_free(m);
+			pdld_reply_error(c, PDL_ECLOSED, "pdld is shutting down");
+			return;
+		}
+		if (atomic_load(&D.inflight) >= SUBMITS_INFLIGHT_MAX) {
+			nng_msg_free(m);
+			atomic_fetch_add(&D.n_submit_busy, 1);
+			pdld_reply_error(c, PDL_EBUSY, "pdld has its maximum of submit requests in flight; retry shortly");
+			return;
+		}
+		if (start_submit(c, m, req, &st) != PDL_OK) {
+			nng_msg_free(m);
+			pdld_reply_error(c, st.err, st.msg);
+		}
+		return;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	int rc = mp_str_eq(op, opn, "clock")  ? pdld_clock(req, &pk, &st)
+	         : mp_str_eq(op, opn, "blob") ? pdld_blob(req, &pk, &st)
+	                                      : pdld_read(op, opn, req, &pk, &st, c->trusted);
+	nng_msg_free(m);
+	if (rc != PDL_OK) {
+		msgpack_sbuffer_clear(&sb);
+		pdld_pack_error(&pk, st.err ? st.err : rc, st.rule, st.msg);
+	}
+	pdld_conn_send(c, sb.data, sb.size, 1);
+	msgpack_sbuffer_destroy(&sb);
+}

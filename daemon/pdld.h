@@ -1,0 +1,227 @@
+/*
+ * pdld.h — the ledger daemon (pdld), the only process that writes the log:
+ * what its files share. main.c (options, start, stop), ingest.c
+ * (connections, their limits, requests), reads.c (answers from a read
+ * transaction), verifiers.c (decode and signature checks), writer.c
+ * (batches, group commit, publishing), tls.c (certificates), queue.c.
+ *
+ * Threads and the life of a submit request:
+ *   NNG callbacks (one REP context per slot, see "Limits") decode the
+ *     request and cut its acts into chunks on the verify queue; reads are
+ *     answered right there from a read transaction.
+ *   Verifiers (one per core) decode each act and check its signature with
+ *     the actor's key from a read snapshot; when the last chunk of a request
+ *     is done, the request moves to the commit queue.
+ *   The writer takes every request waiting, runs their acts through the
+ *     rules in one transaction, signs a checkpoint when one is due, commits
+ *     (one fsync for the batch), and only then sends the receipts and
+ *     publishes the entries.
+ *
+ * Limits (a slow or hostile client costs only itself; README, "Security"):
+ *   --max-connections  pipes per listener (REP and PUB each); a pipe over
+ *                      it is closed as it arrives (NNG's ADD_PRE notify).
+ *   --max-inflight     requests of one pipe between receipt and the end of
+ *                      their reply's send; a request over it is dropped
+ *                      unread (a REQ client resends it after 10 s).
+ *   contexts           max-connections x max-inflight (+ spare): a pipe
+ *                      under its in-flight limit always finds a context, so
+ *                      pipes that never read their replies cannot starve
+ *                      the others.
+ *   --reply-bytes-max  bytes of replies not yet taken by their transport
+ *                      (queued behind a client that does not read) plus the
+ *                      last reply handed to each pipe's transport (held
+ *                      until the next reply to that pipe is handed over, or
+ *                      the pipe closes: NNG has no send-done signal beyond
+ *                      that). A read reply over REPLY_SMALL_BYTES that would
+ *                      pass it is replaced by PDL_EBUSY (clients retry).
+ *   --send-timeout-ms  a reply not taken within it is dropped and its
+ *                      context reused; a connection whose last large reply
+ *                      sits in its transport longer, with nothing asked
+ *                      since, is closed (pipes_sweep).
+ *   SUBMITS_INFLIGHT_MAX submit requests between receipt and receipts;
+ *                      one over it is refused with PDL_EBUSY.
+ *
+ * Readers (readacl.h): the ipc:// listener in the data directory is
+ * trusted (unless --ipc-public) and serves every entry. On a network
+ * listener a read request may carry a reader token (readtok.h, `auth`,
+ * METHOD "NNG", target the op name) checked against the party's current
+ * key and the real clock; private entries go only to readers entitled to
+ * them: `get` refuses with PDL_EPRIVATE, `range` puts a placeholder
+ * {seq, private: true, hash} in the entry's place. PUB on a network
+ * listener publishes the same placeholders for private entries.
+ *
+ * Invariants:
+ *  (1) a receipt is sent only after the transaction holding its entry is
+ *      durable (mdb_txn_commit returned 0 without MDB_NOSYNC);
+ *  (2) only the writer thread writes the log, tree and state; the one
+ *      other write transaction is a `blob` put (file bytes outside the log,
+ *      checked against a deposited digest), taken under the resize rdlock;
+ *  (3) submit requests in flight are bounded by SUBMITS_INFLIGHT_MAX, and
+ *      all requests by the contexts, so the queues need no other bound;
+ *  (4) D.reply_bytes is the sum of every context's reply being sent and
+ *      every live pipe's transport_bytes (all under D.rept.mu);
+ *  (5) a private entry's bytes leave by a network listener only to a
+ *      reader pdl_readacl_allows.
+ */
+#ifndef PDLD_H
+#define PDLD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "rules.h"
+
+/* Defaults of the limits (header comment); each has a flag. */
+#define CONNS_MAX_DEFAULT 256u                 /* pipes per listener: a busy node's clients, with room */
+#define INFLIGHT_MAX_DEFAULT 4u                /* a REQ client has one request out; a few for pipelining */
+#define REPLY_BYTES_MAX_DEFAULT (64u << 20)    /* reply memory: ~16 full range replies waiting at once */
+#define SEND_TIMEOUT_MS_DEFAULT 10000u         /* a client that reads nothing for 10 s is not reading */
+#define CTX_MAX 65536u                         /* contexts (conns x inflight): bounds their memory */
+#define CTX_SPARE 8u                           /* contexts over conns x inflight, for pipes gone mid-request */
+#define SUBMITS_INFLIGHT_MAX 128u              /* submits decoded and queued: bounds job memory */
+#define REPLY_SMALL_BYTES 4096u                /* errors and small replies are never refused for memory */
+#define RANGE_BYTES_MAX (4u << 20)             /* one range reply; below the reply budget */
+#define LIMIT_LOG_S 10u                        /* how often limit counters are logged without --verbose */
+#define CHUNK_ACTS 64u              /* acts per verify task: spreads one big request over all cores */
+#define BATCH_ACTS_MAX 16384u       /* acts per writer transaction */
+#define PUB_BYTES_MAX (512u * 1024) /* split published entry messages past this */
+#define WORKERS_MAX 64
+
+struct item {
+	const uint8_t *b, *sig;
+	size_t len;
+	int rc; /* decode result */
+	struct pdl_status st;
+	struct pdl_act act;
+	int have_vpk;
+	uint8_t vpk[32];
+};
+
+struct conn;
+
+struct job {
+	struct job *next;
+	struct conn *conn;
+	nng_msg *req;
+	uint32_t n;
+	struct item *items;
+	atomic_uint pending; /* chunks not yet verified */
+};
+
+struct task {
+	struct task *next;
+	struct job *job;
+	uint32_t lo, hi;
+};
+
+enum { C_RECV, C_SEND, C_WAIT };
+
+struct conn {
+	nng_aio *aio;
+	nng_ctx ctx;
+	int state;
+	uint32_t pipe;  /* the pipe of the request being served (0: none) */
+	int trusted;    /* it came by the trusted local listener */
+	size_t reply_n; /* bytes of the reply being sent, counted in D.reply_bytes */
+};
+
+/* One connection (NNG pipe) of a listener. */
+struct pipe_slot {
+	uint32_t id;            /* 0: free */
+	unsigned inflight;      /* requests received and not yet replied */
+	size_t transport_bytes; /* the last reply handed to its transport */
+	uint64_t handed_ns;     /* when it was handed over (pdl_mono_ns) */
+};
+
+/* The pipes of one socket (one listener each), under mu. */
+struct pipe_tab {
+	pthread_mutex_t mu;
+	struct pipe_slot *slots;
+	unsigned cap, n;
+	int trusted; /* its listener is the local ipc:// one (and not --ipc-public) */
+	const char *name;
+};
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	void *head, **tail; /* singly linked via first member `next` */
+	unsigned len;
+	int closed;
+};
+
+struct pdld {
+	struct pdl_store store;
+	struct pdl_engine engine;
+	uint8_t ledger_sk[64];
+	char origin[PDL_ORIGIN_LEN_MAX + 1];
+	nng_socket rep, pub;
+	struct conn *conns;
+	unsigned nconns;
+	struct pipe_tab rept, pubt; /* rept.mu also guards reply_bytes */
+	unsigned conns_max, inflight_max;
+	size_t reply_bytes_max, reply_bytes;
+	uint64_t send_timeout_ms;
+	uint8_t ledger_id[32]; /* SHA-256 of entry 0: what reader tokens name */
+	/* limit events since the last log line */
+	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
+	struct queue verifyq, commitq;
+	pthread_t workers[WORKERS_MAX], writer;
+	unsigned nworkers;
+	int test_clock;
+	atomic_ullong clock_ms; /* test clock value */
+	uint64_t ckpt_ms;        /* checkpoint interval */
+	size_t blob_max;         /* largest file `pdl evidence deposit --store` may keep */
+	atomic_int stopping;
+	atomic_uint inflight; /* submit requests not yet replied */
+	uint64_t last_ckpt_size;
+	uint64_t last_ckpt_ns;
+	struct pdl_head head; /* the writer's view; readers use transactions */
+	pthread_mutex_t head_mu;
+	int verbose;
+	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
+};
+
+/* The daemon's one state, shared by its threads as each field says. */
+extern struct pdld D;
+
+/* queue.c: unbounded FIFO queues between threads (bounded by invariant 3). */
+void pdld_queue_init(struct queue *q);
+void pdld_queue_push(struct queue *q, void *item);
+/* Pops one item, waiting; NULL when closed and empty. */
+void *pdld_queue_pop(struct queue *q);
+/* Takes the whole list, waiting up to ms; NULL on timeout or closed+empty. */
+void *pdld_queue_take_all(struct queue *q, uint64_t ms, int *closed);
+void pdld_queue_close(struct queue *q);
+
+/* ingest.c: connections, their limits, and requests. */
+void pdld_pack_error(msgpack_packer *pk, int err, const char *rule, const char *msg);
+int pdld_pipe_tab_init(struct pipe_tab *pt, nng_socket s, const char *name, int trusted);
+void pdld_pipes_sweep(void);
+void pdld_conn_recv(struct conn *c);
+void pdld_conn_cb(void *arg); /* NNG's callback of every context's aio */
+void pdld_conn_send(struct conn *c, const void *b, size_t n, int refusable);
+void pdld_reply_error(struct conn *c, int err, const char *msg);
+void pdld_job_free(struct job *j);
+
+/* reads.c: requests answered from a read transaction on NNG's threads. */
+int pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted);
+int pdld_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st);
+int pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st);
+/* The ledger time now: the test clock's, or the real one. */
+uint64_t pdld_ledger_now(void);
+/* A range element in place of an entry its reader may not have. */
+void pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t n);
+
+/* verifiers.c, writer.c: thread mains. */
+void *pdld_verifier_main(void *arg);
+void *pdld_writer_main(void *arg);
+
+/* tls.c */
+int pdld_tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out);
+int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls);
+
+#endif

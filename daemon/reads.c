@@ -1,0 +1,347 @@
+/* reads.c — pdld's reads (get, range, head, checkpoint, inclusion,
+ * consistency), answered on NNG's threads from a read transaction, with
+ * the readers' rules of pdld.h ("Readers"); the test clock; and the blob
+ * put of `pdl evidence deposit --store`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "pdld.h"
+#include "readacl.h"
+#include "readtok.h"
+#include "sha256.h"
+
+static int
+get_uint(struct mp_cur req, const char *key, uint64_t *v)
+{
+	struct mp_cur c;
+	if (mp_map_find(req, key, &c) != PDL_OK || mp_read_uint(&c, v) != PDL_OK)
+		return PDL_EPROTO;
+	return PDL_OK;
+}
+
+static void
+pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
+{
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++)
+		mp_pack_bin(pk, proof[i], 32);
+}
+
+/* The reader of a request on a network listener: anonymous without an
+ * `auth` token; with one, the party it names once the token checks out
+ * against the party's current key, this ledger and the real clock (tokens
+ * are made by clients on their own clocks; the test clock is the ledger's
+ * time for acts, not for readers). */
+static int
+reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_reader *r, struct pdl_status *st)
+{
+	struct mp_cur v;
+	const char *tok;
+	size_t tn;
+	struct pdl_readtok rt;
+	struct pdl_party p;
+	char target[33];
+	memset(r, 0, sizeof *r);
+	if (mp_map_find(req, "auth", &v) != PDL_OK)
+		return PDL_OK;
+	if (mp_read_str(&v, &tok, &tn) != PDL_OK || pdl_readtok_parse(tok, tn, &rt) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL,
+		                      "auth is not a reader token (PDL-Sig party=ID,time=MS,sig=BASE64)");
+	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
+		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
+	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
+	int rc = pdl_readtok_check(&rt, p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	if (rc == PDL_ECLOCK)
+		return pdl_status_set(st, rc, NULL,
+		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
+		                      rt.party, (unsigned long long)rt.time_ms, (unsigned long long)pdl_now_ms(),
+		                      PDL_READTOK_SKEW_MS / 1000);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, PDL_EBADSIG, NULL,
+		                      "reader token of %s does not verify with its current key for this ledger and op %s",
+		                      rt.party, target);
+	snprintf(r->party, sizeof r->party, "%s", rt.party);
+	r->roles = p.roles;
+	return PDL_OK;
+}
+
+static void
+note_read_refused(const struct pdl_reader *r, uint64_t seq)
+{
+	atomic_fetch_add(&D.n_read_refused, 1);
+	if (D.verbose)
+		fprintf(stderr, "pdld: private entry %llu refused to %s\n", (unsigned long long)seq,
+		        r->party[0] ? r->party : "an anonymous reader");
+}
+
+/* A range element in place of an entry the reader may not have: enough to
+ * see that it exists and to check the chain over it (its hash is the next
+ * entry's prev anyway), nothing of the act. */
+void
+pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t n)
+{
+	uint8_t h[32];
+	pdl_sha256(h, e, n);
+	msgpack_pack_map(pk, 3);
+	mp_pack_cstr(pk, "seq");
+	msgpack_pack_uint64(pk, seq);
+	mp_pack_cstr(pk, "private");
+	msgpack_pack_true(pk);
+	mp_pack_cstr(pk, "hash");
+	mp_pack_bin(pk, h, 32);
+}
+
+int
+pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+{
+	MDB_txn *t;
+	struct pdl_head h;
+	struct pdl_reader reader;
+	uint64_t a = 0, b = 0;
+	int rc = pdl_store_rtxn(&D.store, &t);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot open a read transaction");
+	rc = pdl_store_head(t, &D.store, &h);
+	if (rc != PDL_OK)
+		goto out;
+	if (!trusted && (rc = reader_from(t, req, op, opn, &reader, st)) != PDL_OK)
+		goto out;
+	struct pdl_tree_ctx tc = {t, &D.store};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	if (mp_str_eq(op, opn, "get")) {
+		const uint8_t *e;
+		size_t en;
+		if (get_uint(req, "seq", &a) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "get needs seq");
+			goto out;
+		}
+		rc = pdl_store_entry(t, &D.store, a, &e, &en);
+		if (rc == PDL_ENOTFOUND) {
+			pdl_status_set(st, rc, NULL, "no entry %llu (log size %llu)", (unsigned long long)a,
+			               (unsigned long long)h.size);
+			goto out;
+		}
+		if (rc != PDL_OK)
+			goto out;
+		if (!trusted && !pdl_readacl_allows(t, &D.store, &reader, e, en)) {
+			note_read_refused(&reader, a);
+			rc = pdl_status_set(st, PDL_EPRIVATE, NULL,
+			                    "entry %llu is private: only its actor, parties named in it, the authority and "
+			                    "auditors may read it%s",
+			                    (unsigned long long)a,
+			                    reader.party[0] ? "" : "; identify with --reader ID --reader-key FILE");
+			goto out;
+		}
+		msgpack_pack_map(pk, 1);
+		mp_pack_cstr(pk, "entry");
+		mp_pack_bin(pk, e, en);
+	} else if (mp_str_eq(op, opn, "range")) {
+		if (get_uint(req, "from", &a) != PDL_OK || get_uint(req, "count", &b) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "range needs from and count");
+			goto out;
+		}
+		if (b > PDL_RANGE_MAX)
+			b = PDL_RANGE_MAX;
+		if (a > h.size)
+			a = h.size;
+		if (b > h.size - a)
+			b = h.size - a;
+		/* the elements first (fewer than b past RANGE_BYTES_MAX), then the header */
+		msgpack_sbuffer els;
+		msgpack_packer epk;
+		msgpack_sbuffer_init(&els);
+		msgpack_packer_init(&epk, &els, msgpack_sbuffer_write);
+		MDB_cursor *cur;
+		MDB_val k, v;
+		uint8_t kb[8];
+		pdl_be64(kb, a);
+		k.mv_size = 8;
+		k.mv_data = kb;
+		if (mdb_cursor_open(t, D.store.log, &cur) != 0) {
+			msgpack_sbuffer_destroy(&els);
+			rc = PDL_ESTORE;
+			goto out;
+		}
+		int mrc = b ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
+		uint64_t i;
+		for (i = 0; i < b; i++) {
+			if (mrc != 0) {
+				mdb_cursor_close(cur);
+				msgpack_sbuffer_destroy(&els);
+				rc = PDL_ESTORE;
+				goto out;
+			}
+			if (i > 0 && els.size + v.mv_size > RANGE_BYTES_MAX)
+				break;
+			if (trusted || pdl_readacl_allows(t, &D.store, &reader, v.mv_data, v.mv_size)) {
+				mp_pack_bin(&epk, v.mv_data, v.mv_size);
+			} else {
+				note_read_refused(&reader, a + i);
+				pdld_pack_placeholder(&epk, a + i, v.mv_data, v.mv_size);
+			}
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(cur);
+		msgpack_pack_map(pk, 2);
+		mp_pack_cstr(pk, "from");
+		msgpack_pack_uint64(pk, a);
+		mp_pack_cstr(pk, "entries");
+		msgpack_pack_array(pk, (size_t)i);
+		msgpack_sbuffer_write(pk->data, els.data, els.size);
+		msgpack_sbuffer_destroy(&els);
+	} else if (mp_str_eq(op, opn, "head")) {
+		msgpack_pack_map(pk, 5);
+		mp_pack_cstr(pk, "size");
+		msgpack_pack_uint64(pk, h.size);
+		mp_pack_cstr(pk, "time_ms");
+		msgpack_pack_uint64(pk, h.time_ms);
+		mp_pack_cstr(pk, "chain");
+		mp_pack_bin(pk, h.chain, 32);
+		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
+		msgpack_pack_uint64(pk, D.blob_max);
+		mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
+		mp_pack_bin(pk, D.engine.info.ledger_id, PDL_HASH_BYTES);
+	} else if (mp_str_eq(op, opn, "checkpoint")) {
+		const char *note;
+		size_t nn;
+		uint64_t size;
+		rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn);
+		if (rc != PDL_OK) {
+			pdl_status_set(st, rc, NULL, "no checkpoint yet");
+			goto out;
+		}
+		msgpack_pack_map(pk, 1);
+		mp_pack_cstr(pk, "note");
+		mp_pack_str(pk, note, nn);
+	} else if (mp_str_eq(op, opn, "inclusion")) {
+		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+		size_t n;
+		uint8_t leaf[32];
+		if (get_uint(req, "index", &a) != PDL_OK || get_uint(req, "size", &b) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "inclusion needs index and size");
+			goto out;
+		}
+		if (b > h.size || a >= b) {
+			rc = pdl_status_set(st, PDL_EINVAL, NULL, "need index < size <= %llu", (unsigned long long)h.size);
+			goto out;
+		}
+		if ((rc = io.get(io.ctx, 0, a, leaf)) != PDL_OK || (rc = pdl_merkle_prove_inclusion(&io, a, b, proof, &n)) != PDL_OK)
+			goto out;
+		msgpack_pack_map(pk, 2);
+		mp_pack_cstr(pk, "leaf_hash");
+		mp_pack_bin(pk, leaf, 32);
+		mp_pack_cstr(pk, "proof");
+		pack_proof(pk, proof, n);
+	} else if (mp_str_eq(op, opn, "consistency")) {
+		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+		size_t n;
+		if (get_uint(req, "old", &a) != PDL_OK || get_uint(req, "new", &b) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "consistency needs old and new");
+			goto out;
+		}
+		if (b > h.size || a == 0 || a > b) {
+			rc = pdl_status_set(st, PDL_EINVAL, NULL, "need 0 < old <= new <= %llu", (unsigned long long)h.size);
+			goto out;
+		}
+		if ((rc = pdl_merkle_prove_consistency(&io, a, b, proof, &n)) != PDL_OK)
+			goto out;
+		msgpack_pack_map(pk, 1);
+		mp_pack_cstr(pk, "proof");
+		pack_proof(pk, proof, n);
+	} else {
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "unknown op \"%.*s\"", (int)(opn < 32 ? opn : 32), op);
+	}
+out:
+	pdl_store_rdone(&D.store, t);
+	if (rc != PDL_OK && st->err != rc)
+		pdl_status_set(st, rc, NULL, "%s", pdl_errmsg(rc));
+	return rc;
+}
+
+uint64_t
+pdld_ledger_now(void)
+{
+	return D.test_clock ? atomic_load(&D.clock_ms) : pdl_now_ms();
+}
+
+int
+pdld_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+{
+	uint64_t ms;
+	if (!D.test_clock)
+		return pdl_status_set(st, PDL_ECLOCK, NULL, "this pdld runs on the real clock (start it with --test-clock)");
+	if (get_uint(req, "ms", &ms) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "clock needs ms");
+	uint64_t cur = atomic_load(&D.clock_ms);
+	pthread_mutex_lock(&D.head_mu);
+	uint64_t last = D.head.time_ms;
+	pthread_mutex_unlock(&D.head_mu);
+	if (ms < cur || ms < last)
+		return pdl_status_set(st, PDL_ECLOCK, NULL, "the ledger clock only moves forward (now %llu)",
+		                      (unsigned long long)(cur > last ? cur : last));
+	atomic_store(&D.clock_ms, ms);
+	msgpack_pack_map(pk, 1);
+	mp_pack_cstr(pk, "time_ms");
+	msgpack_pack_uint64(pk, ms);
+	return PDL_OK;
+}
+
+/* Keeps a deposited file's bytes in the blob table: {evidence_id, data}.
+ * The evidence.deposit must already be in the log with data's digest. */
+int
+pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+{
+	struct mp_cur v;
+	const char *id;
+	const uint8_t *data;
+	size_t idn, dn;
+	uint8_t digest[32];
+	char hex[65], key[PDL_ID_LEN_MAX + 8];
+	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
+	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "blob needs evidence_id and data");
+	if (dn > D.blob_max)
+		return pdl_status_set(st, PDL_ETOOBIG, NULL, "file of %zu bytes is over this ledger's blob limit of %zu",
+		                      dn, D.blob_max);
+	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
+	if (kn == 0 || !pdl_id_valid(id, idn))
+		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
+	pdl_sha256(digest, data, dn);
+	pdl_hex(digest, 32, hex);
+	MDB_txn *t;
+	const uint8_t *rv;
+	size_t rn;
+	int rc = pdl_store_rtxn(&D.store, &t);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+	rc = pdl_store_state_get(t, &D.store, key, kn, &rv, &rn);
+	struct mp_cur rec = mp_cur_make(rv, rn), dv;
+	const char *d;
+	size_t dln;
+	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
+	            dln == 64 && memcmp(d, hex, 64) == 0;
+	pdl_store_rdone(&D.store, t);
+	if (rc == PDL_ENOTFOUND)
+		return pdl_status_set(st, PDL_ENOTFOUND, NULL, "no evidence %.*s in the log", (int)idn, id);
+	if (!match)
+		return pdl_status_set(st, PDL_EINVAL, NULL, "the file's digest %s is not the deposited digest", hex);
+	pthread_rwlock_rdlock(&D.store.resize);
+	rc = pdl_store_wtxn(&D.store, &t);
+	if (rc == PDL_OK) {
+		rc = pdl_store_blob_put(t, &D.store, digest, data, dn);
+		if (rc == PDL_OK)
+			rc = pdl_store_err(mdb_txn_commit(t));
+		else
+			mdb_txn_abort(t);
+	}
+	pthread_rwlock_unlock(&D.store.resize);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "could not store the file");
+	msgpack_pack_map(pk, 2);
+	mp_pack_cstr(pk, "digest");
+	mp_pack_cstr(pk, hex);
+	mp_pack_cstr(pk, "size");
+	msgpack_pack_uint64(pk, dn);
+	return PDL_OK;
+}

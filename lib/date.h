@@ -1,0 +1,44 @@
+/*
+ * date.h — the ledger's calendar: dates in China Standard Time (UTC+8,
+ * ACTS.md), from and to ledger time in ms, and calendar arithmetic. Pure
+ * functions of their arguments: working days, which need the published
+ * holidays, are the rules' (rules/acts/state.h).
+ *
+ * Invariants:
+ *  (1) pdl_date_of_ms(pdl_ms_of_date(d)) == d for every valid date d from
+ *      1970 on;
+ *  (2) a date is compared, added to and formatted field by field; nothing
+ *      here reads a clock or the time zone of the host.
+ */
+#ifndef PDL_DATE_H
+#define PDL_DATE_H
+
+#include <stdint.h>
+
+#include "mp.h"
+
+#define PDL_CST_OFFSET_MS (8ull * 3600 * 1000)
+#define PDL_DAY_MS (86400ull * 1000)
+
+struct pdl_date {
+	int y, m, d;
+};
+/* Calendar date in CST of a ledger time. */
+struct pdl_date pdl_date_of_ms(uint64_t ms);
+/* First ms (00:00 CST) of a date. */
+uint64_t pdl_ms_of_date(struct pdl_date d);
+/* Parses "YYYY-MM-DD" (already validated by the schema). */
+struct pdl_date pdl_date_parse(struct pdl_str s);
+/* "YYYY-MM-DD" into buf (11 bytes). */
+void pdl_date_format(struct pdl_date d, char buf[11]);
+struct pdl_date pdl_date_add_days(struct pdl_date d, int days);
+int pdl_date_cmp(struct pdl_date a, struct pdl_date b);
+/* 0 = Monday … 6 = Sunday */
+int pdl_date_weekday(struct pdl_date d);
+/* Months between two dates, rounded up (a term of 36 months and 1 day is 37). */
+uint64_t pdl_months_between(struct pdl_date a, struct pdl_date b);
+/* The same day n months later; a day the month lacks becomes its last
+ * (2027-01-31 + 1 month = 2027-02-28). */
+struct pdl_date pdl_date_add_months(struct pdl_date d, uint64_t n);
+
+#endif

@@ -1,0 +1,3 @@
+/* A layer that may not use NNG sees this header in place of <nng/protocol/pubsub0/pub.h>
+ * (Makefile: USES_<folder>, spec/architecture.md). */
+#error "nng/protocol/pubsub0/pub.h: this layer may not use NNG (see its USES_ line in the Makefile and spec/architecture.md)"

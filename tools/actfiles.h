@@ -1,0 +1,46 @@
+/*
+ * actfiles.h — the acts `pdl submit` and `pdl sign` read: JSON act files
+ * (one act or an array), --raw msgpack act files, and --signed files of
+ * `pdl sign` lines; each act encoded and signed for one ledger with the
+ * --key file or the actor's key in --keys KEYDIR.
+ */
+#ifndef PDL_ACTFILES_H
+#define PDL_ACTFILES_H
+
+#include <msgpack.h>
+
+#include "pdl.h"
+#include "util.h"
+
+/* One act on its way: its msgpack bytes and signature, or why it was
+ * refused before sending (local_err, st). */
+struct pending {
+	msgpack_sbuffer act;
+	uint8_t sig[64];
+	const char *file;
+	size_t index;
+	int local_err; /* encoding failed before sending */
+	struct pdl_status st;
+};
+
+/* Where the acts of submit and sign come from: JSON act files and --raw
+ * msgpack act files are signed here; --signed files hold the lines `pdl
+ * sign` printed and are sent exactly as they are. */
+enum in_mode { IN_JSON, IN_RAW, IN_SIGNED };
+
+struct signer {
+	enum in_mode mode;
+	const char *keys;          /* --keys KEYDIR, or NULL for --key */
+	uint8_t sk[64], pk[32];    /* --key's, or the last --keys key loaded */
+	uint8_t lid[PDL_HASH_BYTES]; /* the ledger the acts are for */
+};
+
+/* Takes one act prepared by each_act; owns q->act from then on. */
+typedef int (*act_fn)(void *arg, struct pending *q);
+
+/* Hands each act of each file, prepared by sg, to fn (which owns q->act
+ * from then on). Stops at a file that cannot be read or parsed, after
+ * handing on the acts before it, and at an error fn returns. */
+int each_act(struct signer *sg, char **files, int nfiles, const char *cmd, act_fn fn, void *arg);
+
+#endif

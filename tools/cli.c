@@ -1,0 +1,380 @@
+/* cli.c — what the pdl subcommands share (cli.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "date.h"
+#include "readers.h"
+
+void
+out_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+	if (s != NULL) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+	}
+	json_decref(j);
+}
+
+int
+die_status(const char *cmd, const struct pdl_status *st)
+{
+	fprintf(stderr, "pdl %s: %s%s%s%s (%s)\n", cmd, st->msg[0] ? st->msg : pdl_errmsg(st->err),
+	        st->rule[0] ? " [rule " : "", st->rule, st->rule[0] ? "]" : "", pdl_strerror(st->err));
+	return 1;
+}
+
+int
+usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "pdl %s: %s (see pdl %s --help)\n", cmd, msg, cmd);
+	return 2;
+}
+
+int
+parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (s == NULL || *s < '0' || *s > '9')
+		return PDL_EINVAL;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return PDL_EINVAL;
+	*v = x;
+	return PDL_OK;
+}
+
+int
+src_open(struct src *s, const char *data, const char *ledger, struct pdl_status *st)
+{
+	memset(s, 0, sizeof *s);
+	if ((data == NULL) == (ledger == NULL))
+		return pdl_status_set(st, PDL_EINVAL, NULL, "give exactly one of --data DIR or --ledger URL");
+	if (data != NULL) {
+		int rc = pdl_store_open(&s->store, data, PDL_STORE_RDONLY);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot open the ledger in %s: %s", data, pdl_errmsg(rc));
+		s->local = 1;
+		return PDL_OK;
+	}
+	return pdl_client_open(&s->cl, ledger, st);
+}
+
+void
+src_close(struct src *s)
+{
+	if (s->local)
+		pdl_store_close(&s->store);
+	else
+		pdl_client_close(&s->cl);
+}
+
+/* die_status for a command that has called src_open (successfully or not):
+ * closes the source first, so no error path leaves the LMDB env behind. */
+int
+src_fail(struct src *s, const char *cmd, const struct pdl_status *st)
+{
+	src_close(s);
+	return die_status(cmd, st);
+}
+
+int
+src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct pdl_status *st)
+{
+	int rc = pdl_client_call(&s->cl, req->data, req->size, rep, rn, st);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(*rep, *rn), e;
+	const char *es, *ms = "";
+	size_t en, mn = 0;
+	if (mp_map_find(c, "error", &e) == PDL_OK && mp_read_str(&e, &es, &en) == PDL_OK) {
+		struct mp_cur m;
+		if (mp_map_find(c, "message", &m) == PDL_OK)
+			mp_read_str(&m, &ms, &mn);
+		int err = PDL_EPROTO;
+		for (int k = 0; k >= -40; k--)
+			if (mp_str_eq(es, en, pdl_strerror(k)))
+				err = k;
+		pdl_status_set(st, err, NULL, "%.*s", (int)mn, ms);
+		free(*rep);
+		*rep = NULL;
+		return err;
+	}
+	return PDL_OK;
+}
+
+void
+req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra)
+{
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(pk, 1 + extra);
+	mp_pack_cstr(pk, "op");
+	mp_pack_cstr(pk, op);
+}
+
+int
+src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st)
+{
+	*b = NULL;
+	if (s->local) {
+		MDB_txn *t;
+		const uint8_t *v;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_entry(t, &s->store, seq, &v, n, st);
+		if (rc == PDL_OK) {
+			*b = malloc(*n ? *n : 1);
+			if (*b == NULL)
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+			else
+				memcpy(*b, v, *n);
+		}
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "get", 1);
+	mp_pack_cstr(&pk, "seq");
+	msgpack_pack_uint64(&pk, seq);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const uint8_t *eb;
+	if (mp_map_find(c, "entry", &e) != PDL_OK || mp_read_bin(&e, &eb, n) != PDL_OK) {
+		free(rep);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	}
+	/* the reply is as untrusted as a data directory */
+	if ((rc = pdl_read_entry_bound(seq, *n, st)) != PDL_OK) {
+		free(rep);
+		return rc;
+	}
+	*b = malloc(*n ? *n : 1);
+	if (*b != NULL)
+		memcpy(*b, eb, *n);
+	free(rep);
+	return *b ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+}
+
+int
+src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
+{
+	*note = NULL;
+	if (s->local) {
+		MDB_txn *t;
+		const char *v;
+		uint64_t size;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_checkpoint(t, &s->store, &size, &v, n, st);
+		if (rc == PDL_OK) {
+			*note = malloc(*n + 1);
+			if (*note == NULL)
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+			else {
+				memcpy(*note, v, *n);
+				(*note)[*n] = 0;
+			}
+		}
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "checkpoint", 0);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const char *v;
+	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK) {
+		free(rep);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	}
+	if ((rc = pdl_read_note_bound(*n, st)) != PDL_OK) {
+		free(rep);
+		return rc;
+	}
+	*note = malloc(*n + 1);
+	if (*note) {
+		memcpy(*note, v, *n);
+		(*note)[*n] = 0;
+	}
+	free(rep);
+	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+}
+
+int
+src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
+{
+	if (s->local) {
+		MDB_txn *t;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_head(t, &s->store, h, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "head", 0);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const uint8_t *ch;
+	size_t chn;
+	memset(h, 0, sizeof *h);
+	if (mp_map_find(c, "size", &e) != PDL_OK || mp_read_uint(&e, &h->size) != PDL_OK ||
+	    mp_map_find(c, "chain", &e) != PDL_OK || mp_read_bin(&e, &ch, &chn) != PDL_OK || chn != 32) {
+		free(rep);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	}
+	memcpy(h->chain, ch, 32);
+	free(rep);
+	return PDL_OK;
+}
+
+int
+src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+{
+	if (s->local) {
+		MDB_txn *t;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_ledger_id(t, &s->store, id, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "head", 0);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const uint8_t *b;
+	size_t bn;
+	if (mp_map_find(c, "ledger_id", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES) {
+		free(rep);
+		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
+	}
+	memcpy(id, b, PDL_HASH_BYTES);
+	free(rep);
+	return PDL_OK;
+}
+
+int
+ledger_id_for(struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
+{
+	struct src s;
+	memset(&s, 0, sizeof s);
+	s.cl = *cl; /* borrowed: not closed here */
+	return src_ledger_id(&s, id, st);
+}
+
+int
+want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+/* Parses exactly --data DIR, --ledger URL and --help for commands that
+ * take nothing else. Returns -1 to go on, or the exit code to return. */
+int
+src_opts(int argc, char **argv, const char *cmd, const char *help, const char **dir, const char **ledger)
+{
+	static const struct option opts[] = {COMMON_OPTS, {0}};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'd')
+			*dir = optarg;
+		else if (ch == 'L')
+			*ledger = optarg;
+		else if (ch == 'h') {
+			fputs(help, stdout);
+			return 0;
+		} else
+			return usage_error(cmd, "unknown option");
+	}
+	return -1;
+}
+
+/* --ledger-id HEX: 64 lowercase hex digits. */
+int
+parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
+{
+	return pdl_unhex(hex, strlen(hex), id, PDL_HASH_BYTES);
+}
+
+/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
+int
+parse_when(const char *s, uint64_t *ms)
+{
+	if (parse_u64(s, ms) == PDL_OK)
+		return PDL_OK;
+	int y, mo, d, h, mi, se, n = 0, frac = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
+		return PDL_EINVAL;
+	const char *p = s + n;
+	if (*p == '.') {
+		int digits = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		while (digits++ < 3)
+			frac *= 10;
+	}
+	int64_t off = 0;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om, k = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5)
+			return PDL_EINVAL;
+		off = (oh * 60 + om) * 60 * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else {
+		return PDL_EINVAL;
+	}
+	if (*p != 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return PDL_EINVAL;
+	if (y < 1970)
+		return PDL_EINVAL;
+	/* midnight UTC of the date = its CST midnight + the CST offset */
+	struct pdl_date dt = {y, mo, d};
+	int64_t days = (int64_t)((pdl_ms_of_date(dt) + PDL_CST_OFFSET_MS) / PDL_DAY_MS);
+	int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off;
+	if (secs < 0)
+		return PDL_EINVAL;
+	*ms = (uint64_t)secs * 1000 + (uint64_t)frac;
+	return PDL_OK;
+}

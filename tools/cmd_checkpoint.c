@@ -1,0 +1,26 @@
+/* cmd_checkpoint.c — pdl checkpoint: the latest signed checkpoint, exactly as signed. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int
+cmd_checkpoint(int argc, char **argv)
+{
+	const char *dir = NULL, *ledger = NULL;
+	int orc = src_opts(argc, argv, "checkpoint",
+	                   "usage: pdl checkpoint (--data DIR | --ledger URL)\n\nPrints the latest signed checkpoint "
+			       "exactly as signed: the C2SP tlog-checkpoint body,\na blank line and the signature lines.\n", &dir, &ledger);
+	if (orc >= 0)
+		return orc;
+	struct src s;
+	struct pdl_status st = {0};
+	char *note;
+	size_t n;
+	if (src_open(&s, dir, ledger, &st) != PDL_OK || src_checkpoint(&s, &note, &n, &st) != PDL_OK)
+		return src_fail(&s, "checkpoint", &st);
+	fwrite(note, 1, n, stdout);
+	free(note);
+	src_close(&s);
+	return 0;
+}
