@@ -3,7 +3,8 @@
 # build-san/ (and `make test SAN=1` fails on any sanitizer report, leaks
 # included). `make fuzz` runs the libFuzzer targets of tests/fuzz/ (clang,
 # build-fuzz/) for FUZZ_SECONDS each; `make soak` runs the kill -9 crash loop
-# for SOAK_CYCLES cycles.
+# for SOAK_CYCLES cycles. `make layers` checks that each folder sees only the
+# layers below it (spec/architecture.md); `make test` runs it first.
 
 CC ?= cc
 SAN ?=

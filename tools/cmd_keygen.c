@@ -45,7 +45,7 @@ cmd_keygen(int argc, char **argv)
 	}
 	if (out == NULL)
 		return usage_error("keygen", "--out FILE is required");
-	/* refuses an existing name of any kind, atomically (util.h) */
+	/* refuses an existing name of any kind, atomically (key.h) */
 	struct pdl_status st = {0};
 	if (pdl_key_generate(out, pk, &st) != PDL_OK)
 		return die_status("keygen", &st);

@@ -1,6 +1,6 @@
 /*
  * pdl token — a reader's signed token for one request to pdl-project's
- * private listener (projections/http.h; the format is ledger/readtok.h and
+ * private listener (projections/core/http.h; the format is lib/readtok.h and
  * spec/formats.md):
  *
  *   pdl token --key FILE --party ID (--data DIR | --ledger URL | --ledger-id HEX)

@@ -1,6 +1,8 @@
 /*
  * pdl — the command-line tool: keys, genesis, submitting acts, reads,
- * proofs, offline verification and export.
+ * proofs, offline verification and export. This file is the command table
+ * and main; each command is one file, cmd_<name>.c, and what they share is
+ * cli.h.
  *
  * Output contract: machine-readable JSON on stdout (one object per line
  * where there are several), errors on stderr, non-zero exit on failure.

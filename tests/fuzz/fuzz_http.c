@@ -1,6 +1,6 @@
 /*
  * fuzz_http — the HTTP query parameter parser of the public API
- * (projections/http.h): pdl_http_query_check, pdl_http_param and
+ * (projections/core/http.h): pdl_http_query_check, pdl_http_param and
  * pdl_http_uint.
  *
  * Input: byte 0 picks the buffer size (1..64); then either NAME '\0' QUERY
