@@ -14,8 +14,9 @@
 #   4. the sources of F, preprocessed with F's flags (cc -M), reach no
 #      header of a library F may not use, directly or through another
 #      header;
-# and that no two folders hold a header of the same name (the -I paths are
-# one name space). Prints "not ok - …" for each failure and one summary
+# that no two folders hold a header of the same name (the -I paths are one
+# name space), and that the view folders and projections/views.h's
+# PDL_VIEW_LIST name the same views. Prints "not ok - …" for each failure and one summary
 # line; exits 1 on any failure.
 set -u
 list=${1:?usage: layers.sh build/layers.txt}
@@ -129,6 +130,19 @@ while IFS='|' read -r f flags uses; do
 		done <"$tmp/hits"
 	done
 done <"$tmp/folders"
+
+# Every view folder is registered (views.h's PDL_VIEW_LIST), and every
+# registered view has its folder: a view the list lacks is never served.
+for d in projections/*/; do
+	v=$(basename "$d")
+	[ "$v" = core ] && continue
+	probes=$((probes + 1))
+	grep -q "PDL_VIEW_LIST(X).*X($v)" projections/views.h || bad "projections/$v/ is not in PDL_VIEW_LIST (projections/views.h)"
+done
+for v in $(sed -n 's/^#define PDL_VIEW_LIST(X) //p' projections/views.h | tr -d 'X()' ); do
+	probes=$((probes + 1))
+	[ -d "projections/$v" ] || bad "PDL_VIEW_LIST names $v but there is no projections/$v/"
+done
 
 if [ "$fail" -eq 0 ]; then
 	echo "ok - layers: $(wc -l <"$tmp/names" | tr -d ' ') folders, $probes probes: each sees only the layers below it and the libraries it may use"
