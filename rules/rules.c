@@ -1,5 +1,6 @@
 /* rules.c — the engine of rules.h: act lookup, the common checks every act
  * gets, outcome building, and append. Family rules live in fam_*.c. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -330,6 +331,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 	 * that this never happens; see PDL_SPLIT_PROVIDERS_MAX). */
 	if (e->out.size + hn > PDL_OUT_BYTES_MAX)
 		return pdl_status_set(st, PDL_ESTORE, NULL, "outcome of %zu bytes over the limit", e->out.size + hn);
+	assert(a->len <= PDL_ACT_BYTES_MAX); /* pdl_act_decode refused larger acts */
 	/* header goes in front of the pairs */
 	msgpack_sbuffer_write(&e->out, (const char *)hdr, hn);
 	memmove(e->out.data + hn, e->out.data, e->out.size - hn);

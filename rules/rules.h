@@ -81,7 +81,7 @@ struct pdl_party {
 	uint8_t pk[32];
 };
 
-#define PDL_OUT_BYTES_MAX (16u * 1024u) /* outcome map of one entry; fits PDL_ENTRY_BYTES_MAX */
+/* PDL_OUT_BYTES_MAX (pdl.h): the outcome map of one entry. */
 
 struct pdl_ctx {
 	struct pdl_store *s;
