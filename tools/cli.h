@@ -82,6 +82,7 @@ int cmd_report(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
+int cmd_tiles(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_verifier_key(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
