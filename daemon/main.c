@@ -92,6 +92,8 @@ usage(FILE *f)
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --tiles OUT         keep OUT a C2SP tlog-tiles copy of the ledger (as `pdl tiles` writes it),\n"
+	        "                      updated after each checkpoint by a thread of its own, off the writer's path\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -127,6 +129,7 @@ main(int argc, char **argv)
 		{"max-inflight", required_argument, NULL, 'F'},
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
+		{"tiles", required_argument, NULL, 'X'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -173,6 +176,7 @@ main(int argc, char **argv)
 			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
 				return 2;
 			break;
+		case 'X': D.tiles_out = optarg; break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -319,6 +323,12 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_create(&D.workers[i], NULL, pdld_verifier_main, NULL);
 	pthread_create(&D.writer, NULL, pdld_writer_main, NULL);
+	if (D.tiles_out != NULL) {
+		pthread_mutex_init(&D.tiles_mu, NULL);
+		pthread_cond_init(&D.tiles_cv, NULL);
+		pthread_create(&D.tiles, NULL, pdld_tiles_main, NULL);
+		pthread_setname_np(D.tiles, "pdld:tiles");
+	}
 	/* names for top -H, perf and gdb */
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_setname_np(D.workers[i], "pdld:verify");
@@ -383,6 +393,14 @@ main(int argc, char **argv)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
 	pthread_join(D.writer, NULL);
+	if (D.tiles_out != NULL) {
+		/* one last export, after the writer's last checkpoint */
+		pthread_mutex_lock(&D.tiles_mu);
+		D.tiles_stop = 1;
+		pthread_cond_signal(&D.tiles_cv);
+		pthread_mutex_unlock(&D.tiles_mu);
+		pthread_join(D.tiles, NULL);
+	}
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);

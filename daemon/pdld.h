@@ -3,7 +3,8 @@
  * what its files share. main.c (options, start, stop), ingest.c
  * (connections, their limits, requests), reads.c (answers from a read
  * transaction), verifiers.c (decode and signature checks), writer.c
- * (batches, group commit, publishing), tls.c (certificates), queue.c.
+ * (batches, group commit, publishing), tls.c (certificates), queue.c,
+ * tiles.c (--tiles: C2SP tlog-tiles kept current off the writer's path).
  *
  * Threads and the life of a submit request:
  *   NNG callbacks (one REP context per slot, see "Limits") decode the
@@ -183,6 +184,15 @@ struct pdld {
 	pthread_mutex_t head_mu;
 	int verbose;
 	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
+	/* --tiles OUT (tiles.c): the writer bumps tiles_gen after a checkpoint */
+	const char *tiles_out;
+	pthread_t tiles;
+	pthread_mutex_t tiles_mu;
+	pthread_cond_t tiles_cv;
+	uint64_t tiles_gen;     /* under tiles_mu */
+	int tiles_stop;         /* under tiles_mu */
+	int tiles_failed;       /* the tiles thread's own */
+	atomic_ullong tiles_size; /* OUT/checkpoint's size after the last export */
 };
 
 /* The daemon's one state, shared by its threads as each field says. */
@@ -219,6 +229,10 @@ void pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, s
 /* verifiers.c, writer.c: thread mains. */
 void *pdld_verifier_main(void *arg);
 void *pdld_writer_main(void *arg);
+
+/* tiles.c: the --tiles thread, and the writer's kick after a checkpoint. */
+void *pdld_tiles_main(void *arg);
+void pdld_tiles_kick(void);
 
 /* tls.c */
 int pdld_tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out);

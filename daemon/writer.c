@@ -247,8 +247,10 @@ pdld_writer_main(void *arg)
 				while ((rc = run_batch(jobs, 0, replies, &o, 1, note, &note_n)) == PDL_EMAPFULL)
 					if (pdl_store_grow(&D.store) != PDL_OK)
 						break;
-				if (rc == PDL_OK && note_n)
+				if (rc == PDL_OK && note_n) {
 					publish_ckpt(D.last_ckpt_size, note, note_n);
+					pdld_tiles_kick();
+				}
 			}
 			if (closed)
 				break;
@@ -288,8 +290,10 @@ pdld_writer_main(void *arg)
 			        (unsigned long long)D.head.size);
 		if (rc == PDL_OK) {
 			publish_entries(&o);
-			if (note_n)
+			if (note_n) {
 				publish_ckpt(D.last_ckpt_size, note, note_n);
+				pdld_tiles_kick();
+			}
 		}
 	}
 	msgpack_sbuffer_destroy(&o.pub);
