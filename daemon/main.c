@@ -92,6 +92,8 @@ usage(FILE *f)
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --read-only         serve a copy of a ledger (a `pdl mirror` or `pdl backup` directory)\n"
+	        "                      for reads only: no ledger key, submit/clock/blob refused\n"
 	        "  --tiles OUT         keep OUT a C2SP tlog-tiles copy of the ledger (as `pdl tiles` writes it),\n"
 	        "                      updated after each checkpoint by a thread of its own, off the writer's path\n"
 	        "\n"
@@ -130,6 +132,7 @@ main(int argc, char **argv)
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
 		{"tiles", required_argument, NULL, 'X'},
+		{"read-only", no_argument, NULL, 'O'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -177,6 +180,7 @@ main(int argc, char **argv)
 				return 2;
 			break;
 		case 'X': D.tiles_out = optarg; break;
+		case 'O': D.read_only = 1; break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -236,7 +240,11 @@ main(int argc, char **argv)
 	struct pdl_status st = {0};
 	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+	if (D.read_only && D.tiles_out != NULL) {
+		fprintf(stderr, "pdld: --tiles needs the ledger's own pdld (pdl mirror --tiles writes a mirror's tiles)\n");
+		return 2;
+	}
+	if (!D.read_only && pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
 		fprintf(stderr, "pdld: %s\n", st.msg);
 		return 1;
 	}
@@ -288,7 +296,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
 		return 1;
 	}
-	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
+	if (!D.read_only && memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
 		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
 		return 1;
 	}
@@ -322,7 +330,8 @@ main(int argc, char **argv)
 	D.nworkers = (unsigned)workers;
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_create(&D.workers[i], NULL, pdld_verifier_main, NULL);
-	pthread_create(&D.writer, NULL, pdld_writer_main, NULL);
+	if (!D.read_only)
+		pthread_create(&D.writer, NULL, pdld_writer_main, NULL);
 	if (D.tiles_out != NULL) {
 		pthread_mutex_init(&D.tiles_mu, NULL);
 		pthread_cond_init(&D.tiles_cv, NULL);
@@ -332,7 +341,8 @@ main(int argc, char **argv)
 	/* names for top -H, perf and gdb */
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_setname_np(D.workers[i], "pdld:verify");
-	pthread_setname_np(D.writer, "pdld:writer");
+	if (!D.read_only)
+		pthread_setname_np(D.writer, "pdld:writer");
 	for (unsigned i = 0; i < D.nconns; i++) {
 		struct conn *c = &D.conns[i];
 		if ((rv = nng_aio_alloc(&c->aio, pdld_conn_cb, c)) != 0 || (rv = nng_ctx_open(&c->ctx, D.rep)) != 0) {
@@ -392,7 +402,8 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
-	pthread_join(D.writer, NULL);
+	if (!D.read_only)
+		pthread_join(D.writer, NULL);
 	if (D.tiles_out != NULL) {
 		/* one last export, after the writer's last checkpoint */
 		pthread_mutex_lock(&D.tiles_mu);

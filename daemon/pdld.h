@@ -183,6 +183,7 @@ struct pdld {
 	struct pdl_head head; /* the writer's view; readers use transactions */
 	pthread_mutex_t head_mu;
 	int verbose;
+	int read_only; /* --read-only: a copy (mirror, backup); no key, no writer, writes refused */
 	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
 	/* --tiles OUT (tiles.c): the writer bumps tiles_gen after a checkpoint */
 	const char *tiles_out;

@@ -206,8 +206,16 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 		const char *note;
 		size_t nn;
 		uint64_t size;
-		rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn);
-		if (rc != PDL_OK) {
+		if (get_uint(req, "size", &a) == PDL_OK) {
+			/* the stored checkpoint of exactly that size (a mirror re-checking
+			 * a checkpoint.cosign act needs the note it names) */
+			size = a;
+			rc = pdl_store_ckpt_get(t, &D.store, size, &note, &nn);
+			if (rc != PDL_OK) {
+				pdl_status_set(st, rc, NULL, "no checkpoint of size %llu", (unsigned long long)size);
+				goto out;
+			}
+		} else if ((rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn)) != PDL_OK) {
 			pdl_status_set(st, rc, NULL, "no checkpoint yet");
 			goto out;
 		}

@@ -76,6 +76,7 @@ int cmd_export(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_mirror(int argc, char **argv);
 int cmd_ledger_id(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_report(int argc, char **argv);

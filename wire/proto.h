@@ -84,6 +84,8 @@ int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st
  * certificate for 127.0.0.1 carries DNS:127.0.0.1). There is no way to skip
  * the check. file is copied; NULL forgets it. Errors: PDL_ETOOBIG. */
 int pdl_client_tls_ca(const char *file);
+/* The CA file set above or in PDL_TLS_CA, or NULL (https in tlogfetch.h). */
+const char *pdl_client_tls_ca_file(void);
 /* The client certificate for mutual TLS (pdld --tls-client-ca): PEM
  * certificate (chain) and PEM key files (the key mode 0600), given here
  * (--tls-cert FILE --tls-key FILE) or as PDL_TLS_CERT and PDL_TLS_KEY; both
