@@ -392,11 +392,15 @@ round_once(struct pdl_mirror *m, struct source *s, const char *data, const char 
 			uint8_t troot[32];
 			if (bad != UINT64_MAX && pdl_mirror_root_with(m, tl, e.k, troot, &ts) == PDL_OK &&
 			    memcmp(troot, c.root, 32) == 0) {
+				char bp[PDL_TLOG_PATH_MAX];
+				uint64_t bfirst = bad / PDL_TILE_WIDTH * PDL_TILE_WIDTH;
+				pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, bad / PDL_TILE_WIDTH,
+				              c.size - bfirst >= PDL_TILE_WIDTH ? PDL_TILE_WIDTH : (unsigned)(c.size - bfirst), bp,
+				              sizeof bp);
 				pdl_status_set(st, PDL_EMERKLE, NULL,
-				               "entry %" PRIu64 " served in tile/entries/%" PRIu64
-				               " does not match its leaf in the tree the checkpoint at size %" PRIu64
-				               " signs: a forged or altered entry; nothing of this round is kept",
-				               bad, bad / PDL_TILE_WIDTH, c.size);
+				               "entry %" PRIu64 " served in %s does not match its leaf in the tree the checkpoint at "
+				               "size %" PRIu64 " signs: a forged or altered entry; nothing of this round is kept",
+				               bad, bp, c.size);
 				free(tl);
 				ret = 1;
 				goto out;
