@@ -316,6 +316,7 @@ run: all
 bench: all
 	@$(BUILD)/pdl bench $(BENCH_ARGS)
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
+	@bash tools/bench-reads.sh $(CURDIR)/$(BUILD)
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -298,7 +298,10 @@ put_checkpoint(struct wctx *w, const char *note, size_t n)
 	if (fd < 0)
 		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot open %s: %s", w->root, strerror(errno));
 	/* every tile and bundle written above reaches the disk first */
-	if (syncfs(fd) != 0) {
+	uint64_t t0 = pdl_mono_ns();
+	int src = syncfs(fd);
+	w->stats->sync_ns += pdl_mono_ns() - t0;
+	if (src != 0) {
 		int e = errno;
 		close(fd);
 		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot sync %s: %s", w->root, strerror(e));

@@ -46,6 +46,7 @@ struct pdl_tiles_stats {
 	uint64_t bytes;     /* their bytes */
 	uint64_t entries;   /* entries written into bundles */
 	uint64_t removed;   /* partial tiles' directories removed once full */
+	uint64_t sync_ns;   /* time in syncfs before the checkpoint (the disk's, not pdl's) */
 };
 
 /* 1 and *size when an entry refers to the ledger's checkpoint of that
