@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_91_mirror — pdl mirror (issue 13 item 5). From the fixture scenario's
+# t_101_mirror — pdl mirror (issue 13 item 5). From the fixture scenario's
 # tiles (every act type, a checkpoint.cosign among them) and from its pdld:
 # the mirror re-decides every entry and keeps a data directory on which pdl
 # verify --replay, get, proof and (through pdld --read-only) pdl-project

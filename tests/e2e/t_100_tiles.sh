@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_90_tiles — C2SP tlog-tiles (issue 13 item 2): a ledger of 70,000 entries
+# t_100_tiles — C2SP tlog-tiles (issue 13 item 2): a ledger of 70,000 entries
 # (built by `pdl bench`: pre-signed acts, 1,024 per request, through a real
 # pdld) written by `pdl tiles`, served by Debian's nginx with the shipped
 # site file (dist/nginx-pdl-tiles.conf), and checked over HTTP by the
