@@ -317,6 +317,9 @@ bench: all
 	@$(BUILD)/pdl bench $(BENCH_ARGS)
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
 	@bash tools/bench-reads.sh $(CURDIR)/$(BUILD)
+	@# t_100_tiles at the tlog-tiles spec's own size (make test runs it at 3,000 entries)
+	@TILES_ENTRIES=70000 PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
+	  sh tests/e2e/run-all.sh 100_tiles
 
 clean:
 	rm -rf build build-san build-fuzz
