@@ -55,7 +55,7 @@ start_pdld "$TMP/m1" --read-only || not_ok "pdld --read-only starts on the mirro
 "$PDL" submit --key "$L/keys/authority.key" --data "$TMP/m1" <(echo '{"type":"calendar.publish","actor":"authority","nonce":99999,"body":{}}') >"$TMP/ro.out" 2>&1
 check "a submit to pdld --read-only is refused" grep -q "read-only copy" "$TMP/ro.out"
 HP=$(free_port)
-"$PDLPROJ" disclosure --ledger "ipc://$TMP/m1/pdl.sock" --data "$TMP/v1" --http "127.0.0.1:$HP" 2>"$TMP/proj.err" &
+"$PDLPROJ" disclosure --ledger "ipc://$TMP/m1/pdl.sock" --data "$TMP/v1" --http "127.0.0.1:$HP" >"$TMP/proj.out" 2>"$TMP/proj.err" &
 PJ=$!
 got=""
 for _ in $(seq 100); do
