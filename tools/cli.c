@@ -335,17 +335,25 @@ parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
 	return pdl_unhex(hex, strlen(hex), id, PDL_HASH_BYTES);
 }
 
-/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
+/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM). */
 int
 parse_when(const char *s, uint64_t *ms)
 {
 	if (parse_u64(s, ms) == PDL_OK)
 		return PDL_OK;
-	int y, mo, d, h, mi, se, n = 0, frac = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
+	int y, mo, d, h, mi, se = 0, n = 0, frac = 0, has_s = 0;
+	/* seconds may be left out, as pdl prints times to the minute (pdl_ms_cst) */
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5 || n != 16)
 		return PDL_EINVAL;
+	if (s[n] == ':') {
+		int k = 0;
+		if (sscanf(s + n, ":%2d%n", &se, &k) != 1 || k != 3)
+			return PDL_EINVAL;
+		n += k;
+		has_s = 1;
+	}
 	const char *p = s + n;
-	if (*p == '.') {
+	if (*p == '.' && has_s) {
 		int digits = 0;
 		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
 			if (digits < 3)

@@ -51,7 +51,7 @@ int usage_error(const char *cmd, const char *msg);
 int parse_u64(const char *s, uint64_t *v);
 /* --ledger-id HEX: 64 lowercase hex digits. */
 int parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES]);
-/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
+/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM). */
 int parse_when(const char *s, uint64_t *ms);
 
 /* The getopt_long options every command that reads a ledger takes. */
