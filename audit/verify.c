@@ -283,7 +283,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 	int have_info = 0;
 	for (;; seq++) {
 		int structural = PDL_OK;
-		char what[400] = "";
+		char what[PDL_MSG_LEN_MAX + 160] = "";
 		struct pdl_entry e;
 		struct pdl_act a;
 		if (seq == h.size || m != 0) {

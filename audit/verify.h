@@ -28,7 +28,7 @@ struct pdl_verify_result {
 	int has_bad_seq;
 	uint64_t bad_seq;
 	int err;                /* PDL_ECHAIN, PDL_EBADSIG, PDL_EMERKLE, … */
-	char what[512];
+	char what[PDL_MSG_LEN_MAX + 256];
 };
 
 /* threads: signature verifiers (0: all cores). progress: print to stderr.

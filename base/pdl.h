@@ -64,7 +64,7 @@ const char *pdl_errmsg(int err);    /* "signature does not verify" */
 #define PDL_REPLY_BYTES_MAX (PDL_RANGE_MAX * (PDL_ENTRY_BYTES_MAX + 16u) + 4096u)
 #define PDL_ORIGIN_LEN_MAX 200u
 #define PDL_RULE_LEN_MAX 64u
-#define PDL_MSG_LEN_MAX 256u
+#define PDL_MSG_LEN_MAX 512u /* room for every field error of an act (mp.h) */
 
 #define PDL_HASH_BYTES 32u
 #define PDL_PK_BYTES 32u
