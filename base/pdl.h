@@ -45,6 +45,7 @@ enum pdl_err {
 	PDL_EVERSION = -25,  /* unsupported act version */
 	PDL_EPRIVATE = -26,  /* entry private to its parties; the reader is not one of them */
 	PDL_EBUSY = -27,     /* pdld over a limit (replies queued, submits in flight): retry */
+	PDL_ESTATE = -28,    /* stored state differs from what the rules derive from the log (verify --replay) */
 };
 
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */

@@ -35,6 +35,7 @@
 #include <lmdb.h>
 
 #include "entry.h"
+#include "progress.h"
 #include "proto.h"
 #include "store.h"
 
@@ -134,6 +135,10 @@ int pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, 
                struct pdl_follow_stats *stats, struct pdl_status *st);
 /* Catch up to the ledger's head with range reads; returns entries applied. */
 int pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st);
+/* The same, telling prog the view's next seq after each range read
+ * (`pdl-project --rebuild`). */
+int pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_progress *prog,
+                          struct pdl_status *st);
 
 /* SHA-256 over every view table (keys and values in order), the party
  * table and the cursor. */
