@@ -221,6 +221,61 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 }
 
+/* The note (malloc'd, NUL-terminated) of a reply {note: str}, bounded. */
+static int
+note_of_reply(const uint8_t *rep, size_t rn, char **note, size_t *n, struct pdl_status *st)
+{
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const char *v;
+	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	int rc = pdl_read_note_bound(*n, st);
+	if (rc != PDL_OK)
+		return rc;
+	*note = malloc(*n + 1);
+	if (*note == NULL)
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	memcpy(*note, v, *n);
+	(*note)[*n] = 0;
+	return PDL_OK;
+}
+
+int
+src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st)
+{
+	*note = NULL;
+	if (s->local) {
+		MDB_txn *t;
+		const char *v;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_checkpoint_at(t, &s->store, size, &v, n, st);
+		if (rc == PDL_OK && (*note = malloc(*n + 1)) == NULL)
+			rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+		if (rc == PDL_OK) {
+			memcpy(*note, v, *n);
+			(*note)[*n] = 0;
+		}
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "checkpoint", 1);
+	mp_pack_cstr(&pk, "size");
+	msgpack_pack_uint64(&pk, size);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = note_of_reply(rep, rn, note, n, st);
+	free(rep);
+	return rc;
+}
+
 int
 src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 {

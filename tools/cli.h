@@ -26,6 +26,8 @@ void src_close(struct src *s);
 /* *b is malloc'd; caller frees. */
 int src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st);
 int src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st);
+/* The checkpoint stored at size (readers.h); *note malloc'd, NUL-terminated. */
+int src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st);
 int src_head(struct src *s, struct pdl_head *h, struct pdl_status *st);
 /* The ledger id (readers.h): from entry 0, or the head reply's ledger_id. */
 int src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st);

@@ -394,6 +394,11 @@ prove(int argc, char **argv)
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	uint8_t chain[32];
+	char chex[65];
+	pdl_sha256(chain, eb, en);
+	pdl_hex(chain, 32, chex);
+	json_object_set_new(o, "hash", json_string(chex)); /* the entry's chain hash, hex as everywhere */
 	json_object_set_new(o, "entry", json_string(b64));
 	json_t *jn = json_stringn(note, nn);
 	if (jn == NULL) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "note.h"
 #include "readers.h"
 
 static json_t *
@@ -41,21 +42,44 @@ read_proof_reply(const uint8_t *rep, size_t rn, pdl_hash *proof, size_t *n, uint
 	return PDL_OK;
 }
 
+/* The size of the latest signed checkpoint: what a proof is checked against. */
+static int
+latest_size(struct src *s, uint64_t *size, struct pdl_status *st)
+{
+	char *note;
+	size_t n;
+	struct pdl_ckpt cp;
+	int rc = src_checkpoint(s, &note, &n, st);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_ckpt_parse(note, n, &cp);
+	free(note);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the latest checkpoint does not parse");
+	*size = cp.size;
+	return PDL_OK;
+}
+
 int
 cmd_proof(int argc, char **argv)
 {
 	const char *dir = NULL, *ledger = NULL;
 	int orc = src_opts(argc, argv, "proof",
-	                   "usage: pdl proof inclusion INDEX SIZE (--data DIR | --ledger URL)\n"
-			       "       pdl proof consistency OLD NEW (--data DIR | --ledger URL)\n\n"
+	                   "usage: pdl proof inclusion INDEX [SIZE] (--data DIR | --ledger URL)\n"
+			       "       pdl proof consistency OLD [NEW] (--data DIR | --ledger URL)\n\n"
 			       "RFC 9162 audit paths over SHA-256:\n"
 			       "  {\"index\":I,\"size\":N,\"leaf_hash\":\"<b64>\",\"proof\":[\"<b64>\",...]}\n"
-			       "  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n", &dir, &ledger);
+			       "  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n"
+			       "SIZE and NEW default to the size of the latest signed checkpoint (pdl checkpoint),\n"
+			       "the tree head a proof is checked against; give them to prove against an older one\n"
+			       "(pdl checkpoint --size N prints it).\n", &dir, &ledger);
 	if (orc >= 0)
 		return orc;
-	uint64_t a, b;
-	if (optind + 3 != argc || parse_u64(argv[optind + 1], &a) != PDL_OK || parse_u64(argv[optind + 2], &b) != PDL_OK)
-		return usage_error("proof", "give inclusion INDEX SIZE or consistency OLD NEW");
+	uint64_t a, b = 0;
+	int given = argc - optind;
+	if ((given != 2 && given != 3) || parse_u64(argv[optind + 1], &a) != PDL_OK ||
+	    (given == 3 && parse_u64(argv[optind + 2], &b) != PDL_OK))
+		return usage_error("proof", "give inclusion INDEX [SIZE] or consistency OLD [NEW]");
 	int incl = strcmp(argv[optind], "inclusion") == 0;
 	if (!incl && strcmp(argv[optind], "consistency") != 0)
 		return usage_error("proof", "the kind is inclusion or consistency");
@@ -65,6 +89,8 @@ cmd_proof(int argc, char **argv)
 	size_t n = 0;
 	uint8_t leaf[32];
 	if (src_open(&s, dir, ledger, &st) != PDL_OK)
+		return src_fail(&s, "proof", &st);
+	if (given == 2 && latest_size(&s, &b, &st) != PDL_OK)
 		return src_fail(&s, "proof", &st);
 	int rc;
 	if (s.local) {
