@@ -56,8 +56,9 @@ static const char verify_help[] =
 	"                 ETA, for logs and cron; on a terminal a live line is shown without it\n"
 	"  --quiet        no progress at all\n\n"
 	"The summary: {\"ok\",\"size\",\"root\" (base64),\"chain\" (hex),\"signatures\",\"checkpoints\",\n"
-	"\"checkpoint_size\",\"key\",\"key_id\",\"key_pinned\",\"checked\",\"not_checked\",\"seconds\"[,\"replayed\",\n"
-	"\"replay_seconds\"]}.\n";
+	"\"checkpoint_size\",\"key\",\"key_id\",\"key_pinned\",\"test_clock\",\"checked\",\"not_checked\",\"seconds\"\n"
+	"[,\"replayed\",\"replay_seconds\"]}. \"test_clock\":true means genesis allows a test clock (pdl init\n"
+	"--test-clock): the entries' times were set by hand and prove nothing.\n";
 
 static int
 verify_opts(int argc, char **argv, struct verify_opts *o)
@@ -98,7 +99,7 @@ verify_opts(int argc, char **argv, struct verify_opts *o)
 
 /* The ledger key genesis names, as a verifier key string (and its id). */
 static int
-genesis_vkey(struct pdl_store *s, char *vkey, size_t cap, uint32_t *key_id, struct pdl_status *st)
+genesis_vkey(struct pdl_store *s, char *vkey, size_t cap, uint32_t *key_id, int *test_clock, struct pdl_status *st)
 {
 	MDB_txn *t;
 	const uint8_t *b;
@@ -115,8 +116,10 @@ genesis_vkey(struct pdl_store *s, char *vkey, size_t cap, uint32_t *key_id, stru
 			rc = pdl_status_set(st, PDL_EGENESIS, NULL, "entry 0 is not a readable genesis");
 		else if (pdl_note_vkey_format(info.origin, info.ledger_pk, vkey, cap) != PDL_OK)
 			rc = pdl_status_set(st, PDL_EGENESIS, NULL, "genesis names no usable ledger key");
-		else
+		else {
 			*key_id = pdl_note_key_id(info.origin, info.ledger_pk);
+			*test_clock = info.test_clock;
+		}
 	} else if (rc == PDL_ENOTFOUND) {
 		rc = pdl_status_set(st, PDL_EGENESIS, NULL, "the log is empty: no genesis");
 	}
@@ -169,7 +172,7 @@ strings(const char *const *l)
 
 static void
 summary(const struct pdl_verify_result *r, const struct verify_opts *o, const char *vkey, uint32_t key_id,
-        double secs, double replay_secs, uint64_t replayed)
+        int test_clock, double secs, double replay_secs, uint64_t replayed)
 {
 	static const char *const checked[] = {"entries", "chain", "merkle", "signatures", "checkpoints", NULL};
 	static const char *const checked_replay[] = {"entries", "chain", "merkle", "signatures", "checkpoints",
@@ -192,6 +195,8 @@ summary(const struct pdl_verify_result *r, const struct verify_opts *o, const ch
 	snprintf(id, sizeof id, "%08x", key_id);
 	json_object_set_new(j, "key_id", json_string(id));
 	json_object_set_new(j, "key_pinned", json_boolean(o->vkey != NULL));
+	/* the genesis allows a test clock: the entries' times were set by hand */
+	json_object_set_new(j, "test_clock", json_boolean(test_clock));
 	json_object_set_new(j, "checked", strings(o->replay ? checked_replay : checked));
 	json_object_set_new(j, "not_checked", strings(o->replay ? none : unchecked));
 	json_object_set_new(j, "seconds", json_real(secs));
@@ -248,7 +253,8 @@ cmd_verify(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	/* a pinned key is checked before anything else is read; otherwise a
 	 * damaged genesis is for the full check to name precisely */
-	int have_key = genesis_vkey(&s, vkey, sizeof vkey, &key_id, &st) == PDL_OK;
+	int test_clock = 0;
+	int have_key = genesis_vkey(&s, vkey, sizeof vkey, &key_id, &test_clock, &st) == PDL_OK;
 	if (o.vkey != NULL && !have_key) {
 		pdl_store_close(&s);
 		r.has_bad_seq = 1;
@@ -282,6 +288,6 @@ cmd_verify(int argc, char **argv)
 		fprintf(stderr, "pdl verify: %s (%s)\n", st.msg, pdl_strerror(st.err));
 		return 1;
 	}
-	summary(&r, &o, vkey, key_id, secs, replay_secs, replayed);
+	summary(&r, &o, vkey, key_id, test_clock, secs, replay_secs, replayed);
 	return 0;
 }

@@ -445,7 +445,7 @@ PARTIES="authority prov-a prov-b Z-prov op1 dev1 dev2 $LONGDEV"
 for p in $PARTIES; do
 	"$PDL" keygen --out "$K/$p.key" >"$K/$p.pub.json" || not_ok "keygen $p"
 done
-init_ledger "$D" --authority-key "$K/authority.key" || { not_ok "pdl init"; finish; }
+init_ledger "$D" --authority-key "$K/authority.key" --test-clock || { not_ok "pdl init"; finish; }
 start_pdld "$D" --test-clock || { not_ok "pdld starts"; finish; }
 "$PDL" clock set --data "$D" $Y-03-05T10:00:00+08:00 >/dev/null || not_ok "clock set"
 start_view "$D" "$TMP/o_view" || { not_ok "the revenue view starts"; finish; }
