@@ -778,6 +778,10 @@ bind_map(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out, 
 		if (c->err || c->p >= c->end)
 			return fdecode(fe, path, "expected a map");
 		ferr(fe, "%s: expected a map", path);
+		/* at the top there is nothing after it to check (and its bytes may
+		 * be anything); inside an array of maps the next element is */
+		if (depth <= 1)
+			return PDL_EFIELD;
 		return mp_skip(c) == PDL_OK ? PDL_EFIELD : fdecode(fe, path, "malformed or truncated msgpack");
 	}
 	for (uint32_t i = 0; i < n; i++) {

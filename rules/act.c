@@ -42,7 +42,7 @@ pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act 
 	int rc = pdl_fields_bind_into(act_fields, &c, &f, &fe, "act");
 	if (rc != PDL_OK && rc != PDL_EFIELD)
 		return rc;
-	if (c.p != c.end)
+	if (rc == PDL_OK && c.p != c.end)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "trailing bytes after the act map");
 	if (rc == PDL_OK && pdl_fields_uint(&f, A_V) != 1)
 		return pdl_status_set(st, PDL_EVERSION, NULL, "act version %llu is not supported (want 1)",

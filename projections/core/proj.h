@@ -41,7 +41,7 @@
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
-#define PDL_VIEW_FORMAT 2u   /* 2: the party table and the ledger id (invariant (4)) */
+#define PDL_VIEW_FORMAT 3u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names */
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
