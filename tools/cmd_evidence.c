@@ -208,6 +208,7 @@ deposit(int argc, char **argv)
 			json_object_set_new(o, "hash", json_string(hex));
 		}
 	}
+	pdl_json_add_cst(o); /* time_cst beside time_ms, as every receipt (formats.md §11.8) */
 	pdl_hex(digest, 32, hex);
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));

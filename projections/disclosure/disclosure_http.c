@@ -551,6 +551,9 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 			if (it == NULL)
 				continue;
 			last = disc_uint(it, "seq");
+			/* ledger times also as people read them: time_cst, <x>_cst (mpjson.h) */
+			pdl_json_add_cst(it);
+			pdl_json_add_cst(json_object_get(it, "outcome"));
 			json_array_append_new(items, it);
 		}
 		mdb_cursor_close(c);
