@@ -598,10 +598,12 @@ check_strings(const struct pdl_field *f, struct mp_cur *c, struct pdl_ferrs *fe,
 	if (k > max)
 		return ferr(fe, "%s.%s: more than %u entries", path, f->name, max);
 	uint8_t et = f->type == F_STRS ? F_STR : f->type == F_IDS ? F_ID : f->type == F_DATES ? F_DATE : F_ENUM;
-	struct pdl_field ef = {f->name, et, 0, f->type == F_STRS ? 1024 : 0, f->sub};
+	char en[96];
+	struct pdl_field ef = {en, et, 0, f->type == F_STRS ? 1024 : 0, f->sub};
 	for (uint32_t i = 0; i < k; i++) {
 		if (mp_peek(c) != MP_STR || mp_read_str(c, &s, &n) != PDL_OK)
 			return ferr(fe, "%s.%s[%u]: expected a string", path, f->name, i);
+		snprintf(en, sizeof en, "%s[%u]", f->name, i); /* the element a message names */
 		int rc = check_scalar_str(&ef, et, s, n, fe, path);
 		if (rc != PDL_OK)
 			return rc;
