@@ -98,42 +98,56 @@ prepare_out(const char *out, struct pdl_status *st)
 	return PDL_OK;
 }
 
-int
-cmd_backup(int argc, char **argv)
+static const char backup_help[] =
+	"usage: pdl backup --data DIR OUT [--progress[=SECONDS] | --quiet]\n\n"
+	"Copies the ledger in DIR into the new directory OUT while pdld may run: one consistent\n"
+	"snapshot, compacted (LMDB's copy API). No key is copied. OUT is made mode 0700 and its\n"
+	"data.mdb is created 0600 before the first byte is copied. OUT is a data directory that\n"
+	"`pdl verify --data OUT` checks; to serve it with pdld, put the ledger key back as\n"
+	"OUT/ledger.key (mode 0600). Prints {\"out\":OUT,\"size\":log size,\"bytes\":file size}.\n"
+	"  --progress[=SECONDS]  bytes copied on stderr every SECONDS (default 10), with rate and\n"
+	"                        ETA; on a terminal a live line is shown without it\n"
+	"  --quiet               no progress at all\n";
+
+/* -1 to go on, or the exit code. */
+static int
+backup_opts(int argc, char **argv, const char **dir, int *quiet, int *lines, unsigned *interval_s)
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
 	                                     {"progress", optional_argument, NULL, 'p'},
 	                                     {"quiet", no_argument, NULL, 'q'}, {0}};
-	const char *dir = NULL;
-	int ch, quiet = 0, lines = 0;
-	unsigned interval_s = 0;
+	int ch;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'd')
-			dir = optarg;
+			*dir = optarg;
 		else if (ch == 'q')
-			quiet = 1;
+			*quiet = 1;
 		else if (ch == 'p') {
-			lines = 1;
-			if (pdl_progress_interval(optarg, &interval_s) != PDL_OK)
+			*lines = 1;
+			if (pdl_progress_interval(optarg, interval_s) != PDL_OK)
 				return usage_error("backup", "--progress=SECONDS takes whole seconds, 0 to 86400");
 		} else if (ch == 'h') {
-			printf("usage: pdl backup --data DIR OUT [--progress[=SECONDS] | --quiet]\n\n"
-			       "Copies the ledger in DIR into the new directory OUT while pdld may run: one consistent\n"
-			       "snapshot, compacted (LMDB's copy API). No key is copied. OUT is made mode 0700 and its\n"
-			       "data.mdb is created 0600 before the first byte is copied. OUT is a data directory that\n"
-			       "`pdl verify --data OUT` checks; to serve it with pdld, put the ledger key back as\n"
-			       "OUT/ledger.key (mode 0600). Prints {\"out\":OUT,\"size\":log size,\"bytes\":file size}.\n"
-			       "  --progress[=SECONDS]  bytes copied on stderr every SECONDS (default 10), with rate and\n"
-			       "                        ETA; on a terminal a live line is shown without it\n"
-			       "  --quiet               no progress at all\n");
+			fputs(backup_help, stdout);
 			return 0;
 		} else
 			return usage_error("backup", "unknown option");
 	}
-	if (dir == NULL || optind + 1 != argc)
+	if (*dir == NULL || optind + 1 != argc)
 		return usage_error("backup", "give --data DIR and one OUT directory");
-	if (quiet && lines)
+	if (*quiet && *lines)
 		return usage_error("backup", "--quiet and --progress contradict each other");
+	return -1;
+}
+
+int
+cmd_backup(int argc, char **argv)
+{
+	const char *dir = NULL;
+	int quiet = 0, lines = 0;
+	unsigned interval_s = 0;
+	int orc = backup_opts(argc, argv, &dir, &quiet, &lines, &interval_s);
+	if (orc >= 0)
+		return orc;
 	const char *out = argv[optind];
 	struct pdl_status st = {0};
 	struct pdl_store s, c;
