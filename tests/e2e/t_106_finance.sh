@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_93_finance — what finance staff need (issue 15, "Finance"), on the
+# t_106_finance — what finance staff need (issue 15, "Finance"), on the
 # fixture scenario (three settled months of one product, the last at a
 # negative net after a refund):
 #   - `pdl settle --explain` gives every input and step, and an independent

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_91_auditor — what an auditor needs (issue 15, "Auditors"):
+# t_104_auditor — what an auditor needs (issue 15, "Auditors"):
 #   - `pdl verify --vkey KEY` pins the verifier key got out of band: the
 #     real ledger passes and the summary prints the key id used; a wholly
 #     forged directory (own genesis, own keys, consistent in itself) passes

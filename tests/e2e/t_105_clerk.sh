@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_92_clerk — what a registration clerk needs (issue 15, "Clerks"):
+# t_105_clerk — what a registration clerk needs (issue 15, "Clerks"):
 #   - README's "A registration, start to finish", run exactly as written
 #     (the lines between its walkthrough markers, from a copy of this tree's
 #     docs/ and fixtures/): every act accepted but the early assign_code,
