@@ -46,12 +46,15 @@
 
 #include "entry.h"
 #include "note.h"
+#include "progress.h"
 #include "proto.h"
 #include "store.h"
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
-#define PDL_VIEW_FORMAT 3u   /* 2: the party table and the ledger id (4); 3: entries, tree, checkpoint (5, 6) */
+/* 2: the party table and the ledger id (invariant (4)); 3: the revenue
+ * view's names; 4: entries, tree, checkpoint (invariants (5), (6)) */
+#define PDL_VIEW_FORMAT 4u
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
@@ -169,6 +172,10 @@ int pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, 
                struct pdl_follow_stats *stats, struct pdl_status *st);
 /* Catch up to the ledger's head with range reads; returns entries applied. */
 int pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st);
+/* The same, telling prog the view's next seq after each range read
+ * (`pdl-project --rebuild`). */
+int pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_progress *prog,
+                          struct pdl_status *st);
 
 /* SHA-256 over every view table (keys and values in order), the party
  * table and the cursor. */
