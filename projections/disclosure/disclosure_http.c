@@ -1009,8 +1009,8 @@ const struct pdl_route pdl_routes_disclosure[] = {
 	{"/v1/feed", 0, route_feed, PDL_ROUTE_PUBLIC},
 	{"/v1/feed.atom", 0, disc_route_atom, PDL_ROUTE_PUBLIC},
 	{"/v1/checkpoint", 0, route_checkpoint, PDL_ROUTE_PUBLIC},
-	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC},
-	{"/v1/entries/", 1, route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC | PDL_ROUTE_INLINE},
+	{"/v1/entries/", 1, route_entry, PDL_ROUTE_PUBLIC | PDL_ROUTE_INLINE},
 	{"/v1/reports/annual", 0, route_annual, PDL_ROUTE_PUBLIC},
 	{NULL, 0, NULL, 0},
 };
