@@ -25,12 +25,22 @@ class CDPError(Exception):
 
 
 # The flags every run uses: headless, no sandbox (tests run as root), and
-# none of Chromium's own traffic (updates, sync, safe browsing, QUIC), whose
-# connections this machine's closed network refuses.
+# none of Chromium's own traffic (updates, sync, safe browsing, QUIC, Google
+# accounts), whose connections this machine's closed network refuses: what
+# the flags do not switch off (the component updater, the account checks)
+# is pointed at port 9 of the loopback (discard), so it has nowhere outside
+# to go. The proxy of browser_check.py sees any request that is left.
 BASE_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-dev-shm-usage", "--disable-features=Translate,OptimizationHints,MediaRouter",
-              "--no-default-browser-check", "--mute-audio", "--hide-scrollbars"]
+              "--disable-dev-shm-usage", "--no-default-browser-check", "--mute-audio", "--hide-scrollbars",
+              "--disable-default-apps", "--disable-extensions", "--disable-domain-reliability", "--no-pings",
+              "--disable-client-side-phishing-detection", "--disable-breakpad", "--metrics-recording-only",
+              "--allow-browser-signin=false", "--disable-field-trial-config",
+              "--disable-features=Translate,OptimizationHints,MediaRouter,NetworkTimeServiceQuerying,"
+              "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
+              "AccountConsistency,DiceWebSigninInterception,SafeBrowsing,PrivacySandboxSettings4",
+              "--component-updater=url-source=http://127.0.0.1:9/", "--gaia-url=http://127.0.0.1:9/",
+              "--google-apis-url=http://127.0.0.1:9/", "--lso-url=http://127.0.0.1:9/"]
 
 
 def _high(fd):
@@ -52,9 +62,11 @@ class Browser:
             args += ["--proxy-server=http://" + proxy, "--proxy-bypass-list=<-loopback>"]
         args += list(extra) + ["about:blank"]
         self.log = open(log_path, "ab")
-        actions = [(os.POSIX_SPAWN_DUP2, to_child_r, 3), (os.POSIX_SPAWN_DUP2, from_child_w, 4),
-                   (os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
-                   (os.POSIX_SPAWN_DUP2, self.log.fileno(), 1), (os.POSIX_SPAWN_DUP2, self.log.fileno(), 2)]
+        # stdout and stderr first: the log's fd may be 3 or 4, which the
+        # pipes take next (they are >= 100, so nothing clobbers them)
+        actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_DUP2, self.log.fileno(), 1), (os.POSIX_SPAWN_DUP2, self.log.fileno(), 2),
+                   (os.POSIX_SPAWN_DUP2, to_child_r, 3), (os.POSIX_SPAWN_DUP2, from_child_w, 4)]
         self.pid = os.posix_spawn(chromium, args, dict(os.environ), file_actions=actions)
         os.close(to_child_r)
         os.close(from_child_w)
