@@ -132,6 +132,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                     q.get("index") == [str(mode[1])]:
                 d = json.loads(body)
                 d["proof"][0] = flip_b64(d["proof"][0])
+            elif mode == "sm2" and u.path == "/":
+                # the page of a ledger on the SM2/SM3 suite, which no browser can check
+                return body.replace(b'data-suite="ed25519-sha256"', b'data-suite="sm2-sm3"')
             elif mode == "checkpoint" and u.path == "/v1/checkpoint":
                 d = json.loads(body)
                 lines = d["note"].split("\n")
@@ -347,6 +350,15 @@ try:
           m["ck"] == "bad" and "signature" in m["ckText"], m["ckText"])
     check("…and ✗ on every item", m["items"] and all(i[2] == "bad" for i in m["items"]),
           [i for i in m["items"] if i[2] != "bad"][:3])
+
+    # -- a ledger on the SM2/SM3 suite: nothing checked, and nothing shown as checked
+    proxy.mode = "sm2"
+    m = load(tab, "/")
+    proxy.mode = None
+    check("on an SM2/SM3 ledger the page says it cannot check (%s…)" % m["ckText"][:60],
+          m["ck"] == "na" and "SM2" in m["ckText"] and "pdl verify" in m["ckText"], m["ckText"])
+    check("…and shows no ✓ and no ✗ on any item", m["items"] and all(i[2] == "na" and "✓" not in i[3] for i in m["items"]),
+          m["items"][:3])
 
     # -- where the browser went
     urls = tab.requests

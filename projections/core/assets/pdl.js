@@ -324,8 +324,9 @@
 	const suite = vkEl.dataset.suite || "ed25519-sha256";
 	let cannot = null; /* why nothing can be checked here, or null */
 	if (suite !== "ed25519-sha256")
-		cannot = "this ledger signs with " + suite + " (国密 SM2/SM3); browsers' WebCrypto has neither SM2 nor SM3, " +
-		    "so this page checks nothing — use `pdl verify` or the outside verifier";
+		cannot = (/sm2|sm3/i.test(suite) ? "this ledger signs with SM2 and hashes with SM3 (国密, suite " + suite +
+		    "); browsers' WebCrypto has neither" : "this ledger's suite (" + suite + ") is not one browsers' WebCrypto has") +
+		    ", so this page checks nothing: use `pdl verify` or the outside verifier";
 	else if (!subtle)
 		cannot = "this browser gives WebCrypto only to HTTPS pages (and localhost): open the page over HTTPS, " +
 		    "or check offline with `pdl verify`";
