@@ -43,6 +43,7 @@ ap = argparse.ArgumentParser()
 for a in ("chromium", "base", "deposited", "other", "private", "hostile-text", "shots", "tmp"):
     ap.add_argument("--" + a, required=True)
 ap.add_argument("--hostile-seq", type=int, required=True)
+ap.add_argument("--ledger-key", required=True)  # the fixture's (public, demo only): to re-sign a reshaped checkpoint
 A = ap.parse_args()
 BASE = A.base.rstrip("/")
 HOSTPORT = urllib.parse.urlsplit(BASE).netloc
@@ -67,10 +68,30 @@ class Proxy(http.server.ThreadingHTTPServer):
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), ProxyHandler)
-        self.mode = None  # None | ("proof", seq) | "checkpoint"
+        self.mode = None  # None | ("proof", seq) | "checkpoint" | "reshape" | "sm2"
+        self.chain_line = None  # reshape: whether the reshaped note has the chain line
         self.log = []     # (method, target)
         self.tampered = 0
         self.lock = threading.Lock()
+
+
+def resign_other_shape(note):
+    """The note with its extension lines toggled — the old "chain" line
+    dropped when it is there, one added when it is not — and signed again
+    with the ledger key: a checkpoint of the other shape, as valid."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives import serialization
+    text = open(A.ledger_key).read().split("\n")
+    assert text[0] == "pdl-ed25519-v1"
+    sk = Ed25519PrivateKey.from_private_bytes(base64.b64decode(text[1]))
+    pub = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    body = note[:note.index("\n\n") + 1].split("\n")[:-1]
+    name = body[0]
+    body = body[:3] if len(body) > 3 else body + ["chain " + base64.b64encode(bytes(32)).decode()]
+    signed = "\n".join(body) + "\n"
+    key_id = hashlib.sha256(name.encode() + b"\n\x01" + pub).digest()[:4]
+    sig = base64.b64encode(key_id + sk.sign(signed.encode())).decode()
+    return signed + "\n\u2014 " + name + " " + sig + "\n", len(body) > 3
 
 
 def flip_b64(s):
@@ -135,6 +156,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             elif mode == "sm2" and u.path == "/":
                 # the page of a ledger on the SM2/SM3 suite, which no browser can check
                 return body.replace(b'data-suite="ed25519-sha256"', b'data-suite="sm2-sm3"')
+            elif mode == "reshape" and u.path == "/v1/checkpoint":
+                d = json.loads(body)
+                d["note"], self.server.chain_line = resign_other_shape(d["note"])
             elif mode == "checkpoint" and u.path == "/v1/checkpoint":
                 d = json.loads(body)
                 lines = d["note"].split("\n")
@@ -350,6 +374,17 @@ try:
           m["ck"] == "bad" and "signature" in m["ckText"], m["ckText"])
     check("…and ✗ on every item", m["items"] and all(i[2] == "bad" for i in m["items"]),
           [i for i in m["items"] if i[2] != "bad"][:3])
+
+    # -- the checkpoint of the other shape: with the old "chain" line if pdld
+    # writes none, without it if pdld writes one (re-signed with the ledger key)
+    served_chain = "\nchain " in json.loads(urllib.request.urlopen(BASE + "/v1/checkpoint", timeout=30).read())["note"]
+    proxy.mode = "reshape"
+    m = load(tab, "/")
+    proxy.mode = None
+    check("a checkpoint %s the old chain line verifies as well (the served one is %s it), and so does every item" %
+          ("with" if proxy.chain_line else "without", "with" if served_chain else "without"),
+          proxy.chain_line is not None and proxy.chain_line != served_chain and m["ck"] == "ok" and
+          all(i[2] == "ok" for i in m["items"]), m["ckText"], [i for i in m["items"] if i[2] != "ok"][:3])
 
     # -- a ledger on the SM2/SM3 suite: nothing checked, and nothing shown as checked
     proxy.mode = "sm2"

@@ -69,7 +69,7 @@ check "the view catches up to seq $HSEQ" wait_public "$SIZE"
 SHOTS=${PDL_SHOTS:-$TMP/screenshots}
 pychecks $PY "$E2E/browser_check.py" --chromium "$CHROMIUM" --base "$PUB_BASE" \
 	--deposited "$TMP/files/deposited.txt" --other "$TMP/files/other.txt" --private "$TMP/files/private.txt" \
-	--hostile-seq "$HSEQ" --hostile-text "$HOSTILE" --shots "$SHOTS" --tmp "$TMP"
+	--hostile-seq "$HSEQ" --hostile-text "$HOSTILE" --ledger-key "$D/keys/ledger.key" --shots "$SHOTS" --tmp "$TMP"
 
 stop_views
 finish
