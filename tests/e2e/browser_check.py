@@ -3,7 +3,7 @@
 
     browser_check.py --chromium /usr/bin/chromium --base http://127.0.0.1:PORT
                      --deposited FILE --other FILE --private FILE --hostile-seq N
-                     --hostile-text TEXT --shots DIR --tmp DIR
+                     --hostile-text TEXT --ledger-key FILE --shots DIR --tmp DIR
 
 Chromium runs once, with every request going through a proxy of this
 script's (--proxy-server, loopback included), which logs each request
@@ -21,6 +21,11 @@ and, when told, alters what pdl-project answers:
               items of that entry, ✓ on the rest;
   checkpoint  one bit of the checkpoint's root altered: ✗ on the
               checkpoint and on every item;
+  reshape     the checkpoint with the old "chain" extension line if
+              pdld writes none, without it if pdld writes one, signed
+              again with the ledger key (--ledger-key): ✓ all the same;
+  sm2         the page of a ledger on the SM2/SM3 suite: "not checked",
+              neither ✓ nor ✗;
 and at the end, no request left 127.0.0.1.
 """
 import argparse
