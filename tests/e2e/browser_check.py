@@ -226,6 +226,45 @@ check("the page has no inline script or event handler; its one script is /assets
 check("the public listener sends a Content-Security-Policy that runs only this origin's script files",
       "script-src 'self'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp, csp)
 
+# ---- /metrics says what the public JSON says, for people ----
+
+class Rows(html.parser.HTMLParser):
+    """The text of every <tr> with an id."""
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cur = {}, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr" and a.get("id"):
+            self.cur = a["id"]
+            self.rows[self.cur] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "tr":
+            self.cur = None
+
+    def handle_data(self, d):
+        if self.cur:
+            self.rows[self.cur] += d
+
+
+figs = json.loads(urllib.request.urlopen(BASE + "/v1/metrics/providers?limit=1000", timeout=30).read())["items"]
+rows = Rows()
+rows.feed(urllib.request.urlopen(BASE + "/metrics", timeout=30).read().decode())
+wrong = []
+for f in figs:
+    t = rows.rows.get("m-%s-%s" % (f["provider"], f["period"]))
+    want = [("%s%%" % f["score"]["score"]) if f["score"]["score"] else "—",
+            "{:,}".format(f["usage"]["records_served"]), "{:,}".format(f["usage"]["approved_calls"])]
+    cr = f["catalog_review"]
+    if cr["count"]:
+        want.append("median %s h" % cr["median_work_hours"])
+    if t is None or any(w not in t for w in want) or "not public" not in t:
+        wrong.append((f["provider"], f["period"], want, t))
+check("/metrics shows each provider and month as the public JSON has it (%d rows): score %%, counts with "
+      "separators, median hours, revenue not public" % len(figs), figs and not wrong, *wrong[:3])
+
 # ---- the browser ----
 
 OVERFLOW = """(() => {
