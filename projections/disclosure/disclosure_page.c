@@ -449,9 +449,9 @@ disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	                  "checkpoint (below).</p><p><span id=\"pdl-vsum\" class=\"vs\"></span></p>\n");
 	disc_page_keybox(&b, m);
 	json_decref(m);
-	pdl_page_puts(&b, "<nav class=\"toc\"><a href=\"#grants\">授权 Grants</a> · <a href=\"#products\">产品 Products</a> "
-	                  "· <a href=\"#notices\">登记公示 Notices</a> · <a href=\"#codes\">登记赋码 Codes</a> · "
-	                  "<a href=\"#usage\">资源使用 Usage</a> · <a href=\"#disputes\">争议 Disputes</a> · "
+	pdl_page_puts(&b, "<nav class=\"toc\"><a href=\"#grants\">授权 Grants</a><a href=\"#products\">产品 Products</a>"
+	                  "<a href=\"#notices\">登记公示 Notices</a><a href=\"#codes\">登记赋码 Codes</a>"
+	                  "<a href=\"#usage\">资源使用 Usage</a><a href=\"#disputes\">争议 Disputes</a>"
 	                  "<a href=\"#howto\">如何验证 How to verify</a></nav>\n");
 	struct page pg = {&b, now_ms, NULL, NULL};
 	section(t, tb.docs, &pg, "grants", "授权 Grants", grant_cols, "grant/", NULL, row_grant);
