@@ -33,8 +33,9 @@
 
 #include "http.h"
 
-#define PDL_PAGE_HOST_MAX 253u /* a DNS name's length, and a Host header this long is used at most */
-#define PDL_PAGE_BASE_MAX (PDL_PAGE_HOST_MAX + 19u) /* "http://" + host, or a --public-url: the base of absolute links */
+#define PDL_PAGE_HOST_MAX 253u /* a DNS name's length: the longest Host header used for links */
+/* the base of absolute links: "http://" + a host, or a --public-url shorter than this */
+#define PDL_PAGE_BASE_MAX (PDL_PAGE_HOST_MAX + 19u)
 
 struct pdl_page {
 	char *p; /* malloc'd, NUL-terminated; handed to the response by pdl_page_finish */

@@ -268,7 +268,7 @@ disc_route_entry_page(struct pdl_http_ctx *cx, const char *query, const char *re
 	                  "<ol class=\"steps\" id=\"pdl-steps\"></ol></div>\n");
 	disc_page_keybox(&b, m);
 
-	pdl_page_puts(&b, "<section><h2>内容 The act</h2><dl class=\"kv\">");
+	pdl_page_puts(&b, "<div class=\"cols\"><section><h2>内容 The act</h2><dl class=\"kv\">");
 	pdl_page_printf(&b, "<dt>序号 <code>seq</code></dt><dd>%llu</dd><dt>时间 <code>time_ms</code></dt><dd>",
 	                (unsigned long long)seq);
 	pdl_page_time(&b, disc_uint(e, "time_ms"));
@@ -290,7 +290,7 @@ disc_route_entry_page(struct pdl_http_ctx *cx, const char *query, const char *re
 	render_value(&b, "outcome", json_object_get(e, "outcome"), 0);
 	pdl_page_puts(&b, "</dd></dl></section>\n");
 
-	pdl_page_puts(&b, "<section><h2>字节与哈希 Bytes and hashes</h2><dl class=\"kv\">");
+	pdl_page_puts(&b, "<div><section><h2>字节与哈希 Bytes and hashes</h2><dl class=\"kv\">");
 	pre_b64(&b, "条目字节 <code>entry</code> (base64)", disc_str(e, "entry"));
 	pre_b64(&b, "叶哈希 <code>leaf_hash</code> SHA-256(0x00 ‖ entry)", disc_str(e, "leaf_hash"));
 	pre_b64(&b, "链哈希 <code>hash</code> SHA-256(entry)", disc_str(e, "hash"));
@@ -320,7 +320,8 @@ disc_route_entry_page(struct pdl_http_ctx *cx, const char *query, const char *re
 	pdl_page_esc(&b, disc_str(e, "checkpoint"));
 	pdl_page_puts(&b, "</pre><p class=\"sub\">Offline: <code>pdl get SEQ --raw</code> gives the same bytes, "
 	                  "<code>pdl proof inclusion SEQ SIZE</code> the same path, <code>pdl verify</code> checks the whole "
-	                  "log; the script above checks against the latest checkpoint it verified itself.</p></section>\n");
+	                  "log; the script above checks against the latest checkpoint it verified itself.</p></section></div>"
+	                  "</div>\n");
 	json_decref(m);
 	json_decref(e);
 	pdl_page_close(&b);
