@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "mpjson.h"
 
 #define RENDER_DEPTH_MAX 8u /* nesting shown of an act body; deeper values are elided */
 #define EVIDENCE_ITEMS_MAX 1000u /* deposits of one digest in one answer (one per depositor at most) */
@@ -363,14 +364,12 @@ disc_route_verify_page(struct pdl_http_ctx *cx, const char *query, const char *r
 static int
 take_evidence(const char *key, json_t *doc, json_t *items, void *arg)
 {
-	char iso[40];
 	(void)key;
 	(void)arg;
 	json_t *d = json_deep_copy(doc);
 	if (d == NULL)
 		return PDL_ENOMEM;
-	disc_ms_iso(disc_uint(d, "time_ms"), iso);
-	json_object_set_new(d, "time", json_string(iso));
+	pdl_json_add_cst(d); /* time_cst beside time_ms, as every feed item */
 	json_array_append_new(items, d);
 	return 1;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "mpjson.h"
 #include "note.h"
 
 #define PAGE_ROWS_MAX 500u /* rows per section; the API pages past them */
@@ -550,7 +551,8 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 			json_t *who = disc_get(t, tb.docs, "party/%s", actor);
 			const char *who_name = *disc_str(who, "name") ? disc_str(who, "name") : actor;
 			disc_ms_iso(disc_uint(it, "time_ms"), iso);
-			json_object_set_new(it, "time", json_string(iso));
+			pdl_json_add_cst(it); /* the feed item as /v1/feed serves it: time_cst beside time_ms */
+			pdl_json_add_cst(json_object_get(it, "outcome"));
 			char *content = json_dumps(it, JSON_INDENT(1) | JSON_SORT_KEYS);
 			pdl_page_puts(&b, "<entry>\n<id>urn:pdl:");
 			pdl_page_esc(&b, origin);

@@ -197,7 +197,7 @@ print("evil" in body, 'href="/v1/entries/' in body)
 EOF
 )" "False True"
 check_eq "feed items carry an ISO time (CST) beside time_ms" \
-	"$(jq_ "$TMP/feed_all.json" 'sorted({i["time"][-6:] for i in o["items"]}) + [all(i["time"].startswith("2040-03-") for i in o["items"][1:])]')" \
+	"$(jq_ "$TMP/feed_all.json" 'sorted({i["time_cst"][-6:] for i in o["items"]}) + [all(i["time_cst"].startswith("2040-03-") for i in o["items"][1:])]')" \
 	'["+08:00", true]'
 
 # ---- the evidence check (/verify asks it): public deposits of a digest, never private ones
@@ -205,7 +205,7 @@ E1D=$($PY -c 'import hashlib; print(hashlib.sha256(b"evidence one").hexdigest())
 E2D=$($PY -c 'import hashlib; print(hashlib.sha256(b"SECRET blob two").hexdigest())')
 check_eq "/v1/evidence?digest=<E1's>: 200" "$(hget "/v1/evidence?digest=$E1D")" 200
 check_eq "…names E1's deposit: who, when, its entry" \
-	"$(jq_ "$TMP/h.body" '[(i["evidence_id"], i["depositor"], i["depositor_name"], i["seq"], i["size"], i["time"][-6:]) for i in o["items"]]')" \
+	"$(jq_ "$TMP/h.body" '[(i["evidence_id"], i["depositor"], i["depositor_name"], i["seq"], i["size"], i["time_cst"][-6:]) for i in o["items"]]')" \
 	"[[\"E1\", \"prov1\", \"Wuhan Traffic Bureau\", ${S[E1]}, 12, \"+08:00\"]]"
 hget "/v1/evidence?digest=$(echo "$E1D" | tr a-f A-F)" >/dev/null
 check_eq "…the digest in capitals finds the same" "$(jq_ "$TMP/h.body" '[i["seq"] for i in o["items"]]')" "[${S[E1]}]"
