@@ -410,6 +410,7 @@ static const struct label {
 	{"suspended", "已暂停"},
 	{"term", "正式期"},
 	{"terminated", "已终止"},
+	{"test_clock", "测试时钟"},
 	{"trial", "试运行"},
 	{"trial_end", "试运行截止"},
 	{"trial_months_max", "试运行期限上限（月）"},
