@@ -35,8 +35,9 @@
  *      the view's own tree's at its size; it never moves back.
  *
  * View environments carry a format number (PDL_VIEW_FORMAT); one made by an
- * older pdl-project, with entries applied but no party table or no entry
- * copy, is refused (PDL_EVERSION): rebuild it (pdl-project --rebuild).
+ * older pdl-project (entries applied under another format: no party table,
+ * no evidence index, no entry copy) is refused (PDL_EVERSION): rebuild it
+ * (pdl-project --rebuild).
  */
 #ifndef PDL_PROJ_H
 #define PDL_PROJ_H
@@ -53,8 +54,10 @@
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
 /* 2: the party table and the ledger id (invariant (4)); 3: the revenue
- * view's names; 4: entries, tree, checkpoint (invariants (5), (6)) */
-#define PDL_VIEW_FORMAT 4u
+ * view's names; 4: the disclosure view's evidence index (ev/), which an
+ * older view would answer "not deposited" without; 5: entries, tree,
+ * checkpoint (invariants (5), (6)) */
+#define PDL_VIEW_FORMAT 5u
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
