@@ -2,8 +2,8 @@
  * body schema of its type's row in the rules tables. */
 #include <string.h>
 
+#include "crypto.h"
 #include "rules.h"
-#include "sha256.h"
 
 static const struct pdl_field act_fields[] = {
 	{"v", F_UINT, 0, 0, NULL},
@@ -56,6 +56,6 @@ pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act 
 	rc = pdl_fields_bind(a->def->body, &bc, &a->body, st, "body");
 	if (rc != PDL_OK)
 		return rc;
-	pdl_sha256(a->hash, b, len);
+	pdl_digest(a->hash, b, len);
 	return PDL_OK;
 }

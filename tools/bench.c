@@ -52,9 +52,9 @@ struct bench {
 	uint64_t *lat_ns; /* per request */
 	atomic_ullong refused;
 	char url[4200];
-	uint8_t sk[64];
+	struct pdl_seckey sk;                /* the authority's, of the ledger's suite */
 	uint8_t ledger_id[PDL_HASH_BYTES]; /* what the acts are signed under */
-	char pk64[64];
+	char pk64[PDL_PK_B64_LEN];        /* the key each registered party gets */
 	atomic_int failed;
 	double rate;     /* acts/s to pace at (lag mode); 0: as fast as possible */
 	uint64_t t0_ns;  /* start of the paced schedule */
@@ -76,19 +76,24 @@ static void *
 verify_spin(void *arg)
 {
 	struct vjob *j = arg;
-	uint8_t pk[32], sk[64], sig[64], msg[200];
+	struct pdl_seckey k;
+	uint8_t sig[PDL_SIG_BYTES], msg[200];
 	pdl_random(msg, sizeof msg);
-	pdl_sign_keypair(pk, sk);
-	pdl_sign(sig, msg, sizeof msg, sk);
+	/* a key of the ledger's suite, checked through the suite's own verify:
+	 * the calls pdld's verifiers make */
+	if (pdl_seckey_generate(&k, pdl_suite()) != PDL_OK)
+		abort();
+	pdl_sign(&k, msg, sizeof msg, sig);
 	uint64_t t0 = pdl_mono_ns(), n = 0;
 	while (pdl_mono_ns() - t0 < j->ms * 1000000ull) {
 		for (int i = 0; i < 64; i++)
-			if (pdl_sign_verify(sig, msg, sizeof msg, pk) != PDL_OK)
+			if (pdl_verify(&k.pk, sig, msg, sizeof msg) != PDL_OK)
 				abort();
 		n += 64;
 	}
 	j->count = n;
 	j->ns = pdl_mono_ns() - t0;
+	pdl_seckey_wipe(&k);
 	return NULL;
 }
 
@@ -270,15 +275,15 @@ gen_main(void *arg)
 		mp_pack_cstr(&pk, "acts");
 		msgpack_pack_array(&pk, q->n);
 		for (uint32_t k = 0; k < q->n; k++) {
-			uint8_t sig[64];
+			uint8_t sig[PDL_SIG_BYTES];
 			msgpack_sbuffer_clear(&act);
 			pack_act(b, first + k, &act);
-			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, b->sk, sig);
+			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, &b->sk, sig);
 			msgpack_pack_map(&pk, 2);
 			mp_pack_cstr(&pk, "act");
 			mp_pack_bin(&pk, act.data, act.size);
 			mp_pack_cstr(&pk, "sig");
-			mp_pack_bin(&pk, sig, 64);
+			mp_pack_bin(&pk, sig, PDL_SIG_BYTES);
 		}
 	}
 	msgpack_sbuffer_destroy(&act);
@@ -486,17 +491,19 @@ cmd_bench(int argc, char **argv)
 	char keyp[4300];
 	snprintf(keyp, sizeof keyp, "%s/authority.key", ddir);
 	struct pdl_status st = {0};
-	uint8_t pk[32], ppk[32], psk[64];
-	if (pdl_key_load(keyp, b.sk, pk, &st) != PDL_OK)
-		return die_status("bench", &st);
 	struct src ls;
 	if (src_open(&ls, ddir, NULL, &st) != PDL_OK || src_ledger_id(&ls, b.ledger_id, &st) != PDL_OK) {
 		src_close(&ls);
 		return die_status("bench", &st);
 	}
 	src_close(&ls);
-	pdl_sign_keypair(ppk, psk);
-	pdl_b64(ppk, 32, b.pk64);
+	if (pdl_key_load_for(keyp, pdl_suite(), &b.sk, &st) != PDL_OK)
+		return die_status("bench", &st);
+	struct pdl_seckey party;
+	if (pdl_seckey_generate(&party, pdl_suite()) != PDL_OK)
+		return die_status("bench", &st);
+	pdl_pubkey_b64(&party.pk, b.pk64);
+	pdl_seckey_wipe(&party);
 
 	b.nreq = (size_t)((b.acts + b.batch - 1) / b.batch);
 	b.reqs = calloc(b.nreq, sizeof *b.reqs);
@@ -726,7 +733,7 @@ cmd_bench(int argc, char **argv)
 		msgpack_sbuffer_destroy(&b.reqs[i].sb);
 	free(b.reqs);
 	free(b.lat_ns);
-	pdl_wipe(b.sk, sizeof b.sk);
+	pdl_seckey_wipe(&b.sk);
 	if (!keep) {
 		if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK)
 			fprintf(stderr, "pdl bench: could not remove %s: %s\n", dir == NULL ? tmpl : ddir, strerror(errno));

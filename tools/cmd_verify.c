@@ -55,10 +55,10 @@ cmd_verify(int argc, char **argv)
 	uint64_t replayed = 0;
 	if (rc == PDL_OK && replay) {
 		char scratch[] = "/tmp/pdl-replay-XXXXXX";
-		uint8_t root[32], chain[32];
+		uint8_t root[PDL_HASH_BYTES], chain[PDL_HASH_BYTES];
 		uint64_t size = r.size, sigs = r.signatures, cks = r.checkpoints, cksz = r.ckpt_size;
-		memcpy(root, r.root, 32);
-		memcpy(chain, r.chain, 32);
+		memcpy(root, r.root, PDL_HASH_BYTES);
+		memcpy(chain, r.chain, PDL_HASH_BYTES);
 		if (mkdtemp(scratch) == NULL) {
 			fprintf(stderr, "pdl verify: cannot make a scratch directory: %s\n", strerror(errno));
 			return 1;
@@ -73,20 +73,20 @@ cmd_verify(int argc, char **argv)
 			r.signatures = sigs;
 			r.checkpoints = cks;
 			r.ckpt_size = cksz;
-			memcpy(r.root, root, 32);
-			memcpy(r.chain, chain, 32);
+			memcpy(r.root, root, PDL_HASH_BYTES);
+			memcpy(r.chain, chain, PDL_HASH_BYTES);
 		}
 	}
 	double secs = (double)(pdl_mono_ns() - t0) / 1e9;
 	pdl_store_close(&s);
 	json_t *o = json_object();
-	char b64[64], hex[65];
+	char b64[PDL_B64_LEN(PDL_HASH_BYTES)], hex[2 * PDL_HASH_BYTES + 1];
 	json_object_set_new(o, "ok", json_boolean(rc == PDL_OK));
 	if (rc == PDL_OK) {
 		json_object_set_new(o, "size", json_integer((json_int_t)r.size));
-		pdl_b64(r.root, 32, b64);
+		pdl_b64(r.root, PDL_HASH_BYTES, b64);
 		json_object_set_new(o, "root", json_string(b64));
-		pdl_hex(r.chain, 32, hex);
+		pdl_hex(r.chain, PDL_HASH_BYTES, hex);
 		json_object_set_new(o, "chain", json_string(hex));
 		json_object_set_new(o, "signatures", json_integer((json_int_t)r.signatures));
 		json_object_set_new(o, "checkpoints", json_integer((json_int_t)r.checkpoints));

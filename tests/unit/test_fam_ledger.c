@@ -20,12 +20,9 @@ open_empty(struct h *h)
 static const char *
 genesis(const char *policy)
 {
-	uint8_t apk[32], ask[64], lpk[32], lsk[64];
-	static char a64[64], l64[64];
-	h_key("authority", apk, ask);
-	h_key("ledger", lpk, lsk);
-	pdl_b64(apk, 32, a64);
-	pdl_b64(lpk, 32, l64);
+	static char a64[PDL_PK_B64_LEN], l64[PDL_PK_B64_LEN];
+	h_pub("authority", a64);
+	h_pub("ledger", l64);
 	return h_fmt("{\"type\":\"ledger.genesis\",\"actor\":\"authority\",\"nonce\":0,\"body\":{\"origin\":\"test.pdl/log\","
 	             "\"jurisdiction\":\"420100\",\"authority\":{\"id\":\"authority\",\"name\":\"Authority\",\"uscc\":"
 	             "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":%s}}",
@@ -119,6 +116,53 @@ test_policy_invalid(void **state)
 	h_close(&h);
 }
 
+/* A genesis whose body names suite (a JSON value, e.g. "\"x\"" or "7"). */
+static const char *
+genesis_suite(const char *suite)
+{
+	char a64[PDL_PK_B64_LEN], l64[PDL_PK_B64_LEN];
+	h_pub("authority", a64);
+	h_pub("ledger", l64);
+	return h_fmt("{\"type\":\"ledger.genesis\",\"actor\":\"authority\",\"nonce\":0,\"body\":{\"origin\":\"test.pdl/log\","
+	             "\"jurisdiction\":\"420100\",\"authority\":{\"id\":\"authority\",\"name\":\"Authority\",\"uscc\":"
+	             "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":{" OLD5 "},"
+	             "\"suite\":%s}}",
+	             a64, l64, suite);
+}
+
+/* The genesis names the crypto suite (formats.md §16); an unknown one is
+ * refused by rule, before the signature is checked; a known one is what
+ * the engine reads back. */
+static void
+test_suite_field(void **state)
+{
+	(void)state;
+	struct h h;
+	open_empty(&h);
+	h_rule(&h, genesis_suite("\"rsa-md5\""), "ledger.suite_unknown");
+	assert_non_null(strstr(h.st.msg, "ed25519-sha256"));
+	h_rule(&h, genesis_suite("\"ED25519-SHA256\""), "ledger.suite_unknown");
+	h_err(&h, genesis_suite("7"), PDL_EFIELD);
+	h_err(&h, genesis_suite("\"\""), PDL_EFIELD);
+	h_ok(&h, genesis_suite("\"ed25519-sha256\""));
+	assert_ptr_equal(h.e.info.suite, &pdl_suite_ed25519_sha256);
+	assert_ptr_equal(h.e.info.ledger_pk.suite, &pdl_suite_ed25519_sha256);
+	struct pdl_engine e2;
+	MDB_txn *t;
+	pdl_engine_init(&e2, &h.s);
+	assert_int_equal(pdl_store_rtxn(&h.s, &t), PDL_OK);
+	assert_int_equal(pdl_engine_load(&e2, t), PDL_OK);
+	pdl_store_rdone(&h.s, t);
+	assert_ptr_equal(e2.info.suite, &pdl_suite_ed25519_sha256);
+	assert_true(pdl_pubkey_eq(&e2.info.ledger_pk, &h.e.info.ledger_pk));
+	pdl_engine_fini(&e2);
+	h_close(&h);
+	/* a genesis without the field is ed25519-sha256 */
+	h_open(&h);
+	assert_ptr_equal(h.e.info.suite, &pdl_suite_ed25519_sha256);
+	h_close(&h);
+}
+
 int
 main(void)
 {
@@ -126,6 +170,7 @@ main(void)
 		cmocka_unit_test(test_old_genesis_defaults),
 		cmocka_unit_test(test_presets),
 		cmocka_unit_test(test_policy_invalid),
+		cmocka_unit_test(test_suite_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
