@@ -130,10 +130,12 @@ cmd_init(int argc, char **argv)
 		{"authority-id", required_argument, NULL, 'a'}, {"authority-name", required_argument, NULL, 'n'},
 		{"authority-uscc", required_argument, NULL, 'u'}, {"authority-key", required_argument, NULL, 'k'},
 		{"ledger-key", required_argument, NULL, 'K'}, {"time", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},           {0},
+		{"suite", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *dir = NULL, *origin = NULL, *juris = NULL, *policy = NULL, *aid = "authority",
-	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL, *lkey = NULL, *when = NULL;
+	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL, *lkey = NULL, *when = NULL,
+	           *suite_id = pdl_suite_ed25519_sha256.id;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -147,11 +149,12 @@ cmd_init(int argc, char **argv)
 		case 'k': akey = optarg; break;
 		case 'K': lkey = optarg; break;
 		case 't': when = optarg; break;
+		case 's': suite_id = optarg; break;
 		case 'h':
 			printf("usage: pdl init --data DIR --origin ORIGIN --jurisdiction 6DIGITS\n"
 			       "                [--policy wuhan|ezhou|national|FILE]\n"
 			       "                [--authority-id ID] [--authority-name NAME] [--authority-uscc CODE]\n"
-			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN]\n\n"
+			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN] [--suite SUITE]\n\n"
 			       "Creates DIR, the ledger (checkpoint) key DIR/ledger.key, the authority key\n"
 			       "DIR/authority.key (or uses --authority-key), and the genesis entry with its first\n"
 			       "checkpoint. The genesis states the whole policy. --policy names a preset:\n"
@@ -168,6 +171,10 @@ cmd_init(int argc, char **argv)
 			       "disclosure_due (\"03-31\"), log_retention_months (12), and \"preset\" to start from one.\n"
 			       "Without --policy the defaults in brackets apply (no registration gate); a real\n"
 			       "deployment names its jurisdiction's preset.\n"
+			       "--suite names the ledger's crypto suite, recorded in the genesis for its whole life:\n"
+			       "ed25519-sha256 (the default; Ed25519 and SHA-256, what C2SP tlog-tiles and the public\n"
+			       "witness network accept) or sm2-sm3 (GB/T 32918 SM2, GB/T 32905 SM3: for deployments that\n"
+			       "must pass a cryptographic assessment). Its keys are of that suite (pdl keygen --alg).\n"
 			       "--ledger-key uses an existing checkpoint key; --time sets the genesis time (ms or ISO 8601):\n"
 			       "with both and fixed keys a ledger is reproducible byte for byte (fixtures, golden tests).\n"
 			       "Prints {origin, authority_id, authority_key, ledger_key, verifier_key, ...}.\n");
@@ -179,7 +186,12 @@ cmd_init(int argc, char **argv)
 		return usage_error("init", "--data, --origin and --jurisdiction are required");
 	struct pdl_status st = {0};
 	struct pdl_policy pol = PDL_POLICY_DEFAULTS;
-	const struct pdl_suite *suite = pdl_suite(); /* ed25519-sha256 */
+	const struct pdl_suite *suite = pdl_suite_find(suite_id, strlen(suite_id));
+	if (suite == NULL) {
+		fprintf(stderr, "pdl init: --suite is one of %s (see pdl init --help)\n", pdl_suite_list());
+		return 2;
+	}
+	pdl_suite_use(suite); /* the genesis is hashed and its keys read as this suite's */
 	if (policy != NULL && pdl_policy_preset(policy, &pol) != PDL_OK) {
 		struct stat ps;
 		if (stat(policy, &ps) != 0)
@@ -242,10 +254,10 @@ cmd_init(int argc, char **argv)
 	char lpk64[PDL_PK_B64_LEN], apk64[PDL_PK_B64_LEN];
 	pdl_pubkey_b64(&lsk.pk, lpk64);
 	pdl_pubkey_b64(&ask.pk, apk64);
-	json_t *act = json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:o}}", "type", "ledger.genesis",
+	json_t *act = json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:o,s:s}}", "type", "ledger.genesis",
 	                        "actor", aid, "nonce", 0, "body", "origin", origin, "jurisdiction", juris, "authority",
 	                        "id", aid, "name", aname, "uscc", auscc, "public_key", apk64, "ledger_key", lpk64,
-	                        "policy", policy_json(&pol));
+	                        "policy", policy_json(&pol), "suite", suite->id);
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
 	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
@@ -312,6 +324,7 @@ cmd_init(int argc, char **argv)
 	json_object_set_new(o, "origin", json_string(origin));
 	json_object_set_new(o, "data", json_string(dir));
 	json_object_set_new(o, "jurisdiction", json_string(juris));
+	json_object_set_new(o, "suite", json_string(suite->id));
 	json_object_set_new(o, "authority_id", json_string(aid));
 	json_object_set_new(o, "authority_key", json_string(akey));
 	json_object_set_new(o, "authority_public_key", json_string(apk64));
