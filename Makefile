@@ -20,11 +20,11 @@ endif
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -MMD -MP
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
-LDLIBS := -llmdb -lsodium -lnng -lmsgpackc -ljansson -pthread
+LDLIBS := -llmdb -lsodium -lcrypto -lnng -lmsgpackc -ljansson -pthread
 LDLIBS_TEST := $(LDLIBS) -lcmocka
 LDFLAGS := $(SANFLAGS)
 
-DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
+DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl strace
 
@@ -39,7 +39,7 @@ DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev 
 VIEW_DIRS := $(filter-out projections/core,$(patsubst %/,%,$(wildcard projections/*/)))
 FOLDERS := base crypto lib store rules rules/acts audit wire daemon projections/core $(VIEW_DIRS) projections \
            tools tests/unit tests/fuzz
-EXT_LIBS := sodium lmdb nng msgpack jansson
+EXT_LIBS := sodium openssl lmdb nng msgpack jansson
 SEE_base := base
 SEE_crypto := base crypto
 SEE_lib := base crypto lib
@@ -58,7 +58,7 @@ SEE_tools := base crypto lib store rules rules/acts audit wire projections/core 
 SEE_tests/unit := $(filter-out tests/fuzz,$(FOLDERS))
 SEE_tests/fuzz := $(filter-out tests/unit,$(FOLDERS))
 USES_base :=
-USES_crypto := sodium
+USES_crypto := sodium openssl
 USES_lib := msgpack jansson
 USES_store := lmdb msgpack
 USES_rules := lmdb msgpack

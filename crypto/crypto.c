@@ -6,7 +6,9 @@
 int
 pdl_crypto_init(void)
 {
-	return sodium_init() < 0 ? PDL_EINVAL : PDL_OK;
+	if (sodium_init() < 0)
+		return PDL_EINVAL;
+	return pdl_sm2_init();
 }
 
 void

@@ -7,13 +7,9 @@
 #include "crypto.h"
 #include "suite.h"
 
-extern const struct pdl_suite pdl_suite_sm2_sm3;
-
 const struct pdl_suite *const pdl_suites[] = {
 	&pdl_suite_ed25519_sha256,
-#ifdef PDL_HAVE_SM2
 	&pdl_suite_sm2_sm3,
-#endif
 	NULL,
 };
 

@@ -142,6 +142,14 @@ struct pdl_suite {
 /* The suites, in the order `pdl init --help` lists them; NULL-terminated. */
 extern const struct pdl_suite *const pdl_suites[];
 extern const struct pdl_suite pdl_suite_ed25519_sha256;
+extern const struct pdl_suite pdl_suite_sm2_sm3;
+
+/* Starts OpenSSL for the sm2-sm3 suite (suite_sm2.c; pdl_crypto_init calls
+ * it). Errors: PDL_EINVAL (OpenSSL lacks SM2 or SM3). */
+int pdl_sm2_init(void);
+/* Tests only: the next SM2 signature of this thread uses nonce k (so the
+ * GB/T 32918.5 Annex A example can be reproduced). */
+void pdl_sm2_nonce_for_tests(const uint8_t k[32]);
 
 /* The suite with this id (genesis) or key algorithm (key files); NULL if
  * none. */

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 #include <msgpack.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "crypto.h"
@@ -210,6 +212,228 @@ test_ed25519_is_libsodium(void **state)
 	assert_string_equal(s->cosig.id, "");
 }
 
+/* ---- sm2-sm3: the standards' examples ---- */
+
+static void
+unhex(const char *h, uint8_t *out, size_t n)
+{
+	assert_int_equal(strlen(h), 2 * n);
+	assert_int_equal(pdl_unhex(h, 2 * n, out, n), PDL_OK);
+}
+
+/* GB/T 32905-2016 Appendix A: examples 1 and 2. */
+static void
+test_sm3_vectors(void **state)
+{
+	(void)state;
+	const struct pdl_suite *s = &pdl_suite_sm2_sm3;
+	uint8_t h[32], want[32], m[64];
+	const struct pdl_iov abc = {"abc", 3};
+	s->hashv(h, &abc, 1);
+	unhex("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0", want, 32);
+	assert_memory_equal(h, want, 32);
+	for (int i = 0; i < 64; i++)
+		m[i] = (uint8_t)"abcd"[i % 4];
+	const struct pdl_iov v64 = {m, 64};
+	s->hashv(h, &v64, 1);
+	unhex("debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732", want, 32);
+	assert_memory_equal(h, want, 32);
+	/* incrementally, one byte at a time, and through pdl_digest as the ledger's hash */
+	pdl_digest_ctx c;
+	s->hash_init(&c);
+	for (int i = 0; i < 64; i++)
+		s->hash_update(&c, m + i, 1);
+	s->hash_final(&c, h);
+	assert_memory_equal(h, want, 32);
+	pdl_suite_use(s);
+	pdl_digest(h, m, 64);
+	assert_memory_equal(h, want, 32);
+	pdl_suite_use(&pdl_suite_ed25519_sha256);
+	pdl_digest(h, m, 64);
+	assert_memory_not_equal(h, want, 32);
+}
+
+/* The signature example of GB/T 32918.5-2017 Annex A (the same as GM/T
+ * 0003.5-2012 Annex A), as OpenSSL's own test/sm2_internal_test.c (in
+ * Debian's openssl source package) carries it: the key d, its point
+ * (x, y), the user id 1234567812345678, the message "message digest", the
+ * nonce k and the signature (r, s). */
+#define ANNEX_D "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8"
+#define ANNEX_X "09f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020"
+#define ANNEX_Y "ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13"
+#define ANNEX_K "59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21"
+#define ANNEX_R "f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3"
+#define ANNEX_S "b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa"
+#define ANNEX_M "message digest"
+
+static void
+annex_key(struct pdl_pubkey *pk, uint8_t sig[64])
+{
+	uint8_t b[65];
+	b[0] = 0x04;
+	unhex(ANNEX_X, b + 1, 32);
+	unhex(ANNEX_Y, b + 33, 32);
+	assert_int_equal(pdl_pubkey_set(pk, &pdl_suite_sm2_sm3, b, sizeof b), PDL_OK);
+	unhex(ANNEX_R, sig, 32);
+	unhex(ANNEX_S, sig + 32, 32);
+}
+
+static void
+test_sm2_annex_verify(void **state)
+{
+	(void)state;
+	struct pdl_pubkey pk;
+	uint8_t sig[64], bad[64];
+	annex_key(&pk, sig);
+	assert_int_equal(pdl_verify(&pk, sig, ANNEX_M, strlen(ANNEX_M)), PDL_OK);
+	/* a flipped bit anywhere in the signature, the message or the key */
+	for (int bit = 0; bit < 512; bit += 7) {
+		memcpy(bad, sig, 64);
+		bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(pdl_verify(&pk, bad, ANNEX_M, strlen(ANNEX_M)), PDL_EBADSIG);
+	}
+	assert_int_equal(pdl_verify(&pk, sig, "message digesu", 14), PDL_EBADSIG);
+	struct pdl_pubkey other = pk;
+	other.b[64] ^= 1; /* no longer on the curve: refused as a key */
+	assert_int_equal(pdl_pubkey_set(&other, &pdl_suite_sm2_sm3, other.b, 65), PDL_EINVAL);
+	struct pdl_seckey k;
+	assert_int_equal(pdl_seckey_generate(&k, &pdl_suite_sm2_sm3), PDL_OK);
+	assert_int_equal(pdl_verify(&k.pk, sig, ANNEX_M, strlen(ANNEX_M)), PDL_EBADSIG); /* another key */
+	pdl_seckey_wipe(&k);
+	/* r or s of zero, or at least the order n, is no signature */
+	memset(bad, 0, 32);
+	memcpy(bad + 32, sig + 32, 32);
+	assert_int_equal(pdl_verify(&pk, bad, ANNEX_M, strlen(ANNEX_M)), PDL_EBADSIG);
+	memset(bad, 0xff, 32);
+	assert_int_equal(pdl_verify(&pk, bad, ANNEX_M, strlen(ANNEX_M)), PDL_EBADSIG);
+}
+
+static void
+test_sm2_annex_sign(void **state)
+{
+	(void)state;
+	uint8_t d[32], k[32], want[64], sig[64];
+	struct pdl_pubkey pk;
+	struct pdl_seckey sk;
+	annex_key(&pk, want);
+	unhex(ANNEX_D, d, 32);
+	unhex(ANNEX_K, k, 32);
+	/* the key of d is the standard's point */
+	assert_int_equal(pdl_seckey_open(&sk, &pdl_suite_sm2_sm3, d), PDL_OK);
+	assert_true(pdl_pubkey_eq(&sk.pk, &pk));
+	/* with the standard's nonce, pdl's signer (OpenSSL's, through the
+	 * nonce stream) gives the standard's signature */
+	pdl_sm2_nonce_for_tests(k);
+	pdl_sign(&sk, ANNEX_M, strlen(ANNEX_M), sig);
+	assert_memory_equal(sig, want, 64);
+	/* and without it, a signature with a derived nonce: another (r, s),
+	 * the same every time, valid */
+	uint8_t s1[64], s2[64];
+	pdl_sign(&sk, ANNEX_M, strlen(ANNEX_M), s1);
+	pdl_sign(&sk, ANNEX_M, strlen(ANNEX_M), s2);
+	assert_memory_not_equal(s1, want, 64);
+	assert_memory_equal(s1, s2, 64);
+	assert_int_equal(pdl_verify(&pk, s1, ANNEX_M, strlen(ANNEX_M)), PDL_OK);
+	pdl_seckey_wipe(&sk);
+	/* secrets outside [1, n - 2] are no SM2 keys */
+	memset(d, 0, 32);
+	assert_int_equal(pdl_seckey_open(&sk, &pdl_suite_sm2_sm3, d), PDL_EKEY);
+	pdl_seckey_wipe(&sk);
+	memset(d, 0xff, 32);
+	assert_int_equal(pdl_seckey_open(&sk, &pdl_suite_sm2_sm3, d), PDL_EKEY);
+	pdl_seckey_wipe(&sk);
+	/* n - 1 (FFFFFFFE FFFFFFFF FFFFFFFF FFFFFFFF 7203DF6B 21C6052B 53BBF409 39D54122) */
+	unhex("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54122", d, 32);
+	assert_int_equal(pdl_seckey_open(&sk, &pdl_suite_sm2_sm3, d), PDL_EKEY);
+	pdl_seckey_wipe(&sk);
+	d[31] = 0x21; /* n - 2 is a key */
+	assert_int_equal(pdl_seckey_open(&sk, &pdl_suite_sm2_sm3, d), PDL_OK);
+	pdl_seckey_wipe(&sk);
+}
+
+/* OpenSSL itself, not through pdl: an SM2 signature (DER) over m by the
+ * key of d, under user id id (NULL: OpenSSL's default, an empty id),
+ * returned as r ‖ s. */
+static void
+openssl_sign(const uint8_t d[32], const char *id, const char *m, uint8_t sig[64])
+{
+	struct pdl_seckey k;
+	assert_int_equal(pdl_seckey_open(&k, &pdl_suite_sm2_sm3, d), PDL_OK);
+	EVP_PKEY *key = k.obj;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	assert_non_null(mc);
+	assert_non_null(pc);
+	if (id != NULL)
+		assert_int_equal(EVP_PKEY_CTX_set1_id(pc, id, strlen(id)), 1);
+	EVP_MD_CTX_set_pkey_ctx(mc, pc);
+	assert_int_equal(EVP_DigestSignInit(mc, NULL, EVP_sm3(), NULL, key), 1);
+	uint8_t der[80];
+	size_t dn = sizeof der;
+	assert_int_equal(EVP_DigestSign(mc, der, &dn, (const uint8_t *)m, strlen(m)), 1);
+	const uint8_t *p = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)dn);
+	assert_non_null(es);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), sig, 32), 32);
+	assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), sig + 32, 32), 32);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(mc);
+	EVP_PKEY_CTX_free(pc);
+	pdl_seckey_wipe(&k);
+}
+
+/* The user id is part of what is signed: pdl verifies OpenSSL's signatures
+ * under 1234567812345678, and refuses those under another id or OpenSSL's
+ * default empty one. */
+static void
+test_sm2_user_id(void **state)
+{
+	(void)state;
+	uint8_t d[32], sig[64];
+	struct pdl_pubkey pk;
+	unhex(ANNEX_D, d, 32);
+	annex_key(&pk, sig);
+	openssl_sign(d, "1234567812345678", "a ledger entry", sig);
+	assert_int_equal(pdl_verify(&pk, sig, "a ledger entry", 14), PDL_OK);
+	openssl_sign(d, "1234567812345679", "a ledger entry", sig);
+	assert_int_equal(pdl_verify(&pk, sig, "a ledger entry", 14), PDL_EBADSIG);
+	openssl_sign(d, NULL, "a ledger entry", sig);
+	assert_int_equal(pdl_verify(&pk, sig, "a ledger entry", 14), PDL_EBADSIG);
+	openssl_sign(d, "ALICE123@YAHOO.COM", "a ledger entry", sig);
+	assert_int_equal(pdl_verify(&pk, sig, "a ledger entry", 14), PDL_EBADSIG);
+}
+
+/* Keys across suites: a key of one suite is refused where the other's is
+ * wanted, naming both. */
+static void
+test_cross_suite_keys(void **state)
+{
+	(void)state;
+	const struct pdl_suite *ed = &pdl_suite_ed25519_sha256, *sm = &pdl_suite_sm2_sm3;
+	struct pdl_seckey a, b;
+	struct pdl_pubkey pk;
+	char b64[PDL_PK_B64_LEN], why[200];
+	assert_int_equal(pdl_seckey_generate(&a, ed), PDL_OK);
+	assert_int_equal(pdl_seckey_generate(&b, sm), PDL_OK);
+	pdl_pubkey_b64(&a.pk, b64);
+	assert_int_equal(pdl_pubkey_parse(&pk, sm, b64, strlen(b64), why, sizeof why), PDL_EINVAL);
+	assert_non_null(strstr(why, "an Ed25519 public key (32 bytes), but this ledger's suite sm2-sm3 takes SM2 keys"));
+	pdl_pubkey_b64(&b.pk, b64);
+	assert_int_equal(strlen(b64), 88);
+	assert_int_equal(pdl_pubkey_parse(&pk, ed, b64, strlen(b64), why, sizeof why), PDL_EINVAL);
+	assert_non_null(strstr(why, "an SM2 public key (65 bytes), but this ledger's suite ed25519-sha256 takes Ed25519 keys"));
+	assert_int_equal(pdl_pubkey_parse(&pk, sm, b64, strlen(b64), why, sizeof why), PDL_OK);
+	/* a signature is checked with the key's own suite: an SM2 key does not
+	 * verify an Ed25519 signature of the same bytes, nor the reverse */
+	uint8_t sig[64];
+	pdl_sign(&a, "x", 1, sig);
+	assert_int_equal(pdl_verify(&b.pk, sig, "x", 1), PDL_EBADSIG);
+	pdl_sign(&b, "x", 1, sig);
+	assert_int_equal(pdl_verify(&a.pk, sig, "x", 1), PDL_EBADSIG);
+	pdl_seckey_wipe(&a);
+	pdl_seckey_wipe(&b);
+}
+
 /* ---- key files ---- */
 
 static void
@@ -365,6 +589,11 @@ main(void)
 		cmocka_unit_test(test_suite_table),
 		cmocka_unit_test(test_every_suite),
 		cmocka_unit_test(test_ed25519_is_libsodium),
+		cmocka_unit_test(test_sm3_vectors),
+		cmocka_unit_test(test_sm2_annex_verify),
+		cmocka_unit_test(test_sm2_annex_sign),
+		cmocka_unit_test(test_sm2_user_id),
+		cmocka_unit_test(test_cross_suite_keys),
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_genesis_suite),
 	};
