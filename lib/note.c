@@ -358,6 +358,49 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const struct
 	return PDL_OK;
 }
 
+#define COSIG_HEADER "cosignature/v1\ntime "
+#define COSIG_TIMESTAMP_MAX 0x7fffffffffffffffull /* tlog-cosignature: "MUST NOT exceed 2^63 - 1" */
+
+int pdl_note_cosign(const char *note, size_t len, const char *name, const struct pdl_seckey *k, uint64_t timestamp,
+                    char *out, size_t cap)
+{
+	char msg[sizeof COSIG_HEADER + SIZE_DIGITS_MAX + 1 + PDL_NOTE_BYTES_MAX];
+	uint8_t raw[KEYID_BYTES + 8 + PDL_SIG_BYTES];
+	char b64[PDL_B64_LEN(sizeof raw)];
+	size_t name_len, body_len;
+	long blank;
+	int hn, n;
+	uint32_t id;
+
+	assert(note != NULL && name != NULL && k != NULL && k->suite != NULL && out != NULL);
+	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
+	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len) || timestamp > COSIG_TIMESTAMP_MAX)
+		return PDL_EINVAL;
+	if (len > PDL_NOTE_BYTES_MAX || !text_ok(note, len))
+		return PDL_EINVAL;
+	/* the body: the text before the signatures, or the whole of a bare body */
+	blank = last_blank(note, len);
+	body_len = blank < 0 ? len : (size_t)blank + 1;
+	if (body_len == 0 || note[body_len - 1] != '\n')
+		return PDL_EINVAL;
+	hn = snprintf(msg, sizeof msg, COSIG_HEADER "%llu\n", (unsigned long long)timestamp);
+	assert(hn > 0 && (size_t)hn + body_len <= sizeof msg);
+	memcpy(msg + hn, note, body_len);
+	id = pdl_pubkey_note_id(&k->pk, 1, name, name_len);
+	raw[0] = (uint8_t)(id >> 24);
+	raw[1] = (uint8_t)(id >> 16);
+	raw[2] = (uint8_t)(id >> 8);
+	raw[3] = (uint8_t)id;
+	for (int i = 0; i < 8; i++)
+		raw[KEYID_BYTES + i] = (uint8_t)(timestamp >> (56 - 8 * i));
+	pdl_sign(k, msg, (size_t)hn + body_len, raw + KEYID_BYTES + 8);
+	pdl_b64(raw, sizeof raw, b64);
+	n = snprintf(out, cap, SIG_PREFIX "%s %s", name, b64);
+	if (n < 0 || (size_t)n >= cap)
+		return PDL_ETOOBIG;
+	return PDL_OK;
+}
+
 int pdl_ckpt_format(const struct pdl_ckpt *c, char *out, size_t cap, size_t *out_len)
 {
 	char root[PDL_B64_LEN(PDL_HASH_BYTES)];

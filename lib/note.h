@@ -53,6 +53,16 @@ int pdl_note_sign(const char *body, size_t body_len, const char *name, const str
 PDL_WUR int pdl_note_verify(const char *note, size_t len, const char *name, const struct pdl_pubkey *pk,
                             size_t *body_len);
 
+/* A C2SP tlog-cosignature line (c2sp.org/tlog-cosignature,
+ * "cosignature/v1") by k on the note's body (note may be a signed note or
+ * a bare body): "— <name> base64(key ID (4) ‖ timestamp (8, BE) ‖ sig)"
+ * without a final newline, NUL-terminated, where sig is k's signature over
+ * "cosignature/v1\ntime <timestamp>\n" ‖ body and the key ID is of k's
+ * suite's cosignature type (suite.h). Errors: PDL_EINVAL (bad name, not a
+ * note, timestamp over 2^63 - 1), PDL_ETOOBIG (cap). */
+int pdl_note_cosign(const char *note, size_t len, const char *name, const struct pdl_seckey *k, uint64_t timestamp,
+                    char *out, size_t cap);
+
 struct pdl_ckpt {
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	uint64_t size;

@@ -76,6 +76,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
 int cmd_code(int argc, char **argv);
+int cmd_cosign(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_get(int argc, char **argv);
