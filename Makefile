@@ -24,6 +24,9 @@ LDLIBS := -llmdb -lsodium -lcrypto -lnng -lmsgpackc -ljansson -pthread
 LDLIBS_TEST := $(LDLIBS) -lcmocka
 LDFLAGS := $(SANFLAGS)
 
+# npm packages (tests only, never committed) go here, whatever BUILD is
+NPM_DIR := build/npm
+
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl strace
@@ -120,6 +123,20 @@ deps:
 	  echo "make deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install$$missing" >&2; exit 1; fi; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@# node and npm run the outside verifier's SM2/SM3 (tests/e2e/sm_crypto.js); Debian's
+	@# nodejs and npm, unless a node with npm is there already
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "make deps: installing nodejs npm"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install nodejs npm" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; \
+	fi
+	@# the npm packages of tests/e2e/npm (sm-crypto), pinned by its lock file, in $(NPM_DIR)
+	@if ! cmp -s tests/e2e/npm/package-lock.json $(NPM_DIR)/package-lock.json || \
+	   [ ! -f $(NPM_DIR)/node_modules/sm-crypto/package.json ]; then \
+	  echo "make deps: npm ci in $(NPM_DIR)"; \
+	  mkdir -p $(NPM_DIR) && cp tests/e2e/npm/package.json tests/e2e/npm/package-lock.json $(NPM_DIR)/ && \
+	  (cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	fi
 
 # Header dependencies come from the compiler (-MMD): each object's .d file.
