@@ -330,8 +330,12 @@ soak: all
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)
 
+# Both crypto suites side by side, each against its own verify bound
+# measured in the same run (pdl bench --suite), then the projection lag.
 bench: all
-	@$(BUILD)/pdl bench $(BENCH_ARGS)
+	@$(BUILD)/pdl bench $(BENCH_ARGS) | tee $(BUILD)/bench-ed25519-sha256.json
+	@$(BUILD)/pdl bench --suite sm2-sm3 $(BENCH_SM2_ARGS) | tee $(BUILD)/bench-sm2-sm3.json
+	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
 
 clean:
