@@ -163,7 +163,7 @@ pdl_evidence_of(struct pdl_ctx *c, struct pdl_str evidence_id, struct pdl_str by
 
 static const struct pdl_act_def acts[] = {
 	{"evidence.deposit", PDL_ROLE_ANY, deposit_fields, deposit_validate, deposit_apply,
-	 "deposit a document's SHA-256 digest, size, media type and subject, with the document itself if small",
+	 "deposit a document's digest (the ledger's hash), size, media type and subject, with the document itself if small",
 	 "any party", PDL_PRIVATE_IF_BLOB("an evidence blob: only its digest is public")},
 };
 

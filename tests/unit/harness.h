@@ -319,10 +319,15 @@ h_open_policy(struct h *h, const char *policy_json)
 	char a64[PDL_PK_B64_LEN], l64[PDL_PK_B64_LEN];
 	h_pub("authority", a64);
 	h_pub("ledger", l64);
+	/* a ledger of the process's suite (pdl_suite_use before h_open); the
+	 * default one's genesis names none, as before suites */
+	char suite[64] = "";
+	if (pdl_suite() != &pdl_suite_ed25519_sha256)
+		snprintf(suite, sizeof suite, ",\"suite\":\"%s\"", pdl_suite()->id);
 	h_ok(h, h_fmt("{\"type\":\"ledger.genesis\",\"actor\":\"authority\",\"nonce\":0,\"body\":{\"origin\":\"test.pdl/log\","
 	              "\"jurisdiction\":\"420100\",\"authority\":{\"id\":\"authority\",\"name\":\"Authority\",\"uscc\":"
-	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":%s}}",
-	              a64, l64, policy_json));
+	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":%s%s}}",
+	              a64, l64, policy_json, suite));
 }
 
 static H_UNUSED void

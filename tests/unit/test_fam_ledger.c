@@ -1,8 +1,15 @@
 /* test_fam_ledger.c — the genesis policy of the national rules: the fields
  * an older genesis lacks and their defaults, the presets of `pdl init
- * --policy`, and ledger.policy_invalid for the new fields. (The rest of
- * ledger.genesis is tested in test_engine.c.) */
+ * --policy`, and ledger.policy_invalid for the new fields; the genesis's
+ * crypto suite, and a ledger of the sm2-sm3 suite through the engine,
+ * verify and replay. (The rest of ledger.genesis is tested in
+ * test_engine.c.) */
+#include <sys/stat.h>
+
+#include "crypto.h"
 #include "harness.h"
+#include "replay.h"
+#include "verify.h"
 
 /* An empty ledger: no genesis yet. */
 static void
@@ -163,6 +170,55 @@ test_suite_field(void **state)
 	h_close(&h);
 }
 
+/* The same engine, rules, verify and replay under sm2-sm3: a party
+ * registered with an SM2 key acts; an Ed25519 key in a body is refused
+ * naming both; the stored party key is 65 bytes; the whole store verifies
+ * (SM3 chain and tree, SM2 signatures) and replays. */
+static void
+test_sm2_ledger(void **state)
+{
+	(void)state;
+	struct h h;
+	assert_int_equal(pdl_crypto_init(), PDL_OK);
+	pdl_suite_use(&pdl_suite_sm2_sm3);
+	h_open(&h);
+	assert_ptr_equal(h.e.info.suite, &pdl_suite_sm2_sm3);
+	assert_ptr_equal(h.e.info.ledger_pk.suite, &pdl_suite_sm2_sm3);
+	h_party(&h, "prov-1", "provider");
+	h_ok(&h, "{\"type\":\"catalog.publish\",\"actor\":\"prov-1\",\"body\":{\"resource_id\":\"r1\",\"name\":\"R\","
+	         "\"items\":[\"a\"],\"format\":\"csv\",\"update_frequency\":\"daily\",\"usage_conditions\":\"\","
+	         "\"level\":1,\"attribute\":\"open\"}}");
+	struct pdl_party p;
+	MDB_txn *t;
+	assert_int_equal(pdl_store_rtxn(&h.s, &t), PDL_OK);
+	assert_int_equal(pdl_party_get(t, &h.s, "prov-1", 6, &p), PDL_OK);
+	pdl_store_rdone(&h.s, t);
+	assert_ptr_equal(p.pk.suite, &pdl_suite_sm2_sm3);
+	struct pdl_seckey ed;
+	char ed64[PDL_PK_B64_LEN], uscc[19];
+	assert_int_equal(pdl_seckey_generate(&ed, &pdl_suite_ed25519_sha256), PDL_OK);
+	pdl_pubkey_b64(&ed.pk, ed64);
+	pdl_seckey_wipe(&ed);
+	h_uscc(&h, uscc);
+	h_err(&h, h_fmt("{\"type\":\"party.register\",\"actor\":\"authority\",\"body\":{\"id\":\"p-ed\",\"name\":\"E\","
+	                "\"uscc\":\"%s\",\"roles\":[\"provider\"],\"public_key\":\"%s\"}}",
+	                uscc, ed64),
+	      PDL_EFIELD);
+	assert_non_null(strstr(h.st.msg, "an Ed25519 public key (32 bytes), but this ledger's suite sm2-sm3 takes SM2 keys"));
+	struct pdl_verify_result r;
+	assert_int_equal(pdl_verify_store(&h.s, 2, 0, &r), PDL_OK);
+	assert_true(r.ok);
+	assert_int_equal(r.size, 3); /* genesis, party.register, catalog.publish */
+	assert_int_equal(r.signatures, 3);
+	char scratch[80];
+	snprintf(scratch, sizeof scratch, "%s/replay", h.dir);
+	assert_int_equal(mkdir(scratch, 0700), 0);
+	assert_int_equal(pdl_replay_store(&h.s, scratch, 0, &r), PDL_OK);
+	assert_true(r.ok);
+	h_close(&h);
+	pdl_suite_use(&pdl_suite_ed25519_sha256);
+}
+
 int
 main(void)
 {
@@ -171,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_presets),
 		cmocka_unit_test(test_policy_invalid),
 		cmocka_unit_test(test_suite_field),
+		cmocka_unit_test(test_sm2_ledger),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
