@@ -44,7 +44,7 @@
  *      draw of randomness (a key, a blinding outside a signature) is
  *      derived;
  *  (3) every per-thread object (digest contexts, key cache) is freed when
- *      its thread exits (pthread key destructor).
+ *      its thread exits (pthread key destructor), the main thread's at exit.
  */
 /* RAND_set_rand_method is deprecated in OpenSSL 3.0 but is its only hook
  * for the signer's randomness (above). */
@@ -237,6 +237,15 @@ pdl_sm2_nonce_for_tests(const uint8_t k[32])
 
 /* ---- init ---- */
 
+/* The exiting thread's objects (the main thread's, at exit): freed before
+ * OpenSSL's own cleanup, which was registered earlier and so runs later. */
+static void
+free_exiting_thread(void)
+{
+	tls_free(pthread_getspecific(tls_key));
+	pthread_setspecific(tls_key, NULL);
+}
+
 static void
 init_once(void)
 {
@@ -250,6 +259,7 @@ init_once(void)
 	if (sm3 == NULL || curve == NULL || order_minus_1 == NULL ||
 	    BN_copy(order_minus_1, EC_GROUP_get0_order(curve)) == NULL || !BN_sub_word(order_minus_1, 1))
 		return;
+	atexit(free_exiting_thread);
 	init_ok = 1;
 }
 
