@@ -70,6 +70,7 @@ struct pdl_ledger_info {
 	const struct pdl_suite *suite; /* the crypto suite the genesis names (suite.h) */
 	struct pdl_pubkey ledger_pk;   /* the checkpoint key */
 	struct pdl_policy policy;
+	int test_clock; /* genesis allows a test clock (pdld --test-clock): its times are set by hand */
 	/* The suite's hash of entry 0 (entry.h): every later act is signed
 	 * under it. Set by pdl_engine_load and by the genesis append, not from
 	 * the act. */

@@ -219,6 +219,7 @@ deposit(int argc, char **argv)
 			json_object_set_new(o, "hash", json_string(hex));
 		}
 	}
+	pdl_json_add_cst(o); /* time_cst beside time_ms, as every receipt (formats.md §11.8) */
 	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
@@ -413,6 +414,11 @@ prove(int argc, char **argv)
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	uint8_t chain[PDL_HASH_BYTES];
+	char chex[2 * PDL_HASH_BYTES + 1];
+	pdl_digest(chain, eb, en);
+	pdl_hex(chain, PDL_HASH_BYTES, chex);
+	json_object_set_new(o, "hash", json_string(chex)); /* the entry's chain hash, hex as everywhere */
 	json_object_set_new(o, "entry", json_string(b64));
 	json_t *jn = json_stringn(note, nn);
 	if (jn == NULL) {

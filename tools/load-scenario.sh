@@ -165,7 +165,7 @@ if [ "$again" -eq 0 ]; then
 	esac
 	"$PDL" init --data "$DIR" --origin "$origin" --jurisdiction "$juris" --policy "$policy" \
 		--authority-key "$DIR/keys/authority.key" --ledger-key "$DIR/keys/ledger.key" \
-		--time "$genesis" --suite "$suite" >"$S/init.json" || die "pdl init failed"
+		--time "$genesis" --test-clock --suite "$suite" >"$S/init.json" || die "pdl init failed"
 fi
 
 # ---- the act files: as they are, or with the suite's keys in place of the

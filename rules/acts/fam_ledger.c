@@ -105,9 +105,13 @@ static const struct pdl_field genesis_fields[] = {
 	{"policy", F_MAP, 0, 0, policy_fields},
 	/* absent in a genesis made before suites: ed25519-sha256 */
 	{"suite", F_STR, 1, PDL_SUITE_ID_LEN_MAX, NULL},
+	/* true: the ledger's time may be set by hand (pdld --test-clock), so its
+	 * times prove nothing; pdld refuses --test-clock on a genesis without
+	 * it. Absent in a genesis made for the real clock (and before this). */
+	{"test_clock", F_BOOL, 1, 0, NULL},
 	{NULL, 0, 0, 0, NULL},
 };
-enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY, G_SUITE };
+enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY, G_SUITE, G_TEST_CLOCK };
 
 /* The suite the genesis names; NULL when it names one this pdl does not know. */
 static const struct pdl_suite *
@@ -138,6 +142,7 @@ pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *in
 	    bind_sub(a, G_POLICY, policy_fields, &po) != PDL_OK)
 		return PDL_EFIELD;
 	pdl_fields_cstr(&a->body, G_ORIGIN, info->origin, sizeof info->origin);
+	info->test_clock = pdl_fields_has(&a->body, G_TEST_CLOCK) && pdl_fields_bool(&a->body, G_TEST_CLOCK);
 	pdl_fields_cstr(&a->body, G_JURIS, info->jurisdiction, sizeof info->jurisdiction);
 	pdl_fields_cstr(&au, AU_ID, info->authority_id, sizeof info->authority_id);
 	if ((info->suite = genesis_suite(a)) == NULL)
