@@ -11,7 +11,7 @@ cmd_verifier_key(int argc, char **argv)
 	int orc = src_opts(argc, argv, "verifier-key",
 	                   "usage: pdl verifier-key --data DIR\n\nPrints the signed-note verifier key of the ledger's "
 			       "checkpoints:\nORIGIN+<8 hex key id>+<base64(type || public key)>: type 0x01 and the Ed25519 key in an\n"
-			       "ed25519-sha256 ledger; 0xff, the identifier \"pdl/sm2-sm3/note/v1\" and the SM2 key in an\n"
+			       "ed25519-sha256 ledger; 0xff, the identifier \"pdl.sm2-sm3/note\" and the SM2 key in an\n"
 			       "sm2-sm3 ledger (spec/formats.md).\n", &dir, &ledger);
 	if (orc >= 0)
 		return orc;

@@ -135,5 +135,21 @@ check_eq "pdld with an Ed25519 ledger.key on an sm2-sm3 ledger refuses to start,
 mv "$TMP/ledger.key.sm2" "$D/ledger.key"
 "$PDL" verify --replay --data "$D" >"$TMP/v.json" 2>&1
 check_eq "pdl verify --replay passes" "$?:$(jl "$TMP/v.json" 'o["ok"]')" "0:true"
+"$PDL" verify --data "$D" --vkey "$VKEY" >"$TMP/v.json" 2>&1
+check_eq "pdl verify --vkey with the SM2 verifier key: pinned, passes" \
+	"$?:$(jl "$TMP/v.json" 'str(o["ok"])+" "+str(o["key_pinned"])+" "+o["key"]')" "0:True True $VKEY"
+# a well-formed Ed25519 verifier key (C2SP key id) of the same name
+EDVKEY=$($PY -c '
+import base64, hashlib, sys
+name = sys.argv[1].split("+")[0]
+k = b"\x01" + base64.b64decode(sys.argv[2])
+print("%s+%s+%s" % (name, hashlib.sha256(name.encode() + b"\n" + k).digest()[:4].hex(), base64.b64encode(k).decode()))' \
+	"$VKEY" "$(jl "$K/ed.json" 'o["public_key"]')")
+"$PDL" verify --data "$D" --vkey "$EDVKEY" >"$TMP/v.json" 2>"$TMP/v.err"
+check_eq "pdl verify --vkey with an Ed25519 key of the same name: refused, naming the SM2 key" \
+	"$?:$(jl "$TMP/v.json" 'str(o["ok"])+" "+str("'"$VKEY"'" in o["what"])')" "1:False True"
+"$PDL" show party p1 --data "$D" >"$TMP/show.json" 2>&1
+check_eq "pdl show party: the party's 65-byte SM2 key" \
+	"$?:$(jl "$TMP/show.json" 'o["state"]["public_key"]')" "0:$(jl "$K/p1.json" 'o["public_key"]')"
 
 finish
