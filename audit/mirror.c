@@ -16,8 +16,11 @@ int
 pdl_mirror_open(struct pdl_mirror *m, const char *dir, const char *vkey, struct pdl_status *st)
 {
 	memset(m, 0, sizeof *m);
-	if (pdl_note_vkey_parse(vkey, m->origin, sizeof m->origin, m->pk) != PDL_OK)
+	if (pdl_note_vkey_parse(vkey, m->origin, sizeof m->origin, &m->pk) != PDL_OK)
 		return pdl_status_set(st, PDL_ENOTE, NULL, "--vkey is not a signed-note verifier key (name+id+key)");
+	/* the suite the verifier key's type names hashes every leaf and root the
+	 * mirror checks; a genesis that names another is refused (invariant 2) */
+	pdl_suite_use(m->pk.suite);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return pdl_status_set(st, PDL_EIO, NULL, "cannot create %s: %s", dir, strerror(errno));
 	int rc = pdl_store_open(&m->store, dir, PDL_STORE_CREATE);
@@ -33,7 +36,7 @@ pdl_mirror_open(struct pdl_mirror *m, const char *dir, const char *vkey, struct 
 	rc = pdl_store_head(t, &m->store, &h);
 	if (rc == PDL_OK && h.size > 0) {
 		rc = pdl_engine_load(&m->engine, t);
-		if (rc == PDL_OK && (memcmp(m->engine.info.ledger_pk, m->pk, 32) != 0 ||
+		if (rc == PDL_OK && (!pdl_pubkey_eq(&m->engine.info.ledger_pk, &m->pk) ||
 		                     strcmp(m->engine.info.origin, m->origin) != 0))
 			rc = pdl_status_set(st, PDL_EINVAL, NULL,
 			                    "the mirror in %s is of another ledger (%s) than --vkey names (%s)", dir,
@@ -89,7 +92,7 @@ pdl_mirror_note(const struct pdl_mirror *m, const char *note, size_t n, struct p
 	if (strcmp(c->origin, m->origin) != 0)
 		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint's origin %s is not %s (--vkey)", c->origin,
 		                      m->origin);
-	if (pdl_note_verify(note, n, m->origin, m->pk, &bl) != PDL_OK)
+	if (pdl_note_verify(note, n, m->origin, &m->pk, &bl) != PDL_OK)
 		return pdl_status_set(st, PDL_EBADSIG, NULL, "the checkpoint at size %" PRIu64 " is not signed by --vkey",
 		                      c->size);
 	return PDL_OK;
@@ -282,7 +285,7 @@ pdl_mirror_append(struct pdl_mirror *m, const uint8_t *const *entries, const siz
 			                    seq);
 			goto fail;
 		}
-		if (seq == 0 && (memcmp(m->engine.info.ledger_pk, m->pk, 32) != 0 ||
+		if (seq == 0 && (!pdl_pubkey_eq(&m->engine.info.ledger_pk, &m->pk) ||
 		                 strcmp(m->engine.info.origin, m->origin) != 0)) {
 			rc = pdl_status_set(st, PDL_EGENESIS, NULL,
 			                    "the log's genesis names the ledger %s with another key than --vkey", m->engine.info.origin);

@@ -30,7 +30,7 @@ struct pdl_mirror {
 	struct pdl_store store;
 	struct pdl_engine engine;
 	char origin[PDL_ORIGIN_LEN_MAX + 1]; /* the verifier key's name */
-	uint8_t pk[PDL_PK_BYTES];            /* the ledger key */
+	struct pdl_pubkey pk;                /* the ledger key, of the suite its type names */
 };
 
 /* The ledger's signed checkpoint of exactly `size` into note (cap

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "readers.h"
 #include "tiles.h"
 
 static const char tiles_help[] =
@@ -62,7 +63,9 @@ cmd_tiles(int argc, char **argv)
 	const char *note;
 	size_t n;
 	struct pdl_tiles_stats ts;
-	rc = pdl_tiles_checkpoint(t, &s, &size, &note, &n, &st);
+	rc = pdl_read_suite(t, &s, &st); /* the genesis's suite hashes the entries checked */
+	if (rc == PDL_OK)
+		rc = pdl_tiles_checkpoint(t, &s, &size, &note, &n, &st);
 	if (rc == PDL_OK)
 		rc = pdl_tiles_export(t, &s, out, note, n, pdl_entry_ckpt_ref, &ts, &st);
 	pdl_store_rdone(&s, t);

@@ -679,11 +679,12 @@ ledger_ckpt(struct pdl_http_ctx *cx, struct ledger *l, struct ckpt_info *ci)
 		pdl_http_error(l->out, 503, "view_not_ready", "the view has not applied the genesis entry yet");
 		return 1;
 	}
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	size_t bl;
+	char why[160];
 	const char *k = disc_str(m, "ledger_key");
-	if (pdl_unb64(k, strlen(k), pk, 32) == PDL_OK)
-		ci->verified = pdl_note_verify(ci->note, n, disc_str(m, "origin"), pk, &bl) == PDL_OK;
+	if (pdl_pubkey_parse(&pk, pdl_suite(), k, strlen(k), why, sizeof why) == PDL_OK)
+		ci->verified = pdl_note_verify(ci->note, n, disc_str(m, "origin"), &pk, &bl) == PDL_OK;
 	json_decref(m);
 	if (!ci->verified) {
 		pdl_http_error(l->out, 502, "ledger_error",
@@ -716,11 +717,11 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		return;
 	if (!ledger_ckpt(cx, &l, &ci)) {
 		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
-		                      b64_json(ci.ck.root, 32), "note", ci.note, "verified", ci.verified);
+		                      b64_json(ci.ck.root, PDL_HASH_BYTES), "note", ci.note, "verified", ci.verified);
 		if (ci.ck.has_chain) {
 			/* the chain hash reads as hex wherever pdl prints it (spec/formats.md §4) */
-			char hex[65];
-			pdl_hex(ci.ck.chain, 32, hex);
+			char hex[2 * PDL_HASH_BYTES + 1];
+			pdl_hex(ci.ck.chain, PDL_HASH_BYTES, hex);
 			json_object_set_new(o, "chain", json_string(hex));
 		}
 		pdl_http_json(out, 200, o);
@@ -733,17 +734,22 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
  * answered an error. */
 static json_t *
 view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t size, const uint8_t *root,
-               struct pdl_http_out *out)
+               const uint8_t *want_leaf, struct pdl_http_out *out)
 {
 	struct pdl_vtree_ctx tc;
 	struct pdl_merkle_io io;
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t np = 0;
-	uint8_t leaf[32];
+	uint8_t leaf[PDL_HASH_BYTES];
 	pdl_vdb_tree_io(cx->db, t, &tc, &io);
 	if (io.get(io.ctx, 0, index, leaf) != PDL_OK || pdl_merkle_prove_inclusion(&io, index, size, proof, &np) != PDL_OK) {
 		pdl_http_error(out, 500, "view_error", "the view's tree cannot prove entry %llu in size %llu",
 		               (unsigned long long)index, (unsigned long long)size);
+		return NULL;
+	}
+	if (want_leaf != NULL && memcmp(want_leaf, leaf, PDL_HASH_BYTES) != 0) {
+		pdl_http_error(out, 500, "view_error", "the view's copy of entry %llu does not hash to its leaf (rebuild the view)",
+		               (unsigned long long)index);
 		return NULL;
 	}
 	if (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK) {
@@ -752,9 +758,9 @@ view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t siz
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < np; i++)
-		json_array_append_new(arr, b64_json(proof[i], 32));
+		json_array_append_new(arr, b64_json(proof[i], PDL_HASH_BYTES));
 	return json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
-	                 b64_json(leaf, 32), "proof", arr);
+	                 b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
 }
 
 /* Answered from the view's own entries, tree and checkpoint (proj.h,
@@ -765,7 +771,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	static const char *const params[] = {"index", "size", NULL};
 	static _Thread_local char note[PDL_NOTE_BYTES_MAX + 1];
 	uint64_t index, size, next;
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 	struct pdl_ckpt ck;
 	size_t nn;
 	MDB_txn *t;
@@ -816,7 +822,7 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		return;
 	}
 	int at_ckpt = have && size == ck.size;
-	json_t *o = view_inclusion(cx, t, index, size, at_ckpt ? ck.root : NULL, out);
+	json_t *o = view_inclusion(cx, t, index, size, at_ckpt ? ck.root : NULL, NULL, out);
 	mdb_txn_abort(t);
 	if (o != NULL) {
 		if (at_ckpt)
@@ -853,7 +859,7 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	static const char *const none[] = {NULL};
 	static _Thread_local char note[PDL_NOTE_BYTES_MAX + 1];
 	uint64_t seq, next;
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 	MDB_txn *t;
 	struct disc_tables tb;
 	struct pdl_ckpt ck;
@@ -913,7 +919,9 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		json_object_set_new(ej, "proof", json_null());
 		json_object_set_new(ej, "proof_pending", json_string("the view holds no checkpoint yet; retry shortly"));
 	} else if (seq < ck.size) {
-		json_t *pr = view_inclusion(cx, t, seq, ck.size, ck.root, out);
+		uint8_t leaf[PDL_HASH_BYTES];
+		pdl_merkle_leaf_hash(eb, en, leaf);
+		json_t *pr = view_inclusion(cx, t, seq, ck.size, ck.root, leaf, out);
 		if (pr == NULL) {
 			json_decref(ej);
 			mdb_txn_abort(t);
