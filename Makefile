@@ -108,7 +108,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
-.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers
+.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers vectors
 all: deps $(BINS) $(UNIT_BIN)
 
 # Installs the Debian packages the build and tests need, only when missing.
@@ -312,6 +312,12 @@ soak: all
 
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)
+
+# Regenerates spec/vectors/ed25519-sha256.json from spec/vectors/inputs.json
+# with pdl's own encoder and signer (tests/unit/test_vectors.c, which `make
+# test` runs without PDL_VECTORS_WRITE to prove the file current).
+vectors: $(BUILD)/tests/test_vectors
+	@PDL_SRC=$(CURDIR) PDL_VECTORS_WRITE=1 $(BUILD)/tests/test_vectors
 
 bench: all
 	@$(BUILD)/pdl bench $(BENCH_ARGS)
