@@ -91,7 +91,7 @@ pdl_envelopes_json(const char *body, size_t n, const uint8_t lid[PDL_HASH_BYTES]
 	json_error_t je;
 	*slots = NULL;
 	*count = 0;
-	json_t *root = json_loadb(body, n, JSON_REJECT_DUPLICATES, &je);
+	json_t *root = json_loadb(body, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (root == NULL)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "the body is not JSON: line %d, column %d: %s", je.line,
 		                      je.column, je.text);
