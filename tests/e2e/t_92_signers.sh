@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# t_92_signers — the reference signers of clients/ (Python with
+# python3-cryptography, JavaScript with Node's crypto): both give every
+# signing vector of spec/vectors/ byte for byte, a vector changed by one
+# byte makes both fail, and both sign a real act with a pdl key file and
+# POST it to a real pdld --http: the receipts are the log's entries, a
+# resubmission comes back dup, and a key file others may read is refused.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$(cd "$E2E/../.." && pwd)
+VEC=$ROOT/spec/vectors/ed25519-sha256.json
+SIGNPY="$PY $ROOT/clients/python/pdlsign.py"
+SIGNJS="node $ROOT/clients/js/pdlsign.mjs"
+NVEC=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["vectors"]))' "$VEC")
+
+for s in py js; do
+	if [ $s = py ]; then SIGN=$SIGNPY; else SIGN=$SIGNJS; fi
+	$SIGN --check-vectors "$VEC" >"$TMP/vec.$s" 2>&1
+	check_eq "$s signer: exit 0 on the vectors" "$?" 0
+	check_eq "$s signer: all $NVEC vectors ok" "$(grep -c '^ok - vector' "$TMP/vec.$s")" "$NVEC"
+done
+
+# one byte of one vector changed: each signer must notice
+$PY - "$VEC" "$TMP/bad.json" <<'PYEOF'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+i = text.index('"sig_hex": "') + len('"sig_hex": "')
+text = text[:i] + ("0" if text[i] != "0" else "1") + text[i + 1:]
+open(sys.argv[2], "w", encoding="utf-8").write(text)
+PYEOF
+for s in py js; do
+	if [ $s = py ]; then SIGN=$SIGNPY; else SIGN=$SIGNJS; fi
+	$SIGN --check-vectors "$TMP/bad.json" >"$TMP/bad.$s" 2>&1
+	check_eq "$s signer: a changed signature in the vectors fails (exit 1)" "$?" 1
+	check "  naming the vector" grep -q '^not ok - vector genesis: signature differ' "$TMP/bad.$s"
+done
+
+D=$TMP/l
+init_ledger "$D" || { not_ok "pdl init"; finish; }
+PORT=$(free_port)
+start_pdld "$D" --http "127.0.0.1:$PORT" || { not_ok "pdld --http starts"; finish; }
+URL=http://127.0.0.1:$PORT
+n=0
+for s in py js; do
+	if [ $s = py ]; then SIGN=$SIGNPY; else SIGN=$SIGNJS; fi
+	n=$((n + 1))
+	# a party with a key of its own, registered by the authority, then acting itself
+	"$PDL" keygen --out "$TMP/$s.key" >"$TMP/$s.pub" || not_ok "pdl keygen"
+	PK=$(jl "$TMP/$s.pub" 'o["public_key"]')
+	$PY -c 'import json,sys; sys.path.insert(0, sys.argv[4]); import pdlgen
+a = pdlgen.register_act(int(sys.argv[1]), pk=sys.argv[2], pid=sys.argv[3], roles=("provider",))
+a["body"]["name"] = "数据提供方 " + sys.argv[3]
+json.dump(a, open(sys.argv[5], "w"), ensure_ascii=False)' "$((100 + n))" "$PK" "party-$s" "$E2E" "$TMP/reg.$s.json"
+	$SIGN --key "$AUTH_KEY" --post "$URL" "$TMP/reg.$s.json" >"$TMP/reg.$s.out" 2>&1
+	check_eq "$s signer: registers a party (non-ASCII name) over HTTP with the authority's key (exit 0)" "$?" 0
+	SEQ=$(jl "$TMP/reg.$s.out" 'o["results"][0]["seq"]')
+	HASH=$(jl "$TMP/reg.$s.out" 'o["results"][0]["hash"]')
+	check_eq "  the receipt's hash is entry $SEQ's (pdl get)" "$("$PDL" get "$SEQ" --data "$D" | jl - 'o["hash"]')" "$HASH"
+	check_eq "  the entry holds the act as written" \
+		"$("$PDL" get "$SEQ" --data "$D" | jl - 'o["act"]["body"]["name"]')" "数据提供方 party-$s"
+	cat >"$TMP/dep.$s.json" <<JSON
+{"type":"evidence.deposit","actor":"party-$s","nonce":9007199254740993,"body":{"evidence_id":"ev-$s","digest":"$(printf %064d $n)","size":1,"media_type":"text/plain","subject":"a deposit signed by the $s signer"}}
+JSON
+	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/dep.$s.out" 2>&1
+	check_eq "$s signer: the party signs its own act (nonce 2^53+1) and it is accepted" "$?" 0
+	SEQ=$(jl "$TMP/dep.$s.out" 'o["results"][0]["seq"]')
+	check_eq "  the entry's nonce is exact" "$("$PDL" get "$SEQ" --data "$D" | jl - 'o["act"]["nonce"]')" 9007199254740993
+	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/dep2.$s.out" 2>&1
+	check_eq "  signed again and resubmitted: the original receipt, dup" \
+		"$(jl "$TMP/dep2.$s.out" '[o["results"][0]["seq"], o["results"][0]["dup"]]')" "[$SEQ, true]"
+	$SIGN --key "$TMP/$s.key" --ledger-id "$("$PDL" ledger-id --data "$D")" "$TMP/dep.$s.json" >"$TMP/env.$s"
+	check_eq "  offline (--ledger-id) it prints the envelope pdl sign prints for the same act" \
+		"$(jl "$TMP/env.$s" '[o["act"], o["sig"]]')" \
+		"$("$PDL" sign --key "$TMP/$s.key" --data "$D" "$TMP/dep.$s.json" | jl - '[o["act"], o["sig"]]')"
+	chmod 640 "$TMP/$s.key"
+	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/mode.$s" 2>&1
+	check_eq "  a key file group may read is refused (exit 1)" "$?" 1
+	check "  saying so" grep -q "is readable by group or others" "$TMP/mode.$s"
+	cat >"$TMP/frac.$s.json" <<'JSON'
+{"type":"party.suspend","actor":"authority","nonce":1.5,"body":{"id":"x","reason":"y"}}
+JSON
+	$SIGN --key "$AUTH_KEY" --post "$URL" "$TMP/frac.$s.json" >"$TMP/frac.$s" 2>&1
+	check_eq "  a fraction in the act is refused before signing (exit 1)" "$?" 1
+	check "  saying so" grep -q "fractional numbers are not allowed in acts" "$TMP/frac.$s"
+done
+check_eq "the ledger verifies: genesis and the four acts" "$(log_size "$D")" 5
+stop_pdld
+finish
