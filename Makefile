@@ -26,7 +26,7 @@ LDFLAGS := $(SANFLAGS)
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
-            clang libclang-rt-14-dev openssl strace
+            clang libclang-rt-14-dev openssl strace nodejs nginx
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for
