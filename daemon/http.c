@@ -791,8 +791,8 @@ refuse_conn(int fd)
 		fprintf(stderr, "pdld: http: connection from %s refused: %u open (--max-connections %u)\n", peer, H.live,
 		        D.conns_max);
 	}
-	while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
-		;
+	for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+		; /* what it sent already, within reason: a flood is not drained here */
 	ssize_t k = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)k;
 	shutdown(fd, SHUT_WR);

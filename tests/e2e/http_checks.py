@@ -166,6 +166,11 @@ def submits():
     ok(st2 == 200 and r2.get("dup") is True and all(r2.get(k) == r.get(k) for k in ("seq", "hash", "time_ms")),
        "resubmitting the signed act returns the original receipt with dup: true (idempotent)", doc2)
     ok(log_size() == 2, "and appends nothing")
+    with open(os.path.join(TMP, "r1.signed"), "w") as f:
+        f.write(json.dumps(e1) + "\n")
+    rn, rc = pdl_json("submit", "--signed", "--data", DATA, os.path.join(TMP, "r1.signed"))
+    ok(rc == 0 and rn and rn[0].get("dup") is True and rn[0].get("seq") == 1 and rn[0].get("hash") == r.get("hash"),
+       "the same signed act sent over the socket: the same original receipt (one nonce table)", rn)
 
     e2 = sign(register_act(2), "r2.json")
     st, _, _, doc = post(mp_pack(mp_envelope(e2)), "application/msgpack")
