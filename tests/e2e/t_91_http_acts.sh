@@ -16,6 +16,27 @@ start_pdld "$D" --http "127.0.0.1:$PORT" --http-timeout-ms 3000 --max-connection
 check "pdld says where it takes acts over HTTP" grep -q "taking acts over HTTP at http://127.0.0.1:$PORT/v1/acts" "$D.pdld.log"
 pychecks $PY "$E2E/http_checks.py" "$PORT" "$D" "$AUTH_KEY" "$TMP"
 check "pdld is still running" kill -0 "$PDLD_PID"
+
+# pdl sign --array: the HTTP body for several acts, which pdl submit --signed takes too
+$GEN acts "$TMP/arr_" 2 3 700
+"$PDL" sign --key "$AUTH_KEY" --data "$D" --array "$TMP/arr_00.json" >"$TMP/arr0.json"
+check_eq "pdl sign --array prints one JSON array of the 3 envelopes" \
+	"$($PY -c 'import json,sys; a=json.load(open(sys.argv[1])); print(len(a), sorted(a[0]))' "$TMP/arr0.json")" \
+	"3 ['act', 'ledger_id', 'sig']"
+"$PDL" submit --signed --data "$D" "$TMP/arr0.json" >"$TMP/arr0.out"
+check_eq "pdl submit --signed takes that array: 3 receipts" "$(grep -c '"dup":false' "$TMP/arr0.out")" 3
+"$PDL" sign --key "$AUTH_KEY" --data "$D" --array "$TMP/arr_01.json" >"$TMP/arr1.json"
+$PY - "$PORT" "$TMP/arr1.json" >"$TMP/arr1.out" <<'PYEOF'
+import sys, urllib.request
+req = urllib.request.Request("http://127.0.0.1:%s/v1/acts" % sys.argv[1], data=open(sys.argv[2], "rb").read(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+print(urllib.request.urlopen(req, timeout=60).read().decode())
+PYEOF
+check_eq "and POST /v1/acts takes it as it is: 3 receipts" "$(jl "$TMP/arr1.out" 'len([r for r in o["results"] if "seq" in r])')" 3
+printf '{"type":"party.suspend","actor":"authority","nonce":1.5,"body":{}}' >"$TMP/frac.json"
+"$PDL" sign --key "$AUTH_KEY" --data "$D" --array "$TMP/arr_00.json" "$TMP/frac.json" >"$TMP/arrbad.out" 2>"$TMP/arrbad.err"
+check_eq "pdl sign --array with an act it cannot sign: exit 1 and no array" "$?:$(wc -c <"$TMP/arrbad.out")" "1:0"
+check "  the error on stderr names the file and index" grep -q "^pdl sign: $TMP/frac.json\[0\]: .*(PDL_EINVAL)" "$TMP/arrbad.err"
 check "the ledger verifies after all of it" "$PDL" verify --data "$D" --quiet
 stop_pdld
 check "pdld logged the HTTP limit events" grep -q "http limits: .* connections refused" "$D.pdld.log"

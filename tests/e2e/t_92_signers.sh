@@ -51,7 +51,7 @@ for s in py js; do
 a = pdlgen.register_act(int(sys.argv[1]), pk=sys.argv[2], pid=sys.argv[3], roles=("provider",))
 a["body"]["name"] = "数据提供方 " + sys.argv[3]
 json.dump(a, open(sys.argv[5], "w"), ensure_ascii=False)' "$((100 + n))" "$PK" "party-$s" "$E2E" "$TMP/reg.$s.json"
-	$SIGN --key "$AUTH_KEY" --post "$URL" "$TMP/reg.$s.json" >"$TMP/reg.$s.out" 2>&1
+	$SIGN --key "$AUTH_KEY" --post "$URL" "$TMP/reg.$s.json" >"$TMP/reg.$s.out" 2>"$TMP/reg.$s.err"
 	check_eq "$s signer: registers a party (non-ASCII name) over HTTP with the authority's key (exit 0)" "$?" 0
 	SEQ=$(jl "$TMP/reg.$s.out" 'o["results"][0]["seq"]')
 	HASH=$(jl "$TMP/reg.$s.out" 'o["results"][0]["hash"]')
@@ -61,11 +61,11 @@ json.dump(a, open(sys.argv[5], "w"), ensure_ascii=False)' "$((100 + n))" "$PK" "
 	cat >"$TMP/dep.$s.json" <<JSON
 {"type":"evidence.deposit","actor":"party-$s","nonce":9007199254740993,"body":{"evidence_id":"ev-$s","digest":"$(printf %064d $n)","size":1,"media_type":"text/plain","subject":"a deposit signed by the $s signer"}}
 JSON
-	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/dep.$s.out" 2>&1
+	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/dep.$s.out" 2>"$TMP/dep.$s.err"
 	check_eq "$s signer: the party signs its own act (nonce 2^53+1) and it is accepted" "$?" 0
 	SEQ=$(jl "$TMP/dep.$s.out" 'o["results"][0]["seq"]')
 	check_eq "  the entry's nonce is exact" "$("$PDL" get "$SEQ" --data "$D" | jl - 'o["act"]["nonce"]')" 9007199254740993
-	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/dep2.$s.out" 2>&1
+	$SIGN --key "$TMP/$s.key" --post "$URL" "$TMP/dep.$s.json" >"$TMP/dep2.$s.out" 2>"$TMP/dep2.$s.err"
 	check_eq "  signed again and resubmitted: the original receipt, dup" \
 		"$(jl "$TMP/dep2.$s.out" '[o["results"][0]["seq"], o["results"][0]["dup"]]')" "[$SEQ, true]"
 	$SIGN --key "$TMP/$s.key" --ledger-id "$("$PDL" ledger-id --data "$D")" "$TMP/dep.$s.json" >"$TMP/env.$s"

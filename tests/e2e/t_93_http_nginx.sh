@@ -69,9 +69,9 @@ URL=https://127.0.0.1:$TPORT
 $GEN acts "$TMP/a_" 1 2 1
 $PY -c 'import json,sys; [json.dump(a, open(sys.argv[1] + str(i), "w")) for i, a in enumerate(json.load(open(sys.argv[2])))]' \
 	"$TMP/act" "$TMP/a_00.json"
-SSL_CERT_FILE=$N/cert.pem $PY "$ROOT/clients/python/pdlsign.py" --key "$AUTH_KEY" --post "$URL" "$TMP/act0" >"$TMP/py.out" 2>&1
+SSL_CERT_FILE=$N/cert.pem $PY "$ROOT/clients/python/pdlsign.py" --key "$AUTH_KEY" --post "$URL" "$TMP/act0" >"$TMP/py.out" 2>"$TMP/py.err"
 check_eq "the Python signer posts through nginx's TLS: a receipt for seq 1" "$(jl "$TMP/py.out" 'o["results"][0]["seq"]')" 1
-NODE_EXTRA_CA_CERTS=$N/cert.pem node "$ROOT/clients/js/pdlsign.mjs" --key "$AUTH_KEY" --post "$URL" "$TMP/act1" >"$TMP/js.out" 2>&1
+NODE_EXTRA_CA_CERTS=$N/cert.pem node "$ROOT/clients/js/pdlsign.mjs" --key "$AUTH_KEY" --post "$URL" "$TMP/act1" >"$TMP/js.out" 2>"$TMP/js.err"
 check_eq "the JavaScript signer too: seq 2" "$(jl "$TMP/js.out" 'o["results"][0]["seq"]')" 2
 
 # a private entry read through the proxy with a token for the target as sent
@@ -80,7 +80,7 @@ DIG=$(printf 'private via nginx' | sha256sum | cut -c1-64)
 cat >"$TMP/dep.json" <<JSON
 {"type":"evidence.deposit","actor":"authority","nonce":77,"body":{"evidence_id":"ev-n","digest":"$DIG","size":17,"media_type":"text/plain","subject":"s","blob":"$SECRET"}}
 JSON
-SSL_CERT_FILE=$N/cert.pem $PY "$ROOT/clients/python/pdlsign.py" --key "$AUTH_KEY" --post "$URL" "$TMP/dep.json" >"$TMP/dep.out" 2>&1
+SSL_CERT_FILE=$N/cert.pem $PY "$ROOT/clients/python/pdlsign.py" --key "$AUTH_KEY" --post "$URL" "$TMP/dep.json" >"$TMP/dep.out" 2>"$TMP/dep.err"
 SEQ=$(jl "$TMP/dep.out" 'o["results"][0]["seq"]')
 TOK=$("$PDL" token --key "$AUTH_KEY" --party authority --data "$D" "/v1/entries/$SEQ")
 $PY - "$TPORT" "$N/cert.pem" "$SEQ" "$TOK" >"$TMP/reads.out" <<'PYEOF'
