@@ -8,7 +8,7 @@
  * spec/vectors/ed25519-sha256.json; without it (`make test`) it makes them
  * again and fails unless the committed file is byte for byte what it made,
  * so the file cannot drift from the code. The reference signers of
- * clients/ are checked against the same file (t_92).
+ * clients/ are checked against the same file (t_108).
  *
  * Every vector must also be a real act: it decodes against its act's
  * schema and its signature verifies; the §1.6 worked example gives the

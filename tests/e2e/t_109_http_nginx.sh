@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_93_http_nginx — contrib/nginx/pdld-http.conf, the shipped site file,
+# t_109_http_nginx — contrib/nginx/pdld-http.conf, the shipped site file,
 # run by Debian's nginx in front of pdld --http: nginx -t takes it; both
 # reference signers POST acts through its TLS and get receipts; a read
 # token signed for the target the client sent works through it (the

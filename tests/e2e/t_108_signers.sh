@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_92_signers — the reference signers of clients/ (Python with
+# t_108_signers — the reference signers of clients/ (Python with
 # python3-cryptography, JavaScript with Node's crypto): both give every
 # signing vector of spec/vectors/ byte for byte, a vector changed by one
 # byte makes both fail, and both sign a real act with a pdl key file and
