@@ -33,6 +33,7 @@ import { createPrivateKey, sign as edSign } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, readSync, constants } from 'node:fs';
 
 const SIGNING_PREFIX = Buffer.from('pdl/act/v2\n');
+const SUITE = 'ed25519-sha256'; // the only crypto suite this signer speaks
 const INT_MAX = (1n << 63n) - 1n; // pdl reads JSON integers as int64 (spec/formats.md §1.5)
 // The PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410), which Node's crypto takes.
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -191,6 +192,8 @@ function loadKey(path) {
   } finally {
     closeSync(fd);
   }
+  const alg = /^pdl-([a-z0-9]+)-v1\n/.exec(text);
+  if (alg && alg[1] !== 'ed25519') throw new Error(`key file ${path} holds a ${alg[0].trim()} key; this signer signs with Ed25519 keys only`);
   const m = /^pdl-ed25519-v1\n([A-Za-z0-9+/]{43}=)\n$/.exec(text);
   const seed = m && Buffer.from(m[1], 'base64');
   if (!seed || seed.length !== 32 || seed.toString('base64') !== m[1]) throw new Error(`key file ${path} is malformed`);
@@ -254,6 +257,10 @@ async function main(argv) {
     const head = await r.json();
     if (r.status !== 200) throw new Error(`${base}/v1/head answered ${r.status}: ${JSON.stringify(head)}`);
     lidHex = head.ledger_id;
+    // A ledger names its crypto suite (spec/formats.md); absent means
+    // ed25519-sha256. This signer makes Ed25519 signatures only.
+    const suite = head.suite ?? SUITE;
+    if (suite !== SUITE) throw new Error(`the ledger at ${base} uses the suite ${suite}; this signer signs for ${SUITE} ledgers only; nothing sent`);
   }
   if (!/^[0-9a-f]{64}$/.test(lidHex)) throw new Error('the ledger id is 64 lowercase hex digits');
   const lid = actObj instanceof Obj && actObj.get('type') === 'ledger.genesis' ? Buffer.alloc(32) : Buffer.from(lidHex, 'hex');

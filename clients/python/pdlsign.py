@@ -37,6 +37,7 @@ import urllib.request
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SIGNING_PREFIX = b"pdl/act/v2\n"
+SUITE = "ed25519-sha256"  # the only crypto suite this signer speaks
 INT_MAX = 2**63 - 1  # pdl reads JSON integers as int64 (spec/formats.md §1.5)
 
 
@@ -157,6 +158,9 @@ def load_key(path):
     finally:
         os.close(fd)
     lines = text.split(b"\n")
+    if len(lines) == 3 and lines[0].startswith(b"pdl-") and lines[0] != b"pdl-ed25519-v1":
+        raise ValueError("key file %s holds a %s key; this signer signs with Ed25519 keys only"
+                         % (path, lines[0].decode("ascii", "replace")))
     if len(lines) != 3 or lines[0] != b"pdl-ed25519-v1" or lines[2] != b"" or len(lines[1]) != 44:
         raise ValueError("key file %s is malformed" % path)
     seed = base64.b64decode(lines[1], validate=True)
@@ -251,6 +255,13 @@ def main(argv):
             sys.stderr.write("pdlsign.py: %s/v1/head answered %d: %s\n" % (base, status, head))
             return 1
         lid_hex = head["ledger_id"]
+        # A ledger names its crypto suite (spec/formats.md); absent means
+        # ed25519-sha256. This signer makes Ed25519 signatures only.
+        suite = head.get("suite", SUITE)
+        if suite != SUITE:
+            sys.stderr.write("pdlsign.py: the ledger at %s uses the suite %s; this signer signs for %s "
+                             "ledgers only; nothing sent\n" % (base, suite, SUITE))
+            return 1
     lid = ledger_id_for(act_obj, bytes.fromhex(lid_hex))
     act = act_bytes(act_obj)
     _, sig = sign(load_key(args["--key"]), lid, act)

@@ -85,4 +85,52 @@ JSON
 done
 check_eq "the ledger verifies: genesis and the four acts" "$(log_size "$D")" 5
 stop_pdld
+
+# The signers make Ed25519 signatures only. A ledger whose head names
+# another suite (an sm2-sm3 ledger) and a key file of another algorithm are
+# refused by name, before anything is sent. The head comes from a stand-in
+# server that logs each request, so the test shows no POST was made.
+$PY - "$TMP/fake.port" "$TMP/fake.log" <<'PYEOF' &
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def answer(self):
+        with open(sys.argv[2], "a") as f:
+            f.write("%s %s\n" % (self.command, self.path))
+        body = json.dumps({"size": 1, "suite": "sm2-sm3", "ledger_id": "ab" * 32}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST = answer
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+s.timeout = 60
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    s.handle_request()
+PYEOF
+FAKE=$!
+i=0
+while [ ! -s "$TMP/fake.port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+FURL=http://127.0.0.1:$(cat "$TMP/fake.port")
+printf 'pdl-sm2-v1\n%s\n' "$(head -c 32 /dev/zero | base64)" >"$TMP/sm2.key"
+chmod 600 "$TMP/sm2.key" "$TMP/py.key" "$TMP/js.key"
+for s in py js; do
+	if [ $s = py ]; then SIGN=$SIGNPY; else SIGN=$SIGNJS; fi
+	$SIGN --key "$TMP/$s.key" --post "$FURL" "$TMP/dep.$s.json" >"$TMP/suite.$s" 2>&1
+	check_eq "$s signer: a ledger whose head names the suite sm2-sm3 is refused (exit 1)" "$?" 1
+	check "  naming the suite" grep -q "uses the suite sm2-sm3; this signer signs for ed25519-sha256 ledgers only" \
+		"$TMP/suite.$s"
+	$SIGN --key "$TMP/sm2.key" --ledger-id "$(printf 'ab%.0s' $(seq 32))" "$TMP/dep.$s.json" >"$TMP/alg.$s" 2>&1
+	check_eq "$s signer: an SM2 key file is refused (exit 1)" "$?" 1
+	check "  naming its algorithm" grep -q "holds a pdl-sm2-v1 key; this signer signs with Ed25519 keys only" \
+		"$TMP/alg.$s"
+done
+check_eq "nothing but the two heads was asked of that ledger" "$(cat "$TMP/fake.log")" "GET /v1/head
+GET /v1/head"
+kill "$FAKE" 2>/dev/null
+wait "$FAKE" 2>/dev/null
 finish
