@@ -312,6 +312,10 @@ read_answer(struct hconn *c, const char *op, const uint8_t *rep, size_t n)
 			json_object_set_new(doc, "ledger_id", hex_json(b, bn));
 		if (mp_map_find(r, "blob_max", &v) == PDL_OK && mp_read_uint(&v, &x) == PDL_OK)
 			json_object_set_new(doc, "blob_max", json_integer((json_int_t)x));
+		/* the crypto suite, when the ledger names one (signers check it) */
+		if (mp_map_find(r, "suite", &v) == PDL_OK && mp_read_str(&v, &s, &bn) == PDL_OK)
+			json_object_set_new(doc, "suite", json_stringn(s, bn));
+		pdl_json_add_cst(doc);
 		respond_json(c, 200, doc, NULL);
 		return;
 	}

@@ -159,6 +159,9 @@ result_json(struct mp_cur *c)
 		pdl_hex(raw, sizeof raw, hex);
 		json_object_set_new(o, "hash", json_string(hex));
 	}
+	/* ledger times also as people read them (CST), as pdl submit prints */
+	pdl_json_add_cst(o);
+	pdl_json_add_cst(json_object_get(o, "outcome"));
 	return o;
 }
 

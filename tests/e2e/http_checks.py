@@ -161,6 +161,8 @@ def submits():
        "the reply is JSON, not to be cached", h)
     got, _ = pdl_json("get", "1", "--data", DATA)
     ok(got and got[0]["hash"] == r.get("hash"), "the receipt's hash is the entry's chain hash (pdl get 1)")
+    ok(got and r.get("time_cst") == got[0]["time_cst"] and r["time_cst"].endswith("+08:00"),
+       "the receipt gives its time in CST too, as pdl submit and pdl get do", (r, got))
     st2, _, _, doc2 = post(e1)
     r2 = doc2["results"][0] if doc2 else {}
     ok(st2 == 200 and r2.get("dup") is True and all(r2.get(k) == r.get(k) for k in ("seq", "hash", "time_ms")),
@@ -351,6 +353,8 @@ def reads():
     lid, _ = subprocess.run([PDL, "ledger-id", "--data", DATA], capture_output=True, text=True).stdout.strip(), 0
     ok(st == 200 and doc["ledger_id"] == lid and doc["size"] == log_size(),
        "GET /v1/head: size and the ledger id (pdl ledger-id)", doc)
+    ok(doc.get("time_cst", "").endswith("+08:00") and doc.get("suite", "ed25519-sha256") == "ed25519-sha256",
+       "  its time in CST too; no suite other than ed25519-sha256", doc)
     st, _, _, doc = request("GET", "/v1/entries/1")
     got, _ = pdl_json("get", "1", "--data", DATA)
     ok(st == 200 and doc == got[0], "GET /v1/entries/1 is `pdl get 1` (a public entry)", doc)
