@@ -1,7 +1,7 @@
 /* http.c — pdld's HTTP listener (--http ADDR), for platforms that do not
  * link NNG: POST /v1/acts takes signed acts as JSON or msgpack (envelope.h)
  * and answers with the socket's receipts and errors in JSON; GET /v1/head,
- * /v1/checkpoint and /v1/entries/SEQ read. spec/formats.md §16 is the
+ * /v1/checkpoint and /v1/entries/SEQ read. spec/formats.md §17 is the
  * reference (routes, bodies, statuses, limits). It is plain HTTP/1.1, meant
  * to sit behind a TLS proxy on the same host (contrib/nginx/pdld-http.conf).
  *

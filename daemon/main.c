@@ -20,7 +20,6 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
-#include "sha256.h"
 
 struct pdld D;
 
@@ -35,7 +34,7 @@ on_signal(int sig)
 static void
 wipe_ledger_key(void)
 {
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 }
 
 /* One line for the limit events since the last one, if there were any:
@@ -104,7 +103,7 @@ usage(FILE *f)
 	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
 	        "                      socket; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ. No TLS: a\n"
 	        "                      loopback address behind a TLS proxy (contrib/nginx/pdld-http.conf),\n"
-	        "                      anything else needs --insecure-tcp (spec/formats.md §16)\n"
+	        "                      anything else needs --insecure-tcp (spec/formats.md §17)\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -282,9 +281,8 @@ main(int argc, char **argv)
 		return 1;
 	http.insecure = insecure;
 	struct pdl_status st = {0};
-	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
 		fprintf(stderr, "pdld: %s\n", st.msg);
 		return 1;
 	}
@@ -325,7 +323,7 @@ main(int argc, char **argv)
 	const uint8_t *g;
 	size_t gn;
 	if (rc == PDL_OK && (rc = pdl_store_entry(t, &D.store, 0, &g, &gn)) == PDL_OK)
-		pdl_sha256(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
+		pdl_digest(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
 	uint64_t csize = 0;
 	const char *cn;
 	size_t cnn;
@@ -336,7 +334,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
 		return 1;
 	}
-	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
+	/* the suite came from the genesis (pdl_engine_load) */
+	if (D.ledger_sk.suite != D.engine.info.suite) {
+		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
+	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
 		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
 		return 1;
 	}
@@ -466,7 +470,7 @@ main(int argc, char **argv)
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 	fprintf(stderr, "pdld: stopped at log size %llu, checkpoint %llu\n", (unsigned long long)D.head.size,
 	        (unsigned long long)D.last_ckpt_size);
 	return 0;

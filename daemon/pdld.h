@@ -42,7 +42,7 @@
  *                      one over it is refused with PDL_EBUSY.
  *
  * HTTP (http.c, `--http ADDR`): one thread serves POST /v1/acts and a few
- *   reads on its own bounded connections (spec/formats.md §16). A body
+ *   reads on its own bounded connections (spec/formats.md §17). A body
  *   becomes the same msgpack submit request the socket takes, goes through
  *   the same job path (verifiers, writer, group commit) and its receipts
  *   come back through pdld_job_reply, only after the batch is durable.
@@ -104,7 +104,7 @@ struct item {
 	struct pdl_status st;
 	struct pdl_act act;
 	int have_vpk;
-	uint8_t vpk[32];
+	struct pdl_pubkey vpk; /* the key the signature verified with */
 };
 
 struct conn;
@@ -166,7 +166,7 @@ struct queue {
 struct pdld {
 	struct pdl_store store;
 	struct pdl_engine engine;
-	uint8_t ledger_sk[64];
+	struct pdl_seckey ledger_sk; /* the checkpoint key, of the ledger's suite */
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	nng_socket rep, pub;
 	struct conn *conns;
@@ -175,7 +175,7 @@ struct pdld {
 	unsigned conns_max, inflight_max;
 	size_t reply_bytes_max, reply_bytes;
 	uint64_t send_timeout_ms;
-	uint8_t ledger_id[32]; /* SHA-256 of entry 0: what reader tokens name */
+	uint8_t ledger_id[PDL_HASH_BYTES]; /* the suite's hash of entry 0: what reader tokens name */
 	/* limit events since the last log line */
 	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
 	struct queue verifyq, commitq;

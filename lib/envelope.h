@@ -1,6 +1,6 @@
 /*
  * envelope.h — signed acts as platforms send them over HTTP (`pdld
- * --http`, POST /v1/acts; spec/formats.md §2 and §16), and the reply they
+ * --http`, POST /v1/acts; spec/formats.md §2 and §17), and the reply they
  * get back.
  *
  * A body is one envelope or a non-empty array of them, in either form:

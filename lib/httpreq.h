@@ -1,6 +1,6 @@
 /*
  * httpreq.h — the head of an HTTP/1.1 request (RFC 9112), parsed strictly:
- * what pdld's HTTP listener (`pdld --http`, spec/formats.md §16) reads
+ * what pdld's HTTP listener (`pdld --http`, spec/formats.md §17) reads
  * before it decides whether to read a body at all. Pure: bytes in, a
  * struct out, no I/O, no allocation; fuzzed (tests/fuzz/fuzz_httpreq.c).
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""http_checks.py — t_107's checks of `pdld --http` (spec/formats.md §16),
+"""http_checks.py — t_107's checks of `pdld --http` (spec/formats.md §17),
 over raw sockets so that every status, slow clients and bodies that are
 never sent can be played exactly. Prints "ok - " / "not ok - " lines.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_107_http_acts — pdld --http (spec/formats.md §16): signed acts over HTTP
+# t_107_http_acts — pdld --http (spec/formats.md §17): signed acts over HTTP
 # with the socket's receipts, errors, rule ids, limits and idempotency;
 # every status it answers; bodies refused by their Content-Length before
 # they are read; slowloris and slow-body clients beside an honest one; the
