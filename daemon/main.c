@@ -46,13 +46,19 @@ log_limits(void)
 	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
 	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
 	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
-	if (a + b + c + d + e + f == 0)
-		return;
-	fprintf(stderr,
-	        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
-	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
-	        "%u submits refused (busy), %u private entries refused to readers\n",
-	        a, b, c, d, f, e);
+	unsigned g = atomic_exchange(&D.n_http_refused, 0), h = atomic_exchange(&D.n_http_timeout, 0),
+	         i = atomic_exchange(&D.n_http_body_busy, 0);
+	if (a + b + c + d + e + f != 0)
+		fprintf(stderr,
+		        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+		        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
+		        "%u submits refused (busy), %u private entries refused to readers\n",
+		        a, b, c, d, f, e);
+	if (g + h + i != 0)
+		fprintf(stderr,
+		        "pdld: http limits: %u connections refused (--max-connections), %u requests or replies not "
+		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)\n",
+		        g, h, i);
 }
 
 /* A decimal option value in lo..hi; says what is wrong otherwise. */
@@ -96,6 +102,12 @@ usage(FILE *f)
 	        "                      for reads only: no ledger key, submit/clock/blob refused\n"
 	        "  --tiles OUT         keep OUT a C2SP tlog-tiles copy of the ledger (as `pdl tiles` writes it),\n"
 	        "                      updated after each checkpoint by a thread of its own, off the writer's path\n"
+	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
+	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
+	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
+	        "                      socket; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ. No TLS: a\n"
+	        "                      loopback address behind a TLS proxy (contrib/nginx/pdld-http.conf),\n"
+	        "                      anything else needs --insecure-tcp (spec/formats.md §17)\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -103,11 +115,15 @@ usage(FILE *f)
 	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
+	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
+	        "                        (default %u). --max-connections also bounds HTTP connections\n"
 	        "\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
 	        "  -h, --help          this text\n",
-	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
+	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
+	        HTTP_TIMEOUT_MS_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -159,6 +175,8 @@ main(int argc, char **argv)
 		{"send-timeout-ms", required_argument, NULL, 'T'},
 		{"tiles", required_argument, NULL, 'X'},
 		{"read-only", no_argument, NULL, 'O'},
+		{"http", required_argument, NULL, 'H'},
+		{"http-timeout-ms", required_argument, NULL, 'W'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -167,6 +185,7 @@ main(int argc, char **argv)
 	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
+	struct pdld_http_opts http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0};
 	size_t map_size = 0;
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	char listen_buf[4200], publish_buf[4200], path[4200];
@@ -207,6 +226,11 @@ main(int argc, char **argv)
 			break;
 		case 'X': D.tiles_out = optarg; break;
 		case 'O': D.read_only = 1; break;
+		case 'H': http.addr = optarg; break;
+		case 'W':
+			if (opt_u64("--http-timeout-ms", optarg, 10, 3600000, &http.timeout_ms) != 0)
+				return 2;
+			break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -263,10 +287,16 @@ main(int argc, char **argv)
 	}
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
+	http.insecure = insecure;
 	struct pdl_status st = {0};
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (D.read_only && D.tiles_out != NULL) {
 		fprintf(stderr, "pdld: --tiles needs the ledger's own pdld (pdl mirror --tiles writes a mirror's tiles)\n");
+		return 2;
+	}
+	if (D.read_only && http.addr != NULL) {
+		fprintf(stderr, "pdld: --http takes acts, and a --read-only pdld has no writer: serve reads with "
+		                "pdl-project, or the copy's tiles (pdl tiles)\n");
 		return 2;
 	}
 	if (!D.read_only && pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
@@ -396,6 +426,10 @@ main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
+	if (http.addr != NULL && pdld_http_start(&http, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -409,6 +443,9 @@ main(int argc, char **argv)
 	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", dir, D.origin, listen,
 	        rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "", (unsigned long long)D.head.size,
 	        D.test_clock ? ", TEST CLOCK" : "");
+	if (http.addr != NULL)
+		fprintf(stderr, "pdld: taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)\n", http.addr,
+		        (unsigned long long)http.timeout_ms);
 	if (D.verbose)
 		fprintf(stderr,
 		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
@@ -443,6 +480,7 @@ main(int argc, char **argv)
 	pdld_queue_close(&D.commitq);
 	if (!D.read_only)
 		pthread_join(D.writer, NULL);
+	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
 	if (D.tiles_out != NULL) {
 		/* one last export, after the writer's last checkpoint */
 		pthread_mutex_lock(&D.tiles_mu);
