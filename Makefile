@@ -122,6 +122,21 @@ deps:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
+# ---- the version: VERSION and the git commit (mk/version.sh), one place ----
+PDL_VERSION := $(shell sh mk/version.sh)
+ifeq ($(PDL_VERSION),)
+$(error mk/version.sh gave no version: see its message above)
+endif
+PDL_VERSION_PLAIN := $(shell sh mk/version.sh --plain)
+# rewritten only when the string changes: base/version.o is rebuilt then, and only then
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PDL_VERSION)' | cmp -s - $@ || echo '$(PDL_VERSION)' > $@
+$(BUILD)/base/version.o: $(BUILD)/version.stamp
+$(BUILD)/base/version.o: CFLAGS += -DPDL_VERSION_STRING='"$(PDL_VERSION)"'
+.PHONY: FORCE
+FORCE:
+
 # Header dependencies come from the compiler (-MMD): each object's .d file.
 $(BUILD)/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
@@ -246,6 +261,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 fobjs = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(1))
 
+$(FUZZ_BUILD)/base/version.o: FUZZ_CFLAGS += -DPDL_VERSION_STRING='"$(PDL_VERSION)"'
 $(FUZZ_BUILD)/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call layer_inc,$(call obj_folder,$@,$(FUZZ_BUILD))) -c -o $@ $<

@@ -20,6 +20,7 @@
 #include "pdld.h"
 #include "proto.h"
 #include "sha256.h"
+#include "version.h"
 
 struct pdld D;
 
@@ -102,7 +103,8 @@ usage(FILE *f)
 	        "\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
-	        "  -h, --help          this text\n",
+	        "  -h, --help          this text\n"
+	        "  --version           print pdld's version\n",
 	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
 }
 
@@ -129,6 +131,7 @@ main(int argc, char **argv)
 		{"send-timeout-ms", required_argument, NULL, 'T'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL, *client_ca = NULL;
@@ -175,6 +178,7 @@ main(int argc, char **argv)
 			break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': pdl_version_print(stdout, "pdld"); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "proj.h"
+#include "version.h"
 #include "views.h"
 
 static volatile int stop_flag;
@@ -38,7 +39,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR]\n"
 	           "                   [--rebuild] [--once]\n"
-	           "       pdl-project digest VIEW|all --data DIR\n\n"
+	           "       pdl-project digest VIEW|all --data DIR\n"
+	           "       pdl-project --version\n\n"
 	           "Follows the ledger (REQ range reads + SUB live entries) and keeps VIEW in DIR/view.\n"
 	           "  --ledger URL   the pdld (ipc://LEDGERDIR/pdl.sock); --pub defaults to the same dir's pdl.pub\n"
 	           "  --http ADDR    serve the public HTTP API and page (e.g. 127.0.0.1:8080): only what\n"
@@ -216,6 +218,10 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		pdl_version_print(stdout, "pdl-project");
+		return 0;
 	}
 	int digest_cmd = strcmp(argv[1], "digest") == 0;
 	int first = digest_cmd ? 2 : 1;

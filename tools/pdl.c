@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "crypto.h"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -46,7 +47,8 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pdl COMMAND [options]   (pdl COMMAND --help for each)\n\n"
+	fprintf(f, "usage: pdl COMMAND [options]   (pdl COMMAND --help for each)\n"
+	           "       pdl --version\n\n"
 	           "pdl, the public data ledger: signed, hash-chained, Merkle-tree-backed.\n\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
@@ -76,6 +78,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		pdl_version_print(stdout, "pdl");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
