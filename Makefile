@@ -108,8 +108,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
-.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers
-all: deps $(BINS) $(UNIT_BIN)
+.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers docs
+all: deps $(BINS) $(UNIT_BIN) docs
 
 # Installs the Debian packages the build and tests need, only when missing.
 deps:
@@ -167,6 +167,23 @@ $(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(VIEWS_LIB) $(PROJ_LIB
 
 $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(AUDIT_LIB) $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- man pages and bash completion, made from the binaries' --help texts ----
+# mk/helpdoc.py runs each freshly built binary (and each pdl command) with
+# --help: the help text is the one source, so neither can drift from it.
+HELPDOC := /usr/bin/python3 mk/helpdoc.py
+MAN_PAGES := $(BUILD)/man/pdl.1 $(BUILD)/man/pdld.8 $(BUILD)/man/pdl-project.8
+COMPLETIONS := $(BUILD)/completion/pdl $(BUILD)/completion/pdld $(BUILD)/completion/pdl-project
+$(BUILD)/man/%.1: $(BUILD)/% mk/helpdoc.py
+	@mkdir -p $(dir $@)
+	$(HELPDOC) man $< 1 >$@.tmp && mv $@.tmp $@
+$(BUILD)/man/%.8: $(BUILD)/% mk/helpdoc.py
+	@mkdir -p $(dir $@)
+	$(HELPDOC) man $< 8 >$@.tmp && mv $@.tmp $@
+$(BUILD)/completion/%: $(BUILD)/% mk/helpdoc.py
+	@mkdir -p $(dir $@)
+	$(HELPDOC) completion $< >$@.tmp && mv $@.tmp $@
+docs: $(MAN_PAGES) $(COMPLETIONS)
 
 # Unit tests link the layers they test and those below, no more: the pure
 # library's tests link lib/, crypto/ and base/ only (so the library is
@@ -234,7 +251,8 @@ unit: all
 
 e2e: all
 	@$(MAKE) --no-print-directory san-prep
-	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project sh tests/e2e/run-all.sh
+	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
+	  PDL_BUILD=$(CURDIR)/$(BUILD) sh tests/e2e/run-all.sh
 	@$(MAKE) --no-print-directory san-check
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives

@@ -56,8 +56,9 @@ usage(FILE *f)
 	           "  --tls-ca FILE        the CA of pdld's certificate, for --ledger tls+tcp://HOST:PORT (or PDL_TLS_CA)\n"
 	           "  --tls-cert FILE      a client certificate, when pdld requires one (--tls-client-ca)\n"
 	           "  --tls-key FILE       its key, mode 0600 (or PDL_TLS_CERT and PDL_TLS_KEY)\n"
-	           "  --reader ID          read as party ID: private entries on a network listener go only to\n"
-	           "  --reader-key FILE    the parties entitled to them (or PDL_READER and PDL_READER_KEY)\n");
+	           "  --reader ID          read as party ID (or PDL_READER): private entries on a network\n"
+	           "                       listener go only to the parties entitled to them\n"
+	           "  --reader-key FILE    that party's key, mode 0600 (or PDL_READER_KEY)\n");
 }
 
 int
