@@ -252,7 +252,7 @@ unit: all
 e2e: all
 	@$(MAKE) --no-print-directory san-prep
 	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
-	  PDL_BUILD=$(CURDIR)/$(BUILD) sh tests/e2e/run-all.sh
+	  PDL_BUILD=$(CURDIR)/$(BUILD) PDL_SAN=$(SAN) sh tests/e2e/run-all.sh
 	@$(MAKE) --no-print-directory san-check
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
@@ -343,6 +343,65 @@ soak: all
 	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld CYCLES=$(SOAK_CYCLES) SEED=$(SOAK_SEED) \
 	  bash tests/e2e/crashloop.sh
 	@$(MAKE) --no-print-directory san-check
+
+# ---- install: PREFIX (/usr/local), DESTDIR (a staging root) ----
+# pdl in bin/, the daemons (section 8) in sbin/, man pages, bash
+# completion, the systemd units (with this PREFIX's paths) and their
+# option files, the nginx site files of the tree, and the docs. An option
+# file already there is kept (it is the operator's). Nothing is started.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/pdl
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+INSTALL ?= install
+DIST_UNITS := pdld.service pdl-project.service
+# every nginx site file in the tree (an example to adapt: never enabled by installing)
+NGINX_FILES := $(sort $(shell find . -path ./build -prune -o -path ./build-san -prune -o -path ./build-fuzz -prune \
+                 -o -path ./.git -prune -o -path ./debian -prune -o -type f -path '*nginx*' -print 2>/dev/null))
+DOC_FILES := README.md $(wildcard spec/*.md)
+INSTALLED = $(DESTDIR)$(BINDIR)/pdl $(DESTDIR)$(SBINDIR)/pdld $(DESTDIR)$(SBINDIR)/pdl-project \
+            $(DESTDIR)$(MANDIR)/man1/pdl.1 $(DESTDIR)$(MANDIR)/man8/pdld.8 $(DESTDIR)$(MANDIR)/man8/pdl-project.8 \
+            $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,pdl pdld pdl-project) \
+            $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(DIST_UNITS))
+
+.PHONY: install uninstall bins
+bins: deps $(BINS) docs
+
+install: bins
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/spec
+	$(INSTALL) -m 0755 $(BUILD)/pdl $(DESTDIR)$(BINDIR)/pdl
+	$(INSTALL) -m 0755 $(BUILD)/pdld $(BUILD)/pdl-project $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(BUILD)/man/pdl.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(BUILD)/man/pdld.8 $(BUILD)/man/pdl-project.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)/
+	@for u in $(DIST_UNITS); do \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	      -e 's|@DOCDIR@|$(DOCDIR)|g' dist/systemd/$$u.in >$(BUILD)/$$u && \
+	  echo "$(INSTALL) -m 0644 $(BUILD)/$$u $(DESTDIR)$(SYSTEMDUNITDIR)/$$u" && \
+	  $(INSTALL) -m 0644 $(BUILD)/$$u $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	@for f in dist/default/*; do \
+	  t=$(DESTDIR)$(SYSCONFDIR)/default/$$(basename $$f); \
+	  if [ -e "$$t" ]; then echo "install: keeping $$t (yours; the shipped one is $$f)"; \
+	  else echo "$(INSTALL) -m 0644 $$f $$t"; $(INSTALL) -m 0644 $$f "$$t" || exit 1; fi; \
+	done
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(wildcard spec/*.md) $(DESTDIR)$(DOCDIR)/spec/
+ifneq ($(NGINX_FILES),)
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples/nginx
+	$(INSTALL) -m 0644 $(NGINX_FILES) $(DESTDIR)$(DOCDIR)/examples/nginx/
+endif
+
+# Removes what install put there, but not the option files (the
+# operator's) nor any data: the ledger is never touched.
+uninstall:
+	rm -f $(INSTALLED)
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)
