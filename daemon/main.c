@@ -44,9 +44,14 @@ wipe_ledger_key(void)
 static void
 log_limits(void)
 {
-	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
-	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
-	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
+	/* the counters only grow (the metrics show them): the line says the difference */
+	static unsigned last[6];
+	unsigned now[6] = {atomic_load(&D.n_conn_refused), atomic_load(&D.n_req_dropped),
+	                   atomic_load(&D.n_reply_refused), atomic_load(&D.n_reply_timeout),
+	                   atomic_load(&D.n_read_refused),  atomic_load(&D.n_submit_busy)};
+	unsigned a = now[0] - last[0], b = now[1] - last[1], c = now[2] - last[2], d = now[3] - last[3],
+	         e = now[4] - last[4], f = now[5] - last[5];
+	memcpy(last, now, sizeof last);
 	if (a + b + c + d + e + f == 0)
 		return;
 	fprintf(stderr,
@@ -91,6 +96,9 @@ usage(FILE *f)
 	        "  --tls-client-ca FILE  require client certificates chaining to the CA certificates in FILE\n"
 	        "                      on tls+tcp:// listeners (mutual TLS; clients give --tls-cert/--tls-key)\n"
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
+	        "  --metrics ADDR      serve metrics at http://ADDR/metrics (Prometheus text format; e.g.\n"
+	        "                      127.0.0.1:9420): acts accepted and refused by type and rule, batch\n"
+	        "                      sizes, commit latency, queue depths, log size, checkpoint age\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
 	        "\n"
@@ -132,9 +140,12 @@ main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"metrics", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL, *client_ca = NULL;
+	const char *metrics = NULL;
+	struct pdl_prom_srv *metrics_srv = NULL;
 	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
@@ -179,6 +190,7 @@ main(int argc, char **argv)
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': pdl_version_print(stdout, "pdld"); return 0;
+		case 'M': metrics = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -296,6 +308,7 @@ main(int argc, char **argv)
 	atomic_store(&D.clock_ms, D.head.time_ms);
 	D.last_ckpt_ns = pdl_mono_ns();
 	pthread_mutex_init(&D.head_mu, NULL);
+	pdld_metrics_init();
 	pdld_queue_init(&D.verifyq);
 	pdld_queue_init(&D.commitq);
 
@@ -312,6 +325,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: cannot open REP socket: %s\n", nng_strerror(rv));
 		return 1;
 	}
+	/* before any thread: a taken port stops pdld before it does anything */
+	if (metrics != NULL && pdld_metrics_start(metrics, &metrics_srv) != PDL_OK)
+		return 1;
 	D.nconns = D.conns_max * D.inflight_max + CTX_SPARE;
 	if ((D.conns = calloc(D.nconns, sizeof *D.conns)) == NULL) {
 		fprintf(stderr, "pdld: out of memory for %u contexts\n", D.nconns);
@@ -351,9 +367,10 @@ main(int argc, char **argv)
 	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_PID_FILE);
 	pdl_file_write(path, pid, (size_t)pn, 0644);
-	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", dir, D.origin, listen,
-	        rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "", (unsigned long long)D.head.size,
-	        D.test_clock ? ", TEST CLOCK" : "");
+	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s%s%s%s\n", dir, D.origin,
+	        listen, rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "",
+	        (unsigned long long)D.head.size, metrics ? ", metrics at http://" : "", metrics ? metrics : "",
+	        metrics ? "/metrics" : "", D.test_clock ? ", TEST CLOCK" : "");
 	if (D.verbose)
 		fprintf(stderr,
 		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
@@ -382,6 +399,7 @@ main(int argc, char **argv)
 	atomic_store(&D.stopping, 1);
 	for (int i = 0; i < 200 && atomic_load(&D.inflight) > 0; i++)
 		usleep(50 * 1000);
+	pdl_prom_stop(metrics_srv);
 	pdld_queue_close(&D.verifyq);
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_join(D.workers[i], NULL);

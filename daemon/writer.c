@@ -143,15 +143,18 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 				continue;
 			}
 			struct pdl_receipt r;
-			struct pdl_status st = {0};
+			struct pdl_status *st = &it->st; /* its answer stays with it, for the metrics */
 			uint64_t before = h.size;
-			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? it->vpk : NULL, &r, &st);
+			memset(st, 0, sizeof *st);
+			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? it->vpk : NULL, &r, st);
 			if (src == PDL_ESTORE || src == PDL_EMAPFULL) {
 				rc = src;
 				goto fail;
 			}
+			it->result = src;
+			it->dup = src == PDL_OK && r.dup;
 			if (src != PDL_OK) {
-				pdld_pack_error(&pk, src, st.rule, st.msg);
+				pdld_pack_error(&pk, src, st->rule, st->msg);
 				continue;
 			}
 			pack_receipt(&pk, &r);
@@ -185,6 +188,8 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 	if (*note_n) {
 		D.last_ckpt_size = h.size;
 		D.last_ckpt_ns = pdl_mono_ns();
+		atomic_store(&D.m.ckpt_size, h.size);
+		atomic_store(&D.m.ckpt_wall_ms, pdl_now_ms());
 	}
 	return PDL_OK;
 fail:
@@ -255,6 +260,7 @@ pdld_writer_main(void *arg)
 			continue;
 		}
 		int rc;
+		uint64_t t0 = pdl_mono_ns();
 		while ((rc = run_batch(jobs, nj, replies, &o, want_ckpt, note, &note_n)) == PDL_EMAPFULL) {
 			int grc = pdl_store_grow(&D.store);
 			if (grc != PDL_OK) {
@@ -265,7 +271,12 @@ pdld_writer_main(void *arg)
 				fprintf(stderr, "pdld: map grown to %zu MiB\n", D.store.mapsize >> 20);
 			else /* only with a tiny --map-size */
 				fprintf(stderr, "pdld: map grown to %zu bytes\n", D.store.mapsize);
+			t0 = pdl_mono_ns(); /* the commit that counts is the one redone */
 		}
+		if (rc == PDL_OK)
+			pdld_metrics_batch(jobs, nj, acts, pdl_mono_ns() - t0);
+		else
+			pdl_prom_add(&D.m.batches_failed, 1);
 		for (size_t k = 0; k < nj; k++) {
 			struct job *j = jobs[k];
 			if (rc == PDL_OK) {

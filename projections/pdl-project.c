@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "http.h"
 #include "proj.h"
+#include "promhttp.h"
 #include "version.h"
 #include "views.h"
 
@@ -59,6 +60,9 @@ usage(FILE *f)
 	           "  --tls-cert FILE --tls-key FILE  a client certificate, when pdld requires one\n"
 	           "  --reader ID --reader-key FILE   read as party ID (an auditor or the authority): a network\n"
 	           "                 listener gives private entries only to parties entitled to them\n"
+	           "  --metrics ADDR serve metrics at http://ADDR/metrics (Prometheus text format; e.g.\n"
+	           "                 127.0.0.1:9421): each view's cursor and lag, apply latency, HTTP requests\n"
+	           "                 by listener, route and status\n"
 	           "  --weights FILE  the contributor-score weights and targets (JSON; see\n"
 	           "                 fixtures/metrics-weights.json)\n"
 	           "  -h, --help     this text\n"
@@ -68,6 +72,77 @@ usage(FILE *f)
 	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
 		fprintf(f, " %s", (*v)->name);
 	fprintf(f, " all\n");
+}
+
+/* ---- --metrics: the Prometheus text format at http://ADDR/metrics ---- */
+
+static struct pdl_prom_family http_requests = {
+	"pdl_http_requests_total", "HTTP requests pdl-project answered, by listener, route and status.", 3,
+	{"listener", "route", "status"}, {{0}}};
+static struct pdl_follow_metrics follow_metrics;
+/* commit (ledger time) → applied, in ms */
+static const uint64_t lag_ms_bounds[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000};
+
+struct metrics_arg {
+	struct pdl_vdb *db;
+	uint64_t start_ms;
+};
+
+static void
+count_metrics_request(const char *route, int status, void *arg)
+{
+	char st[16];
+	(void)arg;
+	snprintf(st, sizeof st, "%d", status);
+	pdl_prom_family_add(&http_requests, 1, (const char *[]){"metrics", route, st});
+}
+
+static void
+render_metrics(struct pdl_prom_buf *b, void *arg)
+{
+	struct metrics_arg *ma = arg;
+	struct pdl_follow_metrics *m = &follow_metrics;
+	MDB_txn *t;
+	uint64_t next = 0, now = pdl_now_ms();
+	uint8_t chain[32];
+	if (mdb_txn_begin(ma->db->env, NULL, MDB_RDONLY, &t) == 0) {
+		if (pdl_vdb_cursor(t, ma->db, &next, chain) != PDL_OK)
+			next = 0;
+		mdb_txn_abort(t);
+	}
+	uint64_t size = atomic_load(&m->ledger_size), behind = atomic_load(&m->behind_since_ms);
+	if (size < next)
+		size = next;
+	uint64_t lag = size - next, lag_ms = lag > 0 && behind != 0 && now > behind ? now - behind : 0;
+	pdl_prom_header(b, "pdl_build_info", "gauge", "The pdl-project version (mk/version.sh), always 1.");
+	pdl_prom_sample(b, "pdl_build_info", (const char *[]){"version"}, (const char *[]){pdl_version()}, 1, 1, 0);
+	pdl_prom_write_gauge(b, "process_start_time_seconds", "When pdl-project started, in seconds since the epoch.",
+	                     ma->start_ms, 3);
+	pdl_prom_write_gauge(b, "pdl_project_ledger_size",
+	                     "The largest log size this worker has seen (live entries, checkpoints, catch-ups).", size, 0);
+	static const char *const vl[] = {"view"};
+	pdl_prom_header(b, "pdl_project_view_next", "gauge", "The view's cursor: the next seq it applies (entries applied).");
+	for (unsigned i = 0; i < ma->db->nviews; i++)
+		pdl_prom_sample(b, "pdl_project_view_next", vl, &ma->db->views[i]->name, 1, next, 0);
+	pdl_prom_header(b, "pdl_project_view_lag_entries", "gauge",
+	                "Entries of the log seen that the view has not applied yet.");
+	for (unsigned i = 0; i < ma->db->nviews; i++)
+		pdl_prom_sample(b, "pdl_project_view_lag_entries", vl, &ma->db->views[i]->name, 1, lag, 0);
+	pdl_prom_header(b, "pdl_project_view_lag_seconds", "gauge",
+	                "How long the view has lacked entries of the log seen (0: it has them all).");
+	for (unsigned i = 0; i < ma->db->nviews; i++)
+		pdl_prom_sample(b, "pdl_project_view_lag_seconds", vl, &ma->db->views[i]->name, 1, lag_ms, 3);
+	pdl_prom_write_hist(b, "pdl_project_apply_lag_seconds",
+	                    "From an entry's commit (its ledger time) to the view holding it, one sample per message.",
+	                    &m->lag_ms, 3);
+	pdl_prom_write_counter(b, "pdl_project_entries_applied_total", "Entries applied to the views.",
+	                       atomic_load(&m->applied.v));
+	pdl_prom_write_counter(b, "pdl_project_live_messages_total", "Entry messages received over the subscription.",
+	                       atomic_load(&m->live_msgs.v));
+	pdl_prom_write_counter(b, "pdl_project_gaps_total",
+	                       "Times entries missing from the subscription were read by range instead.",
+	                       atomic_load(&m->gaps.v));
+	pdl_prom_write_family(b, &http_requests);
 }
 
 static int
@@ -209,9 +284,11 @@ main(int argc, char **argv)
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
 		{"test-drop", required_argument, NULL, 'D'},
 		{"weights", required_argument, NULL, 'w'},
+		{"metrics", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
+	const char *metrics = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
 	if (pdl_crypto_init() != PDL_OK)
@@ -253,6 +330,7 @@ main(int argc, char **argv)
 		case 'o': once = 1; break;
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
 		case 'w': weights = optarg; break;
+		case 'M': metrics = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -326,20 +404,34 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL, pdl_views};
+	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL, pdl_views, &http_requests};
 	struct pdl_http *hs = NULL, *ps = NULL;
+	struct pdl_prom_srv *ms = NULL;
+	static struct metrics_arg ma;
+	ma.db = &db;
+	ma.start_ms = pdl_now_ms();
+	pdl_prom_hist_init(&follow_metrics.lag_ms, lag_ms_bounds, sizeof lag_ms_bounds / sizeof lag_ms_bounds[0]);
+	if (metrics != NULL &&
+	    pdl_prom_serve(&ms, metrics, render_metrics, count_metrics_request, &ma, &st) != PDL_OK) {
+		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		return 1;
+	}
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_prom_stop(ms);
 		return 1;
 	}
 	if (phttp != NULL && pdl_http_start(&ps, phttp, PDL_HTTP_PRIVATE, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);
 		pdl_http_stop(hs);
+		pdl_prom_stop(ms);
 		return 1;
 	}
-	fprintf(stderr, "pdl-project: %s following %s%s%s%s%s\n", vname, ledger, http ? ", serving http://" : "",
-	        http ? http : "", phttp ? ", private listener http://" : "", phttp ? phttp : "");
+	fprintf(stderr, "pdl-project: %s following %s%s%s%s%s%s%s%s\n", vname, ledger, http ? ", serving http://" : "",
+	        http ? http : "", phttp ? ", private listener http://" : "", phttp ? phttp : "",
+	        metrics ? ", metrics at http://" : "", metrics ? metrics : "", metrics ? "/metrics" : "");
 	static struct pdl_follow_stats stats;
+	stats.m = &follow_metrics;
 	stats.drop_every = drop_every;
 	int rc = PDL_OK;
 	while (!stop_flag) {
@@ -354,6 +446,7 @@ main(int argc, char **argv)
 	}
 	pdl_http_stop(ps);
 	pdl_http_stop(hs);
+	pdl_prom_stop(ms);
 	print_stats(&stats);
 	pdl_vdb_close(&db);
 	return rc == PDL_ECHAIN || rc == PDL_EDECODE ? 1 : 0;

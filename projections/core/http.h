@@ -50,6 +50,7 @@ struct pdl_http_ctx {
 	const struct pdl_reader *reader; /* NULL on the public listener; set per request on the private one */
 	struct pdl_http *srv;            /* the server running the request (set per request) */
 	const struct pdl_view *const *views; /* whose routes are served (NULL-terminated; views.h's pdl_views) */
+	struct pdl_prom_family *requests;    /* counts each request by listener, route and status (NULL: none) */
 };
 
 /* A route's client to pdld. pdl_http_ledger_open dials without blocking,
