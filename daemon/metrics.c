@@ -167,7 +167,7 @@ pdld_metrics_start(const char *addr, struct pdl_prom_srv **out)
 	atomic_store(&D.m.ckpt_wall_ms,
 	             !D.test_clock && D.last_ckpt_size == D.head.size && D.head.time_ms ? D.head.time_ms : pdl_now_ms());
 	if (pdl_prom_serve(out, addr, render, count_http, NULL, &st) != PDL_OK) {
-		fprintf(stderr, "pdld: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return st.err;
 	}
 	return PDL_OK;

@@ -72,6 +72,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "log.h"
 #include "prom.h"
 #include "promhttp.h"
 #include "rules.h"

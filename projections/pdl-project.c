@@ -21,6 +21,7 @@
 
 #include "crypto.h"
 #include "http.h"
+#include "log.h"
 #include "proj.h"
 #include "promhttp.h"
 #include "version.h"
@@ -60,11 +61,13 @@ usage(FILE *f)
 	           "  --tls-cert FILE --tls-key FILE  a client certificate, when pdld requires one\n"
 	           "  --reader ID --reader-key FILE   read as party ID (an auditor or the authority): a network\n"
 	           "                 listener gives private entries only to parties entitled to them\n"
-	           "  --metrics ADDR serve metrics at http://ADDR/metrics (Prometheus text format; e.g.\n"
+	           "  --metrics ADDR  serve metrics at http://ADDR/metrics (Prometheus text format; e.g.\n"
 	           "                 127.0.0.1:9421): each view's cursor and lag, apply latency, HTTP requests\n"
 	           "                 by listener, route and status\n"
 	           "  --weights FILE  the contributor-score weights and targets (JSON; see\n"
 	           "                 fixtures/metrics-weights.json)\n"
+	           "  --log-format F  text, json (one JSON object per event: time, level, event, message,\n"
+	           "                 fields) or auto (default: json when stderr is the systemd journal)\n"
 	           "  -h, --help     this text\n"
 	           "  --version      print pdl-project's version\n"
 	           "  digest         print the SHA-256 over the view's tables and cursor\n"
@@ -168,7 +171,7 @@ print_digest(struct pdl_vdb *db)
 	uint64_t next;
 	char hex[65];
 	if (pdl_vdb_digest(db, d, &next) != PDL_OK) {
-		fprintf(stderr, "pdl-project: cannot read the view\n");
+		pdl_log(PDL_LOG_ERROR, "view_unreadable", PDL_LOG_NOFIELDS, "cannot read the view");
 		return;
 	}
 	pdl_hex(d, 32, hex);
@@ -233,7 +236,7 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 	struct pdl_client cl;
 	uint64_t applied = 0;
 	if (strlen(dir) > 4000) {
-		fprintf(stderr, "pdl-project: --data path too long\n");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--data path too long");
 		return 1;
 	}
 	snprintf(tmp, sizeof tmp, "%s.rebuild", dir);
@@ -241,36 +244,36 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 	snprintf(path, sizeof path, "%s/view", dir);
 	snprintf(old, sizeof old, "%s/view.old", dir);
 	if (rm_tree(tmp) != 0) {
-		fprintf(stderr, "pdl-project: cannot remove %s (a rebuild left over): %s\n", tmp, strerror(errno));
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot remove %s (a rebuild left over): %s", tmp, strerror(errno));
 		return 1;
 	}
 	if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
-		fprintf(stderr, "pdl-project: cannot create %s\n", tmp);
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot create %s", tmp);
 		return 1;
 	}
 	if (pdl_client_open(&cl, ledger, &st) != PDL_OK) {
 		pdl_vdb_close(&db);
-		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "rebuild failed: %s", st.msg);
 		return 1;
 	}
 	int rc = pdl_catch_up(&db, &cl, &applied, &st);
 	pdl_client_close(&cl);
 	pdl_vdb_close(&db);
 	if (rc != PDL_OK) {
-		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "rebuild failed: %s", st.msg);
 		return 1;
 	}
 	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || rm_tree(old) != 0 || (rename(path, old) != 0 && errno != ENOENT)) {
-		fprintf(stderr, "pdl-project: cannot move the old view in %s aside: %s\n", dir, strerror(errno));
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot move the old view in %s aside: %s", dir, strerror(errno));
 		return 1;
 	}
 	if (rename(made, path) != 0) {
-		fprintf(stderr, "pdl-project: cannot swap the rebuilt view into %s: %s\n", dir, strerror(errno));
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot swap the rebuilt view into %s: %s", dir, strerror(errno));
 		return 1;
 	}
 	if (rm_tree(old) != 0 || rm_tree(tmp) != 0)
-		fprintf(stderr, "pdl-project: warning: cannot remove %s or %s: %s\n", old, tmp, strerror(errno));
-	fprintf(stderr, "pdl-project: rebuilt %s from seq 0 (%llu entries)\n", vname, (unsigned long long)applied);
+		pdl_log(PDL_LOG_WARNING, "rebuild_cleanup_failed", PDL_LOG_NOFIELDS, "cannot remove %s or %s: %s", old, tmp, strerror(errno));
+	pdl_log(PDL_LOG_INFO, "rebuilt", PDL_LOG_FIELDS(PDL_LF_STR("view", vname), PDL_LF_U64("entries", applied)), "rebuilt %s from seq 0 (%llu entries)", vname, (unsigned long long)applied);
 	return 0;
 }
 
@@ -285,10 +288,11 @@ main(int argc, char **argv)
 		{"test-drop", required_argument, NULL, 'D'},
 		{"weights", required_argument, NULL, 'w'},
 		{"metrics", required_argument, NULL, 'M'},
+		{"log-format", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
-	const char *metrics = NULL;
+	const char *metrics = NULL, *log_format = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
 	if (pdl_crypto_init() != PDL_OK)
@@ -331,14 +335,19 @@ main(int argc, char **argv)
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
 		case 'w': weights = optarg; break;
 		case 'M': metrics = optarg; break;
+		case 'L': log_format = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (pdl_log_init("pdl-project", log_format) != PDL_OK) {
+		fprintf(stderr, "pdl-project: --log-format is text, json or auto, not \"%s\"\n", log_format);
+		return 2;
+	}
 	const struct pdl_view *views[8];
 	unsigned nv;
 	if (select_views(vname, views, &nv) != PDL_OK) {
-		fprintf(stderr, "pdl-project: unknown view \"%s\"\n", vname);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "unknown view \"%s\"", vname);
 		usage(stderr);
 		return 2;
 	}
@@ -349,12 +358,12 @@ main(int argc, char **argv)
 	struct pdl_vdb db;
 	struct pdl_status st = {0};
 	if (weights != NULL && pdl_metrics_config_load(weights, &st) != PDL_OK) {
-		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 2;
 	}
 	if (digest_cmd) {
 		if (pdl_vdb_open(&db, dir, views, nv, 1) != PDL_OK) {
-			fprintf(stderr, "pdl-project: no view in %s\n", dir);
+			pdl_log(PDL_LOG_ERROR, "view_missing", PDL_LOG_NOFIELDS, "no view in %s", dir);
 			return 1;
 		}
 		print_digest(&db);
@@ -367,7 +376,7 @@ main(int argc, char **argv)
 		snprintf(pubbuf, sizeof pubbuf, "%s", ledger);
 		char *slash = strrchr(pubbuf, '/');
 		if (strncmp(ledger, "ipc://", 6) != 0 || slash == NULL) {
-			fprintf(stderr, "pdl-project: give --pub URL for a non-ipc ledger\n");
+			pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "give --pub URL for a non-ipc ledger");
 			return 2;
 		}
 		snprintf(slash + 1, sizeof pubbuf - (size_t)(slash + 1 - pubbuf), "%s", PDL_PUB_FILE);
@@ -377,19 +386,19 @@ main(int argc, char **argv)
 		return 1;
 	int orc = pdl_vdb_open(&db, dir, views, nv, 0);
 	if (orc == PDL_EVERSION) {
-		fprintf(stderr, "pdl-project: the view in %s was made by an older pdl-project (format below %u): "
-		                "run once with --rebuild\n", dir, PDL_VIEW_FORMAT);
+		pdl_log(PDL_LOG_ERROR, "view_too_old", PDL_LOG_NOFIELDS, "the view in %s was made by an older pdl-project (format below %u): "
+		                "run once with --rebuild", dir, PDL_VIEW_FORMAT);
 		return 1;
 	}
 	if (orc != PDL_OK) {
-		fprintf(stderr, "pdl-project: cannot open the view in %s\n", dir);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot open the view in %s", dir);
 		return 1;
 	}
 	if (once) {
 		struct pdl_client cl;
 		uint64_t applied = 0;
 		if (pdl_client_open(&cl, ledger, &st) != PDL_OK || pdl_catch_up(&db, &cl, &applied, &st) != PDL_OK) {
-			fprintf(stderr, "pdl-project: %s (%s)\n", st.msg, pdl_strerror(st.err));
+			pdl_log(PDL_LOG_ERROR, "catch_up_failed", PDL_LOG_NOFIELDS, "%s (%s)", st.msg, pdl_strerror(st.err));
 			pdl_client_close(&cl);
 			pdl_vdb_close(&db);
 			return 1;
@@ -413,21 +422,24 @@ main(int argc, char **argv)
 	pdl_prom_hist_init(&follow_metrics.lag_ms, lag_ms_bounds, sizeof lag_ms_bounds / sizeof lag_ms_bounds[0]);
 	if (metrics != NULL &&
 	    pdl_prom_serve(&ms, metrics, render_metrics, count_metrics_request, &ma, &st) != PDL_OK) {
-		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
-		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		pdl_prom_stop(ms);
 		return 1;
 	}
 	if (phttp != NULL && pdl_http_start(&ps, phttp, PDL_HTTP_PRIVATE, &cx, &st) != PDL_OK) {
-		fprintf(stderr, "pdl-project: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		pdl_http_stop(hs);
 		pdl_prom_stop(ms);
 		return 1;
 	}
-	fprintf(stderr, "pdl-project: %s following %s%s%s%s%s%s%s%s\n", vname, ledger, http ? ", serving http://" : "",
+	pdl_log(PDL_LOG_INFO, "following",
+	        PDL_LOG_FIELDS(PDL_LF_STR("view", vname), PDL_LF_STR("ledger", ledger), PDL_LF_STR("pub", pub),
+	                       PDL_LF_STR("http", http), PDL_LF_STR("private_http", phttp), PDL_LF_STR("metrics", metrics),
+	                       PDL_LF_STR("version", pdl_version())), "%s following %s%s%s%s%s%s%s%s", vname, ledger, http ? ", serving http://" : "",
 	        http ? http : "", phttp ? ", private listener http://" : "", phttp ? phttp : "",
 	        metrics ? ", metrics at http://" : "", metrics ? metrics : "", metrics ? "/metrics" : "");
 	static struct pdl_follow_stats stats;
@@ -439,7 +451,7 @@ main(int argc, char **argv)
 		if (stop_flag)
 			break;
 		/* the ledger went away or restarted: retry, the cursor is durable */
-		fprintf(stderr, "pdl-project: %s (%s); retrying\n", st.msg, pdl_strerror(st.err));
+		pdl_log(PDL_LOG_WARNING, "follow_retry", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(st.err))), "%s (%s); retrying", st.msg, pdl_strerror(st.err));
 		if (rc == PDL_ECHAIN || rc == PDL_EDECODE)
 			break; /* never apply past a broken chain */
 		sleep(1);
