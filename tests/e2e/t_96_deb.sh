@@ -18,7 +18,9 @@ if [ "$(id -u)" != 0 ]; then
 	ok "# SKIP the package test needs root (dpkg -i)"
 	finish
 fi
-exec 9>/run/lock/pdl-t96-deb.lock
+lockdir=/run/lock
+[ -d "$lockdir" ] || lockdir=/tmp
+exec 9>"$lockdir/pdl-t96-deb.lock"
 flock -w 600 9 || { not_ok "another package test held the lock for 10 minutes"; finish; }
 if dpkg-query -W -f='${Status}' pdl 2>/dev/null | grep -q 'install ok'; then
 	ok "# SKIP a pdl package is installed on this machine already: not touching it"
@@ -55,7 +57,7 @@ putback() {
 		getent group pdl >/dev/null && groupdel pdl 2>/dev/null
 	fi
 }
-trap 'putback; cleanup' EXIT
+trap 'rc=$?; putback; (exit $rc); cleanup' EXIT # cleanup exits with the script's status
 
 make --no-print-directory -C "$ROOT" SAN="${PDL_SAN:-}" deb >"$TMP/deb.log" 2>&1
 check_eq "make deb exits 0" "$?" 0
