@@ -423,23 +423,27 @@ main(int argc, char **argv)
 	if (metrics != NULL &&
 	    pdl_prom_serve(&ms, metrics, render_metrics, count_metrics_request, &ma, &st) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
+		pdl_vdb_close(&db);
 		return 1;
 	}
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		pdl_prom_stop(ms);
+		pdl_vdb_close(&db);
 		return 1;
 	}
 	if (phttp != NULL && pdl_http_start(&ps, phttp, PDL_HTTP_PRIVATE, &cx, &st) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		pdl_http_stop(hs);
 		pdl_prom_stop(ms);
+		pdl_vdb_close(&db);
 		return 1;
 	}
 	pdl_log(PDL_LOG_INFO, "following",
 	        PDL_LOG_FIELDS(PDL_LF_STR("view", vname), PDL_LF_STR("ledger", ledger), PDL_LF_STR("pub", pub),
 	                       PDL_LF_STR("http", http), PDL_LF_STR("private_http", phttp), PDL_LF_STR("metrics", metrics),
-	                       PDL_LF_STR("version", pdl_version())), "%s following %s%s%s%s%s%s%s%s", vname, ledger, http ? ", serving http://" : "",
+	                       PDL_LF_STR("version", pdl_version())),
+	        "%s following %s%s%s%s%s%s%s%s", vname, ledger, http ? ", serving http://" : "",
 	        http ? http : "", phttp ? ", private listener http://" : "", phttp ? phttp : "",
 	        metrics ? ", metrics at http://" : "", metrics ? metrics : "", metrics ? "/metrics" : "");
 	static struct pdl_follow_stats stats;

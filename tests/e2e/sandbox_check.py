@@ -33,8 +33,14 @@ def calls(path):
 
 
 def written_paths(path):
+    """What the process changed: calls that failed (= -1, such as a mkdir of
+    a directory that exists, which a sanitizer's log path makes) wrote
+    nothing, and are not what it needs. A call strace split across lines
+    ("<unfinished ...>") is judged by its start: it counts."""
     for name, start, rest in calls(path):
         if not start:
+            continue
+        if re.search(r"\) += -1 [A-Z]+", rest):
             continue
         strs = STR.findall(rest)
         if name in ("open", "openat", "openat2", "creat"):
