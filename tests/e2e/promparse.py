@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """promparse.py -- a strict reader of the Prometheus text exposition format
 (version 0.0.4), written from the format's description, for the metrics
-tests (t_97).
+tests (t_116).
 
     promparse.py FILE            every sample, one a line, in a canonical form:
                                  name{k="v",...} value   (labels sorted by name)

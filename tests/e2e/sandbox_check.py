@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """sandbox_check.py -- what a process traced by `strace -f -o FILE` did,
-against what its systemd unit lets it do (t_95).
+against what its systemd unit lets it do (t_114).
 
     sandbox_check.py writes TRACE ALLOWED_PREFIX...
         prints every path the process wrote to (created, opened for

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_92_man — the man pages pdl(1), pdld(8) and pdl-project(8), made by
+# t_111_man — the man pages pdl(1), pdld(8) and pdl-project(8), made by
 # mk/helpdoc.py from the binaries' --help texts: each renders without a
 # groff warning (man -l and groff -ww), has a NAME line whatis can index,
 # carries the binary's version, is exactly what the binaries under test give

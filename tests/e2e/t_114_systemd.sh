@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_95_systemd — the systemd units pdld.service and pdl-project.service, as
+# t_114_systemd — the systemd units pdld.service and pdl-project.service, as
 # `make install` writes them: systemd-analyze verify passes (their binaries
 # and man pages found), systemd's own reading of them shows the sandbox
 # (user pdl, ProtectSystem=strict with the data directory the only writable

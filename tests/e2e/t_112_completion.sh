@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_93_completion — bash completion for pdl, pdld and pdl-project (made by
+# t_112_completion — bash completion for pdl, pdld and pdl-project (made by
 # mk/helpdoc.py from the --help texts): sourced into bash, its functions
 # complete the commands, each command's options (every option its --help
 # lists), subcommands (pdl evidence deposit), option values (--policy

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_91_version — every binary answers --version with the one version of the
+# t_110_version — every binary answers --version with the one version of the
 # tree: the VERSION file, plus the git commit when built from a checkout
 # (mk/version.sh). The script works without tags (a clean CI clone), in a
 # tarball (no .git), and in a tarball unpacked inside another repository

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_99_demo_port — `make run` (tools/demo.sh) and its ports. A taken HTTP
+# t_118_demo_port — `make run` (tools/demo.sh) and its ports. A taken HTTP
 # or private port stops it at once with an error naming the port and the
 # process that holds it, before it builds a ledger or starts a daemon; a
 # port taken by another process while pdl-project starts (a stand-in

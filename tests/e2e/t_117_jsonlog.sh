@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_98_jsonlog — one JSON object per log event (--log-format json, or auto
+# t_117_jsonlog — one JSON object per log event (--log-format json, or auto
 # when stderr is the journal): pdld and pdl-project write each event as a
 # line with time, level, program, event, message and fields; under
 # JOURNAL_STREAM naming their stderr they do so by themselves, each line led

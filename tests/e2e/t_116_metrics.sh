@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_97_metrics — pdld --metrics and pdl-project --metrics: GET /metrics on a
+# t_116_metrics — pdld --metrics and pdl-project --metrics: GET /metrics on a
 # listener of its own, read by a strict parser of the Prometheus text format
 # (promparse.py, which is shown to refuse malformed text), and the counters
 # moving as acts are accepted, refused (by type, error and rule) and

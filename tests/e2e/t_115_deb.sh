@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_96_deb — the Debian package (`make deb`, debhelper): its version is the
+# t_115_deb — the Debian package (`make deb`, debhelper): its version is the
 # tree's, it holds the binaries, man pages, completion, units and option
 # files (conffiles); `dpkg -i` puts the binaries on PATH (--version works),
 # creates the system user pdl and /var/lib/pdl, starts nothing (no systemd

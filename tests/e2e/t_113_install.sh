@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_94_install — `make install` with DESTDIR and PREFIX: the binaries (pdl in
+# t_113_install — `make install` with DESTDIR and PREFIX: the binaries (pdl in
 # bin/, the daemons in sbin/), man pages, bash completion, systemd units
 # naming this PREFIX's paths and nothing of DESTDIR, their option files
 # (kept when already there), the docs and every nginx site file of the tree;
