@@ -9,7 +9,8 @@
 # the option files and the views, keeps the ledger (a system of record)
 # and says so, and keeps the user. The test changes this machine: it needs
 # root, runs one at a time (a lock), skips if a pdl package is installed
-# already, and puts the machine back as it found it (package, user, data).
+# already, and puts the machine back as it found it (package, user, data,
+# man-db's auto-update).
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$E2E/../.." && pwd)
@@ -20,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 lockdir=/run/lock
 [ -d "$lockdir" ] || lockdir=/tmp
-exec 9>"$lockdir/pdl-t96-deb.lock"
+exec 9>"$lockdir/pdl-t115-deb.lock"
 flock -w 600 9 || { not_ok "another package test held the lock for 10 minutes"; finish; }
 if dpkg-query -W -f='${Status}' pdl 2>/dev/null | grep -q 'install ok'; then
 	ok "# SKIP a pdl package is installed on this machine already: not touching it"
@@ -30,6 +31,15 @@ had_user=0
 getent passwd pdl >/dev/null && had_user=1
 had_dir=0
 [ -e /var/lib/pdl ] && had_dir=1
+# man-db's trigger rebuilds the whole man index on every dpkg -i, -r and -P
+# (about 5 s each, 4 of them here): the test turns man-db/auto-update off
+# for its run, as `debconf man-db/auto-update false` would, and back on
+# after. `man -w` finds the page without the index.
+mandb_flag=/var/lib/man-db/auto-update
+mandb_off=0
+if [ -e "$mandb_flag" ] && mv "$mandb_flag" "$mandb_flag.pdl-t115"; then
+	mandb_off=1
+fi
 
 # dpkg fails at once when another dpkg or apt holds its lock: wait for it
 dpkg_wait() {
@@ -56,6 +66,7 @@ putback() {
 		userdel pdl 2>/dev/null
 		getent group pdl >/dev/null && groupdel pdl 2>/dev/null
 	fi
+	[ "$mandb_off" = 0 ] || mv "$mandb_flag.pdl-t115" "$mandb_flag"
 }
 trap 'rc=$?; putback; (exit $rc); cleanup' EXIT # cleanup exits with the script's status
 
