@@ -57,7 +57,8 @@ log_limits(void)
 	pdl_log(PDL_LOG_WARNING, "limits",
 	        PDL_LOG_FIELDS(PDL_LF_U64("connections_refused", a), PDL_LF_U64("requests_dropped", b),
 	                       PDL_LF_U64("replies_refused", c), PDL_LF_U64("replies_timed_out", d),
-	                       PDL_LF_U64("submits_busy", f), PDL_LF_U64("private_reads_refused", e)), "limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+	                       PDL_LF_U64("submits_busy", f), PDL_LF_U64("private_reads_refused", e)),
+	        "limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
 	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
 	        "%u submits refused (busy), %u private entries refused to readers",
 	        a, b, c, d, f, e);
@@ -209,7 +210,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (conns_max * inflight_max > CTX_MAX) {
-		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--max-connections x --max-inflight is at most %u (contexts)", CTX_MAX);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--max-connections x --max-inflight is at most %u (contexts)", CTX_MAX);
 		return 2;
 	}
 	D.conns_max = (unsigned)conns_max;
@@ -237,7 +239,8 @@ main(int argc, char **argv)
 		publish = publish_buf;
 	}
 	if (!insecure && (strncmp(listen, "tcp://", 6) == 0 || strncmp(publish, "tcp://", 6) == 0)) {
-		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp");
 		return 2;
 	}
 	int want_tls = strncmp(listen, "tls+", 4) == 0 || strncmp(publish, "tls+", 4) == 0;
@@ -250,7 +253,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (client_ca != NULL && tls_cert == NULL) {
-		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)");
 		return 2;
 	}
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
@@ -272,8 +276,8 @@ main(int argc, char **argv)
 	}
 	int rc = pdl_store_open(&D.store, dir, 0);
 	if (rc != PDL_OK) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot open the ledger in %s: %s (run `pdl init --data %s` first)", dir,
-		        pdl_errmsg(rc), dir);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
+		        "cannot open the ledger in %s: %s (run `pdl init --data %s` first)", dir, pdl_errmsg(rc), dir);
 		return 1;
 	}
 	if (map_size != 0) {
@@ -307,7 +311,8 @@ main(int argc, char **argv)
 		D.last_ckpt_size = csize;
 	pdl_store_rdone(&D.store, t);
 	if (rc != PDL_OK) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "the ledger in %s has no readable genesis: %s", dir, pdl_errmsg(rc));
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "the ledger in %s has no readable genesis: %s",
+		        dir, pdl_errmsg(rc));
 		return 1;
 	}
 	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
@@ -361,8 +366,8 @@ main(int argc, char **argv)
 		}
 	}
 	if ((rv = pdld_listen(D.rep, listen, tls)) != 0) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot listen on %s: %s (is another pdld serving %s?)", listen,
-		        nng_strerror(rv), dir);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
+		        "cannot listen on %s: %s (is another pdld serving %s?)", listen, nng_strerror(rv), dir);
 		return 1;
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
@@ -388,7 +393,8 @@ main(int argc, char **argv)
 	        (unsigned long long)D.head.size, metrics ? ", metrics at http://" : "", metrics ? metrics : "",
 	        metrics ? "/metrics" : "", D.test_clock ? ", TEST CLOCK" : "");
 	if (D.verbose)
-		pdl_log(PDL_LOG_DEBUG, "limits_set", PDL_LOG_NOFIELDS, "limits: %u connections per listener, %u requests in flight each (%u contexts), "
+		pdl_log(PDL_LOG_DEBUG, "limits_set", PDL_LOG_NOFIELDS,
+		        "limits: %u connections per listener, %u requests in flight each (%u contexts), "
 		        "%zu reply bytes, send timeout %llu ms%s",
 		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
 		        client_ca ? ", client certificates required" : "");
@@ -409,8 +415,9 @@ main(int argc, char **argv)
 	log_limits();
 
 	/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
-	pdl_log(PDL_LOG_INFO, "stopping", PDL_LOG_FIELDS(PDL_LF_I64("signal", got_signal), PDL_LF_U64("inflight", atomic_load(&D.inflight))), "signal %d, finishing %u requests in flight", (int)got_signal,
-	        atomic_load(&D.inflight));
+	pdl_log(PDL_LOG_INFO, "stopping",
+	        PDL_LOG_FIELDS(PDL_LF_I64("signal", got_signal), PDL_LF_U64("inflight", atomic_load(&D.inflight))),
+	        "signal %d, finishing %u requests in flight", (int)got_signal, atomic_load(&D.inflight));
 	atomic_store(&D.stopping, 1);
 	for (int i = 0; i < 200 && atomic_load(&D.inflight) > 0; i++)
 		usleep(50 * 1000);

@@ -268,9 +268,11 @@ pdld_writer_main(void *arg)
 				break;
 			}
 			if (D.store.mapsize >= (size_t)1 << 20)
-				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)), "map grown to %zu MiB", D.store.mapsize >> 20);
+				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+				        "map grown to %zu MiB", D.store.mapsize >> 20);
 			else /* only with a tiny --map-size */
-				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)), "map grown to %zu bytes", D.store.mapsize);
+				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+				        "map grown to %zu bytes", D.store.mapsize);
 			t0 = pdl_mono_ns(); /* the commit that counts is the one redone */
 		}
 		if (rc == PDL_OK)
@@ -293,13 +295,16 @@ pdld_writer_main(void *arg)
 		}
 		if (rc != PDL_OK)
 			pdl_log(PDL_LOG_ERROR, "batch_failed",
-			        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_STR("error", pdl_strerror(rc)),
-			                       PDL_LF_STR("os_error", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : NULL)), "batch of %zu acts refused: %s%s%s", acts, pdl_strerror(rc),
+			        PDL_LOG_FIELDS(
+			            PDL_LF_U64("acts", acts), PDL_LF_STR("error", pdl_strerror(rc)),
+			            PDL_LF_STR("os_error", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : NULL)),
+			        "batch of %zu acts refused: %s%s%s", acts, pdl_strerror(rc),
 			        D.commit_mdb_rc ? ": " : "", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
 		if (rc == PDL_OK && D.verbose)
 			pdl_log(PDL_LOG_DEBUG, "batch_committed",
 			        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_U64("requests", nj),
-			                       PDL_LF_U64("log_size", D.head.size)), "batch of %zu acts from %zu requests committed, log size %llu", acts, nj,
+			                       PDL_LF_U64("log_size", D.head.size)),
+			        "batch of %zu acts from %zu requests committed, log size %llu", acts, nj,
 			        (unsigned long long)D.head.size);
 		if (rc == PDL_OK) {
 			publish_entries(&o);

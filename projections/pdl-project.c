@@ -244,7 +244,8 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 	snprintf(path, sizeof path, "%s/view", dir);
 	snprintf(old, sizeof old, "%s/view.old", dir);
 	if (rm_tree(tmp) != 0) {
-		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot remove %s (a rebuild left over): %s", tmp, strerror(errno));
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot remove %s (a rebuild left over): %s",
+		        tmp, strerror(errno));
 		return 1;
 	}
 	if (pdl_vdb_open(&db, tmp, views, nv, 0) != PDL_OK) {
@@ -264,16 +265,20 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 		return 1;
 	}
 	if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || rm_tree(old) != 0 || (rename(path, old) != 0 && errno != ENOENT)) {
-		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot move the old view in %s aside: %s", dir, strerror(errno));
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot move the old view in %s aside: %s",
+		        dir, strerror(errno));
 		return 1;
 	}
 	if (rename(made, path) != 0) {
-		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot swap the rebuilt view into %s: %s", dir, strerror(errno));
+		pdl_log(PDL_LOG_ERROR, "rebuild_failed", PDL_LOG_NOFIELDS, "cannot swap the rebuilt view into %s: %s",
+		        dir, strerror(errno));
 		return 1;
 	}
 	if (rm_tree(old) != 0 || rm_tree(tmp) != 0)
-		pdl_log(PDL_LOG_WARNING, "rebuild_cleanup_failed", PDL_LOG_NOFIELDS, "cannot remove %s or %s: %s", old, tmp, strerror(errno));
-	pdl_log(PDL_LOG_INFO, "rebuilt", PDL_LOG_FIELDS(PDL_LF_STR("view", vname), PDL_LF_U64("entries", applied)), "rebuilt %s from seq 0 (%llu entries)", vname, (unsigned long long)applied);
+		pdl_log(PDL_LOG_WARNING, "rebuild_cleanup_failed", PDL_LOG_NOFIELDS, "cannot remove %s or %s: %s", old,
+		        tmp, strerror(errno));
+	pdl_log(PDL_LOG_INFO, "rebuilt", PDL_LOG_FIELDS(PDL_LF_STR("view", vname), PDL_LF_U64("entries", applied)),
+	        "rebuilt %s from seq 0 (%llu entries)", vname, (unsigned long long)applied);
 	return 0;
 }
 
@@ -386,8 +391,10 @@ main(int argc, char **argv)
 		return 1;
 	int orc = pdl_vdb_open(&db, dir, views, nv, 0);
 	if (orc == PDL_EVERSION) {
-		pdl_log(PDL_LOG_ERROR, "view_too_old", PDL_LOG_NOFIELDS, "the view in %s was made by an older pdl-project (format below %u): "
-		                "run once with --rebuild", dir, PDL_VIEW_FORMAT);
+		pdl_log(PDL_LOG_ERROR, "view_too_old", PDL_LOG_NOFIELDS,
+		        "the view in %s was made by an older pdl-project (format below %u): "
+		        "run once with --rebuild",
+		        dir, PDL_VIEW_FORMAT);
 		return 1;
 	}
 	if (orc != PDL_OK) {
@@ -455,7 +462,8 @@ main(int argc, char **argv)
 		if (stop_flag)
 			break;
 		/* the ledger went away or restarted: retry, the cursor is durable */
-		pdl_log(PDL_LOG_WARNING, "follow_retry", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(st.err))), "%s (%s); retrying", st.msg, pdl_strerror(st.err));
+		pdl_log(PDL_LOG_WARNING, "follow_retry", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(st.err))),
+		        "%s (%s); retrying", st.msg, pdl_strerror(st.err));
 		if (rc == PDL_ECHAIN || rc == PDL_EDECODE)
 			break; /* never apply past a broken chain */
 		sleep(1);

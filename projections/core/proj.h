@@ -127,7 +127,8 @@ struct pdl_follow_metrics {
 	struct pdl_prom_counter applied, live_msgs, gaps;
 	atomic_uint_fast64_t ledger_size;   /* the largest log size seen: a live entry's seq + 1, a checkpoint's size */
 	atomic_uint_fast64_t last_time_ms;  /* ledger time of the last entry applied */
-	atomic_uint_fast64_t behind_since_ms; /* this host's time since when the view lacks entries seen (0: it has them all) */
+	/* this host's time since when the view lacks entries seen (0: it has them all) */
+	atomic_uint_fast64_t behind_since_ms;
 	struct pdl_prom_hist lag_ms;        /* an entry's commit (ledger time) → applied, sampled per message */
 };
 
