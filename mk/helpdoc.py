@@ -163,8 +163,12 @@ def esc(s):
 
 
 def line_out(s):
-    """A text line: no leading dot or quote (a request), no leading space (a break)."""
-    s = esc(s)
+    """A text line: no leading dot or quote (a request), no leading space (a break).
+    A comma with no space after it (a JSON shape: "ok","size",...) may end a
+    line (\\:), or groff could not fill a long one."""
+    s = esc(s).replace(",", ",\\:").replace(",\\: ", ", ")
+    if s.endswith(",\\:"):
+        s = s[:-2]
     if s.startswith((".", "'")):
         s = "\\&" + s
     return s
@@ -176,8 +180,13 @@ def tag_out(tag):
     for w in tag.split(" "):
         core = w.rstrip(",")
         tail = w[len(core):]
+        opt = re.fullmatch(r"(--?[A-Za-z][A-Za-z0-9-]*)(\[?=)([A-Z][A-Z0-9_]*)(\]?)", core)
         if OPT_RE.fullmatch(core):
             out.append("\\fB%s\\fR%s" % (esc(core), tail))
+        elif opt and (opt.group(2) == "[=") == (opt.group(4) == "]"):
+            # --progress[=SECONDS], --opt=ARG: the option bold, its argument italic
+            out.append("\\fB%s\\fR%s\\fI%s\\fR%s%s" % (esc(opt.group(1)), opt.group(2), opt.group(3),
+                                                      opt.group(4), tail))
         elif ARG_RE.match(core) and core.upper() == core:
             out.append("\\fI%s\\fR%s" % (esc(core), tail))
         else:
@@ -274,6 +283,9 @@ def man(doc, section):
            % (name, section, name),
            '.TH %s %s "%s" "pdl %s" "pdl manual"' % (name.upper().replace("-", "\\-"), section, page_date(),
                                                       doc["version"]),
+           # ragged right: JSON shapes in running text break only at their commas,
+           # and justifying such lines would stretch a few spaces very wide
+           ".ad l",
            ".SH NAME", "%s \\- %s" % (esc(name), esc(summary)),
            ".SH SYNOPSIS"] + usage_roff(doc["usage"])
     if doc["commands"] and name == "pdl":
