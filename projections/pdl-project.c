@@ -252,6 +252,15 @@ struct rebuild_progress {
 	unsigned interval_s;
 };
 
+/* The rebuild's progress lines as log events when the log is JSON: the
+ * line is the message, the counts its fields. */
+static void
+progress_event(const struct pdl_progress *p, const char *line, int last)
+{
+	pdl_log(PDL_LOG_INFO, last ? "rebuild_end" : "rebuild_progress",
+	        PDL_LOG_FIELDS(PDL_LF_U64("entries", p->done), PDL_LF_U64("total", p->total)), "%s", line);
+}
+
 /* --rebuild: builds the view from seq 0 into DIR.rebuild, then swaps
  * DIR.rebuild/view in as DIR/view (the old one goes through DIR/view.old).
  * 0, or 1 with the reason printed. */
@@ -289,6 +298,8 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 	struct pdl_progress prog;
 	pdl_progress_start(&prog, rp->mode, "rebuild", "entries", rp->mode == PDL_PROGRESS_OFF ? 0 : ledger_size(&cl),
 	                   rp->interval_s);
+	if (pdl_log_json())
+		prog.emit = progress_event;
 	int rc = pdl_catch_up_progress(&db, &cl, &applied, &prog, &st);
 	pdl_progress_end(&prog, applied, rc == PDL_OK);
 	pdl_client_close(&cl);

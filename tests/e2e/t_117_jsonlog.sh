@@ -4,7 +4,7 @@
 # line with time, level, program, event, message and fields; under
 # JOURNAL_STREAM naming their stderr they do so by themselves, each line led
 # by its syslog priority; otherwise auto is the old text; an unknown format
-# is refused.
+# is refused. The rebuild's progress lines are events as well.
 . "$(dirname "$0")/lib.sh"
 
 PDLPROJ=${PDLPROJ:-$(dirname "$PDL")/pdl-project}
@@ -100,4 +100,16 @@ check_eq "pdl-project --log-format json: every line is one JSON event" "$(grep -
 check "it logged following (info)" grep -q 'pdl-project following info' "$TMP/ev3"
 check "and its pdld gone as follow_retry (warning)" grep -q 'pdl-project follow_retry warning' "$TMP/ev3"
 check_eq "following names the view" "$(field "$TMP/proj.log" following view)" all
+
+# the rebuild's progress lines (--progress) are events too, not text among them
+start_pdld "$D" || { not_ok "pdld starts"; finish; }
+"$PDLPROJ" all --ledger "ipc://$D/pdl.sock" --data "$TMP/views" --rebuild --once --progress=0 --log-format json \
+	2>"$TMP/rebuild.log" >/dev/null
+check_eq "pdl-project --rebuild --progress=0 --log-format json exits 0" "$?" 0
+stop_pdld
+events "$TMP/rebuild.log" >"$TMP/ev4"
+check_eq "every line of its stderr is one JSON event" "$(grep -c '^BAD' "$TMP/ev4")" 0
+check "its progress as rebuild_progress events" grep -q 'pdl-project rebuild_progress info' "$TMP/ev4"
+check_eq "and the last line as rebuild_end, with the entries applied" \
+	"$(field "$TMP/rebuild.log" rebuild_end entries)" 4
 finish
