@@ -20,7 +20,6 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
-#include "sha256.h"
 #include "version.h"
 
 struct pdld D;
@@ -36,7 +35,7 @@ on_signal(int sig)
 static void
 wipe_ledger_key(void)
 {
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 }
 
 /* One line for the limit events since the last one, if there were any:
@@ -138,9 +137,13 @@ warn_time_ahead(const char *dir)
 		snprintf(by, sizeof by, "%llu days", (unsigned long long)(ahead / PDL_DAY_MS));
 	else
 		snprintf(by, sizeof by, "%llu.%03llu s", (unsigned long long)(ahead / 1000), (unsigned long long)(ahead % 1000));
-	fprintf(stderr, "pdld: warning: the ledger's time (%s, entry %llu) is ahead of this machine's clock (%s) by %s; "
-	                "new entries will carry the ledger's time until the clock catches up. Check the clock (NTP)%s "
-	                "in %s\n",
+	pdl_log(PDL_LOG_WARNING, "clock_behind",
+	        PDL_LOG_FIELDS(PDL_LF_U64("ledger_time_ms", D.head.time_ms), PDL_LF_U64("entry", D.head.size - 1),
+	                       PDL_LF_U64("ahead_ms", ahead), PDL_LF_BOOL("test_clock", D.engine.info.test_clock),
+	                       PDL_LF_STR("dir", dir)),
+	        "warning: the ledger's time (%s, entry %llu) is ahead of this machine's clock (%s) by %s; "
+	        "new entries will carry the ledger's time until the clock catches up. Check the clock (NTP)%s "
+	        "in %s",
 	        pdl_ms_cst(D.head.time_ms, led), (unsigned long long)(D.head.size - 1), pdl_ms_cst(now, mine), by,
 	        D.engine.info.test_clock ? "; this ledger allows a test clock (its genesis says so), whose times were set "
 	                                   "by hand"
@@ -287,9 +290,8 @@ main(int argc, char **argv)
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
 	struct pdl_status st = {0};
-	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
@@ -330,7 +332,7 @@ main(int argc, char **argv)
 	const uint8_t *g;
 	size_t gn;
 	if (rc == PDL_OK && (rc = pdl_store_entry(t, &D.store, 0, &g, &gn)) == PDL_OK)
-		pdl_sha256(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
+		pdl_digest(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
 	uint64_t csize = 0;
 	const char *cn;
 	size_t cnn;
@@ -342,14 +344,22 @@ main(int argc, char **argv)
 		        dir, pdl_errmsg(rc));
 		return 1;
 	}
-	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s does not match the ledger key named in genesis", path);
+	/* the suite came from the genesis (pdl_engine_load) */
+	if (D.ledger_sk.suite != D.engine.info.suite) {
+		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
+		return 1;
+	}
+	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s does not match the ledger key named in genesis",
+		        path);
 		return 1;
 	}
 	if (D.test_clock && !D.engine.info.test_clock) {
-		fprintf(stderr, "pdld: --test-clock refused: the genesis of %s does not allow a test clock (only a "
-		                "ledger made with `pdl init --test-clock` runs on one, and its genesis tells every "
-		                "auditor so)\n", dir);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--test-clock refused: the genesis of %s does not allow a test clock (only a ledger made with "
+		        "`pdl init --test-clock` runs on one, and its genesis tells every auditor so)",
+		        dir);
 		return 2;
 	}
 	if (!D.test_clock)
@@ -477,7 +487,7 @@ main(int argc, char **argv)
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 	pdl_log(PDL_LOG_INFO, "stopped",
 	        PDL_LOG_FIELDS(PDL_LF_U64("log_size", D.head.size), PDL_LF_U64("checkpoint_size", D.last_ckpt_size)),
 	        "stopped at log size %llu, checkpoint %llu", (unsigned long long)D.head.size,

@@ -2,7 +2,7 @@
  * the Prometheus text format; prom.h, promhttp.h). The threads that do the
  * work update relaxed atomics and never wait for a scrape; a scrape reads
  * them, the head under head_mu and the queue lengths under their mutexes,
- * each for an instant. spec/formats.md §16 lists every metric. */
+ * each for an instant. spec/formats.md §17 lists every metric. */
 #include <stdio.h>
 #include <string.h>
 
