@@ -44,24 +44,33 @@ wipe_ledger_key(void)
 static void
 log_limits(void)
 {
-	/* the counters only grow (the metrics show them): the line says the difference */
-	static unsigned last[6];
-	unsigned now[6] = {atomic_load(&D.n_conn_refused), atomic_load(&D.n_req_dropped),
+	/* the counters only grow (the metrics show them): the lines say the difference */
+	static unsigned last[9];
+	unsigned now[9] = {atomic_load(&D.n_conn_refused), atomic_load(&D.n_req_dropped),
 	                   atomic_load(&D.n_reply_refused), atomic_load(&D.n_reply_timeout),
-	                   atomic_load(&D.n_read_refused),  atomic_load(&D.n_submit_busy)};
+	                   atomic_load(&D.n_read_refused),  atomic_load(&D.n_submit_busy),
+	                   atomic_load(&D.n_http_refused),  atomic_load(&D.n_http_timeout),
+	                   atomic_load(&D.n_http_body_busy)};
 	unsigned a = now[0] - last[0], b = now[1] - last[1], c = now[2] - last[2], d = now[3] - last[3],
-	         e = now[4] - last[4], f = now[5] - last[5];
+	         e = now[4] - last[4], f = now[5] - last[5], g = now[6] - last[6], h = now[7] - last[7],
+	         i = now[8] - last[8];
 	memcpy(last, now, sizeof last);
-	if (a + b + c + d + e + f == 0)
-		return;
-	pdl_log(PDL_LOG_WARNING, "limits",
-	        PDL_LOG_FIELDS(PDL_LF_U64("connections_refused", a), PDL_LF_U64("requests_dropped", b),
-	                       PDL_LF_U64("replies_refused", c), PDL_LF_U64("replies_timed_out", d),
-	                       PDL_LF_U64("submits_busy", f), PDL_LF_U64("private_reads_refused", e)),
-	        "limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
-	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
-	        "%u submits refused (busy), %u private entries refused to readers",
-	        a, b, c, d, f, e);
+	if (a + b + c + d + e + f != 0)
+		pdl_log(PDL_LOG_WARNING, "limits",
+		        PDL_LOG_FIELDS(PDL_LF_U64("connections_refused", a), PDL_LF_U64("requests_dropped", b),
+		                       PDL_LF_U64("replies_refused", c), PDL_LF_U64("replies_timed_out", d),
+		                       PDL_LF_U64("submits_busy", f), PDL_LF_U64("private_reads_refused", e)),
+		        "limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+		        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
+		        "%u submits refused (busy), %u private entries refused to readers",
+		        a, b, c, d, f, e);
+	if (g + h + i != 0)
+		pdl_log(PDL_LOG_WARNING, "http_limits",
+		        PDL_LOG_FIELDS(PDL_LF_U64("connections_refused", g), PDL_LF_U64("timed_out", h),
+		                       PDL_LF_U64("bodies_refused", i)),
+		        "http limits: %u connections refused (--max-connections), %u requests or replies not "
+		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)",
+		        g, h, i);
 }
 
 /* A decimal option value in lo..hi; says what is wrong otherwise. */
@@ -104,6 +113,12 @@ usage(FILE *f)
 	        "                      sizes, commit latency, queue depths, log size, checkpoint age\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
+	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
+	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
+	        "                      socket; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ. No TLS: a\n"
+	        "                      loopback address behind a TLS proxy (contrib/nginx/pdld-http.conf),\n"
+	        "                      anything else needs --insecure-tcp (spec/formats.md §17)\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -111,6 +126,9 @@ usage(FILE *f)
 	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
+	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
+	        "                        (default %u). --max-connections also bounds HTTP connections\n"
 	        "\n"
 	        "  --log-format F      text, json (one JSON object per event: time, level, event, message,\n"
 	        "                      fields) or auto (default: json when stderr is the systemd journal)\n"
@@ -118,7 +136,8 @@ usage(FILE *f)
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
 	        "  -h, --help          this text\n"
 	        "  --version           print pdld's version\n",
-	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
+	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
+	        HTTP_TIMEOUT_MS_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -172,6 +191,8 @@ main(int argc, char **argv)
 		{"max-inflight", required_argument, NULL, 'F'},
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
+		{"http", required_argument, NULL, 'H'},
+		{"http-timeout-ms", required_argument, NULL, 'W'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -185,6 +206,7 @@ main(int argc, char **argv)
 	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
+	struct pdld_http_opts http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0};
 	size_t map_size = 0;
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	char listen_buf[4200], publish_buf[4200], path[4200];
@@ -221,6 +243,11 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
+				return 2;
+			break;
+		case 'H': http.addr = optarg; break;
+		case 'W':
+			if (opt_u64("--http-timeout-ms", optarg, 10, 3600000, &http.timeout_ms) != 0)
 				return 2;
 			break;
 		case 'v': D.verbose = 1; break;
@@ -289,6 +316,7 @@ main(int argc, char **argv)
 	}
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
+	http.insecure = insecure;
 	struct pdl_status st = {0};
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
@@ -417,6 +445,10 @@ main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
+	if (http.addr != NULL && pdld_http_start(&http, &st) != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
+		return 1;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -437,6 +469,11 @@ main(int argc, char **argv)
 	        listen, rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "",
 	        (unsigned long long)D.head.size, metrics ? ", metrics at http://" : "", metrics ? metrics : "",
 	        metrics ? "/metrics" : "", D.test_clock ? ", TEST CLOCK" : "");
+	if (http.addr != NULL)
+		pdl_log(PDL_LOG_INFO, "http_serving",
+		        PDL_LOG_FIELDS(PDL_LF_STR("http", http.addr), PDL_LF_U64("timeout_ms", http.timeout_ms)),
+		        "taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)", http.addr,
+		        (unsigned long long)http.timeout_ms);
 	if (D.verbose)
 		pdl_log(PDL_LOG_DEBUG, "limits_set", PDL_LOG_NOFIELDS,
 		        "limits: %u connections per listener, %u requests in flight each (%u contexts), "
@@ -472,6 +509,7 @@ main(int argc, char **argv)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
 	pthread_join(D.writer, NULL);
+	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);

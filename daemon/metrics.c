@@ -2,7 +2,7 @@
  * the Prometheus text format; prom.h, promhttp.h). The threads that do the
  * work update relaxed atomics and never wait for a scrape; a scrape reads
  * them, the head under head_mu and the queue lengths under their mutexes,
- * each for an instant. spec/formats.md §17 lists every metric. */
+ * each for an instant. spec/formats.md §18 lists every metric. */
 #include <stdio.h>
 #include <string.h>
 
@@ -151,6 +151,8 @@ render(struct pdl_prom_buf *b, void *arg)
 		{"connection_refused", &D.n_conn_refused}, {"request_dropped", &D.n_req_dropped},
 		{"reply_refused", &D.n_reply_refused},     {"reply_timeout", &D.n_reply_timeout},
 		{"submit_busy", &D.n_submit_busy},         {"private_read_refused", &D.n_read_refused},
+		{"http_connection_refused", &D.n_http_refused}, {"http_timeout", &D.n_http_timeout},
+		{"http_body_refused", &D.n_http_body_busy},
 	};
 	for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
 		pdl_prom_sample(b, "pdl_limit_events_total", (const char *[]){"event"}, (const char *[]){lim[i].name}, 1,

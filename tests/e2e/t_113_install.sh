@@ -44,9 +44,11 @@ check_eq "the installed pdl is the one built" "$("$S/usr/bin/pdl" --version)" "$
 check_eq "the installed pdld is the one built" "$("$S/usr/sbin/pdld" --version)" "$("$PDLD" --version)"
 check "man finds the installed pdld(8)" sh -c "LC_ALL=C.UTF-8 man -M '$S/usr/share/man' 8 pdld | grep -q -- '--max-inflight'"
 check "man finds the installed pdl(1)" sh -c "LC_ALL=C.UTF-8 man -M '$S/usr/share/man' 1 pdl | grep -q 'pdl evidence deposit'"
-# every nginx site file of the tree is installed as an example
+# every nginx site file of the tree (a .conf in a folder named nginx) is installed as an example
 nginx=$(cd "$ROOT" && find . -path ./build -prune -o -path ./build-san -prune -o -path ./build-fuzz -prune \
-	-o -path ./.git -prune -o -path ./debian -prune -o -type f -path '*nginx*' -print)
+	-o -path ./.git -prune -o -path ./debian -prune -o -type f -path '*/nginx/*.conf' -print)
+check "the tree's nginx site file contrib/nginx/pdld-http.conf is one of them" grep -qx ./contrib/nginx/pdld-http.conf <<<"$nginx"
+check "and no test script is taken for one" not test -e "$S/usr/share/doc/pdl/examples/nginx/t_109_http_nginx.sh"
 miss=""
 for f in $nginx; do [ -f "$S/usr/share/doc/pdl/examples/nginx/$(basename "$f")" ] || miss="$miss $f"; done
 check_eq "every nginx site file of the tree is installed ($(echo $nginx | wc -w) found)" "${miss# }" ""

@@ -38,7 +38,8 @@ bad "a reserved label name" 'a{__x="1"} 1\n'
 D=$TMP/l
 init_ledger "$D" || { not_ok "pdl init"; finish; }
 MP=$(free_port)
-start_pdld "$D" --metrics "127.0.0.1:$MP" --checkpoint-ms 50 || { not_ok "pdld --metrics starts"; finish; }
+WP=$(free_port)
+start_pdld "$D" --metrics "127.0.0.1:$MP" --http "127.0.0.1:$WP" --checkpoint-ms 50 || { not_ok "pdld --metrics starts"; finish; }
 ok "pdld --metrics starts"
 check "pdld says where its metrics are" grep -q "metrics at http://127.0.0.1:$MP/metrics" "$D.pdld.log"
 scrape() { # PORT FILE: scrapes, and parses strictly
@@ -104,6 +105,17 @@ curl -s -o /dev/null "http://127.0.0.1:$MP/other"
 scrape "$MP" "$TMP/m2"
 check_eq "another path is a 404, counted" "$($PP "$TMP/m2" get pdl_http_requests_total route=other status=404)" 1
 check_eq "and the scrapes: 2 before this one" "$($PP "$TMP/m2" get pdl_http_requests_total route=/metrics status=200)" 2
+# pdld --http's requests, by route and status (an entry's seq is no label of its own)
+for u in /v1/head /v1/head /v1/entries/0 /v1/entries/1 /v1/entries/999 /v1/nope; do
+	curl -s -o /dev/null "http://127.0.0.1:$WP$u"
+done
+curl -s -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary '' "http://127.0.0.1:$WP/v1/acts"
+scrape "$MP" "$TMP/m3"
+check_eq "--http: GET /v1/head twice, 200" "$($PP "$TMP/m3" get pdl_http_requests_total route=/v1/head status=200)" 2
+check_eq "--http: two entries read, one route" "$($PP "$TMP/m3" get pdl_http_requests_total route=/v1/entries/ status=200)" 2
+check_eq "--http: an entry past the head, 404" "$($PP "$TMP/m3" get pdl_http_requests_total route=/v1/entries/ status=404)" 1
+check_eq "--http: no such route, unmatched 404" "$($PP "$TMP/m3" get pdl_http_requests_total route=unmatched status=404)" 1
+check_eq "--http: POST /v1/acts with an empty body, 400" "$($PP "$TMP/m3" get pdl_http_requests_total route=/v1/acts status=400)" 1
 
 # ---- pdl-project
 HP=$(free_port)
