@@ -52,20 +52,24 @@ export_once(char *last_err, size_t cap)
 	if (rc != PDL_OK) {
 		D.tiles_failed = 1;
 		if (strcmp(last_err, st.msg) != 0) {
-			fprintf(stderr, "pdld: tiles: %s (%s); retrying\n", st.msg, pdl_strerror(rc));
+			pdl_log(PDL_LOG_WARNING, "tiles_failed", PDL_LOG_FIELDS(PDL_LF_STR("out", D.tiles_out),
+			        PDL_LF_STR("error", pdl_strerror(rc))), "tiles: %s; retrying", st.msg);
 			snprintf(last_err, cap, "%s", st.msg);
 		}
 		return;
 	}
 	if (D.tiles_failed)
-		fprintf(stderr, "pdld: tiles: %s is current again (size %llu)\n", D.tiles_out, (unsigned long long)ts.size);
+		pdl_log(PDL_LOG_INFO, "tiles_recovered", PDL_LOG_FIELDS(PDL_LF_STR("out", D.tiles_out), PDL_LF_U64("size", ts.size)),
+		        "tiles: %s is current again (size %llu)", D.tiles_out, (unsigned long long)ts.size);
 	D.tiles_failed = 0;
 	last_err[0] = '\0';
 	atomic_store(&D.tiles_size, ts.size);
 	if (D.verbose && ts.files > 0)
-		fprintf(stderr, "pdld: tiles: %s at size %llu: %llu files, %llu entries in %.1f ms\n", D.tiles_out,
-		        (unsigned long long)ts.size, (unsigned long long)ts.files, (unsigned long long)ts.entries,
-		        (double)(pdl_mono_ns() - t0) / 1e6);
+		pdl_log(PDL_LOG_INFO, "tiles_written",
+		        PDL_LOG_FIELDS(PDL_LF_STR("out", D.tiles_out), PDL_LF_U64("size", ts.size), PDL_LF_U64("files", ts.files),
+		                       PDL_LF_U64("entries", ts.entries)),
+		        "tiles: %s at size %llu: %llu files, %llu entries in %.1f ms", D.tiles_out, (unsigned long long)ts.size,
+		        (unsigned long long)ts.files, (unsigned long long)ts.entries, (double)(pdl_mono_ns() - t0) / 1e6);
 }
 
 void *
