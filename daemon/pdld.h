@@ -45,7 +45,8 @@
  * trusted (unless --ipc-public) and serves every entry. On a network
  * listener a read request may carry a reader token (readtok.h, `auth`,
  * METHOD "NNG", target the op name) checked against the party's current
- * key and the real clock; private entries go only to readers entitled to
+ * key and the real clock (a suspended party's token is refused, as the
+ * private HTTP listener refuses it); private entries go only to readers entitled to
  * them: `get` refuses with PDL_EPRIVATE, `range` puts a placeholder
  * {seq, private: true, hash} in the entry's place. PUB on a network
  * listener publishes the same placeholders for private entries.

@@ -33,7 +33,8 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
  * are made by clients on their own clocks; the test clock is the ledger's
  * time for acts, not for readers). */
 static int
-reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_reader *r, struct pdl_status *st)
+reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_net_reader *r,
+            struct pdl_status *st)
 {
 	struct mp_cur v;
 	const char *tok;
@@ -60,13 +61,17 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 		return pdl_status_set(st, PDL_EBADSIG, NULL,
 		                      "reader token of %s does not verify with its current key for this ledger and op %s",
 		                      rt.party, target);
+	/* as the private HTTP listener does: a suspended party reads nothing
+	 * private, and is told so rather than served as anonymous */
+	if (p.suspended)
+		return pdl_status_set(st, PDL_ESUSPENDED, NULL, "%s is suspended: it reads nothing private", rt.party);
 	snprintf(r->party, sizeof r->party, "%s", rt.party);
 	r->roles = p.roles;
 	return PDL_OK;
 }
 
 static void
-note_read_refused(const struct pdl_reader *r, uint64_t seq)
+note_read_refused(const struct pdl_net_reader *r, uint64_t seq)
 {
 	atomic_fetch_add(&D.n_read_refused, 1);
 	if (D.verbose)
@@ -96,7 +101,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 {
 	MDB_txn *t;
 	struct pdl_head h;
-	struct pdl_reader reader;
+	struct pdl_net_reader reader;
 	uint64_t a = 0, b = 0;
 	int rc = pdl_store_rtxn(&D.store, &t);
 	if (rc != PDL_OK)
