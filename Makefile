@@ -224,8 +224,9 @@ e2e: all
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
 # each fuzz target a short run (the fuzz build has ASan+UBSan of its own).
-test: all
+test: all $(BUILD)/gen_corpus
 	@$(MAKE) --no-print-directory layers
+	@sh tests/fuzz/check_corpus.sh $(BUILD)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 ifneq ($(SAN),1)
@@ -293,7 +294,9 @@ fuzz: $(FUZZ_BINS)
 fuzz-short: $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh $(FUZZ_TEST_SECONDS) $(FUZZ_BINS)
 
-# Regenerates the seed corpus (deterministic) in tests/fuzz/corpus/.
+# Regenerates the seed corpus (deterministic) in tests/fuzz/corpus/;
+# `make test` checks that the generator runs and that the committed
+# corpus has a seed for every act type (tests/fuzz/check_corpus.sh).
 $(BUILD)/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
