@@ -1,4 +1,6 @@
 /* err.c — names and messages of the error enum, and role names. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pdl.h"
@@ -37,6 +39,14 @@ static const struct {
 	{PDL_EPRIVATE, "PDL_EPRIVATE", "entry is private to its parties"},
 	{PDL_EBUSY, "PDL_EBUSY", "ledger busy: retry shortly"},
 };
+
+void
+pdl_invariant_fail(const char *cond, const char *file, int line, const char *func)
+{
+	fprintf(stderr, "pdl: invariant failed: %s (%s:%d, %s); stopping before anything more is written\n", cond, file,
+	        line, func);
+	abort();
+}
 
 const char *
 pdl_strerror(int err)

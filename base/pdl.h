@@ -50,6 +50,16 @@ enum pdl_err {
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */
 const char *pdl_errmsg(int err);    /* "signature does not verify" */
 
+/* Assertions (spec/architecture.md, "Assertions"). assert() states what a
+ * programmer guarantees; it is on in every build the Makefile makes (none
+ * defines NDEBUG). PDL_INVARIANT states an invariant of data about to
+ * become durable or signed (a store append, an entry, a checkpoint, a
+ * batch's commit): NDEBUG does not remove it, because stopping before the
+ * commit loses nothing (LMDB discards the transaction) while committing
+ * would sign a wrong log for good. Neither is for untrusted input. */
+_Noreturn void pdl_invariant_fail(const char *cond, const char *file, int line, const char *func);
+#define PDL_INVARIANT(cond) ((cond) ? (void)0 : pdl_invariant_fail(#cond, __FILE__, __LINE__, __func__))
+
 /* Limits. */
 #define PDL_ACT_BYTES_MAX (64u * 1024u)  /* DESIGN §4: bounds decode and memory */
 #define PDL_ENTRY_BYTES_MAX (PDL_ACT_BYTES_MAX + 16u * 1024u) /* act + sig + outcome */

@@ -303,13 +303,13 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 			pdld_job_free(j);
 			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed acts array");
 		}
-		it->rc = PDL_OK;
+		it->run.rc = PDL_OK;
 		if (mp_peek(&el) != MP_MAP || mp_map_find(el, "act", &a) != PDL_OK || mp_read_bin(&a, &it->b, &it->len) != PDL_OK) {
-			it->rc = pdl_status_set(&it->st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
+			it->run.rc = pdl_status_set(&it->run.st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
 			continue;
 		}
 		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != 64) {
-			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be 64 bytes");
+			it->run.rc = pdl_status_set(&it->run.st, PDL_EBADSIG, NULL, "sig must be 64 bytes");
 			continue;
 		}
 		it->sig = p;

@@ -142,6 +142,14 @@ main(int argc, char **argv)
 	long workers = sysconf(_SC_NPROCESSORS_ONLN);
 	D.ckpt_ms = 1000;
 	D.blob_max = (size_t)8 << 20;
+	/* First of all: a SIGTERM while pdld starts stops it cleanly once it
+	 * has started (the loop below sees it), rather than killing it. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': dir = optarg; break;
@@ -294,6 +302,19 @@ main(int argc, char **argv)
 	pthread_mutex_init(&D.head_mu, NULL);
 	pdld_queue_init(&D.verifyq);
 	pdld_queue_init(&D.commitq);
+	/* After a crash (kill -9 under load) the newest checkpoint may be
+	 * behind the log: sign one before serving, so that a pdld stopped at
+	 * once still leaves the log covered. */
+	if (D.head.size > D.last_ckpt_size) {
+		uint64_t behind = D.last_ckpt_size;
+		if ((rc = pdld_writer_checkpoint()) != PDL_OK) {
+			fprintf(stderr, "pdld: cannot sign a checkpoint of the log (size %llu): %s\n",
+			        (unsigned long long)D.head.size, pdl_errmsg(rc));
+			return 1;
+		}
+		fprintf(stderr, "pdld: the newest checkpoint (size %llu) was behind the log: signed one of size %llu\n",
+		        (unsigned long long)behind, (unsigned long long)D.last_ckpt_size);
+	}
 
 	/* ipc:// in the data directory is as private as its key files: trusted,
 	 * unless --ipc-public; every other transport reaches the network */
@@ -337,12 +358,6 @@ main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	char pid[32];
 	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_PID_FILE);

@@ -94,8 +94,9 @@
 struct item {
 	const uint8_t *b, *sig;
 	size_t len;
-	int rc; /* decode result */
-	struct pdl_status st;
+	/* its run through the rules: rc and st are first the result of decoding
+	 * (ingest, verifiers), then of the rules (the writer's batch) */
+	struct pdl_batch_item run;
 	struct pdl_act act;
 	int have_vpk;
 	uint8_t vpk[32];
@@ -220,6 +221,9 @@ void pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, s
 /* verifiers.c, writer.c: thread mains. */
 void *pdld_verifier_main(void *arg);
 void *pdld_writer_main(void *arg);
+/* Signs a checkpoint of the head now unless the newest covers it: main,
+ * before the writer thread starts. PDL_OK, or a storage error. */
+int pdld_writer_checkpoint(void);
 
 /* tls.c */
 int pdld_tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out);
