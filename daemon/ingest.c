@@ -57,6 +57,7 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	uint32_t id = (uint32_t)nng_pipe_id(p);
 	char peer[64];
 	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		atomic_fetch_add(&pt->adds, 1);
 		pthread_mutex_lock(&pt->mu);
 		struct pipe_slot *sl = pt->n < D.conns_max ? pipe_find(pt, 0) : NULL;
 		if (sl != NULL) {

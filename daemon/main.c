@@ -321,7 +321,7 @@ main(int argc, char **argv)
 	int rep_trusted = strncmp(listen, "ipc://", 6) == 0 && !ipc_public;
 	int pub_trusted = strncmp(publish, "ipc://", 6) == 0 && !ipc_public;
 	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = pdld_pipe_tab_init(&D.pubt, D.pub, "publish", pub_trusted)) != 0 ||
-	    (rv = pdld_listen(D.pub, publish, tls)) != 0) {
+	    (rv = pdld_listen(D.pub, publish, tls, &D.pubt, 1)) != 0) {
 		fprintf(stderr, "pdld: cannot publish on %s: %s\n", publish, nng_strerror(rv));
 		return 1;
 	}
@@ -351,7 +351,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if ((rv = pdld_listen(D.rep, listen, tls)) != 0) {
+	if ((rv = pdld_listen(D.rep, listen, tls, &D.rept, 0)) != 0) {
 		fprintf(stderr, "pdld: cannot listen on %s: %s (is another pdld serving %s?)\n", listen,
 		        nng_strerror(rv), dir);
 		return 1;
@@ -380,8 +380,10 @@ main(int argc, char **argv)
 		int dead = 0;
 		if (tick % 20 == 0 && mdb_reader_check(D.store.env, &dead) == 0 && dead > 0)
 			fprintf(stderr, "pdld: cleared %d stale reader slot(s)\n", dead);
-		if (tick % 20 == 0)
+		if (tick % 20 == 0) {
 			pdld_pipes_sweep();
+			pdld_listeners_check();
+		}
 		if (tick % (LIMIT_LOG_S * 20) == 0)
 			log_limits();
 	}

@@ -3,7 +3,8 @@
  * what its files share. main.c (options, start, stop), ingest.c
  * (connections, their limits, requests), reads.c (answers from a read
  * transaction), verifiers.c (decode and signature checks), writer.c
- * (batches, group commit, publishing), tls.c (certificates), queue.c.
+ * (batches, group commit, publishing), tls.c (certificates), listen.c
+ * (listeners, and a watch for NNG 1.5.2's listener that stops), queue.c.
  *
  * Threads and the life of a submit request:
  *   NNG callbacks (one REP context per slot, see "Limits") decode the
@@ -145,6 +146,7 @@ struct pipe_tab {
 	unsigned cap, n;
 	int trusted; /* its listener is the local ipc:// one (and not --ipc-public) */
 	const char *name;
+	atomic_uint adds; /* pipes NNG added (ADD_PRE), refused ones too: listen.c's probe */
 };
 
 struct queue {
@@ -227,6 +229,13 @@ int pdld_writer_checkpoint(void);
 
 /* tls.c */
 int pdld_tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out);
-int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls);
+
+/* listen.c: listens on url for socket s, whose pipes pt tracks (pub: s is
+ * the PUB socket); tls+ URLs get the server TLS config (which the
+ * listener holds its own reference to). url and tls must outlive pdld's
+ * serving: the listener is watched (pdld_listeners_check, each second on
+ * the main thread) and opened again if NNG 1.5.2 stops it. */
+int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls, struct pipe_tab *pt, int pub);
+void pdld_listeners_check(void);
 
 #endif
