@@ -27,7 +27,7 @@ for _ in $(seq 200); do # pdld looks each second; the subscriber's dial waited o
 	grep -q "publish: the listener on ipc://$D/pdl.pub .*opened it again" "$D.pdld.log" && break
 	sleep 0.1
 done
-$SP sub "ipc://$D/pdl.pub" 10 "$TMP/sub.jsonl" >"$TMP/sub.out" 2>&1 &
+$SP sub "ipc://$D/pdl.pub" 6 "$TMP/sub.jsonl" >"$TMP/sub.out" 2>&1 &
 SUB=$!
 # PUB drops what is sent before the subscriber is in: send until it gets one
 $GEN acts "$TMP/a_" 20 1 1
