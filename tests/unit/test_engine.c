@@ -958,7 +958,7 @@ decode_regs(struct fx *f, struct act *a, struct pdl_act *d, size_t n)
 	assert_non_null(register_def);
 	for (size_t i = 0; i < n; i++) {
 		struct key k;
-		char uscc[19], id[8];
+		char uscc[19], id[24];
 		seed_key(&k, (uint8_t)(20 + i));
 		make_uscc(uscc, "91110000", 2001 + (unsigned)i);
 		snprintf(id, sizeof id, "b%zu", i);
