@@ -208,6 +208,7 @@ main(int argc, char **argv)
 	uint64_t drop_every = 0;
 	if (pdl_crypto_init() != PDL_OK)
 		return 1;
+	pdl_client_atexit();
 	/* --tls-ca, --tls-cert, --tls-key (the REQ and the SUB socket alike), --reader, --reader-key */
 	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
 		fprintf(stderr, "pdl-project: --tls-ca, --tls-cert, --tls-key and --reader-key need a FILE, --reader a party ID\n");

@@ -290,6 +290,18 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 	return PDL_OK;
 }
 
+static void
+nng_at_exit(void)
+{
+	nng_fini();
+}
+
+void
+pdl_client_atexit(void)
+{
+	atexit(nng_at_exit);
+}
+
 void
 pdl_client_close(struct pdl_client *c)
 {

@@ -76,6 +76,12 @@ struct pdl_client {
 /* url: ipc://…, tcp://…, tls+tcp://HOST:PORT (needs a CA, below).
  * Errors: PDL_ECLOSED with message; PDL_EINVAL for tls+tcp:// without a CA. */
 int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st);
+/* Makes NNG release everything at exit (nng_fini): a socket closed just
+ * before the process ends is freed by NNG's reaper thread later, so
+ * without it an exit can leave a closed socket's dialer or a sent request
+ * allocated (LeakSanitizer reports them). pdl and pdl-project call it
+ * first thing in main. */
+void pdl_client_atexit(void);
 
 /* Client TLS. A tls+tcp:// server's certificate must chain to the CA
  * certificates in a PEM file, given here (pdl's --tls-ca FILE) or in the
