@@ -302,3 +302,9 @@ pdl_id_valid(const char *s, size_t n)
 	}
 	return 1;
 }
+
+int
+pdl_id_cstr_valid(const char *s)
+{
+	return s != NULL && pdl_id_valid(s, strnlen(s, PDL_ID_LEN_MAX + 1));
+}

@@ -49,8 +49,12 @@ int pdl_rmtree(const char *path);
 uint64_t pdl_now_ms(void);
 uint64_t pdl_mono_ns(void);
 
-/* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - */
+/* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - (so no
+ * separator of a key can appear in one). The one id check: the act
+ * schemas, the views and the tools all call it. */
 int pdl_id_valid(const char *s, size_t n);
+/* pdl_id_valid of a NUL-terminated string; NULL is no id. */
+int pdl_id_cstr_valid(const char *s);
 
 /* Big-endian u64, the key order of every integer-keyed table. */
 static inline void

@@ -24,19 +24,6 @@
 
 int pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk);
 
-/* "YYYY-MM" with a month 01-12 (what the act schema accepts as a period). */
-static int
-valid_period(const char *p)
-{
-	if (strlen(p) != 7 || p[4] != '-')
-		return 0;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (p[i] < '0' || p[i] > '9'))
-			return 0;
-	int m = (p[5] - '0') * 10 + (p[6] - '0');
-	return m >= 1 && m <= 12;
-}
-
 /* A read-only rules context over a snapshot, for previews. */
 static int
 open_ctx(struct pdl_store *s, struct pdl_engine *e, MDB_txn **t, struct pdl_ctx *c, struct pdl_status *st)
@@ -99,7 +86,7 @@ settle(int argc, char **argv)
 		default: return usage_error("settle", "unknown option");
 		}
 	}
-	if (product == NULL || period == NULL || !valid_period(period))
+	if (product == NULL || period == NULL || !pdl_period_valid(period, strlen(period)))
 		return usage_error("settle", "--product ID and --period YYYY-MM are required");
 	struct pdl_status st = {0};
 	if (dry) {
@@ -190,7 +177,7 @@ statement(int argc, char **argv)
 		default: return usage_error("statement", "unknown option");
 		}
 	}
-	if (dir == NULL || party == NULL || period == NULL || !valid_period(period))
+	if (dir == NULL || party == NULL || period == NULL || !pdl_period_valid(period, strlen(period)))
 		return usage_error("statement", "--party, --period YYYY-MM and --data are required");
 	struct pdl_store s;
 	struct pdl_status st = {0};

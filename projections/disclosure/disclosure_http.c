@@ -130,7 +130,7 @@ as_of(MDB_txn *t, const struct disc_tables *tb)
 	if (!have)
 		return json_null();
 	char iso[40];
-	disc_ms_iso(ms, iso);
+	pdl_ms_iso(ms, iso);
 	return json_pack("{s:I,s:I,s:s}", "seq", (json_int_t)seq, "time_ms", (json_int_t)ms, "time", iso);
 }
 
@@ -340,12 +340,12 @@ reg_present(const json_t *doc, uint64_t now_ms)
 	char iso[40];
 	if (json_object_get(r, "notice_ends") != NULL) {
 		uint64_t ends = disc_uint(r, "notice_ends");
-		disc_ms_iso(ends, iso);
+		pdl_ms_iso(ends, iso);
 		json_object_set_new(r, "notice_ends_time", json_string(iso));
 		json_object_set_new(r, "notice_over", json_boolean(now_ms >= ends));
 	}
 	if (json_object_get(r, "accept_due") != NULL) {
-		disc_ms_iso(disc_uint(r, "accept_due"), iso);
+		pdl_ms_iso(disc_uint(r, "accept_due"), iso);
 		json_object_set_new(r, "accept_due_time", json_string(iso));
 	}
 	return r;

@@ -119,7 +119,7 @@ static void
 td_time_note(struct buf *b, uint64_t ms, const char *note)
 {
 	char iso[40];
-	disc_ms_iso(ms, iso);
+	pdl_ms_iso(ms, iso);
 	iso[16] = 0;
 	iso[10] = ' ';
 	printf_(b, "<td class=\"t\">%s", iso);
@@ -410,7 +410,7 @@ disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	disc_head(t, &tb, &head_seq, &now_ms, &have);
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	char iso[40];
-	disc_ms_iso(now_ms, iso);
+	pdl_ms_iso(now_ms, iso);
 	puts_(&b, "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 	          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
 	          "<title>公共数据授权运营信息公开 · Public data disclosure — ");
@@ -518,7 +518,7 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	int have;
 	char iso[40];
 	disc_head(t, &tb, &head_seq, &now_ms, &have);
-	disc_ms_iso(now_ms, iso);
+	pdl_ms_iso(now_ms, iso);
 	puts_(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>urn:pdl:");
 	esc(&b, origin);
 	puts_(&b, ":feed</id>\n<title>Public data disclosure — ");
@@ -541,7 +541,7 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 			uint64_t seq = disc_uint(it, "seq");
 			json_t *body = json_object_get(it, "body");
 			char *content = json_dumps(it, JSON_INDENT(1) | JSON_SORT_KEYS);
-			disc_ms_iso(disc_uint(it, "time_ms"), iso);
+			pdl_ms_iso(disc_uint(it, "time_ms"), iso);
 			puts_(&b, "<entry>\n<id>urn:pdl:");
 			esc(&b, origin);
 			printf_(&b, ":entry:%llu</id>\n<title>#%llu ", (unsigned long long)seq, (unsigned long long)seq);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "http.h"
 #include "views.h"
 #include "split.h"
@@ -95,32 +96,6 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	return PDL_OK;
 }
 
-static int
-id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-		      *s == '_' || *s == '-'))
-			return 0;
-	return 1;
-}
-
-/* "YYYY-MM" with a month 01-12, as the acts' periods. */
-static int
-period_ok(const char *p)
-{
-	if (strlen(p) != 7 || p[4] != '-')
-		return 0;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (p[i] < '0' || p[i] > '9'))
-			return 0;
-	int m = (p[5] - '0') * 10 + (p[6] - '0');
-	return m >= 1 && m <= 12;
-}
-
 /* A party's lines: to the party itself, the authority and auditors. */
 static void
 party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
@@ -129,7 +104,7 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	char period[16] = "", format[16] = "json";
 	if (pdl_http_params_only(query, params, out))
 		return;
-	if (!id_ok(rest)) {
+	if (!pdl_id_valid(rest, strlen(rest))) {
 		pdl_http_error(out, 400, "bad_party", "a party id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
 	}
@@ -139,7 +114,7 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		pdl_http_not_entitled(out, cx->reader, what);
 		return;
 	}
-	if (pdl_http_param(query, "period", period, sizeof period) && !period_ok(period)) {
+	if (pdl_http_param(query, "period", period, sizeof period) && !pdl_period_valid(period, strlen(period))) {
 		pdl_http_error(out, 400, "bad_period", "period is YYYY-MM");
 		return;
 	}
@@ -262,7 +237,7 @@ settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	static const char *const none[] = {NULL};
 	if (pdl_http_params_only(query, none, out))
 		return;
-	if (!id_ok(rest)) {
+	if (!pdl_id_valid(rest, strlen(rest))) {
 		pdl_http_error(out, 400, "bad_settlement", "a settlement id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
 	}
