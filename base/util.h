@@ -56,6 +56,15 @@ int pdl_id_valid(const char *s, size_t n);
 /* pdl_id_valid of a NUL-terminated string; NULL is no id. */
 int pdl_id_cstr_valid(const char *s);
 
+/* The one numeric parser of every binary's options and arguments: a
+ * decimal u64, digits only (no sign, no space, no hex), nothing after it,
+ * no overflow. PDL_OK or PDL_EINVAL. */
+int pdl_u64_parse(const char *s, uint64_t *v);
+/* pdl_u64_parse of option NAME's value V, in lo..hi; on anything else
+ * prints "PROG: NAME must be a number from lo to hi, not 'V'" and returns
+ * PDL_EINVAL (the binary exits 2). */
+int pdl_opt_u64(const char *prog, const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out);
+
 /* Big-endian u64, the key order of every integer-keyed table. */
 static inline void
 pdl_be64(uint8_t b[8], uint64_t v)
