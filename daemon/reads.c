@@ -7,6 +7,7 @@
 
 #include "pdld.h"
 #include "readacl.h"
+#include "readers.h"
 #include "readtok.h"
 #include "sha256.h"
 
@@ -211,8 +212,16 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 		const char *note;
 		size_t nn;
 		uint64_t size;
-		rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn);
-		if (rc != PDL_OK) {
+		struct mp_cur sv;
+		if (mp_map_find(req, "size", &sv) == PDL_OK) {
+			/* an old checkpoint, for a consistency proof from it */
+			if (mp_read_uint(&sv, &size) != PDL_OK) {
+				rc = pdl_status_set(st, PDL_EPROTO, NULL, "checkpoint size must be an unsigned integer");
+				goto out;
+			}
+			if ((rc = pdl_read_checkpoint_at(t, &D.store, size, &note, &nn, st)) != PDL_OK)
+				goto out;
+		} else if ((rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn)) != PDL_OK) {
 			pdl_status_set(st, rc, NULL, "no checkpoint yet");
 			goto out;
 		}
