@@ -276,7 +276,10 @@ main(int argc, char **argv)
 		case 'P': phttp = optarg; break;
 		case 'r': rebuild = 1; break;
 		case 'o': once = 1; break;
-		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
+		case 'D':
+			if (pdl_opt_u64("pdl-project", "--drop-every", optarg, 0, UINT32_MAX, &drop_every) != PDL_OK)
+				return 2;
+			break;
 		case 'w': weights = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'g':

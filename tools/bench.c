@@ -392,16 +392,16 @@ cmd_bench(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (parse_u64(optarg, &b.acts) != PDL_OK || b.acts == 0)
+			if (pdl_u64_parse(optarg, &b.acts) != PDL_OK || b.acts == 0)
 				return usage_error("bench", "--acts is a positive number");
 			break;
 		case 'c':
-			if (parse_u64(optarg, &v) != PDL_OK || v == 0 || v > 64)
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > 64)
 				return usage_error("bench", "--clients is 1..64");
 			b.clients = (unsigned)v;
 			break;
 		case 'b':
-			if (parse_u64(optarg, &v) != PDL_OK || v == 0 || v > PDL_REQ_ACTS_MAX)
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > PDL_REQ_ACTS_MAX)
 				return usage_error("bench", "--batch is 1..4096");
 			b.batch = (unsigned)v;
 			break;
@@ -409,15 +409,15 @@ cmd_bench(int argc, char **argv)
 		case 'k': keep = 1; break;
 		case 'l': lag = 1; break;
 		case 'r':
-			if (parse_u64(optarg, &lag_rate) != PDL_OK || lag_rate == 0)
+			if (pdl_u64_parse(optarg, &lag_rate) != PDL_OK || lag_rate == 0)
 				return usage_error("bench", "--rate is acts per second");
 			break;
 		case 's':
-			if (parse_u64(optarg, &seconds) != PDL_OK || seconds == 0)
+			if (pdl_u64_parse(optarg, &seconds) != PDL_OK || seconds == 0)
 				return usage_error("bench", "--seconds is a positive number");
 			break;
 		case 'S':
-			if (parse_u64(optarg, &v) != PDL_OK || v == 0 || v > SEGMENTS_MAX)
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > SEGMENTS_MAX)
 				return usage_error("bench", "--segments is 1..50");
 			nseg = (unsigned)v;
 			break;

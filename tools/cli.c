@@ -37,20 +37,6 @@ usage_error(const char *cmd, const char *msg)
 }
 
 int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	if (s == NULL || *s < '0' || *s > '9')
-		return PDL_EINVAL;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return PDL_EINVAL;
-	*v = x;
-	return PDL_OK;
-}
-
-int
 src_open(struct src *s, const char *data, const char *ledger, struct pdl_status *st)
 {
 	memset(s, 0, sizeof *s);
@@ -473,7 +459,7 @@ parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
 int
 parse_when(const char *s, uint64_t *ms)
 {
-	if (parse_u64(s, ms) == PDL_OK)
+	if (pdl_u64_parse(s, ms) == PDL_OK)
 		return PDL_OK;
 	int y, mo, d, h, mi, se = 0, n = 0, frac = 0, has_s = 0;
 	/* seconds may be left out, as pdl prints times to the minute (pdl_ms_cst) */

@@ -59,7 +59,6 @@ int src_fail(struct src *s, const char *cmd, const struct pdl_status *st);
 void out_json(json_t *j); /* prints compact JSON + newline to stdout, decrefs */
 int die_status(const char *cmd, const struct pdl_status *st); /* prints to stderr; returns exit code 1 */
 int usage_error(const char *cmd, const char *msg);
-int parse_u64(const char *s, uint64_t *v);
 /* --ledger-id HEX: 64 lowercase hex digits. */
 int parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES]);
 /* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM). */

@@ -92,7 +92,7 @@ deposit(int argc, char **argv)
 		case 's': subject = optarg; break;
 		case 'm': media = optarg; break;
 		case 'n':
-			if (parse_u64(optarg, &nonce) != PDL_OK)
+			if (pdl_u64_parse(optarg, &nonce) != PDL_OK)
 				return usage_error("evidence", "--nonce is a number");
 			break;
 		case 'b': inline_blob = 1; break;

@@ -112,8 +112,8 @@ cmd_proof(int argc, char **argv)
 		return orc;
 	uint64_t a, b = 0;
 	int given = argc - optind;
-	if ((given != 2 && given != 3) || parse_u64(argv[optind + 1], &a) != PDL_OK ||
-	    (given == 3 && parse_u64(argv[optind + 2], &b) != PDL_OK))
+	if ((given != 2 && given != 3) || pdl_u64_parse(argv[optind + 1], &a) != PDL_OK ||
+	    (given == 3 && pdl_u64_parse(argv[optind + 2], &b) != PDL_OK))
 		return usage_error("proof", "give inclusion INDEX [SIZE] or consistency OLD [NEW]");
 	int incl = strcmp(argv[optind], "inclusion") == 0;
 	if (!incl && strcmp(argv[optind], "consistency") != 0)

@@ -77,7 +77,7 @@ settle_opts(int argc, char **argv, struct settle_opts *o)
 		case 'a': o->actor = optarg; break;
 		case 'k': o->key = optarg; break;
 		case 'n':
-			if (parse_u64(optarg, &o->nonce) != PDL_OK)
+			if (pdl_u64_parse(optarg, &o->nonce) != PDL_OK)
 				return usage_error("settle", "--nonce is a number");
 			break;
 		case 'D': o->dry = 1; break;

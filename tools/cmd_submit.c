@@ -162,7 +162,7 @@ pdl_cmd_submit(int argc, char **argv)
 		case 's': sgn = 1; break;
 		case 'I': want_id = optarg; break;
 		case 'b':
-			if (parse_u64(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
+			if (pdl_u64_parse(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
 				return usage_error("submit", "--batch is 1..4096");
 			break;
 		case 'h':

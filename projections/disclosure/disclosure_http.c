@@ -23,6 +23,7 @@
 #include "mpjson.h"
 #include "note.h"
 #include "check.h"
+#include "date.h"
 
 #define LEDGER_TIMEOUT_MS 5000 /* a request waits this long for pdld before 503 */
 #define AFTER_LEN_MAX 200u     /* a list cursor is a key suffix: two ids and a period */
@@ -79,12 +80,7 @@ param_period(const char *query, char *v, size_t cap, struct pdl_http_out *out)
 		v[0] = 0;
 		return 0;
 	}
-	int ok = strlen(v) == 7 && v[4] == '-';
-	for (int i = 0; ok && i < 7; i++)
-		ok = i == 4 || (v[i] >= '0' && v[i] <= '9');
-	if (ok)
-		ok = atoi(v + 5) >= 1 && atoi(v + 5) <= 12;
-	if (!ok) {
+	if (!pdl_period_valid(v, strlen(v))) {
 		pdl_http_error(out, 400, "bad_parameter", "period must be YYYY-MM");
 		return 1;
 	}
