@@ -446,6 +446,41 @@ serve_stop(nng_tls_config *tls)
 	        (unsigned long long)D.last_ckpt_size);
 }
 
+/* The options pdld's threads read, into D. */
+static void
+opts_apply(const struct opts *o)
+{
+	D.ckpt_ms = o->ckpt_ms;
+	D.blob_max = (size_t)o->blob_max;
+	D.test_clock = o->test_clock;
+	D.verbose = o->verbose;
+	D.conns_max = (unsigned)o->conns_max;
+	D.inflight_max = (unsigned)o->inflight_max;
+	D.reply_bytes_max = (size_t)o->reply_bytes_max;
+	D.send_timeout_ms = o->send_timeout_ms;
+	assert(D.ckpt_ms >= 1 && D.conns_max >= 1 && D.inflight_max >= 1); /* opts_parse's bounds */
+}
+
+/* The pid file (its path into path, removed at a clean stop) and the
+ * line saying pdld serves. */
+static void
+announce(const struct opts *o, int rep_trusted, int pub_trusted, char *path, size_t cap)
+{
+	char pid[32];
+	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	snprintf(path, cap, "%s/%s", o->dir, PDL_PID_FILE);
+	pdl_file_write(path, pid, (size_t)pn, 0644);
+	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", o->dir, D.origin,
+	        o->listen, rep_trusted ? " (trusted)" : "", o->publish, pub_trusted ? " (trusted)" : "",
+	        (unsigned long long)D.head.size, D.test_clock ? ", TEST CLOCK" : "");
+	if (D.verbose)
+		fprintf(stderr,
+		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
+		        "%zu reply bytes, send timeout %llu ms%s\n",
+		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
+		        o->client_ca ? ", client certificates required" : "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -472,14 +507,7 @@ main(int argc, char **argv)
 	int rc = opts_parse(argc, argv, &o);
 	if (rc != 0 || (rc = opts_transport(&o)) != 0)
 		return rc < 0 ? 0 : rc;
-	D.ckpt_ms = o.ckpt_ms;
-	D.blob_max = (size_t)o.blob_max;
-	D.test_clock = o.test_clock;
-	D.verbose = o.verbose;
-	D.conns_max = (unsigned)o.conns_max;
-	D.inflight_max = (unsigned)o.inflight_max;
-	D.reply_bytes_max = (size_t)o.reply_bytes_max;
-	D.send_timeout_ms = o.send_timeout_ms;
+	opts_apply(&o);
 	if (pdl_crypto_init() != PDL_OK) {
 		fprintf(stderr, "pdld: libsodium failed to initialise\n");
 		return 1;
@@ -510,19 +538,8 @@ main(int argc, char **argv)
 	int pub_trusted = strncmp(o.publish, "ipc://", 6) == 0 && !o.ipc_public;
 	if ((rc = serve_start(&o, tls, rep_trusted, pub_trusted)) != 0)
 		return rc;
-	char pid[32], path[4200];
-	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-	snprintf(path, sizeof path, "%s/%s", o.dir, PDL_PID_FILE);
-	pdl_file_write(path, pid, (size_t)pn, 0644);
-	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", o.dir, D.origin,
-	        o.listen, rep_trusted ? " (trusted)" : "", o.publish, pub_trusted ? " (trusted)" : "",
-	        (unsigned long long)D.head.size, D.test_clock ? ", TEST CLOCK" : "");
-	if (D.verbose)
-		fprintf(stderr,
-		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
-		        "%zu reply bytes, send timeout %llu ms%s\n",
-		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
-		        o.client_ca ? ", client certificates required" : "");
+	char path[4200];
+	announce(&o, rep_trusted, pub_trusted, path, sizeof path);
 	serve_loop();
 	serve_stop(tls);
 	unlink(path);

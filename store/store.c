@@ -453,3 +453,77 @@ pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, con
 	*n = val.mv_size;
 	return PDL_OK;
 }
+
+static int
+scan_open(MDB_txn *t, MDB_dbi dbi, const void *start, size_t n, struct pdl_scan *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	assert(n <= sizeof sc->start);
+	if (mdb_cursor_open(t, dbi, &sc->cur) != 0)
+		return PDL_ESTORE;
+	memcpy(sc->start, start, n);
+	sc->key.mv_data = sc->start;
+	sc->key.mv_size = n;
+	sc->op = n > 0 ? MDB_SET_RANGE : MDB_FIRST;
+	return PDL_OK;
+}
+
+int
+pdl_store_log_scan(MDB_txn *t, const struct pdl_store *s, uint64_t from, struct pdl_scan *sc)
+{
+	uint8_t k[8];
+	pdl_be64(k, from);
+	int rc = scan_open(t, s->log, k, 8, sc);
+	sc->is_log = 1;
+	sc->next_seq = from;
+	return rc;
+}
+
+int
+pdl_store_ckpt_scan(MDB_txn *t, const struct pdl_store *s, struct pdl_scan *sc)
+{
+	return scan_open(t, s->ckpt, NULL, 0, sc);
+}
+
+int
+pdl_store_state_scan(MDB_txn *t, const struct pdl_store *s, const void *prefix, size_t pn, struct pdl_scan *sc)
+{
+	assert(pn > 0 && pn <= PDL_SCAN_PREFIX_MAX);
+	int rc = scan_open(t, s->state, prefix, pn, sc);
+	sc->prefix_n = pn;
+	return rc;
+}
+
+int
+pdl_scan_next(struct pdl_scan *sc)
+{
+	assert(sc->cur != NULL);
+	int m = mdb_cursor_get(sc->cur, &sc->key, &sc->val, sc->op);
+	sc->op = MDB_NEXT;
+	if (m == MDB_NOTFOUND)
+		return PDL_END;
+	if (m != 0)
+		return PDL_ESTORE;
+	sc->k = sc->key.mv_data;
+	sc->kn = sc->key.mv_size;
+	sc->v = sc->val.mv_data;
+	sc->vn = sc->val.mv_size;
+	if (sc->prefix_n > 0 && (sc->kn < sc->prefix_n || memcmp(sc->k, sc->start, sc->prefix_n) != 0))
+		return PDL_END;
+	if (sc->kn == 8)
+		sc->seq = pdl_get_be64(sc->k);
+	if (sc->is_log) {
+		if (sc->kn != 8 || sc->seq != sc->next_seq)
+			return PDL_ESTORE; /* invariant (1): keys are 0..size-1 */
+		sc->next_seq++;
+	}
+	return PDL_OK;
+}
+
+void
+pdl_scan_close(struct pdl_scan *sc)
+{
+	if (sc->cur != NULL)
+		mdb_cursor_close(sc->cur);
+	sc->cur = NULL;
+}

@@ -135,4 +135,42 @@ int pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const cha
 /* The newest checkpoint (largest size). *note points into the map. */
 int pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n);
 
+/* A scan of one table in key order, the one way code outside the store
+ * walks a table (no LMDB cursor of its own):
+ *
+ *     struct pdl_scan sc;
+ *     int rc = pdl_store_log_scan(t, s, from, &sc);
+ *     while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK)
+ *             use(sc.seq, sc.v, sc.vn);
+ *     pdl_scan_close(&sc);
+ *     if (rc != PDL_END) ...error...
+ *
+ * pdl_scan_next gives the next record (k/kn, v/vn point into the map,
+ * valid until the transaction ends) or PDL_END after the last one (for a
+ * state scan: the last whose key starts with the prefix); PDL_ESTORE on
+ * an LMDB error. A log or checkpoint scan also sets seq to the record's
+ * u64 key; a log scan checks that the keys run on without a gap (store
+ * invariant 1) and returns PDL_ESTORE at the first that does not. */
+#define PDL_END 1 /* not an error (errors are negative): the scan is over */
+#define PDL_SCAN_PREFIX_MAX 256u /* a state key's family prefix ("grant/", "rev/p/…") */
+struct pdl_scan {
+	MDB_cursor *cur;
+	MDB_cursor_op op; /* the next mdb_cursor_get: the positioning one, then MDB_NEXT */
+	MDB_val key, val;
+	uint8_t start[PDL_SCAN_PREFIX_MAX];
+	size_t prefix_n; /* a state scan's prefix: start[0..prefix_n) */
+	int is_log;      /* keys are u64 sequence numbers without gaps */
+	uint64_t next_seq;
+	/* the current record */
+	uint64_t seq;
+	const uint8_t *k, *v;
+	size_t kn, vn;
+};
+int pdl_store_log_scan(MDB_txn *t, const struct pdl_store *s, uint64_t from, struct pdl_scan *sc);
+int pdl_store_ckpt_scan(MDB_txn *t, const struct pdl_store *s, struct pdl_scan *sc);
+/* The state records whose key starts with prefix (pn <= PDL_SCAN_PREFIX_MAX). */
+int pdl_store_state_scan(MDB_txn *t, const struct pdl_store *s, const void *prefix, size_t pn, struct pdl_scan *sc);
+int pdl_scan_next(struct pdl_scan *sc);
+void pdl_scan_close(struct pdl_scan *sc);
+
 #endif
