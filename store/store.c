@@ -514,7 +514,7 @@ pdl_scan_next(struct pdl_scan *sc)
 		sc->seq = pdl_get_be64(sc->k);
 	if (sc->is_log) {
 		if (sc->kn != 8 || sc->seq != sc->next_seq)
-			return PDL_ESTORE; /* invariant (1): keys are 0..size-1 */
+			return PDL_ECHAIN; /* invariant (1): keys are 0..size-1 */
 		sc->next_seq++;
 	}
 	return PDL_OK;

@@ -150,7 +150,8 @@ int pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size,
  * state scan: the last whose key starts with the prefix); PDL_ESTORE on
  * an LMDB error. A log or checkpoint scan also sets seq to the record's
  * u64 key; a log scan checks that the keys run on without a gap (store
- * invariant 1) and returns PDL_ESTORE at the first that does not. */
+ * invariant 1) and returns PDL_ECHAIN at the first that does not (seq is
+ * that key, next_seq the one missing). */
 #define PDL_END 1 /* not an error (errors are negative): the scan is over */
 #define PDL_SCAN_PREFIX_MAX 256u /* a state key's family prefix ("grant/", "rev/p/…") */
 struct pdl_scan {
