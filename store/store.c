@@ -488,7 +488,7 @@ pdl_store_ckpt_scan(MDB_txn *t, const struct pdl_store *s, struct pdl_scan *sc)
 int
 pdl_store_state_scan(MDB_txn *t, const struct pdl_store *s, const void *prefix, size_t pn, struct pdl_scan *sc)
 {
-	assert(pn > 0 && pn <= PDL_SCAN_PREFIX_MAX);
+	assert(pn <= PDL_SCAN_PREFIX_MAX);
 	int rc = scan_open(t, s->state, prefix, pn, sc);
 	sc->prefix_n = pn;
 	return rc;

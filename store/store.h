@@ -169,7 +169,8 @@ struct pdl_scan {
 };
 int pdl_store_log_scan(MDB_txn *t, const struct pdl_store *s, uint64_t from, struct pdl_scan *sc);
 int pdl_store_ckpt_scan(MDB_txn *t, const struct pdl_store *s, struct pdl_scan *sc);
-/* The state records whose key starts with prefix (pn <= PDL_SCAN_PREFIX_MAX). */
+/* The state records whose key starts with prefix (pn <= PDL_SCAN_PREFIX_MAX;
+ * 0: the whole table). */
 int pdl_store_state_scan(MDB_txn *t, const struct pdl_store *s, const void *prefix, size_t pn, struct pdl_scan *sc);
 int pdl_scan_next(struct pdl_scan *sc);
 void pdl_scan_close(struct pdl_scan *sc);
