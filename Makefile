@@ -226,6 +226,7 @@ e2e: all
 # each fuzz target a short run (the fuzz build has ASan+UBSan of its own).
 test: all $(BUILD)/gen_corpus
 	@$(MAKE) --no-print-directory layers
+	@sh mk/fnsize.sh
 	@sh tests/fuzz/check_corpus.sh $(BUILD)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e

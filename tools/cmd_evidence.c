@@ -268,31 +268,26 @@ deposit(int argc, char **argv)
 static int
 find_deposit(struct pdl_store *s, MDB_txn *t, const char *hex, const char *id, uint64_t *seq, char *eid, size_t cap)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	if (mdb_cursor_open(t, s->state, &cur) != 0)
-		return PDL_ESTORE;
+	struct pdl_scan sc;
 	char prefix[PDL_REC_KEY_MAX];
 	int pn = snprintf(prefix, sizeof prefix, "evid/%s", id ? id : "");
-	k.mv_size = (size_t)pn;
-	k.mv_data = prefix;
+	if (pdl_store_state_scan(t, s, prefix, (size_t)pn, &sc) != PDL_OK)
+		return PDL_ESTORE;
 	int rc = PDL_ENOTFOUND;
-	for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < 5 || memcmp(k.mv_data, "evid/", 5) != 0)
-			break;
-		if (id != NULL && (k.mv_size != (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0))
-			break;
-		struct mp_cur rec = mp_cur_make(v.mv_data, v.mv_size);
+	while (pdl_scan_next(&sc) == PDL_OK) {
+		if (id != NULL && sc.kn != (size_t)pn)
+			break; /* another id that starts with this one */
+		struct mp_cur rec = mp_cur_make(sc.v, sc.vn);
 		struct pdl_str d;
 		if (pdl_rec_str(rec, "digest", &d) != PDL_OK || d.n != 64 || memcmp(d.p, hex, 64) != 0)
 			continue;
 		if (pdl_rec_uint(rec, "seq", seq) != PDL_OK)
 			continue;
-		snprintf(eid, cap, "%.*s", (int)(k.mv_size - 5), (const char *)k.mv_data + 5);
+		snprintf(eid, cap, "%.*s", (int)(sc.kn - 5), (const char *)sc.k + 5);
 		rc = PDL_OK;
 		break;
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
 	return rc;
 }
 

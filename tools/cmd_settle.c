@@ -275,14 +275,10 @@ explain_revenue(struct pdl_ctx *c, const char *product, const char *period)
 	char prefix[PDL_REC_KEY_MAX];
 	int pn = snprintf(prefix, sizeof prefix, "revp/%s/%s/", product, period);
 	json_t *arr = json_array();
-	MDB_cursor *cur;
-	MDB_val k = {(size_t)pn, prefix}, v;
-	if (mdb_cursor_open(c->txn, c->s->state, &cur) != 0)
-		return arr;
-	for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0)
-			break;
-		struct mp_cur r = mp_cur_make(v.mv_data, v.mv_size);
+	struct pdl_scan sc;
+	int rc = pdl_store_state_scan(c->txn, c->s, prefix, (size_t)pn, &sc);
+	while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK) {
+		struct mp_cur r = mp_cur_make(sc.v, sc.vn);
 		struct pdl_str latest;
 		int64_t fen;
 		uint64_t seq;
@@ -290,11 +286,11 @@ explain_revenue(struct pdl_ctx *c, const char *product, const char *period)
 		    pdl_rec_uint(r, "seq", &seq) != PDL_OK)
 			continue;
 		json_array_append_new(arr, json_pack("{s:s%,s:s%,s:I,s:o,s:I}", "original",
-		                                     (const char *)k.mv_data + pn, k.mv_size - (size_t)pn, "revenue_id",
+		                                     (const char *)sc.k + pn, sc.kn - (size_t)pn, "revenue_id",
 		                                     latest.p, latest.n, "gross_fen", (json_int_t)fen, "gross_yuan",
 		                                     yuan(fen), "seq", (json_int_t)seq));
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
 	return arr;
 }
 

@@ -168,15 +168,12 @@ collect_entry(struct collect *k, struct pdl_str sid, struct pdl_str prod, struct
 static int
 collect(struct collect *k)
 {
-	MDB_cursor *cur;
-	MDB_val key = {7, "settle/"}, v;
-	if (mdb_cursor_open(k->c->txn, k->c->s->state, &cur) != 0)
+	struct pdl_scan sc;
+	if (pdl_store_state_scan(k->c->txn, k->c->s, "settle/", 7, &sc) != PDL_OK)
 		return pdl_status_set(k->c->st, PDL_ESTORE, NULL, "cannot read the ledger's settlements");
-	for (int m = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-		if (key.mv_size < 7 || memcmp(key.mv_data, "settle/", 7) != 0)
-			break;
-		struct mp_cur rec = mp_cur_make(v.mv_data, v.mv_size);
-		struct pdl_str per, prod, status, sid = {(const char *)key.mv_data + 7, key.mv_size - 7};
+	while (pdl_scan_next(&sc) == PDL_OK) {
+		struct mp_cur rec = mp_cur_make(sc.v, sc.vn);
+		struct pdl_str per, prod, status, sid = {(const char *)sc.k + 7, sc.kn - 7};
 		uint64_t seq;
 		if (pdl_rec_str(rec, "period", &per) != PDL_OK || per.n != 7 || memcmp(per.p, k->o->from, 7) < 0 ||
 		    memcmp(per.p, k->o->to, 7) > 0 || pdl_rec_uint(rec, "seq", &seq) != PDL_OK ||
@@ -186,7 +183,7 @@ collect(struct collect *k)
 			continue; /* not text: no record pdl wrote */
 		collect_entry(k, sid, prod, per, status, seq);
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
 	return PDL_OK;
 }
 
