@@ -461,7 +461,8 @@ scan_open(MDB_txn *t, MDB_dbi dbi, const void *start, size_t n, struct pdl_scan 
 	assert(n <= sizeof sc->start);
 	if (mdb_cursor_open(t, dbi, &sc->cur) != 0)
 		return PDL_ESTORE;
-	memcpy(sc->start, start, n);
+	if (n > 0)
+		memcpy(sc->start, start, n);
 	sc->key.mv_data = sc->start;
 	sc->key.mv_size = n;
 	sc->op = n > 0 ? MDB_SET_RANGE : MDB_FIRST;
