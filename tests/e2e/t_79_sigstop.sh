@@ -10,7 +10,17 @@ SP="$PY $E2E/sp.py"
 
 D=$TMP/l
 init_ledger "$D" || { not_ok "pdl init"; finish; }
+# NNG 1.5.2 never frees the pipes that finished their handshake on a
+# listener it has stopped: ipc_ep_close closes the listener's waiting pipes
+# but nothing reaps them, and the listener's own end waits for them (the
+# pipes and the listener are a cycle LeakSanitizer reports at exit). This
+# pdld's listeners are stopped by NNG on purpose, so LeakSanitizer is off
+# for it alone (ASan and UBSan stay on); pdl and every other process of the
+# test are checked as everywhere.
+asan_saved=${ASAN_OPTIONS-}
+export ASAN_OPTIONS="${asan_saved:+$asan_saved:}detect_leaks=0"
 start_pdld "$D" || { not_ok "pdld starts"; finish; }
+export ASAN_OPTIONS="$asan_saved"
 L=ipc://$D/pdl.sock
 check_eq "pdl checkpoint answers" "$(timeout 10 "$PDL" checkpoint --ledger "$L" | sed -n 2p)" 1
 
