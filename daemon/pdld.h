@@ -153,7 +153,6 @@ struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	void *head, **tail; /* singly linked via first member `next` */
-	unsigned len;
 	int closed;
 };
 

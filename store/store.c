@@ -361,18 +361,6 @@ pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[32], co
 }
 
 int
-pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[32], const uint8_t **b, size_t *n)
-{
-	MDB_val key = {32, (void *)digest}, val;
-	int rc = mdb_get(t, s->blob, &key, &val);
-	if (rc != 0)
-		return pdl_store_err(rc);
-	*b = val.mv_data;
-	*n = val.mv_size;
-	return PDL_OK;
-}
-
-int
 pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n)
 {
 	uint8_t k[8];

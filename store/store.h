@@ -127,7 +127,6 @@ int pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size
 
 /* Blob table: digest-addressed file bytes. */
 int pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[32], const void *b, size_t n);
-int pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[32], const uint8_t **b, size_t *n);
 /* The checkpoint stored for exactly this size. */
 int pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n);
 

@@ -83,24 +83,6 @@ int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st
  * first thing in main. */
 void pdl_client_atexit(void);
 
-/* Client TLS. A tls+tcp:// server's certificate must chain to the CA
- * certificates in a PEM file, given here (pdl's --tls-ca FILE) or in the
- * environment as PDL_TLS_CA=FILE, and must name the URL's HOST (a DNS
- * subjectAltName or the CN; mbedTLS does not match IP address SANs, so a
- * certificate for 127.0.0.1 carries DNS:127.0.0.1). There is no way to skip
- * the check. file is copied; NULL forgets it. Errors: PDL_ETOOBIG. */
-int pdl_client_tls_ca(const char *file);
-/* The client certificate for mutual TLS (pdld --tls-client-ca): PEM
- * certificate (chain) and PEM key files (the key mode 0600), given here
- * (--tls-cert FILE --tls-key FILE) or as PDL_TLS_CERT and PDL_TLS_KEY; both
- * or neither. Files are copied; NULL forgets. Errors: PDL_ETOOBIG. */
-int pdl_client_tls_cert(const char *cert_file, const char *key_file);
-/* The reader identity: party id and its ledger key file (--reader ID
- * --reader-key FILE, or PDL_READER and PDL_READER_KEY; both or neither).
- * With one, every request but submit carries a fresh reader token signed
- * with the key (loaded at the first request, wiped at exit). NULL forgets.
- * Errors: PDL_EINVAL (not a party id), PDL_ETOOBIG. */
-int pdl_client_reader(const char *id, const char *key_file);
 /* Reads a PEM file for TLS (pdld's certificate and key, a client's) through
  * one descriptor: opened without blocking (a FIFO in its place does not
  * hang), checked with fstat to be a regular file of at most 64 KiB and,
@@ -111,9 +93,20 @@ int pdl_client_reader(const char *id, const char *key_file);
 int pdl_tls_file_read(const char *path, int secret, uint8_t **out, size_t *n, struct pdl_status *st);
 /* Takes the client options --tls-ca, --tls-cert, --tls-key, --reader-key
  * and --reader ("--opt VALUE" or "--opt=VALUE") out of argv (shifting the
- * rest down, argv[argc] stays NULL) and applies them as above, so every
- * subcommand accepts them. Returns the new argc, or -1 when one has no
- * value or --reader is not a party id. */
+ * rest down, argv[argc] stays NULL) and keeps them for every later request,
+ * so every subcommand accepts them. Returns the new argc, or -1 when one
+ * has no value or --reader is not a party id.
+ *
+ * Client TLS: a tls+tcp:// server's certificate must chain to the CA
+ * certificates in --tls-ca FILE (or PDL_TLS_CA=FILE) and must name the
+ * URL's HOST (a DNS subjectAltName or the CN; mbedTLS does not match IP
+ * address SANs, so a certificate for 127.0.0.1 carries DNS:127.0.0.1);
+ * there is no way to skip the check. Mutual TLS (pdld --tls-client-ca):
+ * --tls-cert FILE --tls-key FILE (or PDL_TLS_CERT and PDL_TLS_KEY), PEM,
+ * the key mode 0600, both or neither. The reader identity: --reader ID
+ * --reader-key FILE (or PDL_READER and PDL_READER_KEY), both or neither;
+ * with one, every request but submit carries a fresh reader token signed
+ * with the key (loaded at the first request, wiped at exit). */
 int pdl_client_tls_args(int argc, char **argv);
 /* Dials url on s (nng_dial with flags), setting up TLS for tls+ URLs as
  * above; for any socket a client opens to pdld (REQ, SUB).
