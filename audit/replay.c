@@ -5,89 +5,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "htab.h"
 #include "replay.h"
 #include "rules.h"
 
 #define REPLAY_TXN_ACTS 1000u /* entries per scratch transaction */
 
-/* Which seq last wrote each state key (an open-addressed table). */
-struct writer_ent {
-	uint8_t *key;
-	size_t kn;
-	uint64_t seq;
-};
+/* Which seq last wrote each state key (state key -> u64 seq). */
 struct writers {
-	struct writer_ent *t;
-	size_t cap, n;
+	struct pdl_htab t;
 	uint64_t cur_seq;
 	int oom;
 };
-
-static uint64_t
-hash_bytes(const uint8_t *b, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
 
 static void
 on_write(void *arg, const void *k, size_t kn)
 {
 	struct writers *w = arg;
-	if ((w->n + 1) * 2 > w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 1024;
-		struct writer_ent *nt = calloc(ncap, sizeof *nt);
-		if (nt == NULL) {
-			w->oom = 1;
-			return;
-		}
-		for (size_t i = 0; i < w->cap; i++) {
-			if (w->t[i].key == NULL)
-				continue;
-			size_t j = hash_bytes(w->t[i].key, w->t[i].kn) & (ncap - 1);
-			while (nt[j].key != NULL)
-				j = (j + 1) & (ncap - 1);
-			nt[j] = w->t[i];
-		}
-		free(w->t);
-		w->t = nt;
-		w->cap = ncap;
-	}
-	size_t j = hash_bytes(k, kn) & (w->cap - 1);
-	while (w->t[j].key != NULL) {
-		if (w->t[j].kn == kn && memcmp(w->t[j].key, k, kn) == 0) {
-			w->t[j].seq = w->cur_seq;
-			return;
-		}
-		j = (j + 1) & (w->cap - 1);
-	}
-	w->t[j].key = malloc(kn ? kn : 1);
-	if (w->t[j].key == NULL) {
+	uint64_t *seq = pdl_htab_put(&w->t, k, kn);
+	if (seq == NULL)
 		w->oom = 1;
-		return;
-	}
-	memcpy(w->t[j].key, k, kn);
-	w->t[j].kn = kn;
-	w->t[j].seq = w->cur_seq;
-	w->n++;
+	else
+		*seq = w->cur_seq;
 }
 
 static int
 last_writer(const struct writers *w, const void *k, size_t kn, uint64_t *seq)
 {
-	if (w->cap == 0)
-		return 0;
-	size_t j = hash_bytes(k, kn) & (w->cap - 1);
-	while (w->t[j].key != NULL) {
-		if (w->t[j].kn == kn && memcmp(w->t[j].key, k, kn) == 0) {
-			*seq = w->t[j].seq;
-			return 1;
-		}
-		j = (j + 1) & (w->cap - 1);
-	}
-	return 0;
+	const uint64_t *s = pdl_htab_get(&w->t, k, kn);
+	if (s != NULL)
+		*seq = *s;
+	return s != NULL;
 }
 
 static int
@@ -284,6 +232,7 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, struct pdl_prog
 	int rc;
 	memset(r, 0, sizeof *r);
 	r->ok = 1;
+	pdl_htab_init(&p.w.t, sizeof(uint64_t));
 	p.src = src;
 	p.r = r;
 	if ((rc = pdl_store_open(&p.dst, scratch_dir, PDL_STORE_CREATE | PDL_STORE_NOSYNC)) != PDL_OK)
@@ -316,9 +265,7 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, struct pdl_prog
 		pdl_store_rdone(src, p.ts);
 	pdl_engine_fini(&p.e);
 	pdl_store_close(&p.dst);
-	for (size_t i = 0; i < p.w.cap; i++)
-		free(p.w.t[i].key);
-	free(p.w.t);
+	pdl_htab_free(&p.w.t);
 	if (rc != PDL_OK)
 		r->ok = 0;
 	return rc;

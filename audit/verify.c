@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "htab.h"
 #include "ckpt.h"
 #include "rules.h"
 #include "verify.h"
@@ -16,73 +17,9 @@
 
 /* ---- party keys as of the current point in the log ---- */
 
-struct keyent {
-	char *id;
-	uint8_t pk[32];
-};
-
-struct keymap {
-	struct keyent *t;
-	size_t cap, n;
-};
-
-static uint64_t
-fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-	return h;
-}
-
-static struct keyent *
-km_find(struct keymap *m, const char *id, size_t n, int insert)
-{
-	if (insert && (m->n + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 1024;
-		struct keyent *nt = calloc(ncap, sizeof *nt);
-		if (nt == NULL)
-			return NULL;
-		for (size_t i = 0; i < m->cap; i++) {
-			if (m->t[i].id == NULL)
-				continue;
-			size_t j = fnv(m->t[i].id, strlen(m->t[i].id)) & (ncap - 1);
-			while (nt[j].id != NULL)
-				j = (j + 1) & (ncap - 1);
-			nt[j] = m->t[i];
-		}
-		free(m->t);
-		m->t = nt;
-		m->cap = ncap;
-	}
-	if (m->cap == 0)
-		return NULL;
-	size_t j = fnv(id, n) & (m->cap - 1);
-	while (m->t[j].id != NULL) {
-		if (strlen(m->t[j].id) == n && memcmp(m->t[j].id, id, n) == 0)
-			return &m->t[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	if (!insert)
-		return NULL;
-	m->t[j].id = strndup(id, n);
-	if (m->t[j].id == NULL)
-		return NULL;
-	m->n++;
-	return &m->t[j];
-}
-
-static void
-km_free(struct keymap *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->t[i].id);
-	free(m->t);
-}
-
 /* Updates keys from an accepted act (genesis, party.register, party.rotate_key). */
 static int
-km_apply(struct keymap *m, const struct pdl_act *a)
+km_apply(struct pdl_htab *m, const struct pdl_act *a)
 {
 	struct mp_cur c;
 	const char *id, *key;
@@ -103,10 +40,10 @@ km_apply(struct keymap *m, const struct pdl_act *a)
 	if (mp_map_find(body, "id", &c) != PDL_OK || mp_read_str(&c, &id, &idn) != PDL_OK ||
 	    mp_map_find(body, "public_key", &c) != PDL_OK || mp_read_str(&c, &key, &keyn) != PDL_OK)
 		return PDL_EDECODE;
-	struct keyent *e = km_find(m, id, idn, 1);
-	if (e == NULL)
+	uint8_t *pk = pdl_htab_put(m, id, idn);
+	if (pk == NULL)
 		return PDL_ENOMEM;
-	return pdl_unb64(key, keyn, e->pk, 32) == PDL_OK ? PDL_OK : PDL_EDECODE;
+	return pdl_unb64(key, keyn, pk, 32) == PDL_OK ? PDL_OK : PDL_EDECODE;
 }
 
 /* ---- parallel signature checks ---- */
@@ -215,7 +152,7 @@ struct walk {
 	struct pdl_tree_ctx tc;
 	struct pdl_merkle_io io;
 	struct pdl_merkle_range mr; /* the leaves so far: their subtrees, for roots */
-	struct keymap km;           /* party keys as of this point in the log */
+	struct pdl_htab km;         /* party id -> its key (32 bytes) as of this point in the log */
 	struct sigjob *jobs;        /* signatures still to check (a batch) */
 	size_t nj;
 	unsigned threads;
@@ -395,9 +332,9 @@ entry_key(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struc
 		who = w->info.authority_id;
 		whon = strlen(w->info.authority_id);
 	}
-	struct keyent *ke = km_find(&w->km, who, whon, 0);
-	if (ke != NULL)
-		memcpy(j->pk, ke->pk, 32);
+	const uint8_t *pk = pdl_htab_get(&w->km, who, whon);
+	if (pk != NULL)
+		memcpy(j->pk, pk, 32);
 	else if (seq != 0) {
 		snprintf(w->what, sizeof w->what, "actor %.*s was never registered", (int)a->actor_len, a->actor);
 		rc = PDL_EACTOR;
@@ -517,6 +454,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned)n : 1;
 	}
+	pdl_htab_init(&w.km, 32);
 	w.s = s;
 	w.r = r;
 	w.threads = threads;
@@ -543,7 +481,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 	pdl_scan_close(&sc);
 	if (w.t != NULL)
 		pdl_store_rdone(s, w.t);
-	km_free(&w.km);
+	pdl_htab_free(&w.km);
 	free(w.jobs);
 	free(w.cks);
 	if (rc != PDL_OK)
