@@ -58,6 +58,15 @@ pdl_strerror(int err)
 	return "PDL_EUNKNOWN";
 }
 
+int
+pdl_err_parse(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+		if (errs[i].err != PDL_OK && strlen(errs[i].name) == n && memcmp(errs[i].name, name, n) == 0)
+			return errs[i].err;
+	return PDL_EPROTO;
+}
+
 const char *
 pdl_errmsg(int err)
 {

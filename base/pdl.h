@@ -49,6 +49,9 @@ enum pdl_err {
 };
 
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */
+/* The error named name (n bytes, a pdl_strerror name, as replies carry
+ * them); PDL_EPROTO for a name that is no error (PDL_OK included). */
+int pdl_err_parse(const char *name, size_t n);
 const char *pdl_errmsg(int err);    /* "signature does not verify" */
 
 /* Assertions (spec/architecture.md, "Assertions"). assert() states what a

@@ -146,18 +146,19 @@ rm_tree(const char *path)
 static uint64_t
 ledger_size(struct pdl_client *cl)
 {
-	static const uint8_t head_req[] = {0x81, 0xa2, 'o', 'p', 0xa4, 'h', 'e', 'a', 'd'}; /* {op: "head"} */
 	struct pdl_status st = {0};
+	struct pdl_wire_head h;
+	msgpack_sbuffer sb;
 	uint8_t *rep;
 	size_t rn;
-	uint64_t size = 0;
-	if (pdl_client_call(cl, head_req, sizeof head_req, &rep, &rn, &st) != PDL_OK)
+	pdl_req_head(&sb);
+	int rc = pdl_client_call(cl, sb.data, sb.size, &rep, &rn, &st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
 		return 0;
-	struct mp_cur c = mp_cur_make(rep, rn), v;
-	if (mp_map_find(c, "size", &v) != PDL_OK || mp_read_uint(&v, &size) != PDL_OK)
-		size = 0;
+	rc = pdl_rep_head(rep, rn, &h, &st);
 	free(rep);
-	return size;
+	return rc == PDL_OK ? h.size : 0;
 }
 
 /* How --rebuild tells its progress (--progress[=SECONDS], --quiet). */

@@ -262,23 +262,13 @@ gen_main(void *arg)
 		uint64_t first = (uint64_t)r * b->batch;
 		q->n = (uint32_t)(first + b->batch <= b->acts ? b->batch : b->acts - first);
 		msgpack_packer pk;
-		msgpack_sbuffer_init(&q->sb);
-		msgpack_packer_init(&pk, &q->sb, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk, 2);
-		mp_pack_cstr(&pk, "op");
-		mp_pack_cstr(&pk, "submit");
-		mp_pack_cstr(&pk, "acts");
-		msgpack_pack_array(&pk, q->n);
+		pdl_req_submit(&q->sb, &pk, q->n);
 		for (uint32_t k = 0; k < q->n; k++) {
 			uint8_t sig[64];
 			msgpack_sbuffer_clear(&act);
 			pack_act(b, first + k, &act);
 			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, b->sk, sig);
-			msgpack_pack_map(&pk, 2);
-			mp_pack_cstr(&pk, "act");
-			mp_pack_bin(&pk, act.data, act.size);
-			mp_pack_cstr(&pk, "sig");
-			mp_pack_bin(&pk, sig, 64);
+			pdl_req_submit_act(&pk, (const uint8_t *)act.data, act.size, sig, sizeof sig);
 		}
 	}
 	msgpack_sbuffer_destroy(&act);

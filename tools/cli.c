@@ -76,23 +76,11 @@ src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct 
 	int rc = pdl_client_call(&s->cl, req->data, req->size, rep, rn, st);
 	if (rc != PDL_OK)
 		return rc;
-	struct mp_cur c = mp_cur_make(*rep, *rn), e;
-	const char *es, *ms = "";
-	size_t en, mn = 0;
-	if (mp_map_find(c, "error", &e) == PDL_OK && mp_read_str(&e, &es, &en) == PDL_OK) {
-		struct mp_cur m;
-		if (mp_map_find(c, "message", &m) == PDL_OK)
-			mp_read_str(&m, &ms, &mn);
-		int err = PDL_EPROTO;
-		for (int k = 0; k >= -40; k--)
-			if (mp_str_eq(es, en, pdl_strerror(k)))
-				err = k;
-		pdl_status_set(st, err, NULL, "%.*s", (int)mn, ms);
+	if ((rc = pdl_rep_error(*rep, *rn, st)) != PDL_OK) {
 		free(*rep);
 		*rep = NULL;
-		return err;
 	}
-	return PDL_OK;
+	return rc;
 }
 
 void
@@ -127,21 +115,17 @@ src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *
 		return rc;
 	}
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	uint8_t *rep;
 	size_t rn;
-	req_op(&sb, &pk, "get", 1);
-	mp_pack_cstr(&pk, "seq");
-	msgpack_pack_uint64(&pk, seq);
+	const uint8_t *eb;
+	pdl_req_get(&sb, seq);
 	int rc = src_call(s, &sb, &rep, &rn, st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK)
 		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const uint8_t *eb;
-	if (mp_map_find(c, "entry", &e) != PDL_OK || mp_read_bin(&e, &eb, n) != PDL_OK) {
+	if ((rc = pdl_rep_entry(rep, rn, &eb, n, st)) != PDL_OK) {
 		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+		return rc;
 	}
 	/* the reply is as untrusted as a data directory */
 	if ((rc = pdl_read_entry_bound(seq, *n, st)) != PDL_OK) {
@@ -153,6 +137,41 @@ src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *
 		memcpy(*b, eb, *n);
 	free(rep);
 	return *b ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+}
+
+/* The note (malloc'd, NUL-terminated) of a reply {note: str}, bounded. */
+static int
+note_of_reply(const uint8_t *rep, size_t rn, char **note, size_t *n, struct pdl_status *st)
+{
+	const char *v;
+	int rc = pdl_rep_checkpoint(rep, rn, &v, n, st);
+	if (rc == PDL_OK)
+		rc = pdl_read_note_bound(*n, st);
+	if (rc != PDL_OK)
+		return rc;
+	*note = malloc(*n + 1);
+	if (*note == NULL)
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	memcpy(*note, v, *n);
+	(*note)[*n] = 0;
+	return PDL_OK;
+}
+
+/* Asks pdld for the checkpoint of size (NULL: the newest): its note. */
+static int
+src_checkpoint_req(struct src *s, const uint64_t *size, char **note, size_t *n, struct pdl_status *st)
+{
+	msgpack_sbuffer sb;
+	uint8_t *rep;
+	size_t rn;
+	pdl_req_checkpoint(&sb, size);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = note_of_reply(rep, rn, note, n, st);
+	free(rep);
+	return rc;
 }
 
 int
@@ -179,52 +198,9 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "checkpoint", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const char *v;
-	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK) {
-		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
-	}
-	if ((rc = pdl_read_note_bound(*n, st)) != PDL_OK) {
-		free(rep);
-		return rc;
-	}
-	*note = malloc(*n + 1);
-	if (*note) {
-		memcpy(*note, v, *n);
-		(*note)[*n] = 0;
-	}
-	free(rep);
-	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	return src_checkpoint_req(s, NULL, note, n, st);
 }
 
-/* The note (malloc'd, NUL-terminated) of a reply {note: str}, bounded. */
-static int
-note_of_reply(const uint8_t *rep, size_t rn, char **note, size_t *n, struct pdl_status *st)
-{
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const char *v;
-	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
-	int rc = pdl_read_note_bound(*n, st);
-	if (rc != PDL_OK)
-		return rc;
-	*note = malloc(*n + 1);
-	if (*note == NULL)
-		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
-	memcpy(*note, v, *n);
-	(*note)[*n] = 0;
-	return PDL_OK;
-}
 
 int
 src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st)
@@ -246,20 +222,7 @@ src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct p
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "checkpoint", 1);
-	mp_pack_cstr(&pk, "size");
-	msgpack_pack_uint64(&pk, size);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	rc = note_of_reply(rep, rn, note, n, st);
-	free(rep);
-	return rc;
+	return src_checkpoint_req(s, &size, note, n, st);
 }
 
 #define SCAN_RANGE_COUNT 1024u /* entries asked per range read (pdld caps a reply's bytes too) */
@@ -289,10 +252,15 @@ static int
 scan_reply(const uint8_t *rep, size_t rn, uint64_t *next, src_scan_fn fn, void *arg, uint64_t *withheld, int *done,
            struct pdl_status *st)
 {
-	struct mp_cur c = mp_cur_make(rep, rn), e;
+	struct mp_cur e;
 	uint32_t k;
-	if (mp_map_find(c, "entries", &e) != PDL_OK || mp_read_array(&e, &k) != PDL_OK)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
+	uint64_t from;
+	int rc = pdl_rep_range(rep, rn, &from, &e, &k, st);
+	if (rc != PDL_OK)
+		return rc;
+	if (k > 0 && from != *next) /* an empty reply may say the head, past what was asked */
+		return pdl_status_set(st, PDL_EPROTO, NULL, "a range reply from %llu, not the %llu asked",
+		                      (unsigned long long)from, (unsigned long long)*next);
 	*done = k == 0;
 	for (uint32_t i = 0; i < k && !*done; i++, (*next)++) {
 		const uint8_t *b;
@@ -305,8 +273,7 @@ scan_reply(const uint8_t *rep, size_t rn, uint64_t *next, src_scan_fn fn, void *
 		}
 		if (mp_read_bin(&e, &b, &n) != PDL_OK)
 			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
-		int rc = pdl_read_entry_bound(*next, n, st);
-		if (rc != PDL_OK)
+		if ((rc = pdl_read_entry_bound(*next, n, st)) != PDL_OK)
 			return rc;
 		*done = fn(arg, *next, b, n) != 0;
 	}
@@ -321,15 +288,10 @@ src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *with
 		return scan_local(s, from, fn, arg, st);
 	for (uint64_t next = from;;) {
 		msgpack_sbuffer sb;
-		msgpack_packer pk;
 		uint8_t *rep;
 		size_t rn;
 		int done = 0;
-		req_op(&sb, &pk, "range", 2);
-		mp_pack_cstr(&pk, "from");
-		msgpack_pack_uint64(&pk, next);
-		mp_pack_cstr(&pk, "count");
-		msgpack_pack_uint64(&pk, SCAN_RANGE_COUNT);
+		pdl_req_range(&sb, next, SCAN_RANGE_COUNT);
 		int rc = src_call(s, &sb, &rep, &rn, st);
 		msgpack_sbuffer_destroy(&sb);
 		if (rc != PDL_OK)
@@ -339,6 +301,23 @@ src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *with
 		if (rc != PDL_OK || done)
 			return rc;
 	}
+}
+
+/* Asks pdld for its head. */
+static int
+src_wire_head(struct src *s, struct pdl_wire_head *h, struct pdl_status *st)
+{
+	msgpack_sbuffer sb;
+	uint8_t *rep;
+	size_t rn;
+	pdl_req_head(&sb);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_rep_head(rep, rn, h, st);
+	free(rep);
+	return rc;
 }
 
 int
@@ -353,27 +332,15 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "head", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const uint8_t *ch;
-	size_t chn;
+	struct pdl_wire_head wh;
+	int rc = src_wire_head(s, &wh, st);
 	memset(h, 0, sizeof *h);
-	if (mp_map_find(c, "size", &e) != PDL_OK || mp_read_uint(&e, &h->size) != PDL_OK ||
-	    mp_map_find(c, "chain", &e) != PDL_OK || mp_read_bin(&e, &ch, &chn) != PDL_OK || chn != 32) {
-		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	if (rc == PDL_OK) {
+		h->size = wh.size;
+		h->time_ms = wh.time_ms;
+		memcpy(h->chain, wh.chain, sizeof h->chain);
 	}
-	memcpy(h->chain, ch, 32);
-	free(rep);
-	return PDL_OK;
+	return rc;
 }
 
 int
@@ -388,25 +355,13 @@ src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "head", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const uint8_t *b;
-	size_t bn;
-	if (mp_map_find(c, "ledger_id", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES) {
-		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
-	}
-	memcpy(id, b, PDL_HASH_BYTES);
-	free(rep);
-	return PDL_OK;
+	struct pdl_wire_head wh;
+	int rc = src_wire_head(s, &wh, st);
+	if (rc == PDL_OK && !wh.has_ledger_id)
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
+	if (rc == PDL_OK)
+		memcpy(id, wh.ledger_id, PDL_HASH_BYTES);
+	return rc;
 }
 
 int

@@ -171,18 +171,8 @@ deposit(int argc, char **argv)
 	pdl_wipe(sk, sizeof sk);
 	msgpack_sbuffer req;
 	msgpack_packer pk2;
-	msgpack_sbuffer_init(&req);
-	msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk2, 2);
-	mp_pack_cstr(&pk2, "op");
-	mp_pack_cstr(&pk2, "submit");
-	mp_pack_cstr(&pk2, "acts");
-	msgpack_pack_array(&pk2, 1);
-	msgpack_pack_map(&pk2, 2);
-	mp_pack_cstr(&pk2, "act");
-	mp_pack_bin(&pk2, ab.data, ab.size);
-	mp_pack_cstr(&pk2, "sig");
-	mp_pack_bin(&pk2, sig, 64);
+	pdl_req_submit(&req, &pk2, 1);
+	pdl_req_submit_act(&pk2, (const uint8_t *)ab.data, ab.size, sig, sizeof sig);
 	uint8_t *rep;
 	size_t rn;
 	int rc = src_call(&s, &req, &rep, &rn, &st);
@@ -216,22 +206,17 @@ deposit(int argc, char **argv)
 	out_json(o);
 	o = NULL;
 	if (!refused && store) {
-		struct pdl_head h;
-		uint64_t blob_max = 0;
-		msgpack_sbuffer_init(&req);
-		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk2, 1);
-		mp_pack_cstr(&pk2, "op");
-		mp_pack_cstr(&pk2, "head");
+		struct pdl_wire_head h;
+		pdl_req_head(&req);
 		rc = src_call(&s, &req, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&req);
+		if (rc == PDL_OK) {
+			rc = pdl_rep_head(rep, rn, &h, &st);
+			free(rep);
+		}
 		if (rc != PDL_OK)
 			return die_status("evidence", &st);
-		struct mp_cur hc = mp_cur_make(rep, rn), bm;
-		if (mp_map_find(hc, "blob_max", &bm) != PDL_OK || mp_read_uint(&bm, &blob_max) != PDL_OK)
-			blob_max = EVIDENCE_STORE_MAX_DEFAULT;
-		free(rep);
-		(void)h;
+		uint64_t blob_max = h.has_blob_max ? h.blob_max : EVIDENCE_STORE_MAX_DEFAULT;
 		if (size > blob_max) {
 			pdl_status_set(&st, PDL_ETOOBIG, NULL,
 			               "deposit recorded, but the file of %llu bytes is over this ledger's blob limit of %llu "
@@ -242,15 +227,7 @@ deposit(int argc, char **argv)
 			fprintf(stderr, "pdl evidence: cannot read %s\n", file);
 			return 1;
 		}
-		msgpack_sbuffer_init(&req);
-		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk2, 3);
-		mp_pack_cstr(&pk2, "op");
-		mp_pack_cstr(&pk2, "blob");
-		mp_pack_cstr(&pk2, "evidence_id");
-		mp_pack_cstr(&pk2, id);
-		mp_pack_cstr(&pk2, "data");
-		mp_pack_bin(&pk2, bytes, blen);
+		pdl_req_blob(&req, id, bytes, blen);
 		rc = src_call(&s, &req, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&req);
 		if (rc != PDL_OK)

@@ -52,8 +52,12 @@
 #ifndef PDL_PROTO_H
 #define PDL_PROTO_H
 
+#include <msgpack.h>
 #include <nng/nng.h>
 
+#include "merkle.h"
+#include "mp.h"
+#include "note.h"
 #include "pdl.h"
 #include "util.h"
 
@@ -123,5 +127,39 @@ int pdl_client_call(struct pdl_client *c, const void *req, size_t n, uint8_t **r
                     struct pdl_status *st);
 /* Resolves the URL of the pdld serving a data directory. */
 void pdl_client_url_for_dir(const char *dir, char *out, size_t cap);
+
+/* The typed wire API (the table at the top): the one place requests are
+ * packed and read replies decoded, for pdl, pdl-project, bench and the
+ * evidence tools. A request is packed into a fresh sb (the caller
+ * destroys it); a submit is its header, then each act. */
+void pdl_req_head(msgpack_sbuffer *sb);
+void pdl_req_get(msgpack_sbuffer *sb, uint64_t seq);
+void pdl_req_range(msgpack_sbuffer *sb, uint64_t from, uint64_t count);
+void pdl_req_checkpoint(msgpack_sbuffer *sb, const uint64_t *size); /* NULL: the newest */
+void pdl_req_inclusion(msgpack_sbuffer *sb, uint64_t index, uint64_t size);
+void pdl_req_consistency(msgpack_sbuffer *sb, uint64_t old_size, uint64_t new_size);
+void pdl_req_clock(msgpack_sbuffer *sb, uint64_t ms);
+void pdl_req_blob(msgpack_sbuffer *sb, const char *evidence_id, const uint8_t *data, size_t n);
+void pdl_req_submit(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t nacts);
+void pdl_req_submit_act(msgpack_packer *pk, const uint8_t *act, size_t n, const uint8_t *sig, size_t sn);
+/* A reply: a request-level error {error, message} becomes that error in
+ * st (pdl_rep_error, which every decoder below calls first); a reply
+ * without its fields is PDL_EPROTO. Pointers point into rep. */
+int pdl_rep_error(const uint8_t *rep, size_t n, struct pdl_status *st);
+int pdl_rep_entry(const uint8_t *rep, size_t n, const uint8_t **e, size_t *en, struct pdl_status *st);
+/* entries is positioned on the first of count elements (bin or placeholder). */
+int pdl_rep_range(const uint8_t *rep, size_t n, uint64_t *from, struct mp_cur *entries, uint32_t *count,
+                  struct pdl_status *st);
+int pdl_rep_checkpoint(const uint8_t *rep, size_t n, const char **note, size_t *nn, struct pdl_status *st);
+int pdl_rep_inclusion(const uint8_t *rep, size_t n, uint8_t leaf[PDL_HASH_BYTES], pdl_hash *proof, size_t *pn,
+                      struct pdl_status *st);
+int pdl_rep_consistency(const uint8_t *rep, size_t n, pdl_hash *proof, size_t *pn, struct pdl_status *st);
+struct pdl_wire_head {
+	uint64_t size, time_ms, blob_max;
+	uint8_t chain[PDL_HASH_BYTES];
+	uint8_t ledger_id[PDL_HASH_BYTES];
+	int has_blob_max, has_ledger_id; /* older pdlds sent neither */
+};
+int pdl_rep_head(const uint8_t *rep, size_t n, struct pdl_wire_head *h, struct pdl_status *st);
 
 #endif
