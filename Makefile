@@ -158,7 +158,7 @@ $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(A
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
 LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_htab test_merkle test_note test_readable test_readtok test_sha256 test_split)
-PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
+PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj% $(BUILD)/tests/test_wire,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
 $(LIB_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PURE_LIBS)
