@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "htab.h"
+#include "readers.h"
 #include "replay.h"
 #include "rules.h"
 
@@ -240,8 +241,12 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, struct pdl_prog
 	p.dst.on_state_write = on_write;
 	p.dst.hook_arg = &p.w;
 	pdl_engine_init(&p.e, &p.dst);
+	struct pdl_status sst = {0};
 	if ((rc = pdl_store_rtxn(src, &p.ts)) != PDL_OK || (rc = pdl_store_head(p.ts, src, &p.hs)) != PDL_OK) {
 		fail(r, 0, 0, rc, "cannot read the ledger");
+	} else if (p.hs.size > 0 && (rc = pdl_read_suite(p.ts, src, &sst)) != PDL_OK) {
+		/* the suite the genesis names, before any act is decoded or hashed */
+		fail(r, 1, 0, rc, "%s (run pdl verify)", sst.msg);
 	} else {
 		if (prog != NULL)
 			prog->total = p.hs.size;

@@ -8,10 +8,10 @@
 
 #include "crypto.h"
 #include "htab.h"
+#include "readers.h"
 #include "ckpt.h"
 #include "rules.h"
 #include "verify.h"
-#include "sha256.h"
 
 #define SIG_BATCH 8192u /* entries whose signatures are checked together */
 
@@ -40,10 +40,11 @@ km_apply(struct pdl_htab *m, const struct pdl_act *a)
 	if (mp_map_find(body, "id", &c) != PDL_OK || mp_read_str(&c, &id, &idn) != PDL_OK ||
 	    mp_map_find(body, "public_key", &c) != PDL_OK || mp_read_str(&c, &key, &keyn) != PDL_OK)
 		return PDL_EDECODE;
-	uint8_t *pk = pdl_htab_put(m, id, idn);
+	struct pdl_pubkey *pk = pdl_htab_put(m, id, idn);
+	char why[160];
 	if (pk == NULL)
 		return PDL_ENOMEM;
-	return pdl_unb64(key, keyn, pk, 32) == PDL_OK ? PDL_OK : PDL_EDECODE;
+	return pdl_pubkey_parse(pk, pdl_suite(), key, keyn, why, sizeof why) == PDL_OK ? PDL_OK : PDL_EDECODE;
 }
 
 /* ---- parallel signature checks ---- */
@@ -53,7 +54,7 @@ struct sigjob {
 	size_t act_len;
 	const uint8_t *sig;
 	const uint8_t *ledger_id; /* the zero id for genesis, entry 0's hash after */
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	uint64_t seq;
 	int bad;
 };
@@ -70,8 +71,6 @@ static void *
 sig_worker(void *arg)
 {
 	struct sigpool *p = arg;
-	uint8_t *buf = NULL;
-	size_t cap = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		size_t lo = p->next;
@@ -82,22 +81,9 @@ sig_worker(void *arg)
 		size_t hi = lo + 64 < p->n ? lo + 64 : p->n;
 		for (size_t i = lo; i < hi; i++) {
 			struct sigjob *j = &p->jobs[i];
-			size_t n = PDL_ACT_SIG_HEAD_BYTES + j->act_len;
-			if (n > cap) {
-				free(buf);
-				cap = n;
-				buf = malloc(cap);
-				if (buf == NULL) {
-					j->bad = 1;
-					cap = 0;
-					continue;
-				}
-			}
-			n = pdl_act_signed_bytes(j->ledger_id, j->act, j->act_len, buf, cap);
-			j->bad = n == 0 || pdl_sign_verify(j->sig, buf, n, j->pk) != PDL_OK;
+			j->bad = pdl_act_verify(j->ledger_id, j->act, j->act_len, j->sig, &j->pk) != PDL_OK;
 		}
 	}
-	free(buf);
 	return NULL;
 }
 
@@ -152,7 +138,7 @@ struct walk {
 	struct pdl_tree_ctx tc;
 	struct pdl_merkle_io io;
 	struct pdl_merkle_range mr; /* the leaves so far: their subtrees, for roots */
-	struct pdl_htab km;         /* party id -> its key (32 bytes) as of this point in the log */
+	struct pdl_htab km;         /* party id -> its struct pdl_pubkey as of this point in the log */
 	struct sigjob *jobs;        /* signatures still to check (a batch) */
 	size_t nj;
 	unsigned threads;
@@ -160,7 +146,7 @@ struct walk {
 	size_t ncks, next_ck;
 	struct pdl_ledger_info info;
 	int have_info;
-	uint8_t chain[32];                  /* the chain hash of the last entry */
+	uint8_t chain[PDL_HASH_BYTES];      /* the chain hash of the last entry */
 	uint8_t ledger_id[PDL_HASH_BYTES]; /* entry 0's hash, once read */
 	uint64_t last_time;
 	struct pdl_verify_result *r;
@@ -205,6 +191,12 @@ walk_open(struct walk *w, struct pdl_progress *prog)
 		return bad(w->r, UINT64_MAX, rc, "cannot read the head record");
 	if (w->h.size == 0)
 		return bad(w->r, 0, PDL_EGENESIS, "the log is empty");
+	/* Every hash below is the suite's the genesis names. A genesis that
+	 * does not decode is reported at seq 0 by the walk; one that names a
+	 * suite this pdl does not know, here. */
+	struct pdl_status st;
+	if (pdl_read_suite(w->t, w->s, &st) == PDL_EINVAL)
+		return bad(w->r, 0, PDL_EGENESIS, "%s", st.msg);
 	if (prog != NULL)
 		prog->total = w->h.size;
 	if ((w->jobs = malloc(SIG_BATCH * sizeof *w->jobs)) == NULL)
@@ -277,14 +269,14 @@ entry_shape(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, struct pd
 static int
 entry_links(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struct pdl_entry *e)
 {
-	uint8_t leaf[32], stored[32];
+	uint8_t leaf[PDL_HASH_BYTES], stored[PDL_HASH_BYTES];
 	pdl_hash made[PDL_MERKLE_LEVELS_MAX];
 	pdl_merkle_leaf_hash(v, vn, leaf);
-	if (w->io.get(w->io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, 32) != 0) {
+	if (w->io.get(w->io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, PDL_HASH_BYTES) != 0) {
 		snprintf(w->what, sizeof w->what, "entry bytes do not match the stored Merkle leaf");
 		return PDL_EMERKLE;
 	}
-	if (memcmp(e->prev, w->chain, 32) != 0) {
+	if (memcmp(e->prev, w->chain, PDL_HASH_BYTES) != 0) {
 		snprintf(w->what, sizeof w->what, "prev hash does not match the chain hash of entry %llu",
 		         (unsigned long long)(seq ? seq - 1 : 0));
 		return PDL_ECHAIN;
@@ -298,7 +290,7 @@ entry_links(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const str
 	for (unsigned i = 0; i < k; i++) {
 		unsigned level = i + 1;
 		uint64_t idx = seq >> level;
-		if (w->io.get(w->io.ctx, level, idx, stored) != PDL_OK || pdl_memcmp_ct(made[i], stored, 32) != 0) {
+		if (w->io.get(w->io.ctx, level, idx, stored) != PDL_OK || pdl_memcmp_ct(made[i], stored, PDL_HASH_BYTES) != 0) {
 			snprintf(w->what, sizeof w->what, "stored Merkle node (%u, %llu) is wrong", level,
 			         (unsigned long long)idx);
 			return PDL_EMERKLE;
@@ -317,7 +309,12 @@ entry_key(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struc
 	struct sigjob *j = &w->jobs[w->nj];
 	int rc = PDL_OK;
 	assert(w->nj < SIG_BATCH);
-	*j = (struct sigjob){e->act, e->act_len, e->sig, seq == 0 ? pdl_ledger_id_genesis : w->ledger_id, {0}, seq, 0};
+	memset(j, 0, sizeof *j);
+	j->act = e->act;
+	j->act_len = e->act_len;
+	j->sig = e->sig;
+	j->ledger_id = seq == 0 ? pdl_ledger_id_genesis : w->ledger_id;
+	j->seq = seq;
 	const char *who = a->actor;
 	size_t whon = a->actor_len;
 	if (seq == 0) {
@@ -332,9 +329,9 @@ entry_key(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struc
 		who = w->info.authority_id;
 		whon = strlen(w->info.authority_id);
 	}
-	const uint8_t *pk = pdl_htab_get(&w->km, who, whon);
+	const struct pdl_pubkey *pk = pdl_htab_get(&w->km, who, whon);
 	if (pk != NULL)
-		memcpy(j->pk, pk, 32);
+		j->pk = *pk;
 	else if (seq != 0) {
 		snprintf(w->what, sizeof w->what, "actor %.*s was never registered", (int)a->actor_len, a->actor);
 		rc = PDL_EACTOR;
@@ -346,7 +343,7 @@ entry_key(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struc
 			rc = PDL_EDECODE;
 		}
 	}
-	pdl_sha256(w->chain, v, vn);
+	pdl_digest(w->chain, v, vn);
 	if (seq == 0)
 		memcpy(w->ledger_id, w->chain, PDL_HASH_BYTES);
 	w->last_time = e->time_ms;
@@ -371,10 +368,10 @@ check_ckpt(struct walk *w, const struct ckpt_ref *c, uint64_t seq)
 {
 	struct pdl_ckpt cp;
 	size_t bl;
-	uint8_t root[32];
+	uint8_t root[PDL_HASH_BYTES];
 	if (!w->have_info)
 		return bad(w->r, UINT64_MAX, PDL_EGENESIS, "no genesis");
-	if (pdl_note_verify(c->note, c->n, w->info.origin, w->info.ledger_pk, &bl) != PDL_OK ||
+	if (pdl_note_verify(c->note, c->n, w->info.origin, &w->info.ledger_pk, &bl) != PDL_OK ||
 	    pdl_ckpt_parse(c->note, c->n, &cp) != PDL_OK)
 		return bad(w->r, c->size ? c->size - 1 : 0, PDL_EBADSIG,
 		           "checkpoint at size %llu is not validly signed by the ledger key", (unsigned long long)c->size);
@@ -383,8 +380,8 @@ check_ckpt(struct walk *w, const struct ckpt_ref *c, uint64_t seq)
 		           (unsigned long long)c->size, (unsigned long long)cp.size);
 	assert(w->mr.size == seq + 1);
 	pdl_merkle_range_root(&w->mr, root);
-	if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, 32) != 0 ||
-	    (cp.has_chain && pdl_memcmp_ct(w->chain, cp.chain, 32) != 0))
+	if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, PDL_HASH_BYTES) != 0 ||
+	    (cp.has_chain && pdl_memcmp_ct(w->chain, cp.chain, PDL_HASH_BYTES) != 0))
 		return bad(w->r, seq, PDL_EMERKLE, "checkpoint at size %llu does not match the log",
 		           (unsigned long long)cp.size);
 	w->r->checkpoints++;
@@ -412,17 +409,17 @@ static int
 walk_end(struct walk *w)
 {
 	struct pdl_verify_result *r = w->r;
-	uint8_t sroot[32];
+	uint8_t sroot[PDL_HASH_BYTES];
 	if (w->next_ck < w->ncks)
 		return bad(r, w->h.size - 1, PDL_EMERKLE, "checkpoint at size %llu is beyond the log (size %llu)",
 		           (unsigned long long)w->cks[w->next_ck].size, (unsigned long long)w->h.size);
-	if (memcmp(w->chain, w->h.chain, 32) != 0)
+	if (memcmp(w->chain, w->h.chain, PDL_HASH_BYTES) != 0)
 		return bad(r, w->h.size - 1, PDL_ECHAIN, "head chain hash does not match the last entry");
 	assert(w->mr.size == w->h.size);
 	r->size = w->h.size;
-	memcpy(r->chain, w->chain, 32);
+	memcpy(r->chain, w->chain, PDL_HASH_BYTES);
 	pdl_merkle_range_root(&w->mr, r->root);
-	if (pdl_merkle_root(&w->io, w->h.size, sroot) != PDL_OK || memcmp(sroot, r->root, 32) != 0)
+	if (pdl_merkle_root(&w->io, w->h.size, sroot) != PDL_OK || memcmp(sroot, r->root, PDL_HASH_BYTES) != 0)
 		return bad(r, w->h.size - 1, PDL_EMERKLE, "stored tree root differs from the root of the entries");
 	return PDL_OK;
 }
@@ -454,7 +451,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned)n : 1;
 	}
-	pdl_htab_init(&w.km, 32);
+	pdl_htab_init(&w.km, sizeof(struct pdl_pubkey));
 	w.s = s;
 	w.r = r;
 	w.threads = threads;

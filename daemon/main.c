@@ -20,7 +20,6 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
-#include "sha256.h"
 
 struct pdld D;
 
@@ -35,7 +34,7 @@ on_signal(int sig)
 static void
 wipe_ledger_key(void)
 {
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 }
 
 /* One line for the limit events since the last one, if there were any:
@@ -249,7 +248,7 @@ opts_transport(struct opts *o)
 /* Reads what pdld keeps in memory from the store: the rules' state, the
  * head, the ledger id and the newest checkpoint's size. */
 static int
-ledger_load(const char *dir, const uint8_t pk[32])
+ledger_load(const char *dir)
 {
 	MDB_txn *t;
 	if (pdl_store_rtxn(&D.store, &t) != PDL_OK) {
@@ -262,7 +261,7 @@ ledger_load(const char *dir, const uint8_t pk[32])
 	const uint8_t *g;
 	size_t gn;
 	if (rc == PDL_OK && (rc = pdl_store_entry(t, &D.store, 0, &g, &gn)) == PDL_OK)
-		pdl_sha256(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
+		pdl_digest(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
 	uint64_t csize = 0;
 	const char *cn;
 	size_t cnn;
@@ -273,8 +272,17 @@ ledger_load(const char *dir, const uint8_t pk[32])
 		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
 		return rc;
 	}
-	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
-		fprintf(stderr, "pdld: %s/%s does not match the ledger key named in genesis\n", dir, PDL_LEDGER_KEY_FILE);
+	/* the suite came from the genesis (pdl_engine_load) */
+	char path[4200];
+	struct pdl_status st = {0};
+	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
+	if (D.ledger_sk.suite != D.engine.info.suite) {
+		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return PDL_EINVAL;
+	}
+	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
+		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
 		return PDL_EINVAL;
 	}
 	assert(D.last_ckpt_size <= D.head.size); /* a checkpoint signs a log that exists */
@@ -288,9 +296,8 @@ ledger_open(const struct opts *o)
 {
 	char path[4200];
 	struct pdl_status st = {0};
-	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", o->dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
 		fprintf(stderr, "pdld: %s\n", st.msg);
 		return 1;
 	}
@@ -319,7 +326,7 @@ ledger_open(const struct opts *o)
 		fprintf(stderr, "pdld: map size %zu bytes\n", D.store.mapsize);
 	}
 	pdl_engine_init(&D.engine, &D.store);
-	return ledger_load(o->dir, pk) == PDL_OK ? 0 : 1;
+	return ledger_load(o->dir) == PDL_OK ? 0 : 1;
 }
 
 /* After a crash (kill -9 under load) the newest checkpoint may be behind
@@ -441,7 +448,7 @@ serve_stop(nng_tls_config *tls)
 	free(D.pubt.slots);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 	fprintf(stderr, "pdld: stopped at log size %llu, checkpoint %llu\n", (unsigned long long)D.head.size,
 	        (unsigned long long)D.last_ckpt_size);
 }

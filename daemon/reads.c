@@ -10,7 +10,6 @@
 #include "readacl.h"
 #include "readers.h"
 #include "readtok.h"
-#include "sha256.h"
 
 static int
 get_uint(struct mp_cur req, const char *key, uint64_t *v)
@@ -26,7 +25,7 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++)
-		mp_pack_bin(pk, proof[i], 32);
+		mp_pack_bin(pk, proof[i], PDL_HASH_BYTES);
 }
 
 /* The reader of a request on a network listener: anonymous without an
@@ -53,7 +52,7 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
 		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
 	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
-	int rc = pdl_readtok_check(&rt, p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
 	if (rc == PDL_ECLOCK)
 		return pdl_status_set(st, rc, NULL,
 		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
@@ -87,15 +86,15 @@ note_read_refused(const struct pdl_net_reader *r, uint64_t seq)
 void
 pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t n)
 {
-	uint8_t h[32];
-	pdl_sha256(h, e, n);
+	uint8_t h[PDL_HASH_BYTES];
+	pdl_digest(h, e, n);
 	msgpack_pack_map(pk, 3);
 	mp_pack_cstr(pk, "seq");
 	msgpack_pack_uint64(pk, seq);
 	mp_pack_cstr(pk, "private");
 	msgpack_pack_true(pk);
 	mp_pack_cstr(pk, "hash");
-	mp_pack_bin(pk, h, 32);
+	mp_pack_bin(pk, h, PDL_HASH_BYTES);
 }
 
 /* One read request: its snapshot, head and reader (NULL: trusted). */
@@ -194,13 +193,15 @@ static int
 rd_head(struct rd *r)
 {
 	msgpack_packer *pk = r->pk;
-	msgpack_pack_map(pk, 5);
+	msgpack_pack_map(pk, 6);
 	mp_pack_cstr(pk, "size");
 	msgpack_pack_uint64(pk, r->h.size);
 	mp_pack_cstr(pk, "time_ms");
 	msgpack_pack_uint64(pk, r->h.time_ms);
 	mp_pack_cstr(pk, "chain");
-	mp_pack_bin(pk, r->h.chain, 32);
+	mp_pack_bin(pk, r->h.chain, PDL_HASH_BYTES);
+	mp_pack_cstr(pk, "suite"); /* the crypto suite the genesis names (suite.h) */
+	mp_pack_cstr(pk, D.engine.info.suite->id);
 	mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
 	msgpack_pack_uint64(pk, D.blob_max);
 	mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
@@ -237,7 +238,7 @@ rd_inclusion(struct rd *r, struct pdl_merkle_io *io)
 {
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t n;
-	uint8_t leaf[32];
+	uint8_t leaf[PDL_HASH_BYTES];
 	uint64_t a, b;
 	int rc;
 	if (get_uint(r->req, "index", &a) != PDL_OK || get_uint(r->req, "size", &b) != PDL_OK)
@@ -248,7 +249,7 @@ rd_inclusion(struct rd *r, struct pdl_merkle_io *io)
 		return rc;
 	msgpack_pack_map(r->pk, 2);
 	mp_pack_cstr(r->pk, "leaf_hash");
-	mp_pack_bin(r->pk, leaf, 32);
+	mp_pack_bin(r->pk, leaf, PDL_HASH_BYTES);
 	mp_pack_cstr(r->pk, "proof");
 	pack_proof(r->pk, proof, n);
 	return PDL_OK;
@@ -348,8 +349,8 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	const char *id;
 	const uint8_t *data;
 	size_t idn, dn;
-	uint8_t digest[32];
-	char hex[65], key[PDL_ID_LEN_MAX + 8];
+	uint8_t digest[PDL_HASH_BYTES];
+	char hex[2 * PDL_HASH_BYTES + 1], key[PDL_ID_LEN_MAX + 8];
 	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
 	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "blob needs evidence_id and data");
@@ -359,8 +360,8 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
 	if (kn == 0 || !pdl_id_valid(id, idn))
 		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
-	pdl_sha256(digest, data, dn);
-	pdl_hex(digest, 32, hex);
+	pdl_digest(digest, data, dn);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	MDB_txn *t;
 	const uint8_t *rv;
 	size_t rn;
@@ -372,7 +373,7 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	const char *d;
 	size_t dln;
 	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
-	            dln == 64 && memcmp(d, hex, 64) == 0;
+	            dln == 2 * PDL_HASH_BYTES && memcmp(d, hex, dln) == 0;
 	pdl_store_rdone(&D.store, t);
 	if (rc == PDL_ENOTFOUND)
 		return pdl_status_set(st, PDL_ENOTFOUND, NULL, "no evidence %.*s in the log", (int)idn, id);

@@ -96,7 +96,7 @@ pack_receipt(msgpack_packer *pk, const struct pdl_receipt *r)
 	mp_pack_cstr(pk, "seq");
 	msgpack_pack_uint64(pk, r->seq);
 	mp_pack_cstr(pk, "hash");
-	mp_pack_bin(pk, r->hash, 32);
+	mp_pack_bin(pk, r->hash, PDL_HASH_BYTES);
 	mp_pack_cstr(pk, "time_ms");
 	msgpack_pack_uint64(pk, r->time_ms);
 	mp_pack_cstr(pk, "outcome");
@@ -177,7 +177,7 @@ run_before_commit(void *arg, MDB_txn *t, const struct pdl_head *h)
 	r->note_n = 0;
 	if (!r->want_ckpt || h->size <= D.last_ckpt_size)
 		return PDL_OK;
-	int rc = pdl_ckpt_make(t, &D.store, h, D.origin, D.ledger_sk, r->note, sizeof r->note, &r->note_n);
+	int rc = pdl_ckpt_make(t, &D.store, h, D.origin, &D.ledger_sk, r->note, sizeof r->note, &r->note_n);
 	PDL_INVARIANT(rc != PDL_OK || (r->note_n > 0 && r->note_n <= sizeof r->note));
 	return rc;
 }
@@ -206,7 +206,7 @@ run_items(struct run *r)
 			struct item *it = &r->jobs[k]->items[i];
 			assert(it->run.rc != PDL_OK || it->act.def != NULL);
 			it->run.act = it->run.rc == PDL_OK ? &it->act : NULL;
-			it->run.verified_pk = it->have_vpk ? it->vpk : NULL;
+			it->run.verified_pk = it->have_vpk ? &it->vpk : NULL;
 			r->items[n] = &it->run;
 			r->job_of[n] = (uint32_t)k;
 		}

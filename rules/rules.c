@@ -7,7 +7,6 @@
 
 #include "crypto.h"
 #include "rules.h"
-#include "sha256.h"
 
 extern const struct pdl_family pdl_family_ledger;
 extern const struct pdl_family pdl_family_party;
@@ -132,7 +131,8 @@ pdl_state_key(char *buf, size_t cap, const char *prefix, const char *id, size_t 
 	return pl + 1 + n;
 }
 
-/* Party record: msgpack array [roles, suspended, pk(bin 32), uscc, name, seq]. */
+/* Party record: msgpack array [roles, suspended, pk(bin, the suite's
+ * encoding), uscc, name, seq]. */
 int
 pdl_party_get(MDB_txn *t, const struct pdl_store *s, const char *id, size_t n, struct pdl_party *p)
 {
@@ -149,10 +149,10 @@ pdl_party_get(MDB_txn *t, const struct pdl_store *s, const char *id, size_t n, s
 	uint32_t an;
 	uint64_t roles;
 	if (mp_read_array(&c, &an) != PDL_OK || an < 3 || mp_read_uint(&c, &roles) != PDL_OK ||
-	    mp_read_bool(&c, &p->suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK || pkn != 32)
+	    mp_read_bool(&c, &p->suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK ||
+	    pdl_pubkey_set(&p->pk, pdl_suite(), pk, pkn) != PDL_OK)
 		return PDL_ESTORE;
 	p->roles = (uint32_t)roles;
-	memcpy(p->pk, pk, 32);
 	return PDL_OK;
 }
 
@@ -180,17 +180,23 @@ pdl_engine_load(struct pdl_engine *e, MDB_txn *t)
 	struct pdl_entry en;
 	struct pdl_act a;
 	struct pdl_status st;
+	const struct pdl_suite *suite;
 	int rc = pdl_store_entry(t, e->s, 0, &b, &n);
 	if (rc == PDL_ENOTFOUND)
 		return PDL_EGENESIS;
 	if (rc != PDL_OK)
 		return rc;
+	/* the suite first: decoding checks keys, and the id is its hash */
+	if (pdl_genesis_suite(b, n, &suite, &st) != PDL_OK)
+		return PDL_ESTORE;
+	pdl_suite_use(suite);
 	if (pdl_entry_decode(b, n, &en, &st) != PDL_OK ||
 	    pdl_act_decode(en.act, en.act_len, en.sig, &a, &st) != PDL_OK)
 		return PDL_ESTORE;
 	rc = pdl_ledger_info_from_genesis(&a, &e->info);
 	if (rc == PDL_OK) {
-		pdl_sha256(e->info.ledger_id, b, n); /* the ledger id: entry.h */
+		assert(e->info.suite == suite);
+		pdl_digest(e->info.ledger_id, b, n); /* the ledger id: entry.h */
 		e->have_info = 1;
 	}
 	return rc;
@@ -211,7 +217,7 @@ pdl_engine_receipt(MDB_txn *t, const struct pdl_store *s, uint64_t seq, struct p
 	memset(r, 0, sizeof *r);
 	r->seq = seq;
 	r->time_ms = en.time_ms;
-	pdl_sha256(r->hash, b, n);
+	pdl_digest(r->hash, b, n);
 	r->outcome = en.outcome;
 	r->outcome_len = en.outcome_len;
 	return PDL_OK;
@@ -245,8 +251,10 @@ check_nonce(struct pdl_engine *e, MDB_txn *t, const struct pdl_act *a, struct pd
 	if (pdl_engine_receipt(t, e->s, seq_old, r) != PDL_OK || pdl_store_entry(t, e->s, seq_old, &eb, &en) != PDL_OK ||
 	    pdl_entry_decode(eb, en, &old, st) != PDL_OK)
 		return pdl_status_set(st, PDL_ESTORE, NULL, "stored entry unreadable");
-	/* Ed25519 is deterministic: the same signed act carries the same
-	 * signature bytes. Another signature on these bytes is no resubmission. */
+	/* A resubmission carries the same signature bytes (pdl's signing
+	 * is deterministic in both suites: Ed25519, and SM2 with nonces
+	 * derived from the key and the message). Another signature on
+	 * these bytes is no resubmission. */
 	if (pdl_memcmp_ct(old.sig, a->sig, PDL_SIG_BYTES) != 0)
 		return pdl_status_set(st, PDL_EBADSIG, NULL, "this act is already in the log (seq %llu) with another signature",
 		                      (unsigned long long)seq_old);
@@ -258,7 +266,7 @@ check_nonce(struct pdl_engine *e, MDB_txn *t, const struct pdl_act *a, struct pd
  * signature, not suspended, its role (a genesis: checked by its validate). */
 static int
 check_actor(struct pdl_engine *e, MDB_txn *t, const struct pdl_head *h, const struct pdl_act *a,
-            const uint8_t *verified_pk, struct pdl_status *st)
+            const struct pdl_pubkey *verified_pk, struct pdl_status *st)
 {
 	struct pdl_party actor;
 	if (is_genesis(a) != (h->size == 0))
@@ -275,8 +283,8 @@ check_actor(struct pdl_engine *e, MDB_txn *t, const struct pdl_head *h, const st
 		                      a->actor);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "storage error reading the actor");
-	if (verified_pk == NULL || pdl_memcmp_ct(verified_pk, actor.pk, PDL_PK_BYTES) != 0)
-		if (pdl_act_verify(a, e->info.ledger_id, actor.pk) != PDL_OK)
+	if (verified_pk == NULL || !pdl_pubkey_eq(verified_pk, &actor.pk))
+		if (pdl_act_verify(e->info.ledger_id, a->bytes, a->len, a->sig, &actor.pk) != PDL_OK)
 			return pdl_status_set(st, PDL_EBADSIG, NULL, "signature does not verify with the current key of %.*s",
 			                      (int)a->actor_len, a->actor);
 	if (actor.suspended)
@@ -385,7 +393,7 @@ act_failed(struct pdl_engine *e, int rc, struct pdl_status *st)
 
 int
 pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t now_ms, const struct pdl_act *a,
-                  const uint8_t *verified_pk, struct pdl_receipt *r, struct pdl_status *st)
+                  const struct pdl_pubkey *verified_pk, struct pdl_receipt *r, struct pdl_status *st)
 {
 	struct pdl_ctx c;
 	assert(e != NULL && t != NULL && h != NULL && a != NULL && a->def != NULL && r != NULL && st != NULL);

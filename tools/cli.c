@@ -47,6 +47,14 @@ src_open(struct src *s, const char *data, const char *ledger, struct pdl_status 
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot open the ledger in %s: %s", data, pdl_errmsg(rc));
 		s->local = 1;
+		/* the ledger's suite, when its genesis says it; a genesis that
+		 * does not read is the reading command's to report */
+		MDB_txn *t;
+		struct pdl_status sst;
+		if (pdl_store_rtxn(&s->store, &t) == PDL_OK) {
+			(void)pdl_read_suite(t, &s->store, &sst);
+			pdl_store_rdone(&s->store, t);
+		}
 		return PDL_OK;
 	}
 	return pdl_client_open(&s->cl, ledger, st);
@@ -81,16 +89,6 @@ src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct 
 		*rep = NULL;
 	}
 	return rc;
-}
-
-void
-req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra)
-{
-	msgpack_sbuffer_init(sb);
-	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(pk, 1 + extra);
-	mp_pack_cstr(pk, "op");
-	mp_pack_cstr(pk, op);
 }
 
 int
@@ -344,6 +342,25 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 }
 
 int
+src_suite(struct src *s, struct pdl_status *st)
+{
+	if (s->local) {
+		MDB_txn *t;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_suite(t, &s->store, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	struct pdl_wire_head wh;
+	int rc = src_wire_head(s, &wh, st);
+	if (rc == PDL_OK)
+		pdl_suite_use(wh.suite); /* named as this process's */
+	return rc;
+}
+
+int
 src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 {
 	if (s->local) {
@@ -358,9 +375,11 @@ src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 	struct pdl_wire_head wh;
 	int rc = src_wire_head(s, &wh, st);
 	if (rc == PDL_OK && !wh.has_ledger_id)
-		rc = pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
-	if (rc == PDL_OK)
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no %u-byte ledger_id", PDL_HASH_BYTES);
+	if (rc == PDL_OK) {
 		memcpy(id, wh.ledger_id, PDL_HASH_BYTES);
+		pdl_suite_use(wh.suite);
+	}
 	return rc;
 }
 

@@ -237,5 +237,13 @@ pdl_rep_head(const uint8_t *rep, size_t n, struct pdl_wire_head *h, struct pdl_s
 		memcpy(h->ledger_id, b, PDL_HASH_BYTES);
 		h->has_ledger_id = 1;
 	}
+	h->suite = &pdl_suite_ed25519_sha256; /* a pdld from before suites names none */
+	if (mp_map_find(c, "suite", &v) == PDL_OK) {
+		const char *id;
+		size_t idn;
+		if (mp_read_str(&v, &id, &idn) != PDL_OK || (h->suite = pdl_suite_find(id, idn)) == NULL)
+			return pdl_status_set(st, PDL_EPROTO, NULL, "the ledger's crypto suite is not one of %s",
+			                      pdl_suite_list());
+	}
 	return PDL_OK;
 }
