@@ -46,13 +46,19 @@ log_limits(void)
 	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
 	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
 	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
-	if (a + b + c + d + e + f == 0)
-		return;
-	fprintf(stderr,
-	        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
-	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
-	        "%u submits refused (busy), %u private entries refused to readers\n",
-	        a, b, c, d, f, e);
+	unsigned g = atomic_exchange(&D.n_http_refused, 0), h = atomic_exchange(&D.n_http_timeout, 0),
+	         i = atomic_exchange(&D.n_http_body_busy, 0);
+	if (a + b + c + d + e + f != 0)
+		fprintf(stderr,
+		        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+		        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
+		        "%u submits refused (busy), %u private entries refused to readers\n",
+		        a, b, c, d, f, e);
+	if (g + h + i != 0)
+		fprintf(stderr,
+		        "pdld: http limits: %u connections refused (--max-connections), %u requests or replies not "
+		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)\n",
+		        g, h, i);
 }
 
 static void
@@ -76,6 +82,12 @@ usage(FILE *f)
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
+	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
+	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
+	        "                      socket; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ. No TLS: a\n"
+	        "                      loopback address behind a TLS proxy (contrib/nginx/pdld-http.conf),\n"
+	        "                      anything else needs --insecure-tcp (spec/formats.md §17)\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -83,11 +95,15 @@ usage(FILE *f)
 	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
+	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
+	        "                        (default %u). --max-connections also bounds HTTP connections\n"
 	        "\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
 	        "  -h, --help          this text\n",
-	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
+	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
+	        HTTP_TIMEOUT_MS_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -127,6 +143,7 @@ struct opts {
 	uint64_t workers, ckpt_ms, blob_max, map_size;
 	uint64_t conns_max, inflight_max, reply_bytes_max, send_timeout_ms;
 	int insecure, ipc_public, test_clock, verbose;
+	struct pdld_http_opts http; /* --http: acts over HTTP (http.c) */
 	char listen_buf[4200], publish_buf[4200];
 };
 
@@ -145,6 +162,7 @@ opt_num(int ch, const char *v, struct opts *o)
 		return pdl_opt_u64("pdld", "--reply-bytes-max", v, 2 * RANGE_BYTES_MAX, (uint64_t)1 << 40,
 		                   &o->reply_bytes_max);
 	case 'T': return pdl_opt_u64("pdld", "--send-timeout-ms", v, 10, 3600000, &o->send_timeout_ms);
+	case 'W': return pdl_opt_u64("pdld", "--http-timeout-ms", v, 10, 3600000, &o->http.timeout_ms);
 	}
 	assert(0 && "opt_num: not a numeric option");
 	return PDL_EINVAL;
@@ -173,6 +191,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 		{"max-inflight", required_argument, NULL, 'F'},
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
+		{"http", required_argument, NULL, 'H'},
+		{"http-timeout-ms", required_argument, NULL, 'W'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -190,8 +210,9 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case 'A': o->client_ca = optarg; break;
 		case 'P': o->ipc_public = 1; break;
 		case 'v': o->verbose = 1; break;
+		case 'H': o->http.addr = optarg; break;
 		case 'h': usage(stdout); return -1;
-		case 'w': case 'c': case 'b': case 'm': case 'N': case 'F': case 'R': case 'T':
+		case 'w': case 'c': case 'b': case 'm': case 'N': case 'F': case 'R': case 'T': case 'W':
 			if (opt_num(ch, optarg, o) != PDL_OK)
 				return 2;
 			break;
@@ -395,6 +416,11 @@ serve_start(const struct opts *o, nng_tls_config *tls, int rep_trusted, int pub_
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
+	struct pdl_status st = {0};
+	if (o->http.addr != NULL && pdld_http_start(&o->http, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
 	return 0;
 }
 
@@ -434,6 +460,7 @@ serve_stop(nng_tls_config *tls)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
 	pthread_join(D.writer, NULL);
+	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);
@@ -480,6 +507,9 @@ announce(const struct opts *o, int rep_trusted, int pub_trusted, char *path, siz
 	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", o->dir, D.origin,
 	        o->listen, rep_trusted ? " (trusted)" : "", o->publish, pub_trusted ? " (trusted)" : "",
 	        (unsigned long long)D.head.size, D.test_clock ? ", TEST CLOCK" : "");
+	if (o->http.addr != NULL)
+		fprintf(stderr, "pdld: taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)\n", o->http.addr,
+		        (unsigned long long)o->http.timeout_ms);
 	if (D.verbose)
 		fprintf(stderr,
 		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
@@ -499,6 +529,7 @@ main(int argc, char **argv)
 		.inflight_max = INFLIGHT_MAX_DEFAULT,
 		.reply_bytes_max = REPLY_BYTES_MAX_DEFAULT,
 		.send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT,
+		.http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0},
 	};
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -521,6 +552,7 @@ main(int argc, char **argv)
 	}
 	if (o.tls_cert != NULL && pdld_tls_server_config(o.tls_cert, o.tls_key, o.client_ca, &tls) != PDL_OK)
 		return 1;
+	o.http.insecure = o.insecure;
 	if ((rc = ledger_open(&o)) != 0)
 		return rc;
 	if (D.test_clock && !D.engine.info.test_clock) {

@@ -34,8 +34,8 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
  * are made by clients on their own clocks; the test clock is the ledger's
  * time for acts, not for readers). */
 static int
-reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_net_reader *r,
-            struct pdl_status *st)
+reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, const char *method, const char *http_target,
+            struct pdl_net_reader *r, struct pdl_status *st)
 {
 	struct mp_cur v;
 	const char *tok;
@@ -52,7 +52,10 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
 		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
 	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
-	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	if (http_target != NULL) /* an HTTP request's token signs its method and target (§15) */
+		snprintf(target, sizeof target, "the request target");
+	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, method != NULL ? method : "NNG",
+	                           http_target != NULL ? http_target : target, pdl_now_ms());
 	if (rc == PDL_ECLOCK)
 		return pdl_status_set(st, rc, NULL,
 		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
@@ -60,8 +63,8 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 		                      PDL_READTOK_SKEW_MS / 1000);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, PDL_EBADSIG, NULL,
-		                      "reader token of %s does not verify with its current key for this ledger and op %s",
-		                      rt.party, target);
+		                      "reader token of %s does not verify with its current key for this ledger and %s%s",
+		                      rt.party, http_target != NULL ? "" : "op ", target);
 	/* as the private HTTP listener does: a suspended party reads nothing
 	 * private, and is told so rather than served as anonymous */
 	if (p.suspended)
@@ -105,6 +108,7 @@ struct rd {
 	struct mp_cur req;
 	msgpack_packer *pk;
 	struct pdl_status *st;
+	const char *target; /* an HTTP request's target (pdld_read_http), or NULL on the socket */
 };
 
 static int
@@ -127,7 +131,9 @@ rd_get(struct rd *r)
 		                      "entry %llu is private: only its actor, parties named in it, the authority and "
 		                      "auditors may read it%s",
 		                      (unsigned long long)seq,
-		                      r->reader->party[0] ? "" : "; identify with --reader ID --reader-key FILE");
+		                      r->reader->party[0] ? ""
+		                      : r->target != NULL ? "; identify with Authorization: PDL-Sig (pdl token)"
+		                                          : "; identify with --reader ID --reader-key FILE");
 	}
 	msgpack_pack_map(r->pk, 1);
 	mp_pack_cstr(r->pk, "entry");
@@ -275,16 +281,18 @@ rd_consistency(struct rd *r, struct pdl_merkle_io *io)
 	return PDL_OK;
 }
 
-int
-pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+/* method and target: an HTTP request's (pdld_read_http), or NULL on the socket. */
+static int
+read_op(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted,
+        const char *method, const char *target)
 {
 	struct pdl_net_reader reader;
-	struct rd r = {NULL, {0}, NULL, req, pk, st};
+	struct rd r = {NULL, {0}, NULL, req, pk, st, target};
 	int rc = pdl_store_rtxn(&D.store, &r.t);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot open a read transaction");
 	rc = pdl_store_head(r.t, &D.store, &r.h);
-	if (rc == PDL_OK && !trusted && (rc = reader_from(r.t, req, op, opn, &reader, st)) == PDL_OK)
+	if (rc == PDL_OK && !trusted && (rc = reader_from(r.t, req, op, opn, method, target, &reader, st)) == PDL_OK)
 		r.reader = &reader;
 	struct pdl_tree_ctx tc = {r.t, &D.store};
 	struct pdl_merkle_io io;
@@ -310,6 +318,19 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 	if (rc != PDL_OK && st->err != rc)
 		pdl_status_set(st, rc, NULL, "%s", pdl_errmsg(rc));
 	return rc;
+}
+
+int
+pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+{
+	return read_op(op, opn, req, pk, st, trusted, NULL, NULL);
+}
+
+int
+pdld_read_http(const char *op, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, const char *method,
+               const char *target)
+{
+	return read_op(op, strlen(op), req, pk, st, 0, method, target);
 }
 
 uint64_t

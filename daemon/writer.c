@@ -324,12 +324,12 @@ finish_batch(int rc, size_t acts)
 	for (size_t k = 0; k < W.nj; k++) {
 		struct job *j = W.jobs[k];
 		if (rc == PDL_OK) {
-			pdld_conn_send(j->conn, W.replies[k].data, W.replies[k].size, 0);
+			pdld_job_reply(j, W.replies[k].data, W.replies[k].size);
 		} else {
 			char msg[200];
 			snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
 			         pdl_strerror(rc), why[0] ? ": " : "", why);
-			pdld_reply_error(j->conn, rc, msg);
+			pdld_job_error(j, rc, msg);
 		}
 		atomic_fetch_sub(&D.inflight, 1);
 		pdld_job_free(j);
