@@ -169,9 +169,11 @@ pdld_listeners_check(void)
 		nng_listener_close(w->l);
 		int rv = listen_on(w->sock, w->url, w->tls, &w->l);
 		w->errors = 0; /* a new listener counts from 0 */
-		fprintf(stderr,
-		        "pdld: %s: the listener on %s stopped accepting connections (NNG 1.5.2, after a client left "
-		        "during the handshake): %s\n",
+		pdl_log(PDL_LOG_WARNING, "listener_restarted",
+		        PDL_LOG_FIELDS(PDL_LF_STR("listener", w->pt->name), PDL_LF_STR("url", w->url),
+		                       PDL_LF_STR("error", rv == 0 ? NULL : nng_strerror(rv))),
+		        "%s: the listener on %s stopped accepting connections (NNG 1.5.2, after a client left during the "
+		        "handshake): %s",
 		        w->pt->name, w->url, rv == 0 ? "opened it again" : nng_strerror(rv));
 	}
 }

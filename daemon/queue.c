@@ -15,6 +15,7 @@ pdld_queue_init(struct queue *q)
 	pthread_cond_init(&q->cv, NULL);
 	q->head = NULL;
 	q->tail = &q->head;
+	q->len = 0;
 	q->closed = 0;
 }
 
@@ -25,6 +26,7 @@ pdld_queue_push(struct queue *q, void *item)
 	pthread_mutex_lock(&q->mu);
 	*q->tail = item;
 	q->tail = (void **)&((struct link *)item)->next;
+	q->len++;
 	pthread_cond_signal(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 }
@@ -41,6 +43,7 @@ pdld_queue_pop(struct queue *q)
 		q->head = it->next;
 		if (q->head == NULL)
 			q->tail = &q->head;
+		q->len--;
 	}
 	pthread_mutex_unlock(&q->mu);
 	return it;
@@ -65,6 +68,7 @@ pdld_queue_take_all(struct queue *q, uint64_t ms, int *closed)
 	void *all = q->head;
 	q->head = NULL;
 	q->tail = &q->head;
+	q->len = 0;
 	*closed = q->closed;
 	pthread_mutex_unlock(&q->mu);
 	return all;

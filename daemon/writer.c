@@ -3,6 +3,7 @@
  * due, commits (one fsync per batch), and only then sends the receipts and
  * publishes the entries (pdld.h, invariants 1 and 5). */
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,7 @@ run_result(void *arg, size_t i, const struct pdl_receipt *rec, const uint8_t *en
 		return;
 	}
 	pack_receipt(&r->pk, rec);
+	((struct item *)((char *)bi - offsetof(struct item, run)))->dup = rec->dup; /* for the metrics */
 	if (entry != NULL) {
 		/* invariant (5): a network PUB gets a placeholder for a private entry */
 		if (D.pubt.trusted || pdl_readacl_public(entry, n))
@@ -243,6 +245,8 @@ run_batch(struct run *r, int want_ckpt)
 	if (r->note_n) {
 		D.last_ckpt_size = b.head.size;
 		D.last_ckpt_ns = pdl_mono_ns();
+		atomic_store(&D.m.ckpt_size, b.head.size);
+		atomic_store(&D.m.ckpt_wall_ms, pdl_now_ms());
 	}
 	return PDL_OK;
 }
@@ -297,30 +301,40 @@ take_jobs(struct job **pending, int *closed)
 	return acts;
 }
 
-/* run_batch, growing the map as long as it is full and may grow. */
+/* run_batch, growing the map as long as it is full and may grow;
+ * *commit_ns is the time of the run that counted (the one redone). */
 static int
-run_growing(int want_ckpt)
+run_growing(int want_ckpt, uint64_t *commit_ns)
 {
 	int rc;
+	uint64_t t0 = pdl_mono_ns();
 	run_items(&W);
 	while ((rc = run_batch(&W, want_ckpt)) == PDL_EMAPFULL) {
 		int grc = pdl_store_grow(&D.store);
 		if (grc != PDL_OK)
 			return grc;
 		if (D.store.mapsize >= (size_t)1 << 20)
-			fprintf(stderr, "pdld: map grown to %zu MiB\n", D.store.mapsize >> 20);
+			pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+			        "map grown to %zu MiB", D.store.mapsize >> 20);
 		else /* only with a tiny --map-size */
-			fprintf(stderr, "pdld: map grown to %zu bytes\n", D.store.mapsize);
+			pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+			        "map grown to %zu bytes", D.store.mapsize);
+		t0 = pdl_mono_ns();
 	}
+	*commit_ns = pdl_mono_ns() - t0;
 	return rc;
 }
 
 /* After the batch: every job's reply (receipts only once durable,
  * invariant 1), then the entries and the checkpoint published. */
 static void
-finish_batch(int rc, size_t acts)
+finish_batch(int rc, size_t acts, uint64_t commit_ns)
 {
 	const char *why = D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "";
+	if (rc == PDL_OK)
+		pdld_metrics_batch(W.jobs, W.nj, acts, commit_ns);
+	else
+		pdl_prom_add(&D.m.batches_failed, 1);
 	for (size_t k = 0; k < W.nj; k++) {
 		struct job *j = W.jobs[k];
 		if (rc == PDL_OK) {
@@ -335,12 +349,17 @@ finish_batch(int rc, size_t acts)
 		pdld_job_free(j);
 	}
 	if (rc != PDL_OK) {
-		fprintf(stderr, "pdld: batch of %zu acts refused: %s%s%s\n", acts, pdl_strerror(rc), why[0] ? ": " : "",
-		        why);
+		pdl_log(PDL_LOG_ERROR, "batch_failed",
+		        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_STR("error", pdl_strerror(rc)),
+		                       PDL_LF_STR("os_error", why[0] ? why : NULL)),
+		        "batch of %zu acts refused: %s%s%s", acts, pdl_strerror(rc), why[0] ? ": " : "", why);
 		return;
 	}
 	if (D.verbose && W.nj > 0)
-		fprintf(stderr, "pdld: batch of %zu acts from %zu requests committed, log size %llu\n", acts, W.nj,
+		pdl_log(PDL_LOG_DEBUG, "batch_committed",
+		        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_U64("requests", W.nj),
+		                       PDL_LF_U64("log_size", D.head.size)),
+		        "batch of %zu acts from %zu requests committed, log size %llu", acts, W.nj,
 		        (unsigned long long)D.head.size);
 	publish_entries(W.o);
 	if (W.note_n)
@@ -353,7 +372,8 @@ pdld_writer_checkpoint(void)
 	if (W.o->pub.data == NULL)
 		msgpack_sbuffer_init(&W.o->pub);
 	W.nj = 0;
-	int rc = D.head.size > D.last_ckpt_size ? run_growing(1) : PDL_OK;
+	uint64_t ns;
+	int rc = D.head.size > D.last_ckpt_size ? run_growing(1, &ns) : PDL_OK;
 	if (rc == PDL_OK)
 		PDL_INVARIANT(D.last_ckpt_size == D.head.size);
 	return rc;
@@ -370,8 +390,11 @@ pdld_writer_main(void *arg)
 		int closed;
 		size_t acts = take_jobs(&pending, &closed);
 		int want_ckpt = ckpt_due() || (closed && pending == NULL);
-		if (W.nj > 0 || (want_ckpt && D.head.size > D.last_ckpt_size))
-			finish_batch(run_growing(want_ckpt), acts);
+		if (W.nj > 0 || (want_ckpt && D.head.size > D.last_ckpt_size)) {
+			uint64_t commit_ns = 0;
+			int rc = run_growing(want_ckpt, &commit_ns);
+			finish_batch(rc, acts, commit_ns);
+		}
 		if (closed && pending == NULL && W.nj == 0)
 			break;
 	}
