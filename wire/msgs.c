@@ -138,7 +138,7 @@ pdl_rep_entry(const uint8_t *rep, size_t n, const uint8_t **e, size_t *en, struc
 	struct mp_cur v;
 	int rc = rep_field(rep, n, "entry", &v, st);
 	if (rc == PDL_OK && mp_read_bin(&v, e, en) != PDL_OK)
-		rc = pdl_status_set(st, PDL_EPROTO, NULL, "the reply's entry is not bytes");
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (the entry is not bytes)");
 	return rc;
 }
 
@@ -152,7 +152,7 @@ pdl_rep_range(const uint8_t *rep, size_t n, uint64_t *from, struct mp_cur *entri
 		return rc;
 	if (mp_map_find(mp_cur_make(rep, n), "from", &f) != PDL_OK || mp_read_uint(&f, from) != PDL_OK ||
 	    mp_read_array(entries, count) != PDL_OK || *count > PDL_RANGE_MAX)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (range)");
 	return PDL_OK;
 }
 
@@ -161,8 +161,11 @@ pdl_rep_checkpoint(const uint8_t *rep, size_t n, const char **note, size_t *nn, 
 {
 	struct mp_cur v;
 	int rc = rep_field(rep, n, "note", &v, st);
-	if (rc == PDL_OK && (mp_read_str(&v, note, nn) != PDL_OK || *nn > PDL_NOTE_BYTES_MAX))
-		rc = pdl_status_set(st, PDL_EPROTO, NULL, "the reply's checkpoint note is not a note");
+	if (rc == PDL_OK && mp_read_str(&v, note, nn) != PDL_OK)
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (the checkpoint note is not a string)");
+	if (rc == PDL_OK && *nn > PDL_NOTE_BYTES_MAX) /* as a stored one (readers.h) */
+		rc = pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint is %zu bytes, over the %u-byte limit of a note",
+		                    *nn, PDL_NOTE_BYTES_MAX);
 	return rc;
 }
 
@@ -196,7 +199,7 @@ pdl_rep_inclusion(const uint8_t *rep, size_t n, uint8_t leaf[PDL_HASH_BYTES], pd
 		return rc;
 	if (mp_map_find(mp_cur_make(rep, n), "leaf_hash", &l) != PDL_OK || mp_read_bin(&l, &b, &bn) != PDL_OK ||
 	    bn != PDL_HASH_BYTES || read_proof(&v, proof, pn) != PDL_OK)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed inclusion proof reply");
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (inclusion proof)");
 	memcpy(leaf, b, PDL_HASH_BYTES);
 	return PDL_OK;
 }
@@ -207,7 +210,7 @@ pdl_rep_consistency(const uint8_t *rep, size_t n, pdl_hash *proof, size_t *pn, s
 	struct mp_cur v;
 	int rc = rep_field(rep, n, "proof", &v, st);
 	if (rc == PDL_OK && read_proof(&v, proof, pn) != PDL_OK)
-		rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed consistency proof reply");
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (consistency proof)");
 	return rc;
 }
 
@@ -224,16 +227,16 @@ pdl_rep_head(const uint8_t *rep, size_t n, struct pdl_wire_head *h, struct pdl_s
 	if (mp_read_uint(&v, &h->size) != PDL_OK || mp_map_find(c, "time_ms", &v) != PDL_OK ||
 	    mp_read_uint(&v, &h->time_ms) != PDL_OK || mp_map_find(c, "chain", &v) != PDL_OK ||
 	    mp_read_bin(&v, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed head reply");
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (head)");
 	memcpy(h->chain, b, PDL_HASH_BYTES);
 	if (mp_map_find(c, "blob_max", &v) == PDL_OK) {
 		if (mp_read_uint(&v, &h->blob_max) != PDL_OK)
-			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed head reply (blob_max)");
+			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (head: blob_max)");
 		h->has_blob_max = 1;
 	}
 	if (mp_map_find(c, "ledger_id", &v) == PDL_OK) {
 		if (mp_read_bin(&v, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES)
-			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed head reply (ledger_id)");
+			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply (head: ledger_id)");
 		memcpy(h->ledger_id, b, PDL_HASH_BYTES);
 		h->has_ledger_id = 1;
 	}
