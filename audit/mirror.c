@@ -147,7 +147,7 @@ pdl_mirror_root_with(struct pdl_mirror *m, const pdl_hash *leaves, size_t k, uin
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "the mirror's tree is unreadable (run pdl verify on it)");
 	for (size_t i = 0; i < k; i++)
-		pdl_merkle_range_push(&r, leaves[i]);
+		(void)pdl_merkle_range_push(&r, leaves[i], NULL);
 	pdl_merkle_range_root(&r, root);
 	return PDL_OK;
 }

@@ -157,6 +157,6 @@ pdl_tlog_tile_root(const uint8_t *hashes, unsigned w, uint8_t out[PDL_HASH_BYTES
 	assert(w >= 1 && w <= PDL_TILE_WIDTH);
 	pdl_merkle_range_init(&r);
 	for (unsigned i = 0; i < w; i++)
-		pdl_merkle_range_push(&r, hashes + (size_t)i * PDL_HASH_BYTES);
+		(void)pdl_merkle_range_push(&r, hashes + (size_t)i * PDL_HASH_BYTES, NULL);
 	pdl_merkle_range_root(&r, out);
 }

@@ -522,7 +522,7 @@ cmd_mirror(int argc, char **argv)
 		case 't': tiles_out = optarg; break;
 		case 'o': once = 1; break;
 		case 'i':
-			if (parse_u64(optarg, &interval) != PDL_OK || interval < 10 || interval > 3600000)
+			if (pdl_u64_parse(optarg, &interval) != PDL_OK || interval < 10 || interval > 3600000)
 				return usage_error("mirror", "--interval-ms is 10..3600000");
 			break;
 		case 'h': fputs(mirror_help, stdout); return 0;
