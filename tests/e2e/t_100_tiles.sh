@@ -14,10 +14,11 @@
 # golang.org/x/mod are installed, Go's sumdb/tlog and sumdb/note (an
 # outside implementation) check the same tiles.
 #
-# N is TILES_ENTRIES: 3,000 in `make test` (level-0 and level-1 partial
-# tiles, a partial tile filled by growth; a few seconds), 70,000 in `make
-# bench` (the spec's own example: full level-1 tiles and a level-2 tile;
-# building it takes pdl bench 10-15 s on 2 shared cores). The spec's paths
+# N is TILES_ENTRIES: by default 70,000, as the issue asks of `make test`
+# (the spec's own example: full level-1 tiles and a level-2 tile; building
+# it takes pdl bench 10-15 s on 2 shared cores); 3,000 in the sanitizer
+# build (PDL_SAN set: level-0 and level-1 partial tiles, a partial tile
+# filled by growth), where the build would take minutes. The spec's paths
 # for 70,000 are also checked without a ledger by tests/unit/test_tlog.c.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +27,7 @@ D=$TMP/l
 OUT=$TMP/tiles
 NGINX=${NGINX:-/usr/sbin/nginx}
 
-N=${TILES_ENTRIES:-3000}
+if [ -n "${PDL_SAN:-}" ]; then N=${TILES_ENTRIES:-3000}; else N=${TILES_ENTRIES:-70000}; fi
 case $N in
 '' | *[!0-9]*) echo "TILES_ENTRIES must be a number of entries" >&2; exit 2 ;;
 esac
