@@ -99,7 +99,7 @@ pdl_mirror_note(const struct pdl_mirror *m, const char *note, size_t n, struct p
 }
 
 static int
-root_in(MDB_txn *t, struct pdl_store *s, uint64_t size, uint8_t root[32])
+root_in(MDB_txn *t, struct pdl_store *s, uint64_t size, uint8_t root[PDL_HASH_BYTES])
 {
 	struct pdl_tree_ctx tc = {t, s};
 	struct pdl_merkle_io io;
@@ -108,7 +108,7 @@ root_in(MDB_txn *t, struct pdl_store *s, uint64_t size, uint8_t root[32])
 }
 
 int
-pdl_mirror_root(struct pdl_mirror *m, uint64_t size, uint8_t root[32], struct pdl_status *st)
+pdl_mirror_root(struct pdl_mirror *m, uint64_t size, uint8_t root[PDL_HASH_BYTES], struct pdl_status *st)
 {
 	MDB_txn *t;
 	if (pdl_store_rtxn(&m->store, &t) != PDL_OK)
@@ -121,7 +121,7 @@ pdl_mirror_root(struct pdl_mirror *m, uint64_t size, uint8_t root[32], struct pd
 }
 
 int
-pdl_mirror_root_with(struct pdl_mirror *m, const pdl_hash *leaves, size_t k, uint8_t root[32], struct pdl_status *st)
+pdl_mirror_root_with(struct pdl_mirror *m, const pdl_hash *leaves, size_t k, uint8_t root[PDL_HASH_BYTES], struct pdl_status *st)
 {
 	MDB_txn *t;
 	struct pdl_head h;
@@ -157,7 +157,7 @@ pdl_mirror_keep_note(struct pdl_mirror *m, const char *note, size_t n, struct pd
 {
 	struct pdl_ckpt c;
 	MDB_txn *t;
-	uint8_t root[32];
+	uint8_t root[PDL_HASH_BYTES];
 	const char *have;
 	size_t hn;
 	if (pdl_ckpt_parse(note, n, &c) != PDL_OK)
@@ -165,7 +165,7 @@ pdl_mirror_keep_note(struct pdl_mirror *m, const char *note, size_t n, struct pd
 	if (pdl_store_wtxn(&m->store, &t) != PDL_OK)
 		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the mirror's store");
 	int rc = root_in(t, &m->store, c.size, root);
-	if (rc == PDL_OK && memcmp(root, c.root, 32) != 0)
+	if (rc == PDL_OK && memcmp(root, c.root, PDL_HASH_BYTES) != 0)
 		rc = pdl_status_set(st, PDL_EMERKLE, NULL, "the checkpoint at size %" PRIu64 " has another root", c.size);
 	else if (rc == PDL_OK && pdl_store_ckpt_get(t, &m->store, c.size, &have, &hn) != PDL_OK)
 		rc = pdl_store_ckpt_put(t, &m->store, c.size, note, n);
@@ -189,7 +189,7 @@ ref_note(struct pdl_mirror *m, MDB_txn *t, uint64_t seq, const uint8_t *e, size_
 	const char *have;
 	size_t hn, nn = 0;
 	struct pdl_ckpt c;
-	uint8_t root[32];
+	uint8_t root[PDL_HASH_BYTES];
 	if (!pdl_entry_ckpt_ref(e, n, &size) || size == 0 || size > seq)
 		return PDL_OK; /* not a reference the rules could accept anyway */
 	if (pdl_store_ckpt_get(t, &m->store, size, &have, &hn) == PDL_OK)
@@ -203,7 +203,7 @@ ref_note(struct pdl_mirror *m, MDB_txn *t, uint64_t seq, const uint8_t *e, size_
 		return pdl_status_set(st, PDL_EBADSIG, NULL,
 		                      "the checkpoint at size %" PRIu64 " that entry %" PRIu64 " names is not the ledger's", size,
 		                      seq);
-	if (root_in(t, &m->store, size, root) != PDL_OK || memcmp(root, c.root, 32) != 0)
+	if (root_in(t, &m->store, size, root) != PDL_OK || memcmp(root, c.root, PDL_HASH_BYTES) != 0)
 		return pdl_status_set(st, PDL_EMERKLE, NULL,
 		                      "the ledger's checkpoint at size %" PRIu64 " does not match the mirrored tree", size);
 	return pdl_store_ckpt_put(t, &m->store, size, note, nn);

@@ -51,11 +51,11 @@ PDL_WUR int pdl_mirror_note(const struct pdl_mirror *m, const char *note, size_t
                             struct pdl_status *st);
 
 /* The root of the mirror's tree at size (<= its size). */
-int pdl_mirror_root(struct pdl_mirror *m, uint64_t size, uint8_t root[32], struct pdl_status *st);
+int pdl_mirror_root(struct pdl_mirror *m, uint64_t size, uint8_t root[PDL_HASH_BYTES], struct pdl_status *st);
 
 /* The root the mirror's tree would have with `k` more leaves (hashes, in
  * order after its head): for a diagnosis, nothing is written. */
-int pdl_mirror_root_with(struct pdl_mirror *m, const pdl_hash *leaves, size_t k, uint8_t root[32],
+int pdl_mirror_root_with(struct pdl_mirror *m, const pdl_hash *leaves, size_t k, uint8_t root[PDL_HASH_BYTES],
                          struct pdl_status *st);
 
 /* Keeps note (already checked by pdl_mirror_note) for a size the mirror

@@ -115,7 +115,7 @@ render_metrics(struct pdl_prom_buf *b, void *arg)
 	struct pdl_follow_metrics *m = &follow_metrics;
 	MDB_txn *t;
 	uint64_t next = 0, now = pdl_now_ms();
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 	if (mdb_txn_begin(ma->db->env, NULL, MDB_RDONLY, &t) == 0) {
 		if (pdl_vdb_cursor(t, ma->db, &next, chain) != PDL_OK)
 			next = 0;

@@ -215,7 +215,7 @@ pdl_vdb_entry(MDB_txn *t, const struct pdl_vdb *db, uint64_t seq, const uint8_t 
 }
 
 static int
-vtree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+vtree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
 {
 	struct pdl_vtree_ctx *c = ctx;
 	uint8_t k[9];
@@ -225,20 +225,20 @@ vtree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	int rc = mdb_get(c->txn, c->dbi, &key, &val);
 	if (rc != 0)
 		return pdl_store_err(rc);
-	if (val.mv_size != 32)
+	if (val.mv_size != PDL_HASH_BYTES)
 		return PDL_ESTORE;
-	memcpy(out, val.mv_data, 32);
+	memcpy(out, val.mv_data, PDL_HASH_BYTES);
 	return PDL_OK;
 }
 
 static int
-vtree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[32])
+vtree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[PDL_HASH_BYTES])
 {
 	struct pdl_vtree_ctx *c = ctx;
 	uint8_t k[9];
 	k[0] = (uint8_t)level;
 	pdl_be64(k + 1, index);
-	MDB_val key = {9, k}, val = {32, (void *)h};
+	MDB_val key = {9, k}, val = {PDL_HASH_BYTES, (void *)h};
 	return pdl_store_err(mdb_put(c->txn, c->dbi, &key, &val, 0));
 }
 
@@ -798,7 +798,7 @@ view_next(struct pdl_vdb *db)
 {
 	MDB_txn *t;
 	uint64_t next = 0;
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) == 0) {
 		if (pdl_vdb_cursor(t, db, &next, chain) != PDL_OK)
 			next = 0;

@@ -6,7 +6,9 @@
 # naming both, in act bodies, key files, pdld's ledger key and `pdl init`;
 # evidence digests are SM3; proofs and checkpoints check with the outside
 # verifier (SM2/SM3 from sm-crypto, not pdl's OpenSSL), which also refuses a
-# changed signature; an Ed25519 cosignature is refused on an SM2 ledger.
+# changed signature; an Ed25519 cosignature is refused on an SM2 ledger;
+# pdl sign offline with an SM2 key, pdl verify --vkey with the SM2 verifier
+# key (an Ed25519 one refused), pdl show party's SM2 key.
 . "$(dirname "$0")/lib.sh"
 
 D=$TMP/l
@@ -65,6 +67,15 @@ cat >"$TMP/cat.json" <<'EOF'
 EOF
 "$PDL" submit --key "$K/p1.key" --data "$D" "$TMP/cat.json" >"$TMP/out" 2>&1
 check_eq "an act signed with the party's SM2 key is accepted" "$?:$(jl "$TMP/out" 'o.get("seq")')" "0:2"
+# signed offline (pdl sign, the ledger id alone) with the SM2 key, sent later
+cat >"$TMP/cat2.json" <<'EOF'
+{"type":"catalog.publish","actor":"p1","nonce":20,"body":{"resource_id":"r2","name":"R2","items":["a"],"format":"csv","update_frequency":"daily","usage_conditions":"none","level":1,"attribute":"open"}}
+EOF
+"$PDL" sign --key "$K/p1.key" --ledger-id "$("$PDL" ledger-id --data "$D")" "$TMP/cat2.json" >"$TMP/signed.jsonl"
+check_eq "pdl sign --ledger-id with an SM2 key: a 64-byte signature" \
+	"$?:$(jl "$TMP/signed.jsonl" 'len(base64.b64decode(o["sig"]))')" "0:64"
+"$PDL" submit --signed --data "$D" "$TMP/signed.jsonl" >"$TMP/out" 2>&1
+check_eq "pdl submit --signed: the offline SM2 signature is accepted at seq 3" "$?:$(jl "$TMP/out" 'o.get("seq")')" "0:3"
 
 # evidence: the digest is SM3
 head -c 5000 /dev/zero | tr '\0' 'x' >"$TMP/doc.txt"
