@@ -133,4 +133,60 @@ check_eq "nothing but the two heads was asked of that ledger" "$(cat "$TMP/fake.
 GET /v1/head"
 kill "$FAKE" 2>/dev/null
 wait "$FAKE" 2>/dev/null
+
+# A real sm2-sm3 ledger behind pdld --http: its head names the suite, the
+# signers refuse it, `pdl sign` with an SM2 key is the way in (the body is
+# the same JSON), and an Ed25519 signature gets the socket's refusal.
+post() { # post PORT FILE: prints "STATUS BODY" of POST /v1/acts with FILE
+	$PY - "$1" "$2" <<'PYEOF'
+import sys, urllib.request, urllib.error
+req = urllib.request.Request("http://127.0.0.1:%s/v1/acts" % sys.argv[1], data=open(sys.argv[2], "rb").read(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+try:
+    r = urllib.request.urlopen(req, timeout=60)
+    print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+PYEOF
+}
+SM=$TMP/sm
+SUITE=sm2-sm3 init_ledger "$SM" || { not_ok "pdl init --suite sm2-sm3"; finish; }
+PORT=$(free_port)
+start_pdld "$SM" --http "127.0.0.1:$PORT" || { not_ok "pdld --http on an sm2-sm3 ledger"; finish; }
+URL=http://127.0.0.1:$PORT
+$PY -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/v1/head"))["suite"])' \
+	"$URL" >"$TMP/sm.suite"
+check_eq "sm2-sm3: GET /v1/head names the suite" "$(cat "$TMP/sm.suite")" sm2-sm3
+"$PDL" keygen --alg sm2 --out "$TMP/smp.key" >"$TMP/smp.pub" || not_ok "pdl keygen --alg sm2"
+$PY -c 'import json,sys; sys.path.insert(0, sys.argv[3]); import pdlgen
+json.dump(pdlgen.register_act(201, pk=sys.argv[1], pid="party-sm2"), open(sys.argv[2], "w"))' \
+	"$(jl "$TMP/smp.pub" 'o["public_key"]')" "$TMP/smreg.json" "$E2E"
+for s in py js; do
+	if [ $s = py ]; then SIGN=$SIGNPY; else SIGN=$SIGNJS; fi
+	$SIGN --key "$TMP/py.key" --post "$URL" "$TMP/smreg.json" >"$TMP/smsig.$s" 2>&1
+	check_eq "sm2-sm3: the $s signer refuses the ledger (exit 1)" "$?" 1
+	check "  naming its suite" grep -q "uses the suite sm2-sm3; this signer signs for ed25519-sha256 ledgers only" \
+		"$TMP/smsig.$s"
+done
+"$PDL" sign --key "$AUTH_KEY" --data "$SM" "$TMP/smreg.json" >"$TMP/smreg.line"
+post "$PORT" "$TMP/smreg.line" >"$TMP/smreg.out"
+check_eq "sm2-sm3: pdl sign's line with the SM2 authority key, POSTed: 200 and a receipt for seq 1" \
+	"$(cut -d' ' -f1 "$TMP/smreg.out") $($PY -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["results"][0].get("seq"))' <"$TMP/smreg.out")" "200 1"
+check_eq "  the receipt's hash is entry 1's (an SM3 chain hash)" \
+	"$($PY -c 'import json,sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["results"][0]["hash"])' <"$TMP/smreg.out")" \
+	"$("$PDL" get 1 --data "$SM" | jl - 'o["hash"]')"
+# the same act signed with an Ed25519 key for this ledger's id (offline,
+# pdl sign cannot know the suite): refused in its slot, as on the socket
+$PY -c 'import json,sys; a=json.load(open(sys.argv[1])); a["nonce"]=202; a["body"]["id"]="party-ed"; json.dump(a, open(sys.argv[2], "w"))' \
+	"$TMP/smreg.json" "$TMP/smed.json"
+"$PDL" sign --key "$TMP/py.key" --ledger-id "$("$PDL" ledger-id --data "$SM")" "$TMP/smed.json" >"$TMP/smed.line"
+post "$PORT" "$TMP/smed.line" >"$TMP/smed.out"
+"$PDL" submit --signed --data "$SM" "$TMP/smed.line" >"$TMP/smed.sock" 2>&1
+check_eq "sm2-sm3: an Ed25519 signature over HTTP: 200 and the socket's refusal (same error and message)" \
+	"$(cut -d' ' -f1 "$TMP/smed.out") $($PY -c 'import json,sys; r=json.loads(sys.stdin.read().split(" ", 1)[1])["results"][0]; print(r.get("error"), r.get("message"))' <"$TMP/smed.out")" \
+	"200 $(jl "$TMP/smed.sock" '"%s %s" % (o.get("error"), o.get("message"))')"
+check "  which is PDL_EBADSIG" grep -q '"error":"PDL_EBADSIG"' "$TMP/smed.sock"
+check_eq "the sm2-sm3 ledger holds genesis and the one act" "$(log_size "$SM")" 2
+check "and verifies" "$PDL" verify --data "$SM" --quiet
+stop_pdld
 finish
