@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "mpjson.h"
 
 #define PAGE_ROWS_MAX 500u /* rows per section; the API pages past them */
 #define ATOM_LIMIT_DEFAULT 50u
@@ -540,6 +541,9 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 				continue;
 			uint64_t seq = disc_uint(it, "seq");
 			json_t *body = json_object_get(it, "body");
+			/* the content a reader sees: ledger times also in CST (mpjson.h) */
+			pdl_json_add_cst(it);
+			pdl_json_add_cst(json_object_get(it, "outcome"));
 			char *content = json_dumps(it, JSON_INDENT(1) | JSON_SORT_KEYS);
 			disc_ms_iso(disc_uint(it, "time_ms"), iso);
 			puts_(&b, "<entry>\n<id>urn:pdl:");
