@@ -26,7 +26,7 @@ LDFLAGS := $(SANFLAGS)
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
-            clang libclang-rt-14-dev openssl strace
+            clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for
@@ -219,7 +219,8 @@ unit: all
 
 e2e: all
 	@$(MAKE) --no-print-directory san-prep
-	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project sh tests/e2e/run-all.sh
+	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
+	  PDL_SHOTS=$(CURDIR)/$(BUILD)/screenshots sh tests/e2e/run-all.sh
 	@$(MAKE) --no-print-directory san-check
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
@@ -251,6 +252,11 @@ $(FUZZ_BUILD)/%.o: %.c Makefile | deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call layer_inc,$(call obj_folder,$@,$(FUZZ_BUILD))) -c -o $@ $<
 
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+
+# The page assets are embedded with .incbin (projections/core/assets.c),
+# which the compiler's dependency files do not see.
+PAGE_ASSETS := projections/core/assets/pdl.css projections/core/assets/pdl.js
+$(BUILD)/projections/core/assets.o $(FUZZ_BUILD)/projections/core/assets.o: $(PAGE_ASSETS)
 
 define farchive
 $(FUZZ_BUILD)/$(1): $(call fobjs,$(2))

@@ -25,8 +25,9 @@
  *      of entry 0 (the id a read token names, readtok.h).
  *
  * View environments carry a format number (PDL_VIEW_FORMAT); one made by an
- * older pdl-project, with entries applied but no party table, is refused
- * (PDL_EVERSION): rebuild it (pdl-project --rebuild).
+ * older pdl-project (entries applied under another format: no party table,
+ * no evidence index) is refused (PDL_EVERSION): rebuild it (pdl-project
+ * --rebuild).
  */
 #ifndef PDL_PROJ_H
 #define PDL_PROJ_H
@@ -41,7 +42,9 @@
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
-#define PDL_VIEW_FORMAT 3u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names */
+#define PDL_VIEW_FORMAT 4u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names;
+                                4: the disclosure view's evidence index (ev/), which an older view would
+                                answer "not deposited" without */
 
 /* A committed entry as views see it. */
 struct pdl_ventry {

@@ -839,8 +839,8 @@ parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
 	return 0;
 }
 
-static void
-route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+void
+disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
 	static const char *const none[] = {NULL};
 	static _Thread_local struct ckpt_info ci;
@@ -982,13 +982,14 @@ route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		return;
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	json_t *o = json_pack(
-	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
+	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
 	    disc_str(m, "jurisdiction"), "endpoints", "/", "/v1/grants?status=&operator=", "/v1/grants/{grant_id}",
 	    "/v1/products?status=&operator=", "/v1/products/{product_id}", "/v1/usage?resource=&period=&operator=",
 	    "/v1/registrations?status=&kind=", "/v1/registrations/{code}", "/v1/disputes?outcome=",
 	    "/v1/disclosures?year=&late=", "/v1/parties",
 	    "/v1/resources?status=", "/v1/feed?after=SEQ&limit=N", "/v1/feed.atom", "/v1/checkpoint",
-	    "/v1/proof/inclusion?index=&size=", "/v1/entries/{seq}", "/v1/reports/annual?year=YYYY", "/v1/metrics/providers",
+	    "/v1/proof/inclusion?index=&size=", "/v1/entries/{seq}", "/v1/evidence?digest=HEX", "/entries/{seq}", "/verify",
+	    "/metrics", "/v1/reports/annual?year=YYYY", "/v1/metrics/providers",
 	    "/v1/metrics/disclosures?year=", "/v1/", "as_of", as_of(t, &tb));
 	json_decref(m);
 	mdb_txn_abort(t);
@@ -1014,7 +1015,10 @@ const struct pdl_route pdl_routes_disclosure[] = {
 	{"/v1/feed.atom", 0, disc_route_atom, PDL_ROUTE_PUBLIC},
 	{"/v1/checkpoint", 0, route_checkpoint, PDL_ROUTE_PUBLIC},
 	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC},
-	{"/v1/entries/", 1, route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/entries/", 1, disc_route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/evidence", 0, disc_route_evidence, PDL_ROUTE_PUBLIC},
+	{"/entries/", 1, disc_route_entry_page, PDL_ROUTE_PUBLIC},
+	{"/verify", 0, disc_route_verify_page, PDL_ROUTE_PUBLIC},
 	{"/v1/reports/annual", 0, route_annual, PDL_ROUTE_PUBLIC},
 	{NULL, 0, NULL, 0},
 };
