@@ -20,11 +20,14 @@ endif
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -MMD -MP
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
-LDLIBS := -llmdb -lsodium -lnng -lmsgpackc -ljansson -pthread
+LDLIBS := -llmdb -lsodium -lcrypto -lnng -lmsgpackc -ljansson -pthread
 LDLIBS_TEST := $(LDLIBS) -lcmocka
 LDFLAGS := $(SANFLAGS)
 
-DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
+# npm packages (tests only, never committed) go here, whatever BUILD is
+NPM_DIR := build/npm
+
+DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei
 
@@ -39,7 +42,7 @@ DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev 
 VIEW_DIRS := $(filter-out projections/core,$(patsubst %/,%,$(wildcard projections/*/)))
 FOLDERS := base crypto lib store rules rules/acts audit wire daemon projections/core $(VIEW_DIRS) projections \
            tools tests/unit tests/fuzz
-EXT_LIBS := sodium lmdb nng msgpack jansson
+EXT_LIBS := sodium openssl lmdb nng msgpack jansson
 SEE_base := base
 SEE_crypto := base crypto
 SEE_lib := base crypto lib
@@ -58,7 +61,7 @@ SEE_tools := base crypto lib store rules rules/acts audit wire projections/core 
 SEE_tests/unit := $(filter-out tests/fuzz,$(FOLDERS))
 SEE_tests/fuzz := $(filter-out tests/unit,$(FOLDERS))
 USES_base :=
-USES_crypto := sodium
+USES_crypto := sodium openssl
 USES_lib := msgpack jansson
 USES_store := lmdb msgpack
 USES_rules := lmdb msgpack
@@ -121,6 +124,20 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install$$missing" >&2; exit 1; fi; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
+	@# node and npm run the outside verifier's SM2/SM3 (tests/e2e/sm_crypto.js); Debian's
+	@# nodejs and npm, unless a node with npm is there already
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "make deps: installing nodejs npm"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install nodejs npm" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; \
+	fi
+	@# the npm packages of tests/e2e/npm (sm-crypto), pinned by its lock file, in $(NPM_DIR)
+	@if ! cmp -s tests/e2e/npm/package-lock.json $(NPM_DIR)/package-lock.json || \
+	   [ ! -f $(NPM_DIR)/node_modules/sm-crypto/package.json ]; then \
+	  echo "make deps: npm ci in $(NPM_DIR)"; \
+	  mkdir -p $(NPM_DIR) && cp tests/e2e/npm/package.json tests/e2e/npm/package-lock.json $(NPM_DIR)/ && \
+	  (cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	fi
 
 # Header dependencies come from the compiler (-MMD): each object's .d file.
 $(BUILD)/%.o: %.c Makefile | deps
@@ -157,7 +174,7 @@ $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(A
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_merkle test_note test_readable test_readtok test_sha256 test_split)
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_merkle test_note test_readable test_readtok test_sha256 test_split)
 PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
@@ -319,8 +336,12 @@ soak: all
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)
 
+# Both crypto suites side by side, each against its own verify bound
+# measured in the same run (pdl bench --suite), then the projection lag.
 bench: all
-	@$(BUILD)/pdl bench $(BENCH_ARGS)
+	@$(BUILD)/pdl bench $(BENCH_ARGS) | tee $(BUILD)/bench-ed25519-sha256.json
+	@$(BUILD)/pdl bench --suite sm2-sm3 $(BENCH_SM2_ARGS) | tee $(BUILD)/bench-sm2-sm3.json
+	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
 
 clean:

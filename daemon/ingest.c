@@ -308,8 +308,8 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 			it->rc = pdl_status_set(&it->st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
 			continue;
 		}
-		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != 64) {
-			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be 64 bytes");
+		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != PDL_SIG_BYTES) {
+			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be %u bytes", (unsigned)PDL_SIG_BYTES);
 			continue;
 		}
 		it->sig = p;

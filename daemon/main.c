@@ -20,7 +20,6 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
-#include "sha256.h"
 
 struct pdld D;
 
@@ -35,7 +34,7 @@ on_signal(int sig)
 static void
 wipe_ledger_key(void)
 {
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 }
 
 /* One line for the limit events since the last one, if there were any:
@@ -257,9 +256,8 @@ main(int argc, char **argv)
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
 	struct pdl_status st = {0};
-	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
 		fprintf(stderr, "pdld: %s\n", st.msg);
 		return 1;
 	}
@@ -300,7 +298,7 @@ main(int argc, char **argv)
 	const uint8_t *g;
 	size_t gn;
 	if (rc == PDL_OK && (rc = pdl_store_entry(t, &D.store, 0, &g, &gn)) == PDL_OK)
-		pdl_sha256(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
+		pdl_digest(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
 	uint64_t csize = 0;
 	const char *cn;
 	size_t cnn;
@@ -311,7 +309,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
 		return 1;
 	}
-	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
+	/* the suite came from the genesis (pdl_engine_load) */
+	if (D.ledger_sk.suite != D.engine.info.suite) {
+		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
+	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
 		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
 		return 1;
 	}
@@ -433,7 +437,7 @@ main(int argc, char **argv)
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 	fprintf(stderr, "pdld: stopped at log size %llu, checkpoint %llu\n", (unsigned long long)D.head.size,
 	        (unsigned long long)D.last_ckpt_size);
 	return 0;

@@ -97,7 +97,7 @@ struct item {
 	struct pdl_status st;
 	struct pdl_act act;
 	int have_vpk;
-	uint8_t vpk[32];
+	struct pdl_pubkey vpk; /* the key the signature verified with */
 };
 
 struct conn;
@@ -156,7 +156,7 @@ struct queue {
 struct pdld {
 	struct pdl_store store;
 	struct pdl_engine engine;
-	uint8_t ledger_sk[64];
+	struct pdl_seckey ledger_sk; /* the checkpoint key, of the ledger's suite */
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	nng_socket rep, pub;
 	struct conn *conns;
@@ -165,7 +165,7 @@ struct pdld {
 	unsigned conns_max, inflight_max;
 	size_t reply_bytes_max, reply_bytes;
 	uint64_t send_timeout_ms;
-	uint8_t ledger_id[32]; /* SHA-256 of entry 0: what reader tokens name */
+	uint8_t ledger_id[PDL_HASH_BYTES]; /* the suite's hash of entry 0: what reader tokens name */
 	/* limit events since the last log line */
 	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
 	struct queue verifyq, commitq;

@@ -9,7 +9,6 @@
 #include "readacl.h"
 #include "readers.h"
 #include "readtok.h"
-#include "sha256.h"
 
 static int
 get_uint(struct mp_cur req, const char *key, uint64_t *v)
@@ -25,7 +24,7 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++)
-		mp_pack_bin(pk, proof[i], 32);
+		mp_pack_bin(pk, proof[i], PDL_HASH_BYTES);
 }
 
 /* The reader of a request on a network listener: anonymous without an
@@ -51,7 +50,7 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
 		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
 	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
-	int rc = pdl_readtok_check(&rt, p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
 	if (rc == PDL_ECLOCK)
 		return pdl_status_set(st, rc, NULL,
 		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
@@ -81,15 +80,15 @@ note_read_refused(const struct pdl_reader *r, uint64_t seq)
 void
 pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t n)
 {
-	uint8_t h[32];
-	pdl_sha256(h, e, n);
+	uint8_t h[PDL_HASH_BYTES];
+	pdl_digest(h, e, n);
 	msgpack_pack_map(pk, 3);
 	mp_pack_cstr(pk, "seq");
 	msgpack_pack_uint64(pk, seq);
 	mp_pack_cstr(pk, "private");
 	msgpack_pack_true(pk);
 	mp_pack_cstr(pk, "hash");
-	mp_pack_bin(pk, h, 32);
+	mp_pack_bin(pk, h, PDL_HASH_BYTES);
 }
 
 int
@@ -192,13 +191,15 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 		msgpack_sbuffer_write(pk->data, els.data, els.size);
 		msgpack_sbuffer_destroy(&els);
 	} else if (mp_str_eq(op, opn, "head")) {
-		msgpack_pack_map(pk, 5);
+		msgpack_pack_map(pk, 6);
 		mp_pack_cstr(pk, "size");
 		msgpack_pack_uint64(pk, h.size);
 		mp_pack_cstr(pk, "time_ms");
 		msgpack_pack_uint64(pk, h.time_ms);
 		mp_pack_cstr(pk, "chain");
-		mp_pack_bin(pk, h.chain, 32);
+		mp_pack_bin(pk, h.chain, PDL_HASH_BYTES);
+		mp_pack_cstr(pk, "suite"); /* the crypto suite the genesis names (suite.h) */
+		mp_pack_cstr(pk, D.engine.info.suite->id);
 		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
 		msgpack_pack_uint64(pk, D.blob_max);
 		mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
@@ -226,7 +227,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 	} else if (mp_str_eq(op, opn, "inclusion")) {
 		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 		size_t n;
-		uint8_t leaf[32];
+		uint8_t leaf[PDL_HASH_BYTES];
 		if (get_uint(req, "index", &a) != PDL_OK || get_uint(req, "size", &b) != PDL_OK) {
 			rc = pdl_status_set(st, PDL_EPROTO, NULL, "inclusion needs index and size");
 			goto out;
@@ -239,7 +240,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 			goto out;
 		msgpack_pack_map(pk, 2);
 		mp_pack_cstr(pk, "leaf_hash");
-		mp_pack_bin(pk, leaf, 32);
+		mp_pack_bin(pk, leaf, PDL_HASH_BYTES);
 		mp_pack_cstr(pk, "proof");
 		pack_proof(pk, proof, n);
 	} else if (mp_str_eq(op, opn, "consistency")) {
@@ -305,8 +306,8 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	const char *id;
 	const uint8_t *data;
 	size_t idn, dn;
-	uint8_t digest[32];
-	char hex[65], key[PDL_ID_LEN_MAX + 8];
+	uint8_t digest[PDL_HASH_BYTES];
+	char hex[2 * PDL_HASH_BYTES + 1], key[PDL_ID_LEN_MAX + 8];
 	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
 	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "blob needs evidence_id and data");
@@ -316,8 +317,8 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
 	if (kn == 0 || !pdl_id_valid(id, idn))
 		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
-	pdl_sha256(digest, data, dn);
-	pdl_hex(digest, 32, hex);
+	pdl_digest(digest, data, dn);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	MDB_txn *t;
 	const uint8_t *rv;
 	size_t rn;
@@ -329,7 +330,7 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	const char *d;
 	size_t dln;
 	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
-	            dln == 64 && memcmp(d, hex, 64) == 0;
+	            dln == 2 * PDL_HASH_BYTES && memcmp(d, hex, dln) == 0;
 	pdl_store_rdone(&D.store, t);
 	if (rc == PDL_ENOTFOUND)
 		return pdl_status_set(st, PDL_ENOTFOUND, NULL, "no evidence %.*s in the log", (int)idn, id);

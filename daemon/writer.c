@@ -95,7 +95,7 @@ pack_receipt(msgpack_packer *pk, const struct pdl_receipt *r)
 	mp_pack_cstr(pk, "seq");
 	msgpack_pack_uint64(pk, r->seq);
 	mp_pack_cstr(pk, "hash");
-	mp_pack_bin(pk, r->hash, 32);
+	mp_pack_bin(pk, r->hash, PDL_HASH_BYTES);
 	mp_pack_cstr(pk, "time_ms");
 	msgpack_pack_uint64(pk, r->time_ms);
 	mp_pack_cstr(pk, "outcome");
@@ -145,7 +145,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 			struct pdl_receipt r;
 			struct pdl_status st = {0};
 			uint64_t before = h.size;
-			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? it->vpk : NULL, &r, &st);
+			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? &it->vpk : NULL, &r, &st);
 			if (src == PDL_ESTORE || src == PDL_EMAPFULL) {
 				rc = src;
 				goto fail;
@@ -168,7 +168,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 	}
 	*note_n = 0;
 	if (want_ckpt && h.size > D.last_ckpt_size) {
-		rc = pdl_ckpt_make(t, &D.store, &h, D.origin, D.ledger_sk, note, PDL_NOTE_BYTES_MAX, note_n);
+		rc = pdl_ckpt_make(t, &D.store, &h, D.origin, &D.ledger_sk, note, PDL_NOTE_BYTES_MAX, note_n);
 		if (rc != PDL_OK)
 			goto fail;
 	}

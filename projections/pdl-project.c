@@ -63,7 +63,7 @@ usage(FILE *f)
 	           "  --reader ID --reader-key FILE   read as party ID (an auditor or the authority): a network\n"
 	           "                 listener gives private entries only to parties entitled to them\n"
 	           "  --weights FILE the contributor-score weights and targets (JSON; see fixtures/metrics-weights.json)\n"
-	           "  digest         print the SHA-256 over the view's tables and cursor\n"
+	           "  digest         print the ledger's hash over the view's tables and cursor\n"
 	           "views:");
 	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
 		fprintf(f, " %s", (*v)->name);
@@ -89,14 +89,14 @@ select_views(const char *name, const struct pdl_view **out, unsigned *n)
 static void
 print_digest(struct pdl_vdb *db)
 {
-	uint8_t d[32];
+	uint8_t d[PDL_HASH_BYTES];
 	uint64_t next;
-	char hex[65];
+	char hex[2 * PDL_HASH_BYTES + 1];
 	if (pdl_vdb_digest(db, d, &next) != PDL_OK) {
 		fprintf(stderr, "pdl-project: cannot read the view\n");
 		return;
 	}
-	pdl_hex(d, 32, hex);
+	pdl_hex(d, PDL_HASH_BYTES, hex);
 	printf("{\"next\":%llu,\"digest\":\"%s\"}\n", (unsigned long long)next, hex);
 	fflush(stdout);
 }

@@ -12,6 +12,14 @@
 
 #define ACT_FILE_BYTES_MAX (64u << 20) /* an input file: 4,096 acts of 16 KiB with room */
 
+int
+signer_check(const struct signer *sg, const char *path, struct pdl_status *st)
+{
+	if (sg->suite != NULL && sg->k.suite != sg->suite)
+		return pdl_key_wrong_suite(path, &sg->k, sg->suite, st);
+	return PDL_OK;
+}
+
 /* Encodes and signs act `a` (JSON, or the raw msgpack bytes in raw/rawn
  * when a is NULL) into q; on a local refusal sets q->local_err. */
 static void
@@ -39,12 +47,19 @@ sign_one(struct signer *sg, struct pending *q, const json_t *a, const uint8_t *r
 			return;
 		}
 		snprintf(kp, sizeof kp, "%s/%s.key", sg->keys, actor);
-		if (pdl_key_load(kp, sg->sk, sg->pk, &q->st) != PDL_OK) {
-			q->local_err = 1;
-			return;
+		/* acts in a row by one actor: its key is loaded once */
+		if (strcmp(actor, sg->k_actor) != 0) {
+			pdl_seckey_wipe(&sg->k);
+			sg->k_actor[0] = '\0';
+			if (pdl_key_load(kp, &sg->k, &q->st) != PDL_OK || signer_check(sg, kp, &q->st) != PDL_OK) {
+				pdl_seckey_wipe(&sg->k);
+				q->local_err = 1;
+				return;
+			}
+			snprintf(sg->k_actor, sizeof sg->k_actor, "%s", actor);
 		}
 	}
-	pdl_act_sign(sg->lid, (const uint8_t *)q->act.data, q->act.size, sg->sk, q->sig);
+	pdl_act_sign(sg->lid, (const uint8_t *)q->act.data, q->act.size, &sg->k, q->sig);
 }
 
 /* Takes one line of `pdl sign` output into q: {act, sig[, ledger_id]}. A

@@ -97,12 +97,15 @@ cmd_sign(int argc, char **argv)
 		if (src_open(&s, dir, ledger, &st) != PDL_OK || src_ledger_id(&s, sg.lid, &st) != PDL_OK)
 			return src_fail(&s, "sign", &st);
 		src_close(&s);
+		sg.suite = pdl_suite(); /* the ledger's (src_ledger_id read it) */
 	}
-	if (key != NULL && pdl_key_load(key, sg.sk, sg.pk, &st) != PDL_OK)
+	if (key != NULL && (pdl_key_load(key, &sg.k, &st) != PDL_OK || signer_check(&sg, key, &st) != PDL_OK)) {
+		pdl_seckey_wipe(&sg.k);
 		return die_status("sign", &st);
+	}
 	pdl_hex(sg.lid, sizeof sg.lid, r.hex);
 	int rc = each_act(&sg, argv + optind, argc - optind, "sign", sign_print, &r);
-	pdl_wipe(&sg, sizeof sg);
+	pdl_seckey_wipe(&sg.k);
 	if (fflush(stdout) != 0 && rc == PDL_OK)
 		rc = PDL_EIO;
 	return rc != PDL_OK || r.refused ? 1 : 0;

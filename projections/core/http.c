@@ -230,7 +230,7 @@ pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char 
 		unauthorized(out, lid, "unknown_party", "no party %s in the ledger (as of the view's cursor)", tok.party);
 		return 0;
 	}
-	rc = pdl_readtok_check(&tok, p.pk, lid, method, target, now_ms);
+	rc = pdl_readtok_check(&tok, &p.pk, lid, method, target, now_ms);
 	if (rc == PDL_ECLOCK) {
 		unauthorized(out, lid, "token_expired",
 		             "the token's time is not within %u ms of this server's clock: sign a fresh one",

@@ -406,6 +406,7 @@ static const struct label {
 	{"subject", "对象"},
 	{"subject_seq", "争议对象条目"},
 	{"submitted", "已提交"},
+	{"suite", "密码套件"},
 	{"summary", "摘要"},
 	{"suspended", "已暂停"},
 	{"term", "正式期"},

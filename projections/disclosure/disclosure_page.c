@@ -29,13 +29,15 @@
 void
 disc_page_keybox(struct pdl_page *b, const json_t *meta)
 {
-	uint8_t pk[32];
-	char vkey[PDL_VKEY_LEN_MAX + 1] = "";
+	struct pdl_pubkey pk;
+	char vkey[PDL_VKEY_LEN_MAX + 1] = "", why[160];
 	const char *k = disc_str(meta, "ledger_key"), *suite = disc_str(meta, "suite");
-	int ed = pdl_unb64(k, strlen(k), pk, sizeof pk) == PDL_OK &&
-	         pdl_note_vkey_format(disc_str(meta, "origin"), pk, vkey, sizeof vkey) == PDL_OK;
-	if (*suite == 0)
-		suite = ed ? "ed25519-sha256" : "unknown";
+	/* the key in the ledger's suite, as this process has it from the genesis */
+	if (pdl_pubkey_parse(&pk, pdl_suite(), k, strlen(k), why, sizeof why) != PDL_OK ||
+	    pdl_note_vkey_format(disc_str(meta, "origin"), &pk, vkey, sizeof vkey) != PDL_OK)
+		vkey[0] = 0;
+	if (*suite == 0) /* a genesis made before suites */
+		suite = pdl_suite()->id;
 	pdl_page_puts(b, "<noscript><div class=\"box warn\">Verification runs in your browser and needs JavaScript; "
 	                 "everything else on this page reads without it. 验证需要启用 JavaScript。</div></noscript>\n"
 	                 "<div class=\"box\" id=\"key\"><h2>账本验证密钥 Ledger verifier key</h2><p><code id=\"pdl-vkey\" "
