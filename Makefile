@@ -29,7 +29,7 @@ NPM_DIR := build/npm
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
-            clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei
+            clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei nginx
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for
@@ -68,7 +68,7 @@ USES_rules := lmdb msgpack
 USES_rules/acts := lmdb msgpack
 USES_audit := lmdb msgpack
 USES_wire := nng msgpack
-USES_daemon := nng lmdb msgpack
+USES_daemon := nng lmdb msgpack jansson
 USES_projections/core := nng lmdb msgpack jansson
 $(foreach v,$(VIEW_DIRS),$(eval USES_$(v) := $$(USES_projections/core)))
 USES_projections := $(USES_projections/core)
@@ -111,7 +111,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
-.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers
+.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers vectors
 all: deps $(BINS) $(UNIT_BIN)
 
 # Installs the Debian packages the build and tests need, only when missing.
@@ -174,7 +174,7 @@ $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(A
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_merkle test_note test_readable test_readtok test_sha256 test_split)
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_httpreq test_merkle test_note test_readable test_readtok test_sha256 test_split)
 PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
@@ -258,7 +258,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_TARGETS := act entry note proofdoc http store
+FUZZ_TARGETS := act entry note proofdoc http store httpbody
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
@@ -292,9 +292,9 @@ FUZZ_PURE := $(addprefix $(FUZZ_BUILD)/,libpdl_lib.a libpdl_crypto.a libpdl_base
 FUZZ_CORE := $(addprefix $(FUZZ_BUILD)/,libpdl_rules.a libpdl_store.a) $(FUZZ_PURE)
 
 # What each target links: the pure library where it can (entry, note,
-# proofdoc); the act decoder needs the rules tables; the store reader the
+# proofdoc, httpbody); the act decoder needs the rules tables; the store reader the
 # store, the rules and the audit; the HTTP parser the projection framework.
-$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc: $(FUZZ_BUILD)/fuzz_%: \
+$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_httpbody: $(FUZZ_BUILD)/fuzz_%: \
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_PURE)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 $(FUZZ_BUILD)/fuzz_act: $(FUZZ_BUILD)/tests/fuzz/fuzz_act.o $(FUZZ_CORE)
@@ -335,6 +335,12 @@ soak: all
 
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)
+
+# Regenerates spec/vectors/ed25519-sha256.json from spec/vectors/inputs.json
+# with pdl's own encoder and signer (tests/unit/test_vectors.c, which `make
+# test` runs without PDL_VECTORS_WRITE to prove the file current).
+vectors: $(BUILD)/tests/test_vectors
+	@PDL_SRC=$(CURDIR) PDL_VECTORS_WRITE=1 $(BUILD)/tests/test_vectors
 
 # Both crypto suites side by side, each against its own verify bound
 # measured in the same run (pdl bench --suite), then the projection lag.

@@ -46,13 +46,19 @@ log_limits(void)
 	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
 	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
 	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
-	if (a + b + c + d + e + f == 0)
-		return;
-	fprintf(stderr,
-	        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
-	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
-	        "%u submits refused (busy), %u private entries refused to readers\n",
-	        a, b, c, d, f, e);
+	unsigned g = atomic_exchange(&D.n_http_refused, 0), h = atomic_exchange(&D.n_http_timeout, 0),
+	         i = atomic_exchange(&D.n_http_body_busy, 0);
+	if (a + b + c + d + e + f != 0)
+		fprintf(stderr,
+		        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+		        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
+		        "%u submits refused (busy), %u private entries refused to readers\n",
+		        a, b, c, d, f, e);
+	if (g + h + i != 0)
+		fprintf(stderr,
+		        "pdld: http limits: %u connections refused (--max-connections), %u requests or replies not "
+		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)\n",
+		        g, h, i);
 }
 
 /* A decimal option value in lo..hi; says what is wrong otherwise. */
@@ -92,6 +98,12 @@ usage(FILE *f)
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
+	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
+	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
+	        "                      socket; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ. No TLS: a\n"
+	        "                      loopback address behind a TLS proxy (contrib/nginx/pdld-http.conf),\n"
+	        "                      anything else needs --insecure-tcp (spec/formats.md §17)\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -99,11 +111,15 @@ usage(FILE *f)
 	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
+	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
+	        "                        (default %u). --max-connections also bounds HTTP connections\n"
 	        "\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
 	        "  -h, --help          this text\n",
-	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
+	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
+	        HTTP_TIMEOUT_MS_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -153,6 +169,8 @@ main(int argc, char **argv)
 		{"max-inflight", required_argument, NULL, 'F'},
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
+		{"http", required_argument, NULL, 'H'},
+		{"http-timeout-ms", required_argument, NULL, 'W'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -161,6 +179,7 @@ main(int argc, char **argv)
 	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
+	struct pdld_http_opts http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0};
 	size_t map_size = 0;
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	char listen_buf[4200], publish_buf[4200], path[4200];
@@ -197,6 +216,11 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
+				return 2;
+			break;
+		case 'H': http.addr = optarg; break;
+		case 'W':
+			if (opt_u64("--http-timeout-ms", optarg, 10, 3600000, &http.timeout_ms) != 0)
 				return 2;
 			break;
 		case 'v': D.verbose = 1; break;
@@ -255,6 +279,7 @@ main(int argc, char **argv)
 	}
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
+	http.insecure = insecure;
 	struct pdl_status st = {0};
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
@@ -376,6 +401,10 @@ main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
+	if (http.addr != NULL && pdld_http_start(&http, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -389,6 +418,9 @@ main(int argc, char **argv)
 	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", dir, D.origin, listen,
 	        rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "", (unsigned long long)D.head.size,
 	        D.test_clock ? ", TEST CLOCK" : "");
+	if (http.addr != NULL)
+		fprintf(stderr, "pdld: taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)\n", http.addr,
+		        (unsigned long long)http.timeout_ms);
 	if (D.verbose)
 		fprintf(stderr,
 		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
@@ -422,6 +454,7 @@ main(int argc, char **argv)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
 	pthread_join(D.writer, NULL);
+	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);

@@ -33,7 +33,8 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
  * are made by clients on their own clocks; the test clock is the ledger's
  * time for acts, not for readers). */
 static int
-reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_reader *r, struct pdl_status *st)
+reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, const char *method, const char *http_target,
+            struct pdl_reader *r, struct pdl_status *st)
 {
 	struct mp_cur v;
 	const char *tok;
@@ -50,7 +51,10 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
 		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
 	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
-	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	if (http_target != NULL) /* an HTTP request's token signs its method and target (§15) */
+		snprintf(target, sizeof target, "the request target");
+	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, method != NULL ? method : "NNG",
+	                           http_target != NULL ? http_target : target, pdl_now_ms());
 	if (rc == PDL_ECLOCK)
 		return pdl_status_set(st, rc, NULL,
 		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
@@ -58,8 +62,8 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 		                      PDL_READTOK_SKEW_MS / 1000);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, PDL_EBADSIG, NULL,
-		                      "reader token of %s does not verify with its current key for this ledger and op %s",
-		                      rt.party, target);
+		                      "reader token of %s does not verify with its current key for this ledger and %s%s",
+		                      rt.party, http_target != NULL ? "" : "op ", target);
 	snprintf(r->party, sizeof r->party, "%s", rt.party);
 	r->roles = p.roles;
 	return PDL_OK;
@@ -91,8 +95,10 @@ pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t
 	mp_pack_bin(pk, h, PDL_HASH_BYTES);
 }
 
-int
-pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+/* method and target: an HTTP request's (pdld_read_http), or NULL on the socket. */
+static int
+read_op(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted,
+        const char *method, const char *target)
 {
 	MDB_txn *t;
 	struct pdl_head h;
@@ -104,7 +110,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 	rc = pdl_store_head(t, &D.store, &h);
 	if (rc != PDL_OK)
 		goto out;
-	if (!trusted && (rc = reader_from(t, req, op, opn, &reader, st)) != PDL_OK)
+	if (!trusted && (rc = reader_from(t, req, op, opn, method, target, &reader, st)) != PDL_OK)
 		goto out;
 	struct pdl_tree_ctx tc = {t, &D.store};
 	struct pdl_merkle_io io;
@@ -130,7 +136,9 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 			                    "entry %llu is private: only its actor, parties named in it, the authority and "
 			                    "auditors may read it%s",
 			                    (unsigned long long)a,
-			                    reader.party[0] ? "" : "; identify with --reader ID --reader-key FILE");
+			                    reader.party[0] ? ""
+			                    : target != NULL ? "; identify with Authorization: PDL-Sig (pdl token)"
+			                                     : "; identify with --reader ID --reader-key FILE");
 			goto out;
 		}
 		msgpack_pack_map(pk, 1);
@@ -267,6 +275,19 @@ out:
 	if (rc != PDL_OK && st->err != rc)
 		pdl_status_set(st, rc, NULL, "%s", pdl_errmsg(rc));
 	return rc;
+}
+
+int
+pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+{
+	return read_op(op, opn, req, pk, st, trusted, NULL, NULL);
+}
+
+int
+pdld_read_http(const char *op, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, const char *method,
+               const char *target)
+{
+	return read_op(op, strlen(op), req, pk, st, 0, method, target);
 }
 
 uint64_t

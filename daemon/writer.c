@@ -269,13 +269,13 @@ pdld_writer_main(void *arg)
 		for (size_t k = 0; k < nj; k++) {
 			struct job *j = jobs[k];
 			if (rc == PDL_OK) {
-				pdld_conn_send(j->conn, replies[k].data, replies[k].size, 0);
+				pdld_job_reply(j, replies[k].data, replies[k].size);
 			} else {
 				char msg[200];
 				snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
 				         pdl_strerror(rc), D.commit_mdb_rc ? ": " : "",
 				         D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
-				pdld_reply_error(j->conn, rc, msg);
+				pdld_job_error(j, rc, msg);
 			}
 			atomic_fetch_sub(&D.inflight, 1);
 			pdld_job_free(j);

@@ -123,23 +123,33 @@ each_act(struct signer *sg, char **files, int nfiles, const char *cmd, act_fn fn
 			}
 			count = json_is_array(root) ? json_array_size(root) : 1;
 		} else if (sg->mode == IN_SIGNED) {
-			/* one JSON object a line; blank lines are skipped */
+			/* JSON values one after another: the lines of `pdl sign`, or
+			 * a JSON array of envelopes (the HTTP body, `pdl sign --array`) */
 			root = json_array();
-			char *save = NULL;
-			int line = 0;
-			for (char *l = strtok_r((char *)buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+			size_t off = 0;
+			for (;;) {
 				json_error_t je;
-				line++;
-				if (strspn(l, " \t\r") == strlen(l))
-					continue;
-				json_t *o = json_loads(l, JSON_REJECT_DUPLICATES, &je);
+				off += strspn((const char *)buf + off, " \t\r\n");
+				if (off >= len)
+					break;
+				json_t *o = json_loadb((const char *)buf + off, len - off,
+				                       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
 				if (o == NULL) {
-					fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, line, je.column, je.text);
+					int line = 1;
+					for (size_t i = 0; i < off; i++)
+						line += buf[i] == '\n';
+					fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, line + je.line - 1, je.column,
+					        je.text);
 					json_decref(root);
 					free(buf);
 					return PDL_EDECODE;
 				}
-				json_array_append_new(root, o);
+				off += je.position;
+				if (json_is_array(o))
+					json_array_extend(root, o);
+				else
+					json_array_append(root, o);
+				json_decref(o);
 			}
 			count = json_array_size(root);
 		}
