@@ -14,7 +14,7 @@
 #   - the test clock: pdld refuses --test-clock on a ledger whose genesis
 #     does not allow it; pdld warns when the ledger's time is ahead of the
 #     machine's; pdl get 0 and verify show test_clock;
-#   - the feed carries time_cst.
+#   - the feed and its Atom form carry time_cst.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$E2E/../.." && pwd)
@@ -151,6 +151,18 @@ $PY -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]).rea
 check_eq "feed items: time_cst beside time_ms, notice_ends_cst in publicize's outcome" \
 	"$(jl "$TMP/feed.json" 'str(all(i["time_cst"].endswith("+08:00") for i in o["items"]))+" "+" ".join(i["outcome"]["notice_ends_cst"] for i in o["items"] if "notice_ends_cst" in i.get("outcome",{}))')" \
 	"True 2026-09-16T00:00+08:00"
+$PY -c 'import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+	"http://127.0.0.1:$port/v1/feed.atom?limit=100" >"$TMP/feed.atom"
+check_eq "Atom entries: <updated> in CST, content with time_cst and publicize's notice_ends_cst" \
+	"$($PY - "$TMP/feed.atom" <<'PYEOF'
+import json, sys, xml.etree.ElementTree as ET
+A = "{http://www.w3.org/2005/Atom}"
+es = ET.parse(sys.argv[1]).getroot().findall(A + "entry")
+cs = [json.loads(e.find(A + "content").text) for e in es]
+ok = bool(es) and all(e.find(A + "updated").text[:16] == c["time_cst"][:16] and c["time_cst"].endswith("+08:00") for e, c in zip(es, cs))
+print(ok, " ".join(c["outcome"]["notice_ends_cst"] for c in cs if "notice_ends_cst" in c.get("outcome", {})))
+PYEOF
+)" "True 2026-09-16T00:00+08:00"
 kill "$VIEW" 2>/dev/null
 wait "$VIEW" 2>/dev/null
 stop_pdld
