@@ -9,8 +9,9 @@
 # ordered after pdld. There is no running systemd here, so the sandbox is
 # also checked against what the daemons really do: pdld and pdl-project run
 # under strace through a submit, a checkpoint, a view catching up and an
-# HTTP read of each (pdld with --http as well), and every path they write lies in their data directory and
-# every system call they make is one the units' SystemCallFilter allows.
+# HTTP read of each (pdld with --http as well), and every path they write
+# lies in their data directory and every system call they make is one the
+# units' SystemCallFilter allows.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$E2E/../.." && pwd)
