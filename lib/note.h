@@ -32,6 +32,12 @@
 
 uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk);
 
+/* 1 when name (n bytes) is a key name: non-empty UTF-8 without Unicode
+ * spaces, '+' or control characters (Go's note package's rule, and
+ * C2SP signed-note's). The one check: signing, verifier keys and the
+ * cosignature lines checkpoint.cosign records all use it. */
+int pdl_note_name_valid(const char *name, size_t n);
+
 /* Writes the verifier key string (NUL-terminated). PDL_ETOOBIG if cap is short,
  * PDL_EINVAL if name is empty or contains '+', space or newline. */
 int pdl_note_vkey_format(const char *name, const struct pdl_pubkey *pk, char *out, size_t cap);
