@@ -9,8 +9,9 @@
 # ordered after pdld. There is no running systemd here, so the sandbox is
 # also checked against what the daemons really do: pdld and pdl-project run
 # under strace through a submit, a checkpoint, a view catching up and an
-# HTTP read, and every path they write lies in their data directory and
-# every system call they make is one the units' SystemCallFilter allows.
+# HTTP read of each (pdld with --http as well), and every path they write
+# lies in their data directory and every system call they make is one the
+# units' SystemCallFilter allows.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$E2E/../.." && pwd)
@@ -73,7 +74,10 @@ HP=$(free_port)
 PP=$(free_port)
 MP=$(free_port)
 MQ=$(free_port)
+WP=$(free_port)
 PDLD_OPTS=$(echo "$PDLD_OPTS" | sed -E "s/127\.0\.0\.1:[0-9]+/127.0.0.1:$MP/")
+# and the HTTP listener for acts the option file offers (its calls are checked too)
+PDLD_OPTS="$PDLD_OPTS --http 127.0.0.1:$WP"
 PDL_PROJECT_OPTS=$(echo "$PDL_PROJECT_OPTS" | sed -E "s/--http 127\.0\.0\.1:[0-9]+/--http 127.0.0.1:$HP/;
 	s/--private-http 127\.0\.0\.1:[0-9]+/--private-http 127.0.0.1:$PP/; s/--metrics 127\.0\.0\.1:[0-9]+/--metrics 127.0.0.1:$MQ/")
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # LeakSanitizer cannot run under ptrace
@@ -87,6 +91,7 @@ while [ ! -s "$D/pdld.pid" ] && [ $n -gt 0 ] && kill -0 $SPID 2>/dev/null; do sl
 check "pdld starts under strace with the shipped options ($PDLD_OPTS)" test -s "$D/pdld.pid"
 $GEN acts "$TMP/a" 1 5 1
 check "acts are submitted" sh -c "'$PDL' submit --key '$AUTH_KEY' --data '$D' '$TMP/a00.json' >'$TMP/sub.out'"
+check "pdld's HTTP listener answers (GET /v1/head)" curl -sf -o /dev/null "http://127.0.0.1:$WP/v1/head"
 # shellcheck disable=SC2086
 strace -f -qq -o "$TMP/proj.trace" "$PDLPROJ" $PDL_PROJECT_VIEWS --ledger "ipc://$D/pdl.sock" --data "$LIB/views" \
 	$PDL_PROJECT_OPTS >"$TMP/proj.log" 2>&1 &
