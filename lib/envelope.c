@@ -143,14 +143,12 @@ pdl_envelopes_mp(const uint8_t *body, size_t n, msgpack_sbuffer *req, uint32_t *
 	pack_request_head(&pk, k);
 	/* the envelopes as sent: after an array's header, or the one map */
 	msgpack_sbuffer_write(req, (const char *)c.p, (size_t)(c.end - c.p));
-	/* The request nests the envelopes two levels deeper than the body
-	 * did: a body within MP_DEPTH_MAX may still make a request pdld's
-	 * reader refuses. Refuse it here, with the reason, and pack nothing. */
-	struct mp_cur whole = mp_cur_make(req->data, req->size);
-	if (mp_skip(&whole) != PDL_OK || whole.p != whole.end) {
+	/* the request nests the envelopes a level or two deeper than the body
+	 * did: a body at the decoder's depth limit makes a request past it */
+	struct mp_cur r = mp_cur_make((const uint8_t *)req->data, req->size);
+	if (mp_skip(&r) != PDL_OK) {
 		msgpack_sbuffer_clear(req);
-		return pdl_status_set(st, PDL_EDECODE, NULL, "the envelopes nest deeper than %u levels",
-		                      MP_DEPTH_MAX - 2);
+		return pdl_status_set(st, PDL_EDECODE, NULL, "the body nests deeper than a request may");
 	}
 	*count = k;
 	return PDL_OK;

@@ -270,7 +270,7 @@ test_mp_deep(void **state)
 	assert_int_equal(mp_skip(&c), PDL_OK); /* the body itself reads */
 	msgpack_sbuffer_init(&sb);
 	assert_int_equal(pdl_envelopes_mp(buf, len, &sb, &n, &st), PDL_EDECODE);
-	assert_non_null(strstr(st.msg, "nest deeper"));
+	assert_non_null(strstr(st.msg, "deeper"));
 	assert_int_equal(sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
 }
