@@ -1,7 +1,7 @@
 /*
  * progress.h — how far a long command has got, told on stderr: what
- * `pdl verify`, `--replay`, `export`, `backup` and `pdl-project --rebuild`
- * share.
+ * `pdl verify`, `--replay`, `export`, `backup`, `tiles` and `pdl-project
+ * --rebuild` share.
  *
  * Three modes, chosen once by the command from its options:
  *  - PDL_PROGRESS_TTY: one live line, redrawn in place (carriage return)
@@ -35,7 +35,7 @@ enum pdl_progress_mode { PDL_PROGRESS_OFF, PDL_PROGRESS_TTY, PDL_PROGRESS_LINES 
 
 struct pdl_progress {
 	enum pdl_progress_mode mode;
-	const char *what;    /* "verify", "replay", "export", "backup", "rebuild" */
+	const char *what;    /* "verify", "replay", "export", "backup", "tiles", "rebuild" */
 	const char *unit;    /* "entries", "bytes" */
 	uint64_t total;      /* 0 when not known */
 	uint64_t interval_ns;

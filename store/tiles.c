@@ -21,6 +21,7 @@ struct wctx {
 	size_t root_n;
 	char dir_made[OUT_PATH_MAX]; /* the last directory known to exist */
 	struct pdl_tiles_stats *stats;
+	struct pdl_progress *prog; /* NULL: none */
 	struct pdl_status *st;
 };
 
@@ -224,6 +225,8 @@ put_level0(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t index, unsi
 	if ((rc = put_file(w, rel, bundle, bn)) != PDL_OK)
 		return rc;
 	w->stats->entries += width;
+	if (w->prog != NULL)
+		pdl_progress_update(w->prog, w->stats->entries);
 	return PDL_OK;
 }
 
@@ -433,7 +436,8 @@ drop_filled(struct wctx *w, uint64_t old_size, uint64_t size)
 
 int
 pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *note, size_t note_n,
-                 pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_status *st)
+                 pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_progress *prog,
+                 struct pdl_status *st)
 {
 	static _Thread_local struct wctx w; /* paths: off the stack */
 	static _Thread_local char old[PDL_NOTE_BYTES_MAX];
@@ -444,15 +448,20 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 	memset(stats, 0, sizeof *stats);
 	memset(&w, 0, sizeof w);
 	w.stats = stats;
+	w.prog = prog;
 	w.st = st;
 	if ((rc = check_note(t, s, note, note_n, &now, st)) != PDL_OK)
-		return rc;
+		goto out;
 	if ((rc = open_out(&w, out, &lockfd)) != PDL_OK)
 		goto out;
 	if ((rc = read_previous(&w, t, s, &now, &old_size, old, &old_n)) != PDL_OK)
 		goto out;
 	stats->from_size = old_size;
 	stats->size = now.size;
+	/* the entries of the bundles to write: from the tile old_size left
+	 * partial up to now.size (none when the tree is the same) */
+	if (prog != NULL)
+		prog->total = old_size == now.size ? 0 : now.size - old_size / PDL_TILE_WIDTH * PDL_TILE_WIDTH;
 	if (old_size == now.size) {
 		/* the same tree: only a note that changed (new cosignatures) is rewritten */
 		if (old_n != note_n || memcmp(old, note, note_n) != 0)
@@ -466,5 +475,7 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 out:
 	if (lockfd >= 0)
 		close(lockfd);
+	if (prog != NULL)
+		pdl_progress_end(prog, stats->entries, rc == PDL_OK);
 	return rc;
 }

@@ -33,6 +33,7 @@
 #ifndef PDL_TILES_H
 #define PDL_TILES_H
 
+#include "progress.h"
 #include "store.h"
 #include "tlog.h"
 #include "util.h"
@@ -61,12 +62,15 @@ int pdl_tiles_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, 
                          struct pdl_status *st);
 
 /* Brings OUT up to the checkpoint note (one the ledger signed, of size at
- * most the head's), reading from t. refs may be NULL. Errors (st says
- * which file or seq): PDL_EIO (OUT), PDL_EBUSY (OUT locked), PDL_EINVAL
- * (OUT holds another log, or a checkpoint ahead of this one), PDL_ENOTE,
- * PDL_EMERKLE / PDL_ESTORE / PDL_EDECODE (the store does not match itself:
- * run pdl verify). */
+ * most the head's), reading from t. refs may be NULL. prog: started by the
+ * caller; its total is set here (the entries the bundles to write hold),
+ * it is told after each bundle and ended on success or failure (NULL: no
+ * progress). Errors (st says which file or seq): PDL_EIO (OUT), PDL_EBUSY
+ * (OUT locked), PDL_EINVAL (OUT holds another log, or a checkpoint ahead
+ * of this one), PDL_ENOTE, PDL_EMERKLE / PDL_ESTORE / PDL_EDECODE (the
+ * store does not match itself: run pdl verify). */
 int pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *note, size_t note_n,
-                     pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_status *st);
+                     pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_progress *prog,
+                     struct pdl_status *st);
 
 #endif

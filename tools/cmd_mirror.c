@@ -477,7 +477,7 @@ republish(struct pdl_mirror *m, const char *tiles_out, struct pdl_status *st)
 	}
 	int trc = pdl_tiles_checkpoint(t, &m->store, &ts, &tn, &tnn, st);
 	if (trc == PDL_OK)
-		trc = pdl_tiles_export(t, &m->store, tiles_out, tn, tnn, pdl_entry_ckpt_ref, &tst, st);
+		trc = pdl_tiles_export(t, &m->store, tiles_out, tn, tnn, pdl_entry_ckpt_ref, &tst, NULL, st);
 	pdl_store_rdone(&m->store, t);
 	return trc != PDL_OK;
 }

@@ -5,11 +5,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "readers.h"
 #include "tiles.h"
 
+struct tiles_opts {
+	const char *dir, *out;
+	int quiet, lines;
+	unsigned interval_s;
+};
+
 static const char tiles_help[] =
-	"usage: pdl tiles --data DIR --out OUT\n"
+	"usage: pdl tiles --data DIR --out OUT [--progress[=SECONDS] | --quiet]\n"
 	"\n"
 	"Writes the ledger in DIR as C2SP tlog-tiles (c2sp.org/tlog-tiles) into OUT, for the\n"
 	"checkpoint the ledger publishes (its latest signed checkpoint):\n"
@@ -25,49 +32,79 @@ static const char tiles_help[] =
 	"dist/nginx-pdl-tiles.conf, or copy it to an object store: tiles first, the checkpoint\n"
 	"last (README, \"Tiles\"). pdld --tiles OUT keeps OUT current as it commits.\n"
 	"Prints {\"size\",\"from\",\"files\",\"bytes\",\"entries\",\"removed\",\"seconds\",\"sync_seconds\",\n"
-	"\"entries_per_s\"} (sync_seconds: the part spent waiting for the disk in syncfs).\n";
+	"\"entries_per_s\"} (sync_seconds: the part spent waiting for the disk in syncfs).\n"
+	"  --progress[=SECONDS]  a progress line on stderr every SECONDS (default 10): entries\n"
+	"                        written into bundles, with rate and ETA; on a terminal a live\n"
+	"                        line is shown without it\n"
+	"  --quiet               no progress at all\n";
 
-int
-cmd_tiles(int argc, char **argv)
+/* -1 to go on, or the exit code. */
+static int
+tiles_opts(int argc, char **argv, struct tiles_opts *o)
 {
-	static const struct option opts[] = {COMMON_OPTS, {"out", required_argument, NULL, 'o'}, {0}};
-	const char *dir = NULL, *ledger = NULL, *out = NULL;
+	static const struct option opts[] = {COMMON_OPTS, {"out", required_argument, NULL, 'o'},
+	                                     {"progress", optional_argument, NULL, 'p'},
+	                                     {"quiet", no_argument, NULL, 'q'}, {0}};
+	const char *ledger = NULL;
 	int ch;
+	memset(o, 0, sizeof *o);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': dir = optarg; break;
+		case 'd': o->dir = optarg; break;
 		case 'L': ledger = optarg; break;
-		case 'o': out = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'p':
+			o->lines = 1;
+			if (pdl_progress_interval(optarg, &o->interval_s) != PDL_OK)
+				return usage_error("tiles", "--progress=SECONDS takes whole seconds, 0 to 86400");
+			break;
+		case 'q': o->quiet = 1; break;
 		case 'h': fputs(tiles_help, stdout); return 0;
 		default: return usage_error("tiles", "unknown option");
 		}
 	}
 	if (ledger != NULL)
 		return usage_error("tiles", "tiles reads a data directory: use --data DIR (or pdld --tiles OUT)");
-	if (dir == NULL || out == NULL || optind != argc)
+	if (o->dir == NULL || o->out == NULL || optind != argc)
 		return usage_error("tiles", "--data DIR and --out OUT are required");
+	if (o->quiet && o->lines)
+		return usage_error("tiles", "--quiet and --progress contradict each other");
+	return -1;
+}
+
+int
+cmd_tiles(int argc, char **argv)
+{
+	struct tiles_opts o;
+	int orc = tiles_opts(argc, argv, &o);
+	if (orc >= 0)
+		return orc;
 	struct pdl_store s;
 	struct pdl_status st = {0};
-	int rc = pdl_store_open(&s, dir, PDL_STORE_RDONLY);
+	int rc = pdl_store_open(&s, o.dir, PDL_STORE_RDONLY);
 	if (rc != PDL_OK) {
-		pdl_status_set(&st, rc, NULL, "cannot open the ledger in %s: %s", dir, pdl_errmsg(rc));
+		pdl_status_set(&st, rc, NULL, "cannot open the ledger in %s: %s", o.dir, pdl_errmsg(rc));
 		return die_status("tiles", &st);
 	}
 	MDB_txn *t;
 	if ((rc = pdl_store_rtxn(&s, &t)) != PDL_OK) {
 		pdl_store_close(&s);
-		pdl_status_set(&st, rc, NULL, "cannot read the ledger in %s", dir);
+		pdl_status_set(&st, rc, NULL, "cannot read the ledger in %s", o.dir);
 		return die_status("tiles", &st);
 	}
 	uint64_t t0 = pdl_mono_ns(), size;
 	const char *note;
 	size_t n;
 	struct pdl_tiles_stats ts;
+	struct pdl_progress prog;
 	rc = pdl_read_suite(t, &s, &st); /* the genesis's suite hashes the entries checked */
 	if (rc == PDL_OK)
 		rc = pdl_tiles_checkpoint(t, &s, &size, &note, &n, &st);
-	if (rc == PDL_OK)
-		rc = pdl_tiles_export(t, &s, out, note, n, pdl_entry_ckpt_ref, &ts, &st);
+	if (rc == PDL_OK) {
+		/* the export sets its total once OUT's previous checkpoint is known, and ends it */
+		pdl_progress_start(&prog, pdl_progress_mode(o.quiet, o.lines), "tiles", "entries", 0, o.interval_s);
+		rc = pdl_tiles_export(t, &s, o.out, note, n, pdl_entry_ckpt_ref, &ts, &prog, &st);
+	}
 	pdl_store_rdone(&s, t);
 	pdl_store_close(&s);
 	if (rc != PDL_OK)

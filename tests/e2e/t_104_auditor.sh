@@ -16,7 +16,7 @@
 #   - progress: --progress=0 lines with rate on stderr and a "done" line,
 #     stdout unchanged; --quiet and a non-terminal stderr print nothing; a
 #     terminal (script(1)'s pty) gets the live line, erased at the end;
-#     export, backup and pdl-project --rebuild alike.
+#     export, backup, tiles and pdl-project --rebuild alike.
 . "$(dirname "$0")/lib.sh"
 
 PDLPROJ=${PDLPROJ:-$(dirname "$PDL")/pdl-project}
@@ -147,4 +147,17 @@ check "... and its lines on stderr" grep -Eq "^export: done, $((head_size + 1)) 
 "$PDL" backup --data "$D" "$TMP/bk" --progress=0 >"$TMP/bk.out" 2>"$TMP/bk.err"
 check "backup --progress=0: bytes with rate, then done" grep -Eq '^backup: done, [0-9]+ bytes in' "$TMP/bk.err"
 check_eq "... the backup itself verifies" "$("$PDL" verify --data "$TMP/bk" --quiet | jl - 'o["ok"]')" true
+"$PDL" tiles --data "$D" --out "$TMP/tl" --progress=0 >"$TMP/tl.out" 2>"$TMP/tl.err"
+tl_n=$(jl "$TMP/tl.out" 'o["entries"]')
+check_eq "tiles --progress=0: stdout is still the one JSON line" "$(wc -l <"$TMP/tl.out"):$tl_n" \
+	"1:$(jl "$TMP/tl.out" 'o["size"]')"
+check "... stderr: lines 'tiles: N / TOTAL entries (P%), R entries/s'" \
+	grep -Eq "^tiles: [0-9]+ / $tl_n entries \([0-9]+%\), [0-9]+ entries/s" "$TMP/tl.err"
+check "... and 'tiles: done, N entries in T s, R entries/s'" \
+	grep -Eq "^tiles: done, $tl_n entries in [0-9.]+ s, [0-9]+ entries/s" "$TMP/tl.err"
+"$PDL" tiles --data "$D" --out "$TMP/tlq" --quiet >"$TMP/tlq.out" 2>"$TMP/tlq.err"
+check_eq "tiles --quiet: written, nothing on stderr" "$?:$(wc -c <"$TMP/tlq.err")" 0:0
+"$PDL" tiles --data "$D" --out "$TMP/tlq2" --quiet --progress >/dev/null 2>"$TMP/tlqp.err"
+check_eq "tiles --quiet with --progress is a usage error (exit 2)" "$?" 2
+check "... saying they contradict each other" grep -q 'contradict' "$TMP/tlqp.err"
 finish
