@@ -55,6 +55,23 @@ sign_print(void *arg, struct pending *q)
 	return PDL_OK;
 }
 
+static const char sign_help[] =
+	"usage: pdl sign (--key KEYFILE | --keys KEYDIR) (--ledger-id HEX | --data DIR | --ledger URL)\n"
+	"                [--raw] [--array] ACT.json...\n\n"
+	"Signs acts for one ledger without sending them, for example on a machine that holds the\n"
+	"key and cannot reach the ledger (the key never touches the ledger host). The signature\n"
+	"covers \"pdl/act/v2\\n\" || ledger id || act, so it is good at that ledger only.\n"
+	"--ledger-id HEX is the id `pdl ledger-id` prints (offline); or it is read from DIR or asked\n"
+	"of the pdld at URL. Input as for `pdl submit` (--raw: msgpack). The key must be of the\n"
+	"ledger's crypto suite: with --data or --ledger a key of another is refused here; with\n"
+	"--ledger-id pdl cannot tell, and pdld refuses the signature (PDL_EBADSIG).\n"
+	"Prints one JSON line per act, {\"act\":<base64 msgpack>,\"sig\":<base64>,\"ledger_id\":<hex>,\n"
+	"\"file\",\"index\"}, or {\"error\",\"message\",\"file\",\"index\"}. With --array: one JSON\n"
+	"array of {\"act\",\"sig\",\"ledger_id\"}, printed only when every act was signed (else the\n"
+	"errors go to stderr). Each line, or the array, is a body for POST /v1/acts of `pdld --http`\n"
+	"(Content-Type: application/json); `pdl submit --signed` sends either over the socket.\n"
+	"Exits 1 if any act could not be signed.\n";
+
 int
 cmd_sign(int argc, char **argv)
 {
@@ -74,21 +91,7 @@ cmd_sign(int argc, char **argv)
 		case 'I': lid = optarg; break;
 		case 'a': array = 1; break;
 		case 'h':
-			printf("usage: pdl sign (--key KEYFILE | --keys KEYDIR) (--ledger-id HEX | --data DIR | --ledger URL)\n"
-			       "                [--raw] [--array] ACT.json...\n\n"
-			       "Signs acts for one ledger without sending them, for example on a machine that holds the\n"
-			       "key and cannot reach the ledger (the key never touches the ledger host). The signature\n"
-			       "covers \"pdl/act/v2\\n\" || ledger id || act, so it is good at that ledger only.\n"
-			       "--ledger-id HEX is the id `pdl ledger-id` prints (offline); or it is read from DIR or asked\n"
-			       "of the pdld at URL. Input as for `pdl submit` (--raw: msgpack). The key must be of the\n"
-			       "ledger's crypto suite: with --data or --ledger a key of another is refused here; with\n"
-			       "--ledger-id pdl cannot tell, and pdld refuses the signature (PDL_EBADSIG).\n"
-			       "Prints one JSON line per act, {\"act\":<base64 msgpack>,\"sig\":<base64>,\"ledger_id\":<hex>,\n"
-			       "\"file\",\"index\"}, or {\"error\",\"message\",\"file\",\"index\"}. With --array: one JSON\n"
-			       "array of {\"act\",\"sig\",\"ledger_id\"}, printed only when every act was signed (else the\n"
-			       "errors go to stderr). Each line, or the array, is a body for POST /v1/acts of `pdld --http`\n"
-			       "(Content-Type: application/json); `pdl submit --signed` sends either over the socket.\n"
-			       "Exits 1 if any act could not be signed.\n");
+			fputs(sign_help, stdout);
 			return 0;
 		default: return usage_error("sign", "unknown option");
 		}
