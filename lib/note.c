@@ -177,6 +177,18 @@ static long last_blank(const char *s, size_t n)
 	return -1;
 }
 
+int pdl_note_text_valid(const char *s, size_t n)
+{
+	assert(s != NULL || n == 0);
+	return text_ok(s, n);
+}
+
+int pdl_note_name_valid(const char *s, size_t n)
+{
+	assert(s != NULL || n == 0);
+	return name_ok(s, n);
+}
+
 uint32_t pdl_note_key_id(const char *name, const uint8_t pk[32])
 {
 	assert(name != NULL && pk != NULL);

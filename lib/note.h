@@ -22,10 +22,19 @@
 #include "pdl.h"
 
 #define PDL_NOTE_BYTES_MAX 8192u   /* a checkpoint with a few cosignatures */
-#define PDL_NOTE_SIGS_MAX 32u      /* signature lines examined */
+/* Signature lines examined: the ledger's and a cosignature from each of up to
+ * PDL_POLICY_WITNESSES_MAX (32) witnesses of a policy (policy.h), with room. */
+#define PDL_NOTE_SIGS_MAX 40u
 #define PDL_VKEY_LEN_MAX (PDL_ORIGIN_LEN_MAX + 80u)
 
 uint32_t pdl_note_key_id(const char *name, const uint8_t pk[32]);
+
+/* 1 when s[0..n) is what signed-note allows in a note: valid UTF-8 with no
+ * control character but "\n". */
+int pdl_note_text_valid(const char *s, size_t n);
+/* 1 when s[0..n) is a valid key name: non-empty UTF-8 without Unicode
+ * spaces, '+' or control characters. */
+int pdl_note_name_valid(const char *s, size_t n);
 
 /* Writes the verifier key string (NUL-terminated). PDL_ETOOBIG if cap is short,
  * PDL_EINVAL if name is empty or contains '+', space or newline. */
