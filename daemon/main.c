@@ -100,10 +100,20 @@ usage(FILE *f)
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
 	        "\n"
+	        "Witnesses (C2SP tlog-witness; README, \"Witnesses\"):\n"
+	        "  --witness-policy FILE  a C2SP tlog-policy file (log, witness NAME VKEY URL, group, quorum):\n"
+	        "                      each new checkpoint is sent to the witnesses for cosigning, and a\n"
+	        "                      checkpoint is published (PUB, `pdl checkpoint`, /v1/checkpoint) only once\n"
+	        "                      its cosignatures meet the quorum; writes never wait for witnesses.\n"
+	        "                      Without it, every signed checkpoint is published at once\n"
+	        "  --witness-timeout-ms N  the whole of one request to a witness (default %u)\n"
+	        "  --witness-ca FILE   CA certificates for https:// witnesses (default %s)\n"
+	        "\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
 	        "  -h, --help          this text\n",
-	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT);
+	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
+	        WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
 }
 
 int
@@ -127,6 +137,9 @@ main(int argc, char **argv)
 		{"max-inflight", required_argument, NULL, 'F'},
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
+		{"witness-policy", required_argument, NULL, 'W'},
+		{"witness-timeout-ms", required_argument, NULL, 'X'},
+		{"witness-ca", required_argument, NULL, 'Y'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -136,6 +149,8 @@ main(int argc, char **argv)
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
 	size_t map_size = 0;
+	const char *witness_policy = NULL, *witness_ca = NULL;
+	uint64_t witness_timeout_ms = WITNESS_TIMEOUT_MS_DEFAULT;
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	char listen_buf[4200], publish_buf[4200], path[4200];
 	int insecure = 0, ch, rv;
@@ -173,6 +188,12 @@ main(int argc, char **argv)
 			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
 				return 2;
 			break;
+		case 'W': witness_policy = optarg; break;
+		case 'X':
+			if (opt_u64("--witness-timeout-ms", optarg, 100, 600000, &witness_timeout_ms) != 0)
+				return 2;
+			break;
+		case 'Y': witness_ca = optarg; break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -289,6 +310,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
+	if (witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
+		witness_ca = WITNESS_CA_DEFAULT;
+	/* before the writer starts: every checkpoint it commits goes to the witnesses */
+	if (pdld_witness_start(witness_policy, witness_ca, (unsigned)witness_timeout_ms, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return st.err == PDL_EINVAL ? 2 : 1;
+	}
 	atomic_store(&D.clock_ms, D.head.time_ms);
 	D.last_ckpt_ns = pdl_mono_ns();
 	pthread_mutex_init(&D.head_mu, NULL);
@@ -383,6 +411,7 @@ main(int argc, char **argv)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
 	pthread_join(D.writer, NULL);
+	pdld_witness_stop(); /* after the writer's last offer, before PUB closes */
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);

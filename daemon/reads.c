@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "pdld.h"
 #include "readacl.h"
 #include "readtok.h"
@@ -206,7 +207,11 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 		const char *note;
 		size_t nn;
 		uint64_t size;
-		rc = pdl_store_ckpt_latest(t, &D.store, &size, &note, &nn);
+		rc = pdl_ckpt_published(t, &D.store, &size, &note, &nn);
+		if (rc == PDL_ENOTFOUND && pdld_witness_enabled()) {
+			pdl_status_set(st, rc, NULL, "no checkpoint has met the witness policy's quorum yet");
+			goto out;
+		}
 		if (rc != PDL_OK) {
 			pdl_status_set(st, rc, NULL, "no checkpoint yet");
 			goto out;

@@ -66,8 +66,8 @@ publish_entries(struct batch_out *o)
 	o->pub_n = 0;
 }
 
-static void
-publish_ckpt(uint64_t size, const char *note, size_t n)
+void
+pdld_publish_ckpt(uint64_t size, const char *note, size_t n)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -86,6 +86,17 @@ publish_ckpt(uint64_t size, const char *note, size_t n)
 			nng_msg_free(m);
 	}
 	msgpack_sbuffer_destroy(&sb);
+}
+
+/* A checkpoint just committed: published now, or, under a witness
+ * policy, once the witnesses' cosignatures meet its quorum (witness.c). */
+static void
+ckpt_committed(uint64_t size, const char *note, size_t n)
+{
+	if (pdld_witness_enabled())
+		pdld_witness_offer(size, note, n);
+	else
+		pdld_publish_ckpt(size, note, n);
 }
 
 static void
@@ -248,7 +259,7 @@ pdld_writer_main(void *arg)
 					if (pdl_store_grow(&D.store) != PDL_OK)
 						break;
 				if (rc == PDL_OK && note_n)
-					publish_ckpt(D.last_ckpt_size, note, note_n);
+					ckpt_committed(D.last_ckpt_size, note, note_n);
 			}
 			if (closed)
 				break;
@@ -289,7 +300,7 @@ pdld_writer_main(void *arg)
 		if (rc == PDL_OK) {
 			publish_entries(&o);
 			if (note_n)
-				publish_ckpt(D.last_ckpt_size, note, note_n);
+				ckpt_committed(D.last_ckpt_size, note, note_n);
 		}
 	}
 	msgpack_sbuffer_destroy(&o.pub);
