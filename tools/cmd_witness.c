@@ -473,8 +473,11 @@ load_logs(const char *path, struct pdl_tpolicy *p, struct pdl_status *st)
 		                      rc == PDL_ETOOBIG ? " (over 1 MiB)" : "");
 	rc = pdl_tpolicy_parse((const char *)b, n, PDL_TPOLICY_LOGS_ONLY, p, st);
 	free(b);
-	if (rc != PDL_OK)
-		return pdl_status_set(st, rc, NULL, "%s: %s", path, st->msg);
+	if (rc != PDL_OK) {
+		char why[PDL_MSG_LEN_MAX];
+		snprintf(why, sizeof why, "%s", st->msg);
+		return pdl_status_set(st, rc, NULL, "%s: %s", path, why);
+	}
 	if (p->nlogs == 0)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "%s lists no log (\"log <vkey> [<url>]\" lines)", path);
 	for (unsigned i = 0; i < p->nlogs; i++) {
