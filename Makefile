@@ -157,7 +157,7 @@ $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(A
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_merkle test_note test_readtok test_sha256 test_split)
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_merkle test_note test_readtok test_sha256 test_split test_tlog)
 PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
@@ -240,7 +240,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_TARGETS := act entry note proofdoc http store
+FUZZ_TARGETS := act entry note proofdoc http store tlog
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
@@ -269,9 +269,9 @@ FUZZ_PURE := $(addprefix $(FUZZ_BUILD)/,libpdl_lib.a libpdl_crypto.a libpdl_base
 FUZZ_CORE := $(addprefix $(FUZZ_BUILD)/,libpdl_rules.a libpdl_store.a) $(FUZZ_PURE)
 
 # What each target links: the pure library where it can (entry, note,
-# proofdoc); the act decoder needs the rules tables; the store reader the
+# proofdoc, tlog); the act decoder needs the rules tables; the store reader the
 # store, the rules and the audit; the HTTP parser the projection framework.
-$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc: $(FUZZ_BUILD)/fuzz_%: \
+$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_tlog: $(FUZZ_BUILD)/fuzz_%: \
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_PURE)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 $(FUZZ_BUILD)/fuzz_act: $(FUZZ_BUILD)/tests/fuzz/fuzz_act.o $(FUZZ_CORE)

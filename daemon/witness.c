@@ -33,7 +33,8 @@
  * newer checkpoint vouches for the older ones it extends).
  *
  * Problems are logged per witness, on change (failing, recovered) and at
- * most once per LOG_EVERY_S while they last; the quorum's stall likewise.
+ * most once per LOG_EVERY_S while they last (every one with --verbose);
+ * the quorum's stall likewise.
  *
  * Invariants:
  *  (1) W.gen names the target; a witness's cosignature counts only when
@@ -151,7 +152,7 @@ log_result(struct wit *w, int ok)
 		return;
 	}
 	w->fails++;
-	if (!w->failing || now - w->logged_ns >= (uint64_t)LOG_EVERY_S * 1000000000ull) {
+	if (!w->failing || D.verbose || now - w->logged_ns >= (uint64_t)LOG_EVERY_S * 1000000000ull) {
 		fprintf(stderr, "pdld: witness %s (%s) %s: %s; %u failed attempt(s), retrying with backoff\n", w->pw->name,
 		        w->pw->url, w->failing ? "still failing" : "failed", w->why, w->fails);
 		w->logged_ns = now;
@@ -227,6 +228,7 @@ attempt(struct wit *w, uint64_t size, const char *note, size_t note_n, size_t te
 			         "it has cosigned size %" PRIu64 " of %.200s, beyond this ledger's checkpoint at %" PRIu64
 			         ": it saw another history (a restored backup, or another ledger under the same origin)",
 			         w->known_size, D.origin, size);
+			w->known_size = 0; /* ask it afresh next time: old 0 gets its size in a 409 */
 			return PDL_EMERKLE;
 		}
 		int rc = prove(w->known_size, size, proof, &np);

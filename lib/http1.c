@@ -276,6 +276,7 @@ pdl_h1_chunks_feed(struct pdl_h1_chunks *c, const char *in, size_t n, size_t *us
 {
 	size_t i = 0;
 	assert(c != NULL && used != NULL && (in != NULL || n == 0));
+	*used = 0; /* on an error, what was taken does not matter */
 	while (i < n && c->state != CH_DONE) {
 		char ch = in[i];
 		switch (c->state) {

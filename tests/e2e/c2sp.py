@@ -306,3 +306,26 @@ def raw_exchange(host, port, data, timeout=10, pause=None):
         pass
     s.close()
     return out
+
+
+def cosigned(note, log_vkey, witness_vkeys):
+    """{ledger, size, cosigned: [key names whose cosignature/v1 on note verifies]}."""
+    text, sigs = split_note(note)
+    lname, ltyp, lkey = parse_vkey(log_vkey)
+    out = {"ledger": any(verify_note_sig(s, text, lname, lkey) for s in sigs),
+           "size": int(text.split("\n")[1]), "cosigned": [], "lines": len(sigs)}
+    for wv in witness_vkeys:
+        name, typ, key = parse_vkey(wv)
+        if typ == 0x04 and any(verify_cosig(s, text, name, key) for s in sigs):
+            out["cosigned"].append(name)
+    return out
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    # c2sp.py cosigned NOTEFILE LOG_VKEY [WITNESS_VKEY...]: one JSON line
+    if len(sys.argv) >= 4 and sys.argv[1] == "cosigned":
+        print(json.dumps(cosigned(open(sys.argv[2]).read(), sys.argv[3], sys.argv[4:])))
+    else:
+        sys.exit("usage: c2sp.py cosigned NOTEFILE LOG_VKEY [WITNESS_VKEY...]")
