@@ -37,6 +37,7 @@
  *  (3) connections are at most --max-connections, each request is read
  *      within --timeout-ms and at most WITNESS_BODY_MAX bytes.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -625,15 +627,16 @@ serve_usage(FILE *f)
 	        "Answers 200 with one cosignature/v1 line (Ed25519, type 0x04) after the new state is on disk;\n"
 	        "400, 403, 404, 409 (text/x.tlog.size body: the size it has) and 422 as the spec says.\n"
 	        "\n"
-	        "  --data DIR        the witness's state (DIR/witness.mdb: one record per log), made if missing\n"
+	        "  --data DIR        the witness's state (DIR/witness.mdb: one record per log); DIR is made\n"
+	        "                    (mode 0700) if missing\n"
 	        "  --listen ADDR     HOST:PORT (or tcp://HOST:PORT) to serve on\n"
 	        "  --key FILE        its secret key (`pdl witness keygen`), mode 0600\n"
 	        "  --name NAME       its key name, as given to keygen (the vkey is printed at start)\n"
 	        "  --logs FILE       the logs it witnesses, C2SP tlog-policy lines \"log <vkey> [<url>]\"; the\n"
 	        "                    vkey's name is the log's origin. Key types: Ed25519 (0x01) and timestamped\n"
 	        "                    Ed25519 (0x04); any other type (ML-DSA-44, ECDSA) is refused at start\n"
-	        "  --tls-cert FILE   serve https (tls+tcp) with this PEM certificate (chain) ...\n"
-	        "  --tls-key FILE    ... and its PEM key (mode 0600)\n"
+	        "  --https-cert FILE serve https with this PEM certificate (chain) ...\n"
+	        "  --https-key FILE  ... and its PEM key (mode 0600)\n"
 	        "  --max-connections N  connections served at once; more are closed at once (default %u)\n"
 	        "  --timeout-ms N    a request must arrive whole within N ms, else 408 (default %u)\n"
 	        "  -v, --verbose     log every request\n"
@@ -651,8 +654,8 @@ witness_serve(int argc, char **argv)
 	static const struct option opts[] = {
 		{"data", required_argument, NULL, 'd'},    {"listen", required_argument, NULL, 'l'},
 		{"key", required_argument, NULL, 'k'},     {"name", required_argument, NULL, 'n'},
-		{"logs", required_argument, NULL, 'L'},    {"tls-cert", required_argument, NULL, 'C'},
-		{"tls-key", required_argument, NULL, 'K'}, {"max-connections", required_argument, NULL, 'N'},
+		{"logs", required_argument, NULL, 'L'},    {"https-cert", required_argument, NULL, 'C'},
+		{"https-key", required_argument, NULL, 'K'}, {"max-connections", required_argument, NULL, 'N'},
 		{"timeout-ms", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},          {0}};
 	static struct wsrv S; /* static: a signal may end main while threads still read it */
@@ -692,9 +695,9 @@ witness_serve(int argc, char **argv)
 	if (dir == NULL || addr == NULL || keyf == NULL || name == NULL || logsf == NULL || optind != argc)
 		return usage_error("witness serve", "--data, --listen, --key, --name and --logs are required (see --help)");
 	if ((cert == NULL) != (tkey == NULL))
-		return usage_error("witness serve", "--tls-cert and --tls-key go together");
+		return usage_error("witness serve", "--https-cert and --https-key go together");
 	if (listen_url(addr, cert != NULL, url, sizeof url) != 0)
-		return usage_error("witness serve", "--listen is HOST:PORT (tls+tcp:// only with --tls-cert)");
+		return usage_error("witness serve", "--listen is HOST:PORT (tls+tcp:// only with --https-cert)");
 	S.timeout_ms = (unsigned)tmo;
 	S.conns_max = (unsigned)conns;
 	snprintf(S.name, sizeof S.name, "%s", name);
@@ -713,6 +716,10 @@ witness_serve(int argc, char **argv)
 	}
 	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, pk, &me) != PDL_OK || pdl_vkey_format(&me, vk, sizeof vk) != PDL_OK) {
 		code = usage_error("witness serve", "--name must be a key name: no spaces, '+' or control characters");
+		goto out;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "pdl witness serve: cannot make %s: %s\n", dir, strerror(errno));
 		goto out;
 	}
 	int src = pdl_wstate_open(&S.ws, dir);

@@ -37,9 +37,9 @@ sys.exit(1)
 PYEOF
 }
 
-start_w() {
+start_w() { # NAME [serve options]
 	"$PDL" witness serve --data "$TMP/$1" --listen "127.0.0.1:${WPORT[$1]}" --key "$TMP/$1.key" \
-		--name "$1.test.example/w" --logs "$TMP/logs" 2>>"$TMP/$1.log" &
+		--name "$1.test.example/w" --logs "$TMP/logs" "${@:2}" 2>>"$TMP/$1.log" &
 	WPID[$1]=$!
 	wait_port "${WPORT[$1]}" || not_ok "witness $1 listens"
 }
@@ -55,7 +55,14 @@ start_hostile() { # NAME MODES
 	wait_port "${WPORT[$1]}" || not_ok "hostile witness $1 listens"
 }
 
-witness_line() { echo "witness $1 ${WVK[$1]} http://127.0.0.1:${WPORT[$1]}"; }
+witness_line() { echo "witness $1 ${WVK[$1]} ${2:-http}://127.0.0.1:${WPORT[$1]}"; }
+
+# W3 serves https: a self-signed certificate naming 127.0.0.1 (as a DNS
+# name: mbedTLS matches DNS names only), which pdld trusts by --witness-ca
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=DNS:127.0.0.1" \
+	-keyout "$TMP/w3tls.key" -out "$TMP/w3tls.pem" >/dev/null 2>&1 && chmod 600 "$TMP/w3tls.key" ||
+	not_ok "openssl makes W3's certificate"
+W3TLS="--https-cert $TMP/w3tls.pem --https-key $TMP/w3tls.key"
 
 # published: the size of the checkpoint `pdl checkpoint` shows (the note in $TMP/pub)
 published() {
@@ -144,12 +151,15 @@ bad_policy "a policy without a quorum line" "witness X ${WVK[W1]} http://127.0.0
 	echo "log $VKEY"
 	witness_line W1
 	witness_line W2
-	witness_line W3
+	witness_line W3 https
 	echo "group G 2 W1 W2 W3"
 	echo "quorum G"
 } >"$TMP/policy"
-for w in W1 W2 W3; do start_w $w; done
-start_pdld "$D" --witness-policy "$TMP/policy" --checkpoint-ms 100 --witness-timeout-ms 2000 ||
+start_w W1
+start_w W2
+start_w W3 $W3TLS
+start_pdld "$D" --witness-policy "$TMP/policy" --checkpoint-ms 100 --witness-timeout-ms 2000 \
+	--witness-ca "$TMP/w3tls.pem" ||
 	{ not_ok "pdld starts with a 2-of-3 policy"; finish; }
 wait_published 1 && ok "the genesis checkpoint is published once cosigned" || not_ok "checkpoint 1 published"
 check_eq "10 acts are written" "$(submit_n 10 1)" 10
@@ -167,7 +177,7 @@ check_eq "the published checkpoint stays at size 11 (pdl checkpoint --data)" "$(
 "$PDL" checkpoint --ledger "ipc://$D/pdl.sock" >"$TMP/pub2" 2>/dev/null
 check_eq "and pdld's checkpoint request says 11 too" "$(sed -n 2p "$TMP/pub2")" 11
 check_eq "the log itself is at 31" "$(log_size "$D")" 31
-check "pdld names the witnesses that are down" wait_log "$D.pdld.log" "witness W3 (http://127.0.0.1:${WPORT[W3]}) failed"
+check "pdld names the witnesses that are down" wait_log "$D.pdld.log" "witness W3 (https://127.0.0.1:${WPORT[W3]}) failed"
 sleep 3
 start_w W2
 wait_published 31 && ok "W2 back: publishing resumes at size 31" || not_ok "checkpoint 31 published after W2 is back"
@@ -176,7 +186,7 @@ case "$c" in "ledger W1 W2") ok "cosigned by W1 and W2 ($c)" ;; *) not_ok "W1 an
 n=$(grep -c "witness W3 (" "$D.pdld.log")
 if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then ok "W3's failures are logged, rate-limited ($n lines in about 5 s)"; else
 	not_ok "W3's failures rate-limited (got $n lines)"; fi
-start_w W3
+start_w W3 $W3TLS
 check_eq "5 more acts" "$(submit_n 5 31)" 5
 wait_published 36 && ok "checkpoint 36 published" || not_ok "checkpoint 36 published"
 n=300
@@ -185,13 +195,37 @@ while [ "$n" -gt 0 ] && [ "$(cosigners)" != "ledger W1 W2 W3" ]; do
 	"$PDL" checkpoint --data "$D" >"$TMP/pub" 2>/dev/null
 	n=$((n - 1))
 done
-check_eq "the third cosignature is kept in the checkpoint's record as it arrives" "$(cosigners)" "ledger W1 W2 W3"
+check_eq "the third cosignature (W3, over https) is kept in the checkpoint's record as it arrives" "$(cosigners)" \
+	"ledger W1 W2 W3"
 check "pdl verify passes with the cosigned checkpoints" "$PDL" verify --data "$D" --quiet
+
+# ---- /v1/checkpoint (pdl-project asks pdld's checkpoint request) carries them
+PDLPROJ=${PDLPROJ:-$(dirname "$PDL")/pdl-project}
+PPORT=$(free_port)
+"$PDLPROJ" disclosure --ledger "ipc://$D/pdl.sock" --data "$TMP/proj" --http "127.0.0.1:$PPORT" >>"$TMP/proj.log" 2>&1 &
+PROJ_PID=$!
+n=300
+while [ "$n" -gt 0 ]; do
+	$PY - "$PPORT" "$TMP/pub" <<'PYEOF' && break
+import json, sys, urllib.request
+try:
+    o = json.load(urllib.request.urlopen("http://127.0.0.1:%s/v1/checkpoint" % sys.argv[1], timeout=10))
+except Exception:
+    sys.exit(1)
+open(sys.argv[2], "w").write(o["note"])
+sys.exit(0 if o.get("size") == 36 and o.get("verified") else 1)
+PYEOF
+	sleep 0.1
+	n=$((n - 1))
+done
+check_eq "/v1/checkpoint serves the published checkpoint with its cosignatures" "$(cosigners)" "ledger W1 W2 W3"
+kill -TERM "$PROJ_PID" 2>/dev/null
+wait "$PROJ_PID" 2>/dev/null
 stop_pdld || not_ok "pdld stops"
 
 # ---- restarted: pdld does not know the witnesses' sizes; 409 tells it
-start_pdld "$D" --witness-policy "$TMP/policy" --checkpoint-ms 100 --witness-timeout-ms 2000 ||
-	{ not_ok "pdld restarts"; finish; }
+start_pdld "$D" --witness-policy "$TMP/policy" --checkpoint-ms 100 --witness-timeout-ms 2000 \
+	--witness-ca "$TMP/w3tls.pem" || { not_ok "pdld restarts"; finish; }
 check_eq "after a restart, 3 more acts" "$(submit_n 3 36)" 3
 wait_published 39 && ok "checkpoint 39 published after the restart (old 0 -> 409 -> resent from 36)" ||
 	not_ok "checkpoint 39 published after restart"
