@@ -327,16 +327,17 @@ witness_main(void *arg)
 	return NULL;
 }
 
-/* Stores the target's cosignatures (and marks it published when quorate),
- * then publishes it. Called without W.mu. */
+/* Stores the target's cosignatures, which meet the quorum, marking it
+ * published, then publishes it on PUB when publish is set (not for
+ * cosignatures that come after). Called without W.mu. */
 static int
-store_and_publish(uint64_t size, const char *note, size_t n, int quorate)
+store_and_publish(uint64_t size, const char *note, size_t n, int publish)
 {
 	MDB_txn *t;
 	pthread_rwlock_rdlock(&D.store.resize);
 	int rc = pdl_store_wtxn(&D.store, &t);
 	if (rc == PDL_OK) {
-		rc = pdl_ckpt_cosigned_put(t, &D.store, size, note, n, quorate);
+		rc = pdl_ckpt_cosigned_put(t, &D.store, size, note, n, 1);
 		if (rc == PDL_OK)
 			rc = pdl_store_err(pdl_store_commit(&D.store, t));
 		else
@@ -348,7 +349,7 @@ store_and_publish(uint64_t size, const char *note, size_t n, int quorate)
 		        pdl_errmsg(rc));
 		return rc;
 	}
-	if (quorate)
+	if (publish)
 		pdld_publish_ckpt(size, note, n); /* invariant (2) */
 	return PDL_OK;
 }
@@ -417,7 +418,7 @@ coord_main(void *arg)
 					n += W.w[i].cosig_len;
 				}
 			pthread_mutex_unlock(&W.mu);
-			int rc = store_and_publish(size, note, n, 1); /* invariants (2), (3) */
+			int rc = store_and_publish(size, note, n, publish); /* invariants (2), (3) */
 			pthread_mutex_lock(&W.mu);
 			if (rc == PDL_OK && gen == W.gen) {
 				W.tpublished = 1;
@@ -430,7 +431,9 @@ coord_main(void *arg)
 					W.stall_logged_ns = 0;
 				}
 			}
-			continue;
+			if (rc == PDL_OK)
+				continue;
+			/* the store refused (logged): try again after the wait below, not at once */
 		}
 		if (W.gen != 0 && !quorate && all_tried)
 			log_stall(cosigned);

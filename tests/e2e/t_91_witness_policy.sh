@@ -161,6 +161,12 @@ start_w W3 $W3TLS
 start_pdld "$D" --witness-policy "$TMP/policy" --checkpoint-ms 100 --witness-timeout-ms 2000 \
 	--witness-ca "$TMP/w3tls.pem" ||
 	{ not_ok "pdld starts with a 2-of-3 policy"; finish; }
+# a SUB client of our own records every checkpoint pdld publishes
+$PY "$E2E/pub_watch.py" "$D/pdl.pub" "$TMP/pubc" 2>"$TMP/pubc.err" &
+WATCH=$!
+n=100
+while [ ! -e "$TMP/pubc/ready" ] && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+[ -e "$TMP/pubc/ready" ] || not_ok "pub_watch.py subscribes"
 wait_published 1 && ok "the genesis checkpoint is published once cosigned" || not_ok "checkpoint 1 published"
 check_eq "10 acts are written" "$(submit_n 10 1)" 10
 wait_published 11 && ok "the checkpoint at size 11 is published" || not_ok "checkpoint 11 published"
@@ -198,6 +204,24 @@ done
 check_eq "the third cosignature (W3, over https) is kept in the checkpoint's record as it arrives" "$(cosigners)" \
 	"ledger W1 W2 W3"
 check "pdl verify passes with the cosigned checkpoints" "$PDL" verify --data "$D" --quiet
+kill -TERM "$WATCH" 2>/dev/null
+wait "$WATCH" 2>/dev/null
+pubs=$($PY - "$E2E" "$TMP/pubc" "$VKEY" "${WVK[W1]}" "${WVK[W2]}" "${WVK[W3]}" <<'PYEOF'
+import glob, os, sys
+sys.path.insert(0, sys.argv.pop(1))
+import c2sp
+out = []
+for f in sorted(glob.glob(sys.argv[1] + "/c-*"), key=lambda f: int(f.rsplit("-", 1)[1])):
+    o = c2sp.cosigned(open(f).read(), sys.argv[2], sys.argv[3:])
+    out.append("%d%s" % (o["size"], "" if o["ledger"] and len(o["cosigned"]) >= 2 else "!"))
+print(" ".join(out))
+PYEOF
+)
+# (1 too, if the subscription was in time for it; nothing while W2 and W3 were down)
+case "$pubs" in
+"11 31 36" | "1 11 31 36") ok "the PUB feed publishes only quorate checkpoints, each with its cosignatures ($pubs)" ;;
+*) not_ok "the PUB feed published quorate 11, 31 and 36 only (got: $pubs; ! = without the quorum)" ;;
+esac
 
 # ---- /v1/checkpoint (pdl-project asks pdld's checkpoint request) carries them
 PDLPROJ=${PDLPROJ:-$(dirname "$PDL")/pdl-project}
