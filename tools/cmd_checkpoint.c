@@ -1,4 +1,5 @@
-/* cmd_checkpoint.c — pdl checkpoint: the latest signed checkpoint, exactly as signed. */
+/* cmd_checkpoint.c — pdl checkpoint: the published checkpoint (ckpt.h's
+ * pdl_ckpt_published), exactly as stored. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,8 +10,11 @@ cmd_checkpoint(int argc, char **argv)
 {
 	const char *dir = NULL, *ledger = NULL;
 	int orc = src_opts(argc, argv, "checkpoint",
-	                   "usage: pdl checkpoint (--data DIR | --ledger URL)\n\nPrints the latest signed checkpoint "
-			       "exactly as signed: the C2SP tlog-checkpoint body,\na blank line and the signature lines.\n", &dir, &ledger);
+	                   "usage: pdl checkpoint (--data DIR | --ledger URL)\n\nPrints the published checkpoint "
+			       "exactly as stored: the C2SP tlog-checkpoint body,\na blank line and the signature lines. "
+			       "Without a witness policy it is the newest checkpoint\nthe ledger signed; under pdld "
+			       "--witness-policy, the newest one whose witness cosignatures\nmet the quorum, with them "
+			       "(cosignature/v1 lines after the ledger's).\n", &dir, &ledger);
 	if (orc >= 0)
 		return orc;
 	struct src s;

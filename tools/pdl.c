@@ -25,7 +25,7 @@ static const struct {
 	{"submit", pdl_cmd_submit, "sign and submit acts; one receipt line each"},
 	{"sign", cmd_sign, "sign acts for one ledger without sending them"},
 	{"get", cmd_get, "print an entry (JSON, or --raw leaf bytes)"},
-	{"checkpoint", cmd_checkpoint, "print the latest signed checkpoint"},
+	{"checkpoint", cmd_checkpoint, "print the published checkpoint (with its witnesses' cosignatures)"},
 	{"verifier-key", cmd_verifier_key, "print the checkpoint verifier key"},
 	{"ledger-id", cmd_ledger_id, "print the ledger id every act signature names"},
 	{"proof", cmd_proof, "inclusion or consistency proof (RFC 9162)"},

@@ -96,9 +96,12 @@ io_recv(struct pdl_hconn *c, uint64_t deadline)
 	pthread_mutex_unlock(&c->mu);
 	nng_aio_wait(c->aio);
 	int rv = nng_aio_result(c->aio);
+	pthread_mutex_lock(&c->mu);
+	int closed = c->closed;
+	pthread_mutex_unlock(&c->mu);
 	if (rv == NNG_ETIMEDOUT)
 		return IO_TIMEOUT;
-	if (rv == NNG_ECLOSED || c->closed)
+	if (rv == NNG_ECLOSED || closed)
 		return IO_CLOSED;
 	if (rv != 0)
 		return IO_EOF;
