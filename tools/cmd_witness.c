@@ -489,6 +489,12 @@ load_logs(const char *path, struct pdl_tpolicy *p, struct pdl_status *st)
 			                      "%s line %u: the key of log %s has signature type 0x%02x (%s); this witness checks "
 			                      "Ed25519 (0x01) and timestamped Ed25519 (0x04) checkpoint signatures only",
 			                      path, p->log[i].line, k->name, k->type, pdl_sigtype_name(k->type));
+		unsigned same = 0;
+		for (unsigned j = 0; j < i; j++)
+			same += p->log[j].key.name_len == k->name_len && memcmp(p->log[j].key.name, k->name, k->name_len) == 0;
+		if (same >= WITNESS_KEYS_PER_ORIGIN)
+			return pdl_status_set(st, PDL_EINVAL, NULL, "%s line %u: more than %u keys for the log %s", path,
+			                      p->log[i].line, WITNESS_KEYS_PER_ORIGIN, k->name);
 	}
 	return PDL_OK;
 }
