@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""hostile_witness.py — a witness that lies, stalls and floods, for t_91.
+"""hostile_witness.py — a witness that lies, stalls and floods, for t_103.
 
     hostile_witness.py PORT NAME KEYFILE MODES
 

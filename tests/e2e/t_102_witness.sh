@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_90_witness — `pdl witness serve` against C2SP tlog-witness, by a client
+# t_102_witness — `pdl witness serve` against C2SP tlog-witness, by a client
 # written from the spec (witness_check.py, c2sp.py): every status of
 # add-checkpoint with its condition (400, 403, 404, 409 with its
 # text/x.tlog.size body, 422, 200 with a cosignature/v1 line), the HTTP

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_91_witness_policy — pdld --witness-policy (C2SP tlog-policy): with a
+# t_103_witness_policy — pdld --witness-policy (C2SP tlog-policy): with a
 # 2-of-3 quorum of real witnesses (`pdl witness serve`), a checkpoint is
 # published only with two valid cosignatures; when two witnesses go down,
 # writes go on and the published checkpoint stays where it was; when one

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""witness_check.py — t_90's checks of `pdl witness serve` against
+"""witness_check.py — t_102's checks of `pdl witness serve` against
 c2sp.org/tlog-witness, from a client written from the spec (c2sp.py).
 
     witness_check.py PDL DIR PDL_VKEY PDL_NOTES
