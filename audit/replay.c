@@ -151,19 +151,19 @@ compare_state(MDB_txn *ta, const struct pdl_store *a, MDB_txn *tb, const struct 
 		uint64_t seq = 0;
 		if (cmp < 0) {
 			printable_key(ka.mv_data, ka.mv_size, kp, sizeof kp);
-			rc = fail(r, 0, 0, PDL_ERULE, "stored state has record \"%s\" that no act wrote", kp);
+			rc = fail(r, 0, 0, PDL_ESTATE, "stored state has record \"%s\" that no act wrote", kp);
 			break;
 		}
 		if (cmp > 0) {
 			printable_key(kb.mv_data, kb.mv_size, kp, sizeof kp);
 			int has = last_writer(w, kb.mv_data, kb.mv_size, &seq);
-			rc = fail(r, has, seq, PDL_ERULE, "stored state lacks record \"%s\" written by the act", kp);
+			rc = fail(r, has, seq, PDL_ESTATE, "stored state lacks record \"%s\" written by the act", kp);
 			break;
 		}
 		if (va.mv_size != vb.mv_size || memcmp(va.mv_data, vb.mv_data, va.mv_size) != 0) {
 			printable_key(ka.mv_data, ka.mv_size, kp, sizeof kp);
 			int has = last_writer(w, ka.mv_data, ka.mv_size, &seq);
-			rc = fail(r, has, seq, PDL_ERULE, "stored record \"%s\" differs from what the act wrote", kp);
+			rc = fail(r, has, seq, PDL_ESTATE, "stored record \"%s\" differs from what the act wrote", kp);
 			break;
 		}
 		ma = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
@@ -171,11 +171,13 @@ compare_state(MDB_txn *ta, const struct pdl_store *a, MDB_txn *tb, const struct 
 	}
 	mdb_cursor_close(ca);
 	mdb_cursor_close(cb);
+	if (rc == PDL_ESTATE)
+		snprintf(r->bad_key, sizeof r->bad_key, "%s", kp);
 	return rc;
 }
 
 int
-pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, struct pdl_verify_result *r)
+pdl_replay_store(struct pdl_store *src, const char *scratch_dir, struct pdl_progress *prog, struct pdl_verify_result *r)
 {
 	struct pdl_store dst;
 	struct pdl_engine e;
@@ -197,6 +199,8 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 		fail(r, 0, 0, rc, "cannot read the ledger");
 		goto out;
 	}
+	if (prog != NULL)
+		prog->total = hs.size;
 	/* Acts may refer to checkpoints (checkpoint.cosign): the scratch ledger
 	 * gets each stored checkpoint of size N before entry N is replayed, as
 	 * the live ledger had it (a checkpoint of size N exists only after
@@ -259,9 +263,9 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 			}
 			td = NULL;
 		}
-		if (progress && seq % 10000 == 0)
-			fprintf(stderr, "\rreplay: %llu / %llu", (unsigned long long)seq, (unsigned long long)hs.size);
 		r->size = seq + 1;
+		if (prog != NULL)
+			pdl_progress_update(prog, seq + 1);
 	}
 	if (td != NULL) {
 		rc = pdl_store_err(mdb_txn_commit(td));
@@ -282,8 +286,6 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress, s
 out:
 	if (ck != NULL)
 		mdb_cursor_close(ck);
-	if (progress)
-		fprintf(stderr, "\r%40s\r", "");
 	if (td != NULL)
 		mdb_txn_abort(td);
 	if (ts != NULL)

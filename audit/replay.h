@@ -16,8 +16,11 @@
 #include "verify.h"
 
 /* scratch_dir: an empty directory to build the scratch ledger in (removed
- * files are the caller's business). */
-PDL_WUR int pdl_replay_store(struct pdl_store *src, const char *scratch_dir, int progress,
+ * files are the caller's business). prog: told each entry replayed (NULL:
+ * nothing told). A state difference is PDL_ESTATE, with r->bad_key the
+ * first differing record (in key order) and r->bad_seq, when known, the
+ * last act that wrote it. */
+PDL_WUR int pdl_replay_store(struct pdl_store *src, const char *scratch_dir, struct pdl_progress *prog,
                              struct pdl_verify_result *r);
 
 #endif

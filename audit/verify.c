@@ -207,7 +207,7 @@ struct ckpt_ref {
 };
 
 int
-pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl_verify_result *r)
+pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *prog, struct pdl_verify_result *r)
 {
 	MDB_txn *t = NULL;
 	MDB_cursor *cur = NULL;
@@ -224,7 +224,6 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 	uint8_t ledger_id[PDL_HASH_BYTES] = {0}; /* entry 0's hash, once read */
 	uint64_t last_time = 0, seq = 0;
 	int rc;
-	uint64_t t_last = pdl_mono_ns();
 
 	memset(r, 0, sizeof *r);
 	r->ok = 1;
@@ -242,6 +241,8 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 		rc = bad(r, 0, PDL_EGENESIS, "the log is empty");
 		goto out;
 	}
+	if (prog != NULL)
+		prog->total = h.size;
 	jobs = malloc(SIG_BATCH * sizeof *jobs);
 	if (jobs == NULL) {
 		rc = bad(r, UINT64_MAX, PDL_ENOMEM, "out of memory");
@@ -283,7 +284,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 	int have_info = 0;
 	for (;; seq++) {
 		int structural = PDL_OK;
-		char what[400] = "";
+		char what[PDL_MSG_LEN_MAX + 160] = "";
 		struct pdl_entry e;
 		struct pdl_act a;
 		if (seq == h.size || m != 0) {
@@ -453,10 +454,8 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 			r->ckpt_size = cp.size;
 		}
 		m = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		if (progress && (seq & 4095) == 0 && pdl_mono_ns() - t_last > 500000000ull) {
-			t_last = pdl_mono_ns();
-			fprintf(stderr, "\rverify: %llu / %llu entries", (unsigned long long)seq, (unsigned long long)h.size);
-		}
+		if (prog != NULL)
+			pdl_progress_update(prog, seq + 1);
 	}
 	(void)batch_lo_seq;
 	if (next_ck < ncks) {
@@ -480,8 +479,6 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl
 	}
 	rc = PDL_OK;
 out:
-	if (progress)
-		fprintf(stderr, "\r%60s\r", "");
 	if (cur)
 		mdb_cursor_close(cur);
 	if (t)

@@ -14,6 +14,7 @@
 #ifndef PDL_VERIFY_H
 #define PDL_VERIFY_H
 
+#include "progress.h"
 #include "store.h"
 #include "util.h"
 
@@ -27,12 +28,15 @@ struct pdl_verify_result {
 	uint8_t chain[32];
 	int has_bad_seq;
 	uint64_t bad_seq;
-	int err;                /* PDL_ECHAIN, PDL_EBADSIG, PDL_EMERKLE, … */
-	char what[512];
+	int err;                /* PDL_ECHAIN, PDL_EBADSIG, PDL_EMERKLE, PDL_ESTATE … */
+	char what[PDL_MSG_LEN_MAX + 256];
+	char bad_key[300];      /* PDL_ESTATE: the first state record that differs (printable) */
 };
 
-/* threads: signature verifiers (0: all cores). progress: print to stderr.
+/* threads: signature verifiers (0: all cores). prog: told each entry
+ * checked, its total set to the log's size (NULL: nothing told).
  * Returns PDL_OK when the ledger verifies; otherwise r says where and why. */
-PDL_WUR int pdl_verify_store(struct pdl_store *s, unsigned threads, int progress, struct pdl_verify_result *r);
+PDL_WUR int pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *prog,
+                             struct pdl_verify_result *r);
 
 #endif

@@ -36,6 +36,7 @@ static const struct {
 	{PDL_EVERSION, "PDL_EVERSION", "unsupported act version"},
 	{PDL_EPRIVATE, "PDL_EPRIVATE", "entry is private to its parties"},
 	{PDL_EBUSY, "PDL_EBUSY", "ledger busy: retry shortly"},
+	{PDL_ESTATE, "PDL_ESTATE", "stored state differs from the state the log derives"},
 };
 
 const char *

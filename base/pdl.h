@@ -45,6 +45,7 @@ enum pdl_err {
 	PDL_EVERSION = -25,  /* unsupported act version */
 	PDL_EPRIVATE = -26,  /* entry private to its parties; the reader is not one of them */
 	PDL_EBUSY = -27,     /* pdld over a limit (replies queued, submits in flight): retry */
+	PDL_ESTATE = -28,    /* stored state differs from what the rules derive from the log (verify --replay) */
 };
 
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */
@@ -64,7 +65,7 @@ const char *pdl_errmsg(int err);    /* "signature does not verify" */
 #define PDL_REPLY_BYTES_MAX (PDL_RANGE_MAX * (PDL_ENTRY_BYTES_MAX + 16u) + 4096u)
 #define PDL_ORIGIN_LEN_MAX 200u
 #define PDL_RULE_LEN_MAX 64u
-#define PDL_MSG_LEN_MAX 256u
+#define PDL_MSG_LEN_MAX 512u /* room for every field error of an act (mp.h) */
 
 #define PDL_HASH_BYTES 32u
 #define PDL_PK_BYTES 32u

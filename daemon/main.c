@@ -17,6 +17,7 @@
 
 #include "crypto.h"
 #include "key.h"
+#include "date.h"
 #include "pdld.h"
 #include "proto.h"
 #include "sha256.h"
@@ -114,6 +115,32 @@ usage(FILE *f)
 	        "  -h, --help          this text\n",
 	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
 	        WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
+}
+
+/* The ledger's time never goes back (spec/formats.md §3), so on a machine
+ * whose clock is behind the last entry every new entry carries the last
+ * entry's time until the clock catches up: say so at start. Seen after a
+ * ledger ran on a test clock (the demo) or with a clock set wrong. */
+static void
+warn_time_ahead(const char *dir)
+{
+	uint64_t now = pdl_now_ms();
+	if (D.head.size == 0 || D.head.time_ms <= now)
+		return;
+	char led[PDL_CST_LEN], mine[PDL_CST_LEN], by[48];
+	uint64_t ahead = D.head.time_ms - now;
+	if (ahead >= PDL_DAY_MS)
+		snprintf(by, sizeof by, "%llu days", (unsigned long long)(ahead / PDL_DAY_MS));
+	else
+		snprintf(by, sizeof by, "%llu.%03llu s", (unsigned long long)(ahead / 1000), (unsigned long long)(ahead % 1000));
+	fprintf(stderr, "pdld: warning: the ledger's time (%s, entry %llu) is ahead of this machine's clock (%s) by %s; "
+	                "new entries will carry the ledger's time until the clock catches up. Check the clock (NTP)%s "
+	                "in %s\n",
+	        pdl_ms_cst(D.head.time_ms, led), (unsigned long long)(D.head.size - 1), pdl_ms_cst(now, mine), by,
+	        D.engine.info.test_clock ? "; this ledger allows a test clock (its genesis says so), whose times were set "
+	                                   "by hand"
+	                                 : "",
+	        dir);
 }
 
 int
@@ -309,6 +336,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
 		return 1;
 	}
+	if (D.test_clock && !D.engine.info.test_clock) {
+		fprintf(stderr, "pdld: --test-clock refused: the genesis of %s does not allow a test clock (only a "
+		                "ledger made with `pdl init --test-clock` runs on one, and its genesis tells every "
+		                "auditor so)\n", dir);
+		return 2;
+	}
+	if (!D.test_clock)
+		warn_time_ahead(dir);
 	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
 	if (witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
 		witness_ca = WITNESS_CA_DEFAULT;

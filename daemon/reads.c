@@ -8,6 +8,7 @@
 #include "ckpt.h"
 #include "pdld.h"
 #include "readacl.h"
+#include "readers.h"
 #include "readtok.h"
 #include "sha256.h"
 
@@ -207,12 +208,20 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 		const char *note;
 		size_t nn;
 		uint64_t size;
-		rc = pdl_ckpt_published(t, &D.store, &size, &note, &nn);
-		if (rc == PDL_ENOTFOUND && pdld_witness_enabled()) {
+		struct mp_cur sv;
+		if (mp_map_find(req, "size", &sv) == PDL_OK) {
+			/* an old checkpoint, for a consistency proof from it */
+			if (mp_read_uint(&sv, &size) != PDL_OK) {
+				rc = pdl_status_set(st, PDL_EPROTO, NULL, "checkpoint size must be an unsigned integer");
+				goto out;
+			}
+			if ((rc = pdl_read_checkpoint_at(t, &D.store, size, &note, &nn, st)) != PDL_OK)
+				goto out;
+		} else if ((rc = pdl_ckpt_published(t, &D.store, &size, &note, &nn)) == PDL_ENOTFOUND &&
+		           pdld_witness_enabled()) {
 			pdl_status_set(st, rc, NULL, "no checkpoint has met the witness policy's quorum yet");
 			goto out;
-		}
-		if (rc != PDL_OK) {
+		} else if (rc != PDL_OK) {
 			pdl_status_set(st, rc, NULL, "no checkpoint yet");
 			goto out;
 		}

@@ -56,6 +56,24 @@ pdl_date_parse(struct pdl_str s)
 	return d;
 }
 
+char *
+pdl_ms_cst(uint64_t ms, char buf[PDL_CST_LEN])
+{
+	struct pdl_date d = pdl_date_of_ms(ms);
+	uint64_t in_day = (ms + PDL_CST_OFFSET_MS) % PDL_DAY_MS;
+	unsigned h = (unsigned)(in_day / 3600000u), mi = (unsigned)(in_day / 60000u % 60u);
+	unsigned s = (unsigned)(in_day / 1000u % 60u), frac = (unsigned)(in_day % 1000u);
+	char date[11];
+	pdl_date_format(d, date);
+	if (s == 0 && frac == 0)
+		snprintf(buf, PDL_CST_LEN, "%sT%02u:%02u+08:00", date, h, mi);
+	else if (frac == 0)
+		snprintf(buf, PDL_CST_LEN, "%sT%02u:%02u:%02u+08:00", date, h, mi, s);
+	else
+		snprintf(buf, PDL_CST_LEN, "%sT%02u:%02u:%02u.%03u+08:00", date, h, mi, s, frac);
+	return buf;
+}
+
 void
 pdl_date_format(struct pdl_date d, char buf[11])
 {

@@ -29,6 +29,12 @@ struct pdl_date pdl_date_of_ms(uint64_t ms);
 uint64_t pdl_ms_of_date(struct pdl_date d);
 /* Parses "YYYY-MM-DD" (already validated by the schema). */
 struct pdl_date pdl_date_parse(struct pdl_str s);
+/* A ledger time as people read it: ISO 8601 in CST, to the minute when
+ * that is exact ("2026-12-17T00:00+08:00"), else to the second, else to the
+ * ms ("2026-10-09T10:00:05.250+08:00"). Lossless: parse_when reads it back.
+ * buf holds PDL_CST_LEN bytes; returns buf. */
+#define PDL_CST_LEN 32u
+char *pdl_ms_cst(uint64_t ms, char buf[PDL_CST_LEN]);
 /* "YYYY-MM-DD" into buf (11 bytes). */
 void pdl_date_format(struct pdl_date d, char buf[11]);
 struct pdl_date pdl_date_add_days(struct pdl_date d, int days);

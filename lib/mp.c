@@ -1,6 +1,7 @@
 /* mp.c — see mp.h. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
-
 
 #include "mp.h"
 
@@ -447,11 +448,69 @@ in_enum(const char *s, size_t n, const char *const *list)
 	return 0;
 }
 
-static int check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_status *st, const char *path,
-                       unsigned depth);
+/* ---- field errors, collected ---- */
+
+/* Room kept in the collected message for "N field errors: " and "; … and N more". */
+#define FERR_TAIL_BYTES 48u
+
+void
+pdl_ferrs_init(struct pdl_ferrs *fe, struct pdl_status *st)
+{
+	memset(fe, 0, sizeof *fe);
+	fe->st = st;
+}
+
+/* Adds one field error; returns PDL_EFIELD. */
+static int ferr(struct pdl_ferrs *fe, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
-check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t n, struct pdl_status *st,
+ferr(struct pdl_ferrs *fe, const char *fmt, ...)
+{
+	char one[PDL_MSG_LEN_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(one, sizeof one, fmt, ap);
+	va_end(ap);
+	fe->n++;
+	size_t n = strlen(one), sep = fe->len ? 2 : 0;
+	if (fe->len + sep + n + FERR_TAIL_BYTES >= sizeof fe->msg) {
+		fe->dropped++;
+		return PDL_EFIELD;
+	}
+	memcpy(fe->msg + fe->len, "; ", sep);
+	memcpy(fe->msg + fe->len + sep, one, n + 1);
+	fe->len += sep + n;
+	return PDL_EFIELD;
+}
+
+/* Malformed msgpack: nothing after it can be read, so it ends the check. */
+static int
+fdecode(struct pdl_ferrs *fe, const char *path, const char *what)
+{
+	fe->decode = 1;
+	return pdl_status_set(fe->st, PDL_EDECODE, NULL, "%s: %s", path, what);
+}
+
+int
+pdl_ferrs_finish(struct pdl_ferrs *fe)
+{
+	if (fe->n == 0)
+		return PDL_OK;
+	if (fe->n == 1)
+		return pdl_status_set(fe->st, PDL_EFIELD, NULL, "%s", fe->msg);
+	if (fe->dropped)
+		return pdl_status_set(fe->st, PDL_EFIELD, NULL, "%u field errors: %s; … and %u more", fe->n, fe->msg,
+		                      fe->dropped);
+	return pdl_status_set(fe->st, PDL_EFIELD, NULL, "%u field errors: %s", fe->n, fe->msg);
+}
+
+static int check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_ferrs *fe, const char *path,
+                       unsigned depth);
+static int bind_map(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out, struct pdl_ferrs *fe,
+                    const char *path, unsigned depth);
+
+static int
+check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t n, struct pdl_ferrs *fe,
                  const char *path)
 {
 	uint32_t max = f->max ? f->max : 4096;
@@ -460,31 +519,28 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 	case F_STR:
 	case F_TEXT:
 		if ((type == F_STR && n == 0) || n > max)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: string length %zu outside %u..%u", path,
-			                      f->name, n, type == F_STR ? 1u : 0u, max);
+			return ferr(fe, "%s.%s: string length %zu outside %u..%u", path, f->name, n, type == F_STR ? 1u : 0u,
+			            max);
 		if (!mp_utf8_valid(s, n))
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not valid UTF-8", path, f->name);
+			return ferr(fe, "%s.%s: not valid UTF-8", path, f->name);
 		return PDL_OK;
 	case F_ID:
 		if (!pdl_id_valid(s, n))
-			return pdl_status_set(st, PDL_EFIELD, NULL,
-			                      "%s.%s: an id is 1-64 characters of A-Z a-z 0-9 . _ -", path, f->name);
+			return ferr(fe, "%s.%s: an id is 1-64 characters of A-Z a-z 0-9 . _ -", path, f->name);
 		return PDL_OK;
 	case F_KEY:
 		if (pdl_unb64(s, n, buf, 32) != PDL_OK)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not a base64 Ed25519 public key", path,
-			                      f->name);
+			return ferr(fe, "%s.%s: not a base64 Ed25519 public key", path, f->name);
 		return PDL_OK;
 	case F_HEX32:
 		if (pdl_unhex(s, n, buf, 32) != PDL_OK)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not a lowercase hex SHA-256 digest",
-			                      path, f->name);
+			return ferr(fe, "%s.%s: not a lowercase hex SHA-256 digest", path, f->name);
 		return PDL_OK;
 	case F_DATE:
 	case F_PERIOD:
 		if (!valid_date(s, n, type == F_DATE))
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not a valid %s", path, f->name,
-			                      type == F_DATE ? "date YYYY-MM-DD" : "period YYYY-MM");
+			return ferr(fe, "%s.%s: not a valid %s", path, f->name,
+			            type == F_DATE ? "date YYYY-MM-DD" : "period YYYY-MM");
 		return PDL_OK;
 	case F_ENUM:
 		if (!in_enum(s, n, (const char *const *)f->sub)) {
@@ -492,7 +548,7 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 			size_t o = 0;
 			for (const char *const *l = f->sub; *l != NULL && o < sizeof opts - 1; l++)
 				o += (size_t)snprintf(opts + o, sizeof opts - o, "%s%s", o ? "|" : "", *l);
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: must be one of %s", path, f->name, opts);
+			return ferr(fe, "%s.%s: must be one of %s", path, f->name, opts);
 		}
 		return PDL_OK;
 	case F_B64: {
@@ -500,18 +556,17 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 		 * characters; the decoded size bound checked without decoding */
 		size_t pad = (n >= 1 && s[n - 1] == '=') + (n >= 2 && s[n - 2] == '=');
 		if (n % 4 != 0 || n / 4 * 3 - pad > (size_t)max)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not base64 of at most %u bytes", path,
-			                      f->name, max);
+			return ferr(fe, "%s.%s: not base64 of at most %u bytes", path, f->name, max);
 		for (size_t i = 0; i < n - pad; i++) {
 			char ch = s[i];
 			if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
 			      ch == '+' || ch == '/'))
-				return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: not base64", path, f->name);
+				return ferr(fe, "%s.%s: not base64", path, f->name);
 		}
 		return PDL_OK;
 	}
 	default:
-		return PDL_EFIELD;
+		return ferr(fe, "%s.%s: unknown field type", path, f->name);
 	}
 }
 
@@ -529,8 +584,64 @@ type_word(uint8_t t)
 	}
 }
 
+/* An array of strings (F_STRS, F_IDS, F_DATES, F_ENUMS); the first bad
+ * element is the field's error. */
 static int
-check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_status *st, const char *path, unsigned depth)
+check_strings(const struct pdl_field *f, struct mp_cur *c, struct pdl_ferrs *fe, const char *path)
+{
+	uint32_t k;
+	const char *s;
+	size_t n;
+	if (mp_read_array(c, &k) != PDL_OK)
+		return fdecode(fe, path, "malformed or truncated msgpack");
+	uint32_t max = f->max ? f->max : 256;
+	if (k > max)
+		return ferr(fe, "%s.%s: more than %u entries", path, f->name, max);
+	uint8_t et = f->type == F_STRS ? F_STR : f->type == F_IDS ? F_ID : f->type == F_DATES ? F_DATE : F_ENUM;
+	char en[96];
+	struct pdl_field ef = {en, et, 0, f->type == F_STRS ? 1024 : 0, f->sub};
+	for (uint32_t i = 0; i < k; i++) {
+		if (mp_peek(c) != MP_STR || mp_read_str(c, &s, &n) != PDL_OK)
+			return ferr(fe, "%s.%s[%u]: expected a string", path, f->name, i);
+		snprintf(en, sizeof en, "%s[%u]", f->name, i); /* the element a message names */
+		int rc = check_scalar_str(&ef, et, s, n, fe, path);
+		if (rc != PDL_OK)
+			return rc;
+	}
+	return PDL_OK;
+}
+
+/* An array of maps of schema f->sub (F_MAPS): every element's errors. */
+static int
+check_maps(const struct pdl_field *f, struct mp_cur *c, struct pdl_ferrs *fe, const char *path, unsigned depth)
+{
+	uint32_t k;
+	if (mp_read_array(c, &k) != PDL_OK)
+		return fdecode(fe, path, "malformed or truncated msgpack");
+	uint32_t max = f->max ? f->max : 256;
+	if (k > max)
+		return ferr(fe, "%s.%s: more than %u entries", path, f->name, max);
+	if (depth >= MP_DEPTH_MAX)
+		return ferr(fe, "%s.%s: nested too deep", path, f->name);
+	int rc = PDL_OK;
+	for (uint32_t i = 0; i < k; i++) {
+		char sub[128];
+		struct pdl_fields tmp;
+		snprintf(sub, sizeof sub, "%s.%s[%u]", path, f->name, i);
+		int one = bind_map(f->sub, c, &tmp, fe, sub, depth + 1);
+		if (one != PDL_OK && one != PDL_EFIELD)
+			return one;
+		if (one != PDL_OK)
+			rc = one;
+	}
+	return rc;
+}
+
+/* Checks one value against f. PDL_EFIELD: the error is in fe and c may be
+ * anywhere inside the value (the caller skips it from its start); any
+ * other error ends the check. */
+static int
+check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_ferrs *fe, const char *path, unsigned depth)
 {
 	enum mp_type t = mp_peek(c);
 	const char *s;
@@ -541,8 +652,7 @@ check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_status *st, 
 		if (t != MP_UINT || mp_read_uint(c, &v) != PDL_OK)
 			break;
 		if (f->max && v > f->max)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: %llu is over the maximum %u", path,
-			                      f->name, (unsigned long long)v, f->max);
+			return ferr(fe, "%s.%s: %llu is over the maximum %u", path, f->name, (unsigned long long)v, f->max);
 		return PDL_OK;
 	}
 	case F_INT: {
@@ -560,114 +670,149 @@ check_value(const struct pdl_field *f, struct mp_cur *c, struct pdl_status *st, 
 	case F_STRS:
 	case F_IDS:
 	case F_DATES:
-	case F_ENUMS: {
-		uint32_t k;
-		if (t != MP_ARR || mp_read_array(c, &k) != PDL_OK)
+	case F_ENUMS:
+		if (t != MP_ARR)
 			break;
-		uint32_t max = f->max ? f->max : 256;
-		if (k > max)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: more than %u entries", path, f->name, max);
-		uint8_t et = f->type == F_STRS ? F_STR : f->type == F_IDS ? F_ID : f->type == F_DATES ? F_DATE : F_ENUM;
-		struct pdl_field ef = {f->name, et, 0, f->type == F_STRS ? 1024 : 0, f->sub};
-		for (uint32_t i = 0; i < k; i++) {
-			if (mp_peek(c) != MP_STR || mp_read_str(c, &s, &n) != PDL_OK)
-				return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s[%u]: expected a string", path, f->name, i);
-			int rc = check_scalar_str(&ef, et, s, n, st, path);
-			if (rc != PDL_OK)
-				return rc;
-		}
-		return PDL_OK;
-	}
+		return check_strings(f, c, fe, path);
 	case F_MAP: {
 		if (t != MP_MAP)
 			break;
 		if (depth >= MP_DEPTH_MAX)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: nested too deep", path, f->name);
+			return ferr(fe, "%s.%s: nested too deep", path, f->name);
 		char sub[128];
 		snprintf(sub, sizeof sub, "%s.%s", path, f->name);
 		struct pdl_fields tmp;
-		return pdl_fields_bind(f->sub, c, &tmp, st, sub);
+		return bind_map(f->sub, c, &tmp, fe, sub, depth + 1);
 	}
 	case F_ANYMAP:
 		if (t != MP_MAP || mp_skip(c) != PDL_OK)
 			break;
 		return PDL_OK;
-	case F_MAPS: {
-		uint32_t k;
-		if (t != MP_ARR || mp_read_array(c, &k) != PDL_OK)
+	case F_MAPS:
+		if (t != MP_ARR)
 			break;
-		uint32_t max = f->max ? f->max : 256;
-		if (k > max)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: more than %u entries", path, f->name, max);
-		if (depth >= MP_DEPTH_MAX)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: nested too deep", path, f->name);
-		for (uint32_t i = 0; i < k; i++) {
-			char sub[128];
-			struct pdl_fields tmp;
-			snprintf(sub, sizeof sub, "%s.%s[%u]", path, f->name, i);
-			int rc = pdl_fields_bind(f->sub, c, &tmp, st, sub);
-			if (rc != PDL_OK)
-				return rc;
-		}
-		return PDL_OK;
-	}
+		return check_maps(f, c, fe, path, depth);
 	default:
 		if (t != MP_STR || mp_read_str(c, &s, &n) != PDL_OK)
 			break;
-		return check_scalar_str(f, f->type, s, n, st, path);
+		return check_scalar_str(f, f->type, s, n, fe, path);
 	}
-	if (c->err != PDL_OK || t == MP_NONE)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "%s.%s: malformed or truncated msgpack", path, f->name);
-	return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: expected %s", path, f->name, type_word(f->type));
+	if (c->err != PDL_OK || t == MP_NONE) {
+		char what[128];
+		snprintf(what, sizeof what, "%s: malformed or truncated msgpack", f->name);
+		return fdecode(fe, path, what);
+	}
+	return ferr(fe, "%s.%s: expected %s", path, f->name, type_word(f->type));
+}
+
+/* After a field error at a value that starts at start: on to the next key. */
+static int
+skip_from(struct mp_cur *c, const uint8_t *start, struct pdl_ferrs *fe, const char *path)
+{
+	c->p = start;
+	c->err = PDL_OK;
+	return mp_skip(c) == PDL_OK ? PDL_OK : fdecode(fe, path, "malformed or truncated msgpack");
+}
+
+/* The index in def of key k, or n when def has no such field. */
+static unsigned
+field_index(const struct pdl_field *def, unsigned n, const char *k, size_t kl)
+{
+	unsigned j;
+	for (j = 0; j < n; j++)
+		if (mp_str_eq(k, kl, def[j].name))
+			break;
+	return j;
+}
+
+/* One key and its value of a map being bound. */
+static int
+bind_member(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out, struct pdl_ferrs *fe,
+            const char *path, unsigned depth)
+{
+	const char *k;
+	size_t kl;
+	const uint8_t *start = c->p;
+	if (mp_peek(c) != MP_STR || mp_read_str(c, &k, &kl) != PDL_OK) {
+		if (c->err || c->p >= c->end)
+			return fdecode(fe, path, "keys must be strings");
+		ferr(fe, "%s: keys must be strings", path);
+		if (skip_from(c, start, fe, path) != PDL_OK)
+			return PDL_EDECODE;
+		return mp_skip(c) == PDL_OK ? PDL_EFIELD : fdecode(fe, path, "malformed or truncated msgpack");
+	}
+	unsigned j = field_index(def, out->n, k, kl);
+	start = c->p;
+	int rc;
+	if (j == out->n) {
+		char kb[65];
+		size_t kn = kl < 64 ? kl : 64;
+		memcpy(kb, k, kn);
+		kb[kn] = 0;
+		for (size_t q = 0; q < kn; q++)
+			if ((unsigned char)kb[q] < 0x20 || kb[q] == '"' || kb[q] == '\\')
+				kb[q] = '?';
+		rc = ferr(fe, "%s: unknown field \"%s\"", path, kb);
+	} else if (out->pos[j] != NULL) {
+		rc = ferr(fe, "%s.%s: duplicate field", path, def[j].name);
+	} else {
+		out->pos[j] = c->p;
+		rc = check_value(&def[j], c, fe, path, depth);
+	}
+	if (rc == PDL_EFIELD && skip_from(c, start, fe, path) != PDL_OK)
+		return PDL_EDECODE;
+	return rc;
+}
+
+static int
+bind_map(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out, struct pdl_ferrs *fe,
+         const char *path, unsigned depth)
+{
+	uint32_t n;
+	unsigned before = fe->n;
+	memset(out, 0, sizeof *out);
+	out->def = def;
+	while (def[out->n].name != NULL)
+		out->n++;
+	if (out->n > PDL_FIELDS_MAX)
+		return pdl_status_set(fe->st, PDL_EINVAL, NULL, "schema too large");
+	if (mp_peek(c) != MP_MAP || mp_read_map(c, &n) != PDL_OK) {
+		if (c->err || c->p >= c->end)
+			return fdecode(fe, path, "expected a map");
+		ferr(fe, "%s: expected a map", path);
+		/* at the top there is nothing after it to check (and its bytes may
+		 * be anything); inside an array of maps the next element is */
+		if (depth <= 1)
+			return PDL_EFIELD;
+		return mp_skip(c) == PDL_OK ? PDL_EFIELD : fdecode(fe, path, "malformed or truncated msgpack");
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = bind_member(def, c, out, fe, path, depth);
+		if (rc != PDL_OK && rc != PDL_EFIELD)
+			return rc;
+	}
+	for (unsigned j = 0; j < out->n; j++)
+		if (out->pos[j] == NULL && !def[j].opt)
+			ferr(fe, "%s.%s: missing field", path, def[j].name);
+	out->end = c->p;
+	return fe->n > before ? PDL_EFIELD : PDL_OK;
+}
+
+int
+pdl_fields_bind_into(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out, struct pdl_ferrs *fe,
+                     const char *path)
+{
+	return bind_map(def, c, out, fe, path, 1);
 }
 
 int
 pdl_fields_bind(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out, struct pdl_status *st,
                 const char *path)
 {
-	uint32_t n;
-	memset(out, 0, sizeof *out);
-	out->def = def;
-	while (def[out->n].name != NULL)
-		out->n++;
-
-	if (out->n > PDL_FIELDS_MAX)
-		return pdl_status_set(st, PDL_EINVAL, NULL, "schema too large");
-	if (mp_peek(c) != MP_MAP || mp_read_map(c, &n) != PDL_OK)
-		return pdl_status_set(st, (c->err || c->p >= c->end) ? PDL_EDECODE : PDL_EFIELD, NULL, "%s: expected a map",
-		                      path);
-	for (uint32_t i = 0; i < n; i++) {
-		const char *k;
-		size_t kl;
-		if (mp_peek(c) != MP_STR || mp_read_str(c, &k, &kl) != PDL_OK)
-			return pdl_status_set(st, (c->err || c->p >= c->end) ? PDL_EDECODE : PDL_EFIELD, NULL,
-			                      "%s: keys must be strings", path);
-		unsigned j;
-		for (j = 0; j < out->n; j++)
-			if (mp_str_eq(k, kl, def[j].name))
-				break;
-		if (j == out->n) {
-			char kb[65];
-			size_t kn = kl < 64 ? kl : 64;
-			memcpy(kb, k, kn);
-			kb[kn] = 0;
-			for (size_t q = 0; q < kn; q++)
-				if ((unsigned char)kb[q] < 0x20 || kb[q] == '"' || kb[q] == '\\')
-					kb[q] = '?';
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s: unknown field \"%s\"", path, kb);
-		}
-		if (out->pos[j] != NULL)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: duplicate field", path, def[j].name);
-		out->pos[j] = c->p;
-		int rc = check_value(&def[j], c, st, path, 1);
-		if (rc != PDL_OK)
-			return rc;
-	}
-	for (unsigned j = 0; j < out->n; j++)
-		if (out->pos[j] == NULL && !def[j].opt)
-			return pdl_status_set(st, PDL_EFIELD, NULL, "%s.%s: missing field", path, def[j].name);
-	out->end = c->p;
-	return PDL_OK;
+	struct pdl_ferrs fe;
+	pdl_ferrs_init(&fe, st);
+	int rc = bind_map(def, c, out, &fe, path, 1);
+	return rc == PDL_EFIELD ? pdl_ferrs_finish(&fe) : rc;
 }
 
 int

@@ -100,10 +100,33 @@ struct pdl_fields {
 
 /* Checks the map at *c against def (NULL-name terminated), advancing c past
  * it, and records where each field's value starts. path names the map in
- * messages ("body"). Errors: PDL_EFIELD with a message naming the field,
- * PDL_EDECODE. */
+ * messages ("body"). Every field error of the map (and of the maps nested
+ * in it) is reported, not only the first: each unknown, duplicate, missing
+ * or mistyped field, in the order met, in one message ("3 field errors:
+ * body: unknown field \"x\"; body.kind: must be one of R|P|S; body.name:
+ * missing field"). Errors: PDL_EFIELD, PDL_EDECODE (malformed msgpack
+ * ends the check at once). */
 int pdl_fields_bind(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out,
                     struct pdl_status *st, const char *path);
+
+/* Field errors collected over several maps of one input (an act's envelope
+ * and its body): init, bind each map into it, then finish, which sets st
+ * to PDL_EFIELD with every error (what does not fit PDL_MSG_LEN_MAX is
+ * counted: "… and N more") and returns it, or PDL_OK when there was none. */
+struct pdl_ferrs {
+	struct pdl_status *st;
+	unsigned n;       /* errors seen */
+	unsigned dropped; /* of them, not in msg for want of room */
+	int decode;       /* a PDL_EDECODE ended the check (st says where) */
+	size_t len;
+	char msg[PDL_MSG_LEN_MAX];
+};
+void pdl_ferrs_init(struct pdl_ferrs *fe, struct pdl_status *st);
+/* PDL_OK, PDL_EFIELD (errors added to fe; c is past the map), or an error
+ * that ends the check (PDL_EDECODE, PDL_EINVAL; st set). */
+int pdl_fields_bind_into(const struct pdl_field *def, struct mp_cur *c, struct pdl_fields *out,
+                         struct pdl_ferrs *fe, const char *path);
+int pdl_ferrs_finish(struct pdl_ferrs *fe);
 
 struct pdl_str {
 	const char *p;

@@ -1,8 +1,9 @@
 /* mpjson.c — see mpjson.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
+#include "date.h"
 #include "entry.h"
 #include "merkle.h"
 #include "mpjson.h"
@@ -196,6 +197,41 @@ pdl_mp_to_json(struct mp_cur *c)
 	return from_mp(c, 0);
 }
 
+/* The CST member name for a ledger time member, or 0 when key is none. */
+static int
+cst_key(const char *key, char *out, size_t cap)
+{
+	static const char *const deadlines[] = {"accept_due", "notice_ends", "notice_starts", NULL};
+	size_t n = strlen(key);
+	if (strcmp(key, "time_ms") == 0)
+		return snprintf(out, cap, "time_cst") < (int)cap;
+	if (n > 3 && strcmp(key + n - 3, "_ms") == 0)
+		return snprintf(out, cap, "%.*s_cst", (int)(n - 3), key) < (int)cap;
+	for (const char *const *d = deadlines; *d != NULL; d++)
+		if (strcmp(key, *d) == 0)
+			return snprintf(out, cap, "%s_cst", key) < (int)cap;
+	return 0;
+}
+
+void
+pdl_json_add_cst(json_t *obj)
+{
+	const char *key;
+	json_t *v;
+	char name[128], iso[PDL_CST_LEN];
+	json_t *add = json_object();
+	if (!json_is_object(obj) || add == NULL) {
+		json_decref(add);
+		return;
+	}
+	json_object_foreach(obj, key, v) {
+		if (json_is_integer(v) && json_integer_value(v) >= 0 && cst_key(key, name, sizeof name))
+			json_object_set_new(add, name, json_string(pdl_ms_cst((uint64_t)json_integer_value(v), iso)));
+	}
+	json_object_update_missing(obj, add);
+	json_decref(add);
+}
+
 json_t *
 pdl_entry_to_json(const uint8_t *b, size_t n)
 {
@@ -208,6 +244,8 @@ pdl_entry_to_json(const uint8_t *b, size_t n)
 	json_t *o = json_object();
 	json_object_set_new(o, "seq", json_integer((json_int_t)e.seq));
 	json_object_set_new(o, "time_ms", json_integer((json_int_t)e.time_ms));
+	char iso[PDL_CST_LEN];
+	json_object_set_new(o, "time_cst", json_string(pdl_ms_cst(e.time_ms, iso)));
 	pdl_hex(e.prev, 32, hex);
 	json_object_set_new(o, "prev", json_string(hex));
 	pdl_sha256(h, b, n);
@@ -221,6 +259,7 @@ pdl_entry_to_json(const uint8_t *b, size_t n)
 	json_object_set_new(o, "sig", b64_json(e.sig, 64));
 	struct mp_cur oc = mp_cur_make(e.outcome, e.outcome_len);
 	json_t *out = pdl_mp_to_json(&oc);
+	pdl_json_add_cst(out);
 	json_object_set_new(o, "outcome", out ? out : json_object());
 	return o;
 }

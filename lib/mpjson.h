@@ -22,7 +22,14 @@ int pdl_json_to_mp(const json_t *j, msgpack_packer *pk, struct pdl_status *st);
 int pdl_json_act_to_mp(const json_t *act, msgpack_sbuffer *sb, struct pdl_status *st);
 /* Returns a new reference, or NULL on malformed input. */
 json_t *pdl_mp_to_json(struct mp_cur *c);
-/* Decoded entry as JSON (seq, time_ms, prev, hash, act, sig, outcome). */
+/* Beside every ledger time among obj's own members, its CST form for
+ * people (date.h, pdl_ms_cst): "time_ms" gets "time_cst", any other
+ * "<x>_ms" gets "<x>_cst", and the deadlines "accept_due", "notice_ends"
+ * and "notice_starts" get "<x>_cst". Only integer members; nested objects
+ * are the caller's to pass. The ms members stay as they are. */
+void pdl_json_add_cst(json_t *obj);
+/* Decoded entry as JSON (seq, time_ms, time_cst, prev, hash, act, sig,
+ * outcome; the outcome's times with their CST forms too). */
 json_t *pdl_entry_to_json(const uint8_t *b, size_t n);
 
 #endif

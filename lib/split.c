@@ -54,8 +54,49 @@ divmod256(struct u256 n, u128 d, u128 *q, u128 *r)
 	*r = rem;
 }
 
-int
-pdl_split(const struct pdl_split_in *in, int64_t *amounts)
+/* u128 in decimal (at most 39 digits). */
+static void
+u128_dec(u128 v, char out[PDL_SPLIT_DEC_LEN])
+{
+	char tmp[PDL_SPLIT_DEC_LEN];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v > 0 && n < sizeof tmp - 1);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = 0;
+}
+
+/* The exact share of line i as floor (q, signed like G) and fractional
+ * part r/d in [0, 1). */
+static void
+exact_share(const struct pdl_split_in *in, size_t i, u128 g, u128 wsum, int all_zero, int neg, u128 *q, u128 *r,
+            u128 *d)
+{
+	size_t np = in->n_providers;
+	if (i < np) {
+		/* G × bp × w / (10,000 × Σw) */
+		u128 w = all_zero ? 1 : in->weights[i];
+		*d = (u128)PDL_BP_TOTAL * wsum;
+		divmod256(mul128(g * in->bp_providers, w), *d, q, r);
+	} else {
+		uint32_t bp = i == np ? in->bp_operator : i == np + 1 ? in->bp_developer : in->bp_authority;
+		*d = PDL_BP_TOTAL;
+		*q = g * bp / *d;
+		*r = g * bp % *d;
+	}
+	/* |G|; for G < 0 the share is −a with a = q + r/d, whose floor is
+	 * −q − (r > 0) and whose fractional part is (d − r)/d when r > 0 */
+	if (neg && *r > 0) {
+		(*q)++; /* |floor| */
+		*r = *d - *r;
+	}
+}
+
+static int
+split_run(const struct pdl_split_in *in, int64_t *amounts, struct pdl_split_detail *detail)
 {
 	size_t np = in->n_providers, n = np + 3;
 	u128 rem[PDL_SPLIT_PROVIDERS_MAX + 3], den[PDL_SPLIT_PROVIDERS_MAX + 3];
@@ -66,8 +107,6 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 		return PDL_EINVAL;
 	if ((uint64_t)in->bp_providers + in->bp_operator + in->bp_developer + in->bp_authority != PDL_BP_TOTAL)
 		return PDL_EINVAL;
-	/* |G|; for G < 0 each share is −a with a = q + r/d, whose floor is
-	 * −q − (r > 0) and whose fractional part is (d − r)/d when r > 0 */
 	int neg = in->gross_fen < 0;
 	u128 g = (u128)(uint64_t)(neg ? -in->gross_fen : in->gross_fen), wsum = 0;
 	int all_zero = 1;
@@ -80,25 +119,17 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 	u128 total = 0;
 	for (size_t i = 0; i < n; i++) {
 		u128 q, r, d;
-		if (i < np) {
-			/* G × bp × w / (10,000 × Σw) */
-			u128 w = all_zero ? 1 : in->weights[i];
-			d = (u128)PDL_BP_TOTAL * wsum;
-			divmod256(mul128(g * in->bp_providers, w), d, &q, &r);
-		} else {
-			uint32_t bp = i == np ? in->bp_operator : i == np + 1 ? in->bp_developer : in->bp_authority;
-			d = PDL_BP_TOTAL;
-			q = g * bp / d;
-			r = g * bp % d;
-		}
-		if (neg && r > 0) {
-			q++; /* |floor| */
-			r = d - r;
-		}
+		exact_share(in, i, g, wsum, all_zero, neg, &q, &r, &d);
 		amounts[i] = neg ? -(int64_t)q : (int64_t)q;
 		rem[i] = r;
 		den[i] = d;
 		total += q;
+		if (detail != NULL) {
+			detail[i].floor_fen = amounts[i];
+			u128_dec(r, detail[i].rem);
+			u128_dec(d, detail[i].den);
+			detail[i].extra_fen = 0;
+		}
 	}
 	/* leftover fen: G − Σ floor ≥ 0 either way */
 	u128 left = neg ? total - g : g - total;
@@ -114,10 +145,24 @@ pdl_split(const struct pdl_split_in *in, int64_t *amounts)
 		if (best == n)
 			return PDL_EINVAL;
 		amounts[best]++;
+		if (detail != NULL)
+			detail[best].extra_fen = 1;
 		den[best] = 0; /* each line gets at most one extra fen */
 		left--;
 	}
 	return PDL_OK;
+}
+
+int
+pdl_split(const struct pdl_split_in *in, int64_t *amounts)
+{
+	return split_run(in, amounts, NULL);
+}
+
+int
+pdl_split_explain(const struct pdl_split_in *in, int64_t *amounts, struct pdl_split_detail *detail)
+{
+	return split_run(in, amounts, detail);
 }
 
 char *

@@ -39,6 +39,20 @@ struct pdl_split_in {
  * Errors: PDL_EINVAL (gross INT64_MIN, bp not summing to 10,000, too many providers). */
 int pdl_split(const struct pdl_split_in *in, int64_t *amounts);
 
+/* How each line came to be, for a reader to redo it by hand (`pdl settle
+ * --explain`): its exact share is floor_fen + rem/den (den > 0, 0 ≤ rem <
+ * den, decimal strings: den can pass 2^64), and amount = floor_fen +
+ * extra_fen, extra_fen being the 0 or 1 fen of the largest-remainder pass. */
+#define PDL_SPLIT_DEC_LEN 40u /* a 128-bit number in decimal: 39 digits and the NUL */
+struct pdl_split_detail {
+	int64_t floor_fen;
+	char rem[PDL_SPLIT_DEC_LEN], den[PDL_SPLIT_DEC_LEN];
+	int extra_fen;
+};
+/* pdl_split, and the detail of each line (n_providers + 3 of them). The
+ * amounts are pdl_split's, bit for bit (one code path). */
+int pdl_split_explain(const struct pdl_split_in *in, int64_t *amounts, struct pdl_split_detail *detail);
+
 /* fen as yuan with two decimals, "-93.33" for -9333 and "-0.50" for -50
  * (settlement lines of a refunded period are negative). out holds any
  * int64: 32 bytes. Returns out. */

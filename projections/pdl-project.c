@@ -37,7 +37,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR]\n"
-	           "                   [--rebuild] [--once]\n"
+	           "                   [--rebuild [--progress[=SECONDS] | --quiet]] [--once]\n"
 	           "       pdl-project digest VIEW|all --data DIR\n\n"
 	           "Follows the ledger (REQ range reads + SUB live entries) and keeps VIEW in DIR/view.\n"
 	           "  --ledger URL   the pdld (ipc://LEDGERDIR/pdl.sock); --pub defaults to the same dir's pdl.pub\n"
@@ -49,6 +49,9 @@ usage(FILE *f)
 	           "                 auditors read all, a party what concerns itself. Plain HTTP: bind it to\n"
 	           "                 a loopback or private address, or put a TLS proxy in front\n"
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
+	           "  --progress[=SECONDS]  the rebuild's progress on stderr every SECONDS (default 10), with\n"
+	           "                 rate and ETA; on a terminal a live line is shown without it\n"
+	           "  --quiet        no progress line\n"
 	           "  --once         catch up to the ledger's head and exit (prints the digest)\n"
 	           "  --tls-ca FILE  the CA that signed pdld's certificate, for tls+tcp:// URLs (or PDL_TLS_CA)\n"
 	           "  --tls-cert FILE --tls-key FILE  a client certificate, when pdld requires one\n"
@@ -138,11 +141,37 @@ rm_tree(const char *path)
 	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The ledger's size (its head), for the rebuild's progress; 0 when the
+ * head reply does not say. */
+static uint64_t
+ledger_size(struct pdl_client *cl)
+{
+	static const uint8_t head_req[] = {0x81, 0xa2, 'o', 'p', 0xa4, 'h', 'e', 'a', 'd'}; /* {op: "head"} */
+	struct pdl_status st = {0};
+	uint8_t *rep;
+	size_t rn;
+	uint64_t size = 0;
+	if (pdl_client_call(cl, head_req, sizeof head_req, &rep, &rn, &st) != PDL_OK)
+		return 0;
+	struct mp_cur c = mp_cur_make(rep, rn), v;
+	if (mp_map_find(c, "size", &v) != PDL_OK || mp_read_uint(&v, &size) != PDL_OK)
+		size = 0;
+	free(rep);
+	return size;
+}
+
+/* How --rebuild tells its progress (--progress[=SECONDS], --quiet). */
+struct rebuild_progress {
+	enum pdl_progress_mode mode;
+	unsigned interval_s;
+};
+
 /* --rebuild: builds the view from seq 0 into DIR.rebuild, then swaps
  * DIR.rebuild/view in as DIR/view (the old one goes through DIR/view.old).
  * 0, or 1 with the reason printed. */
 static int
-rebuild_view(const char *dir, const char *ledger, const char *vname, const struct pdl_view *const *views, unsigned nv)
+rebuild_view(const char *dir, const char *ledger, const char *vname, const struct pdl_view *const *views, unsigned nv,
+             const struct rebuild_progress *rp)
 {
 	char tmp[4200], path[4300], old[4300], made[4300];
 	struct pdl_vdb db;
@@ -170,7 +199,11 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 		fprintf(stderr, "pdl-project: rebuild failed: %s\n", st.msg);
 		return 1;
 	}
-	int rc = pdl_catch_up(&db, &cl, &applied, &st);
+	struct pdl_progress prog;
+	pdl_progress_start(&prog, rp->mode, "rebuild", "entries", rp->mode == PDL_PROGRESS_OFF ? 0 : ledger_size(&cl),
+	                   rp->interval_s);
+	int rc = pdl_catch_up_progress(&db, &cl, &applied, &prog, &st);
+	pdl_progress_end(&prog, applied, rc == PDL_OK);
 	pdl_client_close(&cl);
 	pdl_vdb_close(&db);
 	if (rc != PDL_OK) {
@@ -201,8 +234,11 @@ main(int argc, char **argv)
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
 		{"test-drop", required_argument, NULL, 'D'},
 		{"weights", required_argument, NULL, 'w'},
+		{"progress", optional_argument, NULL, 'g'}, {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
+	int quiet = 0, lines = 0;
+	struct rebuild_progress rp = {PDL_PROGRESS_OFF, 0};
 	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
@@ -241,6 +277,14 @@ main(int argc, char **argv)
 		case 'o': once = 1; break;
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
 		case 'w': weights = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'g':
+			lines = 1;
+			if (pdl_progress_interval(optarg, &rp.interval_s) != PDL_OK) {
+				fprintf(stderr, "pdl-project: --progress=SECONDS takes whole seconds, 0 to 86400\n");
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -283,7 +327,12 @@ main(int argc, char **argv)
 		snprintf(slash + 1, sizeof pubbuf - (size_t)(slash + 1 - pubbuf), "%s", PDL_PUB_FILE);
 		pub = pubbuf;
 	}
-	if (rebuild && rebuild_view(dir, ledger, vname, views, nv) != 0)
+	if (quiet && lines) {
+		fprintf(stderr, "pdl-project: --quiet and --progress contradict each other\n");
+		return 2;
+	}
+	rp.mode = pdl_progress_mode(quiet, lines);
+	if (rebuild && rebuild_view(dir, ledger, vname, views, nv, &rp) != 0)
 		return 1;
 	int orc = pdl_vdb_open(&db, dir, views, nv, 0);
 	if (orc == PDL_EVERSION) {

@@ -69,6 +69,7 @@ struct pdl_ledger_info {
 	char authority_id[PDL_ID_LEN_MAX + 1];
 	uint8_t ledger_pk[32];
 	struct pdl_policy policy;
+	int test_clock; /* genesis allows a test clock (pdld --test-clock): its times are set by hand */
 	/* SHA-256 of entry 0 (entry.h): every later act is signed under it.
 	 * Set by pdl_engine_load and by the genesis append, not from the act. */
 	uint8_t ledger_id[PDL_HASH_BYTES];

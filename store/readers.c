@@ -67,6 +67,77 @@ pdl_read_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const
 	return pdl_read_note_bound(*n, st);
 }
 
+/* "; stored sizes nearest it: 5 and 9" (or one of them, or none). */
+static void
+nearest_sizes(MDB_txn *t, const struct pdl_store *s, uint64_t size, char *out, size_t cap)
+{
+	MDB_cursor *c;
+	uint8_t k[8];
+	MDB_val key = {8, k}, val;
+	int have_above = 0, have_below = 0;
+	uint64_t above = 0, below = 0;
+	out[0] = 0;
+	pdl_be64(k, size);
+	if (mdb_cursor_open(t, s->ckpt, &c) != 0)
+		return;
+	int m = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (m == 0 && key.mv_size == 8) {
+		have_above = 1;
+		above = pdl_get_be64(key.mv_data);
+		m = mdb_cursor_get(c, &key, &val, MDB_PREV);
+	} else {
+		m = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	}
+	if (m == 0 && key.mv_size == 8) {
+		have_below = 1;
+		below = pdl_get_be64(key.mv_data);
+	}
+	mdb_cursor_close(c);
+	if (have_below && have_above)
+		snprintf(out, cap, "; the stored sizes nearest it are %" PRIu64 " and %" PRIu64, below, above);
+	else if (have_below || have_above)
+		snprintf(out, cap, "; the stored size nearest it is %" PRIu64, have_below ? below : above);
+}
+
+int
+pdl_read_checkpoint_at(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n,
+                       struct pdl_status *st)
+{
+	int rc = pdl_store_ckpt_get(t, s, size, note, n);
+	if (rc == PDL_ENOTFOUND) {
+		char near[96];
+		nearest_sizes(t, s, size, near, sizeof near);
+		return pdl_status_set(st, rc, NULL, "no checkpoint is stored at size %" PRIu64 "%s (pdl checkpoint --list)",
+		                      size, near);
+	}
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "the checkpoint table is unreadable");
+	if (size == 0)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "a checkpoint is stored under size 0");
+	return pdl_read_note_bound(*n, st);
+}
+
+int
+pdl_read_checkpoint_sizes(MDB_txn *t, const struct pdl_store *s, int (*fn)(void *arg, uint64_t size), void *arg,
+                          struct pdl_status *st)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	if (mdb_cursor_open(t, s->ckpt, &c) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "the checkpoint table is unreadable");
+	int rc = PDL_OK;
+	for (int m = mdb_cursor_get(c, &key, &val, MDB_FIRST); m == 0; m = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size != 8) {
+			rc = pdl_status_set(st, PDL_ESTORE, NULL, "a checkpoint is stored under a key of %zu bytes", key.mv_size);
+			break;
+		}
+		if (fn(arg, pdl_get_be64(key.mv_data)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
 static int
 proof_fail(int rc, struct pdl_status *st)
 {

@@ -44,6 +44,16 @@ int pdl_read_entry_bound(uint64_t seq, size_t n, struct pdl_status *st);
  * PDL_ESTORE. */
 int pdl_read_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n,
                         struct pdl_status *st);
+/* The checkpoint stored at exactly size (`pdl checkpoint --size N`), for
+ * consistency proofs from an old tree head. *note points into the map.
+ * Errors: PDL_ENOTFOUND (none at that size: the message names the nearest
+ * stored sizes below and above), PDL_ENOTE, PDL_ESTORE. */
+int pdl_read_checkpoint_at(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n,
+                           struct pdl_status *st);
+/* Calls fn with the size of every stored checkpoint, in order, until it
+ * returns non-zero. Errors: PDL_ESTORE (a key that is not 8 bytes). */
+int pdl_read_checkpoint_sizes(MDB_txn *t, const struct pdl_store *s, int (*fn)(void *arg, uint64_t size), void *arg,
+                              struct pdl_status *st);
 /* The note bound for a note from elsewhere. Errors: PDL_ENOTE. */
 int pdl_read_note_bound(size_t n, struct pdl_status *st);
 

@@ -221,6 +221,140 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 }
 
+/* The note (malloc'd, NUL-terminated) of a reply {note: str}, bounded. */
+static int
+note_of_reply(const uint8_t *rep, size_t rn, char **note, size_t *n, struct pdl_status *st)
+{
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	const char *v;
+	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	int rc = pdl_read_note_bound(*n, st);
+	if (rc != PDL_OK)
+		return rc;
+	*note = malloc(*n + 1);
+	if (*note == NULL)
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	memcpy(*note, v, *n);
+	(*note)[*n] = 0;
+	return PDL_OK;
+}
+
+int
+src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st)
+{
+	*note = NULL;
+	if (s->local) {
+		MDB_txn *t;
+		const char *v;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_checkpoint_at(t, &s->store, size, &v, n, st);
+		if (rc == PDL_OK && (*note = malloc(*n + 1)) == NULL)
+			rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+		if (rc == PDL_OK) {
+			memcpy(*note, v, *n);
+			(*note)[*n] = 0;
+		}
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "checkpoint", 1);
+	mp_pack_cstr(&pk, "size");
+	msgpack_pack_uint64(&pk, size);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = note_of_reply(rep, rn, note, n, st);
+	free(rep);
+	return rc;
+}
+
+#define SCAN_RANGE_COUNT 1024u /* entries asked per range read (pdld caps a reply's bytes too) */
+
+static int
+scan_local(struct src *s, uint64_t from, src_scan_fn fn, void *arg, struct pdl_status *st)
+{
+	MDB_txn *t;
+	struct pdl_head h;
+	int rc = pdl_store_rtxn(&s->store, &t);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+	rc = pdl_read_head(t, &s->store, &h, st);
+	for (uint64_t seq = from; rc == PDL_OK && seq < h.size; seq++) {
+		const uint8_t *b;
+		size_t n;
+		if ((rc = pdl_read_entry(t, &s->store, seq, &b, &n, st)) == PDL_OK && fn(arg, seq, b, n) != 0)
+			break;
+	}
+	pdl_store_rdone(&s->store, t);
+	return rc;
+}
+
+/* One range reply's elements to fn; *next advances past them; *done when
+ * the callback stopped or the reply was empty (the head). */
+static int
+scan_reply(const uint8_t *rep, size_t rn, uint64_t *next, src_scan_fn fn, void *arg, uint64_t *withheld, int *done,
+           struct pdl_status *st)
+{
+	struct mp_cur c = mp_cur_make(rep, rn), e;
+	uint32_t k;
+	if (mp_map_find(c, "entries", &e) != PDL_OK || mp_read_array(&e, &k) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
+	*done = k == 0;
+	for (uint32_t i = 0; i < k && !*done; i++, (*next)++) {
+		const uint8_t *b;
+		size_t n;
+		if (mp_peek(&e) == MP_MAP) { /* pdld's placeholder for an entry withheld from this reader */
+			(*withheld)++;
+			if (mp_skip(&e) != PDL_OK)
+				return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
+			continue;
+		}
+		if (mp_read_bin(&e, &b, &n) != PDL_OK)
+			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
+		int rc = pdl_read_entry_bound(*next, n, st);
+		if (rc != PDL_OK)
+			return rc;
+		*done = fn(arg, *next, b, n) != 0;
+	}
+	return PDL_OK;
+}
+
+int
+src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *withheld, struct pdl_status *st)
+{
+	*withheld = 0;
+	if (s->local)
+		return scan_local(s, from, fn, arg, st);
+	for (uint64_t next = from;;) {
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		uint8_t *rep;
+		size_t rn;
+		int done = 0;
+		req_op(&sb, &pk, "range", 2);
+		mp_pack_cstr(&pk, "from");
+		msgpack_pack_uint64(&pk, next);
+		mp_pack_cstr(&pk, "count");
+		msgpack_pack_uint64(&pk, SCAN_RANGE_COUNT);
+		int rc = src_call(s, &sb, &rep, &rn, st);
+		msgpack_sbuffer_destroy(&sb);
+		if (rc != PDL_OK)
+			return rc;
+		rc = scan_reply(rep, rn, &next, fn, arg, withheld, &done, st);
+		free(rep);
+		if (rc != PDL_OK || done)
+			return rc;
+	}
+}
+
 int
 src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 {
@@ -335,17 +469,25 @@ parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
 	return pdl_unhex(hex, strlen(hex), id, PDL_HASH_BYTES);
 }
 
-/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
+/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM). */
 int
 parse_when(const char *s, uint64_t *ms)
 {
 	if (parse_u64(s, ms) == PDL_OK)
 		return PDL_OK;
-	int y, mo, d, h, mi, se, n = 0, frac = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || n != 19)
+	int y, mo, d, h, mi, se = 0, n = 0, frac = 0, has_s = 0;
+	/* seconds may be left out, as pdl prints times to the minute (pdl_ms_cst) */
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5 || n != 16)
 		return PDL_EINVAL;
+	if (s[n] == ':') {
+		int k = 0;
+		if (sscanf(s + n, ":%2d%n", &se, &k) != 1 || k != 3)
+			return PDL_EINVAL;
+		n += k;
+		has_s = 1;
+	}
 	const char *p = s + n;
-	if (*p == '.') {
+	if (*p == '.' && has_s) {
 		int digits = 0;
 		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
 			if (digits < 3)

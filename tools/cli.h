@@ -26,6 +26,8 @@ void src_close(struct src *s);
 /* *b is malloc'd; caller frees. */
 int src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *st);
 int src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st);
+/* The checkpoint stored at size (readers.h); *note malloc'd, NUL-terminated. */
+int src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st);
 int src_head(struct src *s, struct pdl_head *h, struct pdl_status *st);
 /* The ledger id (readers.h): from entry 0, or the head reply's ledger_id. */
 int src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st);
@@ -37,6 +39,15 @@ int ledger_id_for(struct pdl_client *cl, uint8_t id[PDL_HASH_BYTES], struct pdl_
 /* Sends a request and returns the reply (malloc'd) after checking it is
  * not an error reply. */
 int src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct pdl_status *st);
+
+/* Every entry from seq `from` on, in order, to fn(arg, seq, bytes, n)
+ * until it returns non-zero: from a data directory in one read
+ * transaction, or from a pdld by range reads. Bytes are bounded as every
+ * reader bounds them (readers.h) and valid only during the call. An entry
+ * pdld withholds from this reader (a private one on a network listener)
+ * is skipped and counted in *withheld. Errors: those of the reads. */
+typedef int (*src_scan_fn)(void *arg, uint64_t seq, const uint8_t *b, size_t n);
+int src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *withheld, struct pdl_status *st);
 
 /* Request {op, …extra more pairs} into a new sb (the caller packs the
  * extra pairs with pk and destroys sb). */
@@ -51,7 +62,7 @@ int usage_error(const char *cmd, const char *msg);
 int parse_u64(const char *s, uint64_t *v);
 /* --ledger-id HEX: 64 lowercase hex digits. */
 int parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES]);
-/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM). */
+/* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM). */
 int parse_when(const char *s, uint64_t *ms);
 
 /* The getopt_long options every command that reads a ledger takes. */
@@ -79,6 +90,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_ledger_id(int argc, char **argv);
 int cmd_proof(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_statement(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* cmd_acts.c — pdl acts: the act catalogue, from the rules tables. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -50,15 +51,126 @@ vis_name(enum pdl_vis v)
 	return "unset";
 }
 
+/* ---- --template TYPE: an act file to fill in ---- */
+
+static json_t *template_fields(const struct pdl_field *f, const char *opt_of);
+
+/* The placeholder of one scalar: its type in words, and "optional" when
+ * the field may be left out (opt_of: the optional map it is inside). */
+static json_t *
+placeholder(const struct pdl_field *f, uint8_t type, const char *opt_of)
+{
+	char what[320], opt[96] = "";
+	if (f->opt)
+		snprintf(opt, sizeof opt, "optional, leave out or ");
+	else if (opt_of != NULL)
+		snprintf(opt, sizeof opt, "optional with %s, ", opt_of);
+	switch (type) {
+	case F_STR: snprintf(what, sizeof what, "string of 1-%u bytes", f->max ? f->max : 4096); break;
+	case F_TEXT: snprintf(what, sizeof what, "text of at most %u bytes", f->max ? f->max : 4096); break;
+	case F_ID: snprintf(what, sizeof what, "id: 1-64 of A-Z a-z 0-9 . _ -"); break;
+	case F_UINT:
+		if (f->max)
+			snprintf(what, sizeof what, "integer 0-%u", f->max);
+		else
+			snprintf(what, sizeof what, "integer >= 0");
+		break;
+	case F_INT: snprintf(what, sizeof what, "integer"); break;
+	case F_BOOL: snprintf(what, sizeof what, "true or false"); break;
+	case F_KEY: snprintf(what, sizeof what, "base64 Ed25519 public key (pdl keygen prints it)"); break;
+	case F_HEX32: snprintf(what, sizeof what, "SHA-256 in lowercase hex (sha256sum FILE)"); break;
+	case F_DATE: snprintf(what, sizeof what, "date YYYY-MM-DD"); break;
+	case F_PERIOD: snprintf(what, sizeof what, "period YYYY-MM"); break;
+	case F_B64: snprintf(what, sizeof what, "base64 of at most %u bytes", f->max); break;
+	case F_ENUM: {
+		size_t o = (size_t)snprintf(what, sizeof what, "one of ");
+		for (const char *const *l = f->sub; l && *l && o < sizeof what - 1; l++)
+			o += (size_t)snprintf(what + o, sizeof what - o, "%s%s", l == f->sub ? "" : "|", *l);
+		break;
+	}
+	default: snprintf(what, sizeof what, "value"); break;
+	}
+	char out[448];
+	snprintf(out, sizeof out, "<%s%s>", opt, what);
+	return json_string(out);
+}
+
+static json_t *
+template_value(const struct pdl_field *f, const char *opt_of)
+{
+	const char *inner = f->opt ? f->name : opt_of;
+	switch (f->type) {
+	case F_MAP: return template_fields(f->sub, inner);
+	case F_MAPS: return json_pack("[o]", template_fields(f->sub, inner));
+	case F_ANYMAP: return json_object();
+	case F_STRS: case F_IDS: case F_DATES: case F_ENUMS: {
+		uint8_t et = f->type == F_STRS ? F_STR : f->type == F_IDS ? F_ID : f->type == F_DATES ? F_DATE : F_ENUM;
+		struct pdl_field ef = {f->name, et, f->opt, f->type == F_STRS ? 1024 : 0, f->sub};
+		return json_pack("[o]", placeholder(&ef, et, opt_of));
+	}
+	default: return placeholder(f, f->type, opt_of);
+	}
+}
+
+static json_t *
+template_fields(const struct pdl_field *f, const char *opt_of)
+{
+	json_t *o = json_object();
+	for (; f->name != NULL; f++)
+		json_object_set_new(o, f->name, template_value(f, opt_of));
+	return o;
+}
+
+/* Prints a ready act file of type: every field of its body, each holding
+ * a placeholder that says its type ("<optional, …>" for those that may
+ * be left out). Submitting it unfilled is refused with every field named. */
+static int
+print_template(const char *type)
+{
+	const struct pdl_act_def *d = pdl_rules_find(type, strlen(type));
+	if (d == NULL) {
+		fprintf(stderr, "pdl acts: no act type \"%s\" (pdl acts --text lists them) (PDL_ETYPE)\n", type);
+		return 1;
+	}
+	json_t *o = json_object();
+	char who[256];
+	snprintf(who, sizeof who, "<id of the party that signs: %s>", d->who);
+	json_object_set_new(o, "type", json_string(d->type));
+	json_object_set_new(o, "actor", json_string(who));
+	json_object_set_new(o, "nonce", json_string("<integer >= 0 that this actor has not used before>"));
+	json_object_set_new(o, "body", template_fields(d->body, NULL));
+	char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (txt == NULL)
+		return 1;
+	printf("%s\n", txt);
+	free(txt);
+	return 0;
+}
+
 int
 cmd_acts(int argc, char **argv)
 {
 	int text = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: pdl acts [--text]\n\nLists every act type with who may submit it and its body "
-			       "fields, from the rules tables (JSON lines, or a table with --text).\n");
+			printf("usage: pdl acts [--text]\n"
+			       "       pdl acts --template TYPE > act.json\n\n"
+			       "Lists every act type with who may submit it and its body fields, from the rules\n"
+			       "tables (JSON lines, or a table with --text).\n"
+			       "--template TYPE prints an act file of TYPE for pdl submit, with every field of its\n"
+			       "body: each value is a placeholder in <> saying its type (\"<date YYYY-MM-DD>\", \"<one\n"
+			       "of R|P|S>\"); fields marked \"<optional, …>\" may be left out. Replace every\n"
+			       "placeholder (numbers and booleans without quotes); pdl submit names every field still\n"
+			       "wrong in one reply.\n");
 			return 0;
+		}
+		if (strcmp(argv[i], "--template") == 0) {
+			if (i + 1 >= argc)
+				return usage_error("acts", "--template needs an act TYPE, e.g. registration.apply");
+			if (i + 2 != argc || i != 1)
+				return usage_error("acts", "--template TYPE takes nothing else");
+			return print_template(argv[i + 1]);
 		}
 		if (strcmp(argv[i], "--text") == 0)
 			text = 1;

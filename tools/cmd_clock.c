@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mpjson.h"
 
 int
 cmd_clock(int argc, char **argv)
@@ -44,6 +45,7 @@ cmd_clock(int argc, char **argv)
 	free(rep);
 	json_t *o = json_object();
 	json_object_set_new(o, "time_ms", json_integer((json_int_t)ms));
+	pdl_json_add_cst(o);
 	out_json(o);
 	src_close(&s);
 	return 0;

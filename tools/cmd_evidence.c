@@ -208,6 +208,7 @@ deposit(int argc, char **argv)
 			json_object_set_new(o, "hash", json_string(hex));
 		}
 	}
+	pdl_json_add_cst(o); /* time_cst beside time_ms, as every receipt (formats.md §11.8) */
 	pdl_hex(digest, 32, hex);
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
@@ -394,6 +395,11 @@ prove(int argc, char **argv)
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	uint8_t chain[32];
+	char chex[65];
+	pdl_sha256(chain, eb, en);
+	pdl_hex(chain, 32, chex);
+	json_object_set_new(o, "hash", json_string(chex)); /* the entry's chain hash, hex as everywhere */
 	json_object_set_new(o, "entry", json_string(b64));
 	json_t *jn = json_stringn(note, nn);
 	if (jn == NULL) {

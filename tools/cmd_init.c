@@ -130,8 +130,10 @@ cmd_init(int argc, char **argv)
 		{"authority-id", required_argument, NULL, 'a'}, {"authority-name", required_argument, NULL, 'n'},
 		{"authority-uscc", required_argument, NULL, 'u'}, {"authority-key", required_argument, NULL, 'k'},
 		{"ledger-key", required_argument, NULL, 'K'}, {"time", required_argument, NULL, 't'},
+		{"test-clock", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},           {0},
 	};
+	int test_clock = 0;
 	const char *dir = NULL, *origin = NULL, *juris = NULL, *policy = NULL, *aid = "authority",
 	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL, *lkey = NULL, *when = NULL;
 	int ch;
@@ -147,11 +149,12 @@ cmd_init(int argc, char **argv)
 		case 'k': akey = optarg; break;
 		case 'K': lkey = optarg; break;
 		case 't': when = optarg; break;
+		case 'T': test_clock = 1; break;
 		case 'h':
 			printf("usage: pdl init --data DIR --origin ORIGIN --jurisdiction 6DIGITS\n"
 			       "                [--policy wuhan|ezhou|national|FILE]\n"
 			       "                [--authority-id ID] [--authority-name NAME] [--authority-uscc CODE]\n"
-			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN]\n\n"
+			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN] [--test-clock]\n\n"
 			       "Creates DIR, the ledger (checkpoint) key DIR/ledger.key, the authority key\n"
 			       "DIR/authority.key (or uses --authority-key), and the genesis entry with its first\n"
 			       "checkpoint. The genesis states the whole policy. --policy names a preset:\n"
@@ -170,6 +173,10 @@ cmd_init(int argc, char **argv)
 			       "deployment names its jurisdiction's preset.\n"
 			       "--ledger-key uses an existing checkpoint key; --time sets the genesis time (ms or ISO 8601):\n"
 			       "with both and fixed keys a ledger is reproducible byte for byte (fixtures, golden tests).\n"
+			       "--test-clock: for tests and demos only. The genesis records \"test_clock\": true, which\n"
+			       "lets pdld run it with --test-clock (its time then set by hand with pdl clock set), and\n"
+			       "tells every auditor (pdl verify prints \"test_clock\":true) that its times prove\n"
+			       "nothing. pdld refuses --test-clock on a ledger made without it.\n"
 			       "Prints {origin, authority_id, authority_key, ledger_key, verifier_key, ...}.\n");
 			return 0;
 		default: return usage_error("init", "unknown option");
@@ -242,6 +249,8 @@ cmd_init(int argc, char **argv)
 	                        "actor", aid, "nonce", 0, "body", "origin", origin, "jurisdiction", juris, "authority",
 	                        "id", aid, "name", aname, "uscc", auscc, "public_key", apk64, "ledger_key", lpk64,
 	                        "policy", policy_json(&pol));
+	if (act != NULL && test_clock)
+		json_object_set_new(json_object_get(act, "body"), "test_clock", json_true());
 	msgpack_sbuffer ab;
 	msgpack_sbuffer_init(&ab);
 	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
@@ -314,6 +323,7 @@ cmd_init(int argc, char **argv)
 	json_object_set_new(o, "verifier_key", json_string(vkey));
 	json_object_set_new(o, "genesis_hash", json_string(hex));
 	json_object_set_new(o, "policy", policy_json(&pol));
+	json_object_set_new(o, "test_clock", json_boolean(test_clock));
 	out_json(o);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "note.h"
 #include "readers.h"
 
 static json_t *
@@ -41,21 +42,79 @@ read_proof_reply(const uint8_t *rep, size_t rn, pdl_hash *proof, size_t *n, uint
 	return PDL_OK;
 }
 
+/* The size of the latest signed checkpoint: what a proof is checked against. */
+static int
+latest_size(struct src *s, uint64_t *size, struct pdl_status *st)
+{
+	char *note;
+	size_t n;
+	struct pdl_ckpt cp;
+	int rc = src_checkpoint(s, &note, &n, st);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_ckpt_parse(note, n, &cp);
+	free(note);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the latest checkpoint does not parse");
+	*size = cp.size;
+	return PDL_OK;
+}
+
+/* The proof from the data directory or the pdld; st says why not. */
+static int
+fetch_proof(struct src *s, int incl, uint64_t a, uint64_t b, uint8_t leaf[32], pdl_hash *proof, size_t *n,
+            struct pdl_status *st)
+{
+	int rc;
+	if (s->local) {
+		MDB_txn *t;
+		if ((rc = pdl_store_rtxn(&s->store, &t)) != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = incl ? pdl_read_inclusion(t, &s->store, a, b, leaf, proof, n, st)
+		          : pdl_read_consistency(t, &s->store, a, b, proof, n, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, incl ? "inclusion" : "consistency", 2);
+	mp_pack_cstr(&pk, incl ? "index" : "old");
+	msgpack_pack_uint64(&pk, a);
+	mp_pack_cstr(&pk, incl ? "size" : "new");
+	msgpack_pack_uint64(&pk, b);
+	rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = read_proof_reply(rep, rn, proof, n, incl ? leaf : NULL);
+	free(rep);
+	return rc == PDL_OK ? PDL_OK : pdl_status_set(st, rc, NULL, "malformed reply");
+}
+
+static const char proof_help[] =
+	"usage: pdl proof inclusion INDEX [SIZE] (--data DIR | --ledger URL)\n"
+	"       pdl proof consistency OLD [NEW] (--data DIR | --ledger URL)\n\n"
+	"RFC 9162 audit paths over SHA-256:\n"
+	"  {\"index\":I,\"size\":N,\"leaf_hash\":\"<b64>\",\"proof\":[\"<b64>\",...]}\n"
+	"  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n"
+	"SIZE and NEW default to the size of the latest signed checkpoint (pdl checkpoint),\n"
+	"the tree head a proof is checked against; give them to prove against an older one\n"
+	"(pdl checkpoint --size N prints it).\n";
+
 int
 cmd_proof(int argc, char **argv)
 {
 	const char *dir = NULL, *ledger = NULL;
-	int orc = src_opts(argc, argv, "proof",
-	                   "usage: pdl proof inclusion INDEX SIZE (--data DIR | --ledger URL)\n"
-			       "       pdl proof consistency OLD NEW (--data DIR | --ledger URL)\n\n"
-			       "RFC 9162 audit paths over SHA-256:\n"
-			       "  {\"index\":I,\"size\":N,\"leaf_hash\":\"<b64>\",\"proof\":[\"<b64>\",...]}\n"
-			       "  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n", &dir, &ledger);
+	int orc = src_opts(argc, argv, "proof", proof_help, &dir, &ledger);
 	if (orc >= 0)
 		return orc;
-	uint64_t a, b;
-	if (optind + 3 != argc || parse_u64(argv[optind + 1], &a) != PDL_OK || parse_u64(argv[optind + 2], &b) != PDL_OK)
-		return usage_error("proof", "give inclusion INDEX SIZE or consistency OLD NEW");
+	uint64_t a, b = 0;
+	int given = argc - optind;
+	if ((given != 2 && given != 3) || parse_u64(argv[optind + 1], &a) != PDL_OK ||
+	    (given == 3 && parse_u64(argv[optind + 2], &b) != PDL_OK))
+		return usage_error("proof", "give inclusion INDEX [SIZE] or consistency OLD [NEW]");
 	int incl = strcmp(argv[optind], "inclusion") == 0;
 	if (!incl && strcmp(argv[optind], "consistency") != 0)
 		return usage_error("proof", "the kind is inclusion or consistency");
@@ -64,41 +123,9 @@ cmd_proof(int argc, char **argv)
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t n = 0;
 	uint8_t leaf[32];
-	if (src_open(&s, dir, ledger, &st) != PDL_OK)
+	if (src_open(&s, dir, ledger, &st) != PDL_OK || (given == 2 && latest_size(&s, &b, &st) != PDL_OK) ||
+	    fetch_proof(&s, incl, a, b, leaf, proof, &n, &st) != PDL_OK)
 		return src_fail(&s, "proof", &st);
-	int rc;
-	if (s.local) {
-		MDB_txn *t;
-		if ((rc = pdl_store_rtxn(&s.store, &t)) != PDL_OK) {
-			pdl_status_set(&st, rc, NULL, "cannot read the ledger");
-			return src_fail(&s, "proof", &st);
-		}
-		rc = incl ? pdl_read_inclusion(t, &s.store, a, b, leaf, proof, &n, &st)
-		          : pdl_read_consistency(t, &s.store, a, b, proof, &n, &st);
-		pdl_store_rdone(&s.store, t);
-		if (rc != PDL_OK)
-			return src_fail(&s, "proof", &st);
-	} else {
-		msgpack_sbuffer sb;
-		msgpack_packer pk;
-		uint8_t *rep;
-		size_t rn;
-		req_op(&sb, &pk, incl ? "inclusion" : "consistency", 2);
-		mp_pack_cstr(&pk, incl ? "index" : "old");
-		msgpack_pack_uint64(&pk, a);
-		mp_pack_cstr(&pk, incl ? "size" : "new");
-		msgpack_pack_uint64(&pk, b);
-		rc = src_call(&s, &sb, &rep, &rn, &st);
-		msgpack_sbuffer_destroy(&sb);
-		if (rc != PDL_OK)
-			return src_fail(&s, "proof", &st);
-		rc = read_proof_reply(rep, rn, proof, &n, incl ? leaf : NULL);
-		free(rep);
-		if (rc != PDL_OK) {
-			pdl_status_set(&st, rc, NULL, "malformed reply");
-			return src_fail(&s, "proof", &st);
-		}
-	}
 	json_t *o = json_object();
 	char b64[64];
 	if (incl) {

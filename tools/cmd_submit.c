@@ -51,6 +51,9 @@ print_results(struct pending *p, size_t n, const uint8_t *rep, size_t rn)
 		} else {
 			refused++;
 		}
+		/* ledger times also as people read them (CST) */
+		pdl_json_add_cst(o);
+		pdl_json_add_cst(json_object_get(o, "outcome"));
 		json_object_set_new(o, "file", json_string(p[i].file));
 		json_object_set_new(o, "index", json_integer((json_int_t)p[i].index));
 		out_json(o);

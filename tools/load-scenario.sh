@@ -143,7 +143,7 @@ if [ "$again" -eq 0 ]; then
 	esac
 	"$PDL" init --data "$DIR" --origin "$origin" --jurisdiction "$juris" --policy "$policy" \
 		--authority-key "$DIR/keys/authority.key" --ledger-key "$DIR/keys/ledger.key" \
-		--time "$genesis" >"$S/init.json" || die "pdl init failed"
+		--time "$genesis" --test-clock >"$S/init.json" || die "pdl init failed"
 fi
 
 # ---- pdld, owned by this script

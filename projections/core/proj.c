@@ -430,6 +430,13 @@ apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_s
 int
 pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st)
 {
+	return pdl_catch_up_progress(db, cl, applied, NULL, st);
+}
+
+int
+pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_progress *prog,
+                      struct pdl_status *st)
+{
 	for (;;) {
 		MDB_txn *t;
 		uint64_t next;
@@ -456,6 +463,8 @@ pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struc
 		free(rep);
 		if (rc != PDL_OK)
 			return rc;
+		if (prog != NULL)
+			pdl_progress_update(prog, next + n);
 		if (n == 0) /* a reply may hold fewer than asked before the end (pdld's byte cap) */
 			return PDL_OK;
 	}

@@ -35,12 +35,13 @@
 #include <lmdb.h>
 
 #include "entry.h"
+#include "progress.h"
 #include "proto.h"
 #include "store.h"
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
-#define PDL_VIEW_FORMAT 2u   /* 2: the party table and the ledger id (invariant (4)) */
+#define PDL_VIEW_FORMAT 3u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names */
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
@@ -134,6 +135,10 @@ int pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, 
                struct pdl_follow_stats *stats, struct pdl_status *st);
 /* Catch up to the ledger's head with range reads; returns entries applied. */
 int pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st);
+/* The same, telling prog the view's next seq after each range read
+ * (`pdl-project --rebuild`). */
+int pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_progress *prog,
+                          struct pdl_status *st);
 
 /* SHA-256 over every view table (keys and values in order), the party
  * table and the cursor. */

@@ -551,6 +551,9 @@ route_feed(struct pdl_http_ctx *cx, const char *query, const char *rest, struct 
 			if (it == NULL)
 				continue;
 			last = disc_uint(it, "seq");
+			/* ledger times also as people read them: time_cst, <x>_cst (mpjson.h) */
+			pdl_json_add_cst(it);
+			pdl_json_add_cst(json_object_get(it, "outcome"));
 			json_array_append_new(items, it);
 		}
 		mdb_cursor_close(c);
@@ -757,8 +760,12 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	if (!ledger_ckpt(cx, &l, &ci)) {
 		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
 		                      b64_json(ci.ck.root, 32), "note", ci.note, "verified", ci.verified);
-		if (ci.ck.has_chain)
-			json_object_set_new(o, "chain", b64_json(ci.ck.chain, 32));
+		if (ci.ck.has_chain) {
+			/* the chain hash reads as hex wherever pdl prints it (spec/formats.md §4) */
+			char hex[65];
+			pdl_hex(ci.ck.chain, 32, hex);
+			json_object_set_new(o, "chain", json_string(hex));
+		}
 		pdl_http_json(out, 200, o);
 	}
 	ledger_close(&l);

@@ -101,9 +101,13 @@ static const struct pdl_field genesis_fields[] = {
 	{"authority", F_MAP, 0, 0, authority_fields},
 	{"ledger_key", F_KEY, 0, 0, NULL},
 	{"policy", F_MAP, 0, 0, policy_fields},
+	/* true: the ledger's time may be set by hand (pdld --test-clock), so its
+	 * times prove nothing; pdld refuses --test-clock on a genesis without
+	 * it. Absent in a genesis made for the real clock (and before this). */
+	{"test_clock", F_BOOL, 1, 0, NULL},
 	{NULL, 0, 0, 0, NULL},
 };
-enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY };
+enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY, G_TEST_CLOCK };
 
 static int
 bind_sub(const struct pdl_act *a, unsigned i, const struct pdl_field *def, struct pdl_fields *out)
@@ -124,6 +128,7 @@ pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *in
 	    bind_sub(a, G_POLICY, policy_fields, &po) != PDL_OK)
 		return PDL_EFIELD;
 	pdl_fields_cstr(&a->body, G_ORIGIN, info->origin, sizeof info->origin);
+	info->test_clock = pdl_fields_has(&a->body, G_TEST_CLOCK) && pdl_fields_bool(&a->body, G_TEST_CLOCK);
 	pdl_fields_cstr(&a->body, G_JURIS, info->jurisdiction, sizeof info->jurisdiction);
 	pdl_fields_cstr(&au, AU_ID, info->authority_id, sizeof info->authority_id);
 	struct pdl_str k = pdl_fields_str(&a->body, G_LKEY);

@@ -540,10 +540,12 @@ object_validate(struct pdl_ctx *c)
 		return rc;
 	if (pdl_rec_uint(rec, "notice_ends", &ends) != PDL_OK)
 		return PDL_ESTORE;
-	if (c->time_ms >= ends)
+	if (c->time_ms >= ends) {
+		char at[PDL_CST_LEN];
 		return pdl_rule_fail(c, "registration.notice_over",
-		                     "the notice of application %.*s ended at %llu ms; objections are closed", (int)id.n,
-		                     id.p, (unsigned long long)ends);
+		                     "the notice of application %.*s ended %s; objections are closed", (int)id.n, id.p,
+		                     pdl_ms_cst(ends, at));
+	}
 	return PDL_OK;
 }
 
@@ -635,6 +637,24 @@ resolve_apply(struct pdl_ctx *c)
 
 /* ---- registration.assign_code ---- */
 
+/* registration.notice_not_over in words: "the notice of application A ends
+ * 2026-12-17T00:00+08:00 (in 6 working days); it is now 2026-12-08T10:00+08:00". */
+static int
+notice_not_over(struct pdl_ctx *c, struct pdl_str id, uint64_t ends)
+{
+	char at[PDL_CST_LEN], now[PDL_CST_LEN], left[48];
+	uint64_t wd;
+	int rc = pdl_workdays_left(c, c->time_ms, ends, &wd);
+	if (rc != PDL_OK)
+		return rc;
+	if (wd == 0)
+		snprintf(left, sizeof left, "no working day left before it");
+	else
+		snprintf(left, sizeof left, "in %llu working day%s", (unsigned long long)wd, wd == 1 ? "" : "s");
+	return pdl_rule_fail(c, "registration.notice_not_over", "the notice of application %.*s ends %s (%s); it is now %s",
+	                     (int)id.n, id.p, pdl_ms_cst(ends, at), left, pdl_ms_cst(c->time_ms, now));
+}
+
 /* The codeseq id pdl_code_assign (state.c) uses for kind at c->time_ms. */
 static void
 codeseq_id(struct pdl_ctx *c, char kind, char buf[32])
@@ -662,9 +682,7 @@ assign_validate(struct pdl_ctx *c)
 	    pdl_rec_str(rec, "kind", &kind) != PDL_OK || kind.n != 1)
 		return PDL_ESTORE;
 	if (c->time_ms < ends)
-		return pdl_rule_fail(c, "registration.notice_not_over",
-		                     "the notice of application %.*s ends at %llu ms; it is %llu ms", (int)id.n, id.p,
-		                     (unsigned long long)ends, (unsigned long long)c->time_ms);
+		return notice_not_over(c, id, ends);
 	if (open != 0)
 		return pdl_rule_fail(c, "registration.objection_open", "application %.*s has %llu open objection%s",
 		                     (int)id.n, id.p, (unsigned long long)open, open == 1 ? "" : "s");

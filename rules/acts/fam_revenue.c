@@ -27,9 +27,10 @@
 #include <string.h>
 
 #include "families.h"
+#include "settle.h"
 #include "split.h"
 
-#define INPUTS_MAX 256u /* resources and products walked for one settlement */
+#define INPUTS_MAX PDL_SETTLE_INPUTS_MAX
 
 /* ---- shared lookups ---- */
 
@@ -323,19 +324,6 @@ refund_apply(struct pdl_ctx *c)
 
 /* ---- settlement ---- */
 
-struct provider_w {
-	char id[PDL_ID_LEN_MAX + 1];
-	uint64_t w;
-};
-
-struct settle_calc {
-	int64_t gross;
-	size_t np;
-	struct provider_w prov[PDL_SPLIT_PROVIDERS_MAX];
-	char op[PDL_ID_LEN_MAX + 1], dev[PDL_ID_LEN_MAX + 1], auth[PDL_ID_LEN_MAX + 1];
-	int64_t amounts[PDL_SPLIT_PROVIDERS_MAX + 3];
-};
-
 /* Collects X's input resources transitively (ids into res[], up to INPUTS_MAX). */
 static int
 collect_resources(struct pdl_ctx *c, struct pdl_str product, char res[][PDL_ID_LEN_MAX + 1], size_t *nres,
@@ -384,12 +372,13 @@ collect_resources(struct pdl_ctx *c, struct pdl_str product, char res[][PDL_ID_L
 static int
 cmp_provider(const void *a, const void *b)
 {
-	return strcmp(((const struct provider_w *)a)->id, ((const struct provider_w *)b)->id);
+	/* the prov[] elements begin with their id */
+	return strcmp((const char *)a, (const char *)b);
 }
 
 /* Computes the settlement of product for period from state (reads only). */
 static int
-settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, struct settle_calc *s)
+settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, struct pdl_settle_calc *s)
 {
 	static char res[INPUTS_MAX][PDL_ID_LEN_MAX + 1], seen[INPUTS_MAX][PDL_ID_LEN_MAX + 1];
 	size_t nres = 0, nseen = 0;
@@ -406,13 +395,14 @@ settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period,
 	snprintf(s->op, sizeof s->op, "%.*s", (int)op.n, op.p);
 	snprintf(s->dev, sizeof s->dev, "%.*s", (int)dev.n, dev.p);
 	snprintf(s->auth, sizeof s->auth, "%.*s", (int)auth.n, auth.p);
-	char gidb[PDL_ID_LEN_MAX + 1];
-	snprintf(gidb, sizeof gidb, "%.*s", (int)gid.n, gid.p);
-	uint64_t bpv[4];
+	snprintf(s->grant, sizeof s->grant, "%.*s", (int)gid.n, gid.p);
 	static const char *const bpk[4] = {"providers", "operator", "developer", "authority"};
-	for (int i = 0; i < 4; i++)
-		if (mp_map_find(bp, bpk[i], &v) != PDL_OK || mp_read_uint(&v, &bpv[i]) != PDL_OK)
+	for (int i = 0; i < 4; i++) {
+		uint64_t b;
+		if (mp_map_find(bp, bpk[i], &v) != PDL_OK || mp_read_uint(&v, &b) != PDL_OK || b > PDL_BP_TOTAL)
 			return PDL_ESTORE;
+		s->bp[i] = (uint32_t)b;
+	}
 
 	/* gross: the latest amount of each original record of this product and period */
 	char prefix[PDL_REC_KEY_MAX];
@@ -449,6 +439,9 @@ settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period,
 		struct pdl_str prov;
 		if (pdl_rec_get(c, "res", pdl_cstr(res[i]), &rr) != PDL_OK || pdl_rec_str(rr, "provider", &prov) != PDL_OK)
 			return PDL_ESTORE;
+		struct pdl_settle_use *u = &s->res[s->nres++];
+		snprintf(u->resource, sizeof u->resource, "%s", res[i]);
+		snprintf(u->provider, sizeof u->provider, "%.*s", (int)prov.n, prov.p);
 		size_t j;
 		for (j = 0; j < s->np; j++)
 			if (strlen(s->prov[j].id) == prov.n && memcmp(s->prov[j].id, prov.p, prov.n) == 0)
@@ -461,18 +454,19 @@ settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period,
 		char uk[PDL_REC_KEY_MAX];
 		struct mp_cur ur;
 		uint64_t recs = 0;
-		snprintf(uk, sizeof uk, "%.64s/%.64s/%.*s/%.64s", gidb, s->dev, (int)period.n, period.p, res[i]);
+		snprintf(uk, sizeof uk, "%.64s/%.64s/%.*s/%.64s", s->grant, s->dev, (int)period.n, period.p, res[i]);
 		if (pdl_rec_get(c, "usage", pdl_cstr(uk), &ur) == PDL_OK && pdl_rec_uint(ur, "records", &recs) == PDL_OK) {
 			if (s->prov[j].w > UINT64_MAX - recs)
 				return pdl_rule_fail(c, "settlement.usage_overflow", "usage records overflow");
 			s->prov[j].w += recs;
+			u->records = recs;
 		}
 	}
 	qsort(s->prov, s->np, sizeof s->prov[0], cmp_provider);
 	uint64_t w[PDL_SPLIT_PROVIDERS_MAX];
 	for (size_t i = 0; i < s->np; i++)
 		w[i] = s->prov[i].w;
-	struct pdl_split_in in = {s->gross, (uint32_t)bpv[0], (uint32_t)bpv[1], (uint32_t)bpv[2], (uint32_t)bpv[3], s->np, w};
+	struct pdl_split_in in = {s->gross, s->bp[0], s->bp[1], s->bp[2], s->bp[3], s->np, w};
 	if (pdl_split(&in, s->amounts) != PDL_OK)
 		return pdl_rule_fail(c, "settlement.split_invalid", "the grant's split cannot be applied");
 	return PDL_OK;
@@ -486,7 +480,23 @@ static const struct pdl_field run_fields[] = {
 };
 enum { S_ID, S_PRODUCT, S_PERIOD };
 
-static struct settle_calc calc; /* the writer is one thread; this keeps 20 KiB off its stack */
+static struct pdl_settle_calc calc; /* the writer is one thread; this keeps 20 KiB off its stack */
+
+/* settlement.already_settled, pointing at where the recorded lines are. */
+static int
+already_settled(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period)
+{
+	char k[PDL_REC_KEY_MAX];
+	struct mp_cur ix;
+	struct pdl_str sid = {"?", 1};
+	snprintf(k, sizeof k, "%.*s/%.*s", (int)product.n, product.p, (int)period.n, period.p);
+	if (pdl_rec_get(c, "settlep", pdl_cstr(k), &ix) == PDL_OK)
+		(void)pdl_rec_str(ix, "settlement_id", &sid);
+	return pdl_rule_fail(c, "settlement.already_settled",
+	                     "%.*s for %.*s is already settled by %.*s; its lines: pdl statement --party ID --period "
+	                     "%.*s (or pdl settle --dry-run)",
+	                     (int)product.n, product.p, (int)period.n, period.p, (int)sid.n, sid.p, (int)period.n, period.p);
+}
 
 /* What refuses a settlement of a known product whoever runs it (shared with
  * the preview, which must not print lines a settlement.run would not record). */
@@ -503,8 +513,7 @@ settleable(struct pdl_ctx *c, struct mp_cur prod, struct pdl_str product, struct
 		return pdl_rule_fail(c, "settlement.period_not_over", "%.*s is not over yet (settle it from %04d-%02d-01)",
 		                     (int)period.n, period.p, next.y % 10000, next.m % 100);
 	if (period_settled(c, product, period))
-		return pdl_rule_fail(c, "settlement.already_settled", "%.*s for %.*s is already settled", (int)product.n,
-		                     product.p, (int)period.n, period.p);
+		return already_settled(c, product, period);
 	return PDL_OK;
 }
 
@@ -624,13 +633,10 @@ confirm_apply(struct pdl_ctx *c)
 	return pdl_rec_set(c, "settle", pdl_body_str(c, 0), kv, 2);
 }
 
-/* `pdl settle --dry-run`: the split a settlement would record now. Refused
- * with the rule a settlement.run would name (except settlement.not_operator
- * and settlement.id_taken, which depend on the act): an unknown product, a
- * public-welfare product, a period already settled (its lines are in the
- * settlement's entry; a fresh computation could differ from them, since usage
- * of a settled period may still be reported), overflows. */
-int pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk);
+/* `pdl settle --dry-run` (settle.h). A period already settled is refused:
+ * its lines are in the settlement's entry (the tool shows those), and a
+ * fresh computation could differ from them, since usage of a settled
+ * period may still be reported. */
 
 int
 pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, msgpack_packer *pk)
@@ -654,6 +660,16 @@ pdl_settlement_preview(struct pdl_ctx *c, struct pdl_str product, struct pdl_str
 	pack_line(pk, calc.dev, "developer", calc.amounts[calc.np + 1]);
 	pack_line(pk, calc.auth, "authority", calc.amounts[calc.np + 2]);
 	return PDL_OK;
+}
+
+int
+pdl_settlement_explain(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, struct pdl_settle_calc *x)
+{
+	struct mp_cur prod, grant;
+	int rc = product_and_grant(c, product, &prod, &grant, "settlement");
+	if (rc == PDL_OK && pdl_rec_is(prod, "category", "public_welfare"))
+		return pdl_rule_fail(c, "settlement.welfare_product", "public-welfare products are free: nothing to settle");
+	return rc == PDL_OK ? settle_compute(c, product, period, x) : rc;
 }
 
 static const struct pdl_act_def acts[] = {

@@ -324,6 +324,24 @@ pdl_workday_deadline(struct pdl_ctx *c, uint64_t from_ms, uint64_t n, uint64_t *
 	return PDL_OK;
 }
 
+int
+pdl_workdays_left(struct pdl_ctx *c, uint64_t now_ms, uint64_t deadline_ms, uint64_t *n)
+{
+	struct pdl_date d = pdl_date_of_ms(now_ms), end = pdl_date_of_ms(deadline_ms);
+	*n = 0;
+	for (int guard = 0; guard < 4000; guard++) {
+		d = pdl_date_add_days(d, 1);
+		if (pdl_date_cmp(d, end) >= 0)
+			break;
+		int yes;
+		int rc = pdl_is_workday(c, d, &yes);
+		if (rc != PDL_OK)
+			return rc;
+		*n += (uint64_t)yes;
+	}
+	return PDL_OK;
+}
+
 /* ---- registration codes ---- */
 
 int

@@ -82,6 +82,11 @@ int pdl_is_workday(struct pdl_ctx *c, struct pdl_date d, int *yes);
 /* ACTS.md deadline: day 1 is the first working day after the calendar day
  * of `from_ms`; returns the first ms of the calendar day after working day n. */
 int pdl_workday_deadline(struct pdl_ctx *c, uint64_t from_ms, uint64_t n, uint64_t *deadline_ms);
+/* The inverse, for messages: the working days after the calendar day of
+ * `now_ms` and before the day `deadline_ms` falls on, so that a deadline
+ * pdl_workday_deadline made from now with n days gives n back (0 when the
+ * deadline is past or tomorrow). Counts at most 4,000 days. */
+int pdl_workdays_left(struct pdl_ctx *c, uint64_t now_ms, uint64_t deadline_ms, uint64_t *n);
 
 /* ---- registration codes ---- */
 /* Assigns the next code for (jurisdiction, year of c->time_ms, kind) and

@@ -143,7 +143,7 @@ disc_phase1() {
 	for p in authority prov1 op1 dev1 reg1; do
 		"$PDL" keygen --out "$TMP/keys/$p.key" >"$TMP/keys/$p.pub.json" || return 1
 	done
-	init_ledger "$dir" --authority-key "$TMP/keys/authority.key" || return 1
+	init_ledger "$dir" --authority-key "$TMP/keys/authority.key" --test-clock || return 1
 	start_pdld "$dir" --test-clock --checkpoint-ms 50 || return 1
 	"$PDL" clock set --data "$dir" $DISC_YEAR-03-05T10:00:00+08:00 >/dev/null || return 1
 	_disc_gen "$E2E" "$TMP/phase1" "$TMP/keys" 1 "$DISC_YEAR" && _disc_submit "$dir" phase1

@@ -15,7 +15,7 @@ K=$TMP/keys
 V=$TMP/view
 A=$TMP/acts
 mkdir -p "$K" "$A"
-init_ledger "$D" || { not_ok "pdl init"; finish; }
+init_ledger "$D" --test-clock || { not_ok "pdl init"; finish; }
 cp "$AUTH_KEY" "$K/authority.key"
 for p in prov-a prov-b op dev; do
 	"$PDL" keygen --out "$K/$p.key" >"$K/$p.pub" || not_ok "keygen $p"

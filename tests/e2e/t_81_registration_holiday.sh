@@ -27,7 +27,7 @@ submit() {
 }
 field() { jl "$TMP/$1.out" "$2"; }
 
-init_ledger "$D" --authority-key "$K/authority.key" --time 2026-09-29T09:00:00+08:00 ||
+init_ledger "$D" --authority-key "$K/authority.key" --time 2026-09-29T09:00:00+08:00 --test-clock ||
 	{ not_ok "pdl init"; finish; }
 start_pdld "$D" --test-clock || { not_ok "pdld starts"; finish; }
 check_eq "the policy's accept_wd is 3 and notice_wd 10" \

@@ -4,8 +4,9 @@
 # table is altered, added or deleted with Python's lmdb: `pdl verify` still
 # passes (the log itself is intact), but `pdl verify --replay`, which re-runs
 # every act and compares the state it builds with the stored one, exits 1
-# and its JSON names the seq of the act that last wrote the record
-# (`bad_seq`), or the key of a record no act wrote.
+# with PDL_ESTATE and its JSON names the record (`bad_key`) and the seq of
+# the act that last wrote it (`bad_seq`), or the key of a record no act
+# wrote. Plain verify's summary says it did not check the state.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$E2E/../.." && pwd)
@@ -92,6 +93,11 @@ while read -r name _ key _ _ want; do
 	check_eq "$name: pdl verify --replay exits 1, bad_seq $want (the act that last wrote $key)" \
 		"$?:$(jl "$c.vr" 'str(o["ok"])+" "+str(o.get("bad_seq"))')" "1:False $want"
 	check_eq "$name: its message names $key" "$(jl "$c.vr" 'o.get("what","")' | grep -c "\"$key\"")" 1
+	check_eq "$name: a state mismatch has its own error, PDL_ESTATE, and bad_key $key" \
+		"$(jl "$c.vr" 'o.get("error")+" "+o.get("bad_key","")')" "PDL_ESTATE $key"
+	check_eq "$name: plain verify says the state was not checked" \
+		"$(jl "$c.v" '" ".join(o["checked"])+" / "+str("state" in " ".join(o["not_checked"]))')" \
+		"entries chain merkle signatures checkpoints / True"
 done < <(echo "$CASES")
 
 c=$TMP/c-ghost

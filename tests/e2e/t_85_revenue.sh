@@ -137,6 +137,7 @@ for line in pdl("export", "--data", ledger).splitlines():
     entries.append((seq, act, outcome))
 
 provider_of, grants, calls, products = {}, {}, {}, {}
+names, pnames = {}, {}  # party and product names, for the statements' CSV
 usage, rev_root, rev_latest, settlement_product = {}, {}, {}, {}
 settlements, confirmed = [], {}
 
@@ -186,6 +187,12 @@ def settle(pid, period):
 
 for seq, act, outcome in entries:
     t, a, b = act["type"], act["actor"], act["body"]
+    if t == "ledger.genesis":
+        names[b["authority"]["id"]] = b["authority"]["name"]
+    elif t == "party.register":
+        names[b["id"]] = b["name"]
+    elif t == "product.submit":
+        pnames[b["product_id"]] = b["name"]
     if t == "catalog.publish":
         provider_of[b["resource_id"]] = a
     elif t == "catalog.decide" and b.get("decision") == "approve":
@@ -237,7 +244,11 @@ for s in settlements:
           "got  " + json.dumps(out), "want " + json.dumps(s["want"]))
     try:
         d = json.load(open(os.path.join(drydir, sid + ".json")))
-        check({"gross_fen": d.get("gross_fen"), "lines": d.get("lines")} == out and d.get("dry_run") is True
+        # yuan beside fen (exact decimal strings), then the recorded shape
+        yuan_ok = d.get("gross_yuan") == cny(d.get("gross_fen", 0)) and \
+            all(l.get("amount_yuan") == cny(l.get("amount_fen", 0)) for l in d.get("lines", []))
+        dl = [{k: v for k, v in l.items() if k != "amount_yuan"} for l in d.get("lines", [])]
+        check(yuan_ok and {"gross_fen": d.get("gross_fen"), "lines": dl} == out and d.get("dry_run") is True
               and d.get("product_id") == s["product"] and d.get("period") == s["period"],
               "%s: the dry run before it printed the same gross and lines" % sid,
               "dry  " + json.dumps(d), "got  " + json.dumps(out))
@@ -270,8 +281,18 @@ for s in settlements:
 
 # ---- (c) and (d), per party and period
 periods = sorted({s["period"] for s in settlements})
-parties = sorted({l["party"] for s in settlements for l in s["lines"]}) + ["nobody-at-all"]
-HEADER = "party,period,settlement_id,product_id,role,amount_fen,amount_cny,status,seq"
+parties = sorted({l["party"] for s in settlements for l in s["lines"]})
+
+# a party the ledger does not know: an error, not an empty statement
+for period in periods[:1]:
+    r = subprocess.run([PDL, "statement", "--party", "nobody-at-all", "--period", period, "--data", ledger],
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and "no party nobody-at-all" in r.stderr and "PDL_ENOTFOUND" in r.stderr and not r.stdout,
+          "pdl statement of an unknown party: exit 1, PDL_ENOTFOUND", r.returncode, r.stdout, r.stderr)
+    code, ct, body = http("/v1/revenue/parties/nobody-at-all?period=%s" % period)
+    check(code == 404 and "not_found" in body, "the view: an unknown party is 404 not_found", code, body)
+HEADER = ("party,party_name,period,settlement_id,product_id,product_name,role,amount_fen,amount_yuan,status,seq,"
+          "total_fen,total_yuan")
 
 
 def expected(party, period):
@@ -291,21 +312,30 @@ def key(r):
     return (r["settlement_id"], r["role"])
 
 
-def csv_rows(party, rows):
-    return sorted("%s,%s,%s,%s,%s,%d,%s,%s,%d" % (party, r["period"], r["settlement_id"], r["product_id"], r["role"],
-                                                  r["amount_fen"], cny(r["amount_fen"]), r["status"], r["seq"])
-                  for r in rows)
+def neut(t):
+    # a text field a spreadsheet would run as a formula gets a leading ' (lib/csv.h)
+    return "'" + t if t[:1] in ("=", "+", "-", "@", "\t", "\r") else t
 
 
 def check_csv(text, party, period, rows, total, what):
-    lines = text.split("\n")
-    ok_ = (len(lines) == len(rows) + 3 and lines[-1] == "" and lines[0] == HEADER
-           and sorted(lines[1:-2]) == csv_rows(party, rows)
-           and lines[-2] == "%s,%s,TOTAL,,,%d,%s,," % (party, period or "", total, cny(total)))
-    # and it parses as CSV with nine columns per row
-    if ok_:
-        ok_ = all(len(r) == 9 for r in csv.reader(io.StringIO(text)))
-    return ok_
+    """The statement CSV of lib/csv.h: header, one row per line with the names,
+    and a TOTAL row whose total stands in its own columns, so that a
+    spreadsheet's SUM over amount_fen counts it once."""
+    recs = list(csv.reader(io.StringIO(text)))
+    if not text.endswith("\n") or len(recs) != len(rows) + 2 or ",".join(recs[0]) != HEADER:
+        return False
+    if any(len(r) != 13 for r in recs):
+        return False
+    want = sorted((neut(party), names.get(party, ""), r["period"], neut(r["settlement_id"]), neut(r["product_id"]),
+                   pnames.get(r["product_id"], ""), r["role"], str(r["amount_fen"]), cny(r["amount_fen"]), r["status"],
+                   str(r["seq"]), "", "") for r in rows)
+    if sorted(tuple(r) for r in recs[1:-1]) != want:
+        return False
+    last = recs[-1]
+    if last[0] != "TOTAL" or last[1] != names.get(party, "") or last[2] != (period or "") or \
+            any(last[i] != "" for i in range(3, 11)) or last[11] != str(total) or last[12] != cny(total):
+        return False
+    return sum(int(r[7]) for r in recs[1:] if r[7] != "") == total
 
 
 for period in periods:
@@ -321,7 +351,10 @@ for period in periods:
                           for r in st["lines"]), key=key)
             want = sorted(({k: r[k] for k in ("settlement_id", "product_id", "role", "amount_fen", "status", "seq")}
                            for r in rows), key=key)
-            if got != want or st.get("total_fen") != total or st.get("party") != party or st.get("period") != period:
+            if got != want or st.get("total_fen") != total or st.get("party") != party or st.get("period") != period \
+                    or st.get("total_yuan") != cny(total) or st.get("party_name") != names.get(party) \
+                    or any(r.get("amount_yuan") != cny(r["amount_fen"]) or r.get("product_name") != pnames.get(r["product_id"])
+                           for r in st["lines"]):
                 why.append("statement: " + json.dumps(st))
             st_csv = pdl("statement", "--party", party, "--period", period, "--data", ledger, "--csv")
             if not check_csv(st_csv, party, period, rows, total, "statement --csv"):
@@ -445,7 +478,7 @@ PARTIES="authority prov-a prov-b Z-prov op1 dev1 dev2 $LONGDEV"
 for p in $PARTIES; do
 	"$PDL" keygen --out "$K/$p.key" >"$K/$p.pub.json" || not_ok "keygen $p"
 done
-init_ledger "$D" --authority-key "$K/authority.key" || { not_ok "pdl init"; finish; }
+init_ledger "$D" --authority-key "$K/authority.key" --test-clock || { not_ok "pdl init"; finish; }
 start_pdld "$D" --test-clock || { not_ok "pdld starts"; finish; }
 "$PDL" clock set --data "$D" $Y-03-05T10:00:00+08:00 >/dev/null || not_ok "clock set"
 start_view "$D" "$TMP/o_view" || { not_ok "the revenue view starts"; finish; }
@@ -582,12 +615,16 @@ check_eq "revenue for a settled period is refused (revenue.period_settled)" \
 submit late2
 check_eq "a second settlement of a period is refused (settlement.already_settled)" \
 	"$(jl "$TMP/own_late2.out" 'o.get("rule")')" settlement.already_settled
-if "$PDL" settle --product P1 --period $Y-02 --dry-run --data "$D" >"$TMP/late_dry.out" 2>"$TMP/late_dry.err"; then
-	not_ok "a dry run of a settled period is refused (got $(cat "$TMP/late_dry.out"))"
-else
-	check "a dry run of a settled period is refused, naming settlement.already_settled" \
-		grep -q settlement.already_settled "$TMP/late_dry.err"
-fi
+check "the refusal points to pdl statement" grep -q 'already settled by S1; its lines: pdl statement' "$TMP/own_late2.out"
+# a dry run of a settled period shows what the ledger recorded, and says so
+"$PDL" settle --product P1 --period $Y-02 --dry-run --data "$D" >"$TMP/late_dry.out" 2>"$TMP/late_dry.err"
+rc=$?
+S1_SEQ=$(jl "$TMP/late_dry.out" 'o["settled"]["seq"]')
+check_eq "a dry run of a settled period: exit 0, the recorded settlement S1 and its status" \
+	"$rc:$(jl "$TMP/late_dry.out" 'o["settled"]["settlement_id"]+" "+o["settled"]["status"]')" "0:S1 confirmed"
+check_eq "... and exactly the lines of S1's entry" \
+	"$(jl "$TMP/late_dry.out" 'json.dumps([[l["party"],l["role"],l["amount_fen"]] for l in o["lines"]])')" \
+	"$("$PDL" get "$S1_SEQ" --data "$D" | jl - 'json.dumps([[l["party"],l["role"],l["amount_fen"]] for l in o["outcome"]["lines"]])')"
 
 # period 2
 "$PDL" clock set --data "$D" $Y-04-02T10:00:00+08:00 >/dev/null || not_ok "clock set"

@@ -898,6 +898,76 @@ expect_field(const char *j, const char *want)
 	free(keep);
 }
 
+/* Every field error of a map in one message, in the order met; a mistyped
+ * value is skipped whole and the check goes on past it (issue 15). */
+static void
+test_fields_all_errors(void **state)
+{
+	struct pdl_fields f;
+	struct pdl_status st;
+	uint8_t *keep;
+	(void)state;
+	int rc = bind_json(def,
+	                   "{\"zzz\":[1,{\"a\":2}],\"name\":5,\"count\":101,\"tags\":[\"a\",7],"
+	                   "\"sub\":{\"y\":1},\"colour\":\"blue\"}",
+	                   &f, &st, &keep);
+	assert_int_equal(rc, PDL_EFIELD);
+	assert_string_equal(st.msg, "8 field errors: body: unknown field \"zzz\"; body.name: expected a string; "
+	                            "body.count: 101 is over the maximum 100; body.tags[1]: expected a string; "
+	                            "body.sub: unknown field \"y\"; body.sub.x: missing field; body.colour: must be one "
+	                            "of red|green; body.id: missing field");
+	free(keep);
+
+	/* what JSON cannot say: a duplicate and a key that is not a string */
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 5);
+	mp_pack_cstr(&pk, "name");
+	mp_pack_cstr(&pk, "a");
+	mp_pack_cstr(&pk, "id");
+	mp_pack_cstr(&pk, "i");
+	mp_pack_cstr(&pk, "name");
+	msgpack_pack_uint64(&pk, 5);
+	mp_pack_cstr(&pk, "count");
+	mp_pack_cstr(&pk, "x");
+	msgpack_pack_uint64(&pk, 1);
+	mp_pack_cstr(&pk, "a");
+	assert_int_equal(bind_mp(def, sb.data, sb.size, &f, &st, &keep), PDL_EFIELD);
+	assert_string_equal(st.msg, "3 field errors: body.name: duplicate field; body.count: expected a non-negative "
+	                            "integer; body: keys must be strings");
+	free(keep);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/* More errors than the message holds: the rest are counted, not lost. */
+static void
+test_fields_errors_overflow(void **state)
+{
+	struct pdl_fields f;
+	struct pdl_status st;
+	uint8_t *keep;
+	char j[4096];
+	size_t o = 0;
+	(void)state;
+	o += (size_t)snprintf(j + o, sizeof j - o, "{" BASE);
+	for (int i = 0; i < 60; i++)
+		o += (size_t)snprintf(j + o, sizeof j - o, ",\"unknown_field_number_%02d\":%d", i, i);
+	snprintf(j + o, sizeof j - o, "}");
+	assert_int_equal(bind_json(def, j, &f, &st, &keep), PDL_EFIELD);
+	assert_true(strncmp(st.msg, "60 field errors: body: unknown field \"unknown_field_number_00\"", 62) == 0);
+	const char *more = strstr(st.msg, "; … and ");
+	assert_non_null(more);
+	unsigned shown = 0, dropped = 0;
+	for (const char *p = st.msg; (p = strstr(p, "unknown field")) != NULL; p++)
+		shown++;
+	assert_int_equal(sscanf(more, "; … and %u more", &dropped), 1);
+	assert_int_equal(shown + dropped, 60);
+	assert_true(strlen(st.msg) < PDL_MSG_LEN_MAX);
+	free(keep);
+}
+
 static void
 test_fields_valid(void **state)
 {
@@ -1616,6 +1686,9 @@ test_act_decode(void **state)
 		{"\"extra\":1,", NULL, PDL_EFIELD, "act: unknown field \"extra\""},
 		{"\"sig\":\"x\",", NULL, PDL_EFIELD, "unknown field \"sig\""},
 		{NULL, ",\"extra\":1", PDL_EFIELD, "body: unknown field \"extra\""},
+		/* the envelope's and the body's errors together */
+		{"\"extra\":1,", ",\"extra\":1,\"more\":2", PDL_EFIELD,
+		 "3 field errors: act: unknown field \"extra\"; body: unknown field \"extra\"; body: unknown field \"more\""},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		make_act(&sb, cases[i].top, cases[i].body);
@@ -2077,6 +2150,8 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_fields_valid),
 		cmocka_unit_test(test_fields_errors),
+		cmocka_unit_test(test_fields_all_errors),
+		cmocka_unit_test(test_fields_errors_overflow),
 		cmocka_unit_test(test_fields_key_hex),
 		cmocka_unit_test(test_fields_dates),
 		cmocka_unit_test(test_fields_raw),

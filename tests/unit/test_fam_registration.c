@@ -428,6 +428,8 @@ test_objection_dismissed(void **state)
 	h_ok(&h, object_json("authority", "obj-2", "app-1"));
 	h.now_ms = ends;
 	h_rule(&h, object_json("dev-1", "obj-3", "app-1"), "registration.notice_over");
+	assert_non_null(strstr(h.st.msg, "ended 20"));
+	assert_non_null(strstr(h.st.msg, "T00:00+08:00; objections are closed"));
 
 	h_rule(&h, app_act("assign_code", "reg-1", "app-1"), "registration.objection_open");
 	h_err(&h, resolve_json("dev-1", "obj-1", 0), PDL_EROLE);
@@ -655,8 +657,14 @@ test_holiday_walk(void **state)
 	h_ok(&h, object_json("dev-1", "obj-1", "app-1"));
 	h_ok(&h, resolve_json("reg-1", "obj-1", 0));
 
+	/* the refusal says when, in CST and in working days (12–16, 19–22) */
+	h_rule(&h, app_act("assign_code", "reg-1", "app-1"), "registration.notice_not_over");
+	assert_string_equal(h.st.msg, "the notice of application app-1 ends 2026-10-23T00:00+08:00 (in 9 working days); "
+	                              "it is now 2026-10-10T11:00+08:00");
 	h.now_ms = ends - 1;
 	h_rule(&h, app_act("assign_code", "reg-1", "app-1"), "registration.notice_not_over");
+	assert_string_equal(h.st.msg, "the notice of application app-1 ends 2026-10-23T00:00+08:00 (no working day left "
+	                              "before it); it is now 2026-10-22T23:59:59.999+08:00");
 	h.now_ms = ends;
 	h_ok(&h, app_act("assign_code", "reg-1", "app-1"));
 	const char *code = h_out_str(&h, "code");

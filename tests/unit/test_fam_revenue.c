@@ -656,6 +656,9 @@ test_settle_rules(void **state)
 	assert_string_equal(rule, "settlement.already_settled");
 	h_rule(&h, run("op-1", "s-1", "p-1", "2026-11"), "settlement.id_taken");
 	h_rule(&h, run("op-1", "s-2", "p-1", "2026-10"), "settlement.already_settled");
+	/* the refusal says where the recorded lines are */
+	assert_string_equal(h.st.msg, "p-1 for 2026-10 is already settled by s-1; its lines: pdl statement --party ID "
+	                              "--period 2026-10 (or pdl settle --dry-run)");
 	h_rule(&h, run("authority", "s-2", "p-1", "2026-10"), "settlement.already_settled");
 	/* the settled period is closed to revenue */
 	h_rule(&h, record("op-1", "r-2", "p-1", "2026-10", "5"), "revenue.period_settled");

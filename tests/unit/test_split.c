@@ -458,6 +458,80 @@ test_property_refunds(void **state)
 }
 
 /* Statements print yuan beside fen; a refunded period's lines are negative. */
+/* pdl_split_explain: the hand-computed case of test_remainders_zero_usage,
+ * line by line (floor, remainder/denominator, extra fen), and on random
+ * cases the same amounts as pdl_split with floor + rem/den equal to the
+ * exact share: (floor·den + rem)·(10,000·Σw) = G·bp·w·den / den. */
+static void
+test_explain(void **state)
+{
+	(void)state;
+	uint64_t w[] = {0, 0, 0};
+	struct pdl_split_in in = {101, 5000, 2500, 1500, 1000, 3, w};
+	int64_t a[6];
+	struct pdl_split_detail d[11];
+	assert_int_equal(pdl_split_explain(&in, a, d), PDL_OK);
+	/* providers: 101 × 5000 × 1 / (10,000 × 3) = 16 + 25000/30000 */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(d[i].floor_fen, 16);
+		assert_string_equal(d[i].rem, "25000");
+		assert_string_equal(d[i].den, "30000");
+		assert_int_equal(d[i].extra_fen, 1);
+	}
+	/* operator 101 × 2500 / 10,000 = 25 + 2500/10000; developer 15 + 1500/10000; authority 10 + 1000/10000 */
+	assert_int_equal(d[3].floor_fen, 25);
+	assert_string_equal(d[3].rem, "2500");
+	assert_int_equal(d[3].extra_fen, 0);
+	assert_int_equal(d[4].floor_fen, 15);
+	assert_string_equal(d[4].rem, "1500");
+	assert_int_equal(d[5].floor_fen, 10);
+	assert_string_equal(d[5].den, "10000");
+	/* a negative gross: -101 × 2500 / 10,000 = -25.25 = -26 + 7500/10000 */
+	struct pdl_split_in neg = {-101, 5000, 2500, 1500, 1000, 3, w};
+	assert_int_equal(pdl_split_explain(&neg, a, d), PDL_OK);
+	assert_int_equal(d[3].floor_fen, -26);
+	assert_string_equal(d[3].rem, "7500");
+	assert_int_equal(a[3], -26 + d[3].extra_fen);
+
+	uint64_t seed = 0x5eed5eedull;
+	for (int round = 0; round < 2000; round++) {
+		uint64_t ww[8];
+		int64_t plain[11], ex[11];
+		size_t np = 1 + rnd(&seed) % 8;
+		for (size_t i = 0; i < np; i++)
+			ww[i] = rnd(&seed) % 5 == 0 ? 0 : rnd(&seed) % 100000;
+		uint32_t b0 = (uint32_t)(rnd(&seed) % 10001), b1 = (uint32_t)(rnd(&seed) % (10001 - b0)),
+		         b2 = (uint32_t)(rnd(&seed) % (10001 - b0 - b1));
+		int64_t g = (int64_t)(rnd(&seed) % 2000000001ull) - 1000000000;
+		struct pdl_split_in r = {g, b0, b1, b2, 10000 - b0 - b1 - b2, np, ww};
+		assert_int_equal(pdl_split(&r, plain), PDL_OK);
+		assert_int_equal(pdl_split_explain(&r, ex, d), PDL_OK);
+		uint64_t wsum = 0;
+		int zero = 1;
+		for (size_t i = 0; i < np; i++)
+			wsum += ww[i], zero &= ww[i] == 0;
+		int64_t left = g;
+		for (size_t i = 0; i < np + 3; i++) {
+			assert_int_equal(ex[i], plain[i]);
+			assert_int_equal(ex[i], d[i].floor_fen + d[i].extra_fen);
+			left -= d[i].floor_fen;
+			/* exact share × den as an integer: G × bp × (w or 1) for a provider, G × bp otherwise, over den */
+			__int128 num = (__int128)g * (i < np ? b0 : i == np ? b1 : i == np + 1 ? b2 : r.bp_authority) *
+			               (i < np ? (zero ? 1 : (__int128)ww[i]) : 1);
+			__int128 den = i < np ? (__int128)10000 * (zero ? (int64_t)np : (int64_t)wsum) : 10000;
+			assert_true((__int128)strtoll(d[i].den, NULL, 10) == den);
+			__int128 rem = strtoll(d[i].rem, NULL, 10);
+			assert_true(rem >= 0 && rem < den);
+			assert_true((__int128)d[i].floor_fen * den + rem == num);
+		}
+		/* the leftover fen went one each to as many lines */
+		int extras = 0;
+		for (size_t i = 0; i < np + 3; i++)
+			extras += d[i].extra_fen;
+		assert_int_equal(extras, left);
+	}
+}
+
 static void
 test_fen_cny(void **state)
 {
@@ -477,6 +551,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weighted),
+		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_remainders_zero_usage),
 		cmocka_unit_test(test_ties_go_first),
 		cmocka_unit_test(test_single_provider),
