@@ -112,6 +112,15 @@ wait_log() {
 	return 1
 }
 
+# alive: pdld (the last started) still runs; if not, the end of its log
+# goes to the output, so that a crash names itself
+alive() {
+	kill -0 "$PDLD_PID" 2>/dev/null && return 0
+	echo "# pdld is gone; the end of its log:"
+	tail -n 40 "$D.pdld.log" | sed 's/^/#   /'
+	return 1
+}
+
 submit_n() { # COUNT FIRST-NUMBER: submits COUNT acts, prints the receipts' count
 	$GEN acts "$TMP/s$2_" 1 "$1" "$2"
 	"$PDL" submit --key "$AUTH_KEY" --data "$D" "$TMP/s$2_"*.json 2>>"$TMP/submit.err" | grep -c '"seq"'
@@ -283,6 +292,7 @@ for i in $(seq 1 10); do
 	sleep 0.3
 done
 check_eq "30 acts are written in 10 batches while four witnesses misbehave" "$got" 30
+check "pdld still runs beside the hostile witnesses" alive
 wait_published 71 && ok "the good witnesses' quorum publishes checkpoint 71" || not_ok "checkpoint 71 published"
 check_eq "only W1 and W2 cosigned it" "$(cosigners)" "ledger W1 W2"
 for reason in "H1.*does not verify" "H1.*without a cosignature by its key" "H1.*no timestamp" \
@@ -303,6 +313,7 @@ stop_pdld || not_ok "pdld stops promptly with hostile witnesses still stalling"
 start_pdld "$D" --witness-policy "$TMP/policy.stall" --checkpoint-ms 100 --witness-timeout-ms 1000 ||
 	{ not_ok "pdld starts"; finish; }
 check_eq "5 acts are written while the quorum needs a witness that never answers" "$(submit_n 5 200)" 5
+check "pdld still runs while its quorum stalls" alive
 check "pdld logs that the checkpoint at size 76 lacks the quorum" wait_log "$D.pdld.log" "size 76 lacks the witness quorum"
 check_eq "the published checkpoint stays at 71" "$(published)" 71
 stop_pdld || not_ok "pdld stops"
