@@ -252,6 +252,8 @@ def main():
     check(st == 405, "405 for GET /add-checkpoint", (st, body))
     st, ct, body = c2sp.post(HOST, w.port, "/nothing-here", b"x")
     check(st == 404, "404 for an unknown route", (st, body))
+    st, ct, body = c2sp.post(HOST, w.port, "/sign-subtree", b"subtree 0 4\n" + b"A" * 43 + b"=\n\n")
+    check(st == 404, "404 for POST /sign-subtree (OPTIONAL in tlog-witness; not served)", (st, body))
     resp = c2sp.raw_exchange(HOST, w.port, b"POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n"
                              b"\r\n")
     check(resp.startswith(b"HTTP/1.1 413 "), "413 for a body over the limit, before reading it", resp[:80])
