@@ -20,13 +20,16 @@ endif
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -MMD -MP
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
-LDLIBS := -llmdb -lsodium -lnng -lmsgpackc -ljansson -pthread
+LDLIBS := -llmdb -lsodium -lcrypto -lnng -lmsgpackc -ljansson -pthread
 LDLIBS_TEST := $(LDLIBS) -lcmocka
 LDFLAGS := $(SANFLAGS)
 
-DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev \
+# npm packages (tests only, never committed) go here, whatever BUILD is
+NPM_DIR := build/npm
+
+DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
-            clang libclang-rt-14-dev openssl strace
+            clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei nginx
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for
@@ -39,7 +42,7 @@ DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libnng-dev 
 VIEW_DIRS := $(filter-out projections/core,$(patsubst %/,%,$(wildcard projections/*/)))
 FOLDERS := base crypto lib store rules rules/acts audit wire daemon projections/core $(VIEW_DIRS) projections \
            tools tests/unit tests/fuzz
-EXT_LIBS := sodium lmdb nng msgpack jansson
+EXT_LIBS := sodium openssl lmdb nng msgpack jansson
 SEE_base := base
 SEE_crypto := base crypto
 SEE_lib := base crypto lib
@@ -58,14 +61,14 @@ SEE_tools := base crypto lib store rules rules/acts audit wire projections/core 
 SEE_tests/unit := $(filter-out tests/fuzz,$(FOLDERS))
 SEE_tests/fuzz := $(filter-out tests/unit,$(FOLDERS))
 USES_base :=
-USES_crypto := sodium
+USES_crypto := sodium openssl
 USES_lib := msgpack jansson
 USES_store := lmdb msgpack
 USES_rules := lmdb msgpack
 USES_rules/acts := lmdb msgpack
 USES_audit := lmdb msgpack
 USES_wire := nng msgpack
-USES_daemon := nng lmdb msgpack
+USES_daemon := nng lmdb msgpack jansson
 USES_projections/core := nng lmdb msgpack jansson
 $(foreach v,$(VIEW_DIRS),$(eval USES_$(v) := $$(USES_projections/core)))
 USES_projections := $(USES_projections/core)
@@ -108,7 +111,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
-.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers
+.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers vectors
 all: deps $(BINS) $(UNIT_BIN)
 
 # Installs the Debian packages the build and tests need, only when missing.
@@ -120,6 +123,20 @@ deps:
 	  echo "make deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install$$missing" >&2; exit 1; fi; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@# node and npm run the outside verifier's SM2/SM3 (tests/e2e/sm_crypto.js); Debian's
+	@# nodejs and npm, unless a node with npm is there already
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "make deps: installing nodejs npm"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make deps: need root to install nodejs npm" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; \
+	fi
+	@# the npm packages of tests/e2e/npm (sm-crypto), pinned by its lock file, in $(NPM_DIR)
+	@if ! cmp -s tests/e2e/npm/package-lock.json $(NPM_DIR)/package-lock.json || \
+	   [ ! -f $(NPM_DIR)/node_modules/sm-crypto/package.json ]; then \
+	  echo "make deps: npm ci in $(NPM_DIR)"; \
+	  mkdir -p $(NPM_DIR) && cp tests/e2e/npm/package.json tests/e2e/npm/package-lock.json $(NPM_DIR)/ && \
+	  (cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	fi
 
 # Header dependencies come from the compiler (-MMD): each object's .d file.
@@ -157,7 +174,7 @@ $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(A
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_merkle test_note test_readable test_readtok test_sha256 test_split test_tlog)
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_httpreq test_merkle test_note test_readable test_readtok test_sha256 test_split test_tlog)
 PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
@@ -219,7 +236,8 @@ unit: all
 
 e2e: all
 	@$(MAKE) --no-print-directory san-prep
-	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project sh tests/e2e/run-all.sh
+	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
+	  PDL_SHOTS=$(CURDIR)/$(BUILD)/screenshots sh tests/e2e/run-all.sh
 	@$(MAKE) --no-print-directory san-check
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
@@ -240,7 +258,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_TARGETS := act entry note proofdoc http store tlog
+FUZZ_TARGETS := act entry note proofdoc http store httpbody tlog
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
@@ -251,6 +269,11 @@ $(FUZZ_BUILD)/%.o: %.c Makefile | deps
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call layer_inc,$(call obj_folder,$@,$(FUZZ_BUILD))) -c -o $@ $<
 
 -include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+
+# The page assets are embedded with .incbin (projections/core/assets.c),
+# which the compiler's dependency files do not see.
+PAGE_ASSETS := projections/core/assets/pdl.css projections/core/assets/pdl.js
+$(BUILD)/projections/core/assets.o $(FUZZ_BUILD)/projections/core/assets.o: $(PAGE_ASSETS)
 
 define farchive
 $(FUZZ_BUILD)/$(1): $(call fobjs,$(2))
@@ -269,9 +292,9 @@ FUZZ_PURE := $(addprefix $(FUZZ_BUILD)/,libpdl_lib.a libpdl_crypto.a libpdl_base
 FUZZ_CORE := $(addprefix $(FUZZ_BUILD)/,libpdl_rules.a libpdl_store.a) $(FUZZ_PURE)
 
 # What each target links: the pure library where it can (entry, note,
-# proofdoc, tlog); the act decoder needs the rules tables; the store reader the
+# proofdoc, httpbody, tlog); the act decoder needs the rules tables; the store reader the
 # store, the rules and the audit; the HTTP parser the projection framework.
-$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_tlog: $(FUZZ_BUILD)/fuzz_%: \
+$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_httpbody $(FUZZ_BUILD)/fuzz_tlog: $(FUZZ_BUILD)/fuzz_%: \
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_PURE)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 $(FUZZ_BUILD)/fuzz_act: $(FUZZ_BUILD)/tests/fuzz/fuzz_act.o $(FUZZ_CORE)
@@ -313,8 +336,18 @@ soak: all
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)
 
+# Regenerates spec/vectors/ed25519-sha256.json from spec/vectors/inputs.json
+# with pdl's own encoder and signer (tests/unit/test_vectors.c, which `make
+# test` runs without PDL_VECTORS_WRITE to prove the file current).
+vectors: $(BUILD)/tests/test_vectors
+	@PDL_SRC=$(CURDIR) PDL_VECTORS_WRITE=1 $(BUILD)/tests/test_vectors
+
+# Both crypto suites side by side, each against its own verify bound
+# measured in the same run (pdl bench --suite), then the projection lag.
 bench: all
-	@$(BUILD)/pdl bench $(BENCH_ARGS)
+	@$(BUILD)/pdl bench $(BENCH_ARGS) | tee $(BUILD)/bench-ed25519-sha256.json
+	@$(BUILD)/pdl bench --suite sm2-sm3 $(BENCH_SM2_ARGS) | tee $(BUILD)/bench-sm2-sm3.json
+	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
 
 clean:

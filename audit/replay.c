@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "readers.h"
 #include "replay.h"
 #include "rules.h"
 
@@ -197,6 +198,12 @@ pdl_replay_store(struct pdl_store *src, const char *scratch_dir, struct pdl_prog
 	pdl_engine_init(&e, &dst);
 	if ((rc = pdl_store_rtxn(src, &ts)) != PDL_OK || (rc = pdl_store_head(ts, src, &hs)) != PDL_OK) {
 		fail(r, 0, 0, rc, "cannot read the ledger");
+		goto out;
+	}
+	/* the suite the genesis names, before any act is decoded or hashed */
+	struct pdl_status sst = {0};
+	if (hs.size > 0 && (rc = pdl_read_suite(ts, src, &sst)) != PDL_OK) {
+		fail(r, 1, 0, rc, "%s (run pdl verify)", sst.msg);
 		goto out;
 	}
 	if (prog != NULL)

@@ -7,9 +7,9 @@
 
 #include "crypto.h"
 #include "ckpt.h"
+#include "readers.h"
 #include "rules.h"
 #include "verify.h"
-#include "sha256.h"
 
 #define SIG_BATCH 8192u /* entries whose signatures are checked together */
 
@@ -17,7 +17,7 @@
 
 struct keyent {
 	char *id;
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 };
 
 struct keymap {
@@ -105,7 +105,8 @@ km_apply(struct keymap *m, const struct pdl_act *a)
 	struct keyent *e = km_find(m, id, idn, 1);
 	if (e == NULL)
 		return PDL_ENOMEM;
-	return pdl_unb64(key, keyn, e->pk, 32) == PDL_OK ? PDL_OK : PDL_EDECODE;
+	char why[160];
+	return pdl_pubkey_parse(&e->pk, pdl_suite(), key, keyn, why, sizeof why) == PDL_OK ? PDL_OK : PDL_EDECODE;
 }
 
 /* ---- parallel signature checks ---- */
@@ -115,7 +116,7 @@ struct sigjob {
 	size_t act_len;
 	const uint8_t *sig;
 	const uint8_t *ledger_id; /* the zero id for genesis, entry 0's hash after */
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	uint64_t seq;
 	int bad;
 };
@@ -132,8 +133,6 @@ static void *
 sig_worker(void *arg)
 {
 	struct sigpool *p = arg;
-	uint8_t *buf = NULL;
-	size_t cap = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		size_t lo = p->next;
@@ -144,22 +143,9 @@ sig_worker(void *arg)
 		size_t hi = lo + 64 < p->n ? lo + 64 : p->n;
 		for (size_t i = lo; i < hi; i++) {
 			struct sigjob *j = &p->jobs[i];
-			size_t n = PDL_ACT_SIG_HEAD_BYTES + j->act_len;
-			if (n > cap) {
-				free(buf);
-				cap = n;
-				buf = malloc(cap);
-				if (buf == NULL) {
-					j->bad = 1;
-					cap = 0;
-					continue;
-				}
-			}
-			n = pdl_act_signed_bytes(j->ledger_id, j->act, j->act_len, buf, cap);
-			j->bad = n == 0 || pdl_sign_verify(j->sig, buf, n, j->pk) != PDL_OK;
+			j->bad = pdl_act_verify(j->ledger_id, j->act, j->act_len, j->sig, &j->pk) != PDL_OK;
 		}
 	}
-	free(buf);
 	return NULL;
 }
 
@@ -220,7 +206,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 	struct pdl_status st;
 	pdl_hash stack[PDL_MERKLE_LEVELS_MAX];
 	unsigned sn = 0;
-	uint8_t chain[32] = {0};
+	uint8_t chain[PDL_HASH_BYTES] = {0};
 	uint8_t ledger_id[PDL_HASH_BYTES] = {0}; /* entry 0's hash, once read */
 	uint64_t last_time = 0, seq = 0;
 	int rc;
@@ -239,6 +225,13 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 	}
 	if (h.size == 0) {
 		rc = bad(r, 0, PDL_EGENESIS, "the log is empty");
+		goto out;
+	}
+	/* Every hash below is the suite's the genesis names. A genesis that
+	 * does not decode is reported at seq 0 by the walk; one that names a
+	 * suite this pdl does not know, here. */
+	if (pdl_read_suite(t, s, &st) == PDL_EINVAL) {
+		rc = bad(r, 0, PDL_EGENESIS, "%s", st.msg);
 		goto out;
 	}
 	if (prog != NULL)
@@ -313,12 +306,12 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 			snprintf(what, sizeof what, "%s", seq == 0 ? "entry 0 is not the genesis" : "a second genesis");
 			structural = PDL_EGENESIS;
 		} else {
-			uint8_t leaf[32], stored[32];
+			uint8_t leaf[PDL_HASH_BYTES], stored[PDL_HASH_BYTES];
 			pdl_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
-			if (io.get(io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, 32) != 0) {
+			if (io.get(io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, PDL_HASH_BYTES) != 0) {
 				snprintf(what, sizeof what, "entry bytes do not match the stored Merkle leaf");
 				structural = PDL_EMERKLE;
-			} else if (memcmp(e.prev, chain, 32) != 0) {
+			} else if (memcmp(e.prev, chain, PDL_HASH_BYTES) != 0) {
 				snprintf(what, sizeof what, "prev hash does not match the chain hash of entry %llu",
 				         (unsigned long long)(seq ? seq - 1 : 0));
 				structural = PDL_ECHAIN;
@@ -329,15 +322,16 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 				/* Merkle: push the leaf, check each completed subtree against the store. */
 				uint64_t idx = seq;
 				unsigned level = 0;
-				memcpy(stack[sn++], leaf, 32);
+				memcpy(stack[sn++], leaf, PDL_HASH_BYTES);
 				while (idx & 1) {
-					uint8_t node[32];
+					uint8_t node[PDL_HASH_BYTES];
 					pdl_merkle_node_hash(stack[sn - 2], stack[sn - 1], node);
 					sn--;
-					memcpy(stack[sn - 1], node, 32);
+					memcpy(stack[sn - 1], node, PDL_HASH_BYTES);
 					idx >>= 1;
 					level++;
-					if (io.get(io.ctx, level, idx, stored) != PDL_OK || pdl_memcmp_ct(node, stored, 32) != 0) {
+					if (io.get(io.ctx, level, idx, stored) != PDL_OK ||
+					    pdl_memcmp_ct(node, stored, PDL_HASH_BYTES) != 0) {
 						snprintf(what, sizeof what, "stored Merkle node (%u, %llu) is wrong", level,
 						         (unsigned long long)idx);
 						structural = PDL_EMERKLE;
@@ -364,7 +358,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 							structural = PDL_EGENESIS;
 						struct keyent *ke = km_find(&km, info.authority_id, strlen(info.authority_id), 0);
 						if (ke)
-							memcpy(j->pk, ke->pk, 32);
+							j->pk = ke->pk;
 					} else {
 						struct keyent *ke = km_find(&km, a.actor, a.actor_len, 0);
 						if (ke == NULL) {
@@ -372,7 +366,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 							         a.actor);
 							structural = PDL_EACTOR;
 						} else {
-							memcpy(j->pk, ke->pk, 32);
+							j->pk = ke->pk;
 						}
 					}
 					if (structural == PDL_OK) {
@@ -383,7 +377,7 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 							structural = PDL_EDECODE;
 						}
 					}
-					pdl_sha256(chain, v.mv_data, v.mv_size);
+					pdl_digest(chain, v.mv_data, v.mv_size);
 					if (seq == 0)
 						memcpy(ledger_id, chain, PDL_HASH_BYTES);
 					last_time = e.time_ms;
@@ -423,12 +417,12 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 			struct ckpt_ref *c = &cks[next_ck++];
 			struct pdl_ckpt cp;
 			size_t bl;
-			uint8_t root[32];
+			uint8_t root[PDL_HASH_BYTES];
 			if (!have_info) {
 				rc = bad(r, UINT64_MAX, PDL_EGENESIS, "no genesis");
 				goto out;
 			}
-			if (pdl_note_verify(c->note, c->n, info.origin, info.ledger_pk, &bl) != PDL_OK ||
+			if (pdl_note_verify(c->note, c->n, info.origin, &info.ledger_pk, &bl) != PDL_OK ||
 			    pdl_ckpt_parse(c->note, c->n, &cp) != PDL_OK) {
 				rc = bad(r, c->size ? c->size - 1 : 0, PDL_EBADSIG,
 				         "checkpoint at size %llu is not validly signed by the ledger key",
@@ -441,11 +435,11 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 				goto out;
 			}
 			/* root of seq+1 leaves from the stack */
-			memcpy(root, stack[sn - 1], 32);
+			memcpy(root, stack[sn - 1], PDL_HASH_BYTES);
 			for (unsigned i = sn - 1; i-- > 0;)
 				pdl_merkle_node_hash(stack[i], root, root);
-			if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, 32) != 0 ||
-			    (cp.has_chain && pdl_memcmp_ct(chain, cp.chain, 32) != 0)) {
+			if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, PDL_HASH_BYTES) != 0 ||
+			    (cp.has_chain && pdl_memcmp_ct(chain, cp.chain, PDL_HASH_BYTES) != 0)) {
 				rc = bad(r, seq, PDL_EMERKLE, "checkpoint at size %llu does not match the log",
 				         (unsigned long long)cp.size);
 				goto out;
@@ -463,17 +457,17 @@ pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *pro
 		         (unsigned long long)cks[next_ck].size, (unsigned long long)h.size);
 		goto out;
 	}
-	if (memcmp(chain, h.chain, 32) != 0) {
+	if (memcmp(chain, h.chain, PDL_HASH_BYTES) != 0) {
 		rc = bad(r, h.size - 1, PDL_ECHAIN, "head chain hash does not match the last entry");
 		goto out;
 	}
 	r->size = h.size;
-	memcpy(r->chain, chain, 32);
-	memcpy(r->root, stack[sn - 1], 32);
+	memcpy(r->chain, chain, PDL_HASH_BYTES);
+	memcpy(r->root, stack[sn - 1], PDL_HASH_BYTES);
 	for (unsigned i = sn - 1; i-- > 0;)
 		pdl_merkle_node_hash(stack[i], r->root, r->root);
-	uint8_t sroot[32];
-	if (pdl_merkle_root(&io, h.size, sroot) != PDL_OK || memcmp(sroot, r->root, 32) != 0) {
+	uint8_t sroot[PDL_HASH_BYTES];
+	if (pdl_merkle_root(&io, h.size, sroot) != PDL_OK || memcmp(sroot, r->root, PDL_HASH_BYTES) != 0) {
 		rc = bad(r, h.size - 1, PDL_EMERKLE, "stored tree root differs from the root of the entries");
 		goto out;
 	}

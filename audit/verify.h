@@ -24,8 +24,8 @@ struct pdl_verify_result {
 	uint64_t signatures;    /* act signatures verified */
 	uint64_t checkpoints;   /* stored checkpoints checked */
 	uint64_t ckpt_size;     /* largest checkpoint size */
-	uint8_t root[32];
-	uint8_t chain[32];
+	uint8_t root[PDL_HASH_BYTES];
+	uint8_t chain[PDL_HASH_BYTES];
 	int has_bad_seq;
 	uint64_t bad_seq;
 	int err;                /* PDL_ECHAIN, PDL_EBADSIG, PDL_EMERKLE, PDL_ESTATE … */

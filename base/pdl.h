@@ -67,9 +67,12 @@ const char *pdl_errmsg(int err);    /* "signature does not verify" */
 #define PDL_RULE_LEN_MAX 64u
 #define PDL_MSG_LEN_MAX 512u /* room for every field error of an act (mp.h) */
 
+/* Every crypto suite's digest and signature size (crypto/suite.h asserts
+ * them): the chain and Merkle hashes, the ledger id, act hashes and key
+ * IDs are PDL_HASH_BYTES; act, checkpoint and cosignature signatures
+ * PDL_SIG_BYTES (Ed25519; SM2's raw r ‖ s). Public keys differ by suite
+ * (suite.h: pk_bytes, at most PDL_PK_BYTES_MAX). */
 #define PDL_HASH_BYTES 32u
-#define PDL_PK_BYTES 32u
-#define PDL_SK_BYTES 64u
 #define PDL_SIG_BYTES 64u
 
 /* The files of a data directory (beside LMDB's data.mdb and lock.mdb). */

@@ -1,21 +1,15 @@
 /*
- * crypto.h — every call pdl makes into libsodium, behind pdl's own names:
- * Ed25519 key pairs, signing and verifying, random bytes, constant-time
- * comparison and wiping. Nothing outside crypto/ includes <sodium.h>, so a
- * second suite (spec/architecture.md, "Adding a crypto suite") changes this
- * folder and its tests, not the tree.
- *
- * Today there is one suite, ed25519-sha256: Ed25519 signatures
- * (libsodium) and SHA-256 (sha256.h). Sizes are the PDL_PK_BYTES,
- * PDL_SK_BYTES and PDL_SIG_BYTES of pdl.h; a secret key is libsodium's
- * 64-byte form, seed ‖ public key.
+ * crypto.h — what pdl asks of cryptography besides the suites: starting the
+ * libraries, random bytes, constant-time comparison and wiping. Hashes,
+ * signatures and keys are the suites' (suite.h, included here); secret key
+ * files are key.h's. Nothing outside crypto/ includes <sodium.h> or an
+ * OpenSSL header, so a suite changes this folder and its tests, not the
+ * tree (spec/architecture.md, "A crypto suite").
  *
  * Invariants:
  *  (1) pdl_crypto_init has returned PDL_OK before any other function here
- *      runs (each program's main calls it first);
- *  (2) pdl_sign_verify answers PDL_OK only for a signature pdl_sign made
- *      over the same bytes with the matching secret key;
- *  (3) these functions keep no state of their own: safe from any thread.
+ *      or in suite.h runs (each program's main calls it first);
+ *  (2) these functions keep no state of their own: safe from any thread.
  */
 #ifndef PDL_CRYPTO_H
 #define PDL_CRYPTO_H
@@ -24,21 +18,11 @@
 #include <stdint.h>
 
 #include "pdl.h"
+#include "suite.h"
 
-#define PDL_SEED_BYTES 32u /* an Ed25519 secret key file holds the seed */
-
-/* Initialises libsodium. Errors: PDL_EINVAL (it could not start). */
+/* Starts libsodium (and OpenSSL for the SM2 suite). Errors: PDL_EINVAL
+ * (a library could not start). */
 int pdl_crypto_init(void);
-
-/* The key pair of a 32-byte seed. */
-void pdl_sign_seed_keypair(uint8_t pk[PDL_PK_BYTES], uint8_t sk[PDL_SK_BYTES], const uint8_t seed[PDL_SEED_BYTES]);
-/* A fresh random key pair. */
-void pdl_sign_keypair(uint8_t pk[PDL_PK_BYTES], uint8_t sk[PDL_SK_BYTES]);
-/* A detached signature over m[0..n). */
-void pdl_sign(uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n, const uint8_t sk[PDL_SK_BYTES]);
-/* PDL_OK when sig is pk's signature over m[0..n), else PDL_EBADSIG. */
-PDL_WUR int pdl_sign_verify(const uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n,
-                            const uint8_t pk[PDL_PK_BYTES]);
 
 /* n bytes from the operating system's random source. */
 void pdl_random(void *out, size_t n);

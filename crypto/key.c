@@ -10,8 +10,10 @@
 #include "crypto.h"
 #include "key.h"
 
-#define KEY_MAGIC "pdl-ed25519-v1\n"
-#define KEY_FILE_BYTES_MAX 1024u /* a key file is 60 bytes; bounds the read */
+#define KEY_MAGIC_HEAD "pdl-"
+#define KEY_MAGIC_TAIL "-v1"
+#define KEY_ALG_LEN_MAX 16u      /* "ed25519", "sm2": bounds the first line */
+#define KEY_FILE_BYTES_MAX 1024u /* a key file is about 60 bytes; bounds the read */
 
 /* fsync of the directory holding path, so a new name survives a crash. */
 static void
@@ -74,12 +76,12 @@ write_new_private(const char *path, const void *text, size_t n)
 }
 
 static int
-key_write(const char *path, const uint8_t seed[32], struct pdl_status *st)
+key_write(const char *path, const struct pdl_seckey *k, struct pdl_status *st)
 {
-	char b64[64], text[128];
-	pdl_b64(seed, 32, b64);
-	int n = snprintf(text, sizeof text, "%s%s\n", KEY_MAGIC, b64);
-	int err = write_new_private(path, text, (size_t)n);
+	char b64[PDL_B64_LEN(PDL_SECRET_BYTES)], text[128];
+	pdl_b64(k->secret, PDL_SECRET_BYTES, b64);
+	int n = snprintf(text, sizeof text, KEY_MAGIC_HEAD "%s" KEY_MAGIC_TAIL "\n%s\n", k->suite->alg, b64);
+	int err = n > 0 && (size_t)n < sizeof text ? write_new_private(path, text, (size_t)n) : ENAMETOOLONG;
 	pdl_wipe(b64, sizeof b64);
 	pdl_wipe(text, sizeof text);
 	if (err == EEXIST)
@@ -90,31 +92,76 @@ key_write(const char *path, const uint8_t seed[32], struct pdl_status *st)
 }
 
 int
-pdl_key_generate(const char *path, uint8_t pk[32], struct pdl_status *st)
+pdl_key_generate(const char *path, const struct pdl_suite *s, struct pdl_pubkey *pk, struct pdl_status *st)
 {
-	uint8_t seed[32], sk[64];
-	pdl_random(seed, sizeof seed);
-	pdl_sign_seed_keypair(pk, sk, seed);
-	int rc = key_write(path, seed, st);
-	pdl_wipe(seed, sizeof seed);
-	pdl_wipe(sk, sizeof sk);
+	struct pdl_seckey k;
+	int rc = pdl_seckey_generate(&k, s);
+	if (rc != PDL_OK)
+		rc = pdl_status_set(st, rc, NULL, "cannot make an %s key", s->alg_name);
+	else if ((rc = key_write(path, &k, st)) == PDL_OK)
+		*pk = k.pk;
+	pdl_seckey_wipe(&k);
 	return rc;
 }
 
 int
-pdl_key_write(const char *path, const uint8_t sk[64], struct pdl_status *st)
+pdl_key_write(const char *path, const struct pdl_seckey *k, struct pdl_status *st)
 {
-	/* libsodium's secret key is seed ‖ public key */
-	return key_write(path, sk, st);
+	return key_write(path, k, st);
+}
+
+/* The suite named by a key file's first line, "pdl-<alg>-v1\n", and where
+ * the secret starts; NULL (with the reason in st) if it names none. */
+static const struct pdl_suite *
+key_suite(const char *path, const uint8_t *text, size_t len, size_t *body, struct pdl_status *st)
+{
+	const uint8_t *nl = memchr(text, '\n', len < 64 ? len : 64);
+	size_t hl = strlen(KEY_MAGIC_HEAD), tl = strlen(KEY_MAGIC_TAIL);
+	if (nl == NULL || (size_t)(nl - text) < hl + tl + 1 || memcmp(text, KEY_MAGIC_HEAD, hl) != 0 ||
+	    memcmp(nl - tl, KEY_MAGIC_TAIL, tl) != 0 || (size_t)(nl - text) - hl - tl > KEY_ALG_LEN_MAX) {
+		pdl_status_set(st, PDL_EKEY, NULL, "key file %s is malformed (its first line is not pdl-<algorithm>-v1)",
+		               path);
+		return NULL;
+	}
+	const char *alg = (const char *)text + hl;
+	size_t an = (size_t)(nl - text) - hl - tl;
+	const struct pdl_suite *s = pdl_suite_by_alg(alg, an);
+	if (s == NULL) {
+		pdl_status_set(st, PDL_EKEY, NULL, "key file %s holds a \"%.*s\" key, an algorithm this pdl does not know",
+		               path, (int)an, alg);
+		return NULL;
+	}
+	*body = (size_t)(nl - text) + 1;
+	return s;
 }
 
 int
-pdl_key_load(const char *path, uint8_t sk[64], uint8_t pk[32], struct pdl_status *st)
+pdl_key_wrong_suite(const char *path, const struct pdl_seckey *k, const struct pdl_suite *s, struct pdl_status *st)
+{
+	return pdl_status_set(st, PDL_EKEY, NULL, "key file %s holds an %s key, but this ledger's suite %s takes %s keys",
+	                      path, k->suite->alg_name, s->id, s->alg_name);
+}
+
+int
+pdl_key_load_for(const char *path, const struct pdl_suite *s, struct pdl_seckey *k, struct pdl_status *st)
+{
+	int rc = pdl_key_load(path, k, st);
+	if (rc == PDL_OK && k->suite != s) {
+		rc = pdl_key_wrong_suite(path, k, s, st);
+		pdl_seckey_wipe(k);
+	}
+	return rc;
+}
+
+int
+pdl_key_load(const char *path, struct pdl_seckey *k, struct pdl_status *st)
 {
 	struct stat sb;
-	uint8_t text[KEY_FILE_BYTES_MAX + 1], seed[32];
-	size_t len = 0;
+	uint8_t text[KEY_FILE_BYTES_MAX + 1], secret[PDL_SECRET_BYTES];
+	size_t len = 0, body = 0;
+	const struct pdl_suite *s;
 	int rc = PDL_OK;
+	memset(k, 0, sizeof *k);
 	/* One open, and every check on that descriptor: O_NONBLOCK so that a
 	 * FIFO or a device cannot hang the open, O_NOFOLLOW so that a link
 	 * cannot swap the file between the checks and the read. */
@@ -156,16 +203,28 @@ pdl_key_load(const char *path, uint8_t sk[64], uint8_t pk[32], struct pdl_status
 		if (r == 0 || (len += (size_t)r) == sizeof text)
 			break;
 	}
-	size_t ml = strlen(KEY_MAGIC);
-	if (len > KEY_FILE_BYTES_MAX || len < ml + 2 || memcmp(text, KEY_MAGIC, ml) != 0 || text[len - 1] != '\n' ||
-	    pdl_unb64((const char *)text + ml, len - ml - 1, seed, 32) != PDL_OK) {
+	if (len > KEY_FILE_BYTES_MAX) {
 		rc = pdl_status_set(st, PDL_EKEY, NULL, "key file %s is malformed", path);
 		goto fail;
 	}
-	pdl_sign_seed_keypair(pk, sk, seed);
+	if ((s = key_suite(path, text, len, &body, st)) == NULL) {
+		rc = PDL_EKEY;
+		goto fail;
+	}
+	if (len < body + 2 || text[len - 1] != '\n' ||
+	    pdl_unb64((const char *)text + body, len - body - 1, secret, sizeof secret) != PDL_OK) {
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "key file %s is malformed", path);
+		goto fail;
+	}
+	rc = pdl_seckey_open(k, s, secret);
+	if (rc != PDL_OK) {
+		pdl_seckey_wipe(k);
+		rc = pdl_status_set(st, PDL_EKEY, NULL, "key file %s does not hold a valid %s secret key", path,
+		                    s->alg_name);
+	}
 fail:
 	close(fd);
-	pdl_wipe(seed, sizeof seed);
+	pdl_wipe(secret, sizeof secret);
 	pdl_wipe(text, sizeof text);
 	return rc;
 }

@@ -275,11 +275,12 @@ pdld_job_free(struct job *j)
 	free(j);
 }
 
-static int
-start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *st)
+int
+pdld_job_make(nng_msg *m, struct mp_cur req, struct job **out, struct pdl_status *st)
 {
 	struct mp_cur acts;
 	uint32_t n;
+	*out = NULL;
 	if (mp_map_find(req, "acts", &acts) != PDL_OK || mp_read_array(&acts, &n) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "submit needs acts: an array");
 	if (n == 0 || n > PDL_REQ_ACTS_MAX)
@@ -289,8 +290,6 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 		free(j);
 		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 	}
-	j->conn = c;
-	j->req = m;
 	j->n = n;
 	for (uint32_t i = 0; i < n; i++) {
 		struct item *it = &j->items[i];
@@ -299,7 +298,6 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 		size_t pn;
 		struct mp_cur el = acts;
 		if (mp_skip(&acts) != PDL_OK) {
-			j->req = NULL;
 			pdld_job_free(j);
 			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed acts array");
 		}
@@ -308,15 +306,22 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 			it->rc = pdl_status_set(&it->st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
 			continue;
 		}
-		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != 64) {
-			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be 64 bytes");
+		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != PDL_SIG_BYTES) {
+			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be %u bytes", (unsigned)PDL_SIG_BYTES);
 			continue;
 		}
 		it->sig = p;
 	}
-	uint32_t chunks = (n + CHUNK_ACTS - 1) / CHUNK_ACTS;
+	j->req = m;
+	*out = j;
+	return PDL_OK;
+}
+
+void
+pdld_job_start(struct job *j)
+{
+	uint32_t chunks = (j->n + CHUNK_ACTS - 1) / CHUNK_ACTS;
 	atomic_store(&j->pending, chunks);
-	c->state = C_WAIT;
 	atomic_fetch_add(&D.inflight, 1);
 	for (uint32_t k = 0; k < chunks; k++) {
 		struct task *t = malloc(sizeof *t);
@@ -324,9 +329,46 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 			abort(); /* a few bytes; nothing sensible to do without them */
 		t->job = j;
 		t->lo = k * CHUNK_ACTS;
-		t->hi = t->lo + CHUNK_ACTS < n ? t->lo + CHUNK_ACTS : n;
+		t->hi = t->lo + CHUNK_ACTS < j->n ? t->lo + CHUNK_ACTS : j->n;
 		pdld_queue_push(&D.verifyq, t);
 	}
+}
+
+void
+pdld_job_reply(struct job *j, const void *b, size_t n)
+{
+	if (j->hconn != NULL)
+		pdld_http_reply(j, b, n);
+	else
+		pdld_conn_send(j->conn, b, n, 0);
+}
+
+void
+pdld_job_error(struct job *j, int err, const char *msg)
+{
+	if (j->hconn == NULL) {
+		pdld_reply_error(j->conn, err, msg);
+		return;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pdld_pack_error(&pk, err, NULL, msg);
+	pdld_http_reply(j, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static int
+start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *st)
+{
+	struct job *j;
+	int rc = pdld_job_make(m, req, &j, st);
+	if (rc != PDL_OK)
+		return rc;
+	j->conn = c;
+	c->state = C_WAIT;
+	pdld_job_start(j);
 	return PDL_OK;
 }
 

@@ -20,7 +20,6 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
-#include "sha256.h"
 
 struct pdld D;
 
@@ -35,7 +34,7 @@ on_signal(int sig)
 static void
 wipe_ledger_key(void)
 {
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 }
 
 /* One line for the limit events since the last one, if there were any:
@@ -47,13 +46,19 @@ log_limits(void)
 	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
 	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
 	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
-	if (a + b + c + d + e + f == 0)
-		return;
-	fprintf(stderr,
-	        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
-	        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
-	        "%u submits refused (busy), %u private entries refused to readers\n",
-	        a, b, c, d, f, e);
+	unsigned g = atomic_exchange(&D.n_http_refused, 0), h = atomic_exchange(&D.n_http_timeout, 0),
+	         i = atomic_exchange(&D.n_http_body_busy, 0);
+	if (a + b + c + d + e + f != 0)
+		fprintf(stderr,
+		        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+		        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
+		        "%u submits refused (busy), %u private entries refused to readers\n",
+		        a, b, c, d, f, e);
+	if (g + h + i != 0)
+		fprintf(stderr,
+		        "pdld: http limits: %u connections refused (--max-connections), %u requests or replies not "
+		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)\n",
+		        g, h, i);
 }
 
 /* A decimal option value in lo..hi; says what is wrong otherwise. */
@@ -93,6 +98,12 @@ usage(FILE *f)
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
+	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
+	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
+	        "                      socket; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ. No TLS: a\n"
+	        "                      loopback address behind a TLS proxy (contrib/nginx/pdld-http.conf),\n"
+	        "                      anything else needs --insecure-tcp (spec/formats.md §17)\n"
 	        "\n"
 	        "Limits (a slow or hostile client costs only itself):\n"
 	        "  --max-connections N   connections per listener, REQ/REP and PUB each (default %u)\n"
@@ -100,6 +111,9 @@ usage(FILE *f)
 	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
+	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
+	        "                        (default %u). --max-connections also bounds HTTP connections\n"
 	        "\n"
 	        "Witnesses (C2SP tlog-witness; README, \"Witnesses\"):\n"
 	        "  --witness-policy FILE  a C2SP tlog-policy file (log, witness NAME VKEY URL, group, quorum):\n"
@@ -114,7 +128,7 @@ usage(FILE *f)
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
 	        "  -h, --help          this text\n",
 	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
-	        WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
+	        HTTP_TIMEOUT_MS_DEFAULT, WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -143,6 +157,9 @@ warn_time_ahead(const char *dir)
 	        dir);
 }
 
+/* Long options without a letter (the letters are running out). */
+enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA };
+
 int
 main(int argc, char **argv)
 {
@@ -164,9 +181,11 @@ main(int argc, char **argv)
 		{"max-inflight", required_argument, NULL, 'F'},
 		{"reply-bytes-max", required_argument, NULL, 'R'},
 		{"send-timeout-ms", required_argument, NULL, 'T'},
-		{"witness-policy", required_argument, NULL, 'W'},
-		{"witness-timeout-ms", required_argument, NULL, 'X'},
-		{"witness-ca", required_argument, NULL, 'Y'},
+		{"http", required_argument, NULL, 'H'},
+		{"http-timeout-ms", required_argument, NULL, 'W'},
+		{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
+		{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
+		{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -175,6 +194,7 @@ main(int argc, char **argv)
 	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
+	struct pdld_http_opts http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0};
 	size_t map_size = 0;
 	const char *witness_policy = NULL, *witness_ca = NULL;
 	uint64_t witness_timeout_ms = WITNESS_TIMEOUT_MS_DEFAULT;
@@ -215,12 +235,17 @@ main(int argc, char **argv)
 			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
 				return 2;
 			break;
-		case 'W': witness_policy = optarg; break;
-		case 'X':
+		case 'H': http.addr = optarg; break;
+		case 'W':
+			if (opt_u64("--http-timeout-ms", optarg, 10, 3600000, &http.timeout_ms) != 0)
+				return 2;
+			break;
+		case OPT_WITNESS_POLICY: witness_policy = optarg; break;
+		case OPT_WITNESS_TIMEOUT:
 			if (opt_u64("--witness-timeout-ms", optarg, 100, 600000, &witness_timeout_ms) != 0)
 				return 2;
 			break;
-		case 'Y': witness_ca = optarg; break;
+		case OPT_WITNESS_CA: witness_ca = optarg; break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -277,10 +302,10 @@ main(int argc, char **argv)
 	}
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
 		return 1;
+	http.insecure = insecure;
 	struct pdl_status st = {0};
-	uint8_t pk[32];
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, D.ledger_sk, pk, &st) != PDL_OK) {
+	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
 		fprintf(stderr, "pdld: %s\n", st.msg);
 		return 1;
 	}
@@ -321,7 +346,7 @@ main(int argc, char **argv)
 	const uint8_t *g;
 	size_t gn;
 	if (rc == PDL_OK && (rc = pdl_store_entry(t, &D.store, 0, &g, &gn)) == PDL_OK)
-		pdl_sha256(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
+		pdl_digest(D.ledger_id, g, gn); /* the ledger id reader tokens name (readtok.h) */
 	uint64_t csize = 0;
 	const char *cn;
 	size_t cnn;
@@ -332,7 +357,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
 		return 1;
 	}
-	if (memcmp(pk, D.engine.info.ledger_pk, 32) != 0) {
+	/* the suite came from the genesis (pdl_engine_load) */
+	if (D.ledger_sk.suite != D.engine.info.suite) {
+		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
+	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
 		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
 		return 1;
 	}
@@ -400,6 +431,10 @@ main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
+	if (http.addr != NULL && pdld_http_start(&http, &st) != PDL_OK) {
+		fprintf(stderr, "pdld: %s\n", st.msg);
+		return 1;
+	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -413,6 +448,9 @@ main(int argc, char **argv)
 	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", dir, D.origin, listen,
 	        rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "", (unsigned long long)D.head.size,
 	        D.test_clock ? ", TEST CLOCK" : "");
+	if (http.addr != NULL)
+		fprintf(stderr, "pdld: taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)\n", http.addr,
+		        (unsigned long long)http.timeout_ms);
 	if (D.verbose)
 		fprintf(stderr,
 		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
@@ -446,6 +484,7 @@ main(int argc, char **argv)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
 	pthread_join(D.writer, NULL);
+	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
 	pdld_witness_stop(); /* after the writer's last offer, before PUB closes */
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
@@ -462,7 +501,7 @@ main(int argc, char **argv)
 	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
-	pdl_wipe(D.ledger_sk, sizeof D.ledger_sk);
+	pdl_seckey_wipe(&D.ledger_sk);
 	fprintf(stderr, "pdld: stopped at log size %llu, checkpoint %llu\n", (unsigned long long)D.head.size,
 	        (unsigned long long)D.last_ckpt_size);
 	return 0;

@@ -41,6 +41,12 @@
  *   SUBMITS_INFLIGHT_MAX submit requests between receipt and receipts;
  *                      one over it is refused with PDL_EBUSY.
  *
+ * HTTP (http.c, `--http ADDR`): one thread serves POST /v1/acts and a few
+ *   reads on its own bounded connections (spec/formats.md §17). A body
+ *   becomes the same msgpack submit request the socket takes, goes through
+ *   the same job path (verifiers, writer, group commit) and its receipts
+ *   come back through pdld_job_reply, only after the batch is durable.
+ *
  * Readers (readacl.h): the ipc:// listener in the data directory is
  * trusted (unless --ipc-public) and serves every entry. On a network
  * listener a read request may carry a reader token (readtok.h, `auth`,
@@ -87,6 +93,7 @@
 #define INFLIGHT_MAX_DEFAULT 4u                /* a REQ client has one request out; a few for pipelining */
 #define REPLY_BYTES_MAX_DEFAULT (64u << 20)    /* reply memory: ~16 full range replies waiting at once */
 #define SEND_TIMEOUT_MS_DEFAULT 10000u         /* a client that reads nothing for 10 s is not reading */
+#define HTTP_TIMEOUT_MS_DEFAULT 30000u         /* an HTTP request whole: 6 MiB at 200 KiB/s; a proxy sends faster */
 #define CTX_MAX 65536u                         /* contexts (conns x inflight): bounds their memory */
 #define CTX_SPARE 8u                           /* contexts over conns x inflight, for pipes gone mid-request */
 #define SUBMITS_INFLIGHT_MAX 128u              /* submits decoded and queued: bounds job memory */
@@ -107,14 +114,17 @@ struct item {
 	struct pdl_status st;
 	struct pdl_act act;
 	int have_vpk;
-	uint8_t vpk[32];
+	struct pdl_pubkey vpk; /* the key the signature verified with */
 };
 
 struct conn;
+struct hconn;
 
 struct job {
 	struct job *next;
-	struct conn *conn;
+	struct conn *conn;   /* the NNG context to reply on, or NULL for an HTTP request: */
+	struct hconn *hconn; /* the HTTP connection (http.c) and its generation then */
+	uint32_t hconn_gen;
 	nng_msg *req;
 	uint32_t n;
 	struct item *items;
@@ -166,7 +176,7 @@ struct queue {
 struct pdld {
 	struct pdl_store store;
 	struct pdl_engine engine;
-	uint8_t ledger_sk[64];
+	struct pdl_seckey ledger_sk; /* the checkpoint key, of the ledger's suite */
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	nng_socket rep, pub;
 	struct conn *conns;
@@ -175,7 +185,7 @@ struct pdld {
 	unsigned conns_max, inflight_max;
 	size_t reply_bytes_max, reply_bytes;
 	uint64_t send_timeout_ms;
-	uint8_t ledger_id[32]; /* SHA-256 of entry 0: what reader tokens name */
+	uint8_t ledger_id[PDL_HASH_BYTES]; /* the suite's hash of entry 0: what reader tokens name */
 	/* limit events since the last log line */
 	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
 	struct queue verifyq, commitq;
@@ -193,6 +203,8 @@ struct pdld {
 	pthread_mutex_t head_mu;
 	int verbose;
 	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
+	struct pdld_http *http; /* --http's listener, or NULL */
+	atomic_uint n_http_refused, n_http_timeout, n_http_body_busy;
 };
 
 /* The daemon's one state, shared by its threads as each field says. */
@@ -216,9 +228,24 @@ void pdld_conn_cb(void *arg); /* NNG's callback of every context's aio */
 void pdld_conn_send(struct conn *c, const void *b, size_t n, int refusable);
 void pdld_reply_error(struct conn *c, int err, const char *msg);
 void pdld_job_free(struct job *j);
+/* Takes a submit request (m, whose body req reads) into a new job (*out;
+ * it owns m from then on). Errors, for the request as a whole (m still
+ * the caller's): PDL_EPROTO, PDL_ETOOBIG, PDL_ENOMEM. */
+int pdld_job_make(nng_msg *m, struct mp_cur req, struct job **out, struct pdl_status *st);
+/* Hands a job to the verifiers (counted in D.inflight until its reply). */
+void pdld_job_start(struct job *j);
+/* The writer's reply to a job, to whoever sent it: the msgpack reply b[0..n)
+ * or a request-level error. */
+void pdld_job_reply(struct job *j, const void *b, size_t n);
+void pdld_job_error(struct job *j, int err, const char *msg);
 
 /* reads.c: requests answered from a read transaction on NNG's threads. */
 int pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted);
+/* pdld_read on a network listener whose reader tokens sign an HTTP
+ * request: method and target as sent (spec/formats.md §15), not "NNG" and
+ * the op. */
+int pdld_read_http(const char *op, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, const char *method,
+                   const char *target);
 int pdld_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st);
 int pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st);
 /* The ledger time now: the test clock's, or the real one. */
@@ -229,6 +256,21 @@ void pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, s
 /* verifiers.c, writer.c: thread mains. */
 void *pdld_verifier_main(void *arg);
 void *pdld_writer_main(void *arg);
+
+/* http.c: the HTTP listener (--http). Start serves addr (HOST:PORT) on a
+ * thread of its own; errors: PDL_EINVAL (a bad address), PDL_EIO (cannot
+ * listen; st says why), PDL_ENOMEM. Stop (after the writer has stopped)
+ * hands over the replies it holds, waiting at most HTTP_FLUSH_MS, closes
+ * every connection and frees it all. */
+struct pdld_http_opts {
+	const char *addr;
+	uint64_t timeout_ms; /* a request's head and body arrive within it; idle keep-alive */
+	int insecure;        /* --insecure-tcp: may listen beyond the loopback */
+};
+int pdld_http_start(const struct pdld_http_opts *o, struct pdl_status *st);
+void pdld_http_stop(void);
+/* From the writer: the reply to the HTTP request of j (copied). */
+void pdld_http_reply(struct job *j, const void *b, size_t n);
 
 /* writer.c: publishes a checkpoint note on PUB ('c' {size, note}). */
 void pdld_publish_ckpt(uint64_t size, const char *note, size_t n);

@@ -10,7 +10,6 @@
 #include "readacl.h"
 #include "readers.h"
 #include "readtok.h"
-#include "sha256.h"
 
 static int
 get_uint(struct mp_cur req, const char *key, uint64_t *v)
@@ -26,7 +25,7 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++)
-		mp_pack_bin(pk, proof[i], 32);
+		mp_pack_bin(pk, proof[i], PDL_HASH_BYTES);
 }
 
 /* The reader of a request on a network listener: anonymous without an
@@ -35,7 +34,8 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
  * are made by clients on their own clocks; the test clock is the ledger's
  * time for acts, not for readers). */
 static int
-reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pdl_reader *r, struct pdl_status *st)
+reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, const char *method, const char *http_target,
+            struct pdl_reader *r, struct pdl_status *st)
 {
 	struct mp_cur v;
 	const char *tok;
@@ -52,7 +52,10 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 	if (pdl_party_get(t, &D.store, rt.party, strlen(rt.party), &p) != PDL_OK)
 		return pdl_status_set(st, PDL_EACTOR, NULL, "reader token of %s: no such party", rt.party);
 	snprintf(target, sizeof target, "%.*s", (int)(opn < 32 ? opn : 32), op);
-	int rc = pdl_readtok_check(&rt, p.pk, D.ledger_id, "NNG", target, pdl_now_ms());
+	if (http_target != NULL) /* an HTTP request's token signs its method and target (§15) */
+		snprintf(target, sizeof target, "the request target");
+	int rc = pdl_readtok_check(&rt, &p.pk, D.ledger_id, method != NULL ? method : "NNG",
+	                           http_target != NULL ? http_target : target, pdl_now_ms());
 	if (rc == PDL_ECLOCK)
 		return pdl_status_set(st, rc, NULL,
 		                      "reader token of %s is stale: made at %llu ms, pdld's clock says %llu (window %u s)",
@@ -60,8 +63,8 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, struct pd
 		                      PDL_READTOK_SKEW_MS / 1000);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, PDL_EBADSIG, NULL,
-		                      "reader token of %s does not verify with its current key for this ledger and op %s",
-		                      rt.party, target);
+		                      "reader token of %s does not verify with its current key for this ledger and %s%s",
+		                      rt.party, http_target != NULL ? "" : "op ", target);
 	snprintf(r->party, sizeof r->party, "%s", rt.party);
 	r->roles = p.roles;
 	return PDL_OK;
@@ -82,19 +85,21 @@ note_read_refused(const struct pdl_reader *r, uint64_t seq)
 void
 pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t n)
 {
-	uint8_t h[32];
-	pdl_sha256(h, e, n);
+	uint8_t h[PDL_HASH_BYTES];
+	pdl_digest(h, e, n);
 	msgpack_pack_map(pk, 3);
 	mp_pack_cstr(pk, "seq");
 	msgpack_pack_uint64(pk, seq);
 	mp_pack_cstr(pk, "private");
 	msgpack_pack_true(pk);
 	mp_pack_cstr(pk, "hash");
-	mp_pack_bin(pk, h, 32);
+	mp_pack_bin(pk, h, PDL_HASH_BYTES);
 }
 
-int
-pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+/* method and target: an HTTP request's (pdld_read_http), or NULL on the socket. */
+static int
+read_op(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted,
+        const char *method, const char *target)
 {
 	MDB_txn *t;
 	struct pdl_head h;
@@ -106,7 +111,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 	rc = pdl_store_head(t, &D.store, &h);
 	if (rc != PDL_OK)
 		goto out;
-	if (!trusted && (rc = reader_from(t, req, op, opn, &reader, st)) != PDL_OK)
+	if (!trusted && (rc = reader_from(t, req, op, opn, method, target, &reader, st)) != PDL_OK)
 		goto out;
 	struct pdl_tree_ctx tc = {t, &D.store};
 	struct pdl_merkle_io io;
@@ -132,7 +137,9 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 			                    "entry %llu is private: only its actor, parties named in it, the authority and "
 			                    "auditors may read it%s",
 			                    (unsigned long long)a,
-			                    reader.party[0] ? "" : "; identify with --reader ID --reader-key FILE");
+			                    reader.party[0] ? ""
+			                    : target != NULL ? "; identify with Authorization: PDL-Sig (pdl token)"
+			                                     : "; identify with --reader ID --reader-key FILE");
 			goto out;
 		}
 		msgpack_pack_map(pk, 1);
@@ -193,13 +200,15 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 		msgpack_sbuffer_write(pk->data, els.data, els.size);
 		msgpack_sbuffer_destroy(&els);
 	} else if (mp_str_eq(op, opn, "head")) {
-		msgpack_pack_map(pk, 5);
+		msgpack_pack_map(pk, 6);
 		mp_pack_cstr(pk, "size");
 		msgpack_pack_uint64(pk, h.size);
 		mp_pack_cstr(pk, "time_ms");
 		msgpack_pack_uint64(pk, h.time_ms);
 		mp_pack_cstr(pk, "chain");
-		mp_pack_bin(pk, h.chain, 32);
+		mp_pack_bin(pk, h.chain, PDL_HASH_BYTES);
+		mp_pack_cstr(pk, "suite"); /* the crypto suite the genesis names (suite.h) */
+		mp_pack_cstr(pk, D.engine.info.suite->id);
 		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
 		msgpack_pack_uint64(pk, D.blob_max);
 		mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
@@ -231,7 +240,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 	} else if (mp_str_eq(op, opn, "inclusion")) {
 		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 		size_t n;
-		uint8_t leaf[32];
+		uint8_t leaf[PDL_HASH_BYTES];
 		if (get_uint(req, "index", &a) != PDL_OK || get_uint(req, "size", &b) != PDL_OK) {
 			rc = pdl_status_set(st, PDL_EPROTO, NULL, "inclusion needs index and size");
 			goto out;
@@ -244,7 +253,7 @@ pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, str
 			goto out;
 		msgpack_pack_map(pk, 2);
 		mp_pack_cstr(pk, "leaf_hash");
-		mp_pack_bin(pk, leaf, 32);
+		mp_pack_bin(pk, leaf, PDL_HASH_BYTES);
 		mp_pack_cstr(pk, "proof");
 		pack_proof(pk, proof, n);
 	} else if (mp_str_eq(op, opn, "consistency")) {
@@ -271,6 +280,19 @@ out:
 	if (rc != PDL_OK && st->err != rc)
 		pdl_status_set(st, rc, NULL, "%s", pdl_errmsg(rc));
 	return rc;
+}
+
+int
+pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+{
+	return read_op(op, opn, req, pk, st, trusted, NULL, NULL);
+}
+
+int
+pdld_read_http(const char *op, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, const char *method,
+               const char *target)
+{
+	return read_op(op, strlen(op), req, pk, st, 0, method, target);
 }
 
 uint64_t
@@ -310,8 +332,8 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	const char *id;
 	const uint8_t *data;
 	size_t idn, dn;
-	uint8_t digest[32];
-	char hex[65], key[PDL_ID_LEN_MAX + 8];
+	uint8_t digest[PDL_HASH_BYTES];
+	char hex[2 * PDL_HASH_BYTES + 1], key[PDL_ID_LEN_MAX + 8];
 	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
 	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "blob needs evidence_id and data");
@@ -321,8 +343,8 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
 	if (kn == 0 || !pdl_id_valid(id, idn))
 		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
-	pdl_sha256(digest, data, dn);
-	pdl_hex(digest, 32, hex);
+	pdl_digest(digest, data, dn);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	MDB_txn *t;
 	const uint8_t *rv;
 	size_t rn;
@@ -334,7 +356,7 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	const char *d;
 	size_t dln;
 	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
-	            dln == 64 && memcmp(d, hex, 64) == 0;
+	            dln == 2 * PDL_HASH_BYTES && memcmp(d, hex, dln) == 0;
 	pdl_store_rdone(&D.store, t);
 	if (rc == PDL_ENOTFOUND)
 		return pdl_status_set(st, PDL_ENOTFOUND, NULL, "no evidence %.*s in the log", (int)idn, id);

@@ -38,9 +38,9 @@ pdld_verifier_main(void *arg)
 				last_actor = it->act.actor;
 				last_actor_len = it->act.actor_len;
 			}
-			if (pdl_act_verify(&it->act, D.engine.info.ledger_id, p.pk) == PDL_OK) {
+			if (pdl_act_verify(D.engine.info.ledger_id, it->act.bytes, it->act.len, it->act.sig, &p.pk) == PDL_OK) {
 				it->have_vpk = 1;
-				memcpy(it->vpk, p.pk, 32);
+				it->vpk = p.pk;
 			}
 		}
 		if (txn != NULL)

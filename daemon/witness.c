@@ -467,11 +467,14 @@ static int
 policy_check(const struct pdl_tpolicy *p, const char *file, struct pdl_status *st)
 {
 	struct pdl_vkey me;
-	uint8_t pk[32];
 	size_t worst;
-	/* the ledger key, from the secret key's public half */
-	memcpy(pk, D.ledger_sk + 32, 32);
-	if (pdl_vkey_make(D.origin, PDL_SIGTYPE_ED25519, pk, &me) != PDL_OK)
+	/* C2SP witnesses check Ed25519 note signatures over SHA-256 trees */
+	if (D.ledger_sk.suite != &pdl_suite_ed25519_sha256)
+		return pdl_status_set(st, PDL_EINVAL, NULL,
+		                      "%s: this ledger's crypto suite is %s; C2SP witnesses (tlog-witness) check only "
+		                      "Ed25519 checkpoint signatures over SHA-256 trees (an ed25519-sha256 ledger)",
+		                      file, D.ledger_sk.suite->id);
+	if (pdl_vkey_make(D.origin, PDL_SIGTYPE_ED25519, D.ledger_sk.pk.b, &me) != PDL_OK)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "the ledger's origin is not a key name");
 	if (p->nlogs > 0) {
 		unsigned i;

@@ -106,7 +106,7 @@ pack_receipt(msgpack_packer *pk, const struct pdl_receipt *r)
 	mp_pack_cstr(pk, "seq");
 	msgpack_pack_uint64(pk, r->seq);
 	mp_pack_cstr(pk, "hash");
-	mp_pack_bin(pk, r->hash, 32);
+	mp_pack_bin(pk, r->hash, PDL_HASH_BYTES);
 	mp_pack_cstr(pk, "time_ms");
 	msgpack_pack_uint64(pk, r->time_ms);
 	mp_pack_cstr(pk, "outcome");
@@ -156,7 +156,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 			struct pdl_receipt r;
 			struct pdl_status st = {0};
 			uint64_t before = h.size;
-			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? it->vpk : NULL, &r, &st);
+			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? &it->vpk : NULL, &r, &st);
 			if (src == PDL_ESTORE || src == PDL_EMAPFULL) {
 				rc = src;
 				goto fail;
@@ -179,7 +179,7 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 	}
 	*note_n = 0;
 	if (want_ckpt && h.size > D.last_ckpt_size) {
-		rc = pdl_ckpt_make(t, &D.store, &h, D.origin, D.ledger_sk, note, PDL_NOTE_BYTES_MAX, note_n);
+		rc = pdl_ckpt_make(t, &D.store, &h, D.origin, &D.ledger_sk, note, PDL_NOTE_BYTES_MAX, note_n);
 		if (rc != PDL_OK)
 			goto fail;
 	}
@@ -280,13 +280,13 @@ pdld_writer_main(void *arg)
 		for (size_t k = 0; k < nj; k++) {
 			struct job *j = jobs[k];
 			if (rc == PDL_OK) {
-				pdld_conn_send(j->conn, replies[k].data, replies[k].size, 0);
+				pdld_job_reply(j, replies[k].data, replies[k].size);
 			} else {
 				char msg[200];
 				snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
 				         pdl_strerror(rc), D.commit_mdb_rc ? ": " : "",
 				         D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
-				pdld_reply_error(j->conn, rc, msg);
+				pdld_job_error(j, rc, msg);
 			}
 			atomic_fetch_sub(&D.inflight, 1);
 			pdld_job_free(j);

@@ -14,9 +14,9 @@ pdl_entry_encode(const struct pdl_entry *e, msgpack_sbuffer *sb)
 	msgpack_pack_array(&pk, 6);
 	msgpack_pack_uint64(&pk, e->seq);
 	msgpack_pack_uint64(&pk, e->time_ms);
-	mp_pack_bin(&pk, e->prev, 32);
+	mp_pack_bin(&pk, e->prev, PDL_HASH_BYTES);
 	mp_pack_bin(&pk, e->act, e->act_len);
-	mp_pack_bin(&pk, e->sig, 64);
+	mp_pack_bin(&pk, e->sig, PDL_SIG_BYTES);
 	if (e->outcome_len == 0)
 		msgpack_pack_map(&pk, 0);
 	else
@@ -56,13 +56,13 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry is not a 6-element array");
 	if (mp_read_uint(&c, &e->seq) != PDL_OK || mp_read_uint(&c, &e->time_ms) != PDL_OK)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry seq/time is not an unsigned integer");
-	if (mp_read_bin(&c, &p, &pn) != PDL_OK || pn != 32)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "entry prev hash is not 32 bytes");
-	memcpy(e->prev, p, 32);
+	if (mp_read_bin(&c, &p, &pn) != PDL_OK || pn != PDL_HASH_BYTES)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry prev hash is not %u bytes", PDL_HASH_BYTES);
+	memcpy(e->prev, p, PDL_HASH_BYTES);
 	if (mp_read_bin(&c, &e->act, &e->act_len) != PDL_OK || e->act_len > PDL_ACT_BYTES_MAX)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry act is not a binary of at most 64 KiB");
-	if (mp_read_bin(&c, &e->sig, &pn) != PDL_OK || pn != 64)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "entry signature is not 64 bytes");
+	if (mp_read_bin(&c, &e->sig, &pn) != PDL_OK || pn != PDL_SIG_BYTES)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry signature is not %u bytes", PDL_SIG_BYTES);
 	e->outcome = c.p;
 	if (mp_peek(&c) != MP_MAP || mp_skip(&c) != PDL_OK)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry outcome is not a map");
@@ -75,8 +75,8 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 	 * all are shortest; the two integers must also use the unsigned forms
 	 * (int64 0xd3 is as long as uint64 0xcf). The outcome is copied
 	 * verbatim, so it is exempt. */
-	if (len != 1 + uint_bytes(e->seq) + uint_bytes(e->time_ms) + bin_bytes(32) + bin_bytes(e->act_len) +
-	               bin_bytes(64) + e->outcome_len ||
+	if (len != 1 + uint_bytes(e->seq) + uint_bytes(e->time_ms) + bin_bytes(PDL_HASH_BYTES) + bin_bytes(e->act_len) +
+	               bin_bytes(PDL_SIG_BYTES) + e->outcome_len ||
 	    !uint_tag(b[1]) || !uint_tag(b[1 + uint_bytes(e->seq)]))
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry is not in the shortest msgpack form");
 	return PDL_OK;
@@ -98,10 +98,11 @@ pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act
 }
 
 int
-pdl_act_verify(const struct pdl_act *a, const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t pk[PDL_PK_BYTES])
+pdl_act_verify(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len, const uint8_t sig[PDL_SIG_BYTES],
+               const struct pdl_pubkey *pk)
 {
 	uint8_t stackbuf[1024];
-	size_t n = PDL_ACT_SIG_HEAD_BYTES + a->len;
+	size_t n = PDL_ACT_SIG_HEAD_BYTES + len;
 	uint8_t *m = n <= sizeof stackbuf ? stackbuf : malloc(n);
 	if (m == NULL)
 		return PDL_EBADSIG;
@@ -109,15 +110,15 @@ pdl_act_verify(const struct pdl_act *a, const uint8_t ledger_id[PDL_HASH_BYTES],
 	 * the stack buffer filled (the fuzzer checks the two agree) */
 	memcpy(m, PDL_ACT_SIG_PREFIX, sizeof PDL_ACT_SIG_PREFIX - 1);
 	memcpy(m + sizeof PDL_ACT_SIG_PREFIX - 1, ledger_id, PDL_HASH_BYTES);
-	memcpy(m + PDL_ACT_SIG_HEAD_BYTES, a->bytes, a->len);
-	int rc = pdl_sign_verify(a->sig, m, n, pk);
+	memcpy(m + PDL_ACT_SIG_HEAD_BYTES, act, len);
+	int rc = pdl_verify(pk, sig, m, n);
 	if (m != stackbuf)
 		free(m);
 	return rc == PDL_OK ? PDL_OK : PDL_EBADSIG;
 }
 
 void
-pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const uint8_t sk[PDL_SK_BYTES],
+pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const struct pdl_seckey *k,
              uint8_t sig[PDL_SIG_BYTES])
 {
 	size_t n = PDL_ACT_SIG_HEAD_BYTES + len;
@@ -126,6 +127,54 @@ pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t l
 		abort();
 	size_t mn = pdl_act_signed_bytes(ledger_id, b, len, m, n);
 	assert(mn == n);
-	pdl_sign(sig, m, mn, sk);
+	pdl_sign(k, m, mn, sig);
 	free(m);
+}
+
+/* The suite's id string in the genesis act's body, if any. */
+static int
+genesis_suite_id(const uint8_t *act, size_t len, const char **id, size_t *n, struct pdl_status *st)
+{
+	struct mp_cur a = mp_cur_make(act, len), v, body;
+	const char *type;
+	size_t tn;
+	*id = NULL;
+	*n = 0;
+	if (mp_peek(&a) != MP_MAP || mp_map_find(a, "type", &v) != PDL_OK || mp_read_str(&v, &type, &tn) != PDL_OK ||
+	    !mp_str_eq(type, tn, "ledger.genesis") || mp_map_find(a, "body", &body) != PDL_OK || mp_peek(&body) != MP_MAP)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry 0 does not hold a ledger.genesis act");
+	if (mp_map_find(body, "suite", &v) != PDL_OK)
+		return PDL_OK;
+	if (mp_read_str(&v, id, n) != PDL_OK)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "the genesis suite is not a string");
+	return PDL_OK;
+}
+
+int
+pdl_genesis_suite(const uint8_t *entry, size_t len, const struct pdl_suite **out, struct pdl_status *st)
+{
+	struct pdl_entry e;
+	const char *id;
+	size_t n;
+	int rc;
+	*out = NULL;
+	if ((rc = pdl_entry_decode(entry, len, &e, st)) != PDL_OK)
+		return rc;
+	if ((rc = genesis_suite_id(e.act, e.act_len, &id, &n, st)) != PDL_OK)
+		return rc;
+	if (id == NULL) {
+		*out = &pdl_suite_ed25519_sha256; /* a ledger made before suites: spec/formats.md §1.7 */
+		return PDL_OK;
+	}
+	*out = pdl_suite_find(id, n);
+	if (*out == NULL) {
+		char shown[PDL_SUITE_ID_LEN_MAX + 1];
+		size_t k = n < PDL_SUITE_ID_LEN_MAX ? n : PDL_SUITE_ID_LEN_MAX;
+		for (size_t i = 0; i < k; i++) /* the store may be hostile: print no control bytes */
+			shown[i] = id[i] > 0x20 && id[i] < 0x7f && id[i] != '"' ? id[i] : '?';
+		shown[k] = '\0';
+		return pdl_status_set(st, PDL_EINVAL, NULL, "the genesis names the crypto suite \"%s\"; this pdl knows %s",
+		                      shown, pdl_suite_list());
+	}
+	return PDL_OK;
 }

@@ -3,13 +3,16 @@
  *
  * Entry: msgpack array [seq, time_ms, prev_chain_hash(bin 32), act(bin),
  * sig(bin 64), outcome(map)]. Act: msgpack map {v:1, type, actor, nonce,
- * body}, signed as Ed25519(actor key, "pdl/act/v2\n" ‖ ledger id ‖ act bytes).
+ * body}, signed with the actor's key in the ledger's suite (suite.h) over
+ * "pdl/act/v2\n" ‖ ledger id ‖ act bytes.
  *
- * The ledger id is SHA-256 of the genesis entry's exact bytes (its chain
- * hash, also entry 1's prev): one ledger's acts never verify at another,
- * even one whose parties share ids and keys (staging and production, two
- * cities). The genesis act cannot know its own entry's hash, so it alone is
- * signed under 32 zero bytes (pdl_ledger_id_genesis).
+ * The ledger id is the ledger suite's hash of the genesis entry's exact
+ * bytes (its chain hash, also entry 1's prev): one ledger's acts never
+ * verify at another, even one whose parties share ids and keys (staging
+ * and production, two cities). The genesis act cannot know its own entry's
+ * hash, so it alone is signed under 32 zero bytes (pdl_ledger_id_genesis).
+ * The genesis also names the suite (body.suite; none means ed25519-sha256):
+ * pdl_genesis_suite reads it before anything is hashed.
  *
  * Invariants:
  *  (1) pdl_entry_decode(pdl_entry_encode(e)) == e, and decode accepts
@@ -24,14 +27,15 @@
 
 #include "mp.h"
 #include "pdl.h"
+#include "suite.h"
 
 struct pdl_entry {
 	uint64_t seq;
 	uint64_t time_ms;
-	uint8_t prev[32];
+	uint8_t prev[PDL_HASH_BYTES];
 	const uint8_t *act;
 	size_t act_len;
-	const uint8_t *sig; /* 64 bytes */
+	const uint8_t *sig; /* PDL_SIG_BYTES */
 	const uint8_t *outcome; /* msgpack map bytes */
 	size_t outcome_len;
 };
@@ -47,7 +51,7 @@ struct pdl_act_def;
 struct pdl_act {
 	const uint8_t *bytes;
 	size_t len;
-	const uint8_t *sig; /* 64 bytes */
+	const uint8_t *sig; /* PDL_SIG_BYTES */
 	const char *type;
 	size_t type_len;
 	const char *actor;
@@ -55,7 +59,7 @@ struct pdl_act {
 	uint64_t nonce;
 	const struct pdl_act_def *def;
 	struct pdl_fields body;
-	uint8_t hash[32]; /* SHA-256 of the act bytes: identity for idempotency */
+	uint8_t hash[PDL_HASH_BYTES]; /* the ledger suite's hash of the act bytes: identity for idempotency */
 };
 
 /* pdl_act_decode, which needs the act's row in the rules tables to check
@@ -69,12 +73,21 @@ extern const uint8_t pdl_ledger_id_genesis[PDL_HASH_BYTES];
  * or 0 when cap is too small. */
 size_t pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len, uint8_t *out,
                             size_t cap);
-/* Checks the act's signature under ledger_id with pk. Returns PDL_OK or
- * PDL_EBADSIG (also when memory for a large act runs out). */
-PDL_WUR int pdl_act_verify(const struct pdl_act *a, const uint8_t ledger_id[PDL_HASH_BYTES],
-                           const uint8_t pk[PDL_PK_BYTES]);
-/* Signs act bytes for the ledger ledger_id with sk. */
-void pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const uint8_t sk[PDL_SK_BYTES],
+/* Checks the signature sig over act bytes act[0..len) for the ledger
+ * ledger_id with pk (of the ledger's suite). The one act signature check:
+ * the engine, pdld's verifiers and `pdl verify` all call it. Returns PDL_OK
+ * or PDL_EBADSIG (also when memory for a large act runs out). */
+PDL_WUR int pdl_act_verify(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len,
+                           const uint8_t sig[PDL_SIG_BYTES], const struct pdl_pubkey *pk);
+/* Signs act bytes for the ledger ledger_id with k. */
+void pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const struct pdl_seckey *k,
                   uint8_t sig[PDL_SIG_BYTES]);
+
+/* The suite a genesis entry names: its act's body.suite, ed25519-sha256
+ * when the body has none. Reads only what it needs (the act's type and
+ * body.suite), so a reader learns the suite before it hashes or checks
+ * anything. Errors: PDL_EDECODE (not an entry holding a genesis act),
+ * PDL_EINVAL (a suite this pdl does not know); st says which. */
+int pdl_genesis_suite(const uint8_t *entry, size_t len, const struct pdl_suite **out, struct pdl_status *st);
 
 #endif

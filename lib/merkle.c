@@ -15,8 +15,8 @@
  *  (2) A compact range of `size` leaves holds popcount(size) roots, largest
  *      first; stack[j] covers the j-th set bit of size from the top.
  */
+#include "crypto.h"
 #include "merkle.h"
-#include "sha256.h"
 
 #include <assert.h>
 #include <string.h>
@@ -25,31 +25,23 @@
 #define LEAF_PREFIX 0x00u
 #define NODE_PREFIX 0x01u
 
-void pdl_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32])
+void pdl_merkle_leaf_hash(const void *data, size_t len, uint8_t out[PDL_HASH_BYTES])
 {
-	pdl_sha256_ctx st;
 	const uint8_t prefix = LEAF_PREFIX;
+	const struct pdl_iov v[2] = {{&prefix, 1}, {data, len}};
 
 	assert(data || len == 0);
-	pdl_sha256_init(&st);
-	pdl_sha256_update(&st, &prefix, 1);
-	if (len > 0)
-		pdl_sha256_update(&st, data, len);
-	pdl_sha256_final(&st, out);
+	pdl_digestv(out, v, 2);
 }
 
 /* out may alias l or r: both are absorbed into the state before out is
- * written, and the proof loops rely on hashing in place. */
-void pdl_merkle_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
+ * written (suite.h: hashv), and the proof loops rely on hashing in place. */
+void pdl_merkle_node_hash(const uint8_t l[PDL_HASH_BYTES], const uint8_t r[PDL_HASH_BYTES], uint8_t out[PDL_HASH_BYTES])
 {
-	pdl_sha256_ctx st;
 	const uint8_t prefix = NODE_PREFIX;
+	const struct pdl_iov v[3] = {{&prefix, 1}, {l, PDL_HASH_BYTES}, {r, PDL_HASH_BYTES}};
 
-	pdl_sha256_init(&st);
-	pdl_sha256_update(&st, &prefix, 1);
-	pdl_sha256_update(&st, l, PDL_HASH_BYTES);
-	pdl_sha256_update(&st, r, PDL_HASH_BYTES);
-	pdl_sha256_final(&st, out);
+	pdl_digestv(out, v, 3);
 }
 
 static int is_pow2(uint64_t n)
@@ -64,7 +56,7 @@ static uint64_t split_point(uint64_t n)
 	return UINT64_C(1) << (63 - __builtin_clzll(n - 1));
 }
 
-int pdl_merkle_append(const struct pdl_merkle_io *io, uint64_t index, const uint8_t leaf[32])
+int pdl_merkle_append(const struct pdl_merkle_io *io, uint64_t index, const uint8_t leaf[PDL_HASH_BYTES])
 {
 	uint8_t h[PDL_HASH_BYTES];
 	uint8_t left[PDL_HASH_BYTES];
@@ -99,7 +91,7 @@ int pdl_merkle_append(const struct pdl_merkle_io *io, uint64_t index, const uint
  * only the right half can be incomplete, so this recursion reads one node
  * per set bit of hi - lo. An unaligned range (never used by the proofs) is
  * still hashed correctly, just with more reads. */
-int pdl_merkle_subtree(const struct pdl_merkle_io *io, uint64_t lo, uint64_t hi, uint8_t out[32])
+int pdl_merkle_subtree(const struct pdl_merkle_io *io, uint64_t lo, uint64_t hi, uint8_t out[PDL_HASH_BYTES])
 {
 	uint8_t l[PDL_HASH_BYTES];
 	uint8_t r[PDL_HASH_BYTES];
@@ -126,10 +118,10 @@ int pdl_merkle_subtree(const struct pdl_merkle_io *io, uint64_t lo, uint64_t hi,
 	return PDL_OK;
 }
 
-int pdl_merkle_root(const struct pdl_merkle_io *io, uint64_t size, uint8_t out[32])
+int pdl_merkle_root(const struct pdl_merkle_io *io, uint64_t size, uint8_t out[PDL_HASH_BYTES])
 {
 	if (size == 0) {
-		pdl_sha256(out, (const unsigned char *)"", 0);
+		pdl_digest(out, "", 0);
 		return PDL_OK;
 	}
 	return pdl_merkle_subtree(io, 0, size, out);
@@ -236,8 +228,8 @@ static void skip_lone(uint64_t *fn, uint64_t *sn)
 	}
 }
 
-int pdl_merkle_verify_inclusion(const uint8_t leaf[32], uint64_t index, uint64_t size,
-                                const pdl_hash *proof, size_t n, const uint8_t root[32])
+int pdl_merkle_verify_inclusion(const uint8_t leaf[PDL_HASH_BYTES], uint64_t index, uint64_t size,
+                                const pdl_hash *proof, size_t n, const uint8_t root[PDL_HASH_BYTES])
 {
 	uint8_t r[PDL_HASH_BYTES];
 	uint64_t fn, sn;
@@ -272,7 +264,7 @@ int pdl_merkle_verify_inclusion(const uint8_t leaf[32], uint64_t index, uint64_t
  * caller; here it needs an empty proof and equal roots. old == 0 is refused
  * because pdl_merkle_prove_consistency never makes such a proof. */
 int pdl_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
-                                  const uint8_t old_root[32], const uint8_t new_root[32],
+                                  const uint8_t old_root[PDL_HASH_BYTES], const uint8_t new_root[PDL_HASH_BYTES],
                                   const pdl_hash *proof, size_t n)
 {
 	uint8_t fr[PDL_HASH_BYTES];
@@ -331,7 +323,7 @@ void pdl_merkle_range_init(struct pdl_merkle_range *r)
 
 /* Like pdl_merkle_append with the store replaced by the stack: each set low
  * bit of size is a completed left sibling waiting on top of the stack. */
-void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[32])
+void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HASH_BYTES])
 {
 	uint8_t h[PDL_HASH_BYTES];
 	uint64_t s = r->size;
@@ -353,13 +345,13 @@ void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[32])
 
 /* MTH splits off the largest complete subtree first, so the root folds the
  * stack from the smallest (top) subtree down. */
-void pdl_merkle_range_root(const struct pdl_merkle_range *r, uint8_t out[32])
+void pdl_merkle_range_root(const struct pdl_merkle_range *r, uint8_t out[PDL_HASH_BYTES])
 {
 	uint8_t h[PDL_HASH_BYTES];
 
 	assert(r->n == (unsigned)__builtin_popcountll(r->size));
 	if (r->n == 0) {
-		pdl_sha256(out, (const unsigned char *)"", 0);
+		pdl_digest(out, "", 0);
 		return;
 	}
 	memcpy(h, r->stack[r->n - 1], sizeof h);

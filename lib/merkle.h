@@ -12,9 +12,10 @@
  * the store, an array in tests).
  *
  * Invariants:
- *  (1) leaf hash = SHA-256(0x00 || entry bytes); node = SHA-256(0x01 || l || r).
+ *  (1) leaf hash = H(0x00 || entry bytes); node = H(0x01 || l || r), H the
+ *      ledger suite's hash (suite.h: SHA-256, or SM3 in an sm2-sm3 ledger).
  *  (2) node (L, i) is stored exactly when leaves [i << L, (i + 1) << L) all exist.
- *  (3) MTH of the empty tree is SHA-256 of the empty string.
+ *  (3) MTH of the empty tree is H of the empty string.
  */
 #ifndef PDL_MERKLE_H
 #define PDL_MERKLE_H
@@ -29,8 +30,8 @@
 typedef uint8_t pdl_hash[PDL_HASH_BYTES];
 
 /* Return PDL_OK, PDL_ENOTFOUND (node not stored) or another error. */
-typedef int (*pdl_merkle_get_fn)(void *ctx, unsigned level, uint64_t index, uint8_t out[32]);
-typedef int (*pdl_merkle_put_fn)(void *ctx, unsigned level, uint64_t index, const uint8_t h[32]);
+typedef int (*pdl_merkle_get_fn)(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES]);
+typedef int (*pdl_merkle_put_fn)(void *ctx, unsigned level, uint64_t index, const uint8_t h[PDL_HASH_BYTES]);
 
 struct pdl_merkle_io {
 	pdl_merkle_get_fn get;
@@ -38,18 +39,18 @@ struct pdl_merkle_io {
 	void *ctx;
 };
 
-void pdl_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32]);
-void pdl_merkle_node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32]);
+void pdl_merkle_leaf_hash(const void *data, size_t len, uint8_t out[PDL_HASH_BYTES]);
+void pdl_merkle_node_hash(const uint8_t l[PDL_HASH_BYTES], const uint8_t r[PDL_HASH_BYTES], uint8_t out[PDL_HASH_BYTES]);
 
 /* Store leaf `index` (which must equal the current tree size) and every
  * subtree it completes. Errors: whatever get/put return. */
-int pdl_merkle_append(const struct pdl_merkle_io *io, uint64_t index, const uint8_t leaf[32]);
+int pdl_merkle_append(const struct pdl_merkle_io *io, uint64_t index, const uint8_t leaf[PDL_HASH_BYTES]);
 
 /* MTH of leaves [lo, hi), hi > lo, from stored nodes. */
-int pdl_merkle_subtree(const struct pdl_merkle_io *io, uint64_t lo, uint64_t hi, uint8_t out[32]);
+int pdl_merkle_subtree(const struct pdl_merkle_io *io, uint64_t lo, uint64_t hi, uint8_t out[PDL_HASH_BYTES]);
 
 /* Root of the tree of the first `size` leaves. */
-int pdl_merkle_root(const struct pdl_merkle_io *io, uint64_t size, uint8_t out[32]);
+int pdl_merkle_root(const struct pdl_merkle_io *io, uint64_t size, uint8_t out[PDL_HASH_BYTES]);
 
 /* RFC 9162 §2.1.3 inclusion proof of leaf `index` in tree `size`.
  * proof must hold PDL_MERKLE_PROOF_MAX hashes; *n receives the count.
@@ -64,10 +65,10 @@ int pdl_merkle_prove_consistency(const struct pdl_merkle_io *io, uint64_t old_si
 
 /* RFC 9162 §2.1.3.2 / §2.1.4.2 verification; need no stored nodes.
  * Return PDL_OK or PDL_EMERKLE (or PDL_EINVAL for impossible sizes). */
-PDL_WUR int pdl_merkle_verify_inclusion(const uint8_t leaf[32], uint64_t index, uint64_t size,
-                                        const pdl_hash *proof, size_t n, const uint8_t root[32]);
+PDL_WUR int pdl_merkle_verify_inclusion(const uint8_t leaf[PDL_HASH_BYTES], uint64_t index, uint64_t size,
+                                        const pdl_hash *proof, size_t n, const uint8_t root[PDL_HASH_BYTES]);
 PDL_WUR int pdl_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
-                                          const uint8_t old_root[32], const uint8_t new_root[32],
+                                          const uint8_t old_root[PDL_HASH_BYTES], const uint8_t new_root[PDL_HASH_BYTES],
                                           const pdl_hash *proof, size_t n);
 
 /* A compact range: the roots of the complete subtrees covering [0, size),
@@ -78,7 +79,7 @@ struct pdl_merkle_range {
 	pdl_hash stack[PDL_MERKLE_LEVELS_MAX];
 };
 void pdl_merkle_range_init(struct pdl_merkle_range *r);
-void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[32]);
-void pdl_merkle_range_root(const struct pdl_merkle_range *r, uint8_t out[32]);
+void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HASH_BYTES]);
+void pdl_merkle_range_root(const struct pdl_merkle_range *r, uint8_t out[PDL_HASH_BYTES]);
 
 #endif

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+
+#include "crypto.h"
 #include "mp.h"
 
 static int
@@ -514,7 +516,9 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
                  const char *path)
 {
 	uint32_t max = f->max ? f->max : 4096;
-	uint8_t buf[64];
+	uint8_t buf[PDL_HASH_BYTES];
+	struct pdl_pubkey pk;
+	char why[160];
 	switch (type) {
 	case F_STR:
 	case F_TEXT:
@@ -529,12 +533,13 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 			return ferr(fe, "%s.%s: an id is 1-64 characters of A-Z a-z 0-9 . _ -", path, f->name);
 		return PDL_OK;
 	case F_KEY:
-		if (pdl_unb64(s, n, buf, 32) != PDL_OK)
-			return ferr(fe, "%s.%s: not a base64 Ed25519 public key", path, f->name);
+		/* a key of the ledger's suite (spec/formats.md §1.4) */
+		if (pdl_pubkey_parse(&pk, pdl_suite(), s, n, why, sizeof why) != PDL_OK)
+			return ferr(fe, "%s.%s: %s", path, f->name, why);
 		return PDL_OK;
 	case F_HEX32:
-		if (pdl_unhex(s, n, buf, 32) != PDL_OK)
-			return ferr(fe, "%s.%s: not a lowercase hex SHA-256 digest", path, f->name);
+		if (pdl_unhex(s, n, buf, PDL_HASH_BYTES) != PDL_OK)
+			return ferr(fe, "%s.%s: not a lowercase hex %s digest", path, f->name, pdl_suite()->hash_name);
 		return PDL_OK;
 	case F_DATE:
 	case F_PERIOD:

@@ -66,8 +66,8 @@ enum pdl_ftype {
 	F_UINT,   /* non-negative integer */
 	F_INT,    /* signed integer */
 	F_BOOL,
-	F_KEY,    /* base64 Ed25519 public key */
-	F_HEX32,  /* lowercase hex SHA-256 */
+	F_KEY,    /* base64 public key of the ledger's suite (suite.h) */
+	F_HEX32,  /* lowercase hex digest of the ledger's hash (PDL_HASH_BYTES) */
 	F_DATE,   /* "YYYY-MM-DD" */
 	F_PERIOD, /* "YYYY-MM" */
 	F_ENUM,   /* string from sub (NULL-terminated list) */

@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+
+#include "crypto.h"
 #include "date.h"
 #include "entry.h"
 #include "merkle.h"
 #include "mpjson.h"
-#include "sha256.h"
 
 static int
 to_mp(const json_t *j, msgpack_packer *pk, struct pdl_status *st, unsigned depth)
@@ -237,8 +238,8 @@ pdl_entry_to_json(const uint8_t *b, size_t n)
 {
 	struct pdl_entry e;
 	struct pdl_status st;
-	char hex[65];
-	uint8_t h[32];
+	char hex[2 * PDL_HASH_BYTES + 1];
+	uint8_t h[PDL_HASH_BYTES];
 	if (pdl_entry_decode(b, n, &e, &st) != PDL_OK)
 		return NULL;
 	json_t *o = json_object();
@@ -246,17 +247,17 @@ pdl_entry_to_json(const uint8_t *b, size_t n)
 	json_object_set_new(o, "time_ms", json_integer((json_int_t)e.time_ms));
 	char iso[PDL_CST_LEN];
 	json_object_set_new(o, "time_cst", json_string(pdl_ms_cst(e.time_ms, iso)));
-	pdl_hex(e.prev, 32, hex);
+	pdl_hex(e.prev, PDL_HASH_BYTES, hex);
 	json_object_set_new(o, "prev", json_string(hex));
-	pdl_sha256(h, b, n);
-	pdl_hex(h, 32, hex);
+	pdl_digest(h, b, n);
+	pdl_hex(h, PDL_HASH_BYTES, hex);
 	json_object_set_new(o, "hash", json_string(hex));
 	pdl_merkle_leaf_hash(b, n, h);
-	json_object_set_new(o, "leaf_hash", b64_json(h, 32));
+	json_object_set_new(o, "leaf_hash", b64_json(h, PDL_HASH_BYTES));
 	struct mp_cur ac = mp_cur_make(e.act, e.act_len);
 	json_t *act = pdl_mp_to_json(&ac);
 	json_object_set_new(o, "act", act ? act : json_null());
-	json_object_set_new(o, "sig", b64_json(e.sig, 64));
+	json_object_set_new(o, "sig", b64_json(e.sig, PDL_SIG_BYTES));
 	struct mp_cur oc = mp_cur_make(e.outcome, e.outcome_len);
 	json_t *out = pdl_mp_to_json(&oc);
 	pdl_json_add_cst(out);

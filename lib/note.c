@@ -1,5 +1,5 @@
 /*
- * note.c — C2SP signed-note and tlog-checkpoint, Ed25519 only.
+ * note.c — C2SP signed-note and tlog-checkpoint, with the keys of any suite.
  *
  * Format (c2sp.org/signed-note, c2sp.org/tlog-checkpoint):
  *
@@ -27,7 +27,6 @@
  */
 #include "crypto.h"
 #include "note.h"
-#include "sha256.h"
 #include "util.h"
 
 #include <assert.h>
@@ -35,7 +34,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ALG_ED25519 0x01u
 #define SIG_PREFIX "\xe2\x80\x94 "  /* U+2014 EM DASH, then a space */
 #define SIG_PREFIX_LEN 4u
 #define KEYID_BYTES 4u
@@ -140,18 +138,9 @@ static int name_ok(const char *s, size_t n)
 	return 1;
 }
 
-static uint32_t key_id(const char *name, size_t name_len, const uint8_t pk[32])
+static uint32_t key_id(const char *name, size_t name_len, const struct pdl_pubkey *pk)
 {
-	pdl_sha256_ctx st;
-	uint8_t h[PDL_SHA256_BYTES];
-	const uint8_t sep[2] = { '\n', ALG_ED25519 };
-
-	pdl_sha256_init(&st);
-	pdl_sha256_update(&st, (const uint8_t *)name, name_len);
-	pdl_sha256_update(&st, sep, sizeof sep);
-	pdl_sha256_update(&st, pk, PDL_PK_BYTES);
-	pdl_sha256_final(&st, h);
-	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	return pdl_pubkey_note_id(pk, 0, name, name_len);
 }
 
 /* Strict standard base64 with padding (pdl_unb64_var: the standard
@@ -189,38 +178,38 @@ int pdl_note_name_valid(const char *s, size_t n)
 	return name_ok(s, n);
 }
 
-uint32_t pdl_note_key_id(const char *name, const uint8_t pk[32])
+uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk)
 {
-	assert(name != NULL && pk != NULL);
+	assert(name != NULL && pk != NULL && pk->suite != NULL);
 	return key_id(name, strlen(name), pk);
 }
 
-int pdl_note_vkey_format(const char *name, const uint8_t pk[32], char *out, size_t cap)
+int pdl_note_vkey_format(const char *name, const struct pdl_pubkey *pk, char *out, size_t cap)
 {
-	uint8_t raw[1 + PDL_PK_BYTES];
+	uint8_t raw[PDL_NOTE_KEY_BYTES_MAX];
 	char b64[PDL_B64_LEN(sizeof raw)];
-	size_t name_len;
+	size_t name_len, raw_len;
 	int n;
 
-	assert(name != NULL && pk != NULL && out != NULL);
+	assert(name != NULL && pk != NULL && pk->suite != NULL && out != NULL);
 	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
 	/* A longer name would give a key that pdl_note_vkey_parse refuses. */
 	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len))
 		return PDL_EINVAL;
-	raw[0] = ALG_ED25519;
-	memcpy(raw + 1, pk, PDL_PK_BYTES);
-	pdl_b64(raw, sizeof raw, b64);
+	raw_len = pdl_pubkey_note_bytes(pk, 0, raw);
+	pdl_b64(raw, raw_len, b64);
 	n = snprintf(out, cap, "%s+%08" PRIx32 "+%s", name, key_id(name, name_len, pk), b64);
 	if (n < 0 || (size_t)n >= cap)
 		return PDL_ETOOBIG;
 	return PDL_OK;
 }
 
-int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, uint8_t pk[32])
+int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, struct pdl_pubkey *pk)
 {
-	uint8_t raw[1 + PDL_PK_BYTES];
+	uint8_t raw[PDL_NOTE_KEY_BYTES_MAX];
+	struct pdl_pubkey k;
 	const char *plus1, *plus2, *hex, *b64;
-	size_t len, name_len;
+	size_t len, name_len, raw_len = 0;
 	uint32_t id = 0;
 
 	assert(vkey != NULL && name != NULL && pk != NULL);
@@ -252,21 +241,22 @@ int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, uint8_t p
 			return PDL_ENOTE;
 		id = id << 4 | d;
 	}
-	if (b64_exact(b64, len - (size_t)(b64 - vkey), raw, sizeof raw) != 0)
+	/* strict base64 (b64_exact's rules), of a length some suite's key has */
+	if (pdl_unb64_var(b64, len - (size_t)(b64 - vkey), raw, sizeof raw, &raw_len) != PDL_OK)
 		return PDL_ENOTE;
-	if (raw[0] != ALG_ED25519)
+	if (pdl_pubkey_note_parse(raw, raw_len, &k) != PDL_OK)
 		return PDL_ENOTE;
-	if (key_id(vkey, name_len, raw + 1) != id)
+	if (key_id(vkey, name_len, &k) != id)
 		return PDL_ENOTE;
 	if (name_len >= name_cap)
 		return PDL_ETOOBIG;
 	memcpy(name, vkey, name_len);
 	name[name_len] = '\0';
-	memcpy(pk, raw + 1, PDL_PK_BYTES);
+	*pk = k;
 	return PDL_OK;
 }
 
-int pdl_note_sign(const char *body, size_t body_len, const char *name, const uint8_t sk[64],
+int pdl_note_sign(const char *body, size_t body_len, const char *name, const struct pdl_seckey *k,
                   char *out, size_t cap, size_t *out_len)
 {
 	uint8_t raw[SIG_RAW_BYTES];
@@ -274,7 +264,7 @@ int pdl_note_sign(const char *body, size_t body_len, const char *name, const uin
 	size_t name_len, total, off;
 	uint32_t id;
 
-	assert(body != NULL && name != NULL && sk != NULL && out != NULL && out_len != NULL);
+	assert(body != NULL && name != NULL && k != NULL && k->suite != NULL && out != NULL && out_len != NULL);
 	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
 	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len))
 		return PDL_EINVAL;
@@ -288,13 +278,12 @@ int pdl_note_sign(const char *body, size_t body_len, const char *name, const uin
 	if (total > PDL_NOTE_BYTES_MAX || total >= cap)
 		return PDL_ETOOBIG;
 
-	/* libsodium's secret key is seed || public key. */
-	id = key_id(name, name_len, sk + 32);
+	id = key_id(name, name_len, &k->pk);
 	raw[0] = (uint8_t)(id >> 24);
 	raw[1] = (uint8_t)(id >> 16);
 	raw[2] = (uint8_t)(id >> 8);
 	raw[3] = (uint8_t)id;
-	pdl_sign(raw + KEYID_BYTES, body, body_len, sk);
+	pdl_sign(k, body, body_len, raw + KEYID_BYTES);
 	pdl_b64(raw, sizeof raw, b64);
 
 	/* Signed before anything is written, so out may be body itself. */
@@ -315,7 +304,7 @@ int pdl_note_sign(const char *body, size_t body_len, const char *name, const uin
 	return PDL_OK;
 }
 
-int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_t pk[32],
+int pdl_note_verify(const char *note, size_t len, const char *name, const struct pdl_pubkey *pk,
                     size_t *body_len)
 {
 	uint8_t raw[RAW_MAX];
@@ -324,7 +313,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 	uint32_t id;
 	long blank;
 
-	assert(note != NULL && name != NULL && pk != NULL);
+	assert(note != NULL && name != NULL && pk != NULL && pk->suite != NULL);
 	if (len == 0 || len > PDL_NOTE_BYTES_MAX || !text_ok(note, len))
 		return PDL_ENOTE;
 	blank = last_blank(note, len);
@@ -369,7 +358,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 			continue;
 		/* Keep reading: a malformed later line still makes the note malformed. */
 		if (raw_len == SIG_RAW_BYTES &&
-		    pdl_sign_verify(raw + KEYID_BYTES, note, text_len, pk) == PDL_OK)
+		    pdl_verify(pk, raw + KEYID_BYTES, note, text_len) == PDL_OK)
 			good = 1;
 		else
 			bad = 1;
@@ -378,6 +367,49 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_
 		return PDL_EBADSIG;
 	if (body_len != NULL)
 		*body_len = text_len;
+	return PDL_OK;
+}
+
+#define COSIG_HEADER "cosignature/v1\ntime "
+#define COSIG_TIMESTAMP_MAX 0x7fffffffffffffffull /* tlog-cosignature: "MUST NOT exceed 2^63 - 1" */
+
+int pdl_note_cosign(const char *note, size_t len, const char *name, const struct pdl_seckey *k, uint64_t timestamp,
+                    char *out, size_t cap)
+{
+	char msg[sizeof COSIG_HEADER + SIZE_DIGITS_MAX + 1 + PDL_NOTE_BYTES_MAX];
+	uint8_t raw[KEYID_BYTES + 8 + PDL_SIG_BYTES];
+	char b64[PDL_B64_LEN(sizeof raw)];
+	size_t name_len, body_len;
+	long blank;
+	int hn, n;
+	uint32_t id;
+
+	assert(note != NULL && name != NULL && k != NULL && k->suite != NULL && out != NULL);
+	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
+	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len) || timestamp > COSIG_TIMESTAMP_MAX)
+		return PDL_EINVAL;
+	if (len > PDL_NOTE_BYTES_MAX || !text_ok(note, len))
+		return PDL_EINVAL;
+	/* the body: the text before the signatures, or the whole of a bare body */
+	blank = last_blank(note, len);
+	body_len = blank < 0 ? len : (size_t)blank + 1;
+	if (body_len == 0 || note[body_len - 1] != '\n')
+		return PDL_EINVAL;
+	hn = snprintf(msg, sizeof msg, COSIG_HEADER "%llu\n", (unsigned long long)timestamp);
+	assert(hn > 0 && (size_t)hn + body_len <= sizeof msg);
+	memcpy(msg + hn, note, body_len);
+	id = pdl_pubkey_note_id(&k->pk, 1, name, name_len);
+	raw[0] = (uint8_t)(id >> 24);
+	raw[1] = (uint8_t)(id >> 16);
+	raw[2] = (uint8_t)(id >> 8);
+	raw[3] = (uint8_t)id;
+	for (int i = 0; i < 8; i++)
+		raw[KEYID_BYTES + i] = (uint8_t)(timestamp >> (56 - 8 * i));
+	pdl_sign(k, msg, (size_t)hn + body_len, raw + KEYID_BYTES + 8);
+	pdl_b64(raw, sizeof raw, b64);
+	n = snprintf(out, cap, SIG_PREFIX "%s %s", name, b64);
+	if (n < 0 || (size_t)n >= cap)
+		return PDL_ETOOBIG;
 	return PDL_OK;
 }
 

@@ -1,11 +1,14 @@
 /*
- * note.h — C2SP signed-note and tlog-checkpoint, Ed25519 only.
+ * note.h — C2SP signed-note and tlog-checkpoint, with the keys of any suite
+ * (suite.h).
  *
  * A note is UTF-8 text: a body of one or more lines each ending in "\n",
  * one blank line, then signature lines "— <name> <base64(keyid4 || sig64)>\n"
  * (the dash is U+2014). The key ID is the first 4 bytes (big endian) of
- * SHA-256(name || "\n" || 0x01 || pubkey). A verifier key string is
- * "<name>+<8 lowercase hex key id>+<base64(0x01 || pubkey)>".
+ * hash(name || "\n" || type || pubkey), with the key's suite's hash and
+ * signed-note type (suite.h: for Ed25519, SHA-256 and 0x01, as C2SP says;
+ * for SM2, SM3 and 0xff followed by an identifier). A verifier key string
+ * is "<name>+<8 lowercase hex key id>+<base64(type || pubkey)>".
  *
  * A pdl checkpoint body is "<origin>\n<size>\n<base64 root>\nchain <base64 chain hash>\n"
  * (the chain line is an extension line; it is absent for size 0).
@@ -20,14 +23,16 @@
 #define PDL_NOTE_H
 
 #include "pdl.h"
+#include "suite.h"
 
 #define PDL_NOTE_BYTES_MAX 8192u   /* a checkpoint with a few cosignatures */
 /* Signature lines examined: the ledger's and a cosignature from each of up to
- * PDL_POLICY_WITNESSES_MAX (32) witnesses of a policy (policy.h), with room. */
+ * PDL_TPOLICY_WITNESSES_MAX (32) witnesses of a policy (tpolicy.h), with room. */
 #define PDL_NOTE_SIGS_MAX 40u
-#define PDL_VKEY_LEN_MAX (PDL_ORIGIN_LEN_MAX + 80u)
+/* name + 8 hex digits + two '+' + the base64 of the longest key bytes */
+#define PDL_VKEY_LEN_MAX (PDL_ORIGIN_LEN_MAX + 10u + PDL_B64_LEN(PDL_NOTE_KEY_BYTES_MAX))
 
-uint32_t pdl_note_key_id(const char *name, const uint8_t pk[32]);
+uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk);
 
 /* 1 when s[0..n) is what signed-note allows in a note: valid UTF-8 with no
  * control character but "\n". */
@@ -38,30 +43,40 @@ int pdl_note_name_valid(const char *s, size_t n);
 
 /* Writes the verifier key string (NUL-terminated). PDL_ETOOBIG if cap is short,
  * PDL_EINVAL if name is empty or contains '+', space or newline. */
-int pdl_note_vkey_format(const char *name, const uint8_t pk[32], char *out, size_t cap);
+int pdl_note_vkey_format(const char *name, const struct pdl_pubkey *pk, char *out, size_t cap);
 
-/* Parses a verifier key string. name receives a NUL-terminated copy
- * (cap name_cap). Errors: PDL_ENOTE (malformed, wrong algorithm byte,
- * key id does not match), PDL_ETOOBIG. */
-int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, uint8_t pk[32]);
+/* Parses a verifier key string; pk gets the suite its type names. name
+ * receives a NUL-terminated copy (cap name_cap). Errors: PDL_ENOTE
+ * (malformed, a type no suite has, key id does not match), PDL_ETOOBIG. */
+int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, struct pdl_pubkey *pk);
 
 /* Appends "\n— name sig\n" to body (which must end in "\n") into out,
- * NUL-terminated; *out_len gets the length. sk is a libsodium Ed25519
- * secret key. Errors: PDL_EINVAL, PDL_ETOOBIG. */
-int pdl_note_sign(const char *body, size_t body_len, const char *name, const uint8_t sk[64],
+ * NUL-terminated; *out_len gets the length. The signature is k's, in k's
+ * suite. Errors: PDL_EINVAL, PDL_ETOOBIG. */
+int pdl_note_sign(const char *body, size_t body_len, const char *name, const struct pdl_seckey *k,
                   char *out, size_t cap, size_t *out_len);
 
 /* Checks that the note carries a valid signature by (name, pk).
  * *body_len receives the length of the signed body (through its last "\n").
  * Errors: PDL_ENOTE (malformed), PDL_EBADSIG (no valid signature by that key). */
-PDL_WUR int pdl_note_verify(const char *note, size_t len, const char *name, const uint8_t pk[32],
+PDL_WUR int pdl_note_verify(const char *note, size_t len, const char *name, const struct pdl_pubkey *pk,
                             size_t *body_len);
+
+/* A C2SP tlog-cosignature line (c2sp.org/tlog-cosignature,
+ * "cosignature/v1") by k on the note's body (note may be a signed note or
+ * a bare body): "— <name> base64(key ID (4) ‖ timestamp (8, BE) ‖ sig)"
+ * without a final newline, NUL-terminated, where sig is k's signature over
+ * "cosignature/v1\ntime <timestamp>\n" ‖ body and the key ID is of k's
+ * suite's cosignature type (suite.h). Errors: PDL_EINVAL (bad name, not a
+ * note, timestamp over 2^63 - 1), PDL_ETOOBIG (cap). */
+int pdl_note_cosign(const char *note, size_t len, const char *name, const struct pdl_seckey *k, uint64_t timestamp,
+                    char *out, size_t cap);
 
 struct pdl_ckpt {
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	uint64_t size;
-	uint8_t root[32];
-	uint8_t chain[32];
+	uint8_t root[PDL_HASH_BYTES];
+	uint8_t chain[PDL_HASH_BYTES];
 	int has_chain;
 };
 

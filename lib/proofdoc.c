@@ -16,11 +16,11 @@ get_u64(const json_t *o, const char *key, uint64_t *v, struct pdl_status *st)
 }
 
 static int
-get_hash(const json_t *j, const char *what, uint8_t out[32], struct pdl_status *st)
+get_hash(const json_t *j, const char *what, uint8_t out[PDL_HASH_BYTES], struct pdl_status *st)
 {
 	const char *s = json_string_value(j);
-	if (s == NULL || pdl_unb64(s, json_string_length(j), out, 32) != PDL_OK)
-		return pdl_status_set(st, PDL_EFIELD, NULL, "%s must be 32 bytes of base64", what);
+	if (s == NULL || pdl_unb64(s, json_string_length(j), out, PDL_HASH_BYTES) != PDL_OK)
+		return pdl_status_set(st, PDL_EFIELD, NULL, "%s must be %u bytes of base64", what, PDL_HASH_BYTES);
 	return PDL_OK;
 }
 
@@ -92,7 +92,7 @@ pdl_proofdoc_parse(const char *json, size_t len, struct pdl_proofdoc *d, struct 
 }
 
 int
-pdl_proofdoc_verify_inclusion(const struct pdl_proofdoc *d, const uint8_t root[32])
+pdl_proofdoc_verify_inclusion(const struct pdl_proofdoc *d, const uint8_t root[PDL_HASH_BYTES])
 {
 	if (d->kind != PDL_PROOFDOC_INCLUSION || d->index >= d->size)
 		return PDL_EINVAL;
@@ -100,7 +100,7 @@ pdl_proofdoc_verify_inclusion(const struct pdl_proofdoc *d, const uint8_t root[3
 }
 
 int
-pdl_proofdoc_verify_consistency(const struct pdl_proofdoc *d, const uint8_t old_root[32], const uint8_t new_root[32])
+pdl_proofdoc_verify_consistency(const struct pdl_proofdoc *d, const uint8_t old_root[PDL_HASH_BYTES], const uint8_t new_root[PDL_HASH_BYTES])
 {
 	if (d->kind != PDL_PROOFDOC_CONSISTENCY || d->old_size == 0 || d->old_size > d->new_size)
 		return PDL_EINVAL;

@@ -29,7 +29,7 @@ enum pdl_proofdoc_kind { PDL_PROOFDOC_INCLUSION = 1, PDL_PROOFDOC_CONSISTENCY = 
 struct pdl_proofdoc {
 	int kind;
 	uint64_t index, size;      /* inclusion */
-	uint8_t leaf_hash[32];     /* inclusion */
+	uint8_t leaf_hash[PDL_HASH_BYTES];     /* inclusion */
 	uint64_t old_size, new_size; /* consistency */
 	size_t n;
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
@@ -47,12 +47,12 @@ int pdl_proofdoc_from_json(const json_t *o, struct pdl_proofdoc *d, struct pdl_s
 /* Checks an inclusion document against the root of a tree of d->size
  * leaves. Errors: PDL_EINVAL (not an inclusion document, or index >= size),
  * PDL_EMERKLE (the proof does not lead to root). */
-PDL_WUR int pdl_proofdoc_verify_inclusion(const struct pdl_proofdoc *d, const uint8_t root[32]);
+PDL_WUR int pdl_proofdoc_verify_inclusion(const struct pdl_proofdoc *d, const uint8_t root[PDL_HASH_BYTES]);
 
 /* Checks a consistency document between the roots of its two trees.
  * Errors: PDL_EINVAL (not a consistency document, impossible sizes),
  * PDL_EMERKLE. */
-PDL_WUR int pdl_proofdoc_verify_consistency(const struct pdl_proofdoc *d, const uint8_t old_root[32],
-                                            const uint8_t new_root[32]);
+PDL_WUR int pdl_proofdoc_verify_consistency(const struct pdl_proofdoc *d, const uint8_t old_root[PDL_HASH_BYTES],
+                                            const uint8_t new_root[PDL_HASH_BYTES]);
 
 #endif

@@ -25,7 +25,7 @@ pdl_readtok_message(char *buf, size_t cap, const uint8_t ledger_id[PDL_HASH_BYTE
 }
 
 int
-pdl_readtok_sign(char *out, size_t cap, const char *party, const uint8_t sk[PDL_SK_BYTES],
+pdl_readtok_sign(char *out, size_t cap, const char *party, const struct pdl_seckey *k,
                  const uint8_t ledger_id[PDL_HASH_BYTES], const char *method, const char *target, uint64_t time_ms)
 {
 	if (!pdl_id_valid(party, strlen(party)))
@@ -35,7 +35,7 @@ pdl_readtok_sign(char *out, size_t cap, const char *party, const uint8_t sk[PDL_
 	if (mn == 0)
 		return PDL_EINVAL;
 	uint8_t sig[PDL_SIG_BYTES];
-	pdl_sign(sig, (const uint8_t *)msg, mn, sk);
+	pdl_sign(k, msg, mn, sig);
 	char b64[128];
 	pdl_b64(sig, sizeof sig, b64);
 	int n = snprintf(out, cap, PREFIX "party=%s,time=%" PRIu64 ",sig=%s", party, time_ms, b64);
@@ -90,7 +90,7 @@ pdl_readtok_parse(const char *s, size_t n, struct pdl_readtok *t)
 }
 
 int
-pdl_readtok_check(const struct pdl_readtok *t, const uint8_t pk[PDL_PK_BYTES], const uint8_t ledger_id[PDL_HASH_BYTES],
+pdl_readtok_check(const struct pdl_readtok *t, const struct pdl_pubkey *pk, const uint8_t ledger_id[PDL_HASH_BYTES],
                   const char *method, const char *target, uint64_t now_ms)
 {
 	uint64_t d = now_ms > t->time_ms ? now_ms - t->time_ms : t->time_ms - now_ms;
@@ -100,7 +100,7 @@ pdl_readtok_check(const struct pdl_readtok *t, const uint8_t pk[PDL_PK_BYTES], c
 	size_t mn = pdl_readtok_message(msg, sizeof msg, ledger_id, method, target, t->time_ms);
 	if (mn == 0)
 		return PDL_EINVAL;
-	if (pdl_sign_verify(t->sig, (const uint8_t *)msg, mn, pk) != PDL_OK)
+	if (pdl_verify(pk, t->sig, msg, mn) != PDL_OK)
 		return PDL_EBADSIG;
 	return PDL_OK;
 }

@@ -11,8 +11,8 @@
  * holds now) over the bytes
  *     "pdl/read/v1\n" <ledger id, 64 lowercase hex> "\n" <METHOD> "\n"
  *     <target> "\n" <time_ms, decimal> "\n"
- * where the ledger id is the chain hash of the genesis entry (SHA-256 of its
- * bytes), METHOD is the HTTP method ("GET") or "NNG" for pdld's socket, and
+ * where the ledger id is the chain hash of the genesis entry (the ledger
+ * suite's hash of its bytes), METHOD is the HTTP method ("GET") or "NNG" for pdld's socket, and
  * target is the HTTP request target (path and query exactly as sent) or the
  * NNG op name ("get", "range", …).
  *
@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "pdl.h"
+#include "suite.h"
 
 #define PDL_READTOK_SKEW_MS (300u * 1000u) /* clocks within 5 minutes */
 #define PDL_READTOK_LEN_MAX 256u           /* the header value; bounds parsing */
@@ -46,10 +47,10 @@ struct pdl_readtok {
 size_t pdl_readtok_message(char *buf, size_t cap, const uint8_t ledger_id[PDL_HASH_BYTES], const char *method,
                            const char *target, uint64_t time_ms);
 
-/* Signs a token for party with sk (libsodium's 64-byte form) and writes the
- * header value into out (NUL-terminated). Errors: PDL_EINVAL (bad party id,
- * target too long), PDL_ETOOBIG (cap). */
-int pdl_readtok_sign(char *out, size_t cap, const char *party, const uint8_t sk[PDL_SK_BYTES],
+/* Signs a token for party with its key k and writes the header value into
+ * out (NUL-terminated). Errors: PDL_EINVAL (bad party id, target too long),
+ * PDL_ETOOBIG (cap). */
+int pdl_readtok_sign(char *out, size_t cap, const char *party, const struct pdl_seckey *k,
                      const uint8_t ledger_id[PDL_HASH_BYTES], const char *method, const char *target, uint64_t time_ms);
 
 /* Parses a header value. Errors: PDL_EINVAL (malformed, a field missing or
@@ -60,7 +61,7 @@ int pdl_readtok_parse(const char *s, size_t n, struct pdl_readtok *t) PDL_WUR;
  * ledger's id, the request and the reader's clock. Errors: PDL_EBADSIG
  * (signature), PDL_ECLOCK (time outside the window), PDL_EINVAL (target too
  * long). */
-int pdl_readtok_check(const struct pdl_readtok *t, const uint8_t pk[PDL_PK_BYTES],
+int pdl_readtok_check(const struct pdl_readtok *t, const struct pdl_pubkey *pk,
                       const uint8_t ledger_id[PDL_HASH_BYTES], const char *method, const char *target,
                       uint64_t now_ms) PDL_WUR;
 

@@ -22,9 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "note.h"
-#include "sha256.h"
+#include "suite.h"
 #include "tlog.h"
 #include "util.h"
 
@@ -71,19 +70,29 @@ be32(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+void
+pdl_tlog_sha256(uint8_t out[PDL_HASH_BYTES], const void *m, size_t n)
+{
+	const struct pdl_iov v = {m, n};
+	pdl_suite_ed25519_sha256.hashv(out, &v, 1);
+}
+
 /* SHA-256(name || "\n" || type || key)[:4], signed-note's recommended key ID. */
 static uint32_t
 key_id(const char *name, size_t name_len, uint8_t type, const uint8_t *key, size_t key_len)
 {
-	pdl_sha256_ctx st;
-	uint8_t h[PDL_SHA256_BYTES];
+	uint8_t h[PDL_HASH_BYTES];
 	const uint8_t sep[2] = {'\n', type};
-	pdl_sha256_init(&st);
-	pdl_sha256_update(&st, name, name_len);
-	pdl_sha256_update(&st, sep, sizeof sep);
-	pdl_sha256_update(&st, key, key_len);
-	pdl_sha256_final(&st, h);
+	const struct pdl_iov v[3] = {{name, name_len}, {sep, sizeof sep}, {key, key_len}};
+	pdl_suite_ed25519_sha256.hashv(h, v, 3);
 	return be32(h);
+}
+
+/* An Ed25519 key of pdl_vkey for suite.h. */
+static int
+ed25519_key(const uint8_t pk[ED25519_PK_BYTES], struct pdl_pubkey *out)
+{
+	return pdl_pubkey_set(out, &pdl_suite_ed25519_sha256, pk, ED25519_PK_BYTES);
 }
 
 int
@@ -143,13 +152,13 @@ pdl_vkey_parse(const char *s, size_t n, struct pdl_vkey *out, const char **why)
 	out->id = id;
 	out->type = raw[0];
 	out->key_len = raw_len - 1;
-	pdl_sha256(out->key_hash, raw + 1, out->key_len);
-	if ((out->type == PDL_SIGTYPE_ED25519 || out->type == PDL_SIGTYPE_COSIG) && out->key_len != PDL_PK_BYTES) {
+	pdl_tlog_sha256(out->key_hash, raw + 1, out->key_len);
+	if ((out->type == PDL_SIGTYPE_ED25519 || out->type == PDL_SIGTYPE_COSIG) && out->key_len != ED25519_PK_BYTES) {
 		w = "an Ed25519 key is 32 bytes";
 		goto fail;
 	}
-	if (out->key_len == PDL_PK_BYTES)
-		memcpy(out->pk, raw + 1, PDL_PK_BYTES);
+	if (out->key_len == ED25519_PK_BYTES)
+		memcpy(out->pk, raw + 1, ED25519_PK_BYTES);
 	/* 0x02 (ECDSA, transparency-dev) takes its ID from the SPKI alone */
 	if (out->type == 0x02 ? id != be32(out->key_hash)
 	                      : id != key_id(out->name, out->name_len, out->type, raw + 1, out->key_len)) {
@@ -179,23 +188,23 @@ pdl_vkey_make(const char *name, uint8_t type, const uint8_t pk[32], struct pdl_v
 	memcpy(out->name, name, nl);
 	out->name_len = nl;
 	out->type = type;
-	out->key_len = PDL_PK_BYTES;
-	memcpy(out->pk, pk, PDL_PK_BYTES);
-	pdl_sha256(out->key_hash, pk, PDL_PK_BYTES);
-	out->id = key_id(name, nl, type, pk, PDL_PK_BYTES);
+	out->key_len = ED25519_PK_BYTES;
+	memcpy(out->pk, pk, ED25519_PK_BYTES);
+	pdl_tlog_sha256(out->key_hash, pk, ED25519_PK_BYTES);
+	out->id = key_id(name, nl, type, pk, ED25519_PK_BYTES);
 	return PDL_OK;
 }
 
 int
 pdl_vkey_format(const struct pdl_vkey *k, char *out, size_t cap)
 {
-	uint8_t raw[1 + PDL_PK_BYTES];
+	uint8_t raw[1 + ED25519_PK_BYTES];
 	char b64[PDL_B64_LEN(sizeof raw)];
 	assert(k != NULL && out != NULL);
-	if (k->key_len != PDL_PK_BYTES)
+	if (k->key_len != ED25519_PK_BYTES)
 		return PDL_EINVAL;
 	raw[0] = k->type;
-	memcpy(raw + 1, k->pk, PDL_PK_BYTES);
+	memcpy(raw + 1, k->pk, ED25519_PK_BYTES);
 	pdl_b64(raw, sizeof raw, b64);
 	int n = snprintf(out, cap, "%s+%08" PRIx32 "+%s", k->name, k->id, b64);
 	if (n < 0 || (size_t)n >= cap)
@@ -276,13 +285,15 @@ sig_verify(const struct pdl_vkey *k, const uint8_t *raw, size_t raw_len, const c
            uint64_t *ts_out)
 {
 	if (k->type == PDL_SIGTYPE_ED25519) {
-		if (raw_len != 4 + PDL_SIG_BYTES)
+		struct pdl_pubkey pk;
+		if (raw_len != 4 + PDL_SIG_BYTES || ed25519_key(k->pk, &pk) != PDL_OK)
 			return PDL_EBADSIG;
-		return pdl_sign_verify(raw + 4, text, text_len, k->pk);
+		return pdl_verify(&pk, raw + 4, text, text_len);
 	}
 	if (k->type == PDL_SIGTYPE_COSIG) {
 		char head[COSIG_HEADER_MAX];
-		if (raw_len != PDL_COSIG_RAW_BYTES)
+		struct pdl_pubkey pk;
+		if (raw_len != PDL_COSIG_RAW_BYTES || ed25519_key(k->pk, &pk) != PDL_OK)
 			return PDL_EBADSIG;
 		uint64_t ts = pdl_get_be64(raw + 4);
 		if (ts > PDL_COSIG_TIME_MAX)
@@ -294,7 +305,7 @@ sig_verify(const struct pdl_vkey *k, const uint8_t *raw, size_t raw_len, const c
 			return PDL_ENOMEM;
 		memcpy(msg, head, (size_t)hn);
 		memcpy(msg + hn, text, text_len);
-		int rc = pdl_sign_verify(raw + 12, msg, (size_t)hn + text_len, k->pk);
+		int rc = pdl_verify(&pk, raw + 12, msg, (size_t)hn + text_len);
 		free(msg);
 		if (rc == PDL_OK)
 			*ts_out = ts;
@@ -432,7 +443,7 @@ fail:
 }
 
 int
-pdl_cosig_sign(const char *name, const uint8_t sk[PDL_SK_BYTES], uint64_t ts, const char *text, size_t text_len,
+pdl_cosig_sign(const char *name, const struct pdl_seckey *sk, uint64_t ts, const char *text, size_t text_len,
                char *line, size_t cap, size_t *line_len)
 {
 	uint8_t raw[PDL_COSIG_RAW_BYTES];
@@ -440,10 +451,10 @@ pdl_cosig_sign(const char *name, const uint8_t sk[PDL_SK_BYTES], uint64_t ts, co
 	char head[COSIG_HEADER_MAX];
 	struct pdl_vkey k;
 	assert(name != NULL && sk != NULL && text != NULL && line != NULL && line_len != NULL);
+	assert(sk->suite == &pdl_suite_ed25519_sha256); /* cosignature/v1 is Ed25519 */
 	if (ts == 0 || ts > PDL_COSIG_TIME_MAX || text_len == 0 || text[text_len - 1] != '\n')
 		return PDL_EINVAL;
-	/* libsodium's secret key is seed || public key */
-	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, sk + 32, &k) != PDL_OK)
+	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, sk->pk.b, &k) != PDL_OK)
 		return PDL_EINVAL;
 	int hn = snprintf(head, sizeof head, COSIG_HEADER "%" PRIu64 "\n", ts);
 	assert(hn > 0 && (size_t)hn < sizeof head);
@@ -457,7 +468,7 @@ pdl_cosig_sign(const char *name, const uint8_t sk[PDL_SK_BYTES], uint64_t ts, co
 	raw[2] = (uint8_t)(k.id >> 8);
 	raw[3] = (uint8_t)k.id;
 	pdl_be64(raw + 4, ts);
-	pdl_sign(raw + 12, msg, (size_t)hn + text_len, sk);
+	pdl_sign(sk, msg, (size_t)hn + text_len, raw + 12);
 	free(msg);
 	pdl_b64(raw, sizeof raw, b64);
 	int n = snprintf(line, cap, SIG_PREFIX "%s %s\n", k.name, b64);

@@ -11,8 +11,10 @@
  * note.h is pdl's own checkpoints (one key, 8 KiB); this module is the
  * witness's view of other people's notes, which may carry post-quantum
  * signatures of several kilobytes and extension lines pdl never writes.
- * Every signature made or checked here goes through crypto.h (pdl_sign,
- * pdl_sign_verify) and every hash through sha256.h, in this file only.
+ * The C2SP formats are Ed25519 and SHA-256 whatever suite the process's
+ * ledger uses (suite.h): every signature made or checked here goes through
+ * suite.h with the ed25519-sha256 suite's keys (pdl_sign, pdl_verify), and
+ * every hash through its SHA-256 (pdl_tlog_sha256), in this file only.
  *
  * Signature types handled: 0x01 (Ed25519 over the note text) and 0x04
  * (timestamped Ed25519 cosignature over "cosignature/v1\ntime T\n" and the
@@ -36,6 +38,7 @@
 
 #include "merkle.h"
 #include "pdl.h"
+#include "suite.h"
 
 /* Signature type bytes (c2sp.org/signed-note, "Signature types"). */
 #define PDL_SIGTYPE_ED25519 0x01u /* Ed25519 note signature */
@@ -68,6 +71,12 @@ struct pdl_vkey {
 	uint8_t pk[32];         /* the key, when key_len is 32 (both Ed25519 types) */
 	uint8_t key_hash[32];   /* SHA-256 of the key material: tlog-policy's duplicates */
 };
+
+#define ED25519_PK_BYTES 32u /* an Ed25519 public key */
+
+/* SHA-256 of m[0..n): the hash of C2SP key IDs, of origins in the
+ * witness's routes, and of tlog trees, whatever the ledger's suite. */
+void pdl_tlog_sha256(uint8_t out[PDL_HASH_BYTES], const void *m, size_t n);
 
 /* "Ed25519", "Ed25519 cosignature", "ML-DSA-44 cosignature", … or "unknown". */
 const char *pdl_sigtype_name(uint8_t type);
@@ -132,10 +141,10 @@ int pdl_tckpt_parse(const char *text, size_t len, struct pdl_tckpt *out, const c
 
 /* Writes the cosignature line "— <name> base64(key ID || timestamp ||
  * signature)\n" (NUL-terminated) for the note text, key ID of type 0x04,
- * signed over "cosignature/v1\ntime <ts>\n" || text. sk is libsodium's
- * 64-byte secret key. Errors: PDL_EINVAL (name, ts 0 or over 2^63 - 1, a
+ * signed over "cosignature/v1\ntime <ts>\n" || text. sk is an
+ * ed25519-sha256 key (asserted). Errors: PDL_EINVAL (name, ts 0 or over 2^63 - 1, a
  * text that does not end in "\n"), PDL_ETOOBIG, PDL_ENOMEM. */
-int pdl_cosig_sign(const char *name, const uint8_t sk[PDL_SK_BYTES], uint64_t ts, const char *text,
+int pdl_cosig_sign(const char *name, const struct pdl_seckey *sk, uint64_t ts, const char *text,
                    size_t text_len, char *line, size_t cap, size_t *line_len);
 
 /* A tlog-witness add-checkpoint request body. note points into the body. */

@@ -42,6 +42,7 @@ lib_header() {
 	nng) echo nng/nng.h ;;
 	msgpack) echo msgpack.h ;;
 	jansson) echo jansson.h ;;
+	openssl) echo openssl/evp.h ;;
 	esac
 }
 lib_pattern() {
@@ -51,9 +52,10 @@ lib_pattern() {
 	nng) echo '/nng/' ;;
 	msgpack) echo '/msgpack\.h|/msgpack/' ;;
 	jansson) echo '/jansson\.h|/jansson_config\.h' ;;
+	openssl) echo '/openssl/' ;;
 	esac
 }
-ALL_LIBS="sodium lmdb nng msgpack jansson"
+ALL_LIBS="sodium lmdb nng msgpack jansson openssl"
 
 # Source folders: the tests see everything and are not checked here.
 grep -v '^tests/' "$list" >"$tmp/folders"

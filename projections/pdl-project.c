@@ -3,7 +3,8 @@
  * listener (--http) and the private one (--private-http, readers sign each
  * request with their ledger key; http.h).
  *
- *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR] [--rebuild] [--once]
+ *   pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR]
+ *               [--public-url URL] [--rebuild] [--once]
  *   pdl-project digest VIEW|all --data DIR
  *
  * VIEW is one of the views (disclosure, metrics, …) or `all` (the embedded
@@ -21,6 +22,7 @@
 
 #include "crypto.h"
 #include "http.h"
+#include "page.h"
 #include "proj.h"
 #include "views.h"
 
@@ -37,7 +39,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: pdl-project VIEW|all --ledger URL --data DIR [--pub URL] [--http ADDR] [--private-http ADDR]\n"
-	           "                   [--rebuild [--progress[=SECONDS] | --quiet]] [--once]\n"
+	           "                   [--public-url URL] [--rebuild [--progress[=SECONDS] | --quiet]] [--once]\n"
 	           "       pdl-project digest VIEW|all --data DIR\n\n"
 	           "Follows the ledger (REQ range reads + SUB live entries) and keeps VIEW in DIR/view.\n"
 	           "  --ledger URL   the pdld (ipc://LEDGERDIR/pdl.sock); --pub defaults to the same dir's pdl.pub\n"
@@ -48,6 +50,9 @@ usage(FILE *f)
 	           "                 (Authorization: PDL-Sig ..., made by `pdl token`); the authority and\n"
 	           "                 auditors read all, a party what concerns itself. Plain HTTP: bind it to\n"
 	           "                 a loopback or private address, or put a TLS proxy in front\n"
+	           "  --public-url URL  where readers reach the public listener (e.g. https://ledger.example.gov.cn):\n"
+	           "                 the base of the Atom feed's absolute links. Without it they take the\n"
+	           "                 request's Host header (http://HOST), which a proxy may rewrite\n"
 	           "  --rebuild      build the view from seq 0 into a fresh directory and swap it in\n"
 	           "  --progress[=SECONDS]  the rebuild's progress on stderr every SECONDS (default 10), with\n"
 	           "                 rate and ETA; on a terminal a live line is shown without it\n"
@@ -58,7 +63,7 @@ usage(FILE *f)
 	           "  --reader ID --reader-key FILE   read as party ID (an auditor or the authority): a network\n"
 	           "                 listener gives private entries only to parties entitled to them\n"
 	           "  --weights FILE the contributor-score weights and targets (JSON; see fixtures/metrics-weights.json)\n"
-	           "  digest         print the SHA-256 over the view's tables and cursor\n"
+	           "  digest         print the ledger's hash over the view's tables and cursor\n"
 	           "views:");
 	for (const struct pdl_view *const *v = pdl_views; *v != NULL; v++)
 		fprintf(f, " %s", (*v)->name);
@@ -84,14 +89,14 @@ select_views(const char *name, const struct pdl_view **out, unsigned *n)
 static void
 print_digest(struct pdl_vdb *db)
 {
-	uint8_t d[32];
+	uint8_t d[PDL_HASH_BYTES];
 	uint64_t next;
-	char hex[65];
+	char hex[2 * PDL_HASH_BYTES + 1];
 	if (pdl_vdb_digest(db, d, &next) != PDL_OK) {
 		fprintf(stderr, "pdl-project: cannot read the view\n");
 		return;
 	}
-	pdl_hex(d, 32, hex);
+	pdl_hex(d, PDL_HASH_BYTES, hex);
 	printf("{\"next\":%llu,\"digest\":\"%s\"}\n", (unsigned long long)next, hex);
 	fflush(stdout);
 }
@@ -235,11 +240,13 @@ main(int argc, char **argv)
 		{"test-drop", required_argument, NULL, 'D'},
 		{"weights", required_argument, NULL, 'w'},
 		{"progress", optional_argument, NULL, 'g'}, {"quiet", no_argument, NULL, 'q'},
+		{"public-url", required_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},         {0},
 	};
 	int quiet = 0, lines = 0;
 	struct rebuild_progress rp = {PDL_PROGRESS_OFF, 0};
 	const char *ledger = NULL, *dir = NULL, *pub = NULL, *http = NULL, *phttp = NULL, *weights = NULL;
+	const char *public_url = NULL;
 	int rebuild = 0, once = 0, ch;
 	uint64_t drop_every = 0;
 	if (pdl_crypto_init() != PDL_OK)
@@ -277,6 +284,7 @@ main(int argc, char **argv)
 		case 'o': once = 1; break;
 		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
 		case 'w': weights = optarg; break;
+		case 'U': public_url = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'g':
 			lines = 1;
@@ -298,6 +306,12 @@ main(int argc, char **argv)
 	}
 	if (dir == NULL || (!digest_cmd && ledger == NULL)) {
 		usage(stderr);
+		return 2;
+	}
+	if (public_url != NULL && !pdl_page_public_url_ok(public_url)) {
+		fprintf(stderr, "pdl-project: --public-url %s: give http:// or https://, a host and an optional path "
+		                "(no query, fragment, quotes or spaces; under %u characters)\n",
+		        public_url, PDL_PAGE_BASE_MAX);
 		return 2;
 	}
 	struct pdl_vdb db;
@@ -363,7 +377,7 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL, pdl_views};
+	struct pdl_http_ctx cx = {&db, ledger, NULL, NULL, pdl_views, public_url, NULL};
 	struct pdl_http *hs = NULL, *ps = NULL;
 	if (http != NULL && pdl_http_start(&hs, http, PDL_HTTP_PUBLIC, &cx, &st) != PDL_OK) {
 		fprintf(stderr, "pdl-project: %s\n", st.msg);

@@ -50,4 +50,11 @@ int pdl_metrics_config_load(const char *path, struct pdl_status *st);
  * cannot be read), PDL_ENOMEM (the report could not be built); st says so. */
 int pdl_disclosure_annual(const char *viewdir, int year, json_t **doc, struct pdl_status *st);
 
+/* disclosure: the public name of party id, as the disclosure view in db's
+ * environment has it (its register of parties), into name (cap bytes,
+ * NUL-terminated); "" when this environment does not keep the disclosure
+ * view or the view does not know the party. t is a read transaction of
+ * db's environment. (The metrics page names providers with it.) */
+void pdl_disclosure_party_name(const struct pdl_vdb *db, MDB_txn *t, const char *id, char *name, size_t cap);
+
 #endif

@@ -2,8 +2,8 @@
  * body schema of its type's row in the rules tables. */
 #include <string.h>
 
+#include "crypto.h"
 #include "rules.h"
-#include "sha256.h"
 
 static const struct pdl_field act_fields[] = {
 	{"v", F_UINT, 0, 0, NULL},
@@ -73,6 +73,6 @@ pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act 
 		a->def = NULL; /* not an act: nothing of it may be used */
 		return rc;
 	}
-	pdl_sha256(a->hash, b, len);
+	pdl_digest(a->hash, b, len);
 	return PDL_OK;
 }

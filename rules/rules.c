@@ -1,12 +1,12 @@
 /* rules.c — the engine of rules.h: act lookup, the common checks every act
  * gets, outcome building, and append. Family rules live in fam_*.c. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "rules.h"
-#include "sha256.h"
 
 extern const struct pdl_family pdl_family_ledger;
 extern const struct pdl_family pdl_family_party;
@@ -131,7 +131,8 @@ pdl_state_key(char *buf, size_t cap, const char *prefix, const char *id, size_t 
 	return pl + 1 + n;
 }
 
-/* Party record: msgpack array [roles, suspended, pk(bin 32), uscc, name, seq]. */
+/* Party record: msgpack array [roles, suspended, pk(bin, the suite's
+ * encoding), uscc, name, seq]. */
 int
 pdl_party_get(MDB_txn *t, const struct pdl_store *s, const char *id, size_t n, struct pdl_party *p)
 {
@@ -148,10 +149,10 @@ pdl_party_get(MDB_txn *t, const struct pdl_store *s, const char *id, size_t n, s
 	uint32_t an;
 	uint64_t roles;
 	if (mp_read_array(&c, &an) != PDL_OK || an < 3 || mp_read_uint(&c, &roles) != PDL_OK ||
-	    mp_read_bool(&c, &p->suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK || pkn != 32)
+	    mp_read_bool(&c, &p->suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK ||
+	    pdl_pubkey_set(&p->pk, pdl_suite(), pk, pkn) != PDL_OK)
 		return PDL_ESTORE;
 	p->roles = (uint32_t)roles;
-	memcpy(p->pk, pk, 32);
 	return PDL_OK;
 }
 
@@ -179,17 +180,23 @@ pdl_engine_load(struct pdl_engine *e, MDB_txn *t)
 	struct pdl_entry en;
 	struct pdl_act a;
 	struct pdl_status st;
+	const struct pdl_suite *suite;
 	int rc = pdl_store_entry(t, e->s, 0, &b, &n);
 	if (rc == PDL_ENOTFOUND)
 		return PDL_EGENESIS;
 	if (rc != PDL_OK)
 		return rc;
+	/* the suite first: decoding checks keys, and the id is its hash */
+	if (pdl_genesis_suite(b, n, &suite, &st) != PDL_OK)
+		return PDL_ESTORE;
+	pdl_suite_use(suite);
 	if (pdl_entry_decode(b, n, &en, &st) != PDL_OK ||
 	    pdl_act_decode(en.act, en.act_len, en.sig, &a, &st) != PDL_OK)
 		return PDL_ESTORE;
 	rc = pdl_ledger_info_from_genesis(&a, &e->info);
 	if (rc == PDL_OK) {
-		pdl_sha256(e->info.ledger_id, b, n); /* the ledger id: entry.h */
+		assert(e->info.suite == suite);
+		pdl_digest(e->info.ledger_id, b, n); /* the ledger id: entry.h */
 		e->have_info = 1;
 	}
 	return rc;
@@ -210,7 +217,7 @@ pdl_engine_receipt(MDB_txn *t, const struct pdl_store *s, uint64_t seq, struct p
 	memset(r, 0, sizeof *r);
 	r->seq = seq;
 	r->time_ms = en.time_ms;
-	pdl_sha256(r->hash, b, n);
+	pdl_digest(r->hash, b, n);
 	r->outcome = en.outcome;
 	r->outcome_len = en.outcome_len;
 	return PDL_OK;
@@ -224,32 +231,34 @@ is_genesis(const struct pdl_act *a)
 
 int
 pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t now_ms, const struct pdl_act *a,
-                  const uint8_t *verified_pk, struct pdl_receipt *r, struct pdl_status *st)
+                  const struct pdl_pubkey *verified_pk, struct pdl_receipt *r, struct pdl_status *st)
 {
 	struct pdl_ctx c;
 	struct pdl_party actor;
-	uint8_t pk[32];
+	uint8_t hash_old[PDL_HASH_BYTES];
 	uint64_t seq_old;
 	int rc;
 
 	/* 1. idempotency */
-	rc = pdl_store_nonce_get(t, e->s, a->actor, a->actor_len, a->nonce, pk, &seq_old);
+	rc = pdl_store_nonce_get(t, e->s, a->actor, a->actor_len, a->nonce, hash_old, &seq_old);
 	if (rc == PDL_OK) {
-		if (pdl_memcmp_ct(pk, a->hash, 32) != 0)
+		if (pdl_memcmp_ct(hash_old, a->hash, PDL_HASH_BYTES) != 0)
 			return pdl_status_set(st, PDL_ENONCE, NULL, "nonce %llu of %.*s was used by another act (seq %llu)",
 			                      (unsigned long long)a->nonce, (int)a->actor_len, a->actor,
 			                      (unsigned long long)seq_old);
 		rc = pdl_engine_receipt(t, e->s, seq_old, r);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "stored entry unreadable");
-		/* Ed25519 is deterministic: the same signed act carries the same
-		 * signature bytes. Another signature on these bytes is no resubmission. */
+		/* A resubmission carries the same signature bytes (pdl's signing
+		 * is deterministic in both suites: Ed25519, and SM2 with nonces
+		 * derived from the key and the message). Another signature on
+		 * these bytes is no resubmission. */
 		const uint8_t *eb;
 		size_t en;
 		struct pdl_entry old;
 		if (pdl_store_entry(t, e->s, seq_old, &eb, &en) != PDL_OK || pdl_entry_decode(eb, en, &old, st) != PDL_OK)
 			return pdl_status_set(st, PDL_ESTORE, NULL, "stored entry unreadable");
-		if (pdl_memcmp_ct(old.sig, a->sig, 64) != 0)
+		if (pdl_memcmp_ct(old.sig, a->sig, PDL_SIG_BYTES) != 0)
 			return pdl_status_set(st, PDL_EBADSIG, NULL,
 			                      "this act is already in the log (seq %llu) with another signature",
 			                      (unsigned long long)seq_old);
@@ -290,8 +299,8 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 			                      (int)a->actor_len, a->actor);
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "storage error reading the actor");
-		if (verified_pk == NULL || pdl_memcmp_ct(verified_pk, actor.pk, 32) != 0)
-			if (pdl_act_verify(a, e->info.ledger_id, actor.pk) != PDL_OK)
+		if (verified_pk == NULL || !pdl_pubkey_eq(verified_pk, &actor.pk))
+			if (pdl_act_verify(e->info.ledger_id, a->bytes, a->len, a->sig, &actor.pk) != PDL_OK)
 				return pdl_status_set(st, PDL_EBADSIG, NULL,
 				                      "signature does not verify with the current key of %.*s",
 				                      (int)a->actor_len, a->actor);
@@ -344,7 +353,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 		.outcome = (const uint8_t *)e->out.data,
 		.outcome_len = e->out.size,
 	};
-	memcpy(en.prev, h->chain, 32);
+	memcpy(en.prev, h->chain, PDL_HASH_BYTES);
 	msgpack_sbuffer_clear(&e->entry);
 	pdl_entry_encode(&en, &e->entry);
 	h->time_ms = c.time_ms;
@@ -363,7 +372,7 @@ pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t
 	memset(r, 0, sizeof *r);
 	r->seq = en.seq;
 	r->time_ms = en.time_ms;
-	memcpy(r->hash, h->chain, 32);
+	memcpy(r->hash, h->chain, PDL_HASH_BYTES);
 	r->outcome = (const uint8_t *)e->out.data;
 	r->outcome_len = e->out.size;
 	return PDL_OK;

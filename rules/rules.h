@@ -67,11 +67,13 @@ struct pdl_ledger_info {
 	char origin[PDL_ORIGIN_LEN_MAX + 1];
 	char jurisdiction[7];
 	char authority_id[PDL_ID_LEN_MAX + 1];
-	uint8_t ledger_pk[32];
+	const struct pdl_suite *suite; /* the crypto suite the genesis names (suite.h) */
+	struct pdl_pubkey ledger_pk;   /* the checkpoint key */
 	struct pdl_policy policy;
 	int test_clock; /* genesis allows a test clock (pdld --test-clock): its times are set by hand */
-	/* SHA-256 of entry 0 (entry.h): every later act is signed under it.
-	 * Set by pdl_engine_load and by the genesis append, not from the act. */
+	/* The suite's hash of entry 0 (entry.h): every later act is signed
+	 * under it. Set by pdl_engine_load and by the genesis append, not from
+	 * the act. */
 	uint8_t ledger_id[PDL_HASH_BYTES];
 };
 
@@ -79,7 +81,7 @@ struct pdl_ledger_info {
 struct pdl_party {
 	uint32_t roles;
 	int suspended;
-	uint8_t pk[32];
+	struct pdl_pubkey pk; /* of the ledger's suite */
 };
 
 #define PDL_OUT_BYTES_MAX (16u * 1024u) /* outcome map of one entry; fits PDL_ENTRY_BYTES_MAX */
@@ -184,7 +186,7 @@ struct pdl_engine {
 struct pdl_receipt {
 	uint64_t seq;
 	uint64_t time_ms;
-	uint8_t hash[32];    /* chain hash = SHA-256(entry bytes) */
+	uint8_t hash[PDL_HASH_BYTES]; /* chain hash = the suite's hash of the entry bytes */
 	int dup;             /* the act was already in the log */
 	const uint8_t *outcome; /* msgpack map; valid until the next submit or the txn ends */
 	size_t outcome_len;
@@ -192,8 +194,10 @@ struct pdl_receipt {
 
 void pdl_engine_init(struct pdl_engine *e, struct pdl_store *s);
 void pdl_engine_fini(struct pdl_engine *e);
-/* Loads the ledger info from the genesis entry, with its ledger id.
- * PDL_EGENESIS if none. */
+/* Loads the ledger info from the genesis entry, with its ledger id, after
+ * naming the genesis's suite as this process's (suite.h: pdl_suite_use).
+ * PDL_EGENESIS if none; PDL_ESTORE if it does not decode or names a suite
+ * this pdl does not know. */
 int pdl_engine_load(struct pdl_engine *e, MDB_txn *t);
 /* The info a genesis act fixes. ledger_id is left zero: it is the hash of
  * the entry, which the act alone does not give. */
@@ -206,7 +210,7 @@ int pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info
  * why. A storage error (PDL_ESTORE, PDL_EMAPFULL) leaves the transaction
  * unusable: abort it. */
 int pdl_engine_submit(struct pdl_engine *e, MDB_txn *t, struct pdl_head *h, uint64_t now_ms,
-                      const struct pdl_act *a, const uint8_t *verified_pk, struct pdl_receipt *r,
+                      const struct pdl_act *a, const struct pdl_pubkey *verified_pk, struct pdl_receipt *r,
                       struct pdl_status *st);
 
 /* Builds the receipt of an entry already in the log. */

@@ -5,7 +5,7 @@
 #include "ckpt.h"
 
 int
-pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const char *origin, const uint8_t sk[64],
+pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const char *origin, const struct pdl_seckey *k,
               char *out, size_t cap, size_t *n)
 {
 	struct pdl_ckpt c;
@@ -20,12 +20,12 @@ pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const c
 	int rc = pdl_merkle_root(&io, h->size, c.root);
 	if (rc != PDL_OK)
 		return rc;
-	memcpy(c.chain, h->chain, 32);
+	memcpy(c.chain, h->chain, PDL_HASH_BYTES);
 	c.has_chain = h->size > 0;
 	rc = pdl_ckpt_format(&c, body, sizeof body, &bn);
 	if (rc != PDL_OK)
 		return rc;
-	rc = pdl_note_sign(body, bn, origin, sk, out, cap, n);
+	rc = pdl_note_sign(body, bn, origin, k, out, cap, n);
 	if (rc != PDL_OK)
 		return rc;
 	return pdl_store_ckpt_put(t, s, h->size, out, *n);

@@ -29,7 +29,7 @@
 /* Signs a checkpoint for head (size ≥ 1) with the ledger key and stores it.
  * out (cap ≥ PDL_NOTE_BYTES_MAX) receives the note. Errors: store errors. */
 int pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const char *origin,
-                  const uint8_t sk[64], char *out, size_t cap, size_t *n);
+                  const struct pdl_seckey *k, char *out, size_t cap, size_t *n);
 
 #define PDL_META_WITNESS_POLICY "witness_policy"
 #define PDL_META_WITNESSED "witnessed"

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "ckpt.h"
+#include "crypto.h"
 #include "entry.h"
 #include "note.h"
 #include "readers.h"
-#include "sha256.h"
 
 int
 pdl_read_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h, struct pdl_status *st)
@@ -144,12 +144,12 @@ proof_fail(int rc, struct pdl_status *st)
 	if (rc == PDL_ENOTFOUND)
 		return pdl_status_set(st, rc, NULL, "a tree node the proof needs is not stored");
 	if (rc == PDL_ESTORE)
-		return pdl_status_set(st, rc, NULL, "a stored tree node is unreadable (not 32 bytes)");
+		return pdl_status_set(st, rc, NULL, "a stored tree node is unreadable (not %u bytes)", PDL_HASH_BYTES);
 	return pdl_status_set(st, rc, NULL, "cannot build the proof");
 }
 
 int
-pdl_read_inclusion(MDB_txn *t, struct pdl_store *s, uint64_t index, uint64_t size, uint8_t leaf[32], pdl_hash *proof,
+pdl_read_inclusion(MDB_txn *t, struct pdl_store *s, uint64_t index, uint64_t size, uint8_t leaf[PDL_HASH_BYTES], pdl_hash *proof,
                    size_t *n, struct pdl_status *st)
 {
 	struct pdl_head h;
@@ -184,23 +184,50 @@ pdl_read_consistency(MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_
 	return rc == PDL_OK ? PDL_OK : proof_fail(rc, st);
 }
 
+/* Entry 0, checked to decode as an entry at seq 0. */
+static int
+genesis_entry(MDB_txn *t, const struct pdl_store *s, const uint8_t **b, size_t *n, struct pdl_status *st)
+{
+	struct pdl_entry e;
+	struct pdl_status dst;
+	int rc = pdl_read_entry(t, s, 0, b, n, st);
+	if (rc == PDL_ENOTFOUND)
+		return pdl_status_set(st, PDL_EGENESIS, NULL, "the ledger has no genesis entry");
+	if (rc != PDL_OK)
+		return rc;
+	if (pdl_entry_decode(*b, *n, &e, &dst) != PDL_OK)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry 0 does not decode: %s", dst.msg);
+	if (e.seq != 0)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry 0 says seq %" PRIu64, e.seq);
+	return PDL_OK;
+}
+
+int
+pdl_read_suite(MDB_txn *t, const struct pdl_store *s, struct pdl_status *st)
+{
+	const uint8_t *b;
+	size_t n;
+	const struct pdl_suite *suite;
+	int rc = genesis_entry(t, s, &b, &n, st);
+	if (rc != PDL_OK)
+		return rc;
+	if ((rc = pdl_genesis_suite(b, n, &suite, st)) != PDL_OK)
+		return rc;
+	pdl_suite_use(suite);
+	return PDL_OK;
+}
+
 int
 pdl_read_ledger_id(MDB_txn *t, const struct pdl_store *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 {
 	const uint8_t *b;
 	size_t n;
-	struct pdl_entry e;
-	struct pdl_status dst;
-	int rc = pdl_read_entry(t, s, 0, &b, &n, st);
-	if (rc == PDL_ENOTFOUND)
-		return pdl_status_set(st, PDL_EGENESIS, NULL, "the ledger has no genesis entry");
+	int rc = pdl_read_suite(t, s, st);
+	if (rc == PDL_OK)
+		rc = genesis_entry(t, s, &b, &n, st);
 	if (rc != PDL_OK)
 		return rc;
-	if (pdl_entry_decode(b, n, &e, &dst) != PDL_OK)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "entry 0 does not decode: %s", dst.msg);
-	if (e.seq != 0)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "entry 0 says seq %" PRIu64, e.seq);
-	pdl_sha256(id, b, n);
+	pdl_digest(id, b, n);
 	return PDL_OK;
 }
 

@@ -62,14 +62,18 @@ int pdl_read_note_bound(size_t n, struct pdl_status *st);
  * proof holds PDL_MERKLE_PROOF_MAX hashes. leaf receives the stored leaf
  * hash of index. Errors: PDL_EINVAL (out of range, with the head's size in
  * the message), PDL_ENOTFOUND / PDL_ESTORE (a node missing or not 32 bytes). */
-int pdl_read_inclusion(MDB_txn *t, struct pdl_store *s, uint64_t index, uint64_t size, uint8_t leaf[32],
+int pdl_read_inclusion(MDB_txn *t, struct pdl_store *s, uint64_t index, uint64_t size, uint8_t leaf[PDL_HASH_BYTES],
                        pdl_hash *proof, size_t *n, struct pdl_status *st);
 int pdl_read_consistency(MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t new_size, pdl_hash *proof,
                          size_t *n, struct pdl_status *st);
 
-/* The ledger id: SHA-256 of entry 0's exact bytes (spec/formats.md §1.6).
- * Entry 0 must decode as an entry at seq 0. Errors: PDL_EGENESIS (no entry
- * 0), PDL_EDECODE, PDL_ESTORE. */
+/* Names this process's suite (suite.h: pdl_suite_use) from the genesis,
+ * entry 0: what every reader of a ledger does before it hashes. Entry 0
+ * must decode as an entry at seq 0. Errors: PDL_EGENESIS (no entry 0),
+ * PDL_EDECODE, PDL_EINVAL (a suite this pdl does not know), PDL_ESTORE. */
+int pdl_read_suite(MDB_txn *t, const struct pdl_store *s, struct pdl_status *st);
+/* The ledger id: the ledger suite's hash of entry 0's exact bytes
+ * (spec/formats.md §1.6), after pdl_read_suite. Errors as pdl_read_suite. */
 int pdl_read_ledger_id(MDB_txn *t, const struct pdl_store *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st);
 
 /* Writes one export line (with its newline, NUL-terminated) into out.

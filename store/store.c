@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 
+#include "crypto.h"
 #include "store.h"
-#include "sha256.h"
 
 int
 pdl_store_err(int rc)
@@ -183,7 +183,7 @@ pdl_store_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h)
 		return PDL_ESTORE;
 	h->size = pdl_get_be64(v);
 	h->time_ms = pdl_get_be64(v + 8);
-	memcpy(h->chain, v + 16, 32);
+	memcpy(h->chain, v + 16, PDL_HASH_BYTES);
 	return PDL_OK;
 }
 
@@ -196,7 +196,7 @@ tree_key(uint8_t k[9], unsigned level, uint64_t index)
 }
 
 static int
-tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
 {
 	struct pdl_tree_ctx *c = ctx;
 	uint8_t k[9];
@@ -205,19 +205,19 @@ tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 	int rc = mdb_get(c->txn, c->s->tree, &key, &val);
 	if (rc != 0)
 		return pdl_store_err(rc);
-	if (val.mv_size != 32)
+	if (val.mv_size != PDL_HASH_BYTES)
 		return PDL_ESTORE;
-	memcpy(out, val.mv_data, 32);
+	memcpy(out, val.mv_data, PDL_HASH_BYTES);
 	return PDL_OK;
 }
 
 static int
-tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[32])
+tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[PDL_HASH_BYTES])
 {
 	struct pdl_tree_ctx *c = ctx;
 	uint8_t k[9];
 	tree_key(k, level, index);
-	MDB_val key = {9, k}, val = {32, (void *)h};
+	MDB_val key = {9, k}, val = {PDL_HASH_BYTES, (void *)h};
 	return pdl_store_err(mdb_put(c->txn, c->s->tree, &key, &val, 0));
 }
 
@@ -232,7 +232,7 @@ pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io)
 int
 pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint8_t *entry, size_t len)
 {
-	uint8_t k[8], leaf[32], hv[HEAD_BYTES];
+	uint8_t k[8], leaf[PDL_HASH_BYTES], hv[HEAD_BYTES];
 	pdl_be64(k, h->size);
 	MDB_val key = {8, k}, val = {len, (void *)entry};
 	int rc = mdb_put(t, s->log, &key, &val, MDB_APPEND);
@@ -245,11 +245,11 @@ pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint
 	rc = pdl_merkle_append(&io, h->size, leaf);
 	if (rc != PDL_OK)
 		return rc;
-	pdl_sha256(h->chain, entry, len);
+	pdl_digest(h->chain, entry, len);
 	h->size++;
 	pdl_be64(hv, h->size);
 	pdl_be64(hv + 8, h->time_ms);
-	memcpy(hv + 16, h->chain, 32);
+	memcpy(hv + 16, h->chain, PDL_HASH_BYTES);
 	return pdl_store_meta_put(t, s, "head", hv, sizeof hv);
 }
 
@@ -319,16 +319,16 @@ pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn)
 }
 
 int
-pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[32], const void *b, size_t n)
+pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const void *b, size_t n)
 {
-	MDB_val key = {32, (void *)digest}, val = {n, (void *)b};
+	MDB_val key = {PDL_HASH_BYTES, (void *)digest}, val = {n, (void *)b};
 	return pdl_store_err(mdb_put(t, s->blob, &key, &val, 0));
 }
 
 int
-pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[32], const uint8_t **b, size_t *n)
+pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const uint8_t **b, size_t *n)
 {
-	MDB_val key = {32, (void *)digest}, val;
+	MDB_val key = {PDL_HASH_BYTES, (void *)digest}, val;
 	int rc = mdb_get(t, s->blob, &key, &val);
 	if (rc != 0)
 		return pdl_store_err(rc);
@@ -362,7 +362,7 @@ nonce_key(uint8_t *k, const char *actor, size_t an, uint64_t nonce)
 
 int
 pdl_store_nonce_get(MDB_txn *t, const struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
-                    uint8_t hash[32], uint64_t *seq)
+                    uint8_t hash[PDL_HASH_BYTES], uint64_t *seq)
 {
 	uint8_t k[PDL_ID_LEN_MAX + 9];
 	if (an > PDL_ID_LEN_MAX)
@@ -373,20 +373,20 @@ pdl_store_nonce_get(MDB_txn *t, const struct pdl_store *s, const char *actor, si
 		return pdl_store_err(rc);
 	if (val.mv_size != 40)
 		return PDL_ESTORE;
-	memcpy(hash, val.mv_data, 32);
-	*seq = pdl_get_be64((const uint8_t *)val.mv_data + 32);
+	memcpy(hash, val.mv_data, PDL_HASH_BYTES);
+	*seq = pdl_get_be64((const uint8_t *)val.mv_data + PDL_HASH_BYTES);
 	return PDL_OK;
 }
 
 int
 pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
-                    const uint8_t hash[32], uint64_t seq)
+                    const uint8_t hash[PDL_HASH_BYTES], uint64_t seq)
 {
 	uint8_t k[PDL_ID_LEN_MAX + 9], v[40];
 	if (an > PDL_ID_LEN_MAX)
 		return PDL_EINVAL;
-	memcpy(v, hash, 32);
-	pdl_be64(v + 32, seq);
+	memcpy(v, hash, PDL_HASH_BYTES);
+	pdl_be64(v + PDL_HASH_BYTES, seq);
 	MDB_val key = {nonce_key(k, actor, an, nonce), k}, val = {40, v};
 	return pdl_store_err(mdb_put(t, s->nonce, &key, &val, 0));
 }

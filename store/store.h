@@ -8,12 +8,13 @@
  *   nonce  actor ‖ 0x00 ‖ nonce (u64 BE) → act hash (32) ‖ seq (u64 BE)
  *   state  family key                → msgpack record (rules decide)
  *   ckpt   size (u64 BE)             → signed checkpoint note
- *   blob   SHA-256 digest (32)       → file bytes kept by `pdl evidence deposit --store`
+ *   blob   digest (32, the suite hash) → file bytes kept by `pdl evidence deposit --store`
  *          (outside the log: content-addressed, checked against its digest)
  *
  * Invariants:
  *  (1) head.size == number of log records; log keys are exactly 0..size-1.
- *  (2) log[n].prev == SHA-256(log[n-1]) and head.chain == SHA-256(log[size-1]).
+ *  (2) log[n].prev == H(log[n-1]) and head.chain == H(log[size-1]), H the
+ *      ledger suite's hash (suite.h: pdl_digest).
  *  (3) tree holds every complete subtree of the first head.size leaves.
  *  (4) every write to the six tables happens in the writer's transaction;
  *      readers see a consistent snapshot of all six.
@@ -54,7 +55,7 @@ struct pdl_store {
 struct pdl_head {
 	uint64_t size;
 	uint64_t time_ms; /* time of the last entry */
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 };
 
 /* Opens (or with PDL_STORE_CREATE creates) DIR/data.mdb. Clears stale
@@ -105,13 +106,13 @@ int pdl_store_state_put(MDB_txn *t, struct pdl_store *s, const void *k, size_t k
 int pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn);
 
 int pdl_store_nonce_get(MDB_txn *t, const struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
-                        uint8_t hash[32], uint64_t *seq);
+                        uint8_t hash[PDL_HASH_BYTES], uint64_t *seq);
 int pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size_t an, uint64_t nonce,
-                        const uint8_t hash[32], uint64_t seq);
+                        const uint8_t hash[PDL_HASH_BYTES], uint64_t seq);
 
 /* Blob table: digest-addressed file bytes. */
-int pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[32], const void *b, size_t n);
-int pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[32], const uint8_t **b, size_t *n);
+int pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const void *b, size_t n);
+int pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const uint8_t **b, size_t *n);
 /* The checkpoint stored for exactly this size. */
 int pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sha256.h"
+#include "tlog.h"
 #include "util.h"
 #include "wstate.h"
 
@@ -116,7 +116,7 @@ pdl_wstate_get(MDB_txn *t, const struct pdl_wstate *w, const uint8_t key[32], st
 	r->origin[on] = '\0';
 	/* the key is the origin's hash: a record filed under another key is not this origin's */
 	uint8_t h[32];
-	pdl_sha256(h, r->origin, on);
+	pdl_tlog_sha256(h, r->origin, on);
 	if (memcmp(h, key, 32) != 0)
 		return PDL_ESTORE;
 	r->note = (const char *)b + REC_HEAD_BYTES + on;
@@ -131,7 +131,7 @@ pdl_wstate_put(MDB_txn *t, struct pdl_wstate *w, const struct pdl_wrec *r)
 	size_t on = strnlen(r->origin, PDL_TLOG_NAME_MAX + 1);
 	if (on == 0 || on > PDL_TLOG_NAME_MAX || r->note_len > PDL_TLOG_NOTE_BYTES_MAX + PDL_COSIG_LINE_MAX)
 		return PDL_EINVAL;
-	pdl_sha256(key, r->origin, on);
+	pdl_tlog_sha256(key, r->origin, on);
 	MDB_val k = {32, key}, v = {REC_HEAD_BYTES + on + r->note_len, NULL};
 	/* MDB_RESERVE: the record is written in place, once */
 	int rc = mdb_put(t, w->origins, &k, &v, MDB_RESERVE);

@@ -12,6 +12,14 @@
 
 #define ACT_FILE_BYTES_MAX (64u << 20) /* an input file: 4,096 acts of 16 KiB with room */
 
+int
+signer_check(const struct signer *sg, const char *path, struct pdl_status *st)
+{
+	if (sg->suite != NULL && sg->k.suite != sg->suite)
+		return pdl_key_wrong_suite(path, &sg->k, sg->suite, st);
+	return PDL_OK;
+}
+
 /* Encodes and signs act `a` (JSON, or the raw msgpack bytes in raw/rawn
  * when a is NULL) into q; on a local refusal sets q->local_err. */
 static void
@@ -39,12 +47,19 @@ sign_one(struct signer *sg, struct pending *q, const json_t *a, const uint8_t *r
 			return;
 		}
 		snprintf(kp, sizeof kp, "%s/%s.key", sg->keys, actor);
-		if (pdl_key_load(kp, sg->sk, sg->pk, &q->st) != PDL_OK) {
-			q->local_err = 1;
-			return;
+		/* acts in a row by one actor: its key is loaded once */
+		if (strcmp(actor, sg->k_actor) != 0) {
+			pdl_seckey_wipe(&sg->k);
+			sg->k_actor[0] = '\0';
+			if (pdl_key_load(kp, &sg->k, &q->st) != PDL_OK || signer_check(sg, kp, &q->st) != PDL_OK) {
+				pdl_seckey_wipe(&sg->k);
+				q->local_err = 1;
+				return;
+			}
+			snprintf(sg->k_actor, sizeof sg->k_actor, "%s", actor);
 		}
 	}
-	pdl_act_sign(sg->lid, (const uint8_t *)q->act.data, q->act.size, sg->sk, q->sig);
+	pdl_act_sign(sg->lid, (const uint8_t *)q->act.data, q->act.size, &sg->k, q->sig);
 }
 
 /* Takes one line of `pdl sign` output into q: {act, sig[, ledger_id]}. A
@@ -108,23 +123,33 @@ each_act(struct signer *sg, char **files, int nfiles, const char *cmd, act_fn fn
 			}
 			count = json_is_array(root) ? json_array_size(root) : 1;
 		} else if (sg->mode == IN_SIGNED) {
-			/* one JSON object a line; blank lines are skipped */
+			/* JSON values one after another: the lines of `pdl sign`, or
+			 * a JSON array of envelopes (the HTTP body, `pdl sign --array`) */
 			root = json_array();
-			char *save = NULL;
-			int line = 0;
-			for (char *l = strtok_r((char *)buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+			size_t off = 0;
+			for (;;) {
 				json_error_t je;
-				line++;
-				if (strspn(l, " \t\r") == strlen(l))
-					continue;
-				json_t *o = json_loads(l, JSON_REJECT_DUPLICATES, &je);
+				off += strspn((const char *)buf + off, " \t\r\n");
+				if (off >= len)
+					break;
+				json_t *o = json_loadb((const char *)buf + off, len - off,
+				                       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
 				if (o == NULL) {
-					fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, line, je.column, je.text);
+					int line = 1;
+					for (size_t i = 0; i < off; i++)
+						line += buf[i] == '\n';
+					fprintf(stderr, "pdl %s: %s:%d:%d: %s (PDL_EDECODE)\n", cmd, file, line + je.line - 1, je.column,
+					        je.text);
 					json_decref(root);
 					free(buf);
 					return PDL_EDECODE;
 				}
-				json_array_append_new(root, o);
+				off += je.position;
+				if (json_is_array(o))
+					json_array_extend(root, o);
+				else
+					json_array_append(root, o);
+				json_decref(o);
 			}
 			count = json_array_size(root);
 		}

@@ -10,13 +10,14 @@
 #include <msgpack.h>
 
 #include "pdl.h"
+#include "suite.h"
 #include "util.h"
 
 /* One act on its way: its msgpack bytes and signature, or why it was
  * refused before sending (local_err, st). */
 struct pending {
 	msgpack_sbuffer act;
-	uint8_t sig[64];
+	uint8_t sig[PDL_SIG_BYTES];
 	const char *file;
 	size_t index;
 	int local_err; /* encoding failed before sending */
@@ -30,10 +31,16 @@ enum in_mode { IN_JSON, IN_RAW, IN_SIGNED };
 
 struct signer {
 	enum in_mode mode;
-	const char *keys;          /* --keys KEYDIR, or NULL for --key */
-	uint8_t sk[64], pk[32];    /* --key's, or the last --keys key loaded */
-	uint8_t lid[PDL_HASH_BYTES]; /* the ledger the acts are for */
+	const char *keys;                /* --keys KEYDIR, or NULL for --key */
+	struct pdl_seckey k;             /* --key's, or the last --keys key loaded; wipe with pdl_seckey_wipe */
+	char k_actor[PDL_ID_LEN_MAX + 1]; /* whose --keys key k is */
+	const struct pdl_suite *suite;   /* the ledger's: every key must be of it; NULL when not known */
+	uint8_t lid[PDL_HASH_BYTES];     /* the ledger the acts are for */
 };
+
+/* PDL_OK when sg->k (loaded from path) is of the ledger's suite, else
+ * PDL_EKEY naming both (key.h). */
+int signer_check(const struct signer *sg, const char *path, struct pdl_status *st);
 
 /* Takes one act prepared by each_act; owns q->act from then on. */
 typedef int (*act_fn)(void *arg, struct pending *q);

@@ -61,6 +61,14 @@ src_open(struct src *s, const char *data, const char *ledger, struct pdl_status 
 		if (rc != PDL_OK)
 			return pdl_status_set(st, rc, NULL, "cannot open the ledger in %s: %s", data, pdl_errmsg(rc));
 		s->local = 1;
+		/* the ledger's suite, when its genesis says it; a genesis that
+		 * does not read is the reading command's to report */
+		MDB_txn *t;
+		struct pdl_status sst;
+		if (pdl_store_rtxn(&s->store, &t) == PDL_OK) {
+			(void)pdl_read_suite(t, &s->store, &sst);
+			pdl_store_rdone(&s->store, t);
+		}
 		return PDL_OK;
 	}
 	return pdl_client_open(&s->cl, ledger, st);
@@ -381,13 +389,57 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 	size_t chn;
 	memset(h, 0, sizeof *h);
 	if (mp_map_find(c, "size", &e) != PDL_OK || mp_read_uint(&e, &h->size) != PDL_OK ||
-	    mp_map_find(c, "chain", &e) != PDL_OK || mp_read_bin(&e, &ch, &chn) != PDL_OK || chn != 32) {
+	    mp_map_find(c, "chain", &e) != PDL_OK || mp_read_bin(&e, &ch, &chn) != PDL_OK || chn != PDL_HASH_BYTES) {
 		free(rep);
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
 	}
-	memcpy(h->chain, ch, 32);
+	memcpy(h->chain, ch, PDL_HASH_BYTES);
 	free(rep);
 	return PDL_OK;
+}
+
+/* The suite a head reply names (a pdld from before suites names none:
+ * ed25519-sha256), named as this process's. Errors: PDL_EPROTO. */
+static int
+head_suite(struct mp_cur c, struct pdl_status *st)
+{
+	struct mp_cur e;
+	const char *id;
+	size_t n;
+	const struct pdl_suite *suite = &pdl_suite_ed25519_sha256;
+	if (mp_map_find(c, "suite", &e) == PDL_OK) {
+		if (mp_read_str(&e, &id, &n) != PDL_OK || (suite = pdl_suite_find(id, n)) == NULL)
+			return pdl_status_set(st, PDL_EPROTO, NULL, "the ledger's crypto suite is not one of %s",
+			                      pdl_suite_list());
+	}
+	pdl_suite_use(suite);
+	return PDL_OK;
+}
+
+int
+src_suite(struct src *s, struct pdl_status *st)
+{
+	if (s->local) {
+		MDB_txn *t;
+		int rc = pdl_store_rtxn(&s->store, &t);
+		if (rc != PDL_OK)
+			return pdl_status_set(st, rc, NULL, "cannot read the ledger");
+		rc = pdl_read_suite(t, &s->store, st);
+		pdl_store_rdone(&s->store, t);
+		return rc;
+	}
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	req_op(&sb, &pk, "head", 0);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = head_suite(mp_cur_make(rep, rn), st);
+	free(rep);
+	return rc;
 }
 
 int
@@ -416,11 +468,12 @@ src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 	size_t bn;
 	if (mp_map_find(c, "ledger_id", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES) {
 		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no 32-byte ledger_id");
+		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no %u-byte ledger_id", PDL_HASH_BYTES);
 	}
 	memcpy(id, b, PDL_HASH_BYTES);
+	rc = head_suite(c, st);
 	free(rep);
-	return PDL_OK;
+	return rc;
 }
 
 int

@@ -29,7 +29,12 @@ int src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 /* The checkpoint stored at size (readers.h); *note malloc'd, NUL-terminated. */
 int src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st);
 int src_head(struct src *s, struct pdl_head *h, struct pdl_status *st);
-/* The ledger id (readers.h): from entry 0, or the head reply's ledger_id. */
+/* Names the ledger's crypto suite as this process's (suite.h): from the
+ * genesis (readers.h: pdl_read_suite), or the head reply's suite. src_open
+ * does it for --data; a command that hashes over --ledger calls it. */
+int src_suite(struct src *s, struct pdl_status *st);
+/* The ledger id (readers.h): from entry 0, or the head reply's ledger_id;
+ * names the ledger's suite too (src_suite). */
 int src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st);
 /* The ledger id for acts sent through cl: the pdld's head reply, so the
  * acts are signed for the ledger that will receive them. The data
@@ -82,6 +87,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
 int cmd_code(int argc, char **argv);
+int cmd_cosign(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_get(int argc, char **argv);

@@ -77,8 +77,14 @@ placeholder(const struct pdl_field *f, uint8_t type, const char *opt_of)
 		break;
 	case F_INT: snprintf(what, sizeof what, "integer"); break;
 	case F_BOOL: snprintf(what, sizeof what, "true or false"); break;
-	case F_KEY: snprintf(what, sizeof what, "base64 Ed25519 public key (pdl keygen prints it)"); break;
-	case F_HEX32: snprintf(what, sizeof what, "SHA-256 in lowercase hex (sha256sum FILE)"); break;
+	case F_KEY:
+		snprintf(what, sizeof what, "base64 public key of the ledger's suite: Ed25519, or SM2 in an sm2-sm3 "
+		                            "ledger (pdl keygen [--alg sm2] prints it)");
+		break;
+	case F_HEX32:
+		snprintf(what, sizeof what, "the ledger's hash in lowercase hex: SHA-256 (sha256sum FILE), or SM3 in an "
+		                            "sm2-sm3 ledger");
+		break;
 	case F_DATE: snprintf(what, sizeof what, "date YYYY-MM-DD"); break;
 	case F_PERIOD: snprintf(what, sizeof what, "period YYYY-MM"); break;
 	case F_B64: snprintf(what, sizeof what, "base64 of at most %u bytes", f->max); break;

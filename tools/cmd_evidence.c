@@ -27,18 +27,18 @@
 #include "proofdoc.h"
 #include "readers.h"
 #include "state.h"
-#include "sha256.h"
 
 #define EVIDENCE_STORE_MAX_DEFAULT (8u << 20)
 
+/* The ledger suite's hash of the file (suite.h: name the suite first). */
 static int
-hash_file(const char *path, uint8_t digest[32], uint64_t *size)
+hash_file(const char *path, uint8_t digest[PDL_HASH_BYTES], uint64_t *size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return PDL_EIO;
-	pdl_sha256_ctx st;
-	pdl_sha256_init(&st);
+	pdl_digest_ctx st;
+	pdl_digest_init(&st);
 	uint8_t buf[1 << 16];
 	*size = 0;
 	for (;;) {
@@ -47,15 +47,16 @@ hash_file(const char *path, uint8_t digest[32], uint64_t *size)
 			continue;
 		if (r < 0) {
 			close(fd);
+			pdl_digest_final(&st, digest); /* frees what the suite holds */
 			return PDL_EIO;
 		}
 		if (r == 0)
 			break;
-		pdl_sha256_update(&st, buf, (size_t)r);
+		pdl_digest_update(&st, buf, (size_t)r);
 		*size += (uint64_t)r;
 	}
 	close(fd);
-	pdl_sha256_final(&st, digest);
+	pdl_digest_final(&st, digest);
 	return PDL_OK;
 }
 
@@ -101,7 +102,8 @@ deposit(int argc, char **argv)
 			printf("usage: pdl evidence deposit FILE --key KEYFILE --actor PARTY --id EVIDENCE_ID --subject TEXT\n"
 			       "                            [--media-type TYPE] [--nonce N] [--blob] [--store]\n"
 			       "                            (--data DIR | --ledger URL)\n\n"
-			       "Hashes FILE (streaming, any size) and submits evidence.deposit with its SHA-256 digest\n"
+			       "Hashes FILE (streaming, any size) and submits evidence.deposit with its digest (the\n"
+			       "ledger's hash: SHA-256, or SM3 in an sm2-sm3 ledger)\n"
 			       "and size. --blob puts small files (up to the ledger policy) inside the act; --store\n"
 			       "also keeps the file in pdld's blob table (up to pdld --blob-max, default 8 MiB).\n"
 			       "The nonce defaults to the current time in microseconds. Prints the receipt.\n");
@@ -114,47 +116,10 @@ deposit(int argc, char **argv)
 	if ((dir == NULL) == (ledger == NULL))
 		return usage_error("evidence", "give exactly one of --data DIR or --ledger URL");
 	const char *file = argv[optind];
-	uint8_t digest[32];
+	uint8_t digest[PDL_HASH_BYTES];
 	uint64_t size;
-	if (hash_file(file, digest, &size) != PDL_OK) {
-		fprintf(stderr, "pdl evidence: cannot read %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	if (nonce == 0)
-		nonce = pdl_now_ms() * 1000 + (pdl_mono_ns() / 1000) % 1000;
-	char hex[65];
-	pdl_hex(digest, 32, hex);
-	json_t *body = json_pack("{s:s,s:s,s:I,s:s,s:s}", "evidence_id", id, "digest", hex, "size", (json_int_t)size,
-	                         "media_type", media, "subject", subject);
-	uint8_t *bytes = NULL;
-	size_t blen = 0;
-	if (inline_blob) {
-		if (pdl_file_read(file, EVIDENCE_STORE_MAX_DEFAULT * 4, &bytes, &blen) != PDL_OK) {
-			fprintf(stderr, "pdl evidence: %s is too large to keep (limit %u bytes)\n", file, EVIDENCE_STORE_MAX_DEFAULT * 4);
-			return 1;
-		}
-	}
-	if (inline_blob) {
-		char *b64 = malloc(pdl_b64_len(blen));
-		if (b64 == NULL)
-			return 1;
-		pdl_b64(bytes, blen, b64);
-		json_object_set_new(body, "blob", json_string(b64));
-		free(b64);
-	}
-	json_t *act = json_pack("{s:s,s:s,s:I,s:o}", "type", "evidence.deposit", "actor", actor, "nonce",
-	                        (json_int_t)nonce, "body", body);
+	/* the ledger first: its id signs the act, and its suite hashes the file */
 	struct pdl_status st = {0};
-	uint8_t sk[64], pk[32], sig[64];
-	if (pdl_key_load(key, sk, pk, &st) != PDL_OK)
-		return die_status("evidence", &st);
-	msgpack_sbuffer ab;
-	msgpack_sbuffer_init(&ab);
-	if (pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
-		pdl_wipe(sk, sizeof sk);
-		return die_status("evidence", &st);
-	}
-	json_decref(act);
 	char url[4200];
 	if (dir != NULL) {
 		pdl_client_url_for_dir(dir, url, sizeof url);
@@ -162,13 +127,59 @@ deposit(int argc, char **argv)
 	}
 	struct src s;
 	uint8_t lid[PDL_HASH_BYTES];
-	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(&s.cl, lid, &st) != PDL_OK) {
-		pdl_wipe(sk, sizeof sk);
-		msgpack_sbuffer_destroy(&ab);
+	if (src_open(&s, NULL, ledger, &st) != PDL_OK || ledger_id_for(&s.cl, lid, &st) != PDL_OK)
+		return src_fail_evidence(&s, &st);
+	if (hash_file(file, digest, &size) != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot read %s: %s\n", file, strerror(errno));
+		src_close(&s);
+		return 1;
+	}
+	if (nonce == 0)
+		nonce = pdl_now_ms() * 1000 + (pdl_mono_ns() / 1000) % 1000;
+	char hex[2 * PDL_HASH_BYTES + 1];
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
+	json_t *body = json_pack("{s:s,s:s,s:I,s:s,s:s}", "evidence_id", id, "digest", hex, "size", (json_int_t)size,
+	                         "media_type", media, "subject", subject);
+	uint8_t *bytes = NULL;
+	size_t blen = 0;
+	if (inline_blob) {
+		if (pdl_file_read(file, EVIDENCE_STORE_MAX_DEFAULT * 4, &bytes, &blen) != PDL_OK) {
+			fprintf(stderr, "pdl evidence: %s is too large to keep (limit %u bytes)\n", file, EVIDENCE_STORE_MAX_DEFAULT * 4);
+			src_close(&s);
+			return 1;
+		}
+	}
+	if (inline_blob) {
+		char *b64 = malloc(pdl_b64_len(blen));
+		if (b64 == NULL) {
+			src_close(&s);
+			return 1;
+		}
+		pdl_b64(bytes, blen, b64);
+		json_object_set_new(body, "blob", json_string(b64));
+		free(b64);
+	}
+	json_t *act = json_pack("{s:s,s:s,s:I,s:o}", "type", "evidence.deposit", "actor", actor, "nonce",
+	                        (json_int_t)nonce, "body", body);
+	struct pdl_seckey k;
+	uint8_t sig[PDL_SIG_BYTES];
+	if (pdl_key_load_for(key, pdl_suite(), &k, &st) != PDL_OK) {
+		json_decref(act);
+		free(bytes);
 		return src_fail_evidence(&s, &st);
 	}
-	pdl_act_sign(lid, (const uint8_t *)ab.data, ab.size, sk, sig);
-	pdl_wipe(sk, sizeof sk);
+	msgpack_sbuffer ab;
+	msgpack_sbuffer_init(&ab);
+	if (pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
+		pdl_seckey_wipe(&k);
+		json_decref(act);
+		msgpack_sbuffer_destroy(&ab);
+		free(bytes);
+		return src_fail_evidence(&s, &st);
+	}
+	json_decref(act);
+	pdl_act_sign(lid, (const uint8_t *)ab.data, ab.size, &k, sig);
+	pdl_seckey_wipe(&k);
 	msgpack_sbuffer req;
 	msgpack_packer pk2;
 	msgpack_sbuffer_init(&req);
@@ -182,7 +193,7 @@ deposit(int argc, char **argv)
 	mp_pack_cstr(&pk2, "act");
 	mp_pack_bin(&pk2, ab.data, ab.size);
 	mp_pack_cstr(&pk2, "sig");
-	mp_pack_bin(&pk2, sig, 64);
+	mp_pack_bin(&pk2, sig, PDL_SIG_BYTES);
 	uint8_t *rep;
 	size_t rn;
 	int rc = src_call(&s, &req, &rep, &rn, &st);
@@ -202,14 +213,14 @@ deposit(int argc, char **argv)
 	free(rep);
 	json_t *h = json_object_get(o, "hash");
 	if (h != NULL) {
-		uint8_t raw[32];
-		if (pdl_unb64(json_string_value(h), json_string_length(h), raw, 32) == PDL_OK) {
-			pdl_hex(raw, 32, hex);
+		uint8_t raw[PDL_HASH_BYTES];
+		if (pdl_unb64(json_string_value(h), json_string_length(h), raw, PDL_HASH_BYTES) == PDL_OK) {
+			pdl_hex(raw, PDL_HASH_BYTES, hex);
 			json_object_set_new(o, "hash", json_string(hex));
 		}
 	}
 	pdl_json_add_cst(o); /* time_cst beside time_ms, as every receipt (formats.md §11.8) */
-	pdl_hex(digest, 32, hex);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
 	/* the receipt first: the deposit is in the log whatever becomes of the file */
@@ -256,7 +267,7 @@ deposit(int argc, char **argv)
 		if (rc != PDL_OK)
 			return die_status("evidence", &st);
 		free(rep);
-		pdl_hex(digest, 32, hex);
+		pdl_hex(digest, PDL_HASH_BYTES, hex);
 		out_json(json_pack("{s:b,s:s,s:s,s:I}", "stored", 1, "evidence_id", id, "digest", hex, "size", (json_int_t)size));
 	}
 	free(bytes);
@@ -284,7 +295,7 @@ find_deposit(struct pdl_store *s, MDB_txn *t, const char *hex, const char *id, u
 			break;
 		struct mp_cur rec = mp_cur_make(v.mv_data, v.mv_size);
 		struct pdl_str d;
-		if (pdl_rec_str(rec, "digest", &d) != PDL_OK || d.n != 64 || memcmp(d.p, hex, 64) != 0)
+		if (pdl_rec_str(rec, "digest", &d) != PDL_OK || d.n != 2 * PDL_HASH_BYTES || memcmp(d.p, hex, d.n) != 0)
 			continue;
 		if (pdl_rec_uint(rec, "seq", seq) != PDL_OK)
 			continue;
@@ -321,15 +332,11 @@ prove(int argc, char **argv)
 		return usage_error("evidence", "prove needs FILE and --data DIR");
 	if (id != NULL && !pdl_id_valid(id, strlen(id)))
 		return usage_error("evidence", "--id is an evidence id (1-64 of A-Z a-z 0-9 . _ -)");
-	uint8_t digest[32];
+	uint8_t digest[PDL_HASH_BYTES];
 	uint64_t size, seq = 0;
-	char hex[65], eid[PDL_ID_LEN_MAX + 1];
-	if (hash_file(argv[optind], digest, &size) != PDL_OK) {
-		fprintf(stderr, "pdl evidence: cannot read %s: %s\n", argv[optind], strerror(errno));
-		return 1;
-	}
-	pdl_hex(digest, 32, hex);
+	char hex[2 * PDL_HASH_BYTES + 1], eid[PDL_ID_LEN_MAX + 1];
 	struct pdl_store s;
+	struct pdl_status st = {0};
 	int rc = pdl_store_open(&s, dir, PDL_STORE_RDONLY);
 	if (rc != PDL_OK) {
 		fprintf(stderr, "pdl evidence: cannot open the ledger in %s: %s\n", dir, pdl_errmsg(rc));
@@ -340,6 +347,19 @@ prove(int argc, char **argv)
 		pdl_store_close(&s);
 		return 1;
 	}
+	/* the file's digest is the ledger suite's hash */
+	if ((rc = pdl_read_suite(t, &s, &st)) != PDL_OK) {
+		pdl_store_rdone(&s, t);
+		pdl_store_close(&s);
+		return die_status("evidence", &st);
+	}
+	if (hash_file(argv[optind], digest, &size) != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot read %s: %s\n", argv[optind], strerror(errno));
+		pdl_store_rdone(&s, t);
+		pdl_store_close(&s);
+		return 1;
+	}
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	rc = find_deposit(&s, t, hex, id, &seq, eid, sizeof eid);
 	if (rc != PDL_OK) {
 		pdl_store_rdone(&s, t);
@@ -352,7 +372,6 @@ prove(int argc, char **argv)
 	size_t en, nn;
 	const char *note;
 	uint64_t csize;
-	struct pdl_status st = {0};
 	struct pdl_head h;
 	if (pdl_read_head(t, &s, &h, &st) != PDL_OK || pdl_read_entry(t, &s, seq, &eb, &en, &st) != PDL_OK ||
 	    pdl_read_checkpoint(t, &s, &csize, &note, &nn, &st) != PDL_OK) {
@@ -369,11 +388,11 @@ prove(int argc, char **argv)
 	}
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t pn;
-	uint8_t leaf[32], stored[32];
+	uint8_t leaf[PDL_HASH_BYTES], stored[PDL_HASH_BYTES];
 	pdl_merkle_leaf_hash(eb, en, leaf);
 	/* the checkpoint's size is read from the store too: within the head */
 	rc = pdl_read_inclusion(t, &s, seq, csize, stored, proof, &pn, &st);
-	if (rc == PDL_OK && memcmp(stored, leaf, 32) != 0)
+	if (rc == PDL_OK && memcmp(stored, leaf, PDL_HASH_BYTES) != 0)
 		rc = pdl_status_set(&st, PDL_EMERKLE, NULL, "entry %llu does not match its stored Merkle leaf (run pdl verify)",
 		                    (unsigned long long)seq);
 	if (rc != PDL_OK) {
@@ -389,16 +408,16 @@ prove(int argc, char **argv)
 		return die_status("evidence", &st);
 	}
 	json_t *o = json_object();
-	char hb[64];
+	char hb[PDL_B64_LEN(PDL_HASH_BYTES)];
 	pdl_b64(eb, en, b64);
 	json_object_set_new(o, "evidence_id", json_string(eid));
 	json_object_set_new(o, "digest", json_string(hex));
 	json_object_set_new(o, "size", json_integer((json_int_t)size));
 	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-	uint8_t chain[32];
-	char chex[65];
-	pdl_sha256(chain, eb, en);
-	pdl_hex(chain, 32, chex);
+	uint8_t chain[PDL_HASH_BYTES];
+	char chex[2 * PDL_HASH_BYTES + 1];
+	pdl_digest(chain, eb, en);
+	pdl_hex(chain, PDL_HASH_BYTES, chex);
 	json_object_set_new(o, "hash", json_string(chex)); /* the entry's chain hash, hex as everywhere */
 	json_object_set_new(o, "entry", json_string(b64));
 	json_t *jn = json_stringn(note, nn);
@@ -414,10 +433,10 @@ prove(int argc, char **argv)
 	json_t *pr = json_object(), *pa = json_array();
 	json_object_set_new(pr, "index", json_integer((json_int_t)seq));
 	json_object_set_new(pr, "size", json_integer((json_int_t)csize));
-	pdl_b64(leaf, 32, hb);
+	pdl_b64(leaf, PDL_HASH_BYTES, hb);
 	json_object_set_new(pr, "leaf_hash", json_string(hb));
 	for (size_t i = 0; i < pn; i++) {
-		pdl_b64(proof[i], 32, hb);
+		pdl_b64(proof[i], PDL_HASH_BYTES, hb);
 		json_array_append_new(pa, json_string(hb));
 	}
 	json_object_set_new(pr, "proof", pa);
@@ -444,7 +463,8 @@ check(int argc, char **argv)
 			printf("usage: pdl evidence check PROOF.json FILE --vkey VERIFIER_KEY\n\n"
 			       "Checks a proof from `pdl evidence prove` using only the verifier key: the checkpoint\n"
 			       "signature, the inclusion of the entry in the checkpoint's tree, and that the entry is\n"
-			       "an evidence.deposit of FILE's SHA-256. Opens no database. Exits 0 when valid.\n");
+			       "an evidence.deposit of FILE's digest (the hash of the key's suite). Opens no database.\n"
+			       "Exits 0 when valid.\n");
 			return 0;
 		} else
 			return usage_error("evidence", "unknown option");
@@ -452,8 +472,9 @@ check(int argc, char **argv)
 	if (optind + 2 != argc || vkey == NULL)
 		return usage_error("evidence", "check needs PROOF.json FILE --vkey KEY");
 	const char *why = NULL;
-	char name[PDL_ORIGIN_LEN_MAX + 1], hex[65];
-	uint8_t pk[32], digest[32], leaf[32];
+	char name[PDL_ORIGIN_LEN_MAX + 1], hex[2 * PDL_HASH_BYTES + 1];
+	struct pdl_pubkey pk;
+	uint8_t digest[PDL_HASH_BYTES], leaf[PDL_HASH_BYTES];
 	uint64_t size;
 	json_error_t je;
 	json_t *p = json_load_file(argv[optind], 0, &je);
@@ -467,21 +488,25 @@ check(int argc, char **argv)
 		fprintf(stderr, "pdl evidence: %s: %s\n", argv[optind], je.text);
 		return 1;
 	}
+	/* the verifier key names the suite: the proof's and the file's hashes are its */
+	int vk_ok = pdl_note_vkey_parse(vkey, name, sizeof name, &pk) == PDL_OK;
+	if (vk_ok)
+		pdl_suite_use(pk.suite);
 	if (hash_file(argv[optind + 1], digest, &size) != PDL_OK) {
 		fprintf(stderr, "pdl evidence: cannot read %s\n", argv[optind + 1]);
 		json_decref(p);
 		return 1;
 	}
-	pdl_hex(digest, 32, hex);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	const char *note = json_string_value(json_object_get(p, "checkpoint"));
 	const char *eb64 = json_string_value(json_object_get(p, "entry"));
 	json_t *inc = json_object_get(p, "inclusion");
-	if (pdl_note_vkey_parse(vkey, name, sizeof name, pk) != PDL_OK)
+	if (!vk_ok)
 		why = "the verifier key is malformed";
 	else if (note == NULL || eb64 == NULL || pdl_proofdoc_from_json(inc, &pd, &pst) != PDL_OK ||
 	         pd.kind != PDL_PROOFDOC_INCLUSION)
 		why = "the proof document is malformed";
-	else if (pdl_note_verify(note, strlen(note), name, pk, &bl) != PDL_OK)
+	else if (pdl_note_verify(note, strlen(note), name, &pk, &bl) != PDL_OK)
 		why = "the checkpoint is not signed by that key";
 	else if (pdl_ckpt_parse(note, strlen(note), &cp) != PDL_OK)
 		why = "the checkpoint is malformed";
@@ -493,7 +518,7 @@ check(int argc, char **argv)
 	}
 	if (why == NULL) {
 		pdl_merkle_leaf_hash(entry, en, leaf);
-		if (memcmp(leaf, pd.leaf_hash, 32) != 0 || pd.size != cp.size)
+		if (memcmp(leaf, pd.leaf_hash, PDL_HASH_BYTES) != 0 || pd.size != cp.size)
 			why = "the inclusion proof is for another entry or checkpoint";
 		else if (pdl_proofdoc_verify_inclusion(&pd, cp.root) != PDL_OK)
 			why = "the entry is not included in the checkpoint's tree";
@@ -513,8 +538,8 @@ check(int argc, char **argv)
 			if (mp_map_find(ac, "type", &v) != PDL_OK || mp_read_str(&v, &type, &tn) != PDL_OK ||
 			    !mp_str_eq(type, tn, "evidence.deposit") || mp_map_find(ac, "body", &body) != PDL_OK)
 				why = "the entry is not an evidence.deposit";
-			else if (mp_map_find(body, "digest", &v) != PDL_OK || mp_read_str(&v, &d, &dn) != PDL_OK || dn != 64 ||
-			         memcmp(d, hex, 64) != 0)
+			else if (mp_map_find(body, "digest", &v) != PDL_OK || mp_read_str(&v, &d, &dn) != PDL_OK ||
+			         dn != 2 * PDL_HASH_BYTES || memcmp(d, hex, dn) != 0)
 				why = "the deposit is of another digest than FILE's";
 			else if (mp_map_find(body, "size", &v) != PDL_OK || mp_read_uint(&v, &sz) != PDL_OK || sz != size)
 				why = "the deposit records another size than FILE's";

@@ -114,10 +114,10 @@ policy_from_file(const char *path, struct pdl_policy *p, struct pdl_status *st)
 
 /* die_status for init once the keys are loaded: wipes them first. */
 static int
-init_fail(const struct pdl_status *st, uint8_t lsk[64], uint8_t ask[64])
+init_fail(const struct pdl_status *st, struct pdl_seckey *lk, struct pdl_seckey *ak)
 {
-	pdl_wipe(lsk, 64);
-	pdl_wipe(ask, 64);
+	pdl_seckey_wipe(lk);
+	pdl_seckey_wipe(ak);
 	return die_status("init", st);
 }
 
@@ -130,12 +130,13 @@ cmd_init(int argc, char **argv)
 		{"authority-id", required_argument, NULL, 'a'}, {"authority-name", required_argument, NULL, 'n'},
 		{"authority-uscc", required_argument, NULL, 'u'}, {"authority-key", required_argument, NULL, 'k'},
 		{"ledger-key", required_argument, NULL, 'K'}, {"time", required_argument, NULL, 't'},
-		{"test-clock", no_argument, NULL, 'T'},
+		{"suite", required_argument, NULL, 's'},    {"test-clock", no_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},           {0},
 	};
 	int test_clock = 0;
 	const char *dir = NULL, *origin = NULL, *juris = NULL, *policy = NULL, *aid = "authority",
-	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL, *lkey = NULL, *when = NULL;
+	           *aname = "Municipal Data Administration", *auscc = NULL, *akey = NULL, *lkey = NULL, *when = NULL,
+	           *suite_id = pdl_suite_ed25519_sha256.id;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -149,12 +150,14 @@ cmd_init(int argc, char **argv)
 		case 'k': akey = optarg; break;
 		case 'K': lkey = optarg; break;
 		case 't': when = optarg; break;
+		case 's': suite_id = optarg; break;
 		case 'T': test_clock = 1; break;
 		case 'h':
 			printf("usage: pdl init --data DIR --origin ORIGIN --jurisdiction 6DIGITS\n"
 			       "                [--policy wuhan|ezhou|national|FILE]\n"
 			       "                [--authority-id ID] [--authority-name NAME] [--authority-uscc CODE]\n"
-			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN] [--test-clock]\n\n"
+			       "                [--authority-key FILE] [--ledger-key FILE] [--time WHEN] [--test-clock]\n"
+			       "                [--suite SUITE]\n\n"
 			       "Creates DIR, the ledger (checkpoint) key DIR/ledger.key, the authority key\n"
 			       "DIR/authority.key (or uses --authority-key), and the genesis entry with its first\n"
 			       "checkpoint. The genesis states the whole policy. --policy names a preset:\n"
@@ -171,6 +174,10 @@ cmd_init(int argc, char **argv)
 			       "disclosure_due (\"03-31\"), log_retention_months (12), and \"preset\" to start from one.\n"
 			       "Without --policy the defaults in brackets apply (no registration gate); a real\n"
 			       "deployment names its jurisdiction's preset.\n"
+			       "--suite names the ledger's crypto suite, recorded in the genesis for its whole life:\n"
+			       "ed25519-sha256 (the default; Ed25519 and SHA-256, what C2SP tlog-tiles and the public\n"
+			       "witness network accept) or sm2-sm3 (GB/T 32918 SM2, GB/T 32905 SM3: for deployments that\n"
+			       "must pass a cryptographic assessment). Its keys are of that suite (pdl keygen --alg).\n"
 			       "--ledger-key uses an existing checkpoint key; --time sets the genesis time (ms or ISO 8601):\n"
 			       "with both and fixed keys a ledger is reproducible byte for byte (fixtures, golden tests).\n"
 			       "--test-clock: for tests and demos only. The genesis records \"test_clock\": true, which\n"
@@ -186,6 +193,12 @@ cmd_init(int argc, char **argv)
 		return usage_error("init", "--data, --origin and --jurisdiction are required");
 	struct pdl_status st = {0};
 	struct pdl_policy pol = PDL_POLICY_DEFAULTS;
+	const struct pdl_suite *suite = pdl_suite_find(suite_id, strlen(suite_id));
+	if (suite == NULL) {
+		fprintf(stderr, "pdl init: --suite is one of %s (see pdl init --help)\n", pdl_suite_list());
+		return 2;
+	}
+	pdl_suite_use(suite); /* the genesis is hashed and its keys read as this suite's */
 	if (policy != NULL && pdl_policy_preset(policy, &pol) != PDL_OK) {
 		struct stat ps;
 		if (stat(policy, &ps) != 0)
@@ -220,11 +233,11 @@ cmd_init(int argc, char **argv)
 		/* pdld finds the checkpoint key in DIR: copy it there, 0600 */
 		/* the key as loaded (one descriptor, checked), written anew: the
 		 * file is not read a second time by its name */
-		uint8_t tsk[64], tpk[32];
-		if (pdl_key_load(lkey, tsk, tpk, &st) != PDL_OK)
+		struct pdl_seckey tk;
+		if (pdl_key_load_for(lkey, suite, &tk, &st) != PDL_OK)
 			return die_status("init", &st);
-		int wrc = lstat(lk, &sb) != 0 ? pdl_key_write(lk, tsk, &st) : PDL_OK;
-		pdl_wipe(tsk, sizeof tsk);
+		int wrc = lstat(lk, &sb) != 0 ? pdl_key_write(lk, &tk, &st) : PDL_OK;
+		pdl_seckey_wipe(&tk);
 		if (wrc != PDL_OK)
 			return die_status("init", &st);
 	}
@@ -235,20 +248,23 @@ cmd_init(int argc, char **argv)
 		snprintf(ak, sizeof ak, "%s/%s", dir, PDL_AUTHORITY_KEY_FILE);
 		akey = ak;
 	}
-	uint8_t lpk[32], apk[32], lsk[64], ask[64];
-	if (lstat(lk, &sb) != 0 && pdl_key_generate(lk, lpk, &st) != PDL_OK)
+	struct pdl_pubkey gpk;
+	struct pdl_seckey lsk, ask;
+	memset(&lsk, 0, sizeof lsk);
+	memset(&ask, 0, sizeof ask);
+	if (lstat(lk, &sb) != 0 && pdl_key_generate(lk, suite, &gpk, &st) != PDL_OK)
 		return die_status("init", &st);
-	if (lstat(akey, &sb) != 0 && pdl_key_generate(akey, apk, &st) != PDL_OK)
+	if (lstat(akey, &sb) != 0 && pdl_key_generate(akey, suite, &gpk, &st) != PDL_OK)
 		return die_status("init", &st);
-	if (pdl_key_load(lk, lsk, lpk, &st) != PDL_OK || pdl_key_load(akey, ask, apk, &st) != PDL_OK)
-		return init_fail(&st, lsk, ask);
-	char lpk64[64], apk64[64];
-	pdl_b64(lpk, 32, lpk64);
-	pdl_b64(apk, 32, apk64);
-	json_t *act = json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:o}}", "type", "ledger.genesis",
+	if (pdl_key_load_for(lk, suite, &lsk, &st) != PDL_OK || pdl_key_load_for(akey, suite, &ask, &st) != PDL_OK)
+		return init_fail(&st, &lsk, &ask);
+	char lpk64[PDL_PK_B64_LEN], apk64[PDL_PK_B64_LEN];
+	pdl_pubkey_b64(&lsk.pk, lpk64);
+	pdl_pubkey_b64(&ask.pk, apk64);
+	json_t *act = json_pack("{s:s,s:s,s:i,s:{s:s,s:s,s:{s:s,s:s,s:s,s:s},s:s,s:o,s:s}}", "type", "ledger.genesis",
 	                        "actor", aid, "nonce", 0, "body", "origin", origin, "jurisdiction", juris, "authority",
 	                        "id", aid, "name", aname, "uscc", auscc, "public_key", apk64, "ledger_key", lpk64,
-	                        "policy", policy_json(&pol));
+	                        "policy", policy_json(&pol), "suite", suite->id);
 	if (act != NULL && test_clock)
 		json_object_set_new(json_object_get(act, "body"), "test_clock", json_true());
 	msgpack_sbuffer ab;
@@ -256,15 +272,15 @@ cmd_init(int argc, char **argv)
 	if (act == NULL || pdl_json_act_to_mp(act, &ab, &st) != PDL_OK) {
 		json_decref(act);
 		msgpack_sbuffer_destroy(&ab);
-		return init_fail(&st, lsk, ask);
+		return init_fail(&st, &lsk, &ask);
 	}
 	json_decref(act);
-	uint8_t sig[64];
-	pdl_act_sign(pdl_ledger_id_genesis, (const uint8_t *)ab.data, ab.size, ask, sig); /* entry.h */
+	uint8_t sig[PDL_SIG_BYTES];
+	pdl_act_sign(pdl_ledger_id_genesis, (const uint8_t *)ab.data, ab.size, &ask, sig); /* entry.h */
 	struct pdl_act a;
 	if (pdl_act_decode((const uint8_t *)ab.data, ab.size, sig, &a, &st) != PDL_OK) {
 		msgpack_sbuffer_destroy(&ab);
-		return init_fail(&st, lsk, ask);
+		return init_fail(&st, &lsk, &ask);
 	}
 
 	struct pdl_store s;
@@ -272,7 +288,7 @@ cmd_init(int argc, char **argv)
 	if (rc != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot create the ledger in %s", dir);
 		msgpack_sbuffer_destroy(&ab);
-		return init_fail(&st, lsk, ask);
+		return init_fail(&st, &lsk, &ask);
 	}
 	struct pdl_engine e;
 	pdl_engine_init(&e, &s);
@@ -283,7 +299,7 @@ cmd_init(int argc, char **argv)
 	size_t nn;
 	if ((rc = pdl_store_wtxn(&s, &t)) != PDL_OK || (rc = pdl_store_head(t, &s, &h)) != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot write the ledger");
-		return init_fail(&st, lsk, ask);
+		return init_fail(&st, &lsk, &ask);
 	}
 	rc = pdl_engine_submit(&e, t, &h, genesis_ms, &a, NULL, &r, &st);
 	if (rc != PDL_OK) {
@@ -296,26 +312,28 @@ cmd_init(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/lock.mdb", dir);
 		unlink(path);
 		msgpack_sbuffer_destroy(&ab);
-		return init_fail(&st, lsk, ask);
+		return init_fail(&st, &lsk, &ask);
 	}
-	rc = pdl_ckpt_make(t, &s, &h, origin, lsk, note, sizeof note, &nn);
+	rc = pdl_ckpt_make(t, &s, &h, origin, &lsk, note, sizeof note, &nn);
 	if (rc != PDL_OK || (rc = pdl_store_err(mdb_txn_commit(t))) != PDL_OK) {
 		pdl_status_set(&st, rc, NULL, "cannot commit the genesis");
-		return init_fail(&st, lsk, ask);
+		return init_fail(&st, &lsk, &ask);
 	}
 	pdl_engine_fini(&e);
 	pdl_store_close(&s);
 	msgpack_sbuffer_destroy(&ab);
-	pdl_wipe(lsk, sizeof lsk);
-	pdl_wipe(ask, sizeof ask);
+	struct pdl_pubkey lpk = lsk.pk;
+	pdl_seckey_wipe(&lsk);
+	pdl_seckey_wipe(&ask);
 
-	char vkey[PDL_VKEY_LEN_MAX + 1], hex[65];
-	pdl_note_vkey_format(origin, lpk, vkey, sizeof vkey);
-	pdl_hex(r.hash, 32, hex);
+	char vkey[PDL_VKEY_LEN_MAX + 1], hex[2 * PDL_HASH_BYTES + 1];
+	pdl_note_vkey_format(origin, &lpk, vkey, sizeof vkey);
+	pdl_hex(r.hash, PDL_HASH_BYTES, hex);
 	json_t *o = json_object();
 	json_object_set_new(o, "origin", json_string(origin));
 	json_object_set_new(o, "data", json_string(dir));
 	json_object_set_new(o, "jurisdiction", json_string(juris));
+	json_object_set_new(o, "suite", json_string(suite->id));
 	json_object_set_new(o, "authority_id", json_string(aid));
 	json_object_set_new(o, "authority_key", json_string(akey));
 	json_object_set_new(o, "authority_public_key", json_string(apk64));

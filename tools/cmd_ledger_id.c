@@ -10,7 +10,7 @@ cmd_ledger_id(int argc, char **argv)
 	const char *dir = NULL, *ledger = NULL;
 	int orc = src_opts(argc, argv, "ledger-id",
 	                   "usage: pdl ledger-id (--data DIR | --ledger URL)\n\n"
-	                   "Prints the ledger id in hex: SHA-256 of the genesis entry's exact bytes (its chain hash).\n"
+	                   "Prints the ledger id in hex: the hash of the genesis entry's exact bytes (its chain hash;\nSHA-256, or SM3 in an sm2-sm3 ledger).\n"
 	                   "Every act signature names it (\"pdl/act/v2\\n\" || ledger id || act), so an act signed\n"
 	                   "for one ledger is refused by every other. Give it to `pdl sign --ledger-id` to sign\n"
 	                   "acts on a machine that cannot reach the ledger.\n",

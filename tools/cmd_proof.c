@@ -11,32 +11,32 @@ static json_t *
 proof_json(const pdl_hash *p, size_t n)
 {
 	json_t *a = json_array();
-	char b64[64];
+	char b64[PDL_B64_LEN(PDL_HASH_BYTES)];
 	for (size_t i = 0; i < n; i++) {
-		pdl_b64(p[i], 32, b64);
+		pdl_b64(p[i], PDL_HASH_BYTES, b64);
 		json_array_append_new(a, json_string(b64));
 	}
 	return a;
 }
 
 static int
-read_proof_reply(const uint8_t *rep, size_t rn, pdl_hash *proof, size_t *n, uint8_t leaf[32])
+read_proof_reply(const uint8_t *rep, size_t rn, pdl_hash *proof, size_t *n, uint8_t leaf[PDL_HASH_BYTES])
 {
 	struct mp_cur c = mp_cur_make(rep, rn), e;
 	uint32_t k;
 	const uint8_t *b;
 	size_t bn;
 	if (leaf != NULL) {
-		if (mp_map_find(c, "leaf_hash", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != 32)
+		if (mp_map_find(c, "leaf_hash", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES)
 			return PDL_EPROTO;
-		memcpy(leaf, b, 32);
+		memcpy(leaf, b, PDL_HASH_BYTES);
 	}
 	if (mp_map_find(c, "proof", &e) != PDL_OK || mp_read_array(&e, &k) != PDL_OK || k > PDL_MERKLE_PROOF_MAX)
 		return PDL_EPROTO;
 	for (uint32_t i = 0; i < k; i++) {
-		if (mp_read_bin(&e, &b, &bn) != PDL_OK || bn != 32)
+		if (mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES)
 			return PDL_EPROTO;
-		memcpy(proof[i], b, 32);
+		memcpy(proof[i], b, PDL_HASH_BYTES);
 	}
 	*n = k;
 	return PDL_OK;
@@ -62,7 +62,7 @@ latest_size(struct src *s, uint64_t *size, struct pdl_status *st)
 
 /* The proof from the data directory or the pdld; st says why not. */
 static int
-fetch_proof(struct src *s, int incl, uint64_t a, uint64_t b, uint8_t leaf[32], pdl_hash *proof, size_t *n,
+fetch_proof(struct src *s, int incl, uint64_t a, uint64_t b, uint8_t leaf[PDL_HASH_BYTES], pdl_hash *proof, size_t *n,
             struct pdl_status *st)
 {
 	int rc;
@@ -96,7 +96,7 @@ fetch_proof(struct src *s, int incl, uint64_t a, uint64_t b, uint8_t leaf[32], p
 static const char proof_help[] =
 	"usage: pdl proof inclusion INDEX [SIZE] (--data DIR | --ledger URL)\n"
 	"       pdl proof consistency OLD [NEW] (--data DIR | --ledger URL)\n\n"
-	"RFC 9162 audit paths over SHA-256:\n"
+	"RFC 9162 audit paths over the ledger's hash (SHA-256; SM3 in an sm2-sm3 ledger):\n"
 	"  {\"index\":I,\"size\":N,\"leaf_hash\":\"<b64>\",\"proof\":[\"<b64>\",...]}\n"
 	"  {\"old\":M,\"new\":N,\"proof\":[\"<b64>\",...]}\n"
 	"SIZE and NEW default to the size of the latest signed checkpoint (pdl checkpoint),\n"
@@ -122,16 +122,16 @@ cmd_proof(int argc, char **argv)
 	struct pdl_status st = {0};
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t n = 0;
-	uint8_t leaf[32];
+	uint8_t leaf[PDL_HASH_BYTES];
 	if (src_open(&s, dir, ledger, &st) != PDL_OK || (given == 2 && latest_size(&s, &b, &st) != PDL_OK) ||
 	    fetch_proof(&s, incl, a, b, leaf, proof, &n, &st) != PDL_OK)
 		return src_fail(&s, "proof", &st);
 	json_t *o = json_object();
-	char b64[64];
+	char b64[PDL_B64_LEN(PDL_HASH_BYTES)];
 	if (incl) {
 		json_object_set_new(o, "index", json_integer((json_int_t)a));
 		json_object_set_new(o, "size", json_integer((json_int_t)b));
-		pdl_b64(leaf, 32, b64);
+		pdl_b64(leaf, PDL_HASH_BYTES, b64);
 		json_object_set_new(o, "leaf_hash", json_string(b64));
 	} else {
 		json_object_set_new(o, "old", json_integer((json_int_t)a));

@@ -35,17 +35,19 @@ party_json(const uint8_t *v, size_t n)
 	const uint8_t *pk;
 	const char *uscc, *name;
 	size_t pkn, un, nn;
+	struct pdl_pubkey key; /* of the ledger's suite, as the party record holds it */
 	if (mp_read_array(&c, &an) != PDL_OK || an < 6 || mp_read_uint(&c, &roles) != PDL_OK ||
-	    mp_read_bool(&c, &suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK || pkn != 32 ||
+	    mp_read_bool(&c, &suspended) != PDL_OK || mp_read_bin(&c, &pk, &pkn) != PDL_OK ||
+	    pdl_pubkey_set(&key, pdl_suite(), pk, pkn) != PDL_OK ||
 	    mp_read_str(&c, &uscc, &un) != PDL_OK || mp_read_str(&c, &name, &nn) != PDL_OK ||
 	    mp_read_uint(&c, &seq) != PDL_OK)
 		return NULL;
 	json_t *o = json_object(), *r = json_array();
-	char b64[64];
+	char b64[PDL_PK_B64_LEN];
 	for (uint32_t bit = 1; bit <= PDL_ROLE_AUDITOR; bit <<= 1)
 		if (roles & bit)
 			json_array_append_new(r, json_string(pdl_role_name(bit)));
-	pdl_b64(pk, 32, b64);
+	pdl_pubkey_b64(&key, b64);
 	json_object_set_new(o, "name", json_stringn(name, nn));
 	json_object_set_new(o, "uscc", json_stringn(uscc, un));
 	json_object_set_new(o, "roles", r);

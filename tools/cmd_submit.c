@@ -42,10 +42,10 @@ print_results(struct pending *p, size_t n, const uint8_t *rep, size_t rn)
 		json_t *h = json_object_get(o, "hash");
 		if (h != NULL) {
 			/* the wire carries bin; people read hex */
-			uint8_t raw[32];
-			char hex[65];
-			if (pdl_unb64(json_string_value(h), json_string_length(h), raw, 32) == PDL_OK) {
-				pdl_hex(raw, 32, hex);
+			uint8_t raw[PDL_HASH_BYTES];
+			char hex[2 * PDL_HASH_BYTES + 1];
+			if (pdl_unb64(json_string_value(h), json_string_length(h), raw, PDL_HASH_BYTES) == PDL_OK) {
+				pdl_hex(raw, PDL_HASH_BYTES, hex);
 				json_object_set_new(o, "hash", json_string(hex));
 			}
 		} else {
@@ -90,7 +90,7 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 			mp_pack_cstr(&pk, "act");
 			mp_pack_bin(&pk, p[i].act.data, p[i].act.size);
 			mp_pack_cstr(&pk, "sig");
-			mp_pack_bin(&pk, p[i].sig, 64);
+			mp_pack_bin(&pk, p[i].sig, PDL_SIG_BYTES);
 		}
 		uint8_t *rep;
 		size_t rn;
@@ -173,8 +173,9 @@ pdl_cmd_submit(int argc, char **argv)
 			       "and submits it. An act file holds one JSON act\n"
 			       "{\"type\":...,\"actor\":...,\"nonce\":...,\"body\":{...}} or an array of them ('-' reads stdin).\n"
 			       "With --raw each file is the msgpack act bytes, signed and sent as they are (no local checks).\n"
-			       "With --signed each file holds the JSON lines of `pdl sign` ({act, sig[, ledger_id]}), sent\n"
-			       "exactly as signed; no key is needed.\n"
+			       "With --signed each file holds the JSON lines of `pdl sign` ({act, sig[, ledger_id]}) or JSON\n"
+			       "arrays of them (`pdl sign --array`, the body of POST /v1/acts), sent exactly as signed; no\n"
+			       "key is needed.\n"
 			       "A signature covers \"pdl/act/v2\\n\" || ledger id || act: the ledger id (`pdl ledger-id`) is\n"
 			       "asked of the pdld the acts go to. --ledger-id HEX refuses to send unless the ledger is\n"
 			       "that one.\n"
@@ -203,7 +204,7 @@ pdl_cmd_submit(int argc, char **argv)
 	sg.mode = sgn ? IN_SIGNED : raw ? IN_RAW : IN_JSON;
 	sg.keys = keys;
 	struct pdl_status st = {0};
-	if (key != NULL && pdl_key_load(key, sg.sk, sg.pk, &st) != PDL_OK)
+	if (key != NULL && pdl_key_load(key, &sg.k, &st) != PDL_OK)
 		return die_status("submit", &st);
 	char url[4200];
 	const char *via = ledger;
@@ -213,18 +214,21 @@ pdl_cmd_submit(int argc, char **argv)
 	}
 	struct pdl_client cl;
 	if (pdl_client_open(&cl, via, &st) != PDL_OK) {
-		pdl_wipe(&sg, sizeof sg);
+		pdl_seckey_wipe(&sg.k);
 		return die_status("submit", &st);
 	}
-	if (ledger_id_for(&cl, sg.lid, &st) != PDL_OK) {
-		pdl_wipe(&sg, sizeof sg);
+	/* the ledger id, and its suite (the head reply names it: pdl_suite) */
+	int lrc = ledger_id_for(&cl, sg.lid, &st);
+	sg.suite = pdl_suite();
+	if (lrc != PDL_OK || (key != NULL && signer_check(&sg, key, &st) != PDL_OK)) {
+		pdl_seckey_wipe(&sg.k);
 		pdl_client_close(&cl);
 		return die_status("submit", &st);
 	}
 	if (want_id != NULL && pdl_memcmp_ct(want, sg.lid, sizeof want) != 0) {
 		char hex[2 * PDL_HASH_BYTES + 1];
 		pdl_hex(sg.lid, sizeof sg.lid, hex);
-		pdl_wipe(&sg, sizeof sg);
+		pdl_seckey_wipe(&sg.k);
 		pdl_client_close(&cl);
 		pdl_status_set(&st, PDL_EINVAL, NULL, "the ledger at %s is %s, not --ledger-id %s; nothing sent",
 		               dir ? dir : ledger, hex, want_id);
@@ -239,7 +243,7 @@ pdl_cmd_submit(int argc, char **argv)
 			rc = src;
 	}
 	free(r.p);
-	pdl_wipe(&sg, sizeof sg);
+	pdl_seckey_wipe(&sg.k);
 	pdl_client_close(&cl);
 	if (rc != PDL_OK)
 		return 1;

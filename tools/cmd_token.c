@@ -23,7 +23,6 @@
 #include "cli.h"
 #include "key.h"
 #include "readtok.h"
-#include "sha256.h"
 
 static const char help[] =
 	"usage: pdl token --key FILE --party ID (--data DIR | --ledger URL | --ledger-id HEX)\n"
@@ -39,7 +38,7 @@ static const char help[] =
 	"  --data DIR      read the ledger id from the data directory (and check that the key\n"
 	"                  is the party's current key and the party is not suspended)\n"
 	"  --ledger URL    read the ledger id from a pdld\n"
-	"  --ledger-id HEX the ledger id itself: SHA-256 of entry 0, 64 hex digits (a private\n"
+	"  --ledger-id HEX the ledger id itself: the hash of entry 0, 64 hex digits (a private\n"
 	"                  listener's 401 names it in WWW-Authenticate)\n"
 	"  --method M      the HTTP method (default GET)\n"
 	"  --time MS       sign for this time (ms since the epoch) instead of now\n\n"
@@ -95,21 +94,29 @@ hex32(const char *s, uint8_t out[PDL_HASH_BYTES])
 /* The ledger id from the ledger itself; with a data directory, also checks
  * the key against the party's record. 0, or the exit code. */
 static int
-from_ledger(const char *data, const char *ledger, const char *party, const uint8_t pk[PDL_PK_BYTES],
+from_ledger(const char *data, const char *ledger, const char *party, const struct pdl_seckey *k, const char *key,
             uint8_t lid[PDL_HASH_BYTES])
 {
 	struct src s;
 	struct pdl_status st = {0};
 	uint8_t *e = NULL;
 	size_t n;
+	const struct pdl_suite *suite = NULL;
 	int rc = src_open(&s, data, ledger, &st);
 	if (rc == PDL_OK)
 		rc = src_get(&s, 0, &e, &n, &st);
+	/* the id is entry 0's hash in the suite entry 0 names, the key's suite too */
+	if (rc == PDL_OK)
+		rc = pdl_genesis_suite(e, n, &suite, &st);
+	if (rc == PDL_OK && k->suite != suite)
+		rc = pdl_key_wrong_suite(key, k, suite, &st);
 	if (rc != PDL_OK) {
+		free(e);
 		src_close(&s);
 		return die_status("token", &st);
 	}
-	pdl_sha256(lid, e, n);
+	pdl_suite_use(suite);
+	pdl_digest(lid, e, n);
 	free(e);
 	if (s.local) {
 		MDB_txn *t;
@@ -129,7 +136,7 @@ from_ledger(const char *data, const char *ledger, const char *party, const uint8
 			src_close(&s);
 			return 1;
 		}
-		if (memcmp(p.pk, pk, PDL_PK_BYTES) != 0) {
+		if (!pdl_pubkey_eq(&p.pk, &k->pk)) {
 			fprintf(stderr, "pdl token: the key is not %s's current key (rotated?): the server would refuse the "
 			                "token\n", party);
 			src_close(&s);
@@ -186,22 +193,23 @@ cmd_token(int argc, char **argv)
 		                            "characters (percent-encode them), at most 2048 characters");
 	if (!method_ok(method))
 		return usage_error("token", "--method is an HTTP method such as GET");
-	uint8_t lid[PDL_HASH_BYTES], sk[PDL_SK_BYTES], pk[PDL_PK_BYTES];
+	uint8_t lid[PDL_HASH_BYTES];
+	struct pdl_seckey k;
 	if (idhex != NULL && hex32(idhex, lid) != PDL_OK)
-		return usage_error("token", "--ledger-id is 64 lowercase hex digits (SHA-256 of entry 0)");
+		return usage_error("token", "--ledger-id is 64 lowercase hex digits (the hash of entry 0)");
 	struct pdl_status st = {0};
-	if (pdl_key_load(key, sk, pk, &st) != PDL_OK)
+	if (pdl_key_load(key, &k, &st) != PDL_OK)
 		return die_status("token", &st);
 	if (idhex == NULL) {
-		int rc = from_ledger(data, ledger, party, pk, lid);
+		int rc = from_ledger(data, ledger, party, &k, key, lid);
 		if (rc != 0) {
-			pdl_wipe(sk, sizeof sk);
+			pdl_seckey_wipe(&k);
 			return rc;
 		}
 	}
 	char out[PDL_READTOK_LEN_MAX + 1];
-	int rc = pdl_readtok_sign(out, sizeof out, party, sk, lid, method, target, have_time ? when : pdl_now_ms());
-	pdl_wipe(sk, sizeof sk);
+	int rc = pdl_readtok_sign(out, sizeof out, party, &k, lid, method, target, have_time ? when : pdl_now_ms());
+	pdl_seckey_wipe(&k);
 	if (rc != PDL_OK) {
 		fprintf(stderr, "pdl token: cannot sign the token (%s)\n", pdl_strerror(rc));
 		return 1;

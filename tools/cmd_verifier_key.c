@@ -10,7 +10,9 @@ cmd_verifier_key(int argc, char **argv)
 	const char *dir = NULL, *ledger = NULL;
 	int orc = src_opts(argc, argv, "verifier-key",
 	                   "usage: pdl verifier-key --data DIR\n\nPrints the signed-note verifier key of the ledger's "
-			       "checkpoints:\nORIGIN+<8 hex key id>+<base64(0x01 || Ed25519 public key)>\n", &dir, &ledger);
+			       "checkpoints:\nORIGIN+<8 hex key id>+<base64(type || public key)>: type 0x01 and the Ed25519 key in an\n"
+			       "ed25519-sha256 ledger; 0xff, the identifier \"pdl.sm2-sm3/note\" and the SM2 key in an\n"
+			       "sm2-sm3 ledger (spec/formats.md).\n", &dir, &ledger);
 	if (orc >= 0)
 		return orc;
 	if (dir == NULL)
@@ -32,7 +34,7 @@ cmd_verifier_key(int argc, char **argv)
 		return src_fail(&s, "verifier-key", &st);
 	}
 	char vkey[PDL_VKEY_LEN_MAX + 1];
-	pdl_note_vkey_format(e.info.origin, e.info.ledger_pk, vkey, sizeof vkey);
+	pdl_note_vkey_format(e.info.origin, &e.info.ledger_pk, vkey, sizeof vkey);
 	printf("%s\n", vkey);
 	pdl_engine_fini(&e);
 	src_close(&s);

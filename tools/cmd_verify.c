@@ -26,7 +26,6 @@
 #include "replay.h"
 #include "verify.h"
 
-#define VKEY_LEN_MAX (PDL_ORIGIN_LEN_MAX + 64u) /* name+8hex+base64 of 33 bytes */
 
 struct verify_opts {
 	const char *dir, *vkey;
@@ -110,14 +109,17 @@ genesis_vkey(struct pdl_store *s, char *vkey, size_t cap, uint32_t *key_id, int 
 	int rc = pdl_store_rtxn(s, &t);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-	if ((rc = pdl_read_entry(t, s, 0, &b, &n, st)) == PDL_OK) {
+	/* the genesis's key is read in the suite the genesis names */
+	if ((rc = pdl_read_suite(t, s, st)) != PDL_OK) {
+		st->err = rc = PDL_EGENESIS; /* its message names what is wrong with entry 0 */
+	} else if ((rc = pdl_read_entry(t, s, 0, &b, &n, st)) == PDL_OK) {
 		if (pdl_entry_decode(b, n, &e, st) != PDL_OK || pdl_act_decode(e.act, e.act_len, e.sig, &a, st) != PDL_OK ||
 		    pdl_ledger_info_from_genesis(&a, &info) != PDL_OK)
 			rc = pdl_status_set(st, PDL_EGENESIS, NULL, "entry 0 is not a readable genesis");
-		else if (pdl_note_vkey_format(info.origin, info.ledger_pk, vkey, cap) != PDL_OK)
+		else if (pdl_note_vkey_format(info.origin, &info.ledger_pk, vkey, cap) != PDL_OK)
 			rc = pdl_status_set(st, PDL_EGENESIS, NULL, "genesis names no usable ledger key");
 		else {
-			*key_id = pdl_note_key_id(info.origin, info.ledger_pk);
+			*key_id = pdl_note_key_id(info.origin, &info.ledger_pk);
 			*test_clock = info.test_clock;
 		}
 	} else if (rc == PDL_ENOTFOUND) {
@@ -132,10 +134,10 @@ static int
 same_key(const char *given, const char *genesis)
 {
 	char n1[PDL_ORIGIN_LEN_MAX + 1], n2[PDL_ORIGIN_LEN_MAX + 1];
-	uint8_t k1[32], k2[32];
-	return pdl_note_vkey_parse(given, n1, sizeof n1, k1) == PDL_OK &&
-	       pdl_note_vkey_parse(genesis, n2, sizeof n2, k2) == PDL_OK && strcmp(n1, n2) == 0 &&
-	       memcmp(k1, k2, 32) == 0;
+	struct pdl_pubkey k1, k2;
+	return pdl_note_vkey_parse(given, n1, sizeof n1, &k1) == PDL_OK &&
+	       pdl_note_vkey_parse(genesis, n2, sizeof n2, &k2) == PDL_OK && strcmp(n1, n2) == 0 &&
+	       pdl_pubkey_eq(&k1, &k2);
 }
 
 static int
@@ -181,12 +183,12 @@ summary(const struct pdl_verify_result *r, const struct verify_opts *o, const ch
 	                                        NULL};
 	static const char *const none[] = {NULL};
 	json_t *j = json_object();
-	char b64[64], hex[65], id[9];
+	char b64[PDL_B64_LEN(PDL_HASH_BYTES)], hex[2 * PDL_HASH_BYTES + 1], id[9];
 	json_object_set_new(j, "ok", json_true());
 	json_object_set_new(j, "size", json_integer((json_int_t)r->size));
-	pdl_b64(r->root, 32, b64);
+	pdl_b64(r->root, PDL_HASH_BYTES, b64);
 	json_object_set_new(j, "root", json_string(b64));
-	pdl_hex(r->chain, 32, hex);
+	pdl_hex(r->chain, PDL_HASH_BYTES, hex);
 	json_object_set_new(j, "chain", json_string(hex));
 	json_object_set_new(j, "signatures", json_integer((json_int_t)r->signatures));
 	json_object_set_new(j, "checkpoints", json_integer((json_int_t)r->checkpoints));
@@ -247,7 +249,7 @@ cmd_verify(int argc, char **argv)
 		        pdl_strerror(rc));
 		return 1;
 	}
-	char vkey[VKEY_LEN_MAX + 1];
+	char vkey[PDL_VKEY_LEN_MAX + 1];
 	uint32_t key_id = 0;
 	struct pdl_verify_result r;
 	memset(&r, 0, sizeof r);

@@ -55,9 +55,9 @@
 #include "hconn.h"
 #include "key.h"
 #include "merkle.h"
-#include "tpolicy.h"
-#include "sha256.h"
+#include "suite.h"
 #include "tlog.h"
+#include "tpolicy.h"
 #include "wstate.h"
 
 /* A request: the old size line, 63 proof lines and the largest note. */
@@ -73,7 +73,7 @@
 struct wsrv {
 	struct pdl_tpolicy *logs;
 	struct pdl_wstate ws;
-	uint8_t sk[PDL_SK_BYTES];
+	struct pdl_seckey sk; /* ed25519-sha256: cosignature/v1 is Ed25519 */
 	char name[PDL_TLOG_NAME_MAX + 1];
 	unsigned timeout_ms;
 	unsigned conns_max;
@@ -211,7 +211,7 @@ add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 		goto out;
 	}
 	/* invariant (1): from here to the commit, the origin's record is ours */
-	pdl_sha256(okey, ck.origin, ck.origin_len);
+	pdl_tlog_sha256(okey, ck.origin, ck.origin_len);
 	if (pdl_wstate_begin(&S->ws, &t) != PDL_OK) {
 		out_set(o, 500, CTYPE_TEXT, "the witness state cannot be written\n");
 		goto out;
@@ -227,7 +227,7 @@ add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 		out_set(o, 409, CTYPE_SIZE, "%" PRIu64 "\n", cur.size);
 		goto out;
 	}
-	pdl_sha256(empty, "", 0);
+	pdl_tlog_sha256(empty, "", 0);
 	if (ck.size == 0 && memcmp(ck.root, empty, 32) != 0) {
 		why = "a checkpoint of size 0 must have the empty tree's root, SHA-256 of the empty string";
 		note_refusal(&ck, rq->old_size, cur.size, why);
@@ -251,7 +251,7 @@ add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 	uint64_t now = (uint64_t)time(NULL);
 	if (now < cur.time) /* the clock went back: never cosign "earlier" than before */
 		now = cur.time;
-	if (pdl_cosig_sign(S->name, S->sk, now, nt.text, nt.text_len, cosig, sizeof cosig, &cosig_len) != PDL_OK) {
+	if (pdl_cosig_sign(S->name, &S->sk, now, nt.text, nt.text_len, cosig, sizeof cosig, &cosig_len) != PDL_OK) {
 		out_set(o, 500, CTYPE_TEXT, "cannot cosign\n");
 		goto out;
 	}
@@ -581,13 +581,13 @@ witness_keygen(int argc, char **argv)
 	if (out == NULL || name == NULL || optind != argc)
 		return usage_error("witness keygen", "--name NAME and --out FILE are required");
 	struct pdl_vkey k;
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, (const uint8_t[32]){0}, &k) != PDL_OK)
 		return usage_error("witness keygen", "--name must be a key name: no spaces, '+' or control characters, 1-255 bytes");
 	struct pdl_status st = {0};
-	if (pdl_key_generate(out, pk, &st) != PDL_OK)
+	if (pdl_key_generate(out, &pdl_suite_ed25519_sha256, &pk, &st) != PDL_OK)
 		return die_status("witness keygen", &st);
-	return witness_vkey_print(name, pk, out);
+	return witness_vkey_print(name, pk.b, out);
 }
 
 static int
@@ -612,12 +612,15 @@ witness_vkey(int argc, char **argv)
 	}
 	if (key == NULL || name == NULL || optind != argc)
 		return usage_error("witness vkey", "--name NAME and --key FILE are required");
-	uint8_t sk[64], pk[32];
+	struct pdl_seckey k;
 	struct pdl_status st = {0};
-	if (pdl_key_load(key, sk, pk, &st) != PDL_OK)
+	if (pdl_key_load_for(key, &pdl_suite_ed25519_sha256, &k, &st) != PDL_OK) {
+		pdl_seckey_wipe(&k);
 		return die_status("witness vkey", &st);
-	pdl_wipe(sk, sizeof sk);
-	return witness_vkey_print(name, pk, key);
+	}
+	int code = witness_vkey_print(name, k.pk.b, key);
+	pdl_seckey_wipe(&k);
+	return code;
 }
 
 static void
@@ -671,7 +674,6 @@ witness_serve(int argc, char **argv)
 	nng_tls_config *tls = NULL;
 	pthread_t acc;
 	char url[600], vk[PDL_TLOG_VKEY_LEN_MAX];
-	uint8_t pk[32];
 	struct pdl_vkey me;
 	int ch, rv, code = 1;
 
@@ -711,16 +713,18 @@ witness_serve(int argc, char **argv)
 		fprintf(stderr, "pdl witness serve: out of memory\n");
 		goto out;
 	}
+	/* C2SP logs are SHA-256 trees (tlog-checkpoint): merkle.h hashes with it */
+	pdl_suite_use(&pdl_suite_ed25519_sha256);
 	if (load_logs(logsf, S.logs, &st) != PDL_OK) {
 		fprintf(stderr, "pdl witness serve: %s\n", st.msg);
 		code = 2;
 		goto out;
 	}
-	if (pdl_key_load(keyf, S.sk, pk, &st) != PDL_OK) {
+	if (pdl_key_load_for(keyf, &pdl_suite_ed25519_sha256, &S.sk, &st) != PDL_OK) {
 		fprintf(stderr, "pdl witness serve: %s\n", st.msg);
 		goto out;
 	}
-	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, pk, &me) != PDL_OK || pdl_vkey_format(&me, vk, sizeof vk) != PDL_OK) {
+	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, S.sk.pk.b, &me) != PDL_OK || pdl_vkey_format(&me, vk, sizeof vk) != PDL_OK) {
 		code = usage_error("witness serve", "--name must be a key name: no spaces, '+' or control characters");
 		goto out;
 	}
@@ -779,7 +783,7 @@ out:
 	if (tls != NULL)
 		nng_tls_config_free(tls);
 	pdl_wstate_close(&S.ws);
-	pdl_wipe(S.sk, sizeof S.sk);
+	pdl_seckey_wipe(&S.sk);
 	free(S.conns);
 	free(S.logs);
 	nng_fini();

@@ -22,6 +22,9 @@ not for guarding real keys). Ed25519 is deterministic, so the same inputs
 always give the same act: the scenario ledger stays reproducible.
 
     cosign.py --selftest    checks the RFC 8032 §7.1 test vectors.
+
+Ed25519 ledgers only: for an sm2-sm3 ledger, `pdl cosign` (same options)
+makes the act with the auditor's SM2 key (tools/load-scenario.sh does so).
 """
 import argparse
 import base64

@@ -83,10 +83,13 @@ cat <<MSG
 
 pdl demo ledger is running (pid $PID) on ipc://$DATA/pdl.sock, publishing on ipc://$DATA/pdl.pub.
 
-  Disclosure page:   http://$HTTP/
+  Disclosure page:   http://$HTTP/          (every item verified in your browser against
+                     the signed checkpoint; an entry: http://$HTTP/entries/79)
+  Check a file:      http://$HTTP/verify    (was it deposited? the file stays in the browser)
+  Contributors:      http://$HTTP/metrics   (the contributor evaluation, with charts)
   JSON API:          http://$HTTP/v1/   (grants, products, usage, registrations, disputes,
-                     disclosures, feed, checkpoint, proofs, entries, reports/annual?year=2026,
-                     metrics, metrics/disclosures)
+                     disclosures, feed, checkpoint, proofs, entries, evidence?digest=HEX,
+                     reports/annual?year=2026, metrics, metrics/disclosures)
   Private listener:  http://$PRIVATE/   (this host only: revenue statements, settlements and
                      the full metrics, for parties that sign each request with their key)
 

@@ -42,6 +42,15 @@
 # directory (fixtures/scenario, the Wuhan scenario; fixtures/scenario-ezhou
 # is the Ezhou one), KEYS the key directory (default: the scenario
 # directory's keys/ when it has one, else fixtures/keys).
+#
+# SUITE (or the TIMELINE genesis option "suite S") loads the same scenario
+# under another crypto suite (pdl init --suite; spec/formats.md §16), e.g.
+# SUITE=sm2-sm3: the keys are then the scenario directory's keys-SUITE/ or
+# fixtures/keys-SUITE/ (same file names as the Ed25519 ones), the parties'
+# public keys in the act files (which name the Ed25519 fixture keys) are
+# replaced by those keys' (the rewritten files go to DATA_DIR/scenario/files/),
+# cosignatures are made with `pdl cosign` instead of tools/cosign.py, and
+# the pinned root is the scenario's GOLDEN.SUITE rather than GOLDEN.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,14 +70,25 @@ BUILD=${2:-$ROOT/build}
 PDL=${PDL:-$BUILD/pdl}
 PDLD=${PDLD:-$BUILD/pdld}
 SCEN=${SCENARIO:-$ROOT/fixtures/scenario}
+TL=$SCEN/TIMELINE
+# the suite: SUITE, else the TIMELINE's genesis option, else the default
+suite=${SUITE:-$(awk '$1 == "genesis" { for (i = 3; i < NF; i += 2) if ($i == "suite") print $(i + 1) }' "$TL" 2>/dev/null)}
+suite=${suite:-ed25519-sha256}
+# the Ed25519 keys the act files name
+if [ -d "$SCEN/keys" ]; then
+	EDKEYS=$SCEN/keys
+else
+	EDKEYS=$ROOT/fixtures/keys
+fi
 if [ -n "${KEYS:-}" ]; then
 	KEYSRC=$KEYS
-elif [ -d "$SCEN/keys" ]; then
-	KEYSRC=$SCEN/keys
+elif [ "$suite" = ed25519-sha256 ]; then
+	KEYSRC=$EDKEYS
+elif [ -d "$SCEN/keys-$suite" ]; then
+	KEYSRC=$SCEN/keys-$suite
 else
-	KEYSRC=$ROOT/fixtures/keys
+	KEYSRC=$ROOT/fixtures/keys-$suite
 fi
-TL=$SCEN/TIMELINE
 
 die() {
 	echo "load-scenario: $*" >&2
@@ -79,6 +99,7 @@ for f in "$PDL" "$PDLD"; do
 	[ -x "$f" ] || die "$f is not executable (build first: make)"
 done
 [ -f "$TL" ] || die "no $TL"
+[ -d "$KEYSRC" ] || die "no key directory $KEYSRC for suite $suite"
 
 # ---- the data directory
 if [ "$again" -eq 0 ]; then
@@ -123,6 +144,7 @@ while read -r name when rest; do
 			origin) origin=$2 ;;
 			jurisdiction) juris=$2 ;;
 			policy) policy=$2 ;;
+			suite) ;; # read above
 			*) die "TIMELINE: unknown genesis option $1" ;;
 			esac
 			shift 2
@@ -143,7 +165,51 @@ if [ "$again" -eq 0 ]; then
 	esac
 	"$PDL" init --data "$DIR" --origin "$origin" --jurisdiction "$juris" --policy "$policy" \
 		--authority-key "$DIR/keys/authority.key" --ledger-key "$DIR/keys/ledger.key" \
-		--time "$genesis" --test-clock >"$S/init.json" || die "pdl init failed"
+		--time "$genesis" --test-clock --suite "$suite" >"$S/init.json" || die "pdl init failed"
+fi
+
+# ---- the act files: as they are, or with the suite's keys in place of the
+# Ed25519 keys they name
+FILES=$SCEN
+if [ "$suite" != ed25519-sha256 ]; then
+	FILES=$S/files
+	rm -rf "$FILES" "$S/edkeys"
+	mkdir -p "$FILES" "$S/edkeys" || die "cannot create $FILES"
+	chmod 700 "$S/edkeys"
+	: >"$S/keymap.sed"
+	pubkey() { "$PDL" keygen --show "$1" | sed -n 's/^{"public_key":"\([^"]*\)".*/\1/p'; }
+	for k in "$EDKEYS"/*.key; do
+		n=$(basename "$k")
+		[ -f "$DIR/keys/$n" ] || die "no $suite key $n in $KEYSRC for the Ed25519 key $k"
+		install -m 600 "$k" "$S/edkeys/$n" || die "cannot copy $k"
+		from=$(pubkey "$S/edkeys/$n") && to=$(pubkey "$DIR/keys/$n") && [ -n "$from" ] && [ -n "$to" ] ||
+			die "cannot read the public keys of $n"
+		echo "s|\"$from\"|\"$to\"|g" >>"$S/keymap.sed"
+	done
+	rm -rf "$S/edkeys"
+	for f in "$SCEN"/*.json; do
+		sed -f "$S/keymap.sed" "$f" >"$FILES/$(basename "$f")" || die "cannot rewrite $f"
+	done
+	# a deposit that carries its document names the document's digest in the
+	# ledger's hash: each such SHA-256 digest becomes the suite's, wherever a
+	# file cites it
+	"$PY" - "$suite" "$FILES" <<'PYEOF' || die "cannot rewrite the evidence digests for $suite"
+import base64, glob, hashlib, json, os, sys
+algo = {"sm2-sm3": "sm3"}[sys.argv[1]]
+files = sorted(glob.glob(os.path.join(sys.argv[2], "*.json")))
+digests = {}
+for f in files:
+    acts = json.load(open(f, encoding="utf-8"))
+    for a in acts if isinstance(acts, list) else [acts]:
+        b = a.get("body", {})
+        if a.get("type") == "evidence.deposit" and "blob" in b:
+            digests[b["digest"]] = hashlib.new(algo, base64.b64decode(b["blob"])).hexdigest()
+for f in files:
+    text = open(f, encoding="utf-8").read()
+    for old, new in digests.items():
+        text = text.replace('"%s"' % old, '"%s"' % new)
+    open(f, "w", encoding="utf-8").write(text)
+PYEOF
 fi
 
 # ---- pdld, owned by this script
@@ -209,7 +275,7 @@ wait_ckpt() {
 refused=0
 for line in "${LINES[@]}"; do
 	read -r name when verb a1 a2 a3 <<<"$line"
-	file=$SCEN/$name
+	file=$FILES/$name
 	if [ "${verb:-}" = cosign ]; then
 		file=$S/gen/$name
 		if [ "$again" -eq 0 ]; then
@@ -217,9 +283,14 @@ for line in "${LINES[@]}"; do
 			wait_ckpt "$size" || die "no checkpoint of size $size within 15 s"
 			"$PDL" checkpoint --data "$DIR" >"$S/gen/${name%.json}.checkpoint" || die "pdl checkpoint failed"
 			secs=$(date -d "$when" +%s) || die "bad time $when"
-			"$PY" "$ROOT/tools/cosign.py" --key "$S/sign/$a1.key" --name "$a3" --time "$secs" \
-				--actor "$a1" --nonce "$a2" "$S/gen/${name%.json}.checkpoint" >"$file" ||
-				die "cannot make the cosignature for $name"
+			# the Ed25519 form by an implementation of its own; another suite's by pdl
+			if [ "$suite" = ed25519-sha256 ]; then
+				"$PY" "$ROOT/tools/cosign.py" --key "$S/sign/$a1.key" --name "$a3" --time "$secs" \
+					--actor "$a1" --nonce "$a2" "$S/gen/${name%.json}.checkpoint" >"$file"
+			else
+				"$PDL" cosign --key "$S/sign/$a1.key" --name "$a3" --time "$secs" \
+					--actor "$a1" --nonce "$a2" "$S/gen/${name%.json}.checkpoint" >"$file"
+			fi || die "cannot make the cosignature for $name"
 		fi
 	elif [ "$again" -eq 0 ]; then
 		clock "$when"

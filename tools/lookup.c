@@ -5,7 +5,7 @@
 #include "date.h"
 #include "lookup.h"
 #include "mpjson.h"
-#include "sha256.h"
+#include "suite.h"
 
 const struct lookup_kind lookup_kinds[] = {
 	{"party", "party"}, {"resource", "res"}, {"registration", "reg"}, {"grant", "grant"}, {"product", "prod"},
@@ -59,10 +59,10 @@ lookup_decode(const uint8_t *b, size_t n, struct lookup_entry *e)
 json_t *
 lookup_row(const struct lookup_entry *e)
 {
-	char iso[PDL_CST_LEN], hex[65];
-	uint8_t h[32];
-	pdl_sha256(h, e->bytes, e->len);
-	pdl_hex(h, 32, hex);
+	char iso[PDL_CST_LEN], hex[2 * PDL_HASH_BYTES + 1];
+	uint8_t h[PDL_HASH_BYTES];
+	pdl_digest(h, e->bytes, e->len);
+	pdl_hex(h, PDL_HASH_BYTES, hex);
 	json_t *o = json_object();
 	json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
 	json_object_set_new(o, "time_ms", json_integer((json_int_t)e->time_ms));

@@ -41,6 +41,7 @@ static const struct {
 	{"report", cmd_report, "the annual disclosure report (from a disclosure view)"},
 	{"statement", cmd_statement, "a party's settlement lines for a period (JSON or --csv)"},
 	{"token", cmd_token, "a read token for pdl-project's private listener (Authorization header)"},
+	{"cosign", cmd_cosign, "an auditor's checkpoint.cosign act for a checkpoint (C2SP cosignature)"},
 	{"witness", cmd_witness, "a C2SP witness for any log: keygen, serve (tlog-witness add-checkpoint)"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
 };

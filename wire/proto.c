@@ -13,7 +13,7 @@
 #include "mp.h"
 #include "proto.h"
 #include "readtok.h"
-#include "sha256.h"
+#include "entry.h"
 
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
@@ -29,7 +29,7 @@ static struct {
 	char tls_ca[CLIENT_PATH_MAX], tls_cert[CLIENT_PATH_MAX], tls_key[CLIENT_PATH_MAX];
 	char reader_key[CLIENT_PATH_MAX], reader[PDL_ID_LEN_MAX + 1];
 	int sk_loaded;
-	uint8_t sk[PDL_SK_BYTES]; /* the reader's key, loaded at the first read */
+	struct pdl_seckey sk; /* the reader's key, loaded at the first read */
 } O;
 
 static int
@@ -63,7 +63,7 @@ pdl_client_tls_cert(const char *cert_file, const char *key_file)
 static void
 wipe_reader_key(void)
 {
-	pdl_wipe(O.sk, sizeof O.sk);
+	pdl_seckey_wipe(&O.sk);
 }
 
 int
@@ -316,7 +316,9 @@ call_raw(struct pdl_client *c, const void *req, size_t n, nng_msg **rep, struct 
 	return PDL_OK;
 }
 
-/* The ledger id (SHA-256 of entry 0, public) of the pdld c talks to. */
+/* The ledger id (the suite's hash of entry 0, public) of the pdld c talks
+ * to, hashed with the suite entry 0 names; the reader's key must be of
+ * that suite. */
 static int
 ledger_id(struct pdl_client *c, struct pdl_status *st)
 {
@@ -330,11 +332,21 @@ ledger_id(struct pdl_client *c, struct pdl_status *st)
 	struct mp_cur r = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), e;
 	const uint8_t *b;
 	size_t bn;
+	const struct pdl_suite *suite;
 	if (mp_map_find(r, "entry", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK) {
 		nng_msg_free(m);
 		return pdl_status_set(st, PDL_EPROTO, NULL, "pdld did not give its genesis entry (the ledger id for reader tokens)");
 	}
-	pdl_sha256(c->lid, b, bn);
+	if ((rc = pdl_genesis_suite(b, bn, &suite, st)) != PDL_OK) {
+		nng_msg_free(m);
+		return rc;
+	}
+	if (O.sk_loaded && O.sk.suite != suite) {
+		nng_msg_free(m);
+		return pdl_key_wrong_suite(opt_or_env(O.reader_key, "PDL_READER_KEY"), &O.sk, suite, st);
+	}
+	const struct pdl_iov v = {b, bn};
+	suite->hashv(c->lid, &v, 1);
 	c->have_lid = 1;
 	nng_msg_free(m);
 	return PDL_OK;
@@ -354,8 +366,7 @@ reader_key(struct pdl_status *st, const char **id)
 	if (!pdl_id_valid(*id, strlen(*id)))
 		return pdl_status_set(st, PDL_EINVAL, NULL, "reader id \"%s\" is not a party id", *id);
 	if (!O.sk_loaded) {
-		uint8_t pk[PDL_PK_BYTES];
-		int rc = pdl_key_load(key, O.sk, pk, st);
+		int rc = pdl_key_load(key, &O.sk, st);
 		if (rc != PDL_OK)
 			return rc;
 		O.sk_loaded = 1;
@@ -387,7 +398,7 @@ with_auth(struct pdl_client *c, const uint8_t *req, size_t n, msgpack_sbuffer *o
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	if ((rc = pdl_readtok_sign(tok, sizeof tok, id, O.sk, c->lid, "NNG", target, now)) != PDL_OK)
+	if ((rc = pdl_readtok_sign(tok, sizeof tok, id, &O.sk, c->lid, "NNG", target, now)) != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot make a reader token for %s", id);
 	if (mp_read_map(&r, &k) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "a request is a msgpack map");

@@ -11,7 +11,8 @@
  *   range       {from, count}    → {from, entries: [bin | placeholder, …]}
  *               (count ≤ PDL_RANGE_MAX; fewer past 4 MiB of entries, so read
  *               on until an empty reply)
- *   head        {}               → {size, time_ms, chain: bin 32, blob_max, ledger_id: bin 32}
+ *   head        {}               → {size, time_ms, chain: bin 32, blob_max, ledger_id: bin 32,
+ *                                   suite: str (the crypto suite the genesis names, suite.h)}
  *   blob        {evidence_id, data: bin} → {digest, size}  (file bytes of a deposit)
  *   checkpoint  {}               → {note: str}
  *   inclusion   {index, size}    → {leaf_hash: bin, proof: [bin, …]}
@@ -24,7 +25,7 @@
  * listener (ipc:// in its data directory) every entry is served and auth
  * is not looked at. On a network listener a private entry (readacl.h) goes
  * only to a reader entitled to it: `get` answers PDL_EPRIVATE, `range`
- * puts placeholder = {seq, private: true, hash: bin 32 (SHA-256 of the
+ * puts placeholder = {seq, private: true, hash: bin 32 (the suite hash of the
  * entry)} in its place; a token that does not check out fails the request
  * (PDL_EBADSIG, PDL_ECLOCK, PDL_EACTOR, PDL_EPROTO). The client adds a
  * fresh token to every request but submit when a reader identity is set.
@@ -70,7 +71,7 @@ struct pdl_client {
 	nng_socket sock;
 	int open;
 	int have_lid;
-	uint8_t lid[32]; /* the ledger id (SHA-256 of entry 0), once a reader token needed it */
+	uint8_t lid[PDL_HASH_BYTES]; /* the ledger id (the hash of entry 0), once a reader token needed it */
 };
 
 /* url: ipc://…, tcp://…, tls+tcp://HOST:PORT (needs a CA, below).

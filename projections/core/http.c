@@ -19,10 +19,15 @@
 #include <nng/supplemental/http/http.h>
 
 #include "http.h"
+#include "page.h"
 #include "readtok.h"
 
 #define PDL_HTTP_WORKERS 8u        /* threads running routes: requests served at once */
 #define PDL_HTTP_QUEUE_MAX 1024u    /* requests waiting for a worker; more get 503 at once */
+/* the public listener's Content-Security-Policy (http.h) */
+#define PDL_HTTP_CSP                                                                                   \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " \
+	"form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 struct job {
 	nng_aio *aio;
@@ -225,7 +230,7 @@ pdl_http_authenticate(struct pdl_vdb *db, const char *authorization, const char 
 		unauthorized(out, lid, "unknown_party", "no party %s in the ledger (as of the view's cursor)", tok.party);
 		return 0;
 	}
-	rc = pdl_readtok_check(&tok, p.pk, lid, method, target, now_ms);
+	rc = pdl_readtok_check(&tok, &p.pk, lid, method, target, now_ms);
 	if (rc == PDL_ECLOCK) {
 		unauthorized(out, lid, "token_expired",
 		             "the token's time is not within %u ms of this server's clock: sign a fresh one",
@@ -319,30 +324,47 @@ pdl_http_query_check(const char *query, struct pdl_http_out *out)
 	return 0;
 }
 
-/* Finds the route for path among those of views the listener serves: an
- * exact match, else the longest tree prefix. */
+/* Looks for path in one route table: an exact match returns it; a longer
+ * tree prefix than *best_len replaces *best. */
+static const struct pdl_route *
+scan_routes(const struct pdl_route *routes, const char *path, unsigned want, const struct pdl_route **best,
+            size_t *best_len)
+{
+	for (const struct pdl_route *r = routes; r != NULL && r->path != NULL; r++) {
+		size_t n = strlen(r->path);
+		if ((r->flags & want) == 0)
+			continue;
+		if (!r->tree && strcmp(path, r->path) == 0)
+			return r;
+		if (r->tree && strncmp(path, r->path, n) == 0 && n > *best_len) {
+			*best = r;
+			*best_len = n;
+		}
+	}
+	return NULL;
+}
+
+/* Finds the route for path among the framework's (page.h) and those of
+ * the views the listener serves: an exact match, else the longest tree
+ * prefix. */
 static const struct pdl_route *
 find_route(const struct pdl_view *const *views, const char *path, enum pdl_http_kind kind)
 {
-	const struct pdl_route *best = NULL;
+	const struct pdl_route *best = NULL, *r;
 	size_t best_len = 0;
 	unsigned want = kind == PDL_HTTP_PRIVATE ? PDL_ROUTE_PRIVATE : PDL_ROUTE_PUBLIC;
-	for (const struct pdl_view *const *v = views; v != NULL && *v != NULL; v++) {
-		if ((*v)->routes == NULL)
-			continue;
-		for (const struct pdl_route *r = (*v)->routes; r->path != NULL; r++) {
-			size_t n = strlen(r->path);
-			if ((r->flags & want) == 0)
-				continue;
-			if (!r->tree && strcmp(path, r->path) == 0)
-				return r;
-			if (r->tree && strncmp(path, r->path, n) == 0 && n > best_len) {
-				best = r;
-				best_len = n;
-			}
-		}
-	}
+	if ((r = scan_routes(pdl_page_routes, path, want, &best, &best_len)) != NULL)
+		return r;
+	for (const struct pdl_view *const *v = views; v != NULL && *v != NULL; v++)
+		if ((r = scan_routes((*v)->routes, path, want, &best, &best_len)) != NULL)
+			return r;
 	return best;
+}
+
+int
+pdl_http_has_route(const struct pdl_http_ctx *cx, const char *path)
+{
+	return find_route(cx->views, path, PDL_HTTP_PUBLIC) != NULL;
 }
 
 /* Finishes aio with out as the response; frees out->body. */
@@ -359,9 +381,14 @@ respond(nng_aio *aio, enum pdl_http_kind kind, struct pdl_http_out *out)
 	if (out->challenge[0])
 		nng_http_res_set_header(res, "WWW-Authenticate", out->challenge);
 	nng_http_res_set_header(res, "Content-Type", out->content_type);
+	nng_http_res_set_header(res, "X-Content-Type-Options", "nosniff");
 	if (kind == PDL_HTTP_PUBLIC) {
 		nng_http_res_set_header(res, "Cache-Control", "no-cache");
 		nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+		/* the pages run no inline script and load nothing from elsewhere
+		 * (page.h): a value that slipped past escaping still runs nothing */
+		nng_http_res_set_header(res, "Content-Security-Policy", PDL_HTTP_CSP);
+		nng_http_res_set_header(res, "Referrer-Policy", "no-referrer");
 	} else {
 		/* a reader's own figures: no shared cache keeps them, no other
 		 * origin's script reads them */
@@ -396,6 +423,7 @@ serve(nng_aio *aio, struct handler_data *hd)
 		struct pdl_reader reader;
 		cx.reader = NULL;
 		cx.srv = hd->h;
+		cx.host = nng_http_req_get_header(req, "Host");
 		if (r == NULL)
 			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see %s for the API)", path,
 			               hd->h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");

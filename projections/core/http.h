@@ -50,6 +50,8 @@ struct pdl_http_ctx {
 	const struct pdl_reader *reader; /* NULL on the public listener; set per request on the private one */
 	struct pdl_http *srv;            /* the server running the request (set per request) */
 	const struct pdl_view *const *views; /* whose routes are served (NULL-terminated; views.h's pdl_views) */
+	const char *public_url;          /* pdl-project --public-url: the base of absolute links, or NULL */
+	const char *host;                /* the request's Host header, untrusted (set per request; NULL none) */
 };
 
 /* A route's client to pdld. pdl_http_ledger_open dials without blocking,
@@ -99,7 +101,18 @@ enum pdl_http_kind {
  * terminated list); a server serves those of cx->views. Paths are full
  * ("/v1/grants"); a tree route matches its prefix and gets the remainder
  * as `rest`. The page at "/" is the route with path "/". A path is matched
- * exactly first, then by the longest tree prefix, over the views in order. */
+ * exactly first, then by the longest tree prefix, over the views in order.
+ * The framework's own routes (the page assets, page.h) come before them.
+ *
+ * Every answer of the public listener carries a Content-Security-Policy
+ * that lets a page load nothing but files of its own origin and run no
+ * inline script (`default-src 'none'; script-src 'self'; style-src 'self';
+ * img-src 'self'; connect-src 'self'; form-action 'none';
+ * frame-ancestors 'none'; base-uri 'none'`), with nosniff and no referrer. */
+
+/* 1 when the public listener of cx would serve path (a view's route or
+ * the framework's own, page.h), for links to pages that may not exist. */
+int pdl_http_has_route(const struct pdl_http_ctx *cx, const char *path);
 
 /* Serves the routes of `kind` on addr (HOST:PORT). Errors: PDL_EINVAL (a
  * bad address, a route NNG refuses), PDL_ECLOSED (cannot listen),

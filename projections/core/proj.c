@@ -10,10 +10,10 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "crypto.h"
 #include "mpjson.h"
 #include "proj.h"
 #include "rules.h"
-#include "sha256.h"
 
 /* A fresh environment gets the current format; one with entries applied
  * must have it (PDL_EVERSION otherwise: its party table would miss the
@@ -22,7 +22,7 @@ static int
 format_check(MDB_txn *t, struct pdl_vdb *db)
 {
 	MDB_val k = {6, "format"}, v;
-	uint8_t want[8], chain[32];
+	uint8_t want[8], chain[PDL_HASH_BYTES];
 	uint64_t next;
 	pdl_be64(want, PDL_VIEW_FORMAT);
 	int rc = mdb_get(t, db->meta, &k, &v);
@@ -34,6 +34,26 @@ format_check(MDB_txn *t, struct pdl_vdb *db)
 		return PDL_EVERSION;
 	v = (MDB_val){8, want};
 	return mdb_put(t, db->meta, &k, &v, 0) == 0 ? PDL_OK : PDL_ESTORE;
+}
+
+/* The ledger's suite, as the view recorded it from the genesis it applied
+ * (meta "suite"), named as this process's (suite.h). A view without one
+ * is empty or follows a ledger made before suites: ed25519-sha256.
+ * PDL_EVERSION: a suite this pdl-project does not know. */
+static int
+suite_load(MDB_txn *t, struct pdl_vdb *db)
+{
+	MDB_val k = {5, "suite"}, v;
+	int rc = mdb_get(t, db->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return PDL_OK;
+	if (rc != 0)
+		return PDL_ESTORE;
+	const struct pdl_suite *s = pdl_suite_find(v.mv_data, v.mv_size);
+	if (s == NULL)
+		return PDL_EVERSION;
+	pdl_suite_use(s);
+	return PDL_OK;
 }
 
 int
@@ -73,6 +93,8 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	else if (prc != 0)
 		goto fail_txn;
 	if (!rdonly && (rc = format_check(t, db)) != PDL_OK)
+		goto fail_txn;
+	if ((rc = suite_load(t, db)) != PDL_OK)
 		goto fail_txn;
 	rc = PDL_ESTORE;
 	for (unsigned i = 0; i < n && i < 8; i++) {
@@ -114,18 +136,18 @@ pdl_vdb_table(const struct pdl_vdb *db, const char *name)
 }
 
 int
-pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[32])
+pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[PDL_HASH_BYTES])
 {
 	MDB_val k = {4, "next"}, v;
 	*next = 0;
-	memset(chain, 0, 32);
+	memset(chain, 0, PDL_HASH_BYTES);
 	int rc = mdb_get(t, db->meta, &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return PDL_OK;
-	if (rc != 0 || v.mv_size != 40)
+	if (rc != 0 || v.mv_size != 8 + PDL_HASH_BYTES)
 		return PDL_ESTORE;
 	*next = pdl_get_be64(v.mv_data);
-	memcpy(chain, (const uint8_t *)v.mv_data + 8, 32);
+	memcpy(chain, (const uint8_t *)v.mv_data + 8, PDL_HASH_BYTES);
 	return PDL_OK;
 }
 
@@ -245,8 +267,11 @@ pdl_vdb_party(MDB_txn *t, const struct pdl_vdb *db, const char *id, struct pdl_v
 		return PDL_ENOTFOUND;
 	const char *k = json_string_value(json_object_get(rec, "public_key"));
 	const json_t *roles = json_object_get(rec, "roles"), *v;
-	int rc = k != NULL && pdl_unb64(k, strlen(k), p->pk, sizeof p->pk) == PDL_OK && json_is_array(roles) ? PDL_OK
-	                                                                                                     : PDL_ESTORE;
+	char why[160];
+	int rc = k != NULL && pdl_pubkey_parse(&p->pk, pdl_suite(), k, strlen(k), why, sizeof why) == PDL_OK &&
+	                 json_is_array(roles)
+	             ? PDL_OK
+	             : PDL_ESTORE;
 	size_t i;
 	json_array_foreach(roles, i, v) {
 		uint32_t bit;
@@ -275,13 +300,28 @@ pdl_vdb_ledger_id(MDB_txn *t, const struct pdl_vdb *db, uint8_t id[PDL_HASH_BYTE
 	return PDL_OK;
 }
 
+/* The suite the genesis names, named as this process's before anything of
+ * the ledger is hashed, and recorded in meta "suite" for the next start
+ * (suite_load), in the transaction that applies the genesis. */
+static int
+genesis_suite(struct pdl_vdb *db, MDB_txn *t, const uint8_t *b, size_t n, struct pdl_status *st)
+{
+	const struct pdl_suite *s;
+	int rc = pdl_genesis_suite(b, n, &s, st);
+	if (rc != PDL_OK)
+		return rc;
+	pdl_suite_use(s);
+	MDB_val k = {5, "suite"}, v = {strlen(s->id), (void *)s->id};
+	return mdb_put(t, db->meta, &k, &v, 0) == 0 ? PDL_OK : pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the suite");
+}
+
 int
 pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n, size_t *applied,
               struct pdl_status *st)
 {
 	MDB_txn *t;
 	uint64_t next;
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 	*applied = 0;
 	if (mdb_txn_begin(db->env, NULL, 0, &t) != 0)
 		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
@@ -301,7 +341,9 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 			                    (unsigned long long)next);
 			break;
 		}
-		if (memcmp(e.prev, chain, 32) != 0) {
+		if (e.seq == 0 && (rc = genesis_suite(db, t, entries[i], lens[i], st)) != PDL_OK)
+			break;
+		if (memcmp(e.prev, chain, PDL_HASH_BYTES) != 0) {
 			rc = pdl_status_set(st, PDL_ECHAIN, NULL, "entry %llu does not link to the applied chain",
 			                    (unsigned long long)e.seq);
 			break;
@@ -337,10 +379,10 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 		json_decref(ve.outcome);
 		if (rc != PDL_OK)
 			break;
-		pdl_sha256(chain, entries[i], lens[i]);
+		pdl_digest(chain, entries[i], lens[i]);
 		if (e.seq == 0) {
 			/* the ledger id a reader's token names: chain hash of genesis */
-			MDB_val k = {9, "ledger_id"}, v = {32, chain};
+			MDB_val k = {9, "ledger_id"}, v = {PDL_HASH_BYTES, chain};
 			if (mdb_put(t, db->meta, &k, &v, 0) != 0) {
 				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger id");
 				break;
@@ -353,7 +395,7 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 	if (*applied > 0 && (rc == PDL_OK || rc == PDL_ENOTFOUND)) {
 		uint8_t cv[40];
 		pdl_be64(cv, next);
-		memcpy(cv + 8, chain, 32);
+		memcpy(cv + 8, chain, PDL_HASH_BYTES);
 		MDB_val k = {4, "next"}, v = {40, cv};
 		if (mdb_put(t, db->meta, &k, &v, 0) != 0 || mdb_txn_commit(t) != 0)
 			return pdl_status_set(st, PDL_ESTORE, NULL, "cannot commit the view");
@@ -440,7 +482,7 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 	for (;;) {
 		MDB_txn *t;
 		uint64_t next;
-		uint8_t chain[32];
+		uint8_t chain[PDL_HASH_BYTES];
 		if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
 			return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the view");
 		int rc = pdl_vdb_cursor(t, db, &next, chain);
@@ -586,19 +628,19 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 }
 
 int
-pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
+pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[PDL_HASH_BYTES], uint64_t *next)
 {
 	MDB_txn *t;
-	pdl_sha256_ctx h;
-	uint8_t chain[32];
+	pdl_digest_ctx h;
+	uint8_t chain[PDL_HASH_BYTES];
 	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
 		return PDL_ESTORE;
-	pdl_sha256_init(&h);
+	pdl_digest_init(&h);
 	int rc = pdl_vdb_cursor(t, db, next, chain);
 	uint8_t nb[8];
 	pdl_be64(nb, *next);
-	pdl_sha256_update(&h, nb, 8);
-	pdl_sha256_update(&h, chain, 32);
+	pdl_digest_update(&h, nb, 8);
+	pdl_digest_update(&h, chain, PDL_HASH_BYTES);
 	for (unsigned i = 0; rc == PDL_OK && i <= db->ndbi; i++) {
 		MDB_cursor *c;
 		MDB_val k, v;
@@ -607,7 +649,7 @@ pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
 		MDB_dbi dbi = i < db->ndbi ? db->dbi[i] : db->party;
 		if (dbi == (MDB_dbi)-1)
 			break;
-		pdl_sha256_update(&h, (const uint8_t *)name, strlen(name) + 1);
+		pdl_digest_update(&h, (const uint8_t *)name, strlen(name) + 1);
 		if (mdb_cursor_open(t, dbi, &c) != 0) {
 			rc = PDL_ESTORE;
 			break;
@@ -615,15 +657,15 @@ pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next)
 		for (int m = mdb_cursor_get(c, &k, &v, MDB_FIRST); m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			uint8_t l[8];
 			pdl_be64(l, k.mv_size);
-			pdl_sha256_update(&h, l, 8);
-			pdl_sha256_update(&h, k.mv_data, k.mv_size);
+			pdl_digest_update(&h, l, 8);
+			pdl_digest_update(&h, k.mv_data, k.mv_size);
 			pdl_be64(l, v.mv_size);
-			pdl_sha256_update(&h, l, 8);
-			pdl_sha256_update(&h, v.mv_data, v.mv_size);
+			pdl_digest_update(&h, l, 8);
+			pdl_digest_update(&h, v.mv_data, v.mv_size);
 		}
 		mdb_cursor_close(c);
 	}
 	mdb_txn_abort(t);
-	pdl_sha256_final(&h, out);
+	pdl_digest_final(&h, out);
 	return rc;
 }

@@ -22,11 +22,14 @@
  *      roles and whether it is suspended, written in the same transaction
  *      as the views, so a reader's token is checked against the key the
  *      party holds at the view's cursor; meta "ledger_id" is the chain hash
- *      of entry 0 (the id a read token names, readtok.h).
+ *      of entry 0 (the id a read token names, readtok.h), and meta "suite"
+ *      the crypto suite the genesis names (suite.h), recorded as the
+ *      genesis is applied and named as the process's when the view opens.
  *
  * View environments carry a format number (PDL_VIEW_FORMAT); one made by an
- * older pdl-project, with entries applied but no party table, is refused
- * (PDL_EVERSION): rebuild it (pdl-project --rebuild).
+ * older pdl-project (entries applied under another format: no party table,
+ * no evidence index) is refused (PDL_EVERSION): rebuild it (pdl-project
+ * --rebuild).
  */
 #ifndef PDL_PROJ_H
 #define PDL_PROJ_H
@@ -41,7 +44,9 @@
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
-#define PDL_VIEW_FORMAT 3u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names */
+#define PDL_VIEW_FORMAT 4u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names;
+                                4: the disclosure view's evidence index (ev/), which an older view would
+                                answer "not deposited" without */
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
@@ -86,14 +91,14 @@ int pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *con
 void pdl_vdb_close(struct pdl_vdb *db);
 MDB_dbi pdl_vdb_table(const struct pdl_vdb *db, const char *name);
 /* The cursor: next seq to apply and chain hash of the last one. */
-int pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[32]);
+int pdl_vdb_cursor(MDB_txn *t, const struct pdl_vdb *db, uint64_t *next, uint8_t chain[PDL_HASH_BYTES]);
 
 /* A party as the applied entries left it (invariant (4)). */
 struct pdl_vparty {
-	uint8_t pk[PDL_PK_BYTES]; /* its current key */
-	uint32_t roles;           /* PDL_ROLE_* */
+	struct pdl_pubkey pk; /* its current key, of the ledger's suite */
+	uint32_t roles;       /* PDL_ROLE_* */
 	int suspended;
-	uint64_t seq;             /* the entry that last changed it */
+	uint64_t seq;         /* the entry that last changed it */
 };
 /* Looks up party id. Errors: PDL_ENOTFOUND (no such party, or a view
  * without the table), PDL_ESTORE (a record that does not parse). */
@@ -140,8 +145,8 @@ int pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, s
 int pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_progress *prog,
                           struct pdl_status *st);
 
-/* SHA-256 over every view table (keys and values in order), the party
+/* The ledger suite's hash over every view table (keys and values in order), the party
  * table and the cursor. */
-int pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[32], uint64_t *next);
+int pdl_vdb_digest(struct pdl_vdb *db, uint8_t out[PDL_HASH_BYTES], uint64_t *next);
 
 #endif

@@ -9,7 +9,9 @@
  *   disclosure_private 8-byte BE seq → {type, why} of an entry not disclosed
  *
  * Document kinds in disclosure_docs. Served: grant/, prod/, usage/, reg/,
- * code/ (index → application_id), disp/, party/, res/. Internal, never
+ * code/ (index → application_id), disp/, party/, res/, discl/,
+ * ev/<digest hex>/<seq:16 hex> (the public evidence deposits of a digest,
+ * for /v1/evidence). Internal, never
  * served as such (they hold what private entries said): x/call/, x/disp/,
  * x/qual/, x/regobj/. Singletons: meta/ledger (genesis facts), meta/head
  * (seq and ledger time of the last entry applied).
@@ -31,6 +33,7 @@
 #include <lmdb.h>
 
 #include "http.h"
+#include "page.h"
 #include "proj.h"
 
 #define DISC_KEY_MAX 300u /* "usage/<id 64>/<period>" and friends, with room */
@@ -82,6 +85,18 @@ extern const struct pdl_route pdl_routes_disclosure[];
 /* Page and Atom routes (disclosure_page.c). */
 void disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
 void disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+/* The box every page that verifies carries: the verifier key (#pdl-vkey,
+ * data-vkey and data-suite for the script), where else it is published,
+ * and the checkpoint's status (#pdl-ckpt). meta is meta/ledger. */
+void disc_page_keybox(struct pdl_page *b, const json_t *meta);
+
+/* The entry page /entries/{seq}, the file check /verify and its JSON
+ * /v1/evidence?digest=HEX (disclosure_entry.c). */
+void disc_route_entry_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+void disc_route_verify_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+void disc_route_evidence(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
+/* /v1/entries/{seq} (disclosure_http.c): the entry page renders its answer. */
+void disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
 /* limit parameter: 1..PDL_HTTP_LIMIT_MAX, default def; 1 if it answered 400. */
 int disc_limit(const char *query, uint64_t def, uint64_t *limit, struct pdl_http_out *out);
 

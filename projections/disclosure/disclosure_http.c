@@ -678,11 +678,12 @@ ledger_ckpt(struct pdl_http_ctx *cx, struct ledger *l, struct ckpt_info *ci)
 		pdl_http_error(l->out, 503, "view_not_ready", "the view has not applied the genesis entry yet");
 		return 1;
 	}
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	size_t bl;
+	char why[160];
 	const char *k = disc_str(m, "ledger_key");
-	if (pdl_unb64(k, strlen(k), pk, 32) == PDL_OK)
-		ci->verified = pdl_note_verify(ci->note, n, disc_str(m, "origin"), pk, &bl) == PDL_OK;
+	if (pdl_pubkey_parse(&pk, pdl_suite(), k, strlen(k), why, sizeof why) == PDL_OK)
+		ci->verified = pdl_note_verify(ci->note, n, disc_str(m, "origin"), &pk, &bl) == PDL_OK;
 	json_decref(m);
 	if (!ci->verified) {
 		pdl_http_error(l->out, 502, "ledger_error",
@@ -718,15 +719,15 @@ ledger_inclusion(struct ledger *l, uint64_t index, uint64_t size, const uint8_t 
 	size_t ln, hn;
 	uint32_t np;
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-	int ok = mp_map_find(c, "leaf_hash", &lv) == PDL_OK && mp_read_bin(&lv, &leaf, &ln) == PDL_OK && ln == 32 &&
+	int ok = mp_map_find(c, "leaf_hash", &lv) == PDL_OK && mp_read_bin(&lv, &leaf, &ln) == PDL_OK && ln == PDL_HASH_BYTES &&
 	         mp_map_find(c, "proof", &pv) == PDL_OK && mp_read_array(&pv, &np) == PDL_OK &&
 	         np <= PDL_MERKLE_PROOF_MAX;
 	json_t *arr = json_array();
 	for (uint32_t i = 0; ok && i < np; i++) {
-		ok = mp_read_bin(&pv, &h, &hn) == PDL_OK && hn == 32;
+		ok = mp_read_bin(&pv, &h, &hn) == PDL_OK && hn == PDL_HASH_BYTES;
 		if (ok) {
-			memcpy(proof[i], h, 32);
-			json_array_append_new(arr, b64_json(h, 32));
+			memcpy(proof[i], h, PDL_HASH_BYTES);
+			json_array_append_new(arr, b64_json(h, PDL_HASH_BYTES));
 		}
 	}
 	if (!ok) {
@@ -735,7 +736,7 @@ ledger_inclusion(struct ledger *l, uint64_t index, uint64_t size, const uint8_t 
 		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof reply is malformed");
 		return NULL;
 	}
-	if ((want_leaf != NULL && memcmp(want_leaf, leaf, 32) != 0) ||
+	if ((want_leaf != NULL && memcmp(want_leaf, leaf, PDL_HASH_BYTES) != 0) ||
 	    (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK)) {
 		free(rep);
 		json_decref(arr);
@@ -743,7 +744,7 @@ ledger_inclusion(struct ledger *l, uint64_t index, uint64_t size, const uint8_t 
 		return NULL;
 	}
 	json_t *o = json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
-	                      b64_json(leaf, 32), "proof", arr);
+	                      b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
 	free(rep);
 	return o;
 }
@@ -759,11 +760,11 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		return;
 	if (!ledger_ckpt(cx, &l, &ci)) {
 		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
-		                      b64_json(ci.ck.root, 32), "note", ci.note, "verified", ci.verified);
+		                      b64_json(ci.ck.root, PDL_HASH_BYTES), "note", ci.note, "verified", ci.verified);
 		if (ci.ck.has_chain) {
 			/* the chain hash reads as hex wherever pdl prints it (spec/formats.md §4) */
-			char hex[65];
-			pdl_hex(ci.ck.chain, 32, hex);
+			char hex[2 * PDL_HASH_BYTES + 1];
+			pdl_hex(ci.ck.chain, PDL_HASH_BYTES, hex);
 			json_object_set_new(o, "chain", json_string(hex));
 		}
 		pdl_http_json(out, 200, o);
@@ -839,13 +840,13 @@ parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
 	return 0;
 }
 
-static void
-route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+void
+disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
 	static const char *const none[] = {NULL};
 	static _Thread_local struct ckpt_info ci;
 	uint64_t seq, next;
-	uint8_t chain[32];
+	uint8_t chain[PDL_HASH_BYTES];
 	MDB_txn *t;
 	struct disc_tables tb;
 	struct ledger l;
@@ -908,7 +909,7 @@ route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		return;
 	}
 	json_object_set_new(ej, "entry", b64_json(eb, en));
-	uint8_t leaf[32];
+	uint8_t leaf[PDL_HASH_BYTES];
 	pdl_merkle_leaf_hash(eb, en, leaf);
 	free(rep);
 	/* 4. its proof against the latest checkpoint */
@@ -982,13 +983,14 @@ route_index(struct pdl_http_ctx *cx, const char *query, const char *rest, struct
 		return;
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	json_t *o = json_pack(
-	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
+	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s],s:o}", "origin", disc_str(m, "origin"), "jurisdiction",
 	    disc_str(m, "jurisdiction"), "endpoints", "/", "/v1/grants?status=&operator=", "/v1/grants/{grant_id}",
 	    "/v1/products?status=&operator=", "/v1/products/{product_id}", "/v1/usage?resource=&period=&operator=",
 	    "/v1/registrations?status=&kind=", "/v1/registrations/{code}", "/v1/disputes?outcome=",
 	    "/v1/disclosures?year=&late=", "/v1/parties",
 	    "/v1/resources?status=", "/v1/feed?after=SEQ&limit=N", "/v1/feed.atom", "/v1/checkpoint",
-	    "/v1/proof/inclusion?index=&size=", "/v1/entries/{seq}", "/v1/reports/annual?year=YYYY", "/v1/metrics/providers",
+	    "/v1/proof/inclusion?index=&size=", "/v1/entries/{seq}", "/v1/evidence?digest=HEX", "/entries/{seq}", "/verify",
+	    "/metrics", "/v1/reports/annual?year=YYYY", "/v1/metrics/providers",
 	    "/v1/metrics/disclosures?year=", "/v1/", "as_of", as_of(t, &tb));
 	json_decref(m);
 	mdb_txn_abort(t);
@@ -1014,7 +1016,10 @@ const struct pdl_route pdl_routes_disclosure[] = {
 	{"/v1/feed.atom", 0, disc_route_atom, PDL_ROUTE_PUBLIC},
 	{"/v1/checkpoint", 0, route_checkpoint, PDL_ROUTE_PUBLIC},
 	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC},
-	{"/v1/entries/", 1, route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/entries/", 1, disc_route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/evidence", 0, disc_route_evidence, PDL_ROUTE_PUBLIC},
+	{"/entries/", 1, disc_route_entry_page, PDL_ROUTE_PUBLIC},
+	{"/verify", 0, disc_route_verify_page, PDL_ROUTE_PUBLIC},
 	{"/v1/reports/annual", 0, route_annual, PDL_ROUTE_PUBLIC},
 	{NULL, 0, NULL, 0},
 };

@@ -1,165 +1,183 @@
 /*
- * disclosure_page.c — the HTML disclosure page at "/" and the Atom feed
- * at /v1/feed.atom. The page is one self-contained document (inline style,
- * no scripts, no external assets), rendered on the server from the view so
- * that it reads the same with or without a browser. Every listed item links
- * to the entry it came from (/v1/entries/SEQ) and that entry's inclusion
- * proof (/v1/proof/inclusion?index=SEQ).
+ * disclosure_page.c — the HTML disclosure page at "/" and the Atom feed at
+ * /v1/feed.atom (spec/views.md "The page").
+ *
+ * The page is rendered on the server from the view, so it reads the same
+ * with or without JavaScript: grants, released products, registrations
+ * under public notice, assigned codes, resource usage and dispute outcomes,
+ * enum codes in Chinese with the code beside, money and counts with
+ * thousands separators, times in CST. Every row names the entry it came
+ * from (data-seq, data-type) and links to that entry's page (/entries/SEQ),
+ * its JSON and its inclusion proof; the page carries the ledger's verifier
+ * key, and /assets/pdl.js checks the checkpoint and every row's entry in
+ * the reader's browser (page.h says what may go where: every ledger value
+ * is escaped, nothing is inline script).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "disclosure.h"
+#include "mpjson.h"
+#include "note.h"
 
 #define PAGE_ROWS_MAX 500u /* rows per section; the API pages past them */
 #define ATOM_LIMIT_DEFAULT 50u
 
-/* ---- an append-only text buffer ---- */
+/* ---- what every page that verifies carries ---- */
 
-struct buf {
-	char *p;
-	size_t n, cap;
-	int oom;
-};
+void
+disc_page_keybox(struct pdl_page *b, const json_t *meta)
+{
+	struct pdl_pubkey pk;
+	char vkey[PDL_VKEY_LEN_MAX + 1] = "", why[160];
+	const char *k = disc_str(meta, "ledger_key"), *suite = disc_str(meta, "suite");
+	/* the key in the ledger's suite, as this process has it from the genesis */
+	if (pdl_pubkey_parse(&pk, pdl_suite(), k, strlen(k), why, sizeof why) != PDL_OK ||
+	    pdl_note_vkey_format(disc_str(meta, "origin"), &pk, vkey, sizeof vkey) != PDL_OK)
+		vkey[0] = 0;
+	if (*suite == 0) /* a genesis made before suites */
+		suite = pdl_suite()->id;
+	pdl_page_puts(b, "<noscript><div class=\"box warn\">Verification runs in your browser and needs JavaScript; "
+	                 "everything else on this page reads without it. 验证需要启用 JavaScript。</div></noscript>\n"
+	                 "<div class=\"box\" id=\"key\"><h2>账本验证密钥 Ledger verifier key</h2><p><code id=\"pdl-vkey\" "
+	                 "data-vkey=\"");
+	pdl_page_esc(b, vkey);
+	pdl_page_puts(b, "\" data-suite=\"");
+	pdl_page_esc(b, suite);
+	pdl_page_puts(b, "\">");
+	pdl_page_esc(b, *vkey ? vkey : k);
+	pdl_page_puts(b, "</code> <span class=\"sub\">(");
+	pdl_page_esc(b, suite);
+	pdl_page_puts(b, ")</span></p><p class=\"sub\">The same key is in the ledger's first entry (<a href=\"/entries/0\">"
+	                 "#0</a>, <code>ledger.genesis</code>, field <code>ledger_key</code>) and is printed by "
+	                 "<code>pdl verifier-key --data DIR</code>; the authority publishes it with the ledger, and "
+	                 "witnesses and outside verifiers are configured with it. A page can vouch only for the key it "
+	                 "was served with: compare it with one of those.</p>"
+	                 "<p>检查点 Checkpoint: <span id=\"pdl-ckpt\" class=\"vs na\">— 未验证 not checked</span></p>"
+	                 "</div>\n");
+}
+
+/* The "how to verify" box: what the browser checked and how to do the same offline. */
+static void
+howto(struct pdl_page *b)
+{
+	pdl_page_puts(
+	    b,
+	    "<div class=\"box\" id=\"howto\"><h2>如何验证 How to verify</h2>"
+	    "<p>Your browser checked, with its own WebCrypto and nothing from elsewhere:</p><ol>"
+	    "<li>the latest <a href=\"/v1/checkpoint\">checkpoint</a> is a C2SP signed note whose Ed25519 signature "
+	    "verifies with the key above;</li>"
+	    "<li>for each row, the exact bytes of its entry (<code>/v1/entries/SEQ</code>, field <code>entry</code>) "
+	    "decode as that entry and act type, and their leaf hash SHA-256(0x00 ‖ bytes) with the RFC 9162 audit path "
+	    "(<code>/v1/proof/inclusion?index=SEQ&amp;size=SIZE</code>) leads to the signed root.</li></ol>"
+	    "<p>It did not check that a row's other columns say what the entry says (open the entry's page to read "
+	    "them side by side), nor the log as a whole. To do that, and the same offline:</p><ul>"
+	    "<li><code>pdl verify --data DIR</code> re-derives every hash, chain link, signature and checkpoint of a "
+	    "copy of the log (<code>--replay</code> re-decides every act);</li>"
+	    "<li><code>pdl proof inclusion SEQ SIZE</code> and <code>pdl checkpoint</code> print the proof and the note "
+	    "this page used;</li>"
+	    "<li>the tiles: <code>pdl tiles</code> writes the log as C2SP tlog-tiles, which any web server serves and "
+	    "any tlog client checks against the same checkpoint;</li>"
+	    "<li>the outside verifier, <code>tests/e2e/outside_verify.py</code> (Python, written apart from pdl's C), "
+	    "checks an entry, its proof and the checkpoint from the JSON this server answers.</li></ul></div>\n");
+}
+
+/* ---- rows ---- */
 
 static void
-put(struct buf *b, const char *s, size_t n)
+td_open(struct pdl_page *b, const char *label, const char *cls)
 {
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 8192;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (q == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
+	pdl_page_printf(b, "<td data-label=\"%s\"%s%s%s>", label, cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
 }
 
 static void
-puts_(struct buf *b, const char *s)
+td_text(struct pdl_page *b, const char *label, const char *s)
 {
-	put(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-printf_(struct buf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-/* HTML/XML text and attribute escaping. */
-static void
-esc(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': puts_(b, "&amp;"); break;
-		case '<': puts_(b, "&lt;"); break;
-		case '>': puts_(b, "&gt;"); break;
-		case '"': puts_(b, "&quot;"); break;
-		case '\'': puts_(b, "&#39;"); break;
-		default:
-			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-				break; /* not allowed in XML 1.0 */
-			put(b, s, 1);
-		}
-	}
+	td_open(b, label, NULL);
+	pdl_page_esc(b, s);
+	pdl_page_puts(b, "</td>");
 }
 
 static void
-finish(struct buf *b, struct pdl_http_out *out, const char *ctype)
+td_code(struct pdl_page *b, const char *label, const char *code)
 {
-	if (b->oom) {
-		free(b->p);
-		pdl_http_error(out, 500, "out_of_memory", "out of memory");
-		return;
-	}
-	out->status = 200;
-	out->content_type = ctype;
-	out->body = b->p;
-	out->len = b->n;
-}
-
-/* ---- the page ---- */
-
-static void
-links(struct buf *b, uint64_t seq)
-{
-	printf_(b, "<a href=\"/v1/entries/%llu\">#%llu</a> <a class=\"proof\" href=\"/v1/proof/inclusion?index=%llu\">proof</a>",
-	        (unsigned long long)seq, (unsigned long long)seq, (unsigned long long)seq);
+	td_open(b, label, NULL);
+	if (code != NULL && *code)
+		pdl_page_code(b, code);
+	else
+		pdl_page_puts(b, "—");
+	pdl_page_puts(b, "</td>");
 }
 
 static void
-td(struct buf *b, const char *s)
+td_status(struct pdl_page *b, const char *label, const char *code)
 {
-	puts_(b, "<td>");
-	esc(b, s);
-	puts_(b, "</td>");
+	pdl_page_printf(b, "<td data-label=\"%s\" class=\"st-", label);
+	pdl_page_url(b, code); /* a class name: only [A-Za-z0-9._~-] and %XX */
+	pdl_page_puts(b, "\">");
+	pdl_page_code(b, code);
+	pdl_page_puts(b, "</td>");
 }
 
-/* A ledger time in CST to the minute (the API has the ms), with an optional note. */
 static void
-td_time_note(struct buf *b, uint64_t ms, const char *note)
+td_time(struct pdl_page *b, const char *label, uint64_t ms, const char *note)
 {
-	char iso[40];
-	disc_ms_iso(ms, iso);
-	iso[16] = 0;
-	iso[10] = ' ';
-	printf_(b, "<td class=\"t\">%s", iso);
+	td_open(b, label, "t");
+	pdl_page_time(b, ms);
 	if (note != NULL)
-		printf_(b, " <span class=\"sub\">(%s)</span>", note);
-	puts_(b, "</td>");
+		pdl_page_printf(b, " <span class=\"sub\">%s</span>", note);
+	pdl_page_puts(b, "</td>");
 }
 
 static void
-td_time(struct buf *b, uint64_t ms)
+td_fen(struct pdl_page *b, const char *label, int64_t fen)
 {
-	td_time_note(b, ms, NULL);
+	td_open(b, label, "n");
+	pdl_page_fen(b, fen);
+	pdl_page_puts(b, "</td>");
 }
 
 static void
-td_fen(struct buf *b, uint64_t fen)
+td_int(struct pdl_page *b, const char *label, int64_t v)
 {
-	printf_(b, "<td class=\"n\">¥%llu.%02llu</td>", (unsigned long long)(fen / 100), (unsigned long long)(fen % 100));
+	td_open(b, label, "n");
+	pdl_page_int(b, v);
+	pdl_page_puts(b, "</td>");
 }
 
-/* Joins a JSON array of strings with ", ". */
+/* A JSON array of strings, joined with ", ". */
 static void
-td_list(struct buf *b, const json_t *arr)
+td_list(struct pdl_page *b, const char *label, const json_t *arr)
 {
 	size_t i;
 	json_t *v;
-	puts_(b, "<td>");
+	td_open(b, label, NULL);
 	json_array_foreach(arr, i, v)
 	{
 		if (i)
-			puts_(b, ", ");
-		esc(b, json_string_value(v));
+			pdl_page_puts(b, ", ");
+		pdl_page_esc(b, json_string_value(v));
 	}
-	puts_(b, "</td>");
+	pdl_page_puts(b, "</td>");
+}
+
+/* The entry cells: links and the verification mark the script fills in. */
+static void
+td_entry(struct pdl_page *b, uint64_t seq, const char *type)
+{
+	unsigned long long s = (unsigned long long)seq;
+	pdl_page_printf(b, "<td data-label=\"条目 Entry\" class=\"src\"><a href=\"/entries/%llu\">#%llu</a> <a class=\"json\" "
+	                   "href=\"/v1/entries/%llu\">JSON</a> <a class=\"proof\" href=\"/v1/proof/inclusion?index=%llu\">proof</a>"
+	                   "</td><td data-label=\"验证 Verified\"><span class=\"vs na\" data-seq=\"%llu\" data-type=\"",
+	                s, s, s, s, s);
+	pdl_page_esc(b, type);
+	pdl_page_puts(b, "\" title=\"verification runs in the browser and needs JavaScript\">— 未验证 not checked</span></td>");
 }
 
 struct page {
-	struct buf *b;
+	struct pdl_page *b;
 	uint64_t now_ms;
-	size_t rows;
 	int (*keep)(const json_t *doc, struct page *pg);
 	void (*row)(struct page *pg, const json_t *doc);
 };
@@ -176,60 +194,69 @@ take_row(const char *key, json_t *doc, json_t *items, void *arg)
 	return 1;
 }
 
-/* Renders the rows of the documents under prefix that keep() takes. */
+/* One section: heading, table head (columns: "中文 English" labels), the
+ * rows of the documents under prefix that keep() takes. */
 static void
-section(MDB_txn *t, MDB_dbi dbi, struct page *pg, const char *prefix, int (*keep)(const json_t *, struct page *),
-        void (*row)(struct page *, const json_t *))
+section(MDB_txn *t, MDB_dbi dbi, struct page *pg, const char *id, const char *heading, const char *const *cols,
+        const char *prefix, int (*keep)(const json_t *, struct page *), void (*row)(struct page *, const json_t *))
 {
 	char next[DISC_KEY_MAX];
 	int more;
+	struct pdl_page *b = pg->b;
+	pdl_page_printf(b, "<section id=\"%s\"><h2>%s</h2><div class=\"tw\"><table class=\"cards\"><thead><tr>", id, heading);
+	for (const char *const *c = cols; *c != NULL; c++)
+		pdl_page_printf(b, "<th>%s</th>", *c);
+	pdl_page_puts(b, "<th>条目 Entry</th><th>验证 Verified</th></tr></thead><tbody>\n");
 	json_t *items = json_array();
 	pg->keep = keep;
 	pg->row = row;
 	int rc = disc_walk(t, dbi, prefix, NULL, PAGE_ROWS_MAX, take_row, pg, items, next, &more);
 	json_decref(items);
 	if (rc != PDL_OK)
-		puts_(pg->b, "<tr><td class=\"none\" colspan=\"12\">cannot read the view</td></tr>");
+		pdl_page_puts(b, "<tr><td class=\"none\" colspan=\"14\">cannot read the view</td></tr>");
 	else if (next[0] == 0)
-		puts_(pg->b, "<tr><td class=\"none\" colspan=\"12\">none</td></tr>");
+		pdl_page_puts(b, "<tr><td class=\"none\" colspan=\"14\">无 none</td></tr>");
 	else if (more)
-		printf_(pg->b, "<tr><td class=\"none\" colspan=\"12\">first %u shown; the JSON API has the rest</td></tr>",
-		        PAGE_ROWS_MAX);
+		pdl_page_printf(b, "<tr><td class=\"none\" colspan=\"14\">first %u shown; the JSON API has the rest</td></tr>",
+		                PAGE_ROWS_MAX);
+	pdl_page_puts(b, "</tbody></table></div></section>\n");
 }
+
+static const char *const grant_cols[] = {"授权 Grant", "运营机构 Operator", "方式 Mode", "资源 Resources",
+                                         "范围 Scope", "期限 Term", "试运行至 Trial until", "收费上限 Fee cap",
+                                         "状态 Status", "退出原因 Exit reason", NULL};
 
 static void
 row_grant(struct page *pg, const json_t *doc)
 {
-	struct buf *b = pg->b;
+	struct pdl_page *b = pg->b;
 	json_t *g = disc_grant_present(doc, pg->now_ms);
 	const char *id = disc_str(g, "grant_id");
-	puts_(b, "<tr id=\"grant-");
-	esc(b, id);
-	puts_(b, "\" class=\"grant\">");
-	puts_(b, "<td class=\"id\">");
-	esc(b, id);
-	puts_(b, "</td><td>");
-	esc(b, disc_str(g, "operator_name"));
-	puts_(b, " <span class=\"sub\">");
-	esc(b, disc_str(g, "operator"));
-	puts_(b, "</span></td>");
-	td(b, disc_str(g, "mode"));
-	td_list(b, json_object_get(g, "resources"));
-	td(b, disc_str(g, "scope"));
-	puts_(b, "<td class=\"t\">");
-	esc(b, disc_str(g, "start"));
-	puts_(b, " – ");
-	esc(b, disc_str(g, "end"));
-	puts_(b, "</td>");
-	td(b, json_is_string(json_object_get(g, "trial_end")) ? disc_str(g, "trial_end") : "—");
-	td_fen(b, disc_uint(g, "fee_cap_fen"));
-	printf_(b, "<td class=\"st %s\">", disc_str(g, "status"));
-	esc(b, disc_str(g, "status"));
-	puts_(b, "</td>");
-	td(b, json_is_string(json_object_get(g, "exit_reason")) ? disc_str(g, "exit_reason") : "");
-	puts_(b, "<td class=\"src\">");
-	links(b, disc_uint(g, "seq"));
-	puts_(b, "</td></tr>\n");
+	pdl_page_puts(b, "<tr id=\"grant-");
+	pdl_page_esc(b, id);
+	pdl_page_puts(b, "\" class=\"grant\">");
+	td_open(b, grant_cols[0], "id");
+	pdl_page_esc(b, id);
+	pdl_page_puts(b, "</td>");
+	td_open(b, grant_cols[1], NULL);
+	pdl_page_esc(b, disc_str(g, "operator_name"));
+	pdl_page_puts(b, " <span class=\"sub\">");
+	pdl_page_esc(b, disc_str(g, "operator"));
+	pdl_page_puts(b, "</span></td>");
+	td_code(b, grant_cols[2], disc_str(g, "mode"));
+	td_list(b, grant_cols[3], json_object_get(g, "resources"));
+	td_text(b, grant_cols[4], disc_str(g, "scope"));
+	td_open(b, grant_cols[5], "t");
+	pdl_page_esc(b, disc_str(g, "start"));
+	pdl_page_puts(b, " – ");
+	pdl_page_esc(b, disc_str(g, "end"));
+	pdl_page_puts(b, "</td>");
+	td_text(b, grant_cols[6], json_is_string(json_object_get(g, "trial_end")) ? disc_str(g, "trial_end") : "—");
+	td_fen(b, grant_cols[7], (int64_t)disc_uint(g, "fee_cap_fen"));
+	td_status(b, grant_cols[8], disc_str(g, "status"));
+	td_code(b, grant_cols[9], disc_str(g, "exit_reason"));
+	td_entry(b, disc_uint(g, "seq"), "grant.issue");
+	pdl_page_puts(b, "</tr>\n");
 	json_decref(g);
 }
 
@@ -240,29 +267,32 @@ keep_released(const json_t *d, struct page *pg)
 	return json_object_get(d, "released_seq") != NULL;
 }
 
+static const char *const product_cols[] = {"产品 Product", "类别 Category", "价格 Price", "计费单位 Charging unit",
+                                           "授权 Grant", "运营机构 Operator", "开发利用主体 Developer", "状态 Status",
+                                           NULL};
+
 static void
 row_product(struct page *pg, const json_t *d)
 {
-	struct buf *b = pg->b;
+	struct pdl_page *b = pg->b;
 	const char *id = disc_str(d, "product_id");
-	puts_(b, "<tr id=\"product-");
-	esc(b, id);
-	puts_(b, "\" class=\"product\"><td class=\"name\">");
-	esc(b, disc_str(d, "name"));
-	puts_(b, " <span class=\"sub\">");
-	esc(b, id);
-	puts_(b, "</span></td>");
-	td(b, disc_str(d, "category"));
-	td_fen(b, disc_uint(d, "price_fen"));
-	td(b, disc_str(d, "unit"));
-	td(b, disc_str(d, "grant_id"));
-	td(b, disc_str(d, "operator_name"));
-	td(b, disc_str(d, "developer_name"));
-	printf_(b, "<td class=\"st %s\">", disc_str(d, "status"));
-	esc(b, disc_str(d, "status"));
-	puts_(b, "</td><td class=\"src\">");
-	links(b, disc_uint(d, "released_seq"));
-	puts_(b, "</td></tr>\n");
+	pdl_page_puts(b, "<tr id=\"product-");
+	pdl_page_esc(b, id);
+	pdl_page_puts(b, "\" class=\"product\">");
+	td_open(b, product_cols[0], "name");
+	pdl_page_esc(b, disc_str(d, "name"));
+	pdl_page_puts(b, " <span class=\"sub\">");
+	pdl_page_esc(b, id);
+	pdl_page_puts(b, "</span></td>");
+	td_code(b, product_cols[1], disc_str(d, "category"));
+	td_fen(b, product_cols[2], (int64_t)disc_uint(d, "price_fen"));
+	td_code(b, product_cols[3], disc_str(d, "unit"));
+	td_text(b, product_cols[4], disc_str(d, "grant_id"));
+	td_text(b, product_cols[5], disc_str(d, "operator_name"));
+	td_text(b, product_cols[6], disc_str(d, "developer_name"));
+	td_status(b, product_cols[7], disc_str(d, "status"));
+	td_entry(b, disc_uint(d, "released_seq"), "product.release");
+	pdl_page_puts(b, "</tr>\n");
 }
 
 static int
@@ -284,27 +314,29 @@ open_objections(const json_t *d)
 	return n;
 }
 
+static const char *const notice_cols[] = {"申请 Application", "名称 Name", "类型 Kind", "对象 Subject", "申请方 Holder",
+                                          "公示开始 Notice from", "公示截止 Notice ends", "未决异议 Open objections",
+                                          NULL};
+
 static void
 row_notice(struct page *pg, const json_t *d)
 {
-	struct buf *b = pg->b;
+	struct pdl_page *b = pg->b;
 	const char *id = disc_str(d, "application_id");
-	puts_(b, "<tr id=\"notice-");
-	esc(b, id);
-	puts_(b, "\" class=\"notice\">");
-	td(b, id);
-	puts_(b, "<td class=\"name\">");
-	esc(b, disc_str(d, "name"));
-	puts_(b, "</td>");
-	td(b, disc_str(d, "kind"));
-	td(b, disc_str(d, "subject"));
-	td(b, disc_str(d, "holder_name"));
-	td_time(b, disc_uint(d, "notice_starts"));
-	td_time_note(b, disc_uint(d, "notice_ends"), pg->now_ms >= disc_uint(d, "notice_ends") ? "over" : NULL);
-	printf_(b, "<td class=\"n\">%zu</td>", open_objections(d));
-	puts_(b, "<td class=\"src\">");
-	links(b, disc_uint(d, "notice_seq"));
-	puts_(b, "</td></tr>\n");
+	pdl_page_puts(b, "<tr id=\"notice-");
+	pdl_page_esc(b, id);
+	pdl_page_puts(b, "\" class=\"notice\">");
+	td_text(b, notice_cols[0], id);
+	td_text(b, notice_cols[1], disc_str(d, "name"));
+	td_code(b, notice_cols[2], disc_str(d, "kind"));
+	td_text(b, notice_cols[3], disc_str(d, "subject"));
+	td_text(b, notice_cols[4], disc_str(d, "holder_name"));
+	td_time(b, notice_cols[5], disc_uint(d, "notice_starts"), NULL);
+	td_time(b, notice_cols[6], disc_uint(d, "notice_ends"),
+	        pg->now_ms >= disc_uint(d, "notice_ends") ? "已结束 over" : NULL);
+	td_int(b, notice_cols[7], (int64_t)open_objections(d));
+	td_entry(b, disc_uint(d, "notice_seq"), "registration.publicize");
+	pdl_page_puts(b, "</tr>\n");
 }
 
 static int
@@ -314,81 +346,70 @@ keep_coded(const json_t *d, struct page *pg)
 	return json_object_get(d, "code") != NULL;
 }
 
+static const char *const code_cols[] = {"登记编码 Code", "名称 Name", "类型 Kind", "对象 Subject", "持有方 Holder",
+                                        "赋码时间 Assigned", "状态 Status", NULL};
+
 static void
 row_code(struct page *pg, const json_t *d)
 {
-	struct buf *b = pg->b;
+	struct pdl_page *b = pg->b;
 	const char *code = disc_str(d, "code");
-	puts_(b, "<tr id=\"code-");
-	esc(b, code);
-	puts_(b, "\" class=\"code\"><td class=\"id\"><a href=\"/v1/registrations/");
-	esc(b, code);
-	puts_(b, "\">");
-	esc(b, code);
-	puts_(b, "</a></td><td class=\"name\">");
-	esc(b, disc_str(d, "name"));
-	puts_(b, "</td>");
-	td(b, disc_str(d, "kind"));
-	td(b, disc_str(d, "subject"));
-	td(b, disc_str(d, "holder_name"));
-	td_time(b, disc_uint(d, "code_ms"));
-	printf_(b, "<td class=\"st %s\">", disc_str(d, "status"));
-	esc(b, disc_str(d, "status"));
-	puts_(b, "</td><td class=\"src\">");
-	links(b, disc_uint(d, "code_seq"));
-	puts_(b, "</td></tr>\n");
+	pdl_page_puts(b, "<tr id=\"code-");
+	pdl_page_esc(b, code);
+	pdl_page_puts(b, "\" class=\"code\">");
+	td_open(b, code_cols[0], "id");
+	pdl_page_puts(b, "<a href=\"/v1/registrations/");
+	pdl_page_url(b, code);
+	pdl_page_puts(b, "\">");
+	pdl_page_esc(b, code);
+	pdl_page_puts(b, "</a></td>");
+	td_text(b, code_cols[1], disc_str(d, "name"));
+	td_code(b, code_cols[2], disc_str(d, "kind"));
+	td_text(b, code_cols[3], disc_str(d, "subject"));
+	td_text(b, code_cols[4], disc_str(d, "holder_name"));
+	td_time(b, code_cols[5], disc_uint(d, "code_ms"), NULL);
+	td_status(b, code_cols[6], disc_str(d, "status"));
+	td_entry(b, disc_uint(d, "code_seq"), "registration.assign_code");
+	pdl_page_puts(b, "</tr>\n");
 }
+
+static const char *const usage_cols[] = {"资源 Resource", "名称 Name", "期间 Period", "记录数 Records", "字节数 Bytes",
+                                         "报送次数 Reports", NULL};
 
 static void
 row_usage(struct page *pg, const json_t *d)
 {
-	struct buf *b = pg->b;
-	puts_(b, "<tr class=\"usage\">");
-	td(b, disc_str(d, "resource_id"));
-	td(b, disc_str(d, "resource_name"));
-	td(b, disc_str(d, "period"));
-	printf_(b, "<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"src\">",
-	        (unsigned long long)disc_uint(d, "records"), (unsigned long long)disc_uint(d, "bytes"),
-	        (unsigned long long)disc_uint(d, "reports"));
-	links(b, disc_uint(d, "seq"));
-	puts_(b, "</td></tr>\n");
+	struct pdl_page *b = pg->b;
+	pdl_page_puts(b, "<tr class=\"usage\">");
+	td_text(b, usage_cols[0], disc_str(d, "resource_id"));
+	td_text(b, usage_cols[1], disc_str(d, "resource_name"));
+	td_text(b, usage_cols[2], disc_str(d, "period"));
+	td_int(b, usage_cols[3], (int64_t)disc_uint(d, "records"));
+	td_int(b, usage_cols[4], (int64_t)disc_uint(d, "bytes"));
+	td_int(b, usage_cols[5], (int64_t)disc_uint(d, "reports"));
+	td_entry(b, disc_uint(d, "seq"), "call.usage");
+	pdl_page_puts(b, "</tr>\n");
 }
+
+static const char *const dispute_cols[] = {"争议 Dispute", "争议对象 Subject", "结果 Outcome", "理由 Reason",
+                                           "决定时间 Decided", NULL};
 
 static void
 row_dispute(struct page *pg, const json_t *d)
 {
-	struct buf *b = pg->b;
-	char subj[120];
-	snprintf(subj, sizeof subj, "%s #%llu", disc_str(d, "subject_type"), (unsigned long long)disc_uint(d, "subject_seq"));
-	puts_(b, "<tr class=\"dispute\">");
-	td(b, disc_str(d, "dispute_id"));
-	td(b, subj);
-	printf_(b, "<td class=\"st %s\">", disc_str(d, "outcome"));
-	esc(b, disc_str(d, "outcome"));
-	puts_(b, "</td>");
-	td(b, disc_str(d, "reason"));
-	td_time(b, disc_uint(d, "time_ms"));
-	puts_(b, "<td class=\"src\">");
-	links(b, disc_uint(d, "seq"));
-	puts_(b, "</td></tr>\n");
+	struct pdl_page *b = pg->b;
+	pdl_page_puts(b, "<tr class=\"dispute\">");
+	td_text(b, dispute_cols[0], disc_str(d, "dispute_id"));
+	td_open(b, dispute_cols[1], NULL);
+	pdl_page_code(b, disc_str(d, "subject_type"));
+	pdl_page_printf(b, " #%llu", (unsigned long long)disc_uint(d, "subject_seq"));
+	pdl_page_puts(b, "</td>");
+	td_status(b, dispute_cols[2], disc_str(d, "outcome"));
+	td_text(b, dispute_cols[3], disc_str(d, "reason"));
+	td_time(b, dispute_cols[4], disc_uint(d, "time_ms"), NULL);
+	td_entry(b, disc_uint(d, "seq"), "dispute.decide");
+	pdl_page_puts(b, "</tr>\n");
 }
-
-static const char page_style[] =
-    "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI','PingFang SC','Noto Sans CJK SC',sans-serif;"
-    "margin:0;color:#1b1f23;background:#f6f7f9}"
-    "header{background:#16325c;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}"
-    "header p{margin:2px 0;opacity:.9}header a{color:#cfe1ff}"
-    "nav{margin-top:8px}nav a{margin-right:14px}"
-    "main{padding:8px 28px 40px}section{margin-top:22px}h2{font-size:18px;margin:0 0 8px}"
-    "table{border-collapse:collapse;width:100%;background:#fff;box-shadow:0 1px 2px rgba(0,0,0,.08)}"
-    "th,td{padding:6px 9px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}"
-    "th{background:#eef1f5;font-weight:600;font-size:13px}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-    "td.t{white-space:nowrap}td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}"
-    ".sub{color:#6a737d;font-size:12px}td.none{color:#6a737d;font-style:italic}"
-    ".st.active,.st.released,.st.coded,.st.dismissed{color:#1a7f37}.st.suspended,.st.withdrawn{color:#9a6700}"
-    ".st.terminated,.st.expired,.st.cancelled,.st.upheld{color:#cf222e}"
-    "td.src a{margin-right:6px;white-space:nowrap}a.proof{font-size:12px}"
-    "footer{padding:14px 28px;color:#6a737d;font-size:13px}";
 
 void
 disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
@@ -396,7 +417,7 @@ disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	static const char *const none[] = {NULL};
 	MDB_txn *t;
 	struct disc_tables tb;
-	struct buf b = {0};
+	struct pdl_page b = {0};
 	uint64_t head_seq, now_ms;
 	int have;
 	(void)rest;
@@ -409,76 +430,48 @@ disc_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	disc_tables_get(cx->db, &tb);
 	disc_head(t, &tb, &head_seq, &now_ms, &have);
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
-	char iso[40];
-	disc_ms_iso(now_ms, iso);
-	puts_(&b, "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-	          "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-	          "<title>公共数据授权运营信息公开 · Public data disclosure — ");
-	esc(&b, disc_str(m, "origin"));
-	puts_(&b, "</title><link rel=\"alternate\" type=\"application/atom+xml\" title=\"Disclosure feed\" "
-	          "href=\"/v1/feed.atom\"><style>");
-	puts_(&b, page_style);
-	puts_(&b, "</style></head><body>\n<header><h1>公共数据授权运营信息公开 · Public data disclosure</h1><p>");
-	esc(&b, disc_str(m, "authority_name"));
-	puts_(&b, " · ledger <code>");
-	esc(&b, disc_str(m, "origin"));
-	puts_(&b, "</code> · jurisdiction ");
-	esc(&b, disc_str(m, "jurisdiction"));
-	puts_(&b, "</p><p>");
-	if (have)
-		printf_(&b, "As of entry <a href=\"/v1/entries/%llu\">#%llu</a> (ledger time %s). ",
-		        (unsigned long long)head_seq, (unsigned long long)head_seq, iso);
-	else
-		puts_(&b, "The view has no entries yet. ");
-	puts_(&b, "Every item links to the entry it came from and to that entry's inclusion proof; check them against "
-	          "the signed <a href=\"/v1/checkpoint\">checkpoint</a>.</p>"
-	          "<nav><a href=\"#grants\">Grants</a><a href=\"#products\">Products</a><a href=\"#notices\">Public "
-	          "notices</a><a href=\"#codes\">Registration codes</a><a href=\"#usage\">Resource usage</a><a "
-	          "href=\"#disputes\">Disputes</a><a href=\"/v1/\">JSON API</a><a href=\"/v1/feed\">Feed</a><a "
-	          "href=\"/v1/feed.atom\">Atom</a></nav></header>\n<main>\n");
+	char title[400];
+	snprintf(title, sizeof title, "公共数据授权运营信息公开 · Public data disclosure — %s", disc_str(m, "origin"));
+	pdl_page_open(&b, cx, title, "公共数据授权运营信息公开 · Public data disclosure", "/");
+	pdl_page_puts(&b, "<p>");
+	pdl_page_esc(&b, disc_str(m, "authority_name"));
+	pdl_page_puts(&b, " · 账本 ledger <code>");
+	pdl_page_esc(&b, disc_str(m, "origin"));
+	pdl_page_puts(&b, "</code> · 行政区划 jurisdiction ");
+	pdl_page_esc(&b, disc_str(m, "jurisdiction"));
+	pdl_page_puts(&b, "</p><p>");
+	if (have) {
+		pdl_page_printf(&b, "截至条目 As of entry <a href=\"/entries/%llu\">#%llu</a> (ledger time ",
+		                (unsigned long long)head_seq, (unsigned long long)head_seq);
+		pdl_page_time(&b, now_ms);
+		pdl_page_puts(&b, "). ");
+	} else {
+		pdl_page_puts(&b, "The view has no entries yet. ");
+	}
+	pdl_page_puts(&b, "Every row names the entry it came from; your browser checks each one against the signed "
+	                  "checkpoint (below).</p><p><span id=\"pdl-vsum\" class=\"vs\"></span></p>\n");
+	disc_page_keybox(&b, m);
 	json_decref(m);
-	struct page pg = {&b, now_ms, 0, NULL, NULL};
-
-	puts_(&b, "<section id=\"grants\"><h2>Grants 授权</h2><table><thead><tr><th>Grant</th><th>Operator</th>"
-	          "<th>Mode</th><th>Resources</th><th>Scope</th><th>Term</th><th>Trial until</th><th>Fee cap</th>"
-	          "<th>Status</th><th>Exit reason</th><th>Entry</th></tr></thead><tbody>\n");
-	section(t, tb.docs, &pg, "grant/", NULL, row_grant);
-	puts_(&b, "</tbody></table></section>\n");
-
-	puts_(&b, "<section id=\"products\"><h2>Released products and services 产品和服务</h2><table><thead><tr>"
-	          "<th>Product</th><th>Category</th><th>Price</th><th>Charging unit</th><th>Grant</th><th>Operator</th>"
-	          "<th>Developer</th><th>Status</th><th>Entry</th></tr></thead><tbody>\n");
-	section(t, tb.docs, &pg, "prod/", keep_released, row_product);
-	puts_(&b, "</tbody></table></section>\n");
-
-	puts_(&b, "<section id=\"notices\"><h2>Registrations under public notice 登记公示</h2><table><thead><tr>"
-	          "<th>Application</th><th>Name</th><th>Kind</th><th>Subject</th><th>Holder</th><th>Notice from</th>"
-	          "<th>Notice ends</th><th>Open objections</th><th>Entry</th></tr></thead><tbody>\n");
-	section(t, tb.docs, &pg, "reg/", keep_notice, row_notice);
-	puts_(&b, "</tbody></table></section>\n");
-
-	puts_(&b, "<section id=\"codes\"><h2>Registration codes 登记赋码</h2><table><thead><tr><th>Code</th>"
-	          "<th>Name</th><th>Kind</th><th>Subject</th><th>Holder</th><th>Assigned</th><th>Status</th>"
-	          "<th>Entry</th></tr></thead><tbody>\n");
-	section(t, tb.docs, &pg, "reg/", keep_coded, row_code);
-	puts_(&b, "</tbody></table></section>\n");
-
-	puts_(&b, "<section id=\"usage\"><h2>Resource usage 资源使用</h2><table><thead><tr><th>Resource</th>"
-	          "<th>Name</th><th>Period</th><th>Records</th><th>Bytes</th><th>Reports</th><th>Latest entry</th>"
-	          "</tr></thead><tbody>\n");
-	section(t, tb.docs, &pg, "usage/", NULL, row_usage);
-	puts_(&b, "</tbody></table></section>\n");
-
-	puts_(&b, "<section id=\"disputes\"><h2>Dispute outcomes 争议处理结果</h2><table><thead><tr><th>Dispute</th>"
-	          "<th>Subject</th><th>Outcome</th><th>Reason</th><th>Decided</th><th>Entry</th></tr></thead><tbody>\n");
-	section(t, tb.docs, &pg, "disp/", NULL, row_dispute);
-	puts_(&b, "</tbody></table></section>\n");
+	pdl_page_puts(&b, "<nav class=\"toc\"><a href=\"#grants\">授权 Grants</a><a href=\"#products\">产品 Products</a>"
+	                  "<a href=\"#notices\">登记公示 Notices</a><a href=\"#codes\">登记赋码 Codes</a>"
+	                  "<a href=\"#usage\">资源使用 Usage</a><a href=\"#disputes\">争议 Disputes</a>"
+	                  "<a href=\"#howto\">如何验证 How to verify</a></nav>\n");
+	struct page pg = {&b, now_ms, NULL, NULL};
+	section(t, tb.docs, &pg, "grants", "授权 Grants", grant_cols, "grant/", NULL, row_grant);
+	section(t, tb.docs, &pg, "products", "已上架产品和服务 Released products and services", product_cols, "prod/",
+	        keep_released, row_product);
+	section(t, tb.docs, &pg, "notices", "登记公示 Registrations under public notice", notice_cols, "reg/", keep_notice,
+	        row_notice);
+	section(t, tb.docs, &pg, "codes", "登记赋码 Registration codes", code_cols, "reg/", keep_coded, row_code);
+	section(t, tb.docs, &pg, "usage", "资源使用 Resource usage", usage_cols, "usage/", NULL, row_usage);
+	section(t, tb.docs, &pg, "disputes", "争议处理结果 Dispute outcomes", dispute_cols, "disp/", NULL, row_dispute);
 	mdb_txn_abort(t);
-	printf_(&b, "</main><footer>Sections show up to %u rows each; the JSON API under <a href=\"/v1/\">/v1/</a> "
-	            "pages through everything. Annual disclosure: <code>/v1/reports/annual?year=YYYY</code>.</footer>"
-	            "</body></html>\n",
-	        PAGE_ROWS_MAX);
-	finish(&b, out, "text/html; charset=utf-8");
+	howto(&b);
+	pdl_page_printf(&b, "<p class=\"sub\">Sections show up to %u rows each; the JSON API under <a href=\"/v1/\">/v1/</a> "
+	                    "pages through everything. Annual disclosure: <code>/v1/reports/annual?year=YYYY</code>.</p>",
+	                PAGE_ROWS_MAX);
+	pdl_page_close(&b);
+	pdl_page_finish(&b, 200, out);
 }
 
 /* ---- Atom ---- */
@@ -496,6 +489,18 @@ item_subject(const json_t *body)
 	return "";
 }
 
+/* "授权 grant.issue" — the label when there is one. Escaped. */
+static void
+type_text(struct pdl_page *b, const char *type)
+{
+	const char *zh = pdl_page_label(type);
+	if (zh != NULL) {
+		pdl_page_puts(b, zh);
+		pdl_page_puts(b, " ");
+	}
+	pdl_page_esc(b, type);
+}
+
 void
 disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
@@ -503,7 +508,8 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	uint64_t limit;
 	MDB_txn *t;
 	struct disc_tables tb;
-	struct buf b = {0};
+	struct pdl_page b = {0};
+	char base[PDL_PAGE_BASE_MAX];
 	(void)rest;
 	if (pdl_http_params_only(query, params, out) || disc_limit(query, ATOM_LIMIT_DEFAULT, &limit, out))
 		return;
@@ -511,6 +517,7 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		pdl_http_error(out, 503, "view_unavailable", "cannot read the view");
 		return;
 	}
+	pdl_page_base(cx, base); /* "" when there is none: relative links */
 	disc_tables_get(cx->db, &tb);
 	json_t *m = pdl_vdoc_get(t, tb.docs, "meta/ledger");
 	const char *origin = disc_str(m, "origin");
@@ -519,15 +526,17 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	char iso[40];
 	disc_head(t, &tb, &head_seq, &now_ms, &have);
 	disc_ms_iso(now_ms, iso);
-	puts_(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>urn:pdl:");
-	esc(&b, origin);
-	puts_(&b, ":feed</id>\n<title>Public data disclosure — ");
-	esc(&b, origin);
-	printf_(&b, "</title>\n<updated>%s</updated>\n<link rel=\"self\" href=\"/v1/feed.atom\"/>\n"
-	            "<link rel=\"alternate\" type=\"text/html\" href=\"/\"/>\n<author><name>",
-	        iso);
-	esc(&b, *disc_str(m, "authority_name") ? disc_str(m, "authority_name") : origin);
-	puts_(&b, "</name></author>\n");
+	pdl_page_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>urn:pdl:");
+	pdl_page_esc(&b, origin);
+	pdl_page_puts(&b, ":feed</id>\n<title>公共数据授权运营信息公开 Public data disclosure — ");
+	pdl_page_esc(&b, origin);
+	pdl_page_printf(&b, "</title>\n<updated>%s</updated>\n<link rel=\"self\" href=\"", iso);
+	pdl_page_esc(&b, base);
+	pdl_page_puts(&b, "/v1/feed.atom\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
+	pdl_page_esc(&b, base);
+	pdl_page_puts(&b, "/\"/>\n<author><name>");
+	pdl_page_esc(&b, *disc_str(m, "authority_name") ? disc_str(m, "authority_name") : origin);
+	pdl_page_puts(&b, "</name></author>\n");
 	/* newest first */
 	MDB_cursor *c;
 	if (mdb_cursor_open(t, tb.feed, &c) == 0) {
@@ -538,29 +547,56 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 			json_t *it = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 			if (it == NULL)
 				continue;
-			uint64_t seq = disc_uint(it, "seq");
-			json_t *body = json_object_get(it, "body");
-			char *content = json_dumps(it, JSON_INDENT(1) | JSON_SORT_KEYS);
+			unsigned long long seq = (unsigned long long)disc_uint(it, "seq");
+			const char *type = disc_str(it, "type"), *actor = disc_str(it, "actor");
+			const char *subject = item_subject(json_object_get(it, "body"));
+			json_t *who = disc_get(t, tb.docs, "party/%s", actor);
+			const char *who_name = *disc_str(who, "name") ? disc_str(who, "name") : actor;
 			disc_ms_iso(disc_uint(it, "time_ms"), iso);
-			puts_(&b, "<entry>\n<id>urn:pdl:");
-			esc(&b, origin);
-			printf_(&b, ":entry:%llu</id>\n<title>#%llu ", (unsigned long long)seq, (unsigned long long)seq);
-			esc(&b, disc_str(it, "type"));
-			puts_(&b, " ");
-			esc(&b, item_subject(body));
-			printf_(&b, "</title>\n<updated>%s</updated>\n<link href=\"/v1/entries/%llu\"/>\n<author><name>", iso,
-			        (unsigned long long)seq);
-			esc(&b, disc_str(it, "actor"));
-			puts_(&b, "</name></author>\n<content type=\"text\">");
-			esc(&b, content);
-			puts_(&b, "</content>\n</entry>\n");
+			pdl_json_add_cst(it); /* the feed item as /v1/feed serves it: time_cst beside time_ms */
+			pdl_json_add_cst(json_object_get(it, "outcome"));
+			char *content = json_dumps(it, JSON_INDENT(1) | JSON_SORT_KEYS);
+			pdl_page_puts(&b, "<entry>\n<id>urn:pdl:");
+			pdl_page_esc(&b, origin);
+			pdl_page_printf(&b, ":entry:%llu</id>\n<title>#%llu ", seq, seq);
+			type_text(&b, type);
+			if (*subject) {
+				pdl_page_puts(&b, " · ");
+				pdl_page_esc(&b, subject);
+			}
+			pdl_page_printf(&b, "</title>\n<updated>%s</updated>\n<link rel=\"alternate\" type=\"text/html\" href=\"",
+			                iso);
+			pdl_page_esc(&b, base);
+			pdl_page_printf(&b, "/entries/%llu\"/>\n<link rel=\"related\" type=\"application/json\" href=\"", seq);
+			pdl_page_esc(&b, base);
+			pdl_page_printf(&b, "/v1/entries/%llu\"/>\n<author><name>", seq);
+			pdl_page_esc(&b, who_name);
+			pdl_page_puts(&b, "</name></author>\n<summary type=\"text\">");
+			type_text(&b, type);
+			if (*subject) {
+				pdl_page_puts(&b, " ");
+				pdl_page_esc(&b, subject);
+			}
+			pdl_page_puts(&b, " — ");
+			pdl_page_esc(&b, who_name);
+			if (strcmp(who_name, actor) != 0) {
+				pdl_page_puts(&b, " (");
+				pdl_page_esc(&b, actor);
+				pdl_page_puts(&b, ")");
+			}
+			pdl_page_printf(&b, ", %.10s %.5s CST, entry #%llu</summary>\n<content type=\"text\">", iso, iso + 11, seq);
+			pdl_page_esc(&b, content);
+			pdl_page_puts(&b, "</content>\n</entry>\n");
 			free(content);
+			json_decref(who);
 			json_decref(it);
 		}
 		mdb_cursor_close(c);
 	}
 	json_decref(m);
 	mdb_txn_abort(t);
-	puts_(&b, "</feed>\n");
-	finish(&b, out, "application/atom+xml; charset=utf-8");
+	pdl_page_puts(&b, "</feed>\n");
+	pdl_page_finish(&b, 200, out);
+	if (out->status == 200)
+		out->content_type = "application/atom+xml; charset=utf-8";
 }

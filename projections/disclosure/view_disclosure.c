@@ -7,6 +7,7 @@
  * public, and the function that folds it into the documents. An act type
  * the view does not know is private (fail closed) until it gets a row.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,10 @@ ap_genesis(struct ap *a)
 	                      disc_str(au, "name"), "ledger_key", b(a, "ledger_key"), "policy",
 	                      json_object_get(a->body, "policy") ? json_object_get(a->body, "policy") : json_null(),
 	                      "seq", (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms);
+	/* the signature suite, when genesis names one (the pages say what a
+	 * browser can check) */
+	if (json_is_string(json_object_get(a->body, "suite")))
+		set_s(m, "suite", b(a, "suite"));
 	int rc = pdl_vdoc_put(a->t, a->tb.docs, "meta/ledger", m);
 	json_decref(m);
 	if (rc != PDL_OK || !json_is_object(au))
@@ -944,6 +949,24 @@ ap_disclosure(struct ap *a)
 	return put_new(a, "discl/%s", key, d);
 }
 
+/* evidence.deposit: a public deposit (one without its document) indexed by
+ * its digest, for /v1/evidence; a deposit carrying a blob is private and
+ * leaves no trace here. */
+static int
+ap_evidence(struct ap *a)
+{
+	char key[DISC_KEY_MAX], name[256];
+	if (disc_private_why(a->e->type, a->body) != NULL)
+		return PDL_OK;
+	json_t *d = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:I,s:I}", "digest", b(a, "digest"), "evidence_id",
+	                      b(a, "evidence_id"), "depositor", a->e->actor, "depositor_name",
+	                      party_name(a, a->e->actor, name, sizeof name), "size",
+	                      (json_int_t)disc_uint(a->body, "size"), "media_type", b(a, "media_type"), "subject",
+	                      b(a, "subject"), "seq", (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms);
+	snprintf(key, sizeof key, "%.64s/%016llx", b(a, "digest"), (unsigned long long)a->e->seq);
+	return put_new(a, "ev/%s", key, d);
+}
+
 static int
 ap_none(struct ap *a)
 {
@@ -970,7 +993,7 @@ static const struct rule {
 	{"catalog.withdraw", ap_catalog},
 	{"catalog.request", ap_catalog},
 	{"catalog.decide", ap_catalog},
-	{"evidence.deposit", ap_none},
+	{"evidence.deposit", ap_evidence},
 	{"registration.apply", ap_registration},
 	{"registration.accept", ap_registration},
 	{"registration.reject", ap_registration},
@@ -1088,6 +1111,20 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 		json_decref(h);
 	}
 	return rc;
+}
+
+void
+pdl_disclosure_party_name(const struct pdl_vdb *db, MDB_txn *t, const char *id, char *name, size_t cap)
+{
+	struct disc_tables tb;
+	assert(cap > 0);
+	name[0] = 0;
+	disc_tables_get(db, &tb);
+	if (tb.docs == (MDB_dbi)-1 || id == NULL || !pdl_id_valid(id, strlen(id)))
+		return;
+	json_t *p = disc_get(t, tb.docs, "party/%s", id);
+	snprintf(name, cap, "%s", disc_str(p, "name"));
+	json_decref(p);
 }
 
 const struct pdl_view pdl_view_disclosure = {"disclosure", tables, apply, pdl_routes_disclosure};

@@ -97,10 +97,8 @@ score_json(const struct pdl_metrics_config *cfg, const json_t *doc, int full)
 	                 decimal_or_null(s.has_total, s.total_bp, 1, 100, 2), "weight_total", (json_int_t)s.weight_total);
 }
 
-/* The stored figures (borrowed) as served: a new document. full: with
- * revenue attributed (see the top). */
-static json_t *
-render(const struct pdl_metrics_config *cfg, const json_t *stored, int full)
+json_t *
+pdl_metrics_render(const struct pdl_metrics_config *cfg, const json_t *stored, int full)
 {
 	json_t *d = json_deep_copy(stored);
 	if (d == NULL)
@@ -126,10 +124,8 @@ render(const struct pdl_metrics_config *cfg, const json_t *stored, int full)
 	return d;
 }
 
-/* 1 when nothing public is counted in a stored figure document: only a
- * settlement (revenue attributed) made it. The public never sees it. */
-static int
-public_empty(const json_t *stored)
+int
+pdl_metrics_public_empty(const json_t *stored)
 {
 	const json_t *q = json_object_get(stored, "quality"), *u = json_object_get(stored, "usage");
 	return uget(json_object_get(stored, PDL_MF_CATALOG_REVIEW), "count") == 0 &&
@@ -270,7 +266,8 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 		const char *dp = json_string_value(json_object_get(doc, "period"));
-		if (doc == NULL || (pp == 2 && (dp == NULL || strcmp(dp, period) != 0)) || (!r.full && public_empty(doc))) {
+		if (doc == NULL || (pp == 2 && (dp == NULL || strcmp(dp, period) != 0)) ||
+		    (!r.full && pdl_metrics_public_empty(doc))) {
 			json_decref(doc);
 			continue;
 		}
@@ -282,7 +279,7 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 			break;
 		}
 		snprintf(last, sizeof last, "%s/%s", json_string_value(json_object_get(doc, "provider")), dp ? dp : "");
-		json_array_append_new(items, render(r.cfg, doc, r.full));
+		json_array_append_new(items, pdl_metrics_render(r.cfg, doc, r.full));
 		json_decref(doc);
 	}
 	mdb_cursor_close(c);
@@ -318,13 +315,13 @@ one(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_http_
 		     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 			const char *dp = json_string_value(json_object_get(doc, "period"));
-			if (doc == NULL || (!r.full && public_empty(doc))) {
+			if (doc == NULL || (!r.full && pdl_metrics_public_empty(doc))) {
 				json_decref(doc);
 				continue;
 			}
 			any = 1;
 			if (pp == 1 || (dp != NULL && strcmp(dp, period) == 0))
-				json_array_append_new(periods, render(r.cfg, doc, r.full));
+				json_array_append_new(periods, pdl_metrics_render(r.cfg, doc, r.full));
 			json_decref(doc);
 		}
 		mdb_cursor_close(c);
@@ -416,7 +413,7 @@ provider_known(struct rd *r, const char *id)
 	for (int m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !known && m == 0 && has_prefix(&k, fk, fn);
 	     m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		json_t *doc = r->full ? NULL : json_loadb(v.mv_data, v.mv_size, 0, NULL);
-		known = r->full || (doc != NULL && !public_empty(doc));
+		known = r->full || (doc != NULL && !pdl_metrics_public_empty(doc));
 		json_decref(doc);
 	}
 	mdb_cursor_close(c);
@@ -592,5 +589,6 @@ const struct pdl_route pdl_routes_metrics[] = {
 	{"/v1/metrics/disclosures", 0, disclosures, PDL_ROUTE_PUBLIC},
 	{"/v1/metrics/providers", 1, providers, PDL_ROUTE_PUBLIC | PDL_ROUTE_PRIVATE},
 	{"/v1/metrics/weights", 0, weights, PDL_ROUTE_PUBLIC},
+	{"/metrics", 0, pdl_metrics_route_page, PDL_ROUTE_PUBLIC},
 	{NULL, 0, NULL, 0},
 };

@@ -1,6 +1,7 @@
 /*
- * metrics_view.h — what the metrics view (view_metrics.c) and its HTTP
- * routes (metrics_http.c) share: the tables and their key formats.
+ * metrics_view.h — what the metrics view (view_metrics.c), its HTTP
+ * routes (metrics_http.c) and its page (metrics_page.c) share: the tables
+ * and their key formats, and the figures as served.
  *
  * Tables (all values are JSON with sorted keys unless said otherwise):
  *   metrics_track   what the view must remember between entries:
@@ -52,5 +53,18 @@ extern const char *const pdl_metrics_figures[]; /* the PDL_MF_* names, NULL-term
 
 /* The view's routes (metrics_http.c), which its pdl_view carries. */
 extern const struct pdl_route pdl_routes_metrics[];
+
+struct pdl_metrics_config;
+/* The stored figures of one provider and period (borrowed) as served: a new
+ * document with hours, ratios and the score. full: with revenue attributed
+ * (the private listener); else without it, as spec/views.md says the
+ * public reads them. NULL when out of memory. */
+json_t *pdl_metrics_render(const struct pdl_metrics_config *cfg, const json_t *stored, int full);
+/* 1 when nothing public is counted in a stored figure document: only a
+ * settlement (revenue attributed) made it. The public never sees it. */
+int pdl_metrics_public_empty(const json_t *stored);
+
+/* GET /metrics: the contributor evaluation for people (metrics_page.c). */
+void pdl_metrics_route_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out);
 
 #endif

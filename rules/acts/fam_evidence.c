@@ -1,6 +1,7 @@
 /*
  * fam_evidence.c — the evidence family (存证): any party deposits the
- * SHA-256 digest of a document, with its size, media type and subject, and
+ * digest of a document (the ledger suite's hash: SHA-256, or SM3 in an
+ * sm2-sm3 ledger), with its size, media type and subject, and
  * optionally the document itself when it is small. Registration
  * applications cite deposits by evidence_id.
  *
@@ -13,14 +14,13 @@
  *  (1) an evidence_id is deposited once, by anyone;
  *  (2) a depositor deposits a digest once (evdig/ is the index that says so);
  *  (3) a stored blob decodes to at most policy.blob_bytes_max bytes, its
- *      length equals `size` and its SHA-256 equals `digest`.
+ *      length equals `size` and its hash equals `digest`.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
 #include "families.h"
-#include "sha256.h"
 
 /* Schema bound on the blob: the policy's blob_bytes_max may be at most this
  * (fam_ledger.c), and a blob must still ride inside a 64 KiB act; the
@@ -85,7 +85,7 @@ deposit_validate(struct pdl_ctx *c)
 	if (!pdl_body_has(c, D_BLOB))
 		return PDL_OK;
 
-	uint8_t *blob, digest[32], want[32];
+	uint8_t *blob, digest[PDL_HASH_BYTES], want[PDL_HASH_BYTES];
 	size_t n;
 	int rc = blob_decode(c, &blob, &n);
 	if (rc == PDL_EINVAL)
@@ -93,14 +93,14 @@ deposit_validate(struct pdl_ctx *c)
 		                     id.p);
 	if (rc != PDL_OK)
 		return rc;
-	pdl_sha256(digest, blob, n);
+	pdl_digest(digest, blob, n); /* the ledger suite's hash: SHA-256 or SM3 */
 	free(blob);
 	if (n > c->info->policy.blob_bytes_max)
 		return pdl_rule_fail(c, "evidence.blob_too_large", "blob of %.*s is %zu bytes; the policy allows %llu",
 		                     (int)id.n, id.p, n, (unsigned long long)c->info->policy.blob_bytes_max);
-	if (pdl_unhex(dg.p, dg.n, want, 32) != PDL_OK || pdl_memcmp_ct(digest, want, 32) != 0)
-		return pdl_rule_fail(c, "evidence.blob_mismatch", "the SHA-256 of the blob of %.*s is not %.*s", (int)id.n,
-		                     id.p, (int)dg.n, dg.p);
+	if (pdl_unhex(dg.p, dg.n, want, PDL_HASH_BYTES) != PDL_OK || pdl_memcmp_ct(digest, want, PDL_HASH_BYTES) != 0)
+		return pdl_rule_fail(c, "evidence.blob_mismatch", "the %s of the blob of %.*s is not %.*s",
+		                     pdl_suite()->hash_name, (int)id.n, id.p, (int)dg.n, dg.p);
 	if (n != pdl_body_uint(c, D_SIZE))
 		return pdl_rule_fail(c, "evidence.size_mismatch", "the blob of %.*s is %zu bytes, not size %llu", (int)id.n,
 		                     id.p, n, (unsigned long long)pdl_body_uint(c, D_SIZE));
@@ -163,7 +163,7 @@ pdl_evidence_of(struct pdl_ctx *c, struct pdl_str evidence_id, struct pdl_str by
 
 static const struct pdl_act_def acts[] = {
 	{"evidence.deposit", PDL_ROLE_ANY, deposit_fields, deposit_validate, deposit_apply,
-	 "deposit a document's SHA-256 digest, size, media type and subject, with the document itself if small",
+	 "deposit a document's digest (the ledger's hash), size, media type and subject, with the document itself if small",
 	 "any party", PDL_PRIVATE_IF_BLOB("an evidence blob: only its digest is public")},
 };
 

@@ -2,8 +2,9 @@
  * fam_ledger.c — the ledger family: ledger.genesis, the first entry.
  *
  * Genesis fixes the origin (the checkpoint name), the jurisdiction, the
- * checkpoint key, the policy limits every later rule reads, and registers
- * the authority party. It is signed by the authority key it names, since
+ * crypto suite (suite.h: its `suite` field, ed25519-sha256 when absent),
+ * the checkpoint key, the policy limits every later rule reads, and
+ * registers the authority party. It is signed by the authority key it names, since
  * no party exists before it, under the zero ledger id (entry.h): its own
  * entry's hash becomes the id every later act is signed under.
  */
@@ -11,7 +12,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "rules.h"
+#include "crypto.h"
+#include "families.h"
 
 static const struct pdl_field authority_fields[] = {
 	{"id", F_ID, 0, 0, NULL},
@@ -101,13 +103,25 @@ static const struct pdl_field genesis_fields[] = {
 	{"authority", F_MAP, 0, 0, authority_fields},
 	{"ledger_key", F_KEY, 0, 0, NULL},
 	{"policy", F_MAP, 0, 0, policy_fields},
+	/* absent in a genesis made before suites: ed25519-sha256 */
+	{"suite", F_STR, 1, PDL_SUITE_ID_LEN_MAX, NULL},
 	/* true: the ledger's time may be set by hand (pdld --test-clock), so its
 	 * times prove nothing; pdld refuses --test-clock on a genesis without
 	 * it. Absent in a genesis made for the real clock (and before this). */
 	{"test_clock", F_BOOL, 1, 0, NULL},
 	{NULL, 0, 0, 0, NULL},
 };
-enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY, G_TEST_CLOCK };
+enum { G_ORIGIN, G_JURIS, G_AUTH, G_LKEY, G_POLICY, G_SUITE, G_TEST_CLOCK };
+
+/* The suite the genesis names; NULL when it names one this pdl does not know. */
+static const struct pdl_suite *
+genesis_suite(const struct pdl_act *a)
+{
+	if (!pdl_fields_has(&a->body, G_SUITE))
+		return &pdl_suite_ed25519_sha256;
+	struct pdl_str id = pdl_fields_str(&a->body, G_SUITE);
+	return pdl_suite_find(id.p, id.n);
+}
 
 static int
 bind_sub(const struct pdl_act *a, unsigned i, const struct pdl_field *def, struct pdl_fields *out)
@@ -131,8 +145,11 @@ pdl_ledger_info_from_genesis(const struct pdl_act *a, struct pdl_ledger_info *in
 	info->test_clock = pdl_fields_has(&a->body, G_TEST_CLOCK) && pdl_fields_bool(&a->body, G_TEST_CLOCK);
 	pdl_fields_cstr(&a->body, G_JURIS, info->jurisdiction, sizeof info->jurisdiction);
 	pdl_fields_cstr(&au, AU_ID, info->authority_id, sizeof info->authority_id);
+	if ((info->suite = genesis_suite(a)) == NULL)
+		return PDL_EFIELD;
 	struct pdl_str k = pdl_fields_str(&a->body, G_LKEY);
-	if (pdl_unb64(k.p, k.n, info->ledger_pk, 32) != PDL_OK)
+	char why[160];
+	if (pdl_pubkey_parse(&info->ledger_pk, info->suite, k.p, k.n, why, sizeof why) != PDL_OK)
 		return PDL_EFIELD;
 	info->policy.accept_wd = pdl_fields_uint(&po, PO_ACCEPT);
 	info->policy.notice_wd = pdl_fields_uint(&po, PO_NOTICE);
@@ -181,17 +198,29 @@ static int
 genesis_validate(struct pdl_ctx *c)
 {
 	const struct pdl_act *a = c->act;
+	const struct pdl_suite *suite = genesis_suite(a);
 	struct pdl_fields au, po;
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	if (bind_sub(a, G_AUTH, authority_fields, &au) != PDL_OK ||
 	    bind_sub(a, G_POLICY, policy_fields, &po) != PDL_OK)
 		return pdl_rule_fail(c, "ledger.genesis_malformed", "authority or policy map malformed");
 	struct pdl_str id = pdl_fields_str(&au, AU_ID);
 	if (id.n != a->actor_len || memcmp(id.p, a->actor, id.n) != 0)
 		return pdl_rule_fail(c, "ledger.genesis_actor", "genesis must be submitted by the authority it names");
-	struct pdl_str key = pdl_fields_str(&au, AU_KEY);
+	/* The suite before the signature: the keys are checked as the process's
+	 * suite's (which pdl init and every reader take from this field). */
+	if (suite == NULL) {
+		struct pdl_str id = pdl_fields_str(&a->body, G_SUITE);
+		return pdl_rule_fail(c, "ledger.suite_unknown", "suite \"%.*s\" is not one of %s",
+		                     id.n > PDL_SUITE_ID_LEN_MAX ? (int)PDL_SUITE_ID_LEN_MAX : (int)id.n, id.p,
+		                     pdl_suite_list());
+	}
+	if (suite != pdl_suite())
+		return pdl_rule_fail(c, "ledger.suite_mismatch", "the genesis names %s; this ledger is being made as %s",
+		                     suite->id, pdl_suite()->id);
 	/* signed under the zero ledger id: its own entry's hash is not known yet */
-	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK || pdl_act_verify(a, pdl_ledger_id_genesis, pk) != PDL_OK) {
+	if (pdl_party_key(&au, AU_KEY, &pk) != PDL_OK ||
+	    pdl_act_verify(pdl_ledger_id_genesis, a->bytes, a->len, a->sig, &pk) != PDL_OK) {
 		c->st->err = PDL_EBADSIG;
 		snprintf(c->st->msg, sizeof c->st->msg, "genesis is not signed by the authority key it names");
 		c->st->rule[0] = 0;
@@ -221,21 +250,17 @@ genesis_validate(struct pdl_ctx *c)
 	return PDL_OK;
 }
 
-/* Writes the authority's party record (shared with party.register). */
-int pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int suspended,
-                  const uint8_t pk[32], struct pdl_str uscc, struct pdl_str name, uint64_t seq);
-
 static int
 genesis_apply(struct pdl_ctx *c)
 {
 	struct pdl_fields au;
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	if (bind_sub(c->act, G_AUTH, authority_fields, &au) != PDL_OK)
 		return PDL_ESTORE;
-	struct pdl_str id = pdl_fields_str(&au, AU_ID), key = pdl_fields_str(&au, AU_KEY);
-	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK)
+	struct pdl_str id = pdl_fields_str(&au, AU_ID);
+	if (pdl_party_key(&au, AU_KEY, &pk) != PDL_OK)
 		return PDL_ESTORE;
-	return pdl_party_put(c, id.p, id.n, PDL_ROLE_AUTHORITY, 0, pk, pdl_fields_str(&au, AU_USCC),
+	return pdl_party_put(c, id.p, id.n, PDL_ROLE_AUTHORITY, 0, &pk, pdl_fields_str(&au, AU_USCC),
 	                     pdl_fields_str(&au, AU_NAME), c->seq);
 }
 

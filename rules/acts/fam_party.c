@@ -2,24 +2,24 @@
  * fam_party.c — parties: who may act, with which roles and which key.
  *
  * State:
- *   party/<id> → [roles, suspended, public key (bin 32), uscc, name, seq registered]
+ *   party/<id> → [roles, suspended, public key (bin: the ledger suite's
+ *                 encoding, suite.h), uscc, name, seq registered]
  *   uscc/<code> → <id>   (one party per unified social credit code)
  * States of a party: active ⇄ suspended (suspend / reinstate). A suspended
  * party's acts are refused by the engine before any rule runs.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "check.h"
-#include "rules.h"
+#include "crypto.h"
+#include "families.h"
 
 static const char *const role_list[] = {"authority", "registrar", "provider", "operator", "developer", "auditor", NULL};
 
-int pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int suspended,
-                  const uint8_t pk[32], struct pdl_str uscc, struct pdl_str name, uint64_t seq);
-
 int
-pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int suspended, const uint8_t pk[32],
-              struct pdl_str uscc, struct pdl_str name, uint64_t seq)
+pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int suspended,
+              const struct pdl_pubkey *pk, struct pdl_str uscc, struct pdl_str name, uint64_t seq)
 {
 	char k[PDL_ID_LEN_MAX + 8];
 	msgpack_sbuffer sb;
@@ -32,7 +32,8 @@ pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int
 		msgpack_pack_true(&p);
 	else
 		msgpack_pack_false(&p);
-	mp_pack_bin(&p, pk, 32);
+	assert(pk->suite == pdl_suite()); /* one suite per ledger */
+	mp_pack_bin(&p, pk->b, pk->suite->pk_bytes);
 	mp_pack_str(&p, uscc.p, uscc.n);
 	mp_pack_str(&p, name.p, name.n);
 	msgpack_pack_uint64(&p, seq);
@@ -68,18 +69,19 @@ party_read(struct pdl_ctx *c, struct pdl_str id, struct party_rec *r)
 	uint32_t an;
 	uint64_t roles;
 	if (mp_read_array(&m, &an) != PDL_OK || an != 6 || mp_read_uint(&m, &roles) != PDL_OK ||
-	    mp_read_bool(&m, &r->p.suspended) != PDL_OK || mp_read_bin(&m, &pk, &pkn) != PDL_OK || pkn != 32 ||
+	    mp_read_bool(&m, &r->p.suspended) != PDL_OK || mp_read_bin(&m, &pk, &pkn) != PDL_OK ||
+	    pdl_pubkey_set(&r->p.pk, pdl_suite(), pk, pkn) != PDL_OK ||
 	    mp_read_str(&m, &r->uscc.p, &r->uscc.n) != PDL_OK || mp_read_str(&m, &r->name.p, &r->name.n) != PDL_OK ||
 	    mp_read_uint(&m, &r->seq) != PDL_OK)
 		return PDL_ESTORE;
 	r->p.roles = (uint32_t)roles;
-	memcpy(r->p.pk, pk, 32);
 	return PDL_OK;
 }
 
 /* Copies a record's strings out of the map before it is rewritten. */
 static int
-party_rewrite(struct pdl_ctx *c, struct pdl_str id, const struct party_rec *r, int suspended, const uint8_t pk[32])
+party_rewrite(struct pdl_ctx *c, struct pdl_str id, const struct party_rec *r, int suspended,
+              const struct pdl_pubkey *pk)
 {
 	char uscc[32], name[300];
 	if (r->uscc.n >= sizeof uscc || r->name.n >= sizeof name)
@@ -88,6 +90,16 @@ party_rewrite(struct pdl_ctx *c, struct pdl_str id, const struct party_rec *r, i
 	memcpy(name, r->name.p, r->name.n);
 	struct pdl_str us = {uscc, r->uscc.n}, nm = {name, r->name.n};
 	return pdl_party_put(c, id.p, id.n, r->p.roles, suspended, pk, us, nm, r->seq);
+}
+
+/* The public key in body field i (F_KEY: the schema has checked it is a
+ * key of the ledger's suite). */
+int
+pdl_party_key(const struct pdl_fields *b, unsigned i, struct pdl_pubkey *pk)
+{
+	struct pdl_str key = pdl_fields_str(b, i);
+	char why[160];
+	return pdl_pubkey_parse(pk, pdl_suite(), key.p, key.n, why, sizeof why);
 }
 
 /* ---- party.register ---- */
@@ -156,12 +168,12 @@ static int
 register_apply(struct pdl_ctx *c)
 {
 	const struct pdl_fields *b = &c->act->body;
-	struct pdl_str id = pdl_fields_str(b, R_ID), key = pdl_fields_str(b, R_KEY);
-	uint8_t pk[32];
+	struct pdl_str id = pdl_fields_str(b, R_ID);
+	struct pdl_pubkey pk;
 	int dup;
-	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK)
+	if (pdl_party_key(b, R_KEY, &pk) != PDL_OK)
 		return PDL_ESTORE;
-	return pdl_party_put(c, id.p, id.n, roles_of(b, R_ROLES, &dup), 0, pk, pdl_fields_str(b, R_USCC),
+	return pdl_party_put(c, id.p, id.n, roles_of(b, R_ROLES, &dup), 0, &pk, pdl_fields_str(b, R_USCC),
 	                     pdl_fields_str(b, R_NAME), c->seq);
 }
 
@@ -195,9 +207,9 @@ static int
 rotate_validate(struct pdl_ctx *c)
 {
 	const struct pdl_fields *b = &c->act->body;
-	struct pdl_str id = pdl_fields_str(b, K_ID), key = pdl_fields_str(b, K_KEY);
+	struct pdl_str id = pdl_fields_str(b, K_ID);
 	struct party_rec r;
-	uint8_t pk[32];
+	struct pdl_pubkey pk;
 	int rc = known(c, id, &r);
 	if (rc != PDL_OK)
 		return rc;
@@ -205,7 +217,7 @@ rotate_validate(struct pdl_ctx *c)
 	if (!self && !actor_is_authority(c))
 		return pdl_rule_fail(c, "party.rotate_not_permitted",
 		                     "only the authority or the party itself may rotate its key");
-	if (pdl_unb64(key.p, key.n, pk, 32) != PDL_OK || memcmp(pk, r.p.pk, 32) == 0)
+	if (pdl_party_key(b, K_KEY, &pk) != PDL_OK || pdl_pubkey_eq(&pk, &r.p.pk))
 		return pdl_rule_fail(c, "party.key_unchanged", "the new key equals the current key");
 	return PDL_OK;
 }
@@ -214,12 +226,12 @@ static int
 rotate_apply(struct pdl_ctx *c)
 {
 	const struct pdl_fields *b = &c->act->body;
-	struct pdl_str id = pdl_fields_str(b, K_ID), key = pdl_fields_str(b, K_KEY);
+	struct pdl_str id = pdl_fields_str(b, K_ID);
 	struct party_rec r;
-	uint8_t pk[32];
-	if (party_read(c, id, &r) != PDL_OK || pdl_unb64(key.p, key.n, pk, 32) != PDL_OK)
+	struct pdl_pubkey pk;
+	if (party_read(c, id, &r) != PDL_OK || pdl_party_key(b, K_KEY, &pk) != PDL_OK)
 		return PDL_ESTORE;
-	return party_rewrite(c, id, &r, r.p.suspended, pk);
+	return party_rewrite(c, id, &r, r.p.suspended, &pk);
 }
 
 /* ---- party.suspend / party.reinstate ---- */
@@ -268,11 +280,10 @@ set_suspended(struct pdl_ctx *c, int suspended)
 {
 	struct pdl_str id = pdl_fields_str(&c->act->body, S_ID);
 	struct party_rec r;
-	uint8_t pk[32];
 	if (party_read(c, id, &r) != PDL_OK)
 		return PDL_ESTORE;
-	memcpy(pk, r.p.pk, 32);
-	return party_rewrite(c, id, &r, suspended, pk);
+	struct pdl_pubkey pk = r.p.pk; /* the rewrite replaces the record r points into */
+	return party_rewrite(c, id, &r, suspended, &pk);
 }
 
 static int

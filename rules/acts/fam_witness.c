@@ -1,19 +1,20 @@
 /*
  * fam_witness.c — witnesses: an auditor records in the log its C2SP
- * cosignature (c2sp.org/tlog-cosignature, the Ed25519 "cosignature/v1"
- * type) on a checkpoint the ledger signed, so anyone reading the log sees
- * which auditors vouched for which tree heads.
+ * cosignature (c2sp.org/tlog-cosignature, "cosignature/v1") on a checkpoint
+ * the ledger signed, so anyone reading the log sees which auditors vouched
+ * for which tree heads.
  *
  * The cosignature line is a signed-note signature line
- *   "— <name> base64(key ID (4) || timestamp (8, big endian) || Ed25519 signature (64))"
- * with key ID = SHA-256(<name> || "\n" || 0x04 || public key)[:4], and the
- * signature is over
+ *   "— <name> base64(key ID (4) || timestamp (8, big endian) || signature (64))"
+ * with key ID = H(<name> || "\n" || type || public key)[:4] and the
+ * signature by the auditor's party key, both in the ledger's suite
+ * (suite.h: for Ed25519, SHA-256 and type 0x04 as C2SP says; for SM2, SM3
+ * and 0xff with the suite's cosignature identifier), over
  *   "cosignature/v1\ntime <timestamp>\n" || the checkpoint's note body
  * (every body line including extension lines and the final newline, no
- * signature lines). The key is the auditor's own party key; the 0x04
- * algorithm byte and the "cosignature/v1" header keep a cosignature from
- * ever being mistaken for an act signature ("pdl/act/v1\n") or a note
- * signature (0x01).
+ * signature lines). The cosignature type and the "cosignature/v1" header
+ * keep a cosignature from ever being mistaken for an act signature
+ * ("pdl/act/v2\n") or a note signature (the suite's note type).
  *
  * State:
  *   cosign/<size>/<auditor> → root (base64, as submitted), cosignature (the
@@ -32,11 +33,9 @@
 #include "crypto.h"
 #include "families.h"
 #include "note.h"
-#include "sha256.h"
 
 #define COSIG_LINE_BYTES_MAX 512u /* name + 104 base64 characters, with room for a long URL name */
-#define COSIG_RAW_BYTES 76u       /* key ID 4 + timestamp 8 + signature 64 */
-#define COSIG_ALG_ED25519 0x04u   /* c2sp.org/tlog-cosignature: timestamped Ed25519 */
+#define COSIG_RAW_BYTES (4u + 8u + PDL_SIG_BYTES) /* key ID, timestamp, signature */
 #define COSIG_HEADER "cosignature/v1\ntime "
 #define EM_DASH_SP "\xe2\x80\x94 " /* U+2014 then a space: every signature line's prefix */
 #define TIMESTAMP_MAX 0x7fffffffffffffffull /* "It MUST NOT exceed 2^63 - 1" */
@@ -53,7 +52,7 @@ struct cosig {
 	struct pdl_str name;
 	uint32_t key_id;
 	uint64_t timestamp;
-	const uint8_t *sig; /* 64 bytes, in raw */
+	const uint8_t *sig; /* PDL_SIG_BYTES, in raw */
 	uint8_t raw[COSIG_RAW_BYTES];
 };
 
@@ -104,7 +103,7 @@ cosig_parse(struct pdl_str line, struct cosig *out)
 	if (!name_ok(out->name))
 		return "the key name is empty or holds a space, '+' or a control character";
 	if (pdl_unb64(sp + 1, (size_t)(end - sp - 1), out->raw, COSIG_RAW_BYTES) != PDL_OK)
-		return "the signature is not base64 of key ID, timestamp and Ed25519 signature (76 bytes)";
+		return "the signature is not base64 of key ID, timestamp and signature (76 bytes)";
 	out->key_id = (uint32_t)out->raw[0] << 24 | (uint32_t)out->raw[1] << 16 | (uint32_t)out->raw[2] << 8 |
 	              out->raw[3];
 	out->timestamp = pdl_get_be64(out->raw + 4);
@@ -112,20 +111,6 @@ cosig_parse(struct pdl_str line, struct cosig *out)
 	if (out->timestamp > TIMESTAMP_MAX)
 		return "the timestamp exceeds 2^63 - 1";
 	return NULL;
-}
-
-static uint32_t
-cosig_key_id(struct pdl_str name, const uint8_t pk[32])
-{
-	pdl_sha256_ctx st;
-	uint8_t h[PDL_SHA256_BYTES];
-	const uint8_t sep[2] = {'\n', COSIG_ALG_ED25519};
-	pdl_sha256_init(&st);
-	pdl_sha256_update(&st, (const uint8_t *)name.p, name.n);
-	pdl_sha256_update(&st, sep, sizeof sep);
-	pdl_sha256_update(&st, pk, 32);
-	pdl_sha256_final(&st, h);
-	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 
 /* "<size>/<auditor>" into buf; returns its length, 0 if it does not fit. */
@@ -142,7 +127,7 @@ cosign_validate(struct pdl_ctx *c)
 {
 	uint64_t size = pdl_body_uint(c, C_SIZE);
 	struct pdl_str root_b64 = pdl_body_str(c, C_ROOT), me = pdl_actor(c);
-	uint8_t root[32];
+	uint8_t root[PDL_HASH_BYTES];
 	const char *note = NULL, *why;
 	size_t note_n = 0, body_n = 0;
 	struct pdl_ckpt cp;
@@ -152,14 +137,14 @@ cosign_validate(struct pdl_ctx *c)
 	int rc;
 
 	if (pdl_unb64(root_b64.p, root_b64.n, root, sizeof root) != PDL_OK)
-		return pdl_rule_fail(c, "witness.bad_root", "root must be the base64 of a 32-byte hash");
+		return pdl_rule_fail(c, "witness.bad_root", "root must be the base64 of a %u-byte hash", PDL_HASH_BYTES);
 	rc = ckpt_get(c, size, &note, &note_n);
 	if (rc == PDL_ENOTFOUND)
 		return pdl_rule_fail(c, "witness.unknown_checkpoint", "the ledger signed no checkpoint at size %" PRIu64,
 		                     size);
 	if (rc != PDL_OK)
 		return rc;
-	if (pdl_note_verify(note, note_n, c->info->origin, c->info->ledger_pk, &body_n) != PDL_OK ||
+	if (pdl_note_verify(note, note_n, c->info->origin, &c->info->ledger_pk, &body_n) != PDL_OK ||
 	    pdl_ckpt_parse(note, note_n, &cp) != PDL_OK || cp.size != size)
 		return pdl_rule_fail(c, "witness.unknown_checkpoint",
 		                     "the checkpoint stored at size %" PRIu64 " does not carry the ledger's signature", size);
@@ -171,15 +156,16 @@ cosign_validate(struct pdl_ctx *c)
 		return pdl_rule_fail(c, "witness.bad_cosignature", "malformed cosignature line: %s", why);
 	if ((rc = pdl_party_get(c->txn, c->s, me.p, me.n, &p)) != PDL_OK)
 		return rc;
-	if (cs.key_id != cosig_key_id(cs.name, p.pk))
+	if (cs.key_id != pdl_pubkey_note_id(&p.pk, 1, cs.name.p, cs.name.n))
 		return pdl_rule_fail(c, "witness.bad_cosignature",
-		                     "key ID %08" PRIx32 " is not that of %.*s's key under the name %.*s (algorithm 0x04)",
-		                     cs.key_id, (int)me.n, me.p, (int)cs.name.n, cs.name.p);
+		                     "key ID %08" PRIx32 " is not that of %.*s's key under the name %.*s (%s cosignature, type 0x%02x)",
+		                     cs.key_id, (int)me.n, me.p, (int)cs.name.n, cs.name.p, p.pk.suite->alg_name,
+		                     p.pk.suite->cosig.type);
 	int hn = snprintf(msg, sizeof msg, COSIG_HEADER "%" PRIu64 "\n", cs.timestamp);
 	if (hn < 0 || (size_t)hn + body_n > sizeof msg)
 		return PDL_ESTORE;
 	memcpy(msg + hn, note, body_n);
-	if (pdl_sign_verify(cs.sig, (const uint8_t *)msg, (size_t)hn + body_n, p.pk) != PDL_OK)
+	if (pdl_verify(&p.pk, cs.sig, msg, (size_t)hn + body_n) != PDL_OK)
 		return pdl_rule_fail(c, "witness.bad_cosignature",
 		                     "the cosignature does not verify with %.*s's key over the checkpoint at size %" PRIu64,
 		                     (int)me.n, me.p, size);

@@ -35,6 +35,14 @@ int pdl_registration_live(struct pdl_ctx *c, char kind, struct pdl_str subject, 
  * deposit or another party made it. No rule: callers name their own. */
 int pdl_evidence_of(struct pdl_ctx *c, struct pdl_str evidence_id, struct pdl_str by1, struct pdl_str by2);
 
+/* fam_party.c: writes the party record (genesis writes the authority's).
+ * pk is of the ledger's suite. Errors: storage errors. */
+int pdl_party_put(struct pdl_ctx *c, const char *id, size_t idn, uint32_t roles, int suspended,
+                  const struct pdl_pubkey *pk, struct pdl_str uscc, struct pdl_str name, uint64_t seq);
+/* fam_party.c: the public key of body field i, an F_KEY the schema has
+ * checked (a key of the ledger's suite). Errors: PDL_EINVAL. */
+int pdl_party_key(const struct pdl_fields *b, unsigned i, struct pdl_pubkey *pk);
+
 /* fam_grant.c: 1 when party is the operator of some grant, ever issued. */
 int pdl_grant_is_operator(struct pdl_ctx *c, struct pdl_str party);
 

@@ -8,6 +8,11 @@
 # check / check_eq, init_ledger, start_pdld / stop_pdld / kill9_pdld,
 # wait_pids, free_port, log_size, and $GEN / $OV (the Python helpers). Each check prints one
 # "ok - …" or "not ok - …" line; the script ends with `finish`.
+#
+# Crypto suites: PDL_SUITE (default ed25519-sha256) is the suite of the
+# ledgers init_ledger makes ($SUITE) and of the keys `keygen` makes ($ALG);
+# pdlgen.py's default party key is of it too. run-all.sh runs some scripts
+# again under PDL_SUITE=sm2-sm3 (its SUITE_SCRIPTS).
 
 set -u
 
@@ -19,9 +24,19 @@ GEN="$PY $E2E/pdlgen.py"
 OV="$PY $E2E/outside_verify.py"
 export PDL PDLD PY
 
+SUITE=${PDL_SUITE:-ed25519-sha256}
+case $SUITE in
+ed25519-sha256) ALG=ed25519 ;;
+sm2-sm3) ALG=sm2 ;;
+*) echo "lib.sh: PDL_SUITE is ed25519-sha256 or sm2-sm3, not $SUITE" >&2; exit 1 ;;
+esac
+PDL_SUITE=$SUITE
+export PDL_SUITE
+
 PASS=0
 FAIL=0
 TNAME=$(basename "$0" .sh)
+[ "$SUITE" = ed25519-sha256 ] || TNAME=$TNAME.$SUITE
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pdl-e2e-$TNAME.XXXXXX")
 PDLD_PIDS=""  # every pdld this script started (some may be gone)
 PDLD_PID=""   # the one start_pdld started last
@@ -111,11 +126,16 @@ jl() {
 	$GEN jl "$1" "$2"
 }
 
-# init_ledger DIR [extra pdl init args]: creates a ledger; sets AUTH_KEY, VKEY.
+# keygen ARGS: pdl keygen of a key of $SUITE.
+keygen() {
+	"$PDL" keygen --alg "$ALG" "$@"
+}
+
+# init_ledger DIR [extra pdl init args]: creates a ledger of $SUITE; sets AUTH_KEY, VKEY.
 init_ledger() {
 	local dir=$1
 	shift
-	"$PDL" init --data "$dir" --origin test.example/pdl --jurisdiction 420100 "$@" >"$dir.init.json" 2>"$dir.init.err" ||
+	"$PDL" init --data "$dir" --origin test.example/pdl --jurisdiction 420100 --suite "$SUITE" "$@" >"$dir.init.json" 2>"$dir.init.err" ||
 		{ cat "$dir.init.err" >&2; return 1; }
 	AUTH_KEY=$(jl "$dir.init.json" 'o["authority_key"]')
 	VKEY=$(jl "$dir.init.json" 'o["verifier_key"]')

@@ -31,11 +31,22 @@ the checkpoint's size (a proof for another size proves nothing here: exit 1).
 A consistency proof must be for exactly the two checkpoints' sizes.
 EXPORT is the output of `pdl export` from seq 0 (a file, or '-'); `acts`
 checks the chain and every act signature and prints the ledger id.
+
+Crypto suites (spec/formats.md §16). Everything above is written for an
+ed25519-sha256 ledger. An sm2-sm3 ledger is checked the same way with SM3
+in place of SHA-256 and SM2 (user id 1234567812345678, signatures r || s,
+keys 04 || x || y) in place of Ed25519; its signed-note type is 0xff
+followed by "pdl.sm2-sm3/note". SM3 and SM2 come from the npm package
+sm-crypto (tests/e2e/sm_crypto.js, run with node), an implementation apart
+from pdl's OpenSSL. The suite is read from the verifier key's type (for
+checkpoints and proofs) or from the genesis's body.suite (for `acts`).
 """
 import base64
 import binascii
 import hashlib
 import json
+import os
+import subprocess
 import sys
 
 # ---------------------------------------------------------------- Ed25519
@@ -127,6 +138,65 @@ def ed25519_verify(pub, msg, sig):
     return _equal(_mul(s, G), _add(r, _mul(h, a)))
 
 
+# ---------------------------------------------------------------- suites
+
+class Ed25519Sha256:
+    name = "ed25519-sha256"
+    pk_bytes = 32
+    note_type = b"\x01"
+
+    @staticmethod
+    def H(data):
+        return hashlib.sha256(data).digest()
+
+    @staticmethod
+    def verify(pub, msg, sig):
+        return ed25519_verify(pub, msg, sig)
+
+
+class Sm2Sm3:
+    """SM3 and SM2 by sm-crypto (npm) through tests/e2e/sm_crypto.js."""
+    name = "sm2-sm3"
+    pk_bytes = 65
+    note_type = b"\xff" + b"pdl.sm2-sm3/note"
+    _proc = None
+
+    @classmethod
+    def _ask(cls, line):
+        if cls._proc is None:
+            here = os.path.dirname(os.path.abspath(__file__))
+            cls._proc = subprocess.Popen(["node", os.path.join(here, "sm_crypto.js")], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True)
+            if cls._ask("t") != "1":
+                raise Invalid("sm-crypto's SM3 does not give the GB/T 32905 value of \"abc\"")
+        cls._proc.stdin.write(line + "\n")
+        cls._proc.stdin.flush()
+        out = cls._proc.stdout.readline().strip()
+        if out.startswith("error") or out == "":
+            raise Invalid("sm_crypto.js: %s" % (out or "no answer (is node and build/npm there? make deps)"))
+        return out
+
+    @classmethod
+    def H(cls, data):
+        return bytes.fromhex(cls._ask("h " + data.hex()))
+
+    @classmethod
+    def verify(cls, pub, msg, sig):
+        if len(pub) != 65 or len(sig) != 64:
+            return False
+        return cls._ask("v %s %s %s" % (pub.hex(), sig.hex(), msg.hex())) == "1"
+
+
+SUITES = {s.name: s for s in (Ed25519Sha256, Sm2Sm3)}
+# the suite of the ledger being checked: set from the verifier key or the genesis
+SUITE = Ed25519Sha256
+
+
+def use_suite(s):
+    global SUITE
+    SUITE = s
+
+
 # ---------------------------------------------------------------- errors
 
 class Invalid(Exception):
@@ -143,7 +213,7 @@ def b64d(s, what):
 # ---------------------------------------------------------------- signed note
 
 def key_id(name, alg_and_key):
-    return hashlib.sha256(name.encode() + b"\n" + alg_and_key).digest()[:4]
+    return SUITE.H(name.encode() + b"\n" + alg_and_key)[:4]
 
 
 def parse_vkey(s):
@@ -157,11 +227,17 @@ def parse_vkey(s):
     if len(hexid) != 8 or any(c not in "0123456789abcdef" for c in hexid):
         raise Invalid("verifier key id is not 8 lowercase hex digits")
     raw = b64d(k, "verifier key")
-    if len(raw) != 33 or raw[0] != 0x01:
-        raise Invalid("verifier key is not an Ed25519 key (0x01 || 32 bytes)")
+    # the signature type names the suite: 0x01 Ed25519, 0xff "pdl.sm2-sm3/note" SM2
+    for suite in SUITES.values():
+        t = suite.note_type
+        if raw.startswith(t) and len(raw) == len(t) + suite.pk_bytes:
+            use_suite(suite)
+            break
+    else:
+        raise Invalid("verifier key is not 0x01 || 32-byte Ed25519 key nor 0xff || pdl.sm2-sm3/note || 65-byte SM2 key")
     if key_id(name, raw) != bytes.fromhex(hexid):
         raise Invalid("verifier key id does not match its name and key")
-    return name, bytes.fromhex(hexid), raw[1:]
+    return name, bytes.fromhex(hexid), raw[len(SUITE.note_type):]
 
 
 def verify_note(vkey, text):
@@ -194,8 +270,8 @@ def verify_note(vkey, text):
             raise Invalid("signature too short")
         if sname == name and raw[:4] == kid:
             if len(raw) != 68:
-                raise Invalid("Ed25519 signature line is not 4+64 bytes")
-            if not ed25519_verify(pub, body.encode("utf-8"), raw[4:]):
+                raise Invalid("signature line is not 4+64 bytes")
+            if not SUITE.verify(pub, body.encode("utf-8"), raw[4:]):
                 raise Invalid("signature by %s does not verify" % name)
             ok = True
     if not ok:
@@ -232,11 +308,11 @@ def load_checkpoint(vkey, path):
 # ---------------------------------------------------------------- RFC 9162
 
 def leaf_hash(data):
-    return hashlib.sha256(b"\x00" + data).digest()
+    return SUITE.H(b"\x00" + data)
 
 
 def node_hash(left, right):
-    return hashlib.sha256(b"\x01" + left + right).digest()
+    return SUITE.H(b"\x01" + left + right)
 
 
 def root_from_inclusion(index, size, h, path):
@@ -400,7 +476,14 @@ def verify_acts(entries):
     """Checks the chain and every act signature; returns (ledger id, count)."""
     if not entries:
         raise Invalid("no entries")
-    ledger_id = hashlib.sha256(entries[0]).digest()
+    # the suite the genesis names (none: ed25519-sha256), before anything is hashed
+    g = mp_decode(entries[0])
+    gbody = mp_decode(g[3]).get("body", {}) if isinstance(g, list) and len(g) == 6 and isinstance(g[3], bytes) else {}
+    sname = gbody.get("suite", "ed25519-sha256") if isinstance(gbody, dict) else "ed25519-sha256"
+    if sname not in SUITES:
+        raise Invalid("seq 0: the genesis names the suite %r, which this verifier does not know" % sname)
+    use_suite(SUITES[sname])
+    ledger_id = SUITE.H(entries[0])
     keys = {}
     prev = bytes(32)
     for seq, raw in enumerate(entries):
@@ -408,7 +491,7 @@ def verify_acts(entries):
         if not isinstance(e, list) or len(e) != 6 or e[0] != seq:
             raise Invalid("seq %d: not a 6-element entry of this seq" % seq)
         if e[2] != prev:
-            raise Invalid("seq %d: prev is not SHA-256 of entry %d" % (seq, seq - 1))
+            raise Invalid("seq %d: prev is not the hash of entry %d" % (seq, seq - 1))
         act_bytes, sig = e[3], e[4]
         if not isinstance(act_bytes, bytes) or not isinstance(sig, bytes) or len(sig) != 64:
             raise Invalid("seq %d: act or sig is not a bin (sig: 64 bytes)" % seq)
@@ -428,12 +511,12 @@ def verify_acts(entries):
             pk, domain_id, new_key = keys[act["actor"]], ledger_id, None
             if act.get("type") in ("party.register", "party.rotate_key"):
                 new_key = (body.get("id"), b64d(body.get("public_key", ""), "public_key"))
-        if not ed25519_verify(pk, ACT_DOMAIN + domain_id + act_bytes, sig):
+        if not SUITE.verify(pk, ACT_DOMAIN + domain_id + act_bytes, sig):
             raise Invalid("seq %d: act signature does not verify with %s's key for ledger %s"
                           % (seq, act.get("actor"), domain_id.hex()))
         if new_key is not None:
             keys[new_key[0]] = new_key[1]  # from the next entry on
-        prev = hashlib.sha256(raw).digest()
+        prev = SUITE.H(raw)
     return ledger_id, len(entries)
 
 
@@ -486,7 +569,7 @@ def main(argv):
             raise Invalid("index and size must be integers")
         lh = leaf_hash(leaf)
         if b64d(pr["leaf_hash"], "leaf_hash") != lh:
-            raise Invalid("leaf_hash is not SHA-256(0x00 || leaf bytes)")
+            raise Invalid("leaf_hash is not H(0x00 || leaf bytes)")
         r = root_from_inclusion(idx, psize, lh, hashes(pr["proof"]))
         if psize != size:
             raise Invalid("proof is for tree size %d but the checkpoint has size %d" % (psize, size))
@@ -506,7 +589,7 @@ def main(argv):
         return 0
     if cmd == "acts" and len(argv) == 3:
         lid, n = verify_acts(read_export(argv[2]))
-        print(json.dumps({"ok": True, "size": n, "signatures": n, "ledger_id": lid.hex()}))
+        print(json.dumps({"ok": True, "size": n, "signatures": n, "ledger_id": lid.hex(), "suite": SUITE.name}))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -19,6 +19,7 @@ call:
 import base64
 import hashlib
 import json
+import os
 import struct
 import sys
 
@@ -208,6 +209,15 @@ def entry_fields(entry_bytes):
 
 # ---- acts ----
 
+# A party key no one holds, of the suite of the ledgers under test
+# (PDL_SUITE, tests/e2e/lib.sh): 32 zero bytes for Ed25519; for SM2 the
+# curve's generator point G (GB/T 32918.5), 04 || x || y.
+SM2_G = bytes.fromhex("04"
+                      "32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7"
+                      "bc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0")
+DEFAULT_PK = base64.b64encode(SM2_G if os.environ.get("PDL_SUITE") == "sm2-sm3" else bytes(32)).decode()
+
+
 def register_act(i, actor="authority", nonce=None, pk=None, roles=("provider",), pid=None):
     return {
         "type": "party.register",
@@ -218,7 +228,7 @@ def register_act(i, actor="authority", nonce=None, pk=None, roles=("provider",),
             "name": "Party %d" % i,
             "uscc": uscc(i),
             "roles": list(roles),
-            "public_key": pk or base64.b64encode(bytes(32)).decode(),
+            "public_key": pk or DEFAULT_PK,
         },
     }
 

@@ -11,6 +11,12 @@
 # without a "not ok" line, adds a "not ok" of its own. Exits non-zero if
 # any check failed or any script exited non-zero. The binaries are copied
 # first, so a rebuild during the run does not change what is tested.
+#
+# Crypto suites: every script runs once under the default suite
+# (ed25519-sha256); the scripts of SUITE_SCRIPTS (bad input, tamper, crash,
+# the fixture scenario) run a second time under PDL_SUITE=sm2-sm3
+# (tests/e2e/lib.sh), so the same checks hold for an SM2/SM3 ledger. A
+# script that makes its own sm2-sm3 ledgers (t_90) runs once.
 
 : "${PDL:?set PDL to the absolute path of the pdl binary}"
 : "${PDLD:?set PDLD to the absolute path of the pdld binary}"
@@ -47,16 +53,25 @@ else
 	exit 1
 fi
 
+SUITE_SCRIPTS="t_20_bad_input t_40_tamper t_50_crash t_80_scenario"
+
 passed=0
 failed=0
 bad_exit=0
 start=$(date +%s)
+runs=""
 for t in "$here"/t_${1:-}*.sh; do
 	[ -f "$t" ] || continue
-	name=$(basename "$t")
+	runs="$runs $t:"
+	case " $SUITE_SCRIPTS " in *" $(basename "$t" .sh) "*) runs="$runs $t:sm2-sm3" ;; esac
+done
+for r in $runs; do
+	t=${r%:*}
+	suite=${r##*:}
+	name=$(basename "$t")${suite:+ [$suite]}
 	echo "# ---- $name"
 	t0=$(date +%s)
-	timeout -k 10 "$limit" bash "$t" >"$out" 2>&1 </dev/null
+	PDL_SUITE=${suite:-ed25519-sha256} timeout -k 10 "$limit" bash "$t" >"$out" 2>&1 </dev/null
 	rc=$?
 	cat "$out"
 	p=$(grep -c '^ok - ' "$out")

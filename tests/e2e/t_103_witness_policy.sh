@@ -151,6 +151,15 @@ bad_policy "a policy listing logs but not this ledger" "log $other
 witness X ${WVK[W1]} http://127.0.0.1:1
 quorum X" "not this ledger"
 bad_policy "a policy without a quorum line" "witness X ${WVK[W1]} http://127.0.0.1:1" "no quorum line"
+# an sm2-sm3 ledger's checkpoints are SM2 over SM3 trees: no C2SP witness checks them
+"$PDL" init --data "$TMP/sm2" --origin sm2.example/pdl --jurisdiction 420100 --suite sm2-sm3 >/dev/null 2>&1 ||
+	not_ok "pdl init --suite sm2-sm3"
+printf 'witness X %s http://127.0.0.1:1\nquorum X\n' "${WVK[W1]}" >"$TMP/sm2.policy"
+"$PDLD" --data "$TMP/sm2" --witness-policy "$TMP/sm2.policy" 2>"$TMP/sm2.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "crypto suite is sm2-sm3" "$TMP/sm2.err" &&
+	ok "pdld refuses a witness policy for an sm2-sm3 ledger, naming its suite" ||
+	{ not_ok "pdld refuses a witness policy for an sm2-sm3 ledger (exit $rc)"; sed 's/^/#   /' "$TMP/sm2.err"; }
 "$PDLD" --help | grep -q -- '--witness-policy FILE' && ok "pdld --help documents --witness-policy" ||
 	not_ok "pdld --help documents --witness-policy"
 

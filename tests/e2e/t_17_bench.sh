@@ -30,6 +30,16 @@ check "the kept ledger is in $TMP/b" test -f "$TMP/b/data.mdb"
 check_eq "pdl verify passes on the kept ledger" "$?" 0
 check_eq "it holds $((ACTS + 1)) entries" "$(jl "$TMP/verify.json" 'o["size"]')" $((ACTS + 1))
 
+# the other suite: its own bound (SM2 verifications), its acts on an sm2-sm3 ledger
+"$PDL" bench --suite sm2-sm3 --acts 300 --batch 50 --clients 2 --segments 1 --data "$TMP/s" --keep \
+	>"$TMP/sm2.json" 2>"$TMP/sm2.err"
+check_eq "pdl bench --suite sm2-sm3 exits 0, names its suite, all acts in" \
+	"$?:$(jl "$TMP/sm2.json" '(o["suite"], o["acts"], o["refused"], o["log_size"])')" "0:('sm2-sm3', 300, 0, 301)"
+check "it measured the SM2 verify bound" grep -q "SM2 verify bound" "$TMP/sm2.err"
+check_eq "its ledger is an sm2-sm3 ledger" "$("$PDL" get 0 --data "$TMP/s" | jl - 'o["act"]["body"]["suite"]')" sm2-sm3
+"$PDL" bench --suite rsa >"$TMP/bad.out" 2>&1
+check_ne "--suite rsa is refused" "$?" 0
+
 "$PDL" bench --segments 0 >"$TMP/bad.out" 2>&1
 check_ne "--segments 0 is refused" "$?" 0
 check "with a message naming the option" grep -q -- "--segments is 1..50" "$TMP/bad.out"

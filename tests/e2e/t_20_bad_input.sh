@@ -10,7 +10,7 @@ init_ledger "$D" || { not_ok "pdl init"; finish; }
 start_pdld "$D" || { not_ok "pdld starts"; finish; }
 
 for k in other auth2 prov1 prov1b prov1c; do
-	"$PDL" keygen --out "$TMP/$k.key" >"$TMP/$k.json" || not_ok "keygen $k"
+	keygen --out "$TMP/$k.key" >"$TMP/$k.json" || not_ok "keygen $k"
 done
 pub() { jl "$TMP/$1.json" 'o["public_key"]'; }
 

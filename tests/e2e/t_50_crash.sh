@@ -13,6 +13,9 @@ CYCLES=5
 SUBS=3
 FILES=3
 PER_FILE=1000
+# an SM2 act costs ~0.3 ms to sign and again to verify (OpenSSL's generic
+# curve code): the same crashes, over a tenth of the acts
+[ "$SUITE" = ed25519-sha256 ] || PER_FILE=100
 RANDOM=5150 # fixed seed: the same kill moments every run
 init_ledger "$D" || { not_ok "pdl init"; finish; }
 start_pdld "$D" --checkpoint-ms 200 || { not_ok "pdld starts"; finish; }

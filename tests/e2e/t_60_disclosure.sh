@@ -168,15 +168,52 @@ check_eq "after the head: no items, next stays" "$(jq_ "$TMP/h.body" '(o["items"
 
 # ---- Atom
 check_eq "/v1/feed.atom: 200" "$(hget /v1/feed.atom "$TMP/feed.atom")" 200
-check_eq "Atom parses; newest entry first; links to its entry" \
+check_eq "Atom parses; newest entry first; absolute links to its entry page and JSON (from the Host header)" \
 	"$($PY - "$TMP/feed.atom" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 ns = {"a": "http://www.w3.org/2005/Atom"}
 r = ET.parse(sys.argv[1]).getroot()
 es = r.findall("a:entry", ns)
-print(len(es), es[0].find("a:id", ns).text.rsplit(":", 1)[1], es[0].find("a:link", ns).get("href"))
+links = {l.get("rel"): l.get("href") for l in es[0].findall("a:link", ns)}
+print(len(es), es[0].find("a:id", ns).text.rsplit(":", 1)[1], links["alternate"], links["related"],
+      {l.get("rel"): l.get("href") for l in r.findall("a:link", ns)}["self"])
 EOF
-)" "$(jq_ "$TMP/feed_all.json" 'len(o["items"])') $LAST /v1/entries/$LAST"
+)" "$(jq_ "$TMP/feed_all.json" 'len(o["items"])') $LAST $BASE/entries/$LAST $BASE/v1/entries/$LAST $BASE/v1/feed.atom"
+check_eq "Atom summaries are readable: label, type, subject, who, CST time" \
+	"$($PY - "$TMP/feed.atom" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+ns = {"a": "http://www.w3.org/2005/Atom"}
+es = ET.parse(sys.argv[1]).getroot().findall("a:entry", ns)
+s = [e.find("a:summary", ns).text for e in es]
+print(next(x for x in s if "product.release" in x).split(",")[0])
+EOF
+)" "产品上架 product.release P1 — Wuhan Data Group (op1)"
+# a Host header that is not a host: no absolute links from it (relative ones instead)
+check_eq "a Host header with markup gives relative Atom links, never echoed" "$($PY - "$BASE" <<'EOF'
+import sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/v1/feed.atom?limit=1", headers={"Host": 'evil.example"><x'})
+body = urllib.request.urlopen(req, timeout=20).read().decode()
+print("evil" in body, 'href="/v1/entries/' in body)
+EOF
+)" "False True"
+check_eq "feed items carry an ISO time (CST) beside time_ms" \
+	"$(jq_ "$TMP/feed_all.json" 'sorted({i["time_cst"][-6:] for i in o["items"]}) + [all(i["time_cst"].startswith("2040-03-") for i in o["items"][1:])]')" \
+	'["+08:00", true]'
+
+# ---- the evidence check (/verify asks it): public deposits of a digest, never private ones
+E1D=$($PY -c 'import hashlib; print(hashlib.sha256(b"evidence one").hexdigest())')
+E2D=$($PY -c 'import hashlib; print(hashlib.sha256(b"SECRET blob two").hexdigest())')
+check_eq "/v1/evidence?digest=<E1's>: 200" "$(hget "/v1/evidence?digest=$E1D")" 200
+check_eq "…names E1's deposit: who, when, its entry" \
+	"$(jq_ "$TMP/h.body" '[(i["evidence_id"], i["depositor"], i["depositor_name"], i["seq"], i["size"], i["time_cst"][-6:]) for i in o["items"]]')" \
+	"[[\"E1\", \"prov1\", \"Wuhan Traffic Bureau\", ${S[E1]}, 12, \"+08:00\"]]"
+hget "/v1/evidence?digest=$(echo "$E1D" | tr a-f A-F)" >/dev/null
+check_eq "…the digest in capitals finds the same" "$(jq_ "$TMP/h.body" '[i["seq"] for i in o["items"]]')" "[${S[E1]}]"
+hget "/v1/evidence?digest=$E2D" >/dev/null
+check_eq "E2 carries its blob (private): no public deposit of its digest" \
+	"$(jq_ "$TMP/h.body" '(o["items"], o["more"])')" "[[], false]"
+hget "/v1/evidence?digest=$(printf '%064d' 0)" >/dev/null
+check_eq "an unknown digest: no items" "$(jq_ "$TMP/h.body" 'o["items"]')" "[]"
 
 # ---- annual report
 check_eq "/v1/reports/annual?year=2040: 200" "$(hget '/v1/reports/annual?year=2040' "$TMP/annual.json")" 200
@@ -203,6 +240,34 @@ check_eq "two rebuilds of the disclosure view give the same digest" "$(cat "$TMP
 "$PDLPROJ" digest disclosure --data "$TMP/proj" >"$TMP/live.digest" 2>&1
 check_eq "the live view (followed over pub/sub) has the rebuilt digest" "$(cat "$TMP/live.digest")" "$(cat "$TMP/r1.digest")"
 check_eq "digest covers every entry" "$(jq_ "$TMP/r1.digest" 'o["next"]')" $((LAST + 1))
+
+# ---- --public-url: the base of the Atom feed's links, whatever the Host header
+"$PDLPROJ" disclosure --ledger "ipc://$D/pdl.sock" --data "$TMP/pu" --http 127.0.0.1:1 --public-url 'https://x.example/"><b' \
+	>"$TMP/pu.out" 2>&1
+check_eq "a --public-url with a quote is refused at start (exit 2)" "$?" 2
+check "…saying what a public URL may hold" grep -q 'public-url' "$TMP/pu.out"
+PU_PORT=$(free_port)
+"$PDLPROJ" disclosure --ledger "ipc://$D/pdl.sock" --data "$TMP/pu" --http "127.0.0.1:$PU_PORT" \
+	--public-url https://ledger.example.gov.cn/pdl/ >>"$TMP/pu.log" 2>&1 &
+PU_PID=$!
+pu_links() {
+	$PY - "http://127.0.0.1:$PU_PORT/v1/feed.atom?limit=1" <<'EOF'
+import sys, urllib.request, xml.etree.ElementTree as ET
+ns = {"a": "http://www.w3.org/2005/Atom"}
+r = ET.fromstring(urllib.request.urlopen(sys.argv[1], timeout=5).read())
+print(" ".join(sorted(l.get("href") for l in r.iter("{http://www.w3.org/2005/Atom}link"))))
+EOF
+}
+n=100
+until out=$(pu_links 2>/dev/null) && [ -n "$out" ] && case $out in *"/entries/$LAST"*) true ;; *) false ;; esac; do
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || break
+	sleep 0.1
+done
+check_eq "with --public-url the Atom links start with it" "$out" \
+	"https://ledger.example.gov.cn/pdl/ https://ledger.example.gov.cn/pdl/entries/$LAST https://ledger.example.gov.cn/pdl/v1/entries/$LAST https://ledger.example.gov.cn/pdl/v1/feed.atom"
+kill -TERM "$PU_PID" 2>/dev/null
+wait "$PU_PID" 2>/dev/null
 
 stop_proj
 finish

@@ -78,6 +78,13 @@ bad '/v1/feed?afterr=3' 400 unknown_parameter
 bad '/v1/grants?foo=1' 400 unknown_parameter
 bad '/v1/entries/7?x=1' 400 unknown_parameter
 bad '/?debug=1' 400 unknown_parameter
+# the evidence check: a SHA-256 digest, nothing else
+bad '/v1/evidence' 400 missing_parameter
+bad '/v1/evidence?digest=' 400 missing_parameter
+bad '/v1/evidence?digest=abc' 400 bad_parameter
+bad '/v1/evidence?digest=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz' 400 bad_parameter
+bad '/v1/evidence?digest=0000000000000000000000000000000000000000000000000000000000000000aa' 400 bad_parameter
+bad '/v1/evidence?digest=00&size=1' 400 unknown_parameter
 bad '/v1/proof/inclusion' 400 missing_parameter
 bad '/v1/proof/inclusion?index=abc' 400 bad_parameter
 bad '/v1/proof/inclusion?index=1&size=z' 400 bad_parameter

@@ -1,99 +1,75 @@
 #!/usr/bin/env bash
-# t_62_browser — the disclosure page in a real browser: headless Chromium
-# loads http://127.0.0.1:PORT/ and its DOM lists the grants, the released
-# product, the registration under notice and the assigned code, each linked
-# to its entry and proof; the page loads nothing from outside. Installs
-# chromium when missing (Debian package); prints "skip - reason" when it
-# cannot.
+# t_62_browser — the pages that prove themselves (issue 16), in a real
+# browser: Debian's headless Chromium, driven over the DevTools protocol by
+# browser_check.py (standard library only, --remote-debugging-pipe), loads
+# the running demo — the fixture ledger (fixtures/scenario) with pdl-project
+# serving it — through a proxy of the test's that logs every request and,
+# when told, alters one inclusion proof or the checkpoint. It checks: a
+# verified checkpoint and ✓ on every listed item; ✗ on exactly the item
+# whose proof was altered, and on the checkpoint and every item when the
+# checkpoint was; /verify finds a deposited file (its entry verified) and
+# says "not deposited" for another file and for a privately deposited one;
+# values that are markup show as text and run nothing; at 400 px no element
+# leaves the viewport; no request leaves 127.0.0.1. Screenshots at 1400 and
+# 400 px go to $PDL_SHOTS (make test: build/screenshots/), their paths
+# printed as "# screenshot: PATH".
+#
+# Besides the fixture, the test submits: a party whose name is markup
+# (hostile-co, registered by the authority) and its public deposit
+# (no blob) of a file only this test has.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/disclosure_lib.sh"
+. "$(dirname "$0")/fixture_lib.sh"
 
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+CHROMIUM=$(command -v chromium || true)
 if [ -z "$CHROMIUM" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		echo "# installing chromium (Debian package)"
-		{ timeout 170 env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium ||
-			{ timeout 60 apt-get update -q && timeout 150 env DEBIAN_FRONTEND=noninteractive \
-				apt-get install -y -q --no-install-recommends chromium; }; } >"$TMP/apt.log" 2>&1
-		CHROMIUM=$(command -v chromium || true)
-	fi
-	if [ -z "$CHROMIUM" ]; then
-		echo "skip - chromium is not installed and could not be installed (apt-get: $(tail -1 "$TMP/apt.log" 2>/dev/null))"
-		finish
-	fi
+	not_ok "chromium is installed (make deps installs Debian's chromium)"
+	finish
 fi
 
 D=$TMP/l
-disc_phase1 "$D" && disc_phase2 "$D" || { not_ok "the scenario is accepted by the ledger"; finish; }
-LAST=${S[use3]}
-start_proj "$D" || { not_ok "pdl-project all --http starts"; finish; }
-check "the view catches up to seq $LAST" wait_view $((LAST + 1))
-CODE=$(sed -n 1p "$TMP/phase2.receipts" | $PY -c 'import json,sys; print(json.loads(sys.stdin.read())["outcome"]["code"])')
+fixture_load "$D" || { not_ok "the fixture ledger loads"; finish; }
 
-# --dump-dom prints the DOM after the page loaded (scripts would have run)
-timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-	--disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
-	--user-data-dir="$(mktemp -d "$TMP/chrome.XXXXXX")" --dump-dom "$BASE/" >"$TMP/dom.html" 2>"$TMP/chrome.err"
-rc=$?
-check_eq "chromium --headless --dump-dom exits 0" "$rc" 0
-[ "$rc" = 0 ] || sed 's/^/#   /' "$TMP/chrome.err" | tail -5
-
-# what the browser built, parsed with the standard library
-pychecks $PY - "$TMP/dom.html" "$CODE" "${S[G1]}" "${S[G2]}" "${S[P1_release]}" "${S[A2_notice]}" "${S[A1_code]}" <<'EOF'
-import sys
-from html.parser import HTMLParser
-dom, code, g1, g2, p1, a2, a1 = sys.argv[1:]
-
-class P(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cur, self.text, self.links, self.src = {}, None, [], [], []
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "tr" and a.get("id"):
-            self.cur = a["id"]
-            self.rows[self.cur] = {"text": "", "links": []}
-        if tag == "a" and self.cur:
-            self.rows[self.cur]["links"].append(a.get("href"))
-        for k in ("src", "href"):
-            v = a.get(k)
-            if v and tag in ("script", "img", "link", "iframe") and (v.startswith("http") or v.startswith("//")):
-                self.src.append(v)
-    def handle_endtag(self, tag):
-        if tag == "tr":
-            self.cur = None
-    def handle_data(self, d):
-        if self.cur:
-            self.rows[self.cur]["text"] += d
-        self.text.append(d)
-
-p = P()
-p.feed(open(dom, encoding="utf-8").read())
-text = "".join(p.text)
-
-def check(desc, ok):
-    print(("ok - " if ok else "not ok - ") + desc)
-
-def row(rid, words, seq):
-    r = p.rows.get(rid)
-    check("DOM has row %s" % rid, r is not None)
-    if r is None:
-        return
-    for w in words:
-        check("  row %s shows %r" % (rid, w), w in r["text"])
-    check("  row %s links entry %s and its proof" % (rid, seq),
-          "/v1/entries/%s" % seq in r["links"] and "/v1/proof/inclusion?index=%s" % seq in r["links"])
-
-row("grant-G1", ["G1", "Wuhan Data Group", "domain", "Smart traffic", "res1, res2", "2040-06-01", "active"], g1)
-row("grant-G2", ["G2", "scenario", "terminated", "breach"], g2)
-row("product-P1", ["Traffic Index API", "industry", "¥19.99", "per_call"], p1)
-row("notice-A2", ["A2", "Road works data", "2040-03-20 00:00"], a2)
-row("code-" + code, [code, "Traffic flow data", "coded"], a1)
-check("the failed product P2 is not listed as released", "product-P2" not in p.rows)
-check("the page shows the dispute outcome", "upheld" in text and "product.review" in text)
-check("the page loads nothing from outside (%s)" % (p.src[:2] or "none"), not p.src)
-check("the page says which entry it is as of", "As of entry" in text)
+# ---- a party with a hostile name, and its deposit of a file
+HOSTILE='Evil <img src=x onerror="window.__pdl_pwned=1"> & "Co" '"'"'<script>window.__pdl_pwned=2</script>'
+mkdir -p "$TMP/keys" "$TMP/files"
+cp "$D/scenario/sign/authority.key" "$TMP/keys/"
+"$PDL" keygen --out "$TMP/keys/hostile-co.key" >"$TMP/hostile.pub.json" || { not_ok "pdl keygen"; finish; }
+printf 't_62: a file deposited in the ledger by hostile-co\n' >"$TMP/files/deposited.txt"
+printf 't_62: a file nobody deposited\n' >"$TMP/files/other.txt"
+# the blob of the fixture's ev-ridership-spec-v1: deposited, but privately (with its document)
+$PY -c 'import base64,json,sys
+acts = json.load(open(sys.argv[1]))
+b = next(a["body"]["blob"] for a in acts if a["body"].get("evidence_id") == "ev-ridership-spec-v1")
+open(sys.argv[2], "wb").write(base64.b64decode(b))' "$E2E/../../fixtures/scenario/040-evidence.json" "$TMP/files/private.txt"
+$PY - "$TMP/hostile.act.json" "$TMP/hostile.pub.json" "$TMP/files/deposited.txt" "$HOSTILE" "$E2E" <<'EOF'
+import hashlib, json, sys
+sys.path.insert(0, sys.argv[5])
+import pdlgen
+out, pub, f, hostile = sys.argv[1:5]
+data = open(f, "rb").read()
+acts = [
+    {"type": "party.register", "actor": "authority", "nonce": 9100,
+     "body": {"id": "hostile-co", "name": hostile, "uscc": pdlgen.uscc(6262), "roles": ["provider"],
+              "public_key": json.load(open(pub))["public_key"]}},
+    {"type": "evidence.deposit", "actor": "hostile-co", "nonce": 1,
+     "body": {"evidence_id": "ev-t62", "digest": hashlib.sha256(data).hexdigest(), "size": len(data),
+              "media_type": "text/plain", "subject": hostile}},
+]
+json.dump(acts, open(out, "w"))
 EOF
+"$PDL" submit --keys "$TMP/keys" --data "$D" "$TMP/hostile.act.json" >"$TMP/hostile.receipts" 2>&1
+check "the hostile party and its deposit are accepted" not grep -q '"error"' "$TMP/hostile.receipts"
+HSEQ=$(sed -n 2p "$TMP/hostile.receipts" | $PY -c 'import json,sys; print(json.loads(sys.stdin.read())["seq"])')
+SIZE=$((HSEQ + 1))
+check "a checkpoint covers the deposit (size $SIZE)" wait_ckpt "$D" "$SIZE"
 
-stop_proj
+start_views "$D" || { not_ok "pdl-project all --http starts"; finish; }
+check "the view catches up to seq $HSEQ" wait_public "$SIZE"
+
+SHOTS=${PDL_SHOTS:-$TMP/screenshots}
+pychecks $PY "$E2E/browser_check.py" --chromium "$CHROMIUM" --base "$PUB_BASE" \
+	--deposited "$TMP/files/deposited.txt" --other "$TMP/files/other.txt" --private "$TMP/files/private.txt" \
+	--hostile-seq "$HSEQ" --hostile-text "$HOSTILE" --ledger-key "$D/keys/ledger.key" --shots "$SHOTS" --tmp "$TMP"
+
+stop_views
 finish

@@ -107,7 +107,8 @@ routes = [(pub, p) for p in ("/", "/v1/", "/v1", "/v1/grants", "/v1/grants/g1", 
                              "/v1/usage", "/v1/registrations", "/v1/registrations/a1", "/v1/disputes", "/v1/parties",
                              "/v1/resources", "/v1/feed", "/v1/feed.atom", "/v1/checkpoint", "/v1/proof/inclusion",
                              "/v1/entries/1", "/v1/reports/annual", "/v1/metrics/providers",
-                             "/v1/metrics/providers/p1", "/v1/metrics/providers/p1/explain", "/v1/metrics/weights")]
+                             "/v1/metrics/providers/p1", "/v1/metrics/providers/p1/explain", "/v1/metrics/weights",
+                             "/v1/evidence", "/entries/1", "/verify", "/metrics", "/assets/pdl.js", "/assets/pdl.css")]
 routes += [(priv, p) for p in ("/v1/revenue/parties/authority", "/v1/revenue/settlements/s1", "/v1/metrics/providers",
                                "/v1/metrics/providers/p1", "/v1/metrics/providers/p1/explain")]
 bad = []

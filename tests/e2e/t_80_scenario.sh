@@ -15,6 +15,11 @@
 # the scenario changes on purpose (files, TIMELINE, keys) or pdl's entry
 # encoding changes, regenerate GOLDEN from a checked load — and only then:
 # a root that moves for any other reason is a reproducibility bug.
+#
+# Under PDL_SUITE=sm2-sm3 (run-all.sh runs it so too) the same scenario is
+# loaded as an sm2-sm3 ledger (SUITE=sm2-sm3 tools/load-scenario.sh: the SM2
+# keys of fixtures/keys-sm2-sm3), and every check below holds the same, the
+# refusals included, against fixtures/scenario/GOLDEN.sm2-sm3.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$E2E/../.." && pwd)
@@ -22,6 +27,14 @@ SCEN=$ROOT/fixtures/scenario
 LOADER=$ROOT/tools/load-scenario.sh
 D=$TMP/l
 R=$D/scenario/receipts
+GOLDEN=$SCEN/GOLDEN
+[ "$SUITE" = ed25519-sha256 ] || GOLDEN=$SCEN/GOLDEN.$SUITE
+# the verifier key of the fixture ledger key, per suite
+case $SUITE in
+ed25519-sha256) WANT_VK=demo.pdl.local/wuhan+8b40e0cc+AY38ulMFLng2lwaJ/zEEaQOP5cIXWp6GXYgFC++98gXp ;;
+sm2-sm3) WANT_VK=demo.pdl.local/wuhan+f6652c14+/3BkbC5zbTItc20zL25vdGUEjFTyZUwHCezBDmrKlTA9a7n8Zfw9VIHw0/vyhgsTkvtAnTH8EOn6vWZQs4kvBUjM+g4TDOQRCYBiy5VeshvhLw== ;;
+esac
+export SUITE
 
 # ms of an ISO 8601 time
 ms() { echo "$(date -d "$1" +%s)000"; }
@@ -41,8 +54,8 @@ check_eq "one output line per TIMELINE file ($nfiles)" "$(wc -l <"$TMP/load.out"
 check_eq "no file had a refused act" "$(grep -c refused "$TMP/load.out")" 0
 # the acts of the files, plus the cosignature the loader writes
 N=$($PY -c 'import json,sys; print(sum(len(json.load(open(f))) for f in sys.argv[1:]) + 1)' "$SCEN"/[0-9]*.json)
-gsize=$(awk '$1 == "size" { print $2 }' "$SCEN/GOLDEN")
-groot=$(awk '$1 == "root" { print $2 }' "$SCEN/GOLDEN")
+gsize=$(awk '$1 == "size" { print $2 }' "$GOLDEN")
+groot=$(awk '$1 == "root" { print $2 }' "$GOLDEN")
 check_eq "the files hold $N acts: GOLDEN's size less the genesis" "$N" "$((gsize - 1))"
 total=$(awk '{ n += $2 } END { print n }' "$TMP/load.out")
 check_eq "$N acts loaded" "$total" "$N"
@@ -67,7 +80,7 @@ check "the final checkpoint verifies with outside_verify.py" $OV checkpoint "$VK
 check_eq "outside_verify.py checks every act signature, for the ledger id it computes itself" \
 	"$($OV acts "$TMP/export" | jl - '"%s %s %s" % (o["ok"], o["signatures"], o["ledger_id"])')" \
 	"True $gsize $("$PDL" ledger-id --data "$D")"
-check_eq "the ledger key is the fixture's: verifier key" "$VK" "demo.pdl.local/wuhan+8b40e0cc+AY38ulMFLng2lwaJ/zEEaQOP5cIXWp6GXYgFC++98gXp"
+check_eq "the ledger key is the fixture's: verifier key" "$VK" "$WANT_VK"
 GEN_WHEN=$(awk '$1 == "genesis" { print $2 }' "$SCEN/TIMELINE")
 check_eq "genesis time is the TIMELINE's" "$("$PDL" get 0 --data "$D" | jl - 'o["time_ms"]')" "$(ms "$GEN_WHEN")"
 check_eq "the genesis policy is the wuhan preset, written out in full" \

@@ -178,6 +178,9 @@ seeds += ["/v1/revenue/parties/" + e["act"]["body"]["id"] for e in E if typ(e) =
 seeds += ["/v1/revenue/parties/%s?format=csv" % e["act"]["body"]["id"] for e in E if typ(e) == "party.register"]
 seeds += ["/v1/revenue/settlements/" + e["act"]["body"]["settlement_id"] for e in E if typ(e) == "settlement.run"]
 seeds += ["/v1/proof/inclusion?index=%d" % s for s in range(len(E))]
+# the evidence check, for every digest ever deposited (public or with its blob) and the pages
+seeds += ["/v1/evidence?digest=" + e["act"]["body"]["digest"] for e in E if typ(e) == "evidence.deposit"]
+seeds += ["/verify", "/metrics", "/assets/pdl.js", "/assets/pdl.css"] + ["/entries/%d" % s for s in range(len(E) + 1)]
 for s in seeds:
     want(s)
 while queue:
@@ -205,6 +208,20 @@ served = [p for p in seen if p.startswith("/v1/entries/") and seen[p][0] == 200]
 refused = [p for p in seen if p.startswith("/v1/entries/") and seen[p][0] == 403]
 check("every entry was asked: %d served, %d refused as private" % (len(served), len(refused)),
       len(served) + len(refused) == len(E) and len(refused) == len(priv_E), len(served), len(refused), len(priv_E))
+pages_ok = sorted(int(p.split("/")[2]) for p in seen if p.startswith("/entries/") and seen[p][0] == 200)
+pages_403 = sorted(int(p.split("/")[2]) for p in seen if p.startswith("/entries/") and seen[p][0] == 403)
+check("the entry pages follow the entries: %d shown, %d refused as private" % (len(pages_ok), len(pages_403)),
+      pages_ok == sorted(int(p.split("/")[3]) for p in served) and
+      pages_403 == sorted(int(p.split("/")[3]) for p in refused))
+dep = [(e["act"]["body"]["digest"], "blob" in e["act"]["body"]) for e in E if typ(e) == "evidence.deposit"]
+wrong = []
+for d, blob in dep:
+    st, h, body = seen["/v1/evidence?digest=" + d]
+    n = len(json.loads(body).get("items", [])) if st == 200 else -1
+    if n != (0 if blob else 1):
+        wrong.append((d[:12], blob, st, n))
+check("/v1/evidence lists the %d public deposits and none of the %d carrying their document" %
+      (sum(1 for _, b in dep if not b), sum(1 for _, b in dep if b)), dep and not wrong, *wrong)
 errors = [(p, st) for p, (st, h, body) in seen.items() if st >= 500]
 check("no answer of the crawl is a server error", not errors, errors[:10])
 

@@ -18,6 +18,8 @@
 
 #include <sodium.h>
 
+#include "suite.h"
+
 #define FUZZ_ACT_SEED_BYTE 0x5a    /* actor key: seed of 32 such bytes */
 #define FUZZ_LEDGER_SEED_BYTE 0xa5 /* ledger (checkpoint) key */
 #define FUZZ_ORIGIN "fuzz.example/pdl"
@@ -37,6 +39,16 @@ fuzz_keypair(uint8_t byte, uint8_t pk[32], uint8_t sk[64])
 	if (sodium_init() < 0)
 		abort();
 	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+/* The same key as pdl holds it (an ed25519-sha256 suite key). */
+static inline void
+fuzz_key(uint8_t byte, struct pdl_seckey *k)
+{
+	uint8_t seed[32];
+	memset(seed, byte, sizeof seed);
+	if (sodium_init() < 0 || pdl_seckey_open(k, &pdl_suite_ed25519_sha256, seed) != PDL_OK)
+		abort();
 }
 
 /* fuzz_store's input: a data directory as a list of records, each

@@ -17,6 +17,7 @@
 #include "util.h"
 
 static uint8_t pk[32], sk[64];
+static struct pdl_seckey key; /* the same key, as pdl holds it */
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -24,6 +25,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_keypair(FUZZ_ACT_SEED_BYTE, pk, sk);
+	fuzz_key(FUZZ_ACT_SEED_BYTE, &key);
 	return 0;
 }
 
@@ -67,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *m = malloc(cap);
 	for (int k = 0; m != NULL && k < 2; k++) {
 		const uint8_t *id = k ? pdl_ledger_id_genesis : lid;
-		int vrc = pdl_act_verify(&a, id, pk);
+		int vrc = pdl_act_verify(id, a.bytes, a.len, a.sig, &key.pk);
 		size_t mn = pdl_act_signed_bytes(id, act, n, m, cap);
 		FUZZ_ASSERT(mn == cap && memcmp(m, PDL_ACT_SIG_PREFIX, 11) == 0 && memcmp(m + 11, id, 32) == 0);
 		int want = crypto_sign_verify_detached(sig, m, mn, pk) == 0 ? PDL_OK : PDL_EBADSIG;

@@ -14,14 +14,14 @@
 #include "note.h"
 #include "util.h"
 
-static uint8_t ledger_pk[32], ledger_sk[64];
+static struct pdl_seckey ledger;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_keypair(FUZZ_LEDGER_SEED_BYTE, ledger_pk, ledger_sk);
+	fuzz_key(FUZZ_LEDGER_SEED_BYTE, &ledger);
 	return 0;
 }
 
@@ -37,16 +37,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vkey[kl] = 0;
 	char name[PDL_ORIGIN_LEN_MAX + 1];
 	const char *vname = FUZZ_ORIGIN;
-	const uint8_t *vpk = ledger_pk;
-	uint8_t pk[32];
-	if (pdl_note_vkey_parse(vkey, name, sizeof name, pk) == PDL_OK) {
+	const struct pdl_pubkey *vpk = &ledger.pk;
+	struct pdl_pubkey pk;
+	if (pdl_note_vkey_parse(vkey, name, sizeof name, &pk) == PDL_OK) {
 		char again[PDL_VKEY_LEN_MAX + 1];
-		FUZZ_ASSERT(memchr(name, 0, sizeof name) != NULL);
+		FUZZ_ASSERT(memchr(name, 0, sizeof name) != NULL && pk.suite != NULL);
 		/* a key that parses formats back to the same string */
-		if (pdl_note_vkey_format(name, pk, again, sizeof again) == PDL_OK)
+		if (pdl_note_vkey_format(name, &pk, again, sizeof again) == PDL_OK)
 			FUZZ_ASSERT(strcmp(again, vkey) == 0);
 		vname = name;
-		vpk = pk;
+		vpk = &pk;
 	}
 	size_t off = nl ? kl + 1 : 0;
 	size_t n = size - off;

@@ -33,7 +33,7 @@
 
 static struct pdl_store S;
 static char dir[64];
-static uint8_t lpk[32];
+static struct pdl_seckey lk; /* the ledger key the seeds' checkpoints are signed with */
 
 static void
 cleanup(void)
@@ -52,8 +52,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	uint8_t lsk[64];
-	fuzz_keypair(FUZZ_LEDGER_SEED_BYTE, lpk, lsk);
+	fuzz_key(FUZZ_LEDGER_SEED_BYTE, &lk);
 	snprintf(dir, sizeof dir, "%s/pdl-fuzz-store-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(dir) == NULL || pdl_store_open(&S, dir, PDL_STORE_CREATE | PDL_STORE_NOSYNC) != PDL_OK)
 		abort();
@@ -166,7 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nb != NULL) {
 			struct pdl_ckpt c;
 			memcpy(nb, note, nn);
-			if (pdl_note_verify(nb, nn, FUZZ_ORIGIN, lpk, &bl) == PDL_OK)
+			if (pdl_note_verify(nb, nn, FUZZ_ORIGIN, &lk.pk, &bl) == PDL_OK)
 				FUZZ_ASSERT(bl <= nn);
 			(void)pdl_ckpt_parse(nb, nn, &c);
 			free(nb);

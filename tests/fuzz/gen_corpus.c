@@ -151,7 +151,8 @@ proof_json(char *out, size_t cap, const pdl_hash *p, size_t n)
 
 /* Signs and appends one act (JSON) at time ms, with a checkpoint. */
 static int
-store_add(struct pdl_store *s, struct pdl_engine *e, json_t *act, const uint8_t sk[64], uint64_t ms, const uint8_t lsk[64])
+store_add(struct pdl_store *s, struct pdl_engine *e, json_t *act, const struct pdl_seckey *sk, uint64_t ms,
+          const struct pdl_seckey *lsk)
 {
 	msgpack_sbuffer ab;
 	struct pdl_status st = {0};
@@ -257,7 +258,7 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 static int
-store_seeds(const uint8_t apk[32], const uint8_t ask[64], const uint8_t lpk[32], const uint8_t lsk[64])
+store_seeds(const uint8_t apk[32], const struct pdl_seckey *ask, const uint8_t lpk[32], const struct pdl_seckey *lsk)
 {
 	char dir[] = "/tmp/pdl-gen-corpus-XXXXXX", a64[64], l64[64], uscc[19], first[18] = "11420100000000000";
 	struct pdl_store s;
@@ -306,14 +307,18 @@ store_seeds(const uint8_t apk[32], const uint8_t ask[64], const uint8_t lpk[32],
 int
 main(int argc, char **argv)
 {
-	uint8_t apk[32], ask[64], lpk[32], lsk[64];
+	uint8_t apk[32], ask_raw[64], lpk[32], lsk_raw[64];
+	struct pdl_seckey ask_k, lsk_k;
+	const struct pdl_seckey *ask = &ask_k, *lsk = &lsk_k;
 	if (argc != 2) {
 		fprintf(stderr, "usage: gen_corpus OUTDIR\n");
 		return 2;
 	}
 	outdir = argv[1];
-	fuzz_keypair(FUZZ_ACT_SEED_BYTE, apk, ask);
-	fuzz_keypair(FUZZ_LEDGER_SEED_BYTE, lpk, lsk);
+	fuzz_keypair(FUZZ_ACT_SEED_BYTE, apk, ask_raw);
+	fuzz_keypair(FUZZ_LEDGER_SEED_BYTE, lpk, lsk_raw);
+	fuzz_key(FUZZ_ACT_SEED_BYTE, &ask_k);
+	fuzz_key(FUZZ_LEDGER_SEED_BYTE, &lsk_k);
 	struct pdl_merkle_io io = {mem_get, mem_put, NULL};
 	uint8_t chain[32] = {0};
 	uint64_t seq = 0;
@@ -365,7 +370,7 @@ main(int argc, char **argv)
 			pdl_entry_encode(&e, &eb);
 			snprintf(name, sizeof name, "seed-%03llu-%s", (unsigned long long)seq, d->type);
 			put(1, "entry", name, eb.data, eb.size);
-			crypto_hash_sha256(chain, (const uint8_t *)eb.data, eb.size);
+			pdl_digest(chain, (const uint8_t *)eb.data, eb.size);
 			uint8_t leaf[32];
 			pdl_merkle_leaf_hash(eb.data, eb.size, leaf);
 			if (pdl_merkle_append(&io, seq, leaf) != PDL_OK) {
@@ -380,7 +385,7 @@ main(int argc, char **argv)
 
 	/* checkpoints at a few sizes, with the verifier key line first */
 	char vkey[PDL_VKEY_LEN_MAX + 1];
-	pdl_note_vkey_format(FUZZ_ORIGIN, lpk, vkey, sizeof vkey);
+	pdl_note_vkey_format(FUZZ_ORIGIN, &lsk->pk, vkey, sizeof vkey);
 	uint64_t sizes[] = {1, 2, 3, 7, 8, 13, seq / 2, seq};
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
 		struct pdl_ckpt c = {0};

@@ -50,8 +50,10 @@ struct h {
 	json_t *outcome;          /* of the last accepted submit (owned) */
 };
 
+/* The test key of party id, in the ledger's suite (pdl_suite). Wipe it
+ * with pdl_seckey_wipe. */
 static H_UNUSED void
-h_key(const char *id, uint8_t pk[32], uint8_t sk[64])
+h_key(const char *id, struct pdl_seckey *k)
 {
 	uint8_t seed[32];
 	crypto_hash_sha256_state st;
@@ -59,7 +61,17 @@ h_key(const char *id, uint8_t pk[32], uint8_t sk[64])
 	crypto_hash_sha256_update(&st, (const uint8_t *)"pdl-test-key:", 13);
 	crypto_hash_sha256_update(&st, (const uint8_t *)id, strlen(id));
 	crypto_hash_sha256_final(&st, seed);
-	crypto_sign_seed_keypair(pk, sk, seed);
+	assert_int_equal(pdl_seckey_open(k, pdl_suite(), seed), PDL_OK);
+}
+
+/* The base64 public key of party id, as party.register takes it. */
+static H_UNUSED void
+h_pub(const char *id, char b64[PDL_PK_B64_LEN])
+{
+	struct pdl_seckey k;
+	h_key(id, &k);
+	pdl_pubkey_b64(&k.pk, b64);
+	pdl_seckey_wipe(&k);
 }
 
 static H_UNUSED void
@@ -109,14 +121,16 @@ h_submit_raw(struct h *h, const char *json)
 	assert_non_null(actor);
 	/* signed for this ledger (entry.h): a genesis under zeros */
 	const uint8_t *lid = type != NULL && strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : h->e.info.ledger_id;
-	uint8_t pk[32], sk[64], sig[64];
-	h_key(actor, pk, sk);
+	struct pdl_seckey k;
+	uint8_t sig[PDL_SIG_BYTES];
+	h_key(actor, &k);
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
 	memset(&h->st, 0, sizeof h->st);
 	assert_int_equal(pdl_json_act_to_mp(a, &sb, &h->st), PDL_OK);
 	json_decref(a);
-	pdl_act_sign(lid, (const uint8_t *)sb.data, sb.size, sk, sig);
+	pdl_act_sign(lid, (const uint8_t *)sb.data, sb.size, &k, sig);
+	pdl_seckey_wipe(&k);
 	struct pdl_act act;
 	int rc = pdl_act_decode((const uint8_t *)sb.data, sb.size, sig, &act, &h->st);
 	if (rc == PDL_OK) {
@@ -199,10 +213,8 @@ h_fmt(const char *fmt, ...)
 static H_UNUSED void
 h_party(struct h *h, const char *id, const char *roles)
 {
-	uint8_t pk[32], sk[64];
-	char b64[64], uscc[19], rl[256] = "", tmp[64];
-	h_key(id, pk, sk);
-	pdl_b64(pk, 32, b64);
+	char b64[PDL_PK_B64_LEN], uscc[19], rl[256] = "", tmp[64];
+	h_pub(id, b64);
 	h_uscc(h, uscc);
 	const char *p = roles;
 	while (*p) {
@@ -304,16 +316,18 @@ h_open_policy(struct h *h, const char *policy_json)
 	assert_int_equal(pdl_store_open(&h->s, h->dir, PDL_STORE_CREATE | PDL_STORE_NOSYNC), PDL_OK);
 	pdl_engine_init(&h->e, &h->s);
 	h_time(h, "2026-10-09T10:00:00");
-	uint8_t apk[32], ask[64], lpk[32], lsk[64];
-	char a64[64], l64[64];
-	h_key("authority", apk, ask);
-	h_key("ledger", lpk, lsk);
-	pdl_b64(apk, 32, a64);
-	pdl_b64(lpk, 32, l64);
+	char a64[PDL_PK_B64_LEN], l64[PDL_PK_B64_LEN];
+	h_pub("authority", a64);
+	h_pub("ledger", l64);
+	/* a ledger of the process's suite (pdl_suite_use before h_open); the
+	 * default one's genesis names none, as before suites */
+	char suite[64] = "";
+	if (pdl_suite() != &pdl_suite_ed25519_sha256)
+		snprintf(suite, sizeof suite, ",\"suite\":\"%s\"", pdl_suite()->id);
 	h_ok(h, h_fmt("{\"type\":\"ledger.genesis\",\"actor\":\"authority\",\"nonce\":0,\"body\":{\"origin\":\"test.pdl/log\","
 	              "\"jurisdiction\":\"420100\",\"authority\":{\"id\":\"authority\",\"name\":\"Authority\",\"uscc\":"
-	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":%s}}",
-	              a64, l64, policy_json));
+	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":%s%s}}",
+	              a64, l64, policy_json, suite));
 }
 
 static H_UNUSED void

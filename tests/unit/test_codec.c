@@ -72,7 +72,10 @@ fill(msgpack_sbuffer *sb, uint8_t v, size_t n)
 		raw_byte(sb, v);
 }
 
+/* An Ed25519 key as pdl holds it (k) and as libsodium does (pk, sk), so
+ * tests can check pdl against libsodium. */
 struct key {
+	struct pdl_seckey k;
 	uint8_t pk[32];
 	uint8_t sk[64];
 	char b64[48];
@@ -85,6 +88,8 @@ seed_key(struct key *k, uint8_t first)
 	for (size_t i = 0; i < sizeof seed; i++)
 		seed[i] = (uint8_t)(first + i);
 	assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
+	assert_int_equal(pdl_seckey_open(&k->k, &pdl_suite_ed25519_sha256, seed), PDL_OK);
+	assert_memory_equal(k->k.pk.b, k->pk, 32);
 	pdl_b64(k->pk, 32, k->b64);
 }
 
@@ -1812,28 +1817,28 @@ test_act_sign_verify(void **state)
 		json_decref(v);
 		assert_true(big ? sb.size > 1024 : sb.size + PDL_ACT_SIG_HEAD_BYTES < 1024);
 		uint8_t *b = dup_exact(sb.data, sb.size);
-		pdl_act_sign(lid, b, sb.size, k.sk, sig);
+		pdl_act_sign(lid, b, sb.size, &k.k, sig);
 		struct pdl_act a;
 		assert_int_equal(pdl_act_decode(b, sb.size, sig, &a, &st), PDL_OK);
-		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_OK);
-		assert_int_equal(pdl_act_verify(&a, lid, other.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_OK);
+		assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &other.k.pk), PDL_EBADSIG);
 		/* the signature names the ledger: another id, or the genesis zeros, fails */
-		assert_int_equal(pdl_act_verify(&a, lid2, k.pk), PDL_EBADSIG);
-		assert_int_equal(pdl_act_verify(&a, pdl_ledger_id_genesis, k.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(lid2, a.bytes, a.len, a.sig, &k.k.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(pdl_ledger_id_genesis, a.bytes, a.len, a.sig, &k.k.pk), PDL_EBADSIG);
 
 		/* the signature is over the domain, not the bare act, nor the old
 		 * domain without a ledger ("pdl/act/v1\n" ‖ act) */
 		uint8_t bare[64];
 		crypto_sign_detached(bare, NULL, b, sb.size, k.sk);
 		a.sig = bare;
-		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_EBADSIG);
 		uint8_t *v1 = malloc(11 + sb.size);
 		assert_non_null(v1);
 		memcpy(v1, "pdl/act/v1\n", 11);
 		memcpy(v1 + 11, b, sb.size);
 		crypto_sign_detached(bare, NULL, v1, 11 + sb.size, k.sk);
 		free(v1);
-		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
+		assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_EBADSIG);
 
 		/* any flipped signature byte */
 		uint8_t bad[64];
@@ -1841,7 +1846,7 @@ test_act_sign_verify(void **state)
 			memcpy(bad, sig, 64);
 			bad[i] ^= 0x01;
 			a.sig = bad;
-			assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
+			assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_EBADSIG);
 		}
 		/* a flipped act byte (keeping a.sig) */
 		a.sig = sig;
@@ -1849,14 +1854,14 @@ test_act_sign_verify(void **state)
 		for (size_t i = 0; i < sb.size; i += 7) {
 			m[i] ^= 0x20;
 			a.bytes = m;
-			assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_EBADSIG);
+			assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_EBADSIG);
 			m[i] ^= 0x20;
 		}
 		a.bytes = m;
-		assert_int_equal(pdl_act_verify(&a, lid, k.pk), PDL_OK);
+		assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_OK);
 		/* signing is deterministic (Ed25519) */
 		uint8_t sig2[64];
-		pdl_act_sign(lid, b, sb.size, k.sk, sig2);
+		pdl_act_sign(lid, b, sb.size, &k.k, sig2);
 		assert_memory_equal(sig, sig2, 64);
 		/* and is libsodium's signature over pdl_act_signed_bytes */
 		size_t cap = PDL_ACT_SIG_HEAD_BYTES + sb.size;
@@ -1913,7 +1918,10 @@ test_act_signed_bytes(void **state)
 	                         "a56e6f6e636516a4626f647982a26964a56465762d31a6726561736f6eac6c617465207265706f727473");
 	memset(seed, 7, sizeof seed);
 	crypto_sign_seed_keypair(pk, sk, seed);
-	pdl_act_sign(lid, act, sizeof act, sk, sig);
+	struct pdl_seckey k;
+	assert_int_equal(pdl_seckey_open(&k, &pdl_suite_ed25519_sha256, seed), PDL_OK);
+	pdl_act_sign(lid, act, sizeof act, &k, sig);
+	pdl_seckey_wipe(&k);
 	char sighex[129], pkhex[65];
 	pdl_hex(sig, 64, sighex);
 	pdl_hex(pk, 32, pkhex);

@@ -99,6 +99,18 @@ rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
  * every accepted act; a genesis is signed under zeros. */
 static uint8_t sign_lid[PDL_HASH_BYTES];
 
+/* pdl_act_sign with a key held as libsodium's bytes (seed ‖ public key),
+ * opened as a key of the ed25519-sha256 suite. */
+static void
+t_act_sign(const uint8_t lid[PDL_HASH_BYTES], const uint8_t *b, size_t n, const uint8_t sk[64], uint8_t sig[64])
+{
+	struct pdl_seckey k;
+	assert_int_equal(pdl_seckey_open(&k, &pdl_suite_ed25519_sha256, sk), PDL_OK);
+	assert_memory_equal(k.pk.b, sk + 32, 32);
+	pdl_act_sign(lid, b, n, &k, sig);
+	pdl_seckey_wipe(&k);
+}
+
 /* Builds {type, actor, nonce, body} (body is stolen) and signs it with sk. */
 static void
 act_build(struct act *a, const char *type, const char *actor, uint64_t nonce, json_t *body, const uint8_t sk[64])
@@ -110,8 +122,8 @@ act_build(struct act *a, const char *type, const char *actor, uint64_t nonce, js
 	msgpack_sbuffer_init(&a->sb);
 	assert_int_equal(pdl_json_act_to_mp(j, &a->sb, &st), PDL_OK);
 	json_decref(j);
-	pdl_act_sign(strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : sign_lid, (const uint8_t *)a->sb.data,
-	             a->sb.size, sk, a->sig);
+	t_act_sign(strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : sign_lid, (const uint8_t *)a->sb.data,
+	           a->sb.size, sk, a->sig);
 }
 
 static void
@@ -141,7 +153,10 @@ submit_at(struct fx *f, const struct act *a, const uint8_t *verified_pk, uint64_
 	read_head(f, &res->before);
 	assert_int_equal(pdl_store_wtxn(&f->s, &t), PDL_OK);
 	assert_int_equal(pdl_store_head(t, &f->s, &h), PDL_OK);
-	res->rc = pdl_engine_submit(&f->e, t, &h, now, &d, verified_pk, &res->r, &res->st);
+	struct pdl_pubkey vpk;
+	if (verified_pk != NULL)
+		assert_int_equal(pdl_pubkey_set(&vpk, &pdl_suite_ed25519_sha256, verified_pk, 32), PDL_OK);
+	res->rc = pdl_engine_submit(&f->e, t, &h, now, &d, verified_pk ? &vpk : NULL, &res->r, &res->st);
 	if (res->rc == PDL_OK) {
 		assert_true(res->r.outcome_len <= sizeof res->out);
 		memcpy(res->out, res->r.outcome, res->r.outcome_len);
@@ -368,14 +383,14 @@ test_genesis_accepted(void **state)
 	assert_string_equal(f->e.info.origin, ORIGIN);
 	assert_string_equal(f->e.info.jurisdiction, JURIS);
 	assert_string_equal(f->e.info.authority_id, "authority");
-	assert_memory_equal(f->e.info.ledger_pk, f->ledger.pk, 32);
+	assert_memory_equal(f->e.info.ledger_pk.b, f->ledger.pk, 32);
 	assert_int_equal(f->e.info.policy.accept_wd, 3);
 	assert_int_equal(f->e.info.policy.blob_bytes_max, 32768);
 	struct pdl_party p;
 	get_party(f, "authority", &p, PDL_OK);
 	assert_int_equal(p.roles, PDL_ROLE_AUTHORITY);
 	assert_int_equal(p.suspended, 0);
-	assert_memory_equal(p.pk, f->auth.pk, 32);
+	assert_memory_equal(p.pk.b, f->auth.pk, 32);
 
 	/* a fresh engine loads the same info from the log */
 	struct pdl_engine e2;
@@ -384,7 +399,7 @@ test_genesis_accepted(void **state)
 	assert_int_equal(pdl_engine_load(&e2, t), PDL_OK);
 	pdl_store_rdone(&f->s, t);
 	assert_string_equal(e2.info.origin, ORIGIN);
-	assert_memory_equal(e2.info.ledger_pk, f->ledger.pk, 32);
+	assert_memory_equal(e2.info.ledger_pk.b, f->ledger.pk, 32);
 	pdl_engine_fini(&e2);
 	act_free(&a);
 }
@@ -503,7 +518,7 @@ test_register_ok(void **state)
 	get_party(f, "ops.team-1", &p, PDL_OK);
 	assert_int_equal(p.roles, PDL_ROLE_OPERATOR | PDL_ROLE_AUDITOR | PDL_ROLE_DEVELOPER);
 	assert_int_equal(p.suspended, 0);
-	assert_memory_equal(p.pk, k.pk, 32);
+	assert_memory_equal(p.pk.b, k.pk, 32);
 	get_party(f, "prov2", &p, PDL_OK);
 	assert_int_equal(p.roles, PDL_ROLE_PROVIDER | PDL_ROLE_DEVELOPER);
 	get_party(f, "ghost", &p, PDL_ENOTFOUND);
@@ -610,12 +625,12 @@ test_rotate_rules(void **state)
 	rotate_act(&a, "authority", 55, "authority", f->auth.b64, f->auth.sk);
 	refuse(f, &a, NULL, PDL_ERULE, "party.key_unchanged");
 	get_party(f, "prov2", &p, PDL_OK);
-	assert_memory_equal(p.pk, f->p2.pk, 32);
+	assert_memory_equal(p.pk.b, f->p2.pk, 32);
 	/* the authority may rotate anyone's key */
 	rotate_act(&a, "authority", 56, "prov2", f->stranger.b64, f->auth.sk);
 	accept_act(f, &a, NULL);
 	get_party(f, "prov2", &p, PDL_OK);
-	assert_memory_equal(p.pk, f->stranger.pk, 32);
+	assert_memory_equal(p.pk.b, f->stranger.pk, 32);
 	assert_int_equal(p.roles, PDL_ROLE_PROVIDER | PDL_ROLE_DEVELOPER);
 }
 
@@ -637,7 +652,7 @@ test_suspend_rules(void **state)
 	get_party(f, "prov1", &p, PDL_OK);
 	assert_int_equal(p.suspended, 1);
 	assert_int_equal(p.roles, PDL_ROLE_PROVIDER);
-	assert_memory_equal(p.pk, f->p1.pk, 32);
+	assert_memory_equal(p.pk.b, f->p1.pk, 32);
 	suspend_act(&a, "authority", 64, "prov1", f->auth.sk);
 	refuse(f, &a, NULL, PDL_ERULE, "party.already_suspended");
 
@@ -727,7 +742,7 @@ test_engine_badsig(void **state)
 	rotate_act(&a, "prov1", 1, "prov1", f->p1b.b64, f->p1.sk);
 	accept_act(f, &a, f->p1.pk);
 	get_party(f, "prov1", &p, PDL_OK);
-	assert_memory_equal(p.pk, f->p1b.pk, 32);
+	assert_memory_equal(p.pk.b, f->p1b.pk, 32);
 
 	/* the old key is refused from now on */
 	rotate_act(&a, "prov1", 2, "prov1", f->stranger.b64, f->p1.sk);
@@ -797,11 +812,11 @@ test_engine_ledger_bound(void **state)
 	memcpy(other, h0, 32);
 	other[31] ^= 1;
 	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
-	pdl_act_sign(other, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
+	t_act_sign(other, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
 	refuse(f, &a, NULL, PDL_EBADSIG, "");
 	/* the genesis act's zero id */
 	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
-	pdl_act_sign(pdl_ledger_id_genesis, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
+	t_act_sign(pdl_ledger_id_genesis, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
 	refuse(f, &a, NULL, PDL_EBADSIG, "");
 	/* the old domain, "pdl/act/v1\n" ‖ act, with no ledger in it */
 	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
@@ -817,7 +832,7 @@ test_engine_ledger_bound(void **state)
 	refuse(f, &a, NULL, PDL_EBADSIG, "");
 	/* a worker's pre-check under another id does not stand in for the engine's */
 	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);
-	pdl_act_sign(other, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
+	t_act_sign(other, (const uint8_t *)a.sb.data, a.sb.size, f->auth.sk, a.sig);
 	refuse(f, &a, f->p1.pk, PDL_EBADSIG, "");
 	/* signed for this ledger: accepted */
 	suspend_act(&a, "authority", 50, "prov2", f->auth.sk);

@@ -16,12 +16,9 @@ open_at(struct h *h, const char *when)
 	assert_int_equal(pdl_store_open(&h->s, h->dir, PDL_STORE_CREATE | PDL_STORE_NOSYNC), PDL_OK);
 	pdl_engine_init(&h->e, &h->s);
 	h_time(h, when);
-	uint8_t apk[32], ask[64], lpk[32], lsk[64];
-	char a64[64], l64[64];
-	h_key("authority", apk, ask);
-	h_key("ledger", lpk, lsk);
-	pdl_b64(apk, 32, a64);
-	pdl_b64(lpk, 32, l64);
+	char a64[PDL_PK_B64_LEN], l64[PDL_PK_B64_LEN];
+	h_pub("authority", a64);
+	h_pub("ledger", l64);
 	h_ok(h, h_fmt("{\"type\":\"ledger.genesis\",\"actor\":\"authority\",\"nonce\":0,\"body\":{\"origin\":\"test.pdl/log\","
 	              "\"jurisdiction\":\"420100\",\"authority\":{\"id\":\"authority\",\"name\":\"Authority\",\"uscc\":"
 	              "\"114201000000000004\",\"public_key\":\"%s\"},\"ledger_key\":\"%s\",\"policy\":{\"accept_wd\":3,"

@@ -14,6 +14,20 @@ struct ck {
 	char root[64];
 };
 
+/* The Ed25519 test key of id as libsodium holds it (harness.h's seeds), so
+ * the cosignatures below are made without pdl's code. */
+static void
+ed_key(const char *id, uint8_t pk[32], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const uint8_t *)"pdl-test-key:", 13);
+	crypto_hash_sha256_update(&st, (const uint8_t *)id, strlen(id));
+	crypto_hash_sha256_final(&st, seed);
+	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
 /* Signs and stores a checkpoint of the current log, as pdld does. */
 static void
 make_ckpt(struct h *h, struct ck *ck)
@@ -21,14 +35,15 @@ make_ckpt(struct h *h, struct ck *ck)
 	MDB_txn *t;
 	struct pdl_head hd;
 	struct pdl_ckpt cp;
-	uint8_t lpk[32], lsk[64];
-	h_key("ledger", lpk, lsk);
+	struct pdl_seckey lk;
+	h_key("ledger", &lk);
 	assert_int_equal(pdl_store_wtxn(&h->s, &t), PDL_OK);
 	assert_int_equal(pdl_store_head(t, &h->s, &hd), PDL_OK);
-	assert_int_equal(pdl_ckpt_make(t, &h->s, &hd, ORIGIN, lsk, ck->note, sizeof ck->note, &ck->n), PDL_OK);
+	assert_int_equal(pdl_ckpt_make(t, &h->s, &hd, ORIGIN, &lk, ck->note, sizeof ck->note, &ck->n), PDL_OK);
 	assert_int_equal(mdb_txn_commit(t), 0);
 	ck->size = hd.size;
-	assert_int_equal(pdl_note_verify(ck->note, ck->n, ORIGIN, lpk, &ck->body_n), PDL_OK);
+	assert_int_equal(pdl_note_verify(ck->note, ck->n, ORIGIN, &lk.pk, &ck->body_n), PDL_OK);
+	pdl_seckey_wipe(&lk);
 	assert_int_equal(pdl_ckpt_parse(ck->note, ck->n, &cp), PDL_OK);
 	pdl_b64(cp.root, 32, ck->root);
 }
@@ -51,7 +66,7 @@ cosig_line_ex(char *out, size_t cap, const char *signer, const char *name, uint8
 	uint8_t pk[32], sk[64], raw[76], h[32];
 	char msg[PDL_NOTE_BYTES_MAX + 64], b64[128];
 	crypto_hash_sha256_state st;
-	h_key(signer, pk, sk);
+	ed_key(signer, pk, sk);
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
 	crypto_hash_sha256_update(&st, (const uint8_t *)"\n", 1);
@@ -115,11 +130,12 @@ test_cosign(void **state)
 	/* The line is a signed-note signature line: appended to the checkpoint, the
 	 * note still verifies under the ledger key (other keys' lines are skipped). */
 	char both[PDL_NOTE_BYTES_MAX];
-	uint8_t lpk[32], lsk[64];
+	struct pdl_seckey lk;
 	size_t bn;
-	h_key("ledger", lpk, lsk);
+	h_key("ledger", &lk);
 	int n = snprintf(both, sizeof both, "%.*s%s\n", (int)ck.n, ck.note, line);
-	assert_int_equal(pdl_note_verify(both, (size_t)n, ORIGIN, lpk, &bn), PDL_OK);
+	assert_int_equal(pdl_note_verify(both, (size_t)n, ORIGIN, &lk.pk, &bn), PDL_OK);
+	pdl_seckey_wipe(&lk);
 	assert_int_equal(bn, ck.body_n);
 
 	/* another auditor on the same checkpoint, its line ending in "\n" as witnesses return it */
@@ -209,12 +225,13 @@ test_foreign_checkpoint(void **state)
 	struct h h;
 	struct ck ck;
 	char line[600], note[PDL_NOTE_BYTES_MAX];
-	uint8_t pk[32], sk[64];
+	struct pdl_seckey k;
 	size_t n;
 	setup(&h);
 	make_ckpt(&h, &ck);
-	h_key("not-the-ledger", pk, sk);
-	assert_int_equal(pdl_note_sign(ck.note, ck.body_n, ORIGIN, sk, note, sizeof note, &n), PDL_OK);
+	h_key("not-the-ledger", &k);
+	assert_int_equal(pdl_note_sign(ck.note, ck.body_n, ORIGIN, &k, note, sizeof note, &n), PDL_OK);
+	pdl_seckey_wipe(&k);
 	MDB_txn *t;
 	assert_int_equal(pdl_store_wtxn(&h.s, &t), PDL_OK);
 	assert_int_equal(pdl_store_ckpt_put(t, &h.s, ck.size, note, n), PDL_OK);

@@ -82,9 +82,10 @@ static void
 token(char out[PDL_READTOK_LEN_MAX + 1], const char *party, const char *key_of, const uint8_t lid[32],
       const char *method, const char *target, uint64_t when)
 {
-	uint8_t pk[32], sk[64];
-	h_key(key_of, pk, sk);
-	assert_int_equal(pdl_readtok_sign(out, PDL_READTOK_LEN_MAX + 1, party, sk, lid, method, target, when), PDL_OK);
+	struct pdl_seckey k;
+	h_key(key_of, &k);
+	assert_int_equal(pdl_readtok_sign(out, PDL_READTOK_LEN_MAX + 1, party, &k, lid, method, target, when), PDL_OK);
+	pdl_seckey_wipe(&k);
 }
 
 /* Runs the check; returns the status (200 when authenticated) and leaves
@@ -114,7 +115,8 @@ test_party_table(void **state)
 	(void)state;
 	struct fx f;
 	struct pdl_vparty p;
-	uint8_t pk[32], sk[64], lid[32], got[32];
+	uint8_t lid[PDL_HASH_BYTES], got[PDL_HASH_BYTES];
+	struct pdl_seckey k;
 	MDB_txn *t;
 	fx_open(&f);
 	h_party(&f.h, "prov-1", "provider");
@@ -124,8 +126,9 @@ test_party_table(void **state)
 	assert_int_equal(mdb_txn_begin(f.db.env, NULL, MDB_RDONLY, &t), 0);
 	/* the genesis authority, with the role genesis gives it */
 	assert_int_equal(pdl_vdb_party(t, &f.db, "authority", &p), PDL_OK);
-	h_key("authority", pk, sk);
-	assert_memory_equal(p.pk, pk, 32);
+	h_key("authority", &k);
+	assert_true(pdl_pubkey_eq(&p.pk, &k.pk));
+	pdl_seckey_wipe(&k);
 	assert_int_equal(p.roles, PDL_ROLE_AUTHORITY);
 	assert_int_equal(p.seq, 0);
 	assert_int_equal(pdl_vdb_party(t, &f.db, "multi-1", &p), PDL_OK);
@@ -136,21 +139,21 @@ test_party_table(void **state)
 	/* the ledger id is the chain hash of genesis */
 	ledger_id_of(&f, lid);
 	assert_int_equal(pdl_vdb_ledger_id(t, &f.db, got), PDL_OK);
-	assert_memory_equal(got, lid, 32);
+	assert_memory_equal(got, lid, PDL_HASH_BYTES);
 	mdb_txn_abort(t);
 
 	/* rotate, suspend, reinstate: each entry changes the record */
-	uint8_t npk[32], nsk[64];
-	char b64[64];
-	h_key("prov-1-new", npk, nsk);
-	pdl_b64(npk, 32, b64);
+	char b64[PDL_PK_B64_LEN];
+	h_key("prov-1-new", &k);
+	pdl_pubkey_b64(&k.pk, b64);
 	uint64_t rot = h_ok(&f.h, h_fmt("{\"type\":\"party.rotate_key\",\"actor\":\"authority\",\"body\":{\"id\":\"prov-1\","
 	                                "\"public_key\":\"%s\"}}",
 	                                b64));
 	fx_sync(&f);
 	assert_int_equal(mdb_txn_begin(f.db.env, NULL, MDB_RDONLY, &t), 0);
 	assert_int_equal(pdl_vdb_party(t, &f.db, "prov-1", &p), PDL_OK);
-	assert_memory_equal(p.pk, npk, 32);
+	assert_true(pdl_pubkey_eq(&p.pk, &k.pk));
+	pdl_seckey_wipe(&k);
 	assert_int_equal(p.seq, rot);
 	mdb_txn_abort(t);
 	h_ok(&f.h, "{\"type\":\"party.suspend\",\"actor\":\"authority\",\"body\":{\"id\":\"multi-1\",\"reason\":\"audit\"}}");
@@ -237,10 +240,8 @@ test_authenticate(void **state)
 	assert_true(pdl_reader_may(&r, "dev-1"));
 
 	/* a key rotation: the old key stops at that entry, the new one starts */
-	uint8_t npk[32], nsk[64];
-	char b64[64];
-	h_key("prov-1-new", npk, nsk);
-	pdl_b64(npk, 32, b64);
+	char b64[PDL_PK_B64_LEN];
+	h_pub("prov-1-new", b64);
 	h_ok(&f.h, h_fmt("{\"type\":\"party.rotate_key\",\"actor\":\"authority\",\"body\":{\"id\":\"prov-1\","
 	                 "\"public_key\":\"%s\"}}",
 	                 b64));

@@ -40,10 +40,12 @@
 #define CKPT_EVERY 10u /* checkpoints at sizes 1, 11, 21, ... */
 #define N_CKPTS 6u
 
+/* A key as libsodium holds it (pk, sk) and as pdl does (k). */
 struct key {
 	uint8_t pk[32];
 	uint8_t sk[64];
 	char b64[48];
+	struct pdl_seckey k;
 };
 
 struct vfx {
@@ -61,7 +63,18 @@ seed_key(struct key *k, unsigned first)
 	for (size_t i = 0; i < sizeof seed; i++)
 		seed[i] = (uint8_t)(first * 7 + i);
 	assert_int_equal(crypto_sign_seed_keypair(k->pk, k->sk, seed), 0);
+	assert_int_equal(pdl_seckey_open(&k->k, &pdl_suite_ed25519_sha256, seed), PDL_OK);
 	pdl_b64(k->pk, 32, k->b64);
+}
+
+/* pdl's key of libsodium's secret key bytes (seed ‖ public key). */
+static struct pdl_seckey
+ed_sk(const uint8_t sk[64])
+{
+	struct pdl_seckey k;
+	assert_int_equal(pdl_seckey_open(&k, &pdl_suite_ed25519_sha256, sk), PDL_OK);
+	assert_memory_equal(k.pk.b, sk + 32, 32);
+	return k;
 }
 
 static void
@@ -111,8 +124,9 @@ add(struct builder *b, const char *type, const char *actor, uint64_t nonce, json
 	msgpack_sbuffer_init(&sb);
 	assert_int_equal(pdl_json_act_to_mp(j, &sb, &st), PDL_OK);
 	json_decref(j);
+	struct pdl_seckey k = ed_sk(sk);
 	pdl_act_sign(strcmp(type, "ledger.genesis") == 0 ? pdl_ledger_id_genesis : b->e.info.ledger_id,
-	             (const uint8_t *)sb.data, sb.size, sk, sig);
+	             (const uint8_t *)sb.data, sb.size, &k, sig);
 	assert_int_equal(pdl_act_decode((const uint8_t *)sb.data, sb.size, sig, &a, &st), PDL_OK);
 	assert_int_equal(pdl_store_wtxn(&b->s, &t), PDL_OK);
 	assert_int_equal(pdl_store_head(t, &b->s, &h), PDL_OK);
@@ -123,7 +137,7 @@ add(struct builder *b, const char *type, const char *actor, uint64_t nonce, json
 	if (h.size % CKPT_EVERY == 1) {
 		char note[PDL_NOTE_BYTES_MAX];
 		size_t nn;
-		assert_int_equal(pdl_ckpt_make(t, &b->s, &h, ORIGIN, b->v->ledger.sk, note, sizeof note, &nn), PDL_OK);
+		assert_int_equal(pdl_ckpt_make(t, &b->s, &h, ORIGIN, &b->v->ledger.k, note, sizeof note, &nn), PDL_OK);
 		b->ckpts++;
 	}
 	assert_int_equal(pdl_store_err(mdb_txn_commit(t)), PDL_OK);
@@ -352,7 +366,7 @@ test_verify_clean(void **state)
 		assert_memory_equal(r.root, root, 32);
 		assert_int_equal(pdl_store_ckpt_latest(t, &s, &size, &note, &nn), PDL_OK);
 		assert_int_equal(size, LEDGER_SIZE);
-		assert_int_equal(pdl_note_verify(note, nn, ORIGIN, v->ledger.pk, &bl), PDL_OK);
+		assert_int_equal(pdl_note_verify(note, nn, ORIGIN, &v->ledger.k.pk, &bl), PDL_OK);
 		assert_int_equal(pdl_ckpt_parse(note, nn, &cp), PDL_OK);
 		assert_memory_equal(cp.root, root, 32);
 		assert_memory_equal(cp.chain, v->head.chain, 32);
@@ -557,11 +571,11 @@ append_signed_for(struct vfx *v, const char *dir, const uint8_t lid[32], uint64_
 	msgpack_sbuffer_init(&sb);
 	assert_int_equal(pdl_json_act_to_mp(j, &sb, &st), PDL_OK);
 	json_decref(j);
-	pdl_act_sign(lid, (const uint8_t *)sb.data, sb.size, v->auth.sk, sig);
+	pdl_act_sign(lid, (const uint8_t *)sb.data, sb.size, &v->auth.k, sig);
 	assert_int_equal(pdl_act_decode((const uint8_t *)sb.data, sb.size, sig, &a, &st), PDL_OK);
 	assert_int_equal(pdl_store_wtxn(&s, &t), PDL_OK);
 	assert_int_equal(pdl_store_head(t, &s, &h), PDL_OK);
-	assert_int_equal(pdl_engine_submit(&e, t, &h, 1800000000000ull, &a, v->auth.pk, &r, &st), PDL_OK);
+	assert_int_equal(pdl_engine_submit(&e, t, &h, 1800000000000ull, &a, &v->auth.k.pk, &r, &st), PDL_OK);
 	assert_int_equal(pdl_store_err(mdb_txn_commit(t)), PDL_OK);
 	msgpack_sbuffer_destroy(&sb);
 	pdl_engine_fini(&e);
@@ -644,7 +658,8 @@ put_ckpt(const char *dir, uint64_t size, const struct pdl_ckpt *c, const uint8_t
 	size_t bn, nn;
 	struct raw w;
 	assert_int_equal(pdl_ckpt_format(c, body, sizeof body, &bn), PDL_OK);
-	assert_int_equal(pdl_note_sign(body, bn, ORIGIN, sk, note, sizeof note, &nn), PDL_OK);
+	struct pdl_seckey k = ed_sk(sk);
+	assert_int_equal(pdl_note_sign(body, bn, ORIGIN, &k, note, sizeof note, &nn), PDL_OK);
 	raw_open(&w, dir);
 	raw_put(&w, w.ckpt, size, note, nn);
 	raw_commit(&w);
