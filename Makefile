@@ -18,18 +18,32 @@ SANFLAGS :=
 OPT := -O2
 endif
 
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) -MMD -MP
+# Hardening, as Debian's dpkg-buildflags (hardening=+all) gives packages:
+# every build is the one the package ships (make deb uses these binaries).
+# Not with the sanitizers, which do their own checking (and ASan and
+# _FORTIFY_SOURCE get in each other's way).
+cc_has = $(shell $(CC) $(1) -Werror -E -x c /dev/null >/dev/null 2>&1 && echo $(1))
+ifeq ($(SAN),1)
+HARDEN_CFLAGS :=
+HARDEN_LDFLAGS :=
+else
+HARDEN_CFLAGS := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wformat -Werror=format-security \
+                 $(call cc_has,-fstack-clash-protection) $(call cc_has,-fcf-protection)
+HARDEN_LDFLAGS := -Wl,-z,relro -Wl,-z,now
+endif
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) $(SANFLAGS) $(HARDEN_CFLAGS) -MMD -MP
 CFLAGS := $(CFLAGS_BASE) $(EXTRA_CFLAGS)
 LDLIBS := -llmdb -lsodium -lcrypto -lnng -lmsgpackc -ljansson -pthread
 LDLIBS_TEST := $(LDLIBS) -lcmocka
-LDFLAGS := $(SANFLAGS)
+LDFLAGS := $(SANFLAGS) $(HARDEN_LDFLAGS)
 
 # npm packages (tests only, never committed) go here, whatever BUILD is
 NPM_DIR := build/npm
 
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
-            clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei nginx
+            clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei nginx \
+            debhelper man-db groff-base systemd curl adduser
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for
@@ -111,8 +125,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BINS := $(BUILD)/pdld $(BUILD)/pdl $(BUILD)/pdl-project
 
-.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers vectors
-all: deps $(BINS) $(UNIT_BIN)
+.PHONY: all deps test unit e2e run bench clean fuzz fuzz-short fuzz-build fuzz-corpus soak san-prep san-check layers docs \
+        vectors
+all: deps $(BINS) $(UNIT_BIN) docs
 
 # Installs the Debian packages the build and tests need, only when missing.
 deps:
@@ -138,6 +153,21 @@ deps:
 	  mkdir -p $(NPM_DIR) && cp tests/e2e/npm/package.json tests/e2e/npm/package-lock.json $(NPM_DIR)/ && \
 	  (cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
 	fi
+
+# ---- the version: VERSION and the git commit (mk/version.sh), one place ----
+PDL_VERSION := $(shell sh mk/version.sh)
+ifeq ($(PDL_VERSION),)
+$(error mk/version.sh gave no version: see its message above)
+endif
+PDL_VERSION_PLAIN := $(shell sh mk/version.sh --plain)
+# rewritten only when the string changes: base/version.o is rebuilt then, and only then
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PDL_VERSION)' | cmp -s - $@ || echo '$(PDL_VERSION)' > $@
+$(BUILD)/base/version.o: $(BUILD)/version.stamp
+$(BUILD)/base/version.o: CFLAGS += -DPDL_VERSION_STRING='"$(PDL_VERSION)"'
+.PHONY: FORCE
+FORCE:
 
 # Header dependencies come from the compiler (-MMD): each object's .d file.
 $(BUILD)/%.o: %.c Makefile | deps
@@ -170,11 +200,29 @@ $(BUILD)/pdl-project: $(BUILD)/projections/pdl-project.o $(VIEWS_LIB) $(PROJ_LIB
 $(BUILD)/pdl: $(call objs,$(TOOLS_SRC)) $(VIEWS_LIB) $(PROJ_LIB) $(WIRE_LIB) $(AUDIT_LIB) $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# ---- man pages and bash completion, made from the binaries' --help texts ----
+# mk/helpdoc.py runs each freshly built binary (and each pdl command) with
+# --help: the help text is the one source, so neither can drift from it.
+HELPDOC := /usr/bin/python3 mk/helpdoc.py
+MAN_PAGES := $(BUILD)/man/pdl.1 $(BUILD)/man/pdld.8 $(BUILD)/man/pdl-project.8
+COMPLETIONS := $(BUILD)/completion/pdl $(BUILD)/completion/pdld $(BUILD)/completion/pdl-project
+$(BUILD)/man/%.1: $(BUILD)/% mk/helpdoc.py
+	@mkdir -p $(dir $@)
+	$(HELPDOC) man $< 1 >$@.tmp && mv $@.tmp $@
+$(BUILD)/man/%.8: $(BUILD)/% mk/helpdoc.py
+	@mkdir -p $(dir $@)
+	$(HELPDOC) man $< 8 >$@.tmp && mv $@.tmp $@
+$(BUILD)/completion/%: $(BUILD)/% mk/helpdoc.py
+	@mkdir -p $(dir $@)
+	$(HELPDOC) completion $< >$@.tmp && mv $@.tmp $@
+docs: $(MAN_PAGES) $(COMPLETIONS)
+
 # Unit tests link the layers they test and those below, no more: the pure
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_httpreq test_merkle test_note test_readable test_readtok test_sha256 test_split test_tlog)
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_httpreq test_log test_merkle test_note \
+             test_prom test_readable test_readtok test_sha256 test_split test_tlog)
 PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
@@ -237,7 +285,7 @@ unit: all
 e2e: all
 	@$(MAKE) --no-print-directory san-prep
 	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
-	  PDL_SHOTS=$(CURDIR)/$(BUILD)/screenshots sh tests/e2e/run-all.sh
+	  PDL_BUILD=$(CURDIR)/$(BUILD) PDL_SAN=$(SAN) PDL_SHOTS=$(CURDIR)/$(BUILD)/screenshots sh tests/e2e/run-all.sh
 	@$(MAKE) --no-print-directory san-check
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
@@ -264,6 +312,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 fobjs = $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(1))
 
+$(FUZZ_BUILD)/base/version.o: FUZZ_CFLAGS += -DPDL_VERSION_STRING='"$(PDL_VERSION)"'
 $(FUZZ_BUILD)/%.o: %.c Makefile | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call layer_inc,$(call obj_folder,$@,$(FUZZ_BUILD))) -c -o $@ $<
@@ -332,6 +381,80 @@ soak: all
 	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld CYCLES=$(SOAK_CYCLES) SEED=$(SOAK_SEED) \
 	  bash tests/e2e/crashloop.sh
 	@$(MAKE) --no-print-directory san-check
+
+# ---- install: PREFIX (/usr/local), DESTDIR (a staging root) ----
+# pdl in bin/, the daemons (section 8) in sbin/, man pages, bash
+# completion, the systemd units (with this PREFIX's paths) and their
+# option files, the nginx site files of the tree, and the docs. An option
+# file already there is kept (it is the operator's). Nothing is started.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/pdl
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+INSTALL ?= install
+DIST_UNITS := pdld.service pdl-project.service
+# every nginx site file in the tree, a .conf in a folder named nginx (contrib/nginx/):
+# an example to adapt, never enabled by installing
+NGINX_FILES := $(sort $(shell find . -path ./build -prune -o -path ./build-san -prune -o -path ./build-fuzz -prune \
+                 -o -path ./.git -prune -o -path ./debian -prune -o -type f -path '*/nginx/*.conf' -print 2>/dev/null))
+DOC_FILES := README.md $(wildcard spec/*.md)
+INSTALLED = $(DESTDIR)$(BINDIR)/pdl $(DESTDIR)$(SBINDIR)/pdld $(DESTDIR)$(SBINDIR)/pdl-project \
+            $(DESTDIR)$(MANDIR)/man1/pdl.1 $(DESTDIR)$(MANDIR)/man8/pdld.8 $(DESTDIR)$(MANDIR)/man8/pdl-project.8 \
+            $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,pdl pdld pdl-project) \
+            $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(DIST_UNITS))
+
+.PHONY: install uninstall bins
+bins: deps $(BINS) docs
+
+install: bins
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(DOCDIR)/spec
+	$(INSTALL) -m 0755 $(BUILD)/pdl $(DESTDIR)$(BINDIR)/pdl
+	$(INSTALL) -m 0755 $(BUILD)/pdld $(BUILD)/pdl-project $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 $(BUILD)/man/pdl.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 $(BUILD)/man/pdld.8 $(BUILD)/man/pdl-project.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(COMPLETIONS) $(DESTDIR)$(BASHCOMPDIR)/
+	@for u in $(DIST_UNITS); do \
+	  sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	      -e 's|@DOCDIR@|$(DOCDIR)|g' dist/systemd/$$u.in >$(BUILD)/$$u && \
+	  echo "$(INSTALL) -m 0644 $(BUILD)/$$u $(DESTDIR)$(SYSTEMDUNITDIR)/$$u" && \
+	  $(INSTALL) -m 0644 $(BUILD)/$$u $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	@for f in dist/default/*; do \
+	  t=$(DESTDIR)$(SYSCONFDIR)/default/$$(basename $$f); \
+	  if [ -e "$$t" ]; then echo "install: keeping $$t (yours; the shipped one is $$f)"; \
+	  else echo "$(INSTALL) -m 0644 $$f $$t"; $(INSTALL) -m 0644 $$f "$$t" || exit 1; fi; \
+	done
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(wildcard spec/*.md) $(DESTDIR)$(DOCDIR)/spec/
+ifneq ($(NGINX_FILES),)
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples/nginx
+	$(INSTALL) -m 0644 $(NGINX_FILES) $(DESTDIR)$(DOCDIR)/examples/nginx/
+endif
+
+# ---- deb: the Debian package, with debhelper (debian/) ----
+# From the binaries `make` built (their flags carry Debian's hardening):
+# debian/rules runs from a copy of debian/ in $(BUILD)/deb/src, so dh's
+# files and the .deb (and its -dbgsym) land in $(BUILD)/deb, never in the tree.
+DEB_OUT := $(BUILD)/deb
+.PHONY: deb
+deb: bins
+	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	@cp -R debian $(DEB_OUT)/src/debian
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); if [ "$$v" != "$(PDL_VERSION_PLAIN)" ]; then \
+	  echo "make deb: debian/changelog is at $$v but VERSION says $(PDL_VERSION_PLAIN): add a changelog entry" >&2; exit 1; fi
+	cd $(DEB_OUT)/src && TOP=$(CURDIR) SAN=$(SAN) $(if $(filter 0,$(shell id -u)),,fakeroot) debian/rules binary
+	@ls -1 $(DEB_OUT)/*.deb
+
+# Removes what install put there, but not the option files (the
+# operator's) nor any data: the ledger is never touched.
+uninstall:
+	rm -f $(INSTALLED)
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 run: all
 	@sh tools/demo.sh $(CURDIR)/$(BUILD)

@@ -106,7 +106,10 @@ pdl_progress_update(struct pdl_progress *p, uint64_t done)
 		fprintf(p->f, "\r%-*.*s", (int)TTY_LINE_MAX, (int)TTY_LINE_MAX, line);
 		p->drawn = 1;
 	} else {
-		fprintf(p->f, "%s\n", line);
+		if (p->emit != NULL)
+			p->emit(p, line, 0);
+		else
+			fprintf(p->f, "%s\n", line);
 		p->lines++;
 	}
 	fflush(p->f);
@@ -120,13 +123,20 @@ pdl_progress_end(struct pdl_progress *p, uint64_t done, int ok)
 		fprintf(p->f, "\r%*s\r", (int)TTY_LINE_MAX, "");
 	} else if (p->mode == PDL_PROGRESS_LINES) {
 		uint64_t rate = per_second(done, now - p->t0_ns);
+		char line[256];
 		if (ok)
-			fprintf(p->f, "%s: done, %llu %s in %llu.%03llu s, %llu %s/s\n", p->what, (unsigned long long)done,
-			        p->unit, (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
-			        (unsigned long long)rate, p->unit);
+			snprintf(line, sizeof line, "%s: done, %llu %s in %llu.%03llu s, %llu %s/s", p->what,
+			         (unsigned long long)done, p->unit, (unsigned long long)(ms / 1000),
+			         (unsigned long long)(ms % 1000), (unsigned long long)rate, p->unit);
 		else
-			fprintf(p->f, "%s: stopped at %llu %s after %llu.%03llu s\n", p->what, (unsigned long long)done,
-			        p->unit, (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+			snprintf(line, sizeof line, "%s: stopped at %llu %s after %llu.%03llu s", p->what,
+			         (unsigned long long)done, p->unit, (unsigned long long)(ms / 1000),
+			         (unsigned long long)(ms % 1000));
+		p->done = done;
+		if (p->emit != NULL)
+			p->emit(p, line, 1);
+		else
+			fprintf(p->f, "%s\n", line);
 	}
 	fflush(p->f);
 	p->mode = PDL_PROGRESS_OFF;

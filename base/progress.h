@@ -44,6 +44,9 @@ struct pdl_progress {
 	int drawn;           /* TTY: a line is on the screen */
 	int lines;           /* LINES: lines written */
 	FILE *f;             /* stderr */
+	/* LINES mode: when set, each line goes here instead of to f (a daemon
+	 * logging JSON makes each an event of its log); last is 1 for the end */
+	void (*emit)(const struct pdl_progress *p, const char *line, int last);
 };
 
 /* The mode for a command's options: quiet wins, then --progress (lines),
@@ -54,6 +57,7 @@ enum pdl_progress_mode pdl_progress_mode(int quiet, int lines);
  * tests). total: what done counts up to (0: unknown, no ETA). */
 void pdl_progress_start(struct pdl_progress *p, enum pdl_progress_mode mode, const char *what, const char *unit,
                         uint64_t total, unsigned interval_s);
+/* Set emit after pdl_progress_start (which clears it). */
 void pdl_progress_update(struct pdl_progress *p, uint64_t done);
 /* Erases the live line, or writes the last line ("…: done, N entries in
  * T s, R/s"; with ok 0: "…: stopped at N entries after T s"). */

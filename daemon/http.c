@@ -59,6 +59,7 @@
 
 #include "envelope.h"
 #include "httpreq.h"
+#include "log.h"
 #include "mpjson.h"
 #include "pdld.h"
 
@@ -176,8 +177,10 @@ conn_close(struct hconn *c)
 {
 	assert(c->state != H_WAIT); /* invariant 2 */
 	if (D.verbose)
-		fprintf(stderr, "pdld: http: connection %u from %s closed (%u open)\n", (unsigned)(c - H.c), c->peer,
-		        H.live - 1);
+		pdl_log(PDL_LOG_DEBUG, "http_connection_closed",
+		        PDL_LOG_FIELDS(PDL_LF_U64("connection", c - H.c), PDL_LF_STR("peer", c->peer),
+		                       PDL_LF_U64("open", H.live - 1)),
+		        "http: connection %u from %s closed (%u open)", (unsigned)(c - H.c), c->peer, H.live - 1);
 	close(c->fd);
 	body_free(c);
 	free(c->slots);
@@ -189,12 +192,29 @@ conn_close(struct hconn *c)
 	H.live--;
 }
 
+/* A request's route for the metrics: one of the listener's few routes, or
+ * "unmatched" (an entry's seq is not a label of its own: the series stay few). */
+static const char *
+route_of(const char *target)
+{
+	static const char *const routes[] = {"/v1/acts", "/v1/head", "/v1/checkpoint"};
+	size_t n = strcspn(target, "?");
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (n == strlen(routes[i]) && memcmp(target, routes[i], n) == 0)
+			return routes[i];
+	if (n > 12 && strncmp(target, "/v1/entries/", 12) == 0)
+		return "/v1/entries/";
+	return "unmatched";
+}
+
 /* Queues the response: status, body (copied), extra header lines (each
- * ending in CRLF). Connection: close when c->close_after. */
+ * ending in CRLF). Connection: close when c->close_after. Counts it for
+ * --metrics. */
 static void
 respond(struct hconn *c, int status, const char *ctype, const char *body, size_t blen, const char *extra)
 {
 	char head[600];
+	pdld_metrics_http(route_of(c->req.target), status);
 	int hn = snprintf(head, sizeof head,
 	                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nCache-Control: no-store\r\n%s%s\r\n",
 	                  status, reason(status), ctype, blen, extra ? extra : "", c->close_after ? "Connection: close\r\n" : "");
@@ -216,7 +236,11 @@ respond(struct hconn *c, int status, const char *ctype, const char *body, size_t
 	c->state = H_SEND;
 	c->deadline_ns = deadline_in(D.send_timeout_ms);
 	if (D.verbose)
-		fprintf(stderr, "pdld: http: %s %.200s from %s: %d\n", c->req.method[0] ? c->req.method : "-",
+		pdl_log(PDL_LOG_DEBUG, "http_request",
+		        PDL_LOG_FIELDS(PDL_LF_STR("method", c->req.method[0] ? c->req.method : NULL),
+		                       PDL_LF_STR("target", c->req.target[0] ? c->req.target : NULL),
+		                       PDL_LF_STR("peer", c->peer), PDL_LF_U64("status", status)),
+		        "http: %s %.200s from %s: %d", c->req.method[0] ? c->req.method : "-",
 		        c->req.target[0] ? c->req.target : "-", c->peer, status);
 }
 
@@ -792,8 +816,9 @@ refuse_conn(int fd)
 	if (D.verbose) {
 		char peer[64];
 		peer_name(fd, peer, sizeof peer);
-		fprintf(stderr, "pdld: http: connection from %s refused: %u open (--max-connections %u)\n", peer, H.live,
-		        D.conns_max);
+		pdl_log(PDL_LOG_DEBUG, "http_connection_refused",
+		        PDL_LOG_FIELDS(PDL_LF_STR("peer", peer), PDL_LF_U64("open", H.live)),
+		        "http: connection from %s refused: %u open (--max-connections %u)", peer, H.live, D.conns_max);
 	}
 	for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
 		; /* what it sent already, within reason: a flood is not drained here */
@@ -812,7 +837,8 @@ accept_some(void)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				fprintf(stderr, "pdld: http: cannot accept: %s; pausing accepts for 100 ms\n", strerror(errno));
+				pdl_log(PDL_LOG_WARNING, "http_accept_paused", PDL_LOG_FIELDS(PDL_LF_STR("error", strerror(errno))),
+				        "http: cannot accept: %s; pausing accepts for 100 ms", strerror(errno));
 				H.accept_pause_ns = deadline_in(100);
 			}
 			return;
@@ -837,8 +863,10 @@ accept_some(void)
 		H.live++;
 		peer_name(fd, c->peer, sizeof c->peer);
 		if (D.verbose)
-			fprintf(stderr, "pdld: http: connection %u from %s opened (%u open)\n", (unsigned)(c - H.c), c->peer,
-			        H.live);
+			pdl_log(PDL_LOG_DEBUG, "http_connection_opened",
+			        PDL_LOG_FIELDS(PDL_LF_U64("connection", c - H.c), PDL_LF_STR("peer", c->peer),
+			                       PDL_LF_U64("open", H.live)),
+			        "http: connection %u from %s opened (%u open)", (unsigned)(c - H.c), c->peer, H.live);
 	}
 }
 
@@ -924,7 +952,8 @@ http_main(void *arg)
 		H.again = 0;
 		int n = poll(H.pfd, np, ms);
 		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "pdld: http: poll: %s\n", strerror(errno));
+			pdl_log(PDL_LOG_ERROR, "http_poll_failed", PDL_LOG_FIELDS(PDL_LF_STR("error", strerror(errno))),
+			        "http: poll: %s", strerror(errno));
 			break;
 		}
 		for (unsigned i = 0; n > 0 && i < np; i++) {

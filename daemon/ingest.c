@@ -70,13 +70,18 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 			atomic_fetch_add(&D.n_conn_refused, 1);
 			if (D.verbose) {
 				pipe_peer(p, peer, sizeof peer);
-				fprintf(stderr, "pdld: %s: connection from %s refused: %u open (--max-connections %u)\n", pt->name,
+				pdl_log(PDL_LOG_DEBUG, "connection_refused",
+				        PDL_LOG_FIELDS(PDL_LF_STR("listener", pt->name), PDL_LF_STR("peer", peer),
+				                       PDL_LF_U64("open", n)),
+				        "%s: connection from %s refused: %u open (--max-connections %u)", pt->name,
 				        peer, n, D.conns_max);
 			}
 			nng_pipe_close(p);
 		} else if (D.verbose) {
 			pipe_peer(p, peer, sizeof peer);
-			fprintf(stderr, "pdld: %s: connection %u from %s opened (%u open)\n", pt->name, id, peer, n);
+			pdl_log(PDL_LOG_DEBUG, "connection_opened",
+			        PDL_LOG_FIELDS(PDL_LF_STR("listener", pt->name), PDL_LF_U64("connection", id), PDL_LF_STR("peer", peer),
+			                       PDL_LF_U64("open", n)), "%s: connection %u from %s opened (%u open)", pt->name, id, peer, n);
 		}
 		return;
 	}
@@ -93,7 +98,10 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	unsigned n = pt->n;
 	pthread_mutex_unlock(&pt->mu);
 	if (sl != NULL && D.verbose)
-		fprintf(stderr, "pdld: %s: connection %u closed (%u open)\n", pt->name, id, n);
+		pdl_log(PDL_LOG_DEBUG, "connection_closed",
+		        PDL_LOG_FIELDS(PDL_LF_STR("listener", pt->name), PDL_LF_U64("connection", id),
+		                       PDL_LF_U64("open", n)),
+		        "%s: connection %u closed (%u open)", pt->name, id, n);
 }
 
 int
@@ -139,8 +147,8 @@ conn_admit(struct conn *c, nng_msg *m)
 	if (!ok && sl != NULL) {
 		atomic_fetch_add(&D.n_req_dropped, 1);
 		if (D.verbose)
-			fprintf(stderr, "pdld: request on connection %u dropped: %u in flight (--max-inflight)\n", id,
-			        D.inflight_max);
+			pdl_log(PDL_LOG_DEBUG, "request_dropped", PDL_LOG_FIELDS(PDL_LF_U64("connection", id)),
+			        "request on connection %u dropped: %u in flight (--max-inflight)", id, D.inflight_max);
 	}
 	return ok;
 }
@@ -192,7 +200,8 @@ pdld_pipes_sweep(void)
 		p.id = ids[i];
 		atomic_fetch_add(&D.n_reply_timeout, 1);
 		if (D.verbose)
-			fprintf(stderr, "pdld: connection %u closed: its last reply was not taken within %llu ms\n", ids[i],
+			pdl_log(PDL_LOG_DEBUG, "connection_timed_out", PDL_LOG_FIELDS(PDL_LF_U64("connection", ids[i])),
+			        "connection %u closed: its last reply was not taken within %llu ms", ids[i],
 			        (unsigned long long)D.send_timeout_ms);
 		nng_pipe_close(p);
 	}
@@ -227,8 +236,11 @@ pdld_conn_send(struct conn *c, const void *b, size_t n, int refusable)
 		pthread_mutex_unlock(&D.rept.mu);
 		atomic_fetch_add(&D.n_reply_refused, 1);
 		if (D.verbose)
-			fprintf(stderr, "pdld: reply of %zu bytes on connection %u refused: %zu of %zu bytes in use\n", n,
-			        c->pipe, used, D.reply_bytes_max);
+			pdl_log(PDL_LOG_DEBUG, "reply_refused",
+			        PDL_LOG_FIELDS(PDL_LF_U64("connection", c->pipe), PDL_LF_U64("bytes", n),
+			                       PDL_LF_U64("bytes_in_use", used)),
+			        "reply of %zu bytes on connection %u refused: %zu of %zu bytes in use", n, c->pipe,
+			        used, D.reply_bytes_max);
 		pack_busy(&busy, n, used);
 		b = busy.data;
 		n = busy.size;
@@ -389,7 +401,9 @@ pdld_conn_cb(void *arg)
 		if (rv == NNG_ETIMEDOUT) {
 			atomic_fetch_add(&D.n_reply_timeout, 1);
 			if (D.verbose)
-				fprintf(stderr, "pdld: reply on connection %u dropped: not read within %llu ms (--send-timeout-ms)\n",
+				pdl_log(PDL_LOG_DEBUG, "reply_timeout",
+				        PDL_LOG_FIELDS(PDL_LF_U64("connection", c->pipe)),
+				        "reply on connection %u dropped: not read within %llu ms (--send-timeout-ms)",
 				        c->pipe, (unsigned long long)D.send_timeout_ms);
 		}
 		conn_done(c, rv == 0);

@@ -20,6 +20,7 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
+#include "version.h"
 
 struct pdld D;
 
@@ -43,21 +44,32 @@ wipe_ledger_key(void)
 static void
 log_limits(void)
 {
-	unsigned a = atomic_exchange(&D.n_conn_refused, 0), b = atomic_exchange(&D.n_req_dropped, 0),
-	         c = atomic_exchange(&D.n_reply_refused, 0), d = atomic_exchange(&D.n_reply_timeout, 0),
-	         e = atomic_exchange(&D.n_read_refused, 0), f = atomic_exchange(&D.n_submit_busy, 0);
-	unsigned g = atomic_exchange(&D.n_http_refused, 0), h = atomic_exchange(&D.n_http_timeout, 0),
-	         i = atomic_exchange(&D.n_http_body_busy, 0);
+	/* the counters only grow (the metrics show them): the lines say the difference */
+	static unsigned last[9];
+	unsigned now[9] = {atomic_load(&D.n_conn_refused), atomic_load(&D.n_req_dropped),
+	                   atomic_load(&D.n_reply_refused), atomic_load(&D.n_reply_timeout),
+	                   atomic_load(&D.n_read_refused),  atomic_load(&D.n_submit_busy),
+	                   atomic_load(&D.n_http_refused),  atomic_load(&D.n_http_timeout),
+	                   atomic_load(&D.n_http_body_busy)};
+	unsigned a = now[0] - last[0], b = now[1] - last[1], c = now[2] - last[2], d = now[3] - last[3],
+	         e = now[4] - last[4], f = now[5] - last[5], g = now[6] - last[6], h = now[7] - last[7],
+	         i = now[8] - last[8];
+	memcpy(last, now, sizeof last);
 	if (a + b + c + d + e + f != 0)
-		fprintf(stderr,
-		        "pdld: limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
+		pdl_log(PDL_LOG_WARNING, "limits",
+		        PDL_LOG_FIELDS(PDL_LF_U64("connections_refused", a), PDL_LF_U64("requests_dropped", b),
+		                       PDL_LF_U64("replies_refused", c), PDL_LF_U64("replies_timed_out", d),
+		                       PDL_LF_U64("submits_busy", f), PDL_LF_U64("private_reads_refused", e)),
+		        "limits: %u connections refused (--max-connections), %u requests dropped (--max-inflight), "
 		        "%u replies refused (--reply-bytes-max), %u replies not read in time (--send-timeout-ms), "
-		        "%u submits refused (busy), %u private entries refused to readers\n",
+		        "%u submits refused (busy), %u private entries refused to readers",
 		        a, b, c, d, f, e);
 	if (g + h + i != 0)
-		fprintf(stderr,
-		        "pdld: http limits: %u connections refused (--max-connections), %u requests or replies not "
-		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)\n",
+		pdl_log(PDL_LOG_WARNING, "http_limits",
+		        PDL_LOG_FIELDS(PDL_LF_U64("connections_refused", g), PDL_LF_U64("timed_out", h),
+		                       PDL_LF_U64("bodies_refused", i)),
+		        "http limits: %u connections refused (--max-connections), %u requests or replies not "
+		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)",
 		        g, h, i);
 }
 
@@ -96,6 +108,9 @@ usage(FILE *f)
 	        "  --tls-client-ca FILE  require client certificates chaining to the CA certificates in FILE\n"
 	        "                      on tls+tcp:// listeners (mutual TLS; clients give --tls-cert/--tls-key)\n"
 	        "  --insecure-tcp      allow tcp:// without TLS\n"
+	        "  --metrics ADDR      serve metrics at http://ADDR/metrics (Prometheus text format; e.g.\n"
+	        "                      127.0.0.1:9420): acts accepted and refused by type and rule, batch\n"
+	        "                      sizes, commit latency, queue depths, log size, checkpoint age\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
 	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
@@ -124,9 +139,12 @@ usage(FILE *f)
 	        "  --witness-timeout-ms N  the whole of one request to a witness (default %u)\n"
 	        "  --witness-ca FILE   CA certificates for https:// witnesses (default %s)\n"
 	        "\n"
+	        "  --log-format F      text, json (one JSON object per event: time, level, event, message,\n"
+	        "                      fields) or auto (default: json when stderr is the systemd journal)\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
 	        "  -v, --verbose       log connections, limit refusals, refused private reads and batches\n"
-	        "  -h, --help          this text\n",
+	        "  -h, --help          this text\n"
+	        "  --version           print pdld's version\n",
 	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
 	        HTTP_TIMEOUT_MS_DEFAULT, WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
 }
@@ -147,9 +165,13 @@ warn_time_ahead(const char *dir)
 		snprintf(by, sizeof by, "%llu days", (unsigned long long)(ahead / PDL_DAY_MS));
 	else
 		snprintf(by, sizeof by, "%llu.%03llu s", (unsigned long long)(ahead / 1000), (unsigned long long)(ahead % 1000));
-	fprintf(stderr, "pdld: warning: the ledger's time (%s, entry %llu) is ahead of this machine's clock (%s) by %s; "
-	                "new entries will carry the ledger's time until the clock catches up. Check the clock (NTP)%s "
-	                "in %s\n",
+	pdl_log(PDL_LOG_WARNING, "clock_behind",
+	        PDL_LOG_FIELDS(PDL_LF_U64("ledger_time_ms", D.head.time_ms), PDL_LF_U64("entry", D.head.size - 1),
+	                       PDL_LF_U64("ahead_ms", ahead), PDL_LF_BOOL("test_clock", D.engine.info.test_clock),
+	                       PDL_LF_STR("dir", dir)),
+	        "warning: the ledger's time (%s, entry %llu) is ahead of this machine's clock (%s) by %s; "
+	        "new entries will carry the ledger's time until the clock catches up. Check the clock (NTP)%s "
+	        "in %s",
 	        pdl_ms_cst(D.head.time_ms, led), (unsigned long long)(D.head.size - 1), pdl_ms_cst(now, mine), by,
 	        D.engine.info.test_clock ? "; this ledger allows a test clock (its genesis says so), whose times were set "
 	                                   "by hand"
@@ -188,9 +210,14 @@ main(int argc, char **argv)
 		{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"metrics", required_argument, NULL, 'M'},
+		{"log-format", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL, *client_ca = NULL;
+	const char *metrics = NULL, *log_format = NULL;
+	struct pdl_prom_srv *metrics_srv = NULL;
 	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
 	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
 	int ipc_public = 0;
@@ -248,6 +275,9 @@ main(int argc, char **argv)
 		case OPT_WITNESS_CA: witness_ca = optarg; break;
 		case 'v': D.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': pdl_version_print(stdout, "pdld"); return 0;
+		case 'M': metrics = optarg; break;
+		case 'L': log_format = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -255,8 +285,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (pdl_log_init("pdld", log_format) != PDL_OK) {
+		fprintf(stderr, "pdld: --log-format is text, json or auto, not \"%s\"\n", log_format);
+		return 2;
+	}
 	if (conns_max * inflight_max > CTX_MAX) {
-		fprintf(stderr, "pdld: --max-connections x --max-inflight is at most %u (contexts)\n", CTX_MAX);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--max-connections x --max-inflight is at most %u (contexts)", CTX_MAX);
 		return 2;
 	}
 	D.conns_max = (unsigned)conns_max;
@@ -264,13 +299,13 @@ main(int argc, char **argv)
 	D.reply_bytes_max = (size_t)reply_bytes_max;
 	D.send_timeout_ms = send_timeout_ms;
 	if (workers < 1 || workers > WORKERS_MAX) {
-		fprintf(stderr, "pdld: --workers must be 1..%d\n", WORKERS_MAX);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--workers must be 1..%d", WORKERS_MAX);
 		return 2;
 	}
 	if (D.ckpt_ms == 0)
 		D.ckpt_ms = 1;
 	if (pdl_crypto_init() != PDL_OK) {
-		fprintf(stderr, "pdld: libsodium failed to initialise\n");
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "libsodium failed to initialise");
 		return 1;
 	}
 	if (listen == NULL) {
@@ -284,20 +319,22 @@ main(int argc, char **argv)
 		publish = publish_buf;
 	}
 	if (!insecure && (strncmp(listen, "tcp://", 6) == 0 || strncmp(publish, "tcp://", 6) == 0)) {
-		fprintf(stderr, "pdld: refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp\n");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp");
 		return 2;
 	}
 	int want_tls = strncmp(listen, "tls+", 4) == 0 || strncmp(publish, "tls+", 4) == 0;
 	if ((tls_cert == NULL) != (tls_key == NULL) || (want_tls && tls_cert == NULL)) {
-		fprintf(stderr, "pdld: tls+tcp:// needs both --tls-cert FILE and --tls-key FILE\n");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "tls+tcp:// needs both --tls-cert FILE and --tls-key FILE");
 		return 2;
 	}
 	if (tls_cert != NULL && !want_tls) {
-		fprintf(stderr, "pdld: --tls-cert is for tls+tcp:// --listen or --publish URLs\n");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--tls-cert is for tls+tcp:// --listen or --publish URLs");
 		return 2;
 	}
 	if (client_ca != NULL && tls_cert == NULL) {
-		fprintf(stderr, "pdld: --tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)\n");
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)");
 		return 2;
 	}
 	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
@@ -306,7 +343,7 @@ main(int argc, char **argv)
 	struct pdl_status st = {0};
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
-		fprintf(stderr, "pdld: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
 	atexit(wipe_ledger_key); /* every way out of main wipes it, not just a clean stop */
@@ -314,30 +351,30 @@ main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/pdld.lock", dir);
 	int lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-		fprintf(stderr, "pdld: another pdld is serving %s (lock %s held)\n", dir, path);
+		pdl_log(PDL_LOG_ERROR, "already_running", PDL_LOG_NOFIELDS, "another pdld is serving %s (lock %s held)", dir, path);
 		return 1;
 	}
 	int rc = pdl_store_open(&D.store, dir, 0);
 	if (rc != PDL_OK) {
-		fprintf(stderr, "pdld: cannot open the ledger in %s: %s (run `pdl init --data %s` first)\n", dir,
-		        pdl_errmsg(rc), dir);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
+		        "cannot open the ledger in %s: %s (run `pdl init --data %s` first)", dir, pdl_errmsg(rc), dir);
 		return 1;
 	}
 	if (map_size != 0) {
 		/* LMDB rounds a map smaller than the data up to the data. */
 		MDB_envinfo info;
 		if (mdb_env_set_mapsize(D.store.env, map_size) != 0) {
-			fprintf(stderr, "pdld: cannot set the map size to %zu\n", map_size);
+			pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot set the map size to %zu", map_size);
 			return 1;
 		}
 		mdb_env_info(D.store.env, &info);
 		D.store.mapsize = info.me_mapsize;
-		fprintf(stderr, "pdld: map size %zu bytes\n", D.store.mapsize);
+		pdl_log(PDL_LOG_INFO, "map_size", PDL_LOG_NOFIELDS, "map size %zu bytes", D.store.mapsize);
 	}
 	pdl_engine_init(&D.engine, &D.store);
 	MDB_txn *t;
 	if (pdl_store_rtxn(&D.store, &t) != PDL_OK) {
-		fprintf(stderr, "pdld: cannot read the ledger\n");
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot read the ledger");
 		return 1;
 	}
 	rc = pdl_engine_load(&D.engine, t);
@@ -354,23 +391,26 @@ main(int argc, char **argv)
 		D.last_ckpt_size = csize;
 	pdl_store_rdone(&D.store, t);
 	if (rc != PDL_OK) {
-		fprintf(stderr, "pdld: the ledger in %s has no readable genesis: %s\n", dir, pdl_errmsg(rc));
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "the ledger in %s has no readable genesis: %s",
+		        dir, pdl_errmsg(rc));
 		return 1;
 	}
 	/* the suite came from the genesis (pdl_engine_load) */
 	if (D.ledger_sk.suite != D.engine.info.suite) {
 		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
-		fprintf(stderr, "pdld: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
 	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
-		fprintf(stderr, "pdld: %s does not match the ledger key named in genesis\n", path);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s does not match the ledger key named in genesis",
+		        path);
 		return 1;
 	}
 	if (D.test_clock && !D.engine.info.test_clock) {
-		fprintf(stderr, "pdld: --test-clock refused: the genesis of %s does not allow a test clock (only a "
-		                "ledger made with `pdl init --test-clock` runs on one, and its genesis tells every "
-		                "auditor so)\n", dir);
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--test-clock refused: the genesis of %s does not allow a test clock (only a ledger made with "
+		        "`pdl init --test-clock` runs on one, and its genesis tells every auditor so)",
+		        dir);
 		return 2;
 	}
 	if (!D.test_clock)
@@ -386,6 +426,7 @@ main(int argc, char **argv)
 	atomic_store(&D.clock_ms, D.head.time_ms);
 	D.last_ckpt_ns = pdl_mono_ns();
 	pthread_mutex_init(&D.head_mu, NULL);
+	pdld_metrics_init();
 	pdld_queue_init(&D.verifyq);
 	pdld_queue_init(&D.commitq);
 
@@ -395,16 +436,19 @@ main(int argc, char **argv)
 	int pub_trusted = strncmp(publish, "ipc://", 6) == 0 && !ipc_public;
 	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = pdld_pipe_tab_init(&D.pubt, D.pub, "publish", pub_trusted)) != 0 ||
 	    (rv = pdld_listen(D.pub, publish, tls)) != 0) {
-		fprintf(stderr, "pdld: cannot publish on %s: %s\n", publish, nng_strerror(rv));
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot publish on %s: %s", publish, nng_strerror(rv));
 		return 1;
 	}
 	if ((rv = nng_rep0_open(&D.rep)) != 0 || (rv = pdld_pipe_tab_init(&D.rept, D.rep, "listen", rep_trusted)) != 0) {
-		fprintf(stderr, "pdld: cannot open REP socket: %s\n", nng_strerror(rv));
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot open REP socket: %s", nng_strerror(rv));
 		return 1;
 	}
+	/* before any thread: a taken port stops pdld before it does anything */
+	if (metrics != NULL && pdld_metrics_start(metrics, &metrics_srv) != PDL_OK)
+		return 1;
 	D.nconns = D.conns_max * D.inflight_max + CTX_SPARE;
 	if ((D.conns = calloc(D.nconns, sizeof *D.conns)) == NULL) {
-		fprintf(stderr, "pdld: out of memory for %u contexts\n", D.nconns);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "out of memory for %u contexts", D.nconns);
 		return 1;
 	}
 	nng_socket_set_size(D.rep, NNG_OPT_RECVMAXSZ,
@@ -420,19 +464,19 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < D.nconns; i++) {
 		struct conn *c = &D.conns[i];
 		if ((rv = nng_aio_alloc(&c->aio, pdld_conn_cb, c)) != 0 || (rv = nng_ctx_open(&c->ctx, D.rep)) != 0) {
-			fprintf(stderr, "pdld: %s\n", nng_strerror(rv));
+			pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", nng_strerror(rv));
 			return 1;
 		}
 	}
 	if ((rv = pdld_listen(D.rep, listen, tls)) != 0) {
-		fprintf(stderr, "pdld: cannot listen on %s: %s (is another pdld serving %s?)\n", listen,
-		        nng_strerror(rv), dir);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
+		        "cannot listen on %s: %s (is another pdld serving %s?)", listen, nng_strerror(rv), dir);
 		return 1;
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
 	if (http.addr != NULL && pdld_http_start(&http, &st) != PDL_OK) {
-		fprintf(stderr, "pdld: %s\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
 	struct sigaction sa;
@@ -445,16 +489,25 @@ main(int argc, char **argv)
 	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_PID_FILE);
 	pdl_file_write(path, pid, (size_t)pn, 0644);
-	fprintf(stderr, "pdld: serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s\n", dir, D.origin, listen,
-	        rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "", (unsigned long long)D.head.size,
-	        D.test_clock ? ", TEST CLOCK" : "");
+	pdl_log(PDL_LOG_INFO, "serving",
+	        PDL_LOG_FIELDS(PDL_LF_STR("dir", dir), PDL_LF_STR("origin", D.origin), PDL_LF_STR("listen", listen),
+	                       PDL_LF_BOOL("listen_trusted", rep_trusted), PDL_LF_STR("publish", publish),
+	                       PDL_LF_BOOL("publish_trusted", pub_trusted), PDL_LF_U64("log_size", D.head.size),
+	                       PDL_LF_STR("metrics", metrics), PDL_LF_BOOL("test_clock", D.test_clock),
+	                       PDL_LF_STR("version", pdl_version())),
+	        "serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s%s%s%s", dir, D.origin,
+	        listen, rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "",
+	        (unsigned long long)D.head.size, metrics ? ", metrics at http://" : "", metrics ? metrics : "",
+	        metrics ? "/metrics" : "", D.test_clock ? ", TEST CLOCK" : "");
 	if (http.addr != NULL)
-		fprintf(stderr, "pdld: taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)\n", http.addr,
+		pdl_log(PDL_LOG_INFO, "http_serving",
+		        PDL_LOG_FIELDS(PDL_LF_STR("http", http.addr), PDL_LF_U64("timeout_ms", http.timeout_ms)),
+		        "taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)", http.addr,
 		        (unsigned long long)http.timeout_ms);
 	if (D.verbose)
-		fprintf(stderr,
-		        "pdld: limits: %u connections per listener, %u requests in flight each (%u contexts), "
-		        "%zu reply bytes, send timeout %llu ms%s\n",
+		pdl_log(PDL_LOG_DEBUG, "limits_set", PDL_LOG_NOFIELDS,
+		        "limits: %u connections per listener, %u requests in flight each (%u contexts), "
+		        "%zu reply bytes, send timeout %llu ms%s",
 		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
 		        client_ca ? ", client certificates required" : "");
 
@@ -465,7 +518,7 @@ main(int argc, char **argv)
 		usleep(50 * 1000);
 		int dead = 0;
 		if (tick % 20 == 0 && mdb_reader_check(D.store.env, &dead) == 0 && dead > 0)
-			fprintf(stderr, "pdld: cleared %d stale reader slot(s)\n", dead);
+			pdl_log(PDL_LOG_WARNING, "stale_readers_cleared", PDL_LOG_NOFIELDS, "cleared %d stale reader slot(s)", dead);
 		if (tick % 20 == 0)
 			pdld_pipes_sweep();
 		if (tick % (LIMIT_LOG_S * 20) == 0)
@@ -474,11 +527,13 @@ main(int argc, char **argv)
 	log_limits();
 
 	/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
-	fprintf(stderr, "pdld: signal %d, finishing %u requests in flight\n", (int)got_signal,
-	        atomic_load(&D.inflight));
+	pdl_log(PDL_LOG_INFO, "stopping",
+	        PDL_LOG_FIELDS(PDL_LF_I64("signal", got_signal), PDL_LF_U64("inflight", atomic_load(&D.inflight))),
+	        "signal %d, finishing %u requests in flight", (int)got_signal, atomic_load(&D.inflight));
 	atomic_store(&D.stopping, 1);
 	for (int i = 0; i < 200 && atomic_load(&D.inflight) > 0; i++)
 		usleep(50 * 1000);
+	pdl_prom_stop(metrics_srv);
 	pdld_queue_close(&D.verifyq);
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_join(D.workers[i], NULL);
@@ -502,7 +557,9 @@ main(int argc, char **argv)
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
 	pdl_seckey_wipe(&D.ledger_sk);
-	fprintf(stderr, "pdld: stopped at log size %llu, checkpoint %llu\n", (unsigned long long)D.head.size,
+	pdl_log(PDL_LOG_INFO, "stopped",
+	        PDL_LOG_FIELDS(PDL_LF_U64("log_size", D.head.size), PDL_LF_U64("checkpoint_size", D.last_ckpt_size)),
+	        "stopped at log size %llu, checkpoint %llu", (unsigned long long)D.head.size,
 	        (unsigned long long)D.last_ckpt_size);
 	return 0;
 }

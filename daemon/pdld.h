@@ -86,6 +86,9 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "log.h"
+#include "prom.h"
+#include "promhttp.h"
 #include "rules.h"
 
 /* Defaults of the limits (header comment); each has a flag. */
@@ -115,6 +118,8 @@ struct item {
 	struct pdl_act act;
 	int have_vpk;
 	struct pdl_pubkey vpk; /* the key the signature verified with */
+	int result; /* the rules' answer (the writer's; st then holds its rule and message) */
+	int dup;    /* accepted as a resubmission of an act already in the log */
 };
 
 struct conn;
@@ -173,6 +178,17 @@ struct queue {
 	int closed;
 };
 
+/* What pdld counts for --metrics (metrics.c): relaxed atomics, no lock. */
+struct pdld_metrics {
+	struct pdl_prom_family accepted; /* type */
+	struct pdl_prom_family refused;  /* type, error, rule */
+	struct pdl_prom_family http;     /* route, status */
+	struct pdl_prom_counter duplicates, batches_failed;
+	struct pdl_prom_hist batch_acts, commit_us;
+	atomic_uint_fast64_t ckpt_size, ckpt_wall_ms; /* the latest checkpoint, as the writer signed it */
+	uint64_t start_ms;
+};
+
 struct pdld {
 	struct pdl_store store;
 	struct pdl_engine engine;
@@ -186,8 +202,9 @@ struct pdld {
 	size_t reply_bytes_max, reply_bytes;
 	uint64_t send_timeout_ms;
 	uint8_t ledger_id[PDL_HASH_BYTES]; /* the suite's hash of entry 0: what reader tokens name */
-	/* limit events since the last log line */
+	/* limit events since the start (the log line says those since the last one) */
 	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
+	struct pdld_metrics m;
 	struct queue verifyq, commitq;
 	pthread_t workers[WORKERS_MAX], writer;
 	unsigned nworkers;
@@ -271,6 +288,15 @@ int pdld_http_start(const struct pdld_http_opts *o, struct pdl_status *st);
 void pdld_http_stop(void);
 /* From the writer: the reply to the HTTP request of j (copied). */
 void pdld_http_reply(struct job *j, const void *b, size_t n);
+
+/* metrics.c: --metrics ADDR. init before the threads start; batch after a
+ * batch is durable (its jobs' items carry their answers), commit_ns its
+ * writer transaction's time; http counts a request of any pdld HTTP
+ * listener. start serves addr (an error printed: PDL_EINVAL, PDL_ECLOSED). */
+void pdld_metrics_init(void);
+void pdld_metrics_batch(struct job *const *jobs, size_t nj, size_t acts, uint64_t commit_ns);
+void pdld_metrics_http(const char *route, int status);
+int pdld_metrics_start(const char *addr, struct pdl_prom_srv **out);
 
 /* writer.c: publishes a checkpoint note on PUB ('c' {size, note}). */
 void pdld_publish_ckpt(uint64_t size, const char *note, size_t n);

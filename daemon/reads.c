@@ -75,7 +75,9 @@ note_read_refused(const struct pdl_reader *r, uint64_t seq)
 {
 	atomic_fetch_add(&D.n_read_refused, 1);
 	if (D.verbose)
-		fprintf(stderr, "pdld: private entry %llu refused to %s\n", (unsigned long long)seq,
+		pdl_log(PDL_LOG_DEBUG, "private_read_refused",
+		        PDL_LOG_FIELDS(PDL_LF_U64("seq", seq), PDL_LF_STR("reader", r->party[0] ? r->party : NULL)),
+		        "private entry %llu refused to %s", (unsigned long long)seq,
 		        r->party[0] ? r->party : "an anonymous reader");
 }
 

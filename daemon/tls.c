@@ -25,15 +25,15 @@ pdld_tls_server_config(const char *cert_file, const char *key_file, const char *
 	int rv;
 	if (pdl_tls_file_read(cert_file, 0, &cert, &cn, &st) != PDL_OK ||
 	    pdl_tls_file_read(key_file, 1, &key, &kn, &st) != PDL_OK) {
-		fprintf(stderr, "pdld: %s (PDL_EKEY)\n", st.msg);
+		pdl_log(PDL_LOG_ERROR, "tls_key_refused", PDL_LOG_NOFIELDS, "%s (PDL_EKEY)", st.msg);
 		free(cert);
 		return PDL_EKEY;
 	}
 	/* NUL-terminated: what nng_tls_config_own_cert wants. */
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_SERVER)) != 0 ||
 	    (rv = nng_tls_config_own_cert(cfg, (const char *)cert, (const char *)key, NULL)) != 0) {
-		fprintf(stderr, "pdld: TLS certificate %s with key %s refused: %s (PDL_EKEY)\n", cert_file, key_file,
-		        nng_strerror(rv));
+		pdl_log(PDL_LOG_ERROR, "tls_key_refused", PDL_LOG_NOFIELDS,
+		        "TLS certificate %s with key %s refused: %s (PDL_EKEY)", cert_file, key_file, nng_strerror(rv));
 		if (cfg != NULL)
 			nng_tls_config_free(cfg);
 		cfg = NULL;
@@ -41,8 +41,8 @@ pdld_tls_server_config(const char *cert_file, const char *key_file, const char *
 	           ((rv = nng_tls_config_ca_file(cfg, client_ca)) != 0 ||
 	            (rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0)) {
 		/* mutual TLS: every client shows a certificate chaining to client_ca */
-		fprintf(stderr, "pdld: cannot load client CA certificates from %s: %s (PDL_EKEY)\n", client_ca,
-		        nng_strerror(rv));
+		pdl_log(PDL_LOG_ERROR, "tls_ca_refused", PDL_LOG_NOFIELDS,
+		        "cannot load client CA certificates from %s: %s (PDL_EKEY)", client_ca, nng_strerror(rv));
 		nng_tls_config_free(cfg);
 		cfg = NULL;
 	}

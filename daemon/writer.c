@@ -154,15 +154,19 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 				continue;
 			}
 			struct pdl_receipt r;
-			struct pdl_status st = {0};
+			struct pdl_status *st = &it->st; /* its answer stays with it, for the metrics */
 			uint64_t before = h.size;
-			int src = pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? &it->vpk : NULL, &r, &st);
+			memset(st, 0, sizeof *st);
+			int src =
+			    pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? &it->vpk : NULL, &r, st);
 			if (src == PDL_ESTORE || src == PDL_EMAPFULL) {
 				rc = src;
 				goto fail;
 			}
+			it->result = src;
+			it->dup = src == PDL_OK && r.dup;
 			if (src != PDL_OK) {
-				pdld_pack_error(&pk, src, st.rule, st.msg);
+				pdld_pack_error(&pk, src, st->rule, st->msg);
 				continue;
 			}
 			pack_receipt(&pk, &r);
@@ -196,6 +200,8 @@ run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_o
 	if (*note_n) {
 		D.last_ckpt_size = h.size;
 		D.last_ckpt_ns = pdl_mono_ns();
+		atomic_store(&D.m.ckpt_size, h.size);
+		atomic_store(&D.m.ckpt_wall_ms, pdl_now_ms());
 	}
 	return PDL_OK;
 fail:
@@ -266,6 +272,7 @@ pdld_writer_main(void *arg)
 			continue;
 		}
 		int rc;
+		uint64_t t0 = pdl_mono_ns();
 		while ((rc = run_batch(jobs, nj, replies, &o, want_ckpt, note, &note_n)) == PDL_EMAPFULL) {
 			int grc = pdl_store_grow(&D.store);
 			if (grc != PDL_OK) {
@@ -273,10 +280,17 @@ pdld_writer_main(void *arg)
 				break;
 			}
 			if (D.store.mapsize >= (size_t)1 << 20)
-				fprintf(stderr, "pdld: map grown to %zu MiB\n", D.store.mapsize >> 20);
+				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+				        "map grown to %zu MiB", D.store.mapsize >> 20);
 			else /* only with a tiny --map-size */
-				fprintf(stderr, "pdld: map grown to %zu bytes\n", D.store.mapsize);
+				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+				        "map grown to %zu bytes", D.store.mapsize);
+			t0 = pdl_mono_ns(); /* the commit that counts is the one redone */
 		}
+		if (rc == PDL_OK)
+			pdld_metrics_batch(jobs, nj, acts, pdl_mono_ns() - t0);
+		else
+			pdl_prom_add(&D.m.batches_failed, 1);
 		for (size_t k = 0; k < nj; k++) {
 			struct job *j = jobs[k];
 			if (rc == PDL_OK) {
@@ -292,10 +306,17 @@ pdld_writer_main(void *arg)
 			pdld_job_free(j);
 		}
 		if (rc != PDL_OK)
-			fprintf(stderr, "pdld: batch of %zu acts refused: %s%s%s\n", acts, pdl_strerror(rc),
+			pdl_log(PDL_LOG_ERROR, "batch_failed",
+			        PDL_LOG_FIELDS(
+			            PDL_LF_U64("acts", acts), PDL_LF_STR("error", pdl_strerror(rc)),
+			            PDL_LF_STR("os_error", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : NULL)),
+			        "batch of %zu acts refused: %s%s%s", acts, pdl_strerror(rc),
 			        D.commit_mdb_rc ? ": " : "", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
 		if (rc == PDL_OK && D.verbose)
-			fprintf(stderr, "pdld: batch of %zu acts from %zu requests committed, log size %llu\n", acts, nj,
+			pdl_log(PDL_LOG_DEBUG, "batch_committed",
+			        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_U64("requests", nj),
+			                       PDL_LF_U64("log_size", D.head.size)),
+			        "batch of %zu acts from %zu requests committed, log size %llu", acts, nj,
 			        (unsigned long long)D.head.size);
 		if (rc == PDL_OK) {
 			publish_entries(&o);

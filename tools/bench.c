@@ -358,9 +358,8 @@ run_child(char *const argv[], int quiet)
 {
 	pid_t p = fork();
 	if (p == 0) {
-		if (quiet) {
-			freopen("/dev/null", "w", stdout);
-		}
+		if (quiet && freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -542,7 +541,8 @@ cmd_bench(int argc, char **argv)
 
 	pid_t dpid = fork();
 	if (dpid == 0) {
-		freopen("/dev/null", "w", stderr);
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(127);
 		execl(pdld, pdld, "--data", ddir, (char *)NULL);
 		_exit(127);
 	}
@@ -559,8 +559,8 @@ cmd_bench(int argc, char **argv)
 		snprintf(statf, sizeof statf, "%s.view.stats", ddir);
 		ppid = fork();
 		if (ppid == 0) {
-			freopen(statf, "w", stdout);
-			freopen("/dev/null", "w", stderr);
+			if (freopen(statf, "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
+				_exit(127);
 			execl(proj, proj, "all", "--ledger", b.url, "--data", vdir, (char *)NULL);
 			_exit(127);
 		}

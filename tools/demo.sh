@@ -7,7 +7,9 @@
 # only, port PDL_DEMO_PRIVATE_PORT, default 8081). The first run builds the
 # ledger with tools/load-scenario.sh (test clock, fixed keys: the same
 # ledger every time); later runs reuse it. Ctrl-C stops both processes
-# cleanly.
+# cleanly. It stops with an error naming the process when a port it needs
+# is taken: before it builds or starts anything, and once pdl-project runs
+# (the listener on each port must be that pdl-project, not another).
 set -eu
 BUILD=$1
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,10 +22,63 @@ PDLD=$BUILD/pdld
 PROJ=$BUILD/pdl-project
 VIEWS=$DATA/projections
 
+# port_holders PORT [ADDR]: "PID COMMAND ADDRESS" for each socket that
+# listens on TCP PORT at an address overlapping ADDR (the wildcard, or the
+# same one), from /proc/net/tcp{,6} and the processes' descriptors; nothing
+# when the port is free. (A listener we cannot see the process of shows as
+# "? ?".)
+port_holders() {
+	want=$(printf '%04X' "$1")
+	ip=$(printf '%s' "${2:-0.0.0.0}" | awk -F. 'NF == 4 { printf "%02X%02X%02X%02X", $4, $3, $2, $1 }')
+	inodes=$(awk -v p="$want" -v ip="$ip" 'FNR > 1 && $4 == "0A" {
+			split($2, a, ":")
+			if (a[2] != p) next
+			if (length(a[1]) == 8 && ip != "" && ip != "00000000" && a[1] != "00000000" && a[1] != ip) next
+			print $10 " " a[1]
+		}' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	[ -n "$inodes" ] || return 0
+	echo "$inodes" | while read -r ino addr; do
+		holder="? ?"
+		fd=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "socket:\\[$ino\\]" 2>/dev/null | head -1)
+		if [ -n "$fd" ]; then
+			pid=${fd#/proc/}
+			pid=${pid%%/*}
+			holder="$pid $(cat "/proc/$pid/comm" 2>/dev/null || echo ?)"
+		fi
+		echo "$holder $addr"
+	done
+}
+# port_free WHAT HOST:PORT VARIABLE: fails, saying who holds it, when taken
+port_free() {
+	h=$(port_holders "${2##*:}" "${2%:*}")
+	[ -z "$h" ] && return 0
+	set -- "$1" "$2" "$3" $h
+	echo "make run: the $1 port ${2##*:} ($2) is in use by pid $4 ($5): stop that process, or choose" \
+		"another port with $3 (make run $3=...)" >&2
+	return 1
+}
+# port_ours WHAT HOST:PORT PID: fails unless PID is what listens there
+port_ours() {
+	h=$(port_holders "${2##*:}" "${2%:*}")
+	for p in $(echo "$h" | awk '{ print $1 }'); do
+		[ "$p" = "$3" ] && return 0
+	done
+	if [ -n "$h" ]; then
+		echo "make run: the $1 port ${2##*:} ($2) is served by pid $(echo "$h" | awk 'NR == 1 { print $1 " (" $2 ")" }'), not by" \
+			"the pdl-project just started (pid $3): the page there is not this demo's" >&2
+	else
+		echo "make run: nothing listens on the $1 port ${2##*:} ($2): pdl-project (pid $3) did not bind it" >&2
+	fi
+	return 1
+}
+
 if [ -f "$DATA/pdld.pid" ] && kill -0 "$(cat "$DATA/pdld.pid")" 2>/dev/null; then
 	echo "pdld already serves $DATA (pid $(cat "$DATA/pdld.pid")); stop it first" >&2
 	exit 1
 fi
+# before anything is built or started: both ports must be free
+port_free HTTP "$HTTP" PDL_DEMO_HTTP || exit 1
+port_free private "$PRIVATE" PDL_DEMO_PRIVATE_PORT || exit 1
 if [ ! -f "$DATA/data.mdb" ]; then
 	echo "== building the scenario ledger in $DATA (tools/load-scenario.sh)"
 	rm -rf "$VIEWS" # views of an older ledger would not link to this one
@@ -51,6 +106,17 @@ stop() {
 	exit 0
 }
 trap stop INT TERM
+# stops what this script started and exits 1 (after its message)
+fail_stop() {
+	trap - INT TERM
+	if [ -n "$PROJ_PID" ]; then
+		kill -TERM "$PROJ_PID" 2>/dev/null || true
+		wait "$PROJ_PID" 2>/dev/null || true
+	fi
+	kill -TERM "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	exit 1
+}
 i=0
 while [ ! -f "$DATA/pdld.pid" ]; do
 	i=$((i + 1)); [ $i -gt 100 ] && { echo "pdld did not start" >&2; exit 1; }
@@ -67,13 +133,17 @@ i=0
 until grep -q serving "$DATA/pdl-project.log" 2>/dev/null; do
 	i=$((i + 1))
 	if [ $i -gt 100 ] || ! kill -0 "$PROJ_PID" 2>/dev/null; then
-		echo "pdl-project did not start; its log ($DATA/pdl-project.log):" >&2
+		echo "make run: pdl-project did not start; its log ($DATA/pdl-project.log):" >&2
 		tail -5 "$DATA/pdl-project.log" >&2
-		PROJ_PID=""
-		break
+		fail_stop
 	fi
 	sleep 0.1
 done
+# and it is this pdl-project that holds both ports (another process may have
+# taken one since the check above)
+if ! port_ours HTTP "$HTTP" "$PROJ_PID" || ! port_ours private "$PRIVATE" "$PROJ_PID"; then
+	fail_stop
+fi
 
 echo "== latest checkpoint (verifier key: $("$PDL" verifier-key --data "$DATA"))"
 "$PDL" checkpoint --data "$DATA"

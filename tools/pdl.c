@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "crypto.h"
+#include "version.h"
 
 static const struct {
 	const char *name;
@@ -49,7 +50,8 @@ static const struct {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pdl COMMAND [options]   (pdl COMMAND --help for each)\n\n"
+	fprintf(f, "usage: pdl COMMAND [options]   (pdl COMMAND --help for each)\n"
+	           "       pdl --version\n\n"
 	           "pdl, the public data ledger: signed, hash-chained, Merkle-tree-backed.\n\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
@@ -57,8 +59,9 @@ usage(FILE *f)
 	           "  --tls-ca FILE        the CA of pdld's certificate, for --ledger tls+tcp://HOST:PORT (or PDL_TLS_CA)\n"
 	           "  --tls-cert FILE      a client certificate, when pdld requires one (--tls-client-ca)\n"
 	           "  --tls-key FILE       its key, mode 0600 (or PDL_TLS_CERT and PDL_TLS_KEY)\n"
-	           "  --reader ID          read as party ID: private entries on a network listener go only to\n"
-	           "  --reader-key FILE    the parties entitled to them (or PDL_READER and PDL_READER_KEY)\n");
+	           "  --reader ID          read as party ID (or PDL_READER): private entries on a network\n"
+	           "                       listener go only to the parties entitled to them\n"
+	           "  --reader-key FILE    that party's key, mode 0600 (or PDL_READER_KEY)\n");
 }
 
 int
@@ -79,6 +82,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		pdl_version_print(stdout, "pdl");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

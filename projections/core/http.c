@@ -367,6 +367,21 @@ pdl_http_has_route(const struct pdl_http_ctx *cx, const char *path)
 	return find_route(cx->views, path, PDL_HTTP_PUBLIC) != NULL;
 }
 
+/* Counts a request for pdl-project --metrics: its listener, its route as
+ * the table names it (a tree route by its prefix, so that ids in paths do
+ * not make a series each) or "unmatched", and the status. */
+static void
+count_request(const struct pdl_http *h, const struct pdl_route *r, int status)
+{
+	char st[16];
+	if (h->cx->requests == NULL)
+		return;
+	snprintf(st, sizeof st, "%d", status);
+	pdl_prom_family_add(h->cx->requests, 1,
+	                    (const char *[]){h->kind == PDL_HTTP_PRIVATE ? "private" : "public", r ? r->path : "unmatched",
+	                                     st});
+}
+
 /* Finishes aio with out as the response; frees out->body. */
 static void
 respond(nng_aio *aio, enum pdl_http_kind kind, struct pdl_http_out *out)
@@ -414,6 +429,7 @@ serve(nng_aio *aio, struct handler_data *hd)
 	size_t pl = q ? (size_t)(q - uri) : strlen(uri);
 	if (pl >= sizeof path) {
 		pdl_http_error(&out, 414, "uri_too_long", "the request path is too long");
+		count_request(hd->h, NULL, out.status);
 	} else {
 		memcpy(path, uri, pl);
 		path[pl] = 0;
@@ -438,6 +454,7 @@ serve(nng_aio *aio, struct handler_data *hd)
 				cx.reader = &reader;
 			r->fn(&cx, query, path + strlen(r->path), &out);
 		}
+		count_request(hd->h, r, out.status);
 	}
 	respond(aio, hd->h->kind, &out);
 }
@@ -487,6 +504,7 @@ handle(nng_aio *aio)
 		free(j);
 		struct pdl_http_out out = {503, "application/json", NULL, 0, ""};
 		pdl_http_error(&out, 503, "busy", "the server has %u requests waiting; try again", PDL_HTTP_QUEUE_MAX);
+		count_request(h, NULL, 503);
 		respond(aio, h->kind, &out); /* cheap: never blocks NNG's thread */
 		return;
 	}

@@ -52,6 +52,7 @@ struct pdl_http_ctx {
 	const struct pdl_view *const *views; /* whose routes are served (NULL-terminated; views.h's pdl_views) */
 	const char *public_url;          /* pdl-project --public-url: the base of absolute links, or NULL */
 	const char *host;                /* the request's Host header, untrusted (set per request; NULL none) */
+	struct pdl_prom_family *requests;    /* counts each request by listener, route and status (NULL: none) */
 };
 
 /* A route's client to pdld. pdl_http_ledger_open dials without blocking,

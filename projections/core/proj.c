@@ -530,6 +530,65 @@ pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms,
 	return PDL_OK;
 }
 
+/* The follower's metrics: entries applied since the last call, and what
+ * the view and the ledger have reached. */
+static void
+note_applied(struct pdl_follow_stats *stats, const struct pdl_vdb *db, uint64_t applied_now, uint64_t *counted,
+             uint64_t seen_size)
+{
+	struct pdl_follow_metrics *m = stats->m;
+	if (m == NULL)
+		return;
+	if (applied_now > *counted) {
+		pdl_prom_add(&m->applied, applied_now - *counted);
+		atomic_store_explicit(&m->last_time_ms, db->last_time_ms, memory_order_relaxed);
+		*counted = applied_now;
+	}
+	uint64_t size = atomic_load_explicit(&m->ledger_size, memory_order_relaxed);
+	while (seen_size > size &&
+	       !atomic_compare_exchange_weak_explicit(&m->ledger_size, &size, seen_size, memory_order_relaxed,
+	                                              memory_order_relaxed))
+		;
+}
+
+static void
+note_lag(struct pdl_follow_stats *stats, uint64_t lag_ms)
+{
+	stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] = lag_ms;
+	if (stats->m != NULL)
+		pdl_prom_observe(&stats->m->lag_ms, lag_ms);
+}
+
+/* The cursor of the view now (0 when it cannot be read). */
+static uint64_t
+view_next(struct pdl_vdb *db)
+{
+	MDB_txn *t;
+	uint64_t next = 0;
+	uint8_t chain[32];
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) == 0) {
+		if (pdl_vdb_cursor(t, db, &next, chain) != PDL_OK)
+			next = 0;
+		mdb_txn_abort(t);
+	}
+	return next;
+}
+
+/* Where the view stands against the log seen: behind since when, or not. */
+static void
+note_position(struct pdl_follow_stats *stats, struct pdl_vdb *db)
+{
+	struct pdl_follow_metrics *m = stats->m;
+	if (m == NULL)
+		return;
+	uint64_t next = view_next(db), dummy = 0;
+	note_applied(stats, db, 0, &dummy, next); /* the log is at least as long as the view */
+	if (next >= atomic_load_explicit(&m->ledger_size, memory_order_relaxed))
+		atomic_store_explicit(&m->behind_since_ms, 0, memory_order_relaxed);
+	else if (atomic_load_explicit(&m->behind_since_ms, memory_order_relaxed) == 0)
+		atomic_store_explicit(&m->behind_since_ms, pdl_now_ms(), memory_order_relaxed);
+}
+
 /* Every wait of the follower's REQ socket: a worker whose pdld is gone or
  * stopped notices a stop request within about this long. */
 #define FOLLOW_WAIT_MS 2000u
@@ -557,8 +616,10 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 		pdl_client_close(&cl);
 		return rc;
 	}
-	uint64_t applied = 0;
+	uint64_t applied = 0, counted = 0;
 	rc = pdl_catch_up(db, &cl, &applied, st);
+	note_applied(stats, db, applied, &counted, 0);
+	note_position(stats, db);
 	uint64_t last_poll = pdl_mono_ns();
 	while (rc == PDL_OK && !*stop) {
 		nng_msg *m;
@@ -576,10 +637,13 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 			if (applied > before) {
 				/* entries the subscription should have brought: a gap recovered */
 				stats->gaps++;
+				if (stats->m != NULL)
+					pdl_prom_add(&stats->m->gaps, 1);
 				uint64_t now = pdl_now_ms();
-				stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
-				    now > db->last_time_ms ? now - db->last_time_ms : 0;
+				note_lag(stats, now > db->last_time_ms ? now - db->last_time_ms : 0);
 			}
+			note_applied(stats, db, applied, &counted, 0);
+			note_position(stats, db);
 			if (rv == 0)
 				nng_msg_free(m);
 			continue;
@@ -594,9 +658,26 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 			nng_msg_free(m);
 			continue;
 		}
+		if (n > 1 && b[0] == 'c' && stats->m != NULL) {
+			/* a checkpoint: the log has at least its size */
+			struct mp_cur c = mp_cur_make(b + 1, n - 1), sc;
+			uint64_t size;
+			if (mp_map_find(c, "size", &sc) == PDL_OK && mp_read_uint(&sc, &size) == PDL_OK) {
+				note_applied(stats, db, applied, &counted, size);
+				note_position(stats, db);
+			}
+		}
 		if (n > 1 && b[0] == 'e') {
-			struct mp_cur c = mp_cur_make(b + 1, n - 1), ents;
+			struct mp_cur c = mp_cur_make(b + 1, n - 1), ents, fc, probe;
+			uint64_t from;
+			uint32_t ne;
 			stats->live_msgs++;
+			if (stats->m != NULL) {
+				pdl_prom_add(&stats->m->live_msgs, 1);
+				if (mp_map_find(c, "from", &fc) == PDL_OK && mp_read_uint(&fc, &from) == PDL_OK &&
+				    mp_map_find(c, "entries", &probe) == PDL_OK && mp_read_array(&probe, &ne) == PDL_OK)
+					note_applied(stats, db, applied, &counted, from + ne);
+			}
 			uint64_t before = applied;
 			if (mp_map_find(c, "entries", &ents) == PDL_OK) {
 				rc = apply_array(db, ents, &applied, st);
@@ -604,6 +685,8 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 					rc = pdl_catch_up(db, &cl, &applied, st);
 				if (rc == PDL_ENOTFOUND) { /* gap: the pub dropped something */
 					stats->gaps++;
+					if (stats->m != NULL)
+						pdl_prom_add(&stats->m->gaps, 1);
 					rc = pdl_catch_up(db, &cl, &applied, st);
 					if (rc == PDL_OK)
 						rc = apply_array(db, ents, &applied, st);
@@ -615,9 +698,10 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 				/* lag: ledger commit time of the last entry applied → now,
 				 * sampled whether it came live or through a catch-up */
 				uint64_t now = pdl_now_ms();
-				stats->lag_ms[stats->lag_n++ % (sizeof stats->lag_ms / sizeof stats->lag_ms[0])] =
-				    now > db->last_time_ms ? now - db->last_time_ms : 0;
+				note_lag(stats, now > db->last_time_ms ? now - db->last_time_ms : 0);
 			}
+			note_applied(stats, db, applied, &counted, 0);
+			note_position(stats, db);
 		}
 		nng_msg_free(m);
 	}

@@ -39,6 +39,7 @@
 
 #include "entry.h"
 #include "progress.h"
+#include "prom.h"
 #include "proto.h"
 #include "store.h"
 
@@ -126,8 +127,20 @@ int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_
  * pdl_client_close. Errors: as pdl_client_dial; PDL_ECLOSED. */
 int pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms, struct pdl_status *st);
 
+/* What the worker counts for pdl-project --metrics (prom.h): written by the
+ * worker with relaxed atomics, read by a scrape on another thread. */
+struct pdl_follow_metrics {
+	struct pdl_prom_counter applied, live_msgs, gaps;
+	atomic_uint_fast64_t ledger_size;   /* the largest log size seen: a live entry's seq + 1, a checkpoint's size */
+	atomic_uint_fast64_t last_time_ms;  /* ledger time of the last entry applied */
+	/* this host's time since when the view lacks entries seen (0: it has them all) */
+	atomic_uint_fast64_t behind_since_ms;
+	struct pdl_prom_hist lag_ms;        /* an entry's commit (ledger time) → applied, sampled per message */
+};
+
 /* The worker: follows ledger_url (REQ) and pub_url (SUB) until *stop. */
 struct pdl_follow_stats {
+	struct pdl_follow_metrics *m; /* NULL: none kept */
 	uint64_t drop_every;  /* tests: discard every Nth live message, as a lossy pub would */
 	uint64_t received;
 	uint64_t live_msgs;  /* entry messages that came over the subscription */
