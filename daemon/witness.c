@@ -52,6 +52,7 @@
 
 #include "ckpt.h"
 #include "hconn.h"
+#include "log.h"
 #include "pdld.h"
 #include "tlog.h"
 #include "tpolicy.h"
@@ -145,16 +146,21 @@ log_result(struct wit *w, int ok)
 	uint64_t now = pdl_mono_ns();
 	if (ok) {
 		if (w->failing)
-			fprintf(stderr, "pdld: witness %s cosigns again (after %u failed attempts since the last report)\n",
-			        w->pw->name, w->fails);
+			pdl_log(PDL_LOG_INFO, "witness_recovered",
+			        PDL_LOG_FIELDS(PDL_LF_STR("witness", w->pw->name), PDL_LF_U64("failed_attempts", w->fails)),
+			        "witness %s cosigns again (after %u failed attempts since the last report)", w->pw->name,
+			        w->fails);
 		w->failing = 0;
 		w->fails = 0;
 		return;
 	}
 	w->fails++;
 	if (!w->failing || D.verbose || now - w->logged_ns >= (uint64_t)LOG_EVERY_S * 1000000000ull) {
-		fprintf(stderr, "pdld: witness %s (%s) %s: %s; %u failed attempt(s), retrying with backoff\n", w->pw->name,
-		        w->pw->url, w->failing ? "still failing" : "failed", w->why, w->fails);
+		pdl_log(PDL_LOG_WARNING, "witness_failed",
+		        PDL_LOG_FIELDS(PDL_LF_STR("witness", w->pw->name), PDL_LF_STR("url", w->pw->url),
+		                       PDL_LF_STR("why", w->why), PDL_LF_U64("failed_attempts", w->fails)),
+		        "witness %s (%s) %s: %s; %u failed attempt(s), retrying with backoff", w->pw->name, w->pw->url,
+		        w->failing ? "still failing" : "failed", w->why, w->fails);
 		w->logged_ns = now;
 		w->fails = 0;
 	}
@@ -345,8 +351,9 @@ store_and_publish(uint64_t size, const char *note, size_t n, int publish)
 	}
 	pthread_rwlock_unlock(&D.store.resize);
 	if (rc != PDL_OK) {
-		fprintf(stderr, "pdld: cannot store the cosignatures of the checkpoint at size %" PRIu64 ": %s\n", size,
-		        pdl_errmsg(rc));
+		pdl_log(PDL_LOG_ERROR, "cosignatures_not_stored",
+		        PDL_LOG_FIELDS(PDL_LF_U64("size", size), PDL_LF_STR("error", pdl_strerror(rc))),
+		        "cannot store the cosignatures of the checkpoint at size %" PRIu64 ": %s", size, pdl_errmsg(rc));
 		return rc;
 	}
 	if (publish)
@@ -366,9 +373,11 @@ log_stall(const unsigned char *cosigned)
 	for (unsigned i = 0; i < W.n; i++)
 		if (cosigned[i] && k < sizeof who)
 			k += (size_t)snprintf(who + k, sizeof who - k, "%s%s", k ? ", " : "", W.w[i].pw->name);
-	fprintf(stderr,
-	        "pdld: the checkpoint at size %" PRIu64 " lacks the witness quorum %s (cosigned by: %s); the published "
-	        "checkpoint stays at size %" PRIu64 " while writes go on\n",
+	pdl_log(PDL_LOG_WARNING, "witness_quorum_lacking",
+	        PDL_LOG_FIELDS(PDL_LF_U64("size", W.tsize), PDL_LF_STR("quorum", pdl_tpolicy_ref_name(W.pol, W.pol->quorum)),
+	                       PDL_LF_STR("cosigned_by", k ? who : ""), PDL_LF_U64("published_size", W.published)),
+	        "the checkpoint at size %" PRIu64 " lacks the witness quorum %s (cosigned by: %s); the published "
+	        "checkpoint stays at size %" PRIu64 " while writes go on",
 	        W.tsize, pdl_tpolicy_ref_name(W.pol, W.pol->quorum), k ? who : "none", W.published);
 	W.stall_logged_ns = now;
 }
@@ -425,8 +434,9 @@ coord_main(void *arg)
 				W.tstored = have;
 				if (publish) {
 					if (W.stall_logged_ns != 0 || D.verbose)
-						fprintf(stderr, "pdld: published the checkpoint at size %" PRIu64 " with %u cosignature(s)\n",
-						        size, have);
+						pdl_log(PDL_LOG_INFO, "checkpoint_published",
+						        PDL_LOG_FIELDS(PDL_LF_U64("size", size), PDL_LF_U64("cosignatures", have)),
+						        "published the checkpoint at size %" PRIu64 " with %u cosignature(s)", size, have);
 					W.published = size;
 					W.stall_logged_ns = 0;
 				}
@@ -595,8 +605,12 @@ pdld_witness_start(const char *file, const char *ca_file, unsigned timeout_ms, s
 	}
 	pthread_create(&W.coord, NULL, coord_main, NULL);
 	pthread_setname_np(W.coord, "pdld:cosign");
-	fprintf(stderr, "pdld: witness policy %s: %u witness(es), quorum %s; published checkpoint at size %" PRIu64 "\n",
-	        file, W.n, pdl_tpolicy_ref_name(W.pol, W.pol->quorum), psize);
+	pdl_log(PDL_LOG_INFO, "witness_policy",
+	        PDL_LOG_FIELDS(PDL_LF_STR("file", file), PDL_LF_U64("witnesses", W.n),
+	                       PDL_LF_STR("quorum", pdl_tpolicy_ref_name(W.pol, W.pol->quorum)),
+	                       PDL_LF_U64("published_size", psize)),
+	        "witness policy %s: %u witness(es), quorum %s; published checkpoint at size %" PRIu64, file, W.n,
+	        pdl_tpolicy_ref_name(W.pol, W.pol->quorum), psize);
 	return PDL_OK;
 fail:
 	free(text);

@@ -319,11 +319,14 @@ stop_pdld || not_ok "pdld stops promptly with hostile witnesses still stalling"
 	echo "group G all W1 H3"
 	echo "quorum G"
 } >"$TMP/policy.stall"
-start_pdld "$D" --witness-policy "$TMP/policy.stall" --checkpoint-ms 100 --witness-timeout-ms 1000 ||
+start_pdld "$D" --witness-policy "$TMP/policy.stall" --checkpoint-ms 100 --witness-timeout-ms 1000 --log-format json ||
 	{ not_ok "pdld starts"; finish; }
 check_eq "5 acts are written while the quorum needs a witness that never answers" "$(submit_n 5 200)" 5
 check "pdld still runs while its quorum stalls" alive
 check "pdld logs that the checkpoint at size 76 lacks the quorum" wait_log "$D.pdld.log" "size 76 lacks the witness quorum"
+check "under --log-format json, as an event with its fields" wait_log "$D.pdld.log" \
+	'"event":"witness_quorum_lacking".*"fields":{"size":76,"quorum":"G"'
+check "and H3's failures as witness_failed events" wait_log "$D.pdld.log" '"event":"witness_failed".*"witness":"H3"'
 check_eq "the published checkpoint stays at 71" "$(published)" 71
 stop_pdld || not_ok "pdld stops"
 check "pdl verify passes at the end" "$PDL" verify --data "$D" --quiet
