@@ -221,9 +221,9 @@ docs: $(MAN_PAGES) $(COMPLETIONS)
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_httpreq test_log test_merkle test_note \
-             test_prom test_readable test_readtok test_sha256 test_split test_tlog)
-PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj%,$(UNIT_BIN))
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_htab test_httpreq test_log test_merkle \
+             test_note test_prom test_readable test_readtok test_sha256 test_split test_tlog)
+PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj% $(BUILD)/tests/test_wire,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))
 
 $(LIB_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(PURE_LIBS)
@@ -290,8 +290,10 @@ e2e: all
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
 # each fuzz target a short run (the fuzz build has ASan+UBSan of its own).
-test: all
+test: all $(BUILD)/gen_corpus
 	@$(MAKE) --no-print-directory layers
+	@sh mk/fnsize.sh
+	@sh tests/fuzz/check_corpus.sh $(BUILD)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 ifneq ($(SAN),1)
@@ -365,7 +367,9 @@ fuzz: $(FUZZ_BINS)
 fuzz-short: $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh $(FUZZ_TEST_SECONDS) $(FUZZ_BINS)
 
-# Regenerates the seed corpus (deterministic) in tests/fuzz/corpus/.
+# Regenerates the seed corpus (deterministic) in tests/fuzz/corpus/;
+# `make test` checks that the generator runs and that the committed
+# corpus has a seed for every act type (tests/fuzz/check_corpus.sh).
 $(BUILD)/gen_corpus: $(BUILD)/tests/fuzz/gen_corpus.o $(CORE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

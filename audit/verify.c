@@ -1,4 +1,5 @@
 /* verify.c — see verify.h. */
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +7,9 @@
 #include <unistd.h>
 
 #include "crypto.h"
-#include "ckpt.h"
+#include "htab.h"
 #include "readers.h"
+#include "ckpt.h"
 #include "rules.h"
 #include "verify.h"
 
@@ -15,73 +17,9 @@
 
 /* ---- party keys as of the current point in the log ---- */
 
-struct keyent {
-	char *id;
-	struct pdl_pubkey pk;
-};
-
-struct keymap {
-	struct keyent *t;
-	size_t cap, n;
-};
-
-static uint64_t
-fnv(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-	return h;
-}
-
-static struct keyent *
-km_find(struct keymap *m, const char *id, size_t n, int insert)
-{
-	if (insert && (m->n + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 1024;
-		struct keyent *nt = calloc(ncap, sizeof *nt);
-		if (nt == NULL)
-			return NULL;
-		for (size_t i = 0; i < m->cap; i++) {
-			if (m->t[i].id == NULL)
-				continue;
-			size_t j = fnv(m->t[i].id, strlen(m->t[i].id)) & (ncap - 1);
-			while (nt[j].id != NULL)
-				j = (j + 1) & (ncap - 1);
-			nt[j] = m->t[i];
-		}
-		free(m->t);
-		m->t = nt;
-		m->cap = ncap;
-	}
-	if (m->cap == 0)
-		return NULL;
-	size_t j = fnv(id, n) & (m->cap - 1);
-	while (m->t[j].id != NULL) {
-		if (strlen(m->t[j].id) == n && memcmp(m->t[j].id, id, n) == 0)
-			return &m->t[j];
-		j = (j + 1) & (m->cap - 1);
-	}
-	if (!insert)
-		return NULL;
-	m->t[j].id = strndup(id, n);
-	if (m->t[j].id == NULL)
-		return NULL;
-	m->n++;
-	return &m->t[j];
-}
-
-static void
-km_free(struct keymap *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->t[i].id);
-	free(m->t);
-}
-
 /* Updates keys from an accepted act (genesis, party.register, party.rotate_key). */
 static int
-km_apply(struct keymap *m, const struct pdl_act *a)
+km_apply(struct pdl_htab *m, const struct pdl_act *a)
 {
 	struct mp_cur c;
 	const char *id, *key;
@@ -102,11 +40,11 @@ km_apply(struct keymap *m, const struct pdl_act *a)
 	if (mp_map_find(body, "id", &c) != PDL_OK || mp_read_str(&c, &id, &idn) != PDL_OK ||
 	    mp_map_find(body, "public_key", &c) != PDL_OK || mp_read_str(&c, &key, &keyn) != PDL_OK)
 		return PDL_EDECODE;
-	struct keyent *e = km_find(m, id, idn, 1);
-	if (e == NULL)
-		return PDL_ENOMEM;
+	struct pdl_pubkey *pk = pdl_htab_put(m, id, idn);
 	char why[160];
-	return pdl_pubkey_parse(&e->pk, pdl_suite(), key, keyn, why, sizeof why) == PDL_OK ? PDL_OK : PDL_EDECODE;
+	if (pk == NULL)
+		return PDL_ENOMEM;
+	return pdl_pubkey_parse(pk, pdl_suite(), key, keyn, why, sizeof why) == PDL_OK ? PDL_OK : PDL_EDECODE;
 }
 
 /* ---- parallel signature checks ---- */
@@ -192,294 +130,357 @@ struct ckpt_ref {
 	size_t n;
 };
 
+/* The walk over the log: what each entry's checks need of the ones before. */
+struct walk {
+	struct pdl_store *s;
+	MDB_txn *t;
+	struct pdl_head h;
+	struct pdl_tree_ctx tc;
+	struct pdl_merkle_io io;
+	struct pdl_merkle_range mr; /* the leaves so far: their subtrees, for roots */
+	struct pdl_htab km;         /* party id -> its struct pdl_pubkey as of this point in the log */
+	struct sigjob *jobs;        /* signatures still to check (a batch) */
+	size_t nj;
+	unsigned threads;
+	struct ckpt_ref *cks; /* every stored checkpoint, in size order */
+	size_t ncks, next_ck;
+	struct pdl_ledger_info info;
+	int have_info;
+	uint8_t chain[PDL_HASH_BYTES];      /* the chain hash of the last entry */
+	uint8_t ledger_id[PDL_HASH_BYTES]; /* entry 0's hash, once read */
+	uint64_t last_time;
+	struct pdl_verify_result *r;
+	char what[PDL_MSG_LEN_MAX + 160]; /* why the entry at hand is bad */
+};
+
+/* Every stored checkpoint, in size order (the table's key order). */
+static int
+load_ckpts(struct walk *w)
+{
+	struct pdl_scan sc;
+	size_t cap = 0;
+	int rc = pdl_store_ckpt_scan(w->t, w->s, &sc);
+	while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK) {
+		if (w->ncks == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct ckpt_ref *nc = realloc(w->cks, cap * sizeof *w->cks);
+			if (nc == NULL) {
+				pdl_scan_close(&sc);
+				return bad(w->r, UINT64_MAX, PDL_ENOMEM, "out of memory");
+			}
+			w->cks = nc;
+		}
+		w->cks[w->ncks].size = sc.kn == 8 ? sc.seq : 0;
+		w->cks[w->ncks].note = (const char *)sc.v;
+		w->cks[w->ncks].n = sc.vn;
+		w->ncks++;
+	}
+	pdl_scan_close(&sc);
+	return rc == PDL_END ? PDL_OK : bad(w->r, UINT64_MAX, PDL_ESTORE, "cannot read checkpoints");
+}
+
+static int
+walk_open(struct walk *w, struct pdl_progress *prog)
+{
+	int rc;
+	if ((rc = pdl_store_rtxn(w->s, &w->t)) != PDL_OK) {
+		w->t = NULL;
+		return bad(w->r, UINT64_MAX, rc, "cannot open a read transaction");
+	}
+	if ((rc = pdl_store_head(w->t, w->s, &w->h)) != PDL_OK)
+		return bad(w->r, UINT64_MAX, rc, "cannot read the head record");
+	if (w->h.size == 0)
+		return bad(w->r, 0, PDL_EGENESIS, "the log is empty");
+	/* Every hash below is the suite's the genesis names. A genesis that
+	 * does not decode is reported at seq 0 by the walk; one that names a
+	 * suite this pdl does not know, here. */
+	struct pdl_status st;
+	if (pdl_read_suite(w->t, w->s, &st) == PDL_EINVAL)
+		return bad(w->r, 0, PDL_EGENESIS, "%s", st.msg);
+	if (prog != NULL)
+		prog->total = w->h.size;
+	if ((w->jobs = malloc(SIG_BATCH * sizeof *w->jobs)) == NULL)
+		return bad(w->r, UINT64_MAX, PDL_ENOMEM, "out of memory");
+	w->tc.txn = w->t;
+	w->tc.s = w->s;
+	pdl_store_tree_io(&w->tc, &w->io);
+	pdl_merkle_range_init(&w->mr);
+	return load_ckpts(w);
+}
+
+/* The record at seq: there, in sequence, no more than the head says.
+ * PDL_OK with *end set after the last; else a structural error, in what. */
+static int
+walk_next(struct walk *w, struct pdl_scan *sc, uint64_t seq, int *end)
+{
+	int rc = pdl_scan_next(sc);
+	*end = 0;
+	if (seq == w->h.size) {
+		if (rc == PDL_END) {
+			*end = 1;
+			return PDL_OK;
+		}
+		snprintf(w->what, sizeof w->what, "entries beyond the head size %llu", (unsigned long long)w->h.size);
+		return PDL_ECHAIN;
+	}
+	assert(seq < w->h.size);
+	if (rc == PDL_END) {
+		snprintf(w->what, sizeof w->what, "entry %llu is missing (log ends, head says %llu)",
+		         (unsigned long long)seq, (unsigned long long)w->h.size);
+		return PDL_ECHAIN;
+	}
+	if (rc == PDL_ECHAIN) {
+		snprintf(w->what, sizeof w->what, "entry %llu is missing (next key is %llu)", (unsigned long long)seq,
+		         sc->kn == 8 ? (unsigned long long)sc->seq : 0ull);
+		return PDL_ECHAIN;
+	}
+	if (rc != PDL_OK)
+		snprintf(w->what, sizeof w->what, "cannot read entry %llu", (unsigned long long)seq);
+	return rc;
+}
+
+/* The entry and its act decode, at their place; only entry 0 is a genesis. */
+static int
+entry_shape(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, struct pdl_entry *e, struct pdl_act *a)
+{
+	struct pdl_status st;
+	if (pdl_entry_decode(v, vn, e, &st) != PDL_OK) {
+		snprintf(w->what, sizeof w->what, "entry does not decode: %s", st.msg);
+		return PDL_EDECODE;
+	}
+	if (e->seq != seq) {
+		snprintf(w->what, sizeof w->what, "entry stored at seq %llu says seq %llu", (unsigned long long)seq,
+		         (unsigned long long)e->seq);
+		return PDL_ECHAIN;
+	}
+	if (pdl_act_decode(e->act, e->act_len, e->sig, a, &st) != PDL_OK) {
+		snprintf(w->what, sizeof w->what, "act does not decode: %s", st.msg);
+		return PDL_EDECODE;
+	}
+	if ((seq == 0) != mp_str_eq(a->type, a->type_len, "ledger.genesis")) {
+		snprintf(w->what, sizeof w->what, "%s", seq == 0 ? "entry 0 is not the genesis" : "a second genesis");
+		return PDL_EGENESIS;
+	}
+	return PDL_OK;
+}
+
+/* The entry's links: its stored leaf, its prev, its time, and every tree
+ * node it completes (pushed onto the walk's range). */
+static int
+entry_links(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struct pdl_entry *e)
+{
+	uint8_t leaf[PDL_HASH_BYTES], stored[PDL_HASH_BYTES];
+	pdl_hash made[PDL_MERKLE_LEVELS_MAX];
+	pdl_merkle_leaf_hash(v, vn, leaf);
+	if (w->io.get(w->io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, PDL_HASH_BYTES) != 0) {
+		snprintf(w->what, sizeof w->what, "entry bytes do not match the stored Merkle leaf");
+		return PDL_EMERKLE;
+	}
+	if (memcmp(e->prev, w->chain, PDL_HASH_BYTES) != 0) {
+		snprintf(w->what, sizeof w->what, "prev hash does not match the chain hash of entry %llu",
+		         (unsigned long long)(seq ? seq - 1 : 0));
+		return PDL_ECHAIN;
+	}
+	if (e->time_ms < w->last_time) {
+		snprintf(w->what, sizeof w->what, "time goes backwards");
+		return PDL_ECHAIN;
+	}
+	assert(w->mr.size == seq);
+	unsigned k = pdl_merkle_range_push(&w->mr, leaf, made);
+	for (unsigned i = 0; i < k; i++) {
+		unsigned level = i + 1;
+		uint64_t idx = seq >> level;
+		if (w->io.get(w->io.ctx, level, idx, stored) != PDL_OK || pdl_memcmp_ct(made[i], stored, PDL_HASH_BYTES) != 0) {
+			snprintf(w->what, sizeof w->what, "stored Merkle node (%u, %llu) is wrong", level,
+			         (unsigned long long)idx);
+			return PDL_EMERKLE;
+		}
+	}
+	return PDL_OK;
+}
+
+/* Queues the act's signature with its actor's key as of now, then applies
+ * the act's key changes (a key changes after the act is checked with the
+ * old one) and moves the chain on. */
+static int
+entry_key(struct walk *w, uint64_t seq, const uint8_t *v, size_t vn, const struct pdl_entry *e,
+          const struct pdl_act *a)
+{
+	struct sigjob *j = &w->jobs[w->nj];
+	int rc = PDL_OK;
+	assert(w->nj < SIG_BATCH);
+	memset(j, 0, sizeof *j);
+	j->act = e->act;
+	j->act_len = e->act_len;
+	j->sig = e->sig;
+	j->ledger_id = seq == 0 ? pdl_ledger_id_genesis : w->ledger_id;
+	j->seq = seq;
+	const char *who = a->actor;
+	size_t whon = a->actor_len;
+	if (seq == 0) {
+		if (pdl_ledger_info_from_genesis(a, &w->info) != PDL_OK) {
+			snprintf(w->what, sizeof w->what, "genesis is malformed");
+			rc = PDL_EGENESIS;
+		} else {
+			w->have_info = 1;
+		}
+		if (km_apply(&w->km, a) != PDL_OK)
+			rc = PDL_EGENESIS;
+		who = w->info.authority_id;
+		whon = strlen(w->info.authority_id);
+	}
+	const struct pdl_pubkey *pk = pdl_htab_get(&w->km, who, whon);
+	if (pk != NULL)
+		j->pk = *pk;
+	else if (seq != 0) {
+		snprintf(w->what, sizeof w->what, "actor %.*s was never registered", (int)a->actor_len, a->actor);
+		rc = PDL_EACTOR;
+	}
+	if (rc == PDL_OK) {
+		w->nj++;
+		if (seq != 0 && km_apply(&w->km, a) != PDL_OK) {
+			snprintf(w->what, sizeof w->what, "party act body malformed");
+			rc = PDL_EDECODE;
+		}
+	}
+	pdl_digest(w->chain, v, vn);
+	if (seq == 0)
+		memcpy(w->ledger_id, w->chain, PDL_HASH_BYTES);
+	w->last_time = e->time_ms;
+	return rc;
+}
+
+/* Checks the queued signatures; the first bad one is the walk's error. */
+static int
+flush_sigs(struct walk *w)
+{
+	size_t badi = sig_run(w->jobs, w->nj, w->threads);
+	w->r->signatures += badi;
+	if (badi < w->nj)
+		return bad(w->r, w->jobs[badi].seq, PDL_EBADSIG, "act signature does not verify with the actor's key");
+	w->nj = 0;
+	return PDL_OK;
+}
+
+/* One checkpoint against the log of seq+1 entries (the walk's range). */
+static int
+check_ckpt(struct walk *w, const struct ckpt_ref *c, uint64_t seq)
+{
+	struct pdl_ckpt cp;
+	size_t bl;
+	uint8_t root[PDL_HASH_BYTES];
+	if (!w->have_info)
+		return bad(w->r, UINT64_MAX, PDL_EGENESIS, "no genesis");
+	if (pdl_note_verify(c->note, c->n, w->info.origin, &w->info.ledger_pk, &bl) != PDL_OK ||
+	    pdl_ckpt_parse(c->note, c->n, &cp) != PDL_OK)
+		return bad(w->r, c->size ? c->size - 1 : 0, PDL_EBADSIG,
+		           "checkpoint at size %llu is not validly signed by the ledger key", (unsigned long long)c->size);
+	if (cp.size != c->size || strcmp(cp.origin, w->info.origin) != 0)
+		return bad(w->r, c->size ? c->size - 1 : 0, PDL_ENOTE, "checkpoint stored under size %llu says %llu",
+		           (unsigned long long)c->size, (unsigned long long)cp.size);
+	assert(w->mr.size == seq + 1);
+	pdl_merkle_range_root(&w->mr, root);
+	if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, PDL_HASH_BYTES) != 0 ||
+	    (cp.has_chain && pdl_memcmp_ct(w->chain, cp.chain, PDL_HASH_BYTES) != 0))
+		return bad(w->r, seq, PDL_EMERKLE, "checkpoint at size %llu does not match the log",
+		           (unsigned long long)cp.size);
+	w->r->checkpoints++;
+	w->r->ckpt_size = cp.size;
+	return PDL_OK;
+}
+
+/* The checkpoints of size seq+1 (and any smaller one left, which then
+ * does not match). The signatures of the entries they cover are checked
+ * first, so a bad entry is named before the checkpoint that covers it. */
+static int
+check_ckpts(struct walk *w, uint64_t seq)
+{
+	int rc = PDL_OK;
+	if (w->next_ck < w->ncks && w->cks[w->next_ck].size <= seq + 1 && w->nj > 0)
+		rc = flush_sigs(w);
+	while (rc == PDL_OK && w->next_ck < w->ncks && w->cks[w->next_ck].size <= seq + 1)
+		rc = check_ckpt(w, &w->cks[w->next_ck++], seq);
+	return rc;
+}
+
+/* After the last entry: no checkpoint left over, the head's chain hash and
+ * the stored tree's root are the entries'. */
+static int
+walk_end(struct walk *w)
+{
+	struct pdl_verify_result *r = w->r;
+	uint8_t sroot[PDL_HASH_BYTES];
+	if (w->next_ck < w->ncks)
+		return bad(r, w->h.size - 1, PDL_EMERKLE, "checkpoint at size %llu is beyond the log (size %llu)",
+		           (unsigned long long)w->cks[w->next_ck].size, (unsigned long long)w->h.size);
+	if (memcmp(w->chain, w->h.chain, PDL_HASH_BYTES) != 0)
+		return bad(r, w->h.size - 1, PDL_ECHAIN, "head chain hash does not match the last entry");
+	assert(w->mr.size == w->h.size);
+	r->size = w->h.size;
+	memcpy(r->chain, w->chain, PDL_HASH_BYTES);
+	pdl_merkle_range_root(&w->mr, r->root);
+	if (pdl_merkle_root(&w->io, w->h.size, sroot) != PDL_OK || memcmp(sroot, r->root, PDL_HASH_BYTES) != 0)
+		return bad(r, w->h.size - 1, PDL_EMERKLE, "stored tree root differs from the root of the entries");
+	return PDL_OK;
+}
+
+/* One entry's checks; PDL_OK, *end after the last, or a structural error. */
+static int
+walk_entry(struct walk *w, struct pdl_scan *sc, uint64_t seq, int *end)
+{
+	struct pdl_entry e;
+	struct pdl_act a;
+	int rc = walk_next(w, sc, seq, end);
+	if (rc != PDL_OK || *end)
+		return rc;
+	if ((rc = entry_shape(w, seq, sc->v, sc->vn, &e, &a)) != PDL_OK ||
+	    (rc = entry_links(w, seq, sc->v, sc->vn, &e)) != PDL_OK)
+		return rc;
+	return entry_key(w, seq, sc->v, sc->vn, &e, &a);
+}
+
 int
 pdl_verify_store(struct pdl_store *s, unsigned threads, struct pdl_progress *prog, struct pdl_verify_result *r)
 {
-	MDB_txn *t = NULL;
-	MDB_cursor *cur = NULL;
-	struct keymap km = {0};
-	struct sigjob *jobs = NULL;
-	struct ckpt_ref *cks = NULL;
-	size_t ncks = 0, capcks = 0, nj = 0, next_ck = 0;
-	struct pdl_head h;
-	struct pdl_ledger_info info;
-	struct pdl_status st;
-	pdl_hash stack[PDL_MERKLE_LEVELS_MAX];
-	unsigned sn = 0;
-	uint8_t chain[PDL_HASH_BYTES] = {0};
-	uint8_t ledger_id[PDL_HASH_BYTES] = {0}; /* entry 0's hash, once read */
-	uint64_t last_time = 0, seq = 0;
-	int rc;
-
+	static const struct walk zero;
+	struct walk w = zero;
+	struct pdl_scan sc = {0};
 	memset(r, 0, sizeof *r);
 	r->ok = 1;
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned)n : 1;
 	}
-	if ((rc = pdl_store_rtxn(s, &t)) != PDL_OK)
-		return bad(r, UINT64_MAX, rc, "cannot open a read transaction");
-	if ((rc = pdl_store_head(t, s, &h)) != PDL_OK) {
-		bad(r, UINT64_MAX, rc, "cannot read the head record");
-		goto out;
-	}
-	if (h.size == 0) {
-		rc = bad(r, 0, PDL_EGENESIS, "the log is empty");
-		goto out;
-	}
-	/* Every hash below is the suite's the genesis names. A genesis that
-	 * does not decode is reported at seq 0 by the walk; one that names a
-	 * suite this pdl does not know, here. */
-	if (pdl_read_suite(t, s, &st) == PDL_EINVAL) {
-		rc = bad(r, 0, PDL_EGENESIS, "%s", st.msg);
-		goto out;
-	}
-	if (prog != NULL)
-		prog->total = h.size;
-	jobs = malloc(SIG_BATCH * sizeof *jobs);
-	if (jobs == NULL) {
-		rc = bad(r, UINT64_MAX, PDL_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* checkpoints, in size order (the table's key order) */
-	if (mdb_cursor_open(t, s->ckpt, &cur) != 0) {
-		rc = bad(r, UINT64_MAX, PDL_ESTORE, "cannot read checkpoints");
-		goto out;
-	}
-	MDB_val k, v;
-	for (int m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (ncks == capcks) {
-			capcks = capcks ? capcks * 2 : 64;
-			struct ckpt_ref *nc = realloc(cks, capcks * sizeof *cks);
-			if (nc == NULL) {
-				rc = bad(r, UINT64_MAX, PDL_ENOMEM, "out of memory");
-				goto out;
-			}
-			cks = nc;
-		}
-		cks[ncks].size = k.mv_size == 8 ? pdl_get_be64(k.mv_data) : 0;
-		cks[ncks].note = v.mv_data;
-		cks[ncks].n = v.mv_size;
-		ncks++;
-	}
-	mdb_cursor_close(cur);
-	cur = NULL;
-
-	struct pdl_tree_ctx tc = {t, s};
-	struct pdl_merkle_io io;
-	pdl_store_tree_io(&tc, &io);
-	if (mdb_cursor_open(t, s->log, &cur) != 0) {
+	pdl_htab_init(&w.km, sizeof(struct pdl_pubkey));
+	w.s = s;
+	w.r = r;
+	w.threads = threads;
+	int rc = walk_open(&w, prog);
+	if (rc == PDL_OK && pdl_store_log_scan(w.t, s, 0, &sc) != PDL_OK)
 		rc = bad(r, UINT64_MAX, PDL_ESTORE, "cannot read the log");
-		goto out;
-	}
-	int m = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	size_t batch_lo_seq = 0;
-	int have_info = 0;
-	for (;; seq++) {
-		int structural = PDL_OK;
-		char what[PDL_MSG_LEN_MAX + 160] = "";
-		struct pdl_entry e;
-		struct pdl_act a;
-		if (seq == h.size || m != 0) {
-			if (m == 0)
-				snprintf(what, sizeof what, "entries beyond the head size %llu", (unsigned long long)h.size),
-				    structural = PDL_ECHAIN;
-			else if (seq < h.size)
-				snprintf(what, sizeof what, "entry %llu is missing (log ends, head says %llu)",
-				         (unsigned long long)seq, (unsigned long long)h.size),
-				    structural = PDL_ECHAIN;
-		} else if (k.mv_size != 8 || pdl_get_be64(k.mv_data) != seq) {
-			snprintf(what, sizeof what, "entry %llu is missing (next key is %llu)", (unsigned long long)seq,
-			         k.mv_size == 8 ? (unsigned long long)pdl_get_be64(k.mv_data) : 0ull);
-			structural = PDL_ECHAIN;
-		} else if (pdl_entry_decode(v.mv_data, v.mv_size, &e, &st) != PDL_OK) {
-			snprintf(what, sizeof what, "entry does not decode: %s", st.msg);
-			structural = PDL_EDECODE;
-		} else if (e.seq != seq) {
-			snprintf(what, sizeof what, "entry stored at seq %llu says seq %llu", (unsigned long long)seq,
-			         (unsigned long long)e.seq);
-			structural = PDL_ECHAIN;
-		} else if (pdl_act_decode(e.act, e.act_len, e.sig, &a, &st) != PDL_OK) {
-			snprintf(what, sizeof what, "act does not decode: %s", st.msg);
-			structural = PDL_EDECODE;
-		} else if ((seq == 0) != mp_str_eq(a.type, a.type_len, "ledger.genesis")) {
-			snprintf(what, sizeof what, "%s", seq == 0 ? "entry 0 is not the genesis" : "a second genesis");
-			structural = PDL_EGENESIS;
-		} else {
-			uint8_t leaf[PDL_HASH_BYTES], stored[PDL_HASH_BYTES];
-			pdl_merkle_leaf_hash(v.mv_data, v.mv_size, leaf);
-			if (io.get(io.ctx, 0, seq, stored) != PDL_OK || pdl_memcmp_ct(leaf, stored, PDL_HASH_BYTES) != 0) {
-				snprintf(what, sizeof what, "entry bytes do not match the stored Merkle leaf");
-				structural = PDL_EMERKLE;
-			} else if (memcmp(e.prev, chain, PDL_HASH_BYTES) != 0) {
-				snprintf(what, sizeof what, "prev hash does not match the chain hash of entry %llu",
-				         (unsigned long long)(seq ? seq - 1 : 0));
-				structural = PDL_ECHAIN;
-			} else if (e.time_ms < last_time) {
-				snprintf(what, sizeof what, "time goes backwards");
-				structural = PDL_ECHAIN;
-			} else {
-				/* Merkle: push the leaf, check each completed subtree against the store. */
-				uint64_t idx = seq;
-				unsigned level = 0;
-				memcpy(stack[sn++], leaf, PDL_HASH_BYTES);
-				while (idx & 1) {
-					uint8_t node[PDL_HASH_BYTES];
-					pdl_merkle_node_hash(stack[sn - 2], stack[sn - 1], node);
-					sn--;
-					memcpy(stack[sn - 1], node, PDL_HASH_BYTES);
-					idx >>= 1;
-					level++;
-					if (io.get(io.ctx, level, idx, stored) != PDL_OK ||
-					    pdl_memcmp_ct(node, stored, PDL_HASH_BYTES) != 0) {
-						snprintf(what, sizeof what, "stored Merkle node (%u, %llu) is wrong", level,
-						         (unsigned long long)idx);
-						structural = PDL_EMERKLE;
-						break;
-					}
-				}
-				if (structural == PDL_OK) {
-					/* the key this act is signed with */
-					struct sigjob *j = &jobs[nj];
-					j->act = e.act;
-					j->act_len = e.act_len;
-					j->sig = e.sig;
-					j->seq = seq;
-					j->bad = 0;
-					j->ledger_id = seq == 0 ? pdl_ledger_id_genesis : ledger_id;
-					if (seq == 0) {
-						if (pdl_ledger_info_from_genesis(&a, &info) != PDL_OK) {
-							snprintf(what, sizeof what, "genesis is malformed");
-							structural = PDL_EGENESIS;
-						} else {
-							have_info = 1;
-						}
-						if (km_apply(&km, &a) != PDL_OK)
-							structural = PDL_EGENESIS;
-						struct keyent *ke = km_find(&km, info.authority_id, strlen(info.authority_id), 0);
-						if (ke)
-							j->pk = ke->pk;
-					} else {
-						struct keyent *ke = km_find(&km, a.actor, a.actor_len, 0);
-						if (ke == NULL) {
-							snprintf(what, sizeof what, "actor %.*s was never registered", (int)a.actor_len,
-							         a.actor);
-							structural = PDL_EACTOR;
-						} else {
-							j->pk = ke->pk;
-						}
-					}
-					if (structural == PDL_OK) {
-						nj++;
-						/* keys change after the act is checked with the old one */
-						if (seq != 0 && km_apply(&km, &a) != PDL_OK) {
-							snprintf(what, sizeof what, "party act body malformed");
-							structural = PDL_EDECODE;
-						}
-					}
-					pdl_digest(chain, v.mv_data, v.mv_size);
-					if (seq == 0)
-						memcpy(ledger_id, chain, PDL_HASH_BYTES);
-					last_time = e.time_ms;
-				}
-			}
-		}
-		int end = seq >= h.size && structural == PDL_OK;
-		if (structural != PDL_OK || nj == SIG_BATCH || end) {
-			size_t badi = sig_run(jobs, nj, threads);
-			r->signatures += badi;
-			if (badi < nj) {
-				rc = bad(r, jobs[badi].seq, PDL_EBADSIG, "act signature does not verify with the actor's key");
-				goto out;
-			}
-			nj = 0;
-			batch_lo_seq = seq;
-		}
-		if (structural != PDL_OK) {
-			rc = bad(r, seq, structural, "%s", what);
-			goto out;
-		}
-		if (end)
+	for (uint64_t seq = 0; rc == PDL_OK; seq++) {
+		int end;
+		int structural = walk_entry(&w, &sc, seq, &end);
+		if ((structural != PDL_OK || w.nj == SIG_BATCH || end) && (rc = flush_sigs(&w)) != PDL_OK)
 			break;
-		/* checkpoints at this size (seq + 1 leaves now); the signatures of the
-		 * entries they cover are checked first, so a bad entry is named
-		 * before the checkpoint that covers it */
-		if (next_ck < ncks && cks[next_ck].size <= seq + 1 && nj > 0) {
-			size_t badi = sig_run(jobs, nj, threads);
-			r->signatures += badi;
-			if (badi < nj) {
-				rc = bad(r, jobs[badi].seq, PDL_EBADSIG, "act signature does not verify with the actor's key");
-				goto out;
-			}
-			nj = 0;
+		if (structural != PDL_OK) {
+			rc = bad(r, seq, structural, "%s", w.what);
+			break;
 		}
-		while (next_ck < ncks && cks[next_ck].size <= seq + 1) {
-			struct ckpt_ref *c = &cks[next_ck++];
-			struct pdl_ckpt cp;
-			size_t bl;
-			uint8_t root[PDL_HASH_BYTES];
-			if (!have_info) {
-				rc = bad(r, UINT64_MAX, PDL_EGENESIS, "no genesis");
-				goto out;
-			}
-			if (pdl_note_verify(c->note, c->n, info.origin, &info.ledger_pk, &bl) != PDL_OK ||
-			    pdl_ckpt_parse(c->note, c->n, &cp) != PDL_OK) {
-				rc = bad(r, c->size ? c->size - 1 : 0, PDL_EBADSIG,
-				         "checkpoint at size %llu is not validly signed by the ledger key",
-				         (unsigned long long)c->size);
-				goto out;
-			}
-			if (cp.size != c->size || strcmp(cp.origin, info.origin) != 0) {
-				rc = bad(r, c->size ? c->size - 1 : 0, PDL_ENOTE, "checkpoint stored under size %llu says %llu",
-				         (unsigned long long)c->size, (unsigned long long)cp.size);
-				goto out;
-			}
-			/* root of seq+1 leaves from the stack */
-			memcpy(root, stack[sn - 1], PDL_HASH_BYTES);
-			for (unsigned i = sn - 1; i-- > 0;)
-				pdl_merkle_node_hash(stack[i], root, root);
-			if (cp.size != seq + 1 || pdl_memcmp_ct(root, cp.root, PDL_HASH_BYTES) != 0 ||
-			    (cp.has_chain && pdl_memcmp_ct(chain, cp.chain, PDL_HASH_BYTES) != 0)) {
-				rc = bad(r, seq, PDL_EMERKLE, "checkpoint at size %llu does not match the log",
-				         (unsigned long long)cp.size);
-				goto out;
-			}
-			r->checkpoints++;
-			r->ckpt_size = cp.size;
+		if (end) {
+			rc = walk_end(&w);
+			break;
 		}
-		m = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		rc = check_ckpts(&w, seq);
 		if (prog != NULL)
 			pdl_progress_update(prog, seq + 1);
 	}
-	(void)batch_lo_seq;
-	if (next_ck < ncks) {
-		rc = bad(r, h.size - 1, PDL_EMERKLE, "checkpoint at size %llu is beyond the log (size %llu)",
-		         (unsigned long long)cks[next_ck].size, (unsigned long long)h.size);
-		goto out;
-	}
-	if (memcmp(chain, h.chain, PDL_HASH_BYTES) != 0) {
-		rc = bad(r, h.size - 1, PDL_ECHAIN, "head chain hash does not match the last entry");
-		goto out;
-	}
-	r->size = h.size;
-	memcpy(r->chain, chain, PDL_HASH_BYTES);
-	memcpy(r->root, stack[sn - 1], PDL_HASH_BYTES);
-	for (unsigned i = sn - 1; i-- > 0;)
-		pdl_merkle_node_hash(stack[i], r->root, r->root);
-	uint8_t sroot[PDL_HASH_BYTES];
-	if (pdl_merkle_root(&io, h.size, sroot) != PDL_OK || memcmp(sroot, r->root, PDL_HASH_BYTES) != 0) {
-		rc = bad(r, h.size - 1, PDL_EMERKLE, "stored tree root differs from the root of the entries");
-		goto out;
-	}
-	rc = PDL_OK;
-out:
-	if (cur)
-		mdb_cursor_close(cur);
-	if (t)
-		pdl_store_rdone(s, t);
-	km_free(&km);
-	free(jobs);
-	free(cks);
+	pdl_scan_close(&sc);
+	if (w.t != NULL)
+		pdl_store_rdone(s, w.t);
+	pdl_htab_free(&w.km);
+	free(w.jobs);
+	free(w.cks);
 	if (rc != PDL_OK)
 		r->ok = 0;
 	return rc;

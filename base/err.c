@@ -1,4 +1,6 @@
 /* err.c — names and messages of the error enum, and role names. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pdl.h"
@@ -39,6 +41,14 @@ static const struct {
 	{PDL_ESTATE, "PDL_ESTATE", "stored state differs from the state the log derives"},
 };
 
+void
+pdl_invariant_fail(const char *cond, const char *file, int line, const char *func)
+{
+	fprintf(stderr, "pdl: invariant failed: %s (%s:%d, %s); stopping before anything more is written\n", cond, file,
+	        line, func);
+	abort();
+}
+
 const char *
 pdl_strerror(int err)
 {
@@ -46,6 +56,15 @@ pdl_strerror(int err)
 		if (errs[i].err == err)
 			return errs[i].name;
 	return "PDL_EUNKNOWN";
+}
+
+int
+pdl_err_parse(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
+		if (errs[i].err != PDL_OK && strlen(errs[i].name) == n && memcmp(errs[i].name, name, n) == 0)
+			return errs[i].err;
+	return PDL_EPROTO;
 }
 
 const char *

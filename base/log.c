@@ -153,6 +153,75 @@ put_json_str(struct line *l, const char *s)
 static const char *const level_names[] = {"debug", "info", "warning", "error"};
 static const int level_syslog[] = {7, 6, 4, 3}; /* debug, info, warning, err */
 
+/* The event as one JSON object into l (cut short: a line that says so). */
+static void
+put_json(struct line *l, enum pdl_log_level level, const char *event, const struct pdl_log_field *fields, size_t n,
+         const char *msg)
+{
+	struct timespec ts;
+	struct tm tm;
+	char tbuf[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%S", &tm);
+	put(l, "{\"time\":\"", 9);
+	put(l, tbuf, strlen(tbuf));
+	putf(l, ".%03ldZ\",\"level\":\"%s\",\"program\":", ts.tv_nsec / 1000000, level_names[level]);
+	put_json_str(l, log_program);
+	put(l, ",\"event\":", 9);
+	put_json_str(l, event);
+	put(l, ",\"message\":", 11);
+	put_json_str(l, msg);
+	put(l, ",\"fields\":{", 11);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			put(l, ",", 1);
+		put_json_str(l, fields[i].key);
+		put(l, ":", 1);
+		switch (fields[i].type) {
+		case PDL_LOG_STR:
+			if (fields[i].s == NULL)
+				put(l, "null", 4);
+			else
+				put_json_str(l, fields[i].s);
+			break;
+		case PDL_LOG_U64: putf(l, "%llu", (unsigned long long)fields[i].u); break;
+		case PDL_LOG_I64: putf(l, "%lld", (long long)fields[i].i); break;
+		case PDL_LOG_BOOL: put(l, fields[i].u ? "true" : "false", fields[i].u ? 4 : 5); break;
+		}
+	}
+	/* a line cut short would not parse: close it honestly instead */
+	if (l->cut) {
+		l->n = 0;
+		l->cut = 0;
+		if (log_to_journal)
+			putf(l, "<%d>", level_syslog[level]);
+		put(l, "{\"time\":\"", 9);
+		put(l, tbuf, strlen(tbuf));
+		putf(l, ".%03ldZ\",\"level\":\"%s\",\"program\":", ts.tv_nsec / 1000000, level_names[level]);
+		put_json_str(l, log_program);
+		put(l, ",\"event\":", 9);
+		put_json_str(l, event);
+		static const char tr[] = ",\"message\":\"(the event was longer than a log line)\",\"fields\":{\"truncated\":true";
+		put(l, tr, sizeof tr - 1);
+	}
+	put(l, "}}", 2);
+}
+
+/* The line to stderr, whole (a short write goes on). */
+static void
+write_line(const struct line *l)
+{
+	for (size_t off = 0; off < l->n;) {
+		ssize_t w = write(STDERR_FILENO, l->b + off, l->n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
 void
 pdl_log(enum pdl_log_level level, const char *event, const struct pdl_log_field *fields, size_t n, const char *fmt,
         ...)
@@ -184,64 +253,10 @@ pdl_log(enum pdl_log_level level, const char *event, const struct pdl_log_field 
 		put(l, ": ", 2);
 		put(l, msg, ml);
 	} else {
-		struct timespec ts;
-		struct tm tm;
-		char tbuf[64];
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%S", &tm);
-		put(l, "{\"time\":\"", 9);
-		put(l, tbuf, strlen(tbuf));
-		putf(l, ".%03ldZ\",\"level\":\"%s\",\"program\":", ts.tv_nsec / 1000000, level_names[level]);
-		put_json_str(l, log_program);
-		put(l, ",\"event\":", 9);
-		put_json_str(l, event);
-		put(l, ",\"message\":", 11);
-		put_json_str(l, msg);
-		put(l, ",\"fields\":{", 11);
-		for (size_t i = 0; i < n; i++) {
-			if (i > 0)
-				put(l, ",", 1);
-			put_json_str(l, fields[i].key);
-			put(l, ":", 1);
-			switch (fields[i].type) {
-			case PDL_LOG_STR:
-				if (fields[i].s == NULL)
-					put(l, "null", 4);
-				else
-					put_json_str(l, fields[i].s);
-				break;
-			case PDL_LOG_U64: putf(l, "%llu", (unsigned long long)fields[i].u); break;
-			case PDL_LOG_I64: putf(l, "%lld", (long long)fields[i].i); break;
-			case PDL_LOG_BOOL: put(l, fields[i].u ? "true" : "false", fields[i].u ? 4 : 5); break;
-			}
-		}
-		/* a line cut short would not parse: close it honestly instead */
-		if (l->cut) {
-			l->n = 0;
-			l->cut = 0;
-			if (log_to_journal)
-				putf(l, "<%d>", level_syslog[level]);
-			put(l, "{\"time\":\"", 9);
-			put(l, tbuf, strlen(tbuf));
-			putf(l, ".%03ldZ\",\"level\":\"%s\",\"program\":", ts.tv_nsec / 1000000, level_names[level]);
-			put_json_str(l, log_program);
-			put(l, ",\"event\":", 9);
-			put_json_str(l, event);
-			static const char tr[] = ",\"message\":\"(the event was longer than a log line)\",\"fields\":{\"truncated\":true";
-			put(l, tr, sizeof tr - 1);
-		}
-		put(l, "}}", 2);
+		put_json(l, level, event, fields, n, msg);
 	}
 	l->b[l->n++] = '\n';
-	for (size_t off = 0; off < l->n;) {
-		ssize_t w = write(STDERR_FILENO, l->b + off, l->n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	write_line(l);
 	if (l != &tl)
 		free(l);
 	errno = saved;

@@ -49,7 +49,20 @@ enum pdl_err {
 };
 
 const char *pdl_strerror(int err);  /* "PDL_EBADSIG" */
+/* The error named name (n bytes, a pdl_strerror name, as replies carry
+ * them); PDL_EPROTO for a name that is no error (PDL_OK included). */
+int pdl_err_parse(const char *name, size_t n);
 const char *pdl_errmsg(int err);    /* "signature does not verify" */
+
+/* Assertions (spec/architecture.md, "Assertions"). assert() states what a
+ * programmer guarantees; it is on in every build the Makefile makes (none
+ * defines NDEBUG). PDL_INVARIANT states an invariant of data about to
+ * become durable or signed (a store append, an entry, a checkpoint, a
+ * batch's commit): NDEBUG does not remove it, because stopping before the
+ * commit loses nothing (LMDB discards the transaction) while committing
+ * would sign a wrong log for good. Neither is for untrusted input. */
+_Noreturn void pdl_invariant_fail(const char *cond, const char *file, int line, const char *func);
+#define PDL_INVARIANT(cond) ((cond) ? (void)0 : pdl_invariant_fail(#cond, __FILE__, __LINE__, __func__))
 
 /* Limits. */
 #define PDL_ACT_BYTES_MAX (64u * 1024u)  /* DESIGN §4: bounds decode and memory */

@@ -22,15 +22,12 @@ pdl_progress_mode(int quiet, int lines)
 int
 pdl_progress_interval(const char *arg, unsigned *interval_s)
 {
-	char *end;
+	uint64_t v;
 	if (arg == NULL) {
 		*interval_s = PDL_PROGRESS_INTERVAL_S;
 		return PDL_OK;
 	}
-	if (*arg < '0' || *arg > '9')
-		return PDL_EINVAL;
-	unsigned long v = strtoul(arg, &end, 10);
-	if (*end != '\0' || v > PDL_PROGRESS_INTERVAL_S_MAX)
+	if (pdl_u64_parse(arg, &v) != PDL_OK || v > PDL_PROGRESS_INTERVAL_S_MAX)
 		return PDL_EINVAL;
 	*interval_s = (unsigned)v;
 	return PDL_OK;

@@ -1,4 +1,5 @@
 /* util.c — see util.h. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -301,4 +302,38 @@ pdl_id_valid(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+int
+pdl_id_cstr_valid(const char *s)
+{
+	return s != NULL && pdl_id_valid(s, strnlen(s, PDL_ID_LEN_MAX + 1));
+}
+
+int
+pdl_u64_parse(const char *s, uint64_t *v)
+{
+	char *end;
+	if (s == NULL || *s < '0' || *s > '9')
+		return PDL_EINVAL; /* strtoull would take a sign or spaces */
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return PDL_EINVAL;
+	*v = x;
+	return PDL_OK;
+}
+
+int
+pdl_opt_u64(const char *prog, const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t x;
+	assert(lo <= hi);
+	if (pdl_u64_parse(v, &x) != PDL_OK || x < lo || x > hi) {
+		fprintf(stderr, "%s: %s must be a number from %llu to %llu, not '%.40s'\n", prog, name,
+		        (unsigned long long)lo, (unsigned long long)hi, v != NULL ? v : "");
+		return PDL_EINVAL;
+	}
+	*out = x;
+	return PDL_OK;
 }

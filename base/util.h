@@ -49,8 +49,21 @@ int pdl_rmtree(const char *path);
 uint64_t pdl_now_ms(void);
 uint64_t pdl_mono_ns(void);
 
-/* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - */
+/* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - (so no
+ * separator of a key can appear in one). The one id check: the act
+ * schemas, the views and the tools all call it. */
 int pdl_id_valid(const char *s, size_t n);
+/* pdl_id_valid of a NUL-terminated string; NULL is no id. */
+int pdl_id_cstr_valid(const char *s);
+
+/* The one numeric parser of every binary's options and arguments: a
+ * decimal u64, digits only (no sign, no space, no hex), nothing after it,
+ * no overflow. PDL_OK or PDL_EINVAL. */
+int pdl_u64_parse(const char *s, uint64_t *v);
+/* pdl_u64_parse of option NAME's value V, in lo..hi; on anything else
+ * prints "PROG: NAME must be a number from lo to hi, not 'V'" and returns
+ * PDL_EINVAL (the binary exits 2). */
+int pdl_opt_u64(const char *prog, const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out);
 
 /* Big-endian u64, the key order of every integer-keyed table. */
 static inline void

@@ -153,10 +153,31 @@ pdl_key_load_for(const char *path, const struct pdl_suite *s, struct pdl_seckey 
 	return rc;
 }
 
+/* The open key file fd is a regular file of this user (or root) that
+ * nobody else may read. */
+static int
+key_file_check(int fd, const char *path, struct pdl_status *st)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) != 0)
+		return pdl_status_set(st, PDL_EKEY, NULL, "cannot stat key file %s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return pdl_status_set(st, PDL_EKEY, NULL, "key file %s is not a regular file", path);
+	if (sb.st_mode & 077)
+		return pdl_status_set(st, PDL_EKEY, NULL,
+		                      "key file %s is readable by group or others (mode %03o); run chmod 600 %s", path,
+		                      (unsigned)(sb.st_mode & 0777), path);
+	/* a key another user owns is that user's to change */
+	if (sb.st_uid != geteuid() && sb.st_uid != 0)
+		return pdl_status_set(st, PDL_EKEY, NULL,
+		                      "key file %s belongs to uid %u, not to this user (uid %u) or root", path,
+		                      (unsigned)sb.st_uid, (unsigned)geteuid());
+	return PDL_OK;
+}
+
 int
 pdl_key_load(const char *path, struct pdl_seckey *k, struct pdl_status *st)
 {
-	struct stat sb;
 	uint8_t text[KEY_FILE_BYTES_MAX + 1], secret[PDL_SECRET_BYTES];
 	size_t len = 0, body = 0;
 	const struct pdl_suite *s;
@@ -172,26 +193,8 @@ pdl_key_load(const char *path, struct pdl_seckey *k, struct pdl_status *st)
 			                      path);
 		return pdl_status_set(st, PDL_EKEY, NULL, "cannot open key file %s: %s", path, strerror(errno));
 	}
-	if (fstat(fd, &sb) != 0) {
-		rc = pdl_status_set(st, PDL_EKEY, NULL, "cannot stat key file %s: %s", path, strerror(errno));
+	if ((rc = key_file_check(fd, path, st)) != PDL_OK)
 		goto fail;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		rc = pdl_status_set(st, PDL_EKEY, NULL, "key file %s is not a regular file", path);
-		goto fail;
-	}
-	if (sb.st_mode & 077) {
-		rc = pdl_status_set(st, PDL_EKEY, NULL,
-		                    "key file %s is readable by group or others (mode %03o); run chmod 600 %s", path,
-		                    (unsigned)(sb.st_mode & 0777), path);
-		goto fail;
-	}
-	/* a key another user owns is that user's to change */
-	if (sb.st_uid != geteuid() && sb.st_uid != 0) {
-		rc = pdl_status_set(st, PDL_EKEY, NULL, "key file %s belongs to uid %u, not to this user (uid %u) or root",
-		                    path, (unsigned)sb.st_uid, (unsigned)geteuid());
-		goto fail;
-	}
 	for (;;) {
 		ssize_t r = read(fd, text + len, sizeof text - len);
 		if (r < 0 && errno == EINTR)

@@ -908,6 +908,32 @@ take_done(void)
 	}
 }
 
+/* Pipelined requests left over from the step limit, and deadlines. */
+static void
+run_leftovers(void)
+{
+	uint64_t now = pdl_mono_ns();
+	for (unsigned s = 0; s < H.cap; s++) {
+		struct hconn *c = &H.c[s];
+		if ((c->state == H_HEAD && c->in_n > c->scanned) || (c->state == H_BODY && c->in_n > 0))
+			conn_run(c);
+		if (c->state != H_FREE && c->state != H_WAIT && c->deadline_ns && now >= c->deadline_ns)
+			on_deadline(c);
+	}
+}
+
+/* At the stop: every connection closed (their replies are out). */
+static void
+close_all(void)
+{
+	for (unsigned s = 0; s < H.cap; s++)
+		if (H.c[s].state != H_FREE) {
+			if (H.c[s].state == H_WAIT) /* cannot happen: the writer has answered every job */
+				H.c[s].state = H_SEND;
+			conn_close(&H.c[s]);
+		}
+}
+
 static void *
 http_main(void *arg)
 {
@@ -966,23 +992,10 @@ http_main(void *arg)
 			else if (H.c[H.pslot[i]].state != H_FREE && H.c[H.pslot[i]].fd == H.pfd[i].fd)
 				conn_run(&H.c[H.pslot[i]]);
 		}
-		/* pipelined requests left over from the step limit, and deadlines */
-		now = pdl_mono_ns();
-		for (unsigned s = 0; s < H.cap; s++) {
-			struct hconn *c = &H.c[s];
-			if ((c->state == H_HEAD && c->in_n > c->scanned) || (c->state == H_BODY && c->in_n > 0))
-				conn_run(c);
-			if (c->state != H_FREE && c->state != H_WAIT && c->deadline_ns && now >= c->deadline_ns)
-				on_deadline(c);
-		}
+		run_leftovers();
 	}
 	take_done();
-	for (unsigned s = 0; s < H.cap; s++)
-		if (H.c[s].state != H_FREE) {
-			if (H.c[s].state == H_WAIT) /* cannot happen: the writer has answered every job */
-				H.c[s].state = H_SEND;
-			conn_close(&H.c[s]);
-		}
+	close_all();
 	return NULL;
 }
 

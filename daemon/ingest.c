@@ -57,6 +57,7 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	uint32_t id = (uint32_t)nng_pipe_id(p);
 	char peer[64];
 	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		atomic_fetch_add(&pt->adds, 1);
 		pthread_mutex_lock(&pt->mu);
 		struct pipe_slot *sl = pt->n < D.conns_max ? pipe_find(pt, 0) : NULL;
 		if (sl != NULL) {
@@ -313,13 +314,13 @@ pdld_job_make(nng_msg *m, struct mp_cur req, struct job **out, struct pdl_status
 			pdld_job_free(j);
 			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed acts array");
 		}
-		it->rc = PDL_OK;
+		it->run.rc = PDL_OK;
 		if (mp_peek(&el) != MP_MAP || mp_map_find(el, "act", &a) != PDL_OK || mp_read_bin(&a, &it->b, &it->len) != PDL_OK) {
-			it->rc = pdl_status_set(&it->st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
+			it->run.rc = pdl_status_set(&it->run.st, PDL_EPROTO, NULL, "each submitted act is {act: bin, sig: bin}");
 			continue;
 		}
 		if (mp_map_find(el, "sig", &s) != PDL_OK || mp_read_bin(&s, &p, &pn) != PDL_OK || pn != PDL_SIG_BYTES) {
-			it->rc = pdl_status_set(&it->st, PDL_EBADSIG, NULL, "sig must be %u bytes", (unsigned)PDL_SIG_BYTES);
+			it->run.rc = pdl_status_set(&it->run.st, PDL_EBADSIG, NULL, "sig must be %u bytes", (unsigned)PDL_SIG_BYTES);
 			continue;
 		}
 		it->sig = p;
@@ -384,30 +385,79 @@ start_submit(struct conn *c, nng_msg *m, struct mp_cur req, struct pdl_status *s
 	return PDL_OK;
 }
 
+/* A reply was sent (or not): count a timeout, free the context. */
+static void
+conn_sent(struct conn *c, int rv)
+{
+	if (rv != 0) {
+		nng_msg *m = nng_aio_get_msg(c->aio);
+		if (m)
+			nng_msg_free(m);
+		nng_aio_set_msg(c->aio, NULL);
+	}
+	if (rv == NNG_ECLOSED)
+		return;
+	if (rv == NNG_ETIMEDOUT) {
+		atomic_fetch_add(&D.n_reply_timeout, 1);
+		if (D.verbose)
+			pdl_log(PDL_LOG_DEBUG, "reply_timeout", PDL_LOG_FIELDS(PDL_LF_U64("connection", c->pipe)),
+			        "reply on connection %u dropped: not read within %llu ms (--send-timeout-ms)", c->pipe,
+			        (unsigned long long)D.send_timeout_ms);
+	}
+	conn_done(c, rv == 0);
+	pdld_conn_recv(c);
+}
+
+/* A submit request: to the verifiers, unless pdld stops or is full. */
+static void
+conn_submit(struct conn *c, nng_msg *m, struct mp_cur req)
+{
+	struct pdl_status st = {0};
+	if (atomic_load(&D.stopping)) {
+		nng_msg_free(m);
+		pdld_reply_error(c, PDL_ECLOSED, "pdld is shutting down");
+		return;
+	}
+	if (atomic_load(&D.inflight) >= SUBMITS_INFLIGHT_MAX) {
+		nng_msg_free(m);
+		atomic_fetch_add(&D.n_submit_busy, 1);
+		pdld_reply_error(c, PDL_EBUSY, "pdld has its maximum of submit requests in flight; retry shortly");
+		return;
+	}
+	if (start_submit(c, m, req, &st) != PDL_OK) {
+		nng_msg_free(m);
+		pdld_reply_error(c, st.err, st.msg);
+	}
+}
+
+/* Any other request, answered at once on this thread (NNG's). */
+static void
+conn_answer(struct conn *c, nng_msg *m, struct mp_cur req, const char *op, size_t opn)
+{
+	struct pdl_status st = {0};
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	int rc = mp_str_eq(op, opn, "clock")  ? pdld_clock(req, &pk, &st)
+	         : mp_str_eq(op, opn, "blob") ? pdld_blob(req, &pk, &st)
+	                                      : pdld_read(op, opn, req, &pk, &st, c->trusted);
+	nng_msg_free(m);
+	if (rc != PDL_OK) {
+		msgpack_sbuffer_clear(&sb);
+		pdld_pack_error(&pk, st.err ? st.err : rc, st.rule, st.msg);
+	}
+	pdld_conn_send(c, sb.data, sb.size, 1);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 void
 pdld_conn_cb(void *arg)
 {
 	struct conn *c = arg;
 	int rv = nng_aio_result(c->aio);
 	if (c->state == C_SEND) {
-		if (rv != 0) {
-			nng_msg *m = nng_aio_get_msg(c->aio);
-			if (m)
-				nng_msg_free(m);
-			nng_aio_set_msg(c->aio, NULL);
-		}
-		if (rv == NNG_ECLOSED)
-			return;
-		if (rv == NNG_ETIMEDOUT) {
-			atomic_fetch_add(&D.n_reply_timeout, 1);
-			if (D.verbose)
-				pdl_log(PDL_LOG_DEBUG, "reply_timeout",
-				        PDL_LOG_FIELDS(PDL_LF_U64("connection", c->pipe)),
-				        "reply on connection %u dropped: not read within %llu ms (--send-timeout-ms)",
-				        c->pipe, (unsigned long long)D.send_timeout_ms);
-		}
-		conn_done(c, rv == 0);
-		pdld_conn_recv(c);
+		conn_sent(c, rv);
 		return;
 	}
 	if (c->state != C_RECV)
@@ -427,42 +477,13 @@ pdld_conn_cb(void *arg)
 	struct mp_cur req = mp_cur_make(nng_msg_body(m), nng_msg_len(m)), opc;
 	const char *op;
 	size_t opn;
-	struct pdl_status st = {0};
 	if (mp_peek(&req) != MP_MAP || mp_map_find(req, "op", &opc) != PDL_OK || mp_read_str(&opc, &op, &opn) != PDL_OK) {
 		nng_msg_free(m);
 		pdld_reply_error(c, PDL_EPROTO, "a request is a msgpack map with op");
 		return;
 	}
-	if (mp_str_eq(op, opn, "submit")) {
-		if (atomic_load(&D.stopping)) {
-			nng_msg_free(m);
-			pdld_reply_error(c, PDL_ECLOSED, "pdld is shutting down");
-			return;
-		}
-		if (atomic_load(&D.inflight) >= SUBMITS_INFLIGHT_MAX) {
-			nng_msg_free(m);
-			atomic_fetch_add(&D.n_submit_busy, 1);
-			pdld_reply_error(c, PDL_EBUSY, "pdld has its maximum of submit requests in flight; retry shortly");
-			return;
-		}
-		if (start_submit(c, m, req, &st) != PDL_OK) {
-			nng_msg_free(m);
-			pdld_reply_error(c, st.err, st.msg);
-		}
-		return;
-	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	int rc = mp_str_eq(op, opn, "clock")  ? pdld_clock(req, &pk, &st)
-	         : mp_str_eq(op, opn, "blob") ? pdld_blob(req, &pk, &st)
-	                                      : pdld_read(op, opn, req, &pk, &st, c->trusted);
-	nng_msg_free(m);
-	if (rc != PDL_OK) {
-		msgpack_sbuffer_clear(&sb);
-		pdld_pack_error(&pk, st.err ? st.err : rc, st.rule, st.msg);
-	}
-	pdld_conn_send(c, sb.data, sb.size, 1);
-	msgpack_sbuffer_destroy(&sb);
+	if (mp_str_eq(op, opn, "submit"))
+		conn_submit(c, m, req);
+	else
+		conn_answer(c, m, req, op, opn);
 }

@@ -1,6 +1,6 @@
 /* main.c — pdld's options, start and stop. The daemon's threads, limits,
  * readers and invariants are described in pdld.h. */
-#include <errno.h>
+#include <assert.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -25,6 +25,7 @@
 struct pdld D;
 
 static volatile sig_atomic_t got_signal;
+static struct pdl_prom_srv *metrics_srv; /* --metrics, or NULL */
 
 static void
 on_signal(int sig)
@@ -71,22 +72,6 @@ log_limits(void)
 		        "http limits: %u connections refused (--max-connections), %u requests or replies not "
 		        "whole in time (--http-timeout-ms, --send-timeout-ms), %u bodies refused (body memory)",
 		        g, h, i);
-}
-
-/* A decimal option value in lo..hi; says what is wrong otherwise. */
-static int
-opt_u64(const char *name, const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
-	if (v[0] < '0' || v[0] > '9' || errno != 0 || *end != 0 || x < lo || x > hi) {
-		fprintf(stderr, "pdld: %s must be a number from %llu to %llu\n", name, (unsigned long long)lo,
-		        (unsigned long long)hi);
-		return -1;
-	}
-	*out = x;
-	return 0;
 }
 
 static void
@@ -182,8 +167,49 @@ warn_time_ahead(const char *dir)
 /* Long options without a letter (the letters are running out). */
 enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA };
 
-int
-main(int argc, char **argv)
+/* Bounds of the options without a limit of their own in pdld.h. */
+#define CKPT_MS_MAX 86400000u              /* a day: a checkpoint less often is no log's use */
+#define BLOB_MAX_MAX ((uint64_t)1 << 30)   /* 1 GiB: a stored evidence file is read whole into memory */
+#define MAP_SIZE_MIN 65536u                 /* LMDB's map is whole pages; tests start this small */
+#define MAP_SIZE_MAX ((uint64_t)1 << 40)   /* 1 TiB: the store grows its map itself past this */
+
+struct opts {
+	const char *dir, *listen, *publish, *tls_cert, *tls_key, *client_ca;
+	uint64_t workers, ckpt_ms, blob_max, map_size;
+	uint64_t conns_max, inflight_max, reply_bytes_max, send_timeout_ms;
+	int insecure, ipc_public, test_clock, verbose;
+	struct pdld_http_opts http; /* --http: acts over HTTP (http.c) */
+	const char *metrics, *log_format;
+	const char *witness_policy, *witness_ca; /* --witness-policy (witness.c) */
+	uint64_t witness_timeout_ms;
+	char listen_buf[4200], publish_buf[4200];
+};
+
+/* One numeric option: the checked parser (util.h), or exit status 2. */
+static int
+opt_num(int ch, const char *v, struct opts *o)
+{
+	switch (ch) {
+	case 'w': return pdl_opt_u64("pdld", "--workers", v, 1, WORKERS_MAX, &o->workers);
+	case 'c': return pdl_opt_u64("pdld", "--checkpoint-ms", v, 1, CKPT_MS_MAX, &o->ckpt_ms);
+	case 'b': return pdl_opt_u64("pdld", "--blob-max", v, 0, BLOB_MAX_MAX, &o->blob_max);
+	case 'm': return pdl_opt_u64("pdld", "--map-size", v, MAP_SIZE_MIN, MAP_SIZE_MAX, &o->map_size);
+	case 'N': return pdl_opt_u64("pdld", "--max-connections", v, 1, 16384, &o->conns_max);
+	case 'F': return pdl_opt_u64("pdld", "--max-inflight", v, 1, 64, &o->inflight_max);
+	case 'R':
+		return pdl_opt_u64("pdld", "--reply-bytes-max", v, 2 * RANGE_BYTES_MAX, (uint64_t)1 << 40,
+		                   &o->reply_bytes_max);
+	case 'T': return pdl_opt_u64("pdld", "--send-timeout-ms", v, 10, 3600000, &o->send_timeout_ms);
+	case 'W': return pdl_opt_u64("pdld", "--http-timeout-ms", v, 10, 3600000, &o->http.timeout_ms);
+	}
+	assert(0 && "opt_num: not a numeric option");
+	return PDL_EINVAL;
+}
+
+/* Reads the command line into o: 0 to go on, else main's exit status
+ * (0 after --help, 2 for a usage error, each named on stderr). */
+static int
+opts_parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{"data", required_argument, NULL, 'd'},
@@ -205,179 +231,112 @@ main(int argc, char **argv)
 		{"send-timeout-ms", required_argument, NULL, 'T'},
 		{"http", required_argument, NULL, 'H'},
 		{"http-timeout-ms", required_argument, NULL, 'W'},
-		{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
-		{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
-		{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"metrics", required_argument, NULL, 'M'},
 		{"log-format", required_argument, NULL, 'L'},
+		{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
+		{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
+		{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
 		{NULL, 0, NULL, 0},
 	};
-	const char *dir = NULL, *listen = NULL, *publish = NULL, *tls_cert = NULL, *tls_key = NULL, *client_ca = NULL;
-	const char *metrics = NULL, *log_format = NULL;
-	struct pdl_prom_srv *metrics_srv = NULL;
-	uint64_t conns_max = CONNS_MAX_DEFAULT, inflight_max = INFLIGHT_MAX_DEFAULT;
-	uint64_t reply_bytes_max = REPLY_BYTES_MAX_DEFAULT, send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT;
-	int ipc_public = 0;
-	struct pdld_http_opts http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0};
-	size_t map_size = 0;
-	const char *witness_policy = NULL, *witness_ca = NULL;
-	uint64_t witness_timeout_ms = WITNESS_TIMEOUT_MS_DEFAULT;
-	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
-	char listen_buf[4200], publish_buf[4200], path[4200];
-	int insecure = 0, ch, rv;
-	long workers = sysconf(_SC_NPROCESSORS_ONLN);
-	D.ckpt_ms = 1000;
-	D.blob_max = (size_t)8 << 20;
+	int ch;
 	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': dir = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'p': publish = optarg; break;
-		case 'w': workers = strtol(optarg, NULL, 10); break;
-		case 'c': D.ckpt_ms = strtoull(optarg, NULL, 10); break;
-		case 'b': D.blob_max = (size_t)strtoull(optarg, NULL, 10); break;
-		case 't': D.test_clock = 1; break;
-		case 'i': insecure = 1; break;
-		case 'C': tls_cert = optarg; break;
-		case 'K': tls_key = optarg; break;
-		case 'm': map_size = (size_t)strtoull(optarg, NULL, 10); break;
-		case 'A': client_ca = optarg; break;
-		case 'P': ipc_public = 1; break;
-		case 'N':
-			if (opt_u64("--max-connections", optarg, 1, 16384, &conns_max) != 0)
-				return 2;
-			break;
-		case 'F':
-			if (opt_u64("--max-inflight", optarg, 1, 64, &inflight_max) != 0)
-				return 2;
-			break;
-		case 'R':
-			if (opt_u64("--reply-bytes-max", optarg, 2 * RANGE_BYTES_MAX, (uint64_t)1 << 40, &reply_bytes_max) != 0)
-				return 2;
-			break;
-		case 'T':
-			if (opt_u64("--send-timeout-ms", optarg, 10, 3600000, &send_timeout_ms) != 0)
-				return 2;
-			break;
-		case 'H': http.addr = optarg; break;
-		case 'W':
-			if (opt_u64("--http-timeout-ms", optarg, 10, 3600000, &http.timeout_ms) != 0)
-				return 2;
-			break;
-		case OPT_WITNESS_POLICY: witness_policy = optarg; break;
+		case 'd': o->dir = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'p': o->publish = optarg; break;
+		case 't': o->test_clock = 1; break;
+		case 'i': o->insecure = 1; break;
+		case 'C': o->tls_cert = optarg; break;
+		case 'K': o->tls_key = optarg; break;
+		case 'A': o->client_ca = optarg; break;
+		case 'P': o->ipc_public = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'H': o->http.addr = optarg; break;
+		case 'V': pdl_version_print(stdout, "pdld"); return -1;
+		case 'M': o->metrics = optarg; break;
+		case 'L': o->log_format = optarg; break;
+		case OPT_WITNESS_POLICY: o->witness_policy = optarg; break;
+		case OPT_WITNESS_CA: o->witness_ca = optarg; break;
 		case OPT_WITNESS_TIMEOUT:
-			if (opt_u64("--witness-timeout-ms", optarg, 100, 600000, &witness_timeout_ms) != 0)
+			if (pdl_opt_u64("pdld", "--witness-timeout-ms", optarg, 100, 600000, &o->witness_timeout_ms) != PDL_OK)
 				return 2;
 			break;
-		case OPT_WITNESS_CA: witness_ca = optarg; break;
-		case 'v': D.verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': pdl_version_print(stdout, "pdld"); return 0;
-		case 'M': metrics = optarg; break;
-		case 'L': log_format = optarg; break;
+		case 'h': usage(stdout); return -1;
+		case 'w': case 'c': case 'b': case 'm': case 'N': case 'F': case 'R': case 'T': case 'W':
+			if (opt_num(ch, optarg, o) != PDL_OK)
+				return 2;
+			break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (dir == NULL || optind != argc) {
+	if (o->dir == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (pdl_log_init("pdld", log_format) != PDL_OK) {
-		fprintf(stderr, "pdld: --log-format is text, json or auto, not \"%s\"\n", log_format);
+	if (pdl_log_init("pdld", o->log_format) != PDL_OK) {
+		fprintf(stderr, "pdld: --log-format is text, json or auto, not \"%s\"\n", o->log_format);
 		return 2;
 	}
-	if (conns_max * inflight_max > CTX_MAX) {
+	if (o->conns_max * o->inflight_max > CTX_MAX) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
 		        "--max-connections x --max-inflight is at most %u (contexts)", CTX_MAX);
 		return 2;
 	}
-	D.conns_max = (unsigned)conns_max;
-	D.inflight_max = (unsigned)inflight_max;
-	D.reply_bytes_max = (size_t)reply_bytes_max;
-	D.send_timeout_ms = send_timeout_ms;
-	if (workers < 1 || workers > WORKERS_MAX) {
-		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--workers must be 1..%d", WORKERS_MAX);
-		return 2;
+	return 0;
+}
+
+/* The default URLs (in the data directory) and the transport rules: no
+ * plain tcp:// unless asked, TLS options only with tls+tcp://. 0 or 2. */
+static int
+opts_transport(struct opts *o)
+{
+	if (o->listen == NULL) {
+		pdl_client_url_for_dir(o->dir, o->listen_buf, sizeof o->listen_buf);
+		o->listen = o->listen_buf;
 	}
-	if (D.ckpt_ms == 0)
-		D.ckpt_ms = 1;
-	if (pdl_crypto_init() != PDL_OK) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "libsodium failed to initialise");
-		return 1;
+	if (o->publish == NULL) {
+		pdl_client_url_for_dir(o->dir, o->publish_buf, sizeof o->publish_buf);
+		char *slash = strrchr(o->publish_buf, '/');
+		assert(slash != NULL); /* pdl_client_url_for_dir names a file in the directory */
+		snprintf(slash + 1, sizeof o->publish_buf - (size_t)(slash + 1 - o->publish_buf), "%s", PDL_PUB_FILE);
+		o->publish = o->publish_buf;
 	}
-	if (listen == NULL) {
-		pdl_client_url_for_dir(dir, listen_buf, sizeof listen_buf);
-		listen = listen_buf;
-	}
-	if (publish == NULL) {
-		pdl_client_url_for_dir(dir, publish_buf, sizeof publish_buf);
-		char *slash = strrchr(publish_buf, '/');
-		snprintf(slash + 1, sizeof publish_buf - (size_t)(slash + 1 - publish_buf), "%s", PDL_PUB_FILE);
-		publish = publish_buf;
-	}
-	if (!insecure && (strncmp(listen, "tcp://", 6) == 0 || strncmp(publish, "tcp://", 6) == 0)) {
+	if (!o->insecure && (strncmp(o->listen, "tcp://", 6) == 0 || strncmp(o->publish, "tcp://", 6) == 0)) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
 		        "refusing plain tcp:// without TLS; use tls+tcp:// or pass --insecure-tcp");
 		return 2;
 	}
-	int want_tls = strncmp(listen, "tls+", 4) == 0 || strncmp(publish, "tls+", 4) == 0;
-	if ((tls_cert == NULL) != (tls_key == NULL) || (want_tls && tls_cert == NULL)) {
+	int want_tls = strncmp(o->listen, "tls+", 4) == 0 || strncmp(o->publish, "tls+", 4) == 0;
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL) || (want_tls && o->tls_cert == NULL)) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "tls+tcp:// needs both --tls-cert FILE and --tls-key FILE");
 		return 2;
 	}
-	if (tls_cert != NULL && !want_tls) {
+	if (o->tls_cert != NULL && !want_tls) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--tls-cert is for tls+tcp:// --listen or --publish URLs");
 		return 2;
 	}
-	if (client_ca != NULL && tls_cert == NULL) {
+	if (o->client_ca != NULL && o->tls_cert == NULL) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
 		        "--tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)");
 		return 2;
 	}
-	if (tls_cert != NULL && pdld_tls_server_config(tls_cert, tls_key, client_ca, &tls) != PDL_OK)
-		return 1;
-	http.insecure = insecure;
-	struct pdl_status st = {0};
-	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
-		return 1;
-	}
-	atexit(wipe_ledger_key); /* every way out of main wipes it, not just a clean stop */
-	/* One pdld per data directory: a lock held for the life of the process. */
-	snprintf(path, sizeof path, "%s/pdld.lock", dir);
-	int lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-		pdl_log(PDL_LOG_ERROR, "already_running", PDL_LOG_NOFIELDS, "another pdld is serving %s (lock %s held)", dir, path);
-		return 1;
-	}
-	int rc = pdl_store_open(&D.store, dir, 0);
-	if (rc != PDL_OK) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
-		        "cannot open the ledger in %s: %s (run `pdl init --data %s` first)", dir, pdl_errmsg(rc), dir);
-		return 1;
-	}
-	if (map_size != 0) {
-		/* LMDB rounds a map smaller than the data up to the data. */
-		MDB_envinfo info;
-		if (mdb_env_set_mapsize(D.store.env, map_size) != 0) {
-			pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot set the map size to %zu", map_size);
-			return 1;
-		}
-		mdb_env_info(D.store.env, &info);
-		D.store.mapsize = info.me_mapsize;
-		pdl_log(PDL_LOG_INFO, "map_size", PDL_LOG_NOFIELDS, "map size %zu bytes", D.store.mapsize);
-	}
-	pdl_engine_init(&D.engine, &D.store);
+	return 0;
+}
+
+/* Reads what pdld keeps in memory from the store: the rules' state, the
+ * head, the ledger id and the newest checkpoint's size. */
+static int
+ledger_load(const char *dir)
+{
 	MDB_txn *t;
 	if (pdl_store_rtxn(&D.store, &t) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot read the ledger");
-		return 1;
+		return PDL_EIO;
 	}
-	rc = pdl_engine_load(&D.engine, t);
+	int rc = pdl_engine_load(&D.engine, t);
 	if (rc == PDL_OK)
 		rc = pdl_store_head(t, &D.store, &D.head);
 	const uint8_t *g;
@@ -393,50 +352,101 @@ main(int argc, char **argv)
 	if (rc != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "the ledger in %s has no readable genesis: %s",
 		        dir, pdl_errmsg(rc));
-		return 1;
+		return rc;
 	}
 	/* the suite came from the genesis (pdl_engine_load) */
+	char path[4200];
+	struct pdl_status st = {0};
+	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
 	if (D.ledger_sk.suite != D.engine.info.suite) {
 		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
-		return 1;
+		return PDL_EINVAL;
 	}
 	if (!pdl_pubkey_eq(&D.ledger_sk.pk, &D.engine.info.ledger_pk)) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s does not match the ledger key named in genesis",
 		        path);
+		return PDL_EINVAL;
+	}
+	assert(D.last_ckpt_size <= D.head.size); /* a checkpoint signs a log that exists */
+	return PDL_OK;
+}
+
+/* Opens the ledger of o->dir for writing, one pdld at a time (a lock held
+ * for the life of the process), with its key; 0 or main's exit status. */
+static int
+ledger_open(const struct opts *o)
+{
+	char path[4200];
+	struct pdl_status st = {0};
+	snprintf(path, sizeof path, "%s/%s", o->dir, PDL_LEDGER_KEY_FILE);
+	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
-	if (D.test_clock && !D.engine.info.test_clock) {
-		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
-		        "--test-clock refused: the genesis of %s does not allow a test clock (only a ledger made with "
-		        "`pdl init --test-clock` runs on one, and its genesis tells every auditor so)",
-		        dir);
-		return 2;
+	atexit(wipe_ledger_key); /* every way out of main wipes it, not just a clean stop */
+	snprintf(path, sizeof path, "%s/pdld.lock", o->dir);
+	int lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+		pdl_log(PDL_LOG_ERROR, "already_running", PDL_LOG_NOFIELDS, "another pdld is serving %s (lock %s held)",
+		        o->dir, path);
+		return 1;
 	}
-	if (!D.test_clock)
-		warn_time_ahead(dir);
-	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
-	if (witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
-		witness_ca = WITNESS_CA_DEFAULT;
-	/* before the writer starts: every checkpoint it commits goes to the witnesses */
-	if (pdld_witness_start(witness_policy, witness_ca, (unsigned)witness_timeout_ms, &st) != PDL_OK) {
-		fprintf(stderr, "pdld: %s\n", st.msg);
-		return st.err == PDL_EINVAL ? 2 : 1;
+	int rc = pdl_store_open(&D.store, o->dir, 0);
+	if (rc != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
+		        "cannot open the ledger in %s: %s (run `pdl init --data %s` first)", o->dir, pdl_errmsg(rc), o->dir);
+		return 1;
 	}
-	atomic_store(&D.clock_ms, D.head.time_ms);
-	D.last_ckpt_ns = pdl_mono_ns();
-	pthread_mutex_init(&D.head_mu, NULL);
-	pdld_metrics_init();
-	pdld_queue_init(&D.verifyq);
-	pdld_queue_init(&D.commitq);
+	if (o->map_size != 0) {
+		/* LMDB rounds a map smaller than the data up to the data. */
+		MDB_envinfo info;
+		if (mdb_env_set_mapsize(D.store.env, (size_t)o->map_size) != 0) {
+			pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot set the map size to %llu",
+			        (unsigned long long)o->map_size);
+			return 1;
+		}
+		mdb_env_info(D.store.env, &info);
+		D.store.mapsize = info.me_mapsize;
+		pdl_log(PDL_LOG_INFO, "map_size", PDL_LOG_NOFIELDS, "map size %zu bytes", D.store.mapsize);
+	}
+	pdl_engine_init(&D.engine, &D.store);
+	return ledger_load(o->dir) == PDL_OK ? 0 : 1;
+}
 
-	/* ipc:// in the data directory is as private as its key files: trusted,
-	 * unless --ipc-public; every other transport reaches the network */
-	int rep_trusted = strncmp(listen, "ipc://", 6) == 0 && !ipc_public;
-	int pub_trusted = strncmp(publish, "ipc://", 6) == 0 && !ipc_public;
+/* After a crash (kill -9 under load) the newest checkpoint may be behind
+ * the log: sign one before serving, so that a pdld stopped at once still
+ * leaves the log covered. */
+static int
+checkpoint_catch_up(void)
+{
+	if (D.head.size <= D.last_ckpt_size)
+		return PDL_OK;
+	uint64_t behind = D.last_ckpt_size;
+	int rc = pdld_writer_checkpoint();
+	if (rc != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot sign a checkpoint of the log (size %llu): %s",
+		        (unsigned long long)D.head.size, pdl_errmsg(rc));
+		return rc;
+	}
+	assert(D.last_ckpt_size == D.head.size);
+	pdl_log(PDL_LOG_WARNING, "checkpoint_caught_up",
+	        PDL_LOG_FIELDS(PDL_LF_U64("behind", behind), PDL_LF_U64("checkpoint_size", D.last_ckpt_size)),
+	        "the newest checkpoint (size %llu) was behind the log: signed one of size %llu",
+	        (unsigned long long)behind, (unsigned long long)D.last_ckpt_size);
+	return PDL_OK;
+}
+
+/* Opens the PUB and REP sockets, starts the verifier and writer threads
+ * and the REP contexts; 0 or main's exit status. */
+static int
+serve_start(const struct opts *o, nng_tls_config *tls, int rep_trusted, int pub_trusted)
+{
+	int rv;
 	if ((rv = nng_pub0_open(&D.pub)) != 0 || (rv = pdld_pipe_tab_init(&D.pubt, D.pub, "publish", pub_trusted)) != 0 ||
-	    (rv = pdld_listen(D.pub, publish, tls)) != 0) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot publish on %s: %s", publish, nng_strerror(rv));
+	    (rv = pdld_listen(D.pub, o->publish, tls, &D.pubt, 1)) != 0) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot publish on %s: %s", o->publish,
+		        nng_strerror(rv));
 		return 1;
 	}
 	if ((rv = nng_rep0_open(&D.rep)) != 0 || (rv = pdld_pipe_tab_init(&D.rept, D.rep, "listen", rep_trusted)) != 0) {
@@ -444,7 +454,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* before any thread: a taken port stops pdld before it does anything */
-	if (metrics != NULL && pdld_metrics_start(metrics, &metrics_srv) != PDL_OK)
+	if (o->metrics != NULL && pdld_metrics_start(o->metrics, &metrics_srv) != PDL_OK)
 		return 1;
 	D.nconns = D.conns_max * D.inflight_max + CTX_SPARE;
 	if ((D.conns = calloc(D.nconns, sizeof *D.conns)) == NULL) {
@@ -453,7 +463,8 @@ main(int argc, char **argv)
 	}
 	nng_socket_set_size(D.rep, NNG_OPT_RECVMAXSZ,
 	                    D.blob_max + 4096 > PDL_REQ_BYTES_MAX ? D.blob_max + 4096 : PDL_REQ_BYTES_MAX);
-	D.nworkers = (unsigned)workers;
+	D.nworkers = (unsigned)o->workers;
+	assert(D.nworkers >= 1 && D.nworkers <= WORKERS_MAX); /* opts_parse's bounds */
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_create(&D.workers[i], NULL, pdld_verifier_main, NULL);
 	pthread_create(&D.writer, NULL, pdld_writer_main, NULL);
@@ -468,65 +479,48 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if ((rv = pdld_listen(D.rep, listen, tls)) != 0) {
+	if ((rv = pdld_listen(D.rep, o->listen, tls, &D.rept, 0)) != 0) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS,
-		        "cannot listen on %s: %s (is another pdld serving %s?)", listen, nng_strerror(rv), dir);
+		        "cannot listen on %s: %s (is another pdld serving %s?)", o->listen, nng_strerror(rv), o->dir);
 		return 1;
 	}
 	for (unsigned i = 0; i < D.nconns; i++)
 		pdld_conn_recv(&D.conns[i]);
-	if (http.addr != NULL && pdld_http_start(&http, &st) != PDL_OK) {
+	struct pdl_status st = {0};
+	if (o->http.addr != NULL && pdld_http_start(&o->http, &st) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	char pid[32];
-	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-	snprintf(path, sizeof path, "%s/%s", dir, PDL_PID_FILE);
-	pdl_file_write(path, pid, (size_t)pn, 0644);
-	pdl_log(PDL_LOG_INFO, "serving",
-	        PDL_LOG_FIELDS(PDL_LF_STR("dir", dir), PDL_LF_STR("origin", D.origin), PDL_LF_STR("listen", listen),
-	                       PDL_LF_BOOL("listen_trusted", rep_trusted), PDL_LF_STR("publish", publish),
-	                       PDL_LF_BOOL("publish_trusted", pub_trusted), PDL_LF_U64("log_size", D.head.size),
-	                       PDL_LF_STR("metrics", metrics), PDL_LF_BOOL("test_clock", D.test_clock),
-	                       PDL_LF_STR("version", pdl_version())),
-	        "serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s%s%s%s", dir, D.origin,
-	        listen, rep_trusted ? " (trusted)" : "", publish, pub_trusted ? " (trusted)" : "",
-	        (unsigned long long)D.head.size, metrics ? ", metrics at http://" : "", metrics ? metrics : "",
-	        metrics ? "/metrics" : "", D.test_clock ? ", TEST CLOCK" : "");
-	if (http.addr != NULL)
-		pdl_log(PDL_LOG_INFO, "http_serving",
-		        PDL_LOG_FIELDS(PDL_LF_STR("http", http.addr), PDL_LF_U64("timeout_ms", http.timeout_ms)),
-		        "taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)", http.addr,
-		        (unsigned long long)http.timeout_ms);
-	if (D.verbose)
-		pdl_log(PDL_LOG_DEBUG, "limits_set", PDL_LOG_NOFIELDS,
-		        "limits: %u connections per listener, %u requests in flight each (%u contexts), "
-		        "%zu reply bytes, send timeout %llu ms%s",
-		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
-		        client_ca ? ", client certificates required" : "");
+	return 0;
+}
 
-	/* A reader killed mid-transaction (kill -9 of a `pdl verify`) leaves
-	 * its slot in the lock file, pinning old pages so the file only grows;
-	 * free such slots every second rather than only at the next open. */
+/* Until a signal: the housekeeping of every second. A reader killed
+ * mid-transaction (kill -9 of a `pdl verify`) leaves its slot in the lock
+ * file, pinning old pages so the file only grows: such slots are freed
+ * every second rather than only at the next open. */
+static void
+serve_loop(void)
+{
 	for (unsigned tick = 1; !got_signal; tick++) {
 		usleep(50 * 1000);
 		int dead = 0;
 		if (tick % 20 == 0 && mdb_reader_check(D.store.env, &dead) == 0 && dead > 0)
-			pdl_log(PDL_LOG_WARNING, "stale_readers_cleared", PDL_LOG_NOFIELDS, "cleared %d stale reader slot(s)", dead);
-		if (tick % 20 == 0)
+			pdl_log(PDL_LOG_WARNING, "stale_readers_cleared", PDL_LOG_NOFIELDS, "cleared %d stale reader slot(s)",
+			        dead);
+		if (tick % 20 == 0) {
 			pdld_pipes_sweep();
+			pdld_listeners_check();
+		}
 		if (tick % (LIMIT_LOG_S * 20) == 0)
 			log_limits();
 	}
 	log_limits();
+}
 
-	/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
+/* Shutdown: refuse new submits, finish those in flight, checkpoint, close. */
+static void
+serve_stop(nng_tls_config *tls)
+{
 	pdl_log(PDL_LOG_INFO, "stopping",
 	        PDL_LOG_FIELDS(PDL_LF_I64("signal", got_signal), PDL_LF_U64("inflight", atomic_load(&D.inflight))),
 	        "signal %d, finishing %u requests in flight", (int)got_signal, atomic_load(&D.inflight));
@@ -553,7 +547,6 @@ main(int argc, char **argv)
 	nng_fini(); /* NNG's own global state too: a clean stop leaves nothing allocated */
 	free(D.rept.slots); /* after nng_fini: no pipe callback runs any more */
 	free(D.pubt.slots);
-	unlink(path);
 	pdl_engine_fini(&D.engine);
 	pdl_store_close(&D.store);
 	pdl_seckey_wipe(&D.ledger_sk);
@@ -561,5 +554,130 @@ main(int argc, char **argv)
 	        PDL_LOG_FIELDS(PDL_LF_U64("log_size", D.head.size), PDL_LF_U64("checkpoint_size", D.last_ckpt_size)),
 	        "stopped at log size %llu, checkpoint %llu", (unsigned long long)D.head.size,
 	        (unsigned long long)D.last_ckpt_size);
+}
+
+/* The options pdld's threads read, into D. */
+static void
+opts_apply(const struct opts *o)
+{
+	D.ckpt_ms = o->ckpt_ms;
+	D.blob_max = (size_t)o->blob_max;
+	D.test_clock = o->test_clock;
+	D.verbose = o->verbose;
+	D.conns_max = (unsigned)o->conns_max;
+	D.inflight_max = (unsigned)o->inflight_max;
+	D.reply_bytes_max = (size_t)o->reply_bytes_max;
+	D.send_timeout_ms = o->send_timeout_ms;
+	assert(D.ckpt_ms >= 1 && D.conns_max >= 1 && D.inflight_max >= 1); /* opts_parse's bounds */
+}
+
+/* The pid file (its path into path, removed at a clean stop) and the
+ * line saying pdld serves. */
+static void
+announce(const struct opts *o, int rep_trusted, int pub_trusted, char *path, size_t cap)
+{
+	char pid[32];
+	int pn = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	snprintf(path, cap, "%s/%s", o->dir, PDL_PID_FILE);
+	pdl_file_write(path, pid, (size_t)pn, 0644);
+	pdl_log(PDL_LOG_INFO, "serving",
+	        PDL_LOG_FIELDS(PDL_LF_STR("dir", o->dir), PDL_LF_STR("origin", D.origin), PDL_LF_STR("listen", o->listen),
+	                       PDL_LF_BOOL("listen_trusted", rep_trusted), PDL_LF_STR("publish", o->publish),
+	                       PDL_LF_BOOL("publish_trusted", pub_trusted), PDL_LF_U64("log_size", D.head.size),
+	                       PDL_LF_STR("metrics", o->metrics), PDL_LF_BOOL("test_clock", D.test_clock),
+	                       PDL_LF_STR("version", pdl_version())),
+	        "serving %s (%s) at %s%s, publishing at %s%s, log size %llu%s%s%s%s", o->dir, D.origin, o->listen,
+	        rep_trusted ? " (trusted)" : "", o->publish, pub_trusted ? " (trusted)" : "",
+	        (unsigned long long)D.head.size, o->metrics ? ", metrics at http://" : "", o->metrics ? o->metrics : "",
+	        o->metrics ? "/metrics" : "", D.test_clock ? ", TEST CLOCK" : "");
+	if (o->http.addr != NULL)
+		pdl_log(PDL_LOG_INFO, "http_serving",
+		        PDL_LOG_FIELDS(PDL_LF_STR("http", o->http.addr), PDL_LF_U64("timeout_ms", o->http.timeout_ms)),
+		        "taking acts over HTTP at http://%s/v1/acts (timeout %llu ms)", o->http.addr,
+		        (unsigned long long)o->http.timeout_ms);
+	if (D.verbose)
+		pdl_log(PDL_LOG_DEBUG, "limits_set", PDL_LOG_NOFIELDS,
+		        "limits: %u connections per listener, %u requests in flight each (%u contexts), "
+		        "%zu reply bytes, send timeout %llu ms%s",
+		        D.conns_max, D.inflight_max, D.nconns, D.reply_bytes_max, (unsigned long long)D.send_timeout_ms,
+		        o->client_ca ? ", client certificates required" : "");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct opts o = {
+		.workers = 0,
+		.ckpt_ms = 1000,
+		.blob_max = (uint64_t)8 << 20,
+		.conns_max = CONNS_MAX_DEFAULT,
+		.inflight_max = INFLIGHT_MAX_DEFAULT,
+		.reply_bytes_max = REPLY_BYTES_MAX_DEFAULT,
+		.send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT,
+		.http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0},
+		.witness_timeout_ms = WITNESS_TIMEOUT_MS_DEFAULT,
+	};
+	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	o.workers = ncpu < 1 ? 1 : ncpu > WORKERS_MAX ? WORKERS_MAX : (uint64_t)ncpu;
+	/* First of all: a SIGTERM while pdld starts stops it cleanly once it
+	 * has started (the loop below sees it), rather than killing it. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = opts_parse(argc, argv, &o);
+	if (rc != 0 || (rc = opts_transport(&o)) != 0)
+		return rc < 0 ? 0 : rc;
+	opts_apply(&o);
+	if (pdl_crypto_init() != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "libsodium failed to initialise");
+		return 1;
+	}
+	if (o.tls_cert != NULL && pdld_tls_server_config(o.tls_cert, o.tls_key, o.client_ca, &tls) != PDL_OK)
+		return 1;
+	o.http.insecure = o.insecure;
+	if ((rc = ledger_open(&o)) != 0)
+		return rc;
+	if (D.test_clock && !D.engine.info.test_clock) {
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--test-clock refused: the genesis of %s does not allow a test clock (only a ledger made with "
+		        "`pdl init --test-clock` runs on one, and its genesis tells every auditor so)",
+		        o.dir);
+		return 2;
+	}
+	if (!D.test_clock)
+		warn_time_ahead(o.dir);
+	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
+	if (o.witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
+		o.witness_ca = WITNESS_CA_DEFAULT;
+	/* before the writer starts: every checkpoint it commits goes to the witnesses */
+	struct pdl_status wst = {0};
+	if (pdld_witness_start(o.witness_policy, o.witness_ca, (unsigned)o.witness_timeout_ms, &wst) != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(wst.err))), "%s",
+		        wst.msg);
+		return wst.err == PDL_EINVAL ? 2 : 1;
+	}
+	atomic_store(&D.clock_ms, D.head.time_ms);
+	D.last_ckpt_ns = pdl_mono_ns();
+	pthread_mutex_init(&D.head_mu, NULL);
+	pdld_metrics_init();
+	pdld_queue_init(&D.verifyq);
+	pdld_queue_init(&D.commitq);
+	if (checkpoint_catch_up() != PDL_OK)
+		return 1;
+	/* ipc:// in the data directory is as private as its key files: trusted,
+	 * unless --ipc-public; every other transport reaches the network */
+	int rep_trusted = strncmp(o.listen, "ipc://", 6) == 0 && !o.ipc_public;
+	int pub_trusted = strncmp(o.publish, "ipc://", 6) == 0 && !o.ipc_public;
+	if ((rc = serve_start(&o, tls, rep_trusted, pub_trusted)) != 0)
+		return rc;
+	char path[4200];
+	announce(&o, rep_trusted, pub_trusted, path, sizeof path);
+	serve_loop();
+	serve_stop(tls);
+	unlink(path);
 	return 0;
 }

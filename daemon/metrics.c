@@ -54,13 +54,13 @@ pdld_metrics_batch(struct job *const *jobs, size_t nj, size_t acts, uint64_t com
 		for (uint32_t i = 0; i < jobs[k]->n; i++) {
 			const struct item *it = &jobs[k]->items[i];
 			const char *type = it->act.def != NULL ? it->act.def->type : "unknown";
-			int rc = it->rc != PDL_OK ? it->rc : it->result;
+			int rc = it->run.rc; /* decoding's answer, else the rules' */
 			if (rc == PDL_OK && it->dup)
 				pdl_prom_add(&m->duplicates, 1);
 			else if (rc == PDL_OK)
 				pdl_prom_family_add(&m->accepted, 1, (const char *[]){type});
 			else
-				pdl_prom_family_add(&m->refused, 1, (const char *[]){type, pdl_strerror(rc), it->st.rule});
+				pdl_prom_family_add(&m->refused, 1, (const char *[]){type, pdl_strerror(rc), it->run.st.rule});
 		}
 	}
 }

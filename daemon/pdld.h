@@ -3,7 +3,8 @@
  * what its files share. main.c (options, start, stop), ingest.c
  * (connections, their limits, requests), reads.c (answers from a read
  * transaction), verifiers.c (decode and signature checks), writer.c
- * (batches, group commit, publishing), tls.c (certificates), queue.c.
+ * (batches, group commit, publishing), tls.c (certificates), listen.c
+ * (listeners, and a watch for NNG 1.5.2's listener that stops), queue.c.
  *
  * Threads and the life of a submit request:
  *   NNG callbacks (one REP context per slot, see "Limits") decode the
@@ -51,7 +52,8 @@
  * trusted (unless --ipc-public) and serves every entry. On a network
  * listener a read request may carry a reader token (readtok.h, `auth`,
  * METHOD "NNG", target the op name) checked against the party's current
- * key and the real clock; private entries go only to readers entitled to
+ * key and the real clock (a suspended party's token is refused, as the
+ * private HTTP listener refuses it); private entries go only to readers entitled to
  * them: `get` refuses with PDL_EPRIVATE, `range` puts a placeholder
  * {seq, private: true, hash} in the entry's place. PUB on a network
  * listener publishes the same placeholders for private entries.
@@ -113,13 +115,13 @@
 struct item {
 	const uint8_t *b, *sig;
 	size_t len;
-	int rc; /* decode result */
-	struct pdl_status st;
+	/* its run through the rules: rc and st are first the result of decoding
+	 * (ingest, verifiers), then of the rules (the writer's batch) */
+	struct pdl_batch_item run;
 	struct pdl_act act;
 	int have_vpk;
 	struct pdl_pubkey vpk; /* the key the signature verified with */
-	int result; /* the rules' answer (the writer's; st then holds its rule and message) */
-	int dup;    /* accepted as a resubmission of an act already in the log */
+	int dup; /* accepted as a resubmission of an act already in the log (the writer's, for the metrics) */
 };
 
 struct conn;
@@ -168,13 +170,14 @@ struct pipe_tab {
 	unsigned cap, n;
 	int trusted; /* its listener is the local ipc:// one (and not --ipc-public) */
 	const char *name;
+	atomic_uint adds; /* pipes NNG added (ADD_PRE), refused ones too: listen.c's probe */
 };
 
 struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	void *head, **tail; /* singly linked via first member `next` */
-	unsigned len;
+	unsigned len;       /* items waiting: the metrics' queue depth */
 	int closed;
 };
 
@@ -273,6 +276,9 @@ void pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, s
 /* verifiers.c, writer.c: thread mains. */
 void *pdld_verifier_main(void *arg);
 void *pdld_writer_main(void *arg);
+/* Signs a checkpoint of the head now unless the newest covers it: main,
+ * before the writer thread starts. PDL_OK, or a storage error. */
+int pdld_writer_checkpoint(void);
 
 /* http.c: the HTTP listener (--http). Start serves addr (HOST:PORT) on a
  * thread of its own; errors: PDL_EINVAL (a bad address), PDL_EIO (cannot
@@ -315,6 +321,13 @@ void pdld_witness_stop(void);
 
 /* tls.c */
 int pdld_tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out);
-int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls);
+
+/* listen.c: listens on url for socket s, whose pipes pt tracks (pub: s is
+ * the PUB socket); tls+ URLs get the server TLS config (which the
+ * listener holds its own reference to). url and tls must outlive pdld's
+ * serving: the listener is watched (pdld_listeners_check, each second on
+ * the main thread) and opened again if NNG 1.5.2 stops it. */
+int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls, struct pipe_tab *pt, int pub);
+void pdld_listeners_check(void);
 
 #endif

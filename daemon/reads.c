@@ -2,6 +2,7 @@
  * consistency), answered on NNG's threads from a read transaction, with
  * the readers' rules of pdld.h ("Readers"); the test clock; and the blob
  * put of `pdl evidence deposit --store`. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ pack_proof(msgpack_packer *pk, const pdl_hash *proof, size_t n)
  * time for acts, not for readers). */
 static int
 reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, const char *method, const char *http_target,
-            struct pdl_reader *r, struct pdl_status *st)
+            struct pdl_net_reader *r, struct pdl_status *st)
 {
 	struct mp_cur v;
 	const char *tok;
@@ -65,13 +66,17 @@ reader_from(MDB_txn *t, struct mp_cur req, const char *op, size_t opn, const cha
 		return pdl_status_set(st, PDL_EBADSIG, NULL,
 		                      "reader token of %s does not verify with its current key for this ledger and %s%s",
 		                      rt.party, http_target != NULL ? "" : "op ", target);
+	/* as the private HTTP listener does: a suspended party reads nothing
+	 * private, and is told so rather than served as anonymous */
+	if (p.suspended)
+		return pdl_status_set(st, PDL_ESUSPENDED, NULL, "%s is suspended: it reads nothing private", rt.party);
 	snprintf(r->party, sizeof r->party, "%s", rt.party);
 	r->roles = p.roles;
 	return PDL_OK;
 }
 
 static void
-note_read_refused(const struct pdl_reader *r, uint64_t seq)
+note_read_refused(const struct pdl_net_reader *r, uint64_t seq)
 {
 	atomic_fetch_add(&D.n_read_refused, 1);
 	if (D.verbose)
@@ -98,187 +103,225 @@ pdld_pack_placeholder(msgpack_packer *pk, uint64_t seq, const uint8_t *e, size_t
 	mp_pack_bin(pk, h, PDL_HASH_BYTES);
 }
 
+/* One read request: its snapshot, head and reader (NULL: trusted). */
+struct rd {
+	MDB_txn *t;
+	struct pdl_head h;
+	const struct pdl_net_reader *reader;
+	struct mp_cur req;
+	msgpack_packer *pk;
+	struct pdl_status *st;
+	const char *target; /* an HTTP request's target (pdld_read_http), or NULL on the socket */
+};
+
+static int
+rd_get(struct rd *r)
+{
+	const uint8_t *e;
+	size_t en;
+	uint64_t seq;
+	if (get_uint(r->req, "seq", &seq) != PDL_OK)
+		return pdl_status_set(r->st, PDL_EPROTO, NULL, "get needs seq");
+	int rc = pdl_store_entry(r->t, &D.store, seq, &e, &en);
+	if (rc == PDL_ENOTFOUND)
+		return pdl_status_set(r->st, rc, NULL, "no entry %llu (log size %llu)", (unsigned long long)seq,
+		                      (unsigned long long)r->h.size);
+	if (rc != PDL_OK)
+		return rc;
+	if (r->reader != NULL && !pdl_readacl_allows(r->t, &D.store, r->reader, e, en)) {
+		note_read_refused(r->reader, seq);
+		return pdl_status_set(r->st, PDL_EPRIVATE, NULL,
+		                      "entry %llu is private: only its actor, parties named in it, the authority and "
+		                      "auditors may read it%s",
+		                      (unsigned long long)seq,
+		                      r->reader->party[0] ? ""
+		                      : r->target != NULL ? "; identify with Authorization: PDL-Sig (pdl token)"
+		                                          : "; identify with --reader ID --reader-key FILE");
+	}
+	msgpack_pack_map(r->pk, 1);
+	mp_pack_cstr(r->pk, "entry");
+	mp_pack_bin(r->pk, e, en);
+	return PDL_OK;
+}
+
+/* Packs up to count entries from `from` into els (fewer past
+ * RANGE_BYTES_MAX); *n is how many. */
+static int
+rd_range_entries(struct rd *r, uint64_t from, uint64_t count, msgpack_sbuffer *els, uint64_t *n)
+{
+	msgpack_packer epk;
+	msgpack_packer_init(&epk, els, msgpack_sbuffer_write);
+	struct pdl_scan sc;
+	int rc = pdl_store_log_scan(r->t, &D.store, from, &sc);
+	for (*n = 0; rc == PDL_OK && *n < count; ++*n) {
+		if ((rc = pdl_scan_next(&sc)) != PDL_OK)
+			break;
+		if (*n > 0 && els->size + sc.vn > RANGE_BYTES_MAX)
+			break;
+		if (r->reader == NULL || pdl_readacl_allows(r->t, &D.store, r->reader, sc.v, sc.vn)) {
+			mp_pack_bin(&epk, sc.v, sc.vn);
+		} else {
+			note_read_refused(r->reader, sc.seq);
+			pdld_pack_placeholder(&epk, sc.seq, sc.v, sc.vn);
+		}
+	}
+	pdl_scan_close(&sc);
+	assert(*n <= count);
+	return rc == PDL_END ? PDL_ESTORE : rc; /* the head said these entries exist */
+}
+
+static int
+rd_range(struct rd *r)
+{
+	uint64_t a, b, n;
+	if (get_uint(r->req, "from", &a) != PDL_OK || get_uint(r->req, "count", &b) != PDL_OK)
+		return pdl_status_set(r->st, PDL_EPROTO, NULL, "range needs from and count");
+	if (b > PDL_RANGE_MAX)
+		b = PDL_RANGE_MAX;
+	if (a > r->h.size)
+		a = r->h.size;
+	if (b > r->h.size - a)
+		b = r->h.size - a;
+	/* the elements first (fewer than b past RANGE_BYTES_MAX), then the header */
+	msgpack_sbuffer els;
+	msgpack_sbuffer_init(&els);
+	int rc = rd_range_entries(r, a, b, &els, &n);
+	if (rc == PDL_OK) {
+		msgpack_pack_map(r->pk, 2);
+		mp_pack_cstr(r->pk, "from");
+		msgpack_pack_uint64(r->pk, a);
+		mp_pack_cstr(r->pk, "entries");
+		msgpack_pack_array(r->pk, (size_t)n);
+		msgpack_sbuffer_write(r->pk->data, els.data, els.size);
+	}
+	msgpack_sbuffer_destroy(&els);
+	return rc;
+}
+
+static int
+rd_head(struct rd *r)
+{
+	msgpack_packer *pk = r->pk;
+	msgpack_pack_map(pk, 6);
+	mp_pack_cstr(pk, "size");
+	msgpack_pack_uint64(pk, r->h.size);
+	mp_pack_cstr(pk, "time_ms");
+	msgpack_pack_uint64(pk, r->h.time_ms);
+	mp_pack_cstr(pk, "chain");
+	mp_pack_bin(pk, r->h.chain, PDL_HASH_BYTES);
+	mp_pack_cstr(pk, "suite"); /* the crypto suite the genesis names (suite.h) */
+	mp_pack_cstr(pk, D.engine.info.suite->id);
+	mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
+	msgpack_pack_uint64(pk, D.blob_max);
+	mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
+	mp_pack_bin(pk, D.engine.info.ledger_id, PDL_HASH_BYTES);
+	return PDL_OK;
+}
+
+static int
+rd_checkpoint(struct rd *r)
+{
+	const char *note;
+	size_t nn;
+	uint64_t size;
+	struct mp_cur sv;
+	int rc;
+	if (mp_map_find(r->req, "size", &sv) == PDL_OK) {
+		/* an old checkpoint, for a consistency proof from it */
+		if (mp_read_uint(&sv, &size) != PDL_OK)
+			return pdl_status_set(r->st, PDL_EPROTO, NULL, "checkpoint size must be an unsigned integer");
+		if ((rc = pdl_read_checkpoint_at(r->t, &D.store, size, &note, &nn, r->st)) != PDL_OK)
+			return rc;
+	} else if ((rc = pdl_ckpt_published(r->t, &D.store, &size, &note, &nn)) != PDL_OK) {
+		/* the published one (ckpt.h): under a witness policy, the newest quorate */
+		return pdl_status_set(r->st, rc, NULL, "%s",
+		                      rc == PDL_ENOTFOUND && pdld_witness_enabled()
+		                          ? "no checkpoint has met the witness policy's quorum yet"
+		                          : "no checkpoint yet");
+	}
+	assert(size <= r->h.size); /* a checkpoint signs a log that exists */
+	msgpack_pack_map(r->pk, 1);
+	mp_pack_cstr(r->pk, "note");
+	mp_pack_str(r->pk, note, nn);
+	return PDL_OK;
+}
+
+static int
+rd_inclusion(struct rd *r, struct pdl_merkle_io *io)
+{
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	size_t n;
+	uint8_t leaf[PDL_HASH_BYTES];
+	uint64_t a, b;
+	int rc;
+	if (get_uint(r->req, "index", &a) != PDL_OK || get_uint(r->req, "size", &b) != PDL_OK)
+		return pdl_status_set(r->st, PDL_EPROTO, NULL, "inclusion needs index and size");
+	if (b > r->h.size || a >= b)
+		return pdl_status_set(r->st, PDL_EINVAL, NULL, "need index < size <= %llu", (unsigned long long)r->h.size);
+	if ((rc = io->get(io->ctx, 0, a, leaf)) != PDL_OK || (rc = pdl_merkle_prove_inclusion(io, a, b, proof, &n)) != PDL_OK)
+		return rc;
+	msgpack_pack_map(r->pk, 2);
+	mp_pack_cstr(r->pk, "leaf_hash");
+	mp_pack_bin(r->pk, leaf, PDL_HASH_BYTES);
+	mp_pack_cstr(r->pk, "proof");
+	pack_proof(r->pk, proof, n);
+	return PDL_OK;
+}
+
+static int
+rd_consistency(struct rd *r, struct pdl_merkle_io *io)
+{
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	size_t n;
+	uint64_t a, b;
+	int rc;
+	if (get_uint(r->req, "old", &a) != PDL_OK || get_uint(r->req, "new", &b) != PDL_OK)
+		return pdl_status_set(r->st, PDL_EPROTO, NULL, "consistency needs old and new");
+	if (b > r->h.size || a == 0 || a > b)
+		return pdl_status_set(r->st, PDL_EINVAL, NULL, "need 0 < old <= new <= %llu",
+		                      (unsigned long long)r->h.size);
+	if ((rc = pdl_merkle_prove_consistency(io, a, b, proof, &n)) != PDL_OK)
+		return rc;
+	msgpack_pack_map(r->pk, 1);
+	mp_pack_cstr(r->pk, "proof");
+	pack_proof(r->pk, proof, n);
+	return PDL_OK;
+}
+
 /* method and target: an HTTP request's (pdld_read_http), or NULL on the socket. */
 static int
 read_op(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted,
         const char *method, const char *target)
 {
-	MDB_txn *t;
-	struct pdl_head h;
-	struct pdl_reader reader;
-	uint64_t a = 0, b = 0;
-	int rc = pdl_store_rtxn(&D.store, &t);
+	struct pdl_net_reader reader;
+	struct rd r = {NULL, {0}, NULL, req, pk, st, target};
+	int rc = pdl_store_rtxn(&D.store, &r.t);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot open a read transaction");
-	rc = pdl_store_head(t, &D.store, &h);
-	if (rc != PDL_OK)
-		goto out;
-	if (!trusted && (rc = reader_from(t, req, op, opn, method, target, &reader, st)) != PDL_OK)
-		goto out;
-	struct pdl_tree_ctx tc = {t, &D.store};
+	rc = pdl_store_head(r.t, &D.store, &r.h);
+	if (rc == PDL_OK && !trusted && (rc = reader_from(r.t, req, op, opn, method, target, &reader, st)) == PDL_OK)
+		r.reader = &reader;
+	struct pdl_tree_ctx tc = {r.t, &D.store};
 	struct pdl_merkle_io io;
 	pdl_store_tree_io(&tc, &io);
-	if (mp_str_eq(op, opn, "get")) {
-		const uint8_t *e;
-		size_t en;
-		if (get_uint(req, "seq", &a) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EPROTO, NULL, "get needs seq");
-			goto out;
-		}
-		rc = pdl_store_entry(t, &D.store, a, &e, &en);
-		if (rc == PDL_ENOTFOUND) {
-			pdl_status_set(st, rc, NULL, "no entry %llu (log size %llu)", (unsigned long long)a,
-			               (unsigned long long)h.size);
-			goto out;
-		}
-		if (rc != PDL_OK)
-			goto out;
-		if (!trusted && !pdl_readacl_allows(t, &D.store, &reader, e, en)) {
-			note_read_refused(&reader, a);
-			rc = pdl_status_set(st, PDL_EPRIVATE, NULL,
-			                    "entry %llu is private: only its actor, parties named in it, the authority and "
-			                    "auditors may read it%s",
-			                    (unsigned long long)a,
-			                    reader.party[0] ? ""
-			                    : target != NULL ? "; identify with Authorization: PDL-Sig (pdl token)"
-			                                     : "; identify with --reader ID --reader-key FILE");
-			goto out;
-		}
-		msgpack_pack_map(pk, 1);
-		mp_pack_cstr(pk, "entry");
-		mp_pack_bin(pk, e, en);
-	} else if (mp_str_eq(op, opn, "range")) {
-		if (get_uint(req, "from", &a) != PDL_OK || get_uint(req, "count", &b) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EPROTO, NULL, "range needs from and count");
-			goto out;
-		}
-		if (b > PDL_RANGE_MAX)
-			b = PDL_RANGE_MAX;
-		if (a > h.size)
-			a = h.size;
-		if (b > h.size - a)
-			b = h.size - a;
-		/* the elements first (fewer than b past RANGE_BYTES_MAX), then the header */
-		msgpack_sbuffer els;
-		msgpack_packer epk;
-		msgpack_sbuffer_init(&els);
-		msgpack_packer_init(&epk, &els, msgpack_sbuffer_write);
-		MDB_cursor *cur;
-		MDB_val k, v;
-		uint8_t kb[8];
-		pdl_be64(kb, a);
-		k.mv_size = 8;
-		k.mv_data = kb;
-		if (mdb_cursor_open(t, D.store.log, &cur) != 0) {
-			msgpack_sbuffer_destroy(&els);
-			rc = PDL_ESTORE;
-			goto out;
-		}
-		int mrc = b ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_NOTFOUND;
-		uint64_t i;
-		for (i = 0; i < b; i++) {
-			if (mrc != 0) {
-				mdb_cursor_close(cur);
-				msgpack_sbuffer_destroy(&els);
-				rc = PDL_ESTORE;
-				goto out;
-			}
-			if (i > 0 && els.size + v.mv_size > RANGE_BYTES_MAX)
-				break;
-			if (trusted || pdl_readacl_allows(t, &D.store, &reader, v.mv_data, v.mv_size)) {
-				mp_pack_bin(&epk, v.mv_data, v.mv_size);
-			} else {
-				note_read_refused(&reader, a + i);
-				pdld_pack_placeholder(&epk, a + i, v.mv_data, v.mv_size);
-			}
-			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-		}
-		mdb_cursor_close(cur);
-		msgpack_pack_map(pk, 2);
-		mp_pack_cstr(pk, "from");
-		msgpack_pack_uint64(pk, a);
-		mp_pack_cstr(pk, "entries");
-		msgpack_pack_array(pk, (size_t)i);
-		msgpack_sbuffer_write(pk->data, els.data, els.size);
-		msgpack_sbuffer_destroy(&els);
-	} else if (mp_str_eq(op, opn, "head")) {
-		msgpack_pack_map(pk, 6);
-		mp_pack_cstr(pk, "size");
-		msgpack_pack_uint64(pk, h.size);
-		mp_pack_cstr(pk, "time_ms");
-		msgpack_pack_uint64(pk, h.time_ms);
-		mp_pack_cstr(pk, "chain");
-		mp_pack_bin(pk, h.chain, PDL_HASH_BYTES);
-		mp_pack_cstr(pk, "suite"); /* the crypto suite the genesis names (suite.h) */
-		mp_pack_cstr(pk, D.engine.info.suite->id);
-		mp_pack_cstr(pk, "blob_max"); /* clients check file sizes before sending */
-		msgpack_pack_uint64(pk, D.blob_max);
-		mp_pack_cstr(pk, "ledger_id"); /* what clients sign acts under (entry.h) */
-		mp_pack_bin(pk, D.engine.info.ledger_id, PDL_HASH_BYTES);
-	} else if (mp_str_eq(op, opn, "checkpoint")) {
-		const char *note;
-		size_t nn;
-		uint64_t size;
-		struct mp_cur sv;
-		if (mp_map_find(req, "size", &sv) == PDL_OK) {
-			/* an old checkpoint, for a consistency proof from it */
-			if (mp_read_uint(&sv, &size) != PDL_OK) {
-				rc = pdl_status_set(st, PDL_EPROTO, NULL, "checkpoint size must be an unsigned integer");
-				goto out;
-			}
-			if ((rc = pdl_read_checkpoint_at(t, &D.store, size, &note, &nn, st)) != PDL_OK)
-				goto out;
-		} else if ((rc = pdl_ckpt_published(t, &D.store, &size, &note, &nn)) == PDL_ENOTFOUND &&
-		           pdld_witness_enabled()) {
-			pdl_status_set(st, rc, NULL, "no checkpoint has met the witness policy's quorum yet");
-			goto out;
-		} else if (rc != PDL_OK) {
-			pdl_status_set(st, rc, NULL, "no checkpoint yet");
-			goto out;
-		}
-		msgpack_pack_map(pk, 1);
-		mp_pack_cstr(pk, "note");
-		mp_pack_str(pk, note, nn);
-	} else if (mp_str_eq(op, opn, "inclusion")) {
-		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-		size_t n;
-		uint8_t leaf[PDL_HASH_BYTES];
-		if (get_uint(req, "index", &a) != PDL_OK || get_uint(req, "size", &b) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EPROTO, NULL, "inclusion needs index and size");
-			goto out;
-		}
-		if (b > h.size || a >= b) {
-			rc = pdl_status_set(st, PDL_EINVAL, NULL, "need index < size <= %llu", (unsigned long long)h.size);
-			goto out;
-		}
-		if ((rc = io.get(io.ctx, 0, a, leaf)) != PDL_OK || (rc = pdl_merkle_prove_inclusion(&io, a, b, proof, &n)) != PDL_OK)
-			goto out;
-		msgpack_pack_map(pk, 2);
-		mp_pack_cstr(pk, "leaf_hash");
-		mp_pack_bin(pk, leaf, PDL_HASH_BYTES);
-		mp_pack_cstr(pk, "proof");
-		pack_proof(pk, proof, n);
-	} else if (mp_str_eq(op, opn, "consistency")) {
-		pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-		size_t n;
-		if (get_uint(req, "old", &a) != PDL_OK || get_uint(req, "new", &b) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EPROTO, NULL, "consistency needs old and new");
-			goto out;
-		}
-		if (b > h.size || a == 0 || a > b) {
-			rc = pdl_status_set(st, PDL_EINVAL, NULL, "need 0 < old <= new <= %llu", (unsigned long long)h.size);
-			goto out;
-		}
-		if ((rc = pdl_merkle_prove_consistency(&io, a, b, proof, &n)) != PDL_OK)
-			goto out;
-		msgpack_pack_map(pk, 1);
-		mp_pack_cstr(pk, "proof");
-		pack_proof(pk, proof, n);
-	} else {
+	if (rc != PDL_OK)
+		;
+	else if (mp_str_eq(op, opn, "get"))
+		rc = rd_get(&r);
+	else if (mp_str_eq(op, opn, "range"))
+		rc = rd_range(&r);
+	else if (mp_str_eq(op, opn, "head"))
+		rc = rd_head(&r);
+	else if (mp_str_eq(op, opn, "checkpoint"))
+		rc = rd_checkpoint(&r);
+	else if (mp_str_eq(op, opn, "inclusion"))
+		rc = rd_inclusion(&r, &io);
+	else if (mp_str_eq(op, opn, "consistency"))
+		rc = rd_consistency(&r, &io);
+	else
 		rc = pdl_status_set(st, PDL_EPROTO, NULL, "unknown op \"%.*s\"", (int)(opn < 32 ? opn : 32), op);
-	}
-out:
-	pdl_store_rdone(&D.store, t);
+	assert(trusted || rc != PDL_OK || r.reader != NULL); /* an untrusted read has its reader */
+	pdl_store_rdone(&D.store, r.t);
 	if (rc != PDL_OK && st->err != rc)
 		pdl_status_set(st, rc, NULL, "%s", pdl_errmsg(rc));
 	return rc;

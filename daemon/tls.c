@@ -52,21 +52,3 @@ pdld_tls_server_config(const char *cert_file, const char *key_file, const char *
 	*out = cfg;
 	return cfg != NULL ? PDL_OK : PDL_EKEY;
 }
-
-/* Listens on url; tls+ URLs get the server TLS config (which the
- * listener holds its own reference to). */
-int
-pdld_listen(nng_socket s, const char *url, nng_tls_config *tls)
-{
-	nng_listener l;
-	int rv;
-	if (strncmp(url, "tls+", 4) != 0)
-		return nng_listen(s, url, NULL, 0);
-	if ((rv = nng_listener_create(&l, s, url)) != 0)
-		return rv;
-	if ((rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls)) != 0 || (rv = nng_listener_start(l, 0)) != 0) {
-		nng_listener_close(l);
-		return rv;
-	}
-	return 0;
-}

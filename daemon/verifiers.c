@@ -21,10 +21,10 @@ pdld_verifier_main(void *arg)
 			txn = NULL;
 		for (uint32_t i = t->lo; i < t->hi; i++) {
 			struct item *it = &j->items[i];
-			if (it->rc != PDL_OK)
+			if (it->run.rc != PDL_OK)
 				continue;
-			it->rc = pdl_act_decode(it->b, it->len, it->sig, &it->act, &it->st);
-			if (it->rc != PDL_OK || txn == NULL)
+			it->run.rc = pdl_act_decode(it->b, it->len, it->sig, &it->act, &it->run.st);
+			if (it->run.rc != PDL_OK || txn == NULL)
 				continue;
 			if (mp_str_eq(it->act.type, it->act.type_len, "ledger.genesis"))
 				continue;

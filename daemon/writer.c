@@ -2,6 +2,8 @@
  * through the rules in one transaction, signs a checkpoint when one is
  * due, commits (one fsync per batch), and only then sends the receipts and
  * publishes the entries (pdld.h, invariants 1 and 5). */
+#include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,95 +120,146 @@ pack_receipt(msgpack_packer *pk, const struct pdl_receipt *r)
 		msgpack_pack_false(pk);
 }
 
-/* Runs a batch of jobs in one transaction. Returns PDL_OK, or a storage
- * error after which nothing of the batch is kept. replies[i] gets job i's reply. */
-static int
-run_batch(struct job **jobs, size_t nj, msgpack_sbuffer *replies, struct batch_out *o, int want_ckpt,
-          char *note, size_t *note_n)
+/* A batch of jobs in the rules engine's terms (pdl_engine_batch): the
+ * replies and the published entries are built as the acts run, and built
+ * again from the start when the batch restarts without an act that failed
+ * after its apply began (rules.h, invariant 3). */
+struct run {
+	struct job **jobs;
+	size_t nj;
+	struct pdl_batch_item **items; /* every item of every job, in order */
+	uint32_t *job_of;              /* job_of[i]: the job of items[i] */
+	size_t n, cap;                 /* items listed; room for */
+	msgpack_sbuffer *replies;      /* replies[k]: job k's reply */
+	struct batch_out *o;
+	msgpack_packer ppk; /* into o->pub */
+	msgpack_packer pk;  /* into the reply of the job being run */
+	size_t job;         /* that job; nj before the first */
+	int want_ckpt;
+	char note[PDL_NOTE_BYTES_MAX];
+	size_t note_n;
+};
+
+static void
+run_restart(void *arg, const struct pdl_head *h)
 {
-	MDB_txn *t;
-	struct pdl_head h;
-	D.commit_mdb_rc = 0;
-	int rc = pdl_store_wtxn(&D.store, &t);
-	if (rc != PDL_OK)
-		return rc;
-	rc = pdl_store_head(t, &D.store, &h);
-	if (rc != PDL_OK)
-		goto fail;
-	o->pub_from = h.size;
-	o->pub_n = 0;
-	msgpack_sbuffer_clear(&o->pub);
-	msgpack_packer ppk;
-	msgpack_packer_init(&ppk, &o->pub, msgpack_sbuffer_write);
-	uint64_t now = pdld_ledger_now();
-	for (size_t k = 0; k < nj; k++) {
-		struct job *j = jobs[k];
-		msgpack_packer pk;
-		msgpack_sbuffer_clear(&replies[k]);
-		msgpack_packer_init(&pk, &replies[k], msgpack_sbuffer_write);
-		msgpack_pack_map(&pk, 1);
-		mp_pack_cstr(&pk, "results");
-		msgpack_pack_array(&pk, j->n);
-		for (uint32_t i = 0; i < j->n; i++) {
-			struct item *it = &j->items[i];
-			if (it->rc != PDL_OK) {
-				pdld_pack_error(&pk, it->rc, it->st.rule, it->st.msg);
-				continue;
-			}
-			struct pdl_receipt r;
-			struct pdl_status *st = &it->st; /* its answer stays with it, for the metrics */
-			uint64_t before = h.size;
-			memset(st, 0, sizeof *st);
-			int src =
-			    pdl_engine_submit(&D.engine, t, &h, now, &it->act, it->have_vpk ? &it->vpk : NULL, &r, st);
-			if (src == PDL_ESTORE || src == PDL_EMAPFULL) {
-				rc = src;
-				goto fail;
-			}
-			it->result = src;
-			it->dup = src == PDL_OK && r.dup;
-			if (src != PDL_OK) {
-				pdld_pack_error(&pk, src, st->rule, st->msg);
-				continue;
-			}
-			pack_receipt(&pk, &r);
-			if (h.size != before) {
-				/* invariant (5): a network PUB gets a placeholder for a private entry */
-				const uint8_t *eb = (const uint8_t *)D.engine.entry.data;
-				if (D.pubt.trusted || pdl_readacl_public(eb, D.engine.entry.size))
-					mp_pack_bin(&ppk, eb, D.engine.entry.size);
-				else
-					pdld_pack_placeholder(&ppk, before, eb, D.engine.entry.size);
-				o->pub_n++;
-			}
+	struct run *r = arg;
+	r->o->pub_from = h->size;
+	r->o->pub_n = 0;
+	msgpack_sbuffer_clear(&r->o->pub);
+	msgpack_packer_init(&r->ppk, &r->o->pub, msgpack_sbuffer_write);
+	r->job = r->nj;
+	r->note_n = 0;
+}
+
+static void
+run_result(void *arg, size_t i, const struct pdl_receipt *rec, const uint8_t *entry, size_t n)
+{
+	struct run *r = arg;
+	const struct pdl_batch_item *bi = r->items[i];
+	if (r->job != r->job_of[i]) { /* the first item of a job: its reply begins */
+		r->job = r->job_of[i];
+		msgpack_sbuffer_clear(&r->replies[r->job]);
+		msgpack_packer_init(&r->pk, &r->replies[r->job], msgpack_sbuffer_write);
+		msgpack_pack_map(&r->pk, 1);
+		mp_pack_cstr(&r->pk, "results");
+		msgpack_pack_array(&r->pk, r->jobs[r->job]->n);
+	}
+	if (rec == NULL) {
+		assert(bi->rc != PDL_OK);
+		pdld_pack_error(&r->pk, bi->rc, bi->st.rule, bi->st.msg);
+		return;
+	}
+	pack_receipt(&r->pk, rec);
+	((struct item *)((char *)bi - offsetof(struct item, run)))->dup = rec->dup; /* for the metrics */
+	if (entry != NULL) {
+		/* invariant (5): a network PUB gets a placeholder for a private entry */
+		if (D.pubt.trusted || pdl_readacl_public(entry, n))
+			mp_pack_bin(&r->ppk, entry, n);
+		else
+			pdld_pack_placeholder(&r->ppk, rec->seq, entry, n);
+		r->o->pub_n++;
+	}
+}
+
+/* The checkpoint, in the batch's transaction, when one is due. */
+static int
+run_before_commit(void *arg, MDB_txn *t, const struct pdl_head *h)
+{
+	struct run *r = arg;
+	r->note_n = 0;
+	if (!r->want_ckpt || h->size <= D.last_ckpt_size)
+		return PDL_OK;
+	int rc = pdl_ckpt_make(t, &D.store, h, D.origin, &D.ledger_sk, r->note, sizeof r->note, &r->note_n);
+	PDL_INVARIANT(rc != PDL_OK || (r->note_n > 0 && r->note_n <= sizeof r->note));
+	return rc;
+}
+
+/* Lists the items of jobs[0..nj) for the engine, once per batch (a run
+ * again after growing the map keeps what the engine refused for good);
+ * the writer's own memory, grown to the largest batch (at most
+ * BATCH_ACTS_MAX acts but for one job over it). */
+static void
+run_items(struct run *r)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < r->nj; k++)
+		n += r->jobs[k]->n;
+	if (n > r->cap) {
+		r->items = realloc(r->items, n * sizeof *r->items);
+		r->job_of = realloc(r->job_of, n * sizeof *r->job_of);
+		if (r->items == NULL || r->job_of == NULL)
+			abort(); /* the writer cannot go on without them */
+		r->cap = n;
+	}
+	r->n = n;
+	n = 0;
+	for (size_t k = 0; k < r->nj; k++) {
+		for (uint32_t i = 0; i < r->jobs[k]->n; i++, n++) {
+			struct item *it = &r->jobs[k]->items[i];
+			assert(it->run.rc != PDL_OK || it->act.def != NULL);
+			it->run.act = it->run.rc == PDL_OK ? &it->act : NULL;
+			it->run.verified_pk = it->have_vpk ? &it->vpk : NULL;
+			r->items[n] = &it->run;
+			r->job_of[n] = (uint32_t)k;
 		}
 	}
-	*note_n = 0;
-	if (want_ckpt && h.size > D.last_ckpt_size) {
-		rc = pdl_ckpt_make(t, &D.store, &h, D.origin, &D.ledger_sk, note, PDL_NOTE_BYTES_MAX, note_n);
-		if (rc != PDL_OK)
-			goto fail;
-	}
-	int mrc = pdl_store_commit(&D.store, t); /* a full disk says ENOSPC, not EIO */
-	rc = pdl_store_err(mrc);
+}
+
+/* Runs the items run_items listed in one transaction (with a checkpoint
+ * when want_ckpt): PDL_OK, or a storage error after which nothing of the
+ * batch is kept. replies[k] gets job k's reply. */
+static int
+run_batch(struct run *r, int want_ckpt)
+{
+	struct pdl_batch b = {0};
+	r->want_ckpt = want_ckpt;
+	b.items = r->items;
+	b.n = r->n;
+	b.now_ms = pdld_ledger_now();
+	b.arg = r;
+	b.restart = run_restart;
+	b.result = run_result;
+	b.before_commit = run_before_commit;
+	int rc = pdl_engine_batch(&D.engine, &b);
+	D.commit_mdb_rc = b.commit_rc; /* the OS's reason (ENOSPC, EIO) for the reply */
 	if (rc != PDL_OK) {
-		D.commit_mdb_rc = mrc; /* the OS's reason (ENOSPC, EIO) for the reply */
-		*note_n = 0;
+		r->note_n = 0;
 		return rc;
 	}
+	/* invariant (2): only this thread writes the log, so the head moved by
+	 * exactly the acts appended */
+	PDL_INVARIANT(b.head.size == r->o->pub_from + r->o->pub_n);
 	pthread_mutex_lock(&D.head_mu);
-	D.head = h;
+	D.head = b.head;
 	pthread_mutex_unlock(&D.head_mu);
-	if (*note_n) {
-		D.last_ckpt_size = h.size;
+	if (r->note_n) {
+		D.last_ckpt_size = b.head.size;
 		D.last_ckpt_ns = pdl_mono_ns();
-		atomic_store(&D.m.ckpt_size, h.size);
+		atomic_store(&D.m.ckpt_size, b.head.size);
 		atomic_store(&D.m.ckpt_wall_ms, pdl_now_ms());
 	}
 	return PDL_OK;
-fail:
-	mdb_txn_abort(t);
-	return rc;
 }
 
 static int
@@ -215,119 +268,153 @@ ckpt_due(void)
 	return pdl_mono_ns() - D.last_ckpt_ns >= D.ckpt_ms * 1000000ull;
 }
 
+/* The writer's state: its thread's alone once it runs (main uses it
+ * before, for the checkpoint at start). */
+static struct batch_out W_out;
+static struct run W = {.o = &W_out};
+static size_t W_jobs_cap;
+
+/* Takes the jobs of the next batch into W.jobs: those left over from the
+ * last one (*pending), else what the commit queue holds, waiting for it up
+ * to the checkpoint interval (200 ms at most). A batch takes jobs up to
+ * BATCH_ACTS_MAX acts (one job at least); the rest is left in *pending.
+ * Returns the batch's acts; *closed: the queue is closed. */
+static size_t
+take_jobs(struct job **pending, int *closed)
+{
+	struct job *list = *pending;
+	size_t n = 0, acts = 0;
+	*pending = NULL;
+	*closed = 0;
+	if (list == NULL)
+		list = pdld_queue_take_all(&D.commitq, D.ckpt_ms < 200 ? D.ckpt_ms : 200, closed);
+	for (struct job *j = list; j != NULL; j = j->next)
+		n++;
+	if (n > W_jobs_cap) {
+		size_t ncap = n * 2;
+		W.jobs = realloc(W.jobs, ncap * sizeof *W.jobs);
+		W.replies = realloc(W.replies, ncap * sizeof *W.replies);
+		if (W.jobs == NULL || W.replies == NULL)
+			abort(); /* the writer cannot go on without them */
+		for (size_t i = W_jobs_cap; i < ncap; i++)
+			msgpack_sbuffer_init(&W.replies[i]);
+		W_jobs_cap = ncap;
+	}
+	W.nj = 0;
+	for (struct job *j = list; j != NULL; j = j->next) {
+		if (W.nj > 0 && acts + j->n > BATCH_ACTS_MAX) {
+			*pending = j; /* the rest waits for the next transaction */
+			break;
+		}
+		W.jobs[W.nj++] = j;
+		acts += j->n;
+	}
+	return acts;
+}
+
+/* run_batch, growing the map as long as it is full and may grow;
+ * *commit_ns is the time of the run that counted (the one redone). */
+static int
+run_growing(int want_ckpt, uint64_t *commit_ns)
+{
+	int rc;
+	uint64_t t0 = pdl_mono_ns();
+	run_items(&W);
+	while ((rc = run_batch(&W, want_ckpt)) == PDL_EMAPFULL) {
+		int grc = pdl_store_grow(&D.store);
+		if (grc != PDL_OK)
+			return grc;
+		if (D.store.mapsize >= (size_t)1 << 20)
+			pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+			        "map grown to %zu MiB", D.store.mapsize >> 20);
+		else /* only with a tiny --map-size */
+			pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
+			        "map grown to %zu bytes", D.store.mapsize);
+		t0 = pdl_mono_ns();
+	}
+	*commit_ns = pdl_mono_ns() - t0;
+	return rc;
+}
+
+/* After the batch: every job's reply (receipts only once durable,
+ * invariant 1), then the entries and the checkpoint published. */
+static void
+finish_batch(int rc, size_t acts, uint64_t commit_ns)
+{
+	const char *why = D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "";
+	if (rc == PDL_OK)
+		pdld_metrics_batch(W.jobs, W.nj, acts, commit_ns);
+	else
+		pdl_prom_add(&D.m.batches_failed, 1);
+	for (size_t k = 0; k < W.nj; k++) {
+		struct job *j = W.jobs[k];
+		if (rc == PDL_OK) {
+			pdld_job_reply(j, W.replies[k].data, W.replies[k].size);
+		} else {
+			char msg[200];
+			snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
+			         pdl_strerror(rc), why[0] ? ": " : "", why);
+			pdld_job_error(j, rc, msg);
+		}
+		atomic_fetch_sub(&D.inflight, 1);
+		pdld_job_free(j);
+	}
+	if (rc != PDL_OK) {
+		pdl_log(PDL_LOG_ERROR, "batch_failed",
+		        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_STR("error", pdl_strerror(rc)),
+		                       PDL_LF_STR("os_error", why[0] ? why : NULL)),
+		        "batch of %zu acts refused: %s%s%s", acts, pdl_strerror(rc), why[0] ? ": " : "", why);
+		return;
+	}
+	if (D.verbose && W.nj > 0)
+		pdl_log(PDL_LOG_DEBUG, "batch_committed",
+		        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_U64("requests", W.nj),
+		                       PDL_LF_U64("log_size", D.head.size)),
+		        "batch of %zu acts from %zu requests committed, log size %llu", acts, W.nj,
+		        (unsigned long long)D.head.size);
+	publish_entries(W.o);
+	if (W.note_n)
+		ckpt_committed(D.last_ckpt_size, W.note, W.note_n);
+}
+
+int
+pdld_writer_checkpoint(void)
+{
+	if (W.o->pub.data == NULL)
+		msgpack_sbuffer_init(&W.o->pub);
+	W.nj = 0;
+	uint64_t ns;
+	int rc = D.head.size > D.last_ckpt_size ? run_growing(1, &ns) : PDL_OK;
+	if (rc == PDL_OK)
+		PDL_INVARIANT(D.last_ckpt_size == D.head.size);
+	return rc;
+}
+
 void *
 pdld_writer_main(void *arg)
 {
 	(void)arg;
-	struct job **jobs = NULL;
-	msgpack_sbuffer *replies = NULL;
-	size_t cap = 0;
-	struct batch_out o;
-	char note[PDL_NOTE_BYTES_MAX];
-	size_t note_n;
-	msgpack_sbuffer_init(&o.pub);
 	struct job *pending = NULL; /* jobs taken but over the batch limit */
+	if (W.o->pub.data == NULL)
+		msgpack_sbuffer_init(&W.o->pub);
 	for (;;) {
-		int closed = 0;
-		struct job *list = pending;
-		pending = NULL;
-		if (list == NULL)
-			list = pdld_queue_take_all(&D.commitq, D.ckpt_ms < 200 ? D.ckpt_ms : 200, &closed);
-		size_t nj = 0, acts = 0;
-		for (struct job *j = list; j != NULL; j = j->next)
-			nj++;
-		if (nj > cap) {
-			size_t ncap = nj * 2;
-			jobs = realloc(jobs, ncap * sizeof *jobs);
-			replies = realloc(replies, ncap * sizeof *replies);
-			if (jobs == NULL || replies == NULL)
-				abort();
-			for (size_t i = cap; i < ncap; i++)
-				msgpack_sbuffer_init(&replies[i]);
-			cap = ncap;
-		}
-		nj = 0;
-		for (struct job *j = list; j != NULL;) {
-			struct job *next = j->next;
-			if (nj > 0 && acts + j->n > BATCH_ACTS_MAX) {
-				pending = j; /* the rest waits for the next transaction */
-				break;
-			}
-			jobs[nj++] = j;
-			acts += j->n;
-			j = next;
-		}
+		int closed;
+		size_t acts = take_jobs(&pending, &closed);
 		int want_ckpt = ckpt_due() || (closed && pending == NULL);
-		if (nj == 0) {
-			if (want_ckpt && D.head.size > D.last_ckpt_size) {
-				int rc;
-				while ((rc = run_batch(jobs, 0, replies, &o, 1, note, &note_n)) == PDL_EMAPFULL)
-					if (pdl_store_grow(&D.store) != PDL_OK)
-						break;
-				if (rc == PDL_OK && note_n)
-					ckpt_committed(D.last_ckpt_size, note, note_n);
-			}
-			if (closed)
-				break;
-			continue;
+		if (W.nj > 0 || (want_ckpt && D.head.size > D.last_ckpt_size)) {
+			uint64_t commit_ns = 0;
+			int rc = run_growing(want_ckpt, &commit_ns);
+			finish_batch(rc, acts, commit_ns);
 		}
-		int rc;
-		uint64_t t0 = pdl_mono_ns();
-		while ((rc = run_batch(jobs, nj, replies, &o, want_ckpt, note, &note_n)) == PDL_EMAPFULL) {
-			int grc = pdl_store_grow(&D.store);
-			if (grc != PDL_OK) {
-				rc = grc;
-				break;
-			}
-			if (D.store.mapsize >= (size_t)1 << 20)
-				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
-				        "map grown to %zu MiB", D.store.mapsize >> 20);
-			else /* only with a tiny --map-size */
-				pdl_log(PDL_LOG_INFO, "map_grown", PDL_LOG_FIELDS(PDL_LF_U64("bytes", D.store.mapsize)),
-				        "map grown to %zu bytes", D.store.mapsize);
-			t0 = pdl_mono_ns(); /* the commit that counts is the one redone */
-		}
-		if (rc == PDL_OK)
-			pdld_metrics_batch(jobs, nj, acts, pdl_mono_ns() - t0);
-		else
-			pdl_prom_add(&D.m.batches_failed, 1);
-		for (size_t k = 0; k < nj; k++) {
-			struct job *j = jobs[k];
-			if (rc == PDL_OK) {
-				pdld_job_reply(j, replies[k].data, replies[k].size);
-			} else {
-				char msg[200];
-				snprintf(msg, sizeof msg, "the batch was not written (%s%s%s); nothing of it is in the log",
-				         pdl_strerror(rc), D.commit_mdb_rc ? ": " : "",
-				         D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
-				pdld_job_error(j, rc, msg);
-			}
-			atomic_fetch_sub(&D.inflight, 1);
-			pdld_job_free(j);
-		}
-		if (rc != PDL_OK)
-			pdl_log(PDL_LOG_ERROR, "batch_failed",
-			        PDL_LOG_FIELDS(
-			            PDL_LF_U64("acts", acts), PDL_LF_STR("error", pdl_strerror(rc)),
-			            PDL_LF_STR("os_error", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : NULL)),
-			        "batch of %zu acts refused: %s%s%s", acts, pdl_strerror(rc),
-			        D.commit_mdb_rc ? ": " : "", D.commit_mdb_rc ? mdb_strerror(D.commit_mdb_rc) : "");
-		if (rc == PDL_OK && D.verbose)
-			pdl_log(PDL_LOG_DEBUG, "batch_committed",
-			        PDL_LOG_FIELDS(PDL_LF_U64("acts", acts), PDL_LF_U64("requests", nj),
-			                       PDL_LF_U64("log_size", D.head.size)),
-			        "batch of %zu acts from %zu requests committed, log size %llu", acts, nj,
-			        (unsigned long long)D.head.size);
-		if (rc == PDL_OK) {
-			publish_entries(&o);
-			if (note_n)
-				ckpt_committed(D.last_ckpt_size, note, note_n);
-		}
+		if (closed && pending == NULL && W.nj == 0)
+			break;
 	}
-	msgpack_sbuffer_destroy(&o.pub);
-	for (size_t i = 0; i < cap; i++)
-		msgpack_sbuffer_destroy(&replies[i]);
-	free(replies);
-	free(jobs);
+	msgpack_sbuffer_destroy(&W.o->pub);
+	for (size_t i = 0; i < W_jobs_cap; i++)
+		msgpack_sbuffer_destroy(&W.replies[i]);
+	free(W.replies);
+	free(W.jobs);
+	free(W.items);
+	free(W.job_of);
 	return NULL;
 }

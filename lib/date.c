@@ -1,5 +1,6 @@
 /* date.c — see date.h. The day-count algorithms are H. Hinnant's
  * days_from_civil / civil_from_days (proleptic Gregorian, any year). */
+#include <assert.h>
 #include <stdio.h>
 
 #include "date.h"
@@ -129,4 +130,181 @@ pdl_date_add_months(struct pdl_date d, uint64_t n)
 	if (r.d > last)
 		r.d = last;
 	return r;
+}
+
+int64_t
+pdl_day_of_date(struct pdl_date d)
+{
+	assert(d.m >= 1 && d.m <= 12 && d.d >= 1 && d.d <= 31);
+	return days_from_civil(d.y, (unsigned)d.m, (unsigned)d.d);
+}
+
+struct pdl_date
+pdl_date_of_day(int64_t day)
+{
+	return civil_from_days(day);
+}
+
+int64_t
+pdl_day_of_ms(uint64_t ms)
+{
+	return (int64_t)((ms + PDL_CST_OFFSET_MS) / PDL_DAY_MS);
+}
+
+int
+pdl_day_weekday(int64_t day)
+{
+	int64_t w = (day + 3) % 7; /* 1970-01-01 was a Thursday */
+	return (int)(w < 0 ? w + 7 : w);
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/* "YYYY-MM" or "YYYY-MM-DD" (with_day): the digits and dashes, the year
+ * and month in range; the day is the caller's. */
+static int
+shape_ok(const char *s, size_t n, int with_day, int *y, int *m)
+{
+	if (s == NULL || n != (with_day ? 10u : 7u))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return 0;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[5] - '0') * 10 + (s[6] - '0');
+	return *y >= 1970 && *m >= 1 && *m <= 12;
+}
+
+int
+pdl_period_valid(const char *s, size_t n)
+{
+	int y, m;
+	return shape_ok(s, n, 0, &y, &m);
+}
+
+int
+pdl_date_valid(const char *s, size_t n)
+{
+	int y, m;
+	if (!shape_ok(s, n, 1, &y, &m))
+		return 0;
+	int d = (s[8] - '0') * 10 + (s[9] - '0');
+	return d >= 1 && d <= month_days(y, m);
+}
+
+int
+pdl_day_parse(const char *s, size_t n, int64_t *day)
+{
+	if (!pdl_date_valid(s, n))
+		return PDL_EINVAL;
+	struct pdl_str str = {s, n};
+	*day = pdl_day_of_date(pdl_date_parse(str));
+	return PDL_OK;
+}
+
+void
+pdl_period_of_ms(uint64_t ms, char buf[8])
+{
+	struct pdl_date d = pdl_date_of_ms(ms);
+	/* a uint64 ms reaches year ~584 million: the last four digits, as the
+	 * ledger's dates are years 1970–9999 */
+	snprintf(buf, 8, "%04u-%02u", (unsigned)d.y % 10000u, (unsigned)d.m % 100u);
+}
+
+void
+pdl_ms_iso(uint64_t ms, char buf[26])
+{
+	uint64_t s = (ms + PDL_CST_OFFSET_MS) % PDL_DAY_MS / 1000;
+	char date[11];
+	pdl_date_format(pdl_date_of_ms(ms), date);
+	snprintf(buf, 26, "%sT%02u:%02u:%02u+08:00", date, (unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+	         (unsigned)(s % 60));
+}
+
+static int
+has_day(const int64_t *v, size_t n, int64_t day)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] == day)
+			return 1;
+		if (v[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* First index with v[i] >= day. */
+static size_t
+lower_bound(const int64_t *v, size_t n, int64_t day)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int
+pdl_workcal_is_workday(const struct pdl_workcal *cal, int64_t day)
+{
+	if (has_day(cal->workdays, cal->n_workdays, day))
+		return 1;
+	return pdl_day_weekday(day) < 5 && !has_day(cal->holidays, cal->n_holidays, day);
+}
+
+uint64_t
+pdl_workcal_count(const struct pdl_workcal *cal, int64_t from, int64_t to)
+{
+	if (to <= from)
+		return 0;
+	/* Mondays–Fridays arithmetically, then the listed dates that change
+	 * the answer: a holiday on a weekday (unless also a make-up day) is
+	 * one less, a make-up day on a weekend one more. */
+	uint64_t n = (uint64_t)(to - from), count = n / 7 * 5;
+	for (int64_t d = from + (int64_t)(n / 7 * 7); d < to; d++)
+		count += pdl_day_weekday(d) < 5;
+	for (size_t i = lower_bound(cal->holidays, cal->n_holidays, from); i < cal->n_holidays && cal->holidays[i] < to;
+	     i++)
+		if (pdl_day_weekday(cal->holidays[i]) < 5 && !has_day(cal->workdays, cal->n_workdays, cal->holidays[i]))
+			count--;
+	for (size_t i = lower_bound(cal->workdays, cal->n_workdays, from); i < cal->n_workdays && cal->workdays[i] < to;
+	     i++)
+		if (pdl_day_weekday(cal->workdays[i]) >= 5)
+			count++;
+	assert(count <= n);
+	return count;
+}
+
+int
+pdl_workcal_after(const struct pdl_workcal *cal, int64_t day, uint64_t n, int64_t end, int64_t *out, uint64_t *left)
+{
+	assert(n >= 1);
+	uint64_t in = pdl_workcal_count(cal, day + 1, end);
+	if (in < n) {
+		*left = n - in;
+		return PDL_ENOTFOUND;
+	}
+	/* at most n / 5 weeks plus the holidays in them: count forward */
+	for (int64_t d = day + 1; d < end; d++)
+		if (pdl_workcal_is_workday(cal, d) && --n == 0) {
+			*out = d;
+			*left = 0;
+			return PDL_OK;
+		}
+	assert(0); /* count said the n-th working day comes before end */
+	return PDL_ENOTFOUND;
 }

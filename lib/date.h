@@ -13,6 +13,7 @@
 #ifndef PDL_DATE_H
 #define PDL_DATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mp.h"
@@ -46,5 +47,44 @@ uint64_t pdl_months_between(struct pdl_date a, struct pdl_date b);
 /* The same day n months later; a day the month lacks becomes its last
  * (2027-01-31 + 1 month = 2027-02-28). */
 struct pdl_date pdl_date_add_months(struct pdl_date d, uint64_t n);
+
+/* Day numbers: days since 1970-01-01, for arithmetic on CST dates. */
+int64_t pdl_day_of_date(struct pdl_date d);
+struct pdl_date pdl_date_of_day(int64_t day);
+int64_t pdl_day_of_ms(uint64_t ms); /* the day number of a ledger time's CST date */
+/* 0 = Monday … 6 = Sunday */
+int pdl_day_weekday(int64_t day);
+
+/* The one check of dates and periods from outside (act fields, HTTP and
+ * command-line parameters): "YYYY-MM-DD" a real date, "YYYY-MM" a month
+ * 01–12, years 1970–9999 (ledger time starts in 1970; four digits). */
+int pdl_date_valid(const char *s, size_t n);
+int pdl_period_valid(const char *s, size_t n);
+/* pdl_date_valid, then the day number: PDL_OK or PDL_EINVAL. */
+int pdl_day_parse(const char *s, size_t n, int64_t *day);
+/* "YYYY-MM" of a ledger time in CST into buf (8 bytes). */
+void pdl_period_of_ms(uint64_t ms, char buf[8]);
+/* ISO 8601 in CST: "2026-10-09T10:00:00+08:00" into buf (26 bytes). */
+void pdl_ms_iso(uint64_t ms, char buf[26]);
+
+/* Working days (ACTS.md): a date the authority published as a make-up
+ * workday, or a Monday–Friday it did not publish as a holiday. A calendar
+ * is those published dates as sorted, duplicate-free day numbers (borrowed
+ * arrays): the rules load it from the ledger's calendar records
+ * (state.h), the metrics view from its own copy of them. */
+struct pdl_workcal {
+	const int64_t *holidays;
+	size_t n_holidays;
+	const int64_t *workdays; /* make-up working days */
+	size_t n_workdays;
+};
+int pdl_workcal_is_workday(const struct pdl_workcal *cal, int64_t day);
+/* Working days in [from, to); 0 when to <= from. */
+uint64_t pdl_workcal_count(const struct pdl_workcal *cal, int64_t from, int64_t to);
+/* The n-th working day after day (n ≥ 1), if it comes before end:
+ * PDL_OK and *out; PDL_ENOTFOUND (with *left, the working days still
+ * to go after [day + 1, end)) otherwise. */
+int pdl_workcal_after(const struct pdl_workcal *cal, int64_t day, uint64_t n, int64_t end, int64_t *out,
+                      uint64_t *left);
 
 #endif

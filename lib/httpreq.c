@@ -141,15 +141,12 @@ field(struct pdl_httpreq *r, const char *name, size_t nn, const char *v, size_t 
 	return 0;
 }
 
-int
-pdl_httpreq_parse(const char *head, size_t n, struct pdl_httpreq *r, char *why, size_t cap)
+/* The request line of head (which ends in CRLF CRLF): method SP target
+ * SP HTTP/1.x CRLF into r; *next is the first field line. 0 or the status. */
+static int
+request_line(const char *head, const char *end, struct pdl_httpreq *r, const char **next, char *why, size_t cap)
 {
-	memset(r, 0, sizeof *r);
-	why[0] = 0;
-	if (n < 4 || n > PDL_HTTP_HEAD_BYTES_MAX || memcmp(head + n - 4, "\r\n\r\n", 4) != 0)
-		return refuse(400, why, cap, "the request head does not end in an empty line");
-	/* request line: method SP target SP HTTP/1.x CRLF */
-	const char *p = head, *end = head + n;
+	const char *p = head;
 	const char *eol = memchr(p, '\r', (size_t)(end - p));
 	if (eol == NULL || eol[1] != '\n')
 		return refuse(400, why, cap, "the request line does not end in CRLF");
@@ -185,40 +182,59 @@ pdl_httpreq_parse(const char *head, size_t n, struct pdl_httpreq *r, char *why, 
 	r->target[sp2 - tg] = 0;
 	r->minor = ver[7] - '0';
 	r->keep_alive = r->minor == 1; /* HTTP/1.0 closes after each request */
+	*next = eol + 2;
+	return 0;
+}
+
+/* One field line at p (before end); *next is the line after it. */
+static int
+field_line(const char *p, const char *end, struct pdl_httpreq *r, unsigned *seen, const char **next, char *why,
+           size_t cap)
+{
+	const char *eol = memchr(p, '\r', (size_t)(end - p));
+	if (eol == NULL || eol + 1 >= end || eol[1] != '\n')
+		return refuse(400, why, cap, "a header line does not end in CRLF");
+	for (const char *c = p; c < eol; c++)
+		if (*c == '\n')
+			return refuse(400, why, cap, "a bare LF inside a header line");
+	if (*p == ' ' || *p == '\t')
+		return refuse(400, why, cap, "obsolete line folding (a header line starting with a space)");
+	const char *colon = memchr(p, ':', (size_t)(eol - p));
+	if (colon == NULL || colon == p)
+		return refuse(400, why, cap, "a header line without a name and a colon");
+	for (const char *c = p; c < colon; c++)
+		if (!tchar((unsigned char)*c))
+			return refuse(400, why, cap, "a header name is not a token (no space before the colon)");
+	const char *v = colon + 1, *ve = eol;
+	while (v < ve && (*v == ' ' || *v == '\t'))
+		v++;
+	while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+		ve--;
+	for (const char *c = v; c < ve; c++) {
+		unsigned char u = (unsigned char)*c;
+		if ((u < 0x20 && u != '\t') || u == 0x7f)
+			return refuse(400, why, cap, "header %.*s holds a control character", (int)(colon - p > 40 ? 40 : colon - p),
+			              p);
+	}
+	*next = eol + 2;
+	return field(r, p, (size_t)(colon - p), v, (size_t)(ve - v), seen, why, cap);
+}
+
+int
+pdl_httpreq_parse(const char *head, size_t n, struct pdl_httpreq *r, char *why, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	why[0] = 0;
+	if (n < 4 || n > PDL_HTTP_HEAD_BYTES_MAX || memcmp(head + n - 4, "\r\n\r\n", 4) != 0)
+		return refuse(400, why, cap, "the request head does not end in an empty line");
+	const char *p = head, *end = head + n;
+	int st = request_line(head, end, r, &p, why, cap);
 	/* field lines, up to the empty line */
 	unsigned seen = 0;
-	p = eol + 2;
-	while (p < end - 2) {
-		eol = memchr(p, '\r', (size_t)(end - p));
-		if (eol == NULL || eol + 1 >= end || eol[1] != '\n')
-			return refuse(400, why, cap, "a header line does not end in CRLF");
-		for (const char *c = p; c < eol; c++)
-			if (*c == '\n')
-				return refuse(400, why, cap, "a bare LF inside a header line");
-		if (*p == ' ' || *p == '\t')
-			return refuse(400, why, cap, "obsolete line folding (a header line starting with a space)");
-		const char *colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon == NULL || colon == p)
-			return refuse(400, why, cap, "a header line without a name and a colon");
-		for (const char *c = p; c < colon; c++)
-			if (!tchar((unsigned char)*c))
-				return refuse(400, why, cap, "a header name is not a token (no space before the colon)");
-		const char *v = colon + 1, *ve = eol;
-		while (v < ve && (*v == ' ' || *v == '\t'))
-			v++;
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
-		for (const char *c = v; c < ve; c++) {
-			unsigned char u = (unsigned char)*c;
-			if ((u < 0x20 && u != '\t') || u == 0x7f)
-				return refuse(400, why, cap, "header %.*s holds a control character", (int)(colon - p > 40 ? 40 : colon - p),
-				              p);
-		}
-		int st = field(r, p, (size_t)(colon - p), v, (size_t)(ve - v), &seen, why, cap);
-		if (st != 0)
-			return st;
-		p = eol + 2;
-	}
+	while (st == 0 && p < end - 2)
+		st = field_line(p, end, r, &seen, &p, why, cap);
+	if (st != 0)
+		return st;
 	if (r->minor == 1 && !(seen & S_HOST))
 		return refuse(400, why, cap, "an HTTP/1.1 request needs a Host header");
 	return 0;

@@ -323,10 +323,11 @@ void pdl_merkle_range_init(struct pdl_merkle_range *r)
 
 /* Like pdl_merkle_append with the store replaced by the stack: each set low
  * bit of size is a completed left sibling waiting on top of the stack. */
-void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HASH_BYTES])
+unsigned pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HASH_BYTES], pdl_hash *made)
 {
 	uint8_t h[PDL_HASH_BYTES];
 	uint64_t s = r->size;
+	unsigned k = 0;
 
 	assert(r->size < UINT64_MAX);
 	assert(r->n == (unsigned)__builtin_popcountll(r->size));
@@ -335,12 +336,17 @@ void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HA
 		assert(r->n > 0);
 		r->n--;
 		pdl_merkle_node_hash(r->stack[r->n], h, h);
+		if (made != NULL)
+			memcpy(made[k], h, sizeof h);
+		k++;
 		s >>= 1;
 	}
 	assert(r->n < PDL_MERKLE_LEVELS_MAX);
 	memcpy(r->stack[r->n], h, sizeof h);
 	r->n++;
 	r->size++;
+	assert(k == (unsigned)__builtin_ctzll(r->size)); /* one per trailing one of the old size */
+	return k;
 }
 
 /* MTH splits off the largest complete subtree first, so the root folds the

@@ -79,7 +79,11 @@ struct pdl_merkle_range {
 	pdl_hash stack[PDL_MERKLE_LEVELS_MAX];
 };
 void pdl_merkle_range_init(struct pdl_merkle_range *r);
-void pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HASH_BYTES]);
+/* Pushes the next leaf. The subtrees it completes are hashed on the way:
+ * if made is not NULL, made[i] receives the one at level i+1 (its index is
+ * the old size >> (i+1)); returns how many (the trailing ones of the old
+ * size), for checking a stored tree node by node (pdl verify). */
+unsigned pdl_merkle_range_push(struct pdl_merkle_range *r, const uint8_t leaf[PDL_HASH_BYTES], pdl_hash *made);
 void pdl_merkle_range_root(const struct pdl_merkle_range *r, uint8_t out[PDL_HASH_BYTES]);
 
 #endif

@@ -5,6 +5,7 @@
 
 
 #include "crypto.h"
+#include "date.h"
 #include "mp.h"
 
 static int
@@ -413,35 +414,6 @@ mp_pack_bin(msgpack_packer *pk, const void *b, size_t n)
 /* ---- field schemas ---- */
 
 static int
-valid_date(const char *s, size_t n, int with_day)
-{
-	size_t want = with_day ? 10 : 7;
-	if (n != want)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (i == 4 || i == 7) {
-			if (s[i] != '-')
-				return 0;
-		} else if (s[i] < '0' || s[i] > '9') {
-			return 0;
-		}
-	}
-	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	int m = (s[5] - '0') * 10 + (s[6] - '0');
-	if (y < 1970 || m < 1 || m > 12)
-		return 0;
-	if (!with_day)
-		return 1;
-	int d = (s[8] - '0') * 10 + (s[9] - '0');
-	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (d < 1 || d > mdays[m - 1])
-		return 0;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 0;
-	return 1;
-}
-
-static int
 in_enum(const char *s, size_t n, const char *const *list)
 {
 	for (; *list != NULL; list++)
@@ -543,7 +515,7 @@ check_scalar_str(const struct pdl_field *f, uint8_t type, const char *s, size_t 
 		return PDL_OK;
 	case F_DATE:
 	case F_PERIOD:
-		if (!valid_date(s, n, type == F_DATE))
+		if (!(type == F_DATE ? pdl_date_valid(s, n) : pdl_period_valid(s, n)))
 			return ferr(fe, "%s.%s: not a valid %s", path, f->name,
 			            type == F_DATE ? "date YYYY-MM-DD" : "period YYYY-MM");
 		return PDL_OK;

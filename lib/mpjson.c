@@ -1,4 +1,5 @@
 /* mpjson.c — see mpjson.h. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,68 @@ b64_json(const uint8_t *b, size_t n)
 	return j;
 }
 
+static json_t *from_mp(struct mp_cur *c, unsigned depth);
+
+static json_t *
+from_mp_array(struct mp_cur *c, unsigned depth)
+{
+	uint32_t n;
+	if (mp_read_array(c, &n) != PDL_OK)
+		return NULL;
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < n; i++) {
+		json_t *v = from_mp(c, depth + 1);
+		if (v == NULL) {
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, v);
+	}
+	return a;
+}
+
+/* A map with string keys (no NUL in one: JSON objects' keys are C strings). */
+static json_t *
+from_mp_map(struct mp_cur *c, unsigned depth)
+{
+	uint32_t n;
+	if (mp_read_map(c, &n) != PDL_OK)
+		return NULL;
+	json_t *o = json_object();
+	for (uint32_t i = 0; i < n; i++) {
+		const char *k;
+		size_t kn;
+		char kb[256];
+		if (mp_peek(c) != MP_STR || mp_read_str(c, &k, &kn) != PDL_OK || kn >= sizeof kb) {
+			json_decref(o);
+			return NULL;
+		}
+		memcpy(kb, k, kn);
+		kb[kn] = 0;
+		json_t *v = from_mp(c, depth + 1);
+		if (v == NULL || strlen(kb) != kn) {
+			json_decref(v);
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, kb, v);
+	}
+	return o;
+}
+
+/* A string, or base64 when it is not UTF-8 (JSON strings must be). */
+static json_t *
+from_mp_str(struct mp_cur *c)
+{
+	const char *s;
+	size_t n;
+	if (mp_read_str(c, &s, &n) != PDL_OK)
+		return NULL;
+	if (!mp_utf8_valid(s, n))
+		return b64_json((const uint8_t *)s, n);
+	return json_stringn(s, n);
+}
+
 static json_t *
 from_mp(struct mp_cur *c, unsigned depth)
 {
@@ -129,15 +192,8 @@ from_mp(struct mp_cur *c, unsigned depth)
 		int64_t v;
 		return mp_read_int(c, &v) == PDL_OK ? json_integer(v) : NULL;
 	}
-	case MP_STR: {
-		const char *s;
-		size_t n;
-		if (mp_read_str(c, &s, &n) != PDL_OK)
-			return NULL;
-		if (!mp_utf8_valid(s, n))
-			return b64_json((const uint8_t *)s, n);
-		return json_stringn(s, n);
-	}
+	case MP_STR:
+		return from_mp_str(c);
 	case MP_BIN: {
 		const uint8_t *b;
 		size_t n;
@@ -145,46 +201,10 @@ from_mp(struct mp_cur *c, unsigned depth)
 			return NULL;
 		return b64_json(b, n);
 	}
-	case MP_ARR: {
-		uint32_t n;
-		if (mp_read_array(c, &n) != PDL_OK)
-			return NULL;
-		json_t *a = json_array();
-		for (uint32_t i = 0; i < n; i++) {
-			json_t *v = from_mp(c, depth + 1);
-			if (v == NULL) {
-				json_decref(a);
-				return NULL;
-			}
-			json_array_append_new(a, v);
-		}
-		return a;
-	}
-	case MP_MAP: {
-		uint32_t n;
-		if (mp_read_map(c, &n) != PDL_OK)
-			return NULL;
-		json_t *o = json_object();
-		for (uint32_t i = 0; i < n; i++) {
-			const char *k;
-			size_t kn;
-			char kb[256];
-			if (mp_peek(c) != MP_STR || mp_read_str(c, &k, &kn) != PDL_OK || kn >= sizeof kb) {
-				json_decref(o);
-				return NULL;
-			}
-			memcpy(kb, k, kn);
-			kb[kn] = 0;
-			json_t *v = from_mp(c, depth + 1);
-			if (v == NULL || strlen(kb) != kn) {
-				json_decref(v);
-				json_decref(o);
-				return NULL;
-			}
-			json_object_set_new(o, kb, v);
-		}
-		return o;
-	}
+	case MP_ARR:
+		return from_mp_array(c, depth);
+	case MP_MAP:
+		return from_mp_map(c, depth);
 	default:
 		if (mp_skip(c) != PDL_OK)
 			return NULL;

@@ -119,8 +119,8 @@ static int text_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* A key name: non-empty UTF-8 without spaces, '+' or control characters. */
-static int name_ok(const char *s, size_t n)
+int
+pdl_note_name_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -172,12 +172,6 @@ int pdl_note_text_valid(const char *s, size_t n)
 	return text_ok(s, n);
 }
 
-int pdl_note_name_valid(const char *s, size_t n)
-{
-	assert(s != NULL || n == 0);
-	return name_ok(s, n);
-}
-
 uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk)
 {
 	assert(name != NULL && pk != NULL && pk->suite != NULL);
@@ -194,7 +188,7 @@ int pdl_note_vkey_format(const char *name, const struct pdl_pubkey *pk, char *ou
 	assert(name != NULL && pk != NULL && pk->suite != NULL && out != NULL);
 	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
 	/* A longer name would give a key that pdl_note_vkey_parse refuses. */
-	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len))
+	if (name_len > PDL_ORIGIN_LEN_MAX || !pdl_note_name_valid(name, name_len))
 		return PDL_EINVAL;
 	raw_len = pdl_pubkey_note_bytes(pk, 0, raw);
 	pdl_b64(raw, raw_len, b64);
@@ -226,7 +220,7 @@ int pdl_note_vkey_parse(const char *vkey, char *name, size_t name_cap, struct pd
 	if (plus2 == NULL || plus2 - hex != 8)
 		return PDL_ENOTE;
 	b64 = plus2 + 1;
-	if (!name_ok(vkey, name_len))
+	if (!pdl_note_name_valid(vkey, name_len))
 		return PDL_ENOTE;
 	for (int i = 0; i < 8; i++) {
 		char c = hex[i];
@@ -266,7 +260,7 @@ int pdl_note_sign(const char *body, size_t body_len, const char *name, const str
 
 	assert(body != NULL && name != NULL && k != NULL && k->suite != NULL && out != NULL && out_len != NULL);
 	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
-	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len))
+	if (name_len > PDL_ORIGIN_LEN_MAX || !pdl_note_name_valid(name, name_len))
 		return PDL_EINVAL;
 	if (body_len == 0 || body[body_len - 1] != '\n')
 		return PDL_EINVAL;
@@ -348,7 +342,7 @@ int pdl_note_verify(const char *note, size_t len, const char *name, const struct
 		nm_len = (size_t)(sp - nm);
 		b64 = sp + 1;
 		b64_len = (size_t)(eol - b64);
-		if (!name_ok(nm, nm_len) || b64_len == 0)
+		if (!pdl_note_name_valid(nm, nm_len) || b64_len == 0)
 			return PDL_ENOTE;
 		if (pdl_unb64_var(b64, b64_len, raw, sizeof raw, &raw_len) != PDL_OK || raw_len <= KEYID_BYTES)
 			return PDL_ENOTE;
@@ -386,7 +380,7 @@ int pdl_note_cosign(const char *note, size_t len, const char *name, const struct
 
 	assert(note != NULL && name != NULL && k != NULL && k->suite != NULL && out != NULL);
 	name_len = strnlen(name, PDL_ORIGIN_LEN_MAX + 1);
-	if (name_len > PDL_ORIGIN_LEN_MAX || !name_ok(name, name_len) || timestamp > COSIG_TIMESTAMP_MAX)
+	if (name_len > PDL_ORIGIN_LEN_MAX || !pdl_note_name_valid(name, name_len) || timestamp > COSIG_TIMESTAMP_MAX)
 		return PDL_EINVAL;
 	if (len > PDL_NOTE_BYTES_MAX || !text_ok(note, len))
 		return PDL_EINVAL;

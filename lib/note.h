@@ -37,9 +37,11 @@ uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk);
 /* 1 when s[0..n) is what signed-note allows in a note: valid UTF-8 with no
  * control character but "\n". */
 int pdl_note_text_valid(const char *s, size_t n);
-/* 1 when s[0..n) is a valid key name: non-empty UTF-8 without Unicode
- * spaces, '+' or control characters. */
-int pdl_note_name_valid(const char *s, size_t n);
+/* 1 when name (n bytes) is a key name: non-empty UTF-8 without Unicode
+ * spaces, '+' or control characters (Go's note package's rule, and
+ * C2SP signed-note's). The one check: signing, verifier keys and the
+ * cosignature lines checkpoint.cosign records all use it. */
+int pdl_note_name_valid(const char *name, size_t n);
 
 /* Writes the verifier key string (NUL-terminated). PDL_ETOOBIG if cap is short,
  * PDL_EINVAL if name is empty or contains '+', space or newline. */

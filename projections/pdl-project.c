@@ -237,18 +237,19 @@ rm_tree(const char *path)
 static uint64_t
 ledger_size(struct pdl_client *cl)
 {
-	static const uint8_t head_req[] = {0x81, 0xa2, 'o', 'p', 0xa4, 'h', 'e', 'a', 'd'}; /* {op: "head"} */
 	struct pdl_status st = {0};
+	struct pdl_wire_head h;
+	msgpack_sbuffer sb;
 	uint8_t *rep;
 	size_t rn;
-	uint64_t size = 0;
-	if (pdl_client_call(cl, head_req, sizeof head_req, &rep, &rn, &st) != PDL_OK)
+	pdl_req_head(&sb);
+	int rc = pdl_client_call(cl, sb.data, sb.size, &rep, &rn, &st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
 		return 0;
-	struct mp_cur c = mp_cur_make(rep, rn), v;
-	if (mp_map_find(c, "size", &v) != PDL_OK || mp_read_uint(&v, &size) != PDL_OK)
-		size = 0;
+	rc = pdl_rep_head(rep, rn, &h, &st);
 	free(rep);
-	return size;
+	return rc == PDL_OK ? h.size : 0;
 }
 
 /* How --rebuild tells its progress (--progress[=SECONDS], --quiet). */
@@ -356,6 +357,7 @@ main(int argc, char **argv)
 	uint64_t drop_every = 0;
 	if (pdl_crypto_init() != PDL_OK)
 		return 1;
+	pdl_client_atexit();
 	/* --tls-ca, --tls-cert, --tls-key (the REQ and the SUB socket alike), --reader, --reader-key */
 	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
 		fprintf(stderr, "pdl-project: --tls-ca, --tls-cert, --tls-key and --reader-key need a FILE, --reader a party ID\n");
@@ -391,7 +393,10 @@ main(int argc, char **argv)
 		case 'P': phttp = optarg; break;
 		case 'r': rebuild = 1; break;
 		case 'o': once = 1; break;
-		case 'D': drop_every = strtoull(optarg, NULL, 10); break;
+		case 'D':
+			if (pdl_opt_u64("pdl-project", "--drop-every", optarg, 0, UINT32_MAX, &drop_every) != PDL_OK)
+				return 2;
+			break;
 		case 'w': weights = optarg; break;
 		case 'M': metrics = optarg; break;
 		case 'L': log_format = optarg; break;

@@ -132,7 +132,8 @@ named_in_records(MDB_txn *t, const struct pdl_store *s, struct mp_cur body, cons
 }
 
 int
-pdl_readacl_allows(MDB_txn *t, const struct pdl_store *s, const struct pdl_reader *r, const uint8_t *e, size_t n)
+pdl_readacl_allows(MDB_txn *t, const struct pdl_store *s, const struct pdl_net_reader *r, const uint8_t *e,
+                   size_t n)
 {
 	struct act_view v;
 	int ok = view(e, n, &v) == PDL_OK;

@@ -34,7 +34,7 @@
 #include "store.h"
 
 /* A reader of pdld's network listener. An anonymous reader has party[0] == 0. */
-struct pdl_reader {
+struct pdl_net_reader {
 	char party[PDL_ID_LEN_MAX + 1];
 	uint32_t roles; /* PDL_ROLE_* from its party record */
 };
@@ -45,7 +45,7 @@ int pdl_readacl_public(const uint8_t *e, size_t n);
 
 /* 1 when reader r may have entry e (n bytes), else 0. t and s give the
  * records of (d); t may be NULL (then (d) is skipped). */
-int pdl_readacl_allows(MDB_txn *t, const struct pdl_store *s, const struct pdl_reader *r, const uint8_t *e,
+int pdl_readacl_allows(MDB_txn *t, const struct pdl_store *s, const struct pdl_net_reader *r, const uint8_t *e,
                        size_t n);
 
 #endif

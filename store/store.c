@@ -1,4 +1,5 @@
 /* store.c — see store.h for the tables and invariants. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 
 
 #include "crypto.h"
+#include "entry.h"
+#include "note.h"
 #include "store.h"
 
 int
@@ -29,6 +32,7 @@ pdl_store_err(int rc)
 int
 pdl_store_commit(struct pdl_store *s, MDB_txn *t)
 {
+	PDL_INVARIANT(!s->txn_partial); /* (5) */
 	int rc = mdb_txn_commit(t);
 	if (rc == EIO) {
 		struct statvfs vb;
@@ -162,8 +166,26 @@ pdl_store_rdone(struct pdl_store *s, MDB_txn *t)
 int
 pdl_store_wtxn(struct pdl_store *s, MDB_txn **t)
 {
+	assert(!(s->flags & PDL_STORE_RDONLY));
 	int rc = mdb_txn_begin(s->env, NULL, 0, t);
+	if (rc == 0)
+		s->txn_partial = 0;
 	return rc == 0 ? PDL_OK : pdl_store_err(rc);
+}
+
+void
+pdl_store_mark_partial(struct pdl_store *s)
+{
+	s->txn_partial = 1;
+}
+
+/* Every put and delete goes through here: the write count of store.h. */
+static int
+put(MDB_txn *t, struct pdl_store *s, MDB_dbi dbi, const void *k, size_t kn, const void *v, size_t n, unsigned fl)
+{
+	MDB_val key = {kn, (void *)k}, val = {n, (void *)v};
+	s->writes++;
+	return pdl_store_err(mdb_put(t, dbi, &key, &val, fl));
 }
 
 #define HEAD_BYTES 48u
@@ -217,8 +239,7 @@ tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[PDL_HASH_BYT
 	struct pdl_tree_ctx *c = ctx;
 	uint8_t k[9];
 	tree_key(k, level, index);
-	MDB_val key = {9, k}, val = {PDL_HASH_BYTES, (void *)h};
-	return pdl_store_err(mdb_put(c->txn, c->s->tree, &key, &val, 0));
+	return put(c->txn, c->s, c->s->tree, k, sizeof k, h, PDL_HASH_BYTES, 0);
 }
 
 void
@@ -229,15 +250,29 @@ pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io)
 	io->ctx = ctx;
 }
 
+/* (1) and (2) for the entry about to be appended at h. */
+static void
+check_append(const struct pdl_head *h, const uint8_t *entry, size_t len)
+{
+	struct pdl_entry en;
+	struct pdl_status st;
+	PDL_INVARIANT(len <= PDL_ENTRY_BYTES_MAX);
+	PDL_INVARIANT(pdl_entry_decode(entry, len, &en, &st) == PDL_OK);
+	PDL_INVARIANT(en.seq == h->size); /* the key is the size */
+	PDL_INVARIANT(memcmp(en.prev, h->chain, sizeof en.prev) == 0);
+	PDL_INVARIANT(en.time_ms == h->time_ms); /* the caller moved the head's time, never back */
+}
+
 int
 pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint8_t *entry, size_t len)
 {
 	uint8_t k[8], leaf[PDL_HASH_BYTES], hv[HEAD_BYTES];
+	uint64_t size = h->size;
+	check_append(h, entry, len);
 	pdl_be64(k, h->size);
-	MDB_val key = {8, k}, val = {len, (void *)entry};
-	int rc = mdb_put(t, s->log, &key, &val, MDB_APPEND);
-	if (rc != 0)
-		return pdl_store_err(rc);
+	int rc = put(t, s, s->log, k, sizeof k, entry, len, MDB_APPEND);
+	if (rc != PDL_OK)
+		return rc;
 	pdl_merkle_leaf_hash(entry, len, leaf);
 	struct pdl_tree_ctx tc = {t, s};
 	struct pdl_merkle_io io;
@@ -250,7 +285,9 @@ pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint
 	pdl_be64(hv, h->size);
 	pdl_be64(hv + 8, h->time_ms);
 	memcpy(hv + 16, h->chain, PDL_HASH_BYTES);
-	return pdl_store_meta_put(t, s, "head", hv, sizeof hv);
+	rc = pdl_store_meta_put(t, s, "head", hv, sizeof hv);
+	assert(rc != PDL_OK || h->size == size + 1);
+	return rc;
 }
 
 int
@@ -282,8 +319,7 @@ pdl_store_meta_get(MDB_txn *t, const struct pdl_store *s, const char *name, cons
 int
 pdl_store_meta_put(MDB_txn *t, struct pdl_store *s, const char *name, const void *v, size_t n)
 {
-	MDB_val key = {strlen(name), (void *)name}, val = {n, (void *)v};
-	return pdl_store_err(mdb_put(t, s->meta, &key, &val, 0));
+	return put(t, s, s->meta, name, strlen(name), v, n, 0);
 }
 
 int
@@ -301,8 +337,7 @@ pdl_store_state_get(MDB_txn *t, const struct pdl_store *s, const void *k, size_t
 int
 pdl_store_state_put(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn, const void *v, size_t n)
 {
-	MDB_val key = {kn, (void *)k}, val = {n, (void *)v};
-	int rc = pdl_store_err(mdb_put(t, s->state, &key, &val, 0));
+	int rc = put(t, s, s->state, k, kn, v, n, 0);
 	if (rc == PDL_OK && s->on_state_write != NULL)
 		s->on_state_write(s->hook_arg, k, kn);
 	return rc;
@@ -312,6 +347,7 @@ int
 pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn)
 {
 	MDB_val key = {kn, (void *)k};
+	s->writes++;
 	int rc = pdl_store_err(mdb_del(t, s->state, &key, NULL));
 	if (rc == PDL_OK && s->on_state_write != NULL)
 		s->on_state_write(s->hook_arg, k, kn);
@@ -321,20 +357,7 @@ pdl_store_state_del(MDB_txn *t, struct pdl_store *s, const void *k, size_t kn)
 int
 pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const void *b, size_t n)
 {
-	MDB_val key = {PDL_HASH_BYTES, (void *)digest}, val = {n, (void *)b};
-	return pdl_store_err(mdb_put(t, s->blob, &key, &val, 0));
-}
-
-int
-pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const uint8_t **b, size_t *n)
-{
-	MDB_val key = {PDL_HASH_BYTES, (void *)digest}, val;
-	int rc = mdb_get(t, s->blob, &key, &val);
-	if (rc != 0)
-		return pdl_store_err(rc);
-	*b = val.mv_data;
-	*n = val.mv_size;
-	return PDL_OK;
+	return put(t, s, s->blob, digest, PDL_HASH_BYTES, b, n, 0);
 }
 
 int
@@ -387,17 +410,16 @@ pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size_t a
 		return PDL_EINVAL;
 	memcpy(v, hash, PDL_HASH_BYTES);
 	pdl_be64(v + PDL_HASH_BYTES, seq);
-	MDB_val key = {nonce_key(k, actor, an, nonce), k}, val = {40, v};
-	return pdl_store_err(mdb_put(t, s->nonce, &key, &val, 0));
+	return put(t, s, s->nonce, k, nonce_key(k, actor, an, nonce), v, sizeof v, 0);
 }
 
 int
 pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const char *note, size_t n)
 {
 	uint8_t k[8];
+	assert(size > 0 && n > 0 && n <= PDL_NOTE_BYTES_MAX);
 	pdl_be64(k, size);
-	MDB_val key = {8, k}, val = {n, (void *)note};
-	return pdl_store_err(mdb_put(t, s->ckpt, &key, &val, 0));
+	return put(t, s, s->ckpt, k, sizeof k, note, n, 0);
 }
 
 int
@@ -418,4 +440,79 @@ pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, con
 	*note = val.mv_data;
 	*n = val.mv_size;
 	return PDL_OK;
+}
+
+static int
+scan_open(MDB_txn *t, MDB_dbi dbi, const void *start, size_t n, struct pdl_scan *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	assert(n <= sizeof sc->start);
+	if (mdb_cursor_open(t, dbi, &sc->cur) != 0)
+		return PDL_ESTORE;
+	if (n > 0)
+		memcpy(sc->start, start, n);
+	sc->key.mv_data = sc->start;
+	sc->key.mv_size = n;
+	sc->op = n > 0 ? MDB_SET_RANGE : MDB_FIRST;
+	return PDL_OK;
+}
+
+int
+pdl_store_log_scan(MDB_txn *t, const struct pdl_store *s, uint64_t from, struct pdl_scan *sc)
+{
+	uint8_t k[8];
+	pdl_be64(k, from);
+	int rc = scan_open(t, s->log, k, 8, sc);
+	sc->is_log = 1;
+	sc->next_seq = from;
+	return rc;
+}
+
+int
+pdl_store_ckpt_scan(MDB_txn *t, const struct pdl_store *s, struct pdl_scan *sc)
+{
+	return scan_open(t, s->ckpt, NULL, 0, sc);
+}
+
+int
+pdl_store_state_scan(MDB_txn *t, const struct pdl_store *s, const void *prefix, size_t pn, struct pdl_scan *sc)
+{
+	assert(pn <= PDL_SCAN_PREFIX_MAX);
+	int rc = scan_open(t, s->state, prefix, pn, sc);
+	sc->prefix_n = pn;
+	return rc;
+}
+
+int
+pdl_scan_next(struct pdl_scan *sc)
+{
+	assert(sc->cur != NULL);
+	int m = mdb_cursor_get(sc->cur, &sc->key, &sc->val, sc->op);
+	sc->op = MDB_NEXT;
+	if (m == MDB_NOTFOUND)
+		return PDL_END;
+	if (m != 0)
+		return PDL_ESTORE;
+	sc->k = sc->key.mv_data;
+	sc->kn = sc->key.mv_size;
+	sc->v = sc->val.mv_data;
+	sc->vn = sc->val.mv_size;
+	if (sc->prefix_n > 0 && (sc->kn < sc->prefix_n || memcmp(sc->k, sc->start, sc->prefix_n) != 0))
+		return PDL_END;
+	if (sc->kn == 8)
+		sc->seq = pdl_get_be64(sc->k);
+	if (sc->is_log) {
+		if (sc->kn != 8 || sc->seq != sc->next_seq)
+			return PDL_ECHAIN; /* invariant (1): keys are 0..size-1 */
+		sc->next_seq++;
+	}
+	return PDL_OK;
+}
+
+void
+pdl_scan_close(struct pdl_scan *sc)
+{
+	if (sc->cur != NULL)
+		mdb_cursor_close(sc->cur);
+	sc->cur = NULL;
 }

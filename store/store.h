@@ -18,7 +18,12 @@
  *  (3) tree holds every complete subtree of the first head.size leaves.
  *  (4) every write to the six tables happens in the writer's transaction;
  *      readers see a consistent snapshot of all six.
- * The writer asserts (1)–(3) as it appends; `pdl verify` re-derives them.
+ *  (5) a transaction marked partial (pdl_store_mark_partial: part of an act
+ *      that failed is in it) is never committed.
+ * pdl_store_append checks (1) and (2) for the entry it appends (its seq is
+ * the size, its prev the head's chain, its time not before the head's),
+ * pdl_store_commit checks (5) (PDL_INVARIANT, base/pdl.h); the Merkle code
+ * asserts (3)'s arithmetic; `pdl verify` re-derives all of them from disk.
  *
  * Readers from several threads (MDB_NOTLS) take pdl_store_rdlock around a
  * read transaction so the writer can grow the map (which needs no
@@ -47,6 +52,11 @@ struct pdl_store {
 	/* Called after every state put/del (replay tracks who wrote what). */
 	void (*on_state_write)(void *arg, const void *k, size_t kn);
 	void *hook_arg;
+	/* Puts and deletes made through this store, in every table. LMDB
+	 * admits one write transaction at a time, so only its holder changes
+	 * it: the engine reads it around validate (rules.h, invariant 1). */
+	uint64_t writes;
+	int txn_partial; /* (5): set by pdl_store_mark_partial, cleared by pdl_store_wtxn */
 	unsigned flags;
 	pthread_rwlock_t resize; /* readers hold it shared; growth takes it exclusive */
 	char dir[4096];
@@ -70,7 +80,11 @@ int pdl_store_grow(struct pdl_store *s);
 /* A read transaction with the rdlock held; end it with pdl_store_rdone. */
 int pdl_store_rtxn(struct pdl_store *s, MDB_txn **t);
 void pdl_store_rdone(struct pdl_store *s, MDB_txn *t);
+/* Begins the write transaction (clears the partial mark of invariant 5). */
 int pdl_store_wtxn(struct pdl_store *s, MDB_txn **t);
+/* Marks the write transaction as holding part of a failed act: it must be
+ * aborted, and pdl_store_commit stops the process rather than commit it. */
+void pdl_store_mark_partial(struct pdl_store *s);
 
 /* Maps an LMDB return code to a pdl error. */
 int pdl_store_err(int mdb_rc);
@@ -84,8 +98,10 @@ int pdl_store_err(int mdb_rc);
 int pdl_store_commit(struct pdl_store *s, MDB_txn *t);
 
 int pdl_store_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h);
-/* Appends one entry whose prev field is already h->chain: writes log,
- * tree and head, and advances *h. Errors: PDL_ESTORE, PDL_EMAPFULL. */
+/* Appends one entry whose seq is h->size, prev h->chain and time h->time_ms
+ * (the caller sets the head's time first): writes log, tree and head, and
+ * advances *h. An entry that is not so is a programmer's error
+ * (PDL_INVARIANT). Errors: PDL_ESTORE, PDL_EMAPFULL. */
 int pdl_store_append(MDB_txn *t, struct pdl_store *s, struct pdl_head *h, const uint8_t *entry, size_t len);
 /* *b points into the map; valid until the transaction ends. Do not free. */
 int pdl_store_entry(MDB_txn *t, const struct pdl_store *s, uint64_t seq, const uint8_t **b, size_t *len);
@@ -112,12 +128,51 @@ int pdl_store_nonce_put(MDB_txn *t, struct pdl_store *s, const char *actor, size
 
 /* Blob table: digest-addressed file bytes. */
 int pdl_store_blob_put(MDB_txn *t, struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const void *b, size_t n);
-int pdl_store_blob_get(MDB_txn *t, const struct pdl_store *s, const uint8_t digest[PDL_HASH_BYTES], const uint8_t **b, size_t *n);
 /* The checkpoint stored for exactly this size. */
 int pdl_store_ckpt_get(MDB_txn *t, const struct pdl_store *s, uint64_t size, const char **note, size_t *n);
 
 int pdl_store_ckpt_put(MDB_txn *t, struct pdl_store *s, uint64_t size, const char *note, size_t n);
 /* The newest checkpoint (largest size). *note points into the map. */
 int pdl_store_ckpt_latest(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n);
+
+/* A scan of one table in key order, the one way code outside the store
+ * walks a table (no LMDB cursor of its own):
+ *
+ *     struct pdl_scan sc;
+ *     int rc = pdl_store_log_scan(t, s, from, &sc);
+ *     while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK)
+ *             use(sc.seq, sc.v, sc.vn);
+ *     pdl_scan_close(&sc);
+ *     if (rc != PDL_END) ...error...
+ *
+ * pdl_scan_next gives the next record (k/kn, v/vn point into the map,
+ * valid until the transaction ends) or PDL_END after the last one (for a
+ * state scan: the last whose key starts with the prefix); PDL_ESTORE on
+ * an LMDB error. A log or checkpoint scan also sets seq to the record's
+ * u64 key; a log scan checks that the keys run on without a gap (store
+ * invariant 1) and returns PDL_ECHAIN at the first that does not (seq is
+ * that key, next_seq the one missing). */
+#define PDL_END 1 /* not an error (errors are negative): the scan is over */
+#define PDL_SCAN_PREFIX_MAX 256u /* a state key's family prefix ("grant/", "rev/p/…") */
+struct pdl_scan {
+	MDB_cursor *cur;
+	MDB_cursor_op op; /* the next mdb_cursor_get: the positioning one, then MDB_NEXT */
+	MDB_val key, val;
+	uint8_t start[PDL_SCAN_PREFIX_MAX];
+	size_t prefix_n; /* a state scan's prefix: start[0..prefix_n) */
+	int is_log;      /* keys are u64 sequence numbers without gaps */
+	uint64_t next_seq;
+	/* the current record */
+	uint64_t seq;
+	const uint8_t *k, *v;
+	size_t kn, vn;
+};
+int pdl_store_log_scan(MDB_txn *t, const struct pdl_store *s, uint64_t from, struct pdl_scan *sc);
+int pdl_store_ckpt_scan(MDB_txn *t, const struct pdl_store *s, struct pdl_scan *sc);
+/* The state records whose key starts with prefix (pn <= PDL_SCAN_PREFIX_MAX;
+ * 0: the whole table). */
+int pdl_store_state_scan(MDB_txn *t, const struct pdl_store *s, const void *prefix, size_t pn, struct pdl_scan *sc);
+int pdl_scan_next(struct pdl_scan *sc);
+void pdl_scan_close(struct pdl_scan *sc);
 
 #endif

@@ -269,23 +269,13 @@ gen_main(void *arg)
 		uint64_t first = (uint64_t)r * b->batch;
 		q->n = (uint32_t)(first + b->batch <= b->acts ? b->batch : b->acts - first);
 		msgpack_packer pk;
-		msgpack_sbuffer_init(&q->sb);
-		msgpack_packer_init(&pk, &q->sb, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk, 2);
-		mp_pack_cstr(&pk, "op");
-		mp_pack_cstr(&pk, "submit");
-		mp_pack_cstr(&pk, "acts");
-		msgpack_pack_array(&pk, q->n);
+		pdl_req_submit(&q->sb, &pk, q->n);
 		for (uint32_t k = 0; k < q->n; k++) {
 			uint8_t sig[PDL_SIG_BYTES];
 			msgpack_sbuffer_clear(&act);
 			pack_act(b, first + k, &act);
 			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, &b->sk, sig);
-			msgpack_pack_map(&pk, 2);
-			mp_pack_cstr(&pk, "act");
-			mp_pack_bin(&pk, act.data, act.size);
-			mp_pack_cstr(&pk, "sig");
-			mp_pack_bin(&pk, sig, PDL_SIG_BYTES);
+			pdl_req_submit_act(&pk, (const uint8_t *)act.data, act.size, sig, PDL_SIG_BYTES);
 		}
 	}
 	msgpack_sbuffer_destroy(&act);
@@ -399,18 +389,18 @@ cmd_bench(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
-			if (parse_u64(optarg, &b.acts) != PDL_OK || b.acts == 0)
+			if (pdl_u64_parse(optarg, &b.acts) != PDL_OK || b.acts == 0)
 				return usage_error("bench", "--acts is a positive number");
 			acts_given = 1;
 			break;
 		case 'u': suite_id = optarg; break;
 		case 'c':
-			if (parse_u64(optarg, &v) != PDL_OK || v == 0 || v > 64)
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > 64)
 				return usage_error("bench", "--clients is 1..64");
 			b.clients = (unsigned)v;
 			break;
 		case 'b':
-			if (parse_u64(optarg, &v) != PDL_OK || v == 0 || v > PDL_REQ_ACTS_MAX)
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > PDL_REQ_ACTS_MAX)
 				return usage_error("bench", "--batch is 1..4096");
 			b.batch = (unsigned)v;
 			break;
@@ -418,15 +408,15 @@ cmd_bench(int argc, char **argv)
 		case 'k': keep = 1; break;
 		case 'l': lag = 1; break;
 		case 'r':
-			if (parse_u64(optarg, &lag_rate) != PDL_OK || lag_rate == 0)
+			if (pdl_u64_parse(optarg, &lag_rate) != PDL_OK || lag_rate == 0)
 				return usage_error("bench", "--rate is acts per second");
 			break;
 		case 's':
-			if (parse_u64(optarg, &seconds) != PDL_OK || seconds == 0)
+			if (pdl_u64_parse(optarg, &seconds) != PDL_OK || seconds == 0)
 				return usage_error("bench", "--seconds is a positive number");
 			break;
 		case 'S':
-			if (parse_u64(optarg, &v) != PDL_OK || v == 0 || v > SEGMENTS_MAX)
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > SEGMENTS_MAX)
 				return usage_error("bench", "--segments is 1..50");
 			nseg = (unsigned)v;
 			break;

@@ -37,20 +37,6 @@ usage_error(const char *cmd, const char *msg)
 }
 
 int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	if (s == NULL || *s < '0' || *s > '9')
-		return PDL_EINVAL;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return PDL_EINVAL;
-	*v = x;
-	return PDL_OK;
-}
-
-int
 src_open(struct src *s, const char *data, const char *ledger, struct pdl_status *st)
 {
 	memset(s, 0, sizeof *s);
@@ -98,33 +84,11 @@ src_call(struct src *s, msgpack_sbuffer *req, uint8_t **rep, size_t *rn, struct 
 	int rc = pdl_client_call(&s->cl, req->data, req->size, rep, rn, st);
 	if (rc != PDL_OK)
 		return rc;
-	struct mp_cur c = mp_cur_make(*rep, *rn), e;
-	const char *es, *ms = "";
-	size_t en, mn = 0;
-	if (mp_map_find(c, "error", &e) == PDL_OK && mp_read_str(&e, &es, &en) == PDL_OK) {
-		struct mp_cur m;
-		if (mp_map_find(c, "message", &m) == PDL_OK)
-			mp_read_str(&m, &ms, &mn);
-		int err = PDL_EPROTO;
-		for (int k = 0; k >= -40; k--)
-			if (mp_str_eq(es, en, pdl_strerror(k)))
-				err = k;
-		pdl_status_set(st, err, NULL, "%.*s", (int)mn, ms);
+	if ((rc = pdl_rep_error(*rep, *rn, st)) != PDL_OK) {
 		free(*rep);
 		*rep = NULL;
-		return err;
 	}
-	return PDL_OK;
-}
-
-void
-req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra)
-{
-	msgpack_sbuffer_init(sb);
-	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(pk, 1 + extra);
-	mp_pack_cstr(pk, "op");
-	mp_pack_cstr(pk, op);
+	return rc;
 }
 
 int
@@ -149,21 +113,17 @@ src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *
 		return rc;
 	}
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	uint8_t *rep;
 	size_t rn;
-	req_op(&sb, &pk, "get", 1);
-	mp_pack_cstr(&pk, "seq");
-	msgpack_pack_uint64(&pk, seq);
+	const uint8_t *eb;
+	pdl_req_get(&sb, seq);
 	int rc = src_call(s, &sb, &rep, &rn, st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK)
 		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const uint8_t *eb;
-	if (mp_map_find(c, "entry", &e) != PDL_OK || mp_read_bin(&e, &eb, n) != PDL_OK) {
+	if ((rc = pdl_rep_entry(rep, rn, &eb, n, st)) != PDL_OK) {
 		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+		return rc;
 	}
 	/* the reply is as untrusted as a data directory */
 	if ((rc = pdl_read_entry_bound(seq, *n, st)) != PDL_OK) {
@@ -175,6 +135,41 @@ src_get(struct src *s, uint64_t seq, uint8_t **b, size_t *n, struct pdl_status *
 		memcpy(*b, eb, *n);
 	free(rep);
 	return *b ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+}
+
+/* The note (malloc'd, NUL-terminated) of a reply {note: str}, bounded. */
+static int
+note_of_reply(const uint8_t *rep, size_t rn, char **note, size_t *n, struct pdl_status *st)
+{
+	const char *v;
+	int rc = pdl_rep_checkpoint(rep, rn, &v, n, st);
+	if (rc == PDL_OK)
+		rc = pdl_read_note_bound(*n, st);
+	if (rc != PDL_OK)
+		return rc;
+	*note = malloc(*n + 1);
+	if (*note == NULL)
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	memcpy(*note, v, *n);
+	(*note)[*n] = 0;
+	return PDL_OK;
+}
+
+/* Asks pdld for the checkpoint of size (NULL: the newest): its note. */
+static int
+src_checkpoint_req(struct src *s, const uint64_t *size, char **note, size_t *n, struct pdl_status *st)
+{
+	msgpack_sbuffer sb;
+	uint8_t *rep;
+	size_t rn;
+	pdl_req_checkpoint(&sb, size);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = note_of_reply(rep, rn, note, n, st);
+	free(rep);
+	return rc;
 }
 
 int
@@ -201,52 +196,9 @@ src_checkpoint(struct src *s, char **note, size_t *n, struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "checkpoint", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const char *v;
-	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK) {
-		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
-	}
-	if ((rc = pdl_read_note_bound(*n, st)) != PDL_OK) {
-		free(rep);
-		return rc;
-	}
-	*note = malloc(*n + 1);
-	if (*note) {
-		memcpy(*note, v, *n);
-		(*note)[*n] = 0;
-	}
-	free(rep);
-	return *note ? PDL_OK : pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	return src_checkpoint_req(s, NULL, note, n, st);
 }
 
-/* The note (malloc'd, NUL-terminated) of a reply {note: str}, bounded. */
-static int
-note_of_reply(const uint8_t *rep, size_t rn, char **note, size_t *n, struct pdl_status *st)
-{
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const char *v;
-	if (mp_map_find(c, "note", &e) != PDL_OK || mp_read_str(&e, &v, n) != PDL_OK)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
-	int rc = pdl_read_note_bound(*n, st);
-	if (rc != PDL_OK)
-		return rc;
-	*note = malloc(*n + 1);
-	if (*note == NULL)
-		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
-	memcpy(*note, v, *n);
-	(*note)[*n] = 0;
-	return PDL_OK;
-}
 
 int
 src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct pdl_status *st)
@@ -268,20 +220,7 @@ src_checkpoint_at(struct src *s, uint64_t size, char **note, size_t *n, struct p
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "checkpoint", 1);
-	mp_pack_cstr(&pk, "size");
-	msgpack_pack_uint64(&pk, size);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	rc = note_of_reply(rep, rn, note, n, st);
-	free(rep);
-	return rc;
+	return src_checkpoint_req(s, &size, note, n, st);
 }
 
 #define SCAN_RANGE_COUNT 1024u /* entries asked per range read (pdld caps a reply's bytes too) */
@@ -311,10 +250,15 @@ static int
 scan_reply(const uint8_t *rep, size_t rn, uint64_t *next, src_scan_fn fn, void *arg, uint64_t *withheld, int *done,
            struct pdl_status *st)
 {
-	struct mp_cur c = mp_cur_make(rep, rn), e;
+	struct mp_cur e;
 	uint32_t k;
-	if (mp_map_find(c, "entries", &e) != PDL_OK || mp_read_array(&e, &k) != PDL_OK)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
+	uint64_t from;
+	int rc = pdl_rep_range(rep, rn, &from, &e, &k, st);
+	if (rc != PDL_OK)
+		return rc;
+	if (k > 0 && from != *next) /* an empty reply may say the head, past what was asked */
+		return pdl_status_set(st, PDL_EPROTO, NULL, "a range reply from %llu, not the %llu asked",
+		                      (unsigned long long)from, (unsigned long long)*next);
 	*done = k == 0;
 	for (uint32_t i = 0; i < k && !*done; i++, (*next)++) {
 		const uint8_t *b;
@@ -327,8 +271,7 @@ scan_reply(const uint8_t *rep, size_t rn, uint64_t *next, src_scan_fn fn, void *
 		}
 		if (mp_read_bin(&e, &b, &n) != PDL_OK)
 			return pdl_status_set(st, PDL_EPROTO, NULL, "malformed range reply");
-		int rc = pdl_read_entry_bound(*next, n, st);
-		if (rc != PDL_OK)
+		if ((rc = pdl_read_entry_bound(*next, n, st)) != PDL_OK)
 			return rc;
 		*done = fn(arg, *next, b, n) != 0;
 	}
@@ -343,15 +286,10 @@ src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *with
 		return scan_local(s, from, fn, arg, st);
 	for (uint64_t next = from;;) {
 		msgpack_sbuffer sb;
-		msgpack_packer pk;
 		uint8_t *rep;
 		size_t rn;
 		int done = 0;
-		req_op(&sb, &pk, "range", 2);
-		mp_pack_cstr(&pk, "from");
-		msgpack_pack_uint64(&pk, next);
-		mp_pack_cstr(&pk, "count");
-		msgpack_pack_uint64(&pk, SCAN_RANGE_COUNT);
+		pdl_req_range(&sb, next, SCAN_RANGE_COUNT);
 		int rc = src_call(s, &sb, &rep, &rn, st);
 		msgpack_sbuffer_destroy(&sb);
 		if (rc != PDL_OK)
@@ -361,6 +299,23 @@ src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *with
 		if (rc != PDL_OK || done)
 			return rc;
 	}
+}
+
+/* Asks pdld for its head. */
+static int
+src_wire_head(struct src *s, struct pdl_wire_head *h, struct pdl_status *st)
+{
+	msgpack_sbuffer sb;
+	uint8_t *rep;
+	size_t rn;
+	pdl_req_head(&sb);
+	int rc = src_call(s, &sb, &rep, &rn, st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_rep_head(rep, rn, h, st);
+	free(rep);
+	return rc;
 }
 
 int
@@ -375,45 +330,15 @@ src_head(struct src *s, struct pdl_head *h, struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "head", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const uint8_t *ch;
-	size_t chn;
+	struct pdl_wire_head wh;
+	int rc = src_wire_head(s, &wh, st);
 	memset(h, 0, sizeof *h);
-	if (mp_map_find(c, "size", &e) != PDL_OK || mp_read_uint(&e, &h->size) != PDL_OK ||
-	    mp_map_find(c, "chain", &e) != PDL_OK || mp_read_bin(&e, &ch, &chn) != PDL_OK || chn != PDL_HASH_BYTES) {
-		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed reply");
+	if (rc == PDL_OK) {
+		h->size = wh.size;
+		h->time_ms = wh.time_ms;
+		memcpy(h->chain, wh.chain, sizeof h->chain);
 	}
-	memcpy(h->chain, ch, PDL_HASH_BYTES);
-	free(rep);
-	return PDL_OK;
-}
-
-/* The suite a head reply names (a pdld from before suites names none:
- * ed25519-sha256), named as this process's. Errors: PDL_EPROTO. */
-static int
-head_suite(struct mp_cur c, struct pdl_status *st)
-{
-	struct mp_cur e;
-	const char *id;
-	size_t n;
-	const struct pdl_suite *suite = &pdl_suite_ed25519_sha256;
-	if (mp_map_find(c, "suite", &e) == PDL_OK) {
-		if (mp_read_str(&e, &id, &n) != PDL_OK || (suite = pdl_suite_find(id, n)) == NULL)
-			return pdl_status_set(st, PDL_EPROTO, NULL, "the ledger's crypto suite is not one of %s",
-			                      pdl_suite_list());
-	}
-	pdl_suite_use(suite);
-	return PDL_OK;
+	return rc;
 }
 
 int
@@ -428,17 +353,10 @@ src_suite(struct src *s, struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "head", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	rc = head_suite(mp_cur_make(rep, rn), st);
-	free(rep);
+	struct pdl_wire_head wh;
+	int rc = src_wire_head(s, &wh, st);
+	if (rc == PDL_OK)
+		pdl_suite_use(wh.suite); /* named as this process's */
 	return rc;
 }
 
@@ -454,25 +372,14 @@ src_ledger_id(struct src *s, uint8_t id[PDL_HASH_BYTES], struct pdl_status *st)
 		pdl_store_rdone(&s->store, t);
 		return rc;
 	}
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint8_t *rep;
-	size_t rn;
-	req_op(&sb, &pk, "head", 0);
-	int rc = src_call(s, &sb, &rep, &rn, st);
-	msgpack_sbuffer_destroy(&sb);
-	if (rc != PDL_OK)
-		return rc;
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	const uint8_t *b;
-	size_t bn;
-	if (mp_map_find(c, "ledger_id", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES) {
-		free(rep);
-		return pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no %u-byte ledger_id", PDL_HASH_BYTES);
+	struct pdl_wire_head wh;
+	int rc = src_wire_head(s, &wh, st);
+	if (rc == PDL_OK && !wh.has_ledger_id)
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "the head reply carries no %u-byte ledger_id", PDL_HASH_BYTES);
+	if (rc == PDL_OK) {
+		memcpy(id, wh.ledger_id, PDL_HASH_BYTES);
+		pdl_suite_use(wh.suite);
 	}
-	memcpy(id, b, PDL_HASH_BYTES);
-	rc = head_suite(c, st);
-	free(rep);
 	return rc;
 }
 
@@ -526,7 +433,7 @@ parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES])
 int
 parse_when(const char *s, uint64_t *ms)
 {
-	if (parse_u64(s, ms) == PDL_OK)
+	if (pdl_u64_parse(s, ms) == PDL_OK)
 		return PDL_OK;
 	int y, mo, d, h, mi, se = 0, n = 0, frac = 0, has_s = 0;
 	/* seconds may be left out, as pdl prints times to the minute (pdl_ms_cst) */

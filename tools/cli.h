@@ -56,7 +56,6 @@ int src_scan(struct src *s, uint64_t from, src_scan_fn fn, void *arg, uint64_t *
 
 /* Request {op, …extra more pairs} into a new sb (the caller packs the
  * extra pairs with pk and destroys sb). */
-void req_op(msgpack_sbuffer *sb, msgpack_packer *pk, const char *op, unsigned extra);
 /* die_status for a command that has called src_open (successfully or not):
  * closes the source first, so no error path leaves the LMDB env behind. */
 int src_fail(struct src *s, const char *cmd, const struct pdl_status *st);
@@ -64,7 +63,6 @@ int src_fail(struct src *s, const char *cmd, const struct pdl_status *st);
 void out_json(json_t *j); /* prints compact JSON + newline to stdout, decrefs */
 int die_status(const char *cmd, const struct pdl_status *st); /* prints to stderr; returns exit code 1 */
 int usage_error(const char *cmd, const char *msg);
-int parse_u64(const char *s, uint64_t *v);
 /* --ledger-id HEX: 64 lowercase hex digits. */
 int parse_ledger_id(const char *hex, uint8_t id[PDL_HASH_BYTES]);
 /* WHEN: ms since the epoch, or ISO 8601 YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM). */

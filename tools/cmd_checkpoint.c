@@ -66,7 +66,7 @@ cmd_checkpoint(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'L': ledger = optarg; break;
 		case 's':
-			if (parse_u64(optarg, &size) != PDL_OK || size == 0)
+			if (pdl_u64_parse(optarg, &size) != PDL_OK || size == 0)
 				return usage_error("checkpoint", "--size is a tree size, 1 or more");
 			have_size = 1;
 			break;

@@ -32,12 +32,9 @@ cmd_clock(int argc, char **argv)
 	if (src_open(&s, NULL, ledger, &st) != PDL_OK)
 		return src_fail(&s, "clock", &st);
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	uint8_t *rep;
 	size_t rn;
-	req_op(&sb, &pk, "clock", 1);
-	mp_pack_cstr(&pk, "ms");
-	msgpack_pack_uint64(&pk, ms);
+	pdl_req_clock(&sb, ms);
 	int rc = src_call(&s, &sb, &rep, &rn, &st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK)

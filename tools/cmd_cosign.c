@@ -37,12 +37,12 @@ cmd_cosign(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'a': actor = optarg; break;
 		case 't':
-			if (parse_u64(optarg, &when) != PDL_OK)
+			if (pdl_u64_parse(optarg, &when) != PDL_OK)
 				return usage_error("cosign", "--time is POSIX seconds");
 			have_time = 1;
 			break;
 		case 'N':
-			if (parse_u64(optarg, &nonce) != PDL_OK)
+			if (pdl_u64_parse(optarg, &nonce) != PDL_OK)
 				return usage_error("cosign", "--nonce is a number");
 			have_nonce = 1;
 			break;

@@ -93,7 +93,7 @@ deposit(int argc, char **argv)
 		case 's': subject = optarg; break;
 		case 'm': media = optarg; break;
 		case 'n':
-			if (parse_u64(optarg, &nonce) != PDL_OK)
+			if (pdl_u64_parse(optarg, &nonce) != PDL_OK)
 				return usage_error("evidence", "--nonce is a number");
 			break;
 		case 'b': inline_blob = 1; break;
@@ -182,18 +182,8 @@ deposit(int argc, char **argv)
 	pdl_seckey_wipe(&k);
 	msgpack_sbuffer req;
 	msgpack_packer pk2;
-	msgpack_sbuffer_init(&req);
-	msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk2, 2);
-	mp_pack_cstr(&pk2, "op");
-	mp_pack_cstr(&pk2, "submit");
-	mp_pack_cstr(&pk2, "acts");
-	msgpack_pack_array(&pk2, 1);
-	msgpack_pack_map(&pk2, 2);
-	mp_pack_cstr(&pk2, "act");
-	mp_pack_bin(&pk2, ab.data, ab.size);
-	mp_pack_cstr(&pk2, "sig");
-	mp_pack_bin(&pk2, sig, PDL_SIG_BYTES);
+	pdl_req_submit(&req, &pk2, 1);
+	pdl_req_submit_act(&pk2, (const uint8_t *)ab.data, ab.size, sig, PDL_SIG_BYTES);
 	uint8_t *rep;
 	size_t rn;
 	int rc = src_call(&s, &req, &rep, &rn, &st);
@@ -227,22 +217,17 @@ deposit(int argc, char **argv)
 	out_json(o);
 	o = NULL;
 	if (!refused && store) {
-		struct pdl_head h;
-		uint64_t blob_max = 0;
-		msgpack_sbuffer_init(&req);
-		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk2, 1);
-		mp_pack_cstr(&pk2, "op");
-		mp_pack_cstr(&pk2, "head");
+		struct pdl_wire_head h;
+		pdl_req_head(&req);
 		rc = src_call(&s, &req, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&req);
+		if (rc == PDL_OK) {
+			rc = pdl_rep_head(rep, rn, &h, &st);
+			free(rep);
+		}
 		if (rc != PDL_OK)
 			return die_status("evidence", &st);
-		struct mp_cur hc = mp_cur_make(rep, rn), bm;
-		if (mp_map_find(hc, "blob_max", &bm) != PDL_OK || mp_read_uint(&bm, &blob_max) != PDL_OK)
-			blob_max = EVIDENCE_STORE_MAX_DEFAULT;
-		free(rep);
-		(void)h;
+		uint64_t blob_max = h.has_blob_max ? h.blob_max : EVIDENCE_STORE_MAX_DEFAULT;
 		if (size > blob_max) {
 			pdl_status_set(&st, PDL_ETOOBIG, NULL,
 			               "deposit recorded, but the file of %llu bytes is over this ledger's blob limit of %llu "
@@ -253,15 +238,7 @@ deposit(int argc, char **argv)
 			fprintf(stderr, "pdl evidence: cannot read %s\n", file);
 			return 1;
 		}
-		msgpack_sbuffer_init(&req);
-		msgpack_packer_init(&pk2, &req, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk2, 3);
-		mp_pack_cstr(&pk2, "op");
-		mp_pack_cstr(&pk2, "blob");
-		mp_pack_cstr(&pk2, "evidence_id");
-		mp_pack_cstr(&pk2, id);
-		mp_pack_cstr(&pk2, "data");
-		mp_pack_bin(&pk2, bytes, blen);
+		pdl_req_blob(&req, id, bytes, blen);
 		rc = src_call(&s, &req, &rep, &rn, &st);
 		msgpack_sbuffer_destroy(&req);
 		if (rc != PDL_OK)
@@ -279,31 +256,26 @@ deposit(int argc, char **argv)
 static int
 find_deposit(struct pdl_store *s, MDB_txn *t, const char *hex, const char *id, uint64_t *seq, char *eid, size_t cap)
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	if (mdb_cursor_open(t, s->state, &cur) != 0)
-		return PDL_ESTORE;
+	struct pdl_scan sc;
 	char prefix[PDL_REC_KEY_MAX];
 	int pn = snprintf(prefix, sizeof prefix, "evid/%s", id ? id : "");
-	k.mv_size = (size_t)pn;
-	k.mv_data = prefix;
+	if (pdl_store_state_scan(t, s, prefix, (size_t)pn, &sc) != PDL_OK)
+		return PDL_ESTORE;
 	int rc = PDL_ENOTFOUND;
-	for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < 5 || memcmp(k.mv_data, "evid/", 5) != 0)
-			break;
-		if (id != NULL && (k.mv_size != (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0))
-			break;
-		struct mp_cur rec = mp_cur_make(v.mv_data, v.mv_size);
+	while (pdl_scan_next(&sc) == PDL_OK) {
+		if (id != NULL && sc.kn != (size_t)pn)
+			break; /* another id that starts with this one */
+		struct mp_cur rec = mp_cur_make(sc.v, sc.vn);
 		struct pdl_str d;
 		if (pdl_rec_str(rec, "digest", &d) != PDL_OK || d.n != 2 * PDL_HASH_BYTES || memcmp(d.p, hex, d.n) != 0)
 			continue;
 		if (pdl_rec_uint(rec, "seq", seq) != PDL_OK)
 			continue;
-		snprintf(eid, cap, "%.*s", (int)(k.mv_size - 5), (const char *)k.mv_data + 5);
+		snprintf(eid, cap, "%.*s", (int)(sc.kn - 5), (const char *)sc.k + 5);
 		rc = PDL_OK;
 		break;
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
 	return rc;
 }
 

@@ -41,11 +41,11 @@ export_opts(int argc, char **argv, struct export_opts *o)
 		case 'd': o->dir = optarg; break;
 		case 'L': o->ledger = optarg; break;
 		case 'f':
-			if (parse_u64(optarg, &o->from) != PDL_OK)
+			if (pdl_u64_parse(optarg, &o->from) != PDL_OK)
 				return usage_error("export", "--from is a seq");
 			break;
 		case 'c':
-			if (parse_u64(optarg, &o->count) != PDL_OK)
+			if (pdl_u64_parse(optarg, &o->count) != PDL_OK)
 				return usage_error("export", "--count is a number");
 			break;
 		case 'p':

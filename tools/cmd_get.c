@@ -28,7 +28,7 @@ cmd_get(int argc, char **argv)
 			return usage_error("get", "unknown option");
 	}
 	uint64_t seq;
-	if (optind + 1 != argc || parse_u64(argv[optind], &seq) != PDL_OK)
+	if (optind + 1 != argc || pdl_u64_parse(argv[optind], &seq) != PDL_OK)
 		return usage_error("get", "give one SEQ, a non-negative integer");
 	struct src s;
 	struct pdl_status st = {0};

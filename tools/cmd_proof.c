@@ -19,29 +19,6 @@ proof_json(const pdl_hash *p, size_t n)
 	return a;
 }
 
-static int
-read_proof_reply(const uint8_t *rep, size_t rn, pdl_hash *proof, size_t *n, uint8_t leaf[PDL_HASH_BYTES])
-{
-	struct mp_cur c = mp_cur_make(rep, rn), e;
-	uint32_t k;
-	const uint8_t *b;
-	size_t bn;
-	if (leaf != NULL) {
-		if (mp_map_find(c, "leaf_hash", &e) != PDL_OK || mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES)
-			return PDL_EPROTO;
-		memcpy(leaf, b, PDL_HASH_BYTES);
-	}
-	if (mp_map_find(c, "proof", &e) != PDL_OK || mp_read_array(&e, &k) != PDL_OK || k > PDL_MERKLE_PROOF_MAX)
-		return PDL_EPROTO;
-	for (uint32_t i = 0; i < k; i++) {
-		if (mp_read_bin(&e, &b, &bn) != PDL_OK || bn != PDL_HASH_BYTES)
-			return PDL_EPROTO;
-		memcpy(proof[i], b, PDL_HASH_BYTES);
-	}
-	*n = k;
-	return PDL_OK;
-}
-
 /* The size of the latest signed checkpoint: what a proof is checked against. */
 static int
 latest_size(struct src *s, uint64_t *size, struct pdl_status *st)
@@ -76,21 +53,19 @@ fetch_proof(struct src *s, int incl, uint64_t a, uint64_t b, uint8_t leaf[PDL_HA
 		return rc;
 	}
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	uint8_t *rep;
 	size_t rn;
-	req_op(&sb, &pk, incl ? "inclusion" : "consistency", 2);
-	mp_pack_cstr(&pk, incl ? "index" : "old");
-	msgpack_pack_uint64(&pk, a);
-	mp_pack_cstr(&pk, incl ? "size" : "new");
-	msgpack_pack_uint64(&pk, b);
+	if (incl)
+		pdl_req_inclusion(&sb, a, b);
+	else
+		pdl_req_consistency(&sb, a, b);
 	rc = src_call(s, &sb, &rep, &rn, st);
 	msgpack_sbuffer_destroy(&sb);
 	if (rc != PDL_OK)
 		return rc;
-	rc = read_proof_reply(rep, rn, proof, n, incl ? leaf : NULL);
+	rc = incl ? pdl_rep_inclusion(rep, rn, leaf, proof, n, st) : pdl_rep_consistency(rep, rn, proof, n, st);
 	free(rep);
-	return rc == PDL_OK ? PDL_OK : pdl_status_set(st, rc, NULL, "malformed reply");
+	return rc;
 }
 
 static const char proof_help[] =
@@ -112,8 +87,8 @@ cmd_proof(int argc, char **argv)
 		return orc;
 	uint64_t a, b = 0;
 	int given = argc - optind;
-	if ((given != 2 && given != 3) || parse_u64(argv[optind + 1], &a) != PDL_OK ||
-	    (given == 3 && parse_u64(argv[optind + 2], &b) != PDL_OK))
+	if ((given != 2 && given != 3) || pdl_u64_parse(argv[optind + 1], &a) != PDL_OK ||
+	    (given == 3 && pdl_u64_parse(argv[optind + 2], &b) != PDL_OK))
 		return usage_error("proof", "give inclusion INDEX [SIZE] or consistency OLD [NEW]");
 	int incl = strcmp(argv[optind], "inclusion") == 0;
 	if (!incl && strcmp(argv[optind], "consistency") != 0)

@@ -22,7 +22,7 @@ cmd_report(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'y':
-			if (parse_u64(optarg, &year) != PDL_OK || year < 1970 || year > 9999)
+			if (pdl_u64_parse(optarg, &year) != PDL_OK || year < 1970 || year > 9999)
 				return usage_error("report", "--year is a year such as 2026");
 			break;
 		case 'v': view = optarg; break;

@@ -54,20 +54,6 @@ static const char settle_help[] =
 	"Otherwise submits settlement.run and prints its receipt (outcome holds the lines).\n"
 	"Amounts are integer fen; *_yuan repeat them as exact decimal strings (\"-93.33\").\n";
 
-/* "YYYY-MM" with a month 01-12 (what the act schema accepts as a period). */
-static int
-valid_period(const char *p)
-{
-	if (strlen(p) != 7 || p[4] != '-')
-		return 0;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (p[i] < '0' || p[i] > '9'))
-			return 0;
-	int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
-	int m = (p[5] - '0') * 10 + (p[6] - '0');
-	return y >= 1970 && m >= 1 && m <= 12;
-}
-
 static int
 settle_opts(int argc, char **argv, struct settle_opts *o)
 {
@@ -91,7 +77,7 @@ settle_opts(int argc, char **argv, struct settle_opts *o)
 		case 'a': o->actor = optarg; break;
 		case 'k': o->key = optarg; break;
 		case 'n':
-			if (parse_u64(optarg, &o->nonce) != PDL_OK)
+			if (pdl_u64_parse(optarg, &o->nonce) != PDL_OK)
 				return usage_error("settle", "--nonce is a number");
 			break;
 		case 'D': o->dry = 1; break;
@@ -102,7 +88,7 @@ settle_opts(int argc, char **argv, struct settle_opts *o)
 	}
 	if (o->product == NULL || o->period == NULL)
 		return usage_error("settle", "--product ID and --period YYYY-MM are required");
-	if (!valid_period(o->period)) {
+	if (!pdl_period_valid(o->period, strlen(o->period))) {
 		char m[128];
 		snprintf(m, sizeof m, "--period %.16s is not a period: YYYY-MM with a month 01 to 12", o->period);
 		return usage_error("settle", m);
@@ -289,14 +275,10 @@ explain_revenue(struct pdl_ctx *c, const char *product, const char *period)
 	char prefix[PDL_REC_KEY_MAX];
 	int pn = snprintf(prefix, sizeof prefix, "revp/%s/%s/", product, period);
 	json_t *arr = json_array();
-	MDB_cursor *cur;
-	MDB_val k = {(size_t)pn, prefix}, v;
-	if (mdb_cursor_open(c->txn, c->s->state, &cur) != 0)
-		return arr;
-	for (int m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0)
-			break;
-		struct mp_cur r = mp_cur_make(v.mv_data, v.mv_size);
+	struct pdl_scan sc;
+	int rc = pdl_store_state_scan(c->txn, c->s, prefix, (size_t)pn, &sc);
+	while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK) {
+		struct mp_cur r = mp_cur_make(sc.v, sc.vn);
 		struct pdl_str latest;
 		int64_t fen;
 		uint64_t seq;
@@ -304,11 +286,11 @@ explain_revenue(struct pdl_ctx *c, const char *product, const char *period)
 		    pdl_rec_uint(r, "seq", &seq) != PDL_OK)
 			continue;
 		json_array_append_new(arr, json_pack("{s:s%,s:s%,s:I,s:o,s:I}", "original",
-		                                     (const char *)k.mv_data + pn, k.mv_size - (size_t)pn, "revenue_id",
+		                                     (const char *)sc.k + pn, sc.kn - (size_t)pn, "revenue_id",
 		                                     latest.p, latest.n, "gross_fen", (json_int_t)fen, "gross_yuan",
 		                                     yuan(fen), "seq", (json_int_t)seq));
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
 	return arr;
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "date.h"
 #include "split.h"
 #include "state.h"
 
@@ -32,19 +33,6 @@ static const char statement_help[] =
 	"spreadsheet would run as a formula (= + - @) gets a leading '. --bom starts the file with the\n"
 	"UTF-8 byte order mark Excel needs to read Chinese names right.\n"
 	"A party the ledger does not know is an error (PDL_ENOTFOUND), not an empty statement.\n";
-
-/* "YYYY-MM" with a month 01-12 and a year from 1970. */
-static int
-valid_period(const char *p)
-{
-	if (strlen(p) != 7 || p[4] != '-')
-		return 0;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (p[i] < '0' || p[i] > '9'))
-			return 0;
-	int m = (p[5] - '0') * 10 + (p[6] - '0');
-	return p[0] >= '1' && strncmp(p, "1970", 4) >= 0 && m >= 1 && m <= 12;
-}
 
 static int
 bad_period(const char *opt, const char *p)
@@ -87,9 +75,9 @@ statement_opts(int argc, char **argv, struct statement_opts *o)
 		o->from = o->to = period;
 	if (o->from == NULL || o->to == NULL)
 		return usage_error("statement", "a range needs both --from and --to");
-	if (!valid_period(o->from))
+	if (!pdl_period_valid(o->from, strlen(o->from)))
 		return bad_period(period ? "--period" : "--from", o->from);
-	if (!valid_period(o->to))
+	if (!pdl_period_valid(o->to, strlen(o->to)))
 		return bad_period("--to", o->to);
 	if (strcmp(o->from, o->to) > 0)
 		return usage_error("statement", "--from comes after --to");
@@ -180,15 +168,12 @@ collect_entry(struct collect *k, struct pdl_str sid, struct pdl_str prod, struct
 static int
 collect(struct collect *k)
 {
-	MDB_cursor *cur;
-	MDB_val key = {7, "settle/"}, v;
-	if (mdb_cursor_open(k->c->txn, k->c->s->state, &cur) != 0)
+	struct pdl_scan sc;
+	if (pdl_store_state_scan(k->c->txn, k->c->s, "settle/", 7, &sc) != PDL_OK)
 		return pdl_status_set(k->c->st, PDL_ESTORE, NULL, "cannot read the ledger's settlements");
-	for (int m = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-		if (key.mv_size < 7 || memcmp(key.mv_data, "settle/", 7) != 0)
-			break;
-		struct mp_cur rec = mp_cur_make(v.mv_data, v.mv_size);
-		struct pdl_str per, prod, status, sid = {(const char *)key.mv_data + 7, key.mv_size - 7};
+	while (pdl_scan_next(&sc) == PDL_OK) {
+		struct mp_cur rec = mp_cur_make(sc.v, sc.vn);
+		struct pdl_str per, prod, status, sid = {(const char *)sc.k + 7, sc.kn - 7};
 		uint64_t seq;
 		if (pdl_rec_str(rec, "period", &per) != PDL_OK || per.n != 7 || memcmp(per.p, k->o->from, 7) < 0 ||
 		    memcmp(per.p, k->o->to, 7) > 0 || pdl_rec_uint(rec, "seq", &seq) != PDL_OK ||
@@ -198,7 +183,7 @@ collect(struct collect *k)
 			continue; /* not text: no record pdl wrote */
 		collect_entry(k, sid, prod, per, status, seq);
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
 	return PDL_OK;
 }
 

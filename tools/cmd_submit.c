@@ -76,22 +76,10 @@ send_batch(struct pdl_client *cl, struct pending *p, size_t n, int *refused)
 		/* nothing to send: the results are all local refusals */
 		refused[0] += print_results(p, n, (const uint8_t *)"\x81\xa7results\x90", 10);
 	} else {
-		msgpack_sbuffer_init(&sb);
-		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk, 2);
-		mp_pack_cstr(&pk, "op");
-		mp_pack_cstr(&pk, "submit");
-		mp_pack_cstr(&pk, "acts");
-		msgpack_pack_array(&pk, live);
-		for (size_t i = 0; i < n; i++) {
-			if (p[i].local_err)
-				continue;
-			msgpack_pack_map(&pk, 2);
-			mp_pack_cstr(&pk, "act");
-			mp_pack_bin(&pk, p[i].act.data, p[i].act.size);
-			mp_pack_cstr(&pk, "sig");
-			mp_pack_bin(&pk, p[i].sig, PDL_SIG_BYTES);
-		}
+		pdl_req_submit(&sb, &pk, (uint32_t)live);
+		for (size_t i = 0; i < n; i++)
+			if (!p[i].local_err)
+				pdl_req_submit_act(&pk, (const uint8_t *)p[i].act.data, p[i].act.size, p[i].sig, PDL_SIG_BYTES);
 		uint8_t *rep;
 		size_t rn;
 		rc = pdl_client_call(cl, sb.data, sb.size, &rep, &rn, &st);
@@ -162,7 +150,7 @@ pdl_cmd_submit(int argc, char **argv)
 		case 's': sgn = 1; break;
 		case 'I': want_id = optarg; break;
 		case 'b':
-			if (parse_u64(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
+			if (pdl_u64_parse(optarg, &batch) != PDL_OK || batch == 0 || batch > PDL_REQ_ACTS_MAX)
 				return usage_error("submit", "--batch is 1..4096");
 			break;
 		case 'h':

@@ -171,7 +171,7 @@ cmd_token(int argc, char **argv)
 		case 'i': idhex = optarg; break;
 		case 'm': method = optarg; break;
 		case 't':
-			if (parse_u64(optarg, &when) != PDL_OK)
+			if (pdl_u64_parse(optarg, &when) != PDL_OK)
 				return usage_error("token", "--time is ms since the epoch");
 			have_time = 1;
 			break;

@@ -72,7 +72,7 @@ verify_opts(int argc, char **argv, struct verify_opts *o)
 		switch (ch) {
 		case 'd': o->dir = optarg; break;
 		case 't':
-			if (parse_u64(optarg, &o->threads) != PDL_OK || o->threads > 64)
+			if (pdl_u64_parse(optarg, &o->threads) != PDL_OK || o->threads > 64)
 				return usage_error("verify", "--threads is 0..64");
 			break;
 		case 'q': o->quiet = 1; break;

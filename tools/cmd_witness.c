@@ -688,11 +688,11 @@ witness_serve(int argc, char **argv)
 		case 'C': cert = optarg; break;
 		case 'K': tkey = optarg; break;
 		case 'N':
-			if (parse_u64(optarg, &conns) != 0 || conns < 1 || conns > WITNESS_CONNS_MAX)
+			if (pdl_u64_parse(optarg, &conns) != PDL_OK || conns < 1 || conns > WITNESS_CONNS_MAX)
 				return usage_error("witness serve", "--max-connections is a number from 1 to 4096");
 			break;
 		case 'T':
-			if (parse_u64(optarg, &tmo) != 0 || tmo < 10 || tmo > 3600000)
+			if (pdl_u64_parse(optarg, &tmo) != PDL_OK || tmo < 10 || tmo > 3600000)
 				return usage_error("witness serve", "--timeout-ms is a number from 10 to 3600000");
 			break;
 		case 'v': S.verbose = 1; break;

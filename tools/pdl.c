@@ -71,6 +71,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdl: libsodium failed to initialise\n");
 		return 1;
 	}
+	pdl_client_atexit();
 	/* --tls-ca, --tls-cert, --tls-key, --reader, --reader-key: for any command talking to a pdld */
 	if ((argc = pdl_client_tls_args(argc, argv)) < 0) {
 		fprintf(stderr, "pdl: --tls-ca, --tls-cert, --tls-key and --reader-key need a FILE, --reader a party ID\n");

@@ -32,49 +32,10 @@ static struct {
 	struct pdl_seckey sk; /* the reader's key, loaded at the first read */
 } O;
 
-static int
-set_path(char *dst, const char *v)
-{
-	if (v == NULL) {
-		dst[0] = 0;
-		return PDL_OK;
-	}
-	if (snprintf(dst, CLIENT_PATH_MAX, "%s", v) >= CLIENT_PATH_MAX) {
-		dst[0] = 0;
-		return PDL_ETOOBIG;
-	}
-	return PDL_OK;
-}
-
-int
-pdl_client_tls_ca(const char *file)
-{
-	return set_path(O.tls_ca, file);
-}
-
-int
-pdl_client_tls_cert(const char *cert_file, const char *key_file)
-{
-	if (set_path(O.tls_cert, cert_file) != PDL_OK || set_path(O.tls_key, key_file) != PDL_OK)
-		return PDL_ETOOBIG;
-	return PDL_OK;
-}
-
 static void
 wipe_reader_key(void)
 {
 	pdl_seckey_wipe(&O.sk);
-}
-
-int
-pdl_client_reader(const char *id, const char *key_file)
-{
-	if (id != NULL && !pdl_id_valid(id, strlen(id)))
-		return PDL_EINVAL;
-	snprintf(O.reader, sizeof O.reader, "%s", id ? id : "");
-	wipe_reader_key();
-	O.sk_loaded = 0;
-	return set_path(O.reader_key, key_file);
 }
 
 /* An option's value from the flag, else the environment variable. */
@@ -288,6 +249,18 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 	}
 	c->open = 1;
 	return PDL_OK;
+}
+
+static void
+nng_at_exit(void)
+{
+	nng_fini();
+}
+
+void
+pdl_client_atexit(void)
+{
+	atexit(nng_at_exit);
 }
 
 void

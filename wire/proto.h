@@ -53,9 +53,14 @@
 #ifndef PDL_PROTO_H
 #define PDL_PROTO_H
 
+#include <msgpack.h>
 #include <nng/nng.h>
 
+#include "merkle.h"
+#include "mp.h"
+#include "note.h"
 #include "pdl.h"
+#include "suite.h"
 #include "util.h"
 
 #define PDL_PROTO_TIMEOUT_MS 30000 /* client gives up on a reply after this */
@@ -77,25 +82,13 @@ struct pdl_client {
 /* url: ipc://…, tcp://…, tls+tcp://HOST:PORT (needs a CA, below).
  * Errors: PDL_ECLOSED with message; PDL_EINVAL for tls+tcp:// without a CA. */
 int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st);
+/* Makes NNG release everything at exit (nng_fini): a socket closed just
+ * before the process ends is freed by NNG's reaper thread later, so
+ * without it an exit can leave a closed socket's dialer or a sent request
+ * allocated (LeakSanitizer reports them). pdl and pdl-project call it
+ * first thing in main. */
+void pdl_client_atexit(void);
 
-/* Client TLS. A tls+tcp:// server's certificate must chain to the CA
- * certificates in a PEM file, given here (pdl's --tls-ca FILE) or in the
- * environment as PDL_TLS_CA=FILE, and must name the URL's HOST (a DNS
- * subjectAltName or the CN; mbedTLS does not match IP address SANs, so a
- * certificate for 127.0.0.1 carries DNS:127.0.0.1). There is no way to skip
- * the check. file is copied; NULL forgets it. Errors: PDL_ETOOBIG. */
-int pdl_client_tls_ca(const char *file);
-/* The client certificate for mutual TLS (pdld --tls-client-ca): PEM
- * certificate (chain) and PEM key files (the key mode 0600), given here
- * (--tls-cert FILE --tls-key FILE) or as PDL_TLS_CERT and PDL_TLS_KEY; both
- * or neither. Files are copied; NULL forgets. Errors: PDL_ETOOBIG. */
-int pdl_client_tls_cert(const char *cert_file, const char *key_file);
-/* The reader identity: party id and its ledger key file (--reader ID
- * --reader-key FILE, or PDL_READER and PDL_READER_KEY; both or neither).
- * With one, every request but submit carries a fresh reader token signed
- * with the key (loaded at the first request, wiped at exit). NULL forgets.
- * Errors: PDL_EINVAL (not a party id), PDL_ETOOBIG. */
-int pdl_client_reader(const char *id, const char *key_file);
 /* Reads a PEM file for TLS (pdld's certificate and key, a client's) through
  * one descriptor: opened without blocking (a FIFO in its place does not
  * hang), checked with fstat to be a regular file of at most 64 KiB and,
@@ -106,9 +99,20 @@ int pdl_client_reader(const char *id, const char *key_file);
 int pdl_tls_file_read(const char *path, int secret, uint8_t **out, size_t *n, struct pdl_status *st);
 /* Takes the client options --tls-ca, --tls-cert, --tls-key, --reader-key
  * and --reader ("--opt VALUE" or "--opt=VALUE") out of argv (shifting the
- * rest down, argv[argc] stays NULL) and applies them as above, so every
- * subcommand accepts them. Returns the new argc, or -1 when one has no
- * value or --reader is not a party id. */
+ * rest down, argv[argc] stays NULL) and keeps them for every later request,
+ * so every subcommand accepts them. Returns the new argc, or -1 when one
+ * has no value or --reader is not a party id.
+ *
+ * Client TLS: a tls+tcp:// server's certificate must chain to the CA
+ * certificates in --tls-ca FILE (or PDL_TLS_CA=FILE) and must name the
+ * URL's HOST (a DNS subjectAltName or the CN; mbedTLS does not match IP
+ * address SANs, so a certificate for 127.0.0.1 carries DNS:127.0.0.1);
+ * there is no way to skip the check. Mutual TLS (pdld --tls-client-ca):
+ * --tls-cert FILE --tls-key FILE (or PDL_TLS_CERT and PDL_TLS_KEY), PEM,
+ * the key mode 0600, both or neither. The reader identity: --reader ID
+ * --reader-key FILE (or PDL_READER and PDL_READER_KEY), both or neither;
+ * with one, every request but submit carries a fresh reader token signed
+ * with the key (loaded at the first request, wiped at exit). */
 int pdl_client_tls_args(int argc, char **argv);
 /* Dials url on s (nng_dial with flags), setting up TLS for tls+ URLs as
  * above; for any socket a client opens to pdld (REQ, SUB).
@@ -125,5 +129,40 @@ int pdl_client_call(struct pdl_client *c, const void *req, size_t n, uint8_t **r
                     struct pdl_status *st);
 /* Resolves the URL of the pdld serving a data directory. */
 void pdl_client_url_for_dir(const char *dir, char *out, size_t cap);
+
+/* The typed wire API (the table at the top): the one place requests are
+ * packed and read replies decoded, for pdl, pdl-project, bench and the
+ * evidence tools. A request is packed into a fresh sb (the caller
+ * destroys it); a submit is its header, then each act. */
+void pdl_req_head(msgpack_sbuffer *sb);
+void pdl_req_get(msgpack_sbuffer *sb, uint64_t seq);
+void pdl_req_range(msgpack_sbuffer *sb, uint64_t from, uint64_t count);
+void pdl_req_checkpoint(msgpack_sbuffer *sb, const uint64_t *size); /* NULL: the newest */
+void pdl_req_inclusion(msgpack_sbuffer *sb, uint64_t index, uint64_t size);
+void pdl_req_consistency(msgpack_sbuffer *sb, uint64_t old_size, uint64_t new_size);
+void pdl_req_clock(msgpack_sbuffer *sb, uint64_t ms);
+void pdl_req_blob(msgpack_sbuffer *sb, const char *evidence_id, const uint8_t *data, size_t n);
+void pdl_req_submit(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t nacts);
+void pdl_req_submit_act(msgpack_packer *pk, const uint8_t *act, size_t n, const uint8_t *sig, size_t sn);
+/* A reply: a request-level error {error, message} becomes that error in
+ * st (pdl_rep_error, which every decoder below calls first); a reply
+ * without its fields is PDL_EPROTO. Pointers point into rep. */
+int pdl_rep_error(const uint8_t *rep, size_t n, struct pdl_status *st);
+int pdl_rep_entry(const uint8_t *rep, size_t n, const uint8_t **e, size_t *en, struct pdl_status *st);
+/* entries is positioned on the first of count elements (bin or placeholder). */
+int pdl_rep_range(const uint8_t *rep, size_t n, uint64_t *from, struct mp_cur *entries, uint32_t *count,
+                  struct pdl_status *st);
+int pdl_rep_checkpoint(const uint8_t *rep, size_t n, const char **note, size_t *nn, struct pdl_status *st);
+int pdl_rep_inclusion(const uint8_t *rep, size_t n, uint8_t leaf[PDL_HASH_BYTES], pdl_hash *proof, size_t *pn,
+                      struct pdl_status *st);
+int pdl_rep_consistency(const uint8_t *rep, size_t n, pdl_hash *proof, size_t *pn, struct pdl_status *st);
+struct pdl_wire_head {
+	uint64_t size, time_ms, blob_max;
+	uint8_t chain[PDL_HASH_BYTES];
+	uint8_t ledger_id[PDL_HASH_BYTES];
+	int has_blob_max, has_ledger_id; /* older pdlds sent neither */
+	const struct pdl_suite *suite;   /* the suite the genesis names; ed25519-sha256 when not said */
+};
+int pdl_rep_head(const uint8_t *rep, size_t n, struct pdl_wire_head *h, struct pdl_status *st);
 
 #endif

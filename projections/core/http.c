@@ -49,6 +49,10 @@ struct pdl_http {
 	nng_socket ledger[PDL_HTTP_WORKERS];
 	int ledger_live[PDL_HTTP_WORKERS];
 	int ledger_closed;
+	/* clients the routes are done with, closed by a worker once its
+	 * response is sent (close_done): see pdl_http_ledger_close */
+	nng_socket done[PDL_HTTP_WORKERS];
+	unsigned ndone;
 	pthread_t workers[PDL_HTTP_WORKERS];
 	unsigned nworkers;
 };
@@ -459,6 +463,8 @@ serve(nng_aio *aio, struct handler_data *hd)
 	respond(aio, hd->h->kind, &out);
 }
 
+static void close_done(struct pdl_http *h);
+
 static void *
 worker_main(void *arg)
 {
@@ -477,6 +483,7 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&h->mu);
 		serve(j->aio, j->hd);
 		free(j);
+		close_done(h); /* the response is out: closing may wait on NNG's reaper now */
 		pthread_mutex_lock(&h->mu);
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -555,13 +562,28 @@ pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigne
 	l->slot = -1;
 	if (cx->ledger_url == NULL)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "no ledger URL");
+	/* Once the stop has begun no route dials: NNG 1.5.2 loses an IPC pipe
+	 * (and its dialer) for good when its socket is closed just as the
+	 * pipe's first header is sent (the negotiation's next read is begun on
+	 * a stopped aio, which finishes nothing: LeakSanitizer reported it at
+	 * exit, t_68). A client dialed before the stop is closed while its
+	 * negotiation waits on pdld's header, which is safe. */
+	if (h != NULL) {
+		pthread_mutex_lock(&h->mu);
+		int closed = h->ledger_closed;
+		pthread_mutex_unlock(&h->mu);
+		if (closed)
+			return pdl_status_set(st, PDL_ECLOSED, NULL, "the server is stopping");
+	}
 	int rc = pdl_proj_client_open(&l->cl, cx->ledger_url, timeout_ms, st);
 	if (rc != PDL_OK || h == NULL)
 		return rc;
 	pthread_mutex_lock(&h->mu);
 	if (h->ledger_closed) {
+		assert(h->ndone < PDL_HTTP_WORKERS);
+		h->done[h->ndone++] = l->cl.sock; /* closed after the response (pdl_http_ledger_close) */
+		l->cl.open = 0;
 		pthread_mutex_unlock(&h->mu);
-		pdl_client_close(&l->cl);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "the server is stopping");
 	}
 	for (int i = 0; i < (int)PDL_HTTP_WORKERS && l->slot < 0; i++)
@@ -575,20 +597,44 @@ pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigne
 	return PDL_OK;
 }
 
+/* A route must not close its client itself: nng_close waits for NNG's
+ * one reaper thread to reap the socket's dialer, and that thread may be
+ * waiting for this very request to be answered (it reaps an HTTP
+ * connection, closed by its client or by the server's stop, only once the
+ * connection's handler is done). So the socket is handed to the server,
+ * and the worker closes it after it has sent the response (close_done). */
 void
 pdl_http_ledger_close(struct pdl_http_ledger *l)
 {
-	int mine = 1;
-	if (l->srv != NULL && l->slot >= 0) {
-		pthread_mutex_lock(&l->srv->mu);
-		mine = l->srv->ledger_live[l->slot]; /* 0: the stop closed it */
-		l->srv->ledger_live[l->slot] = 0;
-		pthread_mutex_unlock(&l->srv->mu);
-		l->slot = -1;
+	struct pdl_http *h = l->srv;
+	if (h == NULL || l->slot < 0) {
+		pdl_client_close(&l->cl); /* not a route's: no server to answer first */
+		return;
 	}
-	if (mine)
-		pdl_client_close(&l->cl);
+	pthread_mutex_lock(&h->mu);
+	if (h->ledger_live[l->slot] && l->cl.open) { /* else the stop closed it */
+		assert(h->ndone < PDL_HTTP_WORKERS);
+		h->done[h->ndone++] = l->cl.sock;
+	}
+	h->ledger_live[l->slot] = 0;
+	pthread_mutex_unlock(&h->mu);
+	l->slot = -1;
 	l->cl.open = 0;
+}
+
+/* Closes the clients the routes are done with (after the response). */
+static void
+close_done(struct pdl_http *h)
+{
+	nng_socket s[PDL_HTTP_WORKERS];
+	unsigned n;
+	pthread_mutex_lock(&h->mu);
+	n = h->ndone;
+	memcpy(s, h->done, n * sizeof s[0]);
+	h->ndone = 0;
+	pthread_mutex_unlock(&h->mu);
+	for (unsigned i = 0; i < n; i++)
+		nng_close(s[i]);
 }
 
 /* Closes every route's pdld client: their waits end at once (NNG_ECLOSED). */
@@ -619,6 +665,7 @@ stop_workers(struct pdl_http *h)
 	pthread_mutex_unlock(&h->mu);
 	for (unsigned i = 0; i < h->nworkers; i++)
 		pthread_join(h->workers[i], NULL);
+	close_done(h);
 	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

@@ -154,10 +154,7 @@ pdl_page_bp(struct pdl_page *b, int64_t bp)
 void
 pdl_page_iso(uint64_t ms, char out[40])
 {
-	struct pdl_date d = pdl_date_of_ms(ms);
-	uint64_t in_day = (ms + PDL_CST_OFFSET_MS) % PDL_DAY_MS / 1000;
-	snprintf(out, 40, "%04d-%02d-%02dT%02u:%02u:%02u+08:00", d.y % 10000, d.m, d.d, (unsigned)(in_day / 3600),
-	         (unsigned)(in_day / 60 % 60), (unsigned)(in_day % 60));
+	pdl_ms_iso(ms, out); /* the one ISO 8601 CST formatter (date.h) */
 }
 
 void

@@ -409,28 +409,16 @@ static int
 range(struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pdl_status *st)
 {
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 3);
-	mp_pack_cstr(&pk, "op");
-	mp_pack_cstr(&pk, "range");
-	mp_pack_cstr(&pk, "from");
-	msgpack_pack_uint64(&pk, from);
-	mp_pack_cstr(&pk, "count");
-	msgpack_pack_uint64(&pk, PDL_PROJ_BATCH);
+	pdl_req_range(&sb, from, PDL_PROJ_BATCH);
 	int rc = pdl_client_call(cl, sb.data, sb.size, rep, rn, st);
 	msgpack_sbuffer_destroy(&sb);
 	return rc;
 }
 
-/* Applies a msgpack array of entry bins at c. */
+/* Applies n entry bins (or placeholders) at c. */
 static int
-apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_status *st)
+apply_entries(struct pdl_vdb *db, struct mp_cur c, uint32_t n, uint64_t *applied, struct pdl_status *st)
 {
-	uint32_t n;
-	if (mp_read_array(&c, &n) != PDL_OK)
-		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
 	const uint8_t **es = malloc((n ? n : 1) * sizeof *es);
 	size_t *ls = malloc((n ? n : 1) * sizeof *ls);
 	if (es == NULL || ls == NULL) {
@@ -469,6 +457,16 @@ apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_s
 	return rc;
 }
 
+/* Applies a msgpack array of entry bins at c. */
+static int
+apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_status *st)
+{
+	uint32_t n;
+	if (mp_read_array(&c, &n) != PDL_OK)
+		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
+	return apply_entries(db, c, n, applied, st);
+}
+
 int
 pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_status *st)
 {
@@ -493,15 +491,15 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		size_t rn;
 		if ((rc = range(cl, next, &rep, &rn, st)) != PDL_OK)
 			return rc;
-		struct mp_cur c = mp_cur_make(rep, rn), ents, probe;
+		struct mp_cur ents;
 		uint32_t n = 0;
-		if (mp_map_find(c, "entries", &ents) != PDL_OK) {
-			free(rep);
-			return pdl_status_set(st, PDL_EPROTO, NULL, "range reply has no entries");
-		}
-		probe = ents;
-		mp_read_array(&probe, &n);
-		rc = n ? apply_array(db, ents, applied, st) : PDL_OK;
+		uint64_t from;
+		rc = pdl_rep_range(rep, rn, &from, &ents, &n, st);
+		if (rc == PDL_OK && n > 0 && from != next)
+			rc = pdl_status_set(st, PDL_EPROTO, NULL, "a range reply from %llu, not the %llu asked",
+			                    (unsigned long long)from, (unsigned long long)next);
+		if (rc == PDL_OK && n > 0)
+			rc = apply_entries(db, ents, n, applied, st);
 		free(rep);
 		if (rc != PDL_OK)
 			return rc;

@@ -32,12 +32,12 @@
 #include <jansson.h>
 #include <lmdb.h>
 
+#include "date.h"
 #include "http.h"
 #include "page.h"
 #include "proj.h"
 
 #define DISC_KEY_MAX 300u /* "usage/<id 64>/<period>" and friends, with room */
-#define DISC_CST_OFFSET_MS (8ll * 3600 * 1000) /* China Standard Time, UTC+8 (ACTS.md) */
 
 struct disc_tables {
 	MDB_dbi docs, feed, priv;
@@ -54,11 +54,7 @@ uint64_t disc_uint(const json_t *o, const char *key);    /* 0 when absent */
 json_t *disc_get(MDB_txn *t, MDB_dbi dbi, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 json_t *disc_get_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq);
 
-/* Dates in the jurisdiction's calendar (CST). */
-int disc_date_parse(const char *s, int *y, int *m, int *d); /* "YYYY-MM-DD"; 0 ok */
-int64_t disc_date_start_ms(int y, int m, int d);          /* first ms of that day in CST */
-void disc_ms_iso(uint64_t ms, char out[40]);              /* "2026-03-16T00:00:00+08:00" */
-int disc_ms_year(uint64_t ms);                            /* calendar year in CST */
+/* Dates are lib/date.h's (CST): pdl_ms_iso, pdl_ms_of_date, pdl_date_valid. */
 
 /* The served form of a grant: the stored document plus status, phase and
  * exit computed at ledger time now_ms (expiry is not an act). New ref. */

@@ -417,7 +417,7 @@ disc_route_evidence(struct pdl_http_ctx *cx, const char *query, const char *rest
 		pdl_http_error(out, 500, "view_error", "cannot read the view (%s)", pdl_strerror(rc));
 		return;
 	}
-	disc_ms_iso(now, iso);
+	pdl_ms_iso(now, iso);
 	json_t *as_of = have ? json_pack("{s:I,s:I,s:s}", "seq", (json_int_t)head, "time_ms", (json_int_t)now, "time", iso)
 	                     : json_null();
 	pdl_http_json(out, 200,

@@ -23,6 +23,7 @@
 #include "mpjson.h"
 #include "note.h"
 #include "check.h"
+#include "date.h"
 
 #define LEDGER_TIMEOUT_MS 5000 /* a request waits this long for pdld before 503 */
 #define AFTER_LEN_MAX 200u     /* a list cursor is a key suffix: two ids and a period */
@@ -79,12 +80,7 @@ param_period(const char *query, char *v, size_t cap, struct pdl_http_out *out)
 		v[0] = 0;
 		return 0;
 	}
-	int ok = strlen(v) == 7 && v[4] == '-';
-	for (int i = 0; ok && i < 7; i++)
-		ok = i == 4 || (v[i] >= '0' && v[i] <= '9');
-	if (ok)
-		ok = atoi(v + 5) >= 1 && atoi(v + 5) <= 12;
-	if (!ok) {
+	if (!pdl_period_valid(v, strlen(v))) {
 		pdl_http_error(out, 400, "bad_parameter", "period must be YYYY-MM");
 		return 1;
 	}
@@ -130,7 +126,7 @@ as_of(MDB_txn *t, const struct disc_tables *tb)
 	if (!have)
 		return json_null();
 	char iso[40];
-	disc_ms_iso(ms, iso);
+	pdl_ms_iso(ms, iso);
 	return json_pack("{s:I,s:I,s:s}", "seq", (json_int_t)seq, "time_ms", (json_int_t)ms, "time", iso);
 }
 
@@ -340,12 +336,12 @@ reg_present(const json_t *doc, uint64_t now_ms)
 	char iso[40];
 	if (json_object_get(r, "notice_ends") != NULL) {
 		uint64_t ends = disc_uint(r, "notice_ends");
-		disc_ms_iso(ends, iso);
+		pdl_ms_iso(ends, iso);
 		json_object_set_new(r, "notice_ends_time", json_string(iso));
 		json_object_set_new(r, "notice_over", json_boolean(now_ms >= ends));
 	}
 	if (json_object_get(r, "accept_due") != NULL) {
-		disc_ms_iso(disc_uint(r, "accept_due"), iso);
+		pdl_ms_iso(disc_uint(r, "accept_due"), iso);
 		json_object_set_new(r, "accept_due_time", json_string(iso));
 	}
 	return r;
@@ -593,46 +589,33 @@ ledger_close(struct ledger *l)
 /* Calls op with up to two uint arguments; *rep is the reply (caller frees).
  * 1 if it answered an error: pdld's ENOTFOUND → 404, EINVAL → 400, else 502/503. */
 static int
-ledger_call(struct ledger *l, const char *op, const char *k1, uint64_t v1, const char *k2, uint64_t v2, uint8_t **rep,
-            size_t *rn)
+ledger_call(struct ledger *l, const char *op, msgpack_sbuffer *req, uint8_t **rep, size_t *rn)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	struct pdl_status st = {0};
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1 + (k1 != NULL) + (k2 != NULL));
-	mp_pack_cstr(&pk, "op");
-	mp_pack_cstr(&pk, op);
-	if (k1 != NULL) {
-		mp_pack_cstr(&pk, k1);
-		msgpack_pack_uint64(&pk, v1);
-	}
-	if (k2 != NULL) {
-		mp_pack_cstr(&pk, k2);
-		msgpack_pack_uint64(&pk, v2);
-	}
-	int rc = pdl_client_call(&l->hl.cl, sb.data, sb.size, rep, rn, &st);
-	msgpack_sbuffer_destroy(&sb);
+	int rc = pdl_client_call(&l->hl.cl, req->data, req->size, rep, rn, &st);
+	msgpack_sbuffer_destroy(req);
 	if (rc != PDL_OK) {
 		pdl_http_error(l->out, 503, "ledger_unavailable", "the ledger did not answer: %s", st.msg);
 		return 1;
 	}
-	struct mp_cur c = mp_cur_make(*rep, *rn), e, m;
-	const char *es = "", *ms = "";
-	size_t en = 0, mn = 0;
-	if (mp_map_find(c, "error", &e) == PDL_OK) {
-		(void)mp_read_str(&e, &es, &en);
-		if (mp_map_find(c, "message", &m) == PDL_OK)
-			(void)mp_read_str(&m, &ms, &mn);
-		int status = mp_str_eq(es, en, "PDL_ENOTFOUND") ? 404 : mp_str_eq(es, en, "PDL_EINVAL") ? 400 : 502;
+	if ((rc = pdl_rep_error(*rep, *rn, &st)) != PDL_OK) {
+		int status = rc == PDL_ENOTFOUND ? 404 : rc == PDL_EINVAL ? 400 : 502;
 		pdl_http_error(l->out, status, status == 404 ? "not_found" : status == 400 ? "bad_parameter" : "ledger_error",
-		               "%s: %.*s", op, (int)mn, ms);
+		               "%s: %s", op, st.msg);
 		free(*rep);
 		*rep = NULL;
 		return 1;
 	}
 	return 0;
+}
+
+/* Entry seq from the ledger: ledger_call of a get. */
+static int
+ledger_get(struct ledger *l, uint64_t seq, uint8_t **rep, size_t *rn)
+{
+	msgpack_sbuffer req;
+	pdl_req_get(&req, seq);
+	return ledger_call(l, "get", &req, rep, rn);
 }
 
 struct ckpt_info {
@@ -647,12 +630,14 @@ ledger_ckpt(struct pdl_http_ctx *cx, struct ledger *l, struct ckpt_info *ci)
 {
 	uint8_t *rep;
 	size_t rn;
-	if (ledger_call(l, "checkpoint", NULL, 0, NULL, 0, &rep, &rn))
+	msgpack_sbuffer req;
+	pdl_req_checkpoint(&req, NULL);
+	if (ledger_call(l, "checkpoint", &req, &rep, &rn))
 		return 1;
-	struct mp_cur c = mp_cur_make(rep, rn), v;
+	struct pdl_status st;
 	const char *s;
 	size_t n;
-	if (mp_map_find(c, "note", &v) != PDL_OK || mp_read_str(&v, &s, &n) != PDL_OK || n > PDL_NOTE_BYTES_MAX) {
+	if (pdl_rep_checkpoint(rep, rn, &s, &n, &st) != PDL_OK) {
 		free(rep);
 		pdl_http_error(l->out, 502, "ledger_error", "the ledger's checkpoint reply is malformed");
 		return 1;
@@ -711,42 +696,30 @@ static json_t *
 ledger_inclusion(struct ledger *l, uint64_t index, uint64_t size, const uint8_t *root, const uint8_t *want_leaf)
 {
 	uint8_t *rep;
-	size_t rn;
-	if (ledger_call(l, "inclusion", "index", index, "size", size, &rep, &rn))
-		return NULL;
-	struct mp_cur c = mp_cur_make(rep, rn), lv, pv;
-	const uint8_t *leaf, *h;
-	size_t ln, hn;
-	uint32_t np;
+	size_t rn, np;
+	msgpack_sbuffer req;
+	struct pdl_status st;
+	uint8_t leaf[PDL_HASH_BYTES];
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-	int ok = mp_map_find(c, "leaf_hash", &lv) == PDL_OK && mp_read_bin(&lv, &leaf, &ln) == PDL_OK && ln == PDL_HASH_BYTES &&
-	         mp_map_find(c, "proof", &pv) == PDL_OK && mp_read_array(&pv, &np) == PDL_OK &&
-	         np <= PDL_MERKLE_PROOF_MAX;
-	json_t *arr = json_array();
-	for (uint32_t i = 0; ok && i < np; i++) {
-		ok = mp_read_bin(&pv, &h, &hn) == PDL_OK && hn == PDL_HASH_BYTES;
-		if (ok) {
-			memcpy(proof[i], h, PDL_HASH_BYTES);
-			json_array_append_new(arr, b64_json(h, PDL_HASH_BYTES));
-		}
-	}
-	if (!ok) {
-		free(rep);
-		json_decref(arr);
+	pdl_req_inclusion(&req, index, size);
+	if (ledger_call(l, "inclusion", &req, &rep, &rn))
+		return NULL;
+	int rc = pdl_rep_inclusion(rep, rn, leaf, proof, &np, &st);
+	free(rep);
+	if (rc != PDL_OK) {
 		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof reply is malformed");
 		return NULL;
 	}
 	if ((want_leaf != NULL && memcmp(want_leaf, leaf, PDL_HASH_BYTES) != 0) ||
 	    (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK)) {
-		free(rep);
-		json_decref(arr);
 		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof does not verify");
 		return NULL;
 	}
-	json_t *o = json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
-	                      b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
-	free(rep);
-	return o;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < np; i++)
+		json_array_append_new(arr, b64_json(proof[i], PDL_HASH_BYTES));
+	return json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
+	                 b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
 }
 
 static void
@@ -876,15 +849,15 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		return;
 	uint8_t *rep;
 	size_t rn;
-	if (ledger_call(&l, "get", "seq", seq, NULL, 0, &rep, &rn)) {
+	if (ledger_get(&l, seq, &rep, &rn)) {
 		ledger_close(&l);
 		return;
 	}
-	struct mp_cur c = mp_cur_make(rep, rn), ev;
+	struct pdl_status st;
 	const uint8_t *eb;
 	size_t en;
 	json_t *ej = NULL;
-	if (mp_map_find(c, "entry", &ev) != PDL_OK || mp_read_bin(&ev, &eb, &en) != PDL_OK ||
+	if (pdl_rep_entry(rep, rn, &eb, &en, &st) != PDL_OK ||
 	    (ej = pdl_entry_to_json(eb, en)) == NULL || disc_uint(ej, "seq") != seq) {
 		json_decref(ej);
 		free(rep);

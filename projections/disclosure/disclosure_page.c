@@ -525,7 +525,7 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	int have;
 	char iso[40];
 	disc_head(t, &tb, &head_seq, &now_ms, &have);
-	disc_ms_iso(now_ms, iso);
+	pdl_ms_iso(now_ms, iso);
 	pdl_page_puts(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>urn:pdl:");
 	pdl_page_esc(&b, origin);
 	pdl_page_puts(&b, ":feed</id>\n<title>公共数据授权运营信息公开 Public data disclosure — ");
@@ -552,7 +552,7 @@ disc_route_atom(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 			const char *subject = item_subject(json_object_get(it, "body"));
 			json_t *who = disc_get(t, tb.docs, "party/%s", actor);
 			const char *who_name = *disc_str(who, "name") ? disc_str(who, "name") : actor;
-			disc_ms_iso(disc_uint(it, "time_ms"), iso);
+			pdl_ms_iso(disc_uint(it, "time_ms"), iso);
 			pdl_json_add_cst(it); /* the feed item as /v1/feed serves it: time_cst beside time_ms */
 			pdl_json_add_cst(json_object_get(it, "outcome"));
 			char *content = json_dumps(it, JSON_INDENT(1) | JSON_SORT_KEYS);

@@ -196,8 +196,8 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 	uint64_t head_seq, now_ms;
 	int have;
 	disc_head(t, tb, &head_seq, &now_ms, &have);
-	uint64_t year_start = (uint64_t)disc_date_start_ms(year, 1, 1);
-	uint64_t year_end = (uint64_t)disc_date_start_ms(year + 1, 1, 1); /* first ms of the next year */
+	uint64_t year_start = pdl_ms_of_date((struct pdl_date){year, 1, 1});
+	uint64_t year_end = pdl_ms_of_date((struct pdl_date){year + 1, 1, 1}); /* first ms of the next year */
 	uint64_t at_ms = now_ms < year_end ? now_ms : year_end - 1;
 	json_t *meta = pdl_vdoc_get(t, tb->docs, "meta/ledger");
 	json_t *grants = all(t, tb->docs, "grant/"), *prods = all(t, tb->docs, "prod/"), *usage = all(t, tb->docs, "usage/");
@@ -205,7 +205,7 @@ disc_annual(MDB_txn *t, const struct disc_tables *tb, int year)
 	if (grants == NULL || prods == NULL || usage == NULL)
 		goto done;
 	char at_iso[40];
-	disc_ms_iso(at_ms, at_iso);
+	pdl_ms_iso(at_ms, at_iso);
 	json_t *ops = json_object();
 	json_t *glist = json_array(), *caps = json_array(), *pcaps = json_array();
 	size_t i, k;

@@ -67,80 +67,14 @@ disc_get_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq)
 	return json_loadb(v.mv_data, v.mv_size, 0, NULL);
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-int
-disc_date_parse(const char *s, int *y, int *m, int *d)
-{
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	*y = atoi(s);
-	*m = atoi(s + 5);
-	*d = atoi(s + 8);
-	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31 ? 0 : -1;
-}
-
-int64_t
-disc_date_start_ms(int y, int m, int d)
-{
-	return days_from_civil(y, m, d) * 86400000ll - DISC_CST_OFFSET_MS;
-}
-
-void
-disc_ms_iso(uint64_t ms, char out[40])
-{
-	int64_t local = (int64_t)ms + DISC_CST_OFFSET_MS;
-	int64_t days = local / 86400000ll, rem = local % 86400000ll;
-	int y, m, d;
-	civil_from_days(days, &y, &m, &d);
-	int64_t s = rem / 1000;
-	snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, (int)(s / 3600), (int)(s / 60 % 60),
-	         (int)(s % 60));
-}
-
-int
-disc_ms_year(uint64_t ms)
-{
-	int y, m, d;
-	civil_from_days(((int64_t)ms + DISC_CST_OFFSET_MS) / 86400000ll, &y, &m, &d);
-	return y;
-}
-
-/* First ms of the date's day (CST); -1 when malformed. */
+/* First ms (CST) of a "YYYY-MM-DD" date; -1 when it is not one. */
 static int64_t
 date_ms(const char *s)
 {
-	int y, m, d;
-	if (disc_date_parse(s, &y, &m, &d) != 0)
+	struct pdl_str str = {s, strlen(s)};
+	if (!pdl_date_valid(str.p, str.n))
 		return -1;
-	return disc_date_start_ms(y, m, d);
+	return (int64_t)pdl_ms_of_date(pdl_date_parse(str));
 }
 
 json_t *
@@ -153,7 +87,7 @@ disc_grant_present(const json_t *doc, uint64_t now_ms)
 	int64_t start = date_ms(disc_str(doc, "start"));
 	int64_t end = date_ms(disc_str(doc, "end"));
 	int64_t trial = date_ms(disc_str(doc, "trial_end"));
-	int64_t end_ms = end < 0 ? -1 : end + 86400000ll; /* the end date is the term's last day */
+	int64_t end_ms = end < 0 ? -1 : end + (int64_t)PDL_DAY_MS; /* the end date is the term's last day */
 	int64_t now = (int64_t)now_ms;
 	const char *phase = "term";
 	if (end_ms >= 0 && now >= end_ms)

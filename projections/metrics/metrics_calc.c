@@ -10,165 +10,7 @@
 
 typedef unsigned __int128 u128; /* exact products of two 64-bit figures */
 
-/* ---- dates (proleptic Gregorian, CST) ---- */
-
-/* H. Hinnant's days_from_civil / civil_from_days, for years ≥ 0. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = y / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = z / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-int64_t
-pdl_metrics_day_of_ms(uint64_t ms)
-{
-	return (int64_t)((ms + PDL_METRICS_CST_MS) / PDL_METRICS_DAY_MS);
-}
-
-static int
-digits(const char *s, size_t n, int *v)
-{
-	*v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 1;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : md[m - 1];
-}
-
-int
-pdl_metrics_day_parse(const char *s, int64_t *day)
-{
-	int y, m, d;
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
-	    !digits(s + 8, 2, &d))
-		return PDL_EINVAL;
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days(y, m))
-		return PDL_EINVAL;
-	*day = days_from_civil(y, m, d);
-	return PDL_OK;
-}
-
-void
-pdl_metrics_period_of_ms(uint64_t ms, char buf[8])
-{
-	int y, m, d;
-	civil_from_days(pdl_metrics_day_of_ms(ms), &y, &m, &d);
-	/* a uint64 ms reaches year ~584 million: keep the last four digits, the
-	 * ledger's dates are years 1970–9999 */
-	y %= 10000;
-	buf[0] = (char)('0' + y / 1000);
-	buf[1] = (char)('0' + y / 100 % 10);
-	buf[2] = (char)('0' + y / 10 % 10);
-	buf[3] = (char)('0' + y % 10);
-	buf[4] = '-';
-	buf[5] = (char)('0' + m / 10);
-	buf[6] = (char)('0' + m % 10);
-	buf[7] = 0;
-}
-
-int
-pdl_metrics_period_valid(const char *s)
-{
-	int y, m;
-	return s != NULL && strlen(s) == 7 && s[4] == '-' && digits(s, 4, &y) && digits(s + 5, 2, &m) && y >= 1970 &&
-	       m >= 1 && m <= 12;
-}
-
-int
-pdl_metrics_weekday(int64_t day)
-{
-	return (int)((day + 3) % 7); /* 1970-01-01 was a Thursday */
-}
-
-static int
-has_day(const int64_t *v, size_t n, int64_t day)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid] == day)
-			return 1;
-		if (v[mid] < day)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-/* First index with v[i] >= day. */
-static size_t
-lower_bound(const int64_t *v, size_t n, int64_t day)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid] < day)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-int
-pdl_metrics_is_workday(const struct pdl_mcal *cal, int64_t day)
-{
-	if (has_day(cal->workdays, cal->n_workdays, day))
-		return 1;
-	return pdl_metrics_weekday(day) < 5 && !has_day(cal->holidays, cal->n_holidays, day);
-}
-
-uint64_t
-pdl_metrics_workdays(const struct pdl_mcal *cal, int64_t from, int64_t to)
-{
-	if (to <= from)
-		return 0;
-	/* Mondays–Fridays arithmetically, then the listed dates that change
-	 * the answer: a holiday on a weekday (unless also a make-up day) is
-	 * one less, a make-up day on a weekend one more. */
-	uint64_t n = (uint64_t)(to - from), count = n / 7 * 5;
-	for (int64_t d = from + (int64_t)(n / 7 * 7); d < to; d++)
-		count += pdl_metrics_weekday(d) < 5;
-	for (size_t i = lower_bound(cal->holidays, cal->n_holidays, from); i < cal->n_holidays && cal->holidays[i] < to;
-	     i++)
-		if (pdl_metrics_weekday(cal->holidays[i]) < 5 && !has_day(cal->workdays, cal->n_workdays, cal->holidays[i]))
-			count--;
-	for (size_t i = lower_bound(cal->workdays, cal->n_workdays, from); i < cal->n_workdays && cal->workdays[i] < to;
-	     i++)
-		if (pdl_metrics_weekday(cal->workdays[i]) >= 5)
-			count++;
-	return count;
-}
+/* ---- working time (the calendar itself is lib/date.h's) ---- */
 
 /* Milliseconds of [from, to) (times of day) inside office hours. */
 static uint64_t
@@ -180,21 +22,22 @@ office_overlap(uint64_t from, uint64_t to)
 }
 
 uint64_t
-pdl_metrics_work_ms(const struct pdl_mcal *cal, uint64_t from_ms, uint64_t to_ms)
+pdl_metrics_work_ms(const struct pdl_workcal *cal, uint64_t from_ms, uint64_t to_ms)
 {
 	if (to_ms <= from_ms)
 		return 0;
-	int64_t da = pdl_metrics_day_of_ms(from_ms), db = pdl_metrics_day_of_ms(to_ms);
-	uint64_t oa = (from_ms + PDL_METRICS_CST_MS) % PDL_METRICS_DAY_MS;
-	uint64_t ob = (to_ms + PDL_METRICS_CST_MS) % PDL_METRICS_DAY_MS;
+	int64_t da = pdl_day_of_ms(from_ms), db = pdl_day_of_ms(to_ms);
+	uint64_t oa = (from_ms + PDL_CST_OFFSET_MS) % PDL_DAY_MS;
+	uint64_t ob = (to_ms + PDL_CST_OFFSET_MS) % PDL_DAY_MS;
+	assert(da <= db);
 	if (da == db)
-		return pdl_metrics_is_workday(cal, da) ? office_overlap(oa, ob) : 0;
+		return pdl_workcal_is_workday(cal, da) ? office_overlap(oa, ob) : 0;
 	uint64_t ms = 0;
-	if (pdl_metrics_is_workday(cal, da))
-		ms += office_overlap(oa, PDL_METRICS_DAY_MS);
-	if (pdl_metrics_is_workday(cal, db))
+	if (pdl_workcal_is_workday(cal, da))
+		ms += office_overlap(oa, PDL_DAY_MS);
+	if (pdl_workcal_is_workday(cal, db))
 		ms += office_overlap(0, ob);
-	return ms + pdl_metrics_workdays(cal, da + 1, db) * (PDL_METRICS_CLOSE_MS - PDL_METRICS_OPEN_MS);
+	return ms + pdl_workcal_count(cal, da + 1, db) * (PDL_METRICS_CLOSE_MS - PDL_METRICS_OPEN_MS);
 }
 
 /* ---- percentiles and ratios ---- */

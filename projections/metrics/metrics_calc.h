@@ -9,10 +9,8 @@
  * figures give the same bytes on every machine (proj.h invariant (2)).
  *
  * Working time (spec/views.md "## Metrics"): the part of [from, to) that
- * lies inside 09:00–17:00 China Standard Time (UTC+8) of working days.
- * A working day is a date listed as a make-up workday, or a Monday–Friday
- * not listed as a holiday (ACTS.md). A date is a day number: days since
- * 1970-01-01 in CST.
+ * lies inside 09:00–17:00 China Standard Time (UTC+8) of working days, as
+ * lib/date.h counts them on the published calendar (struct pdl_workcal).
  */
 #ifndef PDL_METRICS_CALC_H
 #define PDL_METRICS_CALC_H
@@ -22,40 +20,18 @@
 
 #include <jansson.h>
 
+#include "date.h"
 #include "pdl.h"
 #include "util.h"
 #include "views.h"
 
-#define PDL_METRICS_CST_MS (8ull * 3600u * 1000u)
-#define PDL_METRICS_DAY_MS (86400ull * 1000u)
 #define PDL_METRICS_OPEN_MS (9ull * 3600u * 1000u)   /* 09:00 CST: a working day starts */
 #define PDL_METRICS_CLOSE_MS (17ull * 3600u * 1000u) /* 17:00 CST: it ends (8 working hours) */
 #define PDL_METRICS_HOUR_MS (3600ull * 1000u)
 
-/* A calendar: sorted, duplicate-free day numbers. Borrowed arrays. */
-struct pdl_mcal {
-	const int64_t *holidays;
-	size_t n_holidays;
-	const int64_t *workdays; /* make-up working days */
-	size_t n_workdays;
-};
-
-/* Day number (CST) of a ledger time. */
-int64_t pdl_metrics_day_of_ms(uint64_t ms);
-/* Parses "YYYY-MM-DD" strictly (a real date, years 1970–9999): PDL_OK, or
- * PDL_EINVAL. */
-int pdl_metrics_day_parse(const char *s, int64_t *day);
-/* "YYYY-MM" of a ledger time in CST into buf (8 bytes). */
-void pdl_metrics_period_of_ms(uint64_t ms, char buf[8]);
-/* 1 when s is "YYYY-MM" with a month 01–12 and a year 1970–9999. */
-int pdl_metrics_period_valid(const char *s);
-/* 0 = Monday … 6 = Sunday. */
-int pdl_metrics_weekday(int64_t day);
-int pdl_metrics_is_workday(const struct pdl_mcal *cal, int64_t day);
-/* Working days in [from_day, to_day); 0 when to_day <= from_day. */
-uint64_t pdl_metrics_workdays(const struct pdl_mcal *cal, int64_t from_day, int64_t to_day);
-/* Working milliseconds in [from_ms, to_ms); 0 when to_ms <= from_ms. */
-uint64_t pdl_metrics_work_ms(const struct pdl_mcal *cal, uint64_t from_ms, uint64_t to_ms);
+/* Working milliseconds in [from_ms, to_ms) on cal (lib/date.h); 0 when
+ * to_ms <= from_ms. */
+uint64_t pdl_metrics_work_ms(const struct pdl_workcal *cal, uint64_t from_ms, uint64_t to_ms);
 
 /* Nearest-rank percentile: the 0-based index of the pct-th percentile
  * (1 ≤ pct ≤ 100) of n ≥ 1 sorted samples, ceil(pct·n/100) − 1. The median

@@ -169,27 +169,13 @@ rd_open(struct pdl_http_ctx *cx, struct rd *r, struct pdl_http_out *out)
 	return 1;
 }
 
-static int
-id_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > PDL_ID_LEN_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* ?period: 1 absent, 2 present and valid (in buf), 0 bad (out set). */
 static int
 period_param(const char *query, char buf[16], struct pdl_http_out *out)
 {
 	if (!pdl_http_param(query, "period", buf, 16))
 		return 1;
-	if (!pdl_metrics_period_valid(buf)) {
+	if (!pdl_period_valid(buf, strlen(buf))) {
 		pdl_http_error(out, 400, "bad_period", "period is YYYY-MM (month 01-12)");
 		return 0;
 	}
@@ -234,7 +220,7 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 	int has_after = pdl_http_param(query, "after", after, sizeof after);
 	if (has_after) {
 		char *slash = strrchr(after, '/');
-		if (slash == NULL || !id_ok(after, (size_t)(slash - after)) || !pdl_metrics_period_valid(slash + 1)) {
+		if (slash == NULL || !pdl_id_valid(after, (size_t)(slash - after)) || !pdl_period_valid(slash + 1, strlen(slash + 1))) {
 			pdl_http_error(out, 400, "bad_after", "after is PROVIDER/YYYY-MM (a list's \"next\")");
 			return;
 		}
@@ -377,7 +363,7 @@ row_private(struct rd *r, const json_t *row)
 		return 1;
 	const char *rid = json_string_value(json_object_get(row, "report_id"));
 	char key[PDL_METRICS_KEY_MAX];
-	if (rid == NULL || !id_ok(rid, strlen(rid)))
+	if (rid == NULL || !pdl_id_valid(rid, strlen(rid)))
 		return 1;
 	snprintf(key, sizeof key, "qrep/%s", rid);
 	json_t *rep = pdl_vdoc_get(r->t, r->track, key);
@@ -499,7 +485,7 @@ providers(struct pdl_http_ctx *cx, const char *query, const char *rest, struct p
 	const char *id = rest + 1, *slash = strchr(id, '/');
 	size_t n = slash ? (size_t)(slash - id) : strlen(id);
 	char idb[PDL_ID_LEN_MAX + 1];
-	if (!id_ok(id, n)) {
+	if (!pdl_id_valid(id, n)) {
 		pdl_http_error(out, 400, "bad_id", "a provider id is 1-64 of A-Z a-z 0-9 . _ -");
 		return;
 	}

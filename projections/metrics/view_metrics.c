@@ -85,29 +85,13 @@ bump(json_t *sec, const char *field, json_int_t d)
 	json_object_set_new(sec, field, json_integer(sadd(jint(sec, field), d)));
 }
 
-/* ACTS.md ids: 1–64 of A-Z a-z 0-9 . _ - (so no separator can appear in a key). */
-static int
-id_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n > PDL_ID_LEN_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* ---- track records ---- */
 
 static json_t *
 track_get(struct mx *m, const char *kind, const char *id)
 {
 	char key[PDL_METRICS_KEY_MAX];
-	if (!id_ok(id))
+	if (!pdl_id_cstr_valid(id))
 		return NULL;
 	snprintf(key, sizeof key, "%s/%s", kind, id);
 	return pdl_vdoc_get(m->t, m->track, key);
@@ -131,7 +115,7 @@ owner(struct mx *m, const char *rid, json_t **res)
 {
 	*res = track_get(m, "res", rid);
 	const char *p = jstr(*res, "provider");
-	return id_ok(p) ? p : NULL;
+	return pdl_id_cstr_valid(p) ? p : NULL;
 }
 
 /* ---- figures ---- */
@@ -211,7 +195,7 @@ src_del(struct mx *m, const char *prov, const char *period, const char *figure, 
 
 struct calbuf {
 	int64_t *days; /* holidays then workdays */
-	struct pdl_mcal cal;
+	struct pdl_workcal cal;
 };
 
 static int
@@ -229,7 +213,8 @@ add_days(const json_t *arr, int64_t *v, size_t n)
 	const json_t *d;
 	json_array_foreach(arr, i, d) {
 		int64_t day;
-		if (pdl_metrics_day_parse(json_string_value(d), &day) == PDL_OK)
+		const char *ds = json_string_value(d);
+		if (ds != NULL && pdl_day_parse(ds, strlen(ds), &day) == PDL_OK)
 			v[n++] = day;
 	}
 	return n;
@@ -273,7 +258,7 @@ cal_load(struct mx *m, struct calbuf *cb)
 	}
 	nw = sort_unique(cb->days + nh, nw);
 	json_decref(cal);
-	cb->cal = (struct pdl_mcal){cb->days, nh, cb->days + nh, nw};
+	cb->cal = (struct pdl_workcal){cb->days, nh, cb->days + nh, nw};
 	return PDL_OK;
 }
 
@@ -390,7 +375,7 @@ static int
 own(struct mx *m, const char *rid, const char *prov)
 {
 	json_t *res = track_get(m, "res", rid);
-	if (res != NULL || !id_ok(rid) || !id_ok(prov)) {
+	if (res != NULL || !pdl_id_cstr_valid(rid) || !pdl_id_cstr_valid(prov)) {
 		json_decref(res);
 		return PDL_OK; /* invariant (3): the first listing owns it */
 	}
@@ -409,7 +394,7 @@ on_catalog_request(struct mx *m)
 {
 	const char *id = jstr(m->e->body, "request_id"), *prov = jstr(m->e->body, "provider");
 	json_t *old = track_get(m, "creq", id);
-	if (old != NULL || !id_ok(id) || !id_ok(prov)) {
+	if (old != NULL || !pdl_id_cstr_valid(id) || !pdl_id_cstr_valid(prov)) {
 		json_decref(old);
 		return PDL_OK;
 	}
@@ -460,7 +445,7 @@ on_quality_report(struct mx *m)
 	json_t *res = NULL, *old = track_get(m, "qrep", id);
 	const char *prov = owner(m, rid, &res);
 	int rc = PDL_OK;
-	if (old != NULL || prov == NULL || !id_ok(id))
+	if (old != NULL || prov == NULL || !pdl_id_cstr_valid(id))
 		goto done;
 	rc = track_put(m, "qrep", id,
 	               json_pack("{s:s,s:s,s:I,s:s,s:I,s:I}", "provider", prov, "resource_id", rid, "resource_seq",
@@ -529,7 +514,7 @@ on_call_request(struct mx *m)
 	const json_t *b = m->e->body, *res = json_object_get(b, "resources");
 	const char *id = jstr(b, "call_id"), *gid = jstr(b, "grant_id");
 	json_t *old = track_get(m, "call", id);
-	if (old != NULL || !id_ok(id) || !json_is_array(res)) {
+	if (old != NULL || !pdl_id_cstr_valid(id) || !json_is_array(res)) {
 		json_decref(old);
 		return PDL_OK;
 	}
@@ -619,7 +604,7 @@ on_call_usage(struct mx *m)
 	int rc = PDL_OK;
 	if (prov == NULL || records < 0 || bytes < 0)
 		goto done;
-	if (!pdl_metrics_period_valid(period))
+	if (period == NULL || !pdl_period_valid(period, strlen(period)))
 		period = m->period;
 	json_t *doc = fig_load(m, prov, period), *u = json_object_get(doc, "usage");
 	bump(u, "records_served", records);
@@ -654,7 +639,7 @@ on_product_submit(struct mx *m)
 	const char **ids = NULL;
 	size_t n = 0, cap = 0, i;
 	int rc = PDL_OK;
-	if (old != NULL || !id_ok(id) || inputs == NULL)
+	if (old != NULL || !pdl_id_cstr_valid(id) || inputs == NULL)
 		goto done;
 	/* keep the input products' docs alive while ids points into them */
 	json_array_foreach(prods, i, v) {
@@ -671,14 +656,14 @@ on_product_submit(struct mx *m)
 		goto done;
 	}
 	json_array_foreach(res, i, v) {
-		if (id_ok(json_string_value(v)))
+		if (pdl_id_cstr_valid(json_string_value(v)))
 			ids[n++] = json_string_value(v);
 	}
 	json_array_foreach(inputs, i, v) {
 		size_t j;
 		const json_t *r;
 		json_array_foreach(json_object_get(v, "resources"), j, r) {
-			if (id_ok(json_string_value(r)))
+			if (pdl_id_cstr_valid(json_string_value(r)))
 				ids[n++] = json_string_value(r);
 		}
 	}
@@ -743,9 +728,9 @@ on_settlement_run(struct mx *m)
 	const char *party;
 	size_t i;
 	int rc = PDL_OK;
-	if (!id_ok(pid) || !json_is_array(lines))
+	if (!pdl_id_cstr_valid(pid) || !json_is_array(lines))
 		return PDL_OK;
-	if (!pdl_metrics_period_valid(period))
+	if (period == NULL || !pdl_period_valid(period, strlen(period)))
 		period = m->period;
 	/* settle/<product_id>/<period>: two ids, so not through track_get */
 	snprintf(key, sizeof key, "settle/%s/%s", pid, period);
@@ -754,7 +739,7 @@ on_settlement_run(struct mx *m)
 		json_int_t oseq = jint(old, "seq");
 		json_array_foreach(json_object_get(old, "lines"), i, ln) {
 			const char *p = jstr(ln, "party");
-			if (!id_ok(p))
+			if (!pdl_id_cstr_valid(p))
 				continue;
 			json_t *doc = fig_load(m, p, period), *u = json_object_get(doc, "usage");
 			bump(u, "revenue_fen", -jint(ln, "amount_fen"));
@@ -769,7 +754,7 @@ on_settlement_run(struct mx *m)
 	}
 	json_array_foreach(lines, i, ln) {
 		const char *role = jstr(ln, "role"), *p = jstr(ln, "party");
-		if (role == NULL || strcmp(role, "provider") != 0 || !id_ok(p) || !json_is_integer(json_object_get(ln, "amount_fen")))
+		if (role == NULL || strcmp(role, "provider") != 0 || !pdl_id_cstr_valid(p) || !json_is_integer(json_object_get(ln, "amount_fen")))
 			continue;
 		json_object_set_new(sum, p, json_integer(sadd(jint(sum, p), jint(ln, "amount_fen"))));
 	}
@@ -807,7 +792,7 @@ on_disclosure_publish(struct mx *m)
 	const json_t *b = m->e->body;
 	char year[16];
 	json_int_t y = jint(b, "year");
-	if (y <= 0 || y > 9999 || !id_ok(m->e->actor))
+	if (y <= 0 || y > 9999 || !pdl_id_cstr_valid(m->e->actor))
 		return PDL_OK;
 	snprintf(year, sizeof year, "%04d", (int)y);
 	int late = json_is_true(json_object_get(m->e->outcome, "late"));
@@ -861,7 +846,7 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 			continue;
 		struct mx m = {t, e, pdl_vdb_table(db, PDL_MT_TRACK), pdl_vdb_table(db, PDL_MT_FIG),
 		               pdl_vdb_table(db, PDL_MT_SRC), pdl_vdb_table(db, PDL_MT_SAMPLE), ""};
-		pdl_metrics_period_of_ms(e->time_ms, m.period);
+		pdl_period_of_ms(e->time_ms, m.period);
 		return handlers[i].fn(&m);
 	}
 	return PDL_OK;

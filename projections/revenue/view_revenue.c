@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "date.h"
 #include "http.h"
 #include "views.h"
 #include "split.h"
@@ -142,32 +143,6 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	return PDL_OK;
 }
 
-static int
-id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 64)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
-		      *s == '_' || *s == '-'))
-			return 0;
-	return 1;
-}
-
-/* "YYYY-MM" with a month 01-12, as the acts' periods. */
-static int
-period_ok(const char *p)
-{
-	if (strlen(p) != 7 || p[4] != '-')
-		return 0;
-	for (int i = 0; i < 7; i++)
-		if (i != 4 && (p[i] < '0' || p[i] > '9'))
-			return 0;
-	int m = (p[5] - '0') * 10 + (p[6] - '0');
-	return m >= 1 && m <= 12;
-}
-
 /* A statement request: one period, a range, or every period. */
 struct stmt_q {
 	char period[16], from[16], to[16], format[16], bom[8];
@@ -187,7 +162,8 @@ stmt_params(const char *query, struct stmt_q *q, struct pdl_http_out *out)
 	int has_t = pdl_http_param(query, "to", q->to, sizeof q->to);
 	pdl_http_param(query, "format", q->format, sizeof q->format);
 	pdl_http_param(query, "bom", q->bom, sizeof q->bom);
-	if ((has_p && !period_ok(q->period)) || (has_f && !period_ok(q->from)) || (has_t && !period_ok(q->to))) {
+	if ((has_p && !pdl_period_valid(q->period, strlen(q->period))) ||
+	    (has_f && !pdl_period_valid(q->from, strlen(q->from))) || (has_t && !pdl_period_valid(q->to, strlen(q->to)))) {
 		pdl_http_error(out, 400, "bad_period", "a period is YYYY-MM with a month 01 to 12");
 		return 1;
 	}
@@ -305,7 +281,7 @@ party_statement(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 	struct stmt_q q;
 	if (stmt_params(query, &q, out))
 		return;
-	if (!id_ok(rest)) {
+	if (!pdl_id_cstr_valid(rest)) {
 		pdl_http_error(out, 400, "bad_party", "a party id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
 	}
@@ -379,7 +355,7 @@ settlement_doc(struct pdl_http_ctx *cx, const char *query, const char *rest, str
 	static const char *const none[] = {NULL};
 	if (pdl_http_params_only(query, none, out))
 		return;
-	if (!id_ok(rest)) {
+	if (!pdl_id_cstr_valid(rest)) {
 		pdl_http_error(out, 400, "bad_settlement", "a settlement id is 1-64 characters of A-Z a-z 0-9 . _ -");
 		return;
 	}

@@ -79,28 +79,18 @@ scan_prefix(struct pdl_ctx *c, const char *kind, struct pdl_str id, scan_fn fn, 
 {
 	char k[PDL_REC_KEY_MAX];
 	size_t kn = pdl_state_key(k, sizeof k - 1, kind, id.p, id.n);
-	MDB_cursor *cur;
+	struct pdl_scan sc;
 	if (kn == 0)
 		return PDL_OK;
 	k[kn++] = '/';
-	int mrc = mdb_cursor_open(c->txn, c->s->state, &cur);
-	if (mrc != 0)
-		return pdl_store_err(mrc);
-	MDB_val key = {kn, k}, val;
-	int rc = PDL_OK;
-	for (mrc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); mrc == 0;
-	     mrc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-		if (key.mv_size < kn || memcmp(key.mv_data, k, kn) != 0)
-			break;
-		struct pdl_str suffix = {(const char *)key.mv_data + kn, key.mv_size - kn};
-		rc = fn(c, suffix, mp_cur_make(val.mv_data, val.mv_size), arg);
-		if (rc != PDL_OK)
-			break;
+	int rc = pdl_store_state_scan(c->txn, c->s, k, kn, &sc);
+	while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK) {
+		assert(sc.kn >= kn); /* the scan keeps to the prefix */
+		struct pdl_str suffix = {(const char *)sc.k + kn, sc.kn - kn};
+		rc = fn(c, suffix, mp_cur_make(sc.v, sc.vn), arg);
 	}
-	if (rc == PDL_OK && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = pdl_store_err(mrc);
-	mdb_cursor_close(cur);
-	return rc;
+	pdl_scan_close(&sc);
+	return rc == PDL_END ? PDL_OK : rc;
 }
 
 /* "<a>/<b>" into buf; a and b are ids (≤ 64 bytes) or short numbers. */

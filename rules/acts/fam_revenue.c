@@ -22,6 +22,7 @@
  * lines from the same largest-remainder pass (split.h). A settlement is
  * never refunded beyond its gross: refunded_fen ≤ gross_fen.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,15 +377,12 @@ cmp_provider(const void *a, const void *b)
 	return strcmp((const char *)a, (const char *)b);
 }
 
-/* Computes the settlement of product for period from state (reads only). */
+/* The parties of the product's grant and its split, into s. */
 static int
-settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, struct pdl_settle_calc *s)
+settle_parties(struct pdl_ctx *c, struct pdl_str product, struct pdl_settle_calc *s)
 {
-	static char res[INPUTS_MAX][PDL_ID_LEN_MAX + 1], seen[INPUTS_MAX][PDL_ID_LEN_MAX + 1];
-	size_t nres = 0, nseen = 0;
 	struct mp_cur prod, grant, bp, v;
 	struct pdl_str gid, dev, op, auth;
-	memset(s, 0, sizeof *s);
 	int rc = product_and_grant(c, product, &prod, &grant, "settlement");
 	if (rc != PDL_OK)
 		return rc;
@@ -397,71 +395,100 @@ settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period,
 	snprintf(s->auth, sizeof s->auth, "%.*s", (int)auth.n, auth.p);
 	snprintf(s->grant, sizeof s->grant, "%.*s", (int)gid.n, gid.p);
 	static const char *const bpk[4] = {"providers", "operator", "developer", "authority"};
+	uint64_t sum = 0;
 	for (int i = 0; i < 4; i++) {
 		uint64_t b;
 		if (mp_map_find(bp, bpk[i], &v) != PDL_OK || mp_read_uint(&v, &b) != PDL_OK || b > PDL_BP_TOTAL)
 			return PDL_ESTORE;
 		s->bp[i] = (uint32_t)b;
+		sum += b;
 	}
+	assert(sum <= 4u * PDL_BP_TOTAL); /* each share was bounded above */
+	return PDL_OK;
+}
 
-	/* gross: the latest amount of each original record of this product and period */
+/* gross: the latest amount of each original record of this product and period */
+static int
+settle_gross(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, struct pdl_settle_calc *s)
+{
 	char prefix[PDL_REC_KEY_MAX];
 	int pn = snprintf(prefix, sizeof prefix, "revp/%.*s/%.*s/", (int)product.n, product.p, (int)period.n, period.p);
-	MDB_cursor *cur;
-	MDB_val k = {(size_t)pn, prefix}, val;
-	if (mdb_cursor_open(c->txn, c->s->state, &cur) != 0)
-		return PDL_ESTORE;
-	for (int m = mdb_cursor_get(cur, &k, &val, MDB_SET_RANGE); m == 0; m = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
-		if (k.mv_size < (size_t)pn || memcmp(k.mv_data, prefix, (size_t)pn) != 0)
-			break;
-		struct mp_cur r = mp_cur_make(val.mv_data, val.mv_size), g;
+	struct pdl_scan sc;
+	int rc = pdl_store_state_scan(c->txn, c->s, prefix, (size_t)pn, &sc);
+	while (rc == PDL_OK && (rc = pdl_scan_next(&sc)) == PDL_OK) {
+		struct mp_cur r = mp_cur_make(sc.v, sc.vn), g;
 		int64_t amt;
 		if (mp_map_find(r, "gross_fen", &g) != PDL_OK || mp_read_int(&g, &amt) != PDL_OK) {
-			mdb_cursor_close(cur);
-			return PDL_ESTORE;
+			rc = PDL_ESTORE;
+			break;
 		}
 		if ((amt > 0 && s->gross > INT64_MAX - amt) || (amt < 0 && s->gross < INT64_MIN - amt)) {
-			mdb_cursor_close(cur);
+			pdl_scan_close(&sc);
 			return pdl_rule_fail(c, "settlement.gross_overflow", "the period's revenue overflows int64 fen");
 		}
 		s->gross += amt;
 	}
-	mdb_cursor_close(cur);
+	pdl_scan_close(&sc);
+	return rc == PDL_END ? PDL_OK : PDL_ESTORE;
+}
 
+/* One input resource: its provider among s->prov, weighted by the records
+ * served to the product's developer under its grant in the period. */
+static int
+settle_use(struct pdl_ctx *c, struct pdl_str period, const char *res, struct pdl_settle_calc *s)
+{
+	struct mp_cur rr;
+	struct pdl_str prov;
+	if (pdl_rec_get(c, "res", pdl_cstr(res), &rr) != PDL_OK || pdl_rec_str(rr, "provider", &prov) != PDL_OK)
+		return PDL_ESTORE;
+	struct pdl_settle_use *u = &s->res[s->nres++];
+	snprintf(u->resource, sizeof u->resource, "%s", res);
+	snprintf(u->provider, sizeof u->provider, "%.*s", (int)prov.n, prov.p);
+	size_t j;
+	for (j = 0; j < s->np; j++)
+		if (strlen(s->prov[j].id) == prov.n && memcmp(s->prov[j].id, prov.p, prov.n) == 0)
+			break;
+	if (j == s->np) {
+		if (s->np == PDL_SPLIT_PROVIDERS_MAX)
+			return pdl_rule_fail(c, "settlement.inputs_too_many", "more than %u providers", PDL_SPLIT_PROVIDERS_MAX);
+		snprintf(s->prov[s->np++].id, PDL_ID_LEN_MAX + 1, "%.*s", (int)prov.n, prov.p);
+	}
+	char uk[PDL_REC_KEY_MAX];
+	struct mp_cur ur;
+	uint64_t recs = 0;
+	snprintf(uk, sizeof uk, "%.64s/%.64s/%.*s/%.64s", s->grant, s->dev, (int)period.n, period.p, res);
+	if (pdl_rec_get(c, "usage", pdl_cstr(uk), &ur) == PDL_OK && pdl_rec_uint(ur, "records", &recs) == PDL_OK) {
+		if (s->prov[j].w > UINT64_MAX - recs)
+			return pdl_rule_fail(c, "settlement.usage_overflow", "usage records overflow");
+		s->prov[j].w += recs;
+		u->records = recs;
+	}
+	return PDL_OK;
+}
+
+/* Computes the settlement of product for period from state (reads only). */
+static int
+settle_compute(struct pdl_ctx *c, struct pdl_str product, struct pdl_str period, struct pdl_settle_calc *s)
+{
+	static char res[INPUTS_MAX][PDL_ID_LEN_MAX + 1], seen[INPUTS_MAX][PDL_ID_LEN_MAX + 1];
+	size_t nres = 0, nseen = 0;
+	memset(s, 0, sizeof *s);
+	int rc = settle_parties(c, product, s);
+	if (rc == PDL_OK)
+		rc = settle_gross(c, product, period, s);
+	if (rc != PDL_OK)
+		return rc;
 	/* providers of the input resources, weighted by records served to X's developer under X's grant */
 	rc = collect_resources(c, product, res, &nres, seen, &nseen, 0);
 	if (rc == PDL_ERULE)
 		return pdl_rule_fail(c, "settlement.inputs_too_many", "the product's inputs exceed %u", INPUTS_MAX);
 	if (rc != PDL_OK)
 		return rc;
-	for (size_t i = 0; i < nres; i++) {
-		struct mp_cur rr;
-		struct pdl_str prov;
-		if (pdl_rec_get(c, "res", pdl_cstr(res[i]), &rr) != PDL_OK || pdl_rec_str(rr, "provider", &prov) != PDL_OK)
-			return PDL_ESTORE;
-		struct pdl_settle_use *u = &s->res[s->nres++];
-		snprintf(u->resource, sizeof u->resource, "%s", res[i]);
-		snprintf(u->provider, sizeof u->provider, "%.*s", (int)prov.n, prov.p);
-		size_t j;
-		for (j = 0; j < s->np; j++)
-			if (strlen(s->prov[j].id) == prov.n && memcmp(s->prov[j].id, prov.p, prov.n) == 0)
-				break;
-		if (j == s->np) {
-			if (s->np == PDL_SPLIT_PROVIDERS_MAX)
-				return pdl_rule_fail(c, "settlement.inputs_too_many", "more than %u providers", PDL_SPLIT_PROVIDERS_MAX);
-			snprintf(s->prov[s->np++].id, PDL_ID_LEN_MAX + 1, "%.*s", (int)prov.n, prov.p);
-		}
-		char uk[PDL_REC_KEY_MAX];
-		struct mp_cur ur;
-		uint64_t recs = 0;
-		snprintf(uk, sizeof uk, "%.64s/%.64s/%.*s/%.64s", s->grant, s->dev, (int)period.n, period.p, res[i]);
-		if (pdl_rec_get(c, "usage", pdl_cstr(uk), &ur) == PDL_OK && pdl_rec_uint(ur, "records", &recs) == PDL_OK) {
-			if (s->prov[j].w > UINT64_MAX - recs)
-				return pdl_rule_fail(c, "settlement.usage_overflow", "usage records overflow");
-			s->prov[j].w += recs;
-			u->records = recs;
-		}
-	}
+	for (size_t i = 0; i < nres && rc == PDL_OK; i++)
+		rc = settle_use(c, period, res[i], s);
+	if (rc != PDL_OK)
+		return rc;
+	assert(s->nres == nres && s->np <= PDL_SPLIT_PROVIDERS_MAX);
 	qsort(s->prov, s->np, sizeof s->prov[0], cmp_provider);
 	uint64_t w[PDL_SPLIT_PROVIDERS_MAX];
 	for (size_t i = 0; i < s->np; i++)

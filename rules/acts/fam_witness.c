@@ -56,34 +56,6 @@ struct cosig {
 	uint8_t raw[COSIG_RAW_BYTES];
 };
 
-/* The stored checkpoint note for exactly `size` leaves. *note points into
- * the LMDB map: valid until the transaction ends. PDL_ENOTFOUND if none. */
-static int
-ckpt_get(struct pdl_ctx *c, uint64_t size, const char **note, size_t *n)
-{
-	uint8_t k[8];
-	pdl_be64(k, size);
-	MDB_val key = {sizeof k, k}, val;
-	int rc = mdb_get(c->txn, c->s->ckpt, &key, &val);
-	if (rc != 0)
-		return pdl_store_err(rc);
-	*note = val.mv_data;
-	*n = val.mv_size;
-	return PDL_OK;
-}
-
-/* A signed-note key name: non-empty, no spaces, '+' or control characters. */
-static int
-name_ok(struct pdl_str s)
-{
-	for (size_t i = 0; i < s.n; i++) {
-		unsigned char ch = (unsigned char)s.p[i];
-		if (ch <= 0x20 || ch == '+' || ch == 0x7f)
-			return 0;
-	}
-	return s.n > 0;
-}
-
 /* Splits a cosignature line (one trailing "\n" allowed); NULL on success,
  * else why it is malformed. */
 static const char *
@@ -100,8 +72,8 @@ cosig_parse(struct pdl_str line, struct cosig *out)
 		return "it has no space between the name and the signature";
 	out->name.p = nm;
 	out->name.n = (size_t)(sp - nm);
-	if (!name_ok(out->name))
-		return "the key name is empty or holds a space, '+' or a control character";
+	if (!pdl_note_name_valid(out->name.p, out->name.n))
+		return "the key name is empty, not UTF-8, or holds a space, '+' or a control character";
 	if (pdl_unb64(sp + 1, (size_t)(end - sp - 1), out->raw, COSIG_RAW_BYTES) != PDL_OK)
 		return "the signature is not base64 of key ID, timestamp and signature (76 bytes)";
 	out->key_id = (uint32_t)out->raw[0] << 24 | (uint32_t)out->raw[1] << 16 | (uint32_t)out->raw[2] << 8 |
@@ -138,7 +110,7 @@ cosign_validate(struct pdl_ctx *c)
 
 	if (pdl_unb64(root_b64.p, root_b64.n, root, sizeof root) != PDL_OK)
 		return pdl_rule_fail(c, "witness.bad_root", "root must be the base64 of a %u-byte hash", PDL_HASH_BYTES);
-	rc = ckpt_get(c, size, &note, &note_n);
+	rc = pdl_store_ckpt_get(c->txn, c->s, size, &note, &note_n);
 	if (rc == PDL_ENOTFOUND)
 		return pdl_rule_fail(c, "witness.unknown_checkpoint", "the ledger signed no checkpoint at size %" PRIu64,
 		                     size);

@@ -1,5 +1,7 @@
 /* state.c — see state.h. */
+#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -282,45 +284,97 @@ pdl_actor_has_role(struct pdl_ctx *c, uint32_t role)
 	return pdl_party_has_role(c, pdl_actor(c), role);
 }
 
-/* ---- working days ---- */
+/* ---- working days: the rules' calendar, counted by lib/date.h ---- */
+
+#define CAL_YEAR_DATES_MAX 366u /* fam_calendar's CAL_DATES_MAX: a list names at most a year's days */
+#define CAL_SCAN_YEARS 12u      /* a deadline searches this many years at most (n ≤ 365) */
+
+/* One year of the published calendar (cal/<year>) as day numbers. */
+struct cal_year {
+	int64_t holidays[CAL_YEAR_DATES_MAX], workdays[CAL_YEAR_DATES_MAX];
+	struct pdl_workcal cal;
+};
+
+static int
+cmp_day(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The dates of list `name` of rec into v (sorted); their count. A record
+ * that does not parse is a storage error: validate wrote it whole. */
+static int
+cal_list(struct mp_cur rec, const char *name, int64_t *v, size_t *n)
+{
+	struct mp_cur arr;
+	uint32_t k;
+	*n = 0;
+	if (mp_map_find(rec, name, &arr) != PDL_OK)
+		return PDL_OK;
+	if (mp_read_array(&arr, &k) != PDL_OK || k > CAL_YEAR_DATES_MAX)
+		return PDL_ESTORE;
+	for (uint32_t i = 0; i < k; i++) {
+		const char *p;
+		size_t pn;
+		if (mp_read_str(&arr, &p, &pn) != PDL_OK || pdl_day_parse(p, pn, &v[i]) != PDL_OK)
+			return PDL_ESTORE;
+	}
+	qsort(v, k, sizeof *v, cmp_day);
+	*n = k;
+	return PDL_OK;
+}
+
+/* Loads year y's calendar; a year without a record is plain. */
+static int
+cal_load(struct pdl_ctx *c, int y, struct cal_year *cy)
+{
+	char yb[8];
+	struct mp_cur rec;
+	memset(&cy->cal, 0, sizeof cy->cal);
+	cy->cal.holidays = cy->holidays;
+	cy->cal.workdays = cy->workdays;
+	snprintf(yb, sizeof yb, "%04d", y % 10000);
+	int rc = pdl_rec_get(c, "cal", pdl_cstr(yb), &rec);
+	if (rc == PDL_ENOTFOUND)
+		return PDL_OK;
+	if (rc == PDL_OK)
+		rc = cal_list(rec, "holidays", cy->holidays, &cy->cal.n_holidays);
+	if (rc == PDL_OK)
+		rc = cal_list(rec, "workdays", cy->workdays, &cy->cal.n_workdays);
+	return rc;
+}
 
 int
 pdl_is_workday(struct pdl_ctx *c, struct pdl_date d, int *yes)
 {
-	char yb[8], db[11];
-	struct mp_cur rec, arr;
-	int wd = pdl_date_weekday(d);
-	*yes = wd < 5;
-	snprintf(yb, sizeof yb, "%04d", d.y % 10000);
-	int rc = pdl_rec_get(c, "cal", pdl_cstr(yb), &rec);
-	if (rc == PDL_ENOTFOUND)
-		return PDL_OK;
-	if (rc != PDL_OK)
-		return rc;
-	pdl_date_format(d, db);
-	struct pdl_str ds = {db, 10};
-	if (*yes && mp_map_find(rec, "holidays", &arr) == PDL_OK && pdl_strs_has(arr, ds))
-		*yes = 0;
-	else if (!*yes && mp_map_find(rec, "workdays", &arr) == PDL_OK && pdl_strs_has(arr, ds))
-		*yes = 1;
-	return PDL_OK;
+	struct cal_year cy;
+	int rc = cal_load(c, d.y, &cy);
+	if (rc == PDL_OK)
+		*yes = pdl_workcal_is_workday(&cy.cal, pdl_day_of_date(d));
+	return rc;
 }
 
 int
 pdl_workday_deadline(struct pdl_ctx *c, uint64_t from_ms, uint64_t n, uint64_t *deadline_ms)
 {
-	struct pdl_date d = pdl_date_of_ms(from_ms);
-	uint64_t count = 0;
-	/* n is bounded by the policy (≤ 365), so this loop is too */
-	for (int guard = 0; count < n && guard < 4000; guard++) {
-		d = pdl_date_add_days(d, 1);
-		int yes;
-		int rc = pdl_is_workday(c, d, &yes);
+	struct cal_year cy;
+	int64_t day = pdl_day_of_ms(from_ms), last = day;
+	assert(n <= 365); /* the genesis schema bounds accept_wd and notice_wd */
+	/* each year on its own calendar, until the n-th working day */
+	for (unsigned i = 0; n > 0 && i < CAL_SCAN_YEARS; i++) {
+		struct pdl_date d = pdl_date_of_day(day + 1);
+		struct pdl_date next = {d.y + 1, 1, 1};
+		int rc = cal_load(c, d.y, &cy);
 		if (rc != PDL_OK)
 			return rc;
-		count += (uint64_t)yes;
+		int64_t end = pdl_day_of_date(next);
+		if (pdl_workcal_after(&cy.cal, day, n, end, &last, &n) == PDL_OK)
+			break;
+		day = last = end - 1;
 	}
-	*deadline_ms = pdl_ms_of_date(pdl_date_add_days(d, 1));
+	assert(last > pdl_day_of_ms(from_ms) || n == 0);
+	*deadline_ms = pdl_ms_of_date(pdl_date_of_day(last + 1));
 	return PDL_OK;
 }
 

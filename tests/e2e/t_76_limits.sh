@@ -113,5 +113,13 @@ stop_pdld || not_ok "pdld stops on SIGTERM"
 "$PDLD" --data "$D" --max-inflight 0 2>"$TMP/e"
 check_eq "pdld refuses --max-inflight 0 (exit 2)" "$?" 2
 check "  naming the range" grep -q -- "--max-inflight must be a number from 1 to 64" "$TMP/e"
+# every numeric option goes through the one checked parser: `--checkpoint-ms x`
+# silently became 1 ms, and --workers/--blob-max/--map-size read garbage as 0
+for o in "--checkpoint-ms x" "--checkpoint-ms 0" "--workers 2x" "--blob-max -1" "--map-size 1e9"; do
+	# shellcheck disable=SC2086 # the option and its value are two words
+	timeout 10 "$PDLD" --data "$D" $o 2>"$TMP/e" # the old pdld started serving
+	check_eq "pdld refuses $o (exit 2)" "$?" 2
+	check "  naming the option and the value" grep -q -- "${o%% *} must be a number from .*, not '${o#* }'" "$TMP/e"
+done
 check_eq "the log is whole" "$(log_size "$D")" 1101
 finish

@@ -231,6 +231,15 @@ check_eq "the live auditor follower applied both, the private one fetched by ran
 kill -TERM "$LIVE"
 wait "$LIVE"
 check_eq "  and exits 0 on SIGTERM" "$?" 0
+# ---- a suspended party reads nothing private (as on the private HTTP listener)
+printf '[{"type": "party.suspend", "actor": "authority", "nonce": 900101, "body": {"id": "developer-a", "reason": "t77"}}]' \
+	>"$TMP/susp.json"
+"$PDL" submit --key "$K/authority.key" --ledger "$URL" "$TMP/susp.json" >"$TMP/susp_r" 2>&1
+check_eq "developer-a suspended" "$(grep -c '"seq"' "$TMP/susp_r")" 1
+"$PDL" get "$REQ" --ledger "$URL" --reader developer-a --reader-key "$K/developer-a.key" >"$TMP/o" 2>"$TMP/e"
+check_eq "  its own private call.request is now refused to it (exit 1)" "$?" 1
+check "  PDL_ESUSPENDED, saying it is suspended" grep -q "developer-a is suspended: it reads nothing private" "$TMP/e"
+check "  and nothing of it on stdout" test ! -s "$TMP/o"
 stop_pdld || not_ok "pdld stops"
 check "pdld logged the refused private reads (--verbose)" grep -q "private entry $REQ refused to an anonymous reader" "$D.pdld.log"
 finish

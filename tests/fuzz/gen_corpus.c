@@ -104,6 +104,7 @@ pack_fields(msgpack_packer *pk, const struct pdl_field *f)
 		case F_IDS: msgpack_pack_array(pk, 1); pack_scalar(pk, F_ID, f); break;
 		case F_DATES: msgpack_pack_array(pk, 1); pack_scalar(pk, F_DATE, f); break;
 		case F_ENUMS: msgpack_pack_array(pk, 1); pack_scalar(pk, F_ENUM, f); break;
+		case F_MAPS: msgpack_pack_array(pk, 1); pack_fields(pk, f->sub); break;
 		default: pack_scalar(pk, f->type, f); break;
 		}
 	}

@@ -16,6 +16,9 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -932,6 +935,218 @@ test_time_monotonic(void **state)
 	pdl_store_rdone(&f->s, t);
 }
 
+/* ---- the engine's contract when an act fails after apply began (rules.h, invariants 1 and 3) ---- */
+
+static const struct pdl_act_def *register_def;
+
+/* party.register's apply, which writes party/<id>, then a failure. */
+static int
+apply_then_fail(struct pdl_ctx *c)
+{
+	assert_int_equal(register_def->apply(c), PDL_OK);
+	return pdl_rule_fail(c, "test.apply_fails", "apply failed after writing");
+}
+
+/* party.register's apply, then an outcome over PDL_OUT_BYTES_MAX. */
+static int
+apply_big_outcome(struct pdl_ctx *c)
+{
+	assert_int_equal(register_def->apply(c), PDL_OK);
+	for (unsigned i = 0; i < PDL_OUT_BYTES_MAX / 16; i++)
+		pdl_out_str(c, "k", "0123456789abcdef", 16);
+	return PDL_OK;
+}
+
+/* A validate that writes: a broken family. */
+static int
+validate_writes(struct pdl_ctx *c)
+{
+	return pdl_store_state_put(c->txn, c->s, "test/x", 6, "v", 1);
+}
+
+/* n party.register acts "b<i>" (nonces 100 + i), decoded into d. */
+static void
+decode_regs(struct fx *f, struct act *a, struct pdl_act *d, size_t n)
+{
+	struct pdl_status st;
+	register_def = pdl_rules_find("party.register", 14);
+	assert_non_null(register_def);
+	for (size_t i = 0; i < n; i++) {
+		struct key k;
+		char uscc[19], id[24];
+		seed_key(&k, (uint8_t)(20 + i));
+		make_uscc(uscc, "91110000", 2001 + (unsigned)i);
+		snprintf(id, sizeof id, "b%zu", i);
+		reg_act(f, &a[i], 100 + i, id, uscc, "[\"developer\"]", k.b64);
+		assert_int_equal(pdl_act_decode((const uint8_t *)a[i].sb.data, a[i].sb.size, a[i].sig, &d[i], &st), PDL_OK);
+	}
+}
+
+struct batch_log {
+	unsigned restarts;
+	size_t seen;
+	int refused[4];
+	uint64_t seq[4];
+};
+
+static void
+log_restart(void *arg, const struct pdl_head *h)
+{
+	struct batch_log *l = arg;
+	(void)h;
+	l->restarts++;
+	l->seen = 0;
+}
+
+static void
+log_result(void *arg, size_t i, const struct pdl_receipt *r, const uint8_t *entry, size_t n)
+{
+	struct batch_log *l = arg;
+	assert_int_equal(i, l->seen++); /* in order */
+	assert_true(i < 4);
+	l->refused[i] = r == NULL;
+	l->seq[i] = r != NULL ? r->seq : 0;
+	assert_true((r != NULL) == (entry != NULL && n > 0));
+}
+
+/* A batch of four: the second act's apply writes and then fails, the
+ * third's outcome is over the limit. Both are refused with their errors,
+ * the batch is run again without them, the other two are appended one
+ * after the other, and nothing the failed applies wrote is committed. */
+static void
+test_batch_apply_failure(void **state)
+{
+	struct fx *f = *state;
+	struct act a[4];
+	struct pdl_act d[4];
+	struct pdl_batch_item it[4], *items[4];
+	struct batch_log l = {0};
+	struct pdl_head before, after;
+	struct pdl_party p;
+	decode_regs(f, a, d, 4);
+	struct pdl_act_def fail_def = *register_def, big_def = *register_def;
+	fail_def.apply = apply_then_fail;
+	big_def.apply = apply_big_outcome;
+	d[1].def = &fail_def;
+	d[2].def = &big_def;
+	for (size_t i = 0; i < 4; i++) {
+		memset(&it[i], 0, sizeof it[i]);
+		it[i].act = &d[i];
+		items[i] = &it[i];
+	}
+	struct pdl_batch b = {.items = items, .n = 4, .now_ms = f->now + 1000, .arg = &l, .restart = log_restart,
+	                      .result = log_result};
+	read_head(f, &before);
+	assert_int_equal(pdl_engine_batch(&f->e, &b), PDL_OK);
+	read_head(f, &after);
+	assert_int_equal(l.restarts, 3); /* the first run, and one more per failed act */
+	assert_int_equal(l.seen, 4);
+	assert_int_equal(it[1].rc, PDL_ERULE);
+	assert_string_equal(it[1].st.rule, "test.apply_fails");
+	assert_null(it[1].act);
+	assert_int_equal(it[2].rc, PDL_ETOOBIG);
+	assert_null(it[2].act);
+	assert_true(l.refused[1] && l.refused[2] && !l.refused[0] && !l.refused[3]);
+	assert_int_equal(it[0].rc, PDL_OK);
+	assert_int_equal(it[3].rc, PDL_OK);
+	assert_int_equal(l.seq[0], before.size);
+	assert_int_equal(l.seq[3], before.size + 1);
+	assert_int_equal(after.size, before.size + 2);
+	assert_int_equal(b.head.size, after.size);
+	assert_memory_equal(b.head.chain, after.chain, 32);
+	get_party(f, "b0", &p, PDL_OK);
+	get_party(f, "b1", &p, PDL_ENOTFOUND); /* what the failed apply wrote is gone */
+	get_party(f, "b2", &p, PDL_ENOTFOUND);
+	get_party(f, "b3", &p, PDL_OK);
+	assert_int_equal(f->s.txn_partial, 0);
+	for (size_t i = 0; i < 4; i++)
+		act_free(&a[i]);
+}
+
+/* Runs fn(f, t) in a child process and expects it to stop with SIGABRT
+ * (PDL_INVARIANT); t is the parent's write transaction, aborted after. */
+static void
+expect_abort(struct fx *f, MDB_txn *t, void (*fn)(struct fx *f, MDB_txn *t))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fn(f, t);
+		_exit(0);
+	}
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFSIGNALED(ws));
+	assert_int_equal(WTERMSIG(ws), SIGABRT);
+	mdb_txn_abort(t);
+}
+
+static void
+commit_it(struct fx *f, MDB_txn *t)
+{
+	(void)pdl_store_commit(&f->s, t);
+}
+
+/* pdl_engine_submit alone: the failed act marks the transaction partial,
+ * and pdl_store_commit stops the process rather than commit it. */
+static void
+test_partial_never_committed(void **state)
+{
+	struct fx *f = *state;
+	struct act a;
+	struct pdl_act d;
+	struct pdl_head h;
+	struct pdl_receipt r;
+	struct pdl_status st;
+	struct pdl_party p;
+	MDB_txn *t;
+	decode_regs(f, &a, &d, 1);
+	struct pdl_act_def fail_def = *register_def;
+	fail_def.apply = apply_then_fail;
+	d.def = &fail_def;
+	assert_int_equal(pdl_store_wtxn(&f->s, &t), PDL_OK);
+	assert_int_equal(pdl_store_head(t, &f->s, &h), PDL_OK);
+	assert_int_equal(pdl_engine_submit(&f->e, t, &h, f->now + 1000, &d, NULL, &r, &st), PDL_ERULE);
+	assert_string_equal(st.rule, "test.apply_fails");
+	assert_int_equal(f->s.txn_partial, 1);
+	expect_abort(f, t, commit_it);
+	get_party(f, "b0", &p, PDL_ENOTFOUND);
+	/* a fresh transaction is clean again */
+	assert_int_equal(pdl_store_wtxn(&f->s, &t), PDL_OK);
+	assert_int_equal(f->s.txn_partial, 0);
+	mdb_txn_abort(t);
+	act_free(&a);
+}
+
+static struct pdl_act validate_writes_act;
+
+static void
+submit_validate_writes(struct fx *f, MDB_txn *t)
+{
+	struct pdl_head h;
+	struct pdl_receipt r;
+	struct pdl_status st;
+	assert_int_equal(pdl_store_head(t, &f->s, &h), PDL_OK);
+	(void)pdl_engine_submit(&f->e, t, &h, f->now + 1000, &validate_writes_act, NULL, &r, &st);
+}
+
+/* A validate that writes stops the process (invariant 1). */
+static void
+test_validate_must_not_write(void **state)
+{
+	struct fx *f = *state;
+	struct act a;
+	MDB_txn *t;
+	decode_regs(f, &a, &validate_writes_act, 1);
+	struct pdl_act_def bad = *register_def;
+	bad.validate = validate_writes;
+	validate_writes_act.def = &bad;
+	assert_int_equal(pdl_store_wtxn(&f->s, &t), PDL_OK);
+	expect_abort(f, t, submit_validate_writes);
+	act_free(&a);
+}
+
 /* Every act type has an explicit disclosure rule (spec/views.md): public
  * rows carry no reason, private ones say why; pdl_act_public follows it. */
 static void
@@ -978,6 +1193,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_engine_ledger_bound, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_nonce, setup_ledger, teardown),
 		cmocka_unit_test_setup_teardown(test_time_monotonic, setup_ledger, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_apply_failure, setup_ledger, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_never_committed, setup_ledger, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_must_not_write, setup_ledger, teardown),
 		cmocka_unit_test(test_every_act_has_disclosure_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,6 +207,11 @@ test_rules(void **state)
 	cosig_line_ex(line, sizeof line, "aud-1", "aud-1", 0x04, 1ull << 63, 1ull << 63, ck.note, ck.body_n);
 	h_rule(&h, cosign("aud-1", ck.size, ck.root, line), "witness.bad_cosignature");
 
+	/* a key name signed-note refuses (note.h's pdl_note_name_valid: a
+	 * no-break space, U+00A0, is a Unicode space), signed as that name */
+	cosig_line(line, sizeof line, "aud-1", "aud\xc2\xa0" "1", 1791511200, &ck);
+	h_rule(&h, cosign("aud-1", ck.size, ck.root, line), "witness.bad_cosignature");
+
 	/* one per (size, auditor); ck is older than ck2 and may still be cosigned */
 	cosig_line(line, sizeof line, "aud-1", "aud-1", 1791511200, &ck);
 	h_ok(&h, cosign("aud-1", ck.size, ck.root, line));

@@ -424,7 +424,7 @@ static void test_ct_roots(void **state)
 	pdl_merkle_range_root(&r, h);
 	assert_hash_hex(h, ct_empty_root);
 	for (uint64_t size = 1; size <= 8; size++) {
-		pdl_merkle_range_push(&r, t.leaf[size - 1]);
+		pdl_merkle_range_push(&r, t.leaf[size - 1], NULL);
 		assert_int_equal(r.size, size);
 		assert_int_equal(r.n, ct_compact[size].n);
 		for (unsigned j = 0; j < r.n; j++)
@@ -689,7 +689,7 @@ static void test_random_vs_naive(void **state)
 		assert_int_equal(pdl_merkle_append(&io, i, md->leaf[i]), PDL_OK);
 
 		/* d. the compact range agrees at every size. */
-		pdl_merkle_range_push(&range, md->leaf[i]);
+		pdl_merkle_range_push(&range, md->leaf[i], NULL);
 		pdl_merkle_range_root(&range, h);
 		assert_int_equal(pdl_merkle_root(&io, i + 1, naive), PDL_OK);
 		assert_memory_equal(h, naive, 32);
@@ -785,7 +785,7 @@ static void test_big_tree_reads(void **state)
 			data[j] = (uint8_t)(i >> (8 * j));
 		pdl_merkle_leaf_hash(data, sizeof data, leaf[i]);
 		assert_int_equal(pdl_merkle_append(&io, i, leaf[i]), PDL_OK);
-		pdl_merkle_range_push(&range, leaf[i]);
+		pdl_merkle_range_push(&range, leaf[i], NULL);
 		pdl_merkle_range_root(&range, roots + (i + 1) * 32);
 	}
 	/* About two hashes stored per leaf. */

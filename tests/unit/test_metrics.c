@@ -27,6 +27,14 @@
 
 extern const struct pdl_view pdl_view_metrics;
 
+/* lib/date.h's parse of a C string (NULL: PDL_EINVAL, as the metrics
+ * view's own parse answered before the calendar moved to lib/) */
+static int
+day_parse(const char *s, int64_t *day)
+{
+	return s == NULL ? PDL_EINVAL : pdl_day_parse(s, strlen(s), day);
+}
+
 /* ms of a CST wall time */
 static uint64_t
 cst(int y, int mo, int d, int hh, int mm)
@@ -34,23 +42,23 @@ cst(int y, int mo, int d, int hh, int mm)
 	char s[16];
 	int64_t day;
 	snprintf(s, sizeof s, "%04d-%02d-%02d", y, mo, d);
-	assert_int_equal(pdl_metrics_day_parse(s, &day), PDL_OK);
-	return (uint64_t)day * PDL_METRICS_DAY_MS + (uint64_t)hh * H + (uint64_t)mm * MIN - PDL_METRICS_CST_MS;
+	assert_int_equal(day_parse(s, &day), PDL_OK);
+	return (uint64_t)day * PDL_DAY_MS + (uint64_t)hh * H + (uint64_t)mm * MIN - PDL_CST_OFFSET_MS;
 }
 
 static int64_t
 day(const char *s)
 {
 	int64_t d;
-	assert_int_equal(pdl_metrics_day_parse(s, &d), PDL_OK);
+	assert_int_equal(day_parse(s, &d), PDL_OK);
 	return d;
 }
 
 /* 2026: National Day holidays 10-01..10-07 (Thu–Wed), make-up workdays
  * Sun 09-27 and Sat 10-10; a holiday listed on a Saturday changes nothing. */
 static int64_t hol26[9], wd26[2];
-static struct pdl_mcal cal26 = {hol26, 8, wd26, 2};
-static const struct pdl_mcal plain = {NULL, 0, NULL, 0};
+static struct pdl_workcal cal26 = {hol26, 8, wd26, 2};
+static const struct pdl_workcal plain = {NULL, 0, NULL, 0};
 
 static int
 setup_cal(void **state)
@@ -72,49 +80,49 @@ test_dates(void **state)
 	int64_t d;
 	char p[8];
 	assert_int_equal(day("1970-01-01"), 0);
-	assert_int_equal(pdl_metrics_weekday(0), 3); /* Thursday */
-	assert_int_equal(pdl_metrics_weekday(day("2026-10-09")), 4);
-	assert_int_equal(pdl_metrics_weekday(day("2026-10-10")), 5);
+	assert_int_equal(pdl_day_weekday(0), 3); /* Thursday */
+	assert_int_equal(pdl_day_weekday(day("2026-10-09")), 4);
+	assert_int_equal(pdl_day_weekday(day("2026-10-10")), 5);
 	assert_int_equal(day("2000-03-01") - day("2000-02-28"), 2); /* 2000 is a leap year */
 	assert_int_equal(day("2100-03-01") - day("2100-02-28"), 1); /* 2100 is not */
-	assert_int_equal(pdl_metrics_day_parse("2026-02-29", &d), PDL_EINVAL);
-	assert_int_equal(pdl_metrics_day_parse("2026-13-01", &d), PDL_EINVAL);
-	assert_int_equal(pdl_metrics_day_parse("2026-1-01", &d), PDL_EINVAL);
-	assert_int_equal(pdl_metrics_day_parse("1969-12-31", &d), PDL_EINVAL);
-	assert_int_equal(pdl_metrics_day_parse(NULL, &d), PDL_EINVAL);
+	assert_int_equal(day_parse("2026-02-29", &d), PDL_EINVAL);
+	assert_int_equal(day_parse("2026-13-01", &d), PDL_EINVAL);
+	assert_int_equal(day_parse("2026-1-01", &d), PDL_EINVAL);
+	assert_int_equal(day_parse("1969-12-31", &d), PDL_EINVAL);
+	assert_int_equal(day_parse(NULL, &d), PDL_EINVAL);
 	/* the period is the CST month: 2026-09-30T16:00Z is 10-01 00:00 CST */
-	pdl_metrics_period_of_ms(cst(2026, 10, 1, 0, 0), p);
+	pdl_period_of_ms(cst(2026, 10, 1, 0, 0), p);
 	assert_string_equal(p, "2026-10");
-	pdl_metrics_period_of_ms(cst(2026, 10, 1, 0, 0) - 1, p);
+	pdl_period_of_ms(cst(2026, 10, 1, 0, 0) - 1, p);
 	assert_string_equal(p, "2026-09");
-	pdl_metrics_period_of_ms(cst(2026, 12, 31, 23, 59), p);
+	pdl_period_of_ms(cst(2026, 12, 31, 23, 59), p);
 	assert_string_equal(p, "2026-12");
-	assert_true(pdl_metrics_period_valid("2026-10"));
-	assert_false(pdl_metrics_period_valid("2026-13"));
-	assert_false(pdl_metrics_period_valid("2026-00"));
-	assert_false(pdl_metrics_period_valid("2026-1"));
-	assert_false(pdl_metrics_period_valid("26-10-01"));
+	assert_true(pdl_period_valid("2026-10", 7));
+	assert_false(pdl_period_valid("2026-13", 7));
+	assert_false(pdl_period_valid("2026-00", 7));
+	assert_false(pdl_period_valid("2026-1", 6));
+	assert_false(pdl_period_valid("26-10-01", 8));
 }
 
 static void
 test_workdays(void **state)
 {
 	(void)state;
-	assert_true(pdl_metrics_is_workday(&cal26, day("2026-09-30")));  /* Wed */
-	assert_false(pdl_metrics_is_workday(&cal26, day("2026-10-01"))); /* holiday */
-	assert_false(pdl_metrics_is_workday(&cal26, day("2026-10-04"))); /* Sun */
-	assert_true(pdl_metrics_is_workday(&cal26, day("2026-10-10")));  /* make-up Sat */
-	assert_true(pdl_metrics_is_workday(&cal26, day("2026-09-27")));  /* make-up Sun */
-	assert_false(pdl_metrics_is_workday(&cal26, day("2026-10-17"))); /* Sat listed as holiday */
-	assert_false(pdl_metrics_is_workday(&plain, day("2026-10-10")));
-	assert_true(pdl_metrics_is_workday(&plain, day("2026-10-01")));
+	assert_true(pdl_workcal_is_workday(&cal26, day("2026-09-30")));  /* Wed */
+	assert_false(pdl_workcal_is_workday(&cal26, day("2026-10-01"))); /* holiday */
+	assert_false(pdl_workcal_is_workday(&cal26, day("2026-10-04"))); /* Sun */
+	assert_true(pdl_workcal_is_workday(&cal26, day("2026-10-10")));  /* make-up Sat */
+	assert_true(pdl_workcal_is_workday(&cal26, day("2026-09-27")));  /* make-up Sun */
+	assert_false(pdl_workcal_is_workday(&cal26, day("2026-10-17"))); /* Sat listed as holiday */
+	assert_false(pdl_workcal_is_workday(&plain, day("2026-10-10")));
+	assert_true(pdl_workcal_is_workday(&plain, day("2026-10-01")));
 	/* [09-27, 10-12): make-up 09-27, 09-28..30, none 10-01..07, 10-08, 10-09, make-up 10-10 */
-	assert_int_equal(pdl_metrics_workdays(&cal26, day("2026-09-27"), day("2026-10-12")), 7);
-	assert_int_equal(pdl_metrics_workdays(&plain, day("2026-09-27"), day("2026-10-12")), 10);
-	assert_int_equal(pdl_metrics_workdays(&plain, day("2026-01-01"), day("2027-01-01")), 261);
-	assert_int_equal(pdl_metrics_workdays(&cal26, day("2026-01-01"), day("2027-01-01")), 261 - 5 + 2);
-	assert_int_equal(pdl_metrics_workdays(&cal26, day("2026-10-12"), day("2026-10-12")), 0);
-	assert_int_equal(pdl_metrics_workdays(&cal26, day("2026-10-12"), day("2026-10-01")), 0);
+	assert_int_equal(pdl_workcal_count(&cal26, day("2026-09-27"), day("2026-10-12")), 7);
+	assert_int_equal(pdl_workcal_count(&plain, day("2026-09-27"), day("2026-10-12")), 10);
+	assert_int_equal(pdl_workcal_count(&plain, day("2026-01-01"), day("2027-01-01")), 261);
+	assert_int_equal(pdl_workcal_count(&cal26, day("2026-01-01"), day("2027-01-01")), 261 - 5 + 2);
+	assert_int_equal(pdl_workcal_count(&cal26, day("2026-10-12"), day("2026-10-12")), 0);
+	assert_int_equal(pdl_workcal_count(&cal26, day("2026-10-12"), day("2026-10-01")), 0);
 }
 
 static void
@@ -153,20 +161,20 @@ test_work_ms_cases(void **state)
 
 /* The definition, day by day, with linear lookups. */
 static uint64_t
-model_work_ms(const struct pdl_mcal *cal, uint64_t a, uint64_t b)
+model_work_ms(const struct pdl_workcal *cal, uint64_t a, uint64_t b)
 {
 	uint64_t sum = 0;
 	if (b <= a)
 		return 0;
-	for (int64_t d = pdl_metrics_day_of_ms(a); d <= pdl_metrics_day_of_ms(b); d++) {
-		int wd = pdl_metrics_weekday(d) < 5, listed_h = 0, listed_w = 0;
+	for (int64_t d = pdl_day_of_ms(a); d <= pdl_day_of_ms(b); d++) {
+		int wd = pdl_day_weekday(d) < 5, listed_h = 0, listed_w = 0;
 		for (size_t i = 0; i < cal->n_holidays; i++)
 			listed_h |= cal->holidays[i] == d;
 		for (size_t i = 0; i < cal->n_workdays; i++)
 			listed_w |= cal->workdays[i] == d;
 		if (!(listed_w || (wd && !listed_h)))
 			continue;
-		uint64_t open = (uint64_t)d * PDL_METRICS_DAY_MS - PDL_METRICS_CST_MS + 9 * H, close = open + 8 * H;
+		uint64_t open = (uint64_t)d * PDL_DAY_MS - PDL_CST_OFFSET_MS + 9 * H, close = open + 8 * H;
 		uint64_t lo = a > open ? a : open, hi = b < close ? b : close;
 		if (hi > lo)
 			sum += hi - lo;
@@ -178,10 +186,10 @@ static void
 test_work_ms_model(void **state)
 {
 	(void)state;
-	uint64_t base = cst(2026, 9, 1, 0, 0), span = 120 * PDL_METRICS_DAY_MS;
+	uint64_t base = cst(2026, 9, 1, 0, 0), span = 120 * PDL_DAY_MS;
 	for (unsigned i = 0; i < 20000; i++) {
 		uint64_t a = base + randombytes_uniform(4000000) * (span / 4000000) + randombytes_uniform(1000);
-		uint64_t len = i % 3 == 0 ? randombytes_uniform(48) * H : (uint64_t)randombytes_uniform(40) * PDL_METRICS_DAY_MS / 2;
+		uint64_t len = i % 3 == 0 ? randombytes_uniform(48) * H : (uint64_t)randombytes_uniform(40) * PDL_DAY_MS / 2;
 		uint64_t b = a + len + randombytes_uniform(3600000);
 		assert_int_equal(pdl_metrics_work_ms(&cal26, a, b), model_work_ms(&cal26, a, b));
 		assert_int_equal(pdl_metrics_work_ms(&plain, a, b), model_work_ms(&plain, a, b));

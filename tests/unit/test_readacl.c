@@ -118,7 +118,7 @@ body_noblob(msgpack_packer *pk)
 static int
 allows(const msgpack_sbuffer *e, const char *party, uint32_t roles)
 {
-	struct pdl_reader r;
+	struct pdl_net_reader r;
 	memset(&r, 0, sizeof r);
 	if (party != NULL)
 		strcpy(r.party, party);
@@ -193,7 +193,7 @@ test_fail_closed(void **state)
 	assert_int_equal(allows(&e, "p1", 0), 1); /* still its actor's */
 	/* a truncated entry: public to nobody, its actor cannot be read */
 	assert_int_equal(pdl_readacl_public((const uint8_t *)e.data, e.size - 3), 0);
-	struct pdl_reader r = {"p1", 0};
+	struct pdl_net_reader r = {"p1", 0};
 	assert_int_equal(pdl_readacl_allows(NULL, NULL, &r, (const uint8_t *)e.data, e.size - 3), 0);
 	r.roles = PDL_ROLE_AUDITOR;
 	assert_int_equal(pdl_readacl_allows(NULL, NULL, &r, (const uint8_t *)e.data, e.size - 3), 1);
