@@ -206,43 +206,45 @@ opt_num(int ch, const char *v, struct opts *o)
 	return PDL_EINVAL;
 }
 
+/* The command line: long options only (usage() says what each does). */
+static const struct option pdld_opts[] = {
+	{"data", required_argument, NULL, 'd'},
+	{"listen", required_argument, NULL, 'l'},
+	{"publish", required_argument, NULL, 'p'},
+	{"workers", required_argument, NULL, 'w'},
+	{"checkpoint-ms", required_argument, NULL, 'c'},
+	{"blob-max", required_argument, NULL, 'b'},
+	{"test-clock", no_argument, NULL, 't'},
+	{"insecure-tcp", no_argument, NULL, 'i'},
+	{"tls-cert", required_argument, NULL, 'C'},
+	{"tls-key", required_argument, NULL, 'K'},
+	{"map-size", required_argument, NULL, 'm'}, /* tests only: a small first map, to make it grow */
+	{"tls-client-ca", required_argument, NULL, 'A'},
+	{"ipc-public", no_argument, NULL, 'P'},
+	{"max-connections", required_argument, NULL, 'N'},
+	{"max-inflight", required_argument, NULL, 'F'},
+	{"reply-bytes-max", required_argument, NULL, 'R'},
+	{"send-timeout-ms", required_argument, NULL, 'T'},
+	{"http", required_argument, NULL, 'H'},
+	{"http-timeout-ms", required_argument, NULL, 'W'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"metrics", required_argument, NULL, 'M'},
+	{"log-format", required_argument, NULL, 'L'},
+	{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
+	{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
+	{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
+	{NULL, 0, NULL, 0},
+};
+
 /* Reads the command line into o: 0 to go on, else main's exit status
  * (0 after --help, 2 for a usage error, each named on stderr). */
 static int
 opts_parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"publish", required_argument, NULL, 'p'},
-		{"workers", required_argument, NULL, 'w'},
-		{"checkpoint-ms", required_argument, NULL, 'c'},
-		{"blob-max", required_argument, NULL, 'b'},
-		{"test-clock", no_argument, NULL, 't'},
-		{"insecure-tcp", no_argument, NULL, 'i'},
-		{"tls-cert", required_argument, NULL, 'C'},
-		{"tls-key", required_argument, NULL, 'K'},
-		{"map-size", required_argument, NULL, 'm'}, /* tests only: a small first map, to make it grow */
-		{"tls-client-ca", required_argument, NULL, 'A'},
-		{"ipc-public", no_argument, NULL, 'P'},
-		{"max-connections", required_argument, NULL, 'N'},
-		{"max-inflight", required_argument, NULL, 'F'},
-		{"reply-bytes-max", required_argument, NULL, 'R'},
-		{"send-timeout-ms", required_argument, NULL, 'T'},
-		{"http", required_argument, NULL, 'H'},
-		{"http-timeout-ms", required_argument, NULL, 'W'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"metrics", required_argument, NULL, 'M'},
-		{"log-format", required_argument, NULL, 'L'},
-		{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
-		{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
-		{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
-		{NULL, 0, NULL, 0},
-	};
 	int ch;
-	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "vh", pdld_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->dir = optarg; break;
 		case 'l': o->listen = optarg; break;
@@ -603,6 +605,20 @@ announce(const struct opts *o, int rep_trusted, int pub_trusted, char *path, siz
 		        o->client_ca ? ", client certificates required" : "");
 }
 
+/* --witness-policy, before the writer starts: every checkpoint it commits
+ * goes to the witnesses (witness.c). 0, or main's exit status. */
+static int
+witness_start(struct opts *o)
+{
+	struct pdl_status st = {0};
+	if (o->witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
+		o->witness_ca = WITNESS_CA_DEFAULT;
+	if (pdld_witness_start(o->witness_policy, o->witness_ca, (unsigned)o->witness_timeout_ms, &st) == PDL_OK)
+		return 0;
+	pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(st.err))), "%s", st.msg);
+	return st.err == PDL_EINVAL ? 2 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -651,15 +667,8 @@ main(int argc, char **argv)
 	if (!D.test_clock)
 		warn_time_ahead(o.dir);
 	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
-	if (o.witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
-		o.witness_ca = WITNESS_CA_DEFAULT;
-	/* before the writer starts: every checkpoint it commits goes to the witnesses */
-	struct pdl_status wst = {0};
-	if (pdld_witness_start(o.witness_policy, o.witness_ca, (unsigned)o.witness_timeout_ms, &wst) != PDL_OK) {
-		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(wst.err))), "%s",
-		        wst.msg);
-		return wst.err == PDL_EINVAL ? 2 : 1;
-	}
+	if ((rc = witness_start(&o)) != 0)
+		return rc;
 	atomic_store(&D.clock_ms, D.head.time_ms);
 	D.last_ckpt_ns = pdl_mono_ns();
 	pthread_mutex_init(&D.head_mu, NULL);

@@ -521,23 +521,58 @@ policy_check(const struct pdl_tpolicy *p, const char *file, struct pdl_status *s
 	return PDL_OK;
 }
 
+/* Records the policy text in the ledger (ckpt.h), or removes it (NULL). */
+static int
+policy_record(const char *text, size_t n)
+{
+	MDB_txn *t;
+	int rc = pdl_store_wtxn(&D.store, &t);
+	if (rc != PDL_OK)
+		return rc;
+	if ((rc = pdl_ckpt_policy_set(t, &D.store, text, n)) == PDL_OK)
+		return pdl_store_err(pdl_store_commit(&D.store, t));
+	mdb_txn_abort(t);
+	return rc;
+}
+
+/* The first round starts from the newest checkpoint stored; one that is
+ * published already leaves nothing to do until the next. */
+static void
+round_init(void)
+{
+	MDB_txn *t;
+	uint64_t size = 0, psize = 0;
+	const char *note;
+	size_t n = 0;
+	if (pdl_store_rtxn(&D.store, &t) == PDL_OK) {
+		if (pdl_ckpt_published(t, &D.store, &psize, &note, &n) != PDL_OK)
+			psize = 0;
+		if (pdl_store_ckpt_latest(t, &D.store, &size, &note, &n) == PDL_OK) {
+			size_t sl = pdl_ckpt_signed_len(note, n);
+			if (sl > 0 && sl <= sizeof W.latest) {
+				memcpy(W.latest, note, sl);
+				W.latest_n = sl;
+				W.latest_size = size;
+			}
+		}
+		pdl_store_rdone(&D.store, t);
+	}
+	W.published = psize;
+	if (psize == size && size > 0) {
+		W.tsize = size;
+		W.latest_size = size;
+	}
+}
+
 int
 pdld_witness_start(const char *file, const char *ca_file, unsigned timeout_ms, struct pdl_status *st)
 {
 	uint8_t *text = NULL;
 	size_t tn = 0;
-	MDB_txn *t;
 	int rc;
-	if (file == NULL) {
-		/* no policy: the newest signed checkpoint is published (ckpt.h) */
-		if ((rc = pdl_store_wtxn(&D.store, &t)) != PDL_OK)
-			return pdl_status_set(st, rc, NULL, "cannot write the ledger");
-		if ((rc = pdl_ckpt_policy_set(t, &D.store, NULL, 0)) == PDL_OK)
-			rc = pdl_store_err(pdl_store_commit(&D.store, t));
-		else
-			mdb_txn_abort(t);
-		return rc == PDL_OK ? PDL_OK : pdl_status_set(st, rc, NULL, "cannot write the ledger");
-	}
+	if (file == NULL) /* no policy: the newest signed checkpoint is published (ckpt.h) */
+		return (rc = policy_record(NULL, 0)) == PDL_OK ? PDL_OK
+		                                               : pdl_status_set(st, rc, NULL, "cannot write the ledger");
 	if ((rc = pdl_file_read(file, PDL_TPOLICY_BYTES_MAX, &text, &tn)) != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot read the witness policy %s%s", file,
 		                      rc == PDL_ETOOBIG ? " (over 1 MiB)" : "");
@@ -562,40 +597,13 @@ pdld_witness_start(const char *file, const char *ca_file, unsigned timeout_ms, s
 			goto fail;
 	}
 	/* the policy is recorded: from now on the quorate checkpoint is the published one */
-	if ((rc = pdl_store_wtxn(&D.store, &t)) != PDL_OK)
-		goto fail;
-	if ((rc = pdl_ckpt_policy_set(t, &D.store, (const char *)text, tn)) == PDL_OK)
-		rc = pdl_store_err(pdl_store_commit(&D.store, t));
-	else
-		mdb_txn_abort(t);
-	if (rc != PDL_OK) {
+	if ((rc = policy_record((const char *)text, tn)) != PDL_OK) {
 		pdl_status_set(st, rc, NULL, "cannot record the witness policy in the ledger");
 		goto fail;
 	}
 	free(text);
 	text = NULL;
-	/* the round starts from the newest checkpoint stored */
-	uint64_t size = 0, psize = 0;
-	const char *note;
-	size_t n = 0;
-	if (pdl_store_rtxn(&D.store, &t) == PDL_OK) {
-		if (pdl_ckpt_published(t, &D.store, &psize, &note, &n) != PDL_OK)
-			psize = 0;
-		if (pdl_store_ckpt_latest(t, &D.store, &size, &note, &n) == PDL_OK) {
-			size_t sl = pdl_ckpt_signed_len(note, n);
-			if (sl > 0 && sl <= sizeof W.latest) {
-				memcpy(W.latest, note, sl);
-				W.latest_n = sl;
-				W.latest_size = size;
-			}
-		}
-		pdl_store_rdone(&D.store, t);
-	}
-	W.published = psize;
-	if (psize == size && size > 0) {
-		W.tsize = size; /* published already: nothing to do until the next checkpoint */
-		W.latest_size = size;
-	}
+	round_init();
 	pthread_mutex_init(&W.mu, NULL);
 	pthread_cond_init(&W.cv, NULL);
 	for (unsigned i = 0; i < W.n; i++) {
@@ -608,9 +616,9 @@ pdld_witness_start(const char *file, const char *ca_file, unsigned timeout_ms, s
 	pdl_log(PDL_LOG_INFO, "witness_policy",
 	        PDL_LOG_FIELDS(PDL_LF_STR("file", file), PDL_LF_U64("witnesses", W.n),
 	                       PDL_LF_STR("quorum", pdl_tpolicy_ref_name(W.pol, W.pol->quorum)),
-	                       PDL_LF_U64("published_size", psize)),
+	                       PDL_LF_U64("published_size", W.published)),
 	        "witness policy %s: %u witness(es), quorum %s; published checkpoint at size %" PRIu64, file, W.n,
-	        pdl_tpolicy_ref_name(W.pol, W.pol->quorum), psize);
+	        pdl_tpolicy_ref_name(W.pol, W.pol->quorum), W.published);
 	return PDL_OK;
 fail:
 	free(text);

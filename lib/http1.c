@@ -82,6 +82,31 @@ list_has(const char *v, size_t n, const char *want)
 	return 0;
 }
 
+/* A Content-Length value into h: 0, or -1 with *why. */
+static int
+content_length(const char *v, size_t vn, struct pdl_h1_head *h, const char **why)
+{
+	uint64_t x = 0;
+	if (vn == 0 || vn > 19) {
+		*why = "Content-Length is not a decimal number";
+		return -1;
+	}
+	for (size_t i = 0; i < vn; i++) {
+		if (v[i] < '0' || v[i] > '9') {
+			*why = "Content-Length is not a decimal number";
+			return -1;
+		}
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (h->has_length && h->length != x) {
+		*why = "two different Content-Lengths";
+		return -1;
+	}
+	h->has_length = 1;
+	h->length = x;
+	return 0;
+}
+
 /* The header fields after the first line. 0, or the status to answer. */
 static int
 fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request, const char **why)
@@ -119,24 +144,8 @@ fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request
 				return 400;
 			}
 		if (ieq(s, nn, "content-length")) {
-			uint64_t x = 0;
-			if (vn == 0 || vn > 19) {
-				*why = "Content-Length is not a decimal number";
+			if (content_length(v, vn, h, why) != 0)
 				return 400;
-			}
-			for (size_t i = 0; i < vn; i++) {
-				if (v[i] < '0' || v[i] > '9') {
-					*why = "Content-Length is not a decimal number";
-					return 400;
-				}
-				x = x * 10 + (uint64_t)(v[i] - '0');
-			}
-			if (h->has_length && h->length != x) {
-				*why = "two different Content-Lengths";
-				return 400;
-			}
-			h->has_length = 1;
-			h->length = x;
 		} else if (ieq(s, nn, "transfer-encoding")) {
 			if (has_te || !ieq(v, vn, "chunked")) {
 				*why = "a transfer coding other than chunked";
@@ -271,6 +280,96 @@ hexv(char c)
 	return -1;
 }
 
+/* The chunk-size line: one byte ch of it. 0, -1 (malformed) or -2 (the
+ * chunk would pass room, the bytes the output has left). */
+static int
+size_byte(struct pdl_h1_chunks *c, char ch, size_t room)
+{
+	if (c->state == CH_SIZE_LF) {
+		if (ch != '\n')
+			return -1;
+		goto size_done;
+	}
+	if (++c->line > PDL_H1_LINE_MAX)
+		return -1;
+	if (c->state == CH_SIZE && hexv(ch) >= 0) {
+		if (c->left > (UINT64_MAX >> 4))
+			return -1;
+		c->left = c->left << 4 | (uint64_t)hexv(ch);
+		c->digits++;
+		return 0;
+	}
+	if (ch == ';' || c->state == CH_EXT) {
+		if (c->digits == 0 || ((unsigned char)ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n'))
+			return -1;
+		c->state = CH_EXT;
+		if (ch == '\r')
+			c->state = CH_SIZE_LF;
+		else if (ch == '\n')
+			goto size_done;
+		return 0;
+	}
+	if (ch == '\r' && c->digits > 0) {
+		c->state = CH_SIZE_LF;
+		return 0;
+	}
+	if (ch != '\n' || c->digits == 0)
+		return -1;
+size_done:
+	c->line = 0;
+	c->digits = 0;
+	if (c->left == 0) {
+		c->state = CH_TRAILER;
+		return 0;
+	}
+	if (c->left > room)
+		return -2;
+	c->state = CH_DATA;
+	return 0;
+}
+
+/* The line ends after a chunk's data, and the trailer: one byte ch. 0 or
+ * -1 (malformed). */
+static int
+crlf_byte(struct pdl_h1_chunks *c, char ch)
+{
+	switch (c->state) {
+	case CH_DATA_CR:
+		if (ch == '\n')
+			c->state = CH_SIZE;
+		else if (ch == '\r')
+			c->state = CH_DATA_LF;
+		else
+			return -1;
+		return 0;
+	case CH_DATA_LF:
+		if (ch != '\n')
+			return -1;
+		c->state = CH_SIZE;
+		return 0;
+	case CH_TRAILER:
+		/* trailer fields are read and dropped; an empty line ends the body */
+		if (++c->line > PDL_H1_LINE_MAX)
+			return -1;
+		if (ch == '\n') {
+			if (c->line == 1)
+				c->state = CH_DONE;
+			c->line = 0;
+		} else if (ch == '\r') {
+			c->state = CH_TRAILER_LF;
+		}
+		return 0;
+	case CH_TRAILER_LF:
+		if (ch != '\n')
+			return -1;
+		c->state = c->line == 1 ? CH_DONE : CH_TRAILER;
+		c->line = 0;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int
 pdl_h1_chunks_feed(struct pdl_h1_chunks *c, const char *in, size_t n, size_t *used, char *out, size_t cap)
 {
@@ -278,50 +377,7 @@ pdl_h1_chunks_feed(struct pdl_h1_chunks *c, const char *in, size_t n, size_t *us
 	assert(c != NULL && used != NULL && (in != NULL || n == 0));
 	*used = 0; /* on an error, what was taken does not matter */
 	while (i < n && c->state != CH_DONE) {
-		char ch = in[i];
-		switch (c->state) {
-		case CH_SIZE:
-		case CH_EXT:
-			if (++c->line > PDL_H1_LINE_MAX)
-				return -1;
-			if (c->state == CH_SIZE && hexv(ch) >= 0) {
-				if (c->left > (UINT64_MAX >> 4))
-					return -1;
-				c->left = c->left << 4 | (uint64_t)hexv(ch);
-				c->digits++;
-			} else if (ch == ';' || c->state == CH_EXT) {
-				if (c->digits == 0 || ((unsigned char)ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n'))
-					return -1;
-				c->state = CH_EXT;
-				if (ch == '\r')
-					c->state = CH_SIZE_LF;
-				else if (ch == '\n')
-					goto size_done;
-			} else if (ch == '\r' && c->digits > 0) {
-				c->state = CH_SIZE_LF;
-			} else if (ch == '\n' && c->digits > 0) {
-				goto size_done;
-			} else {
-				return -1;
-			}
-			i++;
-			break;
-		case CH_SIZE_LF:
-			if (ch != '\n')
-				return -1;
-		size_done:
-			i++;
-			c->line = 0;
-			c->digits = 0;
-			if (c->left == 0) {
-				c->state = CH_TRAILER;
-			} else {
-				if (c->left > cap - c->out_len)
-					return -2;
-				c->state = CH_DATA;
-			}
-			break;
-		case CH_DATA: {
+		if (c->state == CH_DATA) {
 			size_t take = n - i < c->left ? n - i : (size_t)c->left;
 			memcpy(out + c->out_len, in + i, take);
 			c->out_len += take;
@@ -329,49 +385,45 @@ pdl_h1_chunks_feed(struct pdl_h1_chunks *c, const char *in, size_t n, size_t *us
 			i += take;
 			if (c->left == 0)
 				c->state = CH_DATA_CR;
-			break;
+			continue;
 		}
-		case CH_DATA_CR:
-			i++;
-			if (ch == '\n')
-				c->state = CH_SIZE;
-			else if (ch == '\r')
-				c->state = CH_DATA_LF;
-			else
-				return -1;
-			break;
-		case CH_DATA_LF:
-			i++;
-			if (ch != '\n')
-				return -1;
-			c->state = CH_SIZE;
-			break;
-		case CH_TRAILER:
-			/* trailer fields are read and dropped; an empty line ends the body */
-			i++;
-			if (++c->line > PDL_H1_LINE_MAX)
-				return -1;
-			if (ch == '\n') {
-				if (c->line == 1)
-					c->state = CH_DONE;
-				c->line = 0;
-			} else if (ch == '\r') {
-				c->state = CH_TRAILER_LF;
-			}
-			break;
-		case CH_TRAILER_LF:
-			i++;
-			if (ch != '\n')
-				return -1;
-			c->state = c->line == 1 ? CH_DONE : CH_TRAILER;
-			c->line = 0;
-			break;
-		default:
-			return -1;
-		}
+		int rc = c->state <= CH_SIZE_LF ? size_byte(c, in[i], cap - c->out_len) : crlf_byte(c, in[i]);
+		if (rc < 0)
+			return rc;
+		i++;
 	}
 	*used = i;
 	return c->state == CH_DONE ? 1 : 0;
+}
+
+/* The end of the URL's host at p (a name, an IPv4 address or [IPv6]), or
+ * NULL with *why. */
+static const char *
+host_end(const char *p, const char **why)
+{
+	const char *he;
+	if (*p == '[') {
+		he = strchr(p, ']');
+		if (he == NULL || he == p + 1) {
+			*why = "an IPv6 host is not closed by ']'";
+			return NULL;
+		}
+		for (const char *q = p + 1; q < he; q++)
+			if (hexv(*q) < 0 && *q != ':' && *q != '.') {
+				*why = "an IPv6 host holds a character that is not hex, ':' or '.'";
+				return NULL;
+			}
+		return he + 1;
+	}
+	he = p;
+	while (*he && ((*he >= 'a' && *he <= 'z') || (*he >= 'A' && *he <= 'Z') || (*he >= '0' && *he <= '9') ||
+	               *he == '.' || *he == '-' || *he == '_'))
+		he++;
+	if (he == p) {
+		*why = "the URL has no host";
+		return NULL;
+	}
+	return he;
 }
 
 int
@@ -392,28 +444,8 @@ pdl_h1_url_parse(const char *url, struct pdl_h1_url *u, const char **why)
 		return PDL_EINVAL;
 	}
 	host = p;
-	if (*p == '[') {
-		he = strchr(p, ']');
-		if (he == NULL || he == p + 1) {
-			*why = "an IPv6 host is not closed by ']'";
-			return PDL_EINVAL;
-		}
-		for (const char *q = p + 1; q < he; q++)
-			if (hexv(*q) < 0 && *q != ':' && *q != '.') {
-				*why = "an IPv6 host holds a character that is not hex, ':' or '.'";
-				return PDL_EINVAL;
-			}
-		he++;
-	} else {
-		he = p;
-		while (*he && ((*he >= 'a' && *he <= 'z') || (*he >= 'A' && *he <= 'Z') || (*he >= '0' && *he <= '9') ||
-		               *he == '.' || *he == '-' || *he == '_'))
-			he++;
-		if (he == p) {
-			*why = "the URL has no host";
-			return PDL_EINVAL;
-		}
-	}
+	if ((he = host_end(p, why)) == NULL)
+		return PDL_EINVAL;
 	if ((size_t)(he - host) >= sizeof u->host) {
 		*why = "the host is too long";
 		return PDL_EINVAL;

@@ -95,6 +95,24 @@ ed25519_key(const uint8_t pk[ED25519_PK_BYTES], struct pdl_pubkey *out)
 	return pdl_pubkey_set(out, &pdl_suite_ed25519_sha256, pk, ED25519_PK_BYTES);
 }
 
+/* Eight lowercase hex digits at h into *id: 0, or -1. */
+static int
+hex_id(const char *h, uint32_t *id)
+{
+	*id = 0;
+	for (int i = 0; i < 8; i++) {
+		unsigned d;
+		if (h[i] >= '0' && h[i] <= '9')
+			d = (unsigned)(h[i] - '0');
+		else if (h[i] >= 'a' && h[i] <= 'f')
+			d = (unsigned)(h[i] - 'a' + 10);
+		else
+			return -1;
+		*id = *id << 4 | d;
+	}
+	return 0;
+}
+
 int
 pdl_vkey_parse(const char *s, size_t n, struct pdl_vkey *out, const char **why)
 {
@@ -122,21 +140,9 @@ pdl_vkey_parse(const char *s, size_t n, struct pdl_vkey *out, const char **why)
 		w = "the key name is empty, too long, or holds a space, '+' or a control character";
 		goto fail;
 	}
-	if (p2 - p1 - 1 != 8) {
-		w = "the key ID is not 8 hex digits";
+	if (p2 - p1 - 1 != 8 || hex_id(p1 + 1, &id) != 0) {
+		w = "the key ID is not 8 lowercase hex digits";
 		goto fail;
-	}
-	for (const char *h = p1 + 1; h < p2; h++) {
-		unsigned d;
-		if (*h >= '0' && *h <= '9')
-			d = (unsigned)(*h - '0');
-		else if (*h >= 'a' && *h <= 'f')
-			d = (unsigned)(*h - 'a' + 10);
-		else {
-			w = "the key ID is not 8 lowercase hex digits";
-			goto fail;
-		}
-		id = id << 4 | d;
 	}
 	b64 = p2 + 1;
 	if ((raw = malloc(raw_cap)) == NULL) {

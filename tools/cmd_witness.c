@@ -155,6 +155,90 @@ note_refusal(const struct pdl_tckpt *ck, uint64_t old, uint64_t stored, const ch
 	        ck->origin, ck->size, old, stored, why);
 }
 
+/* The tlog-witness checks of the request against the stored record cur:
+ * 0, or -1 with the answer (409, 422) in o. */
+static int
+consistent(const struct pdl_addckpt *rq, const struct pdl_tckpt *ck, const struct pdl_wrec *cur, struct wout *o)
+{
+	uint8_t empty[32];
+	const char *why;
+	if (rq->old_size != cur->size) {
+		out_set(o, 409, CTYPE_SIZE, "%" PRIu64 "\n", cur->size);
+		return -1;
+	}
+	pdl_tlog_sha256(empty, "", 0);
+	if (ck->size == 0 && memcmp(ck->root, empty, 32) != 0) {
+		why = "a checkpoint of size 0 must have the empty tree's root, SHA-256 of the empty string";
+		note_refusal(ck, rq->old_size, cur->size, why);
+		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
+		return -1;
+	}
+	if (rq->old_size == 0 && rq->nproof != 0) {
+		why = "old size 0 takes no consistency proof";
+		note_refusal(ck, rq->old_size, cur->size, why);
+		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
+		return -1;
+	}
+	if (rq->old_size > 0 &&
+	    pdl_merkle_verify_consistency(rq->old_size, ck->size, cur->root, ck->root, rq->proof, rq->nproof) != PDL_OK) {
+		why = rq->old_size == ck->size ? "same size as the checkpoint cosigned before, different root"
+		                              : "the consistency proof does not verify against the checkpoint cosigned before";
+		note_refusal(ck, rq->old_size, cur->size, why);
+		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Cosigns the checkpoint and stores it as the origin's record in *t,
+ * committed (and *t NULL) before the answer in o: 200 with the
+ * cosignature, or 500 with nothing cosigned. */
+static void
+cosign_and_record(struct wsrv *S, MDB_txn **t, uint64_t old_size, const struct pdl_tnote *nt,
+                  const struct pdl_tckpt *ck, const char *good, size_t good_len, uint64_t last_time, struct wout *o)
+{
+	char cosig[PDL_COSIG_LINE_MAX], *rec = NULL;
+	size_t cosig_len = 0;
+	int rc;
+	uint64_t now = (uint64_t)time(NULL);
+	if (now < last_time) /* the clock went back: never cosign "earlier" than before */
+		now = last_time;
+	if (pdl_cosig_sign(S->name, &S->sk, now, nt->text, nt->text_len, cosig, sizeof cosig, &cosig_len) != PDL_OK) {
+		out_set(o, 500, CTYPE_TEXT, "cannot cosign\n");
+		goto done;
+	}
+	/* the record's note: text, blank line, the log's verified lines, ours */
+	size_t rn = nt->text_len + 1 + good_len + cosig_len;
+	if ((rec = malloc(rn)) == NULL) {
+		out_set(o, 500, CTYPE_TEXT, "out of memory\n");
+		goto done;
+	}
+	memcpy(rec, nt->text, nt->text_len);
+	rec[nt->text_len] = '\n';
+	memcpy(rec + nt->text_len + 1, good, good_len);
+	memcpy(rec + nt->text_len + 1 + good_len, cosig, cosig_len);
+	struct pdl_wrec nr = {.size = ck->size, .time = now, .note = rec, .note_len = rn};
+	memcpy(nr.root, ck->root, 32);
+	memcpy(nr.origin, ck->origin, ck->origin_len + 1);
+	rc = pdl_wstate_put(*t, &S->ws, &nr);
+	if (rc == PDL_OK) {
+		rc = pdl_wstate_commit(*t); /* invariant (2): durable before the answer */
+		*t = NULL;
+	}
+	if (rc != PDL_OK) {
+		fprintf(stderr, "pdl witness: cannot persist %s at size %" PRIu64 ": %s\n", ck->origin, ck->size,
+		        pdl_errmsg(rc));
+		out_set(o, 500, CTYPE_TEXT, "the checkpoint could not be persisted; nothing was cosigned\n");
+		goto done;
+	}
+	if (S->verbose)
+		fprintf(stderr, "pdl witness: cosigned %s at size %" PRIu64 " (from %" PRIu64 ")\n", ck->origin, ck->size,
+		        old_size);
+	out_set(o, 200, CTYPE_TEXT, "%s", cosig);
+done:
+	free(rec);
+}
+
 static void
 add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 {
@@ -164,9 +248,9 @@ add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 	struct pdl_tverify vr;
 	struct pdl_vkey keys[WITNESS_KEYS_PER_ORIGIN];
 	struct pdl_wrec cur;
-	uint8_t okey[32], empty[32];
-	char cosig[PDL_COSIG_LINE_MAX], *good = NULL, *rec = NULL;
-	size_t good_len = 0, cosig_len = 0, nkeys;
+	uint8_t okey[32];
+	char *good = NULL;
+	size_t good_len = 0, nkeys;
 	const char *why = NULL;
 	MDB_txn *t = NULL;
 	int rc;
@@ -195,14 +279,11 @@ add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 		goto out;
 	}
 	rc = pdl_tnote_verify(&nt, keys, nkeys, &vr, good, PDL_TLOG_NOTE_BYTES_MAX + 1, &good_len);
-	if (rc == PDL_ENOMEM) {
-		out_set(o, 500, CTYPE_TEXT, "out of memory\n");
-		goto out;
-	}
 	if (rc != PDL_OK) {
-		out_set(o, 403, CTYPE_TEXT, "%s\n",
-		        vr.bad ? "a signature by a key trusted for this origin does not verify"
-		               : "no signature by a key this witness trusts for this origin");
+		out_set(o, rc == PDL_ENOMEM ? 500 : 403, CTYPE_TEXT, "%s\n",
+		        rc == PDL_ENOMEM ? "out of memory"
+		        : vr.bad         ? "a signature by a key trusted for this origin does not verify"
+		                         : "no signature by a key this witness trusts for this origin");
 		goto out;
 	}
 	if (rq->old_size > ck.size) {
@@ -223,70 +304,11 @@ add_checkpoint(struct wsrv *S, const char *body, size_t n, struct wout *o)
 		out_set(o, 500, CTYPE_TEXT, "the witness's record of %s is unreadable\n", ck.origin);
 		goto out;
 	}
-	if (rq->old_size != cur.size) {
-		out_set(o, 409, CTYPE_SIZE, "%" PRIu64 "\n", cur.size);
-		goto out;
-	}
-	pdl_tlog_sha256(empty, "", 0);
-	if (ck.size == 0 && memcmp(ck.root, empty, 32) != 0) {
-		why = "a checkpoint of size 0 must have the empty tree's root, SHA-256 of the empty string";
-		note_refusal(&ck, rq->old_size, cur.size, why);
-		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
-		goto out;
-	}
-	if (rq->old_size == 0 && rq->nproof != 0) {
-		why = "old size 0 takes no consistency proof";
-		note_refusal(&ck, rq->old_size, cur.size, why);
-		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
-		goto out;
-	}
-	if (rq->old_size > 0 &&
-	    pdl_merkle_verify_consistency(rq->old_size, ck.size, cur.root, ck.root, rq->proof, rq->nproof) != PDL_OK) {
-		why = rq->old_size == ck.size ? "same size as the checkpoint cosigned before, different root"
-		                              : "the consistency proof does not verify against the checkpoint cosigned before";
-		note_refusal(&ck, rq->old_size, cur.size, why);
-		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
-		goto out;
-	}
-	uint64_t now = (uint64_t)time(NULL);
-	if (now < cur.time) /* the clock went back: never cosign "earlier" than before */
-		now = cur.time;
-	if (pdl_cosig_sign(S->name, &S->sk, now, nt.text, nt.text_len, cosig, sizeof cosig, &cosig_len) != PDL_OK) {
-		out_set(o, 500, CTYPE_TEXT, "cannot cosign\n");
-		goto out;
-	}
-	/* the record's note: text, blank line, the log's verified lines, ours */
-	size_t rn = nt.text_len + 1 + good_len + cosig_len;
-	if ((rec = malloc(rn)) == NULL) {
-		out_set(o, 500, CTYPE_TEXT, "out of memory\n");
-		goto out;
-	}
-	memcpy(rec, nt.text, nt.text_len);
-	rec[nt.text_len] = '\n';
-	memcpy(rec + nt.text_len + 1, good, good_len);
-	memcpy(rec + nt.text_len + 1 + good_len, cosig, cosig_len);
-	struct pdl_wrec nr = {.size = ck.size, .time = now, .note = rec, .note_len = rn};
-	memcpy(nr.root, ck.root, 32);
-	memcpy(nr.origin, ck.origin, ck.origin_len + 1);
-	rc = pdl_wstate_put(t, &S->ws, &nr);
-	if (rc == PDL_OK) {
-		rc = pdl_wstate_commit(t); /* invariant (2): durable before the answer */
-		t = NULL;
-	}
-	if (rc != PDL_OK) {
-		fprintf(stderr, "pdl witness: cannot persist %s at size %" PRIu64 ": %s\n", ck.origin, ck.size,
-		        pdl_errmsg(rc));
-		out_set(o, 500, CTYPE_TEXT, "the checkpoint could not be persisted; nothing was cosigned\n");
-		goto out;
-	}
-	if (S->verbose)
-		fprintf(stderr, "pdl witness: cosigned %s at size %" PRIu64 " (from %" PRIu64 ")\n", ck.origin, ck.size,
-		        rq->old_size);
-	out_set(o, 200, CTYPE_TEXT, "%s", cosig);
+	if (consistent(rq, &ck, &cur, o) == 0)
+		cosign_and_record(S, &t, rq->old_size, &nt, &ck, good, good_len, cur.time, o);
 out:
 	if (t != NULL)
 		pdl_wstate_abort(t);
-	free(rec);
 	free(good);
 	free(rq);
 }
@@ -657,99 +679,143 @@ serve_usage(FILE *f)
 	        PDL_TLOG_NOTE_SIGS_MAX, WITNESS_IDLE_MS / 1000);
 }
 
-static int
-witness_serve(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},    {"listen", required_argument, NULL, 'l'},
-		{"key", required_argument, NULL, 'k'},     {"name", required_argument, NULL, 'n'},
-		{"logs", required_argument, NULL, 'L'},    {"https-cert", required_argument, NULL, 'C'},
-		{"https-key", required_argument, NULL, 'K'}, {"max-connections", required_argument, NULL, 'N'},
-		{"timeout-ms", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},          {0}};
-	static struct wsrv S; /* static: a signal may end main while threads still read it */
-	const char *dir = NULL, *addr = NULL, *keyf = NULL, *name = NULL, *logsf = NULL, *cert = NULL, *tkey = NULL;
-	uint64_t conns = WITNESS_CONNS_DEFAULT, tmo = WITNESS_TIMEOUT_MS_DEFAULT;
-	struct pdl_status st = {0};
-	nng_tls_config *tls = NULL;
-	pthread_t acc;
-	char url[600], vk[PDL_TLOG_VKEY_LEN_MAX];
-	struct pdl_vkey me;
-	int ch, rv, code = 1;
+static const struct option serve_opts[] = {
+	{"data", required_argument, NULL, 'd'},    {"listen", required_argument, NULL, 'l'},
+	{"key", required_argument, NULL, 'k'},     {"name", required_argument, NULL, 'n'},
+	{"logs", required_argument, NULL, 'L'},    {"https-cert", required_argument, NULL, 'C'},
+	{"https-key", required_argument, NULL, 'K'}, {"max-connections", required_argument, NULL, 'N'},
+	{"timeout-ms", required_argument, NULL, 'T'}, {"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},          {0}};
 
+/* What `pdl witness serve` is told. */
+struct serve_args {
+	const char *dir, *addr, *keyf, *name, *logsf, *cert, *tkey;
+	uint64_t conns, tmo;
+	int verbose;
+	char url[600];
+};
+
+/* Reads the command line into a: -1 to go on, else the exit status. */
+static int
+serve_args_parse(int argc, char **argv, struct serve_args *a)
+{
+	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "vh", serve_opts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': dir = optarg; break;
-		case 'l': addr = optarg; break;
-		case 'k': keyf = optarg; break;
-		case 'n': name = optarg; break;
-		case 'L': logsf = optarg; break;
-		case 'C': cert = optarg; break;
-		case 'K': tkey = optarg; break;
+		case 'd': a->dir = optarg; break;
+		case 'l': a->addr = optarg; break;
+		case 'k': a->keyf = optarg; break;
+		case 'n': a->name = optarg; break;
+		case 'L': a->logsf = optarg; break;
+		case 'C': a->cert = optarg; break;
+		case 'K': a->tkey = optarg; break;
 		case 'N':
-			if (pdl_u64_parse(optarg, &conns) != PDL_OK || conns < 1 || conns > WITNESS_CONNS_MAX)
+			if (pdl_u64_parse(optarg, &a->conns) != PDL_OK || a->conns < 1 || a->conns > WITNESS_CONNS_MAX)
 				return usage_error("witness serve", "--max-connections is a number from 1 to 4096");
 			break;
 		case 'T':
-			if (pdl_u64_parse(optarg, &tmo) != PDL_OK || tmo < 10 || tmo > 3600000)
+			if (pdl_u64_parse(optarg, &a->tmo) != PDL_OK || a->tmo < 10 || a->tmo > 3600000)
 				return usage_error("witness serve", "--timeout-ms is a number from 10 to 3600000");
 			break;
-		case 'v': S.verbose = 1; break;
+		case 'v': a->verbose = 1; break;
 		case 'h': serve_usage(stdout); return 0;
 		default: serve_usage(stderr); return 2;
 		}
 	}
-	if (dir == NULL || addr == NULL || keyf == NULL || name == NULL || logsf == NULL || optind != argc)
+	if (a->dir == NULL || a->addr == NULL || a->keyf == NULL || a->name == NULL || a->logsf == NULL || optind != argc)
 		return usage_error("witness serve", "--data, --listen, --key, --name and --logs are required (see --help)");
-	if ((cert == NULL) != (tkey == NULL))
+	if ((a->cert == NULL) != (a->tkey == NULL))
 		return usage_error("witness serve", "--https-cert and --https-key go together");
-	if (listen_url(addr, cert != NULL, url, sizeof url) != 0)
+	if (listen_url(a->addr, a->cert != NULL, a->url, sizeof a->url) != 0)
 		return usage_error("witness serve", "--listen is HOST:PORT (tls+tcp:// only with --https-cert)");
-	S.timeout_ms = (unsigned)tmo;
-	S.conns_max = (unsigned)conns;
-	snprintf(S.name, sizeof S.name, "%s", name);
-	if ((S.logs = calloc(1, sizeof *S.logs)) == NULL || (S.conns = calloc(S.conns_max, sizeof *S.conns)) == NULL) {
+	return -1;
+}
+
+/* Loads the logs and the key, opens the state and listens: 0, or the exit
+ * status (a message printed). vk receives the witness's verifier key. */
+static int
+serve_open(struct wsrv *S, const struct serve_args *a, nng_tls_config **tls, char *vk, size_t vk_cap)
+{
+	struct pdl_status st = {0};
+	struct pdl_vkey me;
+	int rv;
+	if ((S->logs = calloc(1, sizeof *S->logs)) == NULL || (S->conns = calloc(S->conns_max, sizeof *S->conns)) == NULL) {
 		fprintf(stderr, "pdl witness serve: out of memory\n");
-		goto out;
+		return 1;
 	}
 	/* C2SP logs are SHA-256 trees (tlog-checkpoint): merkle.h hashes with it */
 	pdl_suite_use(&pdl_suite_ed25519_sha256);
-	if (load_logs(logsf, S.logs, &st) != PDL_OK) {
+	if (load_logs(a->logsf, S->logs, &st) != PDL_OK) {
 		fprintf(stderr, "pdl witness serve: %s\n", st.msg);
-		code = 2;
-		goto out;
+		return 2;
 	}
-	if (pdl_key_load_for(keyf, &pdl_suite_ed25519_sha256, &S.sk, &st) != PDL_OK) {
+	if (pdl_key_load_for(a->keyf, &pdl_suite_ed25519_sha256, &S->sk, &st) != PDL_OK) {
 		fprintf(stderr, "pdl witness serve: %s\n", st.msg);
-		goto out;
+		return 1;
 	}
-	if (pdl_vkey_make(name, PDL_SIGTYPE_COSIG, S.sk.pk.b, &me) != PDL_OK || pdl_vkey_format(&me, vk, sizeof vk) != PDL_OK) {
-		code = usage_error("witness serve", "--name must be a key name: no spaces, '+' or control characters");
-		goto out;
+	if (pdl_vkey_make(a->name, PDL_SIGTYPE_COSIG, S->sk.pk.b, &me) != PDL_OK || pdl_vkey_format(&me, vk, vk_cap) != PDL_OK)
+		return usage_error("witness serve", "--name must be a key name: no spaces, '+' or control characters");
+	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "pdl witness serve: cannot make %s: %s\n", a->dir, strerror(errno));
+		return 1;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "pdl witness serve: cannot make %s: %s\n", dir, strerror(errno));
-		goto out;
-	}
-	int src = pdl_wstate_open(&S.ws, dir);
+	int src = pdl_wstate_open(&S->ws, a->dir);
 	if (src != PDL_OK) {
-		fprintf(stderr, "pdl witness serve: cannot open %s/%s: %s\n", dir, PDL_WSTATE_FILE,
+		fprintf(stderr, "pdl witness serve: cannot open %s/%s: %s\n", a->dir, PDL_WSTATE_FILE,
 		        src == PDL_EIO ? "no such directory" : pdl_errmsg(src));
-		goto out;
+		return 1;
 	}
-	if (cert != NULL && server_tls(cert, tkey, &tls, &st) != PDL_OK) {
+	if (a->cert != NULL && server_tls(a->cert, a->tkey, tls, &st) != PDL_OK) {
 		fprintf(stderr, "pdl witness serve: %s\n", st.msg);
-		goto out;
+		return 1;
 	}
+	if ((rv = nng_stream_listener_alloc(&S->l, a->url)) != 0 ||
+	    (*tls != NULL && (rv = nng_stream_listener_set_ptr(S->l, NNG_OPT_TLS_CONFIG, *tls)) != 0) ||
+	    (rv = nng_stream_listener_listen(S->l)) != 0) {
+		fprintf(stderr, "pdl witness serve: cannot listen on %s: %s\n", a->url, nng_strerror(rv));
+		return 1;
+	}
+	return 0;
+}
+
+/* Stops serving: no new connection, the open ones closed (their requests
+ * in flight fail or finish), every thread waited for. */
+static void
+serve_stop(struct wsrv *S, pthread_t acc)
+{
+	atomic_store(&S->stopping, 1);
+	nng_stream_listener_close(S->l);
+	pthread_join(acc, NULL);
+	pthread_mutex_lock(&S->mu);
+	for (unsigned i = 0; i < S->conns_max; i++)
+		if (S->conns[i] != NULL)
+			pdl_hconn_close(&S->conns[i]->hc);
+	while (S->nconns > 0)
+		pthread_cond_wait(&S->cv, &S->mu);
+	pthread_mutex_unlock(&S->mu);
+}
+
+static int
+witness_serve(int argc, char **argv)
+{
+	static struct wsrv S; /* static: a signal may end main while threads still read it */
+	struct serve_args a = {.conns = WITNESS_CONNS_DEFAULT, .tmo = WITNESS_TIMEOUT_MS_DEFAULT};
+	nng_tls_config *tls = NULL;
+	pthread_t acc;
+	char vk[PDL_TLOG_VKEY_LEN_MAX];
+	int code = serve_args_parse(argc, argv, &a);
+	if (code >= 0)
+		return code;
+	S.verbose = a.verbose;
+	S.timeout_ms = (unsigned)a.tmo;
+	S.conns_max = (unsigned)a.conns;
+	snprintf(S.name, sizeof S.name, "%s", a.name);
 	pthread_mutex_init(&S.mu, NULL);
 	pthread_cond_init(&S.cv, NULL);
-	if ((rv = nng_stream_listener_alloc(&S.l, url)) != 0 ||
-	    (tls != NULL && (rv = nng_stream_listener_set_ptr(S.l, NNG_OPT_TLS_CONFIG, tls)) != 0) ||
-	    (rv = nng_stream_listener_listen(S.l)) != 0) {
-		fprintf(stderr, "pdl witness serve: cannot listen on %s: %s\n", url, nng_strerror(rv));
+	if ((code = serve_open(&S, &a, &tls, vk, sizeof vk)) != 0)
 		goto out;
-	}
+	code = 1;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -760,21 +826,10 @@ witness_serve(int argc, char **argv)
 		fprintf(stderr, "pdl witness serve: cannot start a thread\n");
 		goto out;
 	}
-	fprintf(stderr, "pdl witness: serving %s as %s for %u log(s), state in %s\n", url, vk, S.logs->nlogs, dir);
+	fprintf(stderr, "pdl witness: serving %s as %s for %u log(s), state in %s\n", a.url, vk, S.logs->nlogs, a.dir);
 	while (!got_signal)
 		usleep(50 * 1000);
-	/* stop: no new connection, close the open ones (their requests in
-	 * flight fail or finish), wait for every thread */
-	atomic_store(&S.stopping, 1);
-	nng_stream_listener_close(S.l);
-	pthread_join(acc, NULL);
-	pthread_mutex_lock(&S.mu);
-	for (unsigned i = 0; i < S.conns_max; i++)
-		if (S.conns[i] != NULL)
-			pdl_hconn_close(&S.conns[i]->hc);
-	while (S.nconns > 0)
-		pthread_cond_wait(&S.cv, &S.mu);
-	pthread_mutex_unlock(&S.mu);
+	serve_stop(&S, acc);
 	fprintf(stderr, "pdl witness: signal %d, stopped\n", (int)got_signal);
 	code = 0;
 out:
