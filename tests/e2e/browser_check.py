@@ -2,6 +2,7 @@
 (t_62_browser; issue 16). Prints "ok - " / "not ok - " lines.
 
     browser_check.py --chromium /usr/bin/chromium --base http://127.0.0.1:PORT
+                     --sm2-base http://127.0.0.1:PORT2
                      --deposited FILE --other FILE --private FILE --hostile-seq N
                      --hostile-text TEXT --ledger-key FILE --shots DIR --tmp DIR
 
@@ -24,8 +25,9 @@ and, when told, alters what pdl-project answers:
   reshape     the checkpoint with the old "chain" extension line if
               pdld writes none, without it if pdld writes one, signed
               again with the ledger key (--ledger-key): ✓ all the same;
-  sm2         the page of a ledger on the SM2/SM3 suite: "not checked",
-              neither ✓ nor ✗;
+  sm2         the page and an entry page of the same scenario on a ledger
+              of the SM2/SM3 suite (--sm2-base, a second pdl-project):
+              "not checked", neither ✓ nor ✗;
 and at the end, no request left 127.0.0.1.
 """
 import argparse
@@ -48,10 +50,13 @@ ap = argparse.ArgumentParser()
 for a in ("chromium", "base", "deposited", "other", "private", "hostile-text", "shots", "tmp"):
     ap.add_argument("--" + a, required=True)
 ap.add_argument("--hostile-seq", type=int, required=True)
+ap.add_argument("--sm2-base", required=True)  # the scenario on an sm2-sm3 ledger
 ap.add_argument("--ledger-key", required=True)  # the fixture's (public, demo only): to re-sign a reshaped checkpoint
 A = ap.parse_args()
 BASE = A.base.rstrip("/")
 HOSTPORT = urllib.parse.urlsplit(BASE).netloc
+SM2_BASE = A.sm2_base.rstrip("/")
+HOSTPORTS = (HOSTPORT, urllib.parse.urlsplit(SM2_BASE).netloc)
 
 failures = 0
 
@@ -73,7 +78,7 @@ class Proxy(http.server.ThreadingHTTPServer):
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), ProxyHandler)
-        self.mode = None  # None | ("proof", seq) | "checkpoint" | "reshape" | "sm2"
+        self.mode = None  # None | ("proof", seq) | "checkpoint" | "reshape"
         self.chain_line = None  # reshape: whether the reshaped note has the chain line
         self.log = []     # (method, target)
         self.tampered = 0
@@ -128,8 +133,8 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.log.append(("GET", self.path))
         u = urllib.parse.urlsplit(self.path)
-        if u.scheme != "http" or u.netloc != HOSTPORT:
-            self._refuse("only %s in this test" % HOSTPORT)
+        if u.scheme != "http" or u.netloc not in HOSTPORTS:
+            self._refuse("only %s in this test" % " and ".join(HOSTPORTS))
             return
         target = u.path + ("?" + u.query if u.query else "")
         c = http.client.HTTPConnection(u.netloc, timeout=30)
@@ -158,9 +163,6 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
                     q.get("index") == [str(mode[1])]:
                 d = json.loads(body)
                 d["proof"][0] = flip_b64(d["proof"][0])
-            elif mode == "sm2" and u.path == "/":
-                # the page of a ledger on the SM2/SM3 suite, which no browser can check
-                return body.replace(b'data-suite="ed25519-sha256"', b'data-suite="sm2-sm3"')
             elif mode == "reshape" and u.path == "/v1/checkpoint":
                 d = json.loads(body)
                 d["note"], self.server.chain_line = resign_other_shape(d["note"])
@@ -292,8 +294,8 @@ MARKS = """JSON.stringify({
 DONE = "document.documentElement.dataset.pdlChecked === 'done'"
 
 
-def load(tab, path, timeout=90):
-    tab.navigate(BASE + path)
+def load(tab, path, timeout=90, base=BASE):
+    tab.navigate(base + path)
     tab.wait_for(DONE, timeout)
     return json.loads(tab.eval(MARKS))
 
@@ -430,14 +432,24 @@ try:
           proxy.chain_line is not None and proxy.chain_line != served_chain and m["ck"] == "ok" and
           all(i[2] == "ok" for i in m["items"]), m["ckText"], [i for i in m["items"] if i[2] != "ok"][:3])
 
-    # -- a ledger on the SM2/SM3 suite: nothing checked, and nothing shown as checked
-    proxy.mode = "sm2"
-    m = load(tab, "/")
-    proxy.mode = None
-    check("on an SM2/SM3 ledger the page says it cannot check (%s…)" % m["ckText"][:60],
-          m["ck"] == "na" and "SM2" in m["ckText"] and "pdl verify" in m["ckText"], m["ckText"])
-    check("…and shows no ✓ and no ✗ on any item", m["items"] and all(i[2] == "na" and "✓" not in i[3] for i in m["items"]),
-          m["items"][:3])
+    # -- the scenario on a ledger of the SM2/SM3 suite (the second pdl-project):
+    # nothing checked, and nothing shown as checked
+    raw2 = urllib.request.urlopen(SM2_BASE + "/", timeout=30).read().decode()
+    m = load(tab, "/", base=SM2_BASE)
+    check("on an SM2/SM3 ledger (data-suite=\"sm2-sm3\" in its page) the page says it cannot check (%s…)" % m["ckText"][:60],
+          'data-suite="sm2-sm3"' in raw2 and m["ck"] == "na" and "SM2" in m["ckText"] and "pdl verify" in m["ckText"],
+          m["ckText"])
+    check("…and shows no ✓ and no ✗ on any of its %d items" % len(m["items"]),
+          len(m["items"]) >= 20 and all(i[2] == "na" and "✓" not in i[3] and "✗" not in i[3] for i in m["items"]),
+          [i for i in m["items"] if i[2] != "na"][:3])
+    seq2 = m["items"][0][0] if m["items"] else 1
+    m = load(tab, "/entries/%d" % seq2, base=SM2_BASE)
+    e = tab.eval("({steps: Array.from(document.querySelectorAll('#pdl-steps li')).map(l => [l.dataset.state, l.textContent]),"
+                 " text: document.querySelector('main').textContent})")
+    check("its entry page #%d shows the act and its bytes, and checks nothing either" % seq2,
+          m["items"] and m["items"][0][2] == "na" and "内容" in e["text"] and
+          not any(st[0] in ("ok", "bad") for st in e["steps"]) and "✓" not in e["text"] and "✗" not in e["text"],
+          m["items"][:1], e["steps"])
 
     # -- where the browser went
     urls = tab.requests
@@ -446,8 +458,9 @@ finally:
     proxy.shutdown()
 
 outside = [(m_, t) for m_, t in proxy.log if not t.startswith("http://127.0.0.1:")]
-check("no request left 127.0.0.1: the proxy saw %d requests, all to %s" % (len(proxy.log), HOSTPORT),
+check("no request left 127.0.0.1: the proxy saw %d requests, all to %s" % (len(proxy.log), " and ".join(HOSTPORTS)),
       proxy.log and not outside, *outside[:10])
-pages = [u for u in urls if not (u.startswith(BASE + "/") or u == "about:blank")]
-check("the DevTools log agrees: %d requests of the page, all to %s" % (len(urls), BASE), urls and not pages, *pages[:10])
+pages = [u for u in urls if not (u.startswith(BASE + "/") or u.startswith(SM2_BASE + "/") or u == "about:blank")]
+check("the DevTools log agrees: %d requests of the pages, all to %s and %s" % (len(urls), BASE, SM2_BASE),
+      urls and not pages, *pages[:10])
 sys.exit(0)

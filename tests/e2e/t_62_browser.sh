@@ -14,6 +14,10 @@
 # 400 px go to $PDL_SHOTS (make test: build/screenshots/), their paths
 # printed as "# screenshot: PATH".
 #
+# The same scenario loaded on a ledger of the SM2/SM3 suite (tools/load-scenario.sh
+# with SUITE=sm2-sm3), served by a second pdl-project, shows its page and an
+# entry page "not checked" — neither ✓ nor ✗ (no browser has SM2 or SM3).
+#
 # Besides the fixture, the test submits: a party whose name is markup
 # (hostile-co, registered by the authority) and its public deposit
 # (no blob) of a file only this test has.
@@ -66,10 +70,38 @@ check "a checkpoint covers the deposit (size $SIZE)" wait_ckpt "$D" "$SIZE"
 start_views "$D" || { not_ok "pdl-project all --http starts"; finish; }
 check "the view catches up to seq $HSEQ" wait_public "$SIZE"
 
+# ---- the same scenario on a ledger of the SM2/SM3 suite (国密), served by
+# a second pdl-project: no browser can check it, and the page must say so
+SM2_PID=""
+stop_sm2_views() {
+	[ -n "$SM2_PID" ] || return 0
+	kill -TERM "$SM2_PID" 2>/dev/null
+	_wait_gone "$SM2_PID" 100 || kill -9 "$SM2_PID" 2>/dev/null
+	wait "$SM2_PID" 2>/dev/null
+	SM2_PID=""
+}
+trap '_fx_rc=$?; stop_sm2_views; stop_views; (exit $_fx_rc); cleanup' EXIT
+S=$TMP/s
+SUITE=sm2-sm3 PDL=$PDL PDLD=$PDLD bash "$E2E/../../tools/load-scenario.sh" "$S" >"$S.load.log" 2>&1 ||
+	{ not_ok "the fixture scenario loads on an sm2-sm3 ledger"; sed 's/^/#   /' "$S.load.log" | tail -20; finish; }
+start_pdld "$S" || { not_ok "pdld starts on the sm2-sm3 ledger"; finish; }
+SSIZE=$(log_size "$S")
+check "the sm2-sm3 ledger (genesis suite $("$PDL" get 0 --data "$S" | jl - 'o["act"]["body"]["suite"]')) has a checkpoint of its $SSIZE entries" \
+	wait_ckpt "$S" "$SSIZE"
+SM2_PORT=$(free_port)
+SM2_BASE=http://127.0.0.1:$SM2_PORT
+"$PDLPROJ" all --ledger "ipc://$S/pdl.sock" --data "$TMP/proj-sm2" --http "127.0.0.1:$SM2_PORT" >>"$TMP/proj-sm2.log" 2>&1 &
+SM2_PID=$!
+ED_BASE=$PUB_BASE
+PUB_BASE=$SM2_BASE # wait_public asks $PUB_BASE
+check "its view catches up to seq $((SSIZE - 1))" wait_public "$SSIZE"
+PUB_BASE=$ED_BASE
+
 SHOTS=${PDL_SHOTS:-$TMP/screenshots}
-pychecks $PY "$E2E/browser_check.py" --chromium "$CHROMIUM" --base "$PUB_BASE" \
+pychecks $PY "$E2E/browser_check.py" --chromium "$CHROMIUM" --base "$PUB_BASE" --sm2-base "$SM2_BASE" \
 	--deposited "$TMP/files/deposited.txt" --other "$TMP/files/other.txt" --private "$TMP/files/private.txt" \
 	--hostile-seq "$HSEQ" --hostile-text "$HOSTILE" --ledger-key "$D/keys/ledger.key" --shots "$SHOTS" --tmp "$TMP"
 
+stop_sm2_views
 stop_views
 finish
