@@ -43,7 +43,7 @@ NPM_DIR := build/npm
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei nginx \
-            debhelper man-db groff-base systemd curl adduser
+            debhelper man-db groff-base systemd curl adduser wrk golang-go golang-golang-x-mod-dev
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for
@@ -476,6 +476,10 @@ bench: all
 	@$(BUILD)/pdl bench --suite sm2-sm3 $(BENCH_SM2_ARGS) | tee $(BUILD)/bench-sm2-sm3.json
 	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
+	@bash tools/bench-reads.sh $(CURDIR)/$(BUILD)
+	@# t_100_tiles at the tlog-tiles spec's own size (make test runs it at 3,000 entries)
+	@TILES_ENTRIES=70000 PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
+	  sh tests/e2e/run-all.sh 100_tiles
 
 clean:
 	rm -rf build build-san build-fuzz

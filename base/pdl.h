@@ -65,8 +65,20 @@ _Noreturn void pdl_invariant_fail(const char *cond, const char *file, int line, 
 #define PDL_INVARIANT(cond) ((cond) ? (void)0 : pdl_invariant_fail(#cond, __FILE__, __LINE__, __func__))
 
 /* Limits. */
-#define PDL_ACT_BYTES_MAX (64u * 1024u)  /* DESIGN §4: bounds decode and memory */
-#define PDL_ENTRY_BYTES_MAX (PDL_ACT_BYTES_MAX + 16u * 1024u) /* act + sig + outcome */
+/* Every entry must fit a C2SP tlog-tiles entry bundle, whose entries are
+ * uint16-length-prefixed: at most 65,535 bytes (DESIGN §4). An entry is
+ * the act, its signature and the outcome in a msgpack array with seq, time
+ * and prev: at most PDL_ENTRY_FRAME_BYTES besides the act and outcome
+ * (array 1, seq 9, time 9, prev 2+32, act bin16 header 3, sig 2+64). The
+ * act limit is what a client controls, so it is set for the worst case:
+ * 49,152 + 15,360 + 122 = 64,634 <= 65,535 for every entry (asserted
+ * below), and an act over it is refused at submit (PDL_ETOOBIG). */
+#define PDL_ACT_BYTES_MAX (48u * 1024u)  /* DESIGN §4: bounds decode and memory; fits a tile bundle */
+#define PDL_OUT_BYTES_MAX (15u * 1024u)  /* the outcome map of one entry (families bound theirs) */
+#define PDL_ENTRY_FRAME_BYTES 122u
+#define PDL_ENTRY_BYTES_MAX 65535u       /* C2SP tlog-tiles: uint16 length prefix */
+_Static_assert(PDL_ACT_BYTES_MAX + PDL_OUT_BYTES_MAX + PDL_ENTRY_FRAME_BYTES <= PDL_ENTRY_BYTES_MAX,
+               "an entry of the largest act and outcome must fit a tile bundle");
 #define PDL_ID_LEN_MAX 64u               /* ACTS.md: ids are 1–64 chars */
 #define PDL_REQ_ACTS_MAX 4096u           /* acts in one submit request */
 #define PDL_REQ_BYTES_MAX (PDL_REQ_ACTS_MAX * 1024u + PDL_ACT_BYTES_MAX * 4u) /* NNG recv max */

@@ -482,6 +482,13 @@ pdld_conn_cb(void *arg)
 		pdld_reply_error(c, PDL_EPROTO, "a request is a msgpack map with op");
 		return;
 	}
+	if (D.read_only && (mp_str_eq(op, opn, "submit") || mp_str_eq(op, opn, "clock") || mp_str_eq(op, opn, "blob"))) {
+		nng_msg_free(m);
+		pdld_reply_error(c, PDL_EPROTO,
+		                 "this pdld serves a read-only copy (--read-only: a mirror or a backup); send writes to the "
+		                 "ledger's own pdld");
+		return;
+	}
 	if (mp_str_eq(op, opn, "submit"))
 		conn_submit(c, m, req);
 	else

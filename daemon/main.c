@@ -98,6 +98,10 @@ usage(FILE *f)
 	        "                      sizes, commit latency, queue depths, log size, checkpoint age\n"
 	        "  --ipc-public        treat the ipc:// listeners like network ones: private entries need a\n"
 	        "                      reader token (by default ipc:// in DIR is trusted, like the key files)\n"
+	        "  --read-only         serve a copy of a ledger (a `pdl mirror` or `pdl backup` directory)\n"
+	        "                      for reads only: no ledger key, submit/clock/blob refused\n"
+	        "  --tiles OUT         keep OUT a C2SP tlog-tiles copy of the ledger (as `pdl tiles` writes it),\n"
+	        "                      updated after each checkpoint by a thread of its own, off the writer's path\n"
 	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
 	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
 	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
@@ -178,6 +182,8 @@ struct opts {
 	uint64_t workers, ckpt_ms, blob_max, map_size;
 	uint64_t conns_max, inflight_max, reply_bytes_max, send_timeout_ms;
 	int insecure, ipc_public, test_clock, verbose;
+	int read_only;     /* --read-only: a copy, no key, no writer */
+	const char *tiles; /* --tiles OUT (tiles.c) */
 	struct pdld_http_opts http; /* --http: acts over HTTP (http.c) */
 	const char *metrics, *log_format;
 	const char *witness_policy, *witness_ca; /* --witness-policy (witness.c) */
@@ -226,6 +232,8 @@ static const struct option pdld_opts[] = {
 	{"reply-bytes-max", required_argument, NULL, 'R'},
 	{"send-timeout-ms", required_argument, NULL, 'T'},
 	{"http", required_argument, NULL, 'H'},
+	{"tiles", required_argument, NULL, 'X'},
+	{"read-only", no_argument, NULL, 'O'},
 	{"http-timeout-ms", required_argument, NULL, 'W'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -257,6 +265,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case 'P': o->ipc_public = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'H': o->http.addr = optarg; break;
+		case 'X': o->tiles = optarg; break;
+		case 'O': o->read_only = 1; break;
 		case 'V': pdl_version_print(stdout, "pdld"); return -1;
 		case 'M': o->metrics = optarg; break;
 		case 'L': o->log_format = optarg; break;
@@ -325,6 +335,17 @@ opts_transport(struct opts *o)
 		        "--tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)");
 		return 2;
 	}
+	if (o->read_only && o->tiles != NULL) {
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--tiles needs the ledger's own pdld (pdl mirror --tiles writes a mirror's tiles)");
+		return 2;
+	}
+	if (o->read_only && o->http.addr != NULL) {
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--http takes acts, and a --read-only pdld has no writer: serve reads with pdl-project, or the "
+		        "copy's tiles (pdl tiles)");
+		return 2;
+	}
 	return 0;
 }
 
@@ -356,10 +377,14 @@ ledger_load(const char *dir)
 		        dir, pdl_errmsg(rc));
 		return rc;
 	}
-	/* the suite came from the genesis (pdl_engine_load) */
+	/* the suite came from the genesis (pdl_engine_load); a read-only copy has no key */
 	char path[4200];
 	struct pdl_status st = {0};
 	snprintf(path, sizeof path, "%s/%s", dir, PDL_LEDGER_KEY_FILE);
+	if (D.read_only) {
+		pdl_suite_use(D.engine.info.suite);
+		return PDL_OK;
+	}
 	if (D.ledger_sk.suite != D.engine.info.suite) {
 		pdl_key_wrong_suite(path, &D.ledger_sk, D.engine.info.suite, &st);
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
@@ -382,7 +407,7 @@ ledger_open(const struct opts *o)
 	char path[4200];
 	struct pdl_status st = {0};
 	snprintf(path, sizeof path, "%s/%s", o->dir, PDL_LEDGER_KEY_FILE);
-	if (pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
+	if (!D.read_only && pdl_key_load(path, &D.ledger_sk, &st) != PDL_OK) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "%s", st.msg);
 		return 1;
 	}
@@ -422,8 +447,8 @@ ledger_open(const struct opts *o)
 static int
 checkpoint_catch_up(void)
 {
-	if (D.head.size <= D.last_ckpt_size)
-		return PDL_OK;
+	if (D.head.size <= D.last_ckpt_size || D.read_only)
+		return PDL_OK; /* a read-only copy signs nothing: its checkpoints are the ledger's */
 	uint64_t behind = D.last_ckpt_size;
 	int rc = pdld_writer_checkpoint();
 	if (rc != PDL_OK) {
@@ -469,11 +494,18 @@ serve_start(const struct opts *o, nng_tls_config *tls, int rep_trusted, int pub_
 	assert(D.nworkers >= 1 && D.nworkers <= WORKERS_MAX); /* opts_parse's bounds */
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_create(&D.workers[i], NULL, pdld_verifier_main, NULL);
-	pthread_create(&D.writer, NULL, pdld_writer_main, NULL);
-	/* names for top -H, perf and gdb */
+	if (!D.read_only) {
+		pthread_create(&D.writer, NULL, pdld_writer_main, NULL);
+		pthread_setname_np(D.writer, "pdld:writer"); /* names for top -H, perf and gdb */
+	}
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_setname_np(D.workers[i], "pdld:verify");
-	pthread_setname_np(D.writer, "pdld:writer");
+	if (D.tiles_out != NULL) {
+		pthread_mutex_init(&D.tiles_mu, NULL);
+		pthread_cond_init(&D.tiles_cv, NULL);
+		pthread_create(&D.tiles, NULL, pdld_tiles_main, NULL);
+		pthread_setname_np(D.tiles, "pdld:tiles");
+	}
 	for (unsigned i = 0; i < D.nconns; i++) {
 		struct conn *c = &D.conns[i];
 		if ((rv = nng_aio_alloc(&c->aio, pdld_conn_cb, c)) != 0 || (rv = nng_ctx_open(&c->ctx, D.rep)) != 0) {
@@ -534,9 +566,18 @@ serve_stop(nng_tls_config *tls)
 	for (unsigned i = 0; i < D.nworkers; i++)
 		pthread_join(D.workers[i], NULL);
 	pdld_queue_close(&D.commitq);
-	pthread_join(D.writer, NULL);
+	if (!D.read_only)
+		pthread_join(D.writer, NULL);
 	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
 	pdld_witness_stop(); /* after the writer's last offer, before PUB closes */
+	if (D.tiles_out != NULL) {
+		/* one last export, after the writer's last checkpoint */
+		pthread_mutex_lock(&D.tiles_mu);
+		D.tiles_stop = 1;
+		pthread_cond_signal(&D.tiles_cv);
+		pthread_mutex_unlock(&D.tiles_mu);
+		pthread_join(D.tiles, NULL);
+	}
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);
@@ -566,6 +607,8 @@ opts_apply(const struct opts *o)
 	D.blob_max = (size_t)o->blob_max;
 	D.test_clock = o->test_clock;
 	D.verbose = o->verbose;
+	D.read_only = o->read_only;
+	D.tiles_out = o->tiles;
 	D.conns_max = (unsigned)o->conns_max;
 	D.inflight_max = (unsigned)o->inflight_max;
 	D.reply_bytes_max = (size_t)o->reply_bytes_max;
@@ -611,6 +654,14 @@ static int
 witness_start(struct opts *o)
 {
 	struct pdl_status st = {0};
+	if (o->read_only) { /* a copy publishes what its source published */
+		if (o->witness_policy == NULL)
+			return 0;
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--witness-policy and --read-only exclude each other: a copy has no key and signs no "
+		        "checkpoint for witnesses to cosign");
+		return 2;
+	}
 	if (o->witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
 		o->witness_ca = WITNESS_CA_DEFAULT;
 	if (pdld_witness_start(o->witness_policy, o->witness_ca, (unsigned)o->witness_timeout_ms, &st) == PDL_OK)

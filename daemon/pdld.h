@@ -4,7 +4,8 @@
  * (connections, their limits, requests), reads.c (answers from a read
  * transaction), verifiers.c (decode and signature checks), writer.c
  * (batches, group commit, publishing), tls.c (certificates), listen.c
- * (listeners, and a watch for NNG 1.5.2's listener that stops), queue.c.
+ * (listeners, and a watch for NNG 1.5.2's listener that stops), queue.c,
+ * tiles.c (--tiles: C2SP tlog-tiles kept current off the writer's path).
  *
  * Threads and the life of a submit request:
  *   NNG callbacks (one REP context per slot, see "Limits") decode the
@@ -222,7 +223,17 @@ struct pdld {
 	struct pdl_head head; /* the writer's view; readers use transactions */
 	pthread_mutex_t head_mu;
 	int verbose;
+	int read_only; /* --read-only: a copy (mirror, backup); no key, no writer, writes refused */
 	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
+	/* --tiles OUT (tiles.c): the writer bumps tiles_gen after a checkpoint */
+	const char *tiles_out;
+	pthread_t tiles;
+	pthread_mutex_t tiles_mu;
+	pthread_cond_t tiles_cv;
+	uint64_t tiles_gen;     /* under tiles_mu */
+	int tiles_stop;         /* under tiles_mu */
+	int tiles_failed;       /* the tiles thread's own */
+	atomic_ullong tiles_size; /* OUT/checkpoint's size after the last export */
 	struct pdld_http *http; /* --http's listener, or NULL */
 	atomic_uint n_http_refused, n_http_timeout, n_http_body_busy;
 };
@@ -279,6 +290,10 @@ void *pdld_writer_main(void *arg);
 /* Signs a checkpoint of the head now unless the newest covers it: main,
  * before the writer thread starts. PDL_OK, or a storage error. */
 int pdld_writer_checkpoint(void);
+
+/* tiles.c: the --tiles thread, and the writer's kick after a checkpoint. */
+void *pdld_tiles_main(void *arg);
+void pdld_tiles_kick(void);
 
 /* http.c: the HTTP listener (--http). Start serves addr (HOST:PORT) on a
  * thread of its own; errors: PDL_EINVAL (a bad address), PDL_EIO (cannot

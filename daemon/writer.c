@@ -88,6 +88,7 @@ pdld_publish_ckpt(uint64_t size, const char *note, size_t n)
 			nng_msg_free(m);
 	}
 	msgpack_sbuffer_destroy(&sb);
+	pdld_tiles_kick(); /* --tiles: the tiles thread exports up to it */
 }
 
 /* A checkpoint just committed: published now, or, under a witness

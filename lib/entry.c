@@ -60,7 +60,7 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry prev hash is not %u bytes", PDL_HASH_BYTES);
 	memcpy(e->prev, p, PDL_HASH_BYTES);
 	if (mp_read_bin(&c, &e->act, &e->act_len) != PDL_OK || e->act_len > PDL_ACT_BYTES_MAX)
-		return pdl_status_set(st, PDL_EDECODE, NULL, "entry act is not a binary of at most 64 KiB");
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry act is not a binary of at most 48 KiB");
 	if (mp_read_bin(&c, &e->sig, &pn) != PDL_OK || pn != PDL_SIG_BYTES)
 		return pdl_status_set(st, PDL_EDECODE, NULL, "entry signature is not %u bytes", PDL_SIG_BYTES);
 	e->outcome = c.p;

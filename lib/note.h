@@ -10,8 +10,11 @@
  * for SM2, SM3 and 0xff followed by an identifier). A verifier key string
  * is "<name>+<8 lowercase hex key id>+<base64(type || pubkey)>".
  *
- * A pdl checkpoint body is "<origin>\n<size>\n<base64 root>\nchain <base64 chain hash>\n"
- * (the chain line is an extension line; it is absent for size 0).
+ * A pdl checkpoint body is "<origin>\n<size>\n<base64 root>\n" (C2SP
+ * tlog-checkpoint with no extension line). Ledgers written before that
+ * carry one extension line "chain <base64 chain hash of entry size-1>";
+ * the parser still reads it (has_chain) so their stored notes verify, and
+ * pdl_ckpt_format still writes it when asked (tests of old ledgers only).
  * The note is signed with the ledger key under the name <origin>.
  *
  * Invariants:

@@ -36,7 +36,9 @@ pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_act 
 	struct pdl_ferrs fe;
 	memset(a, 0, sizeof *a);
 	if (len > PDL_ACT_BYTES_MAX)
-		return pdl_status_set(st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", len);
+		return pdl_status_set(st, PDL_ETOOBIG, NULL,
+		                      "act of %zu bytes is over the %u-byte limit (every entry must fit a tlog-tiles "
+		                      "bundle of 65,535 bytes)", len, PDL_ACT_BYTES_MAX);
 	struct mp_cur c = mp_cur_make(b, len);
 	pdl_ferrs_init(&fe, st);
 	int rc = pdl_fields_bind_into(act_fields, &c, &f, &fe, "act");

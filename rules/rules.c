@@ -68,6 +68,29 @@ pdl_act_public(const char *type, size_t n, int has_blob)
 	return d->vis == PDL_VIS_PRIVATE_IF_BLOB && !has_blob;
 }
 
+#define COSIGN_TYPE "checkpoint.cosign"
+
+int
+pdl_entry_ckpt_ref(const uint8_t *entry, size_t n, uint64_t *size)
+{
+	struct pdl_entry e;
+	struct pdl_status st;
+	struct mp_cur v, body;
+	const char *type;
+	size_t tn;
+	/* most entries are something else: a byte search first */
+	if (memmem(entry, n, COSIGN_TYPE, sizeof COSIGN_TYPE - 1) == NULL)
+		return 0;
+	if (pdl_entry_decode(entry, n, &e, &st) != PDL_OK)
+		return 0;
+	struct mp_cur act = mp_cur_make(e.act, e.act_len);
+	if (mp_map_find(act, "type", &v) != PDL_OK || mp_read_str(&v, &type, &tn) != PDL_OK ||
+	    !mp_str_eq(type, tn, COSIGN_TYPE) || mp_map_find(act, "body", &body) != PDL_OK ||
+	    mp_map_find(body, "size", &v) != PDL_OK || mp_read_uint(&v, size) != PDL_OK)
+		return 0;
+	return 1;
+}
+
 int
 pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...)
 {

@@ -95,7 +95,7 @@ struct pdl_party {
 	struct pdl_pubkey pk; /* of the ledger's suite */
 };
 
-#define PDL_OUT_BYTES_MAX (16u * 1024u) /* outcome map of one entry; fits PDL_ENTRY_BYTES_MAX */
+/* PDL_OUT_BYTES_MAX (pdl.h): the outcome map of one entry. */
 
 struct pdl_ctx {
 	struct pdl_store *s;
@@ -169,6 +169,12 @@ int pdl_act_decode(const uint8_t *b, size_t len, const uint8_t *sig, struct pdl_
  * closed); the disclosure view, which follows the state, may
  * publish a resolved quality report. has_blob: the body carries "blob". */
 int pdl_act_public(const char *type, size_t n, int has_blob);
+
+/* 1 and *size when the entry's act refers to the ledger's checkpoint of
+ * that size (a checkpoint.cosign): what a tile export publishes beside the
+ * tiles so that a mirror can re-check the act (store/tiles.h). 0 for any
+ * other entry, or one that does not decode. */
+int pdl_entry_ckpt_ref(const uint8_t *entry, size_t n, uint64_t *size);
 
 /* A rule refusal: sets the status (PDL_ERULE, rule id, message); returns PDL_ERULE. */
 int pdl_rule_fail(struct pdl_ctx *c, const char *rule, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -1,4 +1,6 @@
-/* ckpt.c — see ckpt.h. */
+/* ckpt.c — see ckpt.h. Checkpoints are written without extension lines
+ * (C2SP tlog-checkpoint recommends against them and public witnesses
+ * refuse them): origin, size, root. The chain hash stays in every entry. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,8 +22,7 @@ pdl_ckpt_make(MDB_txn *t, struct pdl_store *s, const struct pdl_head *h, const c
 	int rc = pdl_merkle_root(&io, h->size, c.root);
 	if (rc != PDL_OK)
 		return rc;
-	memcpy(c.chain, h->chain, PDL_HASH_BYTES);
-	c.has_chain = h->size > 0;
+	c.has_chain = 0; /* C2SP tlog-checkpoint: no extension line (spec/formats.md §6.1) */
 	rc = pdl_ckpt_format(&c, body, sizeof body, &bn);
 	if (rc != PDL_OK)
 		return rc;

@@ -32,8 +32,10 @@ sign_one(struct signer *sg, struct pending *q, const json_t *a, const uint8_t *r
 		return;
 	}
 	if (a != NULL && q->act.size > PDL_ACT_BYTES_MAX) {
-		/* the daemon would refuse it too; say so without sending 64 KiB+ */
-		pdl_status_set(&q->st, PDL_ETOOBIG, NULL, "act of %zu bytes is over the 64 KiB limit", q->act.size);
+		/* the daemon would refuse it too; say so without sending it */
+		pdl_status_set(&q->st, PDL_ETOOBIG, NULL,
+		               "act of %zu bytes is over the %u-byte limit (every entry must fit a tlog-tiles bundle "
+		               "of 65,535 bytes)", q->act.size, PDL_ACT_BYTES_MAX);
 		q->local_err = 1;
 		return;
 	}
@@ -81,7 +83,7 @@ take_signed(struct signer *sg, struct pending *q, const json_t *o)
 	if (strlen(act) > pdl_b64_len(PDL_ACT_BYTES_MAX) || (ab = malloc(strlen(act) + 1)) == NULL ||
 	    pdl_unb64_var(act, strlen(act), ab, strlen(act), &an) != PDL_OK ||
 	    pdl_unb64(sig, strlen(sig), q->sig, sizeof q->sig) != PDL_OK) {
-		pdl_status_set(&q->st, PDL_EINVAL, NULL, "act or sig is not canonical base64 (sig: 64 bytes; act: at most 64 KiB)");
+		pdl_status_set(&q->st, PDL_EINVAL, NULL, "act or sig is not canonical base64 (sig: 64 bytes; act: at most 48 KiB)");
 		q->local_err = 1;
 	} else if (lid != NULL && (pdl_unhex(lid, strlen(lid), id, sizeof id) != PDL_OK ||
 	                           pdl_memcmp_ct(id, sg->lid, sizeof id) != 0)) {

@@ -32,6 +32,8 @@ static const struct {
 	{"proof", cmd_proof, "inclusion or consistency proof (RFC 9162)"},
 	{"verify", cmd_verify, "verify the whole ledger offline"},
 	{"export", cmd_export, "write entries as JSON lines"},
+	{"mirror", cmd_mirror, "keep a verifying copy of a ledger, from its tiles or its pdld"},
+	{"tiles", cmd_tiles, "write the ledger as C2SP tlog-tiles for any web server or CDN"},
 	{"backup", cmd_backup, "hot-copy the ledger, compacted, into a new directory"},
 	{"acts", cmd_acts, "list the act catalogue"},
 	{"clock", cmd_clock, "set the test clock of a pdld --test-clock"},

@@ -48,6 +48,12 @@ opt_or_env(const char *v, const char *env)
 	return e != NULL && e[0] ? e : NULL;
 }
 
+const char *
+pdl_client_tls_ca_file(void)
+{
+	return opt_or_env(O.tls_ca, "PDL_TLS_CA");
+}
+
 int
 pdl_client_tls_args(int argc, char **argv)
 {

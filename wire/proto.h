@@ -89,6 +89,9 @@ int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st
  * first thing in main. */
 void pdl_client_atexit(void);
 
+/* The CA file of --tls-ca or PDL_TLS_CA (pdl_client_tls_args), or NULL:
+ * https in tlogfetch.h checks servers against it. */
+const char *pdl_client_tls_ca_file(void);
 /* Reads a PEM file for TLS (pdld's certificate and key, a client's) through
  * one descriptor: opened without blocking (a FIFO in its place does not
  * hang), checked with fstat to be a regular file of at most 64 KiB and,

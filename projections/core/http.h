@@ -85,6 +85,10 @@ typedef void (*pdl_route_fn)(struct pdl_http_ctx *cx, const char *query, const c
 /* Which listeners serve a route (either or both). */
 #define PDL_ROUTE_PUBLIC 1u  /* the public listener (--http) */
 #define PDL_ROUTE_PRIVATE 2u /* the private listener (--private-http) */
+/* The route reads the view's LMDB only (no request to pdld, no NNG I/O):
+ * on the public listener it runs on NNG's thread at once, without the
+ * handoff to a worker (http.c's header says why others need it). */
+#define PDL_ROUTE_INLINE 4u
 
 struct pdl_route {
 	const char *path;

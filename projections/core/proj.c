@@ -71,7 +71,7 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	if (mdb_env_create(&db->env) != 0)
 		return PDL_ESTORE;
 	int rc = PDL_ESTORE;
-	mdb_env_set_maxdbs(db->env, PDL_VIEW_TABLES_MAX * 4 + 3);
+	mdb_env_set_maxdbs(db->env, PDL_VIEW_TABLES_MAX * 4 + 5);
 	mdb_env_set_mapsize(db->env, (size_t)16 << 30);
 	mdb_env_set_maxreaders(db->env, 256);
 	/* One fsync per view commit (MDB_NOMETASYNC): a system crash may lose the
@@ -90,6 +90,13 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	int prc = mdb_dbi_open(t, "proj_party", fl, &db->party);
 	if (prc == MDB_NOTFOUND && rdonly)
 		db->party = (MDB_dbi)-1; /* an older view: readable, never written */
+	else if (prc != 0)
+		goto fail_txn;
+	prc = mdb_dbi_open(t, "proj_log", fl, &db->log);
+	if (prc == 0)
+		prc = mdb_dbi_open(t, "proj_tree", fl, &db->tree);
+	if (prc == MDB_NOTFOUND && rdonly)
+		db->log = db->tree = (MDB_dbi)-1;
 	else if (prc != 0)
 		goto fail_txn;
 	if (!rdonly && (rc = format_check(t, db)) != PDL_OK)
@@ -187,6 +194,139 @@ pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc)
 	pdl_be64(kb, seq);
 	MDB_val k = {8, kb};
 	return put_json(t, dbi, &k, doc);
+}
+
+/* ---- the entries, the tree and the checkpoint (invariants 5, 6) ---- */
+
+int
+pdl_vdb_entry(MDB_txn *t, const struct pdl_vdb *db, uint64_t seq, const uint8_t **b, size_t *n)
+{
+	uint8_t k[8];
+	if (db->log == (MDB_dbi)-1)
+		return PDL_ENOTFOUND;
+	pdl_be64(k, seq);
+	MDB_val key = {8, k}, val;
+	int rc = mdb_get(t, db->log, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	*b = val.mv_data;
+	*n = val.mv_size;
+	return PDL_OK;
+}
+
+static int
+vtree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
+{
+	struct pdl_vtree_ctx *c = ctx;
+	uint8_t k[9];
+	k[0] = (uint8_t)level;
+	pdl_be64(k + 1, index);
+	MDB_val key = {9, k}, val;
+	int rc = mdb_get(c->txn, c->dbi, &key, &val);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	if (val.mv_size != 32)
+		return PDL_ESTORE;
+	memcpy(out, val.mv_data, 32);
+	return PDL_OK;
+}
+
+static int
+vtree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[32])
+{
+	struct pdl_vtree_ctx *c = ctx;
+	uint8_t k[9];
+	k[0] = (uint8_t)level;
+	pdl_be64(k + 1, index);
+	MDB_val key = {9, k}, val = {32, (void *)h};
+	return pdl_store_err(mdb_put(c->txn, c->dbi, &key, &val, 0));
+}
+
+void
+pdl_vdb_tree_io(const struct pdl_vdb *db, MDB_txn *t, struct pdl_vtree_ctx *ctx, struct pdl_merkle_io *io)
+{
+	ctx->txn = t;
+	ctx->dbi = db->tree;
+	io->get = vtree_get;
+	io->put = vtree_put;
+	io->ctx = ctx;
+}
+
+int
+pdl_vdb_checkpoint(MDB_txn *t, const struct pdl_vdb *db, char *note, size_t cap, size_t *n, struct pdl_ckpt *c)
+{
+	MDB_val k = {4, "ckpt"}, v;
+	int rc = mdb_get(t, db->meta, &k, &v);
+	if (rc != 0)
+		return pdl_store_err(rc);
+	if (v.mv_size >= cap || v.mv_size > PDL_NOTE_BYTES_MAX)
+		return PDL_ESTORE;
+	memcpy(note, v.mv_data, v.mv_size);
+	note[v.mv_size] = '\0';
+	*n = v.mv_size;
+	return pdl_ckpt_parse(note, v.mv_size, c) == PDL_OK ? PDL_OK : PDL_ESTORE;
+}
+
+int
+pdl_vdb_offer_checkpoint(struct pdl_vdb *db, const char *note, size_t n, struct pdl_status *st)
+{
+	MDB_txn *t;
+	struct pdl_ckpt c, have;
+	uint8_t chain[PDL_HASH_BYTES], root[PDL_HASH_BYTES];
+	struct pdl_pubkey pk;
+	char why[160];
+	uint64_t next;
+	size_t bl, hn;
+	static _Thread_local char buf[PDL_NOTE_BYTES_MAX + 1];
+	if (n > PDL_NOTE_BYTES_MAX || pdl_ckpt_parse(note, n, &c) != PDL_OK || c.size == 0)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint does not parse");
+	if (mdb_txn_begin(db->env, NULL, 0, &t) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
+	int rc = pdl_vdb_cursor(t, db, &next, chain);
+	if (rc != PDL_OK)
+		goto fail;
+	if (c.size > next) {
+		rc = PDL_ENOTFOUND; /* ahead of the view: offered again once it has caught up */
+		goto fail;
+	}
+	if (pdl_vdb_checkpoint(t, db, buf, sizeof buf, &hn, &have) == PDL_OK && have.size >= c.size) {
+		rc = PDL_OK; /* never back (invariant 6) */
+		goto fail;
+	}
+	MDB_val kk = {10, "ledger_key"}, ko = {6, "origin"}, vk, vo;
+	if (mdb_get(t, db->meta, &kk, &vk) != 0 || mdb_get(t, db->meta, &ko, &vo) != 0 ||
+	    vo.mv_size > PDL_ORIGIN_LEN_MAX) {
+		rc = pdl_status_set(st, PDL_ENOTFOUND, NULL, "the view has not applied genesis");
+		goto fail;
+	}
+	if (pdl_pubkey_parse(&pk, pdl_suite(), vk.mv_data, vk.mv_size, why, sizeof why) != PDL_OK) {
+		rc = pdl_status_set(st, PDL_ESTORE, NULL, "the view's ledger key is unreadable: %s", why);
+		goto fail;
+	}
+	char origin[PDL_ORIGIN_LEN_MAX + 1];
+	memcpy(origin, vo.mv_data, vo.mv_size);
+	origin[vo.mv_size] = '\0';
+	if (strcmp(origin, c.origin) != 0 || pdl_note_verify(note, n, origin, &pk, &bl) != PDL_OK) {
+		rc = pdl_status_set(st, PDL_EBADSIG, NULL, "the checkpoint at size %llu is not signed by the ledger key",
+		                    (unsigned long long)c.size);
+		goto fail;
+	}
+	struct pdl_vtree_ctx tc;
+	struct pdl_merkle_io io;
+	pdl_vdb_tree_io(db, t, &tc, &io);
+	if ((rc = pdl_merkle_root(&io, c.size, root)) != PDL_OK || memcmp(root, c.root, PDL_HASH_BYTES) != 0) {
+		rc = pdl_status_set(st, PDL_EMERKLE, NULL,
+		                    "the ledger's checkpoint at size %llu does not match the entries the view applied",
+		                    (unsigned long long)c.size);
+		goto fail;
+	}
+	MDB_val k = {4, "ckpt"}, v = {n, (void *)note};
+	if (mdb_put(t, db->meta, &k, &v, 0) != 0 || mdb_txn_commit(t) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
+	return PDL_OK;
+fail:
+	mdb_txn_abort(t);
+	return rc;
 }
 
 /* ---- the party table (invariant (4)) ---- */
@@ -300,6 +440,22 @@ pdl_vdb_ledger_id(MDB_txn *t, const struct pdl_vdb *db, uint8_t id[PDL_HASH_BYTE
 	return PDL_OK;
 }
 
+/* The checkpoint key (as genesis writes it: base64 of the suite's
+ * encoding) and the origin genesis names (invariant 6). */
+static int
+genesis_meta(const struct pdl_vdb *db, MDB_txn *t, const json_t *body)
+{
+	const char *k = json_string_value(json_object_get(body, "ledger_key"));
+	const char *o = json_string_value(json_object_get(body, "origin"));
+	struct pdl_pubkey pk;
+	char why[160];
+	if (k == NULL || o == NULL || strlen(o) > PDL_ORIGIN_LEN_MAX || strlen(k) >= PDL_PK_B64_LEN ||
+	    pdl_pubkey_parse(&pk, pdl_suite(), k, strlen(k), why, sizeof why) != PDL_OK)
+		return PDL_OK; /* the ledger accepted it; a view without the key serves no proof */
+	MDB_val kk = {10, "ledger_key"}, vk = {strlen(k), (void *)k}, ko = {6, "origin"}, vo = {strlen(o), (void *)o};
+	return mdb_put(t, db->meta, &kk, &vk, 0) == 0 && mdb_put(t, db->meta, &ko, &vo, 0) == 0 ? PDL_OK : PDL_ESTORE;
+}
+
 /* The suite the genesis names, named as this process's before anything of
  * the ledger is hashed, and recorded in meta "suite" for the next start
  * (suite_load), in the transaction that applies the genesis. */
@@ -374,6 +530,20 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 			int pr = party_apply(db, t, &ve);
 			if (pr != PDL_OK)
 				rc = pdl_status_set(st, pr, NULL, "the party table failed on entry %llu", (unsigned long long)e.seq);
+		}
+		/* the entry and the tree (invariant 5) */
+		if (rc == PDL_OK) {
+			uint8_t kb[8], leaf[32];
+			struct pdl_vtree_ctx tc;
+			struct pdl_merkle_io io;
+			pdl_be64(kb, e.seq);
+			MDB_val k = {8, kb}, v = {lens[i], (void *)entries[i]};
+			pdl_vdb_tree_io(db, t, &tc, &io);
+			pdl_merkle_leaf_hash(entries[i], lens[i], leaf);
+			if (mdb_put(t, db->log, &k, &v, MDB_APPEND) != 0 || pdl_merkle_append(&io, e.seq, leaf) != PDL_OK)
+				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot keep entry %llu", (unsigned long long)e.seq);
+			else if (e.seq == 0 && genesis_meta(db, t, ve.body) != PDL_OK)
+				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger key");
 		}
 		json_decref(ve.body);
 		json_decref(ve.outcome);
@@ -457,6 +627,47 @@ apply_entries(struct pdl_vdb *db, struct mp_cur c, uint32_t n, uint64_t *applied
 	return rc;
 }
 
+/* Offers a checkpoint from the feed or from pdld; one that is not the
+ * ledger's or not this view's tree is reported once per size. */
+static void
+offer(struct pdl_vdb *db, const char *note, size_t n)
+{
+	static _Atomic uint64_t warned;
+	struct pdl_status st = {0};
+	struct pdl_ckpt c;
+	int rc = pdl_vdb_offer_checkpoint(db, note, n, &st);
+	if (rc != PDL_OK && rc != PDL_ENOTFOUND && pdl_ckpt_parse(note, n, &c) == PDL_OK && c.size != warned) {
+		warned = c.size;
+		fprintf(stderr, "pdl-project: checkpoint refused: %s (%s)\n", st.msg, pdl_strerror(rc));
+	}
+}
+
+/* pdld's newest checkpoint, offered to the view (invariant 6). */
+static void
+poll_checkpoint(struct pdl_vdb *db, struct pdl_client *cl)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep;
+	size_t rn;
+	struct pdl_status st = {0};
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	mp_pack_cstr(&pk, "op");
+	mp_pack_cstr(&pk, "checkpoint");
+	int rc = pdl_client_call(cl, sb.data, sb.size, &rep, &rn, &st);
+	msgpack_sbuffer_destroy(&sb);
+	if (rc != PDL_OK)
+		return;
+	struct mp_cur c = mp_cur_make(rep, rn), v;
+	const char *s;
+	size_t n;
+	if (mp_map_find(c, "note", &v) == PDL_OK && mp_read_str(&v, &s, &n) == PDL_OK)
+		offer(db, s, n);
+	free(rep);
+}
+
 /* Applies a msgpack array of entry bins at c. */
 static int
 apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_status *st)
@@ -505,8 +716,10 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 			return rc;
 		if (prog != NULL)
 			pdl_progress_update(prog, next + n);
-		if (n == 0) /* a reply may hold fewer than asked before the end (pdld's byte cap) */
+		if (n == 0) { /* a reply may hold fewer than asked before the end (pdld's byte cap) */
+			poll_checkpoint(db, cl);
 			return PDL_OK;
+		}
 	}
 }
 
@@ -656,11 +869,16 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 			nng_msg_free(m);
 			continue;
 		}
-		if (n > 1 && b[0] == 'c' && stats->m != NULL) {
-			/* a checkpoint: the log has at least its size */
-			struct mp_cur c = mp_cur_make(b + 1, n - 1), sc;
+		if (n > 1 && b[0] == 'c') {
+			/* a new checkpoint; one ahead of the view waits for the next poll */
+			struct mp_cur c = mp_cur_make(b + 1, n - 1), nv, sc;
+			const char *s;
+			size_t sn;
 			uint64_t size;
-			if (mp_map_find(c, "size", &sc) == PDL_OK && mp_read_uint(&sc, &size) == PDL_OK) {
+			if (mp_map_find(c, "note", &nv) == PDL_OK && mp_read_str(&nv, &s, &sn) == PDL_OK)
+				offer(db, s, sn);
+			/* the log has at least its size */
+			if (stats->m != NULL && mp_map_find(c, "size", &sc) == PDL_OK && mp_read_uint(&sc, &size) == PDL_OK) {
 				note_applied(stats, db, applied, &counted, size);
 				note_position(stats, db);
 			}

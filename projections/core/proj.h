@@ -26,10 +26,20 @@
  *      the crypto suite the genesis names (suite.h), recorded as the
  *      genesis is applied and named as the process's when the view opens.
  *
+ *  (5) the framework's tables `proj_log` (seq → the entry's exact bytes) and
+ *      `proj_tree` (the Merkle tree's complete subtrees, as the ledger's
+ *      `tree` table, merkle.h) are written in the same transaction as the
+ *      views: the view serves entries and inclusion proofs from its own
+ *      copy, with no round trip to pdld (issue 13 item 6);
+ *  (6) meta "ckpt" is the newest checkpoint the view has seen (from the PUB
+ *      feed or pdld's `checkpoint`) that is signed by the ledger key genesis
+ *      names, covers no entry the view has not applied, and whose root is
+ *      the view's own tree's at its size; it never moves back.
+ *
  * View environments carry a format number (PDL_VIEW_FORMAT); one made by an
  * older pdl-project (entries applied under another format: no party table,
- * no evidence index) is refused (PDL_EVERSION): rebuild it (pdl-project
- * --rebuild).
+ * no evidence index, no entry copy) is refused (PDL_EVERSION): rebuild it
+ * (pdl-project --rebuild).
  */
 #ifndef PDL_PROJ_H
 #define PDL_PROJ_H
@@ -38,6 +48,7 @@
 #include <lmdb.h>
 
 #include "entry.h"
+#include "note.h"
 #include "progress.h"
 #include "prom.h"
 #include "proto.h"
@@ -45,9 +56,11 @@
 
 #define PDL_VIEW_TABLES_MAX 8u
 #define PDL_PROJ_BATCH 1024u /* entries per catch-up read and per view transaction */
-#define PDL_VIEW_FORMAT 4u   /* 2: the party table and the ledger id (invariant (4)); 3: the revenue view's names;
-                                4: the disclosure view's evidence index (ev/), which an older view would
-                                answer "not deposited" without */
+/* 2: the party table and the ledger id (invariant (4)); 3: the revenue
+ * view's names; 4: the disclosure view's evidence index (ev/), which an
+ * older view would answer "not deposited" without; 5: entries, tree,
+ * checkpoint (invariants (5), (6)) */
+#define PDL_VIEW_FORMAT 5u
 
 /* A committed entry as views see it. */
 struct pdl_ventry {
@@ -81,6 +94,7 @@ struct pdl_vdb {
 	const struct pdl_view *views[8];
 	unsigned nviews;
 	MDB_dbi party; /* proj_party; (MDB_dbi)-1 in a read-only open of an older view */
+	MDB_dbi log, tree; /* proj_log, proj_tree (invariant 5); (MDB_dbi)-1 likewise */
 	char dir[4096];
 	uint64_t last_time_ms; /* ledger time of the last entry applied (lag measurement) */
 };
@@ -106,6 +120,29 @@ struct pdl_vparty {
 int pdl_vdb_party(MDB_txn *t, const struct pdl_vdb *db, const char *id, struct pdl_vparty *p);
 /* The ledger id: chain hash of entry 0. PDL_ENOTFOUND before genesis. */
 int pdl_vdb_ledger_id(MDB_txn *t, const struct pdl_vdb *db, uint8_t id[PDL_HASH_BYTES]);
+
+/* Entry seq as the view applied it (invariant 5). *b points into the map:
+ * valid until the transaction ends. Errors: PDL_ENOTFOUND (not applied),
+ * PDL_ESTORE. */
+int pdl_vdb_entry(MDB_txn *t, const struct pdl_vdb *db, uint64_t seq, const uint8_t **b, size_t *n);
+
+/* The Merkle node store of the view's tree (merkle.h's io), read-only. */
+struct pdl_vtree_ctx {
+	MDB_txn *txn;
+	MDB_dbi dbi;
+};
+void pdl_vdb_tree_io(const struct pdl_vdb *db, MDB_txn *t, struct pdl_vtree_ctx *ctx, struct pdl_merkle_io *io);
+
+/* The checkpoint the view holds (invariant 6): the note (NUL-terminated,
+ * cap >= PDL_NOTE_BYTES_MAX + 1) and its parsed body. PDL_ENOTFOUND before
+ * the first. */
+int pdl_vdb_checkpoint(MDB_txn *t, const struct pdl_vdb *db, char *note, size_t cap, size_t *n, struct pdl_ckpt *c);
+
+/* Offers a checkpoint note (invariant 6). PDL_OK when it is kept or is not
+ * newer than the one kept; PDL_ENOTFOUND when it covers entries the view
+ * has not applied yet (offer it again later); PDL_EBADSIG / PDL_ENOTE /
+ * PDL_EMERKLE (with st) when it is not the ledger's or not this tree's. */
+int pdl_vdb_offer_checkpoint(struct pdl_vdb *db, const char *note, size_t n, struct pdl_status *st);
 
 /* JSON documents in view tables. get returns a new reference or NULL. */
 json_t *pdl_vdoc_get(MDB_txn *t, MDB_dbi dbi, const char *key);

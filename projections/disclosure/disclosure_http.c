@@ -1,13 +1,14 @@
 /*
  * disclosure_http.c — the disclosure view's JSON API (spec/views.md).
  *
- * Lists read the view in one LMDB read transaction per request. The
- * checkpoint, proofs and entry bytes come from pdld (one REQ client per
- * request: requests are rare next to list reads, and a client per request
- * needs no lock). Before an entry is served, the view's own record says
- * whether it is public, the entry pdld returns is classified again (fail
- * closed), and its inclusion proof is checked against the checkpoint,
- * whose signature is checked with the ledger key from genesis.
+ * Lists read the view in one LMDB read transaction per request. Entries
+ * and inclusion proofs come from the view's own copy of the entries and
+ * the Merkle tree, proven against the newest checkpoint the view holds
+ * (proj.h, invariants 5 and 6: signed by the ledger key genesis names and
+ * matching the view's tree), with no round trip to pdld. /v1/checkpoint
+ * still asks pdld (one REQ client per request) for the one it publishes.
+ * Before an entry is served, the view's own record says whether it is
+ * public, and the entry's bytes are classified again (fail closed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,15 +610,6 @@ ledger_call(struct ledger *l, const char *op, msgpack_sbuffer *req, uint8_t **re
 	return 0;
 }
 
-/* Entry seq from the ledger: ledger_call of a get. */
-static int
-ledger_get(struct ledger *l, uint64_t seq, uint8_t **rep, size_t *rn)
-{
-	msgpack_sbuffer req;
-	pdl_req_get(&req, seq);
-	return ledger_call(l, "get", &req, rep, rn);
-}
-
 struct ckpt_info {
 	char note[PDL_NOTE_BYTES_MAX + 1];
 	struct pdl_ckpt ck;
@@ -690,38 +682,6 @@ b64_json(const uint8_t *b, size_t n)
 	return j;
 }
 
-/* Inclusion proof of index in size, checked against root when root != NULL.
- * Returns {index, size, leaf_hash, proof} or NULL if it answered. */
-static json_t *
-ledger_inclusion(struct ledger *l, uint64_t index, uint64_t size, const uint8_t *root, const uint8_t *want_leaf)
-{
-	uint8_t *rep;
-	size_t rn, np;
-	msgpack_sbuffer req;
-	struct pdl_status st;
-	uint8_t leaf[PDL_HASH_BYTES];
-	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-	pdl_req_inclusion(&req, index, size);
-	if (ledger_call(l, "inclusion", &req, &rep, &rn))
-		return NULL;
-	int rc = pdl_rep_inclusion(rep, rn, leaf, proof, &np, &st);
-	free(rep);
-	if (rc != PDL_OK) {
-		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof reply is malformed");
-		return NULL;
-	}
-	if ((want_leaf != NULL && memcmp(want_leaf, leaf, PDL_HASH_BYTES) != 0) ||
-	    (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK)) {
-		pdl_http_error(l->out, 502, "ledger_error", "the ledger's inclusion proof does not verify");
-		return NULL;
-	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < np; i++)
-		json_array_append_new(arr, b64_json(proof[i], PDL_HASH_BYTES));
-	return json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
-	                 b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
-}
-
 static void
 route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
@@ -745,13 +705,53 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	ledger_close(&l);
 }
 
+/* Inclusion proof of index in size from the view's own tree (proj.h,
+ * invariant 5), checked against root when root != NULL. NULL if it
+ * answered an error. */
+static json_t *
+view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t size, const uint8_t *root,
+               const uint8_t *want_leaf, struct pdl_http_out *out)
+{
+	struct pdl_vtree_ctx tc;
+	struct pdl_merkle_io io;
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	size_t np = 0;
+	uint8_t leaf[PDL_HASH_BYTES];
+	pdl_vdb_tree_io(cx->db, t, &tc, &io);
+	if (io.get(io.ctx, 0, index, leaf) != PDL_OK || pdl_merkle_prove_inclusion(&io, index, size, proof, &np) != PDL_OK) {
+		pdl_http_error(out, 500, "view_error", "the view's tree cannot prove entry %llu in size %llu",
+		               (unsigned long long)index, (unsigned long long)size);
+		return NULL;
+	}
+	if (want_leaf != NULL && memcmp(want_leaf, leaf, PDL_HASH_BYTES) != 0) {
+		pdl_http_error(out, 500, "view_error", "the view's copy of entry %llu does not hash to its leaf (rebuild the view)",
+		               (unsigned long long)index);
+		return NULL;
+	}
+	if (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK) {
+		pdl_http_error(out, 500, "view_error", "the view's tree does not match the checkpoint");
+		return NULL;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < np; i++)
+		json_array_append_new(arr, b64_json(proof[i], PDL_HASH_BYTES));
+	return json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
+	                 b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
+}
+
+/* Answered from the view's own entries, tree and checkpoint (proj.h,
+ * invariants 5 and 6): no request goes to pdld. */
 static void
 route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
 	static const char *const params[] = {"index", "size", NULL};
-	static _Thread_local struct ckpt_info ci;
-	uint64_t index, size;
-	struct ledger l;
+	static _Thread_local char note[PDL_NOTE_BYTES_MAX + 1];
+	uint64_t index, size, next;
+	uint8_t chain[PDL_HASH_BYTES];
+	struct pdl_ckpt ck;
+	size_t nn;
+	MDB_txn *t;
+	struct disc_tables tb;
 	(void)rest;
 	if (pdl_http_params_only(query, params, out))
 		return;
@@ -769,28 +769,42 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		               (unsigned long long)index, (unsigned long long)size);
 		return;
 	}
-	if (ledger_open(cx, &l, out))
+	if (rtxn(cx, &t, &tb, out))
 		return;
-	if (ledger_ckpt(cx, &l, &ci)) {
-		ledger_close(&l);
+	int have = pdl_vdb_checkpoint(t, cx->db, note, sizeof note, &nn, &ck) == PDL_OK;
+	if (pdl_vdb_cursor(t, cx->db, &next, chain) != PDL_OK) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 500, "view_error", "the view's cursor is unreadable");
+		return;
+	}
+	if (hs == 0 && !have) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 503, "view_not_ready", "the view holds no checkpoint yet; retry shortly");
 		return;
 	}
 	if (hs == 0)
-		size = ci.ck.size;
+		size = ck.size;
 	if (index >= size) {
+		mdb_txn_abort(t);
 		pdl_http_error(out, 404, "not_found",
 		               "entry %llu is not covered by the latest checkpoint (size %llu); retry after the next one",
 		               (unsigned long long)index, (unsigned long long)size);
-		ledger_close(&l);
 		return;
 	}
-	json_t *o = ledger_inclusion(&l, index, size, size == ci.ck.size ? ci.ck.root : NULL, NULL);
+	if (size > next) {
+		mdb_txn_abort(t);
+		pdl_http_error(out, 400, "bad_parameter", "size %llu is beyond the entries in the view (%llu)",
+		               (unsigned long long)size, (unsigned long long)next);
+		return;
+	}
+	int at_ckpt = have && size == ck.size;
+	json_t *o = view_inclusion(cx, t, index, size, at_ckpt ? ck.root : NULL, NULL, out);
+	mdb_txn_abort(t);
 	if (o != NULL) {
-		if (size == ci.ck.size)
-			json_object_set_new(o, "checkpoint", json_string(ci.note));
+		if (at_ckpt)
+			json_object_set_new(o, "checkpoint", json_string(note));
 		pdl_http_json(out, 200, o);
 	}
-	ledger_close(&l);
 }
 
 /* Parses "/<seq>"; 1 if it answered 400. */
@@ -813,16 +827,19 @@ parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
 	return 0;
 }
 
+/* Answered from the view's own copy (proj.h, invariants 5 and 6), as
+ * /v1/proof/inclusion is. */
 void
 disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
 	static const char *const none[] = {NULL};
-	static _Thread_local struct ckpt_info ci;
+	static _Thread_local char note[PDL_NOTE_BYTES_MAX + 1];
 	uint64_t seq, next;
 	uint8_t chain[PDL_HASH_BYTES];
 	MDB_txn *t;
 	struct disc_tables tb;
-	struct ledger l;
+	struct pdl_ckpt ck;
+	size_t nn;
 	if (pdl_http_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
 		return;
 	/* 1. the view's own record decides */
@@ -833,8 +850,8 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		return;
 	}
 	json_t *p = disc_get_seq(t, tb.priv, seq);
-	mdb_txn_abort(t);
 	if (p != NULL) {
+		mdb_txn_abort(t);
 		char msg[300];
 		snprintf(msg, sizeof msg, "entry %llu (%s) is not public: %s", (unsigned long long)seq, disc_str(p, "type"),
 		         disc_str(p, "why"));
@@ -844,25 +861,16 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		pdl_http_json(out, 403, o);
 		return;
 	}
-	/* 2. the entry from the ledger */
-	if (ledger_open(cx, &l, out))
-		return;
-	uint8_t *rep;
-	size_t rn;
-	if (ledger_get(&l, seq, &rep, &rn)) {
-		ledger_close(&l);
-		return;
-	}
-	struct pdl_status st;
+	/* 2. the entry as the view applied it */
 	const uint8_t *eb;
 	size_t en;
 	json_t *ej = NULL;
-	if (pdl_rep_entry(rep, rn, &eb, &en, &st) != PDL_OK ||
-	    (ej = pdl_entry_to_json(eb, en)) == NULL || disc_uint(ej, "seq") != seq) {
+	if (pdl_vdb_entry(t, cx->db, seq, &eb, &en) != PDL_OK || (ej = pdl_entry_to_json(eb, en)) == NULL ||
+	    disc_uint(ej, "seq") != seq) {
 		json_decref(ej);
-		free(rep);
-		ledger_close(&l);
-		pdl_http_error(out, 502, "ledger_error", "the ledger's entry %llu is malformed", (unsigned long long)seq);
+		mdb_txn_abort(t);
+		pdl_http_error(out, 500, "view_error", "the view's copy of entry %llu is unreadable (rebuild the view)",
+		               (unsigned long long)seq);
 		return;
 	}
 	/* 3. classified again from the bytes served (fail closed); a quality
@@ -876,36 +884,34 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "error", "not_public", "message", msg, "seq", (json_int_t)seq,
 		                      "type", type);
 		json_decref(ej);
-		free(rep);
-		ledger_close(&l);
+		mdb_txn_abort(t);
 		pdl_http_json(out, 403, o);
 		return;
 	}
 	json_object_set_new(ej, "entry", b64_json(eb, en));
-	uint8_t leaf[PDL_HASH_BYTES];
-	pdl_merkle_leaf_hash(eb, en, leaf);
-	free(rep);
-	/* 4. its proof against the latest checkpoint */
-	if (ledger_ckpt(cx, &l, &ci)) {
-		json_decref(ej);
-		ledger_close(&l);
-		return;
-	}
-	json_object_set_new(ej, "checkpoint", json_string(ci.note));
-	if (seq < ci.ck.size) {
-		json_t *pr = ledger_inclusion(&l, seq, ci.ck.size, ci.ck.root, leaf);
+	/* 4. its proof against the view's checkpoint */
+	if (pdl_vdb_checkpoint(t, cx->db, note, sizeof note, &nn, &ck) != PDL_OK) {
+		json_object_set_new(ej, "checkpoint", json_null());
+		json_object_set_new(ej, "proof", json_null());
+		json_object_set_new(ej, "proof_pending", json_string("the view holds no checkpoint yet; retry shortly"));
+	} else if (seq < ck.size) {
+		uint8_t leaf[PDL_HASH_BYTES];
+		pdl_merkle_leaf_hash(eb, en, leaf);
+		json_t *pr = view_inclusion(cx, t, seq, ck.size, ck.root, leaf, out);
 		if (pr == NULL) {
 			json_decref(ej);
-			ledger_close(&l);
+			mdb_txn_abort(t);
 			return;
 		}
+		json_object_set_new(ej, "checkpoint", json_string(note));
 		json_object_set_new(ej, "proof", pr);
 	} else {
+		json_object_set_new(ej, "checkpoint", json_string(note));
 		json_object_set_new(ej, "proof", json_null());
 		json_object_set_new(ej, "proof_pending",
 		                    json_string("the latest checkpoint does not cover this entry yet; retry shortly"));
 	}
-	ledger_close(&l);
+	mdb_txn_abort(t);
 	pdl_http_json(out, 200, ej);
 }
 
@@ -988,8 +994,8 @@ const struct pdl_route pdl_routes_disclosure[] = {
 	{"/v1/feed", 0, route_feed, PDL_ROUTE_PUBLIC},
 	{"/v1/feed.atom", 0, disc_route_atom, PDL_ROUTE_PUBLIC},
 	{"/v1/checkpoint", 0, route_checkpoint, PDL_ROUTE_PUBLIC},
-	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC},
-	{"/v1/entries/", 1, disc_route_entry, PDL_ROUTE_PUBLIC},
+	{"/v1/proof/inclusion", 0, route_inclusion, PDL_ROUTE_PUBLIC | PDL_ROUTE_INLINE},
+	{"/v1/entries/", 1, disc_route_entry, PDL_ROUTE_PUBLIC | PDL_ROUTE_INLINE},
 	{"/v1/evidence", 0, disc_route_evidence, PDL_ROUTE_PUBLIC},
 	{"/entries/", 1, disc_route_entry_page, PDL_ROUTE_PUBLIC},
 	{"/verify", 0, disc_route_verify_page, PDL_ROUTE_PUBLIC},

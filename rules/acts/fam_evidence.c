@@ -23,9 +23,10 @@
 #include "families.h"
 
 /* Schema bound on the blob: the policy's blob_bytes_max may be at most this
- * (fam_ledger.c), and a blob must still ride inside a 64 KiB act; the
- * policy's own limit is a rule below. */
-#define EVID_BLOB_BYTES_MAX 49152u
+ * (fam_ledger.c), and a blob must still ride inside a 48 KiB act (base64:
+ * 47,788 characters, with room for the other fields); the policy's own
+ * limit is a rule below. */
+#define EVID_BLOB_BYTES_MAX 35840u
 
 static const struct pdl_field deposit_fields[] = {
 	{"evidence_id", F_ID, 0, 0, NULL},

@@ -33,7 +33,7 @@ static const struct pdl_field policy_fields[] = {
 	{"notice_wd", F_UINT, 0, 365, NULL},
 	{"grant_months_max", F_UINT, 0, 1200, NULL},
 	{"trial_months_max", F_UINT, 0, 120, NULL},
-	{"blob_bytes_max", F_UINT, 0, 49152, NULL}, /* a blob rides inside a 64 KiB act */
+	{"blob_bytes_max", F_UINT, 0, 35840, NULL}, /* a blob rides inside a 48 KiB act (fam_evidence.c) */
 	{"grant_total_months_max", F_UINT, 1, 1320, NULL}, /* term + trial at their maxima */
 	{"registration_required", F_BOOL, 1, 0, NULL},
 	{"product_registration_before_release", F_BOOL, 1, 0, NULL},

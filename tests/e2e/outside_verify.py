@@ -24,6 +24,7 @@ Usage:
   outside_verify.py inclusion   VKEY NOTEFILE LEAF_BYTES_FILE PROOF_JSON
   outside_verify.py consistency VKEY OLD_NOTE NEW_NOTE PROOF_JSON
   outside_verify.py acts        EXPORT
+  outside_verify.py tiles       VKEY URL [--old NOTEFILE] [--samples N] [--seed S]
 VKEY is the verifier key string, or a file holding it. PROOF_JSON is a file
 (or '-') with the JSON `pdl proof` prints. Exit 0 when valid, 1 otherwise.
 An inclusion proof is checked against the signed root, so its size must be
@@ -31,6 +32,20 @@ the checkpoint's size (a proof for another size proves nothing here: exit 1).
 A consistency proof must be for exactly the two checkpoints' sizes.
 EXPORT is the output of `pdl export` from seq 0 (a file, or '-'); `acts`
 checks the chain and every act signature and prints the ledger id.
+
+`tiles` reads a C2SP tlog-tiles log (c2sp.org/tlog-tiles) over HTTP from
+the prefix URL, as any client would, and checks: the checkpoint's signature
+and body; every hash tile and entry bundle the checkpoint needs (paths
+"tile/<L>/<N>[.p/<W>]" with 3-digit "x"-prefixed groups; a full tile is
+exactly 8,192 bytes, a partial one 32*W; each hash of a level L+1 tile is
+the MTH of the full level L tile below it); every entry of every bundle
+(uint16 big-endian length, then the entry) against its leaf hash; the
+tree hash rebuilt two ways (from all the leaves, and as a light client does
+from the highest tiles only) against the signed root; inclusion proofs,
+built from the tiles, of N random entries plus the first and the last; and,
+with --old, a consistency proof from an older signed checkpoint (whose
+partial tiles may be gone: only full tiles and the current ones are used).
+Prints a JSON summary; exit 1 with the reason on the first failure.
 
 Crypto suites (spec/formats.md §16). Everything above is written for an
 ed25519-sha256 ledger. An sm2-sm3 ledger is checked the same way with SM3
@@ -380,6 +395,206 @@ def verify_consistency(first, second, first_hash, second_hash, path):
         raise Invalid("consistency proof does not lead to the new root")
 
 
+# ---------------------------------------------------------------- tlog-tiles
+
+def tile_path(level, index, width):
+    """c2sp.org/tlog-tiles: tile/<L>/<N>[.p/<W>], N in 3-digit groups, all but the last with an x."""
+    digits = "%d" % index
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i:i + 3] for i in range(0, len(digits), 3)]
+    n = "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+    lv = "entries" if level is None else "%d" % level
+    return "tile/%s/%s%s" % (lv, n, "" if width == 256 else ".p/%d" % width)
+
+
+class TileLog:
+    """A tiled log read over HTTP; tiles are fetched once and kept."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/") + "/"
+        self.tiles = {}
+        self.fetches = 0
+        self.bytes = 0
+
+    def get(self, path, accept_missing=False):
+        import gzip
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(self.url + path, headers={"Accept-Encoding": "gzip, identity"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                body = r.read()
+                enc = r.headers.get("Content-Encoding", "")
+                self.last_headers = r.headers
+        except urllib.error.HTTPError as e:
+            if accept_missing and e.code == 404:
+                return None
+            raise Invalid("GET %s: HTTP %d" % (path, e.code))
+        if enc == "gzip":
+            body = gzip.decompress(body)
+        elif enc not in ("", "identity"):
+            raise Invalid("GET %s: unexpected Content-Encoding %s" % (path, enc))
+        self.fetches += 1
+        self.bytes += len(body)
+        return body
+
+    def tile(self, level, index, width):
+        """The hashes of tile (level, index) covering at least `width` of them."""
+        key = (level, index)
+        have = self.tiles.get(key)
+        if have is not None and len(have) >= width:
+            return have
+        body = None
+        if width < 256:
+            body = self.get(tile_path(level, index, width), accept_missing=True)
+            if body is None:  # the spec lets a log drop a partial tile once full
+                body = self.get(tile_path(level, index, 256))
+                width = 256
+        else:
+            body = self.get(tile_path(level, index, 256))
+        if len(body) != 32 * width:
+            raise Invalid("%s is %d bytes, want %d" % (tile_path(level, index, width), len(body), 32 * width))
+        hs = [body[i:i + 32] for i in range(0, len(body), 32)]
+        self.tiles[key] = hs
+        return hs
+
+    def node(self, height, index, size):
+        """Hash of the complete subtree of height `height` at `index` (inside a tree of `size`),
+        from the tile at level height // 8, hashing within the tile for the remaining levels."""
+        level, k = divmod(height, 8)
+        first = index << k  # first hash of the tile level covered
+        t = first >> 8
+        need = ((first + (1 << k) - 1) & 255) + 1
+        width = min(256, (size >> (8 * level)) - (t << 8))
+        if width < need:
+            raise Invalid("node (%d, %d) is not complete in a tree of %d" % (height, index, size))
+        hs = self.tile(level, t, width)[(first & 255):(first & 255) + (1 << k)]
+        while len(hs) > 1:
+            hs = [node_hash(hs[i], hs[i + 1]) for i in range(0, len(hs), 2)]
+        return hs[0]
+
+    def subtree(self, lo, hi, size):
+        """MTH of leaves [lo, hi) of the tree of `size` (RFC 9162 split), from tiles."""
+        n = hi - lo
+        if n & (n - 1) == 0 and lo % n == 0:
+            return self.node(n.bit_length() - 1, lo // n, size)
+        k = 1 << ((n - 1).bit_length() - 1)
+        return node_hash(self.subtree(lo, lo + k, size), self.subtree(lo + k, hi, size))
+
+    def inclusion(self, m, size):
+        """PATH(m, D[0:size]) of RFC 9162 §2.1.3.1, leaf first."""
+        path, lo, hi = [], 0, size
+        while hi - lo > 1:
+            k = 1 << ((hi - lo - 1).bit_length() - 1)
+            if m < lo + k:
+                path.append(self.subtree(lo + k, hi, size))
+                hi = lo + k
+            else:
+                path.append(self.subtree(lo, lo + k, size))
+                lo += k
+        return path[::-1]
+
+    def consistency(self, m, size):
+        """PROOF(m, D[0:size]) of RFC 9162 §2.1.4.1, oldest first."""
+        path, lo, hi, whole = [], 0, size, True
+        while m != hi:
+            k = 1 << ((hi - lo - 1).bit_length() - 1)
+            if m <= lo + k:
+                path.append(self.subtree(lo + k, hi, size))
+                hi = lo + k
+            else:
+                path.append(self.subtree(lo, lo + k, size))
+                lo += k
+                whole = False
+        if not whole:
+            path.append(self.subtree(lo, hi, size))
+        return path[::-1]
+
+
+def check_tiles(vkey, url, old_note=None, samples=16, seed=1):
+    import random
+    log = TileLog(url)
+    note = log.get("checkpoint")
+    ctype = log.last_headers.get("Content-Type", "")
+    size, root, ext = parse_checkpoint(verify_note(vkey, note), vkey[0])
+    if ext:
+        raise Invalid("the checkpoint has extension lines %r" % ext)
+    if size == 0:
+        raise Invalid("the checkpoint is of an empty tree")
+    # level by level: every tile the checkpoint needs, full tiles against the level above
+    level, tiles_checked = 0, 0
+    while size >> (8 * level):
+        nodes = size >> (8 * level)
+        for t in range((nodes + 255) // 256):
+            w = min(256, nodes - 256 * t)
+            hs = log.tile(level, t, w)
+            tiles_checked += 1
+            if w == 256 and (size >> (8 * (level + 1))) > t:
+                above = log.tile(level + 1, t >> 8, min(256, (size >> (8 * (level + 1))) - ((t >> 8) << 8)))
+                mth = hs
+                while len(mth) > 1:
+                    mth = [node_hash(mth[i], mth[i + 1]) for i in range(0, len(mth), 2)]
+                if above[t & 255] != mth[0]:
+                    raise Invalid("hash %d of tile %d/%d is not the MTH of tile %d/%d" % (t & 255, level + 1, t >> 8, level, t))
+        level += 1
+    # every entry against its leaf
+    leaves = []
+    for b in range((size + 255) // 256):
+        w = min(256, size - 256 * b)
+        body = None
+        if w < 256:
+            body = log.get(tile_path(None, b, w), accept_missing=True)
+        if body is None:
+            body = log.get(tile_path(None, b, 256))
+            w_got = 256
+        else:
+            w_got = w
+        ents, p = [], 0
+        while p < len(body):
+            if p + 2 > len(body):
+                raise Invalid("entry bundle %d is truncated in a length prefix" % b)
+            n = int.from_bytes(body[p:p + 2], "big")
+            if p + 2 + n > len(body):
+                raise Invalid("entry bundle %d is truncated: entry %d runs past its end" % (b, 256 * b + len(ents)))
+            ents.append(body[p + 2:p + 2 + n])
+            p += 2 + n
+        if len(ents) != w_got:
+            raise Invalid("entry bundle %d holds %d entries, want %d" % (b, len(ents), w_got))
+        lvl0 = log.tile(0, b, w)
+        for i in range(w):
+            h = leaf_hash(ents[i])
+            if h != lvl0[i]:
+                raise Invalid("entry %d does not hash to its leaf in tile 0/%d" % (256 * b + i, b))
+            leaves.append(h)
+    # the root from every leaf, and from the tiles as a light client
+    hs = leaves
+    def mth(lo, hi):
+        if hi - lo == 1:
+            return hs[lo]
+        k = 1 << ((hi - lo - 1).bit_length() - 1)
+        return node_hash(mth(lo, lo + k), mth(lo + k, hi))
+    if mth(0, size) != root:
+        raise Invalid("the root of the entries is not the checkpoint's root")
+    if log.subtree(0, size, size) != root:
+        raise Invalid("the root from the tiles is not the checkpoint's root")
+    # inclusion of random entries
+    rnd = random.Random(seed)
+    picks = sorted(set([0, size - 1] + [rnd.randrange(size) for _ in range(samples)]))
+    for m in picks:
+        if root_from_inclusion(m, size, leaves[m], log.inclusion(m, size)) != root:
+            raise Invalid("the inclusion proof of entry %d from the tiles does not reach the root" % m)
+    out = {"ok": True, "size": size, "tiles": tiles_checked, "entries": len(leaves), "inclusions": len(picks),
+           "fetches": log.fetches, "bytes": log.bytes, "checkpoint_content_type": ctype}
+    if old_note is not None:
+        with open(old_note, "rb") as f:
+            osize, oroot, _ = parse_checkpoint(verify_note(vkey, f.read()), vkey[0])
+        if osize > size:
+            raise Invalid("the old checkpoint (%d) is larger than the current one (%d)" % (osize, size))
+        verify_consistency(osize, size, oroot, root, log.consistency(osize, size) if osize < size else [])
+        out["consistent_with"] = osize
+    return out
+
+
 # ---------------------------------------------------------------- entries and acts
 # A msgpack reader for what entries hold (maps, arrays, str, bin, ints, bool,
 # nil), from the msgpack specification.
@@ -586,6 +801,11 @@ def main(argv):
             raise Invalid("proof is for %s..%s, checkpoints are %d..%d" % (pr.get("old"), pr.get("new"), s1, s2))
         verify_consistency(s1, s2, r1, r2, hashes(pr["proof"]))
         print(json.dumps({"ok": True, "old": s1, "new": s2}))
+        return 0
+    if cmd == "tiles" and len(argv) >= 4:
+        opts = dict(zip(argv[4::2], argv[5::2]))
+        print(json.dumps(check_tiles(read_vkey(argv[2]), argv[3], opts.get("--old"),
+                                     int(opts.get("--samples", 16)), int(opts.get("--seed", 1)))))
         return 0
     if cmd == "acts" and len(argv) == 3:
         lid, n = verify_acts(read_export(argv[2]))

@@ -267,11 +267,21 @@ stop_pdld || not_ok "pdld stops"
 
 # ---- restarted: pdld does not know the witnesses' sizes; 409 tells it
 start_pdld "$D" --witness-policy "$TMP/policy" --checkpoint-ms 100 --witness-timeout-ms 2000 \
-	--witness-ca "$TMP/w3tls.pem" || { not_ok "pdld restarts"; finish; }
+	--witness-ca "$TMP/w3tls.pem" --tiles "$TMP/tiles" || { not_ok "pdld restarts"; finish; }
 check_eq "after a restart, 3 more acts" "$(submit_n 3 36)" 3
 wait_published 39 && ok "checkpoint 39 published after the restart (old 0 -> 409 -> resent from 36)" ||
 	not_ok "checkpoint 39 published after restart"
 check_eq "W1's record of this ledger is at 39 (its monitoring route)" "$(witness_size W1)" 39
+# --tiles publishes the same checkpoint: the quorate one, with its cosignatures
+n=100
+while [ "$n" -gt 0 ] && [ "$(sed -n 2p "$TMP/tiles/checkpoint" 2>/dev/null)" != 39 ]; do sleep 0.1; n=$((n - 1)); done
+cp "$TMP/tiles/checkpoint" "$TMP/pub" 2>/dev/null
+got=$(cosigners)
+case $got in
+"ledger W1 W2" | "ledger W1 W3" | "ledger W2 W3" | "ledger W1 W2 W3")
+	ok "pdld --tiles writes the published checkpoint 39 with a quorum of cosignatures ($got)" ;;
+*) not_ok "pdld --tiles writes the published checkpoint 39 with a quorum of cosignatures (got '$got')" ;;
+esac
 stop_pdld || not_ok "pdld stops"
 
 # ---- without a policy, the newest signed checkpoint is published again

@@ -55,6 +55,14 @@ big = register_act(2, nonce=2)
 big["body"]["name"] = "x" * 70000
 wb("big.mp", mp_pack(with_v(big)))
 wj("big.json", big)
+# 49,153 bytes: one over the act limit that keeps every entry inside a
+# tlog-tiles bundle (65,535 bytes); the old 64 KiB limit let it through
+mid = register_act(2, nonce=2)
+mid["body"]["name"] = ""
+base = len(mp_pack(with_v(mid)))
+mid["body"]["name"] = "y" * (49153 - base - 2)
+assert len(mp_pack(with_v(mid))) == 49153, len(mp_pack(with_v(mid)))
+wb("mid.mp", mp_pack(with_v(mid)))
 # unknown fields
 a = register_act(3, nonce=3); a["body"]["colour"] = "blue"; wj("unknown_body_field.json", a)
 a = register_act(3, nonce=3); a["extra"] = 1; wj("unknown_act_field.json", a)
@@ -156,6 +164,7 @@ alive "after the truncations" "$before"
 # ---- oversized
 refused "act of $(stat -c %s "$IN/big.mp") bytes (--raw)" PDL_ETOOBIG "" $A --raw "$IN/big.mp"
 refused "act over 64 KiB from JSON (refused by the CLI)" PDL_ETOOBIG "" $A "$IN/big.json"
+refused "act of 49,153 bytes, one over the tile-bundle limit (--raw)" PDL_ETOOBIG "" $A --raw "$IN/mid.mp"
 
 # ---- fields
 refused "unknown field in body" PDL_EFIELD "" $A "$IN/unknown_body_field.json"

@@ -161,8 +161,11 @@ check_eq "200 parallel requests all get their expected status" "$burst" "all 200
 stop_pdld || not_ok "pdld stops"
 check_eq "pdld down: /v1/checkpoint → 503 ledger_unavailable" \
 	"$(hget /v1/checkpoint):$(jq_ "$TMP/h.body" 'o["error"]')" "503:ledger_unavailable"
-check_eq "pdld down: /v1/entries/${S[G1]} → 503 ledger_unavailable" \
-	"$(hget "/v1/entries/${S[G1]}"):$(jq_ "$TMP/h.body" 'o["error"]')" "503:ledger_unavailable"
+# entries and proofs come from the view's own copy (issue 13 item 6)
+check_eq "pdld down: /v1/entries/${S[G1]} still 200, with its proof, from the view's copy" \
+	"$(hget "/v1/entries/${S[G1]}"):$(jq_ "$TMP/h.body" 'o["proof"] is not None and o["seq"]')" "200:${S[G1]}"
+check_eq "pdld down: /v1/proof/inclusion?index=${S[G1]} still 200" \
+	"$(hget "/v1/proof/inclusion?index=${S[G1]}"):$(jq_ "$TMP/h.body" 'o["index"]')" "200:${S[G1]}"
 check_eq "pdld down: a private entry is still 403 (decided by the view)" "$(hget "/v1/entries/${S[C1]}")" 403
 check_eq "pdld down: /v1/grants still 200" "$(hget /v1/grants)" 200
 check_eq "pdld down: the page still 200" "$(hget /)" 200

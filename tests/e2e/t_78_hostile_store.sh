@@ -83,7 +83,7 @@ done
 H=$TMP/h-big-entry
 "$PDL" export --data "$H" >"$TMP/out" 2>"$TMP/err"
 check_eq "big-entry: export stops at the oversized entry (exit 1)" "$?" 1
-check "  naming it and the limit" grep -q "entry 1 is 200000 bytes, over the 81920-byte limit of an entry (PDL_EDECODE)" "$TMP/err"
+check "  naming it and the limit" grep -q "entry 1 is 200000 bytes, over the 65535-byte limit of an entry (PDL_EDECODE)" "$TMP/err"
 check_eq "  after writing entry 0 whole" "$(jl "$TMP/out" 'o["seq"]')" 0
 "$PDL" get 1 --raw --data "$H" >"$TMP/out" 2>"$TMP/err"
 check_eq "big-entry: get --raw refuses it too, writing nothing" "$?:$(wc -c <"$TMP/out")" "1:0"

@@ -1581,7 +1581,7 @@ test_entry_rejects(void **state)
 		assert_int_equal(decode_sb(&sb, &st), PDL_EDECODE);
 		msgpack_sbuffer_destroy(&sb);
 	}
-	/* an act over 64 KiB inside an entry */
+	/* an act over 48 KiB inside an entry */
 	{
 		msgpack_sbuffer sb;
 		msgpack_packer pk;
@@ -1597,7 +1597,7 @@ test_entry_rejects(void **state)
 		mp_pack_bin(&pk, z, 64);
 		msgpack_pack_map(&pk, 0);
 		assert_int_equal(decode_sb(&sb, &st), PDL_EDECODE);
-		assert_non_null(strstr(st.msg, "64 KiB"));
+		assert_non_null(strstr(st.msg, "48 KiB"));
 		free(big);
 		msgpack_sbuffer_destroy(&sb);
 	}
@@ -1756,7 +1756,7 @@ test_act_decode(void **state)
 		msgpack_sbuffer_destroy(&sb);
 	}
 
-	/* over 64 KiB: refused before any parsing, even if well formed */
+	/* over 48 KiB: refused before any parsing, even if well formed */
 	{
 		make_act(&sb, NULL, NULL);
 		size_t n = PDL_ACT_BYTES_MAX + 1;

@@ -369,7 +369,7 @@ test_verify_clean(void **state)
 		assert_int_equal(pdl_note_verify(note, nn, ORIGIN, &v->ledger.k.pk, &bl), PDL_OK);
 		assert_int_equal(pdl_ckpt_parse(note, nn, &cp), PDL_OK);
 		assert_memory_equal(cp.root, root, 32);
-		assert_memory_equal(cp.chain, v->head.chain, 32);
+		assert_false(cp.has_chain); /* no extension line (C2SP tlog-checkpoint) */
 		pdl_store_rdone(&s, t);
 		pdl_store_close(&s);
 	}
@@ -713,8 +713,28 @@ test_tamper_ckpt_content(void **state)
 	put_ckpt(dir, 21, &c, v->ledger.sk);
 	expect_bad(dir, 20, PDL_EMERKLE, "checkpoint 21 with the root of size 11");
 
-	/* a wrong chain hash */
-	c = good;
+	/* pdl writes checkpoints without extension lines now */
+	assert_false(good.has_chain);
+	/* a checkpoint of the earlier form, with its "chain" extension line
+	 * (ledgers written before the line was dropped): it verifies when the
+	 * line names the chain hash of entry size-1 ... */
+	{
+		struct raw w;
+		size_t en;
+		copy_ledger(v, dir);
+		raw_open(&w, dir);
+		uint8_t *e20 = raw_get(&w, w.log, 20, &en);
+		mdb_txn_abort(w.t);
+		mdb_env_close(w.env);
+		c = good;
+		c.has_chain = 1;
+		pdl_sha256(c.chain, e20, en);
+		free(e20);
+	}
+	put_ckpt(dir, 21, &c, v->ledger.sk);
+	assert_int_equal(run_verify(dir, 2, &r), PDL_OK);
+	assert_int_equal(r.checkpoints, N_CKPTS);
+	/* ... and not with a wrong chain hash */
 	c.chain[31] ^= 0x01;
 	copy_ledger(v, dir);
 	put_ckpt(dir, 21, &c, v->ledger.sk);

@@ -1,0 +1,443 @@
+/* tiles.c — see tiles.h for the layout and the invariants. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "note.h"
+#include "readers.h"
+#include "sha256.h"
+#include "tiles.h"
+
+#define OUT_PATH_MAX 4096u
+
+struct wctx {
+	char root[OUT_PATH_MAX];
+	size_t root_n;
+	char dir_made[OUT_PATH_MAX]; /* the last directory known to exist */
+	struct pdl_tiles_stats *stats;
+	struct pdl_status *st;
+};
+
+int
+pdl_tiles_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n,
+                     struct pdl_status *st)
+{
+	return pdl_read_checkpoint(t, s, size, note, n, st);
+}
+
+/* mkdir -p of an absolute path; remembers the last one made. */
+static int
+mkdirs(struct wctx *w, const char *dir)
+{
+	char p[OUT_PATH_MAX];
+	if (strcmp(dir, w->dir_made) == 0)
+		return PDL_OK;
+	size_t n = strlen(dir);
+	if (n >= sizeof p)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "path %s is too long", dir);
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		char c = p[i];
+		p[i] = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return pdl_status_set(w->st, PDL_EIO, NULL, "cannot create %s: %s", p, strerror(errno));
+		p[i] = c;
+	}
+	memcpy(w->dir_made, dir, n + 1);
+	return PDL_OK;
+}
+
+/* Writes OUT/rel whole under a temporary name beside it, then renames it
+ * (invariant 2). Not synced here: the caller syncs the file system once
+ * before the checkpoint (invariant 3). */
+static int
+put_file(struct wctx *w, const char *rel, const void *b, size_t len)
+{
+	char path[OUT_PATH_MAX], tmp[OUT_PATH_MAX + 16];
+	int n = snprintf(path, sizeof path, "%s/%s", w->root, rel);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "path under %s is too long", w->root);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	int rc = mkdirs(w, path);
+	if (rc != PDL_OK)
+		return rc;
+	snprintf(tmp, sizeof tmp, "%s/.tmp.%s", path, slash + 1);
+	*slash = '/';
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot create %s: %s", tmp, strerror(errno));
+	const uint8_t *p = b;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t k = write(fd, p + off, len - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			int e = k < 0 ? errno : EIO;
+			close(fd);
+			unlink(tmp);
+			return pdl_status_set(w->st, PDL_EIO, NULL, "cannot write %s: %s", tmp, strerror(e));
+		}
+		off += (size_t)k;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot write %s: %s", path, strerror(e));
+	}
+	w->stats->files++;
+	w->stats->bytes += len;
+	return PDL_OK;
+}
+
+/* The w node hashes of tile (level, index) from the tree table, in a row. */
+static int
+read_tile(MDB_txn *t, const struct pdl_store *s, unsigned level, uint64_t index, unsigned w, uint8_t *out,
+          struct pdl_status *st)
+{
+	MDB_cursor *c;
+	uint8_t k[9];
+	uint64_t first = index * PDL_TILE_WIDTH;
+	unsigned height = level * PDL_TILE_HEIGHT;
+	k[0] = (uint8_t)height;
+	pdl_be64(k + 1, first);
+	MDB_val key = {sizeof k, k}, val;
+	if (mdb_cursor_open(t, s->tree, &c) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the tree table");
+	int m = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
+	for (unsigned i = 0; i < w; i++) {
+		if (m != 0 || key.mv_size != 9 || ((const uint8_t *)key.mv_data)[0] != height ||
+		    pdl_get_be64((const uint8_t *)key.mv_data + 1) != first + i || val.mv_size != PDL_HASH_BYTES) {
+			mdb_cursor_close(c);
+			return pdl_status_set(st, PDL_ESTORE, NULL,
+			                      "tree node (%u, %" PRIu64 ") is missing or malformed (run pdl verify)", height,
+			                      first + i);
+		}
+		memcpy(out + (size_t)i * PDL_HASH_BYTES, val.mv_data, PDL_HASH_BYTES);
+		m = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return PDL_OK;
+}
+
+/* A full tile's hashes must hash up to the stored node one tile level up
+ * (invariant 5). */
+static int
+check_full_tile(MDB_txn *t, struct pdl_store *s, unsigned level, uint64_t index, const uint8_t *hashes,
+                struct pdl_status *st)
+{
+	uint8_t want[PDL_HASH_BYTES], got[PDL_HASH_BYTES];
+	struct pdl_tree_ctx tc = {t, s};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	pdl_tlog_tile_root(hashes, PDL_TILE_WIDTH, got);
+	int rc = io.get(io.ctx, (level + 1) * PDL_TILE_HEIGHT, index, want);
+	if (rc != PDL_OK || memcmp(want, got, sizeof got) != 0)
+		return pdl_status_set(st, rc == PDL_OK ? PDL_EMERKLE : PDL_ESTORE, NULL,
+		                      "tile %u/%" PRIu64 " does not hash to the stored node above it (run pdl verify)", level,
+		                      index);
+	return PDL_OK;
+}
+
+/* Writes the checkpoint an entry refers to, once (OUT/pdl/checkpoint/<size>). */
+static int
+put_ref(struct wctx *w, MDB_txn *t, const struct pdl_store *s, uint64_t size)
+{
+	char rel[64], path[OUT_PATH_MAX + 64];
+	struct stat sb;
+	const char *note;
+	size_t n;
+	snprintf(rel, sizeof rel, "pdl/checkpoint/%" PRIu64, size);
+	snprintf(path, sizeof path, "%s/%s", w->root, rel);
+	if (stat(path, &sb) == 0)
+		return PDL_OK;
+	if (pdl_store_ckpt_get(t, s, size, &note, &n) != PDL_OK || n > PDL_NOTE_BYTES_MAX)
+		return PDL_OK; /* the act's own rule held when it was accepted; nothing to add */
+	return put_file(w, rel, note, n);
+}
+
+/* Level-0 tile `index` of width w and its entry bundle, each entry hashed
+ * against its leaf (invariant 5). */
+static int
+put_level0(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t index, unsigned width, uint8_t *tile,
+           uint8_t *bundle, pdl_tiles_ref_fn refs)
+{
+	char rel[PDL_TLOG_PATH_MAX];
+	MDB_cursor *c;
+	uint8_t k[8];
+	uint64_t first = index * PDL_TILE_WIDTH;
+	size_t bn = 0;
+	int rc = read_tile(t, s, 0, index, width, tile, w->st);
+	if (rc != PDL_OK)
+		return rc;
+	pdl_be64(k, first);
+	MDB_val key = {sizeof k, k}, val;
+	if (mdb_cursor_open(t, s->log, &c) != 0)
+		return pdl_status_set(w->st, PDL_ESTORE, NULL, "cannot read the log table");
+	int m = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
+	for (unsigned i = 0; i < width; i++) {
+		uint64_t seq = first + i;
+		uint8_t leaf[PDL_HASH_BYTES];
+		if (m != 0 || key.mv_size != 8 || pdl_get_be64(key.mv_data) != seq) {
+			mdb_cursor_close(c);
+			return pdl_status_set(w->st, PDL_ESTORE, NULL, "no entry %" PRIu64 " in the log (run pdl verify)", seq);
+		}
+		if (val.mv_size > PDL_ENTRY_BYTES_MAX) {
+			mdb_cursor_close(c);
+			return pdl_status_set(w->st, PDL_EDECODE, NULL,
+			                      "entry %" PRIu64 " is %zu bytes: over the 65,535 bytes a tile bundle holds", seq,
+			                      val.mv_size);
+		}
+		pdl_merkle_leaf_hash(val.mv_data, val.mv_size, leaf);
+		if (memcmp(leaf, tile + (size_t)i * PDL_HASH_BYTES, PDL_HASH_BYTES) != 0) {
+			mdb_cursor_close(c);
+			return pdl_status_set(w->st, PDL_EMERKLE, NULL,
+			                      "entry %" PRIu64 " does not match its stored leaf hash (run pdl verify)", seq);
+		}
+		bundle[bn++] = (uint8_t)(val.mv_size >> 8);
+		bundle[bn++] = (uint8_t)val.mv_size;
+		memcpy(bundle + bn, val.mv_data, val.mv_size);
+		bn += val.mv_size;
+		uint64_t ref;
+		if (refs != NULL && refs(val.mv_data, val.mv_size, &ref) && (rc = put_ref(w, t, s, ref)) != PDL_OK) {
+			mdb_cursor_close(c);
+			return rc;
+		}
+		m = mdb_cursor_get(c, &key, &val, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (width == PDL_TILE_WIDTH && (rc = check_full_tile(t, s, 0, index, tile, w->st)) != PDL_OK)
+		return rc;
+	pdl_tlog_path(0, index, width, rel, sizeof rel);
+	if ((rc = put_file(w, rel, tile, (size_t)width * PDL_HASH_BYTES)) != PDL_OK)
+		return rc;
+	pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, index, width, rel, sizeof rel);
+	if ((rc = put_file(w, rel, bundle, bn)) != PDL_OK)
+		return rc;
+	w->stats->entries += width;
+	return PDL_OK;
+}
+
+static int
+put_upper(struct wctx *w, MDB_txn *t, struct pdl_store *s, unsigned level, uint64_t index, unsigned width,
+          uint8_t *tile)
+{
+	char rel[PDL_TLOG_PATH_MAX];
+	int rc = read_tile(t, s, level, index, width, tile, w->st);
+	if (rc != PDL_OK)
+		return rc;
+	if (width == PDL_TILE_WIDTH && (rc = check_full_tile(t, s, level, index, tile, w->st)) != PDL_OK)
+		return rc;
+	pdl_tlog_path((int)level, index, width, rel, sizeof rel);
+	return put_file(w, rel, tile, (size_t)width * PDL_HASH_BYTES);
+}
+
+/* OUT/checkpoint as a previous run left it: *size 0 when there is none. It
+ * must be this log's (same origin, same root at its size) and not ahead. */
+static int
+read_previous(struct wctx *w, MDB_txn *t, struct pdl_store *s, const struct pdl_ckpt *now, uint64_t *size,
+              char *old, size_t *old_n)
+{
+	char path[OUT_PATH_MAX + 16];
+	uint8_t *b = NULL;
+	size_t n = 0;
+	struct pdl_ckpt c;
+	snprintf(path, sizeof path, "%s/checkpoint", w->root);
+	*size = 0;
+	*old_n = 0;
+	int rc = pdl_file_read(path, PDL_NOTE_BYTES_MAX, &b, &n);
+	if (rc == PDL_EIO && access(path, F_OK) != 0)
+		return PDL_OK; /* a new OUT */
+	if (rc != PDL_OK)
+		return pdl_status_set(w->st, rc, NULL, "cannot read %s", path);
+	rc = pdl_ckpt_parse((const char *)b, n, &c);
+	if (rc != PDL_OK || strcmp(c.origin, now->origin) != 0) {
+		free(b);
+		return pdl_status_set(w->st, PDL_EINVAL, NULL,
+		                      "%s is not a checkpoint of %s: OUT holds something else; use an empty directory", path,
+		                      now->origin);
+	}
+	if (c.size > now->size) {
+		free(b);
+		return pdl_status_set(w->st, PDL_EINVAL, NULL,
+		                      "%s is at size %" PRIu64 ", ahead of the checkpoint to publish (%" PRIu64 ")", path,
+		                      c.size, now->size);
+	}
+	uint8_t root[PDL_HASH_BYTES];
+	struct pdl_tree_ctx tc = {t, s};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	if (c.size > 0 && (pdl_merkle_root(&io, c.size, root) != PDL_OK || memcmp(root, c.root, sizeof root) != 0)) {
+		free(b);
+		return pdl_status_set(w->st, PDL_EINVAL, NULL,
+		                      "%s (size %" PRIu64 ") is not this ledger's tree at that size: OUT holds another log",
+		                      path, c.size);
+	}
+	*size = c.size;
+	memcpy(old, b, n);
+	*old_n = n;
+	free(b);
+	return PDL_OK;
+}
+
+/* Writes OUT/checkpoint last, synced (invariant 3). */
+static int
+put_checkpoint(struct wctx *w, const char *note, size_t n)
+{
+	char path[OUT_PATH_MAX + 16];
+	int fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot open %s: %s", w->root, strerror(errno));
+	/* every tile and bundle written above reaches the disk first */
+	uint64_t t0 = pdl_mono_ns();
+	int src = syncfs(fd);
+	w->stats->sync_ns += pdl_mono_ns() - t0;
+	if (src != 0) {
+		int e = errno;
+		close(fd);
+		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot sync %s: %s", w->root, strerror(e));
+	}
+	close(fd);
+	snprintf(path, sizeof path, "%s/checkpoint", w->root);
+	if (pdl_file_write(path, note, n, 0644) != PDL_OK)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot write %s: %s", path, strerror(errno));
+	if ((fd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd); /* the rename itself */
+		close(fd);
+	}
+	w->stats->files++;
+	w->stats->bytes += n;
+	return PDL_OK;
+}
+
+/* Removes the partial tiles of tile (level, index), now full (invariant 4). */
+static void
+drop_partials(struct wctx *w, int level, uint64_t index)
+{
+	char rel[PDL_TLOG_PATH_MAX], path[OUT_PATH_MAX + PDL_TLOG_PATH_MAX + 4];
+	struct stat sb;
+	pdl_tlog_path(level, index, 0, rel, sizeof rel);
+	snprintf(path, sizeof path, "%s/%s.p", w->root, rel);
+	if (lstat(path, &sb) == 0 && pdl_rmtree(path) == PDL_OK)
+		w->stats->removed++;
+}
+
+int
+pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *note, size_t note_n,
+                 pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_status *st)
+{
+	static _Thread_local struct wctx w; /* paths: off the stack */
+	static _Thread_local char old[PDL_NOTE_BYTES_MAX];
+	struct pdl_ckpt now;
+	struct pdl_head h;
+	uint8_t *tile = NULL, *bundle = NULL, root[PDL_HASH_BYTES];
+	size_t old_n = 0;
+	uint64_t old_size = 0;
+	int lockfd = -1, rc;
+	memset(stats, 0, sizeof *stats);
+	memset(&w, 0, sizeof w);
+	w.stats = stats;
+	w.st = st;
+	if (pdl_read_note_bound(note_n, st) != PDL_OK)
+		return st->err;
+	if (pdl_ckpt_parse(note, note_n, &now) != PDL_OK || now.size == 0)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint to publish does not parse");
+	if ((rc = pdl_read_head(t, s, &h, st)) != PDL_OK)
+		return rc;
+	if (now.size > h.size)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint (size %" PRIu64 ") is beyond the log (%" PRIu64 ")",
+		                      now.size, h.size);
+	{
+		struct pdl_tree_ctx tc = {t, s};
+		struct pdl_merkle_io io;
+		pdl_store_tree_io(&tc, &io);
+		if (pdl_merkle_root(&io, now.size, root) != PDL_OK || memcmp(root, now.root, sizeof root) != 0)
+			return pdl_status_set(st, PDL_EMERKLE, NULL,
+			                      "the checkpoint's root is not the stored tree's at size %" PRIu64 " (run pdl verify)",
+			                      now.size);
+	}
+	if (out[0] == '\0' || strlen(out) >= sizeof w.root - 256)
+		return pdl_status_set(st, PDL_EINVAL, NULL, "the output directory name is empty or too long");
+	if (mkdirs(&w, out) != PDL_OK)
+		return st->err;
+	if (realpath(out, w.root) == NULL)
+		return pdl_status_set(st, PDL_EIO, NULL, "cannot resolve %s: %s", out, strerror(errno));
+	w.root_n = strlen(w.root);
+	w.dir_made[0] = '\0';
+	{
+		char lp[OUT_PATH_MAX + 16];
+		snprintf(lp, sizeof lp, "%s/%s", w.root, PDL_TILES_LOCK_FILE);
+		lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (lockfd < 0)
+			return pdl_status_set(st, PDL_EIO, NULL, "cannot open %s: %s", lp, strerror(errno));
+		if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+			close(lockfd);
+			return pdl_status_set(st, PDL_EBUSY, NULL,
+			                      "another pdl tiles (or pdld --tiles) is writing %s; try again after it", w.root);
+		}
+	}
+	if ((rc = read_previous(&w, t, s, &now, &old_size, old, &old_n)) != PDL_OK)
+		goto out;
+	stats->from_size = old_size;
+	stats->size = now.size;
+	if (old_size == now.size) {
+		/* the same tree: only a note that changed (new cosignatures) is rewritten */
+		if (old_n != note_n || memcmp(old, note, note_n) != 0)
+			rc = put_checkpoint(&w, note, note_n);
+		goto out;
+	}
+	tile = malloc(PDL_TILE_BYTES);
+	bundle = malloc(PDL_BUNDLE_BYTES_MAX);
+	if (tile == NULL || bundle == NULL) {
+		rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	unsigned levels = pdl_tlog_levels(now.size);
+	for (unsigned l = 0; l < levels; l++) {
+		uint64_t full, ofull;
+		unsigned part, opart;
+		pdl_tlog_level(now.size, l, &full, &part);
+		pdl_tlog_level(old_size, l, &ofull, &opart);
+		for (uint64_t n = ofull; n < full; n++) {
+			rc = l == 0 ? put_level0(&w, t, s, n, PDL_TILE_WIDTH, tile, bundle, refs)
+			            : put_upper(&w, t, s, l, n, PDL_TILE_WIDTH, tile);
+			if (rc != PDL_OK)
+				goto out;
+		}
+		if (part != 0 && !(ofull == full && opart == part)) {
+			rc = l == 0 ? put_level0(&w, t, s, full, part, tile, bundle, refs) : put_upper(&w, t, s, l, full, part, tile);
+			if (rc != PDL_OK)
+				goto out;
+		}
+	}
+	if ((rc = put_checkpoint(&w, note, note_n)) != PDL_OK)
+		goto out;
+	/* partial tiles that are full now (readers of an older checkpoint
+	 * fall back to the full tile, as the spec allows) */
+	for (unsigned l = 0; l < levels; l++) {
+		uint64_t full, ofull;
+		unsigned part, opart;
+		pdl_tlog_level(now.size, l, &full, &part);
+		pdl_tlog_level(old_size, l, &ofull, &opart);
+		for (uint64_t n = ofull; n < full; n++) {
+			drop_partials(&w, (int)l, n);
+			if (l == 0)
+				drop_partials(&w, PDL_TILE_LEVEL_ENTRIES, n);
+		}
+	}
+out:
+	free(tile);
+	free(bundle);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
