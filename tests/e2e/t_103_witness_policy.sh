@@ -160,6 +160,10 @@ rc=$?
 [ "$rc" -eq 2 ] && grep -q "crypto suite is sm2-sm3" "$TMP/sm2.err" &&
 	ok "pdld refuses a witness policy for an sm2-sm3 ledger, naming its suite" ||
 	{ not_ok "pdld refuses a witness policy for an sm2-sm3 ledger (exit $rc)"; sed 's/^/#   /' "$TMP/sm2.err"; }
+"$PDLD" --data "$D" --read-only --witness-policy "$TMP/sm2.policy" 2>"$TMP/ro.err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "exclude each other" "$TMP/ro.err" && ok "pdld refuses --witness-policy with --read-only" ||
+	{ not_ok "pdld refuses --witness-policy with --read-only (exit $rc)"; sed 's/^/#   /' "$TMP/ro.err"; }
 "$PDLD" --help | grep -q -- '--witness-policy FILE' && ok "pdld --help documents --witness-policy" ||
 	not_ok "pdld --help documents --witness-policy"
 
