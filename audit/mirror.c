@@ -209,118 +209,93 @@ ref_note(struct pdl_mirror *m, MDB_txn *t, uint64_t seq, const uint8_t *e, size_
 	return pdl_store_ckpt_put(t, &m->store, size, note, nn);
 }
 
-int
-pdl_mirror_append(struct pdl_mirror *m, const uint8_t *const *entries, const size_t *lens, size_t k,
-                  const char *note, size_t note_n, pdl_mirror_note_fn fetch, void *arg,
-                  struct pdl_mirror_result *r, struct pdl_status *st)
+/* Step 1 of an append: the root the k entries make after the mirror's
+ * head is the checkpoint's (nothing is written for entries that do not). */
+static int
+append_root(struct pdl_mirror *m, const uint8_t *const *entries, const size_t *lens, size_t k,
+            const struct pdl_ckpt *c, struct pdl_mirror_result *r, struct pdl_status *st)
 {
-	struct pdl_ckpt c;
-	uint8_t root[32];
-	pdl_hash *leaves;
-	MDB_txn *t = NULL;
-	struct pdl_head h;
-	int rc;
-	memset(r, 0, sizeof *r);
-	if (pdl_ckpt_parse(note, note_n, &c) != PDL_OK)
-		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint does not parse");
-	/* 1. the root first, from the leaves: nothing is written for entries
-	 * that do not make the signed root */
-	if ((leaves = malloc((k ? k : 1) * sizeof *leaves)) == NULL)
+	uint8_t root[PDL_HASH_BYTES];
+	pdl_hash *leaves = malloc((k ? k : 1) * sizeof *leaves);
+	if (leaves == NULL)
 		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 	for (size_t i = 0; i < k; i++)
 		pdl_merkle_leaf_hash(entries[i], lens[i], leaves[i]);
-	rc = pdl_mirror_root_with(m, leaves, k, root, st);
+	int rc = pdl_mirror_root_with(m, leaves, k, root, st);
 	free(leaves);
 	if (rc != PDL_OK)
 		return rc;
-	if (memcmp(root, c.root, 32) != 0) {
+	if (memcmp(root, c->root, PDL_HASH_BYTES) != 0) {
 		r->root_mismatch = 1;
 		return pdl_status_set(st, PDL_EMERKLE, NULL,
-		                      "the entries served do not make the root of the checkpoint at size %" PRIu64, c.size);
-	}
-	/* 2. every entry re-decided by the rules (invariant 1) */
-	for (size_t i = 0; i < k; i++) {
-		struct pdl_entry en;
-		struct pdl_act a;
-		struct pdl_status es = {0};
-		struct pdl_receipt rec;
-		if (t == NULL) {
-			if (pdl_store_wtxn(&m->store, &t) != PDL_OK || pdl_store_head(t, &m->store, &h) != PDL_OK) {
-				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the mirror's store");
-				goto fail;
-			}
-		}
-		uint64_t seq = h.size;
-		r->has_seq = 1;
-		r->seq = seq;
-		if (lens[i] > PDL_ENTRY_BYTES_MAX || pdl_entry_decode(entries[i], lens[i], &en, &es) != PDL_OK ||
-		    pdl_act_decode(en.act, en.act_len, en.sig, &a, &es) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EDECODE, NULL, "entry %" PRIu64 " does not decode: %s", seq, es.msg);
-			goto fail;
-		}
-		if (en.seq != seq) {
-			rc = pdl_status_set(st, PDL_ECHAIN, NULL, "entry %" PRIu64 " says it is seq %" PRIu64, seq, en.seq);
-			goto fail;
-		}
-		if ((rc = ref_note(m, t, seq, entries[i], lens[i], fetch, arg, st)) != PDL_OK)
-			goto fail;
-		rc = pdl_engine_submit(&m->engine, t, &h, en.time_ms, &a, NULL, &rec, &es);
-		if (rc == PDL_ESTORE || rc == PDL_EMAPFULL) {
-			pdl_status_set(st, rc, NULL, "cannot write the mirror's store (%s)", es.msg);
-			goto fail;
-		}
-		if (rc != PDL_OK) {
-			pdl_status_set(st, rc, es.rule[0] ? es.rule : NULL, "entry %" PRIu64 ": the rules refuse its act: %s", seq,
-			               es.msg);
-			goto fail;
-		}
-		if (rec.dup || rec.seq != seq) {
-			rc = pdl_status_set(st, PDL_ENONCE, NULL, "entry %" PRIu64 " repeats an earlier (actor, nonce)", seq);
-			goto fail;
-		}
-		if (m->engine.entry.size != lens[i] || memcmp(m->engine.entry.data, entries[i], lens[i]) != 0) {
-			rc = pdl_status_set(st, PDL_ERULE, NULL,
-			                    "entry %" PRIu64 " is not what the rules make of its act: its chain link or "
-			                    "outcome differs",
-			                    seq);
-			goto fail;
-		}
-		if (seq == 0 && (!pdl_pubkey_eq(&m->engine.info.ledger_pk, &m->pk) ||
-		                 strcmp(m->engine.info.origin, m->origin) != 0)) {
-			rc = pdl_status_set(st, PDL_EGENESIS, NULL,
-			                    "the log's genesis names the ledger %s with another key than --vkey", m->engine.info.origin);
-			goto fail;
-		}
-		if ((i + 1) % MIRROR_TXN_ENTRIES == 0 && i + 1 < k) {
-			if ((rc = pdl_store_err(pdl_store_commit(&m->store, t))) != PDL_OK) {
-				t = NULL;
-				pdl_status_set(st, rc, NULL, "cannot commit the mirror's store");
-				goto fail;
-			}
-			t = NULL;
-		}
-	}
-	r->has_seq = 0;
-	/* 3. the note, under the root it was checked against */
-	if (t == NULL && pdl_store_wtxn(&m->store, &t) != PDL_OK) {
-		rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the mirror's store");
-		goto fail;
-	}
-	if ((rc = root_in(t, &m->store, c.size, root)) != PDL_OK || memcmp(root, c.root, 32) != 0) {
-		rc = pdl_status_set(st, PDL_EMERKLE, NULL, "the mirror's tree does not make the checkpoint's root");
-		goto fail;
-	}
-	if ((rc = pdl_store_ckpt_put(t, &m->store, c.size, note, note_n)) != PDL_OK ||
-	    (rc = pdl_store_err(pdl_store_commit(&m->store, t))) != PDL_OK) {
-		t = NULL;
-		pdl_status_set(st, rc, NULL, "cannot commit the mirror's store");
-		goto fail;
+		                      "the entries served do not make the root of the checkpoint at size %" PRIu64, c->size);
 	}
 	return PDL_OK;
-fail:
-	if (t != NULL)
+}
+
+/* Step 2, for one entry (b, n) at the head h: re-decided by the rules into
+ * the same bytes (invariant 1), in t. */
+static int
+append_one(struct pdl_mirror *m, MDB_txn *t, struct pdl_head *h, const uint8_t *b, size_t n,
+           pdl_mirror_note_fn fetch, void *arg, struct pdl_status *st)
+{
+	struct pdl_entry en;
+	struct pdl_act a;
+	struct pdl_status es = {0};
+	struct pdl_receipt rec;
+	uint64_t seq = h->size;
+	if (n > PDL_ENTRY_BYTES_MAX || pdl_entry_decode(b, n, &en, &es) != PDL_OK ||
+	    pdl_act_decode(en.act, en.act_len, en.sig, &a, &es) != PDL_OK)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "entry %" PRIu64 " does not decode: %s", seq, es.msg);
+	if (en.seq != seq)
+		return pdl_status_set(st, PDL_ECHAIN, NULL, "entry %" PRIu64 " says it is seq %" PRIu64, seq, en.seq);
+	int rc = ref_note(m, t, seq, b, n, fetch, arg, st);
+	if (rc != PDL_OK)
+		return rc;
+	rc = pdl_engine_submit(&m->engine, t, h, en.time_ms, &a, NULL, &rec, &es);
+	if (rc == PDL_ESTORE || rc == PDL_EMAPFULL)
+		return pdl_status_set(st, rc, NULL, "cannot write the mirror's store (%s)", es.msg);
+	if (rc != PDL_OK)
+		return pdl_status_set(st, rc, es.rule[0] ? es.rule : NULL, "entry %" PRIu64 ": the rules refuse its act: %s",
+		                      seq, es.msg);
+	if (rec.dup || rec.seq != seq)
+		return pdl_status_set(st, PDL_ENONCE, NULL, "entry %" PRIu64 " repeats an earlier (actor, nonce)", seq);
+	if (m->engine.entry.size != n || memcmp(m->engine.entry.data, b, n) != 0)
+		return pdl_status_set(st, PDL_ERULE, NULL,
+		                      "entry %" PRIu64 " is not what the rules make of its act: its chain link or "
+		                      "outcome differs",
+		                      seq);
+	if (seq == 0 && (!pdl_pubkey_eq(&m->engine.info.ledger_pk, &m->pk) || strcmp(m->engine.info.origin, m->origin) != 0))
+		return pdl_status_set(st, PDL_EGENESIS, NULL, "the log's genesis names the ledger %s with another key than --vkey",
+		                      m->engine.info.origin);
+	return PDL_OK;
+}
+
+/* Step 3: the note, under the root it was checked against; commits t. */
+static int
+append_note(struct pdl_mirror *m, MDB_txn *t, const struct pdl_ckpt *c, const char *note, size_t note_n,
+            struct pdl_status *st)
+{
+	uint8_t root[PDL_HASH_BYTES];
+	int rc = root_in(t, &m->store, c->size, root);
+	if (rc != PDL_OK || memcmp(root, c->root, PDL_HASH_BYTES) != 0) {
 		mdb_txn_abort(t);
-	/* the engine's cache follows the store: reload what genesis fixed */
+		return pdl_status_set(st, PDL_EMERKLE, NULL, "the mirror's tree does not make the checkpoint's root");
+	}
+	if ((rc = pdl_store_ckpt_put(t, &m->store, c->size, note, note_n)) != PDL_OK) {
+		mdb_txn_abort(t);
+		return pdl_status_set(st, rc, NULL, "cannot commit the mirror's store");
+	}
+	if ((rc = pdl_store_err(pdl_store_commit(&m->store, t))) != PDL_OK)
+		return pdl_status_set(st, rc, NULL, "cannot commit the mirror's store");
+	return PDL_OK;
+}
+
+/* After a failed append: the engine's cache follows the store again
+ * (what genesis fixed). */
+static void
+reload_engine(struct pdl_mirror *m)
+{
 	MDB_txn *rt;
 	if (pdl_store_rtxn(&m->store, &rt) == PDL_OK) {
 		struct pdl_head hh;
@@ -328,5 +303,53 @@ fail:
 			(void)pdl_engine_load(&m->engine, rt);
 		pdl_store_rdone(&m->store, rt);
 	}
+}
+
+int
+pdl_mirror_append(struct pdl_mirror *m, const uint8_t *const *entries, const size_t *lens, size_t k,
+                  const char *note, size_t note_n, pdl_mirror_note_fn fetch, void *arg,
+                  struct pdl_mirror_result *r, struct pdl_status *st)
+{
+	struct pdl_ckpt c;
+	MDB_txn *t = NULL;
+	struct pdl_head h;
+	int rc;
+	memset(r, 0, sizeof *r);
+	if (pdl_ckpt_parse(note, note_n, &c) != PDL_OK)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint does not parse");
+	if ((rc = append_root(m, entries, lens, k, &c, r, st)) != PDL_OK)
+		return rc;
+	for (size_t i = 0; i < k; i++) {
+		if (t == NULL && (pdl_store_wtxn(&m->store, &t) != PDL_OK || pdl_store_head(t, &m->store, &h) != PDL_OK)) {
+			rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the mirror's store");
+			goto fail;
+		}
+		r->has_seq = 1;
+		r->seq = h.size;
+		if ((rc = append_one(m, t, &h, entries[i], lens[i], fetch, arg, st)) != PDL_OK)
+			goto fail;
+		if ((i + 1) % MIRROR_TXN_ENTRIES == 0 && i + 1 < k) {
+			rc = pdl_store_err(pdl_store_commit(&m->store, t));
+			t = NULL;
+			if (rc != PDL_OK) {
+				pdl_status_set(st, rc, NULL, "cannot commit the mirror's store");
+				goto fail;
+			}
+		}
+	}
+	r->has_seq = 0;
+	if (t == NULL && pdl_store_wtxn(&m->store, &t) != PDL_OK) {
+		t = NULL;
+		rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the mirror's store");
+		goto fail;
+	}
+	rc = append_note(m, t, &c, note, note_n, st); /* commits or aborts t */
+	t = NULL;
+	if (rc == PDL_OK)
+		return PDL_OK;
+fail:
+	if (t != NULL)
+		mdb_txn_abort(t);
+	reload_engine(m);
 	return rc;
 }

@@ -331,6 +331,106 @@ drop_partials(struct wctx *w, int level, uint64_t index)
 		w->stats->removed++;
 }
 
+/* The checkpoint to publish, parsed, against the stored tree (its root). */
+static int
+check_note(MDB_txn *t, struct pdl_store *s, const char *note, size_t note_n, struct pdl_ckpt *now,
+           struct pdl_status *st)
+{
+	struct pdl_head h;
+	uint8_t root[PDL_HASH_BYTES];
+	int rc;
+	if (pdl_read_note_bound(note_n, st) != PDL_OK)
+		return st->err;
+	if (pdl_ckpt_parse(note, note_n, now) != PDL_OK || now->size == 0)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint to publish does not parse");
+	if ((rc = pdl_read_head(t, s, &h, st)) != PDL_OK)
+		return rc;
+	if (now->size > h.size)
+		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint (size %" PRIu64 ") is beyond the log (%" PRIu64 ")",
+		                      now->size, h.size);
+	struct pdl_tree_ctx tc = {t, s};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	if (pdl_merkle_root(&io, now->size, root) != PDL_OK || memcmp(root, now->root, sizeof root) != 0)
+		return pdl_status_set(st, PDL_EMERKLE, NULL,
+		                      "the checkpoint's root is not the stored tree's at size %" PRIu64 " (run pdl verify)",
+		                      now->size);
+	return PDL_OK;
+}
+
+/* Makes OUT, resolves it into w->root and takes its lock: the descriptor
+ * into *lockfd (the caller closes it). */
+static int
+open_out(struct wctx *w, const char *out, int *lockfd)
+{
+	struct pdl_status *st = w->st;
+	char lp[OUT_PATH_MAX + 16];
+	if (out[0] == '\0' || strlen(out) >= sizeof w->root - 256)
+		return pdl_status_set(st, PDL_EINVAL, NULL, "the output directory name is empty or too long");
+	if (mkdirs(w, out) != PDL_OK)
+		return st->err;
+	if (realpath(out, w->root) == NULL)
+		return pdl_status_set(st, PDL_EIO, NULL, "cannot resolve %s: %s", out, strerror(errno));
+	w->root_n = strlen(w->root);
+	w->dir_made[0] = '\0';
+	snprintf(lp, sizeof lp, "%s/%s", w->root, PDL_TILES_LOCK_FILE);
+	*lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*lockfd < 0)
+		return pdl_status_set(st, PDL_EIO, NULL, "cannot open %s: %s", lp, strerror(errno));
+	if (flock(*lockfd, LOCK_EX | LOCK_NB) != 0)
+		return pdl_status_set(st, PDL_EBUSY, NULL,
+		                      "another pdl tiles (or pdld --tiles) is writing %s; try again after it", w->root);
+	return PDL_OK;
+}
+
+/* Every tile and bundle of size that old_size did not have (full, or a
+ * partial of another width), lowest level first. */
+static int
+put_levels(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size, pdl_tiles_ref_fn refs)
+{
+	int rc = PDL_OK;
+	uint8_t *tile = malloc(PDL_TILE_BYTES), *bundle = malloc(PDL_BUNDLE_BYTES_MAX);
+	if (tile == NULL || bundle == NULL) {
+		rc = pdl_status_set(w->st, PDL_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	unsigned levels = pdl_tlog_levels(size);
+	for (unsigned l = 0; l < levels && rc == PDL_OK; l++) {
+		uint64_t full, ofull;
+		unsigned part, opart;
+		pdl_tlog_level(size, l, &full, &part);
+		pdl_tlog_level(old_size, l, &ofull, &opart);
+		for (uint64_t n = ofull; n < full && rc == PDL_OK; n++)
+			rc = l == 0 ? put_level0(w, t, s, n, PDL_TILE_WIDTH, tile, bundle, refs)
+			            : put_upper(w, t, s, l, n, PDL_TILE_WIDTH, tile);
+		if (rc == PDL_OK && part != 0 && !(ofull == full && opart == part))
+			rc = l == 0 ? put_level0(w, t, s, full, part, tile, bundle, refs) : put_upper(w, t, s, l, full, part, tile);
+	}
+out:
+	free(tile);
+	free(bundle);
+	return rc;
+}
+
+/* The partial tiles that are full at size (readers of an older checkpoint
+ * fall back to the full tile, as the spec allows). */
+static void
+drop_filled(struct wctx *w, uint64_t old_size, uint64_t size)
+{
+	unsigned levels = pdl_tlog_levels(size);
+	for (unsigned l = 0; l < levels; l++) {
+		uint64_t full, ofull;
+		unsigned part, opart;
+		pdl_tlog_level(size, l, &full, &part);
+		pdl_tlog_level(old_size, l, &ofull, &opart);
+		for (uint64_t n = ofull; n < full; n++) {
+			drop_partials(w, (int)l, n);
+			if (l == 0)
+				drop_partials(w, PDL_TILE_LEVEL_ENTRIES, n);
+		}
+	}
+}
+
 int
 pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *note, size_t note_n,
                  pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_status *st)
@@ -338,8 +438,6 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 	static _Thread_local struct wctx w; /* paths: off the stack */
 	static _Thread_local char old[PDL_NOTE_BYTES_MAX];
 	struct pdl_ckpt now;
-	struct pdl_head h;
-	uint8_t *tile = NULL, *bundle = NULL, root[PDL_HASH_BYTES];
 	size_t old_n = 0;
 	uint64_t old_size = 0;
 	int lockfd = -1, rc;
@@ -347,44 +445,10 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 	memset(&w, 0, sizeof w);
 	w.stats = stats;
 	w.st = st;
-	if (pdl_read_note_bound(note_n, st) != PDL_OK)
-		return st->err;
-	if (pdl_ckpt_parse(note, note_n, &now) != PDL_OK || now.size == 0)
-		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint to publish does not parse");
-	if ((rc = pdl_read_head(t, s, &h, st)) != PDL_OK)
+	if ((rc = check_note(t, s, note, note_n, &now, st)) != PDL_OK)
 		return rc;
-	if (now.size > h.size)
-		return pdl_status_set(st, PDL_ENOTE, NULL, "the checkpoint (size %" PRIu64 ") is beyond the log (%" PRIu64 ")",
-		                      now.size, h.size);
-	{
-		struct pdl_tree_ctx tc = {t, s};
-		struct pdl_merkle_io io;
-		pdl_store_tree_io(&tc, &io);
-		if (pdl_merkle_root(&io, now.size, root) != PDL_OK || memcmp(root, now.root, sizeof root) != 0)
-			return pdl_status_set(st, PDL_EMERKLE, NULL,
-			                      "the checkpoint's root is not the stored tree's at size %" PRIu64 " (run pdl verify)",
-			                      now.size);
-	}
-	if (out[0] == '\0' || strlen(out) >= sizeof w.root - 256)
-		return pdl_status_set(st, PDL_EINVAL, NULL, "the output directory name is empty or too long");
-	if (mkdirs(&w, out) != PDL_OK)
-		return st->err;
-	if (realpath(out, w.root) == NULL)
-		return pdl_status_set(st, PDL_EIO, NULL, "cannot resolve %s: %s", out, strerror(errno));
-	w.root_n = strlen(w.root);
-	w.dir_made[0] = '\0';
-	{
-		char lp[OUT_PATH_MAX + 16];
-		snprintf(lp, sizeof lp, "%s/%s", w.root, PDL_TILES_LOCK_FILE);
-		lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (lockfd < 0)
-			return pdl_status_set(st, PDL_EIO, NULL, "cannot open %s: %s", lp, strerror(errno));
-		if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
-			close(lockfd);
-			return pdl_status_set(st, PDL_EBUSY, NULL,
-			                      "another pdl tiles (or pdld --tiles) is writing %s; try again after it", w.root);
-		}
-	}
+	if ((rc = open_out(&w, out, &lockfd)) != PDL_OK)
+		goto out;
 	if ((rc = read_previous(&w, t, s, &now, &old_size, old, &old_n)) != PDL_OK)
 		goto out;
 	stats->from_size = old_size;
@@ -395,48 +459,11 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 			rc = put_checkpoint(&w, note, note_n);
 		goto out;
 	}
-	tile = malloc(PDL_TILE_BYTES);
-	bundle = malloc(PDL_BUNDLE_BYTES_MAX);
-	if (tile == NULL || bundle == NULL) {
-		rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	if ((rc = put_levels(&w, t, s, old_size, now.size, refs)) != PDL_OK ||
+	    (rc = put_checkpoint(&w, note, note_n)) != PDL_OK)
 		goto out;
-	}
-	unsigned levels = pdl_tlog_levels(now.size);
-	for (unsigned l = 0; l < levels; l++) {
-		uint64_t full, ofull;
-		unsigned part, opart;
-		pdl_tlog_level(now.size, l, &full, &part);
-		pdl_tlog_level(old_size, l, &ofull, &opart);
-		for (uint64_t n = ofull; n < full; n++) {
-			rc = l == 0 ? put_level0(&w, t, s, n, PDL_TILE_WIDTH, tile, bundle, refs)
-			            : put_upper(&w, t, s, l, n, PDL_TILE_WIDTH, tile);
-			if (rc != PDL_OK)
-				goto out;
-		}
-		if (part != 0 && !(ofull == full && opart == part)) {
-			rc = l == 0 ? put_level0(&w, t, s, full, part, tile, bundle, refs) : put_upper(&w, t, s, l, full, part, tile);
-			if (rc != PDL_OK)
-				goto out;
-		}
-	}
-	if ((rc = put_checkpoint(&w, note, note_n)) != PDL_OK)
-		goto out;
-	/* partial tiles that are full now (readers of an older checkpoint
-	 * fall back to the full tile, as the spec allows) */
-	for (unsigned l = 0; l < levels; l++) {
-		uint64_t full, ofull;
-		unsigned part, opart;
-		pdl_tlog_level(now.size, l, &full, &part);
-		pdl_tlog_level(old_size, l, &ofull, &opart);
-		for (uint64_t n = ofull; n < full; n++) {
-			drop_partials(&w, (int)l, n);
-			if (l == 0)
-				drop_partials(&w, PDL_TILE_LEVEL_ENTRIES, n);
-		}
-	}
+	drop_filled(&w, old_size, now.size);
 out:
-	free(tile);
-	free(bundle);
 	if (lockfd >= 0)
 		close(lockfd);
 	return rc;

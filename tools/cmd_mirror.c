@@ -191,12 +191,12 @@ note_at(void *arg, uint64_t size, char *note, size_t cap, size_t *n, struct pdl_
 	return src_note(arg, 1, size, note, cap, n, st);
 }
 
-/* Entries [from, to) from the source. */
+/* Entries [from, to) from the source's entry bundles. */
 static int
-src_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, struct pdl_status *st)
+tiles_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, struct pdl_status *st)
 {
 	int rc = PDL_OK;
-	if (s->tiles) {
+	{
 		for (uint64_t b = from / PDL_TILE_WIDTH; b * PDL_TILE_WIDTH < to && rc == PDL_OK; b++) {
 			uint64_t first = b * PDL_TILE_WIDTH;
 			unsigned w = to - first >= PDL_TILE_WIDTH ? PDL_TILE_WIDTH : (unsigned)(to - first), got;
@@ -226,6 +226,13 @@ src_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, stru
 		}
 		return rc;
 	}
+}
+
+/* Entries [from, to) from the source's pdld (range reads). */
+static int
+pdld_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, struct pdl_status *st)
+{
+	int rc = PDL_OK;
 	while (from < to) {
 		msgpack_sbuffer sb;
 		msgpack_packer pk;
@@ -268,6 +275,13 @@ src_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, stru
 			return rc;
 	}
 	return PDL_OK;
+}
+
+/* Entries [from, to) from the source. */
+static int
+src_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, struct pdl_status *st)
+{
+	return s->tiles ? tiles_entries(s, from, to, out, st) : pdld_entries(s, from, to, out, st);
 }
 
 /* Saves both notes as evidence; returns the directory in dir_out. */
@@ -336,6 +350,155 @@ tile_leaves(struct source *s, uint64_t from, uint64_t to, pdl_hash *out, struct 
 	return PDL_OK;
 }
 
+/* From tiles: the first entry of e (from head) that does not hash to its
+ * leaf in the tiles, when the tiles make the checkpoint's root: a forged
+ * entry, named in st. 1 if found, else 0. */
+static int
+tiles_forged(struct pdl_mirror *m, struct source *s, const struct ents *e, uint64_t head, const struct pdl_ckpt *c,
+             struct pdl_status *st)
+{
+	pdl_hash *tl = malloc((e->k ? e->k : 1) * sizeof *tl);
+	struct pdl_status ts = {0};
+	uint64_t bad = UINT64_MAX;
+	uint8_t troot[PDL_HASH_BYTES];
+	int found = 0;
+	if (tl == NULL || tile_leaves(s, head, c->size, tl, &ts) != PDL_OK) {
+		free(tl);
+		return 0;
+	}
+	for (size_t i = 0; i < e->k && bad == UINT64_MAX; i++) {
+		uint8_t leaf[PDL_HASH_BYTES];
+		pdl_merkle_leaf_hash(e->b[i], e->n[i], leaf);
+		if (memcmp(leaf, tl[i], PDL_HASH_BYTES) != 0)
+			bad = head + i;
+	}
+	if (bad != UINT64_MAX && pdl_mirror_root_with(m, tl, e->k, troot, &ts) == PDL_OK &&
+	    memcmp(troot, c->root, PDL_HASH_BYTES) == 0) {
+		char bp[PDL_TLOG_PATH_MAX];
+		uint64_t bfirst = bad / PDL_TILE_WIDTH * PDL_TILE_WIDTH;
+		pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, bad / PDL_TILE_WIDTH,
+		              c->size - bfirst >= PDL_TILE_WIDTH ? PDL_TILE_WIDTH : (unsigned)(c->size - bfirst), bp, sizeof bp);
+		pdl_status_set(st, PDL_EMERKLE, NULL,
+		               "entry %" PRIu64 " served in %s does not match its leaf in the tree the checkpoint at "
+		               "size %" PRIu64 " signs: a forged or altered entry; nothing of this round is kept",
+		               bad, bp, c->size);
+		found = 1;
+	}
+	free(tl);
+	return found;
+}
+
+/* From a pdld: 1 when its own consistency proof from the mirror's head to
+ * the checkpoint holds (so its entries, not its history, are wrong). */
+static int
+pdld_consistent(struct pdl_mirror *m, struct source *s, uint64_t head, const struct pdl_ckpt *c)
+{
+	uint8_t oroot[PDL_HASH_BYTES];
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
+	uint32_t np = 0;
+	int consistent = 0;
+	struct pdl_status ts = {0};
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t *rep = NULL;
+	size_t rn;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	mp_pack_cstr(&pk, "op");
+	mp_pack_cstr(&pk, "consistency");
+	mp_pack_cstr(&pk, "old");
+	msgpack_pack_uint64(&pk, head);
+	mp_pack_cstr(&pk, "new");
+	msgpack_pack_uint64(&pk, c->size);
+	if (head > 0 && pdl_mirror_root(m, head, oroot, &ts) == PDL_OK && src_call(&s->sp, &sb, &rep, &rn, &ts) == PDL_OK) {
+		struct mp_cur cc = mp_cur_make(rep, rn), pv;
+		if (mp_map_find(cc, "proof", &pv) == PDL_OK && mp_read_array(&pv, &np) == PDL_OK && np <= PDL_MERKLE_PROOF_MAX) {
+			int ok = 1;
+			for (uint32_t i = 0; i < np && ok; i++) {
+				const uint8_t *h;
+				size_t hn;
+				ok = mp_read_bin(&pv, &h, &hn) == PDL_OK && hn == PDL_HASH_BYTES;
+				if (ok)
+					memcpy(proof[i], h, PDL_HASH_BYTES);
+			}
+			consistent = ok && pdl_merkle_verify_consistency(head, c->size, oroot, c->root, proof, np) == PDL_OK;
+		}
+	}
+	free(rep);
+	msgpack_sbuffer_destroy(&sb);
+	return consistent;
+}
+
+/* The entries served do not make the checkpoint's root: a forged entry,
+ * bad tiles, or a fork? Returns round_once's value. */
+static int
+diagnose(struct pdl_mirror *m, struct source *s, const char *data, const struct ents *e, uint64_t head,
+         const struct pdl_ckpt *c, const char *kept, size_t kn, const char *note, size_t nn, struct pdl_status *st)
+{
+	if (s->tiles && tiles_forged(m, s, e, head, c, st))
+		return 1;
+	if (!s->tiles && (head == 0 || pdld_consistent(m, s, head, c))) {
+		pdl_status_set(st, PDL_EMERKLE, NULL,
+		               "the entries pdld served for [%" PRIu64 ", %" PRIu64 ") do not make the root it signed "
+		               "at size %" PRIu64 "; nothing of this round is kept",
+		               head, c->size, c->size);
+		return 1;
+	}
+	if (head == 0 || kn == 0) {
+		pdl_status_set(st, PDL_EMERKLE, NULL,
+		               "the entries and tiles served do not make the root of the checkpoint at size %" PRIu64
+		               "; nothing is kept",
+		               c->size);
+		return 1;
+	}
+	char why[400];
+	snprintf(why, sizeof why,
+	         "its checkpoint at size %" PRIu64 " does not extend the mirror's verified tree of %" PRIu64
+	         " entries (the log serves no consistent history between them)",
+	         c->size, head);
+	return fork_stop(data, s->url, kept, kn, note, nn, why);
+}
+
+/* --tiles OUT: the mirror's own tiles, up to its newest checkpoint. */
+static int
+republish(struct pdl_mirror *m, const char *tiles_out, struct pdl_status *st)
+{
+	MDB_txn *t;
+	const char *tn;
+	size_t tnn;
+	uint64_t ts;
+	struct pdl_tiles_stats tst;
+	if (tiles_out == NULL)
+		return 0;
+	if (pdl_store_rtxn(&m->store, &t) != PDL_OK) {
+		pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the mirror's store");
+		return 1;
+	}
+	int trc = pdl_tiles_checkpoint(t, &m->store, &ts, &tn, &tnn, st);
+	if (trc == PDL_OK)
+		trc = pdl_tiles_export(t, &m->store, tiles_out, tn, tnn, pdl_entry_ckpt_ref, &tst, st);
+	pdl_store_rdone(&m->store, t);
+	return trc != PDL_OK;
+}
+
+/* A checkpoint of a size the mirror holds: the same root (kept), or a fork. */
+static int
+known_size(struct pdl_mirror *m, struct source *s, const char *data, const struct pdl_ckpt *c, uint64_t head,
+           const char *kept, size_t kn, const char *note, size_t nn, struct pdl_status *st)
+{
+	uint8_t root[PDL_HASH_BYTES];
+	if (pdl_mirror_root(m, c->size, root, st) != PDL_OK)
+		return 1;
+	if (memcmp(root, c->root, PDL_HASH_BYTES) != 0) {
+		char why[300];
+		snprintf(why, sizeof why, "its checkpoint at size %" PRIu64 " has another root than the mirror's verified tree "
+		         "at that size (the mirror holds %" PRIu64 " entries)", c->size, head);
+		return fork_stop(data, s->url, kept, kn, note, nn, why);
+	}
+	return pdl_mirror_keep_note(m, note, nn, st) != PDL_OK;
+}
+
 /* One look at the source. Returns 0 (current), 1 (stop: verification
  * failed), EXIT_FORK, or -1 (the source could not be read: try again). */
 static int
@@ -345,9 +508,8 @@ round_once(struct pdl_mirror *m, struct source *s, const char *data, const char 
 	size_t nn, kn;
 	uint64_t head, t0 = pdl_mono_ns();
 	struct pdl_ckpt c;
-	uint8_t root[32];
 	struct ents e = {0};
-	int ret = 0;
+	int ret;
 	if (src_note(s, 0, 0, note, sizeof note, &nn, st) != PDL_OK)
 		return -1;
 	if (pdl_mirror_note(m, note, nn, &c, st) != PDL_OK)
@@ -355,17 +517,8 @@ round_once(struct pdl_mirror *m, struct source *s, const char *data, const char 
 	if (pdl_mirror_head(m, &head, kept, sizeof kept, &kn, st) != PDL_OK)
 		return 1;
 	if (c.size <= head) {
-		if (pdl_mirror_root(m, c.size, root, st) != PDL_OK)
-			return 1;
-		if (memcmp(root, c.root, 32) != 0) {
-			char why[300];
-			snprintf(why, sizeof why, "its checkpoint at size %" PRIu64 " has another root than the mirror's verified tree "
-			         "at that size (the mirror holds %" PRIu64 " entries)", c.size, head);
-			return fork_stop(data, s->url, kept, kn, note, nn, why);
-		}
-		if (pdl_mirror_keep_note(m, note, nn, st) != PDL_OK)
-			return 1;
-		goto tiles;
+		ret = known_size(m, s, data, &c, head, kept, kn, note, nn, st);
+		return ret != 0 ? ret : republish(m, tiles_out, st);
 	}
 	if (src_entries(s, head, c.size, &e, st) != PDL_OK) {
 		ret = st->err == PDL_ECLOSED ? -1 : 1;
@@ -373,131 +526,49 @@ round_once(struct pdl_mirror *m, struct source *s, const char *data, const char 
 	}
 	struct pdl_mirror_result r;
 	int rc = pdl_mirror_append(m, (const uint8_t *const *)e.b, e.n, e.k, note, nn, note_at, s, &r, st);
-	if (rc != PDL_OK && r.root_mismatch) {
-		/* a forged entry, bad tiles, or a fork? */
-		pdl_hash *tl = malloc((e.k ? e.k : 1) * sizeof *tl);
-		struct pdl_status ts = {0};
-		uint64_t bad = UINT64_MAX;
-		if (tl == NULL) {
-			ret = 1;
-			goto out;
-		}
-		if (s->tiles && tile_leaves(s, head, c.size, tl, &ts) == PDL_OK) {
-			for (size_t i = 0; i < e.k && bad == UINT64_MAX; i++) {
-				uint8_t leaf[32];
-				pdl_merkle_leaf_hash(e.b[i], e.n[i], leaf);
-				if (memcmp(leaf, tl[i], 32) != 0)
-					bad = head + i;
-			}
-			uint8_t troot[32];
-			if (bad != UINT64_MAX && pdl_mirror_root_with(m, tl, e.k, troot, &ts) == PDL_OK &&
-			    memcmp(troot, c.root, 32) == 0) {
-				char bp[PDL_TLOG_PATH_MAX];
-				uint64_t bfirst = bad / PDL_TILE_WIDTH * PDL_TILE_WIDTH;
-				pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, bad / PDL_TILE_WIDTH,
-				              c.size - bfirst >= PDL_TILE_WIDTH ? PDL_TILE_WIDTH : (unsigned)(c.size - bfirst), bp,
-				              sizeof bp);
-				pdl_status_set(st, PDL_EMERKLE, NULL,
-				               "entry %" PRIu64 " served in %s does not match its leaf in the tree the checkpoint at "
-				               "size %" PRIu64 " signs: a forged or altered entry; nothing of this round is kept",
-				               bad, bp, c.size);
-				free(tl);
-				ret = 1;
-				goto out;
-			}
-		} else if (!s->tiles) {
-			/* pdld: its own consistency proof decides */
-			uint8_t oroot[32];
-			pdl_hash proof[PDL_MERKLE_PROOF_MAX];
-			uint32_t np = 0;
-			int consistent = 0;
-			msgpack_sbuffer sb;
-			msgpack_packer pk;
-			uint8_t *rep = NULL;
-			size_t rn;
-			msgpack_sbuffer_init(&sb);
-			msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-			msgpack_pack_map(&pk, 3);
-			mp_pack_cstr(&pk, "op");
-			mp_pack_cstr(&pk, "consistency");
-			mp_pack_cstr(&pk, "old");
-			msgpack_pack_uint64(&pk, head);
-			mp_pack_cstr(&pk, "new");
-			msgpack_pack_uint64(&pk, c.size);
-			if (head > 0 && pdl_mirror_root(m, head, oroot, &ts) == PDL_OK &&
-			    src_call(&s->sp, &sb, &rep, &rn, &ts) == PDL_OK) {
-				struct mp_cur cc = mp_cur_make(rep, rn), pv;
-				if (mp_map_find(cc, "proof", &pv) == PDL_OK && mp_read_array(&pv, &np) == PDL_OK &&
-				    np <= PDL_MERKLE_PROOF_MAX) {
-					int ok = 1;
-					for (uint32_t i = 0; i < np && ok; i++) {
-						const uint8_t *h;
-						size_t hn;
-						ok = mp_read_bin(&pv, &h, &hn) == PDL_OK && hn == 32;
-						if (ok)
-							memcpy(proof[i], h, 32);
-					}
-					consistent = ok && pdl_merkle_verify_consistency(head, c.size, oroot, c.root, proof, np) == PDL_OK;
-				}
-			}
-			free(rep);
-			msgpack_sbuffer_destroy(&sb);
-			if (consistent || head == 0) {
-				pdl_status_set(st, PDL_EMERKLE, NULL,
-				               "the entries pdld served for [%" PRIu64 ", %" PRIu64 ") do not make the root it signed "
-				               "at size %" PRIu64 "; nothing of this round is kept",
-				               head, c.size, c.size);
-				free(tl);
-				ret = 1;
-				goto out;
-			}
-		}
-		free(tl);
-		if (head == 0 || kn == 0) {
-			pdl_status_set(st, PDL_EMERKLE, NULL,
-			               "the entries and tiles served do not make the root of the checkpoint at size %" PRIu64
-			               "; nothing is kept",
-			               c.size);
-			ret = 1;
-			goto out;
-		}
-		char why[400];
-		snprintf(why, sizeof why,
-		         "its checkpoint at size %" PRIu64 " does not extend the mirror's verified tree of %" PRIu64
-		         " entries (the log serves no consistent history between them)",
-		         c.size, head);
-		ret = fork_stop(data, s->url, kept, kn, note, nn, why);
-		goto out;
-	}
 	if (rc != PDL_OK) {
-		ret = 1;
+		ret = r.root_mismatch ? diagnose(m, s, data, &e, head, &c, kept, kn, note, nn, st) : 1;
 		goto out;
 	}
 	out_json(json_pack("{s:I,s:I,s:I,s:f}", "size", (json_int_t)c.size, "entries", (json_int_t)e.k, "checkpoint",
 	                   (json_int_t)c.size, "seconds", (double)(pdl_mono_ns() - t0) / 1e9));
 	fflush(stdout);
-tiles:
-	if (tiles_out != NULL) {
-		MDB_txn *t;
-		const char *tn;
-		size_t tnn;
-		uint64_t ts;
-		struct pdl_tiles_stats tst;
-		if (pdl_store_rtxn(&m->store, &t) != PDL_OK) {
-			pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the mirror's store");
-			ret = 1;
-			goto out;
-		}
-		int trc = pdl_tiles_checkpoint(t, &m->store, &ts, &tn, &tnn, st);
-		if (trc == PDL_OK)
-			trc = pdl_tiles_export(t, &m->store, tiles_out, tn, tnn, pdl_entry_ckpt_ref, &tst, st);
-		pdl_store_rdone(&m->store, t);
-		if (trc != PDL_OK)
-			ret = 1;
-	}
+	ret = republish(m, tiles_out, st);
 out:
 	ents_free(&e);
 	return ret;
+}
+
+/* Rounds until a signal, a failure or a fork (--once: one round); the
+ * command's exit status. */
+static int
+follow(struct pdl_mirror *m, struct source *s, const char *data, const char *tiles_out, int once, uint64_t interval)
+{
+	struct pdl_status st;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	int last_unreachable = 0;
+	while (!stop_flag) {
+		memset(&st, 0, sizeof st);
+		int r = round_once(m, s, data, tiles_out, &st);
+		if (r == 1 || (r < 0 && once)) {
+			die_status("mirror", &st);
+			return 1;
+		}
+		if (r == EXIT_FORK)
+			return EXIT_FORK;
+		if (r < 0 && !last_unreachable)
+			fprintf(stderr, "pdl mirror: %s (%s); retrying\n", st.msg, pdl_strerror(st.err));
+		last_unreachable = r < 0;
+		if (once)
+			break;
+		for (uint64_t w = 0; w < interval && !stop_flag; w += 10)
+			usleep(10 * 1000);
+	}
+	return 0;
 }
 
 int
@@ -547,41 +618,7 @@ cmd_mirror(int argc, char **argv)
 			pdl_client_close(&s.sp.cl);
 		return die_status("mirror", &st);
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	int ret = 0, last_unreachable = 0;
-	while (!stop_flag) {
-		memset(&st, 0, sizeof st);
-		int r = round_once(&m, &s, data, tiles_out, &st);
-		if (r == 1) {
-			die_status("mirror", &st);
-			ret = 1;
-			break;
-		}
-		if (r == EXIT_FORK) {
-			ret = EXIT_FORK;
-			break;
-		}
-		if (r < 0) {
-			if (once) {
-				die_status("mirror", &st);
-				ret = 1;
-				break;
-			}
-			if (!last_unreachable)
-				fprintf(stderr, "pdl mirror: %s (%s); retrying\n", st.msg, pdl_strerror(st.err));
-			last_unreachable = 1;
-		} else {
-			last_unreachable = 0;
-		}
-		if (once)
-			break;
-		for (uint64_t w = 0; w < interval && !stop_flag; w += 10)
-			usleep(10 * 1000);
-	}
+	int ret = follow(&m, &s, data, tiles_out, once, interval);
 	pdl_mirror_close(&m);
 	if (s.tiles)
 		pdl_tlogfetch_close(&s.f);

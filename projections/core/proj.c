@@ -471,6 +471,33 @@ genesis_suite(struct pdl_vdb *db, MDB_txn *t, const uint8_t *b, size_t n, struct
 	return mdb_put(t, db->meta, &k, &v, 0) == 0 ? PDL_OK : pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the suite");
 }
 
+/* The entry's bytes and its leaf in the view's own log and tree, and the
+ * ledger key of genesis (invariants 5 and 6), in t. */
+static int
+keep_entry(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *ve, struct pdl_status *st)
+{
+	uint8_t kb[8], leaf[PDL_HASH_BYTES];
+	struct pdl_vtree_ctx tc;
+	struct pdl_merkle_io io;
+	pdl_be64(kb, ve->seq);
+	MDB_val k = {8, kb}, v = {ve->len, (void *)ve->bytes};
+	pdl_vdb_tree_io(db, t, &tc, &io);
+	pdl_merkle_leaf_hash(ve->bytes, ve->len, leaf);
+	if (mdb_put(t, db->log, &k, &v, MDB_APPEND) != 0 || pdl_merkle_append(&io, ve->seq, leaf) != PDL_OK)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot keep entry %llu", (unsigned long long)ve->seq);
+	if (ve->seq != 0)
+		return PDL_OK;
+	if (genesis_meta(db, t, ve->body) != PDL_OK)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger key");
+	/* the ledger id a reader's token names: chain hash of genesis */
+	uint8_t id[PDL_HASH_BYTES];
+	pdl_digest(id, ve->bytes, ve->len);
+	MDB_val ik = {9, "ledger_id"}, iv = {PDL_HASH_BYTES, id};
+	if (mdb_put(t, db->meta, &ik, &iv, 0) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger id");
+	return PDL_OK;
+}
+
 int
 pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n, size_t *applied,
               struct pdl_status *st)
@@ -531,33 +558,13 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 			if (pr != PDL_OK)
 				rc = pdl_status_set(st, pr, NULL, "the party table failed on entry %llu", (unsigned long long)e.seq);
 		}
-		/* the entry and the tree (invariant 5) */
-		if (rc == PDL_OK) {
-			uint8_t kb[8], leaf[32];
-			struct pdl_vtree_ctx tc;
-			struct pdl_merkle_io io;
-			pdl_be64(kb, e.seq);
-			MDB_val k = {8, kb}, v = {lens[i], (void *)entries[i]};
-			pdl_vdb_tree_io(db, t, &tc, &io);
-			pdl_merkle_leaf_hash(entries[i], lens[i], leaf);
-			if (mdb_put(t, db->log, &k, &v, MDB_APPEND) != 0 || pdl_merkle_append(&io, e.seq, leaf) != PDL_OK)
-				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot keep entry %llu", (unsigned long long)e.seq);
-			else if (e.seq == 0 && genesis_meta(db, t, ve.body) != PDL_OK)
-				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger key");
-		}
+		if (rc == PDL_OK)
+			rc = keep_entry(db, t, &ve, st);
 		json_decref(ve.body);
 		json_decref(ve.outcome);
 		if (rc != PDL_OK)
 			break;
 		pdl_digest(chain, entries[i], lens[i]);
-		if (e.seq == 0) {
-			/* the ledger id a reader's token names: chain hash of genesis */
-			MDB_val k = {9, "ledger_id"}, v = {PDL_HASH_BYTES, chain};
-			if (mdb_put(t, db->meta, &k, &v, 0) != 0) {
-				rc = pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the ledger id");
-				break;
-			}
-		}
 		next++;
 		(*applied)++;
 		db->last_time_ms = e.time_ms;
@@ -640,6 +647,21 @@ offer(struct pdl_vdb *db, const char *note, size_t n)
 		warned = c.size;
 		fprintf(stderr, "pdl-project: checkpoint refused: %s (%s)\n", st.msg, pdl_strerror(rc));
 	}
+}
+
+/* A PUB checkpoint message's note offered to the view; its size, or 0. */
+static uint64_t
+offer_msg(struct pdl_vdb *db, const uint8_t *b, size_t n)
+{
+	struct mp_cur c = mp_cur_make(b, n), nv, sc;
+	const char *s;
+	size_t sn;
+	uint64_t size = 0;
+	if (mp_map_find(c, "note", &nv) == PDL_OK && mp_read_str(&nv, &s, &sn) == PDL_OK)
+		offer(db, s, sn);
+	if (mp_map_find(c, "size", &sc) != PDL_OK || mp_read_uint(&sc, &size) != PDL_OK)
+		size = 0;
+	return size;
 }
 
 /* pdld's newest checkpoint, offered to the view (invariant 6). */
@@ -871,14 +893,9 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 		}
 		if (n > 1 && b[0] == 'c') {
 			/* a new checkpoint; one ahead of the view waits for the next poll */
-			struct mp_cur c = mp_cur_make(b + 1, n - 1), nv, sc;
-			const char *s;
-			size_t sn;
-			uint64_t size;
-			if (mp_map_find(c, "note", &nv) == PDL_OK && mp_read_str(&nv, &s, &sn) == PDL_OK)
-				offer(db, s, sn);
+			uint64_t size = offer_msg(db, b + 1, n - 1);
 			/* the log has at least its size */
-			if (stats->m != NULL && mp_map_find(c, "size", &sc) == PDL_OK && mp_read_uint(&sc, &size) == PDL_OK) {
+			if (stats->m != NULL && size > 0) {
 				note_applied(stats, db, applied, &counted, size);
 				note_position(stats, db);
 			}
