@@ -581,6 +581,12 @@ serve_stop(nng_tls_config *tls)
 	nng_close(D.rep);
 	for (unsigned i = 0; i < D.nconns; i++) {
 		nng_aio_stop(D.conns[i].aio);
+		/* A reply a callback set on its aio just as the stop came was never
+		 * taken: nng_ctx_send begins nothing on a stopped aio, and frees
+		 * nothing (LeakSanitizer saw it in t_68, 2 runs in 20). */
+		nng_msg *m = nng_aio_get_msg(D.conns[i].aio);
+		if (m != NULL)
+			nng_msg_free(m);
 		nng_aio_free(D.conns[i].aio);
 	}
 	nng_close(D.pub);

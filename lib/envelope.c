@@ -143,6 +143,13 @@ pdl_envelopes_mp(const uint8_t *body, size_t n, msgpack_sbuffer *req, uint32_t *
 	pack_request_head(&pk, k);
 	/* the envelopes as sent: after an array's header, or the one map */
 	msgpack_sbuffer_write(req, (const char *)c.p, (size_t)(c.end - c.p));
+	/* the request nests the envelopes a level or two deeper than the body
+	 * did: a body at the decoder's depth limit makes a request past it */
+	struct mp_cur r = mp_cur_make((const uint8_t *)req->data, req->size);
+	if (mp_skip(&r) != PDL_OK) {
+		msgpack_sbuffer_clear(req);
+		return pdl_status_set(st, PDL_EDECODE, NULL, "the body nests deeper than a request may");
+	}
 	*count = k;
 	return PDL_OK;
 }
