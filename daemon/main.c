@@ -119,6 +119,15 @@ usage(FILE *f)
 	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
 	        "                        (default %u). --max-connections also bounds HTTP connections\n"
 	        "\n"
+	        "Witnesses (C2SP tlog-witness; README, \"Witnesses\"):\n"
+	        "  --witness-policy FILE  a C2SP tlog-policy file (log, witness NAME VKEY URL, group, quorum):\n"
+	        "                      each new checkpoint is sent to the witnesses for cosigning, and a\n"
+	        "                      checkpoint is published (PUB, `pdl checkpoint`, /v1/checkpoint) only once\n"
+	        "                      its cosignatures meet the quorum; writes never wait for witnesses.\n"
+	        "                      Without it, every signed checkpoint is published at once\n"
+	        "  --witness-timeout-ms N  the whole of one request to a witness (default %u)\n"
+	        "  --witness-ca FILE   CA certificates for https:// witnesses (default %s)\n"
+	        "\n"
 	        "  --log-format F      text, json (one JSON object per event: time, level, event, message,\n"
 	        "                      fields) or auto (default: json when stderr is the systemd journal)\n"
 	        "  --test-clock        tests only: the ledger time is set with `pdl clock set`\n"
@@ -126,7 +135,7 @@ usage(FILE *f)
 	        "  -h, --help          this text\n"
 	        "  --version           print pdld's version\n",
 	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
-	        HTTP_TIMEOUT_MS_DEFAULT);
+	        HTTP_TIMEOUT_MS_DEFAULT, WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -159,6 +168,9 @@ warn_time_ahead(const char *dir)
 	        dir);
 }
 
+/* Long options without a letter (the letters are running out). */
+enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA };
+
 /* Bounds of the options without a limit of their own in pdld.h. */
 #define CKPT_MS_MAX 86400000u              /* a day: a checkpoint less often is no log's use */
 #define BLOB_MAX_MAX ((uint64_t)1 << 30)   /* 1 GiB: a stored evidence file is read whole into memory */
@@ -174,6 +186,8 @@ struct opts {
 	const char *tiles; /* --tiles OUT (tiles.c) */
 	struct pdld_http_opts http; /* --http: acts over HTTP (http.c) */
 	const char *metrics, *log_format;
+	const char *witness_policy, *witness_ca; /* --witness-policy (witness.c) */
+	uint64_t witness_timeout_ms;
 	char listen_buf[4200], publish_buf[4200];
 };
 
@@ -198,42 +212,47 @@ opt_num(int ch, const char *v, struct opts *o)
 	return PDL_EINVAL;
 }
 
+/* The command line: long options only (usage() says what each does). */
+static const struct option pdld_opts[] = {
+	{"data", required_argument, NULL, 'd'},
+	{"listen", required_argument, NULL, 'l'},
+	{"publish", required_argument, NULL, 'p'},
+	{"workers", required_argument, NULL, 'w'},
+	{"checkpoint-ms", required_argument, NULL, 'c'},
+	{"blob-max", required_argument, NULL, 'b'},
+	{"test-clock", no_argument, NULL, 't'},
+	{"insecure-tcp", no_argument, NULL, 'i'},
+	{"tls-cert", required_argument, NULL, 'C'},
+	{"tls-key", required_argument, NULL, 'K'},
+	{"map-size", required_argument, NULL, 'm'}, /* tests only: a small first map, to make it grow */
+	{"tls-client-ca", required_argument, NULL, 'A'},
+	{"ipc-public", no_argument, NULL, 'P'},
+	{"max-connections", required_argument, NULL, 'N'},
+	{"max-inflight", required_argument, NULL, 'F'},
+	{"reply-bytes-max", required_argument, NULL, 'R'},
+	{"send-timeout-ms", required_argument, NULL, 'T'},
+	{"http", required_argument, NULL, 'H'},
+	{"tiles", required_argument, NULL, 'X'},
+	{"read-only", no_argument, NULL, 'O'},
+	{"http-timeout-ms", required_argument, NULL, 'W'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"metrics", required_argument, NULL, 'M'},
+	{"log-format", required_argument, NULL, 'L'},
+	{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
+	{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
+	{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
+	{NULL, 0, NULL, 0},
+};
+
 /* Reads the command line into o: 0 to go on, else main's exit status
  * (0 after --help, 2 for a usage error, each named on stderr). */
 static int
 opts_parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option opts[] = {
-		{"data", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"publish", required_argument, NULL, 'p'},
-		{"workers", required_argument, NULL, 'w'},
-		{"checkpoint-ms", required_argument, NULL, 'c'},
-		{"blob-max", required_argument, NULL, 'b'},
-		{"test-clock", no_argument, NULL, 't'},
-		{"insecure-tcp", no_argument, NULL, 'i'},
-		{"tls-cert", required_argument, NULL, 'C'},
-		{"tls-key", required_argument, NULL, 'K'},
-		{"map-size", required_argument, NULL, 'm'}, /* tests only: a small first map, to make it grow */
-		{"tls-client-ca", required_argument, NULL, 'A'},
-		{"ipc-public", no_argument, NULL, 'P'},
-		{"max-connections", required_argument, NULL, 'N'},
-		{"max-inflight", required_argument, NULL, 'F'},
-		{"reply-bytes-max", required_argument, NULL, 'R'},
-		{"send-timeout-ms", required_argument, NULL, 'T'},
-		{"http", required_argument, NULL, 'H'},
-		{"tiles", required_argument, NULL, 'X'},
-		{"read-only", no_argument, NULL, 'O'},
-		{"http-timeout-ms", required_argument, NULL, 'W'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"metrics", required_argument, NULL, 'M'},
-		{"log-format", required_argument, NULL, 'L'},
-		{NULL, 0, NULL, 0},
-	};
 	int ch;
-	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "vh", pdld_opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->dir = optarg; break;
 		case 'l': o->listen = optarg; break;
@@ -251,6 +270,12 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case 'V': pdl_version_print(stdout, "pdld"); return -1;
 		case 'M': o->metrics = optarg; break;
 		case 'L': o->log_format = optarg; break;
+		case OPT_WITNESS_POLICY: o->witness_policy = optarg; break;
+		case OPT_WITNESS_CA: o->witness_ca = optarg; break;
+		case OPT_WITNESS_TIMEOUT:
+			if (pdl_opt_u64("pdld", "--witness-timeout-ms", optarg, 100, 600000, &o->witness_timeout_ms) != PDL_OK)
+				return 2;
+			break;
 		case 'h': usage(stdout); return -1;
 		case 'w': case 'c': case 'b': case 'm': case 'N': case 'F': case 'R': case 'T': case 'W':
 			if (opt_num(ch, optarg, o) != PDL_OK)
@@ -544,6 +569,7 @@ serve_stop(nng_tls_config *tls)
 	if (!D.read_only)
 		pthread_join(D.writer, NULL);
 	pdld_http_stop(); /* after the writer: every HTTP job has its reply to hand over */
+	pdld_witness_stop(); /* after the writer's last offer, before PUB closes */
 	if (D.tiles_out != NULL) {
 		/* one last export, after the writer's last checkpoint */
 		pthread_mutex_lock(&D.tiles_mu);
@@ -628,6 +654,28 @@ announce(const struct opts *o, int rep_trusted, int pub_trusted, char *path, siz
 		        o->client_ca ? ", client certificates required" : "");
 }
 
+/* --witness-policy, before the writer starts: every checkpoint it commits
+ * goes to the witnesses (witness.c). 0, or main's exit status. */
+static int
+witness_start(struct opts *o)
+{
+	struct pdl_status st = {0};
+	if (o->read_only) { /* a copy publishes what its source published */
+		if (o->witness_policy == NULL)
+			return 0;
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+		        "--witness-policy and --read-only exclude each other: a copy has no key and signs no "
+		        "checkpoint for witnesses to cosign");
+		return 2;
+	}
+	if (o->witness_ca == NULL && access(WITNESS_CA_DEFAULT, R_OK) == 0)
+		o->witness_ca = WITNESS_CA_DEFAULT;
+	if (pdld_witness_start(o->witness_policy, o->witness_ca, (unsigned)o->witness_timeout_ms, &st) == PDL_OK)
+		return 0;
+	pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_FIELDS(PDL_LF_STR("error", pdl_strerror(st.err))), "%s", st.msg);
+	return st.err == PDL_EINVAL ? 2 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -640,6 +688,7 @@ main(int argc, char **argv)
 		.reply_bytes_max = REPLY_BYTES_MAX_DEFAULT,
 		.send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT,
 		.http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0},
+		.witness_timeout_ms = WITNESS_TIMEOUT_MS_DEFAULT,
 	};
 	static nng_tls_config *tls; /* static: still reachable (no leak report) on an early return */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -675,6 +724,8 @@ main(int argc, char **argv)
 	if (!D.test_clock)
 		warn_time_ahead(o.dir);
 	snprintf(D.origin, sizeof D.origin, "%s", D.engine.info.origin);
+	if ((rc = witness_start(&o)) != 0)
+		return rc;
 	atomic_store(&D.clock_ms, D.head.time_ms);
 	D.last_ckpt_ns = pdl_mono_ns();
 	pthread_mutex_init(&D.head_mu, NULL);

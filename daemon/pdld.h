@@ -59,12 +59,20 @@
  * {seq, private: true, hash} in the entry's place. PUB on a network
  * listener publishes the same placeholders for private entries.
  *
+ * Witnesses (--witness-policy, witness.c): the writer hands each
+ * checkpoint it commits to the witness threads instead of publishing it;
+ * they publish it (PUB 'c', and as pdl_ckpt_published for the
+ * `checkpoint` request) once cosignatures meet the policy's quorum. The
+ * writer never waits for a witness.
+ *
  * Invariants:
  *  (1) a receipt is sent only after the transaction holding its entry is
  *      durable (mdb_txn_commit returned 0 without MDB_NOSYNC);
- *  (2) only the writer thread writes the log, tree and state; the one
- *      other write transaction is a `blob` put (file bytes outside the log,
- *      checked against a deposited digest), taken under the resize rdlock;
+ *  (2) only the writer thread writes the log, tree and state; the other
+ *      write transactions are a `blob` put (file bytes outside the log,
+ *      checked against a deposited digest) and the witness coordinator's
+ *      cosignatures of a checkpoint (ckpt.h), both taken under the resize
+ *      rdlock;
  *  (3) submit requests in flight are bounded by SUBMITS_INFLIGHT_MAX, and
  *      all requests by the contexts, so the queues need no other bound;
  *  (4) D.reply_bytes is the sum of every context's reply being sent and
@@ -102,6 +110,8 @@
 #define BATCH_ACTS_MAX 16384u       /* acts per writer transaction */
 #define PUB_BYTES_MAX (512u * 1024) /* split published entry messages past this */
 #define WORKERS_MAX 64
+#define WITNESS_TIMEOUT_MS_DEFAULT 5000u  /* one request to a witness; a slow one costs only its own round */
+#define WITNESS_CA_DEFAULT "/etc/ssl/certs/ca-certificates.crt" /* Debian's ca-certificates bundle */
 
 struct item {
 	const uint8_t *b, *sig;
@@ -308,6 +318,21 @@ void pdld_metrics_init(void);
 void pdld_metrics_batch(struct job *const *jobs, size_t nj, size_t acts, uint64_t commit_ns);
 void pdld_metrics_http(const char *route, int status);
 int pdld_metrics_start(const char *addr, struct pdl_prom_srv **out);
+
+/* writer.c: publishes a checkpoint note on PUB ('c' {size, note}). */
+void pdld_publish_ckpt(uint64_t size, const char *note, size_t n);
+
+/* witness.c: --witness-policy (its header says how). start reads and
+ * checks the policy file, records it in the ledger (ckpt.h) and starts the
+ * witness threads; with file NULL it removes a recorded policy, so the
+ * newest signed checkpoint is published again. Errors (st says what):
+ * PDL_EINVAL (the policy), PDL_EIO, PDL_ENOMEM, store errors. offer hands
+ * over a checkpoint the writer committed (a copy; never blocks on I/O).
+ * stop ends the threads at once (requests under way are aborted). */
+int pdld_witness_start(const char *file, const char *ca_file, unsigned timeout_ms, struct pdl_status *st);
+int pdld_witness_enabled(void);
+void pdld_witness_offer(uint64_t size, const char *note, size_t n);
+void pdld_witness_stop(void);
 
 /* tls.c */
 int pdld_tls_server_config(const char *cert_file, const char *key_file, const char *client_ca, nng_tls_config **out);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "pdld.h"
 #include "readacl.h"
 #include "readers.h"
@@ -231,8 +232,12 @@ rd_checkpoint(struct rd *r)
 			return pdl_status_set(r->st, PDL_EPROTO, NULL, "checkpoint size must be an unsigned integer");
 		if ((rc = pdl_read_checkpoint_at(r->t, &D.store, size, &note, &nn, r->st)) != PDL_OK)
 			return rc;
-	} else if ((rc = pdl_store_ckpt_latest(r->t, &D.store, &size, &note, &nn)) != PDL_OK) {
-		return pdl_status_set(r->st, rc, NULL, "no checkpoint yet");
+	} else if ((rc = pdl_ckpt_published(r->t, &D.store, &size, &note, &nn)) != PDL_OK) {
+		/* the published one (ckpt.h): under a witness policy, the newest quorate */
+		return pdl_status_set(r->st, rc, NULL, "%s",
+		                      rc == PDL_ENOTFOUND && pdld_witness_enabled()
+		                          ? "no checkpoint has met the witness policy's quorum yet"
+		                          : "no checkpoint yet");
 	}
 	assert(size <= r->h.size); /* a checkpoint signs a log that exists */
 	msgpack_pack_map(r->pk, 1);

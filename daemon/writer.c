@@ -68,8 +68,8 @@ publish_entries(struct batch_out *o)
 	o->pub_n = 0;
 }
 
-static void
-publish_ckpt(uint64_t size, const char *note, size_t n)
+void
+pdld_publish_ckpt(uint64_t size, const char *note, size_t n)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -89,6 +89,17 @@ publish_ckpt(uint64_t size, const char *note, size_t n)
 	}
 	msgpack_sbuffer_destroy(&sb);
 	pdld_tiles_kick(); /* --tiles: the tiles thread exports up to it */
+}
+
+/* A checkpoint just committed: published now, or, under a witness
+ * policy, once the witnesses' cosignatures meet its quorum (witness.c). */
+static void
+ckpt_committed(uint64_t size, const char *note, size_t n)
+{
+	if (pdld_witness_enabled())
+		pdld_witness_offer(size, note, n);
+	else
+		pdld_publish_ckpt(size, note, n);
 }
 
 static void
@@ -364,7 +375,7 @@ finish_batch(int rc, size_t acts, uint64_t commit_ns)
 		        (unsigned long long)D.head.size);
 	publish_entries(W.o);
 	if (W.note_n)
-		publish_ckpt(D.last_ckpt_size, W.note, W.note_n);
+		ckpt_committed(D.last_ckpt_size, W.note, W.note_n);
 }
 
 int

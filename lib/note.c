@@ -166,6 +166,12 @@ static long last_blank(const char *s, size_t n)
 	return -1;
 }
 
+int pdl_note_text_valid(const char *s, size_t n)
+{
+	assert(s != NULL || n == 0);
+	return text_ok(s, n);
+}
+
 uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk)
 {
 	assert(name != NULL && pk != NULL && pk->suite != NULL);

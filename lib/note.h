@@ -29,12 +29,17 @@
 #include "suite.h"
 
 #define PDL_NOTE_BYTES_MAX 8192u   /* a checkpoint with a few cosignatures */
-#define PDL_NOTE_SIGS_MAX 32u      /* signature lines examined */
+/* Signature lines examined: the ledger's and a cosignature from each of up to
+ * PDL_TPOLICY_WITNESSES_MAX (32) witnesses of a policy (tpolicy.h), with room. */
+#define PDL_NOTE_SIGS_MAX 40u
 /* name + 8 hex digits + two '+' + the base64 of the longest key bytes */
 #define PDL_VKEY_LEN_MAX (PDL_ORIGIN_LEN_MAX + 10u + PDL_B64_LEN(PDL_NOTE_KEY_BYTES_MAX))
 
 uint32_t pdl_note_key_id(const char *name, const struct pdl_pubkey *pk);
 
+/* 1 when s[0..n) is what signed-note allows in a note: valid UTF-8 with no
+ * control character but "\n". */
+int pdl_note_text_valid(const char *s, size_t n);
 /* 1 when name (n bytes) is a key name: non-empty UTF-8 without Unicode
  * spaces, '+' or control characters (Go's note package's rule, and
  * C2SP signed-note's). The one check: signing, verifier keys and the

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "crypto.h"
 #include "entry.h"
 #include "note.h"
@@ -51,7 +52,12 @@ int
 pdl_read_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n,
                     struct pdl_status *st)
 {
-	int rc = pdl_store_ckpt_latest(t, s, size, note, n);
+	const char *pol;
+	size_t pn;
+	int rc = pdl_ckpt_published(t, s, size, note, n);
+	if (rc == PDL_ENOTFOUND && pdl_ckpt_policy(t, s, &pol, &pn))
+		return pdl_status_set(st, rc, NULL,
+		                      "no checkpoint has met the witness policy's quorum yet (pdld --witness-policy)");
 	if (rc == PDL_ENOTFOUND)
 		return pdl_status_set(st, rc, NULL, "no checkpoint stored");
 	if (rc != PDL_OK)

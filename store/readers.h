@@ -38,7 +38,8 @@ int pdl_read_entry(MDB_txn *t, const struct pdl_store *s, uint64_t seq, const ui
 /* The same bound for entry bytes from elsewhere (a pdld's reply). */
 int pdl_read_entry_bound(uint64_t seq, size_t n, struct pdl_status *st);
 
-/* The newest checkpoint. *note points into the map. Errors: PDL_ENOTFOUND
+/* The published checkpoint (ckpt.h's pdl_ckpt_published: the newest
+ * quorate one under a witness policy, else the newest). *note points into the map. Errors: PDL_ENOTFOUND
  * (none yet), PDL_ENOTE (over PDL_NOTE_BYTES_MAX, or stored under size 0),
  * PDL_ESTORE. */
 int pdl_read_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n,

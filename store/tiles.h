@@ -54,10 +54,11 @@ struct pdl_tiles_stats {
  * size (rules/: pdl_entry_ckpt_ref), else 0. */
 typedef int (*pdl_tiles_ref_fn)(const uint8_t *entry, size_t n, uint64_t *size);
 
-/* The checkpoint to publish: today the latest stored one. Every place that
- * publishes a checkpoint (tiles, pdld --tiles) asks here, so that a policy
- * on which checkpoint is published (witness cosignatures) changes this one
- * function. *note points into the map. Errors: as pdl_read_checkpoint. */
+/* The checkpoint to publish: ckpt.h's pdl_ckpt_published (through
+ * pdl_read_checkpoint) — under a witness policy the newest one whose
+ * cosignatures met the quorum, with them; else the newest signed. Every
+ * place that publishes a checkpoint in tiles (pdl tiles, pdld --tiles) asks
+ * here. *note points into the map. Errors: as pdl_read_checkpoint. */
 int pdl_tiles_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n,
                          struct pdl_status *st);
 

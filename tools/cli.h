@@ -103,6 +103,7 @@ int cmd_tiles(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_verifier_key(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int pdl_cmd_submit(int argc, char **argv);
 
 #endif

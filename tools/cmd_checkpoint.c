@@ -1,7 +1,8 @@
 /*
- * cmd_checkpoint.c — pdl checkpoint: a signed checkpoint exactly as signed,
- * the latest or (--size N) any stored one, which an auditor needs to check
- * a consistency proof from an old tree head; --list names the stored sizes.
+ * cmd_checkpoint.c — pdl checkpoint: the published checkpoint (ckpt.h's
+ * pdl_ckpt_published) exactly as stored, or (--size N) any stored one,
+ * which an auditor needs to check a consistency proof from an old tree
+ * head; --list names the stored sizes.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -13,9 +14,12 @@
 static const char checkpoint_help[] =
 	"usage: pdl checkpoint (--data DIR | --ledger URL) [--size N]\n"
 	"       pdl checkpoint --list --data DIR\n\n"
-	"Prints a signed checkpoint exactly as signed: the C2SP tlog-checkpoint body, a blank\n"
-	"line and the signature lines. Without --size, the latest; with --size N, the one\n"
-	"stored at tree size N (pdld stores every checkpoint it signs), e.g. the old head a\n"
+	"Prints a signed checkpoint exactly as stored: the C2SP tlog-checkpoint body, a blank\n"
+	"line and the signature lines. Without --size, the published one: without a witness\n"
+	"policy the newest checkpoint the ledger signed; under pdld --witness-policy the newest\n"
+	"one whose witness cosignatures met the quorum, with them (cosignature/v1 lines after\n"
+	"the ledger's). With --size N, the one stored at tree size N, with the cosignatures\n"
+	"kept for it if any (pdld stores every checkpoint it signs), e.g. the old head a\n"
 	"consistency proof starts from (pdl proof consistency N NEW). A size with no stored\n"
 	"checkpoint is PDL_ENOTFOUND, naming the stored sizes nearest it.\n"
 	"--list prints the stored sizes, one JSON line {\"size\":N} each, oldest first.\n";

@@ -26,7 +26,7 @@ static const struct {
 	{"submit", pdl_cmd_submit, "sign and submit acts; one receipt line each"},
 	{"sign", cmd_sign, "sign acts for one ledger without sending them"},
 	{"get", cmd_get, "print an entry (JSON, or --raw leaf bytes)"},
-	{"checkpoint", cmd_checkpoint, "print the latest signed checkpoint"},
+	{"checkpoint", cmd_checkpoint, "print the published checkpoint (with its witnesses' cosignatures)"},
 	{"verifier-key", cmd_verifier_key, "print the checkpoint verifier key"},
 	{"ledger-id", cmd_ledger_id, "print the ledger id every act signature names"},
 	{"proof", cmd_proof, "inclusion or consistency proof (RFC 9162)"},
@@ -45,6 +45,7 @@ static const struct {
 	{"statement", cmd_statement, "a party's settlement lines for a period (JSON or --csv)"},
 	{"token", cmd_token, "a read token for pdl-project's private listener (Authorization header)"},
 	{"cosign", cmd_cosign, "an auditor's checkpoint.cosign act for a checkpoint (C2SP cosignature)"},
+	{"witness", cmd_witness, "a C2SP witness for any log: keygen, serve (tlog-witness add-checkpoint)"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
 };
 
