@@ -283,7 +283,7 @@ store_seeds(const uint8_t apk[32], const struct pdl_seckey *ask, const uint8_t l
 	                         "notice_wd", 10, "grant_months_max", 60, "trial_months_max", 6, "blob_bytes_max", 32768),
 	               ask, ms, lsk);
 	for (int i = 1; rc == PDL_OK && i <= 6; i++) {
-		char id[16], pu[19], pf[18];
+		char id[24], pu[19], pf[24]; /* room for any int: gcc -O1 checks the format bounds */
 		snprintf(id, sizeof id, "party-%d", i);
 		snprintf(pf, sizeof pf, "91420100%09d", i);
 		memcpy(pu, pf, 17);
