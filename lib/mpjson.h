@@ -28,6 +28,10 @@ json_t *pdl_mp_to_json(struct mp_cur *c);
  * and "notice_starts" get "<x>_cst". Only integer members; nested objects
  * are the caller's to pass. The ms members stay as they are. */
 void pdl_json_add_cst(json_t *obj);
+/* The CST member name pdl_json_add_cst gives member key into out (cap
+ * bytes): 1, or 0 when key is not a ledger time (or its name would not
+ * fit). */
+int pdl_json_cst_key(const char *key, char *out, size_t cap);
 /* Decoded entry as JSON (seq, time_ms, time_cst, prev, hash, act, sig,
  * outcome; the outcome's times with their CST forms too). */
 json_t *pdl_entry_to_json(const uint8_t *b, size_t n);
