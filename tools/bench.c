@@ -99,7 +99,7 @@ verify_spin(void *arg)
 	return NULL;
 }
 
-static double
+double
 bound_verify(unsigned threads)
 {
 	pthread_t t[64];
