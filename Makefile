@@ -476,6 +476,8 @@ bench: all
 	@$(BUILD)/pdl bench --suite sm2-sm3 $(BENCH_SM2_ARGS) | tee $(BUILD)/bench-sm2-sm3.json
 	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
+	@# pdl submit itself (sign bound, one core) and 4 of them end to end (verify bound)
+	@$(BUILD)/pdl bench-client $(BENCH_CLIENT_ARGS) | tee $(BUILD)/bench-client.json
 	@bash tools/bench-reads.sh $(CURDIR)/$(BUILD)
 	@# t_100_tiles at the tlog-tiles spec's own size (make test runs it at 3,000 entries)
 	@TILES_ENTRIES=70000 PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
