@@ -164,7 +164,23 @@ bound_lmdb(const char *dir)
  * threads, main) is "other". */
 struct cpu_split {
 	double verify_s, writer_s, other_s;
+	double writer_wait_s; /* the writer's time runnable but not running (schedstat's run_delay) */
 };
+
+/* The run_delay (ns waiting on a run queue) of task tid of pid, or 0. */
+static double
+run_delay_s(const char *task_dir, const char *tid)
+{
+	char p[400];
+	unsigned long long run, delay;
+	snprintf(p, sizeof p, "%s/%s/schedstat", task_dir, tid);
+	FILE *f = fopen(p, "r");
+	if (f == NULL)
+		return 0;
+	int n = fscanf(f, "%llu %llu", &run, &delay);
+	fclose(f);
+	return n == 2 ? (double)delay / 1e9 : 0;
+}
 
 static void
 cpu_of(pid_t pid, struct cpu_split *out)
@@ -199,8 +215,10 @@ cpu_of(pid_t pid, struct cpu_split *out)
 		size_t cn = (size_t)(rp - lp - 1);
 		if (cn == 11 && memcmp(lp + 1, "pdld:verify", 11) == 0)
 			out->verify_s += secs;
-		else if (cn == 11 && memcmp(lp + 1, "pdld:writer", 11) == 0)
+		else if (cn == 11 && memcmp(lp + 1, "pdld:writer", 11) == 0) {
 			out->writer_s += secs;
+			out->writer_wait_s += run_delay_s(path, e->d_name);
+		}
 		else
 			out->other_s += secs;
 	}
@@ -462,6 +480,8 @@ struct curve_point {
 	uint64_t acts;
 	double bound, offered, achieved;  /* acts/s; bound: mean of those around the point */
 	double p50, p99, svc_p50, svc_p99; /* ms: from due, and from the send */
+	struct cpu_split cpu;               /* pdld's, in cores over the point */
+	double cpu_client;                  /* the bench's own (its clients), in cores */
 };
 
 static double
@@ -474,7 +494,8 @@ pct_ms(uint64_t *v, size_t n, unsigned pct)
 
 /* One point: b->act_base on, rate acts/s for seconds in requests of size. */
 static int
-curve_point(struct bench *b, unsigned cores, unsigned size, double rate, double seconds, struct curve_point *p)
+curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double rate, double seconds,
+            struct curve_point *p)
 {
 	uint64_t acts = (uint64_t)(rate * seconds);
 	b->batch = size;
@@ -486,12 +507,21 @@ curve_point(struct bench *b, unsigned cores, unsigned size, double rate, double 
 	atomic_store(&b->next, 0);
 	b->end = b->nreq;
 	pthread_t ct[64];
+	struct cpu_split c0, c1;
+	cpu_of(dpid, &c0);
+	double self0 = self_cpu_s();
 	b->t0_ns = pdl_mono_ns() + CURVE_START_MS * 1000000ull;
 	for (unsigned i = 0; i < b->clients; i++)
 		pthread_create(&ct[i], NULL, client_main, b);
 	for (unsigned i = 0; i < b->clients; i++)
 		pthread_join(ct[i], NULL);
 	double secs = (double)(pdl_mono_ns() - b->t0_ns) / 1e9;
+	cpu_of(dpid, &c1);
+	p->cpu.verify_s = (c1.verify_s - c0.verify_s) / secs;
+	p->cpu.writer_s = (c1.writer_s - c0.writer_s) / secs;
+	p->cpu.other_s = (c1.other_s - c0.other_s) / secs;
+	p->cpu.writer_wait_s = (c1.writer_wait_s - c0.writer_wait_s) / secs;
+	p->cpu_client = (self_cpu_s() - self0) / secs;
 	p->size = size;
 	p->acts = b->acts;
 	p->offered = rate;
@@ -500,7 +530,11 @@ curve_point(struct bench *b, unsigned cores, unsigned size, double rate, double 
 	p->p99 = pct_ms(b->lat_ns, b->nreq, 99);
 	p->svc_p50 = pct_ms(b->svc_ns, b->nreq, 50);
 	p->svc_p99 = pct_ms(b->svc_ns, b->nreq, 99);
-	fprintf(stderr, "%.0f acts/s, p50 %.1f ms, p99 %.1f ms\n", p->achieved, p->p50, p->p99);
+	fprintf(stderr,
+	        "%.0f acts/s, p50 %.1f ms, p99 %.1f ms\nbench:   cpu in cores: pdld verifiers %.2f, writer %.2f, other %.2f; "
+	        "clients %.2f; the writer waited for a cpu %.1f ms a second\n",
+	        p->achieved, p->p50, p->p99, p->cpu.verify_s, p->cpu.writer_s, p->cpu.other_s, p->cpu_client,
+	        p->cpu.writer_wait_s * 1e3);
 	b->act_base += b->acts;
 	reqs_free(b);
 	return atomic_load(&b->failed) ? -1 : 0;
@@ -535,6 +569,11 @@ curve_print(const struct bench *b, const struct curve_point *pt, size_t n, const
 		json_object_set_new(e, "latency_ms_p99", json_real(p->p99));
 		json_object_set_new(e, "service_ms_p50", json_real(p->svc_p50));
 		json_object_set_new(e, "service_ms_p99", json_real(p->svc_p99));
+		json_object_set_new(e, "cpu_cores_pdld_verify", json_real(p->cpu.verify_s));
+		json_object_set_new(e, "cpu_cores_pdld_writer", json_real(p->cpu.writer_s));
+		json_object_set_new(e, "cpu_cores_pdld_other", json_real(p->cpu.other_s));
+		json_object_set_new(e, "cpu_cores_client", json_real(p->cpu_client));
+		json_object_set_new(e, "writer_cpu_wait_ms_per_s", json_real(p->cpu.writer_wait_s * 1e3));
 		json_array_append_new(a, e);
 		fprintf(stderr, "| %u | %llu | %.0f | %.0f | %.0f | %.2f | %.1f (%.1f) | %.1f (%.1f) |\n", p->size,
 		        (unsigned long long)p->acts, p->offered, p->achieved, p->bound, p->achieved / p->bound, p->p50,
@@ -560,7 +599,7 @@ curve_run(struct bench *b, const char *pdld, const char *ddir, unsigned cores, c
 		if (n == 0)
 			before = bound_verify(cores);
 		fprintf(stderr, "bench: %s verify bound on %u cores %.0f/s\n", pdl_suite()->alg_name, cores, before);
-		rc = curve_point(b, cores, sizes[n], co->load * before, co->seconds, &pt[n]);
+		rc = curve_point(b, dpid, cores, sizes[n], co->load * before, co->seconds, &pt[n]);
 		double after = bound_verify(cores);
 		pt[n++].bound = (before + after) / 2;
 		before = after;
