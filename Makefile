@@ -481,5 +481,26 @@ bench: all
 	@TILES_ENTRIES=70000 PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
 	  sh tests/e2e/run-all.sh 100_tiles
 
+# A ledger of SCALE_N entries (10,000,000 by default: tens of minutes and
+# some 40 GB of scratch space), built and measured by tools/bench-scale.sh
+# (issue 17): proofs, pdl verify, view catch-up, tiles, export, pdld's
+# memory, disk per entry and per table; and PostgreSQL with a hash-chain
+# trigger beside it (tools/bench-pg.sh), whose server is installed here
+# only, not by make deps. Not part of make test or make bench.
+BENCH_SCALE_PKGS := postgresql postgresql-contrib
+.PHONY: bench-scale bench-scale-deps
+bench-scale-deps: deps
+	@missing=""; for p in $(BENCH_SCALE_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench-scale-deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make bench-scale-deps: need root to install$$missing" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+bench-scale: bins bench-scale-deps
+	@bash tools/bench-scale.sh $(BUILD)
+
 clean:
 	rm -rf build build-san build-fuzz

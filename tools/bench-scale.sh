@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# bench-scale.sh — `make bench-scale` (issue 17, items 3 and 4): a ledger
+# of SCALE_N entries (10,000,000 by default) built through a real, durable
+# pdld from pre-signed acts, then measured at that size, each figure beside
+# its target and, where the target is a ratio, beside the bound measured in
+# the same run:
+#   - the build: pre-signing time, acts/s (signature-checked, one synced
+#     commit per batch) and the all-core verify bound around it; pdld's
+#     RssAnon (anonymous memory, /proc/PID/status) after each tenth;
+#   - inclusion and consistency proofs, p50/p99, in-process and over the
+#     wire (pdl bench-scale proofs);
+#   - pdl verify (progress shown) against the verify bound measured just
+#     before and just after it;
+#   - view catch-up (pdl-project all --once), pdl tiles, pdl export: entries/s;
+#   - disk bytes per entry, and what each LMDB table costs per entry;
+#   - item 4: PostgreSQL with a SHA-256 hash-chain trigger (tools/bench-pg.sh),
+#     rows/s from several clients, beside pdl's acts/s from this run.
+#
+#   tools/bench-scale.sh BUILD_DIR
+# Environment: SCALE_N (entries, genesis included), SCALE_DIR (a directory
+# to work in; default a new one under /var/tmp, removed at the end unless
+# SCALE_KEEP=1), SCALE_PG=0 to skip PostgreSQL. Prints the figures as a
+# table on stdout and keeps them as JSON in BUILD_DIR/bench-scale.json.
+set -u
+B=$(cd "${1:?usage: bench-scale.sh BUILD_DIR}" && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+N=${SCALE_N:-10000000}
+PY=/usr/bin/python3
+SEGS=10 # the build in tenths: pdld's memory is read after each
+# What one entry costs on disk at most, over everything this run writes at
+# once (the ledger ~1 KB, the views ~1.5 KB, the tiles ~0.4 KB), with room.
+BYTES_PER_ENTRY_NEEDED=4000
+
+case $N in '' | *[!0-9]*) echo "bench-scale: SCALE_N is a number of entries" >&2; exit 2 ;; esac
+[ "$N" -ge 1000 ] || { echo "bench-scale: SCALE_N is at least 1000" >&2; exit 2; }
+command -v mdb_stat >/dev/null || { echo "bench-scale: mdb_stat is missing (lmdb-utils; make deps)" >&2; exit 1; }
+if [ -n "${SCALE_DIR:-}" ]; then
+	TMP=$SCALE_DIR
+	mkdir -p "$TMP" || exit 1
+else
+	TMP=$(mktemp -d /var/tmp/pdl-bench-scale.XXXXXX) || exit 1
+fi
+L=$TMP/ledger V=$TMP/view T=$TMP/tiles
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ "${SCALE_KEEP:-0}" = 1 ] || [ -n "${SCALE_DIR:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+avail=$(df -Pk "$TMP" | awk 'NR == 2 {print $4}')
+need=$((N / 1000 * BYTES_PER_ENTRY_NEEDED))
+if [ "$avail" -lt "$need" ]; then
+	echo "bench-scale: $TMP has $((avail / 1024)) MiB free; $N entries need about $((need / 1024)) MiB" >&2
+	exit 1
+fi
+rm -rf "$L" "$V" "$T"
+now() { date +%s.%N; }
+# stdin lines to stderr and to FILE, each prefixed with the time (s since the epoch)
+stamp() { while IFS= read -r line; do printf '%s %s\n' "$(now)" "$line" | tee -a "$1" | cut -d' ' -f2- >&2; done; }
+json() { $PY -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o[sys.argv[2]])' "$@"; }
+bound() { "$B/pdl" bench-scale bound --data "$L" | $PY -c 'import json,sys; print(int(json.load(sys.stdin)["bound_verify_per_s"]))'; }
+R=$TMP/results
+: >"$R"
+put() { echo "$1 $2" >>"$R"; } # NAME VALUE, for the table
+
+# ---- 1. the build: pdl bench (pre-signed party.register acts, 4 clients x
+# 1,024 acts a request, durable pdld), with pdld's RssAnon after each tenth
+echo "bench-scale: building a ledger of $N entries in $TMP (pdl bench --acts $((N - 1)) --segments $SEGS)" >&2
+rss_watch() {
+	seen=0
+	while [ ! -e "$TMP/build.done" ]; do
+		k=$(grep -c ' bench: segment ' "$TMP/build.err" 2>/dev/null)
+		if [ "${k:-0}" -gt "$seen" ] && [ -r "$L/pdld.pid" ]; then
+			pid=$(cat "$L/pdld.pid")
+			rss=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+			# the log's size: the segment's last act, and genesis
+			last=$(sed -n 's/.* bench: segment [0-9]*\/[0-9]*: acts [0-9]*\.\.\([0-9]*\) .*/\1/p' "$TMP/build.err" | tail -1)
+			echo "$((last + 1)) ${rss:-0}" >>"$TMP/rss"
+			seen=$k
+		fi
+		sleep 0.2
+	done
+}
+: >"$TMP/rss"
+rm -f "$TMP/build.done"
+rss_watch &
+PIDS="$PIDS $!"
+t0=$(now)
+"$B/pdl" bench --acts $((N - 1)) --segments "$SEGS" --data "$L" --keep >"$TMP/build.json" 2> >(stamp "$TMP/build.err")
+rc=$?
+t1=$(now)
+touch "$TMP/build.done"
+sleep 0.5
+[ "$rc" = 0 ] || { echo "bench-scale: the build failed (pdl bench exit $rc)" >&2; exit 1; }
+put build_s "$($PY -c "print(round($t1 - $t0, 1))")"
+sign_t0=$(awk '/ bench: pre-signing / {print $1; exit}' "$TMP/build.err")
+sign_t1=$(awk '/ bench: submitting / {print $1; exit}' "$TMP/build.err")
+put presign_s "$($PY -c "print(round($sign_t1 - $sign_t0, 1))")"
+for k in acts_per_s bound_verify_per_s ratio_verify seconds latency_ms_p99 log_size; do
+	put "build_$k" "$(json "$TMP/build.json" "$k")"
+done
+[ "$(json "$TMP/build.json" log_size)" = "$N" ] || { echo "bench-scale: the ledger is not $N entries long" >&2; exit 1; }
+while read -r size rss; do put "rss_kb_$size" "$rss"; done <"$TMP/rss"
+
+# ---- 2. disk: the file, the pages in use, and each table's pages per entry
+mdb_stat -e -a "$L" >"$TMP/mdb_stat.txt" || exit 1
+put disk_file_bytes "$(stat -c %s "$L/data.mdb")"
+put disk_alloc_bytes "$(du -B1 "$L/data.mdb" | cut -f1)"
+$PY - "$TMP/mdb_stat.txt" "$N" >>"$R" <<'EOF'
+import re, sys
+text, n = open(sys.argv[1]).read(), int(sys.argv[2])
+used = int(re.search(r"Number of pages used: (\d+)", text).group(1))
+print("disk_pages_used_bytes_per_entry %.1f" % (used * 4096 / n))
+for m in re.finditer(r"Status of (\w+)\n((?:  .*\n)+)", text):
+    name, body = m.group(1), m.group(2)
+    f = {k: int(v) for k, v in re.findall(r"  (\w[\w ]*?): (\d+)", body)}
+    pages = f.get("Branch pages", 0) + f.get("Leaf pages", 0) + f.get("Overflow pages", 0)
+    print("table_%s_bytes_per_entry %.1f" % (name.replace(" ", "_"), pages * 4096 / n))
+    print("table_%s_records %d" % (name.replace(" ", "_"), f.get("Entries", 0)))
+EOF
+
+# ---- 3. proofs in-process (no pdld), then over the wire from a fresh pdld
+echo "bench-scale: proofs in-process" >&2
+"$B/pdl" bench-scale proofs --data "$L" --wire-count 0 >"$TMP/proofs.json" || exit 1
+for k in inclusion_inproc_us_p50 inclusion_inproc_us_p99 consistency_inproc_us_p50 consistency_inproc_us_p99; do
+	put "$k" "$(json "$TMP/proofs.json" "$k")"
+done
+"$B/pdld" --data "$L" 2>"$TMP/pdld.log" &
+DPID=$!
+PIDS="$PIDS $DPID"
+for _ in $(seq 300); do [ -S "$L/pdl.sock" ] && break; sleep 0.1; done
+put rss_kb_restart "$(awk '/^RssAnon:/ {print $2}' "/proc/$DPID/status")"
+echo "bench-scale: proofs over the wire (pdld's REQ socket, one request at a time)" >&2
+"$B/pdl" bench-scale proofs --data "$L" --count 1000 >"$TMP/wire.json" || exit 1
+for k in inclusion_wire_us_p50 inclusion_wire_us_p99 consistency_wire_us_p50 consistency_wire_us_p99; do
+	put "$k" "$(json "$TMP/wire.json" "$k")"
+done
+put rss_kb_after_proofs "$(awk '/^RssAnon:/ {print $2}' "/proc/$DPID/status")"
+
+# ---- 4. view catch-up: pdl-project all --once, from seq 0, pdld serving
+echo "bench-scale: view catch-up (pdl-project all --once)" >&2
+t0=$(now)
+"$B/pdl-project" all --ledger "ipc://$L/pdl.sock" --data "$V" --once >"$TMP/project.json" 2>"$TMP/project.err" ||
+	{ cat "$TMP/project.err" >&2; exit 1; }
+t1=$(now)
+put project_s "$($PY -c "print(round($t1 - $t0, 2))")"
+put project_per_s "$($PY -c "print(int($N / ($t1 - $t0)))")"
+[ "$(json "$TMP/project.json" next)" = "$N" ] || { echo "bench-scale: the views did not reach $N" >&2; exit 1; }
+put view_bytes "$(du -sb "$V" | cut -f1)"
+kill "$DPID"
+wait "$DPID" 2>/dev/null
+
+# ---- 5. pdl verify (progress shown) between two measurements of the bound
+echo "bench-scale: pdl verify" >&2
+b0=$(bound)
+"$B/pdl" verify --data "$L" --progress=30 >"$TMP/verify.json" || { echo "bench-scale: pdl verify failed" >&2; exit 1; }
+b1=$(bound)
+vs=$(json "$TMP/verify.json" seconds)
+put verify_s "$vs"
+put verify_per_s "$($PY -c "print(int($N / $vs))")"
+put verify_bound_per_s "$(((b0 + b1) / 2))"
+put verify_bound_samples "$b0/$b1"
+put verify_ratio "$($PY -c "print(round($N / $vs / (($b0 + $b1) / 2), 3))")"
+
+# ---- 6. pdl tiles, pdl export
+echo "bench-scale: pdl tiles" >&2
+"$B/pdl" tiles --data "$L" --out "$T" --progress=30 >"$TMP/tiles.json" || exit 1
+put tiles_s "$(json "$TMP/tiles.json" seconds)"
+put tiles_per_s "$(json "$TMP/tiles.json" entries_per_s)"
+rm -rf "$T"
+echo "bench-scale: pdl export" >&2
+t0=$(now)
+"$B/pdl" export --data "$L" --progress=30 >/dev/null || exit 1
+t1=$(now)
+put export_s "$($PY -c "print(round($t1 - $t0, 2))")"
+put export_per_s "$($PY -c "print(int($N / ($t1 - $t0)))")"
+
+# ---- 7. PostgreSQL, a hash-chain trigger (item 4)
+if [ "${SCALE_PG:-1}" != 0 ]; then
+	echo "bench-scale: PostgreSQL with a SHA-256 hash-chain trigger (tools/bench-pg.sh)" >&2
+	bash "$ROOT/tools/bench-pg.sh" >"$TMP/pg.json" || { echo "bench-scale: bench-pg failed" >&2; exit 1; }
+	put pg_rows_per_s "$(json "$TMP/pg.json" rows_per_s)"
+	put pg_clients "$(json "$TMP/pg.json" clients)"
+	put pg_runs "$(json "$TMP/pg.json" runs)"
+fi
+
+$PY "$ROOT/tools/bench-scale-table.py" "$R" "$N" "$B/bench-scale.json"
