@@ -487,7 +487,7 @@ bench: all
 # memory, disk per entry and per table; and PostgreSQL with a hash-chain
 # trigger beside it (tools/bench-pg.sh), whose server is installed here
 # only, not by make deps. Not part of make test or make bench.
-BENCH_SCALE_PKGS := postgresql postgresql-contrib
+BENCH_SCALE_PKGS := postgresql postgresql-contrib time
 .PHONY: bench-scale bench-scale-deps
 bench-scale-deps: deps
 	@missing=""; for p in $(BENCH_SCALE_PKGS); do \

@@ -57,14 +57,23 @@ if [ "$avail" -lt "$need" ]; then
 	exit 1
 fi
 rm -rf "$L" "$V" "$T"
+R=$TMP/results
+: >"$R"
+put() { echo "$1 $2" >>"$R"; } # NAME VALUE, for the table
 now() { date +%s.%N; }
+# STEP CMD...: runs CMD under GNU time; STEP_cpu_s (user + system) and STEP_maxrss_kb go to the results
+timed() {
+	local step=$1
+	shift
+	/usr/bin/time -o "$TMP/$step.time" -f '%U %S %M' "$@" || return
+	read -r u s m <"$TMP/$step.time"
+	put "${step}_cpu_s" "$($PY -c "print(round($u + $s, 1))")"
+	put "${step}_maxrss_kb" "$m"
+}
 # stdin lines to stderr and to FILE, each prefixed with the time (s since the epoch)
 stamp() { while IFS= read -r line; do printf '%s %s\n' "$(now)" "$line" | tee -a "$1" | cut -d' ' -f2- >&2; done; }
 json() { $PY -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o[sys.argv[2]])' "$@"; }
 bound() { "$B/pdl" bench-scale bound --data "$L" | $PY -c 'import json,sys; print(int(json.load(sys.stdin)["bound_verify_per_s"]))'; }
-R=$TMP/results
-: >"$R"
-put() { echo "$1 $2" >>"$R"; } # NAME VALUE, for the table
 
 # ---- 1. the build: pdl bench (pre-signed party.register acts, 4 clients x
 # 1,024 acts a request, durable pdld), with pdld's RssAnon after each tenth
@@ -122,12 +131,23 @@ for m in re.finditer(r"Status of (\w+)\n((?:  .*\n)+)", text):
     print("table_%s_records %d" % (name.replace(" ", "_"), f.get("Entries", 0)))
 EOF
 
-# ---- 3. proofs in-process (no pdld), then over the wire from a fresh pdld
-echo "bench-scale: proofs in-process" >&2
-"$B/pdl" bench-scale proofs --data "$L" --wire-count 0 >"$TMP/proofs.json" || exit 1
-for k in inclusion_inproc_us_p50 inclusion_inproc_us_p99 consistency_inproc_us_p50 consistency_inproc_us_p99; do
-	put "$k" "$(json "$TMP/proofs.json" "$k")"
+# ---- 3. proofs in-process (no pdld), three runs (the machine is shared:
+# the spread is printed, the median run is the figure), then over the wire
+# from a fresh pdld
+echo "bench-scale: proofs in-process, 3 runs" >&2
+for i in 1 2 3; do
+	"$B/pdl" bench-scale proofs --data "$L" --wire-count 0 >"$TMP/proofs$i.json" || exit 1
 done
+$PY - "$TMP"/proofs[123].json >>"$R" <<'EOF2'
+import json, sys
+runs = [json.load(open(f)) for f in sys.argv[1:]]
+for kind in ("inclusion_inproc", "consistency_inproc"):
+    p99 = sorted(r[kind + "_us_p99"] for r in runs)
+    mid = sorted(runs, key=lambda r: r[kind + "_us_p99"])[1]
+    print("%s_us_p50 %.1f" % (kind, mid[kind + "_us_p50"]))
+    print("%s_us_p99 %.1f" % (kind, p99[1]))
+    print("%s_us_p99_runs %s" % (kind, "/".join("%.1f" % v for v in p99)))
+EOF2
 "$B/pdld" --data "$L" 2>"$TMP/pdld.log" &
 DPID=$!
 PIDS="$PIDS $DPID"
@@ -143,7 +163,7 @@ put rss_kb_after_proofs "$(awk '/^RssAnon:/ {print $2}' "/proc/$DPID/status")"
 # ---- 4. view catch-up: pdl-project all --once, from seq 0, pdld serving
 echo "bench-scale: view catch-up (pdl-project all --once)" >&2
 t0=$(now)
-"$B/pdl-project" all --ledger "ipc://$L/pdl.sock" --data "$V" --once >"$TMP/project.json" 2>"$TMP/project.err" ||
+timed project "$B/pdl-project" all --ledger "ipc://$L/pdl.sock" --data "$V" --once >"$TMP/project.json" 2>"$TMP/project.err" ||
 	{ cat "$TMP/project.err" >&2; exit 1; }
 t1=$(now)
 put project_s "$($PY -c "print(round($t1 - $t0, 2))")"
@@ -156,7 +176,7 @@ wait "$DPID" 2>/dev/null
 # ---- 5. pdl verify (progress shown) between two measurements of the bound
 echo "bench-scale: pdl verify" >&2
 b0=$(bound)
-"$B/pdl" verify --data "$L" --progress=30 >"$TMP/verify.json" || { echo "bench-scale: pdl verify failed" >&2; exit 1; }
+timed verify "$B/pdl" verify --data "$L" --progress=30 >"$TMP/verify.json" || { echo "bench-scale: pdl verify failed" >&2; exit 1; }
 b1=$(bound)
 vs=$(json "$TMP/verify.json" seconds)
 put verify_s "$vs"
@@ -167,19 +187,26 @@ put verify_ratio "$($PY -c "print(round($N / $vs / (($b0 + $b1) / 2), 3))")"
 
 # ---- 6. pdl tiles, pdl export
 echo "bench-scale: pdl tiles" >&2
-"$B/pdl" tiles --data "$L" --out "$T" --progress=30 >"$TMP/tiles.json" || exit 1
+timed tiles "$B/pdl" tiles --data "$L" --out "$T" --progress=30 >"$TMP/tiles.json" || exit 1
 put tiles_s "$(json "$TMP/tiles.json" seconds)"
 put tiles_per_s "$(json "$TMP/tiles.json" entries_per_s)"
 rm -rf "$T"
 echo "bench-scale: pdl export" >&2
 t0=$(now)
-"$B/pdl" export --data "$L" --progress=30 >/dev/null || exit 1
+timed export "$B/pdl" export --data "$L" --progress=30 >/dev/null || exit 1
 t1=$(now)
 put export_s "$($PY -c "print(round($t1 - $t0, 2))")"
 put export_per_s "$($PY -c "print(int($N / ($t1 - $t0)))")"
 
 # ---- 7. PostgreSQL, a hash-chain trigger (item 4)
 if [ "${SCALE_PG:-1}" != 0 ]; then
+	# pdl again just before it, on a fresh ledger, so that the two run
+	# under the same load of the shared machine (and the build's figure,
+	# at full size, is printed beside it too)
+	echo "bench-scale: pdl bench, 200,000 acts, just before PostgreSQL" >&2
+	"$B/pdl" bench --acts 200000 --segments 1 >"$TMP/pdl-near.json" 2>"$TMP/pdl-near.err" ||
+		{ cat "$TMP/pdl-near.err" >&2; exit 1; }
+	put pdl_near_acts_per_s "$(json "$TMP/pdl-near.json" acts_per_s)"
 	echo "bench-scale: PostgreSQL with a SHA-256 hash-chain trigger (tools/bench-pg.sh)" >&2
 	bash "$ROOT/tools/bench-pg.sh" >"$TMP/pg.json" || { echo "bench-scale: bench-pg failed" >&2; exit 1; }
 	put pg_rows_per_s "$(json "$TMP/pg.json" rows_per_s)"
