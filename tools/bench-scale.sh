@@ -19,7 +19,9 @@
 #   tools/bench-scale.sh BUILD_DIR
 # Environment: SCALE_N (entries, genesis included), SCALE_DIR (a directory
 # to work in; default a new one under /var/tmp, removed at the end unless
-# SCALE_KEEP=1), SCALE_PG=0 to skip PostgreSQL. Prints the figures as a
+# SCALE_KEEP=1), SCALE_PG=0 to skip PostgreSQL, SCALE_REUSE=1 to measure
+# the ledger of SCALE_N entries a kept SCALE_DIR holds instead of building
+# one (then without the build's figures). Prints the figures as a
 # table on stdout and keeps them as JSON in BUILD_DIR/bench-scale.json.
 set -u
 B=$(cd "${1:?usage: bench-scale.sh BUILD_DIR}" && pwd)
@@ -56,7 +58,15 @@ if [ "$avail" -lt "$need" ]; then
 	echo "bench-scale: $TMP has $((avail / 1024)) MiB free; $N entries need about $((need / 1024)) MiB" >&2
 	exit 1
 fi
-rm -rf "$L" "$V" "$T"
+REUSE=0
+if [ "${SCALE_REUSE:-0}" = 1 ] && [ -f "$L/data.mdb" ] &&
+	[ "$("$B/pdl" checkpoint --data "$L" 2>/dev/null | sed -n 2p)" = "$N" ]; then
+	REUSE=1
+	echo "bench-scale: SCALE_REUSE=1: measuring the ledger of $N entries already in $L (no build figures)" >&2
+else
+	rm -rf "$L"
+fi
+rm -rf "$V" "$T"
 R=$TMP/results
 : >"$R"
 put() { echo "$1 $2" >>"$R"; } # NAME VALUE, for the table
@@ -67,7 +77,7 @@ timed() {
 	shift
 	/usr/bin/time -o "$TMP/$step.time" -f '%U %S %M' "$@" || return
 	read -r u s m <"$TMP/$step.time"
-	put "${step}_cpu_s" "$($PY -c "print(round($u + $s, 1))")"
+	put "${step}_cpu_s" "$($PY -c "print(round($u + $s, 2))")"
 	put "${step}_maxrss_kb" "$m"
 }
 # stdin lines to stderr and to FILE, each prefixed with the time (s since the epoch)
@@ -77,42 +87,44 @@ bound() { "$B/pdl" bench-scale bound --data "$L" | $PY -c 'import json,sys; prin
 
 # ---- 1. the build: pdl bench (pre-signed party.register acts, 4 clients x
 # 1,024 acts a request, durable pdld), with pdld's RssAnon after each tenth
-echo "bench-scale: building a ledger of $N entries in $TMP (pdl bench --acts $((N - 1)) --segments $SEGS)" >&2
-rss_watch() {
-	seen=0
-	while [ ! -e "$TMP/build.done" ]; do
-		k=$(grep -c ' bench: segment ' "$TMP/build.err" 2>/dev/null)
-		if [ "${k:-0}" -gt "$seen" ] && [ -r "$L/pdld.pid" ]; then
-			pid=$(cat "$L/pdld.pid")
-			rss=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
-			# the log's size: the segment's last act, and genesis
-			last=$(sed -n 's/.* bench: segment [0-9]*\/[0-9]*: acts [0-9]*\.\.\([0-9]*\) .*/\1/p' "$TMP/build.err" | tail -1)
-			echo "$((last + 1)) ${rss:-0}" >>"$TMP/rss"
-			seen=$k
-		fi
-		sleep 0.2
+if [ "$REUSE" = 0 ]; then
+	echo "bench-scale: building a ledger of $N entries in $TMP (pdl bench --acts $((N - 1)) --segments $SEGS)" >&2
+	rss_watch() {
+		seen=0
+		while [ ! -e "$TMP/build.done" ]; do
+			k=$(grep -c ' bench: segment ' "$TMP/build.err" 2>/dev/null)
+			if [ "${k:-0}" -gt "$seen" ] && [ -r "$L/pdld.pid" ]; then
+				pid=$(cat "$L/pdld.pid")
+				rss=$(awk '/^RssAnon:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+				# the log's size: the segment's last act, and genesis
+				last=$(sed -n 's/.* bench: segment [0-9]*\/[0-9]*: acts [0-9]*\.\.\([0-9]*\) .*/\1/p' "$TMP/build.err" | tail -1)
+				echo "$((last + 1)) ${rss:-0}" >>"$TMP/rss"
+				seen=$k
+			fi
+			sleep 0.2
+		done
+	}
+	: >"$TMP/rss"
+	rm -f "$TMP/build.done"
+	rss_watch &
+	PIDS="$PIDS $!"
+	t0=$(now)
+	"$B/pdl" bench --acts $((N - 1)) --segments "$SEGS" --data "$L" --keep >"$TMP/build.json" 2> >(stamp "$TMP/build.err")
+	rc=$?
+	t1=$(now)
+	touch "$TMP/build.done"
+	sleep 0.5
+	[ "$rc" = 0 ] || { echo "bench-scale: the build failed (pdl bench exit $rc)" >&2; exit 1; }
+	put build_s "$($PY -c "print(round($t1 - $t0, 1))")"
+	sign_t0=$(awk '/ bench: pre-signing / {print $1; exit}' "$TMP/build.err")
+	sign_t1=$(awk '/ bench: submitting / {print $1; exit}' "$TMP/build.err")
+	put presign_s "$($PY -c "print(round($sign_t1 - $sign_t0, 1))")"
+	for k in acts_per_s bound_verify_per_s ratio_verify seconds latency_ms_p99 log_size; do
+		put "build_$k" "$(json "$TMP/build.json" "$k")"
 	done
-}
-: >"$TMP/rss"
-rm -f "$TMP/build.done"
-rss_watch &
-PIDS="$PIDS $!"
-t0=$(now)
-"$B/pdl" bench --acts $((N - 1)) --segments "$SEGS" --data "$L" --keep >"$TMP/build.json" 2> >(stamp "$TMP/build.err")
-rc=$?
-t1=$(now)
-touch "$TMP/build.done"
-sleep 0.5
-[ "$rc" = 0 ] || { echo "bench-scale: the build failed (pdl bench exit $rc)" >&2; exit 1; }
-put build_s "$($PY -c "print(round($t1 - $t0, 1))")"
-sign_t0=$(awk '/ bench: pre-signing / {print $1; exit}' "$TMP/build.err")
-sign_t1=$(awk '/ bench: submitting / {print $1; exit}' "$TMP/build.err")
-put presign_s "$($PY -c "print(round($sign_t1 - $sign_t0, 1))")"
-for k in acts_per_s bound_verify_per_s ratio_verify seconds latency_ms_p99 log_size; do
-	put "build_$k" "$(json "$TMP/build.json" "$k")"
-done
-[ "$(json "$TMP/build.json" log_size)" = "$N" ] || { echo "bench-scale: the ledger is not $N entries long" >&2; exit 1; }
-while read -r size rss; do put "rss_kb_$size" "$rss"; done <"$TMP/rss"
+	[ "$(json "$TMP/build.json" log_size)" = "$N" ] || { echo "bench-scale: the ledger is not $N entries long" >&2; exit 1; }
+	while read -r size rss; do put "rss_kb_$size" "$rss"; done <"$TMP/rss"
+fi
 
 # ---- 2. disk: the file, the pages in use, and each table's pages per entry
 mdb_stat -e -a "$L" >"$TMP/mdb_stat.txt" || exit 1
