@@ -1,5 +1,6 @@
 # pdl — the public data ledger. `make` builds, `make test` tests, `make run`
-# starts the demo, `make bench` measures. SAN=1 builds with ASan+UBSan into
+# starts the demo, `make bench` measures (`make bench-scale`: a 10-million-entry
+# ledger and PostgreSQL beside it). SAN=1 builds with ASan+UBSan into
 # build-san/ (and `make test SAN=1` fails on any sanitizer report, leaks
 # included). `make fuzz` runs the libFuzzer targets of tests/fuzz/ (clang,
 # build-fuzz/) for FUZZ_SECONDS each; `make soak` runs the kill -9 crash loop
