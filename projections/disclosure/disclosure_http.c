@@ -705,12 +705,140 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	ledger_close(&l);
 }
 
-/* Inclusion proof of index in size from the view's own tree (proj.h,
- * invariant 5), checked against root when root != NULL. NULL if it
- * answered an error. */
-static json_t *
+/* ---- the ledger routes' answers, written straight into the body ----
+ *
+ * /v1/entries/{seq} and /v1/proof/inclusion are the hot read path (the
+ * read-path bench, README): their answers are written member by member in
+ * the order JSON_COMPACT | JSON_SORT_KEYS gives (pdl_http_json), so the
+ * bytes are the ones jansson would print, without building a tree for the
+ * parts that are only hashes, numbers and base64. */
+
+#define JB_CAP_MIN 4096u /* an entry with its proof fits the first buffer */
+
+struct jb {
+	char *p; /* malloc'd; becomes the response body */
+	size_t n, cap;
+	int oom;
+};
+
+static void
+jb_put(struct jb *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : JB_CAP_MIN;
+		while (b->n + n + 1 > cap)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = 0;
+}
+
+static void
+jb_str(struct jb *b, const char *s)
+{
+	jb_put(b, s, strlen(s));
+}
+
+/* "key":N as jansson prints a json_int_t */
+static void
+jb_int(struct jb *b, const char *key, uint64_t v)
+{
+	char s[96];
+	int n = snprintf(s, sizeof s, "\"%s\":%lld", key, (long long)(json_int_t)v);
+	jb_put(b, s, (size_t)n);
+}
+
+/* a quoted base64 string: its alphabet needs no JSON escape */
+static void
+jb_b64(struct jb *b, const uint8_t *v, size_t n)
+{
+	char small[PDL_B64_LEN(PDL_HASH_BYTES) + 2];
+	size_t len = pdl_b64_len(n);
+	char *s = len + 2 <= sizeof small ? small : malloc(len + 2);
+	if (s == NULL) {
+		b->oom = 1;
+		return;
+	}
+	s[0] = '"';
+	pdl_b64(v, n, s + 1);
+	s[len] = '"';
+	jb_put(b, s, len + 1);
+	if (s != small)
+		free(s);
+}
+
+/* any JSON value as pdl_http_json prints it inside a document */
+static void
+jb_json(struct jb *b, const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	if (s == NULL) {
+		b->oom = 1;
+		return;
+	}
+	jb_str(b, s);
+	free(s);
+}
+
+/* A UTF-8 string quoted as jansson quotes it by default: '"', '\\' and
+ * the controls below 0x20 escaped (\uXXXX in capitals when they have no
+ * short form), everything else as is. */
+static void
+jb_quote(struct jb *b, const char *s)
+{
+	jb_put(b, "\"", 1);
+	for (const char *run = s;; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c != 0 && c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		jb_put(b, run, (size_t)(s - run));
+		if (c == 0)
+			break;
+		char esc[8];
+		const char *sh = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" :
+		                 c == '\r' ? "\\r" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+		if (sh == NULL) {
+			snprintf(esc, sizeof esc, "\\u%04X", c);
+			sh = esc;
+		}
+		jb_str(b, sh);
+		run = s + 1;
+	}
+	jb_put(b, "\"", 1);
+}
+
+/* Hands the body to the server; 500 when it could not be written. */
+static void
+jb_send(struct jb *b, struct pdl_http_out *out)
+{
+	if (b->oom || b->p == NULL) {
+		free(b->p);
+		pdl_http_error(out, 500, "out_of_memory", "the answer could not be written");
+		return;
+	}
+	out->status = 200;
+	out->content_type = "application/json";
+	out->body = b->p;
+	out->len = b->n;
+}
+
+/* Writes the inclusion proof of index in size from the view's own tree
+ * (proj.h, invariant 5), checked against root when root != NULL, as
+ * {["checkpoint":note,]"index","leaf_hash","proof","size"}. 1 if it
+ * answered an error instead. */
+static int
 view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t size, const uint8_t *root,
-               const uint8_t *want_leaf, struct pdl_http_out *out)
+               const uint8_t *want_leaf, const char *note, struct jb *b, struct pdl_http_out *out)
 {
 	struct pdl_vtree_ctx tc;
 	struct pdl_merkle_io io;
@@ -721,23 +849,38 @@ view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t siz
 	if (io.get(io.ctx, 0, index, leaf) != PDL_OK || pdl_merkle_prove_inclusion(&io, index, size, proof, &np) != PDL_OK) {
 		pdl_http_error(out, 500, "view_error", "the view's tree cannot prove entry %llu in size %llu",
 		               (unsigned long long)index, (unsigned long long)size);
-		return NULL;
+		return 1;
 	}
 	if (want_leaf != NULL && memcmp(want_leaf, leaf, PDL_HASH_BYTES) != 0) {
 		pdl_http_error(out, 500, "view_error", "the view's copy of entry %llu does not hash to its leaf (rebuild the view)",
 		               (unsigned long long)index);
-		return NULL;
+		return 1;
 	}
 	if (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK) {
 		pdl_http_error(out, 500, "view_error", "the view's tree does not match the checkpoint");
-		return NULL;
+		return 1;
 	}
-	json_t *arr = json_array();
-	for (size_t i = 0; i < np; i++)
-		json_array_append_new(arr, b64_json(proof[i], PDL_HASH_BYTES));
-	return json_pack("{s:I,s:I,s:o,s:o}", "index", (json_int_t)index, "size", (json_int_t)size, "leaf_hash",
-	                 b64_json(leaf, PDL_HASH_BYTES), "proof", arr);
+	jb_put(b, "{", 1);
+	if (note != NULL) {
+		jb_str(b, "\"checkpoint\":");
+		jb_quote(b, note);
+		jb_put(b, ",", 1);
+	}
+	jb_int(b, "index", index);
+	jb_str(b, ",\"leaf_hash\":");
+	jb_b64(b, leaf, PDL_HASH_BYTES);
+	jb_str(b, ",\"proof\":[");
+	for (size_t i = 0; i < np; i++) {
+		if (i > 0)
+			jb_put(b, ",", 1);
+		jb_b64(b, proof[i], PDL_HASH_BYTES);
+	}
+	jb_str(b, "],");
+	jb_int(b, "size", size);
+	jb_put(b, "}", 1);
+	return 0;
 }
+
 
 /* Answered from the view's own entries, tree and checkpoint (proj.h,
  * invariants 5 and 6): no request goes to pdld. */
@@ -798,13 +941,12 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		return;
 	}
 	int at_ckpt = have && size == ck.size;
-	json_t *o = view_inclusion(cx, t, index, size, at_ckpt ? ck.root : NULL, NULL, out);
+	struct jb b = {0};
+	if (view_inclusion(cx, t, index, size, at_ckpt ? ck.root : NULL, NULL, at_ckpt ? note : NULL, &b, out))
+		free(b.p);
+	else
+		jb_send(&b, out);
 	mdb_txn_abort(t);
-	if (o != NULL) {
-		if (at_ckpt)
-			json_object_set_new(o, "checkpoint", json_string(note));
-		pdl_http_json(out, 200, o);
-	}
 }
 
 /* Parses "/<seq>"; 1 if it answered 400. */
@@ -827,19 +969,136 @@ parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
 	return 0;
 }
 
+/* The 403 of an entry that is not public (the same on both checks). */
+static void
+entry_not_public(struct pdl_http_out *out, uint64_t seq, const char *type, const char *why)
+{
+	char msg[300];
+	snprintf(msg, sizeof msg, "entry %llu (%s) is not public: %s", (unsigned long long)seq, type, why);
+	json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "error", "not_public", "message", msg, "seq", (json_int_t)seq, "type",
+	                      type);
+	pdl_http_json(out, 403, o);
+}
+
+/* A decoded entry of the view, as pdl_entry_to_json renders it. */
+struct entry_doc {
+	const uint8_t *b; /* the entry's bytes, in the read transaction */
+	size_t n;
+	struct pdl_entry e;
+	json_t *act, *outcome;
+	uint8_t leaf[PDL_HASH_BYTES];
+};
+
+/* The members of the answer before "checkpoint", between it and
+ * "proof", and after "proof" (sorted, as pdl_http_json prints them). */
+static void
+entry_head(struct jb *b, const struct entry_doc *d)
+{
+	jb_str(b, "{\"act\":");
+	jb_json(b, d->act);
+}
+
+static void
+entry_middle(struct jb *b, const struct entry_doc *d)
+{
+	char hex[2 * PDL_HASH_BYTES + 1];
+	uint8_t h[PDL_HASH_BYTES];
+	jb_str(b, ",\"entry\":");
+	jb_b64(b, d->b, d->n);
+	pdl_digest(h, d->b, d->n);
+	pdl_hex(h, PDL_HASH_BYTES, hex);
+	jb_str(b, ",\"hash\":\"");
+	jb_str(b, hex);
+	jb_str(b, "\",\"leaf_hash\":");
+	jb_b64(b, d->leaf, PDL_HASH_BYTES);
+	jb_str(b, ",\"outcome\":");
+	jb_json(b, d->outcome);
+	pdl_hex(d->e.prev, PDL_HASH_BYTES, hex);
+	jb_str(b, ",\"prev\":\"");
+	jb_str(b, hex);
+	jb_str(b, "\",\"proof\":");
+}
+
+static void
+entry_tail(struct jb *b, const struct entry_doc *d, const char *pending)
+{
+	char iso[PDL_CST_LEN];
+	if (pending != NULL) {
+		jb_str(b, ",\"proof_pending\":");
+		jb_quote(b, pending);
+	}
+	jb_put(b, ",", 1);
+	jb_int(b, "seq", d->e.seq);
+	jb_str(b, ",\"sig\":");
+	jb_b64(b, d->e.sig, PDL_SIG_BYTES);
+	jb_str(b, ",\"time_cst\":\"");
+	jb_str(b, pdl_ms_cst(d->e.time_ms, iso));
+	jb_str(b, "\",");
+	jb_int(b, "time_ms", d->e.time_ms);
+	jb_put(b, "}", 1);
+}
+
+/* The view's copy of seq decoded into d; 1 if it answered 500. */
+static int
+entry_load(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t seq, struct entry_doc *d, struct pdl_http_out *out)
+{
+	struct pdl_status st;
+	if (pdl_vdb_entry(t, cx->db, seq, &d->b, &d->n) != PDL_OK || pdl_entry_decode(d->b, d->n, &d->e, &st) != PDL_OK ||
+	    d->e.seq != seq) {
+		pdl_http_error(out, 500, "view_error", "the view's copy of entry %llu is unreadable (rebuild the view)",
+		               (unsigned long long)seq);
+		return 1;
+	}
+	struct mp_cur ac = mp_cur_make(d->e.act, d->e.act_len), oc = mp_cur_make(d->e.outcome, d->e.outcome_len);
+	if ((d->act = pdl_mp_to_json(&ac)) == NULL)
+		d->act = json_null();
+	if ((d->outcome = pdl_mp_to_json(&oc)) == NULL)
+		d->outcome = json_object();
+	pdl_json_add_cst(d->outcome);
+	pdl_merkle_leaf_hash(d->b, d->n, d->leaf);
+	return 0;
+}
+
+/* Writes the public entry d with its proof against the view's
+ * checkpoint; 1 if it answered an error instead. */
+static int
+entry_write(struct pdl_http_ctx *cx, MDB_txn *t, const struct entry_doc *d, struct jb *b, struct pdl_http_out *out)
+{
+	static _Thread_local char note[PDL_NOTE_BYTES_MAX + 1];
+	struct pdl_ckpt ck;
+	size_t nn;
+	entry_head(b, d);
+	if (pdl_vdb_checkpoint(t, cx->db, note, sizeof note, &nn, &ck) != PDL_OK) {
+		jb_str(b, ",\"checkpoint\":null");
+		entry_middle(b, d);
+		jb_str(b, "null");
+		entry_tail(b, d, "the view holds no checkpoint yet; retry shortly");
+		return 0;
+	}
+	jb_str(b, ",\"checkpoint\":");
+	jb_quote(b, note);
+	entry_middle(b, d);
+	if (d->e.seq >= ck.size) {
+		jb_str(b, "null");
+		entry_tail(b, d, "the latest checkpoint does not cover this entry yet; retry shortly");
+		return 0;
+	}
+	if (view_inclusion(cx, t, d->e.seq, ck.size, ck.root, d->leaf, NULL, b, out))
+		return 1;
+	entry_tail(b, d, NULL);
+	return 0;
+}
+
 /* Answered from the view's own copy (proj.h, invariants 5 and 6), as
  * /v1/proof/inclusion is. */
 void
 disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
 	static const char *const none[] = {NULL};
-	static _Thread_local char note[PDL_NOTE_BYTES_MAX + 1];
 	uint64_t seq, next;
 	uint8_t chain[PDL_HASH_BYTES];
 	MDB_txn *t;
 	struct disc_tables tb;
-	struct pdl_ckpt ck;
-	size_t nn;
 	if (pdl_http_params_only(query, none, out) || parse_seq(rest, &seq, out) || rtxn(cx, &t, &tb, out))
 		return;
 	/* 1. the view's own record decides */
@@ -852,67 +1111,30 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	json_t *p = disc_get_seq(t, tb.priv, seq);
 	if (p != NULL) {
 		mdb_txn_abort(t);
-		char msg[300];
-		snprintf(msg, sizeof msg, "entry %llu (%s) is not public: %s", (unsigned long long)seq, disc_str(p, "type"),
-		         disc_str(p, "why"));
-		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "error", "not_public", "message", msg, "seq", (json_int_t)seq,
-		                      "type", disc_str(p, "type"));
+		entry_not_public(out, seq, disc_str(p, "type"), disc_str(p, "why"));
 		json_decref(p);
-		pdl_http_json(out, 403, o);
 		return;
 	}
 	/* 2. the entry as the view applied it */
-	const uint8_t *eb;
-	size_t en;
-	json_t *ej = NULL;
-	if (pdl_vdb_entry(t, cx->db, seq, &eb, &en) != PDL_OK || (ej = pdl_entry_to_json(eb, en)) == NULL ||
-	    disc_uint(ej, "seq") != seq) {
-		json_decref(ej);
+	struct entry_doc d;
+	if (entry_load(cx, t, seq, &d, out)) {
 		mdb_txn_abort(t);
-		pdl_http_error(out, 500, "view_error", "the view's copy of entry %llu is unreadable (rebuild the view)",
-		               (unsigned long long)seq);
 		return;
 	}
 	/* 3. classified again from the bytes served (fail closed); a quality
 	 * report's status is the view's (public once resolved) */
-	json_t *act = json_object_get(ej, "act");
-	const char *type = disc_str(act, "type");
-	const char *why = disc_private_why(type, json_object_get(act, "body"));
-	if (why != NULL && strcmp(type, "quality.report") != 0) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "entry %llu (%s) is not public: %s", (unsigned long long)seq, type, why);
-		json_t *o = json_pack("{s:s,s:s,s:I,s:s}", "error", "not_public", "message", msg, "seq", (json_int_t)seq,
-		                      "type", type);
-		json_decref(ej);
-		mdb_txn_abort(t);
-		pdl_http_json(out, 403, o);
-		return;
-	}
-	json_object_set_new(ej, "entry", b64_json(eb, en));
-	/* 4. its proof against the view's checkpoint */
-	if (pdl_vdb_checkpoint(t, cx->db, note, sizeof note, &nn, &ck) != PDL_OK) {
-		json_object_set_new(ej, "checkpoint", json_null());
-		json_object_set_new(ej, "proof", json_null());
-		json_object_set_new(ej, "proof_pending", json_string("the view holds no checkpoint yet; retry shortly"));
-	} else if (seq < ck.size) {
-		uint8_t leaf[PDL_HASH_BYTES];
-		pdl_merkle_leaf_hash(eb, en, leaf);
-		json_t *pr = view_inclusion(cx, t, seq, ck.size, ck.root, leaf, out);
-		if (pr == NULL) {
-			json_decref(ej);
-			mdb_txn_abort(t);
-			return;
-		}
-		json_object_set_new(ej, "checkpoint", json_string(note));
-		json_object_set_new(ej, "proof", pr);
-	} else {
-		json_object_set_new(ej, "checkpoint", json_string(note));
-		json_object_set_new(ej, "proof", json_null());
-		json_object_set_new(ej, "proof_pending",
-		                    json_string("the latest checkpoint does not cover this entry yet; retry shortly"));
-	}
+	const char *type = disc_str(d.act, "type");
+	const char *why = disc_private_why(type, json_object_get(d.act, "body"));
+	struct jb b = {0};
+	if (why != NULL && strcmp(type, "quality.report") != 0)
+		entry_not_public(out, seq, type, why);
+	else if (entry_write(cx, t, &d, &b, out)) /* 4. its proof against the view's checkpoint */
+		free(b.p);
+	else
+		jb_send(&b, out);
+	json_decref(d.act);
+	json_decref(d.outcome);
 	mdb_txn_abort(t);
-	pdl_http_json(out, 200, ej);
 }
 
 /* ---- annual report ---- */
