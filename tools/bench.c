@@ -101,6 +101,7 @@ verify_spin(void *arg)
 	return NULL;
 }
 
+/* Also `pdl bench-scale bound` (cmd_bench_scale.c). */
 double
 bound_verify(unsigned threads)
 {

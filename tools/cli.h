@@ -83,6 +83,10 @@ int cmd_acts(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_client(int argc, char **argv);
+int cmd_bench_scale(int argc, char **argv);
+/* The suite's signature verifications/s on `threads` threads for 1.5 s
+ * (bench.c): the bound the benches judge against. */
+double bound_verify(unsigned threads);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
 int cmd_code(int argc, char **argv);
@@ -106,9 +110,5 @@ int cmd_verifier_key(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int pdl_cmd_submit(int argc, char **argv);
-
-/* pdl bench's verify bound, for pdl bench-client too: the suite's
- * verifications per second on threads threads (bench.c). */
-double bound_verify(unsigned threads);
 
 #endif
