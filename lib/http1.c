@@ -164,6 +164,12 @@ fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request
 				return 417;
 			}
 			h->expect_continue = 1;
+		} else if (request && h->host == NULL && ieq(s, nn, "host")) {
+			h->host = v;
+			h->host_len = vn;
+		} else if (request && h->authorization == NULL && ieq(s, nn, "authorization")) {
+			h->authorization = v;
+			h->authorization_len = vn;
 		} else if (ieq(s, nn, "content-type")) {
 			size_t cn = vn > PDL_H1_CTYPE_MAX ? PDL_H1_CTYPE_MAX : vn;
 			memcpy(h->content_type, v, cn);
