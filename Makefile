@@ -475,6 +475,7 @@ bench: all
 	@$(BUILD)/pdl bench $(BENCH_ARGS) | tee $(BUILD)/bench-ed25519-sha256.json
 	@$(BUILD)/pdl bench --suite sm2-sm3 $(BENCH_SM2_ARGS) | tee $(BUILD)/bench-sm2-sm3.json
 	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
+	@$(BUILD)/pdl bench --curve $(BENCH_CURVE_ARGS) | tee $(BUILD)/bench-curve.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
 	@bash tools/bench-reads.sh $(CURDIR)/$(BUILD)
 	@# t_100_tiles at the tlog-tiles spec's own size (make test runs it at 3,000 entries)

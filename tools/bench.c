@@ -51,7 +51,9 @@ struct bench {
 	size_t nreq;
 	atomic_size_t next;
 	size_t end; /* requests [next, end) are this segment's */
-	uint64_t *lat_ns; /* per request */
+	uint64_t *lat_ns; /* per request: from its send, or from when it was due (--curve) */
+	uint64_t *svc_ns; /* --curve: per request, from its send (NULL otherwise) */
+	uint64_t act_base; /* number of the first act of reqs[0] (--curve: each point signs fresh acts) */
 	atomic_ullong refused;
 	char url[4200];
 	struct pdl_seckey sk;                /* the authority's, of the ledger's suite */
@@ -162,7 +164,23 @@ bound_lmdb(const char *dir)
  * threads, main) is "other". */
 struct cpu_split {
 	double verify_s, writer_s, other_s;
+	double writer_wait_s; /* the writer's time runnable but not running (schedstat's run_delay) */
 };
+
+/* The run_delay (ns waiting on a run queue) of task tid of pid, or 0. */
+static double
+run_delay_s(const char *task_dir, const char *tid)
+{
+	char p[400];
+	unsigned long long run, delay;
+	snprintf(p, sizeof p, "%s/%s/schedstat", task_dir, tid);
+	FILE *f = fopen(p, "r");
+	if (f == NULL)
+		return 0;
+	int n = fscanf(f, "%llu %llu", &run, &delay);
+	fclose(f);
+	return n == 2 ? (double)delay / 1e9 : 0;
+}
 
 static void
 cpu_of(pid_t pid, struct cpu_split *out)
@@ -197,8 +215,10 @@ cpu_of(pid_t pid, struct cpu_split *out)
 		size_t cn = (size_t)(rp - lp - 1);
 		if (cn == 11 && memcmp(lp + 1, "pdld:verify", 11) == 0)
 			out->verify_s += secs;
-		else if (cn == 11 && memcmp(lp + 1, "pdld:writer", 11) == 0)
+		else if (cn == 11 && memcmp(lp + 1, "pdld:writer", 11) == 0) {
 			out->writer_s += secs;
+			out->writer_wait_s += run_delay_s(path, e->d_name);
+		}
 		else
 			out->other_s += secs;
 	}
@@ -273,7 +293,7 @@ gen_main(void *arg)
 		for (uint32_t k = 0; k < q->n; k++) {
 			uint8_t sig[PDL_SIG_BYTES];
 			msgpack_sbuffer_clear(&act);
-			pack_act(b, first + k, &act);
+			pack_act(b, b->act_base + first + k, &act);
 			pdl_act_sign(b->ledger_id, (const uint8_t *)act.data, act.size, &b->sk, sig);
 			pdl_req_submit_act(&pk, (const uint8_t *)act.data, act.size, sig, PDL_SIG_BYTES);
 		}
@@ -299,9 +319,10 @@ client_main(void *arg)
 		size_t r = atomic_fetch_add(&b->next, 1);
 		if (r >= b->end || atomic_load(&b->failed))
 			break;
+		uint64_t due = 0;
 		if (b->rate > 0) {
 			/* request r is due when r × batch acts have been offered at the rate */
-			uint64_t due = b->t0_ns + (uint64_t)((double)r * b->batch / b->rate * 1e9);
+			due = b->t0_ns + (uint64_t)((double)r * b->batch / b->rate * 1e9);
 			uint64_t now = pdl_mono_ns();
 			if (due > now) {
 				struct timespec ts = {(time_t)((due - now) / 1000000000u), (long)((due - now) % 1000000000u)};
@@ -316,7 +337,12 @@ client_main(void *arg)
 			atomic_store(&b->failed, 1);
 			break;
 		}
-		b->lat_ns[r] = pdl_mono_ns() - t0;
+		uint64_t t1 = pdl_mono_ns();
+		b->lat_ns[r] = t1 - t0;
+		if (b->svc_ns != NULL) { /* --curve: from when it was due, so a late send counts */
+			b->svc_ns[r] = t1 - t0;
+			b->lat_ns[r] = t1 - (due != 0 && due < t0 ? due : t0);
+		}
 		struct mp_cur c = mp_cur_make(rep, rn), res;
 		uint32_t n;
 		if (mp_map_find(c, "results", &res) != PDL_OK || mp_read_array(&res, &n) != PDL_OK || n != b->reqs[r].n) {
@@ -358,6 +384,268 @@ run_child(char *const argv[], int quiet)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* Builds the requests of b->acts acts, b->batch a request, signing them on
+ * every core; b->reqs and b->lat_ns (and b->svc_ns when want_svc) are new.
+ * 0, or -1 out of memory (said on stderr). */
+static int
+presign(struct bench *b, unsigned cores, int want_svc)
+{
+	b->nreq = (size_t)((b->acts + b->batch - 1) / b->batch);
+	b->reqs = calloc(b->nreq, sizeof *b->reqs);
+	b->lat_ns = calloc(b->nreq, sizeof *b->lat_ns);
+	b->svc_ns = want_svc ? calloc(b->nreq, sizeof *b->svc_ns) : NULL;
+	if (b->reqs == NULL || b->lat_ns == NULL || (want_svc && b->svc_ns == NULL)) {
+		fprintf(stderr, "pdl bench: out of memory\n");
+		return -1;
+	}
+	fprintf(stderr, "bench: pre-signing %llu acts\n", (unsigned long long)b->acts);
+	pthread_t gt[64];
+	struct gen g[64];
+	for (unsigned i = 0; i < cores; i++) {
+		g[i].b = b;
+		g[i].lo = b->nreq * i / cores;
+		g[i].hi = b->nreq * (i + 1) / cores;
+		pthread_create(&gt[i], NULL, gen_main, &g[i]);
+	}
+	for (unsigned i = 0; i < cores; i++)
+		pthread_join(gt[i], NULL);
+	return 0;
+}
+
+static void
+reqs_free(struct bench *b)
+{
+	for (size_t i = 0; i < b->nreq; i++)
+		msgpack_sbuffer_destroy(&b->reqs[i].sb);
+	free(b->reqs);
+	free(b->lat_ns);
+	free(b->svc_ns);
+	b->reqs = NULL;
+	b->lat_ns = b->svc_ns = NULL;
+	b->nreq = 0;
+}
+
+/* Starts a durable pdld on ddir (its stderr to /dev/null), waits for its
+ * pid file, and writes its local URL into url. */
+static pid_t
+pdld_start(const char *pdld, const char *ddir, char *url, size_t cap)
+{
+	pid_t dpid = fork();
+	if (dpid == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(127);
+		execl(pdld, pdld, "--data", ddir, (char *)NULL);
+		_exit(127);
+	}
+	char pidf[4300];
+	snprintf(pidf, sizeof pidf, "%s/%s", ddir, PDL_PID_FILE);
+	struct stat sb;
+	for (int i = 0; i < 200 && stat(pidf, &sb) != 0; i++)
+		usleep(20000);
+	pdl_client_url_for_dir(ddir, url, cap);
+	return dpid;
+}
+
+/* ---- the latency curve (--curve) ----
+ *
+ * Receipt latency at a given throughput, for requests of 1 to 1,024 acts.
+ * Closed-loop clients (each sends its next request when the last reply
+ * comes) measure only Little's law: C clients x B acts in flight at X
+ * acts/s wait C x B / X on average whatever pdld does. So each point offers
+ * an open-loop load instead: request r is due at t0 + r x B / rate, with
+ * rate = --load (0.75) x the verify bound measured just before the point;
+ * C client threads (64) take the requests in order, sleep until each is
+ * due and send it. Latency counts from when the request was due, not from
+ * when a busy client got round to sending it, so a pdld that falls behind
+ * shows as latency (no coordinated omission). The rate achieved is the
+ * point's acts over the time from t0 to its last receipt. */
+
+#define CURVE_SECONDS_DEFAULT 5u  /* of load per point: 75 requests even at 1,024 acts each */
+#define CURVE_CLIENTS_DEFAULT 64u /* the "many clients" */
+#define CURVE_LOAD_DEFAULT 0.75   /* the target throughput, as a fraction of the bound (--load 75) */
+#define CURVE_START_MS 20u        /* between the clients' start and the first request due */
+#define CURVE_LATENCY_MS 25.0     /* the target p99 */
+
+static const unsigned curve_sizes[] = {1, 16, 64, 256, 1024};
+#define CURVE_POINTS (sizeof curve_sizes / sizeof curve_sizes[0])
+
+struct curve_opts {
+	double load;    /* offered acts/s, as a fraction of the verify bound */
+	double seconds; /* of load per point */
+	unsigned only;  /* --batch B: the point of B acts per request alone (0: every point) */
+};
+
+struct curve_point {
+	unsigned size;
+	uint64_t acts;
+	double bound, offered, achieved;  /* acts/s; bound: mean of those around the point */
+	double p50, p99, svc_p50, svc_p99; /* ms: from due, and from the send */
+	struct cpu_split cpu;               /* pdld's, in cores over the point */
+	double cpu_client;                  /* the bench's own (its clients), in cores */
+};
+
+static double
+pct_ms(uint64_t *v, size_t n, unsigned pct)
+{
+	qsort(v, n, sizeof *v, cmp_u64);
+	size_t i = n * pct / 100;
+	return (double)v[i < n ? i : n - 1] / 1e6;
+}
+
+/* One point: b->act_base on, rate acts/s for seconds in requests of size. */
+static int
+curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double rate, double seconds,
+            struct curve_point *p)
+{
+	uint64_t acts = (uint64_t)(rate * seconds);
+	b->batch = size;
+	b->acts = acts < size ? size : acts - acts % size;
+	b->rate = rate;
+	if (presign(b, cores, 1) != 0)
+		return -1;
+	fprintf(stderr, "bench: %u acts/request, offering %.0f acts/s from %u clients ... ", size, rate, b->clients);
+	atomic_store(&b->next, 0);
+	b->end = b->nreq;
+	pthread_t ct[64];
+	struct cpu_split c0, c1;
+	cpu_of(dpid, &c0);
+	double self0 = self_cpu_s();
+	b->t0_ns = pdl_mono_ns() + CURVE_START_MS * 1000000ull;
+	for (unsigned i = 0; i < b->clients; i++)
+		pthread_create(&ct[i], NULL, client_main, b);
+	for (unsigned i = 0; i < b->clients; i++)
+		pthread_join(ct[i], NULL);
+	double secs = (double)(pdl_mono_ns() - b->t0_ns) / 1e9;
+	cpu_of(dpid, &c1);
+	p->cpu.verify_s = (c1.verify_s - c0.verify_s) / secs;
+	p->cpu.writer_s = (c1.writer_s - c0.writer_s) / secs;
+	p->cpu.other_s = (c1.other_s - c0.other_s) / secs;
+	p->cpu.writer_wait_s = (c1.writer_wait_s - c0.writer_wait_s) / secs;
+	p->cpu_client = (self_cpu_s() - self0) / secs;
+	p->size = size;
+	p->acts = b->acts;
+	p->offered = rate;
+	p->achieved = (double)b->acts / secs;
+	p->p50 = pct_ms(b->lat_ns, b->nreq, 50);
+	p->p99 = pct_ms(b->lat_ns, b->nreq, 99);
+	p->svc_p50 = pct_ms(b->svc_ns, b->nreq, 50);
+	p->svc_p99 = pct_ms(b->svc_ns, b->nreq, 99);
+	fprintf(stderr,
+	        "%.0f acts/s, p50 %.1f ms, p99 %.1f ms\nbench:   cpu in cores: pdld verifiers %.2f, writer %.2f, other %.2f; "
+	        "clients %.2f; the writer waited for a cpu %.1f ms a second\n",
+	        p->achieved, p->p50, p->p99, p->cpu.verify_s, p->cpu.writer_s, p->cpu.other_s, p->cpu_client,
+	        p->cpu.writer_wait_s * 1e3);
+	b->act_base += b->acts;
+	reqs_free(b);
+	return atomic_load(&b->failed) ? -1 : 0;
+}
+
+static void
+curve_print(const struct bench *b, const struct curve_point *pt, size_t n, const struct curve_opts *co)
+{
+	double load = co->load;
+	json_t *o = json_object(), *a = json_array();
+	json_object_set_new(o, "mode", json_string("curve"));
+	json_object_set_new(o, "suite", json_string(pdl_suite()->id));
+	json_object_set_new(o, "clients", json_integer(b->clients));
+	json_object_set_new(o, "load", json_real(load));
+	json_object_set_new(o, "seconds", json_real(co->seconds));
+	json_object_set_new(o, "refused", json_integer((json_int_t)atomic_load(&b->refused)));
+	fprintf(stderr, "bench: latency curve, open loop at %.2f x the verify bound, %u clients (latency from when each\n"
+	                "bench: request was due; in brackets from its send):\n"
+	                "| acts/request | acts | offered acts/s | achieved acts/s | verify bound/s | ratio (target >= %.2f) | "
+	                "p50 ms | p99 ms (target <= %.0f) |\n|---|---|---|---|---|---|---|---|\n",
+	        load, b->clients, load, CURVE_LATENCY_MS);
+	for (size_t i = 0; i < n; i++) {
+		const struct curve_point *p = &pt[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "acts_per_request", json_integer(p->size));
+		json_object_set_new(e, "acts", json_integer((json_int_t)p->acts));
+		json_object_set_new(e, "offered_per_s", json_real(p->offered));
+		json_object_set_new(e, "achieved_per_s", json_real(p->achieved));
+		json_object_set_new(e, "bound_verify_per_s", json_real(p->bound));
+		json_object_set_new(e, "ratio_verify", json_real(p->achieved / p->bound));
+		json_object_set_new(e, "latency_ms_p50", json_real(p->p50));
+		json_object_set_new(e, "latency_ms_p99", json_real(p->p99));
+		json_object_set_new(e, "service_ms_p50", json_real(p->svc_p50));
+		json_object_set_new(e, "service_ms_p99", json_real(p->svc_p99));
+		json_object_set_new(e, "cpu_cores_pdld_verify", json_real(p->cpu.verify_s));
+		json_object_set_new(e, "cpu_cores_pdld_writer", json_real(p->cpu.writer_s));
+		json_object_set_new(e, "cpu_cores_pdld_other", json_real(p->cpu.other_s));
+		json_object_set_new(e, "cpu_cores_client", json_real(p->cpu_client));
+		json_object_set_new(e, "writer_cpu_wait_ms_per_s", json_real(p->cpu.writer_wait_s * 1e3));
+		json_array_append_new(a, e);
+		fprintf(stderr, "| %u | %llu | %.0f | %.0f | %.0f | %.2f | %.1f (%.1f) | %.1f (%.1f) |\n", p->size,
+		        (unsigned long long)p->acts, p->offered, p->achieved, p->bound, p->achieved / p->bound, p->p50,
+		        p->svc_p50, p->p99, p->svc_p99);
+	}
+	json_object_set_new(o, "points", a);
+	out_json(o);
+}
+
+/* --curve: pdld on ddir, then each point between two measurements of the
+ * verify bound (the point is judged against their mean). */
+static int
+curve_run(struct bench *b, const char *pdld, const char *ddir, unsigned cores, const struct curve_opts *co)
+{
+	struct curve_point pt[CURVE_POINTS];
+	pid_t dpid = pdld_start(pdld, ddir, b->url, sizeof b->url);
+	double before = 0;
+	int rc = 0;
+	size_t n = 0; /* points run */
+	const unsigned *sizes = co->only != 0 ? &co->only : curve_sizes;
+	size_t npoints = co->only != 0 ? 1 : CURVE_POINTS;
+	for (; n < npoints && rc == 0;) {
+		if (n == 0)
+			before = bound_verify(cores);
+		fprintf(stderr, "bench: %s verify bound on %u cores %.0f/s\n", pdl_suite()->alg_name, cores, before);
+		rc = curve_point(b, dpid, cores, sizes[n], co->load * before, co->seconds, &pt[n]);
+		double after = bound_verify(cores);
+		pt[n++].bound = (before + after) / 2;
+		before = after;
+	}
+	kill(dpid, SIGTERM);
+	int status;
+	waitpid(dpid, &status, 0);
+	if (rc != 0) {
+		fprintf(stderr, "pdl bench: a client failed; see above\n");
+		return 1;
+	}
+	curve_print(b, pt, n, co);
+	return atomic_load(&b->refused) ? 1 : 0;
+}
+
+static const char bench_help[] =
+    "usage: pdl bench [--suite SUITE] [--acts N] [--clients C] [--batch B] [--segments K] [--data DIR]\n"
+    "                 [--keep]\n"
+    "       pdl bench --lag [--rate R] [--seconds S] [--clients C] [--data DIR] [--keep]\n"
+    "       pdl bench --curve [--load P] [--seconds S] [--clients C] [--batch B] [--suite SUITE] [--data DIR]\n"
+    "                 [--keep]\n\n"
+    "Starts a durable pdld on a fresh ledger (DIR, or a temporary directory) of the crypto\n"
+    "suite SUITE (ed25519-sha256, the default, or sm2-sm3), submits N pre-signed\n"
+    "party.register acts (default 1,000,000; 50,000 for sm2-sm3, whose signatures cost\n"
+    "some 0.3 ms each to make and to check) from C client threads (4) in batches of B\n"
+    "acts per request (1024), and reports acts/s, receipt latency per request, and the\n"
+    "machine's rate of that suite's signature verifications on all cores (through the\n"
+    "calls pdld's verifiers make) and LMDB batched append rate measured in the same run,\n"
+    "with their ratios. --keep keeps DIR. `make bench` runs both suites.\n"
+    "The load runs in K segments (5) of equal size; the verify bound is measured\n"
+    "(1.5 s) before, between and after them, and the ratio uses the bound averaged\n"
+    "over the load's time, so that a machine whose speed drifts (a shared host) is\n"
+    "judged against its speed while the acts ran. The pauses are not counted as\n"
+    "load time. The ratio of the last segment (the fullest log) and the ratio to\n"
+    "the highest bound measured are printed too.\n"
+    "--lag instead offers a steady --rate acts/s (10,000) for --seconds (20) with the\n"
+    "projection worker (pdl-project all) following, and reports the lag from commit to\n"
+    "view applied (p50, p99; target p99 <= 100 ms).\n"
+    "--curve instead prints receipt latency at throughput for requests of 1, 16, 64, 256\n"
+    "and 1,024 acts: each point offers P% (75) of the verify bound measured just before\n"
+    "it, open loop (request r is due at r x size / rate), for S seconds (5), from C\n"
+    "client threads (64), and reports the rate achieved, its ratio to the bound measured\n"
+    "around the point, and latency p50/p99 from when each request was due (so a late\n"
+    "send counts) and from its send (target p99 <= 25 ms at 0.75 of the bound). --batch B\n"
+    "runs the point of B acts per request alone.\n";
+
 int
 cmd_bench(int argc, char **argv)
 {
@@ -367,10 +655,12 @@ cmd_bench(int argc, char **argv)
 		{"keep", no_argument, NULL, 'k'},     {"help", no_argument, NULL, 'h'},
 		{"lag", no_argument, NULL, 'l'},      {"rate", required_argument, NULL, 'r'},
 		{"seconds", required_argument, NULL, 's'}, {"segments", required_argument, NULL, 'S'},
-		{"suite", required_argument, NULL, 'u'},
+		{"suite", required_argument, NULL, 'u'},    {"curve", no_argument, NULL, 'C'},
+		{"load", required_argument, NULL, 'L'},
 		{0},
 	};
-	int lag = 0;
+	int lag = 0, curve = 0, clients_given = 0, seconds_given = 0;
+	struct curve_opts co = {.load = CURVE_LOAD_DEFAULT};
 	unsigned nseg = SEGMENTS_DEFAULT;
 	uint64_t lag_rate = 10000, seconds = 20;
 	struct bench b;
@@ -398,11 +688,13 @@ cmd_bench(int argc, char **argv)
 			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > 64)
 				return usage_error("bench", "--clients is 1..64");
 			b.clients = (unsigned)v;
+			clients_given = 1;
 			break;
 		case 'b':
 			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > PDL_REQ_ACTS_MAX)
 				return usage_error("bench", "--batch is 1..4096");
 			b.batch = (unsigned)v;
+			co.only = (unsigned)v;
 			break;
 		case 'd': dir = optarg; break;
 		case 'k': keep = 1; break;
@@ -414,6 +706,13 @@ cmd_bench(int argc, char **argv)
 		case 's':
 			if (pdl_u64_parse(optarg, &seconds) != PDL_OK || seconds == 0)
 				return usage_error("bench", "--seconds is a positive number");
+			seconds_given = 1;
+			break;
+		case 'C': curve = 1; break;
+		case 'L':
+			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > 200)
+				return usage_error("bench", "--load is a percentage of the verify bound, 1..200");
+			co.load = (double)v / 100;
 			break;
 		case 'S':
 			if (pdl_u64_parse(optarg, &v) != PDL_OK || v == 0 || v > SEGMENTS_MAX)
@@ -421,26 +720,7 @@ cmd_bench(int argc, char **argv)
 			nseg = (unsigned)v;
 			break;
 		case 'h':
-			printf("usage: pdl bench [--suite SUITE] [--acts N] [--clients C] [--batch B] [--segments K] [--data DIR]\n"
-			       "                 [--keep]\n"
-			       "       pdl bench --lag [--rate R] [--seconds S] [--clients C] [--data DIR] [--keep]\n\n"
-			       "Starts a durable pdld on a fresh ledger (DIR, or a temporary directory) of the crypto\n"
-			       "suite SUITE (ed25519-sha256, the default, or sm2-sm3), submits N pre-signed\n"
-			       "party.register acts (default 1,000,000; 50,000 for sm2-sm3, whose signatures cost\n"
-			       "some 0.3 ms each to make and to check) from C client threads (4) in batches of B\n"
-			       "acts per request (1024), and reports acts/s, receipt latency per request, and the\n"
-			       "machine's rate of that suite's signature verifications on all cores (through the\n"
-			       "calls pdld's verifiers make) and LMDB batched append rate measured in the same run,\n"
-			       "with their ratios. --keep keeps DIR. `make bench` runs both suites.\n"
-			       "The load runs in K segments (5) of equal size; the verify bound is measured\n"
-			       "(1.5 s) before, between and after them, and the ratio uses the bound averaged\n"
-			       "over the load's time, so that a machine whose speed drifts (a shared host) is\n"
-			       "judged against its speed while the acts ran. The pauses are not counted as\n"
-			       "load time. The ratio of the last segment (the fullest log) and the ratio to\n"
-			       "the highest bound measured are printed too.\n"
-			       "--lag instead offers a steady --rate acts/s (10,000) for --seconds (20) with the\n"
-			       "projection worker (pdl-project all) following, and reports the lag from commit to\n"
-			       "view applied (p50, p99; target p99 <= 100 ms).\n");
+			fputs(bench_help, stdout);
 			return 0;
 		default: return usage_error("bench", "unknown option");
 		}
@@ -459,6 +739,9 @@ cmd_bench(int argc, char **argv)
 		if (b.batch > lag_rate / 20)
 			b.batch = (unsigned)(lag_rate / 20 > 0 ? lag_rate / 20 : 1); /* ≥ 20 requests a second: a smooth load */
 	}
+	if (curve && !clients_given)
+		b.clients = CURVE_CLIENTS_DEFAULT;
+	co.seconds = seconds_given ? (double)seconds : CURVE_SECONDS_DEFAULT;
 	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (sl <= 0) {
 		fprintf(stderr, "pdl bench: cannot find my own path\n");
@@ -510,38 +793,16 @@ cmd_bench(int argc, char **argv)
 	pdl_pubkey_b64(&party.pk, b.pk64);
 	pdl_seckey_wipe(&party);
 
-	b.nreq = (size_t)((b.acts + b.batch - 1) / b.batch);
-	b.reqs = calloc(b.nreq, sizeof *b.reqs);
-	b.lat_ns = calloc(b.nreq, sizeof *b.lat_ns);
-	if (b.reqs == NULL || b.lat_ns == NULL) {
-		fprintf(stderr, "pdl bench: out of memory\n");
+	if (curve) {
+		int crc = curve_run(&b, pdld, ddir, cores, &co);
+		pdl_seckey_wipe(&b.sk);
+		if (!keep && pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK)
+			fprintf(stderr, "pdl bench: could not remove %s: %s\n", ddir, strerror(errno));
+		return crc;
+	}
+	if (presign(&b, cores, 0) != 0)
 		return 1;
-	}
-	fprintf(stderr, "bench: pre-signing %llu acts\n", (unsigned long long)b.acts);
-	pthread_t gt[64];
-	struct gen g[64];
-	for (unsigned i = 0; i < cores; i++) {
-		g[i].b = &b;
-		g[i].lo = b.nreq * i / cores;
-		g[i].hi = b.nreq * (i + 1) / cores;
-		pthread_create(&gt[i], NULL, gen_main, &g[i]);
-	}
-	for (unsigned i = 0; i < cores; i++)
-		pthread_join(gt[i], NULL);
-
-	pid_t dpid = fork();
-	if (dpid == 0) {
-		if (freopen("/dev/null", "w", stderr) == NULL)
-			_exit(127);
-		execl(pdld, pdld, "--data", ddir, (char *)NULL);
-		_exit(127);
-	}
-	char pidf[4300];
-	snprintf(pidf, sizeof pidf, "%s/%s", ddir, PDL_PID_FILE);
-	struct stat sb;
-	for (int i = 0; i < 200 && stat(pidf, &sb) != 0; i++)
-		usleep(20000);
-	pdl_client_url_for_dir(ddir, b.url, sizeof b.url);
+	pid_t dpid = pdld_start(pdld, ddir, b.url, sizeof b.url);
 
 	pid_t ppid = -1;
 	if (lag) {
@@ -736,10 +997,7 @@ cmd_bench(int argc, char **argv)
 	        rate / vrate, (unsigned long long)(b.nreq * lk / nseg) * b.batch + 1, (unsigned long long)b.acts, last_ratio,
 	        rate / vmax, lrate,
 	        rate / lrate, c_verify, c_writer, c_other, c_client, (unsigned long long)h.size, (unsigned long long)atomic_load(&b.refused));
-	for (size_t i = 0; i < b.nreq; i++)
-		msgpack_sbuffer_destroy(&b.reqs[i].sb);
-	free(b.reqs);
-	free(b.lat_ns);
+	reqs_free(&b);
 	pdl_seckey_wipe(&b.sk);
 	if (!keep) {
 		if (pdl_rmtree(dir == NULL ? tmpl : ddir) != PDL_OK)

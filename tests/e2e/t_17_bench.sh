@@ -40,6 +40,23 @@ check_eq "its ledger is an sm2-sm3 ledger" "$("$PDL" get 0 --data "$TMP/s" | jl 
 "$PDL" bench --suite rsa >"$TMP/bad.out" 2>&1
 check_ne "--suite rsa is refused" "$?" 0
 
+# --curve: one point (--batch 16), offered open loop at 5% of the bound for 1 s
+"$PDL" bench --curve --batch 16 --load 5 --seconds 1 --clients 4 --data "$TMP/c" --keep >"$TMP/curve.json" 2>"$TMP/curve.err"
+check_eq "pdl bench --curve exits 0: one point of 16 acts a request, none refused" \
+	"$?:$(jl "$TMP/curve.json" '(o["mode"], len(o["points"]), o["points"][0]["acts_per_request"], o["refused"], o["load"])')" \
+	"0:('curve', 1, 16, 0, 0.05)"
+CACTS=$(jl "$TMP/curve.json" 'o["points"][0]["acts"]')
+check_eq "its acts are whole requests" "$((CACTS % 16))" 0
+check_eq "every act of the point is in the log" "$("$PDL" verify --data "$TMP/c" | jl - 'o["size"]')" $((CACTS + 1))
+check_eq "ratio = achieved / bound, both > 0" \
+	"$(jl "$TMP/curve.json" '[abs(p["ratio_verify"] - p["achieved_per_s"] / p["bound_verify_per_s"]) < 1e-9 and p["achieved_per_s"] > 0 for p in o["points"]]')" "[true]"
+check_eq "latency from when due >= from the send, p50 <= p99" \
+	"$(jl "$TMP/curve.json" '[0 < p["service_ms_p50"] <= p["latency_ms_p50"] <= p["latency_ms_p99"] and p["service_ms_p99"] <= p["latency_ms_p99"] for p in o["points"]]')" "[true]"
+check "stderr prints the curve with its targets" grep -q "p99 ms (target <= 25)" "$TMP/curve.err"
+"$PDL" bench --curve --load 0 >"$TMP/bad.out" 2>&1
+check_ne "--load 0 is refused" "$?" 0
+check "with a message naming the option" grep -q -- "--load is a percentage" "$TMP/bad.out"
+
 "$PDL" bench --segments 0 >"$TMP/bad.out" 2>&1
 check_ne "--segments 0 is refused" "$?" 0
 check "with a message naming the option" grep -q -- "--segments is 1..50" "$TMP/bad.out"
