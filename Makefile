@@ -1,5 +1,6 @@
 # pdl — the public data ledger. `make` builds, `make test` tests, `make run`
-# starts the demo, `make bench` measures. SAN=1 builds with ASan+UBSan into
+# starts the demo, `make bench` measures (`make bench-scale`: a 10-million-entry
+# ledger and PostgreSQL beside it). SAN=1 builds with ASan+UBSan into
 # build-san/ (and `make test SAN=1` fails on any sanitizer report, leaks
 # included). `make fuzz` runs the libFuzzer targets of tests/fuzz/ (clang,
 # build-fuzz/) for FUZZ_SECONDS each; `make soak` runs the kill -9 crash loop
@@ -481,6 +482,27 @@ bench: all
 	@# t_100_tiles at the tlog-tiles spec's own size (make test runs it at 3,000 entries)
 	@TILES_ENTRIES=70000 PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
 	  sh tests/e2e/run-all.sh 100_tiles
+
+# A ledger of SCALE_N entries (10,000,000 by default: tens of minutes and
+# some 40 GB of scratch space), built and measured by tools/bench-scale.sh
+# (issue 17): proofs, pdl verify, view catch-up, tiles, export, pdld's
+# memory, disk per entry and per table; and PostgreSQL with a hash-chain
+# trigger beside it (tools/bench-pg.sh), whose server is installed here
+# only, not by make deps. Not part of make test or make bench.
+BENCH_SCALE_PKGS := postgresql postgresql-contrib time
+.PHONY: bench-scale bench-scale-deps
+bench-scale-deps: deps
+	@missing=""; for p in $(BENCH_SCALE_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make bench-scale-deps: installing$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "make bench-scale-deps: need root to install$$missing" >&2; exit 1; fi; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+bench-scale: bins bench-scale-deps
+	@bash tools/bench-scale.sh $(BUILD)
 
 clean:
 	rm -rf build build-san build-fuzz

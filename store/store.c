@@ -44,6 +44,36 @@ pdl_store_commit(struct pdl_store *s, MDB_txn *t)
 	return rc;
 }
 
+#define TREE_LAYOUT_KEY "tree_layout"
+
+/* The tree table's layout (store.h): meta "tree_layout", else layout 1 if
+ * the table has nodes (a data directory older than the key), else layout
+ * 2, written down when the store is writable. An LMDB code, or EINVAL
+ * for a layout this code does not know. */
+static int
+tree_layout(MDB_txn *t, struct pdl_store *s)
+{
+	MDB_val key = {sizeof TREE_LAYOUT_KEY - 1, (void *)TREE_LAYOUT_KEY}, val;
+	MDB_stat ms;
+	int rc = mdb_get(t, s->meta, &key, &val);
+	if (rc == 0) {
+		const uint8_t *v = val.mv_data;
+		if (val.mv_size != 1 || (v[0] != PDL_TREE_BY_LEVEL && v[0] != PDL_TREE_BY_END))
+			return EINVAL;
+		s->tree_layout = v[0];
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND || (rc = mdb_stat(t, s->tree, &ms)) != 0)
+		return rc;
+	uint8_t want = (s->flags & PDL_STORE_TREE_V1) ? PDL_TREE_BY_LEVEL : PDL_TREE_BY_END;
+	s->tree_layout = ms.ms_entries > 0 ? PDL_TREE_BY_LEVEL : want;
+	if (ms.ms_entries > 0 || (s->flags & PDL_STORE_RDONLY) || want == PDL_TREE_BY_LEVEL)
+		return 0; /* layout 1 is the one without the key */
+	val.mv_size = 1;
+	val.mv_data = &want;
+	return mdb_put(t, s->meta, &key, &val, 0);
+}
+
 static int
 open_dbs(struct pdl_store *s)
 {
@@ -63,6 +93,11 @@ open_dbs(struct pdl_store *s)
 			mdb_txn_abort(t);
 			return rc;
 		}
+	}
+	rc = tree_layout(t, s);
+	if (rc != 0) {
+		mdb_txn_abort(t);
+		return rc;
 	}
 	return mdb_txn_commit(t);
 }
@@ -209,21 +244,27 @@ pdl_store_head(MDB_txn *t, const struct pdl_store *s, struct pdl_head *h)
 	return PDL_OK;
 }
 
-static int
-tree_key(uint8_t k[9], unsigned level, uint64_t index)
+size_t
+pdl_store_tree_key(const struct pdl_store *s, unsigned level, uint64_t index, uint8_t k[PDL_TREE_KEY_BYTES])
 {
-	k[0] = (uint8_t)level;
-	pdl_be64(k + 1, index);
-	return 0;
+	assert(level < 64);
+	if (s->tree_layout == PDL_TREE_BY_LEVEL) {
+		k[0] = (uint8_t)level;
+		pdl_be64(k + 1, index);
+	} else {
+		assert(s->tree_layout == PDL_TREE_BY_END);
+		pdl_be64(k, ((index + 1) << level) - 1); /* the last leaf under the node */
+		k[8] = (uint8_t)level;
+	}
+	return PDL_TREE_KEY_BYTES;
 }
 
 static int
 tree_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
 {
 	struct pdl_tree_ctx *c = ctx;
-	uint8_t k[9];
-	tree_key(k, level, index);
-	MDB_val key = {9, k}, val;
+	uint8_t k[PDL_TREE_KEY_BYTES];
+	MDB_val key = {pdl_store_tree_key(c->s, level, index, k), k}, val;
 	int rc = mdb_get(c->txn, c->s->tree, &key, &val);
 	if (rc != 0)
 		return pdl_store_err(rc);
@@ -237,9 +278,8 @@ static int
 tree_put(void *ctx, unsigned level, uint64_t index, const uint8_t h[PDL_HASH_BYTES])
 {
 	struct pdl_tree_ctx *c = ctx;
-	uint8_t k[9];
-	tree_key(k, level, index);
-	return put(c->txn, c->s, c->s->tree, k, sizeof k, h, PDL_HASH_BYTES, 0);
+	uint8_t k[PDL_TREE_KEY_BYTES];
+	return put(c->txn, c->s, c->s->tree, k, pdl_store_tree_key(c->s, level, index, k), h, PDL_HASH_BYTES, 0);
 }
 
 void

@@ -3,7 +3,8 @@
  * directory, six tables, one writer.
  *
  *   log    seq (u64 BE)              → entry bytes (the Merkle leaf data)
- *   tree   level (u8) ‖ index (u64 BE) → 32-byte complete-subtree hash (merkle.h)
+ *   tree   node (level, index) → 32-byte complete-subtree hash (merkle.h),
+ *          keyed by the layout meta "tree_layout" names (below)
  *   meta   name                      → value ("head", "genesis", "mapsize")
  *   nonce  actor ‖ 0x00 ‖ nonce (u64 BE) → act hash (32) ‖ seq (u64 BE)
  *   state  family key                → msgpack record (rules decide)
@@ -25,6 +26,19 @@
  * pdl_store_commit checks (5) (PDL_INVARIANT, base/pdl.h); the Merkle code
  * asserts (3)'s arithmetic; `pdl verify` re-derives all of them from disk.
  *
+ * The tree table's two key layouts (spec/formats.md §9). Layout 1, of
+ * every data directory made before meta "tree_layout" existed: level (u8)
+ * ‖ index (u64 BE). Each append writes at the end of every level's run,
+ * in the middle of the table, so LMDB splits those pages in half: about
+ * 210 bytes of tree per entry. Layout 2, of every store created since
+ * (meta "tree_layout" = 0x02): the last leaf the node covers, (index+1)·
+ * 2^level − 1 (u64 BE), ‖ level (u8). An append's nodes, (0, n) and then
+ * the nodes n completes level by level, sort after every node before
+ * them: the table grows only at its end, LMDB fills its pages, and the
+ * tree costs about 105 bytes per entry. Same nodes, same hashes, same
+ * roots and proofs: only the keys differ. A store keeps its layout; one
+ * that names a layout this code does not know is refused (PDL_ESTORE).
+ *
  * Readers from several threads (MDB_NOTLS) take pdl_store_rdlock around a
  * read transaction so the writer can grow the map (which needs no
  * transaction open in this process).
@@ -43,7 +57,13 @@
 #define PDL_MAPSIZE_DEFAULT ((size_t)1 << 30) /* 1 GiB to start; doubles when full */
 #define PDL_MAPSIZE_MAX ((size_t)1 << 40)     /* 1 TiB: beyond this refuse with PDL_EMAPFULL */
 
-enum { PDL_STORE_RDONLY = 1, PDL_STORE_CREATE = 2, PDL_STORE_NOSYNC = 4 /* tests' scratch copies only */ };
+enum {
+	PDL_STORE_RDONLY = 1,
+	PDL_STORE_CREATE = 2,
+	PDL_STORE_NOSYNC = 4,   /* tests' scratch copies only */
+	PDL_STORE_TREE_V1 = 8,  /* tests only: a new store gets tree layout 1, as an old data directory has */
+};
+enum { PDL_TREE_BY_LEVEL = 1, PDL_TREE_BY_END = 2 }; /* the tree table's key layouts (above) */
 
 struct pdl_store {
 	MDB_env *env;
@@ -58,6 +78,7 @@ struct pdl_store {
 	uint64_t writes;
 	int txn_partial; /* (5): set by pdl_store_mark_partial, cleared by pdl_store_wtxn */
 	unsigned flags;
+	unsigned tree_layout; /* PDL_TREE_BY_LEVEL or PDL_TREE_BY_END, from meta "tree_layout" at open */
 	pthread_rwlock_t resize; /* readers hold it shared; growth takes it exclusive */
 	char dir[4096];
 };
@@ -69,7 +90,10 @@ struct pdl_head {
 };
 
 /* Opens (or with PDL_STORE_CREATE creates) DIR/data.mdb. Clears stale
- * reader slots. Errors: PDL_ESTORE, PDL_EIO (no such directory). */
+ * reader slots. A store with an empty tree table and no layout gets tree
+ * layout 2 (written to meta when the store is opened for writing).
+ * Errors: PDL_ESTORE (also: a tree layout this code does not know),
+ * PDL_EIO (no such directory). */
 int pdl_store_open(struct pdl_store *s, const char *dir, unsigned flags);
 void pdl_store_close(struct pdl_store *s);
 
@@ -112,6 +136,10 @@ struct pdl_tree_ctx {
 	struct pdl_store *s;
 };
 void pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io);
+/* The tree table key of node (level, index) in the store's layout; returns
+ * its length (PDL_TREE_KEY_BYTES). */
+#define PDL_TREE_KEY_BYTES 9u
+size_t pdl_store_tree_key(const struct pdl_store *s, unsigned level, uint64_t index, uint8_t k[PDL_TREE_KEY_BYTES]);
 
 int pdl_store_meta_get(MDB_txn *t, const struct pdl_store *s, const char *name, const uint8_t **v, size_t *n);
 int pdl_store_meta_put(MDB_txn *t, struct pdl_store *s, const char *name, const void *v, size_t n);

@@ -100,33 +100,23 @@ put_file(struct wctx *w, const char *rel, const void *b, size_t len)
 	return PDL_OK;
 }
 
-/* The w node hashes of tile (level, index) from the tree table, in a row. */
+/* The w node hashes of tile (level, index) from the tree table, in a row
+ * (one lookup each: in the store's tree layout 2 a level's nodes are not
+ * side by side). */
 static int
-read_tile(MDB_txn *t, const struct pdl_store *s, unsigned level, uint64_t index, unsigned w, uint8_t *out,
+read_tile(MDB_txn *t, struct pdl_store *s, unsigned level, uint64_t index, unsigned w, uint8_t *out,
           struct pdl_status *st)
 {
-	MDB_cursor *c;
-	uint8_t k[9];
 	uint64_t first = index * PDL_TILE_WIDTH;
 	unsigned height = level * PDL_TILE_HEIGHT;
-	k[0] = (uint8_t)height;
-	pdl_be64(k + 1, first);
-	MDB_val key = {sizeof k, k}, val;
-	if (mdb_cursor_open(t, s->tree, &c) != 0)
-		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the tree table");
-	int m = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
-	for (unsigned i = 0; i < w; i++) {
-		if (m != 0 || key.mv_size != 9 || ((const uint8_t *)key.mv_data)[0] != height ||
-		    pdl_get_be64((const uint8_t *)key.mv_data + 1) != first + i || val.mv_size != PDL_HASH_BYTES) {
-			mdb_cursor_close(c);
+	struct pdl_tree_ctx tc = {t, s};
+	struct pdl_merkle_io io;
+	pdl_store_tree_io(&tc, &io);
+	for (unsigned i = 0; i < w; i++)
+		if (io.get(io.ctx, height, first + i, out + (size_t)i * PDL_HASH_BYTES) != PDL_OK)
 			return pdl_status_set(st, PDL_ESTORE, NULL,
 			                      "tree node (%u, %" PRIu64 ") is missing or malformed (run pdl verify)", height,
 			                      first + i);
-		}
-		memcpy(out + (size_t)i * PDL_HASH_BYTES, val.mv_data, PDL_HASH_BYTES);
-		m = mdb_cursor_get(c, &key, &val, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
 	return PDL_OK;
 }
 

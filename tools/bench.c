@@ -101,7 +101,8 @@ verify_spin(void *arg)
 	return NULL;
 }
 
-static double
+/* Also `pdl bench-scale bound` (cmd_bench_scale.c). */
+double
 bound_verify(unsigned threads)
 {
 	pthread_t t[64];

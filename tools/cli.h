@@ -82,6 +82,10 @@ int src_opts(int argc, char **argv, const char *cmd, const char *help, const cha
 int cmd_acts(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_bench_scale(int argc, char **argv);
+/* The suite's signature verifications/s on `threads` threads for 1.5 s
+ * (bench.c): the bound the benches judge against. */
+double bound_verify(unsigned threads);
 int cmd_checkpoint(int argc, char **argv);
 int cmd_clock(int argc, char **argv);
 int cmd_code(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* proj.c — see proj.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "crypto.h"
+#include "jcompact.h"
 #include "mpjson.h"
 #include "proj.h"
 #include "rules.h"
@@ -170,14 +172,23 @@ pdl_vdoc_get(MDB_txn *t, MDB_dbi dbi, const char *key)
 static int
 put_json(MDB_txn *t, MDB_dbi dbi, MDB_val *k, json_t *doc)
 {
-	/* sorted keys: the same document always has the same bytes */
-	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	if (s == NULL)
-		return PDL_ENOMEM;
-	MDB_val v = {strlen(s), s};
-	int rc = mdb_put(t, dbi, k, &v, 0);
-	free(s);
-	return pdl_store_err(rc);
+	/* sorted keys: the same document always has the same bytes, those of
+	 * json_dumps(JSON_COMPACT | JSON_SORT_KEYS), which jcompact writes
+	 * faster; what it leaves to jansson (a real number) goes there */
+	struct pdl_jbuf b;
+	pdl_jbuf_init(&b);
+	int rc = pdl_json_compact(doc, &b);
+	if (rc == PDL_OK) {
+		MDB_val v = {b.n, b.p};
+		rc = pdl_store_err(mdb_put(t, dbi, k, &v, 0));
+	} else if (rc == PDL_EINVAL) {
+		char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+		MDB_val v = {s != NULL ? strlen(s) : 0, s};
+		rc = s == NULL ? PDL_ENOMEM : pdl_store_err(mdb_put(t, dbi, k, &v, 0));
+		free(s);
+	}
+	pdl_jbuf_free(&b);
+	return rc;
 }
 
 int
@@ -706,24 +717,89 @@ pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struc
 	return pdl_catch_up_progress(db, cl, applied, NULL, st);
 }
 
+/* The range read after the batch being applied, made on a thread of its
+ * own meanwhile: pdld reads and sends the next entries while this process
+ * applies the last ones, instead of each side waiting on the other. The
+ * client is used by one thread at a time (the caller joins before its
+ * next call). */
+struct ahead {
+	pthread_t th;
+	struct pdl_client *cl;
+	uint64_t from;
+	uint8_t *rep;
+	size_t rn;
+	int rc, running;
+	struct pdl_status st;
+};
+
+static void *
+ahead_main(void *arg)
+{
+	struct ahead *a = arg;
+	a->rc = range(a->cl, a->from, &a->rep, &a->rn, &a->st);
+	return NULL;
+}
+
+static void
+ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from)
+{
+	memset(a, 0, sizeof *a);
+	a->cl = cl;
+	a->from = from;
+	a->running = pthread_create(&a->th, NULL, ahead_main, a) == 0;
+}
+
+/* The reply for `from`: the one read ahead if it is for from, else a read now. */
+static int
+ahead_take(struct ahead *a, struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pdl_status *st)
+{
+	if (a->running) {
+		pthread_join(a->th, NULL);
+		a->running = 0;
+		if (a->from == from) {
+			*rep = a->rep;
+			*rn = a->rn;
+			if (a->rc != PDL_OK)
+				*st = a->st;
+			return a->rc;
+		}
+		if (a->rc == PDL_OK)
+			free(a->rep); /* read for a seq the view did not reach (it stopped short) */
+	}
+	return range(cl, from, rep, rn, st);
+}
+
+static void
+ahead_drop(struct ahead *a)
+{
+	uint8_t *rep;
+	size_t rn;
+	struct pdl_status st;
+	if (a->running && ahead_take(a, a->cl, a->from, &rep, &rn, &st) == PDL_OK)
+		free(rep);
+}
+
 int
 pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struct pdl_progress *prog,
                       struct pdl_status *st)
 {
+	struct ahead a = {0};
 	for (;;) {
 		MDB_txn *t;
 		uint64_t next;
 		uint8_t chain[PDL_HASH_BYTES];
-		if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0)
+		if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0) {
+			ahead_drop(&a);
 			return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the view");
+		}
 		int rc = pdl_vdb_cursor(t, db, &next, chain);
 		mdb_txn_abort(t);
-		if (rc != PDL_OK)
-			return rc;
 		uint8_t *rep;
 		size_t rn;
-		if ((rc = range(cl, next, &rep, &rn, st)) != PDL_OK)
+		if (rc != PDL_OK || (rc = ahead_take(&a, cl, next, &rep, &rn, st)) != PDL_OK) {
+			ahead_drop(&a);
 			return rc;
+		}
 		struct mp_cur ents;
 		uint32_t n = 0;
 		uint64_t from;
@@ -731,11 +807,15 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		if (rc == PDL_OK && n > 0 && from != next)
 			rc = pdl_status_set(st, PDL_EPROTO, NULL, "a range reply from %llu, not the %llu asked",
 			                    (unsigned long long)from, (unsigned long long)next);
-		if (rc == PDL_OK && n > 0)
+		if (rc == PDL_OK && n > 0) {
+			ahead_start(&a, cl, next + n);
 			rc = apply_entries(db, ents, n, applied, st);
+		}
 		free(rep);
-		if (rc != PDL_OK)
+		if (rc != PDL_OK) {
+			ahead_drop(&a);
 			return rc;
+		}
 		if (prog != NULL)
 			pdl_progress_update(prog, next + n);
 		if (n == 0) { /* a reply may hold fewer than asked before the end (pdld's byte cap) */

@@ -76,6 +76,14 @@ def copy_store(src, out):
     return env, {n.decode(): env.open_db(n) for n in DBS}
 
 
+def tree_key(t, meta, level, index):
+    """Node (level, index)'s key in the store's tree layout (spec/formats.md §9):
+    layout 2 (meta tree_layout = 0x02) last leaf under it ‖ level, else level ‖ index."""
+    if t.get(b"tree_layout", db=meta) == b"\x02":
+        return be64(((index + 1) << level) - 1) + bytes([level])
+    return bytes([level]) + be64(index)
+
+
 def damage(t, db, case):
     log, tree, meta, ckpt, state = db["log"], db["tree"], db["meta"], db["ckpt"], db["state"]
     if case == "big-entry":
@@ -90,9 +98,11 @@ def damage(t, db, case):
     elif case == "garbage-genesis":
         t.put(be64(0), noise(300), db=log)
     elif case == "node-short":
-        t.put(b"\x00" + be64(1), bytes(31), db=tree)
+        assert t.get(tree_key(t, meta, 0, 1), db=tree) is not None
+        t.put(tree_key(t, meta, 0, 1), bytes(31), db=tree)
     elif case == "node-long":
-        t.put(b"\x01" + be64(0), bytes(100), db=tree)
+        assert t.get(tree_key(t, meta, 1, 0), db=tree) is not None
+        t.put(tree_key(t, meta, 1, 0), bytes(100), db=tree)
     elif case == "huge-head":
         h = t.get(b"head", db=meta)
         t.put(b"head", be64(U64_MAX) + h[8:], db=meta)

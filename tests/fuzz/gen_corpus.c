@@ -199,6 +199,8 @@ store_dump(struct pdl_store *s, unsigned v)
 	FILE *f = open_memstream(&buf, &len);
 	MDB_txn *t;
 	static uint8_t big[200000];
+	uint8_t node01[PDL_TREE_KEY_BYTES]; /* node (0, 1), in the store's tree layout */
+	pdl_store_tree_key(s, 0, 1, node01);
 	if (f == NULL || pdl_store_rtxn(s, &t) != PDL_OK)
 		exit(1);
 	for (unsigned i = 0; i < FUZZ_STORE_TABLES; i++) {
@@ -222,7 +224,8 @@ store_dump(struct pdl_store *s, unsigned v)
 				memset(tmp, 0xc1, sizeof tmp);
 				vb = tmp;
 				vn = sizeof tmp;
-			} else if (v == V_NODE_SHORT && i == 1 && kn == 9 && kb[0] == 0 && pdl_get_be64(kb + 1) == 1) {
+			} else if (v == V_NODE_SHORT && i == 1 && kn == PDL_TREE_KEY_BYTES &&
+			           memcmp(kb, node01, PDL_TREE_KEY_BYTES) == 0) {
 				vn = 31;
 			} else if (v == V_HUGE_HEAD && i == 2 && vn == 48) {
 				memcpy(tmp, vb, 48);

@@ -1,0 +1,227 @@
+/* jcompact.c — see jcompact.h. The rules it copies from jansson 2.14's
+ * dump.c: "," and ":" with no spaces; object members in the byte order of
+ * their keys (memcmp, then the shorter first); strings escape '"', '\\'
+ * and the control characters below 0x20 (\b \f \n \r \t, else \u00XX in
+ * upper-case hex) and nothing else ('/' and non-ASCII stay as they are);
+ * integers in decimal; true, false, null. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jcompact.h"
+
+#define KEYS_STACK 32u /* members gathered without an allocation */
+
+struct member {
+	const char *k;
+	size_t kn;
+	const json_t *v;
+};
+
+void
+pdl_jbuf_init(struct pdl_jbuf *b)
+{
+	b->p = b->stack;
+	b->n = 0;
+	b->cap = sizeof b->stack;
+}
+
+void
+pdl_jbuf_free(struct pdl_jbuf *b)
+{
+	if (b->p != b->stack)
+		free(b->p);
+	pdl_jbuf_init(b);
+}
+
+static int
+room(struct pdl_jbuf *b, size_t more)
+{
+	if (b->cap - b->n >= more)
+		return PDL_OK;
+	size_t cap = b->cap * 2;
+	while (cap - b->n < more)
+		cap *= 2;
+	char *p = b->p == b->stack ? malloc(cap) : realloc(b->p, cap);
+	if (p == NULL)
+		return PDL_ENOMEM;
+	if (b->p == b->stack)
+		memcpy(p, b->stack, b->n);
+	b->p = p;
+	b->cap = cap;
+	return PDL_OK;
+}
+
+static int
+put(struct pdl_jbuf *b, const void *s, size_t n)
+{
+	if (room(b, n) != PDL_OK)
+		return PDL_ENOMEM;
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	return PDL_OK;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if it is not
+ * one jansson accepts (overlong, surrogate, above U+10FFFF, cut short). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	if (len == 1)
+		return 1;
+	uint32_t cp = c & (0x7fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static int
+put_string(struct pdl_jbuf *b, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	static const char hex[] = "0123456789ABCDEF";
+	if (room(b, len + 2) != PDL_OK)
+		return PDL_ENOMEM;
+	b->p[b->n++] = '"';
+	size_t i = 0, run = 0; /* bytes [run, i) are copied as they are */
+	while (i < len) {
+		unsigned c = s[i];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			size_t l = c < 0x80 ? 1 : utf8_len(s + i, len - i);
+			if (l == 0)
+				return PDL_EINVAL;
+			i += l;
+			continue;
+		}
+		char esc[6] = {'\\', 0};
+		size_t en = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			en = 6;
+		}
+		if (put(b, s + run, i - run) != PDL_OK || put(b, esc, en) != PDL_OK)
+			return PDL_ENOMEM;
+		run = ++i;
+	}
+	if (put(b, s + run, len - run) != PDL_OK || put(b, "\"", 1) != PDL_OK)
+		return PDL_ENOMEM;
+	return PDL_OK;
+}
+
+static int
+put_int(struct pdl_jbuf *b, json_int_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	/* the magnitude as unsigned: INT64_MIN has no positive json_int_t */
+	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m > 0);
+	if (v < 0)
+		d[--i] = '-';
+	return put(b, d + i, sizeof d - i);
+}
+
+static int
+cmp_member(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int r = memcmp(x->k, y->k, x->kn < y->kn ? x->kn : y->kn);
+	if (r != 0)
+		return r;
+	return x->kn < y->kn ? -1 : x->kn > y->kn;
+}
+
+static int dump(const json_t *v, struct pdl_jbuf *b, unsigned depth);
+
+static int
+put_object(const json_t *o, struct pdl_jbuf *b, unsigned depth)
+{
+	struct member stack[KEYS_STACK], *m = stack;
+	size_t n = json_object_size(o), i = 0;
+	if (n > KEYS_STACK && (m = malloc(n * sizeof *m)) == NULL)
+		return PDL_ENOMEM;
+	for (void *it = json_object_iter((json_t *)o); it != NULL && i < n; it = json_object_iter_next((json_t *)o, it)) {
+		m[i].k = json_object_iter_key(it);
+		m[i].kn = json_object_iter_key_len(it);
+		m[i++].v = json_object_iter_value(it);
+	}
+	/* a document's objects are small: an insertion sort, where glibc's
+	 * qsort would allocate a merge buffer for each */
+	for (size_t a = 1; a < i; a++) {
+		struct member x = m[a];
+		size_t j = a;
+		for (; j > 0 && cmp_member(&m[j - 1], &x) > 0; j--)
+			m[j] = m[j - 1];
+		m[j] = x;
+	}
+	int rc = put(b, "{", 1);
+	for (size_t k = 0; k < i && rc == PDL_OK; k++) {
+		if (k > 0)
+			rc = put(b, ",", 1);
+		if (rc == PDL_OK && (rc = put_string(b, m[k].k, m[k].kn)) == PDL_OK && (rc = put(b, ":", 1)) == PDL_OK)
+			rc = dump(m[k].v, b, depth + 1);
+	}
+	if (rc == PDL_OK)
+		rc = put(b, "}", 1);
+	if (m != stack)
+		free(m);
+	return rc;
+}
+
+static int
+dump(const json_t *v, struct pdl_jbuf *b, unsigned depth)
+{
+	if (depth > PDL_JCOMPACT_DEPTH_MAX)
+		return PDL_EINVAL;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return put_object(v, b, depth);
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+		int rc = put(b, "[", 1);
+		for (size_t i = 0; i < n && rc == PDL_OK; i++) {
+			if (i > 0)
+				rc = put(b, ",", 1);
+			if (rc == PDL_OK)
+				rc = dump(json_array_get(v, i), b, depth + 1);
+		}
+		return rc == PDL_OK ? put(b, "]", 1) : rc;
+	}
+	case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER: return put_int(b, json_integer_value(v));
+	case JSON_TRUE: return put(b, "true", 4);
+	case JSON_FALSE: return put(b, "false", 5);
+	case JSON_NULL: return put(b, "null", 4);
+	default: return PDL_EINVAL; /* a real: jansson's own formatting */
+	}
+}
+
+int
+pdl_json_compact(const json_t *v, struct pdl_jbuf *b)
+{
+	if (v == NULL || (!json_is_object(v) && !json_is_array(v)))
+		return PDL_EINVAL; /* json_dumps writes only those without JSON_ENCODE_ANY */
+	return dump(v, b, 0);
+}

@@ -1,0 +1,39 @@
+/*
+ * jcompact.h — a JSON value as json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)
+ * writes it, byte for byte, without jansson's per-fragment callbacks, its
+ * table of containers being dumped (loop detection: a view's documents are
+ * trees) and its allocations per object. The views store every document
+ * in that form and digest the bytes (projections/core), so the bytes must
+ * not change; pdl-project's catch-up spent a third of its time in
+ * json_dumps.
+ *
+ * What jansson would write differently or refuse is left to jansson: a
+ * real number (its shortest-round-trip formatting), a string that is not
+ * UTF-8, nesting deeper than PDL_JCOMPACT_DEPTH_MAX, a top level that is
+ * not an object or an array. Those return
+ * PDL_EINVAL and the caller uses json_dumps.
+ */
+#ifndef PDL_JCOMPACT_H
+#define PDL_JCOMPACT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "pdl.h"
+
+#define PDL_JCOMPACT_DEPTH_MAX 32u /* a view's documents nest 3 or 4 deep; more goes to jansson */
+#define PDL_JBUF_STACK 2048u       /* most documents fit: no allocation */
+
+struct pdl_jbuf {
+	char *p; /* the bytes, not NUL-terminated; stack or malloc'd */
+	size_t n, cap;
+	char stack[PDL_JBUF_STACK];
+};
+
+void pdl_jbuf_init(struct pdl_jbuf *b);
+void pdl_jbuf_free(struct pdl_jbuf *b);
+/* Appends v's compact, key-sorted JSON to b. Errors: PDL_ENOMEM, PDL_EINVAL
+ * (above: use json_dumps). On an error b holds a partial document. */
+int pdl_json_compact(const json_t *v, struct pdl_jbuf *b);
+
+#endif

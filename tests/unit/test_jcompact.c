@@ -1,0 +1,171 @@
+/*
+ * test_jcompact.c — pdl_json_compact writes exactly the bytes of
+ * json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) (the views' stored form,
+ * which their digests cover): on hand-made documents with every escape,
+ * non-ASCII text, extreme integers, many members and large sizes, and on
+ * 2,000 random documents; and leaves to jansson (PDL_EINVAL) what it must.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jcompact.h"
+
+#define RANDOM_DOCS 2000u
+
+static void
+same_as_jansson(json_t *v)
+{
+	struct pdl_jbuf b;
+	char *want = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_non_null(want);
+	pdl_jbuf_init(&b);
+	assert_int_equal(pdl_json_compact(v, &b), PDL_OK);
+	if (b.n != strlen(want) || memcmp(b.p, want, b.n) != 0)
+		fail_msg("got  %.*s\nwant %s", (int)b.n, b.p, want);
+	pdl_jbuf_free(&b);
+	free(want);
+}
+
+static void
+test_fixed(void **state)
+{
+	(void)state;
+	json_t *v = json_pack("{s:s, s:i, s:b, s:b, s:n, s:[i, s, {}], s:{}, s:[]}", "z", "a\"b\\c/d\b\f\n\r\t\x01\x1f\x7f",
+	                      "a", (json_int_t)-42, "m", 1, "f", 0, "null", "arr", (json_int_t)INT64_MAX, "基准测试 ✓ 😀",
+	                      "obj", "empty");
+	assert_non_null(v);
+	json_object_set_new(v, "min", json_integer(INT64_MIN));
+	json_object_set_new(v, "", json_string(""));
+	json_object_set_new(v, "ab", json_integer(0));
+	json_object_set_new(v, "a\xc3\xa9", json_integer(1)); /* sorts after "ab" (byte order) */
+	json_object_set_new(v, "A", json_integer(2));
+	same_as_jansson(v);
+	/* 100 members (sorted with an allocation) and over 2 KiB (the buffer grows) */
+	json_t *big = json_object();
+	for (int i = 0; i < 100; i++) {
+		char k[16];
+		snprintf(k, sizeof k, "k%03d", (i * 37) % 100);
+		json_object_set_new(big, k, json_string("0123456789abcdefghijklmnopqrstuvwxyz0123456789"));
+	}
+	json_object_set(v, "big", big);
+	same_as_jansson(big);
+	same_as_jansson(v);
+	json_t *arr = json_array();
+	json_array_append_new(arr, json_integer(1));
+	same_as_jansson(arr);
+	json_decref(arr);
+	json_decref(big);
+	json_decref(v);
+}
+
+static void
+test_left_to_jansson(void **state)
+{
+	(void)state;
+	struct pdl_jbuf b;
+	pdl_jbuf_init(&b);
+	json_t *real = json_pack("{s:f}", "x", 0.1);
+	assert_int_equal(pdl_json_compact(real, &b), PDL_EINVAL);
+	json_t *s = json_string("top");
+	assert_int_equal(pdl_json_compact(s, &b), PDL_EINVAL); /* json_dumps refuses it too */
+	json_t *bad = json_object();
+	json_object_set_new(bad, "k", json_stringn_nocheck("\xc0\x80", 2)); /* overlong: not UTF-8 */
+	assert_int_equal(pdl_json_compact(bad, &b), PDL_EINVAL);
+	json_t *deep = json_array(), *cur = deep;
+	for (unsigned i = 0; i <= PDL_JCOMPACT_DEPTH_MAX + 1; i++) {
+		json_t *next = json_array();
+		json_array_append_new(cur, next);
+		cur = next;
+	}
+	assert_int_equal(pdl_json_compact(deep, &b), PDL_EINVAL);
+	pdl_jbuf_free(&b);
+	json_decref(real);
+	json_decref(s);
+	json_decref(bad);
+	json_decref(deep);
+}
+
+static uint64_t rng = 88172645463325252ull;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+static json_t *
+rnd_string(void)
+{
+	static const char *const parts[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f",
+	                                    "é", "数据", "😀", "key", ""};
+	char s[64] = "";
+	size_t n = rnd(6);
+	for (size_t i = 0; i < n; i++)
+		strcat(s, parts[rnd(sizeof parts / sizeof parts[0])]);
+	return json_string(s);
+}
+
+static json_t *
+rnd_value(unsigned depth)
+{
+	unsigned kind = rnd(depth > 3 ? 5 : 7);
+	switch (kind) {
+	case 0: return rnd_string();
+	case 1: return json_integer((json_int_t)(rng >> rnd(64)) * (rnd(2) ? 1 : -1));
+	case 2: return json_boolean(rnd(2));
+	case 3: return json_null();
+	case 4: return json_integer(rnd(3) == 0 ? INT64_MIN : rnd(1000));
+	case 5: {
+		json_t *a = json_array();
+		for (unsigned i = rnd(5); i > 0; i--)
+			json_array_append_new(a, rnd_value(depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+		for (unsigned i = rnd(8); i > 0; i--) {
+			json_t *k = rnd_string();
+			json_object_set_new(o, json_string_value(k), rnd_value(depth + 1));
+			json_decref(k);
+		}
+		return o;
+	}
+	}
+}
+
+static void
+test_random(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < RANDOM_DOCS; i++) {
+		json_t *o = json_object();
+		for (unsigned k = rnd(10); k > 0; k--) {
+			json_t *key = rnd_string();
+			json_object_set_new(o, json_string_value(key), rnd_value(1));
+			json_decref(key);
+		}
+		same_as_jansson(o);
+		json_decref(o);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed),
+		cmocka_unit_test(test_left_to_jansson),
+		cmocka_unit_test(test_random),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
