@@ -28,9 +28,8 @@ json_t *pdl_mp_to_json(struct mp_cur *c);
  * and "notice_starts" get "<x>_cst". Only integer members; nested objects
  * are the caller's to pass. The ms members stay as they are. */
 void pdl_json_add_cst(json_t *obj);
-/* The CST member name pdl_json_add_cst gives member key into out (cap
- * bytes): 1, or 0 when key is not a ledger time (or its name would not
- * fit). */
+/* The CST member pdl_json_add_cst gives a member named key (a C string)
+ * into out (cap bytes); 0 when it gives none, or the name does not fit. */
 int pdl_json_cst_key(const char *key, char *out, size_t cap);
 /* Decoded entry as JSON (seq, time_ms, time_cst, prev, hash, act, sig,
  * outcome; the outcome's times with their CST forms too). */
