@@ -283,6 +283,7 @@ one_request(struct pdl_hsrv *s, struct conn *c, size_t hl)
 	}
 	c->in_len -= hl;
 	memmove(c->in, c->in + hl, c->in_len);
+	c->head_ms = c->in_len > 0 ? mono_ms() : 0; /* the next head's deadline runs from now */
 }
 
 /* Answers the whole requests in the buffer, until the output is large
@@ -353,7 +354,7 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		return;
 	}
 	atomic_store(&c->deadline_ms, UINT64_MAX);
-	if (c->out_off == c->out_len) {
+	if (c->out_off == c->out_len && c->in_len < sizeof c->in) {
 		ssize_t k;
 		do
 			k = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
