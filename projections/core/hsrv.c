@@ -32,6 +32,8 @@
 #define PDL_HSRV_REQ_MS 10000u     /* from a request's first byte to the end of its head (slow senders) */
 #define PDL_HSRV_SEND_MS 10000u    /* a slow reader must take some of its answer this often */
 #define PDL_HSRV_SWEEP_MS 1000u    /* how often deadlines are checked */
+#define PDL_HSRV_LINGER_MS 2000u   /* after a last answer, unread input is drained this long (see linger) */
+#define PDL_HSRV_LINGER_BYTES (1024u * 1024u) /* and at most this much of it */
 #define PDL_HSRV_OUT_KEEP (256u * 1024u) /* answers pipelined before a send; output kept between answers */
 #define PDL_HSRV_HOST_MAX 255u     /* a longer Host is passed as absent (page.h uses it for links) */
 #define PDL_HSRV_AUTH_MAX 511u     /* a longer Authorization is cut here (readtok.h refuses it as too long) */
@@ -43,6 +45,7 @@ struct conn {
 	_Atomic uint64_t deadline_ms; /* invariant 3; UINT64_MAX while being served */
 	uint64_t head_ms;             /* when the head in the buffer began */
 	int close_after;              /* answer what is sent, then close */
+	size_t linger_bytes;          /* > 0: lingering (see linger): drained so far, plus 1 */
 	char *out;                    /* answers not yet sent: out[off..len) */
 	size_t out_off, out_len, out_cap;
 	size_t in_len;
@@ -85,6 +88,7 @@ conn_new(struct pdl_hsrv *s, int fd)
 		atomic_init(&c->deadline_ms, mono_ms() + PDL_HSRV_IDLE_MS);
 		c->head_ms = 0;
 		c->close_after = 0;
+		c->linger_bytes = 0;
 		c->out = NULL;
 		c->out_off = c->out_len = c->out_cap = 0;
 		c->in_len = 0;
@@ -279,6 +283,7 @@ one_request(struct pdl_hsrv *s, struct conn *c, size_t hl)
 	}
 	c->in_len -= hl;
 	memmove(c->in, c->in + hl, c->in_len);
+	c->head_ms = c->in_len > 0 ? mono_ms() : 0; /* the next head's deadline runs from now */
 }
 
 /* Answers the whole requests in the buffer, until the output is large
@@ -302,13 +307,54 @@ arm(struct pdl_hsrv *s, struct conn *c, uint32_t ev, uint64_t deadline_ms)
 	return epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e);
 }
 
+/* After its last answer a connection is not closed at once: closing a
+ * socket with input still unread makes the kernel reset it, and a client
+ * that is still sending (a refused body, pipelined requests) may then
+ * lose the answer before it reads it. So its sending side is shut (the
+ * client reads the answer and then the end), and what still arrives is
+ * read and dropped until the client closes too, for PDL_HSRV_LINGER_MS
+ * and PDL_HSRV_LINGER_BYTES at most. */
+static void
+linger(struct pdl_hsrv *s, struct conn *c)
+{
+	for (;;) {
+		ssize_t k = recv(c->fd, c->in, sizeof c->in, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k > 0 && c->linger_bytes + (size_t)k <= PDL_HSRV_LINGER_BYTES) {
+			c->linger_bytes += (size_t)k;
+			continue;
+		}
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (arm(s, c, EPOLLIN, atomic_load(&c->deadline_ms)) == 0)
+				return;
+		}
+		conn_free(s, c); /* the client closed, or lingered long enough */
+		return;
+	}
+}
+
+/* Starts lingering (see linger), with its deadline. */
+static void
+linger_start(struct pdl_hsrv *s, struct conn *c)
+{
+	c->linger_bytes = 1;
+	c->in_len = 0;
+	if (shutdown(c->fd, SHUT_WR) != 0 || arm(s, c, EPOLLIN, mono_ms() + PDL_HSRV_LINGER_MS) != 0)
+		conn_free(s, c);
+}
+
 /* Serves c, told ready by epoll: the connection is this thread's alone
  * until it is re-armed or freed. */
 static void
 conn_ready(struct pdl_hsrv *s, struct conn *c)
 {
+	if (c->linger_bytes > 0) {
+		linger(s, c); /* keeps its deadline */
+		return;
+	}
 	atomic_store(&c->deadline_ms, UINT64_MAX);
-	if (c->out_off == c->out_len) {
+	if (c->out_off == c->out_len && c->in_len < sizeof c->in) {
 		ssize_t k;
 		do
 			k = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
@@ -326,8 +372,12 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		if (c->out_off == c->out_len)
 			requests(s, c);
 		int r = flush(c);
-		if (r < 0 || (r > 0 && c->close_after)) {
+		if (r < 0) {
 			conn_free(s, c);
+			return;
+		}
+		if (r > 0 && c->close_after) {
+			linger_start(s, c);
 			return;
 		}
 		if (r == 0) {
