@@ -287,6 +287,45 @@ while [ "$(hget /v1/checkpoint)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n 
 check_eq "pdld back: /v1/checkpoint 200, size $SIZE" "$(hget /v1/checkpoint):$(jq_ "$TMP/h.body" 'o["size"]')" "200:$SIZE"
 check_eq "pdld back: /v1/entries/${S[G1]} 200" "$(hget "/v1/entries/${S[G1]}")" 200
 check "pdl-project is still running" kill -0 "$PROJ_PID"
+stop_proj
 
+# A hostile client's connections that never send a byte (probe report,
+# finding 1) under a descriptor limit of 200: pdl-project keeps 136 per
+# listener (200 less its reserve of 64) and says so; 200 silent sockets do
+# not keep an honest request out (the one idle the longest gives up its
+# slot), and a silent one is closed after 5 s.
+PORT=$(free_port)
+BASE=http://127.0.0.1:$PORT
+(ulimit -n 200 && exec "$PDLPROJ" all --ledger "ipc://$D/pdl.sock" --data "$TMP/proj" --http "127.0.0.1:$PORT") \
+	>"$TMP/proj2.log" 2>&1 &
+PROJ_PID=$!
+n=100
+while [ "$(hget /v1/ 2>/dev/null)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+check "under ulimit -n 200: pdl-project says each listener keeps 136 connections" \
+	grep -q "each HTTP listener keeps 136 connections, not 1024: the descriptor limit (RLIMIT_NOFILE, hard) is 200" \
+	"$TMP/proj2.log"
+$PY - "$PORT" >"$TMP/idle.out" 2>&1 <<'EOF'
+import socket, sys, time, urllib.request
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]
+time.sleep(0.5)
+try:
+    st = urllib.request.urlopen("http://127.0.0.1:%d/v1/" % port, timeout=3).status
+except Exception as e:
+    st = repr(e)
+print("honest:", st)
+first = socket.create_connection(("127.0.0.1", port))  # the newest: not the one evicted
+t0 = time.monotonic()
+first.settimeout(10)
+try:
+    gone = first.recv(1) == b""
+except (ConnectionResetError, socket.timeout):
+    gone = False
+print("silent closed:", gone, "in 4-10 s:", 4 <= time.monotonic() - t0 <= 10)
+EOF
+check "200 silent connections do not keep an honest request out" grep -q "^honest: 200$" "$TMP/idle.out"
+check "a connection that sends nothing is closed within seconds (5 s)" \
+	grep -q "^silent closed: True in 4-10 s: True$" "$TMP/idle.out"
+check "pdl-project is still running" kill -0 "$PROJ_PID"
 stop_proj
 finish
