@@ -286,6 +286,26 @@ n=50
 while [ "$(hget /v1/checkpoint)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 check_eq "pdld back: /v1/checkpoint 200, size $SIZE" "$(hget /v1/checkpoint):$(jq_ "$TMP/h.body" 'o["size"]')" "200:$SIZE"
 check_eq "pdld back: /v1/entries/${S[G1]} 200" "$(hget "/v1/entries/${S[G1]}")" 200
+# Host and Authorization as RFC 9112 §3.2 has them (probe report, finding 4)
+$PY - "$PORT" >"$TMP/hosts.out" <<'EOF'
+import socket, sys
+def status(raw):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    s.sendall(raw)
+    b = b""
+    while b"\r\n" not in b:
+        k = s.recv(4096)
+        if not k:
+            break
+        b += k
+    s.close()
+    return b.split(b" ")[1].decode() if b.startswith(b"HTTP/1.1 ") else "-"
+print(status(b"GET /v1/grants HTTP/1.1\r\n\r\n"), status(b"GET /v1/grants HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+      status(b"GET /v1/grants HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\nAuthorization: y\r\n\r\n"),
+      status(b"GET /v1/grants HTTP/1.0\r\n\r\n"))
+EOF
+check_eq "HTTP/1.1 without Host, with two Host, with two Authorization: 400; HTTP/1.0 without Host: 200" \
+	"$(cat "$TMP/hosts.out")" "400 400 400 200"
 check "pdl-project is still running" kill -0 "$PROJ_PID"
 stop_proj
 
