@@ -107,6 +107,19 @@ content_length(const char *v, size_t vn, struct pdl_h1_head *h, const char **why
 	return 0;
 }
 
+/* Where a request's first Host (field name starting with h or H) or
+ * Authorization value is. */
+static void
+keep_value(struct pdl_h1_head *h, char name0, const char *v, size_t vn)
+{
+	const char **at = lower((unsigned char)name0) == 'h' ? &h->host : &h->authorization;
+	size_t *len = lower((unsigned char)name0) == 'h' ? &h->host_len : &h->authorization_len;
+	if (*at == NULL) {
+		*at = v;
+		*len = vn;
+	}
+}
+
 /* The header fields after the first line. 0, or the status to answer. */
 static int
 fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request, const char **why)
@@ -164,6 +177,8 @@ fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request
 				return 417;
 			}
 			h->expect_continue = 1;
+		} else if (request && (ieq(s, nn, "host") || ieq(s, nn, "authorization"))) {
+			keep_value(h, s[0], v, vn);
 		} else if (ieq(s, nn, "content-type")) {
 			size_t cn = vn > PDL_H1_CTYPE_MAX ? PDL_H1_CTYPE_MAX : vn;
 			memcpy(h->content_type, v, cn);

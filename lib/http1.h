@@ -6,8 +6,9 @@
  * witness client share.
  *
  * Only what framing needs is kept: Content-Length, Transfer-Encoding,
- * Connection, Expect and Content-Type. Everything else is skipped, after
- * its syntax is checked.
+ * Connection, Expect and Content-Type; and, for a server's routes, where a
+ * request's Host and Authorization values are (pointers into the parsed
+ * bytes). Everything else is skipped, after its syntax is checked.
  *
  * Invariants:
  *  (1) nothing here reads past its length or trusts a length it did not
@@ -39,6 +40,11 @@ struct pdl_h1_head {
 	int close;            /* the connection ends after this message */
 	int expect_continue;  /* requests: Expect: 100-continue */
 	char content_type[PDL_H1_CTYPE_MAX + 1];
+	/* requests: the first Host and Authorization values, trimmed, pointing
+	 * into the bytes parsed (not NUL-terminated; valid while they are);
+	 * NULL when absent */
+	const char *host, *authorization;
+	size_t host_len, authorization_len;
 };
 
 /* The length of the head at the start of b[0..n) through its empty line

@@ -218,9 +218,8 @@ pdl_mp_to_json(struct mp_cur *c)
 	return from_mp(c, 0);
 }
 
-/* The CST member name for a ledger time member, or 0 when key is none. */
-static int
-cst_key(const char *key, char *out, size_t cap)
+int
+pdl_json_cst_key(const char *key, char *out, size_t cap)
 {
 	static const char *const deadlines[] = {"accept_due", "notice_ends", "notice_starts", NULL};
 	size_t n = strlen(key);
@@ -246,7 +245,7 @@ pdl_json_add_cst(json_t *obj)
 		return;
 	}
 	json_object_foreach(obj, key, v) {
-		if (json_is_integer(v) && json_integer_value(v) >= 0 && cst_key(key, name, sizeof name))
+		if (json_is_integer(v) && json_integer_value(v) >= 0 && pdl_json_cst_key(key, name, sizeof name))
 			json_object_set_new(add, name, json_string(pdl_ms_cst((uint64_t)json_integer_value(v), iso)));
 	}
 	json_object_update_missing(obj, add);

@@ -28,6 +28,9 @@ json_t *pdl_mp_to_json(struct mp_cur *c);
  * and "notice_starts" get "<x>_cst". Only integer members; nested objects
  * are the caller's to pass. The ms members stay as they are. */
 void pdl_json_add_cst(json_t *obj);
+/* The CST member pdl_json_add_cst gives a member named key (a C string)
+ * into out (cap bytes); 0 when it gives none, or the name does not fit. */
+int pdl_json_cst_key(const char *key, char *out, size_t cap);
 /* Decoded entry as JSON (seq, time_ms, time_cst, prev, hash, act, sig,
  * outcome; the outcome's times with their CST forms too). */
 json_t *pdl_entry_to_json(const uint8_t *b, size_t n);

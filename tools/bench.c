@@ -483,7 +483,23 @@ struct curve_point {
 	double p50, p99, svc_p50, svc_p99; /* ms: from due, and from the send */
 	struct cpu_split cpu;               /* pdld's, in cores over the point */
 	double cpu_client;                  /* the bench's own (its clients), in cores */
+	double loadavg;                     /* the host's 1-minute load average after the point */
 };
+
+/* The host's 1-minute load average (/proc/loadavg), or -1: how busy the
+ * machine was, others' work included, to read a point's tail with. */
+static double
+loadavg_1m(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
 
 static double
 pct_ms(uint64_t *v, size_t n, unsigned pct)
@@ -523,6 +539,7 @@ curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double r
 	p->cpu.other_s = (c1.other_s - c0.other_s) / secs;
 	p->cpu.writer_wait_s = (c1.writer_wait_s - c0.writer_wait_s) / secs;
 	p->cpu_client = (self_cpu_s() - self0) / secs;
+	p->loadavg = loadavg_1m();
 	p->size = size;
 	p->acts = b->acts;
 	p->offered = rate;
@@ -533,9 +550,9 @@ curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double r
 	p->svc_p99 = pct_ms(b->svc_ns, b->nreq, 99);
 	fprintf(stderr,
 	        "%.0f acts/s, p50 %.1f ms, p99 %.1f ms\nbench:   cpu in cores: pdld verifiers %.2f, writer %.2f, other %.2f; "
-	        "clients %.2f; the writer waited for a cpu %.1f ms a second\n",
+	        "clients %.2f; the writer waited for a cpu %.1f ms a second; load average %.1f\n",
 	        p->achieved, p->p50, p->p99, p->cpu.verify_s, p->cpu.writer_s, p->cpu.other_s, p->cpu_client,
-	        p->cpu.writer_wait_s * 1e3);
+	        p->cpu.writer_wait_s * 1e3, p->loadavg);
 	b->act_base += b->acts;
 	reqs_free(b);
 	return atomic_load(&b->failed) ? -1 : 0;
@@ -575,6 +592,7 @@ curve_print(const struct bench *b, const struct curve_point *pt, size_t n, const
 		json_object_set_new(e, "cpu_cores_pdld_other", json_real(p->cpu.other_s));
 		json_object_set_new(e, "cpu_cores_client", json_real(p->cpu_client));
 		json_object_set_new(e, "writer_cpu_wait_ms_per_s", json_real(p->cpu.writer_wait_s * 1e3));
+		json_object_set_new(e, "loadavg_1m", json_real(p->loadavg));
 		json_array_append_new(a, e);
 		fprintf(stderr, "| %u | %llu | %.0f | %.0f | %.0f | %.2f | %.1f (%.1f) | %.1f (%.1f) |\n", p->size,
 		        (unsigned long long)p->acts, p->offered, p->achieved, p->bound, p->achieved / p->bound, p->p50,

@@ -1,69 +1,53 @@
 /* http.c — see http.h.
  *
- * Routes never run on NNG's threads. NNG calls handle() on one of its few
- * task-queue threads, and a route may do blocking NNG I/O of its own (the
- * disclosure routes ask pdld for checkpoints, proofs and entries) whose
- * completion needs those same threads: with every task thread inside such
- * a route, nothing completes and the server deadlocks (seen under load
- * with ASan). So handle() only queues the request; PDL_HTTP_WORKERS
- * threads of our own run the routes and finish the NNG aio. Routes that
- * only read the view's LMDB (PDL_ROUTE_INLINE: the entry and proof routes)
- * cannot wait on NNG, and on the public listener run in handle() itself:
- * the handoff (a queue, a wakeup, the aio finished from another thread)
- * cost about a third of their throughput.
+ * The server is hsrv.h's: its threads read each request, run its route
+ * and send the answer. A route may wait on pdld (a REQ client: the
+ * disclosure view's checkpoint route), which needs NNG's threads to
+ * complete; those are not the server's, so such a wait holds up only the
+ * thread that runs it. (On NNG's own HTTP server routes had to be handed
+ * from its task threads to threads of ours, or the server deadlocked
+ * with every task thread inside such a route.)
  */
 #include <assert.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
 
+#include "hsrv.h"
 #include "http.h"
 #include "page.h"
 #include "readtok.h"
 
-#define PDL_HTTP_WORKERS 8u        /* threads running routes: requests served at once */
-#define PDL_HTTP_QUEUE_MAX 1024u    /* requests waiting for a worker; more get 503 at once */
+/* threads serving one listener: requests answered at once, or waiting on
+ * pdld (one client at most each); more than the cores, so that a few
+ * routes waiting on pdld do not stop the others */
+#ifndef PDL_HTTP_WORKERS
+#define PDL_HTTP_WORKERS 8u
+#endif
 /* the public listener's Content-Security-Policy (http.h) */
 #define PDL_HTTP_CSP                                                                                   \
 	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " \
 	"form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 
-struct job {
-	nng_aio *aio;
-	struct handler_data *hd;
-	struct job *next;
-};
-
 struct pdl_http {
-	nng_http_server *srv;
+	struct pdl_hsrv *srv;
 	struct pdl_http_ctx *cx;
 	enum pdl_http_kind kind;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job *head, *tail; /* the queue, FIFO */
-	size_t queued;
-	int stopping;
-	/* the routes' pdld clients, one at most per worker (pdl_http_ledger_open);
+	/* the routes' pdld clients, one at most per thread (pdl_http_ledger_open);
 	 * ledger_closed: the stop has closed them, no new one opens */
 	nng_socket ledger[PDL_HTTP_WORKERS];
 	int ledger_live[PDL_HTTP_WORKERS];
 	int ledger_closed;
-	/* clients the routes are done with, closed by a worker once its
+	/* clients the routes are done with, closed by a thread once its
 	 * response is sent (close_done): see pdl_http_ledger_close */
 	nng_socket done[PDL_HTTP_WORKERS];
-	unsigned ndone;
-	pthread_t workers[PDL_HTTP_WORKERS];
-	unsigned nworkers;
-};
-
-struct handler_data {
-	struct pdl_http_ctx *cx;
-	struct pdl_http *h;
+	_Atomic unsigned ndone; /* changed under mu */
 };
 
 void
@@ -390,198 +374,99 @@ count_request(const struct pdl_http *h, const struct pdl_route *r, int status)
 	                                     st});
 }
 
-/* Finishes aio with out as the response; frees out->body. */
+/* The headers every answer of the listener carries (http.h). */
 static void
-respond(nng_aio *aio, enum pdl_http_kind kind, struct pdl_http_out *out)
+headers(const struct pdl_http *h, const struct pdl_http_out *out, struct pdl_hsrv_res *res)
 {
-	nng_http_res *res;
-	if (nng_http_res_alloc(&res) != 0) {
-		free(out->body);
-		nng_aio_finish(aio, NNG_ENOMEM);
-		return;
-	}
-	nng_http_res_set_status(res, (uint16_t)out->status);
-	if (out->challenge[0])
-		nng_http_res_set_header(res, "WWW-Authenticate", out->challenge);
-	nng_http_res_set_header(res, "Content-Type", out->content_type);
-	nng_http_res_set_header(res, "X-Content-Type-Options", "nosniff");
-	if (kind == PDL_HTTP_PUBLIC) {
-		nng_http_res_set_header(res, "Cache-Control", "no-cache");
-		nng_http_res_set_header(res, "Access-Control-Allow-Origin", "*");
+	if (h->kind == PDL_HTTP_PUBLIC) {
 		/* the pages run no inline script and load nothing from elsewhere
 		 * (page.h): a value that slipped past escaping still runs nothing */
-		nng_http_res_set_header(res, "Content-Security-Policy", PDL_HTTP_CSP);
-		nng_http_res_set_header(res, "Referrer-Policy", "no-referrer");
+		static const char pub[] = "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n"
+		                          "Access-Control-Allow-Origin: *\r\nContent-Security-Policy: " PDL_HTTP_CSP
+		                          "\r\nReferrer-Policy: no-referrer\r\n";
+		_Static_assert(sizeof pub <= sizeof res->extra, "the public headers fit");
+		memcpy(res->extra, pub, sizeof pub);
 	} else {
 		/* a reader's own figures: no shared cache keeps them, no other
 		 * origin's script reads them */
-		nng_http_res_set_header(res, "Cache-Control", "no-store");
-		nng_http_res_set_header(res, "Vary", "Authorization");
+		snprintf(res->extra, sizeof res->extra,
+		         "%s%s%sX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nVary: Authorization\r\n",
+		         out->challenge[0] ? "WWW-Authenticate: " : "", out->challenge, out->challenge[0] ? "\r\n" : "");
 	}
-	if (out->body != NULL)
-		nng_http_res_copy_data(res, out->body, out->len);
-	free(out->body);
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
+	res->status = out->status;
+	res->content_type = out->content_type;
+	res->body = out->body;
+	res->len = out->body != NULL ? out->len : 0;
 }
 
-/* The route for the request of aio: its path copied into path (NUL
- * terminated), *query after the '?'. NULL with *too_long set when the path
- * does not fit, NULL alone when no route has it. */
+/* The route for target: its path copied into path (NUL terminated),
+ * *query after the '?'. NULL with *too_long set when the path does not
+ * fit, NULL alone when no route has it. */
 static const struct pdl_route *
-route_of(nng_aio *aio, struct handler_data *hd, char *path, size_t cap, const char **query, int *too_long)
+route_of(const struct pdl_http *h, const char *target, char *path, size_t cap, const char **query, int *too_long)
 {
-	nng_http_req *req = nng_aio_get_input(aio, 0);
-	const char *uri = nng_http_req_get_uri(req);
-	const char *q = strchr(uri, '?');
-	size_t pl = q ? (size_t)(q - uri) : strlen(uri);
+	const char *q = strchr(target, '?');
+	size_t pl = q ? (size_t)(q - target) : strlen(target);
 	*too_long = pl >= cap;
 	if (*too_long)
 		return NULL;
-	memcpy(path, uri, pl);
+	memcpy(path, target, pl);
 	path[pl] = 0;
 	*query = q ? q + 1 : "";
-	return find_route(hd->cx->views, path, hd->h->kind);
+	return find_route(h->cx->views, path, h->kind);
 }
 
-/* Runs the route for the request of aio and finishes the aio (a worker,
- * or handle() for an inline route). */
+/* Runs the route for one request (hsrv.h's callback, on one of its
+ * threads). */
 static void
-serve(nng_aio *aio, struct handler_data *hd)
+serve(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res)
 {
-	nng_http_req *req = nng_aio_get_input(aio, 0);
+	struct pdl_http *h = arg;
 	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
-	const char *uri = nng_http_req_get_uri(req);
 	char path[1024];
 	const char *query = "";
 	int too_long;
-	const struct pdl_route *r = route_of(aio, hd, path, sizeof path, &query, &too_long);
+	const struct pdl_route *r = route_of(h, req->target, path, sizeof path, &query, &too_long);
 	if (too_long) {
 		pdl_http_error(&out, 414, "uri_too_long", "the request path is too long");
-		count_request(hd->h, NULL, out.status);
+		count_request(h, NULL, out.status);
 	} else {
-		struct pdl_http_ctx cx = *hd->cx; /* this request's: the reader is its own */
+		struct pdl_http_ctx cx = *h->cx; /* this request's: the reader is its own */
 		struct pdl_reader reader;
 		cx.reader = NULL;
-		cx.srv = hd->h;
-		cx.host = nng_http_req_get_header(req, "Host");
+		cx.srv = h;
+		cx.host = req->host;
 		if (r == NULL)
 			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see %s for the API)", path,
-			               hd->h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");
-		else if (hd->h->kind == PDL_HTTP_PRIVATE &&
-		         !pdl_http_authenticate(cx.db, nng_http_req_get_header(req, "Authorization"),
-		                                nng_http_req_get_method(req), uri, pdl_now_ms(), &reader, &out))
+			               h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");
+		else if (h->kind == PDL_HTTP_PRIVATE &&
+		         !pdl_http_authenticate(cx.db, req->authorization, req->method, req->target, pdl_now_ms(), &reader,
+		                                &out))
 			; /* answered: 401, 403 or 503 */
 		else if (pdl_http_query_check(query, &out))
 			; /* answered: 400 */
 		else {
-			if (hd->h->kind == PDL_HTTP_PRIVATE)
+			if (h->kind == PDL_HTTP_PRIVATE)
 				cx.reader = &reader;
 			r->fn(&cx, query, path + strlen(r->path), &out);
 		}
-		count_request(hd->h, r, out.status);
+		count_request(h, r, out.status);
 	}
-	respond(aio, hd->h->kind, &out);
+	headers(h, &out, res);
 }
 
-static void close_done(struct pdl_http *h);
-
-static void *
-worker_main(void *arg)
+/* The JSON answer to a request the server refuses before any route. */
+static void
+refuse(void *arg, int status, const char *why, struct pdl_hsrv_res *res)
 {
 	struct pdl_http *h = arg;
-	pthread_mutex_lock(&h->mu);
-	for (;;) {
-		while (h->head == NULL && !h->stopping)
-			pthread_cond_wait(&h->cv, &h->mu);
-		if (h->head == NULL)
-			break; /* stopping, and the queue is drained */
-		struct job *j = h->head;
-		h->head = j->next;
-		if (h->head == NULL)
-			h->tail = NULL;
-		h->queued--;
-		pthread_mutex_unlock(&h->mu);
-		serve(j->aio, j->hd);
-		free(j);
-		close_done(h); /* the response is out: closing may wait on NNG's reaper now */
-		pthread_mutex_lock(&h->mu);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
-}
-
-/* NNG's handler callback: queue the request for a worker (see the top). */
-static void
-handle(nng_aio *aio)
-{
-	nng_http_handler *hh = nng_aio_get_input(aio, 1);
-	struct handler_data *hd = nng_http_handler_get_data(hh);
-	struct pdl_http *h = hd->h;
-	if (h->kind == PDL_HTTP_PUBLIC) {
-		char path[1024];
-		const char *query;
-		int too_long;
-		const struct pdl_route *r = route_of(aio, hd, path, sizeof path, &query, &too_long);
-		if (r != NULL && (r->flags & PDL_ROUTE_INLINE)) {
-			serve(aio, hd); /* reads LMDB only: never waits on NNG */
-			return;
-		}
-	}
-	struct job *j = malloc(sizeof *j);
-	if (j == NULL) {
-		nng_aio_finish(aio, NNG_ENOMEM);
-		return;
-	}
-	j->aio = aio;
-	j->hd = hd;
-	j->next = NULL;
-	pthread_mutex_lock(&h->mu);
-	if (h->stopping || h->queued >= PDL_HTTP_QUEUE_MAX) {
-		pthread_mutex_unlock(&h->mu);
-		free(j);
-		struct pdl_http_out out = {503, "application/json", NULL, 0, ""};
-		pdl_http_error(&out, 503, "busy", "the server has %u requests waiting; try again", PDL_HTTP_QUEUE_MAX);
-		count_request(h, NULL, 503);
-		respond(aio, h->kind, &out); /* cheap: never blocks NNG's thread */
-		return;
-	}
-	if (h->tail != NULL)
-		h->tail->next = j;
-	else
-		h->head = j;
-	h->tail = j;
-	h->queued++;
-	pthread_cond_signal(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-}
-
-/* NNG 1.5 refuses a handler under a tree handler's path, so the whole
- * server is one tree handler at "/" routing by the route tables (the page
- * is the exact route "/"): every unknown path gets the same JSON 404. */
-static int
-add(struct pdl_http *h, const char *path, int tree, struct pdl_status *st)
-{
-	nng_http_handler *hh;
-	struct handler_data *hd = malloc(sizeof *hd);
-	int rv;
-	if (hd == NULL)
-		return PDL_ENOMEM;
-	hd->cx = h->cx;
-	hd->h = h;
-	if ((rv = nng_http_handler_alloc(&hh, path, handle)) != 0) {
-		free(hd);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "route %s: %s", path, nng_strerror(rv));
-	}
-	nng_http_handler_set_method(hh, "GET");
-	if (tree)
-		nng_http_handler_set_tree(hh);
-	nng_http_handler_set_data(hh, hd, free);
-	if ((rv = nng_http_server_add_handler(h->srv, hh)) != 0) {
-		nng_http_handler_free(hh);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "route %s: %s", path, nng_strerror(rv));
-	}
-	return PDL_OK;
+	struct pdl_http_out out = {status, "application/json", NULL, 0, ""};
+	const char *code = status == 405 ? "method_not_allowed" : status == 413 ? "body_not_allowed" :
+	                   status == 414 ? "uri_too_long" : status == 431 ? "header_too_large" :
+	                   status == 501 ? "not_implemented" : status == 505 ? "http_version" : "bad_request";
+	pdl_http_error(&out, status, code, "%s", why != NULL ? why : "a malformed request");
+	count_request(h, NULL, status);
+	headers(h, &out, res);
 }
 
 int
@@ -624,16 +509,14 @@ pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigne
 			l->slot = i;
 		}
 	pthread_mutex_unlock(&h->mu);
-	assert(l->slot >= 0); /* one client at a time per worker */
+	assert(l->slot >= 0); /* one client at a time per thread */
 	return PDL_OK;
 }
 
-/* A route must not close its client itself: nng_close waits for NNG's
- * one reaper thread to reap the socket's dialer, and that thread may be
- * waiting for this very request to be answered (it reaps an HTTP
- * connection, closed by its client or by the server's stop, only once the
- * connection's handler is done). So the socket is handed to the server,
- * and the worker closes it after it has sent the response (close_done). */
+/* A route does not close its client itself: nng_close waits for NNG's
+ * one reaper thread to reap the socket's dialer, which the answer need not
+ * wait for. So the socket is handed to the server, and the thread closes
+ * it after it has sent the response (close_done). */
 void
 pdl_http_ledger_close(struct pdl_http_ledger *l)
 {
@@ -659,6 +542,8 @@ close_done(struct pdl_http *h)
 {
 	nng_socket s[PDL_HTTP_WORKERS];
 	unsigned n;
+	if (atomic_load_explicit(&h->ndone, memory_order_relaxed) == 0)
+		return; /* the usual case: no lock taken (a late one waits for the next answer) */
 	pthread_mutex_lock(&h->mu);
 	n = h->ndone;
 	memcpy(s, h->done, n * sizeof s[0]);
@@ -686,61 +571,27 @@ close_ledgers(struct pdl_http *h)
 		nng_close(s[i]);
 }
 
-/* Lets the workers drain the queue, joins them and frees h. */
 static void
-stop_workers(struct pdl_http *h)
+close_done_cb(void *arg)
 {
-	pthread_mutex_lock(&h->mu);
-	h->stopping = 1;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	for (unsigned i = 0; i < h->nworkers; i++)
-		pthread_join(h->workers[i], NULL);
-	close_done(h);
-	pthread_cond_destroy(&h->cv);
-	pthread_mutex_destroy(&h->mu);
-	free(h);
+	close_done(arg);
 }
 
 int
 pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
                struct pdl_status *st)
 {
-	char urls[300];
-	nng_url *url;
-	int rv;
 	struct pdl_http *h = calloc(1, sizeof *h);
 	if (h == NULL)
 		return PDL_ENOMEM;
 	h->cx = cx;
 	h->kind = kind;
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
-	for (; h->nworkers < PDL_HTTP_WORKERS; h->nworkers++)
-		if (pthread_create(&h->workers[h->nworkers], NULL, worker_main, h) != 0)
-			break;
-	if (h->nworkers == 0) {
-		free(h);
-		return pdl_status_set(st, PDL_ENOMEM, NULL, "cannot start HTTP worker threads");
-	}
-	snprintf(urls, sizeof urls, "http://%s", addr);
-	if ((rv = nng_url_parse(&url, urls)) != 0) {
-		stop_workers(h);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "bad %s address %s: %s",
-		                      kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", addr, nng_strerror(rv));
-	}
-	rv = nng_http_server_hold(&h->srv, url);
-	nng_url_free(url);
-	if (rv != 0) {
-		stop_workers(h);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "cannot serve HTTP on %s: %s", addr, nng_strerror(rv));
-	}
-	int rc = add(h, "/", 1, st);
-	if (rc == PDL_OK && (rv = nng_http_server_start(h->srv)) != 0)
-		rc = pdl_status_set(st, PDL_ECLOSED, NULL, "cannot serve HTTP on %s: %s", addr, nng_strerror(rv));
+	int rc = pdl_hsrv_start(&h->srv, addr, kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", PDL_HTTP_WORKERS,
+	                        serve, refuse, close_done_cb, h, st);
 	if (rc != PDL_OK) {
-		nng_http_server_release(h->srv);
-		stop_workers(h);
+		pthread_mutex_destroy(&h->mu);
+		free(h);
 		return rc;
 	}
 	*out = h;
@@ -752,10 +603,10 @@ pdl_http_stop(struct pdl_http *h)
 {
 	if (h == NULL)
 		return;
-	/* the server waits for requests in flight, which the workers finish:
-	 * at once, with their pdld clients closed */
+	/* the requests in flight finish at once, with their pdld clients closed */
 	close_ledgers(h);
-	nng_http_server_stop(h->srv);
-	nng_http_server_release(h->srv);
-	stop_workers(h);
+	pdl_hsrv_stop(h->srv);
+	close_done(h);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
 }

@@ -47,6 +47,8 @@ void disc_tables_get(const struct pdl_vdb *db, struct disc_tables *tb);
 /* Why an entry is not disclosed, or NULL when it is public. For
  * quality.report this is the status at filing (private until resolved). */
 const char *disc_private_why(const char *type, const json_t *body);
+/* The same, given whether the act's body is an object with a "blob". */
+const char *disc_private_why_blob(const char *type, int has_blob);
 
 /* ---- small helpers shared by the files ---- */
 const char *disc_str(const json_t *o, const char *key);  /* "" when absent or not a string */

@@ -790,20 +790,19 @@ jb_json(struct jb *b, const json_t *v)
 	free(s);
 }
 
-/* A UTF-8 string quoted as jansson quotes it by default: '"', '\\' and
- * the controls below 0x20 escaped (\uXXXX in capitals when they have no
- * short form), everything else as is. */
+/* A UTF-8 string of n bytes quoted as jansson quotes it by default: '"',
+ * '\\' and the controls below 0x20 escaped (\uXXXX in capitals when they
+ * have no short form), everything else as is. */
 static void
-jb_quote(struct jb *b, const char *s)
+jb_quoten(struct jb *b, const char *s, size_t n)
 {
+	const char *e = s + n, *run = s;
 	jb_put(b, "\"", 1);
-	for (const char *run = s;; s++) {
+	for (; s < e; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c != 0 && c != '"' && c != '\\' && c >= 0x20)
+		if (c != '"' && c != '\\' && c >= 0x20)
 			continue;
 		jb_put(b, run, (size_t)(s - run));
-		if (c == 0)
-			break;
 		char esc[8];
 		const char *sh = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" :
 		                 c == '\r' ? "\\r" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
@@ -814,7 +813,280 @@ jb_quote(struct jb *b, const char *s)
 		jb_str(b, sh);
 		run = s + 1;
 	}
+	jb_put(b, run, (size_t)(e - run));
 	jb_put(b, "\"", 1);
+}
+
+static void
+jb_quote(struct jb *b, const char *s)
+{
+	jb_quoten(b, s, strlen(s));
+}
+
+/* ---- an entry's act and outcome, written from their msgpack ---- */
+
+#define MAP_MEMBERS_MAX 64u /* a map with more members goes through jansson (acts' have a dozen at most) */
+#define TYPE_LEN_MAX 63u        /* an act type with a longer name goes through jansson */
+
+static int mpw(struct jb *b, struct mp_cur *c, unsigned depth);
+
+/* The order of JSON_SORT_KEYS for keys without NUL (strcmp's). */
+static int
+key_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int r = memcmp(a, b, an < bn ? an : bn);
+	return r != 0 ? r : (an > bn) - (an < bn);
+}
+
+/* A map key that pdl_mp_to_json keeps as it is: a UTF-8 string (so no
+ * NUL) under 256 bytes. -1 otherwise. */
+static int
+mpw_key(struct mp_cur *c, const char **k, size_t *kn)
+{
+	if (mp_peek(c) != MP_STR || mp_read_str(c, k, kn) != PDL_OK || *kn >= 256 || !mp_utf8_valid(*k, *kn))
+		return -1;
+	return 0;
+}
+
+static void
+jb_i64(struct jb *b, int64_t v)
+{
+	char s[24];
+	int n = snprintf(s, sizeof s, "%lld", (long long)v);
+	jb_put(b, s, (size_t)n);
+}
+
+/* A member of a map being written: one of its own (value at v), or the
+ * CST form pdl_json_add_cst adds to an outcome (cst). */
+struct omember {
+	const char *k;
+	size_t kn;
+	struct mp_cur v;
+	const char *cst; /* NULL: its own */
+};
+
+/* Reads the members of the map at c into m (at most max), sorted by key
+ * as JSON_SORT_KEYS prints them. -1 for a key mpw_key refuses, a key
+ * given twice (jansson keeps one: which one is jansson's to say), more
+ * than max members or a malformed map. */
+static int
+mpw_members(struct mp_cur *c, struct omember *m, size_t max, size_t *nm)
+{
+	uint32_t n;
+	if (mp_read_map(c, &n) != PDL_OK || n > max)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		if (mpw_key(c, &m[i].k, &m[i].kn) != 0)
+			return -1;
+		m[i].v = *c;
+		m[i].cst = NULL;
+		if (mp_skip(c) != PDL_OK)
+			return -1;
+	}
+	*nm = n;
+	return 0;
+}
+
+/* Sorts m[0..n) by key (insertion sort: pdl writes most maps sorted
+ * already, and they are small); -1 when a key repeats. */
+static int
+mpw_sort(struct omember *m, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0; j--) {
+			int r = key_cmp(m[j - 1].k, m[j - 1].kn, m[j].k, m[j].kn);
+			if (r == 0)
+				return -1;
+			if (r < 0)
+				break;
+			struct omember x = m[j];
+			m[j] = m[j - 1];
+			m[j - 1] = x;
+		}
+	return 0;
+}
+
+/* Writes sorted members; their values at depth. */
+static int
+mpw_object(struct jb *b, struct omember *m, size_t n, unsigned depth)
+{
+	jb_put(b, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			jb_put(b, ",", 1);
+		jb_quoten(b, m[i].k, m[i].kn);
+		jb_put(b, ":", 1);
+		if (m[i].cst != NULL)
+			jb_quote(b, m[i].cst);
+		else if (mpw(b, &m[i].v, depth) != 0)
+			return -1;
+	}
+	jb_put(b, "}", 1);
+	return 0;
+}
+
+static int
+mpw_map(struct jb *b, struct mp_cur *c, unsigned depth)
+{
+	struct omember m[MAP_MEMBERS_MAX];
+	size_t n;
+	if (mpw_members(c, m, MAP_MEMBERS_MAX, &n) != 0 || mpw_sort(m, n) != 0)
+		return -1;
+	return mpw_object(b, m, n, depth + 1);
+}
+
+static int
+mpw_str(struct jb *b, struct mp_cur *c, int bin)
+{
+	const char *s;
+	size_t n;
+	if (bin ? mp_read_bin(c, (const uint8_t **)&s, &n) != PDL_OK : mp_read_str(c, &s, &n) != PDL_OK)
+		return -1;
+	if (!bin && mp_utf8_valid(s, n))
+		jb_quoten(b, s, n);
+	else
+		jb_b64(b, (const uint8_t *)s, n); /* as pdl_mp_to_json: bytes, or a string that is not UTF-8 */
+	return 0;
+}
+
+/* Writes the value at c as pdl_mp_to_json and then json_dumps
+ * (JSON_COMPACT | JSON_SORT_KEYS) would, where that is plain: nil,
+ * booleans, integers that fit an int64, strings, byte strings, arrays, and
+ * maps whose keys mpw_key accepts in strictly increasing order (as pdl
+ * encodes acts), at most MP_DEPTH_MAX deep. Anything else (a float, an
+ * extension, unsorted or repeated keys, a malformed value) is -1: the
+ * caller then goes through jansson, which decides what it becomes. */
+static int
+mpw(struct jb *b, struct mp_cur *c, unsigned depth)
+{
+	if (depth > MP_DEPTH_MAX)
+		return -1;
+	switch (mp_peek(c)) {
+	case MP_NIL:
+		if (mp_read_nil(c) != PDL_OK)
+			return -1;
+		jb_put(b, "null", 4);
+		return 0;
+	case MP_BOOL: {
+		int v;
+		if (mp_read_bool(c, &v) != PDL_OK)
+			return -1;
+		jb_str(b, v ? "true" : "false");
+		return 0;
+	}
+	case MP_UINT: {
+		uint64_t v;
+		if (mp_read_uint(c, &v) != PDL_OK || v > INT64_MAX)
+			return -1; /* jansson prints a real */
+		jb_i64(b, (int64_t)v);
+		return 0;
+	}
+	case MP_NINT: {
+		int64_t v;
+		if (mp_read_int(c, &v) != PDL_OK)
+			return -1;
+		jb_i64(b, v);
+		return 0;
+	}
+	case MP_STR:
+	case MP_BIN:
+		return mpw_str(b, c, mp_peek(c) == MP_BIN);
+	case MP_ARR: {
+		uint32_t n;
+		if (mp_read_array(c, &n) != PDL_OK)
+			return -1;
+		jb_put(b, "[", 1);
+		for (uint32_t i = 0; i < n; i++) {
+			if (i > 0)
+				jb_put(b, ",", 1);
+			if (mpw(b, c, depth + 1) != 0)
+				return -1;
+		}
+		jb_put(b, "]", 1);
+		return 0;
+	}
+	case MP_MAP:
+		return mpw_map(b, c, depth);
+	default:
+		return -1;
+	}
+}
+
+/* The integer >= 0 at v, as jansson would hold it; 0 when it is none. */
+static int
+nonneg_int(struct mp_cur v, uint64_t *x)
+{
+	int64_t i;
+	if (mp_peek(&v) == MP_UINT)
+		return mp_read_uint(&v, x) == PDL_OK && *x <= INT64_MAX;
+	if (mp_peek(&v) == MP_NINT && mp_read_int(&v, &i) == PDL_OK && i >= 0) {
+		*x = (uint64_t)i;
+		return 1;
+	}
+	return 0;
+}
+
+/* Adds the CST member of m[i] (pdl_json_add_cst) unless the outcome has
+ * a member of that name already; -1 when two would add the same name. */
+static int
+outcome_cst(struct omember *m, size_t *nm, size_t own, size_t i, char (*names)[128], char (*csts)[PDL_CST_LEN])
+{
+	char key[256];
+	uint64_t ms;
+	if (!nonneg_int(m[i].v, &ms))
+		return 0;
+	memcpy(key, m[i].k, m[i].kn);
+	key[m[i].kn] = '\0';
+	if (!pdl_json_cst_key(key, names[i], sizeof names[i]))
+		return 0;
+	size_t nn = strlen(names[i]);
+	for (size_t j = 0; j < *nm; j++)
+		if (key_cmp(m[j].k, m[j].kn, names[i], nn) == 0)
+			return j < own ? 0 : -1;
+	m[*nm] = (struct omember){names[i], nn, m[i].v, pdl_ms_cst(ms, csts[i])};
+	(*nm)++;
+	return 0;
+}
+
+/* Writes the outcome at p[0..n) as entry_load's jansson path does
+ * (pdl_mp_to_json, pdl_json_add_cst, sorted); -1 where mpw would be. */
+static int
+outcome_write(struct jb *b, const uint8_t *p, size_t n)
+{
+	struct omember m[2 * MAP_MEMBERS_MAX];
+	char names[MAP_MEMBERS_MAX][128], csts[MAP_MEMBERS_MAX][PDL_CST_LEN];
+	struct mp_cur c = mp_cur_make(p, n);
+	size_t own, nm;
+	if (mp_peek(&c) != MP_MAP)
+		return mpw(b, &c, 0); /* pdl_json_add_cst adds to objects only */
+	if (mpw_members(&c, m, MAP_MEMBERS_MAX, &own) != 0 || mpw_sort(m, own) != 0)
+		return -1;
+	nm = own;
+	for (size_t i = 0; i < own; i++)
+		if (outcome_cst(m, &nm, own, i, names, csts) != 0)
+			return -1;
+	if (mpw_sort(m, nm) != 0)
+		return -1;
+	return mpw_object(b, m, nm, 1);
+}
+
+/* The act's type and whether its body has a "blob", read from an act that
+ * mpw wrote (its keys are unique); -1 when the type is not a short UTF-8
+ * string. */
+static int
+act_class(const uint8_t *p, size_t n, char *type, size_t cap, int *has_blob)
+{
+	struct mp_cur c = mp_cur_make(p, n), v, body, blob;
+	const char *s;
+	size_t sn;
+	if (mp_map_find(c, "type", &v) != PDL_OK || mp_peek(&v) != MP_STR || mp_read_str(&v, &s, &sn) != PDL_OK ||
+	    sn >= cap || !mp_utf8_valid(s, sn))
+		return -1;
+	memcpy(type, s, sn);
+	type[sn] = '\0';
+	*has_blob = mp_map_find(c, "body", &body) == PDL_OK && mp_peek(&body) == MP_MAP &&
+	            mp_map_find(body, "blob", &blob) == PDL_OK;
+	return 0;
 }
 
 /* Hands the body to the server; 500 when it could not be written. */
@@ -832,6 +1104,53 @@ jb_send(struct jb *b, struct pdl_http_out *out)
 	out->len = b->n;
 }
 
+/* The upper nodes of the view's tree, kept per thread across requests.
+ * A stored node (a complete subtree's hash, merkle.h) is written once and
+ * never changes, so a copy stays true; every proof of a random entry
+ * reads the same few upper nodes, and these lookups were most of the
+ * LMDB time of an entry request. Lower nodes are spread over too many
+ * proofs to be found again, and go to LMDB. (The proof is still checked
+ * against the checkpoint's root on every answer.) */
+#define NODE_CACHE_SLOTS 4096u   /* per thread, direct-mapped: 200 KiB; the levels from NODE_CACHE_LEVEL_MIN
+                                    up of a tree of 500,000 entries fit */
+#define NODE_CACHE_LEVEL_MIN 7u  /* subtrees of 128 leaves and up */
+
+struct node_slot {
+	const struct pdl_vdb *db; /* whose tree; NULL empty */
+	uint64_t index;
+	unsigned level;
+	uint8_t h[PDL_HASH_BYTES];
+};
+
+static _Thread_local struct node_slot node_cache[NODE_CACHE_SLOTS];
+
+struct cached_tree {
+	const struct pdl_vdb *db;
+	struct pdl_merkle_io lmdb;
+};
+
+static int
+cached_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
+{
+	const struct cached_tree *c = ctx;
+	if (level < NODE_CACHE_LEVEL_MIN)
+		return c->lmdb.get(c->lmdb.ctx, level, index, out);
+	uint64_t k = (index * UINT64_C(0x9E3779B97F4A7C15)) ^ ((uint64_t)level << 56);
+	struct node_slot *s = &node_cache[(k >> 40) % NODE_CACHE_SLOTS];
+	if (s->db == c->db && s->level == level && s->index == index) {
+		memcpy(out, s->h, PDL_HASH_BYTES);
+		return PDL_OK;
+	}
+	int rc = c->lmdb.get(c->lmdb.ctx, level, index, out);
+	if (rc == PDL_OK) {
+		s->db = c->db;
+		s->level = level;
+		s->index = index;
+		memcpy(s->h, out, PDL_HASH_BYTES);
+	}
+	return rc;
+}
+
 /* Writes the inclusion proof of index in size from the view's own tree
  * (proj.h, invariant 5), checked against root when root != NULL, as
  * {["checkpoint":note,]"index","leaf_hash","proof","size"}. 1 if it
@@ -841,11 +1160,12 @@ view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t siz
                const uint8_t *want_leaf, const char *note, struct jb *b, struct pdl_http_out *out)
 {
 	struct pdl_vtree_ctx tc;
-	struct pdl_merkle_io io;
+	struct cached_tree ct = {cx->db, {0}};
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t np = 0;
 	uint8_t leaf[PDL_HASH_BYTES];
-	pdl_vdb_tree_io(cx->db, t, &tc, &io);
+	pdl_vdb_tree_io(cx->db, t, &tc, &ct.lmdb);
+	struct pdl_merkle_io io = {cached_get, NULL, &ct};
 	if (io.get(io.ctx, 0, index, leaf) != PDL_OK || pdl_merkle_prove_inclusion(&io, index, size, proof, &np) != PDL_OK) {
 		pdl_http_error(out, 500, "view_error", "the view's tree cannot prove entry %llu in size %llu",
 		               (unsigned long long)index, (unsigned long long)size);
@@ -985,7 +1305,13 @@ struct entry_doc {
 	const uint8_t *b; /* the entry's bytes, in the read transaction */
 	size_t n;
 	struct pdl_entry e;
+	/* the act and the outcome as JSON text (mpw), or else as jansson
+	 * values (act, outcome: NULL when written) */
+	struct jb act_text, outcome_text;
 	json_t *act, *outcome;
+	const char *type; /* the act's type, "" none: in type_buf or act */
+	char type_buf[TYPE_LEN_MAX + 1];
+	int has_blob;
 	uint8_t leaf[PDL_HASH_BYTES];
 };
 
@@ -995,7 +1321,10 @@ static void
 entry_head(struct jb *b, const struct entry_doc *d)
 {
 	jb_str(b, "{\"act\":");
-	jb_json(b, d->act);
+	if (d->act != NULL)
+		jb_json(b, d->act);
+	else
+		jb_put(b, d->act_text.p, d->act_text.n);
 }
 
 static void
@@ -1012,7 +1341,10 @@ entry_middle(struct jb *b, const struct entry_doc *d)
 	jb_str(b, "\",\"leaf_hash\":");
 	jb_b64(b, d->leaf, PDL_HASH_BYTES);
 	jb_str(b, ",\"outcome\":");
-	jb_json(b, d->outcome);
+	if (d->outcome != NULL)
+		jb_json(b, d->outcome);
+	else
+		jb_put(b, d->outcome_text.p, d->outcome_text.n);
 	pdl_hex(d->e.prev, PDL_HASH_BYTES, hex);
 	jb_str(b, ",\"prev\":\"");
 	jb_str(b, hex);
@@ -1038,7 +1370,20 @@ entry_tail(struct jb *b, const struct entry_doc *d, const char *pending)
 	jb_put(b, "}", 1);
 }
 
-/* The view's copy of seq decoded into d; 1 if it answered 500. */
+static void
+entry_text_free(struct entry_doc *d)
+{
+	free(d->act_text.p);
+	free(d->outcome_text.p);
+	memset(&d->act_text, 0, sizeof d->act_text);
+	memset(&d->outcome_text, 0, sizeof d->outcome_text);
+}
+
+/* The view's copy of seq decoded into d (zeroed by the caller); 1 if it
+ * answered 500. The act and the outcome are written as JSON text from
+ * their msgpack when mpw can (same bytes as jansson's), else through
+ * jansson; either way d->type and d->has_blob come from the same bytes
+ * that are served. */
 static int
 entry_load(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t seq, struct entry_doc *d, struct pdl_http_out *out)
 {
@@ -1049,14 +1394,34 @@ entry_load(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t seq, struct entry_doc *
 		               (unsigned long long)seq);
 		return 1;
 	}
-	struct mp_cur ac = mp_cur_make(d->e.act, d->e.act_len), oc = mp_cur_make(d->e.outcome, d->e.outcome_len);
+	pdl_merkle_leaf_hash(d->b, d->n, d->leaf);
+	struct mp_cur ac = mp_cur_make(d->e.act, d->e.act_len);
+	if (mpw(&d->act_text, &ac, 0) == 0 && !d->act_text.oom &&
+	    outcome_write(&d->outcome_text, d->e.outcome, d->e.outcome_len) == 0 && !d->outcome_text.oom &&
+	    act_class(d->e.act, d->e.act_len, d->type_buf, sizeof d->type_buf, &d->has_blob) == 0) {
+		d->type = d->type_buf;
+		return 0; /* the usual case: no jansson */
+	}
+	entry_text_free(d);
+	struct mp_cur oc = mp_cur_make(d->e.outcome, d->e.outcome_len);
+	ac = mp_cur_make(d->e.act, d->e.act_len);
 	if ((d->act = pdl_mp_to_json(&ac)) == NULL)
 		d->act = json_null();
 	if ((d->outcome = pdl_mp_to_json(&oc)) == NULL)
 		d->outcome = json_object();
 	pdl_json_add_cst(d->outcome);
-	pdl_merkle_leaf_hash(d->b, d->n, d->leaf);
+	d->type = disc_str(d->act, "type");
+	d->has_blob = json_object_get(json_object_get(d->act, "body"), "blob") != NULL;
 	return 0;
+}
+
+/* Frees what entry_load made. */
+static void
+entry_doc_free(struct entry_doc *d)
+{
+	entry_text_free(d);
+	json_decref(d->act);
+	json_decref(d->outcome);
 }
 
 /* Writes the public entry d with its proof against the view's
@@ -1117,23 +1482,22 @@ disc_route_entry(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 	}
 	/* 2. the entry as the view applied it */
 	struct entry_doc d;
+	memset(&d, 0, sizeof d);
 	if (entry_load(cx, t, seq, &d, out)) {
 		mdb_txn_abort(t);
 		return;
 	}
 	/* 3. classified again from the bytes served (fail closed); a quality
 	 * report's status is the view's (public once resolved) */
-	const char *type = disc_str(d.act, "type");
-	const char *why = disc_private_why(type, json_object_get(d.act, "body"));
+	const char *why = disc_private_why_blob(d.type, d.has_blob);
 	struct jb b = {0};
-	if (why != NULL && strcmp(type, "quality.report") != 0)
-		entry_not_public(out, seq, type, why);
+	if (why != NULL && strcmp(d.type, "quality.report") != 0)
+		entry_not_public(out, seq, d.type, why);
 	else if (entry_write(cx, t, &d, &b, out)) /* 4. its proof against the view's checkpoint */
 		free(b.p);
 	else
 		jb_send(&b, out);
-	json_decref(d.act);
-	json_decref(d.outcome);
+	entry_doc_free(&d);
 	mdb_txn_abort(t);
 }
 

@@ -993,12 +993,18 @@ rule_find(const char *type)
 const char *
 disc_private_why(const char *type, const json_t *body)
 {
+	return disc_private_why_blob(type, json_object_get(body, "blob") != NULL);
+}
+
+const char *
+disc_private_why_blob(const char *type, int has_blob)
+{
 	const struct pdl_act_def *d = pdl_rules_find(type, strlen(type));
 	if (d == NULL || d->vis == PDL_VIS_UNSET)
 		return "an act type this view does not classify (private until it does)";
 	if (d->vis == PDL_VIS_PUBLIC)
 		return NULL;
-	if (d->vis == PDL_VIS_PRIVATE_IF_BLOB && json_object_get(body, "blob") == NULL)
+	if (d->vis == PDL_VIS_PRIVATE_IF_BLOB && !has_blob)
 		return NULL;
 	return d->private_why;
 }

@@ -157,6 +157,104 @@ EOF
 )
 check_eq "200 parallel requests all get their expected status" "$burst" "all 200"
 
+# ---- the server itself (projections/core/hsrv.h), over raw sockets:
+# keep-alive, pipelining, HEAD, and the requests it refuses before a route
+pychecks $PY - "$PORT" "${S[G1]}" <<'EOF'
+import socket, sys, json
+port, g1 = int(sys.argv[1]), sys.argv[2]
+def check(name, cond, *why):
+    print(("ok - " if cond else "not ok - ") + name)
+    if not cond:
+        for w in why:
+            print("#   " + repr(w)[:400])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    return s, s.makefile("rb")
+def answer(f, head=False):
+    """(status, {header: value}, body) of one response read off f."""
+    line = f.readline()
+    if not line:
+        return None, {}, b""
+    status = int(line.split()[1])
+    h = {}
+    while True:
+        l = f.readline().rstrip(b"\r\n")
+        if not l:
+            break
+        k, v = l.split(b":", 1)
+        h[k.decode().lower()] = v.strip().decode()
+    n = 0 if head else int(h.get("content-length", "0"))
+    return status, h, f.read(n)
+# three requests in one write, answered in order on one connection
+s, f = conn()
+s.sendall(("GET /v1/entries/%s HTTP/1.1\r\nHost: x\r\n\r\n"
+           "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+           "GET /v1/proof/inclusion?index=%s HTTP/1.1\r\nHost: x\r\n\r\n" % (g1, g1)).encode())
+a, b, c = answer(f), answer(f), answer(f)
+check("pipelined: three answers in order (200 entry, 404, 200 proof)",
+      (a[0], b[0], c[0]) == (200, 404, 200) and json.loads(a[2])["seq"] == int(g1) and
+      json.loads(b[2])["error"] == "not_found" and json.loads(c[2])["index"] == int(g1), a[:2], b, c[:2])
+check("the public headers on every answer (CORS, CSP, no-cache, nosniff)",
+      all(x[1].get("access-control-allow-origin") == "*" and "default-src 'none'" in x[1].get("content-security-policy", "")
+          and x[1].get("cache-control") == "no-cache" and x[1].get("x-content-type-options") == "nosniff" for x in (a, b, c)), a[1])
+# the same connection goes on serving, request after request
+ok = True
+for i in range(50):
+    s.sendall(("GET /v1/proof/inclusion?index=%s HTTP/1.1\r\nHost: x\r\n\r\n" % g1).encode())
+    ok = ok and answer(f)[0] == 200
+check("keep-alive: 50 more requests on the same connection", ok)
+# HEAD: the GET's headers and length, no body
+s.sendall(("HEAD /v1/entries/%s HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/ HTTP/1.1\r\nHost: x\r\n\r\n" % g1).encode())
+hd, nxt = answer(f, head=True), answer(f)
+check("HEAD: 200 with the GET's Content-Length and no body (the next answer follows at once)",
+      hd[0] == 200 and int(hd[1]["content-length"]) == len(a[2]) and nxt[0] == 200 and b'"endpoints"' in nxt[2], hd, nxt[:2])
+# a method it does not serve: 405 naming the methods, JSON, connection kept
+s.sendall(b"DELETE /v1/grants HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/ HTTP/1.1\r\nHost: x\r\n\r\n")
+m, nxt = answer(f), answer(f)
+check("DELETE: 405 method_not_allowed with Allow: GET, HEAD; the connection goes on",
+      m[0] == 405 and m[1].get("allow") == "GET, HEAD" and json.loads(m[2])["error"] == "method_not_allowed" and nxt[0] == 200, m, nxt[:2])
+# Connection: close is honoured
+s.sendall(b"GET /v1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+cl = answer(f)
+check("Connection: close: answered with Connection: close, then the connection ends",
+      cl[0] == 200 and cl[1].get("connection") == "close" and f.read() == b"", cl[:2])
+s.close()
+# HTTP/1.0 without keep-alive: one answer, then closed
+s, f = conn()
+s.sendall(b"GET /v1/ HTTP/1.0\r\n\r\n")
+r = answer(f)
+check("HTTP/1.0: answered, then the connection ends", r[0] == 200 and f.read() == b"", r[:2])
+s.close()
+# a request with a body: 413, and the connection ends (its body is not read)
+s, f = conn()
+s.sendall(b"GET /v1/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+r = answer(f)
+check("a request body: 413 body_not_allowed, connection closed",
+      r[0] == 413 and json.loads(r[2])["error"] == "body_not_allowed" and f.read() == b"", r)
+s.close()
+# a head over 8 KiB: 431
+s, f = conn()
+s.sendall(b"GET /v1/ HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 9000 + b"\r\n\r\n")
+r = answer(f)
+check("a head over 8 KiB: 431 header_too_large", r[0] == 431 and json.loads(r[2])["error"] == "header_too_large", r)
+s.close()
+# not HTTP at all: 400; HTTP/2.0 on this framing: 505
+for req, want, err in ((b"hello\r\n\r\n", 400, "bad_request"), (b"GET / HTTP/2.0\r\n\r\n", 505, "http_version")):
+    s, f = conn()
+    s.sendall(req)
+    r = answer(f)
+    check("%r: %d %s" % (req[:16], want, err), r[0] == want and json.loads(r[2])["error"] == err, r)
+    s.close()
+# a client that goes away mid-request does not disturb the others
+s, f = conn()
+s.sendall(b"GET /v1/entr")
+s.close()
+s, f = conn()
+s.sendall(b"GET /v1/ HTTP/1.1\r\nHost: x\r\n\r\n")
+check("after a client left mid-request, the next is served", answer(f)[0] == 200)
+s.close()
+EOF
+
 # ---- the ledger goes away: the view still serves; ledger-backed routes 503
 stop_pdld || not_ok "pdld stops"
 check_eq "pdld down: /v1/checkpoint → 503 ledger_unavailable" \

@@ -90,6 +90,24 @@ for e in E:
 check("exactly the public entries are served (200)", served, want_public)
 check("every other entry is refused with 403 not_public", refused, [e["seq"] for e in E if not public(e)])
 check("every served entry is the ledger's entry (hash, type)", wrong, [])
+# the act and the outcome as text: keys sorted, compact, the outcome's CST
+# members beside its times, exactly as `pdl get` has them (the route writes
+# them from the entry's msgpack, not through jansson)
+def compact(v):
+    return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+text_wrong = []
+for e in E:
+    if e["seq"] not in served:
+        continue
+    raw = urllib.request.urlopen(base + "/v1/entries/%d" % e["seq"], timeout=20).read().decode()
+    texts, i, dec = {}, 1, json.JSONDecoder()  # each top-level member's value as written
+    while raw[i] != "}":
+        key, i = dec.raw_decode(raw, i)
+        _, end = dec.raw_decode(raw, i + 1)
+        texts[key], i = raw[i + 1:end], end + (raw[end] == ",")
+    if texts.get("act") != compact(e["act"]) or texts.get("outcome") != compact(e["outcome"]):
+        text_wrong.append((e["seq"], texts.get("act", "")[:80], texts.get("outcome", "")[:80]))
+check("every served entry's act and outcome are the ledger's, sorted and compact, byte for byte", text_wrong[:3], [])
 feed = all_items("/v1/feed?limit=17")
 # a resolved report is served by /v1/entries, but its content rides on the
 # resolve's feed item: the feed never grows behind its head

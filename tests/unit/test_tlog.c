@@ -423,9 +423,22 @@ test_http_request(void **state)
 	assert_string_equal(h.target, "/add-checkpoint");
 	assert_int_equal(h.length, 12);
 	assert_true(h.has_length && h.expect_continue && !h.close);
+	assert_true(h.host == r1 + 37 && h.host_len == 1 && h.authorization == NULL);
 	const char *r2 = "GET / HTTP/1.0\nTransfer-Encoding: chunked\n\n";
 	assert_int_equal(pdl_h1_request_parse(r2, strlen(r2), &h, &why), 0);
-	assert_true(h.chunked && h.close);
+	assert_true(h.chunked && h.close && h.host == NULL);
+	/* Host and Authorization: the first of each, trimmed, in the bytes parsed */
+	const char *r4 = "GET /v1/x HTTP/1.1\r\nhOsT:  a.example:8080 \r\nAuthorization: PDL-Sig party=p\r\n"
+	                 "Host: b.example\r\nAuthorization: other\r\n\r\n";
+	assert_int_equal(pdl_h1_request_parse(r4, strlen(r4), &h, &why), 0);
+	assert_int_equal(h.host_len, strlen("a.example:8080"));
+	assert_memory_equal(h.host, "a.example:8080", h.host_len);
+	assert_int_equal(h.authorization_len, strlen("PDL-Sig party=p"));
+	assert_memory_equal(h.authorization, "PDL-Sig party=p", h.authorization_len);
+	/* a response's Host-like fields are not a request's */
+	const char *r5 = "HTTP/1.1 200 OK\r\nHost: c\r\nContent-Length: 0\r\n\r\n";
+	assert_int_equal(pdl_h1_response_parse(r5, strlen(r5), &h, &why), 0);
+	assert_true(h.host == NULL);
 	struct {
 		const char *req;
 		int want;

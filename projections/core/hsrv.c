@@ -1,0 +1,517 @@
+/* hsrv.c — see hsrv.h for why and for the invariants.
+ *
+ * A connection's life: accepted (nonblocking, TCP_NODELAY), put in the
+ * table and in the epoll set one-shot for input. The thread told it is
+ * readable reads once, answers every whole request in its buffer (they
+ * are appended to its output buffer), sends that, and re-arms it: for
+ * input, or for output when the client is slow to take the answer (the
+ * rest is sent when it is writable, before anything more is read). EOF,
+ * an error, a refused request or "Connection: close" ends it.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http1.h"
+#include "hsrv.h"
+
+#define PDL_HSRV_CONNS_MAX 1024u   /* open connections (about 9 KiB each): more are closed at accept */
+#define PDL_HSRV_IDLE_MS 30000u    /* a kept-alive connection waits this long for its next request */
+#define PDL_HSRV_REQ_MS 10000u     /* from a request's first byte to the end of its head (slow senders) */
+#define PDL_HSRV_SEND_MS 10000u    /* a slow reader must take some of its answer this often */
+#define PDL_HSRV_SWEEP_MS 1000u    /* how often deadlines are checked */
+#define PDL_HSRV_OUT_KEEP (256u * 1024u) /* answers pipelined before a send; output kept between answers */
+#define PDL_HSRV_HOST_MAX 255u     /* a longer Host is passed as absent (page.h uses it for links) */
+#define PDL_HSRV_AUTH_MAX 511u     /* a longer Authorization is cut here (readtok.h refuses it as too long) */
+#define PDL_HSRV_BACKLOG 1024
+
+struct conn {
+	int fd;
+	unsigned slot;                /* in the table */
+	_Atomic uint64_t deadline_ms; /* invariant 3; UINT64_MAX while being served */
+	uint64_t head_ms;             /* when the head in the buffer began */
+	int close_after;              /* answer what is sent, then close */
+	char *out;                    /* answers not yet sent: out[off..len) */
+	size_t out_off, out_len, out_cap;
+	size_t in_len;
+	char in[PDL_H1_HEAD_MAX];
+};
+
+struct pdl_hsrv {
+	int lfd, ep, evfd;
+	pthread_mutex_t mu; /* the table (invariant 2) */
+	struct conn *conns[PDL_HSRV_CONNS_MAX];
+	unsigned nconns, hint;
+	_Atomic uint64_t next_sweep_ms;
+	atomic_int stopping;
+	pdl_hsrv_fn fn;
+	pdl_hsrv_err_fn err;
+	pdl_hsrv_after_fn after;
+	void *arg;
+	pthread_t th[PDL_HSRV_THREADS_MAX];
+	unsigned nth;
+};
+
+static uint64_t
+mono_ms(void)
+{
+	return pdl_mono_ns() / 1000000u;
+}
+
+/* ---- the table ---- */
+
+static struct conn *
+conn_new(struct pdl_hsrv *s, int fd)
+{
+	struct conn *c = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->nconns < PDL_HSRV_CONNS_MAX && (c = malloc(sizeof *c)) != NULL) {
+		while (s->conns[s->hint] != NULL)
+			s->hint = (s->hint + 1) % PDL_HSRV_CONNS_MAX;
+		c->fd = fd;
+		c->slot = s->hint;
+		atomic_init(&c->deadline_ms, mono_ms() + PDL_HSRV_IDLE_MS);
+		c->head_ms = 0;
+		c->close_after = 0;
+		c->out = NULL;
+		c->out_off = c->out_len = c->out_cap = 0;
+		c->in_len = 0;
+		s->conns[c->slot] = c;
+		s->nconns++;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+/* Leaves the table and closes (invariant 2); the epoll set forgets the
+ * descriptor with its close. */
+static void
+conn_free(struct pdl_hsrv *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	assert(s->conns[c->slot] == c);
+	s->conns[c->slot] = NULL;
+	s->nconns--;
+	close(c->fd);
+	pthread_mutex_unlock(&s->mu);
+	free(c->out);
+	free(c);
+}
+
+/* Shuts down the connections past their deadline: the thread that gets
+ * their hangup closes them. One thread at a time, every PDL_HSRV_SWEEP_MS. */
+static void
+sweep(struct pdl_hsrv *s, uint64_t now)
+{
+	uint64_t due = atomic_load(&s->next_sweep_ms);
+	if (now < due || !atomic_compare_exchange_strong(&s->next_sweep_ms, &due, now + PDL_HSRV_SWEEP_MS))
+		return;
+	pthread_mutex_lock(&s->mu);
+	for (unsigned i = 0; i < PDL_HSRV_CONNS_MAX; i++)
+		if (s->conns[i] != NULL && atomic_load(&s->conns[i]->deadline_ms) <= now)
+			shutdown(s->conns[i]->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- output ---- */
+
+/* Room for n more bytes of output; 0 when memory ran out. */
+static int
+out_room(struct conn *c, size_t n)
+{
+	if (c->out_len + n <= c->out_cap)
+		return 1;
+	size_t cap = c->out_cap ? c->out_cap : 4096;
+	while (cap < c->out_len + n)
+		cap *= 2;
+	char *p = realloc(c->out, cap);
+	if (p == NULL)
+		return 0;
+	c->out = p;
+	c->out_cap = cap;
+	return 1;
+}
+
+static void
+put(struct conn *c, const char *s, size_t n)
+{
+	memcpy(c->out + c->out_len, s, n);
+	c->out_len += n;
+}
+
+static void
+put_str(struct conn *c, const char *s)
+{
+	put(c, s, strlen(s));
+}
+
+static void
+put_uint(struct conn *c, uint64_t v)
+{
+	char d[24];
+	size_t i = sizeof d;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(c, d + i, sizeof d - i);
+}
+
+/* Appends the answer res (and frees its body); the connection closes
+ * after it when close is set. head: a HEAD request, no body sent. */
+static void
+out_answer(struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int close)
+{
+	const char *reason = pdl_h1_reason(res->status);
+	size_t hn = 9 + 4 + strlen(reason) + 16 + strlen(res->content_type) + 2 + strlen(res->extra) + 40 + 26 + 2;
+	if (!out_room(c, hn + (head ? 0 : res->len))) {
+		free(res->body);
+		c->close_after = 1; /* nothing to say it with: the client sees the connection end */
+		return;
+	}
+	put_str(c, "HTTP/1.1 ");
+	put_uint(c, (uint64_t)res->status);
+	put(c, " ", 1);
+	put_str(c, reason);
+	put_str(c, "\r\nContent-Type: ");
+	put_str(c, res->content_type);
+	put_str(c, "\r\n");
+	put_str(c, res->extra);
+	put_str(c, "Content-Length: ");
+	put_uint(c, res->len);
+	if (close)
+		put_str(c, "\r\nConnection: close");
+	else if (minor == 0)
+		put_str(c, "\r\nConnection: keep-alive");
+	put_str(c, "\r\n\r\n");
+	if (!head && res->len > 0)
+		put(c, res->body, res->len);
+	free(res->body);
+	if (close)
+		c->close_after = 1;
+}
+
+/* Sends what is pending: 1 all sent, 0 the client must take some first,
+ * -1 the connection is over. */
+static int
+flush(struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t k = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		if (k > 0) {
+			c->out_off += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		return k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+	}
+	c->out_off = c->out_len = 0;
+	if (c->out_cap > PDL_HSRV_OUT_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+	return 1;
+}
+
+/* ---- requests ---- */
+
+static void
+refuse(struct pdl_hsrv *s, struct conn *c, int status, const char *why, int minor, int close)
+{
+	struct pdl_hsrv_res res = {status, "application/json", "", NULL, 0};
+	s->err(s->arg, status, why, &res);
+	if (status == 405)
+		snprintf(res.extra + strlen(res.extra), sizeof res.extra - strlen(res.extra), "Allow: GET, HEAD\r\n");
+	out_answer(c, &res, 0, minor, close);
+}
+
+/* Copies a header value into buf (cap > max), NUL-terminated; NULL when
+ * absent, or too long and drop_long. */
+static const char *
+value(const char *v, size_t n, char *buf, size_t max, int drop_long)
+{
+	if (v == NULL || (n > max && drop_long))
+		return NULL;
+	if (n > max)
+		n = max;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Answers the request whose head is c->in[0..hl) and drops it from the
+ * buffer. */
+static void
+one_request(struct pdl_hsrv *s, struct conn *c, size_t hl)
+{
+	struct pdl_h1_head h;
+	const char *why = NULL;
+	char host[PDL_HSRV_HOST_MAX + 1], auth[PDL_HSRV_AUTH_MAX + 1];
+	int status = pdl_h1_request_parse(c->in, hl, &h, &why);
+	if (status != 0) {
+		refuse(s, c, status, why, 1, 1);
+	} else if (h.chunked || (h.has_length && h.length > 0)) {
+		/* its body is not read: what follows it cannot be framed */
+		refuse(s, c, 413, "requests to this server carry no body", h.minor, 1);
+	} else if (strcmp(h.method, "GET") != 0 && strcmp(h.method, "HEAD") != 0) {
+		refuse(s, c, 405, "this server answers GET and HEAD", h.minor, h.close);
+	} else {
+		struct pdl_hsrv_req req = {h.method, h.target, value(h.host, h.host_len, host, PDL_HSRV_HOST_MAX, 1),
+		                           value(h.authorization, h.authorization_len, auth, PDL_HSRV_AUTH_MAX, 0)};
+		struct pdl_hsrv_res res = {200, "application/json", "", NULL, 0};
+		s->fn(s->arg, &req, &res);
+		out_answer(c, &res, h.method[0] == 'H', h.minor, h.close);
+		if (s->after != NULL)
+			s->after(s->arg);
+	}
+	c->in_len -= hl;
+	memmove(c->in, c->in + hl, c->in_len);
+}
+
+/* Answers the whole requests in the buffer, until the output is large
+ * enough to send first or the connection is to close. */
+static void
+requests(struct pdl_hsrv *s, struct conn *c)
+{
+	size_t hl;
+	while (!c->close_after && c->out_len < PDL_HSRV_OUT_KEEP && (hl = pdl_h1_head_len(c->in, c->in_len)) > 0)
+		one_request(s, c, hl);
+	if (!c->close_after && c->in_len == sizeof c->in && pdl_h1_head_len(c->in, c->in_len) == 0)
+		refuse(s, c, 431, "the request head is over 8 KiB", 1, 1);
+}
+
+/* Hands c back to epoll for ev (invariant 1), with its deadline. */
+static int
+arm(struct pdl_hsrv *s, struct conn *c, uint32_t ev, uint64_t deadline_ms)
+{
+	struct epoll_event e = {.events = ev | EPOLLONESHOT | EPOLLRDHUP, .data.ptr = c};
+	atomic_store(&c->deadline_ms, deadline_ms);
+	return epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e);
+}
+
+/* Serves c, told ready by epoll: the connection is this thread's alone
+ * until it is re-armed or freed. */
+static void
+conn_ready(struct pdl_hsrv *s, struct conn *c)
+{
+	atomic_store(&c->deadline_ms, UINT64_MAX);
+	if (c->out_off == c->out_len) {
+		ssize_t k;
+		do
+			k = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
+		while (k < 0 && errno == EINTR);
+		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			conn_free(s, c);
+			return;
+		}
+		if (k > 0 && c->in_len == 0)
+			c->head_ms = mono_ms();
+		if (k > 0)
+			c->in_len += (size_t)k;
+	}
+	for (;;) {
+		if (c->out_off == c->out_len)
+			requests(s, c);
+		int r = flush(c);
+		if (r < 0 || (r > 0 && c->close_after)) {
+			conn_free(s, c);
+			return;
+		}
+		if (r == 0) {
+			if (arm(s, c, EPOLLOUT, mono_ms() + PDL_HSRV_SEND_MS) != 0)
+				conn_free(s, c);
+			return;
+		}
+		if (c->close_after || pdl_h1_head_len(c->in, c->in_len) == 0)
+			break; /* else: requests held back while the output was full */
+	}
+	uint64_t now = mono_ms();
+	if (c->in_len > 0 && c->head_ms == 0)
+		c->head_ms = now;
+	if (c->in_len == 0)
+		c->head_ms = 0;
+	if (arm(s, c, EPOLLIN, c->in_len > 0 ? c->head_ms + PDL_HSRV_REQ_MS : now + PDL_HSRV_IDLE_MS) != 0)
+		conn_free(s, c);
+}
+
+/* Accepts every waiting connection, then re-arms the listener. */
+static void
+accept_all(struct pdl_hsrv *s)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				/* out of descriptors or memory: give the others a moment */
+				struct timespec ts = {0, 10 * 1000000L};
+				nanosleep(&ts, NULL);
+			}
+			break;
+		}
+		int one = 1;
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		struct conn *c = conn_new(s, fd);
+		if (c == NULL) {
+			close(fd); /* the table is full */
+			continue;
+		}
+		struct epoll_event e = {.events = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP, .data.ptr = c};
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) != 0)
+			conn_free(s, c);
+	}
+	struct epoll_event e = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = &s->lfd};
+	(void)epoll_ctl(s->ep, EPOLL_CTL_MOD, s->lfd, &e);
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct pdl_hsrv *s = arg;
+	while (!atomic_load(&s->stopping)) {
+		struct epoll_event e;
+		int n = epoll_wait(s->ep, &e, 1, (int)PDL_HSRV_SWEEP_MS);
+		if (atomic_load(&s->stopping))
+			break;
+		sweep(s, mono_ms());
+		if (n != 1)
+			continue; /* a timeout, or EINTR */
+		if (e.data.ptr == &s->lfd)
+			accept_all(s);
+		else if (e.data.ptr != &s->evfd)
+			conn_ready(s, e.data.ptr);
+	}
+	return NULL;
+}
+
+/* ---- start and stop ---- */
+
+/* The listening socket for addr into s->lfd. */
+static int
+listen_on(struct pdl_hsrv *s, const char *addr, const char *what, struct pdl_status *st)
+{
+	char host[300];
+	const char *colon = strrchr(addr, ':');
+	size_t hn = colon ? (size_t)(colon - addr) : 0;
+	if (colon == NULL || colon[1] == '\0' || hn >= sizeof host)
+		return pdl_status_set(st, PDL_EINVAL, NULL, "bad %s address %s: give HOST:PORT", what, addr);
+	memcpy(host, addr, hn);
+	host[hn] = '\0';
+	if (hn >= 2 && host[0] == '[' && host[hn - 1] == ']') {
+		memmove(host, host + 1, hn - 2);
+		host[hn - 2] = '\0';
+	}
+	struct addrinfo hints, *ai = NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	int g = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+	if (g != 0)
+		return pdl_status_set(st, PDL_EINVAL, NULL, "bad %s address %s: %s", what, addr, gai_strerror(g));
+	int e = 0;
+	s->lfd = -1;
+	for (struct addrinfo *a = ai; a != NULL && s->lfd < 0; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+		int one = 1;
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, PDL_HSRV_BACKLOG) != 0) {
+			e = errno;
+			close(fd);
+			continue;
+		}
+		s->lfd = fd;
+	}
+	freeaddrinfo(ai);
+	if (s->lfd < 0)
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot serve HTTP on %s: %s", addr, strerror(e));
+	return PDL_OK;
+}
+
+int
+pdl_hsrv_start(struct pdl_hsrv **out, const char *addr, const char *what, unsigned threads, pdl_hsrv_fn fn,
+               pdl_hsrv_err_fn err, pdl_hsrv_after_fn after, void *arg, struct pdl_status *st)
+{
+	assert(threads >= 1 && threads <= PDL_HSRV_THREADS_MAX && fn != NULL && err != NULL);
+	struct pdl_hsrv *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	s->fn = fn;
+	s->err = err;
+	s->after = after;
+	s->arg = arg;
+	s->ep = s->evfd = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	atomic_init(&s->stopping, 0);
+	atomic_init(&s->next_sweep_ms, 0);
+	int rc = listen_on(s, addr, what, st);
+	if (rc != PDL_OK) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return rc;
+	}
+	struct epoll_event le = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = &s->lfd};
+	struct epoll_event ee = {.events = EPOLLIN, .data.ptr = &s->evfd}; /* level: wakes every thread */
+	if ((s->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || (s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &le) != 0 || epoll_ctl(s->ep, EPOLL_CTL_ADD, s->evfd, &ee) != 0) {
+		rc = pdl_status_set(st, PDL_ENOMEM, NULL, "cannot set up the %s server: %s", what, strerror(errno));
+		goto fail;
+	}
+	for (; s->nth < threads; s->nth++)
+		if (pthread_create(&s->th[s->nth], NULL, thread_main, s) != 0)
+			break;
+	if (s->nth == 0) {
+		rc = pdl_status_set(st, PDL_ENOMEM, NULL, "cannot start the %s server's threads", what);
+		goto fail;
+	}
+	*out = s;
+	return PDL_OK;
+fail:
+	if (s->evfd >= 0)
+		close(s->evfd);
+	if (s->ep >= 0)
+		close(s->ep);
+	close(s->lfd);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return rc;
+}
+
+void
+pdl_hsrv_stop(struct pdl_hsrv *s)
+{
+	uint64_t one = 1;
+	if (s == NULL)
+		return;
+	atomic_store(&s->stopping, 1);
+	if (write(s->evfd, &one, sizeof one) != (ssize_t)sizeof one)
+		assert(!"an eventfd write of 1 cannot fail");
+	for (unsigned i = 0; i < s->nth; i++)
+		pthread_join(s->th[i], NULL);
+	close(s->lfd);
+	for (unsigned i = 0; i < PDL_HSRV_CONNS_MAX; i++)
+		if (s->conns[i] != NULL)
+			conn_free(s, s->conns[i]);
+	close(s->evfd);
+	close(s->ep);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
