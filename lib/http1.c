@@ -183,9 +183,8 @@ fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request
 			}
 			h->expect_continue = 1;
 		} else if (request && (ieq(s, nn, "host") || ieq(s, nn, "authorization"))) {
-			int st = keep_value(h, s[0], v, vn, why);
-			if (st != 0)
-				return st;
+			if (keep_value(h, s[0], v, vn, why) != 0)
+				return 400;
 		} else if (ieq(s, nn, "content-type")) {
 			size_t cn = vn > PDL_H1_CTYPE_MAX ? PDL_H1_CTYPE_MAX : vn;
 			memcpy(h->content_type, v, cn);
@@ -194,10 +193,6 @@ fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request
 	}
 	if (h->chunked && h->has_length) {
 		*why = "both Content-Length and Transfer-Encoding";
-		return 400;
-	}
-	if (request && h->minor == 1 && h->host == NULL) {
-		*why = "an HTTP/1.1 request without a Host header field";
 		return 400;
 	}
 	if (h->minor == 0 && !keep_alive)
@@ -268,7 +263,12 @@ pdl_h1_request_parse(const char *b, size_t len, struct pdl_h1_head *h, const cha
 	memcpy(h->method, s, mn);
 	memcpy(h->target, sp1 + 1, tn);
 	h->minor = v;
-	return fields(b, len, pos, h, 1, why);
+	int status = fields(b, len, pos, h, 1, why);
+	if (status == 0 && h->minor == 1 && h->host == NULL) {
+		*why = "an HTTP/1.1 request without a Host header field";
+		return 400;
+	}
+	return status;
 }
 
 int

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "crypto.h"
-#include "hsrv.h"
 #include "http.h"
 #include "log.h"
 #include "page.h"
@@ -333,28 +332,6 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 	return 0;
 }
 
-/* Descriptors besides the HTTP connections: the view's LMDB, the NNG
- * sockets to pdld, --metrics, the log. */
-#define PROJ_FDS_RESERVE 64u
-
-/* Raises the descriptor limit to the hard one, and keeps each of the
- * `listeners` HTTP servers within it: else accept meets EMFILE before the
- * tables are full, and a flood of one listener starves the other. */
-static void
-fit_descriptors(unsigned listeners)
-{
-	uint64_t fds = pdl_nofile_raise();
-	uint64_t fit = fds > PROJ_FDS_RESERVE + listeners ? (fds - PROJ_FDS_RESERVE) / listeners : 1;
-	if (fit >= PDL_HSRV_CONNS_MAX)
-		return;
-	pdl_log(PDL_LOG_WARNING, "connections_clamped",
-	        PDL_LOG_FIELDS(PDL_LF_U64("connections", fit), PDL_LF_U64("nofile", fds)),
-	        "each HTTP listener keeps %llu connections, not %u: the descriptor limit (RLIMIT_NOFILE, hard) is "
-	        "%llu; raise it (ulimit -Hn, LimitNOFILE=) to serve more",
-	        (unsigned long long)fit, PDL_HSRV_CONNS_MAX, (unsigned long long)fds);
-	pdl_hsrv_conns_max((unsigned)fit);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -440,8 +417,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "pdl-project: --log-format is text, json or auto, not \"%s\"\n", log_format);
 		return 2;
 	}
-	if (http != NULL || phttp != NULL)
-		fit_descriptors((http != NULL) + (phttp != NULL));
 	const struct pdl_view *views[8];
 	unsigned nv;
 	if (select_views(vname, views, &nv) != PDL_OK) {

@@ -19,6 +19,7 @@
 #include <nng/nng.h>
 
 #include "hsrv.h"
+#include "log.h"
 #include "http.h"
 #include "page.h"
 #include "readtok.h"
@@ -577,6 +578,34 @@ close_done_cb(void *arg)
 	close_done(arg);
 }
 
+/* pdl-project's HTTP listeners (public, private) and the descriptors
+ * besides their connections: the view's LMDB, the NNG sockets to pdld
+ * (PDL_HTTP_WORKERS of them), --metrics, the log. */
+#define PDL_HTTP_LISTENERS 2u
+#define PDL_HTTP_FDS_RESERVE 64u
+
+/* Once, before the first listener starts: raises the descriptor limit to
+ * the hard one, and keeps the listeners' connections within it; else
+ * accept meets EMFILE before the tables are full, and a flood of one
+ * listener starves the other. */
+static void
+fit_descriptors(void)
+{
+	static int done;
+	if (done++)
+		return;
+	uint64_t fds = pdl_nofile_raise();
+	uint64_t fit = fds > PDL_HTTP_FDS_RESERVE + PDL_HTTP_LISTENERS ? (fds - PDL_HTTP_FDS_RESERVE) / PDL_HTTP_LISTENERS : 1;
+	if (fit >= PDL_HSRV_CONNS_MAX)
+		return;
+	pdl_log(PDL_LOG_WARNING, "connections_clamped",
+	        PDL_LOG_FIELDS(PDL_LF_U64("connections", fit), PDL_LF_U64("nofile", fds)),
+	        "each HTTP listener keeps %llu connections, not %u: the descriptor limit (RLIMIT_NOFILE, hard) is "
+	        "%llu; raise it (ulimit -Hn, LimitNOFILE=) to serve more",
+	        (unsigned long long)fit, PDL_HSRV_CONNS_MAX, (unsigned long long)fds);
+	pdl_hsrv_conns_max((unsigned)fit);
+}
+
 int
 pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
                struct pdl_status *st)
@@ -586,6 +615,7 @@ pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind,
 		return PDL_ENOMEM;
 	h->cx = cx;
 	h->kind = kind;
+	fit_descriptors();
 	pthread_mutex_init(&h->mu, NULL);
 	int rc = pdl_hsrv_start(&h->srv, addr, kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", PDL_HTTP_WORKERS,
 	                        serve, refuse, close_done_cb, h, st);
