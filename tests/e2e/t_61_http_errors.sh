@@ -310,8 +310,8 @@ check "pdl-project is still running" kill -0 "$PROJ_PID"
 stop_proj
 
 # A hostile client's connections that never send a byte (probe report,
-# finding 1) under a descriptor limit of 200: pdl-project keeps 136 per
-# listener (200 less its reserve of 64) and says so; 200 silent sockets do
+# finding 1) under a descriptor limit of 200: pdl-project keeps 68 per
+# listener (200 less its reserve of 64, over two listeners) and says so; 200 silent sockets do
 # not keep an honest request out (the one idle the longest gives up its
 # slot), and a silent one is closed after 5 s.
 PORT=$(free_port)
@@ -321,8 +321,8 @@ BASE=http://127.0.0.1:$PORT
 PROJ_PID=$!
 n=100
 while [ "$(hget /v1/ 2>/dev/null)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-check "under ulimit -n 200: pdl-project says each listener keeps 136 connections" \
-	grep -q "each HTTP listener keeps 136 connections, not 1024: the descriptor limit (RLIMIT_NOFILE, hard) is 200" \
+check "under ulimit -n 200: pdl-project says each listener keeps 68 connections" \
+	grep -q "each HTTP listener keeps 68 connections, not 1024: the descriptor limit (RLIMIT_NOFILE, hard) is 200" \
 	"$TMP/proj2.log"
 $PY - "$PORT" >"$TMP/idle.out" 2>&1 <<'EOF'
 import socket, sys, time, urllib.request
