@@ -60,6 +60,7 @@ struct conn {
 	unsigned slot;                /* in the table */
 	_Atomic uint64_t deadline_ms; /* invariant 3; UINT64_MAX while being served */
 	_Atomic uint64_t idle_ms;     /* since when it waits for a request with nothing begun or owed; 0: not idle */
+	atomic_int in_head;           /* armed with part of a head: past its deadline it is answered 408 */
 	uint64_t head_ms;             /* when the head in the buffer began */
 	int close_after;              /* answer what is sent, then close */
 	size_t linger_bytes;          /* > 0: lingering (see linger): drained so far, plus 1 */
@@ -128,6 +129,7 @@ conn_new(struct pdl_hsrv *s, int fd)
 		c->slot = s->hint;
 		atomic_init(&c->deadline_ms, now + PDL_HSRV_FIRST_MS);
 		atomic_init(&c->idle_ms, now);
+		atomic_init(&c->in_head, 0);
 		c->head_ms = 0;
 		c->close_after = 0;
 		c->linger_bytes = 0;
@@ -167,7 +169,8 @@ sweep(struct pdl_hsrv *s, uint64_t now)
 	pthread_mutex_lock(&s->mu);
 	for (unsigned i = 0; i < PDL_HSRV_SLOTS; i++)
 		if (s->conns[i] != NULL && atomic_load(&s->conns[i]->deadline_ms) <= now)
-			shutdown(s->conns[i]->fd, SHUT_RDWR);
+			/* a slow head keeps its sending side: its thread answers 408 */
+			shutdown(s->conns[i]->fd, atomic_load(&s->conns[i]->in_head) ? SHUT_RD : SHUT_RDWR);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -396,6 +399,7 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		return;
 	}
 	atomic_store(&c->idle_ms, 0); /* before anything: an evictor no longer picks it */
+	atomic_store(&c->in_head, 0);
 	atomic_store(&c->deadline_ms, UINT64_MAX);
 	/* read only when no whole request waits (a client that sent its
 	 * pipelined requests and then its end still gets every answer) */
@@ -404,6 +408,12 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		do
 			k = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
 		while (k < 0 && errno == EINTR);
+		if (k == 0 && c->in_len > 0 && c->head_ms != 0 && mono_ms() >= c->head_ms + PDL_HSRV_REQ_MS) {
+			refuse(s, c, 408, "the request head did not arrive whole within 10 s", 1, 1);
+			(void)flush(c); /* one try, into an empty socket: then closed either way */
+			conn_free(s, c);
+			return;
+		}
 		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 			conn_free(s, c);
 			return;
@@ -441,6 +451,7 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 	if (c->in_len == 0)
 		c->head_ms = 0;
 	atomic_store(&c->idle_ms, c->in_len == 0 ? now : 0); /* before arm: then another thread has it */
+	atomic_store(&c->in_head, c->in_len > 0);
 	if (arm(s, c, EPOLLIN, c->in_len > 0 ? c->head_ms + PDL_HSRV_REQ_MS : now + PDL_HSRV_IDLE_MS) != 0)
 		conn_free(s, c);
 }

@@ -62,7 +62,7 @@ struct pdl_hsrv_res {
 /* Answers one request into res (always set). */
 typedef void (*pdl_hsrv_fn)(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res);
 /* Answers a request the server refuses before any route: status 400,
- * 405, 413, 414, 431, 501 or 505, why saying what was wrong. */
+ * 405, 408, 413, 414, 431, 501 or 505, why saying what was wrong. */
 typedef void (*pdl_hsrv_err_fn)(void *arg, int status, const char *why, struct pdl_hsrv_res *res);
 /* Called by a serving thread after each response is sent (may be NULL). */
 typedef void (*pdl_hsrv_after_fn)(void *arg);

@@ -130,8 +130,8 @@ pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v)
 	*v = def;
 	if (!pdl_http_param(query, name, buf, sizeof buf))
 		return 0;
-	if (buf[0] == 0 || strlen(buf) > 19)
-		return -1;
+	if (buf[0] == 0 || strlen(buf) > 19 || (buf[0] == '0' && buf[1] != 0))
+		return -1; /* one spelling per number: no leading zeros */
 	uint64_t x = 0;
 	for (const char *c = buf; *c; c++) {
 		if (*c < '0' || *c > '9')
@@ -280,6 +280,10 @@ pdl_http_query_check(const char *query, struct pdl_http_out *out)
 		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
 		const char *eq = memchr(p, '=', seg);
 		size_t nl = eq ? (size_t)(eq - p) : seg;
+		if (nl == 0) {
+			pdl_http_error(out, 400, "bad_parameter", "a query parameter without a name (\"&&\" or \"=value\")");
+			return 1;
+		}
 		for (size_t i = 0; i < seg; i++) {
 			unsigned char c = (unsigned char)p[i];
 			if (c == '%') {
@@ -463,7 +467,7 @@ refuse(void *arg, int status, const char *why, struct pdl_hsrv_res *res)
 	struct pdl_http *h = arg;
 	struct pdl_http_out out = {status, "application/json", NULL, 0, ""};
 	const char *code = status == 405 ? "method_not_allowed" : status == 413 ? "body_not_allowed" :
-	                   status == 414 ? "uri_too_long" : status == 431 ? "header_too_large" :
+	                   status == 414 ? "uri_too_long" : status == 408 ? "request_timeout" : status == 431 ? "header_too_large" :
 	                   status == 501 ? "not_implemented" : status == 505 ? "http_version" : "bad_request";
 	pdl_http_error(&out, status, code, "%s", why != NULL ? why : "a malformed request");
 	count_request(h, NULL, status);

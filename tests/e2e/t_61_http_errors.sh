@@ -17,6 +17,22 @@ check "the view catches up to seq $LAST" wait_view $((LAST + 1))
 wait_ckpt "$D" $((LAST + 1)) || not_ok "a checkpoint covers the scenario"
 SIZE=$((LAST + 1))
 
+# a head that does not arrive whole within 10 s gets 408 before the close
+# (probe report, finding 7); it runs beside the checks below
+$PY - "$PORT" >"$TMP/slowhead.out" 2>&1 <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.sendall(b"GET /v1/grants HTTP/1.1\r\nHost: x\r\n")
+b = b""
+while True:
+    k = s.recv(4096)
+    if not k:
+        break
+    b += k
+print(b.split(b"\r\n")[0].decode(errors="replace"), b'"request_timeout"' in b)
+EOF
+SLOW_PID=$!
+
 # bad PATH STATUS ERROR: the status, a JSON body {error, message} with that
 # error, then a good request that still answers with the two grants.
 bad() {
@@ -63,11 +79,15 @@ bad /v1/entries/-1 400 bad_seq
 bad /v1/entries/1.5 400 bad_seq
 bad /v1/entries/99999999999999999999 400 bad_seq
 bad /v1/entries/7/x 400 bad_seq
+bad /v1/entries/007 400 bad_seq
 bad /v1/entries/100000 404 not_found
 # limits
 bad '/v1/feed?limit=1001' 400 bad_parameter
 bad '/v1/feed?limit=0' 400 bad_parameter
 bad '/v1/feed?limit=' 400 bad_parameter
+bad '/v1/feed?limit=0010' 400 bad_parameter
+bad '/v1/grants?&&&' 400 bad_parameter
+bad '/v1/grants?=' 400 bad_parameter
 bad '/v1/grants?limit=5000' 400 bad_parameter
 bad '/v1/feed.atom?limit=100000' 400 bad_parameter
 # non-numeric and unknown parameters
@@ -286,6 +306,9 @@ n=50
 while [ "$(hget /v1/checkpoint)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 check_eq "pdld back: /v1/checkpoint 200, size $SIZE" "$(hget /v1/checkpoint):$(jq_ "$TMP/h.body" 'o["size"]')" "200:$SIZE"
 check_eq "pdld back: /v1/entries/${S[G1]} 200" "$(hget "/v1/entries/${S[G1]}")" 200
+wait "$SLOW_PID"
+check_eq "a head still unfinished after 10 s: 408 request_timeout, then closed" "$(cat "$TMP/slowhead.out")" \
+	"HTTP/1.1 408 Request Timeout True"
 # Host and Authorization as RFC 9112 §3.2 has them (probe report, finding 4)
 $PY - "$PORT" >"$TMP/hosts.out" <<'EOF'
 import socket, sys
