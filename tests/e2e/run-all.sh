@@ -7,8 +7,9 @@
 # order, each under a timeout (E2E_TIMEOUT seconds, default 180), with PDL,
 # PDLD and PY=/usr/bin/python3 in the environment; prints each script's
 # output; counts the "ok - " / "not ok - " lines; and ends with exactly one
-# line "N passed, M failed". A script that times out, or exits non-zero
-# without a "not ok" line, adds a "not ok" of its own. Exits non-zero if
+# line "N passed, M failed". Scripts run E2E_JOBS at a time (2). A
+# script that times out, or exits non-zero without a "not ok" line, adds a
+# "not ok" of its own. Exits non-zero if
 # any check failed or any script exited non-zero. The binaries are copied
 # first, so a rebuild during the run does not change what is tested.
 #
@@ -26,7 +27,6 @@ export PDL PDLD PY
 here=$(cd "$(dirname "$0")" && pwd)
 limit=${E2E_TIMEOUT:-180}
 run=$(mktemp -d "${TMPDIR:-/tmp}/pdl-e2e-run.XXXXXX")
-out=$run/out
 trap 'rm -rf "$run"' EXIT
 trap 'exit 130' INT TERM
 
@@ -65,17 +65,42 @@ for t in "$here"/t_${1:-}*.sh; do
 	runs="$runs $t:"
 	case " $SUITE_SCRIPTS " in *" $(basename "$t" .sh) "*) runs="$runs $t:sm2-sm3" ;; esac
 done
+# Scripts run E2E_JOBS at a time (default 2: most of a script's time is
+# waiting for daemons, so two share the 2 cores well); each one's output
+# goes to its own file and is printed whole, in name order, when it and
+# every script before it have ended.
+jobs=${E2E_JOBS:-2}
+i=0
 for r in $runs; do
+	i=$((i + 1))
 	t=${r%:*}
 	suite=${r##*:}
-	name=$(basename "$t")${suite:+ [$suite]}
+	echo "$(basename "$t")${suite:+ [$suite]}" >"$run/name.$i"
+	(
+		t0=$(date +%s)
+		PDL_SUITE=${suite:-ed25519-sha256} timeout -k 10 "$limit" bash "$t" >"$run/out.$i" 2>&1 </dev/null
+		rc=$?
+		echo "$rc $(($(date +%s) - t0))" >"$run/rc.$i.tmp"
+		mv "$run/rc.$i.tmp" "$run/rc.$i"
+	) &
+	# wait for a free slot: scripts started minus scripts ended
+	while [ "$(($i - $(ls "$run" | grep -c '^rc\.[0-9]*$')))" -ge "$jobs" ]; do
+		sleep 0.2
+	done
+done
+total=$i
+i=0
+while [ "$i" -lt "$total" ]; do
+	i=$((i + 1))
+	while [ ! -f "$run/rc.$i" ]; do
+		sleep 0.2
+	done
+	name=$(cat "$run/name.$i")
+	read -r rc secs <"$run/rc.$i"
 	echo "# ---- $name"
-	t0=$(date +%s)
-	PDL_SUITE=${suite:-ed25519-sha256} timeout -k 10 "$limit" bash "$t" >"$out" 2>&1 </dev/null
-	rc=$?
-	cat "$out"
-	p=$(grep -c '^ok - ' "$out")
-	n=$(grep -c '^not ok - ' "$out")
+	cat "$run/out.$i"
+	p=$(grep -c '^ok - ' "$run/out.$i")
+	n=$(grep -c '^not ok - ' "$run/out.$i")
 	if [ "$rc" -ne 0 ]; then
 		bad_exit=1
 		# a script that failed without a failing check (or timed out)
@@ -90,8 +115,9 @@ for r in $runs; do
 	fi
 	passed=$((passed + p))
 	failed=$((failed + n))
-	echo "# $name: $p passed, $n failed, $(($(date +%s) - t0))s"
+	echo "# $name: $p passed, $n failed, ${secs}s"
 done
+wait
 echo "# e2e took $(($(date +%s) - start))s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$bad_exit" -eq 0 ]
