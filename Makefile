@@ -309,7 +309,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_TARGETS := act entry note proofdoc http store httpbody tlog
+FUZZ_TARGETS := act entry note proofdoc http store httpbody tlog actjson
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
@@ -344,9 +344,10 @@ FUZZ_PURE := $(addprefix $(FUZZ_BUILD)/,libpdl_lib.a libpdl_crypto.a libpdl_base
 FUZZ_CORE := $(addprefix $(FUZZ_BUILD)/,libpdl_rules.a libpdl_store.a) $(FUZZ_PURE)
 
 # What each target links: the pure library where it can (entry, note,
-# proofdoc, httpbody, tlog); the act decoder needs the rules tables; the store reader the
+# proofdoc, httpbody, tlog, actjson); the act decoder needs the rules tables; the store reader the
 # store, the rules and the audit; the HTTP parser the projection framework.
-$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_httpbody $(FUZZ_BUILD)/fuzz_tlog: $(FUZZ_BUILD)/fuzz_%: \
+$(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_httpbody $(FUZZ_BUILD)/fuzz_tlog \
+		$(FUZZ_BUILD)/fuzz_actjson: $(FUZZ_BUILD)/fuzz_%: \
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_PURE)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 $(FUZZ_BUILD)/fuzz_act: $(FUZZ_BUILD)/tests/fuzz/fuzz_act.o $(FUZZ_CORE)
@@ -478,6 +479,8 @@ bench: all
 	@/usr/bin/python3 tools/bench-table.py $(BUILD)/bench-ed25519-sha256.json $(BUILD)/bench-sm2-sm3.json
 	@$(BUILD)/pdl bench --curve $(BENCH_CURVE_ARGS) | tee $(BUILD)/bench-curve.json
 	@$(BUILD)/pdl bench --lag $(BENCH_LAG_ARGS)
+	@# pdl submit itself (sign bound, one core) and 4 of them end to end (verify bound)
+	@$(BUILD)/pdl bench-client $(BENCH_CLIENT_ARGS) | tee $(BUILD)/bench-client.json
 	@bash tools/bench-reads.sh $(CURDIR)/$(BUILD)
 	@# t_100_tiles at the tlog-tiles spec's own size (make test runs it at 3,000 entries)
 	@TILES_ENTRIES=70000 PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \

@@ -121,14 +121,17 @@ void
 pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const struct pdl_seckey *k,
              uint8_t sig[PDL_SIG_BYTES])
 {
+	/* most acts fit the stack (pdl submit signs thousands a second) */
+	uint8_t stackbuf[2048];
 	size_t n = PDL_ACT_SIG_HEAD_BYTES + len;
-	uint8_t *m = malloc(n);
+	uint8_t *m = n <= sizeof stackbuf ? stackbuf : malloc(n);
 	if (m == NULL)
 		abort();
 	size_t mn = pdl_act_signed_bytes(ledger_id, b, len, m, n);
 	assert(mn == n);
 	pdl_sign(k, m, mn, sig);
-	free(m);
+	if (m != stackbuf)
+		free(m);
 }
 
 /* The suite's id string in the genesis act's body, if any. */

@@ -82,6 +82,7 @@ int src_opts(int argc, char **argv, const char *cmd, const char *help, const cha
 int cmd_acts(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_bench_client(int argc, char **argv);
 int cmd_bench_scale(int argc, char **argv);
 /* The suite's signature verifications/s on `threads` threads for 1.5 s
  * (bench.c): the bound the benches judge against. */

@@ -27,14 +27,13 @@ sign_print(void *arg, struct pending *q)
 		if (r->array != NULL) /* nothing is printed: the error goes to stderr */
 			fprintf(stderr, "pdl sign: %s[%zu]: %s (%s)\n", q->file, q->index, q->st.msg, pdl_strerror(q->st.err));
 	} else {
-		char *ab = malloc(pdl_b64_len(q->act.size));
+		char *ab = malloc(pdl_b64_len(q->act_len));
 		char sb[128];
 		if (ab == NULL) {
 			json_decref(o);
-			msgpack_sbuffer_destroy(&q->act);
 			return PDL_ENOMEM;
 		}
-		pdl_b64((const uint8_t *)q->act.data, q->act.size, ab);
+		pdl_b64(q->act, q->act_len, ab);
 		pdl_b64(q->sig, sizeof q->sig, sb);
 		json_object_set_new(o, "act", json_string(ab));
 		json_object_set_new(o, "sig", json_string(sb));
@@ -45,13 +44,11 @@ sign_print(void *arg, struct pending *q)
 		if (!q->local_err)
 			json_array_append(r->array, o);
 		json_decref(o);
-		msgpack_sbuffer_destroy(&q->act);
 		return PDL_OK;
 	}
 	json_object_set_new(o, "file", json_string(q->file));
 	json_object_set_new(o, "index", json_integer((json_int_t)q->index));
 	out_json(o);
-	msgpack_sbuffer_destroy(&q->act);
 	return PDL_OK;
 }
 

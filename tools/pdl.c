@@ -47,6 +47,7 @@ static const struct {
 	{"cosign", cmd_cosign, "an auditor's checkpoint.cosign act for a checkpoint (C2SP cosignature)"},
 	{"witness", cmd_witness, "a C2SP witness for any log: keygen, serve (tlog-witness add-checkpoint)"},
 	{"bench", cmd_bench, "measure signed acts/s against the machine's bounds"},
+	{"bench-client", cmd_bench_client, "measure pdl submit itself, and four of them against pdld"},
 	{"bench-scale", cmd_bench_scale, "proof times and the verify bound, for make bench-scale"},
 };
 
