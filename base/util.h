@@ -48,6 +48,10 @@ int pdl_rmtree(const char *path);
 
 uint64_t pdl_now_ms(void);
 uint64_t pdl_mono_ns(void);
+/* Raises the soft limit on open descriptors to the hard one (a server's
+ * connection tables are sized for more than the usual soft 1024) and
+ * returns the soft limit now in force. */
+uint64_t pdl_nofile_raise(void);
 
 /* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - (so no
  * separator of a key can appear in one). The one id check: the act

@@ -18,8 +18,12 @@
  *    └── a read, or a refusal, is answered at once ──▶ SEND
  *
  * Limits (a slow or hostile client costs only itself; README, "Security"):
- *  - --max-connections slots; a connection over it is answered 503 and
- *    closed as it arrives;
+ *  - --max-connections slots; when they are all taken, a new connection
+ *    takes the slot of the connection idle the longest (no request begun,
+ *    nothing owed to it), and only when none is idle is it answered 503
+ *    and closed as it arrives;
+ *  - a new connection sends its first byte within HTTP_FIRST_BYTE_MS
+ *    (or --http-timeout-ms if shorter), or it is closed;
  *  - a request's head (at most PDL_HTTP_HEAD_BYTES_MAX) and body arrive
  *    whole within --http-timeout-ms of its first byte, whatever the pace
  *    (a slowloris client gets 408 and is closed), and a kept-alive
@@ -68,8 +72,9 @@
 #define HTTP_FLUSH_MS 2000u               /* at stop: time to hand the last replies over */
 #define HTTP_LINGER_MS 2000u              /* after a refusal: time to drain what the client still sends */
 #define HTTP_LINGER_BYTES_MAX (1u << 20)  /* and at most this much of it */
-#define HTTP_BACKLOG 128                  /* connections the kernel holds before accept */
-#define HTTP_ACCEPT_BATCH 64u             /* accepts per loop turn: the others are served meanwhile */
+#define HTTP_BACKLOG SOMAXCONN            /* connections the kernel holds before accept: a burst waits, no SYN retry */
+#define HTTP_FIRST_BYTE_MS 5000u          /* a new connection's first byte: a client that connects means to ask at once;
+                                             one that does not holds a slot and a descriptor for nothing */
 #define HTTP_STEPS_MAX 32u                /* state steps per connection per turn: pipelined requests wait their turn */
 #define HTTP_POLL_MS 1000                 /* longest poll: the loop looks at the stop flag this often */
 
@@ -81,6 +86,7 @@ struct hconn {
 	enum hstate state;
 	uint32_t gen;         /* changes at every accept into this slot */
 	uint64_t deadline_ns; /* 0: none (WAIT) */
+	uint64_t idle_ns;     /* when it last became idle (HEAD, nothing begun): the oldest is evicted first */
 	int started;          /* a byte of this request has arrived */
 	int close_after;      /* close once the response is out */
 	size_t in_n, scanned; /* head bytes held; how far the blank line was looked for */
@@ -229,6 +235,8 @@ respond(struct hconn *c, int status, const char *ctype, const char *body, size_t
 		return;
 	}
 	memcpy(c->out, head, (size_t)hn);
+	if (strcmp(c->req.method, "HEAD") == 0)
+		blen = 0; /* the head a GET would have, Content-Length included, and no body */
 	if (blen)
 		memcpy(c->out + hn, body, blen);
 	c->out_n = (size_t)hn + blen;
@@ -580,10 +588,11 @@ on_head(struct hconn *c, size_t hl)
 			respond_error(c, 405, PDL_EPROTO, "Allow: POST\r\n", "%s /v1/acts: acts are sent with POST",
 			              c->req.method);
 	} else if (is_read) {
-		if (strcmp(c->req.method, "GET") == 0)
+		if (strcmp(c->req.method, "GET") == 0 || strcmp(c->req.method, "HEAD") == 0)
 			do_read(c, path);
 		else
-			respond_error(c, 405, PDL_EPROTO, "Allow: GET\r\n", "%s %.100s: it is read with GET", c->req.method, path);
+			respond_error(c, 405, PDL_EPROTO, "Allow: GET, HEAD\r\n", "%s %.100s: it is read with GET or HEAD",
+			              c->req.method, path);
 	} else {
 		respond_error(c, 404, PDL_ENOTFOUND, NULL,
 		              "no such resource: %.100s (POST /v1/acts; GET /v1/head, /v1/checkpoint, /v1/entries/SEQ)", path);
@@ -678,6 +687,7 @@ request_reset(struct hconn *c)
 	c->state = H_HEAD;
 	c->started = c->in_n > 0;
 	c->deadline_ns = deadline_in(H.timeout_ms); /* idle keep-alive, or the pipelined request's */
+	c->idle_ns = pdl_mono_ns();
 	c->scanned = 0;
 	c->close_after = 0;
 	memset(&c->req, 0, sizeof c->req);
@@ -801,7 +811,8 @@ peer_name(int fd, char *buf, size_t cap)
 	snprintf(buf, cap, "%s:%u", host, port);
 }
 
-/* Over --max-connections: a 503 as it arrives, then closed. What the
+/* Over --max-connections with no idle connection to evict: a 503 as it
+ * arrives, then closed. What the
  * client sent already is read first, so the close is a FIN, not a reset
  * that could destroy the answer. */
 static void
@@ -828,10 +839,38 @@ refuse_conn(int fd)
 	close(fd);
 }
 
+/* The slot of the connection idle the longest: in HEAD with no byte of a
+ * request held and nothing to send, so closing it loses nobody anything
+ * (a client reconnects, as it must after any keep-alive close). NULL when
+ * every connection is busy with a request. */
+static struct hconn *
+evict_idle(void)
+{
+	struct hconn *old = NULL;
+	for (unsigned s = 0; s < H.cap; s++) {
+		struct hconn *c = &H.c[s];
+		if (c->state == H_HEAD && !c->started && c->in_n == 0 && c->out_n == 0 &&
+		    (old == NULL || c->idle_ns < old->idle_ns))
+			old = c;
+	}
+	if (old == NULL)
+		return NULL;
+	atomic_fetch_add(&D.n_http_evicted, 1);
+	if (D.verbose)
+		pdl_log(PDL_LOG_DEBUG, "http_connection_evicted",
+		        PDL_LOG_FIELDS(PDL_LF_U64("connection", old - H.c), PDL_LF_STR("peer", old->peer)),
+		        "http: connection %u from %s closed while idle: a new one needs its slot (--max-connections %u)",
+		        (unsigned)(old - H.c), old->peer, D.conns_max);
+	conn_close(old);
+	return old;
+}
+
+/* Accepts until the kernel's queue is empty (a burst never waits for a
+ * SYN retry); each new connection costs one slot or one refusal. */
 static void
 accept_some(void)
 {
-	for (unsigned i = 0; i < HTTP_ACCEPT_BATCH; i++) {
+	for (;;) {
 		int fd = accept4(H.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -848,6 +887,8 @@ accept_some(void)
 			for (unsigned s = 0; s < H.cap && c == NULL; s++)
 				if (H.c[s].state == H_FREE)
 					c = &H.c[s];
+		if (c == NULL)
+			c = evict_idle();
 		if (c == NULL) {
 			refuse_conn(fd);
 			continue;
@@ -859,7 +900,8 @@ accept_some(void)
 		c->fd = fd;
 		c->gen = gen;
 		c->state = H_HEAD;
-		c->deadline_ns = deadline_in(H.timeout_ms);
+		c->deadline_ns = deadline_in(H.timeout_ms < HTTP_FIRST_BYTE_MS ? H.timeout_ms : HTTP_FIRST_BYTE_MS);
+		c->idle_ns = pdl_mono_ns();
 		H.live++;
 		peer_name(fd, c->peer, sizeof c->peer);
 		if (D.verbose)

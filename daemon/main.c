@@ -117,7 +117,9 @@ usage(FILE *f)
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
 	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
 	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
-	        "                        (default %u). --max-connections also bounds HTTP connections\n"
+	        "                        (default %u), a new one that sends nothing after 5 s (or N ms).\n"
+	        "                        --max-connections also bounds HTTP connections: when all are\n"
+	        "                        taken, the one idle the longest gives its slot to a new one\n"
 	        "\n"
 	        "Witnesses (C2SP tlog-witness; README, \"Witnesses\"):\n"
 	        "  --witness-policy FILE  a C2SP tlog-policy file (log, witness NAME VKEY URL, group, quorum):\n"
@@ -174,6 +176,7 @@ enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA };
 /* Bounds of the options without a limit of their own in pdld.h. */
 #define CKPT_MS_MAX 86400000u              /* a day: a checkpoint less often is no log's use */
 #define BLOB_MAX_MAX ((uint64_t)1 << 30)   /* 1 GiB: a stored evidence file is read whole into memory */
+#define FDS_RESERVE 128u /* descriptors besides the connections: the store, readers, NNG's pipes, witnesses */
 #define MAP_SIZE_MIN 65536u                 /* LMDB's map is whole pages; tests start this small */
 #define MAP_SIZE_MAX ((uint64_t)1 << 40)   /* 1 TiB: the store grows its map itself past this */
 
@@ -616,6 +619,20 @@ opts_apply(const struct opts *o)
 	D.read_only = o->read_only;
 	D.tiles_out = o->tiles;
 	D.conns_max = (unsigned)o->conns_max;
+	/* three listeners (REQ/REP, PUB, --http) of --max-connections each
+	 * must fit the descriptors: or accept fails with EMFILE before the
+	 * tables are full, and one flooded listener starves the others */
+	uint64_t fds = pdl_nofile_raise();
+	uint64_t fit = fds > FDS_RESERVE + 3 ? (fds - FDS_RESERVE) / 3 : 1;
+	if (D.conns_max > fit) {
+		pdl_log(PDL_LOG_WARNING, "connections_clamped",
+		        PDL_LOG_FIELDS(PDL_LF_U64("max_connections", D.conns_max), PDL_LF_U64("clamped_to", fit),
+		                       PDL_LF_U64("nofile", fds)),
+		        "--max-connections %u clamped to %llu: the descriptor limit (RLIMIT_NOFILE, hard) is %llu; raise "
+		        "it (ulimit -Hn, LimitNOFILE=) to serve more",
+		        D.conns_max, (unsigned long long)fit, (unsigned long long)fds);
+		D.conns_max = (unsigned)fit;
+	}
 	D.inflight_max = (unsigned)o->inflight_max;
 	D.reply_bytes_max = (size_t)o->reply_bytes_max;
 	D.send_timeout_ms = o->send_timeout_ms;

@@ -152,7 +152,7 @@ render(struct pdl_prom_buf *b, void *arg)
 		{"reply_refused", &D.n_reply_refused},     {"reply_timeout", &D.n_reply_timeout},
 		{"submit_busy", &D.n_submit_busy},         {"private_read_refused", &D.n_read_refused},
 		{"http_connection_refused", &D.n_http_refused}, {"http_timeout", &D.n_http_timeout},
-		{"http_body_refused", &D.n_http_body_busy},
+		{"http_body_refused", &D.n_http_body_busy},     {"http_idle_evicted", &D.n_http_evicted},
 	};
 	for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
 		pdl_prom_sample(b, "pdl_limit_events_total", (const char *[]){"event"}, (const char *[]){lim[i].name}, 1,

@@ -235,7 +235,7 @@ struct pdld {
 	int tiles_failed;       /* the tiles thread's own */
 	atomic_ullong tiles_size; /* OUT/checkpoint's size after the last export */
 	struct pdld_http *http; /* --http's listener, or NULL */
-	atomic_uint n_http_refused, n_http_timeout, n_http_body_busy;
+	atomic_uint n_http_refused, n_http_timeout, n_http_body_busy, n_http_evicted;
 };
 
 /* The daemon's one state, shared by its threads as each field says. */

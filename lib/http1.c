@@ -107,17 +107,22 @@ content_length(const char *v, size_t vn, struct pdl_h1_head *h, const char **why
 	return 0;
 }
 
-/* Where a request's first Host (field name starting with h or H) or
- * Authorization value is. */
-static void
-keep_value(struct pdl_h1_head *h, char name0, const char *v, size_t vn)
+/* Where a request's Host (field name starting with h or H) or
+ * Authorization value is. A second one is 400 (RFC 9112 §3.2: which one a
+ * proxy before us used is unknown, so neither can be trusted). */
+static int
+keep_value(struct pdl_h1_head *h, char name0, const char *v, size_t vn, const char **why)
 {
-	const char **at = lower((unsigned char)name0) == 'h' ? &h->host : &h->authorization;
-	size_t *len = lower((unsigned char)name0) == 'h' ? &h->host_len : &h->authorization_len;
-	if (*at == NULL) {
-		*at = v;
-		*len = vn;
+	int is_host = lower((unsigned char)name0) == 'h';
+	const char **at = is_host ? &h->host : &h->authorization;
+	size_t *len = is_host ? &h->host_len : &h->authorization_len;
+	if (*at != NULL) {
+		*why = is_host ? "two Host header fields" : "two Authorization header fields";
+		return 400;
 	}
+	*at = v;
+	*len = vn;
+	return 0;
 }
 
 /* The header fields after the first line. 0, or the status to answer. */
@@ -178,7 +183,8 @@ fields(const char *b, size_t len, size_t pos, struct pdl_h1_head *h, int request
 			}
 			h->expect_continue = 1;
 		} else if (request && (ieq(s, nn, "host") || ieq(s, nn, "authorization"))) {
-			keep_value(h, s[0], v, vn);
+			if (keep_value(h, s[0], v, vn, why) != 0)
+				return 400;
 		} else if (ieq(s, nn, "content-type")) {
 			size_t cn = vn > PDL_H1_CTYPE_MAX ? PDL_H1_CTYPE_MAX : vn;
 			memcpy(h->content_type, v, cn);
@@ -257,7 +263,12 @@ pdl_h1_request_parse(const char *b, size_t len, struct pdl_h1_head *h, const cha
 	memcpy(h->method, s, mn);
 	memcpy(h->target, sp1 + 1, tn);
 	h->minor = v;
-	return fields(b, len, pos, h, 1, why);
+	int status = fields(b, len, pos, h, 1, why);
+	if (status == 0 && h->minor == 1 && h->host == NULL) {
+		*why = "an HTTP/1.1 request without a Host header field";
+		return 400;
+	}
+	return status;
 }
 
 int
@@ -510,6 +521,7 @@ pdl_h1_reason(int status)
 	case 100: return "Continue";
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -523,6 +535,7 @@ pdl_h1_reason(int status)
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	case 505: return "HTTP Version Not Supported";
 	default: return "Unknown";

@@ -27,7 +27,10 @@
 #include "http1.h"
 #include "hsrv.h"
 
-#define PDL_HSRV_CONNS_MAX 1024u   /* open connections (about 9 KiB each): more are closed at accept */
+#define PDL_HSRV_EVICT_SPARE 64u   /* slots over the limit for new connections while evicted ones close */
+#define PDL_HSRV_SLOTS (PDL_HSRV_CONNS_MAX + PDL_HSRV_EVICT_SPARE)
+#define PDL_HSRV_FIRST_MS 5000u    /* a new connection's first byte: a client that connects asks at once;
+                                      one that does not holds a slot and a descriptor for nothing */
 #define PDL_HSRV_IDLE_MS 30000u    /* a kept-alive connection waits this long for its next request */
 #define PDL_HSRV_REQ_MS 10000u     /* from a request's first byte to the end of its head (slow senders) */
 #define PDL_HSRV_SEND_MS 10000u    /* a slow reader must take some of its answer this often */
@@ -38,11 +41,26 @@
 #define PDL_HSRV_HOST_MAX 255u     /* a longer Host is passed as absent (page.h uses it for links) */
 #define PDL_HSRV_AUTH_MAX 511u     /* a longer Authorization is cut here (readtok.h refuses it as too long) */
 #define PDL_HSRV_BACKLOG 1024
+#define PDL_HSRV_SNDBUF (256u * 1024u) /* a socket's send buffer: fixed, so a client that does not read
+                                          meets EAGAIN after this much, not after MBs of autotuned buffer */
+
+/* The connections a server keeps (pdl_hsrv_conns_max): set once, before
+ * the servers start. */
+static unsigned conns_limit = PDL_HSRV_CONNS_MAX;
+
+void
+pdl_hsrv_conns_max(unsigned n)
+{
+	assert(n >= 1);
+	conns_limit = n < PDL_HSRV_CONNS_MAX ? n : PDL_HSRV_CONNS_MAX;
+}
 
 struct conn {
 	int fd;
 	unsigned slot;                /* in the table */
 	_Atomic uint64_t deadline_ms; /* invariant 3; UINT64_MAX while being served */
+	_Atomic uint64_t idle_ms;     /* since when it waits for a request with nothing begun or owed; 0: not idle */
+	atomic_int in_head;           /* armed with part of a head: past its deadline it is answered 408 */
 	uint64_t head_ms;             /* when the head in the buffer began */
 	int close_after;              /* answer what is sent, then close */
 	size_t linger_bytes;          /* > 0: lingering (see linger): drained so far, plus 1 */
@@ -55,7 +73,7 @@ struct conn {
 struct pdl_hsrv {
 	int lfd, ep, evfd;
 	pthread_mutex_t mu; /* the table (invariant 2) */
-	struct conn *conns[PDL_HSRV_CONNS_MAX];
+	struct conn *conns[PDL_HSRV_SLOTS];
 	unsigned nconns, hint;
 	_Atomic uint64_t next_sweep_ms;
 	atomic_int stopping;
@@ -75,17 +93,43 @@ mono_ms(void)
 
 /* ---- the table ---- */
 
+/* With the table at its limit: shuts down the connection idle the
+ * longest (the thread that gets its hangup frees it), so that a new one
+ * can take a spare slot meanwhile. 0 when none is idle. Under s->mu. */
+static int
+evict_idle(struct pdl_hsrv *s)
+{
+	struct conn *old = NULL;
+	uint64_t old_ms = UINT64_MAX;
+	for (unsigned i = 0; i < PDL_HSRV_SLOTS; i++) {
+		uint64_t t = s->conns[i] != NULL ? atomic_load(&s->conns[i]->idle_ms) : 0;
+		if (t != 0 && t < old_ms) {
+			old = s->conns[i];
+			old_ms = t;
+		}
+	}
+	/* a thread taking it up at this moment clears idle_ms first: then it is not evicted */
+	if (old == NULL || !atomic_compare_exchange_strong(&old->idle_ms, &old_ms, 0))
+		return 0;
+	shutdown(old->fd, SHUT_RDWR);
+	return 1;
+}
+
 static struct conn *
 conn_new(struct pdl_hsrv *s, int fd)
 {
 	struct conn *c = NULL;
 	pthread_mutex_lock(&s->mu);
-	if (s->nconns < PDL_HSRV_CONNS_MAX && (c = malloc(sizeof *c)) != NULL) {
+	int room = s->nconns < conns_limit || (s->nconns < conns_limit + PDL_HSRV_EVICT_SPARE && evict_idle(s));
+	if (room && (c = malloc(sizeof *c)) != NULL) {
 		while (s->conns[s->hint] != NULL)
-			s->hint = (s->hint + 1) % PDL_HSRV_CONNS_MAX;
+			s->hint = (s->hint + 1) % PDL_HSRV_SLOTS;
+		uint64_t now = mono_ms();
 		c->fd = fd;
 		c->slot = s->hint;
-		atomic_init(&c->deadline_ms, mono_ms() + PDL_HSRV_IDLE_MS);
+		atomic_init(&c->deadline_ms, now + PDL_HSRV_FIRST_MS);
+		atomic_init(&c->idle_ms, now);
+		atomic_init(&c->in_head, 0);
 		c->head_ms = 0;
 		c->close_after = 0;
 		c->linger_bytes = 0;
@@ -123,9 +167,10 @@ sweep(struct pdl_hsrv *s, uint64_t now)
 	if (now < due || !atomic_compare_exchange_strong(&s->next_sweep_ms, &due, now + PDL_HSRV_SWEEP_MS))
 		return;
 	pthread_mutex_lock(&s->mu);
-	for (unsigned i = 0; i < PDL_HSRV_CONNS_MAX; i++)
+	for (unsigned i = 0; i < PDL_HSRV_SLOTS; i++)
 		if (s->conns[i] != NULL && atomic_load(&s->conns[i]->deadline_ms) <= now)
-			shutdown(s->conns[i]->fd, SHUT_RDWR);
+			/* a slow head keeps its sending side: its thread answers 408 */
+			shutdown(s->conns[i]->fd, atomic_load(&s->conns[i]->in_head) ? SHUT_RD : SHUT_RDWR);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -353,12 +398,22 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		linger(s, c); /* keeps its deadline */
 		return;
 	}
+	atomic_store(&c->idle_ms, 0); /* before anything: an evictor no longer picks it */
+	atomic_store(&c->in_head, 0);
 	atomic_store(&c->deadline_ms, UINT64_MAX);
-	if (c->out_off == c->out_len && c->in_len < sizeof c->in) {
+	/* read only when no whole request waits (a client that sent its
+	 * pipelined requests and then its end still gets every answer) */
+	if (c->out_off == c->out_len && c->in_len < sizeof c->in && pdl_h1_head_len(c->in, c->in_len) == 0) {
 		ssize_t k;
 		do
 			k = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
 		while (k < 0 && errno == EINTR);
+		if (k == 0 && c->in_len > 0 && c->head_ms != 0 && mono_ms() >= c->head_ms + PDL_HSRV_REQ_MS) {
+			refuse(s, c, 408, "the request head did not arrive whole within 10 s", 1, 1);
+			(void)flush(c); /* one try, into an empty socket: then closed either way */
+			conn_free(s, c);
+			return;
+		}
 		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
 			conn_free(s, c);
 			return;
@@ -380,19 +435,23 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 			linger_start(s, c);
 			return;
 		}
-		if (r == 0) {
+		/* r > 0 with requests held back while the output was full: the
+		 * next batch comes when the socket says so again, after the other
+		 * connections ready now had their turn */
+		if (r == 0 || (!c->close_after && pdl_h1_head_len(c->in, c->in_len) > 0)) {
 			if (arm(s, c, EPOLLOUT, mono_ms() + PDL_HSRV_SEND_MS) != 0)
 				conn_free(s, c);
 			return;
 		}
-		if (c->close_after || pdl_h1_head_len(c->in, c->in_len) == 0)
-			break; /* else: requests held back while the output was full */
+		break;
 	}
 	uint64_t now = mono_ms();
 	if (c->in_len > 0 && c->head_ms == 0)
 		c->head_ms = now;
 	if (c->in_len == 0)
 		c->head_ms = 0;
+	atomic_store(&c->idle_ms, c->in_len == 0 ? now : 0); /* before arm: then another thread has it */
+	atomic_store(&c->in_head, c->in_len > 0);
 	if (arm(s, c, EPOLLIN, c->in_len > 0 ? c->head_ms + PDL_HSRV_REQ_MS : now + PDL_HSRV_IDLE_MS) != 0)
 		conn_free(s, c);
 }
@@ -413,11 +472,12 @@ accept_all(struct pdl_hsrv *s)
 			}
 			break;
 		}
-		int one = 1;
+		int one = 1, sndbuf = PDL_HSRV_SNDBUF;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 		struct conn *c = conn_new(s, fd);
 		if (c == NULL) {
-			close(fd); /* the table is full */
+			close(fd); /* the table is full of connections with requests under way */
 			continue;
 		}
 		struct epoll_event e = {.events = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP, .data.ptr = c};
@@ -557,7 +617,7 @@ pdl_hsrv_stop(struct pdl_hsrv *s)
 	for (unsigned i = 0; i < s->nth; i++)
 		pthread_join(s->th[i], NULL);
 	close(s->lfd);
-	for (unsigned i = 0; i < PDL_HSRV_CONNS_MAX; i++)
+	for (unsigned i = 0; i < PDL_HSRV_SLOTS; i++)
 		if (s->conns[i] != NULL)
 			conn_free(s, s->conns[i]);
 	close(s->evfd);

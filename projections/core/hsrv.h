@@ -23,7 +23,8 @@
  *      left the server's table, under the table's lock; the sweeper, which
  *      shuts down connections past their deadline, holds that lock, so it
  *      never touches a descriptor number that was reused;
- *  (3) every connection has a deadline: PDL_HSRV_IDLE_MS to start a
+ *  (3) every connection has a deadline: PDL_HSRV_FIRST_MS for a new
+ *      one's first byte, PDL_HSRV_IDLE_MS for a kept-alive one to start a
  *      request, PDL_HSRV_REQ_MS from its first byte to its whole head,
  *      PDL_HSRV_SEND_MS for each progress of a response the client is
  *      slow to take; none while its route runs (routes bound their own
@@ -36,6 +37,7 @@
 #include "util.h"
 
 #define PDL_HSRV_THREADS_MAX 16u
+#define PDL_HSRV_CONNS_MAX 1024u /* connections a server keeps (about 9 KiB each) */
 
 /* One request, as the route callback gets it. Strings are NUL-terminated
  * and valid during the callback only. */
@@ -60,12 +62,20 @@ struct pdl_hsrv_res {
 /* Answers one request into res (always set). */
 typedef void (*pdl_hsrv_fn)(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res);
 /* Answers a request the server refuses before any route: status 400,
- * 405, 413, 414, 431, 501 or 505, why saying what was wrong. */
+ * 405, 408, 413, 414, 431, 501 or 505, why saying what was wrong. */
 typedef void (*pdl_hsrv_err_fn)(void *arg, int status, const char *why, struct pdl_hsrv_res *res);
 /* Called by a serving thread after each response is sent (may be NULL). */
 typedef void (*pdl_hsrv_after_fn)(void *arg);
 
 struct pdl_hsrv;
+
+/* Sets how many connections each server keeps, 1..PDL_HSRV_CONNS_MAX
+ * (the default), before any starts: pdl-project lowers it when the
+ * descriptor limit cannot hold that many. When a server has that many,
+ * a new connection takes the place of the one idle the longest (nothing
+ * begun, nothing owed; it is closed); when none is idle the new one is
+ * closed. */
+void pdl_hsrv_conns_max(unsigned n);
 
 /* Listens on addr (HOST:PORT, [IPv6]:PORT) and serves with `threads`
  * threads (1..PDL_HSRV_THREADS_MAX). what names the listener in errors

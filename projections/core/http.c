@@ -19,6 +19,7 @@
 #include <nng/nng.h>
 
 #include "hsrv.h"
+#include "log.h"
 #include "http.h"
 #include "page.h"
 #include "readtok.h"
@@ -129,8 +130,8 @@ pdl_http_uint(const char *query, const char *name, uint64_t def, uint64_t *v)
 	*v = def;
 	if (!pdl_http_param(query, name, buf, sizeof buf))
 		return 0;
-	if (buf[0] == 0 || strlen(buf) > 19)
-		return -1;
+	if (buf[0] == 0 || strlen(buf) > 19 || (buf[0] == '0' && buf[1] != 0))
+		return -1; /* one spelling per number: no leading zeros */
 	uint64_t x = 0;
 	for (const char *c = buf; *c; c++) {
 		if (*c < '0' || *c > '9')
@@ -279,6 +280,10 @@ pdl_http_query_check(const char *query, struct pdl_http_out *out)
 		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
 		const char *eq = memchr(p, '=', seg);
 		size_t nl = eq ? (size_t)(eq - p) : seg;
+		if (nl == 0) {
+			pdl_http_error(out, 400, "bad_parameter", "a query parameter without a name (\"&&\" or \"=value\")");
+			return 1;
+		}
 		for (size_t i = 0; i < seg; i++) {
 			unsigned char c = (unsigned char)p[i];
 			if (c == '%') {
@@ -462,7 +467,7 @@ refuse(void *arg, int status, const char *why, struct pdl_hsrv_res *res)
 	struct pdl_http *h = arg;
 	struct pdl_http_out out = {status, "application/json", NULL, 0, ""};
 	const char *code = status == 405 ? "method_not_allowed" : status == 413 ? "body_not_allowed" :
-	                   status == 414 ? "uri_too_long" : status == 431 ? "header_too_large" :
+	                   status == 414 ? "uri_too_long" : status == 408 ? "request_timeout" : status == 431 ? "header_too_large" :
 	                   status == 501 ? "not_implemented" : status == 505 ? "http_version" : "bad_request";
 	pdl_http_error(&out, status, code, "%s", why != NULL ? why : "a malformed request");
 	count_request(h, NULL, status);
@@ -577,6 +582,34 @@ close_done_cb(void *arg)
 	close_done(arg);
 }
 
+/* pdl-project's HTTP listeners (public, private) and the descriptors
+ * besides their connections: the view's LMDB, the NNG sockets to pdld
+ * (PDL_HTTP_WORKERS of them), --metrics, the log. */
+#define PDL_HTTP_LISTENERS 2u
+#define PDL_HTTP_FDS_RESERVE 64u
+
+/* Once, before the first listener starts: raises the descriptor limit to
+ * the hard one, and keeps the listeners' connections within it; else
+ * accept meets EMFILE before the tables are full, and a flood of one
+ * listener starves the other. */
+static void
+fit_descriptors(void)
+{
+	static int done;
+	if (done++)
+		return;
+	uint64_t fds = pdl_nofile_raise();
+	uint64_t fit = fds > PDL_HTTP_FDS_RESERVE + PDL_HTTP_LISTENERS ? (fds - PDL_HTTP_FDS_RESERVE) / PDL_HTTP_LISTENERS : 1;
+	if (fit >= PDL_HSRV_CONNS_MAX)
+		return;
+	pdl_log(PDL_LOG_WARNING, "connections_clamped",
+	        PDL_LOG_FIELDS(PDL_LF_U64("connections", fit), PDL_LF_U64("nofile", fds)),
+	        "each HTTP listener keeps %llu connections, not %u: the descriptor limit (RLIMIT_NOFILE, hard) is "
+	        "%llu; raise it (ulimit -Hn, LimitNOFILE=) to serve more",
+	        (unsigned long long)fit, PDL_HSRV_CONNS_MAX, (unsigned long long)fds);
+	pdl_hsrv_conns_max((unsigned)fit);
+}
+
 int
 pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
                struct pdl_status *st)
@@ -586,6 +619,7 @@ pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind,
 		return PDL_ENOMEM;
 	h->cx = cx;
 	h->kind = kind;
+	fit_descriptors();
 	pthread_mutex_init(&h->mu, NULL);
 	int rc = pdl_hsrv_start(&h->srv, addr, kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", PDL_HTTP_WORKERS,
 	                        serve, refuse, close_done_cb, h, st);

@@ -1275,14 +1275,14 @@ parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
 {
 	const char *s = rest[0] == '/' ? rest + 1 : rest;
 	size_t n = strlen(s);
-	int ok = n > 0 && n <= 19;
+	int ok = n > 0 && n <= 19 && (n == 1 || s[0] != '0'); /* one spelling per number: no leading zeros */
 	uint64_t v = 0;
 	for (size_t i = 0; ok && i < n; i++) {
 		ok = s[i] >= '0' && s[i] <= '9';
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
 	if (!ok) {
-		pdl_http_error(out, 400, "bad_seq", "\"%.40s\" is not a seq: use /v1/entries/SEQ with SEQ a whole number", s);
+		pdl_http_error(out, 400, "bad_seq", "\"%.40s\" is not a seq: use /v1/entries/SEQ with SEQ a whole number without leading zeros", s);
 		return 1;
 	}
 	*seq = v;

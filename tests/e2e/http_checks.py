@@ -425,32 +425,70 @@ def slow_clients():
 
 
 def connection_limit():
-    held = []
-    for _ in range(200):  # each is in pdld's table once it answers (closing ones may hold slots a moment)
-        if len(held) == MAX_CONNS:
+    """The table full of connections that never send a byte (probe report,
+    finding 1): an honest client still gets in, in the slot of the one idle
+    the longest; only a table of requests in progress refuses (503)."""
+    time.sleep(0.5)  # the connections of the checks before have left pdld's table
+    idle = [connect() for _ in range(2 * MAX_CONNS)]
+    time.sleep(0.3)  # all of them accepted
+    st, _, _, _ = request("GET", "/v1/head")
+    ok(st == 200, "%d connections that send nothing do not keep an honest request out" % len(idle), st)
+    ok(closed_after(idle[0], 2), "  the one idle the longest gave it its slot (closed)")
+    idle[-1].sendall(b"GET /v1/head HTTP/1.1\r\nHost: p\r\n\r\n")
+    st, _, _, _ = read_response(idle[-1])
+    ok(st == 200, "  the newest is still served", st)
+    for s in idle:
+        s.close()
+    time.sleep(0.2)
+    busy = []
+    for _ in range(200):  # each holds a slot once pdld has read its first byte (closing ones may hold slots a moment)
+        if len(busy) == MAX_CONNS:
             break
         s = connect()
         s.sendall(b"GET /v1/head HTTP/1.1\r\nHost: p\r\n\r\n")
         if read_response(s)[0] == 200:
-            held.append(s)
+            s.sendall(b"GET /v1/head HTTP/1.1\r\n")  # a request begun: not idle
+            busy.append(s)
         else:
             s.close()
             time.sleep(0.1)
-    ok(len(held) == MAX_CONNS, "%d connections are served at once" % MAX_CONNS, len(held))
+    ok(len(busy) == MAX_CONNS, "%d connections are served at once" % MAX_CONNS, len(busy))
+    time.sleep(0.2)
     extra = connect()
     st, h, b, _ = read_response(extra)
     ok(st == 503 and b'"PDL_EBUSY"' in b and h.get("retry-after") == "1",
-       "connection %d over --max-connections %d gets 503 PDL_EBUSY with Retry-After, unasked" % (MAX_CONNS + 1,
-                                                                                               MAX_CONNS), (st, b))
+       "connection %d over --max-connections %d, all with a request begun, gets 503 PDL_EBUSY with Retry-After, "
+       "unasked" % (MAX_CONNS + 1, MAX_CONNS), (st, b))
     ok(closed_after(extra), "  and is closed")
-    held[0].sendall(b"GET /v1/head HTTP/1.1\r\nHost: p\r\n\r\n")
-    st, _, _, _ = read_response(held[0])
+    busy[0].sendall(b"Host: p\r\n\r\n")
+    st, _, _, _ = read_response(busy[0])
     ok(st == 200, "the connections within the limit are still served", st)
-    for s in held + [extra]:
+    for s in busy + [extra]:
         s.close()
     time.sleep(0.2)
     st, _, _, _ = request("GET", "/v1/head")
     ok(st == 200, "once they close, a new connection is served")
+    s = connect()
+    s.sendall(b"HEAD /v1/head HTTP/1.1\r\nHost: p\r\n\r\n")
+    data = b""
+    s.settimeout(5)
+    try:
+        while b"\r\n\r\n" not in data:
+            k = s.recv(4096)
+            if not k:
+                break
+            data += k
+        time.sleep(0.2)
+        s.setblocking(False)
+        try:
+            data += s.recv(4096)
+        except BlockingIOError:
+            pass
+    finally:
+        s.close()
+    head, _, rest = data.partition(b"\r\n\r\n")
+    ok(head.startswith(b"HTTP/1.1 200 ") and b"Content-Length: " in head and rest == b"",
+       "HEAD /v1/head: the head GET has, no body", data[:200])
 
 
 submits()

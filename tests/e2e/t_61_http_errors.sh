@@ -17,6 +17,22 @@ check "the view catches up to seq $LAST" wait_view $((LAST + 1))
 wait_ckpt "$D" $((LAST + 1)) || not_ok "a checkpoint covers the scenario"
 SIZE=$((LAST + 1))
 
+# a head that does not arrive whole within 10 s gets 408 before the close
+# (probe report, finding 7); it runs beside the checks below
+$PY - "$PORT" >"$TMP/slowhead.out" 2>&1 <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+s.sendall(b"GET /v1/grants HTTP/1.1\r\nHost: x\r\n")
+b = b""
+while True:
+    k = s.recv(4096)
+    if not k:
+        break
+    b += k
+print(b.split(b"\r\n")[0].decode(errors="replace"), b'"request_timeout"' in b)
+EOF
+SLOW_PID=$!
+
 # bad PATH STATUS ERROR: the status, a JSON body {error, message} with that
 # error, then a good request that still answers with the two grants.
 bad() {
@@ -63,11 +79,15 @@ bad /v1/entries/-1 400 bad_seq
 bad /v1/entries/1.5 400 bad_seq
 bad /v1/entries/99999999999999999999 400 bad_seq
 bad /v1/entries/7/x 400 bad_seq
+bad /v1/entries/007 400 bad_seq
 bad /v1/entries/100000 404 not_found
 # limits
 bad '/v1/feed?limit=1001' 400 bad_parameter
 bad '/v1/feed?limit=0' 400 bad_parameter
 bad '/v1/feed?limit=' 400 bad_parameter
+bad '/v1/feed?limit=0010' 400 bad_parameter
+bad '/v1/grants?&&&' 400 bad_parameter
+bad '/v1/grants?=' 400 bad_parameter
 bad '/v1/grants?limit=5000' 400 bad_parameter
 bad '/v1/feed.atom?limit=100000' 400 bad_parameter
 # non-numeric and unknown parameters
@@ -286,7 +306,69 @@ n=50
 while [ "$(hget /v1/checkpoint)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 check_eq "pdld back: /v1/checkpoint 200, size $SIZE" "$(hget /v1/checkpoint):$(jq_ "$TMP/h.body" 'o["size"]')" "200:$SIZE"
 check_eq "pdld back: /v1/entries/${S[G1]} 200" "$(hget "/v1/entries/${S[G1]}")" 200
+wait "$SLOW_PID"
+check_eq "a head still unfinished after 10 s: 408 request_timeout, then closed" "$(cat "$TMP/slowhead.out")" \
+	"HTTP/1.1 408 Request Timeout True"
+# Host and Authorization as RFC 9112 §3.2 has them (probe report, finding 4)
+$PY - "$PORT" >"$TMP/hosts.out" <<'EOF'
+import socket, sys
+def status(raw):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+    s.sendall(raw)
+    b = b""
+    while b"\r\n" not in b:
+        k = s.recv(4096)
+        if not k:
+            break
+        b += k
+    s.close()
+    return b.split(b" ")[1].decode() if b.startswith(b"HTTP/1.1 ") else "-"
+print(status(b"GET /v1/grants HTTP/1.1\r\n\r\n"), status(b"GET /v1/grants HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+      status(b"GET /v1/grants HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\nAuthorization: y\r\n\r\n"),
+      status(b"GET /v1/grants HTTP/1.0\r\n\r\n"))
+EOF
+check_eq "HTTP/1.1 without Host, with two Host, with two Authorization: 400; HTTP/1.0 without Host: 200" \
+	"$(cat "$TMP/hosts.out")" "400 400 400 200"
 check "pdl-project is still running" kill -0 "$PROJ_PID"
+stop_proj
 
+# A hostile client's connections that never send a byte (probe report,
+# finding 1) under a descriptor limit of 200: pdl-project keeps 68 per
+# listener (200 less its reserve of 64, over two listeners) and says so; 200 silent sockets do
+# not keep an honest request out (the one idle the longest gives up its
+# slot), and a silent one is closed after 5 s.
+PORT=$(free_port)
+BASE=http://127.0.0.1:$PORT
+(ulimit -n 200 && exec "$PDLPROJ" all --ledger "ipc://$D/pdl.sock" --data "$TMP/proj" --http "127.0.0.1:$PORT") \
+	>"$TMP/proj2.log" 2>&1 &
+PROJ_PID=$!
+n=100
+while [ "$(hget /v1/ 2>/dev/null)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+check "under ulimit -n 200: pdl-project says each listener keeps 68 connections" \
+	grep -q "each HTTP listener keeps 68 connections, not 1024: the descriptor limit (RLIMIT_NOFILE, hard) is 200" \
+	"$TMP/proj2.log"
+$PY - "$PORT" >"$TMP/idle.out" 2>&1 <<'EOF'
+import socket, sys, time, urllib.request
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]
+time.sleep(0.5)
+try:
+    st = urllib.request.urlopen("http://127.0.0.1:%d/v1/" % port, timeout=3).status
+except Exception as e:
+    st = repr(e)
+print("honest:", st)
+first = socket.create_connection(("127.0.0.1", port))  # the newest: not the one evicted
+t0 = time.monotonic()
+first.settimeout(10)
+try:
+    gone = first.recv(1) == b""
+except (ConnectionResetError, socket.timeout):
+    gone = False
+print("silent closed:", gone, "in 4-10 s:", 4 <= time.monotonic() - t0 <= 10)
+EOF
+check "200 silent connections do not keep an honest request out" grep -q "^honest: 200$" "$TMP/idle.out"
+check "a connection that sends nothing is closed within seconds (5 s)" \
+	grep -q "^silent closed: True in 4-10 s: True$" "$TMP/idle.out"
+check "pdl-project is still running" kill -0 "$PROJ_PID"
 stop_proj
 finish

@@ -427,9 +427,8 @@ test_http_request(void **state)
 	const char *r2 = "GET / HTTP/1.0\nTransfer-Encoding: chunked\n\n";
 	assert_int_equal(pdl_h1_request_parse(r2, strlen(r2), &h, &why), 0);
 	assert_true(h.chunked && h.close && h.host == NULL);
-	/* Host and Authorization: the first of each, trimmed, in the bytes parsed */
-	const char *r4 = "GET /v1/x HTTP/1.1\r\nhOsT:  a.example:8080 \r\nAuthorization: PDL-Sig party=p\r\n"
-	                 "Host: b.example\r\nAuthorization: other\r\n\r\n";
+	/* Host and Authorization: trimmed, in the bytes parsed */
+	const char *r4 = "GET /v1/x HTTP/1.1\r\nhOsT:  a.example:8080 \r\nAuthorization: PDL-Sig party=p\r\n\r\n";
 	assert_int_equal(pdl_h1_request_parse(r4, strlen(r4), &h, &why), 0);
 	assert_int_equal(h.host_len, strlen("a.example:8080"));
 	assert_memory_equal(h.host, "a.example:8080", h.host_len);
@@ -453,13 +452,23 @@ test_http_request(void **state)
 		{"POST /a b HTTP/1.1\r\n\r\n", 400},
 		{"POST\r\n\r\n", 400},
 		{"POST / HTTP/1.1\r\nBad Name: x\r\n\r\n", 400},
+		/* RFC 9112 §3.2: HTTP/1.1 names its Host once; Authorization once too */
+		{"GET / HTTP/1.1\r\n\r\n", 400},
+		{"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+		{"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", 400},
+		{"GET / HTTP/1.1\r\nHost: a\r\nAuthorization: x\r\nAuthorization: y\r\n\r\n", 400},
+		{"GET / HTTP/1.0\r\n\r\n", 0},
+		{"GET / HTTP/1.1\r\nHost:\r\n\r\n", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_int_equal(pdl_h1_request_parse(cases[i].req, strlen(cases[i].req), &h, &why), cases[i].want);
 	/* the same Content-Length twice is one length */
-	const char *r3 = "POST / HTTP/1.1\r\nContent-Length: 2\r\ncontent-length: 2\r\nConnection: keep-alive, close\r\n\r\n";
+	const char *r3 = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\ncontent-length: 2\r\nConnection: keep-alive, close\r\n\r\n";
 	assert_int_equal(pdl_h1_request_parse(r3, strlen(r3), &h, &why), 0);
 	assert_true(h.close);
+	/* every status the servers send has its phrase */
+	assert_string_equal(pdl_h1_reason(401), "Unauthorized");
+	assert_string_equal(pdl_h1_reason(502), "Bad Gateway");
 }
 
 static void
