@@ -94,8 +94,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			int rc = cmds[i].fn(argc - 1, argv + 1);
+			pdl_client_exit_status(rc);
+			return rc;
+		}
 	fprintf(stderr, "pdl: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
 	return 2;

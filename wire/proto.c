@@ -257,16 +257,30 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 	return PDL_OK;
 }
 
+/* Whether nng_fini runs at exit: after a failure NNG may still be tearing
+ * down a dial (a refused TLS handshake, a reset connection) on its own
+ * threads, and NNG 1.5.2's nng_fini then destroys a mutex one of them
+ * still takes ("panic: pthread_mutex_lock: Invalid argument", abort; seen
+ * in about 1 of 100 `pdl submit` runs refused for a wrong CA). */
+static int fini_at_exit = 1;
+
 static void
 nng_at_exit(void)
 {
-	nng_fini();
+	if (fini_at_exit)
+		nng_fini();
 }
 
 void
 pdl_client_atexit(void)
 {
 	atexit(nng_at_exit);
+}
+
+void
+pdl_client_exit_status(int rc)
+{
+	fini_at_exit = rc == 0;
 }
 
 void

@@ -88,6 +88,11 @@ int pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st
  * allocated (LeakSanitizer reports them). pdl and pdl-project call it
  * first thing in main. */
 void pdl_client_atexit(void);
+/* The process's exit status, told before it exits: after a failure
+ * (rc != 0) nng_fini is skipped, since NNG 1.5.2 may still be tearing a
+ * failed dial down on its own threads and its nng_fini would then abort
+ * (proto.c). A failing exit may so leave NNG's memory to the kernel. */
+void pdl_client_exit_status(int rc);
 
 /* The CA file of --tls-ca or PDL_TLS_CA (pdl_client_tls_args), or NULL:
  * https in tlogfetch.h checks servers against it. */
