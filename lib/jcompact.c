@@ -85,24 +85,16 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-static int
-put_string(struct pdl_jbuf *b, const char *str, size_t len)
+void
+pdl_json_quote(const char *s, size_t n, pdl_json_put_fn put, void *ctx)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	static const char hex[] = "0123456789ABCDEF";
-	if (room(b, len + 2) != PDL_OK)
-		return PDL_ENOMEM;
-	b->p[b->n++] = '"';
-	size_t i = 0, run = 0; /* bytes [run, i) are copied as they are */
-	while (i < len) {
-		unsigned c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			size_t l = c < 0x80 ? 1 : utf8_len(s + i, len - i);
-			if (l == 0)
-				return PDL_EINVAL;
-			i += l;
+	size_t run = 0; /* bytes [run, i) are copied as they are */
+	put(ctx, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		}
 		char esc[6] = {'\\', 0};
 		size_t en = 2;
 		switch (c) {
@@ -119,13 +111,42 @@ put_string(struct pdl_jbuf *b, const char *str, size_t len)
 			esc[5] = hex[c & 15];
 			en = 6;
 		}
-		if (put(b, s + run, i - run) != PDL_OK || put(b, esc, en) != PDL_OK)
-			return PDL_ENOMEM;
-		run = ++i;
+		put(ctx, s + run, i - run);
+		put(ctx, esc, en);
+		run = i + 1;
 	}
-	if (put(b, s + run, len - run) != PDL_OK || put(b, "\"", 1) != PDL_OK)
-		return PDL_ENOMEM;
-	return PDL_OK;
+	put(ctx, s + run, n - run);
+	put(ctx, "\"", 1);
+}
+
+struct quote_to {
+	struct pdl_jbuf *b;
+	int rc;
+};
+
+static void
+quote_put(void *ctx, const char *s, size_t n)
+{
+	struct quote_to *q = ctx;
+	if (q->rc == PDL_OK)
+		q->rc = put(q->b, s, n);
+}
+
+/* str quoted, once it is known to be UTF-8 jansson accepts (else EINVAL:
+ * jansson's own dump is the definition then) */
+static int
+put_string(struct pdl_jbuf *b, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < len;) {
+		size_t l = s[i] < 0x80 ? 1 : utf8_len(s + i, len - i);
+		if (l == 0)
+			return PDL_EINVAL;
+		i += l;
+	}
+	struct quote_to q = {b, PDL_OK};
+	pdl_json_quote(str, len, quote_put, &q);
+	return q.rc;
 }
 
 static int

@@ -36,4 +36,14 @@ void pdl_jbuf_free(struct pdl_jbuf *b);
  * (above: use json_dumps). On an error b holds a partial document. */
 int pdl_json_compact(const json_t *v, struct pdl_jbuf *b);
 
+/* Writes s (n bytes of UTF-8 the caller has checked) as jansson's dump
+ * writes a string without JSON_ENSURE_ASCII: quoted, '"', '\\' and the
+ * controls below 0x20 escaped (\b \f \n \r \t, the others \u00XX in
+ * capitals), every other byte as it is. put is handed the pieces in order.
+ * The one quoting of the fast JSON writers (this file, rcptjson.c, the
+ * disclosure routes), so they write the same bytes as jansson and as each
+ * other. */
+typedef void (*pdl_json_put_fn)(void *ctx, const char *s, size_t n);
+void pdl_json_quote(const char *s, size_t n, pdl_json_put_fn put, void *ctx);
+
 #endif

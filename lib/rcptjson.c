@@ -6,6 +6,7 @@
 
 #include "date.h"
 #include "mpjson.h"
+#include "jcompact.h"
 #include "rcptjson.h"
 
 /* Members of one map the fast writer takes: each key is compared with the
@@ -69,38 +70,18 @@ decline(struct w *w)
 	return -1;
 }
 
-/* A JSON string as jansson's dump writes it (no JSON_ENSURE_ASCII): '"'
- * and '\\' and control characters escaped, the rest as it is. s must be
- * UTF-8 (the caller checked). */
+static void
+w_put(void *ctx, const char *s, size_t n)
+{
+	put(ctx, s, n);
+}
+
+/* A JSON string as jansson's dump writes it (jcompact.h). s must be UTF-8
+ * (the caller checked). */
 static void
 put_str(struct w *w, const char *s, size_t n)
 {
-	put(w, "\"", 1);
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			run++;
-			continue;
-		}
-		put(w, s + i - run, run);
-		run = 0;
-		char e[8];
-		switch (c) {
-		case '"': put(w, "\\\"", 2); break;
-		case '\\': put(w, "\\\\", 2); break;
-		case '\b': put(w, "\\b", 2); break;
-		case '\f': put(w, "\\f", 2); break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\t': put(w, "\\t", 2); break;
-		default:
-			snprintf(e, sizeof e, "\\u%04X", c);
-			put(w, e, 6);
-		}
-	}
-	put(w, s + n - run, run);
-	put(w, "\"", 1);
+	pdl_json_quote(s, n, w_put, w);
 }
 
 /* v in decimal, as jansson's "%lld" */

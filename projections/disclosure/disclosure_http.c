@@ -17,6 +17,7 @@
 #include <msgpack.h>
 #include <nng/nng.h>
 
+#include "jcompact.h"
 #include "disclosure.h"
 #include "entry.h"
 #include "merkle.h"
@@ -790,31 +791,18 @@ jb_json(struct jb *b, const json_t *v)
 	free(s);
 }
 
-/* A UTF-8 string of n bytes quoted as jansson quotes it by default: '"',
- * '\\' and the controls below 0x20 escaped (\uXXXX in capitals when they
- * have no short form), everything else as is. */
+static void
+jb_put_fn(void *ctx, const char *s, size_t n)
+{
+	jb_put(ctx, s, n);
+}
+
+/* A UTF-8 string of n bytes quoted as jansson quotes it by default
+ * (jcompact.h) */
 static void
 jb_quoten(struct jb *b, const char *s, size_t n)
 {
-	const char *e = s + n, *run = s;
-	jb_put(b, "\"", 1);
-	for (; s < e; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c != '"' && c != '\\' && c >= 0x20)
-			continue;
-		jb_put(b, run, (size_t)(s - run));
-		char esc[8];
-		const char *sh = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" :
-		                 c == '\r' ? "\\r" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
-		if (sh == NULL) {
-			snprintf(esc, sizeof esc, "\\u%04X", c);
-			sh = esc;
-		}
-		jb_str(b, sh);
-		run = s + 1;
-	}
-	jb_put(b, run, (size_t)(e - run));
-	jb_put(b, "\"", 1);
+	pdl_json_quote(s, n, jb_put_fn, b);
 }
 
 static void
