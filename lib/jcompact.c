@@ -149,12 +149,11 @@ put_string(struct pdl_jbuf *b, const char *str, size_t len)
 	return q.rc;
 }
 
-static int
-put_int(struct pdl_jbuf *b, json_int_t v)
+char *
+pdl_json_int(int64_t v, char d[PDL_JSON_INT_BYTES])
 {
-	char d[24];
-	size_t i = sizeof d;
-	/* the magnitude as unsigned: INT64_MIN has no positive json_int_t */
+	size_t i = PDL_JSON_INT_BYTES;
+	/* the magnitude as unsigned: INT64_MIN has no positive counterpart */
 	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 	do {
 		d[--i] = (char)('0' + m % 10);
@@ -162,7 +161,15 @@ put_int(struct pdl_jbuf *b, json_int_t v)
 	} while (m > 0);
 	if (v < 0)
 		d[--i] = '-';
-	return put(b, d + i, sizeof d - i);
+	return d + i;
+}
+
+static int
+put_int(struct pdl_jbuf *b, json_int_t v)
+{
+	char d[PDL_JSON_INT_BYTES];
+	const char *p = pdl_json_int(v, d);
+	return put(b, p, (size_t)(d + sizeof d - p));
 }
 
 static int

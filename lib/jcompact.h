@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pdl.h"
 
@@ -45,5 +46,10 @@ int pdl_json_compact(const json_t *v, struct pdl_jbuf *b);
  * other. */
 typedef void (*pdl_json_put_fn)(void *ctx, const char *s, size_t n);
 void pdl_json_quote(const char *s, size_t n, pdl_json_put_fn put, void *ctx);
+
+#define PDL_JSON_INT_BYTES 24u /* "-9223372036854775808" and room */
+/* v in decimal as jansson writes an integer ("%lld"), at the end of
+ * d[PDL_JSON_INT_BYTES]; returns where it starts (length: d + 24 - start). */
+char *pdl_json_int(int64_t v, char d[PDL_JSON_INT_BYTES]);
 
 #endif

@@ -88,16 +88,9 @@ put_str(struct w *w, const char *s, size_t n)
 static void
 put_int(struct w *w, int64_t v)
 {
-	char b[24];
-	size_t i = sizeof b;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	do {
-		b[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (v < 0)
-		b[--i] = '-';
-	put(w, b + i, sizeof b - i);
+	char d[PDL_JSON_INT_BYTES];
+	const char *p = pdl_json_int(v, d);
+	put(w, p, (size_t)(d + sizeof d - p));
 }
 
 /* The CST form of ms: one pdl_ms_cst per distinct time (a batch's receipts
