@@ -303,7 +303,7 @@ read_op(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk, struc
 		r.reader = &reader;
 	struct pdl_tree_ctx tc = {r.t, &D.store};
 	struct pdl_merkle_io io;
-	pdl_store_tree_io(&tc, &io);
+	pdl_store_tree_rio(&tc, &io);
 	if (rc != PDL_OK)
 		;
 	else if (mp_str_eq(op, opn, "get"))

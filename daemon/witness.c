@@ -180,7 +180,7 @@ prove(uint64_t old, uint64_t size, pdl_hash *proof, size_t *np)
 		return rc;
 	struct pdl_tree_ctx tc = {t, &D.store};
 	struct pdl_merkle_io io;
-	pdl_store_tree_io(&tc, &io);
+	pdl_store_tree_rio(&tc, &io);
 	rc = pdl_merkle_prove_consistency(&io, old, size, proof, np);
 	pdl_store_rdone(&D.store, t);
 	return rc;

@@ -145,6 +145,11 @@ pdl_store_open(struct pdl_store *s, const char *dir, unsigned flags)
 	rc = open_dbs(s);
 	if (rc != 0)
 		goto fail;
+	if (pdl_nodecache_init(&s->nodes, PDL_NODECACHE_LEVEL_MIN) != PDL_OK) {
+		mdb_env_close(s->env);
+		s->env = NULL;
+		return PDL_ENOMEM;
+	}
 	return PDL_OK;
 fail:
 	mdb_env_close(s->env);
@@ -158,6 +163,7 @@ pdl_store_close(struct pdl_store *s)
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	s->env = NULL;
+	pdl_nodecache_free(&s->nodes);
 	pthread_rwlock_destroy(&s->resize);
 }
 
@@ -287,6 +293,28 @@ pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io)
 {
 	io->get = tree_get;
 	io->put = tree_put;
+	io->ctx = ctx;
+}
+
+/* tree_get through the store's node cache; only over a read transaction,
+ * whose nodes are committed (nodecache.h, invariant 1). */
+static int
+tree_get_cached(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
+{
+	struct pdl_tree_ctx *c = ctx;
+	if (pdl_nodecache_get(&c->s->nodes, level, index, out))
+		return PDL_OK;
+	int rc = tree_get(ctx, level, index, out);
+	if (rc == PDL_OK)
+		pdl_nodecache_put(&c->s->nodes, level, index, out);
+	return rc;
+}
+
+void
+pdl_store_tree_rio(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io)
+{
+	io->get = tree_get_cached;
+	io->put = NULL;
 	io->ctx = ctx;
 }
 

@@ -51,6 +51,7 @@
 #include <lmdb.h>
 
 #include "merkle.h"
+#include "nodecache.h"
 #include "pdl.h"
 #include "util.h"
 
@@ -80,6 +81,7 @@ struct pdl_store {
 	unsigned flags;
 	unsigned tree_layout; /* PDL_TREE_BY_LEVEL or PDL_TREE_BY_END, from meta "tree_layout" at open */
 	pthread_rwlock_t resize; /* readers hold it shared; growth takes it exclusive */
+	struct pdl_nodecache nodes; /* upper tree nodes read in read transactions (pdl_store_tree_rio) */
 	char dir[4096];
 };
 
@@ -136,6 +138,10 @@ struct pdl_tree_ctx {
 	struct pdl_store *s;
 };
 void pdl_store_tree_io(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io);
+/* The same over a read transaction (a committed snapshot), through the
+ * store's cache of upper nodes (nodecache.h): what every proof a reader
+ * asks for uses. Never over the write transaction (nodecache.h, (1)). */
+void pdl_store_tree_rio(struct pdl_tree_ctx *ctx, struct pdl_merkle_io *io);
 /* The tree table key of node (level, index) in the store's layout; returns
  * its length (PDL_TREE_KEY_BYTES). */
 #define PDL_TREE_KEY_BYTES 9u

@@ -92,7 +92,7 @@ bp_prove_local(struct bp *b, int incl, uint64_t a, uint8_t leaf[PDL_HASH_BYTES],
 		return rc;
 	struct pdl_tree_ctx tc = {t, b->s};
 	struct pdl_merkle_io io;
-	pdl_store_tree_io(&tc, &io);
+	pdl_store_tree_rio(&tc, &io);
 	rc = pdl_store_head(t, b->s, &h);
 	if (rc == PDL_OK && incl && (rc = io.get(io.ctx, 0, a, leaf)) == PDL_OK)
 		rc = pdl_merkle_prove_inclusion(&io, a, b->size, proof, n);

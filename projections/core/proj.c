@@ -118,6 +118,8 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	}
 	if (mdb_txn_commit(t) != 0)
 		goto fail;
+	if ((rc = pdl_nodecache_init(&db->nodes, PDL_NODECACHE_LEVEL_MIN)) != PDL_OK)
+		goto fail;
 	return PDL_OK;
 fail_txn:
 	mdb_txn_abort(t);
@@ -133,6 +135,7 @@ pdl_vdb_close(struct pdl_vdb *db)
 	if (db->env)
 		mdb_env_close(db->env);
 	db->env = NULL;
+	pdl_nodecache_free(&db->nodes);
 }
 
 MDB_dbi
@@ -258,8 +261,32 @@ pdl_vdb_tree_io(const struct pdl_vdb *db, MDB_txn *t, struct pdl_vtree_ctx *ctx,
 {
 	ctx->txn = t;
 	ctx->dbi = db->tree;
+	ctx->nodes = NULL;
 	io->get = vtree_get;
 	io->put = vtree_put;
+	io->ctx = ctx;
+}
+
+static int
+vtree_get_cached(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
+{
+	struct pdl_vtree_ctx *c = ctx;
+	if (pdl_nodecache_get(c->nodes, level, index, out))
+		return PDL_OK;
+	int rc = vtree_get(ctx, level, index, out);
+	if (rc == PDL_OK)
+		pdl_nodecache_put(c->nodes, level, index, out);
+	return rc;
+}
+
+void
+pdl_vdb_tree_rio(const struct pdl_vdb *db, MDB_txn *t, struct pdl_vtree_ctx *ctx, struct pdl_merkle_io *io)
+{
+	ctx->txn = t;
+	ctx->dbi = db->tree;
+	ctx->nodes = &db->nodes;
+	io->get = vtree_get_cached;
+	io->put = NULL;
 	io->ctx = ctx;
 }
 

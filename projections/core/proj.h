@@ -97,6 +97,7 @@ struct pdl_vdb {
 	MDB_dbi log, tree; /* proj_log, proj_tree (invariant 5); (MDB_dbi)-1 likewise */
 	char dir[4096];
 	uint64_t last_time_ms; /* ledger time of the last entry applied (lag measurement) */
+	struct pdl_nodecache nodes; /* upper nodes of the view's tree, for readers (pdl_vdb_tree_rio) */
 };
 
 /* Opens DIR/view (creating it) with the given views' tables. Errors:
@@ -130,8 +131,14 @@ int pdl_vdb_entry(MDB_txn *t, const struct pdl_vdb *db, uint64_t seq, const uint
 struct pdl_vtree_ctx {
 	MDB_txn *txn;
 	MDB_dbi dbi;
+	const struct pdl_nodecache *nodes; /* pdl_vdb_tree_rio's */
 };
 void pdl_vdb_tree_io(const struct pdl_vdb *db, MDB_txn *t, struct pdl_vtree_ctx *ctx, struct pdl_merkle_io *io);
+/* The same over a read transaction, through the view's cache of upper
+ * nodes (nodecache.h): every proof a reader asks for. A node is written
+ * once and never changes, so a copy stays true; never over the applier's
+ * write transaction (nodecache.h, invariant 1). */
+void pdl_vdb_tree_rio(const struct pdl_vdb *db, MDB_txn *t, struct pdl_vtree_ctx *ctx, struct pdl_merkle_io *io);
 
 /* The checkpoint the view holds (invariant 6): the note (NUL-terminated,
  * cap >= PDL_NOTE_BYTES_MAX + 1) and its parsed body. PDL_ENOTFOUND before

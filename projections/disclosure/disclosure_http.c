@@ -1092,53 +1092,6 @@ jb_send(struct jb *b, struct pdl_http_out *out)
 	out->len = b->n;
 }
 
-/* The upper nodes of the view's tree, kept per thread across requests.
- * A stored node (a complete subtree's hash, merkle.h) is written once and
- * never changes, so a copy stays true; every proof of a random entry
- * reads the same few upper nodes, and these lookups were most of the
- * LMDB time of an entry request. Lower nodes are spread over too many
- * proofs to be found again, and go to LMDB. (The proof is still checked
- * against the checkpoint's root on every answer.) */
-#define NODE_CACHE_SLOTS 4096u   /* per thread, direct-mapped: 200 KiB; the levels from NODE_CACHE_LEVEL_MIN
-                                    up of a tree of 500,000 entries fit */
-#define NODE_CACHE_LEVEL_MIN 7u  /* subtrees of 128 leaves and up */
-
-struct node_slot {
-	const struct pdl_vdb *db; /* whose tree; NULL empty */
-	uint64_t index;
-	unsigned level;
-	uint8_t h[PDL_HASH_BYTES];
-};
-
-static _Thread_local struct node_slot node_cache[NODE_CACHE_SLOTS];
-
-struct cached_tree {
-	const struct pdl_vdb *db;
-	struct pdl_merkle_io lmdb;
-};
-
-static int
-cached_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
-{
-	const struct cached_tree *c = ctx;
-	if (level < NODE_CACHE_LEVEL_MIN)
-		return c->lmdb.get(c->lmdb.ctx, level, index, out);
-	uint64_t k = (index * UINT64_C(0x9E3779B97F4A7C15)) ^ ((uint64_t)level << 56);
-	struct node_slot *s = &node_cache[(k >> 40) % NODE_CACHE_SLOTS];
-	if (s->db == c->db && s->level == level && s->index == index) {
-		memcpy(out, s->h, PDL_HASH_BYTES);
-		return PDL_OK;
-	}
-	int rc = c->lmdb.get(c->lmdb.ctx, level, index, out);
-	if (rc == PDL_OK) {
-		s->db = c->db;
-		s->level = level;
-		s->index = index;
-		memcpy(s->h, out, PDL_HASH_BYTES);
-	}
-	return rc;
-}
-
 /* Writes the inclusion proof of index in size from the view's own tree
  * (proj.h, invariant 5), checked against root when root != NULL, as
  * {["checkpoint":note,]"index","leaf_hash","proof","size"}. 1 if it
@@ -1148,12 +1101,11 @@ view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t siz
                const uint8_t *want_leaf, const char *note, struct jb *b, struct pdl_http_out *out)
 {
 	struct pdl_vtree_ctx tc;
-	struct cached_tree ct = {cx->db, {0}};
+	struct pdl_merkle_io io;
 	pdl_hash proof[PDL_MERKLE_PROOF_MAX];
 	size_t np = 0;
 	uint8_t leaf[PDL_HASH_BYTES];
-	pdl_vdb_tree_io(cx->db, t, &tc, &ct.lmdb);
-	struct pdl_merkle_io io = {cached_get, NULL, &ct};
+	pdl_vdb_tree_rio(cx->db, t, &tc, &io); /* the upper nodes from memory (nodecache.h) */
 	if (io.get(io.ctx, 0, index, leaf) != PDL_OK || pdl_merkle_prove_inclusion(&io, index, size, proof, &np) != PDL_OK) {
 		pdl_http_error(out, 500, "view_error", "the view's tree cannot prove entry %llu in size %llu",
 		               (unsigned long long)index, (unsigned long long)size);
