@@ -228,16 +228,48 @@ static void skip_lone(uint64_t *fn, uint64_t *sn)
 	}
 }
 
-int pdl_merkle_verify_inclusion(const uint8_t leaf[PDL_HASH_BYTES], uint64_t index, uint64_t size,
-                                const pdl_hash *proof, size_t n, const uint8_t root[PDL_HASH_BYTES])
+/* r := H(0x01 || l || rr) in place, through m when the node at (level,
+ * index) is one it keeps; the memo's slot is taken only when both
+ * children match (merkle.h). */
+static void memo_hash(struct pdl_merkle_memo *m, unsigned level, uint64_t index, int left_is_proof,
+                      const uint8_t *l, const uint8_t *rr, uint8_t out[PDL_HASH_BYTES])
+{
+	struct pdl_merkle_memo_slot *s;
+	uint64_t key;
+
+	if (m == NULL || level < PDL_MERKLE_MEMO_LEVEL_MIN || level > 54 || index >= (UINT64_C(1) << 55)) {
+		pdl_merkle_node_hash(l, rr, out);
+		return;
+	}
+	key = ((uint64_t)level + 1) << 56 | (uint64_t)left_is_proof << 55 | index;
+	s = &m->slot[(key * UINT64_C(0x9E3779B97F4A7C15)) >> 54];
+	_Static_assert(PDL_MERKLE_MEMO_SLOTS == 1024u, "the shift above takes 10 bits");
+	if (s->key == key && memcmp(s->l, l, PDL_HASH_BYTES) == 0 && memcmp(s->r, rr, PDL_HASH_BYTES) == 0) {
+		memcpy(out, s->parent, PDL_HASH_BYTES);
+		return;
+	}
+	s->key = key;
+	memcpy(s->l, l, PDL_HASH_BYTES);
+	memcpy(s->r, rr, PDL_HASH_BYTES);
+	pdl_merkle_node_hash(s->l, s->r, s->parent);
+	memcpy(out, s->parent, PDL_HASH_BYTES);
+}
+
+int pdl_merkle_verify_inclusion_memo(struct pdl_merkle_memo *m, const uint8_t leaf[PDL_HASH_BYTES], uint64_t index,
+                                     uint64_t size, const pdl_hash *proof, size_t n, const uint8_t root[PDL_HASH_BYTES])
 {
 	uint8_t r[PDL_HASH_BYTES];
 	uint64_t fn, sn;
+	unsigned level = 0;
 
 	if (!leaf || !root || (n > 0 && !proof))
 		return PDL_EINVAL;
 	if (index >= size)
 		return PDL_EINVAL;
+	if (m != NULL && m->suite != (const void *)pdl_suite()) {
+		memset(m->slot, 0, sizeof m->slot);
+		m->suite = pdl_suite();
+	}
 	fn = index;
 	sn = size - 1;
 	memcpy(r, leaf, sizeof r);
@@ -246,18 +278,29 @@ int pdl_merkle_verify_inclusion(const uint8_t leaf[PDL_HASH_BYTES], uint64_t ind
 		if (sn == 0)
 			return PDL_EMERKLE;
 		if ((fn & 1) || fn == sn) {
-			pdl_merkle_node_hash(proof[i], r, r);
-			skip_lone(&fn, &sn);
+			memo_hash(m, level, fn, 1, proof[i], r, r);
+			while ((fn & 1) == 0 && fn != 0) { /* skip_lone, counting the levels */
+				fn >>= 1;
+				sn >>= 1;
+				level++;
+			}
 		} else {
-			pdl_merkle_node_hash(r, proof[i], r);
+			memo_hash(m, level, fn, 0, r, proof[i], r);
 		}
 		fn >>= 1;
 		sn >>= 1;
+		level++;
 	}
 	/* sn != 0: the proof is too short to reach the root. */
 	if (sn != 0 || memcmp(r, root, sizeof r) != 0)
 		return PDL_EMERKLE;
 	return PDL_OK;
+}
+
+int pdl_merkle_verify_inclusion(const uint8_t leaf[PDL_HASH_BYTES], uint64_t index, uint64_t size,
+                                const pdl_hash *proof, size_t n, const uint8_t root[PDL_HASH_BYTES])
+{
+	return pdl_merkle_verify_inclusion_memo(NULL, leaf, index, size, proof, n, root);
 }
 
 /* RFC 9162 §2.1.4.2 for 0 < old < new. The RFC leaves old == new to the

@@ -67,6 +67,27 @@ int pdl_merkle_prove_consistency(const struct pdl_merkle_io *io, uint64_t old_si
  * Return PDL_OK or PDL_EMERKLE (or PDL_EINVAL for impossible sizes). */
 PDL_WUR int pdl_merkle_verify_inclusion(const uint8_t leaf[PDL_HASH_BYTES], uint64_t index, uint64_t size,
                                         const pdl_hash *proof, size_t n, const uint8_t root[PDL_HASH_BYTES]);
+/* The same inclusion check with a memo of the node hashes it computed
+ * before (a server checking every proof it answers against the
+ * checkpoint: the proofs of random leaves share their upper nodes). A slot
+ * keeps a parent with its two children, placed by the node's position
+ * (level >= PDL_MERKLE_MEMO_LEVEL_MIN); it is used only when both children
+ * are byte for byte the ones in hand, so a hit is exactly the hash that
+ * would have been computed, and the result is the one without the memo
+ * (the final comparison with root is always made). One memo per thread,
+ * zeroed before first use; it follows the ledger's suite (pdl_suite). */
+#define PDL_MERKLE_MEMO_SLOTS 1024u
+#define PDL_MERKLE_MEMO_LEVEL_MIN 6u
+struct pdl_merkle_memo {
+	const void *suite; /* the suite its hashes are of; reset when pdl_suite() differs */
+	struct pdl_merkle_memo_slot {
+		uint64_t key; /* (level + 1) << 56 | index | direction << 55; 0: empty */
+		pdl_hash l, r, parent;
+	} slot[PDL_MERKLE_MEMO_SLOTS];
+};
+PDL_WUR int pdl_merkle_verify_inclusion_memo(struct pdl_merkle_memo *m, const uint8_t leaf[PDL_HASH_BYTES],
+                                             uint64_t index, uint64_t size, const pdl_hash *proof, size_t n,
+                                             const uint8_t root[PDL_HASH_BYTES]);
 PDL_WUR int pdl_merkle_verify_consistency(uint64_t old_size, uint64_t new_size,
                                           const uint8_t old_root[PDL_HASH_BYTES], const uint8_t new_root[PDL_HASH_BYTES],
                                           const pdl_hash *proof, size_t n);

@@ -754,9 +754,12 @@ jb_str(struct jb *b, const char *s)
 static void
 jb_int(struct jb *b, const char *key, uint64_t v)
 {
-	char s[96];
-	int n = snprintf(s, sizeof s, "\"%s\":%lld", key, (long long)(json_int_t)v);
-	jb_put(b, s, (size_t)n);
+	char d[PDL_JSON_INT_BYTES];
+	const char *p = pdl_json_int((int64_t)(json_int_t)v, d);
+	jb_put(b, "\"", 1);
+	jb_put(b, key, strlen(key));
+	jb_put(b, "\":", 2);
+	jb_put(b, p, (size_t)(d + sizeof d - p));
 }
 
 /* a quoted base64 string: its alphabet needs no JSON escape */
@@ -839,9 +842,9 @@ mpw_key(struct mp_cur *c, const char **k, size_t *kn)
 static void
 jb_i64(struct jb *b, int64_t v)
 {
-	char s[24];
-	int n = snprintf(s, sizeof s, "%lld", (long long)v);
-	jb_put(b, s, (size_t)n);
+	char d[PDL_JSON_INT_BYTES];
+	const char *p = pdl_json_int(v, d);
+	jb_put(b, p, (size_t)(d + sizeof d - p));
 }
 
 /* A member of a map being written: one of its own (value at v), or the
@@ -1116,7 +1119,10 @@ view_inclusion(struct pdl_http_ctx *cx, MDB_txn *t, uint64_t index, uint64_t siz
 		               (unsigned long long)index);
 		return 1;
 	}
-	if (root != NULL && pdl_merkle_verify_inclusion(leaf, index, size, proof, np, root) != PDL_OK) {
+	/* the upper nodes' hashes remembered from earlier answers (merkle.h:
+	 * used only for the same two children, so the check is the same) */
+	static _Thread_local struct pdl_merkle_memo memo;
+	if (root != NULL && pdl_merkle_verify_inclusion_memo(&memo, leaf, index, size, proof, np, root) != PDL_OK) {
 		pdl_http_error(out, 500, "view_error", "the view's tree does not match the checkpoint");
 		return 1;
 	}

@@ -833,6 +833,61 @@ static void test_big_tree_reads(void **state)
 	store_free(s);
 }
 
+/* The memo of upper node hashes (pdl_merkle_verify_inclusion_memo) gives
+ * the plain check's answer for every proof, good or corrupted, cold and
+ * warm, across trees of several sizes whose right edges differ (slots of
+ * the same position with other children must not be taken). */
+static void test_verify_memo(void **state)
+{
+	enum { LEAVES = 3000 };
+	const uint64_t sizes[] = { 3000, 2999, 2048, 1500, 3000 };
+	struct store *s = store_new(4096);
+	struct pdl_merkle_io io = store_io(s);
+	struct pdl_merkle_memo *memo = calloc(1, sizeof *memo);
+	uint8_t leaf[32], root[32];
+	pdl_hash proof[PDL_MERKLE_PROOF_MAX], bad[PDL_MERKLE_PROOF_MAX];
+	size_t n, used = 0;
+
+	(void)state;
+	assert_non_null(memo);
+	rng_state = 77;
+	for (uint64_t i = 0; i < LEAVES; i++) {
+		for (unsigned b = 0; b < 32; b += 8) {
+			uint64_t x = rng_next();
+			memcpy(leaf + b, &x, 8);
+		}
+		assert_int_equal(pdl_merkle_append(&io, i, leaf), PDL_OK);
+	}
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		uint64_t size = sizes[k];
+		assert_int_equal(pdl_merkle_root(&io, size, root), PDL_OK);
+		for (uint64_t i = k; i < size; i += 23) {
+			assert_int_equal(store_get(s, 0, i, leaf), PDL_OK);
+			assert_int_equal(pdl_merkle_prove_inclusion(&io, i, size, proof, &n), PDL_OK);
+			assert_int_equal(pdl_merkle_verify_inclusion_memo(memo, leaf, i, size, proof, n, root), PDL_OK);
+			assert_int_equal(pdl_merkle_verify_inclusion_memo(memo, leaf, i, size, proof, n, some_hash),
+			                 PDL_EMERKLE);
+			for (size_t j = 0; j < n; j++) { /* a flipped bit in each element, the memo warm */
+				memcpy(bad, proof, n * sizeof *proof);
+				bad[j][(i + j) % 32] ^= 0x10;
+				assert_int_equal(pdl_merkle_verify_inclusion_memo(memo, leaf, i, size, (const pdl_hash *)bad, n,
+				                                                  root),
+				                 PDL_EMERKLE);
+			}
+			leaf[5] ^= 1;
+			assert_int_equal(pdl_merkle_verify_inclusion_memo(memo, leaf, i, size, proof, n, root), PDL_EMERKLE);
+			if (n > 0)
+				assert_int_equal(pdl_merkle_verify_inclusion_memo(memo, leaf, i, size, proof, n - 1, root),
+				                 PDL_EMERKLE);
+		}
+	}
+	for (unsigned i = 0; i < PDL_MERKLE_MEMO_SLOTS; i++)
+		used += memo->slot[i].key != 0;
+	assert_true(used > 0); /* levels >= PDL_MERKLE_MEMO_LEVEL_MIN were kept */
+	free(memo);
+	store_free(s);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -850,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_prove_errors),
 		cmocka_unit_test(test_random_vs_naive),
 		cmocka_unit_test(test_big_tree_reads),
+		cmocka_unit_test(test_verify_memo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
