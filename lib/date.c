@@ -2,6 +2,7 @@
  * days_from_civil / civil_from_days (proleptic Gregorian, any year). */
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "date.h"
 
@@ -57,6 +58,17 @@ pdl_date_parse(struct pdl_str s)
 	return d;
 }
 
+/* v in exactly n decimal digits (the lowest n, zero-padded) at p; returns
+ * the end. The dates here are written on every served entry, so without
+ * snprintf's format parsing; same bytes as "%0Nu". */
+static char *
+digits(char *p, unsigned v, unsigned n)
+{
+	for (unsigned i = n; i-- > 0; v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 char *
 pdl_ms_cst(uint64_t ms, char buf[PDL_CST_LEN])
 {
@@ -64,21 +76,35 @@ pdl_ms_cst(uint64_t ms, char buf[PDL_CST_LEN])
 	uint64_t in_day = (ms + PDL_CST_OFFSET_MS) % PDL_DAY_MS;
 	unsigned h = (unsigned)(in_day / 3600000u), mi = (unsigned)(in_day / 60000u % 60u);
 	unsigned s = (unsigned)(in_day / 1000u % 60u), frac = (unsigned)(in_day % 1000u);
-	char date[11];
-	pdl_date_format(d, date);
-	if (s == 0 && frac == 0)
-		snprintf(buf, PDL_CST_LEN, "%sT%02u:%02u+08:00", date, h, mi);
-	else if (frac == 0)
-		snprintf(buf, PDL_CST_LEN, "%sT%02u:%02u:%02u+08:00", date, h, mi, s);
-	else
-		snprintf(buf, PDL_CST_LEN, "%sT%02u:%02u:%02u.%03u+08:00", date, h, mi, s, frac);
+	char *p = buf;
+	pdl_date_format(d, p);
+	p += 10;
+	*p++ = 'T';
+	p = digits(p, h, 2);
+	*p++ = ':';
+	p = digits(p, mi, 2);
+	if (s != 0 || frac != 0) {
+		*p++ = ':';
+		p = digits(p, s, 2);
+		if (frac != 0) {
+			*p++ = '.';
+			p = digits(p, frac, 3);
+		}
+	}
+	memcpy(p, "+08:00", 7);
+	assert(p + 7 <= buf + PDL_CST_LEN);
 	return buf;
 }
 
 void
 pdl_date_format(struct pdl_date d, char buf[11])
 {
-	snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)d.y % 10000u, (unsigned)d.m % 100u, (unsigned)d.d % 100u);
+	char *p = digits(buf, (unsigned)d.y % 10000u, 4);
+	*p++ = '-';
+	p = digits(p, (unsigned)d.m % 100u, 2);
+	*p++ = '-';
+	p = digits(p, (unsigned)d.d % 100u, 2);
+	*p = 0;
 }
 
 struct pdl_date

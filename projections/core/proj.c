@@ -302,7 +302,24 @@ pdl_vdb_checkpoint(MDB_txn *t, const struct pdl_vdb *db, char *note, size_t cap,
 	memcpy(note, v.mv_data, v.mv_size);
 	note[v.mv_size] = '\0';
 	*n = v.mv_size;
-	return pdl_ckpt_parse(note, v.mv_size, c) == PDL_OK ? PDL_OK : PDL_ESTORE;
+	/* Every entry and proof answer reads the checkpoint; it changes a
+	 * few times a second at most, so each thread keeps the last one it
+	 * parsed, used only for the same bytes. */
+	static _Thread_local struct {
+		size_t n;
+		char note[PDL_NOTE_BYTES_MAX];
+		struct pdl_ckpt c;
+	} last;
+	if (last.n != 0 && last.n == v.mv_size && memcmp(last.note, note, v.mv_size) == 0) {
+		*c = last.c;
+		return PDL_OK;
+	}
+	if (pdl_ckpt_parse(note, v.mv_size, c) != PDL_OK)
+		return PDL_ESTORE;
+	last.n = v.mv_size;
+	memcpy(last.note, note, v.mv_size);
+	last.c = *c;
+	return PDL_OK;
 }
 
 int
