@@ -75,3 +75,15 @@ pdl_nodecache_put(const struct pdl_nodecache *c, unsigned level, uint64_t index,
 		atomic_store_explicit(&s->h[i], w[i], memory_order_relaxed);
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
+
+int
+pdl_nodecache_read(const struct pdl_nodecache *c, pdl_merkle_get_fn get, void *ctx, unsigned level, uint64_t index,
+                   uint8_t out[PDL_HASH_BYTES])
+{
+	if (pdl_nodecache_get(c, level, index, out))
+		return PDL_OK;
+	int rc = get(ctx, level, index, out);
+	if (rc == PDL_OK)
+		pdl_nodecache_put(c, level, index, out);
+	return rc;
+}

@@ -30,6 +30,7 @@
 
 #include <stdatomic.h>
 
+#include "merkle.h"
 #include "pdl.h"
 
 #define PDL_NODECACHE_SLOTS (1u << 16) /* 3 MiB: the levels >= 8 of a tree of 16 million leaves */
@@ -56,5 +57,11 @@ int pdl_nodecache_get(const struct pdl_nodecache *c, unsigned level, uint64_t in
  * thread is writing the same slot. The handle is const: only the slots it
  * points to change, so readers holding a const view of their tree can fill it. */
 void pdl_nodecache_put(const struct pdl_nodecache *c, unsigned level, uint64_t index, const uint8_t h[PDL_HASH_BYTES]);
+
+/* A merkle.h get through the cache: node (level, index) from c, else from
+ * get(ctx, ...), kept in c when found. The read-only tree ios of the store
+ * and the views are this over their own lookups. */
+int pdl_nodecache_read(const struct pdl_nodecache *c, pdl_merkle_get_fn get, void *ctx, unsigned level,
+                       uint64_t index, uint8_t out[PDL_HASH_BYTES]);
 
 #endif

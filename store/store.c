@@ -302,12 +302,7 @@ static int
 tree_get_cached(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
 {
 	struct pdl_tree_ctx *c = ctx;
-	if (pdl_nodecache_get(&c->s->nodes, level, index, out))
-		return PDL_OK;
-	int rc = tree_get(ctx, level, index, out);
-	if (rc == PDL_OK)
-		pdl_nodecache_put(&c->s->nodes, level, index, out);
-	return rc;
+	return pdl_nodecache_read(&c->s->nodes, tree_get, ctx, level, index, out);
 }
 
 void

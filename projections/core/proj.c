@@ -271,12 +271,7 @@ static int
 vtree_get_cached(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
 {
 	struct pdl_vtree_ctx *c = ctx;
-	if (pdl_nodecache_get(c->nodes, level, index, out))
-		return PDL_OK;
-	int rc = vtree_get(ctx, level, index, out);
-	if (rc == PDL_OK)
-		pdl_nodecache_put(c->nodes, level, index, out);
-	return rc;
+	return pdl_nodecache_read(c->nodes, vtree_get, ctx, level, index, out);
 }
 
 void

@@ -108,17 +108,18 @@ plain_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES]
 	return arr_get(ctx, level, index, out);
 }
 
+/* arr_get counting the reads that reach the tree */
+static int
+counted_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
+{
+	((struct tree *)ctx)->reads++;
+	return arr_get(ctx, level, index, out);
+}
+
 static int
 cached_get(void *ctx, unsigned level, uint64_t index, uint8_t out[PDL_HASH_BYTES])
 {
-	struct tree *t = ctx;
-	if (pdl_nodecache_get(t->c, level, index, out))
-		return PDL_OK;
-	t->reads++;
-	int rc = arr_get(ctx, level, index, out);
-	if (rc == PDL_OK)
-		pdl_nodecache_put(t->c, level, index, out);
-	return rc;
+	return pdl_nodecache_read(((struct tree *)ctx)->c, counted_get, ctx, level, index, out);
 }
 
 static void
