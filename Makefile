@@ -251,7 +251,9 @@ layers: $(BUILD)/layers.txt | deps
 
 # Under SAN=1 every process the tests start (pdld and pdl-project too, whose
 # exit codes the scripts do not see) writes its sanitizer reports to
-# $(SAN_LOGS); san-check fails the run if there is any.
+# $(SAN_LOGS); san-check fails the run if there is any, and prints them
+# after a failed run too (a test that failed because a process died shows
+# the report that says why).
 ifeq ($(SAN),1)
 SAN_LOGS := $(CURDIR)/$(BUILD)/san-logs
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOGS)/asan \
@@ -280,14 +282,14 @@ endif
 
 unit: all
 	@$(MAKE) --no-print-directory san-prep
-	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(SAN_ENV) $$t || fail=1; done; exit $$fail
-	@$(MAKE) --no-print-directory san-check
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $(SAN_ENV) $$t || fail=1; done; \
+	  $(MAKE) --no-print-directory san-check || fail=1; exit $$fail
 
 e2e: all
 	@$(MAKE) --no-print-directory san-prep
-	@$(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
-	  PDL_BUILD=$(CURDIR)/$(BUILD) PDL_SAN=$(SAN) PDL_SHOTS=$(CURDIR)/$(BUILD)/screenshots sh tests/e2e/run-all.sh
-	@$(MAKE) --no-print-directory san-check
+	@fail=0; $(SAN_ENV) PDL=$(CURDIR)/$(BUILD)/pdl PDLD=$(CURDIR)/$(BUILD)/pdld PDLPROJ=$(CURDIR)/$(BUILD)/pdl-project \
+	  PDL_BUILD=$(CURDIR)/$(BUILD) PDL_SAN=$(SAN) PDL_SHOTS=$(CURDIR)/$(BUILD)/screenshots sh tests/e2e/run-all.sh || fail=1; \
+	  $(MAKE) --no-print-directory san-check || fail=1; exit $$fail
 
 # The sanitizer build runs the unit and e2e tests; the plain one also gives
 # each fuzz target a short run (the fuzz build has ASan+UBSan of its own).

@@ -119,34 +119,61 @@ pdl_json_quote(const char *s, size_t n, pdl_json_put_fn put, void *ctx)
 	put(ctx, "\"", 1);
 }
 
-struct quote_to {
-	struct pdl_jbuf *b;
-	int rc;
+/* What put_string does with a byte: copy it (0), escape it (1: '"', '\\',
+ * the controls) or check the UTF-8 sequence it begins (2). */
+static const uint8_t str_class[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
 };
 
-static void
-quote_put(void *ctx, const char *s, size_t n)
-{
-	struct quote_to *q = ctx;
-	if (q->rc == PDL_OK)
-		q->rc = put(q->b, s, n);
-}
-
-/* str quoted, once it is known to be UTF-8 jansson accepts (else EINVAL:
- * jansson's own dump is the definition then) */
+/* str quoted as pdl_json_quote quotes it, written straight into b in one
+ * pass, if it is UTF-8 jansson accepts (else EINVAL, with part of it
+ * written: jansson's own dump is the definition then). */
 static int
 put_string(struct pdl_jbuf *b, const char *str, size_t len)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)str;
+	if (len > (SIZE_MAX - 2) / 6 || room(b, len * 6 + 2) != PDL_OK) /* every byte as \u00XX at most */
+		return PDL_ENOMEM;
+	char *o = b->p + b->n;
+	*o++ = '"';
 	for (size_t i = 0; i < len;) {
-		size_t l = s[i] < 0x80 ? 1 : utf8_len(s + i, len - i);
-		if (l == 0)
-			return PDL_EINVAL;
-		i += l;
+		unsigned char c = s[i];
+		switch (str_class[c]) {
+		case 0:
+			*o++ = (char)c;
+			i++;
+			continue;
+		case 2: {
+			size_t l = utf8_len(s + i, len - i);
+			if (l == 0)
+				return PDL_EINVAL;
+			memcpy(o, s + i, l);
+			o += l;
+			i += l;
+			continue;
+		}
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+		}
+		i++;
 	}
-	struct quote_to q = {b, PDL_OK};
-	pdl_json_quote(str, len, quote_put, &q);
-	return q.rc;
+	*o++ = '"';
+	b->n = (size_t)(o - b->p);
+	return PDL_OK;
 }
 
 char *

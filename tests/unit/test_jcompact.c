@@ -78,6 +78,18 @@ test_left_to_jansson(void **state)
 	json_t *bad = json_object();
 	json_object_set_new(bad, "k", json_stringn_nocheck("\xc0\x80", 2)); /* overlong: not UTF-8 */
 	assert_int_equal(pdl_json_compact(bad, &b), PDL_EINVAL);
+	/* cut short, a lone continuation byte, a surrogate, above U+10FFFF, a
+	 * 5-byte lead: each refused wherever it stands in the string */
+	static const char *const not_utf8[] = {"\xe6\x95", "\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80"};
+	for (size_t i = 0; i < sizeof not_utf8 / sizeof not_utf8[0]; i++) {
+		char s2[32];
+		int n = snprintf(s2, sizeof s2, "ok\"%s", not_utf8[i]);
+		json_t *o = json_object();
+		json_object_set_new(o, "k", json_stringn_nocheck(s2, (size_t)n));
+		pdl_jbuf_free(&b);
+		assert_int_equal(pdl_json_compact(o, &b), PDL_EINVAL);
+		json_decref(o);
+	}
 	json_t *deep = json_array(), *cur = deep;
 	for (unsigned i = 0; i <= PDL_JCOMPACT_DEPTH_MAX + 1; i++) {
 		json_t *next = json_array();
@@ -106,7 +118,7 @@ rnd(unsigned n)
 static json_t *
 rnd_string(void)
 {
-	static const char *const parts[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f",
+	static const char *const parts[] = {"a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\b", "\f", "\r", "\x01", "\x1f", "\x7f",
 	                                    "é", "数据", "😀", "key", ""};
 	char s[64] = "";
 	size_t n = rnd(6);
