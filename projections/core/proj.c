@@ -404,8 +404,12 @@ party_new(const json_t *key, const json_t *roles, uint64_t seq)
 		if (s != NULL && pdl_role_parse(s, strlen(s), &bit) == PDL_OK)
 			json_array_append_new(r, json_string(s));
 	}
-	return json_pack("{s:s,s:o,s:b,s:I}", "public_key", json_is_string(key) ? json_string_value(key) : "", "roles", r,
-	                 "suspended", 0, "seq", (json_int_t)seq);
+	json_t *o = json_object();
+	json_object_set_new_nocheck(o, "public_key", json_string(json_is_string(key) ? json_string_value(key) : ""));
+	json_object_set_new_nocheck(o, "roles", r);
+	json_object_set_new_nocheck(o, "suspended", json_false());
+	json_object_set_new_nocheck(o, "seq", json_integer((json_int_t)seq));
+	return o;
 }
 
 static int
@@ -521,18 +525,18 @@ genesis_suite(struct pdl_vdb *db, MDB_txn *t, const uint8_t *b, size_t n, struct
 	return mdb_put(t, db->meta, &k, &v, 0) == 0 ? PDL_OK : pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the suite");
 }
 
-/* The entry's bytes and its leaf in the view's own log and tree, and the
- * ledger key of genesis (invariants 5 and 6), in t. */
+/* The entry's bytes and its leaf hash in the view's own log and tree,
+ * and the ledger key of genesis (invariants 5 and 6), in t. */
 static int
-keep_entry(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *ve, struct pdl_status *st)
+keep_entry(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *ve, const uint8_t leaf[PDL_HASH_BYTES],
+           struct pdl_status *st)
 {
-	uint8_t kb[8], leaf[PDL_HASH_BYTES];
+	uint8_t kb[8];
 	struct pdl_vtree_ctx tc;
 	struct pdl_merkle_io io;
 	pdl_be64(kb, ve->seq);
 	MDB_val k = {8, kb}, v = {ve->len, (void *)ve->bytes};
 	pdl_vdb_tree_io(db, t, &tc, &io);
-	pdl_merkle_leaf_hash(ve->bytes, ve->len, leaf);
 	if (mdb_put(t, db->log, &k, &v, MDB_APPEND) != 0 || pdl_merkle_append(&io, ve->seq, leaf) != PDL_OK)
 		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot keep entry %llu", (unsigned long long)ve->seq);
 	if (ve->seq != 0)
@@ -548,78 +552,99 @@ keep_entry(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *ve, struct p
 	return PDL_OK;
 }
 
-int
-pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n, size_t *applied,
-              struct pdl_status *st)
+/* An entry decoded for its apply, by pdl_vdb_apply itself or ahead of
+ * it on another thread (pdl_vdb_prepare). */
+struct pdl_vprepped {
+	struct pdl_entry e;
+	uint8_t hash[PDL_HASH_BYTES]; /* the entry's chain hash */
+	uint8_t leaf[PDL_HASH_BYTES]; /* its Merkle leaf hash */
+	json_t *body, *out;           /* the act's body and the outcome */
+	char type[80], actor[PDL_ID_LEN_MAX + 1];
+};
+
+/* The act of p->e decoded: its type, actor, body and outcome, and the
+ * entry's chain and leaf hashes. PDL_OK, or PDL_EDECODE with st. */
+static int
+prep_act(const uint8_t *b, size_t n, struct pdl_vprepped *p, struct pdl_status *st)
 {
-	MDB_txn *t;
-	uint64_t next;
-	uint8_t chain[PDL_HASH_BYTES];
-	*applied = 0;
-	if (mdb_txn_begin(db->env, NULL, 0, &t) != 0)
-		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
-	int rc = pdl_vdb_cursor(t, db, &next, chain);
-	for (size_t i = 0; rc == PDL_OK && i < n; i++) {
-		struct pdl_entry e;
-		struct pdl_act a;
-		struct pdl_status est;
-		if (pdl_entry_decode(entries[i], lens[i], &e, &est) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EDECODE, NULL, "entry does not decode: %s", est.msg);
-			break;
-		}
-		if (e.seq < next)
-			continue; /* already applied */
-		if (e.seq > next) {
-			rc = pdl_status_set(st, PDL_ENOTFOUND, NULL, "gap: have %llu, need %llu", (unsigned long long)e.seq,
-			                    (unsigned long long)next);
-			break;
-		}
-		if (e.seq == 0 && (rc = genesis_suite(db, t, entries[i], lens[i], st)) != PDL_OK)
-			break;
-		if (memcmp(e.prev, chain, PDL_HASH_BYTES) != 0) {
-			rc = pdl_status_set(st, PDL_ECHAIN, NULL, "entry %llu does not link to the applied chain",
-			                    (unsigned long long)e.seq);
-			break;
-		}
-		if (pdl_act_decode(e.act, e.act_len, e.sig, &a, &est) != PDL_OK) {
-			rc = pdl_status_set(st, PDL_EDECODE, NULL, "act of entry %llu does not decode: %s",
-			                    (unsigned long long)e.seq, est.msg);
-			break;
-		}
-		char type[80], actor[PDL_ID_LEN_MAX + 1];
-		snprintf(type, sizeof type, "%.*s", (int)a.type_len, a.type);
-		snprintf(actor, sizeof actor, "%.*s", (int)a.actor_len, a.actor);
-		struct mp_cur ac = mp_cur_make(e.act, e.act_len), bc;
-		json_t *body = NULL, *out;
-		if (mp_map_find(ac, "body", &bc) == PDL_OK)
-			body = pdl_mp_to_json(&bc);
-		struct mp_cur oc = mp_cur_make(e.outcome, e.outcome_len);
-		out = pdl_mp_to_json(&oc);
-		struct pdl_ventry ve = {e.seq, e.time_ms, entries[i], lens[i], type, actor, body ? body : json_object(),
-		                        out ? out : json_object()};
-		for (unsigned k = 0; rc == PDL_OK && k < db->nviews; k++) {
-			int vr = db->views[k]->apply(db, t, &ve);
-			if (vr != PDL_OK)
-				rc = pdl_status_set(st, vr, NULL, "view %s failed on entry %llu", db->views[k]->name,
-				                    (unsigned long long)e.seq);
-		}
-		if (rc == PDL_OK) {
-			int pr = party_apply(db, t, &ve);
-			if (pr != PDL_OK)
-				rc = pdl_status_set(st, pr, NULL, "the party table failed on entry %llu", (unsigned long long)e.seq);
-		}
-		if (rc == PDL_OK)
-			rc = keep_entry(db, t, &ve, st);
-		json_decref(ve.body);
-		json_decref(ve.outcome);
-		if (rc != PDL_OK)
-			break;
-		pdl_digest(chain, entries[i], lens[i]);
-		next++;
-		(*applied)++;
-		db->last_time_ms = e.time_ms;
+	struct pdl_act a;
+	struct pdl_status est;
+	if (pdl_act_decode(p->e.act, p->e.act_len, p->e.sig, &a, &est) != PDL_OK)
+		return pdl_status_set(st, PDL_EDECODE, NULL, "act of entry %llu does not decode: %s",
+		                      (unsigned long long)p->e.seq, est.msg);
+	snprintf(p->type, sizeof p->type, "%.*s", (int)a.type_len, a.type);
+	snprintf(p->actor, sizeof p->actor, "%.*s", (int)a.actor_len, a.actor);
+	struct mp_cur ac = mp_cur_make(p->e.act, p->e.act_len), bc, oc = mp_cur_make(p->e.outcome, p->e.outcome_len);
+	p->body = mp_map_find(ac, "body", &bc) == PDL_OK ? pdl_mp_to_json(&bc) : NULL;
+	p->out = pdl_mp_to_json(&oc);
+	if (p->body == NULL)
+		p->body = json_object();
+	if (p->out == NULL)
+		p->out = json_object();
+	pdl_digest(p->hash, b, n);
+	pdl_merkle_leaf_hash(b, n, p->leaf);
+	return PDL_OK;
+}
+
+void
+pdl_vdb_prepare(const uint8_t *const *entries, const size_t *lens, size_t n, struct pdl_vprep *out)
+{
+	out->n = 0;
+	out->p = malloc((n ? n : 1) * sizeof *out->p);
+	if (out->p == NULL)
+		return; /* pdl_vdb_apply decodes them itself */
+	struct pdl_status st;
+	for (size_t i = 0; i < n; i++) {
+		struct pdl_vprepped *p = &out->p[i];
+		if (pdl_entry_decode(entries[i], lens[i], &p->e, &st) != PDL_OK ||
+		    prep_act(entries[i], lens[i], p, &st) != PDL_OK)
+			break; /* decoded again, and reported, in its turn */
+		out->n = i + 1;
 	}
-	if (*applied > 0 && (rc == PDL_OK || rc == PDL_ENOTFOUND)) {
+}
+
+void
+pdl_vprep_free(struct pdl_vprep *prep)
+{
+	for (size_t i = 0; prep->p != NULL && i < prep->n; i++) {
+		json_decref(prep->p[i].body);
+		json_decref(prep->p[i].out);
+	}
+	free(prep->p);
+	prep->p = NULL;
+	prep->n = 0;
+}
+
+/* The views, the party table and the view's own log and tree get the
+ * entry p in t. */
+static int
+apply_one(struct pdl_vdb *db, MDB_txn *t, const uint8_t *b, size_t n, struct pdl_vprepped *p, struct pdl_status *st)
+{
+	int rc = PDL_OK;
+	struct pdl_ventry ve = {p->e.seq, p->e.time_ms, b, n, p->type, p->actor, p->body, p->out};
+	for (unsigned k = 0; rc == PDL_OK && k < db->nviews; k++) {
+		int vr = db->views[k]->apply(db, t, &ve);
+		if (vr != PDL_OK)
+			rc = pdl_status_set(st, vr, NULL, "view %s failed on entry %llu", db->views[k]->name,
+			                    (unsigned long long)p->e.seq);
+	}
+	if (rc == PDL_OK) {
+		int pr = party_apply(db, t, &ve);
+		if (pr != PDL_OK)
+			rc = pdl_status_set(st, pr, NULL, "the party table failed on entry %llu", (unsigned long long)p->e.seq);
+	}
+	if (rc == PDL_OK)
+		rc = keep_entry(db, t, &ve, p->leaf, st);
+	return rc;
+}
+
+/* The cursor moved to next after chain: committed with t, or t aborted
+ * when nothing was applied. */
+static int
+apply_end(struct pdl_vdb *db, MDB_txn *t, size_t applied, uint64_t next, const uint8_t chain[PDL_HASH_BYTES], int rc,
+          struct pdl_status *st)
+{
+	if (applied > 0 && (rc == PDL_OK || rc == PDL_ENOTFOUND)) {
 		uint8_t cv[40];
 		pdl_be64(cv, next);
 		memcpy(cv + 8, chain, PDL_HASH_BYTES);
@@ -632,6 +657,64 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 	return rc;
 }
 
+int
+pdl_vdb_apply_prepared(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
+                       struct pdl_vprep *prep, size_t *applied, struct pdl_status *st)
+{
+	MDB_txn *t;
+	uint64_t next;
+	uint8_t chain[PDL_HASH_BYTES];
+	size_t np = prep != NULL ? prep->n : 0;
+	*applied = 0;
+	if (mdb_txn_begin(db->env, NULL, 0, &t) != 0)
+		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
+	int rc = pdl_vdb_cursor(t, db, &next, chain);
+	for (size_t i = 0; rc == PDL_OK && i < n; i++) {
+		struct pdl_vprepped mine, *p = i < np ? &prep->p[i] : &mine;
+		struct pdl_status est;
+		if (p == &mine && pdl_entry_decode(entries[i], lens[i], &p->e, &est) != PDL_OK) {
+			rc = pdl_status_set(st, PDL_EDECODE, NULL, "entry does not decode: %s", est.msg);
+			break;
+		}
+		if (p->e.seq < next)
+			continue; /* already applied */
+		if (p->e.seq > next) {
+			rc = pdl_status_set(st, PDL_ENOTFOUND, NULL, "gap: have %llu, need %llu", (unsigned long long)p->e.seq,
+			                    (unsigned long long)next);
+			break;
+		}
+		if (p->e.seq == 0 && (rc = genesis_suite(db, t, entries[i], lens[i], st)) != PDL_OK)
+			break;
+		if (memcmp(p->e.prev, chain, PDL_HASH_BYTES) != 0) {
+			rc = pdl_status_set(st, PDL_ECHAIN, NULL, "entry %llu does not link to the applied chain",
+			                    (unsigned long long)p->e.seq);
+			break;
+		}
+		/* decoded after genesis_suite: the act's hash is the ledger suite's */
+		if (p == &mine && (rc = prep_act(entries[i], lens[i], p, st)) != PDL_OK)
+			break;
+		rc = apply_one(db, t, entries[i], lens[i], p, st);
+		if (p == &mine) { /* prepared ones are freed with their pdl_vprep */
+			json_decref(p->body);
+			json_decref(p->out);
+		}
+		if (rc != PDL_OK)
+			break;
+		memcpy(chain, p->hash, PDL_HASH_BYTES);
+		next++;
+		(*applied)++;
+		db->last_time_ms = p->e.time_ms;
+	}
+	return apply_end(db, t, *applied, next, chain, rc, st);
+}
+
+int
+pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n, size_t *applied,
+              struct pdl_status *st)
+{
+	return pdl_vdb_apply_prepared(db, entries, lens, n, NULL, applied, st);
+}
+
 static int
 range(struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pdl_status *st)
 {
@@ -642,9 +725,33 @@ range(struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pd
 	return rc;
 }
 
-/* Applies n entry bins (or placeholders) at c. */
+/* The entry bins at c, up to n and before any placeholder, into es/ls
+ * (arrays of n): how many, or -1 when malformed; *private_seq: the seq
+ * of a placeholder found (else left). */
+static long
+entry_bins(struct mp_cur c, uint32_t n, const uint8_t **es, size_t *ls, uint64_t *private_seq, int *private)
+{
+	uint32_t k = 0;
+	for (; k < n; k++) {
+		if (mp_peek(&c) == MP_MAP) {
+			/* pdld's placeholder for an entry this reader may not have */
+			struct mp_cur sv;
+			if (mp_map_find(c, "seq", &sv) != PDL_OK || mp_read_uint(&sv, private_seq) != PDL_OK)
+				return -1;
+			*private = 1;
+			break;
+		}
+		if (mp_read_bin(&c, &es[k], &ls[k]) != PDL_OK)
+			return -1;
+	}
+	return (long)k;
+}
+
+/* Applies n entry bins (or placeholders) at c; prep: those decoded ahead
+ * (or NULL). */
 static int
-apply_entries(struct pdl_vdb *db, struct mp_cur c, uint32_t n, uint64_t *applied, struct pdl_status *st)
+apply_entries(struct pdl_vdb *db, struct mp_cur c, uint32_t n, struct pdl_vprep *prep, uint64_t *applied,
+              struct pdl_status *st)
 {
 	const uint8_t **es = malloc((n ? n : 1) * sizeof *es);
 	size_t *ls = malloc((n ? n : 1) * sizeof *ls);
@@ -653,25 +760,14 @@ apply_entries(struct pdl_vdb *db, struct mp_cur c, uint32_t n, uint64_t *applied
 		free(ls);
 		return PDL_ENOMEM;
 	}
-	int rc = PDL_OK;
-	uint32_t k = 0;
+	int rc = PDL_OK, private = 0;
 	uint64_t private_seq = 0;
-	int private = 0;
-	for (; k < n && rc == PDL_OK; k++) {
-		if (mp_peek(&c) == MP_MAP) {
-			/* pdld's placeholder for an entry this reader may not have */
-			struct mp_cur sv;
-			if (mp_map_find(c, "seq", &sv) != PDL_OK || mp_read_uint(&sv, &private_seq) != PDL_OK)
-				rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
-			private = 1;
-			break;
-		}
-		if (mp_read_bin(&c, &es[k], &ls[k]) != PDL_OK)
-			rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
-	}
+	long k = entry_bins(c, n, es, ls, &private_seq, &private);
+	if (k < 0)
+		rc = pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
 	size_t done = 0;
 	if (rc == PDL_OK && k > 0)
-		rc = pdl_vdb_apply(db, es, ls, k, &done, st);
+		rc = pdl_vdb_apply_prepared(db, es, ls, (size_t)k, prep, &done, st);
 	*applied += done;
 	if (rc == PDL_OK && private)
 		rc = pdl_status_set(st, PDL_EPRIVATE, NULL,
@@ -747,7 +843,7 @@ apply_array(struct pdl_vdb *db, struct mp_cur c, uint64_t *applied, struct pdl_s
 	uint32_t n;
 	if (mp_read_array(&c, &n) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "malformed entries");
-	return apply_entries(db, c, n, applied, st);
+	return apply_entries(db, c, n, NULL, applied, st);
 }
 
 int
@@ -768,24 +864,58 @@ struct ahead {
 	uint8_t *rep;
 	size_t rn;
 	int rc, running;
+	int decode;             /* the view's suite is known: decode the entries too */
+	struct pdl_vprep prep;  /* those decoded */
+	struct pdl_vprep spent; /* the batch before's, applied: freed here, off the applying thread */
 	struct pdl_status st;
 };
+
+/* The entries of a's reply decoded into a->prep, when it is the reply
+ * for a->from (anything else is left to the applying thread). */
+static void
+ahead_decode(struct ahead *a)
+{
+	struct mp_cur ents;
+	uint32_t n = 0;
+	uint64_t from;
+	struct pdl_status st;
+	if (pdl_rep_range(a->rep, a->rn, &from, &ents, &n, &st) != PDL_OK || n == 0 || from != a->from)
+		return;
+	const uint8_t **es = malloc(n * sizeof *es);
+	size_t *ls = malloc(n * sizeof *ls);
+	uint64_t pseq;
+	int priv = 0;
+	long k = es != NULL && ls != NULL ? entry_bins(ents, n, es, ls, &pseq, &priv) : -1;
+	if (k > 0)
+		pdl_vdb_prepare(es, ls, (size_t)k, &a->prep);
+	free(es);
+	free(ls);
+}
 
 static void *
 ahead_main(void *arg)
 {
 	struct ahead *a = arg;
+	pdl_vprep_free(&a->spent);
 	a->rc = range(a->cl, a->from, &a->rep, &a->rn, &a->st);
+	if (a->rc == PDL_OK && a->decode)
+		ahead_decode(a);
 	return NULL;
 }
 
+/* decode: the view has applied genesis (pdl_vdb_prepare); spent: taken. */
 static void
-ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from)
+ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from, int decode, struct pdl_vprep *spent)
 {
 	memset(a, 0, sizeof *a);
 	a->cl = cl;
 	a->from = from;
+	a->decode = decode;
+	a->spent = *spent;
+	*spent = (struct pdl_vprep){0};
 	a->running = pthread_create(&a->th, NULL, ahead_main, a) == 0;
+	if (!a->running)
+		pdl_vprep_free(&a->spent);
 }
 
 /* The reply for `from`: the one read ahead if it is for from, else a read now. */
@@ -800,10 +930,11 @@ ahead_take(struct ahead *a, struct pdl_client *cl, uint64_t from, uint8_t **rep,
 			*rn = a->rn;
 			if (a->rc != PDL_OK)
 				*st = a->st;
-			return a->rc;
+			return a->rc; /* with a->prep, until the caller frees it */
 		}
 		if (a->rc == PDL_OK)
 			free(a->rep); /* read for a seq the view did not reach (it stopped short) */
+		pdl_vprep_free(&a->prep);
 	}
 	return range(cl, from, rep, rn, st);
 }
@@ -816,6 +947,7 @@ ahead_drop(struct ahead *a)
 	struct pdl_status st;
 	if (a->running && ahead_take(a, a->cl, a->from, &rep, &rn, &st) == PDL_OK)
 		free(rep);
+	pdl_vprep_free(&a->prep);
 }
 
 int
@@ -823,11 +955,13 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
                       struct pdl_status *st)
 {
 	struct ahead a = {0};
+	struct pdl_vprep prep = {0}; /* the batch being applied's, if decoded ahead */
 	for (;;) {
 		MDB_txn *t;
 		uint64_t next;
 		uint8_t chain[PDL_HASH_BYTES];
 		if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &t) != 0) {
+			pdl_vprep_free(&prep);
 			ahead_drop(&a);
 			return pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the view");
 		}
@@ -836,6 +970,7 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		uint8_t *rep;
 		size_t rn;
 		if (rc != PDL_OK || (rc = ahead_take(&a, cl, next, &rep, &rn, st)) != PDL_OK) {
+			pdl_vprep_free(&prep);
 			ahead_drop(&a);
 			return rc;
 		}
@@ -846,18 +981,24 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		if (rc == PDL_OK && n > 0 && from != next)
 			rc = pdl_status_set(st, PDL_EPROTO, NULL, "a range reply from %llu, not the %llu asked",
 			                    (unsigned long long)from, (unsigned long long)next);
+		struct pdl_vprep spent = prep; /* the last batch's: the next read frees it */
+		prep = a.prep;
+		a.prep = (struct pdl_vprep){0};
 		if (rc == PDL_OK && n > 0) {
-			ahead_start(&a, cl, next + n);
-			rc = apply_entries(db, ents, n, applied, st);
+			ahead_start(&a, cl, next + n, next > 0, &spent);
+			rc = apply_entries(db, ents, n, &prep, applied, st);
 		}
+		pdl_vprep_free(&spent);
 		free(rep);
 		if (rc != PDL_OK) {
+			pdl_vprep_free(&prep);
 			ahead_drop(&a);
 			return rc;
 		}
 		if (prog != NULL)
 			pdl_progress_update(prog, next + n);
 		if (n == 0) { /* a reply may hold fewer than asked before the end (pdld's byte cap) */
+			pdl_vprep_free(&prep);
 			poll_checkpoint(db, cl);
 			return PDL_OK;
 		}

@@ -164,6 +164,23 @@ int pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc); /* 8-b
 int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
                   size_t *applied, struct pdl_status *st);
 
+/* Entries decoded ahead of their apply (pdl_vdb_prepare), on any thread,
+ * by a view that has applied genesis (its suite, which the hashes use, is
+ * known): pdl-project's catch-up decodes the next batch while it applies
+ * the last. n: the entries decoded, up to the first that does not decode
+ * (pdl_vdb_apply_prepared decodes that one again and reports it). */
+struct pdl_vprepped;
+struct pdl_vprep {
+	size_t n;
+	struct pdl_vprepped *p;
+};
+void pdl_vdb_prepare(const uint8_t *const *entries, const size_t *lens, size_t n, struct pdl_vprep *out);
+void pdl_vprep_free(struct pdl_vprep *prep);
+/* pdl_vdb_apply with entries [0, prep->n) decoded by pdl_vdb_prepare (prep
+ * may be NULL); the same results, the same errors. */
+int pdl_vdb_apply_prepared(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
+                           struct pdl_vprep *prep, size_t *applied, struct pdl_status *st);
+
 /* A REQ client to pdld for a projection: the dial does not block (a pdld
  * that accepts but never answers — stopped, hung — cannot hold the caller
  * in a handshake), and every send and receive gives up after timeout_ms, so

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "disclosure.h"
+#include "jcompact.h"
 #include "rules.h"
 #include "views.h"
 
@@ -232,6 +233,19 @@ bdup(struct ap *a, const char *key)
 	return v ? json_deep_copy(v) : json_null();
 }
 
+/* k: a literal of this file (ASCII: jansson need not check it) */
+static void
+set_s(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new_nocheck(o, k, json_string(v));
+}
+
+static void
+set_u(json_t *o, const char *k, uint64_t v)
+{
+	json_object_set_new_nocheck(o, k, json_integer((json_int_t)v));
+}
+
 /* Appends {seq, type, time_ms[, reason]} to doc.history and marks doc updated. */
 static void
 history(struct ap *a, json_t *doc, const char *reason)
@@ -241,24 +255,14 @@ history(struct ap *a, json_t *doc, const char *reason)
 		h = json_array();
 		json_object_set_new(doc, "history", h);
 	}
-	json_t *ev = json_pack("{s:I,s:s,s:I}", "seq", (json_int_t)a->e->seq, "type", a->e->type, "time_ms",
-	                       (json_int_t)a->e->time_ms);
+	json_t *ev = json_object();
+	set_u(ev, "seq", a->e->seq);
+	set_s(ev, "type", a->e->type);
+	set_u(ev, "time_ms", a->e->time_ms);
 	if (reason != NULL && *reason)
 		json_object_set_new(ev, "reason", json_string(reason));
 	json_array_append_new(h, ev);
 	json_object_set_new(doc, "updated_seq", json_integer((json_int_t)a->e->seq));
-}
-
-static void
-set_s(json_t *o, const char *k, const char *v)
-{
-	json_object_set_new(o, k, json_string(v));
-}
-
-static void
-set_u(json_t *o, const char *k, uint64_t v)
-{
-	json_object_set_new(o, k, json_integer((json_int_t)v));
 }
 
 static const char *
@@ -302,9 +306,16 @@ ap_party(struct ap *a)
 	const char *id = b(a, "id");
 	const char *ty = a->e->type + strlen("party.");
 	if (strcmp(ty, "register") == 0) {
-		json_t *p = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:I,s:I}", "id", id, "name", b(a, "name"), "uscc",
-		                      b(a, "uscc"), "roles", bdup(a, "roles"), "public_key", b(a, "public_key"), "status",
-		                      "active", "seq", (json_int_t)a->e->seq, "time_ms", (json_int_t)a->e->time_ms);
+		/* member by member (json_pack would parse its format for every party) */
+		json_t *p = json_object();
+		set_s(p, "id", id);
+		set_s(p, "name", b(a, "name"));
+		set_s(p, "uscc", b(a, "uscc"));
+		json_object_set_new_nocheck(p, "roles", bdup(a, "roles"));
+		set_s(p, "public_key", b(a, "public_key"));
+		set_s(p, "status", "active");
+		set_u(p, "seq", a->e->seq);
+		set_u(p, "time_ms", a->e->time_ms);
 		history(a, p, NULL);
 		return put_new(a, "party/%s", id, p);
 	}
@@ -1009,6 +1020,42 @@ disc_private_why_blob(const char *type, int has_blob)
 	return d->private_why;
 }
 
+/* The feed's item for e, with body (taken): {seq, time_ms, type, actor,
+ * body}; NULL out of memory. Built member by member: json_pack parses
+ * its format each time, once per entry here. */
+static json_t *
+feed_item(const struct pdl_ventry *e, json_t *body)
+{
+	json_t *o = json_object(), *ty = json_string(e->type), *ac = json_string(e->actor);
+	json_t *sq = json_integer((json_int_t)e->seq), *tm = json_integer((json_int_t)e->time_ms);
+	if (o == NULL || ty == NULL || ac == NULL || sq == NULL || tm == NULL || body == NULL ||
+	    json_object_set_new_nocheck(o, "seq", sq) != 0 || json_object_set_new_nocheck(o, "time_ms", tm) != 0 ||
+	    json_object_set_new_nocheck(o, "type", ty) != 0 || json_object_set_new_nocheck(o, "actor", ac) != 0 ||
+	    json_object_set_new_nocheck(o, "body", body) != 0) {
+		/* set_new took what it was given, failing or not; the rest is ours */
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* "meta/head": {"seq":N,"time_ms":M}, the bytes the views' documents have
+ * (compact, keys sorted), written without a JSON object: once per entry. */
+static int
+put_head(MDB_txn *t, MDB_dbi docs, const struct pdl_ventry *e)
+{
+	char b[80], d1[PDL_JSON_INT_BYTES], d2[PDL_JSON_INT_BYTES];
+	const char *s = pdl_json_int((int64_t)e->seq, d1), *m = pdl_json_int((int64_t)e->time_ms, d2);
+	size_t sn = (size_t)(d1 + sizeof d1 - s), mn = (size_t)(d2 + sizeof d2 - m), n = 0;
+	memcpy(b, "{\"seq\":", 7), n = 7;
+	memcpy(b + n, s, sn), n += sn;
+	memcpy(b + n, ",\"time_ms\":", 11), n += 11;
+	memcpy(b + n, m, mn), n += mn;
+	b[n++] = '}';
+	MDB_val k = {9, "meta/head"}, v = {n, b};
+	return pdl_store_err(mdb_put(t, docs, &k, &v, 0));
+}
+
 static int
 apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 {
@@ -1025,8 +1072,7 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 		json_t *body = withheld != NULL ? json_deep_copy(e->body) : json_incref(e->body);
 		if (withheld != NULL && body != NULL)
 			json_object_del(body, withheld);
-		a.item = json_pack("{s:I,s:I,s:s,s:s,s:o}", "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms,
-		                   "type", e->type, "actor", e->actor, "body", body);
+		a.item = feed_item(e, body);
 		if (a.item == NULL)
 			return PDL_ENOMEM;
 		if (withheld != NULL)
@@ -1045,11 +1091,8 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 		json_decref(p);
 	}
 	json_decref(a.item);
-	if (rc == PDL_OK) {
-		json_t *h = json_pack("{s:I,s:I}", "seq", (json_int_t)e->seq, "time_ms", (json_int_t)e->time_ms);
-		rc = pdl_vdoc_put(t, a.tb.docs, "meta/head", h);
-		json_decref(h);
-	}
+	if (rc == PDL_OK)
+		rc = put_head(t, a.tb.docs, e);
 	return rc;
 }
 
