@@ -72,6 +72,11 @@ def main():
     pr = r.get("project_per_s")
     rows.append(("view catch-up, pdl-project all --once", "%s s, %s entries/s%s" % (g("project_s", "{:,.0f}"), g("project_per_s"), cpu("project")),
                  ">= 50,000/s: %s" % met(pr is not None and pr >= 50000)))
+    if r.get("project_digest_s") is not None and r.get("project_s") is not None:
+        ap = r["project_s"] - r["project_digest_s"]
+        rows.append(("... of which the views' digest at the end (a second --once, nothing to apply)",
+                     "%s s; without it %s s, %s entries/s" % ("{:,.1f}".format(r["project_digest_s"]), "{:,.1f}".format(ap),
+                                                             "{:,.0f}".format(n / ap) if ap > 0 else "-"), ""))
     rows.append(("pdl tiles", "%s s, %s entries/s%s" % (g("tiles_s", "{:,.1f}"), g("tiles_per_s"), cpu("tiles")), ""))
     rows.append(("pdl export (to /dev/null)", "%s s, %s entries/s%s" % (g("export_s", "{:,.1f}"), g("export_per_s"), cpu("export")), ""))
     rss = sorted((int(k[len("rss_kb_"):]), v) for k, v in r.items() if k[len("rss_kb_"):].isdigit() and k.startswith("rss_kb_"))
