@@ -332,6 +332,21 @@ rebuild_view(const char *dir, const char *ledger, const char *vname, const struc
 	return 0;
 }
 
+/* The PUB address beside an ipc:// ledger (ipc://DIR/pdl.sock →
+ * ipc://DIR/pdl.pub) in buf, or NULL (said) for any other. */
+static const char *
+default_pub(const char *ledger, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", ledger);
+	char *slash = strrchr(buf, '/');
+	if (strncmp(ledger, "ipc://", 6) != 0 || slash == NULL) {
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "give --pub URL for a non-ipc ledger");
+		return NULL;
+	}
+	snprintf(slash + 1, cap - (size_t)(slash + 1 - buf), "%s", PDL_PUB_FILE);
+	return buf;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -341,6 +356,7 @@ main(int argc, char **argv)
 		{"private-http", required_argument, NULL, 'P'},
 		{"rebuild", no_argument, NULL, 'r'},      {"once", no_argument, NULL, 'o'},
 		{"test-drop", required_argument, NULL, 'D'},
+		{"test-batch", required_argument, NULL, 'B'},
 		{"weights", required_argument, NULL, 'w'},
 		{"metrics", required_argument, NULL, 'M'},
 		{"log-format", required_argument, NULL, 'L'},
@@ -354,7 +370,7 @@ main(int argc, char **argv)
 	const char *metrics = NULL, *log_format = NULL;
 	const char *public_url = NULL;
 	int rebuild = 0, once = 0, ch;
-	uint64_t drop_every = 0;
+	uint64_t drop_every = 0, test_batch = 0;
 	if (pdl_crypto_init() != PDL_OK)
 		return 1;
 	pdl_client_atexit();
@@ -395,6 +411,10 @@ main(int argc, char **argv)
 		case 'o': once = 1; break;
 		case 'D':
 			if (pdl_opt_u64("pdl-project", "--drop-every", optarg, 0, UINT32_MAX, &drop_every) != PDL_OK)
+				return 2;
+			break;
+		case 'B': /* tests: catch-up reads of N entries, so a small ledger spans many batches */
+			if (pdl_opt_u64("pdl-project", "--test-batch", optarg, 1, PDL_PROJ_BATCH, &test_batch) != PDL_OK)
 				return 2;
 			break;
 		case 'w': weights = optarg; break;
@@ -451,17 +471,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	char pubbuf[4200];
-	if (pub == NULL) {
-		/* ipc://DIR/pdl.sock → ipc://DIR/pdl.pub */
-		snprintf(pubbuf, sizeof pubbuf, "%s", ledger);
-		char *slash = strrchr(pubbuf, '/');
-		if (strncmp(ledger, "ipc://", 6) != 0 || slash == NULL) {
-			pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "give --pub URL for a non-ipc ledger");
-			return 2;
-		}
-		snprintf(slash + 1, sizeof pubbuf - (size_t)(slash + 1 - pubbuf), "%s", PDL_PUB_FILE);
-		pub = pubbuf;
-	}
+	if (pub == NULL && (pub = default_pub(ledger, pubbuf, sizeof pubbuf)) == NULL)
+		return 2;
 	if (quiet && lines) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--quiet and --progress contradict each other");
 		return 2;
@@ -481,6 +492,7 @@ main(int argc, char **argv)
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot open the view in %s", dir);
 		return 1;
 	}
+	db.batch = (unsigned)test_batch;
 	if (once) {
 		struct pdl_client cl;
 		uint64_t applied = 0;

@@ -716,10 +716,10 @@ pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_t *l
 }
 
 static int
-range(struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pdl_status *st)
+range(struct pdl_client *cl, uint64_t from, unsigned batch, uint8_t **rep, size_t *rn, struct pdl_status *st)
 {
 	msgpack_sbuffer sb;
-	pdl_req_range(&sb, from, PDL_PROJ_BATCH);
+	pdl_req_range(&sb, from, batch != 0 ? batch : PDL_PROJ_BATCH);
 	int rc = pdl_client_call(cl, sb.data, sb.size, rep, rn, st);
 	msgpack_sbuffer_destroy(&sb);
 	return rc;
@@ -861,6 +861,7 @@ struct ahead {
 	pthread_t th;
 	struct pdl_client *cl;
 	uint64_t from;
+	unsigned batch; /* entries to ask for (pdl_vdb.batch) */
 	uint8_t *rep;
 	size_t rn;
 	int rc, running;
@@ -897,7 +898,7 @@ ahead_main(void *arg)
 {
 	struct ahead *a = arg;
 	pdl_vprep_free(&a->spent);
-	a->rc = range(a->cl, a->from, &a->rep, &a->rn, &a->st);
+	a->rc = range(a->cl, a->from, a->batch, &a->rep, &a->rn, &a->st);
 	if (a->rc == PDL_OK && a->decode)
 		ahead_decode(a);
 	return NULL;
@@ -905,11 +906,13 @@ ahead_main(void *arg)
 
 /* decode: the view has applied genesis (pdl_vdb_prepare); spent: taken. */
 static void
-ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from, int decode, struct pdl_vprep *spent)
+ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from, unsigned batch, int decode,
+            struct pdl_vprep *spent)
 {
 	memset(a, 0, sizeof *a);
 	a->cl = cl;
 	a->from = from;
+	a->batch = batch;
 	a->decode = decode;
 	a->spent = *spent;
 	*spent = (struct pdl_vprep){0};
@@ -920,7 +923,8 @@ ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from, int decode, s
 
 /* The reply for `from`: the one read ahead if it is for from, else a read now. */
 static int
-ahead_take(struct ahead *a, struct pdl_client *cl, uint64_t from, uint8_t **rep, size_t *rn, struct pdl_status *st)
+ahead_take(struct ahead *a, struct pdl_client *cl, uint64_t from, unsigned batch, uint8_t **rep, size_t *rn,
+           struct pdl_status *st)
 {
 	if (a->running) {
 		pthread_join(a->th, NULL);
@@ -936,7 +940,7 @@ ahead_take(struct ahead *a, struct pdl_client *cl, uint64_t from, uint8_t **rep,
 			free(a->rep); /* read for a seq the view did not reach (it stopped short) */
 		pdl_vprep_free(&a->prep);
 	}
-	return range(cl, from, rep, rn, st);
+	return range(cl, from, batch, rep, rn, st);
 }
 
 static void
@@ -945,7 +949,7 @@ ahead_drop(struct ahead *a)
 	uint8_t *rep;
 	size_t rn;
 	struct pdl_status st;
-	if (a->running && ahead_take(a, a->cl, a->from, &rep, &rn, &st) == PDL_OK)
+	if (a->running && ahead_take(a, a->cl, a->from, a->batch, &rep, &rn, &st) == PDL_OK)
 		free(rep);
 	pdl_vprep_free(&a->prep);
 }
@@ -969,7 +973,7 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		mdb_txn_abort(t);
 		uint8_t *rep;
 		size_t rn;
-		if (rc != PDL_OK || (rc = ahead_take(&a, cl, next, &rep, &rn, st)) != PDL_OK) {
+		if (rc != PDL_OK || (rc = ahead_take(&a, cl, next, db->batch, &rep, &rn, st)) != PDL_OK) {
 			pdl_vprep_free(&prep);
 			ahead_drop(&a);
 			return rc;
@@ -985,7 +989,7 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		prep = a.prep;
 		a.prep = (struct pdl_vprep){0};
 		if (rc == PDL_OK && n > 0) {
-			ahead_start(&a, cl, next + n, next > 0, &spent);
+			ahead_start(&a, cl, next + n, db->batch, next > 0, &spent);
 			rc = apply_entries(db, ents, n, &prep, applied, st);
 		}
 		pdl_vprep_free(&spent);

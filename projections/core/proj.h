@@ -98,6 +98,7 @@ struct pdl_vdb {
 	char dir[4096];
 	uint64_t last_time_ms; /* ledger time of the last entry applied (lag measurement) */
 	struct pdl_nodecache nodes; /* upper nodes of the view's tree, for readers (pdl_vdb_tree_rio) */
+	unsigned batch; /* entries per catch-up read; 0: PDL_PROJ_BATCH (fewer: pdl-project --test-batch) */
 };
 
 /* Opens DIR/view (creating it) with the given views' tables. Errors:
