@@ -1,8 +1,10 @@
 /* util.c — see util.h. */
 #include <assert.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -351,4 +353,47 @@ pdl_nofile_raise(void)
 			rl.rlim_cur = rl.rlim_max;
 	}
 	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+/* ---- the crash report (pdl_crash_report_install) ---- */
+
+static const char *crash_program = "pdl";
+
+/* Appends s to b[*n..cap): only what a signal handler may call. */
+static void
+crash_put(char *b, size_t *n, size_t cap, const char *s)
+{
+	while (*s && *n + 1 < cap)
+		b[(*n)++] = *s++;
+}
+
+static void
+on_fatal(int sig)
+{
+	void *frames[64];
+	char head[256];
+	size_t n = 0;
+	int saved = errno;
+	crash_put(head, &n, sizeof head, crash_program);
+	crash_put(head, &n, sizeof head, sig == SIGABRT ? ": aborted (SIGABRT)" : ": fatal signal");
+	crash_put(head, &n, sizeof head, "; its stack, innermost first (addr2line -f -e BINARY OFFSET names each):\n");
+	if (write(STDERR_FILENO, head, n) < 0)
+		(void)0; /* nowhere else to say it */
+	int k = backtrace(frames, 64);
+	backtrace_symbols_fd(frames, k, STDERR_FILENO);
+	errno = saved;
+	raise(sig); /* SA_RESETHAND: the default action now, as without this handler */
+}
+
+void
+pdl_crash_report_install(const char *program)
+{
+	void *f[1];
+	struct sigaction sa;
+	crash_program = program;
+	backtrace(f, 1); /* loads the unwinder now: it allocates on its first use, which a handler must not */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = (int)SA_RESETHAND;
+	sigaction(SIGABRT, &sa, NULL);
 }

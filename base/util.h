@@ -52,6 +52,11 @@ uint64_t pdl_mono_ns(void);
  * connection tables are sized for more than the usual soft 1024) and
  * returns the soft limit now in force. */
 uint64_t pdl_nofile_raise(void);
+/* On SIGABRT (an abort() without a message: an allocation the code cannot
+ * go on without, or a library's), writes "PROGRAM: aborted (SIGABRT)" and
+ * the stack (binary+offset per frame) to stderr, then dies of the signal
+ * as before. Sanitizer builds keep their own handlers for the others. */
+void pdl_crash_report_install(const char *program);
 
 /* Checks an id of ACTS.md: 1–64 chars of A-Z a-z 0-9 . _ - (so no
  * separator of a key can appear in one). The one id check: the act

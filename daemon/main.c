@@ -718,6 +718,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	pdl_crash_report_install("pdld");
 	int rc = opts_parse(argc, argv, &o);
 	if (rc != 0 || (rc = opts_transport(&o)) != 0)
 		return rc < 0 ? 0 : rc;

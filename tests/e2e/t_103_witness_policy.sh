@@ -323,6 +323,7 @@ for reason in "H1.*does not verify" "H1.*without a cosignature by its key" "H1.*
 	"H3.*no response within 1000 ms" "H3.*over 65536 bytes" "H4.*over 65536 bytes" "H4.*another history"; do
 	check "pdld's log names witness ${reason%%.*}: ${reason#*\*}" wait_log "$D.pdld.log" "witness $reason"
 done
+alive >/dev/null || alive
 stop_pdld || not_ok "pdld stops promptly with hostile witnesses still stalling"
 
 # ---- a quorum that needs a hostile witness: publishing stalls, writes do not
@@ -341,6 +342,7 @@ check "pdld logs that the checkpoint at size 76 lacks the quorum" wait_log "$D.p
 check "under --log-format json, as an event with its fields" wait_log "$D.pdld.log" \
 	'"event":"witness_quorum_lacking".*"fields":{"size":76,"quorum":"G"'
 check "and H3's failures as witness_failed events" wait_log "$D.pdld.log" '"event":"witness_failed".*"witness":"H3"'
+alive >/dev/null || alive # a pdld that died: the end of its log (pdld writes its stack there on SIGABRT)
 check_eq "the published checkpoint stays at 71" "$(published)" 71
 stop_pdld || not_ok "pdld stops"
 check "pdl verify passes at the end" "$PDL" verify --data "$D" --quiet

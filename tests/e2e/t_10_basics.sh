@@ -229,4 +229,14 @@ check "final checkpoint verifies with outside_verify.py" $OV checkpoint "$VK" "$
 "$PDL" proof consistency 32 "$final" --data "$D" >"$TMP/pc_final"
 check "consistency 32 -> $final verifies with outside_verify.py" $OV consistency "$VK" "$TMP/ck_32" "$TMP/ck_final" "$TMP/pc_final"
 
+# an abort() says where it came from: pdld writes its stack to its log and
+# still dies of SIGABRT
+start_pdld "$D" || not_ok "pdld starts again"
+kill -ABRT "$PDLD_PID"
+wait "$PDLD_PID" 2>/dev/null
+check_eq "pdld killed with SIGABRT still dies of it (status 134)" "$?" 134
+check "  after writing 'pdld: aborted (SIGABRT)' and its stack to its log" \
+	sh -c 'grep -q "^pdld: aborted (SIGABRT); its stack" "$1" && grep -q "pdld(+0x[0-9a-f]*)" "$1"' - "$D.pdld.log"
+check_eq "the ledger is whole after it: size $final" "$(log_size "$D")" "$final"
+
 finish
