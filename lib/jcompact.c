@@ -85,32 +85,46 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* What a string's byte needs: to be copied (0), escaped (1: '"', '\\', the
+ * controls) or, in put_string, its UTF-8 sequence checked (2). */
+static const uint8_t str_class[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
+};
+
+/* The escape of a byte of class 1 into e: its length (2 or 6). The one
+ * table of escapes for pdl_json_quote and put_string. */
+static size_t
+escape(unsigned char c, char e[6])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	e[0] = '\\';
+	switch (c) {
+	case '"': e[1] = '"'; return 2;
+	case '\\': e[1] = '\\'; return 2;
+	case '\b': e[1] = 'b'; return 2;
+	case '\f': e[1] = 'f'; return 2;
+	case '\n': e[1] = 'n'; return 2;
+	case '\r': e[1] = 'r'; return 2;
+	case '\t': e[1] = 't'; return 2;
+	default:
+		memcpy(e + 1, "u00", 3);
+		e[4] = hex[c >> 4];
+		e[5] = hex[c & 15];
+		return 6;
+	}
+}
+
 void
 pdl_json_quote(const char *s, size_t n, pdl_json_put_fn put, void *ctx)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t run = 0; /* bytes [run, i) are copied as they are */
 	put(ctx, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (str_class[c] != 1)
 			continue;
-		char esc[6] = {'\\', 0};
-		size_t en = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			en = 6;
-		}
+		char esc[6];
+		size_t en = escape(c, esc);
 		put(ctx, s + run, i - run);
 		put(ctx, esc, en);
 		run = i + 1;
@@ -119,19 +133,12 @@ pdl_json_quote(const char *s, size_t n, pdl_json_put_fn put, void *ctx)
 	put(ctx, "\"", 1);
 }
 
-/* What put_string does with a byte: copy it (0), escape it (1: '"', '\\',
- * the controls) or check the UTF-8 sequence it begins (2). */
-static const uint8_t str_class[256] = {
-    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2,
-};
-
 /* str quoted as pdl_json_quote quotes it, written straight into b in one
  * pass, if it is UTF-8 jansson accepts (else EINVAL, with part of it
  * written: jansson's own dump is the definition then). */
 static int
 put_string(struct pdl_jbuf *b, const char *str, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)str;
 	if (len > (SIZE_MAX - 2) / 6 || room(b, len * 6 + 2) != PDL_OK) /* every byte as \u00XX at most */
 		return PDL_ENOMEM;
@@ -139,37 +146,17 @@ put_string(struct pdl_jbuf *b, const char *str, size_t len)
 	*o++ = '"';
 	for (size_t i = 0; i < len;) {
 		unsigned char c = s[i];
+		size_t l = 1;
 		switch (str_class[c]) {
-		case 0:
-			*o++ = (char)c;
-			i++;
-			continue;
-		case 2: {
-			size_t l = utf8_len(s + i, len - i);
-			if (l == 0)
+		case 0: *o++ = (char)c; break;
+		case 1: o += escape(c, o); break;
+		default:
+			if ((l = utf8_len(s + i, len - i)) == 0)
 				return PDL_EINVAL;
 			memcpy(o, s + i, l);
 			o += l;
-			i += l;
-			continue;
 		}
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		default:
-			memcpy(o, "u00", 3);
-			o[3] = hex[c >> 4];
-			o[4] = hex[c & 15];
-			o += 5;
-		}
-		i++;
+		i += l;
 	}
 	*o++ = '"';
 	b->n = (size_t)(o - b->p);

@@ -1026,13 +1026,19 @@ disc_private_why_blob(const char *type, int has_blob)
 static json_t *
 feed_item(const struct pdl_ventry *e, json_t *body)
 {
-	json_t *o = json_object(), *ty = json_string(e->type), *ac = json_string(e->actor);
-	json_t *sq = json_integer((json_int_t)e->seq), *tm = json_integer((json_int_t)e->time_ms);
-	if (o == NULL || ty == NULL || ac == NULL || sq == NULL || tm == NULL || body == NULL ||
-	    json_object_set_new_nocheck(o, "seq", sq) != 0 || json_object_set_new_nocheck(o, "time_ms", tm) != 0 ||
-	    json_object_set_new_nocheck(o, "type", ty) != 0 || json_object_set_new_nocheck(o, "actor", ac) != 0 ||
-	    json_object_set_new_nocheck(o, "body", body) != 0) {
-		/* set_new took what it was given, failing or not; the rest is ours */
+	json_t *o = json_object();
+	if (o == NULL) {
+		json_decref(body);
+		return NULL;
+	}
+	/* every member set (set_new takes its value, or drops it, or fails on
+	 * NULL), then one check */
+	int bad = json_object_set_new_nocheck(o, "seq", json_integer((json_int_t)e->seq)) |
+	          json_object_set_new_nocheck(o, "time_ms", json_integer((json_int_t)e->time_ms)) |
+	          json_object_set_new_nocheck(o, "type", json_string(e->type)) |
+	          json_object_set_new_nocheck(o, "actor", json_string(e->actor)) |
+	          json_object_set_new_nocheck(o, "body", body);
+	if (bad) {
 		json_decref(o);
 		return NULL;
 	}
