@@ -267,3 +267,45 @@ pdl_json_compact(const json_t *v, struct pdl_jbuf *b)
 		return PDL_EINVAL; /* json_dumps writes only those without JSON_ENCODE_ANY */
 	return dump(v, b, 0);
 }
+
+int
+pdl_jw_raw(struct pdl_jbuf *b, const char *s)
+{
+	return put(b, s, strlen(s));
+}
+
+int
+pdl_jw_key(struct pdl_jbuf *b, const char *key)
+{
+	size_t n = strlen(key);
+	if (room(b, n + 4) != PDL_OK)
+		return PDL_ENOMEM;
+	char *o = b->p + b->n;
+	if (b->n > 0 && o[-1] != '{') /* after a value: an empty object's ends in '}' */
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, key, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	b->n = (size_t)(o - b->p);
+	return PDL_OK;
+}
+
+int
+pdl_jw_str(struct pdl_jbuf *b, const char *s)
+{
+	return put_string(b, s, strlen(s));
+}
+
+int
+pdl_jw_int(struct pdl_jbuf *b, int64_t v)
+{
+	return put_int(b, (json_int_t)v);
+}
+
+int
+pdl_jw_value(struct pdl_jbuf *b, const json_t *v)
+{
+	return v != NULL ? dump(v, b, 1) : PDL_EINVAL;
+}

@@ -37,6 +37,22 @@ void pdl_jbuf_free(struct pdl_jbuf *b);
  * (above: use json_dumps). On an error b holds a partial document. */
 int pdl_json_compact(const json_t *v, struct pdl_jbuf *b);
 
+/* An object written member by member, for a document made straight from
+ * its fields: the bytes pdl_json_compact writes for the same object, as
+ * long as the caller gives each key once and in the order JSON_SORT_KEYS
+ * puts them (bytewise). pdl_jw_key writes the comma before every member
+ * but an object's first; key is a literal of the caller's (ASCII with
+ * nothing to escape). Values: pdl_jw_str (UTF-8 jansson accepts, else
+ * PDL_EINVAL), pdl_jw_int, pdl_jw_value (any jansson value, as
+ * pdl_json_compact writes it inside a document), pdl_jw_raw (punctuation:
+ * "[", "]", literals). Each returns PDL_OK, PDL_ENOMEM or PDL_EINVAL (then
+ * the document is not this writer's to make: make it with jansson). */
+int pdl_jw_raw(struct pdl_jbuf *b, const char *s);
+int pdl_jw_key(struct pdl_jbuf *b, const char *key);
+int pdl_jw_str(struct pdl_jbuf *b, const char *s);
+int pdl_jw_int(struct pdl_jbuf *b, int64_t v);
+int pdl_jw_value(struct pdl_jbuf *b, const json_t *v);
+
 /* Writes s (n bytes of UTF-8 the caller has checked) as jansson's dump
  * writes a string without JSON_ENSURE_ASCII: quoted, '"', '\\' and the
  * controls below 0x20 escaped (\b \f \n \r \t, the others \u00XX in

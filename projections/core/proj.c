@@ -106,7 +106,7 @@ pdl_vdb_open(struct pdl_vdb *db, const char *dir, const struct pdl_view *const *
 	if ((rc = suite_load(t, db)) != PDL_OK)
 		goto fail_txn;
 	rc = PDL_ESTORE;
-	for (unsigned i = 0; i < n && i < 8; i++) {
+	for (unsigned i = 0; i < n && i < PDL_VDB_VIEWS_MAX; i++) {
 		db->views[db->nviews++] = views[i];
 		for (const char *const *tb = views[i]->tables; *tb != NULL; tb++) {
 			if (db->ndbi == sizeof db->dbi / sizeof db->dbi[0])
@@ -208,6 +208,33 @@ pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc)
 	pdl_be64(kb, seq);
 	MDB_val k = {8, kb};
 	return put_json(t, dbi, &k, doc);
+}
+
+void
+pdl_vbytes_keep(int rc, struct pdl_jbuf *w, struct pdl_vbytes *v)
+{
+	*v = (struct pdl_vbytes){NULL, 0};
+	if (rc == PDL_OK && (v->p = malloc(w->n ? w->n : 1)) != NULL) {
+		memcpy(v->p, w->p, w->n);
+		v->n = w->n;
+	}
+	pdl_jbuf_free(w);
+}
+
+int
+pdl_vdoc_put_bytes(MDB_txn *t, MDB_dbi dbi, const char *key, const struct pdl_vbytes *v)
+{
+	MDB_val k = {strlen(key), (void *)key}, d = {v->n, v->p};
+	return pdl_store_err(mdb_put(t, dbi, &k, &d, 0));
+}
+
+int
+pdl_vdoc_put_seq_bytes(MDB_txn *t, MDB_dbi dbi, uint64_t seq, const struct pdl_vbytes *v)
+{
+	uint8_t kb[8];
+	pdl_be64(kb, seq);
+	MDB_val k = {8, kb}, d = {v->n, v->p};
+	return pdl_store_err(mdb_put(t, dbi, &k, &d, 0));
 }
 
 /* ---- the entries, the tree and the checkpoint (invariants 5, 6) ---- */
@@ -412,6 +439,23 @@ party_new(const json_t *key, const json_t *roles, uint64_t seq)
 	return o;
 }
 
+/* The party an act of type names in body, when it is one the table keeps
+ * (party.*, with a well-formed id), else NULL. */
+static const char *
+party_of(const char *type, const json_t *body)
+{
+	if (strncmp(type, "party.", 6) != 0)
+		return NULL;
+	const char *id = json_string_value(json_object_get(body, "id"));
+	return id != NULL && pdl_id_valid(id, strlen(id)) ? id : NULL;
+}
+
+static json_t *
+party_registered(const struct pdl_ventry *e)
+{
+	return party_new(json_object_get(e->body, "public_key"), json_object_get(e->body, "roles"), e->seq);
+}
+
 static int
 party_apply(const struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 {
@@ -425,14 +469,11 @@ party_apply(const struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 		json_decref(roles);
 		return party_put(t, db, id, rec);
 	}
-	if (strncmp(e->type, "party.", 6) != 0)
-		return PDL_OK;
-	const char *id = json_string_value(json_object_get(e->body, "id"));
-	if (id == NULL || !pdl_id_valid(id, strlen(id)))
+	const char *id = party_of(e->type, e->body);
+	if (id == NULL)
 		return PDL_OK;
 	if (strcmp(e->type, "party.register") == 0)
-		return party_put(t, db, id, party_new(json_object_get(e->body, "public_key"), json_object_get(e->body, "roles"),
-		                                      e->seq));
+		return party_put(t, db, id, party_registered(e));
 	json_t *rec = pdl_vdoc_get(t, db->party, id);
 	if (rec == NULL)
 		return PDL_OK; /* the ledger refuses acts on unknown parties */
@@ -560,6 +601,9 @@ struct pdl_vprepped {
 	uint8_t leaf[PDL_HASH_BYTES]; /* its Merkle leaf hash */
 	json_t *body, *out;           /* the act's body and the outcome */
 	char type[80], actor[PDL_ID_LEN_MAX + 1];
+	/* made ahead (pdl_vdb_prepare), else NULL: */
+	void *ahead[PDL_VDB_VIEWS_MAX]; /* by the views' ahead hooks */
+	struct pdl_vbytes party;        /* party.register: the party table's record */
 };
 
 /* The act of p->e decoded: its type, actor, body and outcome, and the
@@ -586,11 +630,69 @@ prep_act(const uint8_t *b, size_t n, struct pdl_vprepped *p, struct pdl_status *
 	return PDL_OK;
 }
 
+static struct pdl_ventry
+ventry(const uint8_t *b, size_t n, const struct pdl_vprepped *p)
+{
+	return (struct pdl_ventry){p->e.seq, p->e.time_ms, b, n, p->type, p->actor, p->body, p->out, NULL};
+}
+
+/* The bytes of party_new's record for a registered party (the keys in
+ * JSON_SORT_KEYS order). */
+static int
+party_bytes(const struct pdl_ventry *e, struct pdl_jbuf *w)
+{
+	const json_t *key = json_object_get(e->body, "public_key"), *roles = json_object_get(e->body, "roles"), *v;
+	size_t i, nr = 0;
+	int rc = pdl_jw_raw(w, "{");
+	rc |= pdl_jw_key(w, "public_key") | pdl_jw_str(w, json_is_string(key) ? json_string_value(key) : "");
+	rc |= pdl_jw_key(w, "roles") | pdl_jw_raw(w, "[");
+	json_array_foreach(roles, i, v) {
+		uint32_t bit;
+		const char *s = json_string_value(v);
+		if (s != NULL && pdl_role_parse(s, strlen(s), &bit) == PDL_OK)
+			rc |= (nr++ > 0 ? pdl_jw_raw(w, ",") : PDL_OK) | pdl_jw_str(w, s);
+	}
+	rc |= pdl_jw_raw(w, "]");
+	rc |= pdl_jw_key(w, "seq") | pdl_jw_int(w, (int64_t)e->seq);
+	rc |= pdl_jw_key(w, "suspended") | pdl_jw_raw(w, "false");
+	return rc | pdl_jw_raw(w, "}");
+}
+
+/* What can be made of p ahead of its apply: the views' ahead hooks, and
+ * a new party's record. Anything not made (out of memory, bytes jansson
+ * must write) is left NULL, and apply makes it. */
+static void
+make_ahead(const struct pdl_vdb *db, const uint8_t *b, size_t n, struct pdl_vprepped *p)
+{
+	struct pdl_ventry ve = ventry(b, n, p);
+	for (unsigned k = 0; k < db->nviews; k++)
+		if (db->views[k]->ahead != NULL)
+			p->ahead[k] = db->views[k]->ahead(&ve);
+	if (strcmp(p->type, "party.register") == 0 && party_of(p->type, p->body) != NULL) {
+		struct pdl_jbuf w;
+		pdl_jbuf_init(&w);
+		pdl_vbytes_keep(party_bytes(&ve, &w), &w, &p->party);
+	}
+}
+
+static void
+vprepped_free(const struct pdl_vdb *db, struct pdl_vprepped *p)
+{
+	json_decref(p->body);
+	json_decref(p->out);
+	for (unsigned k = 0; k < db->nviews; k++)
+		if (p->ahead[k] != NULL)
+			db->views[k]->ahead_free(p->ahead[k]);
+	free(p->party.p);
+}
+
 void
-pdl_vdb_prepare(const uint8_t *const *entries, const size_t *lens, size_t n, struct pdl_vprep *out)
+pdl_vdb_prepare(const struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
+                struct pdl_vprep *out)
 {
 	out->n = 0;
-	out->p = malloc((n ? n : 1) * sizeof *out->p);
+	out->db = db;
+	out->p = calloc(n ? n : 1, sizeof *out->p);
 	if (out->p == NULL)
 		return; /* pdl_vdb_apply decodes them itself */
 	struct pdl_status st;
@@ -599,6 +701,7 @@ pdl_vdb_prepare(const uint8_t *const *entries, const size_t *lens, size_t n, str
 		if (pdl_entry_decode(entries[i], lens[i], &p->e, &st) != PDL_OK ||
 		    prep_act(entries[i], lens[i], p, &st) != PDL_OK)
 			break; /* decoded again, and reported, in its turn */
+		make_ahead(db, entries[i], lens[i], p);
 		out->n = i + 1;
 	}
 }
@@ -606,10 +709,8 @@ pdl_vdb_prepare(const uint8_t *const *entries, const size_t *lens, size_t n, str
 void
 pdl_vprep_free(struct pdl_vprep *prep)
 {
-	for (size_t i = 0; prep->p != NULL && i < prep->n; i++) {
-		json_decref(prep->p[i].body);
-		json_decref(prep->p[i].out);
-	}
+	for (size_t i = 0; prep->p != NULL && i < prep->n; i++)
+		vprepped_free(prep->db, &prep->p[i]);
 	free(prep->p);
 	prep->p = NULL;
 	prep->n = 0;
@@ -621,15 +722,18 @@ static int
 apply_one(struct pdl_vdb *db, MDB_txn *t, const uint8_t *b, size_t n, struct pdl_vprepped *p, struct pdl_status *st)
 {
 	int rc = PDL_OK;
-	struct pdl_ventry ve = {p->e.seq, p->e.time_ms, b, n, p->type, p->actor, p->body, p->out};
+	struct pdl_ventry ve = ventry(b, n, p);
 	for (unsigned k = 0; rc == PDL_OK && k < db->nviews; k++) {
+		ve.ahead = p->ahead[k];
 		int vr = db->views[k]->apply(db, t, &ve);
 		if (vr != PDL_OK)
 			rc = pdl_status_set(st, vr, NULL, "view %s failed on entry %llu", db->views[k]->name,
 			                    (unsigned long long)p->e.seq);
 	}
+	ve.ahead = NULL;
 	if (rc == PDL_OK) {
-		int pr = party_apply(db, t, &ve);
+		int pr = p->party.p != NULL ? pdl_vdoc_put_bytes(t, db->party, party_of(p->type, p->body), &p->party)
+		                            : party_apply(db, t, &ve);
 		if (pr != PDL_OK)
 			rc = pdl_status_set(st, pr, NULL, "the party table failed on entry %llu", (unsigned long long)p->e.seq);
 	}
@@ -670,7 +774,7 @@ pdl_vdb_apply_prepared(struct pdl_vdb *db, const uint8_t *const *entries, const 
 		return pdl_status_set(st, PDL_ESTORE, NULL, "cannot write the view");
 	int rc = pdl_vdb_cursor(t, db, &next, chain);
 	for (size_t i = 0; rc == PDL_OK && i < n; i++) {
-		struct pdl_vprepped mine, *p = i < np ? &prep->p[i] : &mine;
+		struct pdl_vprepped mine = {.party = {NULL, 0}}, *p = i < np ? &prep->p[i] : &mine;
 		struct pdl_status est;
 		if (p == &mine && pdl_entry_decode(entries[i], lens[i], &p->e, &est) != PDL_OK) {
 			rc = pdl_status_set(st, PDL_EDECODE, NULL, "entry does not decode: %s", est.msg);
@@ -859,6 +963,7 @@ pdl_catch_up(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *applied, struc
  * next call). */
 struct ahead {
 	pthread_t th;
+	const struct pdl_vdb *db;
 	struct pdl_client *cl;
 	uint64_t from;
 	unsigned batch; /* entries to ask for (pdl_vdb.batch) */
@@ -888,7 +993,7 @@ ahead_decode(struct ahead *a)
 	int priv = 0;
 	long k = es != NULL && ls != NULL ? entry_bins(ents, n, es, ls, &pseq, &priv) : -1;
 	if (k > 0)
-		pdl_vdb_prepare(es, ls, (size_t)k, &a->prep);
+		pdl_vdb_prepare(a->db, es, ls, (size_t)k, &a->prep);
 	free(es);
 	free(ls);
 }
@@ -897,6 +1002,7 @@ static void *
 ahead_main(void *arg)
 {
 	struct ahead *a = arg;
+	pthread_setname_np(pthread_self(), "pdl-ahead"); /* for top -H and perf */
 	pdl_vprep_free(&a->spent);
 	a->rc = range(a->cl, a->from, a->batch, &a->rep, &a->rn, &a->st);
 	if (a->rc == PDL_OK && a->decode)
@@ -906,10 +1012,11 @@ ahead_main(void *arg)
 
 /* decode: the view has applied genesis (pdl_vdb_prepare); spent: taken. */
 static void
-ahead_start(struct ahead *a, struct pdl_client *cl, uint64_t from, unsigned batch, int decode,
-            struct pdl_vprep *spent)
+ahead_start(struct ahead *a, const struct pdl_vdb *db, struct pdl_client *cl, uint64_t from, unsigned batch,
+            int decode, struct pdl_vprep *spent)
 {
 	memset(a, 0, sizeof *a);
+	a->db = db;
 	a->cl = cl;
 	a->from = from;
 	a->batch = batch;
@@ -989,7 +1096,7 @@ pdl_catch_up_progress(struct pdl_vdb *db, struct pdl_client *cl, uint64_t *appli
 		prep = a.prep;
 		a.prep = (struct pdl_vprep){0};
 		if (rc == PDL_OK && n > 0) {
-			ahead_start(&a, cl, next + n, db->batch, next > 0, &spent);
+			ahead_start(&a, db, cl, next + n, db->batch, next > 0, &spent);
 			rc = apply_entries(db, ents, n, &prep, applied, st);
 		}
 		pdl_vprep_free(&spent);

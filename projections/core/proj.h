@@ -72,9 +72,11 @@ struct pdl_ventry {
 	const char *actor;
 	json_t *body;         /* the act body as JSON (borrowed) */
 	json_t *outcome;      /* the outcome map as JSON (borrowed) */
+	const void *ahead;    /* what the view's ahead hook made of this entry, or NULL */
 };
 
 struct pdl_vdb; /* the view environment */
+#define PDL_VDB_VIEWS_MAX 8 /* views in one environment */
 struct pdl_route; /* http.h */
 
 /* A view: one folder of projections/, registered in views.h. */
@@ -83,6 +85,16 @@ struct pdl_view {
 	const char *const *tables;          /* NULL-terminated DBI names it owns */
 	int (*apply)(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e);
 	const struct pdl_route *routes;     /* its HTTP routes (NULL-path terminated), or NULL */
+	/* Optional, both or neither: the part of apply that needs nothing of
+	 * the view's state (documents made from the entry alone), done ahead
+	 * on the catch-up's read-ahead thread (pdl_vdb_prepare) from e without
+	 * e->ahead. apply then finds the result in e->ahead; NULL there (not
+	 * made ahead: a live entry, out of memory, or nothing ahead could do)
+	 * means apply does all of it itself, and the view's bytes come out the
+	 * same either way (t_80 compares a catch-up made ahead with one that
+	 * was not). */
+	void *(*ahead)(const struct pdl_ventry *e);
+	void (*ahead_free)(void *made);
 };
 
 struct pdl_vdb {
@@ -91,7 +103,7 @@ struct pdl_vdb {
 	MDB_dbi dbi[PDL_VIEW_TABLES_MAX * 4]; /* all tables of the active views */
 	const char *names[PDL_VIEW_TABLES_MAX * 4];
 	unsigned ndbi;
-	const struct pdl_view *views[8];
+	const struct pdl_view *views[PDL_VDB_VIEWS_MAX];
 	unsigned nviews;
 	MDB_dbi party; /* proj_party; (MDB_dbi)-1 in a read-only open of an older view */
 	MDB_dbi log, tree; /* proj_log, proj_tree (invariant 5); (MDB_dbi)-1 likewise */
@@ -156,6 +168,19 @@ int pdl_vdb_offer_checkpoint(struct pdl_vdb *db, const char *note, size_t n, str
 json_t *pdl_vdoc_get(MDB_txn *t, MDB_dbi dbi, const char *key);
 int pdl_vdoc_put(MDB_txn *t, MDB_dbi dbi, const char *key, json_t *doc); /* does not steal doc */
 int pdl_vdoc_put_seq(MDB_txn *t, MDB_dbi dbi, uint64_t seq, json_t *doc); /* 8-byte BE key */
+/* A document's bytes made before its put (an ahead hook), with jcompact's
+ * pdl_jw_* writers into w: pdl_vbytes_keep keeps them in v when rc (the
+ * writers' results, or'ed) is PDL_OK and memory allows, else leaves v->p
+ * NULL (apply then makes the document itself); it frees w either way.
+ * pdl_vdoc_put_bytes writes them under key. */
+struct pdl_jbuf;
+struct pdl_vbytes {
+	char *p;
+	size_t n;
+};
+void pdl_vbytes_keep(int rc, struct pdl_jbuf *w, struct pdl_vbytes *v);
+int pdl_vdoc_put_bytes(MDB_txn *t, MDB_dbi dbi, const char *key, const struct pdl_vbytes *v);
+int pdl_vdoc_put_seq_bytes(MDB_txn *t, MDB_dbi dbi, uint64_t seq, const struct pdl_vbytes *v);
 
 /* Applies decoded entries [first, first+n) that follow the cursor, in one
  * transaction. Entries before the cursor are skipped; an entry after it
@@ -168,14 +193,17 @@ int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_
 /* Entries decoded ahead of their apply (pdl_vdb_prepare), on any thread,
  * by a view that has applied genesis (its suite, which the hashes use, is
  * known): pdl-project's catch-up decodes the next batch while it applies
- * the last. n: the entries decoded, up to the first that does not decode
+ * the last, and the views' ahead hooks and the party table make what they
+ * can of it from the entries alone. n: the entries decoded, up to the first that does not decode
  * (pdl_vdb_apply_prepared decodes that one again and reports it). */
 struct pdl_vprepped;
 struct pdl_vprep {
 	size_t n;
 	struct pdl_vprepped *p;
+	const struct pdl_vdb *db; /* whose views' ahead hooks made p[i].ahead */
 };
-void pdl_vdb_prepare(const uint8_t *const *entries, const size_t *lens, size_t n, struct pdl_vprep *out);
+void pdl_vdb_prepare(const struct pdl_vdb *db, const uint8_t *const *entries, const size_t *lens, size_t n,
+                     struct pdl_vprep *out);
 void pdl_vprep_free(struct pdl_vprep *prep);
 /* pdl_vdb_apply with entries [0, prep->n) decoded by pdl_vdb_prepare (prep
  * may be NULL); the same results, the same errors. */

@@ -185,12 +185,21 @@ disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t
 
 /* ---- apply ---- */
 
+/* What the view makes of an entry ahead of its apply (pdl_view.ahead). */
+struct made {
+	int priv;               /* item is the private note, not the feed item */
+	struct pdl_vbytes item; /* the feed item or the private note; p NULL: apply makes it */
+	char key[DISC_KEY_MAX]; /* party.register: party/<id> */
+	struct pdl_vbytes party; /* the new party's document; p NULL: apply makes it */
+};
+
 struct ap {
 	MDB_txn *t;
 	struct disc_tables tb;
 	const struct pdl_ventry *e;
 	const json_t *body;
-	json_t *item; /* the feed item, for public entries */
+	json_t *item;            /* the feed item, for public entries not made ahead */
+	const struct made *made; /* or NULL */
 };
 
 static json_t *
@@ -246,9 +255,9 @@ set_u(json_t *o, const char *k, uint64_t v)
 	json_object_set_new_nocheck(o, k, json_integer((json_int_t)v));
 }
 
-/* Appends {seq, type, time_ms[, reason]} to doc.history and marks doc updated. */
+/* Appends {seq, type, time_ms[, reason]} of e to doc.history and marks doc updated. */
 static void
-history(struct ap *a, json_t *doc, const char *reason)
+history_of(const struct pdl_ventry *e, json_t *doc, const char *reason)
 {
 	json_t *h = json_object_get(doc, "history");
 	if (!json_is_array(h)) {
@@ -256,13 +265,19 @@ history(struct ap *a, json_t *doc, const char *reason)
 		json_object_set_new(doc, "history", h);
 	}
 	json_t *ev = json_object();
-	set_u(ev, "seq", a->e->seq);
-	set_s(ev, "type", a->e->type);
-	set_u(ev, "time_ms", a->e->time_ms);
+	set_u(ev, "seq", e->seq);
+	set_s(ev, "type", e->type);
+	set_u(ev, "time_ms", e->time_ms);
 	if (reason != NULL && *reason)
 		json_object_set_new(ev, "reason", json_string(reason));
 	json_array_append_new(h, ev);
-	json_object_set_new(doc, "updated_seq", json_integer((json_int_t)a->e->seq));
+	json_object_set_new(doc, "updated_seq", json_integer((json_int_t)e->seq));
+}
+
+static void
+history(struct ap *a, json_t *doc, const char *reason)
+{
+	history_of(a->e, doc, reason);
 }
 
 static const char *
@@ -299,6 +314,27 @@ ap_genesis(struct ap *a)
 	return put_new(a, "party/%s", disc_str(au, "id"), p);
 }
 
+/* party.register's document, from the entry alone (made ahead, or in
+ * ap_party). Member by member: json_pack would parse its format for every
+ * party. */
+static json_t *
+party_registered(const struct pdl_ventry *e)
+{
+	json_t *p = json_object(), *roles = json_object_get(e->body, "roles");
+	if (p == NULL)
+		return NULL;
+	set_s(p, "id", disc_str(e->body, "id"));
+	set_s(p, "name", disc_str(e->body, "name"));
+	set_s(p, "uscc", disc_str(e->body, "uscc"));
+	json_object_set_new_nocheck(p, "roles", roles ? json_deep_copy(roles) : json_null());
+	set_s(p, "public_key", disc_str(e->body, "public_key"));
+	set_s(p, "status", "active");
+	set_u(p, "seq", e->seq);
+	set_u(p, "time_ms", e->time_ms);
+	history_of(e, p, NULL);
+	return p;
+}
+
 /* party.* */
 static int
 ap_party(struct ap *a)
@@ -306,18 +342,9 @@ ap_party(struct ap *a)
 	const char *id = b(a, "id");
 	const char *ty = a->e->type + strlen("party.");
 	if (strcmp(ty, "register") == 0) {
-		/* member by member (json_pack would parse its format for every party) */
-		json_t *p = json_object();
-		set_s(p, "id", id);
-		set_s(p, "name", b(a, "name"));
-		set_s(p, "uscc", b(a, "uscc"));
-		json_object_set_new_nocheck(p, "roles", bdup(a, "roles"));
-		set_s(p, "public_key", b(a, "public_key"));
-		set_s(p, "status", "active");
-		set_u(p, "seq", a->e->seq);
-		set_u(p, "time_ms", a->e->time_ms);
-		history(a, p, NULL);
-		return put_new(a, "party/%s", id, p);
+		if (a->made != NULL && a->made->party.p != NULL)
+			return pdl_vdoc_put_bytes(a->t, a->tb.docs, a->made->key, &a->made->party);
+		return put_new(a, "party/%s", id, party_registered(a->e));
 	}
 	json_t *p = get(a, "party/%s", id);
 	if (p == NULL)
@@ -1062,38 +1089,143 @@ put_head(MDB_txn *t, MDB_dbi docs, const struct pdl_ventry *e)
 	return pdl_store_err(mdb_put(t, docs, &k, &v, 0));
 }
 
+/* The rules that add to the feed item: it cannot be made ahead for them. */
+static int
+adds_to_item(const struct rule *r)
+{
+	return r != NULL && (r->fn == ap_dispute_decide || r->fn == ap_quality_resolve);
+}
+
+/* e's feed item, when e is public (or public without one field: the feed
+ * carries the act without it, while the entry's bytes, which hold it, stay
+ * private); else NULL with *why, the reason it is private. NULL with *why
+ * NULL: out of memory. */
+static json_t *
+item_new(const struct pdl_ventry *e, const char **why)
+{
+	*why = disc_private_why(e->type, e->body);
+	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
+	const char *withheld = def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT ? def->withheld : NULL;
+	if (*why != NULL && withheld == NULL)
+		return NULL;
+	*why = NULL;
+	json_t *body = withheld != NULL ? json_deep_copy(e->body) : json_incref(e->body);
+	if (withheld != NULL && body != NULL)
+		json_object_del(body, withheld);
+	json_t *item = feed_item(e, body);
+	if (item == NULL)
+		return NULL;
+	if (withheld != NULL)
+		json_object_set_new(item, "withheld", json_pack("[s]", withheld));
+	if (json_object_size(e->outcome) > 0)
+		json_object_set(item, "outcome", e->outcome);
+	return item;
+}
+
+/* What a private entry leaves in the private table. */
+static json_t *
+private_note(const struct pdl_ventry *e, const char *why)
+{
+	return json_pack("{s:s,s:s}", "type", e->type, "why", why);
+}
+
+/* The bytes of item_new's item or private_note's note, written straight
+ * from e (the keys in JSON_SORT_KEYS order): PDL_OK, or not this writer's
+ * to make (an act without a withheld field, bytes jansson must write). */
+static int
+item_bytes(const struct pdl_ventry *e, struct pdl_jbuf *w, int *priv)
+{
+	const char *why = disc_private_why(e->type, e->body);
+	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
+	if (def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT)
+		return PDL_EINVAL;
+	*priv = why != NULL;
+	int rc = pdl_jw_raw(w, "{");
+	if (why != NULL) {
+		rc |= pdl_jw_key(w, "type") | pdl_jw_str(w, e->type);
+		rc |= pdl_jw_key(w, "why") | pdl_jw_str(w, why);
+		return rc | pdl_jw_raw(w, "}");
+	}
+	rc |= pdl_jw_key(w, "actor") | pdl_jw_str(w, e->actor);
+	rc |= pdl_jw_key(w, "body") | pdl_jw_value(w, e->body);
+	if (json_object_size(e->outcome) > 0)
+		rc |= pdl_jw_key(w, "outcome") | pdl_jw_value(w, e->outcome);
+	rc |= pdl_jw_key(w, "seq") | pdl_jw_int(w, (int64_t)e->seq);
+	rc |= pdl_jw_key(w, "time_ms") | pdl_jw_int(w, (int64_t)e->time_ms);
+	rc |= pdl_jw_key(w, "type") | pdl_jw_str(w, e->type);
+	return rc | pdl_jw_raw(w, "}");
+}
+
+/* The bytes of party_registered's document, likewise. */
+static int
+party_bytes(const struct pdl_ventry *e, struct pdl_jbuf *w)
+{
+	const json_t *roles = json_object_get(e->body, "roles");
+	int rc = pdl_jw_raw(w, "{");
+	rc |= pdl_jw_key(w, "history") | pdl_jw_raw(w, "[{");
+	rc |= pdl_jw_key(w, "seq") | pdl_jw_int(w, (int64_t)e->seq);
+	rc |= pdl_jw_key(w, "time_ms") | pdl_jw_int(w, (int64_t)e->time_ms);
+	rc |= pdl_jw_key(w, "type") | pdl_jw_str(w, e->type) | pdl_jw_raw(w, "}]");
+	rc |= pdl_jw_key(w, "id") | pdl_jw_str(w, disc_str(e->body, "id"));
+	rc |= pdl_jw_key(w, "name") | pdl_jw_str(w, disc_str(e->body, "name"));
+	rc |= pdl_jw_key(w, "public_key") | pdl_jw_str(w, disc_str(e->body, "public_key"));
+	rc |= pdl_jw_key(w, "roles") | (roles != NULL ? pdl_jw_value(w, roles) : pdl_jw_raw(w, "null"));
+	rc |= pdl_jw_key(w, "seq") | pdl_jw_int(w, (int64_t)e->seq);
+	rc |= pdl_jw_key(w, "status") | pdl_jw_str(w, "active");
+	rc |= pdl_jw_key(w, "time_ms") | pdl_jw_int(w, (int64_t)e->time_ms);
+	rc |= pdl_jw_key(w, "updated_seq") | pdl_jw_int(w, (int64_t)e->seq);
+	rc |= pdl_jw_key(w, "uscc") | pdl_jw_str(w, disc_str(e->body, "uscc"));
+	return rc | pdl_jw_raw(w, "}");
+}
+
+static void *
+ahead(const struct pdl_ventry *e)
+{
+	struct pdl_jbuf w;
+	struct made *m = calloc(1, sizeof *m);
+	if (m == NULL)
+		return NULL;
+	if (!adds_to_item(rule_find(e->type))) {
+		pdl_jbuf_init(&w);
+		pdl_vbytes_keep(item_bytes(e, &w, &m->priv), &w, &m->item);
+	}
+	if (strcmp(e->type, "party.register") == 0) {
+		int n = snprintf(m->key, sizeof m->key, "party/%s", disc_str(e->body, "id"));
+		pdl_jbuf_init(&w);
+		pdl_vbytes_keep(n > 0 && (size_t)n < sizeof m->key ? party_bytes(e, &w) : PDL_EINVAL, &w, &m->party);
+	}
+	return m;
+}
+
+static void
+ahead_free(void *made)
+{
+	struct made *m = made;
+	free(m->item.p);
+	free(m->party.p);
+	free(m);
+}
+
 static int
 apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 {
-	struct ap a = {t, {0, 0, 0}, e, e->body, NULL};
+	const struct made *m = e->ahead;
+	struct ap a = {t, {0, 0, 0}, e, e->body, NULL, m};
 	disc_tables_get(db, &a.tb);
 	const struct rule *r = rule_find(e->type);
-	const char *why = disc_private_why(e->type, e->body);
-	/* public without one field: the feed carries the act without it, while
-	 * the entry's bytes (which hold it) stay private (disc_private_why) */
-	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
-	const char *withheld = def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT ? def->withheld : NULL;
-	int rc = PDL_OK;
-	if (why == NULL || withheld != NULL) {
-		json_t *body = withheld != NULL ? json_deep_copy(e->body) : json_incref(e->body);
-		if (withheld != NULL && body != NULL)
-			json_object_del(body, withheld);
-		a.item = feed_item(e, body);
-		if (a.item == NULL)
-			return PDL_ENOMEM;
-		if (withheld != NULL)
-			json_object_set_new(a.item, "withheld", json_pack("[s]", withheld));
-		if (json_object_size(e->outcome) > 0)
-			json_object_set(a.item, "outcome", e->outcome);
-		why = NULL;
-	}
+	const char *why = NULL;
+	int made = m != NULL && m->item.p != NULL, rc = PDL_OK;
+	if (!made && (a.item = item_new(e, &why)) == NULL && why == NULL)
+		return PDL_ENOMEM;
 	if (r != NULL)
 		rc = r->fn(&a);
-	if (rc == PDL_OK && why == NULL)
+	if (rc == PDL_OK && made) {
+		rc = pdl_vdoc_put_seq_bytes(t, m->priv ? a.tb.priv : a.tb.feed, e->seq, &m->item);
+	} else if (rc == PDL_OK && a.item != NULL) {
 		rc = pdl_vdoc_put_seq(t, a.tb.feed, e->seq, a.item);
-	if (rc == PDL_OK && why != NULL) {
-		json_t *p = json_pack("{s:s,s:s}", "type", e->type, "why", why);
-		rc = pdl_vdoc_put_seq(t, a.tb.priv, e->seq, p);
+	} else if (rc == PDL_OK) {
+		json_t *p = private_note(e, why);
+		rc = p != NULL ? pdl_vdoc_put_seq(t, a.tb.priv, e->seq, p) : PDL_ENOMEM;
 		json_decref(p);
 	}
 	json_decref(a.item);
@@ -1116,4 +1248,4 @@ pdl_disclosure_party_name(const struct pdl_vdb *db, MDB_txn *t, const char *id, 
 	json_decref(p);
 }
 
-const struct pdl_view pdl_view_disclosure = {"disclosure", tables, apply, pdl_routes_disclosure};
+const struct pdl_view pdl_view_disclosure = {"disclosure", tables, apply, pdl_routes_disclosure, ahead, ahead_free};

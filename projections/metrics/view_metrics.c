@@ -852,4 +852,4 @@ apply(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 	return PDL_OK;
 }
 
-const struct pdl_view pdl_view_metrics = {"metrics", tables, apply, pdl_routes_metrics};
+const struct pdl_view pdl_view_metrics = {"metrics", tables, apply, pdl_routes_metrics, NULL, NULL};

@@ -21,38 +21,81 @@
 #include "csv.h"
 #include "date.h"
 #include "http.h"
+#include "jcompact.h"
 #include "views.h"
 #include "split.h"
 
 static const char *const tables[] = {"rev_settle", "rev_line", "rev_name", NULL};
 
-/* Remembers the name of a party or product as the ledger states it. */
-static int
-put_name(MDB_txn *t, MDB_dbi dbi, const char *kind, const json_t *id, const json_t *name)
+/* The name an entry states (ledger.genesis, party.register,
+ * product.submit), and its key in rev_name; NULL when it states none (or
+ * the ledger's schema, which guarantees both, was not kept). */
+static const json_t *
+name_stated(const struct pdl_ventry *e, char key[128])
 {
-	char key[128];
+	const char *kind;
+	const json_t *id, *of = e->body;
+	if (strcmp(e->type, "ledger.genesis") == 0) {
+		of = json_object_get(e->body, "authority");
+		kind = "party", id = json_object_get(of, "id");
+	} else if (strcmp(e->type, "party.register") == 0) {
+		kind = "party", id = json_object_get(of, "id");
+	} else if (strcmp(e->type, "product.submit") == 0) {
+		kind = "prod", id = json_object_get(of, "product_id");
+	} else {
+		return NULL;
+	}
+	const json_t *name = json_object_get(of, "name");
 	if (!json_is_string(id) || !json_is_string(name))
-		return PDL_OK; /* the ledger's schema guarantees both; nothing to name otherwise */
-	snprintf(key, sizeof key, "%s/%s", kind, json_string_value(id));
-	json_t *doc = json_pack("{s:O}", "name", name);
-	int rc = pdl_vdoc_put(t, dbi, key, doc);
-	json_decref(doc);
-	return rc;
+		return NULL;
+	snprintf(key, 128, "%s/%s", kind, json_string_value(id));
+	return name;
 }
 
+/* The name's document {name} made ahead (pdl_view.ahead). */
+struct made {
+	char key[128];
+	struct pdl_vbytes doc;
+};
+
+static void *
+ahead(const struct pdl_ventry *e)
+{
+	struct made *m = calloc(1, sizeof *m);
+	const json_t *name = m != NULL ? name_stated(e, m->key) : NULL;
+	if (name != NULL) {
+		struct pdl_jbuf w;
+		pdl_jbuf_init(&w);
+		int rc = pdl_jw_raw(&w, "{") | pdl_jw_key(&w, "name") | pdl_jw_value(&w, name) | pdl_jw_raw(&w, "}");
+		pdl_vbytes_keep(rc, &w, &m->doc);
+	}
+	return m;
+}
+
+static void
+ahead_free(void *made)
+{
+	struct made *m = made;
+	free(m->doc.p);
+	free(m);
+}
+
+/* Remembers the name of a party or product as the ledger states it. */
 static int
 apply_name(struct pdl_vdb *db, MDB_txn *t, const struct pdl_ventry *e)
 {
 	MDB_dbi names = pdl_vdb_table(db, "rev_name");
-	if (strcmp(e->type, "ledger.genesis") == 0) {
-		json_t *au = json_object_get(e->body, "authority");
-		return put_name(t, names, "party", json_object_get(au, "id"), json_object_get(au, "name"));
-	}
-	if (strcmp(e->type, "party.register") == 0)
-		return put_name(t, names, "party", json_object_get(e->body, "id"), json_object_get(e->body, "name"));
-	if (strcmp(e->type, "product.submit") == 0)
-		return put_name(t, names, "prod", json_object_get(e->body, "product_id"), json_object_get(e->body, "name"));
-	return PDL_OK;
+	const struct made *m = e->ahead;
+	if (m != NULL && m->doc.p != NULL)
+		return pdl_vdoc_put_bytes(t, names, m->key, &m->doc);
+	char key[128];
+	const json_t *name = name_stated(e, key);
+	if (name == NULL)
+		return PDL_OK;
+	json_t *doc = json_pack("{s:O}", "name", name);
+	int rc = doc != NULL ? pdl_vdoc_put(t, names, key, doc) : PDL_ENOMEM;
+	json_decref(doc);
+	return rc;
 }
 
 /* The name of kind/id ("" when the view has none). */
@@ -386,4 +429,4 @@ const struct pdl_route pdl_routes_revenue[] = {
 	{NULL, 0, NULL, 0},
 };
 
-const struct pdl_view pdl_view_revenue = {"revenue", tables, apply, pdl_routes_revenue};
+const struct pdl_view pdl_view_revenue = {"revenue", tables, apply, pdl_routes_revenue, ahead, ahead_free};

@@ -4,6 +4,7 @@
  * which their digests cover): on hand-made documents with every escape,
  * non-ASCII text, extreme integers, many members and large sizes, and on
  * 2,000 random documents; and leaves to jansson (PDL_EINVAL) what it must.
+ * Likewise the member-by-member writers (pdl_jw_*).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -171,6 +172,49 @@ test_random(void **state)
 	}
 }
 
+/* The member-by-member writers (pdl_jw_*): the bytes json_dumps writes
+ * for the same object, keys given in sorted order; commas right after an
+ * empty object, inside an array of objects; PDL_EINVAL for what jansson
+ * must write. */
+static void
+test_writer(void **state)
+{
+	(void)state;
+	json_t *inner = json_pack("{s:[I,s,{}],s:{},s:s}", "b", (json_int_t)-7, "x\n", "c", "d", "值");
+	json_t *want = json_pack("{s:O,s:{},s:[{s:I,s:s},{}],s:s,s:I,s:I,s:n}", "body", inner, "e", "h", "seq",
+	                         (json_int_t)3, "type", "party.register", "name", "基准 \"q\"\t", "s", (json_int_t)INT64_MIN,
+	                         "t", (json_int_t)INT64_MAX, "z");
+	assert_non_null(want);
+	char *exp = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS);
+	struct pdl_jbuf w;
+	pdl_jbuf_init(&w);
+	int rc = pdl_jw_raw(&w, "{");
+	rc |= pdl_jw_key(&w, "body") | pdl_jw_value(&w, inner);
+	rc |= pdl_jw_key(&w, "e") | pdl_jw_value(&w, json_object_get(want, "e"));
+	rc |= pdl_jw_key(&w, "h") | pdl_jw_raw(&w, "[{");
+	rc |= pdl_jw_key(&w, "seq") | pdl_jw_int(&w, 3);
+	rc |= pdl_jw_key(&w, "type") | pdl_jw_str(&w, "party.register") | pdl_jw_raw(&w, "},{}]");
+	rc |= pdl_jw_key(&w, "name") | pdl_jw_str(&w, "基准 \"q\"\t");
+	rc |= pdl_jw_key(&w, "s") | pdl_jw_int(&w, INT64_MIN);
+	rc |= pdl_jw_key(&w, "t") | pdl_jw_int(&w, INT64_MAX);
+	rc |= pdl_jw_key(&w, "z") | pdl_jw_raw(&w, "null") | pdl_jw_raw(&w, "}");
+	assert_int_equal(rc, PDL_OK);
+	if (w.n != strlen(exp) || memcmp(w.p, exp, w.n) != 0)
+		fail_msg("got  %.*s\nwant %s", (int)w.n, w.p, exp);
+	pdl_jbuf_free(&w);
+	free(exp);
+	/* left to jansson: text that is not UTF-8, a real, no value */
+	pdl_jbuf_init(&w);
+	assert_int_equal(pdl_jw_str(&w, "\xc3\x28"), PDL_EINVAL);
+	json_t *r = json_real(0.5);
+	assert_int_equal(pdl_jw_value(&w, r), PDL_EINVAL);
+	assert_int_equal(pdl_jw_value(&w, NULL), PDL_EINVAL);
+	pdl_jbuf_free(&w);
+	json_decref(r);
+	json_decref(inner);
+	json_decref(want);
+}
+
 int
 main(void)
 {
@@ -178,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_left_to_jansson),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -462,7 +462,7 @@ vt_apply(struct vt *v, uint64_t when, const char *type, const char *actor, const
 	json_t *b = json_loads(body, 0, NULL), *o = json_loads(outcome ? outcome : "{}", 0, NULL);
 	assert_non_null(b);
 	assert_non_null(o);
-	struct pdl_ventry e = {v->seq, when, (const uint8_t *)"", 0, type, actor, b, o};
+	struct pdl_ventry e = {v->seq, when, (const uint8_t *)"", 0, type, actor, b, o, NULL};
 	assert_int_equal(mdb_txn_begin(v->db.env, NULL, 0, &t), 0);
 	assert_int_equal(pdl_view_metrics.apply(&v->db, t, &e), PDL_OK);
 	assert_int_equal(mdb_txn_commit(t), 0);
