@@ -5,8 +5,9 @@
  * other views see only this header and the framework (core/).
  *
  * Adding a view: a folder projections/<name>/ that defines
- *     const struct pdl_view pdl_view_<name> = {"<name>", tables, apply, routes};
- * and one name in PDL_VIEW_LIST below. The registry (views.c), pdl-project
+ *     const struct pdl_view pdl_view_<name> = {"<name>", tables, apply, routes, ahead, ahead_free};
+ * (ahead and ahead_free may be NULL: proj.h) and one name in PDL_VIEW_LIST
+ * below. The registry (views.c), pdl-project
  * (which serves every view's routes, public and private, and can run each
  * view) and the build (which compiles every folder of projections/) take it
  * from there. spec/architecture.md says more.
