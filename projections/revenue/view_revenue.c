@@ -61,14 +61,16 @@ struct made {
 static void *
 ahead(const struct pdl_ventry *e)
 {
-	struct made *m = calloc(1, sizeof *m);
-	const json_t *name = m != NULL ? name_stated(e, m->key) : NULL;
-	if (name != NULL) {
-		struct pdl_jbuf w;
-		pdl_jbuf_init(&w);
-		int rc = pdl_jw_raw(&w, "{") | pdl_jw_key(&w, "name") | pdl_jw_value(&w, name) | pdl_jw_raw(&w, "}");
-		pdl_vbytes_keep(rc, &w, &m->doc);
-	}
+	char key[128];
+	const json_t *name = name_stated(e, key);
+	struct made *m = name != NULL ? malloc(sizeof *m) : NULL;
+	if (m == NULL)
+		return NULL; /* no name (most entries), or apply makes it */
+	memcpy(m->key, key, sizeof key);
+	struct pdl_jbuf w;
+	pdl_jbuf_init(&w);
+	int rc = pdl_jw_raw(&w, "{") | pdl_jw_key(&w, "name") | pdl_jw_value(&w, name) | pdl_jw_raw(&w, "}");
+	pdl_vbytes_keep(rc, &w, &m->doc);
 	return m;
 }
 
