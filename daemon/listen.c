@@ -123,9 +123,57 @@ probe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 	atomic_fetch_add(&probe_adds, 1);
 }
 
-/* 1 when a dial to the listener reaches its socket within PROBE_MS. A
- * tls+tcp:// probe presents no client certificate: with --tls-client-ca
- * it never gets through, and the listener is restarted, as a dead one. */
+/* 1 when a tls+tcp:// listener takes a connection up: a bare TLS stream
+ * without a certificate gets an answer to its handshake within PROBE_MS.
+ * Asked when the SP-level probe did not get through, which it never does
+ * where pdld requires client certificates (--tls-client-ca): there the
+ * answer is the end of the connection, the handshake refused. Restarting
+ * such a listener as dead would drop every client's connection, and
+ * anyone able to open and close a TCP connection to it (the error that
+ * makes pdld probe) could have that happen every second. A listener that
+ * stopped accepting leaves the connection in the kernel's backlog,
+ * unanswered: the wait times out. */
+static int
+probe_tls(const struct watch *w)
+{
+	nng_stream_dialer *d = NULL;
+	nng_tls_config *c = NULL;
+	nng_aio *aio = NULL;
+	nng_stream *st = NULL;
+	char b[1];
+	nng_iov iov = {b, sizeof b};
+	int alive = 1; /* cannot tell: leave it */
+	if (nng_stream_dialer_alloc(&d, w->url) != 0 || nng_tls_config_alloc(&c, NNG_TLS_MODE_CLIENT) != 0 ||
+	    nng_tls_config_auth_mode(c, NNG_TLS_AUTH_MODE_NONE) != 0 ||
+	    nng_stream_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, c) != 0 || nng_aio_alloc(&aio, NULL, NULL) != 0)
+		goto done;
+	nng_aio_set_timeout(aio, PROBE_MS);
+	nng_stream_dialer_dial(d, aio);
+	nng_aio_wait(aio);
+	if (nng_aio_result(aio) != 0) {
+		alive = 0; /* nothing listens, or the connection was not taken */
+		goto done;
+	}
+	st = nng_aio_get_output(aio, 0);
+	nng_aio_set_iov(aio, 1, &iov);
+	nng_aio_set_timeout(aio, PROBE_MS);
+	nng_stream_recv(st, aio);
+	nng_aio_wait(aio);
+	alive = nng_aio_result(aio) != NNG_ETIMEDOUT;
+done:
+	if (st != NULL)
+		nng_stream_free(st);
+	if (aio != NULL)
+		nng_aio_free(aio);
+	if (d != NULL)
+		nng_stream_dialer_free(d);
+	if (c != NULL)
+		nng_tls_config_free(c);
+	return alive;
+}
+
+/* 1 when a dial to the listener reaches its socket within PROBE_MS (or,
+ * for tls+tcp://, when probe_tls says it takes connections up). */
 static int
 probe(const struct watch *w)
 {
@@ -152,7 +200,7 @@ probe(const struct watch *w)
 	nng_close(s);
 	if (c != NULL)
 		nng_tls_config_free(c);
-	return alive;
+	return alive || (c != NULL && probe_tls(w));
 }
 
 void

@@ -89,6 +89,18 @@ check_eq "with the client certificate (PDL_TLS_CERT/PDL_TLS_KEY): the public gen
 	"$("$PDL" get 0 --ledger "$URL" | jl - 'o["seq"]')" 0
 check_eq "  and --tls-cert/--tls-key on the command line work too" \
 	"$(env -u PDL_TLS_CERT -u PDL_TLS_KEY "$PDL" get 0 --ledger "$URL" --tls-cert "$TMP/client.pem" --tls-key "$TMP/client.key" | jl - 'o["seq"]')" 0
+# Connections opened and closed before their handshake make pdld probe its
+# listener (listen.c); a listener that requires client certificates must
+# pass the probe, not be restarted as dead (dropping every connection).
+"$PY" -c "
+import socket, sys
+for _ in range(3):
+    socket.create_connection(('127.0.0.1', int(sys.argv[1]))).close()
+" "$P"
+sleep 2.5 # pdld looks at its listeners each second; a probe takes up to 1 s
+check "TCP connections closed before their TLS handshake: the listener is not restarted" \
+	not grep -q "the listener on $URL stopped accepting" "$D.pdld.log"
+check_eq "  and serves a client with a certificate" "$("$PDL" get 0 --ledger "$URL" | jl - 'o["seq"]')" 0
 
 # ---- who may read a private entry
 getas() { # getas SEQ [reader options]: prints the seq served, or the error
