@@ -194,8 +194,9 @@ int pdl_vdb_apply(struct pdl_vdb *db, const uint8_t *const *entries, const size_
  * by a view that has applied genesis (its suite, which the hashes use, is
  * known): pdl-project's catch-up decodes the next batch while it applies
  * the last, and the views' ahead hooks and the party table make what they
- * can of it from the entries alone. n: the entries decoded, up to the first that does not decode
- * (pdl_vdb_apply_prepared decodes that one again and reports it). */
+ * can of it from the entries alone. n: the entries decoded, up to the
+ * first that does not decode (pdl_vdb_apply_prepared decodes that one
+ * again and reports it). */
 struct pdl_vprepped;
 struct pdl_vprep {
 	size_t n;
