@@ -1096,19 +1096,26 @@ adds_to_item(const struct rule *r)
 	return r != NULL && (r->fn == ap_dispute_decide || r->fn == ap_quality_resolve);
 }
 
-/* e's feed item, when e is public (or public without one field: the feed
- * carries the act without it, while the entry's bytes, which hold it, stay
- * private); else NULL with *why, the reason it is private. NULL with *why
- * NULL: out of memory. */
+/* What of e the feed shows: NULL when e is public, with *withheld the one
+ * field the feed leaves out when it is public without it (the entry's
+ * bytes, which hold it, stay private), else NULL; otherwise the reason e
+ * is private. */
+static const char *
+item_shown(const struct pdl_ventry *e, const char **withheld)
+{
+	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
+	*withheld = def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT ? def->withheld : NULL;
+	return *withheld != NULL ? NULL : disc_private_why(e->type, e->body);
+}
+
+/* e's feed item, when e is public (item_shown); else NULL with *why, the
+ * reason it is private. NULL with *why NULL: out of memory. */
 static json_t *
 item_new(const struct pdl_ventry *e, const char **why)
 {
-	*why = disc_private_why(e->type, e->body);
-	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
-	const char *withheld = def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT ? def->withheld : NULL;
-	if (*why != NULL && withheld == NULL)
+	const char *withheld;
+	if ((*why = item_shown(e, &withheld)) != NULL)
 		return NULL;
-	*why = NULL;
 	json_t *body = withheld != NULL ? json_deep_copy(e->body) : json_incref(e->body);
 	if (withheld != NULL && body != NULL)
 		json_object_del(body, withheld);
@@ -1131,13 +1138,12 @@ private_note(const struct pdl_ventry *e, const char *why)
 
 /* The bytes of item_new's item or private_note's note, written straight
  * from e (the keys in JSON_SORT_KEYS order): PDL_OK, or not this writer's
- * to make (an act without a withheld field, bytes jansson must write). */
+ * to make (an act public without a field, bytes jansson must write). */
 static int
 item_bytes(const struct pdl_ventry *e, struct pdl_jbuf *w, int *priv)
 {
-	const char *why = disc_private_why(e->type, e->body);
-	const struct pdl_act_def *def = pdl_rules_find(e->type, strlen(e->type));
-	if (def != NULL && def->vis == PDL_VIS_PUBLIC_WITHOUT)
+	const char *withheld, *why = item_shown(e, &withheld);
+	if (withheld != NULL)
 		return PDL_EINVAL;
 	*priv = why != NULL;
 	int rc = pdl_jw_raw(w, "{");
