@@ -41,10 +41,12 @@ LDFLAGS := $(SANFLAGS) $(HARDEN_LDFLAGS)
 # npm packages (tests only, never committed) go here, whatever BUILD is
 NPM_DIR := build/npm
 
+# (gdb: the e2e harness prints the stacks of a script's pdl processes when it
+# is about to time out)
 DEB_PKGS := gcc make pkg-config liblmdb-dev lmdb-utils libsodium-dev libssl-dev libnng-dev \
             libmsgpack-dev libjansson-dev libcmocka-dev python3 python3-lmdb python3-cryptography procps \
             clang libclang-rt-14-dev openssl strace chromium chromium-driver fonts-wqy-microhei nginx \
-            debhelper man-db groff-base systemd curl adduser wrk golang-go golang-golang-x-mod-dev
+            debhelper man-db groff-base systemd curl adduser wrk golang-go golang-golang-x-mod-dev gdb
 
 # ---- layers (spec/architecture.md) ----
 # A folder is a layer (or one part of one). It is compiled with -I for

@@ -79,6 +79,32 @@ if [ "${PDL_SAN:-0}" = 1 ]; then
 else
 	jobs=${E2E_JOBS:-2}
 fi
+# watch_hang PID: waits while PID (a timeout(1) and its process group)
+# runs; if it is still running 15 s before the limit, says what in its
+# group is running and where it waits (with gdb's stacks of pdl's own
+# processes when gdb is installed), so a script that times out leaves a
+# trace of why.
+watch_hang() {
+	local n=0 pids p
+	while kill -0 "$1" 2>/dev/null && [ "$n" -lt "$((limit - 15))" ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+	kill -0 "$1" 2>/dev/null || return 0
+	echo "# still running after ${n}s (pid elapsed-s state wchan command):"
+	ps -e -o pgid=,pid=,etimes=,stat=,wchan:24=,args= | awk -v g="$1" '$1 == g { $1 = "#  "; print }'
+	command -v gdb >/dev/null 2>&1 || return 0
+	pids=$(ps -e -o pgid=,pid=,comm= | awk -v g="$1" '$1 == g && $3 ~ /^pdl/ { print $2 }' | head -4)
+	for p in $pids; do
+		echo "# stacks of $p:"
+		# NNG's own idle threads left out; one line per frame
+		timeout 10 gdb -batch -nx -p "$p" -ex "thread apply all bt 12" </dev/null 2>/dev/null |
+			awk '/^Thread/ { skip = /"nng:/; if (!skip) print "#   " $0; next }
+			     /^#/ && !skip { f = $0; sub(/^#[0-9]+ +(0x[0-9a-f]+ in )?/, "", f); sub(/ \(.*\)/, "", f)
+			                     print "#     " $1 " " f }' | head -60
+	done
+}
+
 i=0
 for r in $runs; do
 	i=$((i + 1))
@@ -87,8 +113,12 @@ for r in $runs; do
 	echo "$(basename "$t")${suite:+ [$suite]}" >"$run/name.$i"
 	(
 		t0=$(date +%s)
-		PDL_SUITE=${suite:-ed25519-sha256} timeout -k 10 "$limit" bash "$t" >"$run/out.$i" 2>&1 </dev/null
+		PDL_SUITE=${suite:-ed25519-sha256} timeout -k 10 "$limit" bash "$t" >"$run/out.$i" 2>&1 </dev/null &
+		tp=$!
+		watch_hang "$tp" >"$run/hang.$i" 2>&1 &
+		wait "$tp"
 		rc=$?
+		wait
 		echo "$rc $(($(date +%s) - t0))" >"$run/rc.$i.tmp"
 		mv "$run/rc.$i.tmp" "$run/rc.$i"
 	) &
@@ -108,6 +138,7 @@ while [ "$i" -lt "$total" ]; do
 	read -r rc secs <"$run/rc.$i"
 	echo "# ---- $name"
 	cat "$run/out.$i"
+	[ -s "$run/hang.$i" ] && cat "$run/hang.$i"
 	p=$(grep -c '^ok - ' "$run/out.$i")
 	n=$(grep -c '^not ok - ' "$run/out.$i")
 	if [ "$rc" -ne 0 ]; then
