@@ -7,6 +7,14 @@
 # for SOAK_CYCLES cycles. `make layers` checks that each folder sees only the
 # layers below it (spec/architecture.md); `make test` runs it first.
 
+# A job per core unless the command line says how many (-j): a fresh
+# `make test` compiles the tree twice (gcc, then clang for the fuzz
+# targets), which one job at a time makes a third of its time. The e2e
+# harness runs its scripts two at a time on its own (E2E_JOBS).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 CC ?= cc
 SAN ?=
 ifeq ($(SAN),1)
