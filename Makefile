@@ -11,7 +11,8 @@
 # `make test` compiles the tree twice (gcc, then clang for the fuzz
 # targets), which one job at a time makes a third of its time. The e2e
 # harness runs its scripts two at a time on its own (E2E_JOBS).
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+# Only the top make decides: a sub-make shares its jobs (--jobserver-auth).
+ifeq ($(MAKELEVEL)$(filter -j%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 endif
 
