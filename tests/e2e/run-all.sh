@@ -105,6 +105,43 @@ watch_hang() {
 	done
 }
 
+# report I: prints script I's output (and its hang report) and counts its
+# checks; a script that failed without a failing check (or timed out)
+# counts as one failed check of its own.
+report() {
+	local name rc secs p n
+	name=$(cat "$run/name.$1")
+	read -r rc secs <"$run/rc.$1"
+	echo "# ---- $name"
+	cat "$run/out.$1"
+	[ -s "$run/hang.$1" ] && cat "$run/hang.$1"
+	p=$(grep -c '^ok - ' "$run/out.$1")
+	n=$(grep -c '^not ok - ' "$run/out.$1")
+	if [ "$rc" -ne 0 ]; then
+		bad_exit=1
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "not ok - $name timed out after ${limit}s"
+			n=$((n + 1))
+		elif [ "$n" -eq 0 ]; then
+			echo "not ok - $name exited with status $rc"
+			n=$((n + 1))
+		fi
+	fi
+	passed=$((passed + p))
+	failed=$((failed + n))
+	echo "# $name: $p passed, $n failed, ${secs}s"
+}
+
+# print_ready: reports, in name order, the scripts that have ended with
+# every script before them (so the output streams while the rest run).
+printed=0
+print_ready() {
+	while [ -f "$run/rc.$((printed + 1))" ]; do
+		printed=$((printed + 1))
+		report "$printed"
+	done
+}
+
 i=0
 for r in $runs; do
 	i=$((i + 1))
@@ -124,38 +161,15 @@ for r in $runs; do
 	) &
 	# wait for a free slot: scripts started minus scripts ended
 	while [ "$(($i - $(ls "$run" | grep -c '^rc\.[0-9]*$')))" -ge "$jobs" ]; do
+		print_ready
 		sleep 0.2
 	done
+	print_ready
 done
 total=$i
-i=0
-while [ "$i" -lt "$total" ]; do
-	i=$((i + 1))
-	while [ ! -f "$run/rc.$i" ]; do
-		sleep 0.2
-	done
-	name=$(cat "$run/name.$i")
-	read -r rc secs <"$run/rc.$i"
-	echo "# ---- $name"
-	cat "$run/out.$i"
-	[ -s "$run/hang.$i" ] && cat "$run/hang.$i"
-	p=$(grep -c '^ok - ' "$run/out.$i")
-	n=$(grep -c '^not ok - ' "$run/out.$i")
-	if [ "$rc" -ne 0 ]; then
-		bad_exit=1
-		# a script that failed without a failing check (or timed out)
-		# counts as one failed check of its own
-		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-			echo "not ok - $name timed out after ${limit}s"
-			n=$((n + 1))
-		elif [ "$n" -eq 0 ]; then
-			echo "not ok - $name exited with status $rc"
-			n=$((n + 1))
-		fi
-	fi
-	passed=$((passed + p))
-	failed=$((failed + n))
-	echo "# $name: $p passed, $n failed, ${secs}s"
+while [ "$printed" -lt "$total" ]; do
+	print_ready
+	[ "$printed" -lt "$total" ] && sleep 0.2
 done
 wait
 echo "# e2e took $(($(date +%s) - start))s"
