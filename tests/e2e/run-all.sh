@@ -9,7 +9,8 @@
 # output; counts the "ok - " / "not ok - " lines; and ends with exactly one
 # line "N passed, M failed". Scripts run E2E_JOBS at a time (2). A
 # script that times out, or exits non-zero without a "not ok" line, adds a
-# "not ok" of its own. Exits non-zero if
+# "not ok" of its own; one still running 15 s before its limit also gets a
+# report of where it waits (watch_hang). Exits non-zero if
 # any check failed or any script exited non-zero. The binaries are copied
 # first, so a rebuild during the run does not change what is tested.
 #
@@ -80,13 +81,15 @@ else
 	jobs=${E2E_JOBS:-2}
 fi
 # watch_hang PID: waits while PID (a timeout(1) and its process group)
-# runs; if it is still running 15 s before the limit, says what in its
+# runs; if it is still running 15 s before the limit (half way with a
+# limit of 30 s or less), says what in its
 # group is running and where it waits (with gdb's stacks of pdl's own
 # processes when gdb is installed), so a script that times out leaves a
 # trace of why.
 watch_hang() {
-	local n=0 pids p
-	while kill -0 "$1" 2>/dev/null && [ "$n" -lt "$((limit - 15))" ]; do
+	local n=0 pids p lead=15
+	[ "$limit" -le 30 ] && lead=$((limit / 2)) # a short E2E_TIMEOUT: half way
+	while kill -0 "$1" 2>/dev/null && [ "$n" -lt "$((limit - lead))" ]; do
 		sleep 1
 		n=$((n + 1))
 	done
