@@ -233,7 +233,7 @@ docs: $(MAN_PAGES) $(COMPLETIONS)
 # library's tests link lib/, crypto/ and base/ only (so the library is
 # shown to stand without LMDB, NNG or the rules); the projections' tests
 # the projection layers too; the rest the core and the audit.
-LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_envelope test_htab test_httpreq test_log test_merkle \
+LIB_TESTS := $(addprefix $(BUILD)/tests/,test_check test_crypto test_ed25519 test_envelope test_htab test_httpreq test_log test_merkle \
              test_note test_prom test_readable test_readtok test_sha256 test_split test_tlog)
 PROJ_TESTS := $(filter $(BUILD)/tests/test_metrics% $(BUILD)/tests/test_proj% $(BUILD)/tests/test_wire,$(UNIT_BIN))
 CORE_TESTS := $(filter-out $(LIB_TESTS) $(PROJ_TESTS),$(UNIT_BIN))

@@ -179,6 +179,16 @@ pdl_verify(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const 
 }
 
 int
+pdl_verify_plain(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n)
+{
+	if (pk->suite == NULL)
+		return PDL_EBADSIG;
+	int (*f)(const struct pdl_pubkey *, const uint8_t *, const void *, size_t) =
+	        pk->suite->verify_plain != NULL ? pk->suite->verify_plain : pk->suite->verify;
+	return f(pk, sig, m, n) == PDL_OK ? PDL_OK : PDL_EBADSIG;
+}
+
+int
 pdl_seckey_generate(struct pdl_seckey *k, const struct pdl_suite *s)
 {
 	memset(k, 0, sizeof *k);

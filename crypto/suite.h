@@ -137,6 +137,13 @@ struct pdl_suite {
 	void (*sign)(const struct pdl_seckey *k, const void *m, size_t n, uint8_t sig[PDL_SIG_BYTES]);
 	/* PDL_OK when sig is pk's signature over m[0..n), else PDL_EBADSIG. */
 	PDL_WUR int (*verify)(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n);
+	/* The same answer by the underlying library's own call, no cache of
+	 * the suite's in between (Ed25519: libsodium's
+	 * crypto_sign_verify_detached; ed25519.c checks a known key's
+	 * signatures faster). NULL: verify is that call. For benchmarks: the
+	 * machine's verify bound is this call's rate. */
+	PDL_WUR int (*verify_plain)(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const void *m,
+	                            size_t n);
 };
 
 /* The suites, in the order `pdl init --help` lists them; NULL-terminated. */
@@ -187,6 +194,8 @@ int pdl_pubkey_eq(const struct pdl_pubkey *a, const struct pdl_pubkey *b);
 /* Signing and verifying with a key's own suite. */
 void pdl_sign(const struct pdl_seckey *k, const void *m, size_t n, uint8_t sig[PDL_SIG_BYTES]);
 PDL_WUR int pdl_verify(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n);
+/* As pdl_verify, by the library's own call (the suite's verify_plain). */
+PDL_WUR int pdl_verify_plain(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n);
 
 /* Secret keys. pdl_seckey_generate makes a fresh one of suite s;
  * pdl_seckey_open one from its secret bytes (a key file's). Errors:

@@ -1,0 +1,786 @@
+/*
+ * ed25519.c — Ed25519 signature checks with a table per key.
+ *
+ * Why. A signature check is pdld's main cost: 3 of every 4 cycles of a
+ * busy ledger go to libsodium's crypto_sign_verify_detached. Most of a
+ * check is the double scalar multiplication R' = s·B - h·A, done with 253
+ * doublings shared by both scalars and sliding windows of a few odd
+ * multiples (ref10's method). The base point B is fixed, and so, in
+ * practice, is A: a ledger's acts come from a few hundred parties, most
+ * of them sending many acts (bulk submissions come from one actor). For a
+ * fixed point, a table of its multiples j·256^i·P (i < 32, 1 ≤ j ≤ 8, in
+ * affine "Niels" form) turns the multiplication into 64 additions and 4
+ * doublings (ref10's fixed-base method, with signed radix-16 digits). With
+ * a table for -A and one for B, both scalars share those 4 doublings: about
+ * 120 mixed additions in all, against libsodium's 253 doublings and ~85
+ * additions plus decompressing A. Building a table costs about two
+ * libsodium checks, so a key gets one only once libsodium has accepted two
+ * of its signatures.
+ *
+ * The same answer as libsodium (1.0.18, not ED25519_COMPAT), invariant (1)
+ * of ed25519.h. libsodium answers 0 exactly when: s < L; R is not one of
+ * the 7 small-order encodings it lists (last byte's top bit ignored); A is
+ * canonical, not small-order, and decodes; and the encoding of
+ * s·B + h·(-A), h = SHA-512(R ‖ A ‖ m) mod L, equals R's 32 bytes. A key
+ * gets a table only after libsodium accepted one of its signatures, and
+ * the conditions on A depend on A alone, so they hold for every key with
+ * a table. The table path checks s < L and R's encoding itself, computes
+ * the same point by another sum, and encodes it the one canonical way, so
+ * where it answers 0 libsodium does too. It never answers -1: whatever it
+ * does not accept goes to libsodium, which has the last word.
+ *
+ * Arithmetic. Field elements mod p = 2^255 - 19 in five 51-bit limbs, with
+ * 128-bit products (as ed25519-donna's 64-bit code and libsodium's own
+ * fe_51); points in extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z,
+ * T = XY/Z, with the HWCD formulas for a = -1 (complete on this curve).
+ * Nothing here handles a secret: variable time is fine (every input is in
+ * the act, the ledger or the key registry).
+ *
+ * Invariants:
+ *  (1) a table's entries are the affine multiples of its point, limbs
+ *      carried (below 2^51 + 2^27): fe_sub's subtrahend bound holds for them;
+ *  (2) fe_mul and fe_sq take limbs below 2^58 and give carried limbs;
+ *      fe_sub takes a subtrahend with limbs below 2^53 - 76 and carries;
+ *      fe_add does not carry: its sum goes only to fe_mul, fe_sq or as
+ *      fe_sub's minuend (or fe_carry);
+ *  (3) a slot's table is that of -pk for the pk it holds; slots live in
+ *      the thread's cache only (invariant (2) of ed25519.h).
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ed25519.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+/* ---- field elements mod 2^255 - 19 ---- */
+
+typedef struct {
+	uint64_t v[5];
+} fe;
+
+#define MASK51 ((UINT64_C(1) << 51) - 1)
+#define FOUR_P0 (UINT64_C(4) * ((UINT64_C(1) << 51) - 19)) /* 4p's limbs: the subtraction's bias */
+#define FOUR_P1 (UINT64_C(4) * ((UINT64_C(1) << 51) - 1))
+
+/* d = -121665/121666, 2d and sqrt(-1), computed mod p */
+static const fe fe_d = {{UINT64_C(929955233495203), UINT64_C(466365720129213), UINT64_C(1662059464998953),
+                         UINT64_C(2033849074728123), UINT64_C(1442794654840575)}};
+static const fe fe_d2 = {{UINT64_C(1859910466990425), UINT64_C(932731440258426), UINT64_C(1072319116312658),
+                          UINT64_C(1815898335770999), UINT64_C(633789495995903)}};
+static const fe fe_sqrtm1 = {{UINT64_C(1718705420411056), UINT64_C(234908883556509), UINT64_C(2233514472574048),
+                              UINT64_C(2117202627021982), UINT64_C(765476049583133)}};
+
+static void
+fe_set(fe *h, uint64_t small)
+{
+	memset(h, 0, sizeof *h);
+	h->v[0] = small;
+}
+
+static inline void
+fe_carry(fe *h)
+{
+	uint64_t c;
+	for (int i = 0; i < 4; i++) {
+		c = h->v[i] >> 51;
+		h->v[i] &= MASK51;
+		h->v[i + 1] += c;
+	}
+	c = h->v[4] >> 51;
+	h->v[4] &= MASK51;
+	h->v[0] += c * 19;
+}
+
+static inline void
+fe_add(fe *h, const fe *f, const fe *g)
+{
+	for (int i = 0; i < 5; i++)
+		h->v[i] = f->v[i] + g->v[i];
+}
+
+static inline void
+fe_sub(fe *h, const fe *f, const fe *g)
+{
+	h->v[0] = f->v[0] + FOUR_P0 - g->v[0];
+	for (int i = 1; i < 5; i++)
+		h->v[i] = f->v[i] + FOUR_P1 - g->v[i];
+	fe_carry(h);
+}
+
+static inline void
+fe_neg(fe *h, const fe *f)
+{
+	fe z;
+	fe_set(&z, 0);
+	fe_sub(h, &z, f);
+}
+
+/* h = the 128-bit column sums r[0..5) carried into 51-bit limbs */
+static inline void
+fe_wide(fe *h, u128 r0, u128 r1, u128 r2, u128 r3, u128 r4)
+{
+	r1 += r0 >> 51;
+	r2 += r1 >> 51;
+	r3 += r2 >> 51;
+	r4 += r3 >> 51;
+	u128 c = (u128)((uint64_t)r0 & MASK51) + (r4 >> 51) * 19;
+	h->v[0] = (uint64_t)c & MASK51;
+	h->v[1] = ((uint64_t)r1 & MASK51) + (uint64_t)(c >> 51);
+	h->v[2] = (uint64_t)r2 & MASK51;
+	h->v[3] = (uint64_t)r3 & MASK51;
+	h->v[4] = (uint64_t)r4 & MASK51;
+}
+
+static void
+fe_mul(fe *h, const fe *f, const fe *g)
+{
+	const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+	const uint64_t g0 = g->v[0], g1 = g->v[1], g2 = g->v[2], g3 = g->v[3], g4 = g->v[4];
+	const uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
+	u128 r0 = (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 + (u128)f4 * g1_19;
+	u128 r1 = (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 + (u128)f4 * g2_19;
+	u128 r2 = (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 + (u128)f4 * g3_19;
+	u128 r3 = (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19;
+	u128 r4 = (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0;
+	fe_wide(h, r0, r1, r2, r3, r4);
+}
+
+static void
+fe_sq(fe *h, const fe *f)
+{
+	const uint64_t f0 = f->v[0], f1 = f->v[1], f2 = f->v[2], f3 = f->v[3], f4 = f->v[4];
+	const uint64_t f0_2 = 2 * f0, f1_2 = 2 * f1, f3_19 = 19 * f3, f4_19 = 19 * f4;
+	u128 r0 = (u128)f0 * f0 + (u128)f1_2 * f4_19 + (u128)(2 * f2) * f3_19;
+	u128 r1 = (u128)f0_2 * f1 + (u128)f3 * f3_19 + (u128)(2 * f2) * f4_19;
+	u128 r2 = (u128)f0_2 * f2 + (u128)f1 * f1 + (u128)(2 * f3) * f4_19;
+	u128 r3 = (u128)f0_2 * f3 + (u128)f1_2 * f2 + (u128)f4 * f4_19;
+	u128 r4 = (u128)f0_2 * f4 + (u128)f1_2 * f3 + (u128)f2 * f2;
+	fe_wide(h, r0, r1, r2, r3, r4);
+}
+
+/* h = f^(2^n) */
+static void
+fe_sqn(fe *h, const fe *f, int n)
+{
+	fe_sq(h, f);
+	while (--n > 0)
+		fe_sq(h, h);
+}
+
+/* z^(2^250 - 1), and z^11 in *z11 */
+static void
+fe_pow250(fe *out, fe *z11, const fe *z)
+{
+	fe z2, z9, t, a, b, c;
+	fe_sq(&z2, z);
+	fe_sqn(&t, &z2, 2);
+	fe_mul(&z9, &t, z);
+	fe_mul(z11, &z9, &z2);
+	fe_sq(&t, z11);
+	fe_mul(&a, &t, &z9); /* 2^5 - 1 */
+	fe_sqn(&t, &a, 5);
+	fe_mul(&a, &t, &a); /* 2^10 - 1 */
+	fe_sqn(&t, &a, 10);
+	fe_mul(&b, &t, &a); /* 2^20 - 1 */
+	fe_sqn(&t, &b, 20);
+	fe_mul(&t, &t, &b); /* 2^40 - 1 */
+	fe_sqn(&t, &t, 10);
+	fe_mul(&b, &t, &a); /* 2^50 - 1 */
+	fe_sqn(&t, &b, 50);
+	fe_mul(&c, &t, &b); /* 2^100 - 1 */
+	fe_sqn(&t, &c, 100);
+	fe_mul(&t, &t, &c); /* 2^200 - 1 */
+	fe_sqn(&t, &t, 50);
+	fe_mul(out, &t, &b); /* 2^250 - 1 */
+}
+
+/* h = 1/z = z^(p - 2) = z^(2^255 - 21) */
+static void
+fe_invert(fe *h, const fe *z)
+{
+	fe t, z11;
+	fe_pow250(&t, &z11, z);
+	fe_sqn(&t, &t, 5);
+	fe_mul(h, &t, &z11);
+}
+
+/* h = z^((p - 5)/8) = z^(2^252 - 3) */
+static void
+fe_pow22523(fe *h, const fe *z)
+{
+	fe t, z11;
+	fe_pow250(&t, &z11, z);
+	fe_sqn(&t, &t, 2);
+	fe_mul(h, &t, z);
+}
+
+static inline uint64_t
+load64(const uint8_t *s)
+{
+	uint64_t x = 0;
+	for (int i = 7; i >= 0; i--)
+		x = (x << 8) | s[i];
+	return x;
+}
+
+static inline void
+store64(uint8_t *s, uint64_t x)
+{
+	for (int i = 0; i < 8; i++, x >>= 8)
+		s[i] = (uint8_t)x;
+}
+
+/* the low 255 bits of s (not reduced) */
+static void
+fe_frombytes(fe *h, const uint8_t s[32])
+{
+	h->v[0] = load64(s) & MASK51;
+	h->v[1] = (load64(s + 6) >> 3) & MASK51;
+	h->v[2] = (load64(s + 12) >> 6) & MASK51;
+	h->v[3] = (load64(s + 19) >> 1) & MASK51;
+	h->v[4] = (load64(s + 24) >> 12) & MASK51;
+}
+
+/* the canonical encoding: f mod p, little-endian, top bit 0 */
+static void
+fe_tobytes(uint8_t s[32], const fe *f)
+{
+	fe t = *f;
+	fe_carry(&t);
+	fe_carry(&t); /* limbs below 2^51 but v[0] (below 2^51 + 19): t < 2p */
+	uint64_t q = (t.v[0] + 19) >> 51;
+	for (int i = 1; i < 5; i++)
+		q = (t.v[i] + q) >> 51; /* q = 1 when t >= p */
+	t.v[0] += 19 * q;
+	for (int i = 0; i < 4; i++) {
+		t.v[i + 1] += t.v[i] >> 51;
+		t.v[i] &= MASK51;
+	}
+	t.v[4] &= MASK51; /* drops q·2^255 */
+	store64(s, t.v[0] | t.v[1] << 51);
+	store64(s + 8, t.v[1] >> 13 | t.v[2] << 38);
+	store64(s + 16, t.v[2] >> 26 | t.v[3] << 25);
+	store64(s + 24, t.v[3] >> 39 | t.v[4] << 12);
+}
+
+static int
+fe_isneg(const fe *f)
+{
+	uint8_t s[32];
+	fe_tobytes(s, f);
+	return s[0] & 1;
+}
+
+static int
+fe_iszero(const fe *f)
+{
+	static const uint8_t zero[32];
+	uint8_t s[32];
+	fe_tobytes(s, f);
+	return memcmp(s, zero, 32) == 0;
+}
+
+/* ---- points ---- */
+
+typedef struct {
+	fe X, Y, Z, T;
+} ge_p3;
+
+/* a sum before its last four products: X = E·F, Y = G·H, Z = G·F, T = E·H */
+typedef struct {
+	fe E, H, G, F;
+} ge_p1p1;
+
+/* an affine point as tables keep it: y + x, y - x, 2d·x·y */
+typedef struct {
+	fe ypx, ymx, xy2d;
+} ge_niels;
+
+/* a projective point ready to be added: Y + X, Y - X, Z, 2d·T */
+typedef struct {
+	fe ypx, ymx, Z, T2d;
+} ge_cached;
+
+static void
+ge_zero(ge_p3 *h)
+{
+	fe_set(&h->X, 0);
+	fe_set(&h->Y, 1);
+	fe_set(&h->Z, 1);
+	fe_set(&h->T, 0);
+}
+
+static inline void
+ge_to_p3(ge_p3 *r, const ge_p1p1 *p)
+{
+	fe_mul(&r->X, &p->E, &p->F);
+	fe_mul(&r->Y, &p->G, &p->H);
+	fe_mul(&r->Z, &p->G, &p->F);
+	fe_mul(&r->T, &p->E, &p->H);
+}
+
+static void
+ge_dbl(ge_p1p1 *r, const ge_p3 *p)
+{
+	fe a, b, c, s;
+	fe_sq(&a, &p->X);
+	fe_sq(&b, &p->Y);
+	fe_sq(&c, &p->Z);
+	fe_add(&c, &c, &c);
+	fe_add(&s, &p->X, &p->Y);
+	fe_sq(&s, &s);
+	fe_add(&r->H, &b, &a);
+	fe_sub(&r->G, &b, &a);
+	fe_sub(&r->E, &s, &r->H);
+	fe_sub(&r->F, &c, &r->G);
+}
+
+/* r = p + q (neg == 0) or p - q (neg == 1) */
+static inline void
+ge_madd(ge_p1p1 *r, const ge_p3 *p, const ge_niels *q, int neg)
+{
+	fe a, b, c, d;
+	fe_add(&a, &p->Y, &p->X);
+	fe_sub(&b, &p->Y, &p->X);
+	fe_mul(&a, &a, neg ? &q->ymx : &q->ypx);
+	fe_mul(&b, &b, neg ? &q->ypx : &q->ymx);
+	fe_mul(&c, &q->xy2d, &p->T);
+	fe_add(&d, &p->Z, &p->Z);
+	fe_sub(&r->E, &a, &b);
+	fe_add(&r->H, &a, &b);
+	if (neg) {
+		fe_sub(&r->G, &d, &c);
+		fe_add(&r->F, &d, &c);
+	} else {
+		fe_add(&r->G, &d, &c);
+		fe_sub(&r->F, &d, &c);
+	}
+}
+
+static void
+ge_to_cached(ge_cached *r, const ge_p3 *p)
+{
+	fe_add(&r->ypx, &p->Y, &p->X);
+	fe_carry(&r->ypx);
+	fe_sub(&r->ymx, &p->Y, &p->X);
+	r->Z = p->Z;
+	fe_mul(&r->T2d, &p->T, &fe_d2);
+}
+
+static void
+ge_add(ge_p1p1 *r, const ge_p3 *p, const ge_cached *q)
+{
+	fe a, b, c, d;
+	fe_add(&a, &p->Y, &p->X);
+	fe_sub(&b, &p->Y, &p->X);
+	fe_mul(&a, &a, &q->ypx);
+	fe_mul(&b, &b, &q->ymx);
+	fe_mul(&c, &q->T2d, &p->T);
+	fe_mul(&d, &p->Z, &q->Z);
+	fe_add(&d, &d, &d);
+	fe_sub(&r->E, &a, &b);
+	fe_add(&r->H, &a, &b);
+	fe_add(&r->G, &d, &c);
+	fe_sub(&r->F, &d, &c);
+}
+
+/* The point s encodes (s[31]'s top bit: x's sign), or -1 when none does.
+ * As ref10's decoding: x = u·v^3·(u·v^7)^((p-5)/8), u = y^2 - 1,
+ * v = d·y^2 + 1, times sqrt(-1) when v·x^2 = -u. */
+static int
+ge_frombytes(ge_p3 *h, const uint8_t s[32])
+{
+	fe u, v, v3, vxx, chk;
+	fe_frombytes(&h->Y, s);
+	fe_set(&h->Z, 1);
+	fe_sq(&u, &h->Y);
+	fe_mul(&v, &u, &fe_d);
+	fe_sub(&u, &u, &h->Z);
+	fe_add(&v, &v, &h->Z);
+	fe_carry(&v);
+	fe_sq(&v3, &v);
+	fe_mul(&v3, &v3, &v);
+	fe_sq(&h->X, &v3);
+	fe_mul(&h->X, &h->X, &v);
+	fe_mul(&h->X, &h->X, &u);
+	fe_pow22523(&h->X, &h->X);
+	fe_mul(&h->X, &h->X, &v3);
+	fe_mul(&h->X, &h->X, &u);
+	fe_sq(&vxx, &h->X);
+	fe_mul(&vxx, &vxx, &v);
+	fe_sub(&chk, &vxx, &u);
+	if (!fe_iszero(&chk)) {
+		fe_add(&chk, &vxx, &u);
+		fe_carry(&chk);
+		if (!fe_iszero(&chk))
+			return -1;
+		fe_mul(&h->X, &h->X, &fe_sqrtm1);
+	}
+	if (fe_isneg(&h->X) != (s[31] >> 7))
+		fe_neg(&h->X, &h->X);
+	fe_mul(&h->T, &h->X, &h->Y);
+	return 0;
+}
+
+static void
+ge_tobytes(uint8_t s[32], const ge_p3 *h)
+{
+	fe zi, x, y;
+	fe_invert(&zi, &h->Z);
+	fe_mul(&x, &h->X, &zi);
+	fe_mul(&y, &h->Y, &zi);
+	fe_tobytes(s, &y);
+	s[31] ^= (uint8_t)(fe_isneg(&x) << 7);
+}
+
+/* ---- tables: row i holds j·256^i·P, j = 1..8 ---- */
+
+#define ROWS 32
+#define COLS 8
+
+struct table {
+	ge_niels t[ROWS][COLS];
+};
+
+/* The ROWS·COLS multiples of p, projective, in pts (row-major). */
+static void
+table_points(ge_p3 *pts, const ge_p3 *p)
+{
+	ge_p3 q = *p;
+	ge_cached qc;
+	ge_p1p1 r;
+	for (int i = 0; i < ROWS; i++) {
+		ge_p3 *row = pts + i * COLS;
+		row[0] = q;
+		ge_to_cached(&qc, &q);
+		for (int j = 1; j < COLS; j++) {
+			ge_add(&r, &row[j - 1], &qc);
+			ge_to_p3(&row[j], &r);
+		}
+		q = row[COLS - 1]; /* 8·256^i·p; five doublings make 256^(i+1)·p */
+		for (int k = 0; k < 5; k++) {
+			ge_dbl(&r, &q);
+			ge_to_p3(&q, &r);
+		}
+	}
+}
+
+/* t = p's table: its multiples made affine with one inversion (Montgomery's
+ * trick: the running products of the Z's, one inverse, then back). -1 when
+ * memory is short. */
+static int
+table_build(struct table *t, const ge_p3 *p)
+{
+	enum { N = ROWS * COLS };
+	ge_p3 *pts = malloc(N * sizeof *pts);
+	fe *acc = malloc(N * sizeof *acc);
+	if (pts == NULL || acc == NULL) {
+		free(pts);
+		free(acc);
+		return -1;
+	}
+	table_points(pts, p);
+	acc[0] = pts[0].Z;
+	for (int i = 1; i < N; i++)
+		fe_mul(&acc[i], &acc[i - 1], &pts[i].Z);
+	fe inv, zi, x, y;
+	fe_invert(&inv, &acc[N - 1]);
+	for (int i = N - 1; i >= 0; i--) {
+		if (i > 0) {
+			fe_mul(&zi, &inv, &acc[i - 1]);
+			fe_mul(&inv, &inv, &pts[i].Z);
+		} else {
+			zi = inv;
+		}
+		ge_niels *e = &t->t[i / COLS][i % COLS];
+		fe_mul(&x, &pts[i].X, &zi);
+		fe_mul(&y, &pts[i].Y, &zi);
+		fe_add(&e->ypx, &y, &x);
+		fe_carry(&e->ypx);
+		fe_sub(&e->ymx, &y, &x);
+		fe_mul(&e->xy2d, &x, &y);
+		fe_mul(&e->xy2d, &e->xy2d, &fe_d2);
+	}
+	free(pts);
+	free(acc);
+	return 0;
+}
+
+/* a (below 2^255) as 64 signed radix-16 digits in [-8, 8] */
+static void
+digits16(int8_t e[64], const uint8_t a[32])
+{
+	for (int i = 0; i < 32; i++) {
+		e[2 * i] = (int8_t)(a[i] & 15);
+		e[2 * i + 1] = (int8_t)(a[i] >> 4);
+	}
+	int carry = 0;
+	for (int i = 0; i < 63; i++) {
+		int x = e[i] + carry;
+		carry = (x + 8) >> 4;
+		e[i] = (int8_t)(x - carry * 16);
+	}
+	e[63] = (int8_t)(e[63] + carry);
+}
+
+static inline void
+add_digit(ge_p3 *acc, const ge_niels row[COLS], int e)
+{
+	ge_p1p1 r;
+	if (e == 0)
+		return;
+	ge_madd(&r, acc, &row[(e > 0 ? e : -e) - 1], e < 0);
+	ge_to_p3(acc, &r);
+}
+
+/* acc = a·P + b·Q, P and Q given by their tables (b's may be NULL) */
+static void
+comb2(ge_p3 *acc, const struct table *tp, const int8_t ea[64], const struct table *tq, const int8_t eb[64])
+{
+	ge_p1p1 r;
+	ge_zero(acc);
+	for (int i = 1; i < 64; i += 2) {
+		add_digit(acc, tp->t[i / 2], ea[i]);
+		if (tq != NULL)
+			add_digit(acc, tq->t[i / 2], eb[i]);
+	}
+	for (int k = 0; k < 4; k++) {
+		ge_dbl(&r, acc);
+		ge_to_p3(acc, &r);
+	}
+	for (int i = 0; i < 64; i += 2) {
+		add_digit(acc, tp->t[i / 2], ea[i]);
+		if (tq != NULL)
+			add_digit(acc, tq->t[i / 2], eb[i]);
+	}
+}
+
+/* ---- the base point's table, made once ---- */
+
+static pthread_once_t base_once = PTHREAD_ONCE_INIT;
+static struct table base_table;
+static int base_ok;
+
+static void
+base_init(void)
+{
+	uint8_t b[32];
+	ge_p3 p;
+	memset(b, 0x66, sizeof b); /* y = 4/5, x even: RFC 8032's B */
+	b[0] = 0x58;
+	base_ok = ge_frombytes(&p, b) == 0 && table_build(&base_table, &p) == 0;
+}
+
+void
+pdl_ed25519_base_mul_for_tests(uint8_t out[32], const uint8_t a[32])
+{
+	int8_t e[64];
+	ge_p3 r;
+	pthread_once(&base_once, base_init);
+	digits16(e, a);
+	comb2(&r, &base_table, e, NULL, NULL);
+	ge_tobytes(out, &r);
+}
+
+/* ---- the check with a table ---- */
+
+/* s < L = 2^252 + 27742317777372353535851937790883648493 */
+static int
+scalar_canonical(const uint8_t s[32])
+{
+	static const uint8_t L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+	                              0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
+	                              0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+	for (int i = 31; i >= 0; i--)
+		if (s[i] != L[i])
+			return s[i] < L[i];
+	return 0;
+}
+
+/* libsodium's list of small-order encodings (0, 1, the two order-8 y's,
+ * p - 1, p, p + 1), compared with the last byte's top bit ignored */
+static int
+small_order(const uint8_t s[32])
+{
+	static const uint8_t list[7][32] = {
+	        {0},
+	        {1},
+	        {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+	         0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+	        {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+	         0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+	        {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	        {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	        {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+	};
+	for (int i = 0; i < 7; i++)
+		if (memcmp(s, list[i], 31) == 0 && (s[31] & 0x7f) == list[i][31])
+			return 1;
+	return 0;
+}
+
+/* 1 when the table of -pk (t) shows sig is pk's signature over m; 0 when
+ * it does not say (libsodium then decides). */
+static int
+table_accepts(const struct table *t, const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+{
+	if (!scalar_canonical(sig + 32) || small_order(sig))
+		return 0;
+	crypto_hash_sha512_state hs;
+	uint8_t hw[64], h[32], rc[32];
+	crypto_hash_sha512_init(&hs);
+	crypto_hash_sha512_update(&hs, sig, 32);
+	crypto_hash_sha512_update(&hs, pk, 32);
+	crypto_hash_sha512_update(&hs, m, n);
+	crypto_hash_sha512_final(&hs, hw);
+	crypto_core_ed25519_scalar_reduce(h, hw);
+	int8_t eh[64], es[64];
+	digits16(eh, h);
+	digits16(es, sig + 32);
+	ge_p3 r;
+	comb2(&r, &base_table, es, t, eh); /* s·B + h·(-A) */
+	ge_tobytes(rc, &r);
+	return memcmp(rc, sig, 32) == 0;
+}
+
+/* ---- the per-thread cache ----
+ *
+ * Direct-mapped on the key's first bytes. A slot holds the key of its
+ * table and a candidate: the last other key libsodium accepted there, with
+ * how many of its signatures since the table's key was last used. A
+ * candidate gets the slot's table at ADMIT_EMPTY acceptances when the slot
+ * has none, at ADMIT_EVICT when that means dropping another key's (so two
+ * keys meeting in a slot, both in use, do not rebuild tables in turn). */
+
+#define SLOTS 64u       /* tables per thread at most: 64 × 30 KiB */
+#define ADMIT_EMPTY 2u  /* a table costs about two libsodium checks */
+#define ADMIT_EVICT 16u
+
+struct slot {
+	uint8_t pk[32];
+	struct table *t; /* of -pk; NULL: none yet */
+	uint8_t cand[32];
+	unsigned cand_n; /* 0: no candidate */
+};
+
+struct cache {
+	struct slot s[SLOTS];
+	struct pdl_ed25519_stats st;
+};
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t cache_key;
+static int key_ok;
+
+static void
+cache_free(void *p)
+{
+	struct cache *c = p;
+	if (c == NULL)
+		return;
+	for (unsigned i = 0; i < SLOTS; i++)
+		free(c->s[i].t);
+	free(c);
+}
+
+static void
+key_init(void)
+{
+	key_ok = pthread_key_create(&cache_key, cache_free) == 0;
+}
+
+/* This thread's cache, made on first use; NULL when memory is short. */
+static struct cache *
+cache_get(void)
+{
+	pthread_once(&key_once, key_init);
+	pthread_once(&base_once, base_init);
+	if (!key_ok || !base_ok)
+		return NULL;
+	struct cache *c = pthread_getspecific(cache_key);
+	if (c == NULL) {
+		c = calloc(1, sizeof *c);
+		if (c != NULL && pthread_setspecific(cache_key, c) != 0) {
+			free(c);
+			c = NULL;
+		}
+	}
+	return c;
+}
+
+static struct slot *
+slot_of(struct cache *c, const uint8_t pk[32])
+{
+	uint32_t h = (uint32_t)pk[0] | (uint32_t)pk[1] << 8 | (uint32_t)pk[2] << 16 | (uint32_t)pk[3] << 24;
+	return &c->s[h % SLOTS];
+}
+
+/* libsodium accepted a signature of pk: count it, and give pk the slot's
+ * table once it has earned it. */
+static void
+accepted(struct cache *c, struct slot *sl, const uint8_t pk[32])
+{
+	if (sl->cand_n > 0 && memcmp(sl->cand, pk, 32) == 0) {
+		sl->cand_n++;
+	} else {
+		memcpy(sl->cand, pk, 32);
+		sl->cand_n = 1;
+	}
+	if (sl->cand_n < (sl->t == NULL ? ADMIT_EMPTY : ADMIT_EVICT))
+		return;
+	sl->cand_n = 0;
+	ge_p3 a;
+	if (ge_frombytes(&a, pk) != 0)
+		return; /* cannot happen: libsodium decoded it */
+	fe_neg(&a.X, &a.X);
+	fe_neg(&a.T, &a.T);
+	if (sl->t == NULL && (sl->t = malloc(sizeof *sl->t)) == NULL)
+		return;
+	if (table_build(sl->t, &a) != 0) {
+		free(sl->t);
+		sl->t = NULL;
+		return;
+	}
+	memcpy(sl->pk, pk, 32);
+	c->st.built++;
+}
+
+int
+pdl_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+{
+	struct cache *c = cache_get();
+	if (c == NULL)
+		return crypto_sign_verify_detached(sig, m, n, pk) == 0 ? 0 : -1;
+	struct slot *sl = slot_of(c, pk);
+	if (sl->t != NULL && memcmp(sl->pk, pk, 32) == 0) {
+		if (table_accepts(sl->t, sig, m, n, pk)) {
+			sl->cand_n = 0; /* the table's key is in use: a candidate starts again */
+			c->st.fast++;
+			return 0;
+		}
+		c->st.slow++;
+		return crypto_sign_verify_detached(sig, m, n, pk) == 0 ? 0 : -1;
+	}
+	c->st.slow++;
+	if (crypto_sign_verify_detached(sig, m, n, pk) != 0)
+		return -1;
+	accepted(c, sl, pk);
+	return 0;
+}
+
+void
+pdl_ed25519_stats(struct pdl_ed25519_stats *s)
+{
+	struct cache *c = cache_get();
+	if (c != NULL)
+		*s = c->st;
+	else
+		memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,374 @@
+/*
+ * test_ed25519.c — crypto/ed25519.c against libsodium: the base point's
+ * table against crypto_scalarmult_ed25519_base_noclamp, and
+ * pdl_ed25519_verify's answer against crypto_sign_verify_detached for
+ * good signatures, every single-bit change of them, non-canonical s,
+ * a small-order R made to satisfy the equation, keys with a torsion
+ * component, random bytes, and more keys than a thread's cache holds —
+ * with the counters showing which answers the tables gave.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "ed25519.h"
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+/* libsodium's answer and ours, which must agree; returns libsodium's */
+static int
+both(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+{
+	int want = crypto_sign_verify_detached(sig, m, n, pk) == 0 ? 0 : -1;
+	int got = pdl_ed25519_verify(sig, m, n, pk);
+	if (got != want)
+		fail_msg("pdl_ed25519_verify says %d, libsodium %d (message of %zu bytes)", got, want, n);
+	return want;
+}
+
+static void
+stats(struct pdl_ed25519_stats *s)
+{
+	pdl_ed25519_stats(s);
+}
+
+/* ---- the base point's table ---- */
+
+static void
+base_mul_one(const uint8_t a[32])
+{
+	uint8_t want[32], got[32];
+	assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(want, a), 0);
+	pdl_ed25519_base_mul_for_tests(got, a);
+	assert_memory_equal(got, want, 32);
+}
+
+static void
+base_mul(void **state)
+{
+	(void)state;
+	uint8_t a[32] = {0}, wide[64];
+	a[0] = 1; /* B itself */
+	base_mul_one(a);
+	a[0] = 8;
+	base_mul_one(a);
+	/* L - 1, 2^252, and every digit 0xf (recoding's carries) */
+	static const uint8_t lm1[32] = {0xec, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+	                                0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
+	                                0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+	base_mul_one(lm1);
+	memset(a, 0, sizeof a);
+	a[31] = 0x10;
+	base_mul_one(a);
+	memset(a, 0xff, sizeof a);
+	a[31] = 0x0f;
+	base_mul_one(a);
+	for (int i = 0; i < 500; i++) {
+		randombytes_buf(wide, sizeof wide);
+		crypto_core_ed25519_scalar_reduce(a, wide);
+		base_mul_one(a);
+	}
+}
+
+/* ---- signatures ---- */
+
+struct key {
+	uint8_t pk[32], sk[64];
+};
+
+static void
+key_new(struct key *k)
+{
+	crypto_sign_keypair(k->pk, k->sk);
+}
+
+static void
+good_signatures(void **state)
+{
+	(void)state;
+	struct key k;
+	uint8_t m[300], sig[64];
+	struct pdl_ed25519_stats a, b;
+	key_new(&k);
+	stats(&a);
+	for (size_t i = 0; i < 200; i++) {
+		size_t n = i % sizeof m;
+		randombytes_buf(m, n);
+		crypto_sign_detached(sig, NULL, m, n, k.sk);
+		assert_int_equal(both(sig, m, n, k.pk), 0);
+	}
+	stats(&b);
+	/* two answers from libsodium, then a table: the rest from it */
+	assert_int_equal(b.built - a.built, 1);
+	assert_int_equal(b.slow - a.slow, 2);
+	assert_int_equal(b.fast - a.fast, 198);
+}
+
+static void
+every_bit(void **state)
+{
+	(void)state;
+	struct key k;
+	uint8_t m[40], sig[64], bad[64], pk2[32];
+	struct pdl_ed25519_stats a, b;
+	key_new(&k);
+	randombytes_buf(m, sizeof m);
+	crypto_sign_detached(sig, NULL, m, sizeof m, k.sk);
+	for (int i = 0; i < 3; i++) /* the table is built */
+		assert_int_equal(both(sig, m, sizeof m, k.pk), 0);
+	stats(&a);
+	for (int bit = 0; bit < 512; bit++) {
+		memcpy(bad, sig, 64);
+		bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(both(bad, m, sizeof m, k.pk), -1);
+	}
+	for (int bit = 0; bit < (int)sizeof m * 8; bit++) {
+		m[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(both(sig, m, sizeof m, k.pk), -1);
+		m[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	stats(&b);
+	assert_int_equal(b.fast - a.fast, 0); /* the table accepted none of them */
+	assert_int_equal(both(sig, m, sizeof m, k.pk), 0);
+	/* the key's bits: another key each, libsodium's to answer */
+	for (int bit = 0; bit < 256; bit++) {
+		memcpy(pk2, k.pk, 32);
+		pk2[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(both(sig, m, sizeof m, pk2), -1);
+	}
+}
+
+/* s + L: the same point, refused by libsodium as not canonical */
+static void
+noncanonical_s(void **state)
+{
+	(void)state;
+	static const uint8_t L[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+	                              0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
+	                              0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+	struct key k;
+	uint8_t m[16], sig[64];
+	key_new(&k);
+	int tried = 0;
+	for (int i = 0; i < 64; i++) {
+		randombytes_buf(m, sizeof m);
+		crypto_sign_detached(sig, NULL, m, sizeof m, k.sk);
+		assert_int_equal(both(sig, m, sizeof m, k.pk), 0);
+		unsigned carry = 0;
+		for (int j = 0; j < 32; j++) {
+			unsigned x = sig[32 + j] + L[j] + carry;
+			sig[32 + j] = (uint8_t)x;
+			carry = x >> 8;
+		}
+		if (carry)
+			continue; /* s + L past 2^256: not a 32-byte s */
+		tried++;
+		assert_int_equal(both(sig, m, sizeof m, k.pk), -1);
+	}
+	assert_true(tried > 20);
+}
+
+/* a = the clamped secret scalar of k, reduced mod L */
+static void
+secret_scalar(uint8_t a[32], const struct key *k)
+{
+	uint8_t az[64], wide[64] = {0};
+	crypto_hash_sha512(az, k->sk, 32);
+	az[0] &= 248;
+	az[31] &= 127;
+	az[31] |= 64;
+	memcpy(wide, az, 32);
+	crypto_core_ed25519_scalar_reduce(a, wide);
+}
+
+/* h = SHA-512(R ‖ A ‖ m) mod L */
+static void
+challenge(uint8_t h[32], const uint8_t R[32], const uint8_t A[32], const uint8_t *m, size_t n)
+{
+	crypto_hash_sha512_state hs;
+	uint8_t w[64];
+	crypto_hash_sha512_init(&hs);
+	crypto_hash_sha512_update(&hs, R, 32);
+	crypto_hash_sha512_update(&hs, A, 32);
+	crypto_hash_sha512_update(&hs, m, n);
+	crypto_hash_sha512_final(&hs, w);
+	crypto_core_ed25519_scalar_reduce(h, w);
+}
+
+/* R = the identity and s = h·a: s·B - h·A is R, but libsodium refuses a
+ * small-order R; so must the table */
+static void
+small_order_r(void **state)
+{
+	(void)state;
+	struct key k;
+	uint8_t a[32], h[32], m[24], sig[64], sb[32], ha[32];
+	key_new(&k);
+	secret_scalar(a, &k);
+	randombytes_buf(m, sizeof m);
+	crypto_sign_detached(sig, NULL, m, sizeof m, k.sk);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(both(sig, m, sizeof m, k.pk), 0);
+	memset(sig, 0, 32);
+	sig[0] = 1;
+	challenge(h, sig, k.pk, m, sizeof m);
+	crypto_core_ed25519_scalar_mul(sig + 32, h, a);
+	/* the equation holds: s·B = h·A */
+	assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(sb, sig + 32), 0);
+	assert_int_equal(crypto_scalarmult_ed25519_noclamp(ha, h, k.pk), 0);
+	assert_memory_equal(sb, ha, 32);
+	struct pdl_ed25519_stats x, y;
+	stats(&x);
+	assert_int_equal(both(sig, m, sizeof m, k.pk), -1);
+	stats(&y);
+	assert_int_equal(y.fast - x.fast, 0);
+}
+
+/* A key with an order-8 component, A' = A + T: a signature made with a
+ * passes libsodium's check only when 8 divides h; the table must give the
+ * same answer each time */
+static void
+torsion_key(void **state)
+{
+	(void)state;
+	static const uint8_t t8[32] = {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+	                               0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+	                               0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05};
+	struct key k;
+	uint8_t a[32], A2[32], r[32], wide[64], h[32], ha[32], m[32], sig[64];
+	key_new(&k);
+	secret_scalar(a, &k);
+	assert_int_equal(crypto_core_ed25519_add(A2, k.pk, t8), 0);
+	struct pdl_ed25519_stats x, y;
+	stats(&x);
+	int ok = 0, bad = 0;
+	for (int i = 0; i < 400; i++) {
+		randombytes_buf(m, sizeof m);
+		randombytes_buf(wide, sizeof wide);
+		crypto_core_ed25519_scalar_reduce(r, wide);
+		assert_int_equal(crypto_scalarmult_ed25519_base_noclamp(sig, r), 0);
+		challenge(h, sig, A2, m, sizeof m);
+		crypto_core_ed25519_scalar_mul(ha, h, a);
+		crypto_core_ed25519_scalar_add(sig + 32, r, ha);
+		if (both(sig, m, sizeof m, A2) == 0)
+			ok++;
+		else
+			bad++;
+	}
+	stats(&y);
+	assert_true(ok > 10 && bad > 10 * ok / 2);
+	assert_true(y.fast - x.fast > 0); /* the table answered some */
+}
+
+static void
+random_bytes(void **state)
+{
+	(void)state;
+	struct key k;
+	uint8_t m[8], sig[64];
+	key_new(&k);
+	randombytes_buf(m, sizeof m);
+	crypto_sign_detached(sig, NULL, m, sizeof m, k.sk);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(both(sig, m, sizeof m, k.pk), 0);
+	for (int i = 0; i < 500; i++) {
+		randombytes_buf(sig, sizeof sig);
+		if (i % 2)
+			sig[63] &= 0x0f; /* a canonical s: the table computes */
+		assert_int_equal(both(sig, m, sizeof m, k.pk), -1);
+	}
+}
+
+/* More keys than slots, used in turns: every answer right, and keys that
+ * share a slot do not rebuild tables in turn. */
+#define MANY 200
+static void
+many_keys(void **state)
+{
+	(void)state;
+	struct key *k = malloc(MANY * sizeof *k);
+	uint8_t m[12], sig[64];
+	assert_non_null(k);
+	for (int i = 0; i < MANY; i++)
+		key_new(&k[i]);
+	struct pdl_ed25519_stats x, y;
+	stats(&x);
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < MANY; i++) {
+			for (int twice = 0; twice < 2; twice++) { /* acts come in runs from one actor */
+				randombytes_buf(m, sizeof m);
+				crypto_sign_detached(sig, NULL, m, sizeof m, k[i].sk);
+				assert_int_equal(both(sig, m, sizeof m, k[i].pk), 0);
+			}
+			if (round % 5 == 0) {
+				sig[5] ^= 1;
+				assert_int_equal(both(sig, m, sizeof m, k[i].pk), -1);
+			}
+		}
+	}
+	stats(&y);
+	assert_true(y.fast - x.fast > 0);
+	/* runs of two earn a table in an empty slot, never another key's */
+	assert_true(y.built - x.built <= 64);
+	free(k);
+}
+
+/* Two threads at once: each its own cache, both right. */
+static void *
+thread_main(void *arg)
+{
+	const struct key *k = arg;
+	uint8_t m[20], sig[64];
+	for (int i = 0; i < 300; i++) {
+		randombytes_buf(m, sizeof m);
+		crypto_sign_detached(sig, NULL, m, sizeof m, k->sk);
+		if (i % 3 == 0)
+			m[0] ^= 1;
+		int want = i % 3 == 0 ? -1 : 0;
+		if (pdl_ed25519_verify(sig, m, sizeof m, k->pk) != want)
+			return (void *)1;
+	}
+	struct pdl_ed25519_stats s;
+	pdl_ed25519_stats(&s);
+	return s.fast > 150 ? NULL : (void *)2;
+}
+
+static void
+threads(void **state)
+{
+	(void)state;
+	struct key k;
+	pthread_t t[2];
+	void *rc;
+	key_new(&k);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_main, &k), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], &rc), 0);
+		assert_null(rc);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(base_mul),       cmocka_unit_test(good_signatures), cmocka_unit_test(every_bit),
+	        cmocka_unit_test(noncanonical_s), cmocka_unit_test(small_order_r),   cmocka_unit_test(torsion_key),
+	        cmocka_unit_test(random_bytes),   cmocka_unit_test(many_keys),       cmocka_unit_test(threads),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
