@@ -426,15 +426,23 @@ ge_frombytes(ge_p3 *h, const uint8_t s[32])
 	return 0;
 }
 
+/* h's encoding, zi = 1/Z given */
+static void
+ge_encode(uint8_t s[32], const ge_p3 *h, const fe *zi)
+{
+	fe x, y;
+	fe_mul(&x, &h->X, zi);
+	fe_mul(&y, &h->Y, zi);
+	fe_tobytes(s, &y);
+	s[31] ^= (uint8_t)(fe_isneg(&x) << 7);
+}
+
 static void
 ge_tobytes(uint8_t s[32], const ge_p3 *h)
 {
-	fe zi, x, y;
+	fe zi;
 	fe_invert(&zi, &h->Z);
-	fe_mul(&x, &h->X, &zi);
-	fe_mul(&y, &h->Y, &zi);
-	fe_tobytes(s, &y);
-	s[31] ^= (uint8_t)(fe_isneg(&x) << 7);
+	ge_encode(s, h, &zi);
 }
 
 /* ---- tables: row i holds j·256^i·P, j = 1..8 ---- */
@@ -626,15 +634,15 @@ small_order(const uint8_t s[32])
 	return 0;
 }
 
-/* 1 when the table of -pk (t) shows sig is pk's signature over m; 0 when
- * it does not say (libsodium then decides). */
+/* r = s·B + h·(-A) for sig, by t, the table of -pk: 1; or 0 when sig's s
+ * or R rules the table out (libsodium then decides). */
 static int
-table_accepts(const struct table *t, const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+table_point(ge_p3 *r, const struct table *t, const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
 {
 	if (!scalar_canonical(sig + 32) || small_order(sig))
 		return 0;
 	crypto_hash_sha512_state hs;
-	uint8_t hw[64], h[32], rc[32];
+	uint8_t hw[64], h[32];
 	crypto_hash_sha512_init(&hs);
 	crypto_hash_sha512_update(&hs, sig, 32);
 	crypto_hash_sha512_update(&hs, pk, 32);
@@ -644,8 +652,19 @@ table_accepts(const struct table *t, const uint8_t sig[64], const uint8_t *m, si
 	int8_t eh[64], es[64];
 	digits16(eh, h);
 	digits16(es, sig + 32);
+	comb2(r, &base_table, es, t, eh);
+	return 1;
+}
+
+/* 1 when the table of -pk (t) shows sig is pk's signature over m; 0 when
+ * it does not say (libsodium then decides). */
+static int
+table_accepts(const struct table *t, const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+{
 	ge_p3 r;
-	comb2(&r, &base_table, es, t, eh); /* s·B + h·(-A) */
+	uint8_t rc[32];
+	if (!table_point(&r, t, sig, m, n, pk))
+		return 0;
 	ge_tobytes(rc, &r);
 	return memcmp(rc, sig, 32) == 0;
 }
@@ -727,6 +746,8 @@ slot_of(struct cache *c, const uint8_t pk[32])
 static void
 accepted(struct cache *c, struct slot *sl, const uint8_t pk[32])
 {
+	if (sl->t != NULL && memcmp(sl->pk, pk, 32) == 0)
+		return; /* a batch's later checks of a key whose table its earlier ones made */
 	if (sl->cand_n > 0 && memcmp(sl->cand, pk, 32) == 0) {
 		sl->cand_n++;
 	} else {
@@ -752,27 +773,103 @@ accepted(struct cache *c, struct slot *sl, const uint8_t pk[32])
 	c->st.built++;
 }
 
+/* The slot's table is pk's: the table path tries first. */
+static struct table *
+table_of(struct cache *c, const uint8_t pk[32])
+{
+	struct slot *sl = slot_of(c, pk);
+	return sl->t != NULL && memcmp(sl->pk, pk, 32) == 0 ? sl->t : NULL;
+}
+
+/* The table of pk accepted a signature: its key is in use, so a candidate
+ * for its slot starts again. */
+static void
+fast_hit(struct cache *c, const uint8_t pk[32])
+{
+	slot_of(c, pk)->cand_n = 0;
+	c->st.fast++;
+}
+
+/* libsodium's answer (0 or -1), counted, and a table earned by it. */
+static int
+slow_check(struct cache *c, const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
+{
+	c->st.slow++;
+	if (crypto_sign_verify_detached(sig, m, n, pk) != 0)
+		return -1;
+	accepted(c, slot_of(c, pk), pk);
+	return 0;
+}
+
 int
 pdl_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32])
 {
 	struct cache *c = cache_get();
 	if (c == NULL)
 		return crypto_sign_verify_detached(sig, m, n, pk) == 0 ? 0 : -1;
-	struct slot *sl = slot_of(c, pk);
-	if (sl->t != NULL && memcmp(sl->pk, pk, 32) == 0) {
-		if (table_accepts(sl->t, sig, m, n, pk)) {
-			sl->cand_n = 0; /* the table's key is in use: a candidate starts again */
-			c->st.fast++;
-			return 0;
-		}
-		c->st.slow++;
-		return crypto_sign_verify_detached(sig, m, n, pk) == 0 ? 0 : -1;
+	const struct table *t = table_of(c, pk);
+	if (t != NULL && table_accepts(t, sig, m, n, pk)) {
+		fast_hit(c, pk);
+		return 0;
 	}
-	c->st.slow++;
-	if (crypto_sign_verify_detached(sig, m, n, pk) != 0)
-		return -1;
-	accepted(c, sl, pk);
-	return 0;
+	return slow_check(c, sig, m, n, pk);
+}
+
+#define BATCH 64u /* checks sharing one inversion: pdld's verify task */
+
+/* The checks of c[0..n) (n <= BATCH) whose key has a table: their points
+ * made affine with one inversion (Montgomery's trick, as table_build),
+ * rc = PDL_OK where one encodes to the signature's R. */
+static void
+batch_tables(struct cache *cc, struct pdl_sigcheck *c, size_t n)
+{
+	ge_p3 r[BATCH];
+	fe acc[BATCH], inv, zi;
+	size_t idx[BATCH], k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct table *t = table_of(cc, c[i].pk->b);
+		if (t != NULL && table_point(&r[k], t, c[i].sig, c[i].m, c[i].n, c[i].pk->b))
+			idx[k++] = i;
+	}
+	if (k == 0)
+		return;
+	acc[0] = r[0].Z;
+	for (size_t j = 1; j < k; j++)
+		fe_mul(&acc[j], &acc[j - 1], &r[j].Z);
+	fe_invert(&inv, &acc[k - 1]);
+	for (size_t j = k; j-- > 0;) {
+		if (j > 0) {
+			fe_mul(&zi, &inv, &acc[j - 1]);
+			fe_mul(&inv, &inv, &r[j].Z);
+		} else {
+			zi = inv;
+		}
+		uint8_t rc[32];
+		struct pdl_sigcheck *ci = &c[idx[j]];
+		ge_encode(rc, &r[j], &zi);
+		if (memcmp(rc, ci->sig, 32) == 0) {
+			ci->rc = PDL_OK;
+			fast_hit(cc, ci->pk->b);
+		}
+	}
+}
+
+void
+pdl_ed25519_verify_many(struct pdl_sigcheck *c, size_t n)
+{
+	struct cache *cc = cache_get();
+	for (size_t i = 0; i < n; i++)
+		c[i].rc = PDL_EBADSIG;
+	if (cc != NULL)
+		for (size_t lo = 0; lo < n; lo += BATCH)
+			batch_tables(cc, c + lo, n - lo < BATCH ? n - lo : BATCH);
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].rc == PDL_OK)
+			continue;
+		int ok = cc != NULL ? slow_check(cc, c[i].sig, c[i].m, c[i].n, c[i].pk->b)
+		                    : crypto_sign_verify_detached(c[i].sig, c[i].m, c[i].n, c[i].pk->b);
+		c[i].rc = ok == 0 ? PDL_OK : PDL_EBADSIG;
+	}
 }
 
 void

@@ -15,8 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "suite.h"
+
 /* 0 when sig is pk's Ed25519 signature over m[0..n), else -1. */
 int pdl_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pk[32]);
+
+/* pdl_ed25519_verify's answer (as PDL_OK or PDL_EBADSIG) in c[i].rc for
+ * each of c[0..n), every c[i].pk an Ed25519 key: the checks whose key has
+ * a table share one field inversion per 64. */
+void pdl_ed25519_verify_many(struct pdl_sigcheck *c, size_t n);
 
 /* This thread's counts since it started: checks answered by a key's
  * table, checks libsodium answered (first uses of a key, and every

@@ -178,6 +178,24 @@ pdl_verify(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const 
 	return pk->suite->verify(pk, sig, m, n) == PDL_OK ? PDL_OK : PDL_EBADSIG;
 }
 
+void
+pdl_verify_many(struct pdl_sigcheck *c, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		const struct pdl_suite *s = c[i].pk->suite;
+		size_t j = i + 1;
+		while (j < n && c[j].pk->suite == s)
+			j++;
+		if (s != NULL && s->verify_many != NULL)
+			s->verify_many(c + i, j - i);
+		else
+			for (size_t k = i; k < j; k++)
+				c[k].rc = pdl_verify(c[k].pk, c[k].sig, c[k].m, c[k].n);
+		i = j;
+	}
+}
+
 int
 pdl_verify_plain(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], const void *m, size_t n)
 {

@@ -117,6 +117,14 @@ ed_verify_plain(const struct pdl_pubkey *pk, const uint8_t sig[PDL_SIG_BYTES], c
 	return crypto_sign_verify_detached(sig, m, n, pk->b) == 0 ? PDL_OK : PDL_EBADSIG;
 }
 
+static void
+ed_verify_many(struct pdl_sigcheck *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		assert(c[i].pk->suite == &pdl_suite_ed25519_sha256);
+	pdl_ed25519_verify_many(c, n);
+}
+
 _Static_assert(crypto_sign_BYTES == PDL_SIG_BYTES, "an Ed25519 signature is PDL_SIG_BYTES");
 _Static_assert(crypto_sign_SEEDBYTES == PDL_SECRET_BYTES, "an Ed25519 seed is PDL_SECRET_BYTES");
 _Static_assert(crypto_hash_sha256_BYTES == PDL_HASH_BYTES, "a SHA-256 digest is PDL_HASH_BYTES");
@@ -143,4 +151,5 @@ const struct pdl_suite pdl_suite_ed25519_sha256 = {
 	.sign = ed_sign,
 	.verify = ed_verify,
 	.verify_plain = ed_verify_plain,
+	.verify_many = ed_verify_many,
 };

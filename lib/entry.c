@@ -118,6 +118,36 @@ pdl_act_verify(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size
 }
 
 void
+pdl_act_verify_many(const uint8_t ledger_id[PDL_HASH_BYTES], struct pdl_act_check *c, size_t n)
+{
+	size_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += PDL_ACT_SIG_HEAD_BYTES + c[i].len;
+	uint8_t *buf = malloc(bytes > 0 ? bytes : 1);
+	struct pdl_sigcheck *sc = malloc((n > 0 ? n : 1) * sizeof *sc);
+	if (buf == NULL || sc == NULL) { /* one at a time, then */
+		for (size_t i = 0; i < n; i++)
+			c[i].rc = pdl_act_verify(ledger_id, c[i].act, c[i].len, c[i].sig, c[i].pk);
+		goto out;
+	}
+	uint8_t *p = buf;
+	for (size_t i = 0; i < n; i++) { /* pdl_act_signed_bytes's bytes, room made above */
+		size_t mn = PDL_ACT_SIG_HEAD_BYTES + c[i].len;
+		memcpy(p, PDL_ACT_SIG_PREFIX, sizeof PDL_ACT_SIG_PREFIX - 1);
+		memcpy(p + sizeof PDL_ACT_SIG_PREFIX - 1, ledger_id, PDL_HASH_BYTES);
+		memcpy(p + PDL_ACT_SIG_HEAD_BYTES, c[i].act, c[i].len);
+		sc[i] = (struct pdl_sigcheck){.pk = c[i].pk, .sig = c[i].sig, .m = p, .n = mn};
+		p += mn;
+	}
+	pdl_verify_many(sc, n);
+	for (size_t i = 0; i < n; i++)
+		c[i].rc = sc[i].rc == PDL_OK ? PDL_OK : PDL_EBADSIG;
+out:
+	free(buf);
+	free(sc);
+}
+
+void
 pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const struct pdl_seckey *k,
              uint8_t sig[PDL_SIG_BYTES])
 {

@@ -79,6 +79,18 @@ size_t pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8
  * or PDL_EBADSIG (also when memory for a large act runs out). */
 PDL_WUR int pdl_act_verify(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len,
                            const uint8_t sig[PDL_SIG_BYTES], const struct pdl_pubkey *pk);
+/* One act's signature among many (pdl_act_verify_many); rc is the answer. */
+struct pdl_act_check {
+	const uint8_t *act;
+	size_t len;
+	const uint8_t *sig;
+	const struct pdl_pubkey *pk;
+	int rc; /* PDL_OK or PDL_EBADSIG */
+};
+/* pdl_act_verify's answer for each of c[0..n), all of the ledger
+ * ledger_id, found together (pdl_verify_many: for Ed25519, one field
+ * inversion for many acts). */
+void pdl_act_verify_many(const uint8_t ledger_id[PDL_HASH_BYTES], struct pdl_act_check *c, size_t n);
 /* Signs act bytes for the ledger ledger_id with k. */
 void pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t len, const struct pdl_seckey *k,
                   uint8_t sig[PDL_SIG_BYTES]);
