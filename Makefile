@@ -322,7 +322,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP
-FUZZ_TARGETS := act entry note proofdoc http store httpbody tlog actjson
+FUZZ_TARGETS := act entry note proofdoc http store httpbody tlog actjson ed25519
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
@@ -357,10 +357,10 @@ FUZZ_PURE := $(addprefix $(FUZZ_BUILD)/,libpdl_lib.a libpdl_crypto.a libpdl_base
 FUZZ_CORE := $(addprefix $(FUZZ_BUILD)/,libpdl_rules.a libpdl_store.a) $(FUZZ_PURE)
 
 # What each target links: the pure library where it can (entry, note,
-# proofdoc, httpbody, tlog, actjson); the act decoder needs the rules tables; the store reader the
+# proofdoc, httpbody, tlog, actjson, ed25519); the act decoder needs the rules tables; the store reader the
 # store, the rules and the audit; the HTTP parser the projection framework.
 $(FUZZ_BUILD)/fuzz_entry $(FUZZ_BUILD)/fuzz_note $(FUZZ_BUILD)/fuzz_proofdoc $(FUZZ_BUILD)/fuzz_httpbody $(FUZZ_BUILD)/fuzz_tlog \
-		$(FUZZ_BUILD)/fuzz_actjson: $(FUZZ_BUILD)/fuzz_%: \
+		$(FUZZ_BUILD)/fuzz_actjson $(FUZZ_BUILD)/fuzz_ed25519: $(FUZZ_BUILD)/fuzz_%: \
 		$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_PURE)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 $(FUZZ_BUILD)/fuzz_act: $(FUZZ_BUILD)/tests/fuzz/fuzz_act.o $(FUZZ_CORE)
