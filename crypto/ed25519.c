@@ -44,7 +44,9 @@
  *      fe_add does not carry: its sum goes only to fe_mul, fe_sq or as
  *      fe_sub's minuend (or fe_carry);
  *  (3) a slot's table is that of -pk for the pk it holds; slots live in
- *      the thread's cache only (invariant (2) of ed25519.h).
+ *      the thread's cache only (invariant (2) of ed25519.h), freed when
+ *      the thread exits (pthread key destructor), the main thread's at
+ *      exit.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -709,10 +711,19 @@ cache_free(void *p)
 	free(c);
 }
 
+/* The exiting thread's cache (the main thread's, at exit: no destructor
+ * runs for it). */
+static void
+free_exiting_thread(void)
+{
+	cache_free(pthread_getspecific(cache_key));
+	pthread_setspecific(cache_key, NULL);
+}
+
 static void
 key_init(void)
 {
-	key_ok = pthread_key_create(&cache_key, cache_free) == 0;
+	key_ok = pthread_key_create(&cache_key, cache_free) == 0 && atexit(free_exiting_thread) == 0;
 }
 
 /* This thread's cache, made on first use; NULL when memory is short. */
