@@ -1859,6 +1859,35 @@ test_act_sign_verify(void **state)
 		}
 		a.bytes = m;
 		assert_int_equal(pdl_act_verify(lid, a.bytes, a.len, a.sig, &k.k.pk), PDL_OK);
+		/* many at once: each answer pdl_act_verify's (good ones, another key,
+		 * a flipped signature byte, a flipped act byte, enough of them for
+		 * the key to get its table), and under another ledger id none */
+		enum { NC = 40 };
+		struct pdl_act_check c[NC];
+		uint8_t badsig[64], *badact = dup_exact(b, sb.size);
+		memcpy(badsig, sig, 64);
+		badsig[9] ^= 4;
+		badact[sb.size / 2] ^= 1;
+		for (int i = 0; i < NC; i++) {
+			int kind = i % 4; /* 0 good, 1 other key, 2 bad signature, 3 bad act */
+			c[i] = (struct pdl_act_check){.act = kind == 3 ? badact : b,
+			                              .len = sb.size,
+			                              .sig = kind == 2 ? badsig : sig,
+			                              .pk = kind == 1 ? &other.k.pk : &k.k.pk,
+			                              .rc = 99};
+		}
+		for (int pass = 0; pass < 2; pass++) { /* the second with the key's table */
+			pdl_act_verify_many(lid, c, NC);
+			for (int i = 0; i < NC; i++) {
+				assert_int_equal(c[i].rc, i % 4 == 0 ? PDL_OK : PDL_EBADSIG);
+				assert_int_equal(c[i].rc, pdl_act_verify(lid, c[i].act, c[i].len, c[i].sig, c[i].pk));
+			}
+		}
+		pdl_act_verify_many(lid2, c, NC);
+		for (int i = 0; i < NC; i++)
+			assert_int_equal(c[i].rc, PDL_EBADSIG);
+		pdl_act_verify_many(lid, c, 0); /* nothing to check */
+		free(badact);
 		/* signing is deterministic (Ed25519) */
 		uint8_t sig2[64];
 		pdl_act_sign(lid, b, sb.size, &k.k, sig2);
