@@ -1,5 +1,4 @@
 /* entry.c — see entry.h. */
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,17 +83,24 @@ pdl_entry_decode(const uint8_t *b, size_t len, struct pdl_entry *e, struct pdl_s
 
 const uint8_t pdl_ledger_id_genesis[PDL_HASH_BYTES] = {0};
 
-size_t
-pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len, uint8_t *out,
-                     size_t cap)
+/* The signed bytes into out, which has room for them; their length. */
+static inline size_t
+put_signed(uint8_t *out, const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len)
 {
 	size_t pl = sizeof PDL_ACT_SIG_PREFIX - 1;
-	if (cap < PDL_ACT_SIG_HEAD_BYTES || cap - PDL_ACT_SIG_HEAD_BYTES < len)
-		return 0;
 	memcpy(out, PDL_ACT_SIG_PREFIX, pl);
 	memcpy(out + pl, ledger_id, PDL_HASH_BYTES);
 	memcpy(out + PDL_ACT_SIG_HEAD_BYTES, act, len);
 	return PDL_ACT_SIG_HEAD_BYTES + len;
+}
+
+size_t
+pdl_act_signed_bytes(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size_t len, uint8_t *out,
+                     size_t cap)
+{
+	if (cap < PDL_ACT_SIG_HEAD_BYTES || cap - PDL_ACT_SIG_HEAD_BYTES < len)
+		return 0;
+	return put_signed(out, ledger_id, act, len);
 }
 
 int
@@ -106,11 +112,7 @@ pdl_act_verify(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *act, size
 	uint8_t *m = n <= sizeof stackbuf ? stackbuf : malloc(n);
 	if (m == NULL)
 		return PDL_EBADSIG;
-	/* the bytes of pdl_act_signed_bytes, written here so the compiler sees
-	 * the stack buffer filled (the fuzzer checks the two agree) */
-	memcpy(m, PDL_ACT_SIG_PREFIX, sizeof PDL_ACT_SIG_PREFIX - 1);
-	memcpy(m + sizeof PDL_ACT_SIG_PREFIX - 1, ledger_id, PDL_HASH_BYTES);
-	memcpy(m + PDL_ACT_SIG_HEAD_BYTES, act, len);
+	put_signed(m, ledger_id, act, len); /* room made above */
 	int rc = pdl_verify(pk, sig, m, n);
 	if (m != stackbuf)
 		free(m);
@@ -131,11 +133,8 @@ pdl_act_verify_many(const uint8_t ledger_id[PDL_HASH_BYTES], struct pdl_act_chec
 		goto out;
 	}
 	uint8_t *p = buf;
-	for (size_t i = 0; i < n; i++) { /* pdl_act_signed_bytes's bytes, room made above */
-		size_t mn = PDL_ACT_SIG_HEAD_BYTES + c[i].len;
-		memcpy(p, PDL_ACT_SIG_PREFIX, sizeof PDL_ACT_SIG_PREFIX - 1);
-		memcpy(p + sizeof PDL_ACT_SIG_PREFIX - 1, ledger_id, PDL_HASH_BYTES);
-		memcpy(p + PDL_ACT_SIG_HEAD_BYTES, c[i].act, c[i].len);
+	for (size_t i = 0; i < n; i++) { /* room made above */
+		size_t mn = put_signed(p, ledger_id, c[i].act, c[i].len);
 		sc[i] = (struct pdl_sigcheck){.pk = c[i].pk, .sig = c[i].sig, .m = p, .n = mn};
 		p += mn;
 	}
@@ -157,9 +156,8 @@ pdl_act_sign(const uint8_t ledger_id[PDL_HASH_BYTES], const uint8_t *b, size_t l
 	uint8_t *m = n <= sizeof stackbuf ? stackbuf : malloc(n);
 	if (m == NULL)
 		abort();
-	size_t mn = pdl_act_signed_bytes(ledger_id, b, len, m, n);
-	assert(mn == n);
-	pdl_sign(k, m, mn, sig);
+	put_signed(m, ledger_id, b, len); /* room made above */
+	pdl_sign(k, m, n, sig);
 	if (m != stackbuf)
 		free(m);
 }
