@@ -245,6 +245,39 @@ cpu_of(pid_t pid, struct cpu_split *out)
 	closedir(d);
 }
 
+/* The host's CPU time so far, from /proc/stat's first line: ticks of all
+ * kinds, and of "steal" (a virtual machine's time runnable but not run,
+ * because the hypervisor ran something else). */
+struct host_ticks {
+	unsigned long long all, steal;
+};
+
+static void
+host_ticks(struct host_ticks *h)
+{
+	unsigned long long v[8] = {0};
+	memset(h, 0, sizeof *h);
+	FILE *f = fopen("/proc/stat", "r");
+	if (f == NULL)
+		return;
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+	               &v[7]);
+	fclose(f);
+	if (n != 8)
+		return;
+	for (int i = 0; i < 8; i++)
+		h->all += v[i];
+	h->steal = v[7];
+}
+
+/* The share of the CPUs' time the hypervisor took between a and b (0 on a
+ * machine that is not virtual, or when /proc/stat says nothing). */
+static double
+steal_share(const struct host_ticks *a, const struct host_ticks *b)
+{
+	return b->all > a->all ? (double)(b->steal - a->steal) / (double)(b->all - a->all) : 0;
+}
+
 static double
 self_cpu_s(void)
 {
@@ -503,6 +536,7 @@ struct curve_point {
 	struct cpu_split cpu;               /* pdld's, in cores over the point */
 	double cpu_client;                  /* the bench's own (its clients), in cores */
 	double loadavg;                     /* the host's 1-minute load average after the point */
+	double steal, bound_steal;          /* host steal share: over the point, over its bound's measurements */
 };
 
 /* The host's 1-minute load average (/proc/loadavg), or -1: how busy the
@@ -544,7 +578,9 @@ curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double r
 	b->end = b->nreq;
 	pthread_t ct[64];
 	struct cpu_split c0, c1;
+	struct host_ticks h0, h1;
 	cpu_of(dpid, &c0);
+	host_ticks(&h0);
 	double self0 = self_cpu_s();
 	b->t0_ns = pdl_mono_ns() + CURVE_START_MS * 1000000ull;
 	for (unsigned i = 0; i < b->clients; i++)
@@ -553,6 +589,8 @@ curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double r
 		pthread_join(ct[i], NULL);
 	double secs = (double)(pdl_mono_ns() - b->t0_ns) / 1e9;
 	cpu_of(dpid, &c1);
+	host_ticks(&h1);
+	p->steal = steal_share(&h0, &h1);
 	p->cpu.verify_s = (c1.verify_s - c0.verify_s) / secs;
 	p->cpu.writer_s = (c1.writer_s - c0.writer_s) / secs;
 	p->cpu.other_s = (c1.other_s - c0.other_s) / secs;
@@ -569,9 +607,9 @@ curve_point(struct bench *b, pid_t dpid, unsigned cores, unsigned size, double r
 	p->svc_p99 = pct_ms(b->svc_ns, b->nreq, 99);
 	fprintf(stderr,
 	        "%.0f acts/s, p50 %.1f ms, p99 %.1f ms\nbench:   cpu in cores: pdld verifiers %.2f, writer %.2f, other %.2f; "
-	        "clients %.2f; the writer waited for a cpu %.1f ms a second; load average %.1f\n",
+	        "clients %.2f; the writer waited for a cpu %.1f ms a second; load average %.1f; host steal %.0f%%\n",
 	        p->achieved, p->p50, p->p99, p->cpu.verify_s, p->cpu.writer_s, p->cpu.other_s, p->cpu_client,
-	        p->cpu.writer_wait_s * 1e3, p->loadavg);
+	        p->cpu.writer_wait_s * 1e3, p->loadavg, p->steal * 100);
 	b->act_base += b->acts;
 	reqs_free(b);
 	return atomic_load(&b->failed) ? -1 : 0;
@@ -592,7 +630,7 @@ curve_print(const struct bench *b, const struct curve_point *pt, size_t n, const
 	fprintf(stderr, "bench: latency curve, open loop at %.2f x the verify bound, %u clients (latency from when each\n"
 	                "bench: request was due; in brackets from its send):\n"
 	                "| acts/request | acts | offered acts/s | achieved acts/s | verify bound/s | ratio (target >= %.2f) | "
-	                "p50 ms | p99 ms (target <= %.0f) |\n|---|---|---|---|---|---|---|---|\n",
+	                "p50 ms | p99 ms (target <= %.0f) | host steal %% (bound's) |\n|---|---|---|---|---|---|---|---|---|\n",
 	        load, b->clients, load, CURVE_LATENCY_MS);
 	for (size_t i = 0; i < n; i++) {
 		const struct curve_point *p = &pt[i];
@@ -613,10 +651,12 @@ curve_print(const struct bench *b, const struct curve_point *pt, size_t n, const
 		json_object_set_new(e, "cpu_cores_client", json_real(p->cpu_client));
 		json_object_set_new(e, "writer_cpu_wait_ms_per_s", json_real(p->cpu.writer_wait_s * 1e3));
 		json_object_set_new(e, "loadavg_1m", json_real(p->loadavg));
+		json_object_set_new(e, "host_steal_share", json_real(p->steal));
+		json_object_set_new(e, "bound_host_steal_share", json_real(p->bound_steal));
 		json_array_append_new(a, e);
-		fprintf(stderr, "| %u | %llu | %.0f | %.0f | %.0f | %.2f | %.1f (%.1f) | %.1f (%.1f) |\n", p->size,
+		fprintf(stderr, "| %u | %llu | %.0f | %.0f | %.0f | %.2f | %.1f (%.1f) | %.1f (%.1f) | %.0f (%.0f) |\n", p->size,
 		        (unsigned long long)p->acts, p->offered, p->achieved, p->bound, p->achieved / p->bound, p->p50,
-		        p->svc_p50, p->p99, p->svc_p99);
+		        p->svc_p50, p->p99, p->svc_p99, p->steal * 100, p->bound_steal * 100);
 	}
 	json_object_set_new(o, "points", a);
 	out_json(o);
@@ -636,17 +676,28 @@ curve_run(struct bench *b, const char *pdld, const char *ddir, unsigned cores, c
 	size_t npoints = co->only != 0 ? 1 : CURVE_POINTS;
 	double check = bound_check(cores);
 	fprintf(stderr, "bench: pdl's own check of a known key's signature on %u cores %.0f/s\n", cores, check);
+	double before_steal = 0;
+	struct host_ticks h0, h1;
 	for (; n < npoints && rc == 0;) {
 		if (n == 0) {
+			host_ticks(&h0);
 			before = bound_verify(cores);
+			host_ticks(&h1);
+			before_steal = steal_share(&h0, &h1);
 			fprintf(stderr, "bench: that is %.2f x the verify bound (the library's own call) below\n",
 			        check / before);
 		}
-		fprintf(stderr, "bench: %s verify bound on %u cores %.0f/s\n", pdl_suite()->alg_name, cores, before);
+		fprintf(stderr, "bench: %s verify bound on %u cores %.0f/s (host steal %.0f%%)\n", pdl_suite()->alg_name,
+		        cores, before, before_steal * 100);
 		rc = curve_point(b, dpid, cores, sizes[n], co->load * before, co->seconds, &pt[n]);
+		host_ticks(&h0);
 		double after = bound_verify(cores);
+		host_ticks(&h1);
+		double after_steal = steal_share(&h0, &h1);
+		pt[n].bound_steal = (before_steal + after_steal) / 2;
 		pt[n++].bound = (before + after) / 2;
 		before = after;
+		before_steal = after_steal;
 	}
 	kill(dpid, SIGTERM);
 	int status;
