@@ -84,6 +84,21 @@ base_mul(void **state)
 	memset(a, 0xff, sizeof a);
 	a[31] = 0x0f;
 	base_mul_one(a);
+	/* radix-256 digits at their ends: 128 (no carry), 129 (-127, carry),
+	 * 255 + carry (0, carry) up to a top digit of 128 */
+	memset(a, 0x80, sizeof a);
+	a[31] = 0x7f;
+	base_mul_one(a);
+	memset(a, 0x81, sizeof a);
+	a[31] = 0x7f;
+	base_mul_one(a);
+	memset(a, 0xff, sizeof a);
+	a[31] = 0x7f;
+	base_mul_one(a);
+	for (int i = 0; i < 32; i++)
+		a[i] = (uint8_t)(i % 2 ? 0x80 : 0x7f);
+	a[31] &= 0x7f;
+	base_mul_one(a);
 	for (int i = 0; i < 500; i++) {
 		randombytes_buf(wide, sizeof wide);
 		crypto_core_ed25519_scalar_reduce(a, wide);
