@@ -8,15 +8,17 @@
  * multiples (ref10's method). The base point B is fixed, and so, in
  * practice, is A: a ledger's acts come from a few hundred parties, most
  * of them sending many acts (bulk submissions come from one actor). For a
- * fixed point, a table of its multiples j·256^i·P (i < 32, 1 ≤ j ≤ 8, in
- * affine "Niels" form) turns the multiplication into 64 additions and 4
- * doublings (ref10's fixed-base method, with signed radix-16 digits). B's
- * table, made once, is wider (1 ≤ j ≤ 128: 32 additions of signed
- * radix-256 digits, no doubling). With a table for -A and B's, a check
- * costs about 92 mixed additions and 4 doublings, against libsodium's 253
- * doublings and ~85 additions plus decompressing A. Building a key's table
- * costs about two libsodium checks, so a key gets one only once libsodium
- * has accepted two of its signatures.
+ * fixed point, a table of its multiples (in affine "Niels" form) turns
+ * the multiplication into additions of table entries and a few doublings
+ * (ref10's fixed-base method with wider tables): for -A, j·2^(10i)·A
+ * (i < 26, 1 ≤ j ≤ 16, 49 KiB) and 51 signed radix-32 digits, the odd ones
+ * before 5 doublings and the even ones after; for B, made once,
+ * j·2^(8i)·B (i < 32, 1 ≤ j ≤ 128, 480 KiB) and 32 signed radix-256
+ * digits with no doubling. A check costs about 80 mixed additions and 5
+ * doublings, against libsodium's 253 doublings and ~85 additions plus
+ * decompressing A. Building a key's table costs about three libsodium
+ * checks, so a key gets one only once libsodium has accepted two of its
+ * signatures.
  *
  * The same answer as libsodium (1.0.18, not ED25519_COMPAT), invariant (1)
  * of ed25519.h. libsodium answers 0 exactly when: s < L; R is not one of
@@ -448,35 +450,40 @@ ge_tobytes(uint8_t s[32], const ge_p3 *h)
 	ge_encode(s, h, &zi);
 }
 
-/* ---- tables: row i holds j·256^i·P, j = 1..cols ----
+/* ---- tables: row i holds j·2^(bits·i)·P, j = 1..cols ----
  *
- * A key's table has 8 columns (30 KiB): a scalar then takes 64 signed
- * radix-16 digits, the odd ones added before 4 doublings and the even ones
- * after. The base point's, made once and shared, has 128 (480 KiB): a
- * scalar takes 32 signed radix-256 digits, added with no doubling at all.
- * s·B then costs 32 additions instead of 60, a fifth of a check. */
+ * A key's table has 26 rows 2^10 apart and 16 columns (49 KiB): a scalar
+ * then takes 51 signed radix-32 digits, the odd ones added before 5
+ * doublings and the even ones after (49 additions, where radix 16 took
+ * 60). The base point's, made once and shared, has 32 rows 2^8 apart and
+ * 128 columns (480 KiB): a scalar takes 32 signed radix-256 digits, added
+ * with no doubling at all (32 additions). */
 
-#define ROWS 32
-#define COLS 8
+#define KROWS 26  /* a key's table: 26 x 10 bits cover a scalar below 2^253 */
+#define KCOLS 16
+#define KBITS 10
+#define KDIGITS 51 /* radix-32 digits of a scalar below 2^253 (51 x 5 = 255 bits) */
+#define BROWS 32
 #define BCOLS 128
+#define BBITS 8
 
 struct table {
-	ge_niels t[ROWS][COLS];
+	ge_niels t[KROWS][KCOLS];
 };
 
 struct btable {
-	ge_niels t[ROWS][BCOLS];
+	ge_niels t[BROWS][BCOLS];
 };
 
-/* The ROWS·cols multiples of p, projective, in pts (row-major); cols a
- * power of two up to 256. */
+/* The rows·cols multiples of p, projective, in pts (row-major): row i
+ * holds j·2^(bits·i)·p; cols a power of two up to 2^bits. */
 static void
-table_points(ge_p3 *pts, const ge_p3 *p, int cols)
+table_points(ge_p3 *pts, const ge_p3 *p, int rows, int cols, int bits)
 {
 	ge_p3 q = *p;
 	ge_cached qc;
 	ge_p1p1 r;
-	for (int i = 0; i < ROWS; i++) {
+	for (int i = 0; i < rows; i++) {
 		ge_p3 *row = pts + i * cols;
 		row[0] = q;
 		ge_to_cached(&qc, &q);
@@ -484,21 +491,21 @@ table_points(ge_p3 *pts, const ge_p3 *p, int cols)
 			ge_add(&r, &row[j - 1], &qc);
 			ge_to_p3(&row[j], &r);
 		}
-		q = row[cols - 1]; /* cols·256^i·p; doublings up to 256^(i+1)·p */
-		for (int k = cols; k < 256; k *= 2) {
+		q = row[cols - 1]; /* cols·2^(bits·i)·p; doublings up to 2^(bits·(i+1))·p */
+		for (int k = cols; k < 1 << bits; k *= 2) {
 			ge_dbl(&r, &q);
 			ge_to_p3(&q, &r);
 		}
 	}
 }
 
-/* t[0..ROWS·cols) = p's table, row-major: its multiples made affine with
+/* t[0..rows·cols) = p's table, row-major: its multiples made affine with
  * one inversion (Montgomery's trick: the running products of the Z's, one
  * inverse, then back). -1 when memory is short. */
 static int
-table_build(ge_niels *t, const ge_p3 *p, int cols)
+table_build(ge_niels *t, const ge_p3 *p, int rows, int cols, int bits)
 {
-	const int n = ROWS * cols;
+	const int n = rows * cols;
 	ge_p3 *pts = malloc((size_t)n * sizeof *pts);
 	fe *acc = malloc((size_t)n * sizeof *acc);
 	if (pts == NULL || acc == NULL) {
@@ -506,7 +513,7 @@ table_build(ge_niels *t, const ge_p3 *p, int cols)
 		free(acc);
 		return -1;
 	}
-	table_points(pts, p, cols);
+	table_points(pts, p, rows, cols, bits);
 	acc[0] = pts[0].Z;
 	for (int i = 1; i < n; i++)
 		fe_mul(&acc[i], &acc[i - 1], &pts[i].Z);
@@ -533,21 +540,19 @@ table_build(ge_niels *t, const ge_p3 *p, int cols)
 	return 0;
 }
 
-/* a (below 2^255) as 64 signed radix-16 digits in [-8, 8] */
+/* a (below 2^253) as 51 signed radix-32 digits in [-16, 16] */
 static void
-digits16(int8_t e[64], const uint8_t a[32])
+digits32(int8_t e[KDIGITS], const uint8_t a[32])
 {
-	for (int i = 0; i < 32; i++) {
-		e[2 * i] = (int8_t)(a[i] & 15);
-		e[2 * i + 1] = (int8_t)(a[i] >> 4);
-	}
 	int carry = 0;
-	for (int i = 0; i < 63; i++) {
-		int x = e[i] + carry;
-		carry = (x + 8) >> 4;
-		e[i] = (int8_t)(x - carry * 16);
+	for (int k = 0; k < KDIGITS; k++) {
+		int bit = 5 * k, i = bit / 8, sh = bit % 8;
+		unsigned w = a[i] | (i + 1 < 32 ? (unsigned)a[i + 1] << 8 : 0u);
+		int x = (int)((w >> sh) & 31) + carry;
+		carry = (x + 16) >> 5;
+		e[k] = (int8_t)(x - carry * 32);
 	}
-	e[63] = (int8_t)(e[63] + carry);
+	e[KDIGITS - 1] = (int8_t)(e[KDIGITS - 1] + carry * 32); /* a < 2^253: the top digit is at most 8 */
 }
 
 /* a (below 2^255) as 32 signed radix-256 digits in [-127, 128] */
@@ -575,21 +580,21 @@ add_digit(ge_p3 *acc, const ge_niels *row, int e)
 }
 
 /* acc = a·B + b·Q, B by the base table (radix-256 digits ea) and Q by
- * its table tq (radix-16 digits eb; NULL: a·B alone) */
+ * its table tq (radix-32 digits eb; NULL: a·B alone) */
 static void
-comb2(ge_p3 *acc, const struct btable *tb, const int16_t ea[32], const struct table *tq, const int8_t eb[64])
+comb2(ge_p3 *acc, const struct btable *tb, const int16_t ea[32], const struct table *tq, const int8_t eb[KDIGITS])
 {
 	ge_p1p1 r;
 	ge_zero(acc);
 	if (tq != NULL) {
-		for (int i = 1; i < 64; i += 2)
-			add_digit(acc, tq->t[i / 2], eb[i]);
-		for (int k = 0; k < 4; k++) {
+		for (int k = 1; k < KDIGITS; k += 2) /* 2^(5k) = 2^5 · 2^(10·(k/2)) */
+			add_digit(acc, tq->t[k / 2], eb[k]);
+		for (int d = 0; d < 5; d++) {
 			ge_dbl(&r, acc);
 			ge_to_p3(acc, &r);
 		}
-		for (int i = 0; i < 64; i += 2)
-			add_digit(acc, tq->t[i / 2], eb[i]);
+		for (int k = 0; k < KDIGITS; k += 2)
+			add_digit(acc, tq->t[k / 2], eb[k]);
 	}
 	for (int i = 0; i < 32; i++)
 		add_digit(acc, tb->t[i], ea[i]);
@@ -608,7 +613,7 @@ base_init(void)
 	ge_p3 p;
 	memset(b, 0x66, sizeof b); /* y = 4/5, x even: RFC 8032's B */
 	b[0] = 0x58;
-	base_ok = ge_frombytes(&p, b) == 0 && table_build(&base_table.t[0][0], &p, BCOLS) == 0;
+	base_ok = ge_frombytes(&p, b) == 0 && table_build(&base_table.t[0][0], &p, BROWS, BCOLS, BBITS) == 0;
 }
 
 void
@@ -677,9 +682,9 @@ table_point(ge_p3 *r, const struct table *t, const uint8_t sig[64], const uint8_
 	crypto_hash_sha512_update(&hs, m, n);
 	crypto_hash_sha512_final(&hs, hw);
 	crypto_core_ed25519_scalar_reduce(h, hw);
-	int8_t eh[64];
+	int8_t eh[KDIGITS];
 	int16_t es[32];
-	digits16(eh, h);
+	digits32(eh, h);
 	digits256(es, sig + 32);
 	comb2(r, &base_table, es, t, eh);
 	return 1;
@@ -707,8 +712,8 @@ table_accepts(const struct table *t, const uint8_t sig[64], const uint8_t *m, si
  * has none, at ADMIT_EVICT when that means dropping another key's (so two
  * keys meeting in a slot, both in use, do not rebuild tables in turn). */
 
-#define SLOTS 64u       /* tables per thread at most: 64 × 30 KiB */
-#define ADMIT_EMPTY 2u  /* a table costs about two libsodium checks */
+#define SLOTS 64u       /* tables per thread at most: 64 × 49 KiB */
+#define ADMIT_EMPTY 2u  /* two acceptances: a key in use (its table costs about three checks) */
 #define ADMIT_EVICT 16u
 
 struct slot {
@@ -802,7 +807,7 @@ accepted(struct cache *c, struct slot *sl, const uint8_t pk[32])
 	fe_neg(&a.T, &a.T);
 	if (sl->t == NULL && (sl->t = malloc(sizeof *sl->t)) == NULL)
 		return;
-	if (table_build(&sl->t->t[0][0], &a, COLS) != 0) {
+	if (table_build(&sl->t->t[0][0], &a, KROWS, KCOLS, KBITS) != 0) {
 		free(sl->t);
 		sl->t = NULL;
 		return;
