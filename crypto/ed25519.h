@@ -40,4 +40,9 @@ void pdl_ed25519_stats(struct pdl_ed25519_stats *s);
  * for a nonzero a·B. */
 void pdl_ed25519_base_mul_for_tests(uint8_t out[32], const uint8_t a[32]);
 
+/* Tests: on = 0 keeps pdl_ed25519_verify_many to the scalar table path,
+ * on = 1 lets it check eight at once where the CPU can (AVX-512 IFMA).
+ * Returns 1 when the eight-at-once path is in use. */
+int pdl_ed25519_lanes_for_tests(int on);
+
 #endif

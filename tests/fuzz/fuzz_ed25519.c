@@ -10,7 +10,9 @@
  * bytes of the input into it, R made a small-order encoding, s + L, the
  * input's first 64 bytes as the signature, or R the identity with s = h·a
  * (s·B - h·A = R holds; libsodium refuses R as of small order). Both keys have their tables
- * from the start, so the table path answers whenever it may.
+ * from the start, so the table path answers whenever it may. The check
+ * is made alone, then in a list of eight good ones (at a place the
+ * input's size picks) by the eight-at-once path and by the scalar one.
  */
 #include "fuzz.h"
 
@@ -150,22 +152,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spoil(sig, how, data, size);
 	int want = crypto_sign_verify_detached(sig, m, n, pk[w]) == 0 ? 0 : -1;
 	FUZZ_ASSERT(pdl_ed25519_verify(sig, m, n, pk[w]) == want);
-	/* in a list, between two good checks of the other key */
+	/* in a list of eight (one pass of the eight-at-once path, where the CPU
+	 * has it), among good checks of key 0; then the scalar table path */
 	struct pdl_pubkey k[2];
-	uint8_t gsig[2][64];
+	uint8_t gsig[64];
 	for (int i = 0; i < 2; i++) {
 		k[i].suite = &pdl_suite_ed25519_sha256;
 		memcpy(k[i].b, pk[i], 32);
 	}
-	sign_with(0, m, n, gsig[0]);
-	sign_with(0, m, n, gsig[1]);
-	struct pdl_sigcheck c[3] = {
-	        {.pk = &k[0], .sig = gsig[0], .m = m, .n = n},
-	        {.pk = &k[w], .sig = sig, .m = m, .n = n},
-	        {.pk = &k[0], .sig = gsig[1], .m = m, .n = n},
-	};
-	pdl_ed25519_verify_many(c, 3);
-	FUZZ_ASSERT(c[0].rc == PDL_OK && c[2].rc == PDL_OK);
-	FUZZ_ASSERT(c[1].rc == (want == 0 ? PDL_OK : PDL_EBADSIG));
+	sign_with(0, m, n, gsig);
+	size_t pos = size % 8;
+	for (int on = 1; on >= 0; on--) {
+		struct pdl_sigcheck c[8];
+		for (size_t j = 0; j < 8; j++)
+			c[j] = j == pos ? (struct pdl_sigcheck){.pk = &k[w], .sig = sig, .m = m, .n = n}
+			                : (struct pdl_sigcheck){.pk = &k[0], .sig = gsig, .m = m, .n = n};
+		pdl_ed25519_lanes_for_tests(on);
+		pdl_ed25519_verify_many(c, 8);
+		for (size_t j = 0; j < 8; j++)
+			FUZZ_ASSERT(c[j].rc == (j != pos || want == 0 ? PDL_OK : PDL_EBADSIG));
+	}
+	pdl_ed25519_lanes_for_tests(1);
 	return 0;
 }
