@@ -49,7 +49,11 @@
  *  (3) a slot's table is that of -pk for the pk it holds; slots live in
  *      the thread's cache only (invariant (2) of ed25519.h), freed when
  *      the thread exits (pthread key destructor), the main thread's at
- *      exit.
+ *      exit;
+ *  (4) the eight-lane code (AVX-512 IFMA) gives vfe_mul only limbs below
+ *      2^52, the most IFMA reads of a limb: vfe_carry's output, a table's
+ *      entries (invariant 1) or the identity's; vfe_sub's subtrahend has
+ *      limbs below 2^53 - 76, as fe_sub's.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -735,9 +739,7 @@ table_accepts(const struct table *t, const uint8_t sig[64], const uint8_t *m, si
  * stays in column i+j and hi goes to column i+j+1 doubled. Columns 5..9
  * fold into 0..4 times 19 (2^255 = 19 mod p), then one carry pass.
  *
- * Invariant (4): every vfe given to vfe_mul has limbs below 2^52 (vfe_carry's
- * output, a table's entries, or an identity's); vfe_sub's subtrahend has
- * limbs below 2^53 - 76, like fe_sub's. */
+ * Invariant (4) keeps every limb IFMA reads below 2^52. */
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_LANES 1
