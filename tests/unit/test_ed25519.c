@@ -64,6 +64,16 @@ base_mul_one(const uint8_t a[32])
 	assert_memory_equal(got, want, 32);
 }
 
+/* a scalar of 31 bytes fill and a last byte top */
+static void
+base_mul_filled(uint8_t fill, uint8_t top)
+{
+	uint8_t a[32];
+	memset(a, fill, sizeof a);
+	a[31] = top;
+	base_mul_one(a);
+}
+
 static void
 base_mul(void **state)
 {
@@ -78,23 +88,13 @@ base_mul(void **state)
 	memcpy(lm1, L, 32);
 	lm1[0]--;
 	base_mul_one(lm1);
-	memset(a, 0, sizeof a);
-	a[31] = 0x10;
-	base_mul_one(a);
-	memset(a, 0xff, sizeof a);
-	a[31] = 0x0f;
-	base_mul_one(a);
+	base_mul_filled(0, 0x10);
+	base_mul_filled(0xff, 0x0f);
 	/* radix-256 digits at their ends: 128 (no carry), 129 (-127, carry),
 	 * 255 + carry (0, carry) up to a top digit of 128 */
-	memset(a, 0x80, sizeof a);
-	a[31] = 0x7f;
-	base_mul_one(a);
-	memset(a, 0x81, sizeof a);
-	a[31] = 0x7f;
-	base_mul_one(a);
-	memset(a, 0xff, sizeof a);
-	a[31] = 0x7f;
-	base_mul_one(a);
+	base_mul_filled(0x80, 0x7f);
+	base_mul_filled(0x81, 0x7f);
+	base_mul_filled(0xff, 0x7f);
 	for (int i = 0; i < 32; i++)
 		a[i] = (uint8_t)(i % 2 ? 0x80 : 0x7f);
 	a[31] &= 0x7f;
