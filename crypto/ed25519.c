@@ -1136,9 +1136,7 @@ batch_tables(struct cache *cc, struct pdl_sigcheck *c, size_t n)
 	ge_p3 r[BATCH];
 	fe acc[BATCH], inv, zi;
 	size_t idx[BATCH], k = 0;
-	struct prep *pp = malloc(BATCH * sizeof *pp);
-	if (pp == NULL)
-		return; /* libsodium answers them all */
+	struct prep pp[BATCH];
 	for (size_t i = 0; i < n; i++) {
 		const struct table *t = table_of(cc, c[i].pk->b);
 		if (t != NULL && table_prepare(&pp[k], t, c[i].sig, c[i].m, c[i].n, c[i].pk->b))
@@ -1161,7 +1159,6 @@ batch_tables(struct cache *cc, struct pdl_sigcheck *c, size_t n)
 #endif
 	for (size_t j = done; j < k; j++)
 		comb2(&r[j], &base_table, pp[j].es, pp[j].t, pp[j].eh);
-	free(pp);
 	if (k == 0)
 		return;
 	acc[0] = r[0].Z;
