@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "pdld.h"
+#include "proto.h"
 
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -73,23 +74,6 @@ pdld_listen(nng_socket s, const char *url, nng_tls_config *tls, struct pipe_tab 
 	return 0;
 }
 
-/* The statistics scope of listener id under st (or its siblings).
- * nng_stat_find_listener of NNG 1.5.2 returns the first listener's scope
- * whatever the id (its search recurses by name only). */
-static nng_stat *
-find_listener(nng_stat *st, int id)
-{
-	for (; st != NULL; st = nng_stat_next(st)) {
-		nng_stat *x;
-		if (nng_stat_type(st) == NNG_STAT_SCOPE && strcmp(nng_stat_name(st), "listener") == 0 &&
-		    (x = nng_stat_find(st, "id")) != NULL && nng_stat_value(x) == (uint64_t)id)
-			return st;
-		if ((x = find_listener(nng_stat_child(st), id)) != NULL)
-			return x;
-	}
-	return NULL;
-}
-
 /* The listener's errors after which NNG 1.5.2 stops accepting. */
 static uint64_t
 stop_errors(const struct watch *w)
@@ -98,7 +82,7 @@ stop_errors(const struct watch *w)
 	uint64_t n = 0;
 	if (nng_stats_get(&all) != 0)
 		return w->errors;
-	if ((l = find_listener(all, nng_listener_id(w->l))) != NULL) {
+	if ((l = pdl_nng_stat_endpoint(all, "listener", nng_listener_id(w->l))) != NULL) {
 		if ((x = nng_stat_find(l, "other")) != NULL)
 			n += nng_stat_value(x);
 		if ((x = nng_stat_find(l, "canceled")) != NULL)

@@ -1,6 +1,7 @@
 /* proto.c — the client half of proto.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,11 +177,10 @@ tls_own_cert(nng_tls_config *cfg, struct pdl_status *st)
 }
 
 static int
-tls_dial(nng_socket s, const char *url, int flags, struct pdl_status *st)
+tls_dial(nng_socket s, const char *url, int flags, nng_dialer *d, struct pdl_status *st)
 {
 	const char *ca = opt_or_env(O.tls_ca, "PDL_TLS_CA");
 	nng_url *u = NULL;
-	nng_dialer d;
 	nng_tls_config *cfg = NULL;
 	int rv;
 	if (ca == NULL || ca[0] == 0)
@@ -206,8 +206,8 @@ tls_dial(nng_socket s, const char *url, int flags, struct pdl_status *st)
 	}
 	/* The server must prove it is HOST: never dial without the name check. */
 	if ((rv = nng_tls_config_auth_mode(cfg, NNG_TLS_AUTH_MODE_REQUIRED)) != 0 ||
-	    (rv = nng_tls_config_server_name(cfg, u->u_hostname)) != 0 || (rv = nng_dialer_create(&d, s, url)) != 0 ||
-	    (rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg)) != 0 || (rv = nng_dialer_start(d, flags)) != 0) {
+	    (rv = nng_tls_config_server_name(cfg, u->u_hostname)) != 0 || (rv = nng_dialer_create(d, s, url)) != 0 ||
+	    (rv = nng_dialer_set_ptr(*d, NNG_OPT_TLS_CONFIG, cfg)) != 0 || (rv = nng_dialer_start(*d, flags)) != 0) {
 		nng_tls_config_free(cfg);
 		nng_url_free(u);
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot reach pdld at %s: %s", url, nng_strerror(rv));
@@ -217,15 +217,83 @@ tls_dial(nng_socket s, const char *url, int flags, struct pdl_status *st)
 	return PDL_OK;
 }
 
-int
-pdl_client_dial(nng_socket s, const char *url, int flags, struct pdl_status *st)
+static int
+dial(nng_socket s, const char *url, int flags, nng_dialer *d, struct pdl_status *st)
 {
 	if (strncmp(url, "tls+", 4) == 0)
-		return tls_dial(s, url, flags, st);
-	int rv = nng_dial(s, url, NULL, flags);
+		return tls_dial(s, url, flags, d, st);
+	int rv = nng_dial(s, url, d, flags);
 	if (rv != 0)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot reach pdld at %s: %s", url, nng_strerror(rv));
 	return PDL_OK;
+}
+
+int
+pdl_dialed_start(struct pdl_dialed *k, nng_socket s, const char *url, int flags, struct pdl_status *st)
+{
+	memset(k, 0, sizeof *k);
+	k->sock = s;
+	size_t n = strlen(url);
+	if (n < sizeof k->url)
+		memcpy(k->url, url, n + 1);
+	int rc = dial(s, url, flags, &k->d, st);
+	k->live = rc == PDL_OK;
+	return rc;
+}
+
+nng_stat *
+pdl_nng_stat_endpoint(nng_stat *st, const char *kind, int id)
+{
+	for (; st != NULL; st = nng_stat_next(st)) {
+		nng_stat *x;
+		if (nng_stat_type(st) == NNG_STAT_SCOPE && strcmp(nng_stat_name(st), kind) == 0 &&
+		    (x = nng_stat_find(st, "id")) != NULL && nng_stat_value(x) == (uint64_t)id)
+			return st;
+		if ((x = pdl_nng_stat_endpoint(nng_stat_child(st), kind, id)) != NULL)
+			return x;
+	}
+	return NULL;
+}
+
+/* The connections of dialer d: 0 or more, -1 when NNG cannot tell. */
+static int
+dialer_pipes(nng_dialer d)
+{
+	nng_stat *all, *sc, *x;
+	int n = -1;
+	if (nng_stats_get(&all) != 0)
+		return -1;
+	if ((sc = pdl_nng_stat_endpoint(all, "dialer", nng_dialer_id(d))) != NULL && (x = nng_stat_find(sc, "pipes")) != NULL)
+		n = (int)nng_stat_value(x);
+	nng_stats_free(all);
+	return n;
+}
+
+void
+pdl_dialed_tend(struct pdl_dialed *k)
+{
+	if (k->url[0] == 0)
+		return;
+	int pipes = k->live ? dialer_pipes(k->d) : 0;
+	uint64_t now = pdl_mono_ns();
+	if (pipes != 0) { /* connected, or NNG cannot tell: a live connection is never cut */
+		k->nopipe_ns = 0;
+		return;
+	}
+	if (k->nopipe_ns == 0) {
+		k->nopipe_ns = now;
+		return;
+	}
+	if (now - k->nopipe_ns < PDL_REDIAL_MS * 1000000ull)
+		return;
+	/* Stopped, or still trying against a pdld that is down: a new dialer
+	 * costs one connect attempt either way. */
+	if (k->live)
+		nng_dialer_close(k->d);
+	struct pdl_status st = {0};
+	k->live = dial(k->sock, k->url, NNG_FLAG_NONBLOCK, &k->d, &st) == PDL_OK;
+	k->nopipe_ns = now;
+	k->redials++;
 }
 
 void
@@ -244,11 +312,10 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 	memset(c, 0, sizeof *c);
 	if ((rv = nng_req0_open(&c->sock)) != 0)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
-	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, PDL_PROTO_TIMEOUT_MS);
-	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, PDL_PROTO_TIMEOUT_MS);
+	c->timeout_ms = PDL_PROTO_TIMEOUT_MS;
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, PDL_PROTO_RESEND_MS);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, PDL_REPLY_BYTES_MAX); /* replies are untrusted too */
-	int rc = pdl_client_dial(c->sock, url, 0, st);
+	int rc = pdl_dialed_start(&c->link, c->sock, url, 0, st);
 	if (rc != PDL_OK) {
 		nng_close(c->sock);
 		return rc;
@@ -291,22 +358,91 @@ pdl_client_close(struct pdl_client *c)
 	c->open = 0;
 }
 
+/* A send or receive of the client's socket, waited for in slices of
+ * TEND_MS with the dialer looked after between them (pdl_dialed_tend). */
+#define TEND_MS 250u
+
+struct wake {
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+	int done;
+};
+
+static void
+wake_cb(void *arg)
+{
+	struct wake *w = arg;
+	pthread_mutex_lock(&w->mu);
+	w->done = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Begins op on aio (timed out after the client's timeout) and waits for
+ * its end; NNG's result. */
+static int
+aio_run(struct pdl_client *c, nng_aio *aio, struct wake *w, void (*op)(nng_socket, nng_aio *))
+{
+	pthread_mutex_lock(&w->mu);
+	w->done = 0;
+	pthread_mutex_unlock(&w->mu);
+	nng_aio_set_timeout(aio, (nng_duration)(c->timeout_ms ? c->timeout_ms : PDL_PROTO_TIMEOUT_MS));
+	op(c->sock, aio);
+	pthread_mutex_lock(&w->mu);
+	while (!w->done) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long)TEND_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT || w->done)
+			continue;
+		pthread_mutex_unlock(&w->mu);
+		pdl_dialed_tend(&c->link);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return nng_aio_result(aio);
+}
+
 /* One request and its reply, as bytes. */
 static int
 call_raw(struct pdl_client *c, const void *req, size_t n, nng_msg **rep, struct pdl_status *st)
 {
 	int rv;
 	nng_msg *m;
+	nng_aio *aio;
+	struct wake w = {.done = 0};
+	pthread_condattr_t ca;
 	if ((rv = nng_msg_alloc(&m, n)) != 0)
 		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 	memcpy(nng_msg_body(m), req, n);
-	if ((rv = nng_sendmsg(c->sock, m, 0)) != 0) {
+	if ((rv = nng_aio_alloc(&aio, wake_cb, &w)) != 0) {
 		nng_msg_free(m);
-		return pdl_status_set(st, PDL_ECLOSED, NULL, "send to pdld failed: %s", nng_strerror(rv));
+		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
 	}
-	if ((rv = nng_recvmsg(c->sock, rep, 0)) != 0)
-		return pdl_status_set(st, PDL_ECLOSED, NULL, "no reply from pdld: %s", nng_strerror(rv));
-	return PDL_OK;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	nng_aio_set_msg(aio, m);
+	int rc = PDL_OK;
+	if ((rv = aio_run(c, aio, &w, nng_send_aio)) != 0) {
+		if (nng_aio_get_msg(aio) != NULL)
+			nng_msg_free(nng_aio_get_msg(aio)); /* not sent: still ours */
+		rc = pdl_status_set(st, PDL_ECLOSED, NULL, "send to pdld failed: %s", nng_strerror(rv));
+	} else {
+		nng_aio_set_msg(aio, NULL);
+		if ((rv = aio_run(c, aio, &w, nng_recv_aio)) != 0)
+			rc = pdl_status_set(st, PDL_ECLOSED, NULL, "no reply from pdld: %s", nng_strerror(rv));
+		else
+			*rep = nng_aio_get_msg(aio);
+	}
+	nng_aio_free(aio); /* waits for wake_cb: w outlives it */
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return rc;
 }
 
 /* The ledger id (the suite's hash of entry 0, public) of the pdld c talks

@@ -71,11 +71,33 @@
  * reply to the first copy is still taken. */
 #define PDL_PROTO_RESEND_MS 10000
 
+/* A client's dialer, looked after. NNG 1.5.2's dialer stops for good
+ * when a connection fails during the SP handshake with EPIPE (its
+ * NNG_ECLOSED, which the dialer takes for its own closing; NNG 1.5.3+ map
+ * it to NNG_ECONNSHUT): a pdld killed just as a client redialed it, or a
+ * listener closed under a connection not yet accepted. The socket then
+ * has no connection and never gets one, and a REQ request waits out its
+ * whole timeout. pdl_dialed_tend, called while a client waits, closes a
+ * dialer that has had no connection for PDL_REDIAL_MS and dials again
+ * (a REQ socket then sends its queued request on the new connection). */
+#define PDL_REDIAL_MS 2000u
+#define PDL_DIAL_URL_MAX 512u
+struct pdl_dialed {
+	nng_socket sock;
+	nng_dialer d;
+	int live;                      /* d is started */
+	uint64_t nopipe_ns;            /* since when d has had no connection; 0: it has one, or not looked yet */
+	unsigned redials;              /* dialers replaced (for tests and logs) */
+	char url[PDL_DIAL_URL_MAX];    /* "" when too long to keep: never redialed */
+};
+
 /* Client side: one REQ socket to a pdld. */
 struct pdl_client {
 	nng_socket sock;
 	int open;
 	int have_lid;
+	unsigned timeout_ms;  /* a send, then its reply, each wait at most this */
+	struct pdl_dialed link;
 	uint8_t lid[PDL_HASH_BYTES]; /* the ledger id (the hash of entry 0), once a reader token needed it */
 };
 
@@ -122,11 +144,22 @@ int pdl_tls_file_read(const char *path, int secret, uint8_t **out, size_t *n, st
  * with one, every request but submit carries a fresh reader token signed
  * with the key (loaded at the first request, wiped at exit). */
 int pdl_client_tls_args(int argc, char **argv);
-/* Dials url on s (nng_dial with flags), setting up TLS for tls+ URLs as
- * above; for any socket a client opens to pdld (REQ, SUB).
+/* Dials url on s (a dialer started with flags: 0 waits for the first
+ * connection, NNG_FLAG_NONBLOCK does not), setting up TLS for tls+ URLs as
+ * above; for any socket a client opens to pdld (REQ, SUB). k remembers
+ * the dialer for pdl_dialed_tend.
  * Errors: PDL_ECLOSED, PDL_EINVAL (no CA for a tls+ URL), PDL_EKEY (the CA
  * file does not load). */
-int pdl_client_dial(nng_socket s, const char *url, int flags, struct pdl_status *st);
+int pdl_dialed_start(struct pdl_dialed *k, nng_socket s, const char *url, int flags, struct pdl_status *st);
+/* Replaces k's dialer when it has had no connection for PDL_REDIAL_MS
+ * (above); call it every few hundred milliseconds while waiting on the
+ * socket. Cheap while a connection is up (one look at NNG's statistics). */
+void pdl_dialed_tend(struct pdl_dialed *k);
+/* The statistics scope of the endpoint of kind "dialer" or "listener"
+ * with this id, searched from st down (and across its siblings), or NULL.
+ * NNG 1.5.2's nng_stat_find_dialer and _listener return the first
+ * endpoint's scope whatever the id (their search recurses by name only). */
+nng_stat *pdl_nng_stat_endpoint(nng_stat *st, const char *kind, int id);
 void pdl_client_close(struct pdl_client *c);
 /* Sends req, waits for the reply; *rep is malloc'd (caller frees). Adds a
  * reader token when a reader identity is set (above; the first such call

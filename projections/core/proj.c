@@ -1123,10 +1123,9 @@ pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms,
 	memset(c, 0, sizeof *c);
 	if ((rv = nng_req0_open(&c->sock)) != 0)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
-	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms);
-	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms);
+	c->timeout_ms = timeout_ms;
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0);
-	if ((rc = pdl_client_dial(c->sock, url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
+	if ((rc = pdl_dialed_start(&c->link, c->sock, url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
 		nng_close(c->sock);
 		return rc;
 	}
@@ -1215,7 +1214,8 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, 0);
 	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
 	/* tls+tcp:// as for the REQ socket: the same CA (--tls-ca, PDL_TLS_CA) */
-	if ((rc = pdl_client_dial(sub, pub_url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
+	struct pdl_dialed subd;
+	if ((rc = pdl_dialed_start(&subd, sub, pub_url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
 		nng_close(sub);
 		pdl_client_close(&cl);
 		return rc;
@@ -1236,6 +1236,7 @@ pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, vola
 		if (rv == NNG_ETIMEDOUT || pdl_mono_ns() - last_poll > 1000000000ull) {
 			/* a dropped last message leaves no later one to reveal the gap */
 			last_poll = pdl_mono_ns();
+			pdl_dialed_tend(&subd); /* a subscription whose dialer stopped would stay silent */
 			uint64_t before = applied;
 			rc = pdl_catch_up(db, &cl, &applied, st);
 			if (applied > before) {

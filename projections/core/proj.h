@@ -215,7 +215,7 @@ int pdl_vdb_apply_prepared(struct pdl_vdb *db, const uint8_t *const *entries, co
  * that accepts but never answers — stopped, hung — cannot hold the caller
  * in a handshake), and every send and receive gives up after timeout_ms, so
  * a worker or route can always notice a stop request. Close it with
- * pdl_client_close. Errors: as pdl_client_dial; PDL_ECLOSED. */
+ * pdl_client_close. Errors: as pdl_dialed_start; PDL_ECLOSED. */
 int pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms, struct pdl_status *st);
 
 /* What the worker counts for pdl-project --metrics (prom.h): written by the

@@ -15,6 +15,14 @@ reader token of its own making (stale, for another op).
   sp.py sub URL SECONDS OUT [tls]
       subscribe (SUB, everything), write each message received to OUT as
       one JSON line {"b64": …}, for SECONDS; prints {"messages": N}
+  sp.py rep-flaky PATH DROP_S
+      a REP on ipc PATH that fails the way a dying pdld does: takes the
+      first connection's handshake and request and closes it; then for
+      DROP_S seconds closes every connection before reading its handshake
+      (the client's own handshake write fails with EPIPE: NNG 1.5.2's
+      dialer stops there for good); then answers each request with
+      {error: PDL_ENOTFOUND, message: "rep-flaky answers"} until one is
+      answered; prints {"dropped": N, "answered": 0|1}
   tls: --ca FILE [--cert FILE --key FILE]
 
 Framing (NNG 1.5): an 8-byte handshake 00 'S' 'P' 00 <proto u16> 00 00 both
@@ -222,5 +230,63 @@ def cmd_sub(a):
     print(json.dumps({"messages": n}))
 
 
+def _serve_read(c, n):
+    b = bytearray()
+    while len(b) < n:
+        x = c.recv(n - len(b))
+        if not x:
+            raise IOError("connection closed")
+        b += x
+    return bytes(b)
+
+
+def cmd_rep_flaky(a):
+    path, drop_s = a[0], float(a[1])
+    if os.path.exists(path):
+        os.unlink(path)
+    ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ls.bind(path)
+    ls.listen(64)
+    ls.settimeout(40)
+    hello = b"\x00SP\x00" + struct.pack(">H", PROTO_REP) + b"\x00\x00"
+    c, _ = ls.accept()  # 1: a request taken, then the "crash"
+    c.settimeout(10)
+    c.sendall(hello)
+    _serve_read(c, 8)
+    _serve_read(c, 1)
+    _serve_read(c, struct.unpack(">Q", _serve_read(c, 8))[0])
+    c.close()
+    dropped, end = 0, time.time() + drop_s
+    while time.time() < end:  # 2: closed before their handshake
+        ls.settimeout(max(0.01, end - time.time()))
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            break
+        c.close()
+        dropped += 1
+    answered = 0
+    ls.settimeout(40)
+    try:
+        while not answered:  # 3: a pdld again
+            c, _ = ls.accept()
+            c.settimeout(10)
+            try:
+                c.sendall(hello)
+                _serve_read(c, 8)
+                _serve_read(c, 1)
+                body = _serve_read(c, struct.unpack(">Q", _serve_read(c, 8))[0])
+                rep = body[:4] + mp_pack({"error": "PDL_ENOTFOUND", "message": "rep-flaky answers"})
+                c.sendall(b"\x01" + struct.pack(">Q", len(rep)) + rep)
+                answered = 1
+                time.sleep(0.2)
+            except (OSError, IOError):
+                pass
+            c.close()
+    except socket.timeout:
+        pass
+    print(json.dumps({"dropped": dropped, "answered": answered}))
+
+
 if __name__ == "__main__":
-    {"flood": cmd_flood, "call": cmd_call, "sub": cmd_sub}[sys.argv[1]](sys.argv[2:])
+    {"flood": cmd_flood, "call": cmd_call, "sub": cmd_sub, "rep-flaky": cmd_rep_flaky}[sys.argv[1]](sys.argv[2:])
