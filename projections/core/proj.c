@@ -1196,27 +1196,34 @@ note_position(struct pdl_follow_stats *stats, struct pdl_vdb *db)
  * stopped notices a stop request within about this long. */
 #define FOLLOW_WAIT_MS 2000u
 
+/* The follower's subscription: everything, each wait at most a second. */
+static int
+sub_open(nng_socket *sub, struct pdl_dialed *subd, const char *pub_url, struct pdl_status *st)
+{
+	int rv, rc;
+	if ((rv = nng_sub0_open(sub)) != 0)
+		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));
+	nng_socket_set(*sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	nng_socket_set_ms(*sub, NNG_OPT_RECVTIMEO, 1000);
+	nng_socket_set_size(*sub, NNG_OPT_RECVMAXSZ, 0);
+	nng_socket_set_int(*sub, NNG_OPT_RECVBUF, 8192);
+	/* tls+tcp:// as for the REQ socket: the same CA (--tls-ca, PDL_TLS_CA) */
+	if ((rc = pdl_dialed_start(subd, *sub, pub_url, NNG_FLAG_NONBLOCK, st)) != PDL_OK)
+		nng_close(*sub);
+	return rc;
+}
+
 int
 pdl_follow(struct pdl_vdb *db, const char *ledger_url, const char *pub_url, volatile int *stop,
            struct pdl_follow_stats *stats, struct pdl_status *st)
 {
 	struct pdl_client cl;
 	nng_socket sub;
+	struct pdl_dialed subd;
 	int rv, rc;
 	if ((rc = pdl_proj_client_open(&cl, ledger_url, FOLLOW_WAIT_MS, st)) != PDL_OK)
 		return rc;
-	if ((rv = nng_sub0_open(&sub)) != 0) {
-		pdl_client_close(&cl);
-		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open SUB socket: %s", nng_strerror(rv));
-	}
-	nng_socket_set(sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-	nng_socket_set_ms(sub, NNG_OPT_RECVTIMEO, 1000);
-	nng_socket_set_size(sub, NNG_OPT_RECVMAXSZ, 0);
-	nng_socket_set_int(sub, NNG_OPT_RECVBUF, 8192);
-	/* tls+tcp:// as for the REQ socket: the same CA (--tls-ca, PDL_TLS_CA) */
-	struct pdl_dialed subd;
-	if ((rc = pdl_dialed_start(&subd, sub, pub_url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
-		nng_close(sub);
+	if ((rc = sub_open(&sub, &subd, pub_url, st)) != PDL_OK) {
 		pdl_client_close(&cl);
 		return rc;
 	}
