@@ -535,7 +535,7 @@ pdld_start(const char *pdld, const char *ddir, char *url, size_t cap)
  * comes) measure only Little's law: C clients x B acts in flight at X
  * acts/s wait C x B / X on average whatever pdld does. So each point offers
  * an open-loop load instead: request r is due at t0 + r x B / rate, with
- * rate = --load (0.75) x the verify bound measured just before the point;
+ * rate = --load (0.85) x the verify bound measured just before the point;
  * C client threads (64) take the requests in order, sleep until each is
  * due and send it. Latency counts from when the request was due, not from
  * when a busy client got round to sending it, so a pdld that falls behind
@@ -544,7 +544,13 @@ pdld_start(const char *pdld, const char *ddir, char *url, size_t cap)
 
 #define CURVE_SECONDS_DEFAULT 5u  /* of load per point: 75 requests even at 1,024 acts each */
 #define CURVE_CLIENTS_DEFAULT 64u /* the "many clients" */
-#define CURVE_LOAD_DEFAULT 0.75   /* the target throughput, as a fraction of the bound (--load 75) */
+/* The target is a p99 at 0.75 of the bound, judged against the mean of the
+ * bounds measured before and after the point; the load is offered against
+ * the one before alone, which on a shared host is often 10-30% below that
+ * mean. Offered at 0.85, a point pdld keeps up with is judged at 0.75 or
+ * more even so; at 0.75 it landed at 0.68-0.94 for the same pdld. */
+#define CURVE_LOAD_DEFAULT 0.85
+#define CURVE_RATIO_TARGET 0.75
 #define CURVE_START_MS 20u        /* between the clients' start and the first request due */
 #define CURVE_LATENCY_MS 25.0     /* the target p99 */
 
@@ -662,7 +668,7 @@ curve_print(const struct bench *b, const struct curve_point *pt, size_t n, const
 	                "bench: request was due; in brackets from its send):\n"
 	                "| acts/request | acts | offered acts/s | achieved acts/s | verify bound/s | ratio (target >= %.2f) | "
 	                "p50 ms | p99 ms (target <= %.0f) | host steal %% (bound's) |\n|---|---|---|---|---|---|---|---|---|\n",
-	        load, b->clients, load, CURVE_LATENCY_MS);
+	        load, b->clients, CURVE_RATIO_TARGET, CURVE_LATENCY_MS);
 	for (size_t i = 0; i < n; i++) {
 		const struct curve_point *p = &pt[i];
 		json_t *e = json_object();
@@ -769,11 +775,13 @@ static const char bench_help[] =
     "projection worker (pdl-project all) following, and reports the lag from commit to\n"
     "view applied (p50, p99; target p99 <= 100 ms).\n"
     "--curve instead prints receipt latency at throughput for requests of 1, 16, 64, 256\n"
-    "and 1,024 acts: each point offers P% (75) of the verify bound measured just before\n"
+    "and 1,024 acts: each point offers P% (85) of the verify bound measured just before\n"
     "it, open loop (request r is due at r x size / rate), for S seconds (5), from C\n"
     "client threads (64), and reports the rate achieved, its ratio to the bound measured\n"
-    "around the point, and latency p50/p99 from when each request was due (so a late\n"
-    "send counts) and from its send (target p99 <= 25 ms at 0.75 of the bound). --batch B\n"
+    "around the point (the mean of the bounds before and after it), and latency p50/p99\n"
+    "from when each request was due (so a late send counts) and from its send (target\n"
+    "p99 <= 25 ms at 0.75 of the bound: offered at 0.85 of the bound before, a point\n"
+    "still clears 0.75 when the bound after it is higher). --batch B\n"
     "runs the point of B acts per request alone.\n";
 
 int
