@@ -55,6 +55,9 @@ check_eq "latency from when due >= from the send, p50 <= p99" \
 check "stderr prints the curve with its targets" grep -q "p99 ms (target <= 25)" "$TMP/curve.err"
 check_eq "each point has the host's steal share over it and over its bound (0 to 1)" \
 	"$(jl "$TMP/curve.json" '[0 <= p["host_steal_share"] <= 1 and 0 <= p["bound_host_steal_share"] <= 1 for p in o["points"]]')" "[true]"
+check_eq "and the largest share in any 200 ms of it (0 to 1)" \
+	"$(jl "$TMP/curve.json" '[0 <= p["host_steal_worst_200ms_share"] <= 1 for p in o["points"]]')" "[true]"
+check "the table has the worst 0.2 s steal column" grep -q "worst 0.2 s steal" "$TMP/curve.err"
 check_eq "pdl's own check of a known key: one at a time and in lists of 64, both > 0" \
 	"$(jl "$TMP/curve.json" 'o["check_known_key_per_s"] > 0 and o["check_known_key_lists_of_64_per_s"] > 0')" "true"
 "$PDL" bench --curve --load 0 >"$TMP/bad.out" 2>&1
