@@ -293,7 +293,6 @@ pdl_dialed_tend(struct pdl_dialed *k)
 	struct pdl_status st = {0};
 	k->live = dial(k->sock, k->url, NNG_FLAG_NONBLOCK, &k->d, &st) == PDL_OK;
 	k->nopipe_ns = now;
-	k->redials++;
 }
 
 void

@@ -87,7 +87,6 @@ struct pdl_dialed {
 	nng_dialer d;
 	int live;                      /* d is started */
 	uint64_t nopipe_ns;            /* since when d has had no connection; 0: it has one, or not looked yet */
-	unsigned redials;              /* dialers replaced (for tests and logs) */
 	char url[PDL_DIAL_URL_MAX];    /* "" when too long to keep: never redialed */
 };
 
@@ -153,7 +152,7 @@ int pdl_client_tls_args(int argc, char **argv);
 int pdl_dialed_start(struct pdl_dialed *k, nng_socket s, const char *url, int flags, struct pdl_status *st);
 /* Replaces k's dialer when it has had no connection for PDL_REDIAL_MS
  * (above); call it every few hundred milliseconds while waiting on the
- * socket. Cheap while a connection is up (one look at NNG's statistics). */
+ * socket. Each call takes one snapshot of NNG's statistics. */
 void pdl_dialed_tend(struct pdl_dialed *k);
 /* The statistics scope of the endpoint of kind "dialer" or "listener"
  * with this id, searched from st down (and across its siblings), or NULL.

@@ -46,6 +46,22 @@ from pdlgen import mp_pack, mp_unpack  # noqa: E402
 PROTO_PUB, PROTO_SUB, PROTO_REQ, PROTO_REP = 0x20, 0x21, 0x30, 0x31
 
 
+def recv_exact(s, n):
+    b = bytearray()
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise IOError("connection closed")
+        b += c
+    return bytes(b)
+
+
+def ipc_recv_msg(s):
+    """One ipc message: the type byte, the 8-byte length, the bytes."""
+    recv_exact(s, 1)
+    return recv_exact(s, struct.unpack(">Q", recv_exact(s, 8))[0])
+
+
 class Conn:
     def __init__(self, url, proto, peer, tls):
         self.ipc = url.startswith("ipc://")
@@ -70,13 +86,7 @@ class Conn:
             raise IOError("bad SP handshake %r" % hs)
 
     def _read(self, n):
-        b = bytearray()
-        while len(b) < n:
-            c = self.s.recv(n - len(b))
-            if not c:
-                raise IOError("connection closed")
-            b += c
-        return bytes(b)
+        return recv_exact(self.s, n)
 
     def send(self, body):
         head = (b"\x01" if self.ipc else b"") + struct.pack(">Q", len(body))
@@ -84,7 +94,7 @@ class Conn:
 
     def recv(self):
         if self.ipc:
-            self._read(1)
+            return ipc_recv_msg(self.s)
         (n,) = struct.unpack(">Q", self._read(8))
         return self._read(n)
 
@@ -230,16 +240,6 @@ def cmd_sub(a):
     print(json.dumps({"messages": n}))
 
 
-def _serve_read(c, n):
-    b = bytearray()
-    while len(b) < n:
-        x = c.recv(n - len(b))
-        if not x:
-            raise IOError("connection closed")
-        b += x
-    return bytes(b)
-
-
 def cmd_rep_flaky(a):
     path, drop_s = a[0], float(a[1])
     if os.path.exists(path):
@@ -252,9 +252,8 @@ def cmd_rep_flaky(a):
     c, _ = ls.accept()  # 1: a request taken, then the "crash"
     c.settimeout(10)
     c.sendall(hello)
-    _serve_read(c, 8)
-    _serve_read(c, 1)
-    _serve_read(c, struct.unpack(">Q", _serve_read(c, 8))[0])
+    recv_exact(c, 8)
+    ipc_recv_msg(c)
     c.close()
     dropped, end = 0, time.time() + drop_s
     while time.time() < end:  # 2: closed before their handshake
@@ -273,9 +272,8 @@ def cmd_rep_flaky(a):
             c.settimeout(10)
             try:
                 c.sendall(hello)
-                _serve_read(c, 8)
-                _serve_read(c, 1)
-                body = _serve_read(c, struct.unpack(">Q", _serve_read(c, 8))[0])
+                recv_exact(c, 8)
+                body = ipc_recv_msg(c)
                 rep = body[:4] + mp_pack({"error": "PDL_ENOTFOUND", "message": "rep-flaky answers"})
                 c.sendall(b"\x01" + struct.pack(">Q", len(rep)) + rep)
                 answered = 1
