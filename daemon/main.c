@@ -20,6 +20,7 @@
 #include "date.h"
 #include "pdld.h"
 #include "proto.h"
+#include "readacl.h"
 #include "version.h"
 
 struct pdld D;
@@ -102,6 +103,8 @@ usage(FILE *f)
 	        "                      for reads only: no ledger key, submit/clock/blob refused\n"
 	        "  --tiles OUT         keep OUT a C2SP tlog-tiles copy of the ledger (as `pdl tiles` writes it),\n"
 	        "                      updated after each checkpoint by a thread of its own, off the writer's path\n"
+	        "  --tiles-entries public|all  public (the default): OUT is for anyone, no private entry's\n"
+	        "                      bytes go there; all: every entry's bytes, for auditors (pdl tiles --help)\n"
 	        "  --http HOST:PORT    also take signed acts over HTTP/1.1: POST /v1/acts with JSON\n"
 	        "                      {\"act\":base64,\"sig\":base64} (what `pdl sign` prints) or msgpack\n"
 	        "                      envelopes, one or an array; same receipts, errors and limits as the\n"
@@ -187,6 +190,8 @@ struct opts {
 	int insecure, ipc_public, test_clock, verbose;
 	int read_only;     /* --read-only: a copy, no key, no writer */
 	const char *tiles; /* --tiles OUT (tiles.c) */
+	enum pdl_tiles_entries tiles_entries; /* --tiles-entries */
+	int tiles_entries_set;
 	struct pdld_http_opts http; /* --http: acts over HTTP (http.c) */
 	const char *metrics, *log_format;
 	const char *witness_policy, *witness_ca; /* --witness-policy (witness.c) */
@@ -236,6 +241,7 @@ static const struct option pdld_opts[] = {
 	{"send-timeout-ms", required_argument, NULL, 'T'},
 	{"http", required_argument, NULL, 'H'},
 	{"tiles", required_argument, NULL, 'X'},
+	{"tiles-entries", required_argument, NULL, 'E'},
 	{"read-only", no_argument, NULL, 'O'},
 	{"http-timeout-ms", required_argument, NULL, 'W'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -269,6 +275,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose = 1; break;
 		case 'H': o->http.addr = optarg; break;
 		case 'X': o->tiles = optarg; break;
+		case 'E':
+			if (pdl_tiles_entries_parse(optarg, &o->tiles_entries) != PDL_OK) {
+				pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
+				        "--tiles-entries takes public or all, not '%s'", optarg);
+				return 2;
+			}
+			o->tiles_entries_set = 1;
+			break;
 		case 'O': o->read_only = 1; break;
 		case 'V': pdl_version_print(stdout, "pdld"); return -1;
 		case 'M': o->metrics = optarg; break;
@@ -336,6 +350,10 @@ opts_transport(struct opts *o)
 	if (o->client_ca != NULL && o->tls_cert == NULL) {
 		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS,
 		        "--tls-client-ca is for tls+tcp:// listeners (with --tls-cert/--tls-key)");
+		return 2;
+	}
+	if (o->tiles_entries_set && o->tiles == NULL) {
+		pdl_log(PDL_LOG_ERROR, "bad_option", PDL_LOG_NOFIELDS, "--tiles-entries goes with --tiles OUT");
 		return 2;
 	}
 	if (o->read_only && o->tiles != NULL) {
@@ -618,6 +636,7 @@ opts_apply(const struct opts *o)
 	D.verbose = o->verbose;
 	D.read_only = o->read_only;
 	D.tiles_out = o->tiles;
+	D.tiles_rules = (struct pdl_tiles_rules){pdl_entry_ckpt_ref, pdl_readacl_public, o->tiles_entries};
 	D.conns_max = (unsigned)o->conns_max;
 	/* three listeners (REQ/REP, PUB, --http) of --max-connections each
 	 * must fit the descriptors: or accept fails with EMFILE before the

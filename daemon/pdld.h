@@ -93,6 +93,7 @@
 #include "prom.h"
 #include "promhttp.h"
 #include "rules.h"
+#include "tiles.h"
 
 /* Defaults of the limits (header comment); each has a flag. */
 #define CONNS_MAX_DEFAULT 256u                 /* pipes per listener: a busy node's clients, with room */
@@ -227,6 +228,7 @@ struct pdld {
 	int commit_mdb_rc; /* the writer's last failed mdb_txn_commit, for its replies */
 	/* --tiles OUT (tiles.c): the writer bumps tiles_gen after a checkpoint */
 	const char *tiles_out;
+	struct pdl_tiles_rules tiles_rules; /* --tiles-entries */
 	pthread_t tiles;
 	pthread_mutex_t tiles_mu;
 	pthread_cond_t tiles_cv;

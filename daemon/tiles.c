@@ -46,7 +46,7 @@ export_once(char *last_err, size_t cap)
 	} else {
 		rc = pdl_tiles_checkpoint(t, &D.store, &size, &note, &n, &st);
 		if (rc == PDL_OK)
-			rc = pdl_tiles_export(t, &D.store, D.tiles_out, note, n, pdl_entry_ckpt_ref, &ts, NULL, &st);
+			rc = pdl_tiles_export(t, &D.store, D.tiles_out, note, n, &D.tiles_rules, &ts, NULL, &st);
 		pdl_store_rdone(&D.store, t);
 	}
 	if (rc != PDL_OK) {

@@ -21,9 +21,22 @@ struct wctx {
 	size_t root_n;
 	char dir_made[OUT_PATH_MAX]; /* the last directory known to exist */
 	struct pdl_tiles_stats *stats;
+	const struct pdl_tiles_rules *r;
 	struct pdl_progress *prog; /* NULL: none */
 	struct pdl_status *st;
 };
+
+int
+pdl_tiles_entries_parse(const char *s, enum pdl_tiles_entries *e)
+{
+	if (strcmp(s, "public") == 0)
+		*e = PDL_TILES_ENTRIES_PUBLIC;
+	else if (strcmp(s, "all") == 0)
+		*e = PDL_TILES_ENTRIES_ALL;
+	else
+		return PDL_EINVAL;
+	return PDL_OK;
+}
 
 int
 pdl_tiles_checkpoint(MDB_txn *t, const struct pdl_store *s, uint64_t *size, const char **note, size_t *n,
@@ -104,6 +117,36 @@ put_file(struct wctx *w, const char *rel, const void *b, size_t len)
 	return PDL_OK;
 }
 
+/* OUT/to as a second name of OUT/from, written with put_file (the same
+ * bundle under both layouts costs no second copy); put_file's copy where
+ * the file system has no hard links. */
+static int
+put_link(struct wctx *w, const char *from, const char *to, const void *b, size_t len)
+{
+	char src[OUT_PATH_MAX], path[OUT_PATH_MAX], tmp[OUT_PATH_MAX + 16];
+	int n = snprintf(path, sizeof path, "%s/%s", w->root, to);
+	int m = snprintf(src, sizeof src, "%s/%s", w->root, from);
+	if (n < 0 || (size_t)n >= sizeof path || m < 0 || (size_t)m >= sizeof src)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "path under %s is too long", w->root);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	int rc = mkdirs(w, path);
+	if (rc != PDL_OK)
+		return rc;
+	snprintf(tmp, sizeof tmp, "%s/.tmp.%s", path, slash + 1);
+	*slash = '/';
+	(void)unlink(tmp);
+	if (link(src, tmp) != 0)
+		return put_file(w, to, b, len);
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot write %s: %s", path, strerror(e));
+	}
+	w->stats->files++;
+	return PDL_OK;
+}
+
 /* The w node hashes of tile (level, index) from the tree table, in a row
  * (one lookup each: in the store's tree layout 2 a level's nodes are not
  * side by side). */
@@ -162,10 +205,53 @@ put_ref(struct wctx *w, MDB_txn *t, const struct pdl_store *s, uint64_t size)
 
 /* Level-0 tile `index` of width w and its entry bundle, each entry hashed
  * against its leaf (invariant 5). */
+/* The public bundle's path for a tile/entries/ one: pdl/entries/... */
+static void
+public_path(const char *rel, char *out, size_t cap)
+{
+	snprintf(out, cap, "pdl/%s", rel + sizeof "tile/" - 1);
+}
+
+/* Appends entry e (n bytes) to the bundle at *bn: its bytes, or with
+ * PDL_TILES_ENTRIES_PUBLIC and a private entry its leaf hash (invariant 7). */
+static void
+bundle_add(struct wctx *w, uint8_t *bundle, size_t *bn, const uint8_t *e, size_t n, const uint8_t *leaf)
+{
+	if (w->r->entries == PDL_TILES_ENTRIES_PUBLIC && !w->r->pub(e, n)) {
+		e = leaf;
+		n = PDL_HASH_BYTES;
+		w->stats->withheld++;
+	}
+	bundle[(*bn)++] = (uint8_t)(n >> 8);
+	bundle[(*bn)++] = (uint8_t)n;
+	memcpy(bundle + *bn, e, n);
+	*bn += n;
+}
+
+/* The bundle of level-0 tile `index`: with PDL_TILES_ENTRIES_PUBLIC at
+ * pdl/entries/, and at tile/entries/ too when none of its entries was
+ * withheld (withheld: the count before it). */
+static int
+put_bundle(struct wctx *w, uint64_t index, unsigned width, const uint8_t *bundle, size_t bn, uint64_t withheld)
+{
+	char rel[PDL_TLOG_PATH_MAX], prel[PDL_TLOG_PATH_MAX];
+	int rc;
+	pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, index, width, rel, sizeof rel);
+	if (w->r->entries == PDL_TILES_ENTRIES_PUBLIC) {
+		public_path(rel, prel, sizeof prel);
+		if ((rc = put_file(w, prel, bundle, bn)) != PDL_OK)
+			return rc;
+		return w->stats->withheld != withheld ? PDL_OK : put_link(w, prel, rel, bundle, bn);
+	}
+	return put_file(w, rel, bundle, bn);
+}
+
 static int
 put_level0(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t index, unsigned width, uint8_t *tile,
-           uint8_t *bundle, pdl_tiles_ref_fn refs)
+           uint8_t *bundle)
 {
+	pdl_tiles_ref_fn refs = w->r->refs;
+	uint64_t withheld = w->stats->withheld;
 	char rel[PDL_TLOG_PATH_MAX];
 	MDB_cursor *c;
 	uint8_t k[8];
@@ -198,10 +284,7 @@ put_level0(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t index, unsi
 			return pdl_status_set(w->st, PDL_EMERKLE, NULL,
 			                      "entry %" PRIu64 " does not match its stored leaf hash (run pdl verify)", seq);
 		}
-		bundle[bn++] = (uint8_t)(val.mv_size >> 8);
-		bundle[bn++] = (uint8_t)val.mv_size;
-		memcpy(bundle + bn, val.mv_data, val.mv_size);
-		bn += val.mv_size;
+		bundle_add(w, bundle, &bn, val.mv_data, val.mv_size, leaf);
 		uint64_t ref;
 		if (refs != NULL && refs(val.mv_data, val.mv_size, &ref) && (rc = put_ref(w, t, s, ref)) != PDL_OK) {
 			mdb_cursor_close(c);
@@ -215,8 +298,7 @@ put_level0(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t index, unsi
 	pdl_tlog_path(0, index, width, rel, sizeof rel);
 	if ((rc = put_file(w, rel, tile, (size_t)width * PDL_HASH_BYTES)) != PDL_OK)
 		return rc;
-	pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, index, width, rel, sizeof rel);
-	if ((rc = put_file(w, rel, bundle, bn)) != PDL_OK)
+	if ((rc = put_bundle(w, index, width, bundle, bn, withheld)) != PDL_OK)
 		return rc;
 	w->stats->entries += width;
 	if (w->prog != NULL)
@@ -320,9 +402,15 @@ put_checkpoint(struct wctx *w, const char *note, size_t n)
 static void
 drop_partials(struct wctx *w, int level, uint64_t index)
 {
-	char rel[PDL_TLOG_PATH_MAX], path[OUT_PATH_MAX + PDL_TLOG_PATH_MAX + 4];
+	char rel[PDL_TLOG_PATH_MAX], prel[PDL_TLOG_PATH_MAX], path[OUT_PATH_MAX + PDL_TLOG_PATH_MAX + 4];
 	struct stat sb;
 	pdl_tlog_path(level, index, 0, rel, sizeof rel);
+	if (level == PDL_TILE_LEVEL_ENTRIES && w->r->entries == PDL_TILES_ENTRIES_PUBLIC) {
+		public_path(rel, prel, sizeof prel);
+		snprintf(path, sizeof path, "%s/%s.p", w->root, prel);
+		if (lstat(path, &sb) == 0 && pdl_rmtree(path) == PDL_OK)
+			w->stats->removed++;
+	}
 	snprintf(path, sizeof path, "%s/%s.p", w->root, rel);
 	if (lstat(path, &sb) == 0 && pdl_rmtree(path) == PDL_OK)
 		w->stats->removed++;
@@ -383,7 +471,7 @@ open_out(struct wctx *w, const char *out, int *lockfd)
 /* Every tile and bundle of size that old_size did not have (full, or a
  * partial of another width), lowest level first. */
 static int
-put_levels(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size, pdl_tiles_ref_fn refs)
+put_levels(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size)
 {
 	int rc = PDL_OK;
 	uint8_t *tile = malloc(PDL_TILE_BYTES), *bundle = malloc(PDL_BUNDLE_BYTES_MAX);
@@ -398,11 +486,81 @@ put_levels(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, u
 		pdl_tlog_level(size, l, &full, &part);
 		pdl_tlog_level(old_size, l, &ofull, &opart);
 		for (uint64_t n = ofull; n < full && rc == PDL_OK; n++)
-			rc = l == 0 ? put_level0(w, t, s, n, PDL_TILE_WIDTH, tile, bundle, refs)
+			rc = l == 0 ? put_level0(w, t, s, n, PDL_TILE_WIDTH, tile, bundle)
 			            : put_upper(w, t, s, l, n, PDL_TILE_WIDTH, tile);
 		if (rc == PDL_OK && part != 0 && !(ofull == full && opart == part))
-			rc = l == 0 ? put_level0(w, t, s, full, part, tile, bundle, refs) : put_upper(w, t, s, l, full, part, tile);
+			rc = l == 0 ? put_level0(w, t, s, full, part, tile, bundle) : put_upper(w, t, s, l, full, part, tile);
 	}
+out:
+	free(tile);
+	free(bundle);
+	return rc;
+}
+
+/* The partial tiles of tree size cs that are still partial at size and
+ * not yet in OUT. */
+static int
+put_partials_at(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t cs, uint64_t size, uint8_t *tile,
+                uint8_t *bundle)
+{
+	char rel[PDL_TLOG_PATH_MAX], path[OUT_PATH_MAX + PDL_TLOG_PATH_MAX + 4];
+	struct stat sb;
+	unsigned levels = pdl_tlog_levels(cs);
+	for (unsigned l = 0; l < levels; l++) {
+		uint64_t full, nfull;
+		unsigned part, npart;
+		pdl_tlog_level(cs, l, &full, &part);
+		pdl_tlog_level(size, l, &nfull, &npart);
+		if (part == 0 || full < nfull || part == npart)
+			continue; /* none, full by now (the spec lets its partials go), or written for size */
+		pdl_tlog_path((int)l, full, part, rel, sizeof rel);
+		snprintf(path, sizeof path, "%s/%s", w->root, rel);
+		if (lstat(path, &sb) == 0)
+			continue; /* tiles never change */
+		int rc = l == 0 ? put_level0(w, t, s, full, part, tile, bundle) : put_upper(w, t, s, l, full, part, tile);
+		if (rc != PDL_OK)
+			return rc;
+	}
+	return PDL_OK;
+}
+
+/* tlog-tiles: "Logs MUST serve partial tiles corresponding to tree sizes
+ * for which a checkpoint was produced" until the full tile is there. A run
+ * writes those of every checkpoint the ledger signed after old_size and
+ * before size (size's own are put_levels'), not only of the one it
+ * publishes; they are counted apart (stats->earlier), not in the
+ * progress. */
+static int
+put_between(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size)
+{
+	MDB_cursor *c;
+	uint8_t k[8];
+	int rc = PDL_OK;
+	struct pdl_progress *prog = w->prog;
+	uint8_t *tile = malloc(PDL_TILE_BYTES), *bundle = malloc(PDL_BUNDLE_BYTES_MAX);
+	if (tile == NULL || bundle == NULL) {
+		rc = pdl_status_set(w->st, PDL_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (mdb_cursor_open(t, s->ckpt, &c) != 0) {
+		rc = pdl_status_set(w->st, PDL_ESTORE, NULL, "cannot read the checkpoint table");
+		goto out;
+	}
+	w->prog = NULL;
+	struct pdl_tiles_stats keep = *w->stats;
+	pdl_be64(k, old_size + 1);
+	MDB_val key = {sizeof k, k}, val;
+	for (int m = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); m == 0 && rc == PDL_OK;
+	     m = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		uint64_t cs = key.mv_size == 8 ? pdl_get_be64(key.mv_data) : UINT64_MAX;
+		if (cs >= size)
+			break;
+		rc = put_partials_at(w, t, s, cs, size, tile, bundle);
+	}
+	w->prog = prog;
+	keep.earlier = w->stats->files - keep.files;
+	*w->stats = keep;
+	mdb_cursor_close(c);
 out:
 	free(tile);
 	free(bundle);
@@ -428,9 +586,33 @@ drop_filled(struct wctx *w, uint64_t old_size, uint64_t size)
 	}
 }
 
+/* Invariant 7: OUT's bundles are of the kind asked for. */
+static int
+check_kind(struct wctx *w, uint64_t old_size)
+{
+	char tp[OUT_PATH_MAX + 16], pp[OUT_PATH_MAX + 16];
+	struct stat sb;
+	snprintf(tp, sizeof tp, "%s/tile/entries", w->root);
+	snprintf(pp, sizeof pp, "%s/pdl/entries", w->root);
+	int has_tile = lstat(tp, &sb) == 0, has_pdl = lstat(pp, &sb) == 0;
+	if (w->r->entries == PDL_TILES_ENTRIES_ALL && has_pdl)
+		return pdl_status_set(w->st, PDL_EINVAL, NULL,
+		                      "%s was written with --entries public (its tile/entries/ lacks the bundles that hold "
+		                      "private entries): write --entries all into an empty directory",
+		                      w->root);
+	if (w->r->entries == PDL_TILES_ENTRIES_PUBLIC && !has_pdl && (has_tile || old_size > 0))
+		return pdl_status_set(w->st, PDL_EINVAL, NULL,
+		                      "%s holds entry bundles with every entry's bytes, private ones too (written with "
+		                      "--entries all, or by an earlier pdl): never publish them; write the public copy into an "
+		                      "empty directory and withdraw that tile/entries/ wherever it was served, or keep "
+		                      "--entries all for a copy only auditors reach",
+		                      w->root);
+	return PDL_OK;
+}
+
 int
 pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *note, size_t note_n,
-                 pdl_tiles_ref_fn refs, struct pdl_tiles_stats *stats, struct pdl_progress *prog,
+                 const struct pdl_tiles_rules *r, struct pdl_tiles_stats *stats, struct pdl_progress *prog,
                  struct pdl_status *st)
 {
 	static _Thread_local struct wctx w; /* paths: off the stack */
@@ -442,13 +624,15 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 	memset(stats, 0, sizeof *stats);
 	memset(&w, 0, sizeof w);
 	w.stats = stats;
+	w.r = r;
 	w.prog = prog;
 	w.st = st;
 	if ((rc = check_note(t, s, note, note_n, &now, st)) != PDL_OK)
 		goto out;
 	if ((rc = open_out(&w, out, &lockfd)) != PDL_OK)
 		goto out;
-	if ((rc = read_previous(&w, t, s, &now, &old_size, old, &old_n)) != PDL_OK)
+	if ((rc = read_previous(&w, t, s, &now, &old_size, old, &old_n)) != PDL_OK ||
+	    (rc = check_kind(&w, old_size)) != PDL_OK)
 		goto out;
 	stats->from_size = old_size;
 	stats->size = now.size;
@@ -462,7 +646,8 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 			rc = put_checkpoint(&w, note, note_n);
 		goto out;
 	}
-	if ((rc = put_levels(&w, t, s, old_size, now.size, refs)) != PDL_OK ||
+	if ((rc = put_levels(&w, t, s, old_size, now.size)) != PDL_OK ||
+	    (rc = put_between(&w, t, s, old_size, now.size)) != PDL_OK ||
 	    (rc = put_checkpoint(&w, note, note_n)) != PDL_OK)
 		goto out;
 	drop_filled(&w, old_size, now.size);

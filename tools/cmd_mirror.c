@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "mirror.h"
+#include "readacl.h"
 #include "tiles.h"
 #include "tlogfetch.h"
 
@@ -22,7 +23,8 @@
 #define EXIT_FORK 3                      /* the ledger signed two incompatible checkpoints */
 
 static const char mirror_help[] =
-	"usage: pdl mirror --from URL --data DIR --vkey VKEY [--tiles OUT] [--once] [--interval-ms N]\n"
+	"usage: pdl mirror --from URL --data DIR --vkey VKEY [--tiles OUT [--tiles-entries public|all]]\n"
+	"                  [--once] [--interval-ms N]\n"
 	"\n"
 	"Keeps DIR a verifying copy of a ledger. URL is the ledger's C2SP tlog-tiles prefix\n"
 	"(http://… or https://…, as `pdl tiles` / `pdld --tiles` and a web server publish it;\n"
@@ -42,6 +44,8 @@ static const char mirror_help[] =
 	"DIR is a pdl data directory without the ledger's key: pdl verify, get, proof and\n"
 	"export read it; `pdld --data DIR --read-only` serves it to pdl-project.\n"
 	"  --tiles OUT       also write the mirror's copy as tiles into OUT after each round\n"
+	"  --tiles-entries public|all  which entries' bytes OUT holds: public (the default; for\n"
+	"                    anyone) or all (for auditors), as pdl tiles --entries (pdl tiles --help)\n"
 	"  --once            one round, then exit (0: current with the source)\n"
 	"  --interval-ms N   wait between rounds (default 1000)\n"
 	"Prints one JSON line per round that kept something: {\"size\",\"entries\",\"checkpoint\",\"seconds\"}.\n";
@@ -191,6 +195,20 @@ note_at(void *arg, uint64_t size, char *note, size_t cap, size_t *n, struct pdl_
 	return src_note(arg, 1, size, note, cap, n, st);
 }
 
+/* A bundle the source does not serve: most likely a public copy. */
+static int
+no_bundle(uint64_t first, struct pdl_status *st)
+{
+	char was[PDL_MSG_LEN_MAX];
+	snprintf(was, sizeof was, "%s", st->msg);
+	return pdl_status_set(st, PDL_ENOTFOUND, NULL,
+	                      "%s: the source serves no bundle of the entries from %" PRIu64 " on. A public copy (pdl "
+	                      "tiles, --entries public) withholds every bundle that holds a private entry, and a mirror "
+	                      "needs them all: mirror a copy written with --entries all (for auditors), or the ledger's "
+	                      "pdld with an auditor's --reader",
+	                      was, first);
+}
+
 /* Entries [from, to) from the source's entry bundles. */
 static int
 tiles_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, struct pdl_status *st)
@@ -204,7 +222,7 @@ tiles_entries(struct source *s, uint64_t from, uint64_t to, struct ents *out, st
 			size_t bn, off = 0;
 			char path[PDL_TLOG_PATH_MAX];
 			if ((rc = get_tile(s, PDL_TILE_LEVEL_ENTRIES, b, w, PDL_BUNDLE_BYTES_MAX, &body, &bn, &got, st)) != PDL_OK)
-				return rc;
+				return rc == PDL_ENOTFOUND ? no_bundle(first, st) : rc;
 			pdl_tlog_path(PDL_TILE_LEVEL_ENTRIES, b, got, path, sizeof path);
 			for (unsigned i = 0; i < got; i++) {
 				const uint8_t *e;
@@ -461,15 +479,20 @@ diagnose(struct pdl_mirror *m, struct source *s, const char *data, const struct 
 }
 
 /* --tiles OUT: the mirror's own tiles, up to its newest checkpoint. */
+struct mirror_tiles {
+	const char *out; /* NULL: none */
+	struct pdl_tiles_rules r;
+};
+
 static int
-republish(struct pdl_mirror *m, const char *tiles_out, struct pdl_status *st)
+republish(struct pdl_mirror *m, const struct mirror_tiles *tiles_out, struct pdl_status *st)
 {
 	MDB_txn *t;
 	const char *tn;
 	size_t tnn;
 	uint64_t ts;
 	struct pdl_tiles_stats tst;
-	if (tiles_out == NULL)
+	if (tiles_out->out == NULL)
 		return 0;
 	if (pdl_store_rtxn(&m->store, &t) != PDL_OK) {
 		pdl_status_set(st, PDL_ESTORE, NULL, "cannot read the mirror's store");
@@ -477,7 +500,7 @@ republish(struct pdl_mirror *m, const char *tiles_out, struct pdl_status *st)
 	}
 	int trc = pdl_tiles_checkpoint(t, &m->store, &ts, &tn, &tnn, st);
 	if (trc == PDL_OK)
-		trc = pdl_tiles_export(t, &m->store, tiles_out, tn, tnn, pdl_entry_ckpt_ref, &tst, NULL, st);
+		trc = pdl_tiles_export(t, &m->store, tiles_out->out, tn, tnn, &tiles_out->r, &tst, NULL, st);
 	pdl_store_rdone(&m->store, t);
 	return trc != PDL_OK;
 }
@@ -502,7 +525,7 @@ known_size(struct pdl_mirror *m, struct source *s, const char *data, const struc
 /* One look at the source. Returns 0 (current), 1 (stop: verification
  * failed), EXIT_FORK, or -1 (the source could not be read: try again). */
 static int
-round_once(struct pdl_mirror *m, struct source *s, const char *data, const char *tiles_out, struct pdl_status *st)
+round_once(struct pdl_mirror *m, struct source *s, const char *data, const struct mirror_tiles *tiles_out, struct pdl_status *st)
 {
 	static char note[PDL_NOTE_BYTES_MAX + 1], kept[PDL_NOTE_BYTES_MAX + 1];
 	size_t nn, kn;
@@ -542,7 +565,7 @@ out:
 /* Rounds until a signal, a failure or a fork (--once: one round); the
  * command's exit status. */
 static int
-follow(struct pdl_mirror *m, struct source *s, const char *data, const char *tiles_out, int once, uint64_t interval)
+follow(struct pdl_mirror *m, struct source *s, const char *data, const struct mirror_tiles *tiles_out, int once, uint64_t interval)
 {
 	struct pdl_status st;
 	struct sigaction sa;
@@ -578,19 +601,26 @@ cmd_mirror(int argc, char **argv)
 	                                     {"data", required_argument, NULL, 'd'},
 	                                     {"vkey", required_argument, NULL, 'k'},
 	                                     {"tiles", required_argument, NULL, 't'},
+	                                     {"tiles-entries", required_argument, NULL, 'e'},
 	                                     {"once", no_argument, NULL, 'o'},
 	                                     {"interval-ms", required_argument, NULL, 'i'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {0}};
-	const char *from = NULL, *data = NULL, *vkey = NULL, *tiles_out = NULL;
+	const char *from = NULL, *data = NULL, *vkey = NULL;
+	struct mirror_tiles tiles = {NULL, {pdl_entry_ckpt_ref, pdl_readacl_public, PDL_TILES_ENTRIES_PUBLIC}};
 	uint64_t interval = MIRROR_INTERVAL_MS_DEFAULT;
-	int ch, once = 0;
+	int ch, once = 0, tiles_entries_set = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f': from = optarg; break;
 		case 'd': data = optarg; break;
 		case 'k': vkey = optarg; break;
-		case 't': tiles_out = optarg; break;
+		case 't': tiles.out = optarg; break;
+		case 'e':
+			if (pdl_tiles_entries_parse(optarg, &tiles.r.entries) != PDL_OK)
+				return usage_error("mirror", "--tiles-entries takes public or all");
+			tiles_entries_set = 1;
+			break;
 		case 'o': once = 1; break;
 		case 'i':
 			if (pdl_u64_parse(optarg, &interval) != PDL_OK || interval < 10 || interval > 3600000)
@@ -602,6 +632,8 @@ cmd_mirror(int argc, char **argv)
 	}
 	if (from == NULL || data == NULL || vkey == NULL || optind != argc)
 		return usage_error("mirror", "--from URL, --data DIR and --vkey VKEY are required");
+	if (tiles_entries_set && tiles.out == NULL)
+		return usage_error("mirror", "--tiles-entries goes with --tiles OUT");
 	struct pdl_status st = {0};
 	struct pdl_mirror m;
 	struct source s;
@@ -618,7 +650,7 @@ cmd_mirror(int argc, char **argv)
 			pdl_client_close(&s.sp.cl);
 		return die_status("mirror", &st);
 	}
-	int ret = follow(&m, &s, data, tiles_out, once, interval);
+	int ret = follow(&m, &s, data, &tiles, once, interval);
 	pdl_mirror_close(&m);
 	if (s.tiles)
 		pdl_tlogfetch_close(&s.f);

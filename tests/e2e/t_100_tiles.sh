@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_100_tiles — C2SP tlog-tiles (issue 13 item 2): a ledger of N entries
 # (built by `pdl bench`: pre-signed acts, 1,024 per request, through a real
-# pdld) written by `pdl tiles`, served by Debian's nginx with the shipped
+# pdld; all public, written --entries all and compared once with the
+# default --entries public) written by `pdl tiles`, served by Debian's nginx with the shipped
 # site file (dist/nginx-pdl-tiles.conf), and checked over HTTP by the
 # project's independent verifier (outside_verify.py tiles: no pdl code):
 # checkpoint signature, every tile and bundle, the tree hash rebuilt from
@@ -67,14 +68,18 @@ VK=$("$PDL" verifier-key --data "$D")
 AK=$D/authority.key
 
 # ---- first run
-"$PDL" tiles --data "$D" --out "$OUT" >"$TMP/t1.json" 2>"$TMP/t1.err"
+"$PDL" tiles --entries all --data "$D" --out "$OUT" >"$TMP/t1.json" 2>"$TMP/t1.err"
 check_eq "pdl tiles exits 0" "$?" 0
 check_eq "first run: size $N from nothing, every entry" "$(jl "$TMP/t1.json" '"%d %d %d" % (o["size"], o["from"], o["entries"])')" "$N 0 $N"
 layout "$N" >"$TMP/want.paths"
 check_eq "first run: one file per path of the layout ($(wc -l <"$TMP/want.paths") files)" \
 	"$(jl "$TMP/t1.json" 'o["files"]')" "$(wc -l <"$TMP/want.paths")"
 (cd "$OUT" && find . -type f ! -name .lock | sed 's|^\./||' | LC_ALL=C sort) >"$TMP/got.paths"
-check_eq "OUT holds exactly the layout's paths" "$(LC_ALL=C sort "$TMP/want.paths" | diff - "$TMP/got.paths" && echo same)" same
+# besides them, partial tiles of checkpoints pdld signed before the last
+# (tlog-tiles: served until the tile is full), counted apart
+check_eq "OUT holds exactly the layout's paths, and earlier_partials more" \
+	"$(LC_ALL=C sort "$TMP/want.paths" | comm -13 - "$TMP/got.paths" | grep -c '\.p/'):$(LC_ALL=C sort "$TMP/want.paths" |
+		comm -23 - "$TMP/got.paths" | wc -l)" "$(jl "$TMP/t1.json" 'o["earlier_partials"]'):0"
 if [ "$N" = 70000 ]; then
 	# the spec: 70,000 leaves are 273 full level-0 tiles, a partial one of
 	# width 112, one full level-1 tile, a partial one of width 17 and a
@@ -84,7 +89,7 @@ if [ "$N" = 70000 ]; then
 		tile/2/000.p/1 checkpoint; do
 		[ -f "$OUT/$p" ] || missing="$missing $p"
 	done
-	check_eq "the spec's paths for 70,000 are there (552 files)" "$missing $(wc -l <"$TMP/got.paths")" " 552"
+	check_eq "the spec's paths for 70,000 are there (552 files)" "$missing $(jl "$TMP/t1.json" 'o["files"]')" " 552"
 fi
 PT=$(printf '%03d' $((N / 256)))
 check_eq "a full tile is 8,192 bytes, the $((N % 256))-wide one $((N % 256 * 32))" \
@@ -92,9 +97,18 @@ check_eq "a full tile is 8,192 bytes, the $((N % 256))-wide one $((N % 256 * 32)
 check_eq "OUT/checkpoint is pdl checkpoint, byte for byte" "$(cmp "$OUT/checkpoint" <("$PDL" checkpoint --data "$D") && echo same)" same
 check_eq "the checkpoint has no extension line" "$(sed -n 4p "$OUT/checkpoint")" ""
 cp "$OUT/checkpoint" "$TMP/old.note"
+# the default, --entries public: this ledger has no private entry, so the
+# public copy is the same layout, each bundle also under pdl/entries/
+"$PDL" tiles --data "$D" --out "$TMP/pub" >"$TMP/tp.json" 2>&1
+check_eq "--entries public of an all-public ledger: exit 0, nothing withheld" "$?:$(jl "$TMP/tp.json" 'o["withheld"]')" 0:0
+check_eq "... the same tile/ files, byte for byte, and pdl/entries/ the same bundles" \
+	"$(cd "$TMP/pub/tile" && find . -type f | LC_ALL=C sort | xargs md5sum | md5sum):$(cd "$TMP/pub/pdl/entries" &&
+		find . -type f | LC_ALL=C sort | xargs md5sum | md5sum)" \
+	"$(cd "$OUT/tile" && find . -type f | LC_ALL=C sort | xargs md5sum | md5sum):$(cd "$OUT/tile/entries" &&
+		find . -type f | LC_ALL=C sort | xargs md5sum | md5sum)"
 
 # ---- nothing new: nothing written
-"$PDL" tiles --data "$D" --out "$OUT" >"$TMP/t2.json"
+"$PDL" tiles --entries all --data "$D" --out "$OUT" >"$TMP/t2.json"
 check_eq "second run with nothing new writes 0 files" "$(jl "$TMP/t2.json" '"%d %d" % (o["files"], o["entries"])')" "0 0"
 
 # ---- nginx with the shipped site file, on a free port, all in TMP
@@ -167,7 +181,7 @@ runs_ok=0
 runs=0
 while kill -0 "$SUB" 2>/dev/null || [ "$runs" -lt 2 ]; do
 	runs=$((runs + 1))
-	"$PDL" tiles --data "$D" --out "$OUT" >>"$TMP/live.json" 2>>"$TMP/live.err" && runs_ok=$((runs_ok + 1))
+	"$PDL" tiles --entries all --data "$D" --out "$OUT" >>"$TMP/live.json" 2>>"$TMP/live.err" && runs_ok=$((runs_ok + 1))
 	[ "$runs" -ge 40 ] && break
 done
 wait "$SUB"
@@ -176,7 +190,7 @@ check_eq "the 400 acts were accepted" "$(grep -c '"seq"' "$TMP/g.out")" 400
 wait_ckpt "$D" $((N + 400)) || not_ok "checkpoint $((N + 400)) in time"
 stop_pdld || not_ok "pdld stops"
 before=$(head -2 "$OUT/checkpoint" | tail -1)
-"$PDL" tiles --data "$D" --out "$OUT" >"$TMP/t3.json"
+"$PDL" tiles --entries all --data "$D" --out "$OUT" >"$TMP/t3.json"
 # which files changed, computed here from the two sizes alone
 want=$($PY - "$before" $((N + 400)) <<'EOF'
 import sys
@@ -220,7 +234,7 @@ check_eq "outside_verify.py: $((N + 400)) entries, consistent with the $N checkp
 [ "$(jl "$TMP/ov2.json" 'o.get("ok")' 2>/dev/null)" = true ] || sed 's/^/#   /' "$TMP/ov2.json"
 
 # ---- pdld --tiles keeps OUT current
-start_pdld "$D" --checkpoint-ms 100 --tiles "$OUT" || { not_ok "pdld --tiles starts"; finish; }
+start_pdld "$D" --checkpoint-ms 100 --tiles "$OUT" --tiles-entries all || { not_ok "pdld --tiles starts"; finish; }
 $GEN acts "$TMP/h_" 1 300 600000
 "$PDL" submit --key "$AK" --data "$D" "$TMP/h_00.json" >"$TMP/h.out" 2>&1
 n=100
@@ -231,7 +245,7 @@ check_eq "pdld --tiles: OUT/checkpoint is pdld's last checkpoint" "$(cmp "$OUT/c
 $OV tiles "$VK" "$URL" --old "$TMP/old.note" --seed 3 >"$TMP/ov3.json" 2>&1
 check_eq "outside_verify.py after pdld --tiles: $((N + 700)) entries, consistent" \
 	"$(jl "$TMP/ov3.json" '"%s %s %s" % (o.get("ok"), o.get("entries"), o.get("consistent_with"))' 2>/dev/null)" "True $((N + 700)) $N"
-"$PDL" tiles --data "$D" --out "$OUT" >"$TMP/t4.json"
+"$PDL" tiles --entries all --data "$D" --out "$OUT" >"$TMP/t4.json"
 check_eq "pdl tiles after pdld --tiles writes nothing" "$(jl "$TMP/t4.json" 'o["files"]')" 0
 
 # ---- another ledger's OUT is refused
