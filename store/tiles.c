@@ -69,6 +69,24 @@ mkdirs(struct wctx *w, const char *dir)
 	return PDL_OK;
 }
 
+/* OUT/rel into path and its temporary name beside it into tmp, its
+ * directory made. */
+static int
+out_paths(struct wctx *w, const char *rel, char path[OUT_PATH_MAX], char tmp[OUT_PATH_MAX + 16])
+{
+	int n = snprintf(path, OUT_PATH_MAX, "%s/%s", w->root, rel);
+	if (n < 0 || (size_t)n >= OUT_PATH_MAX)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "path under %s is too long", w->root);
+	char *slash = strrchr(path, '/');
+	*slash = '\0';
+	int rc = mkdirs(w, path);
+	if (rc != PDL_OK)
+		return rc;
+	snprintf(tmp, OUT_PATH_MAX + 16, "%s/.tmp.%s", path, slash + 1);
+	*slash = '/';
+	return PDL_OK;
+}
+
 /* Writes OUT/rel whole under a temporary name beside it, then renames it
  * (invariant 2). Not synced here: the caller syncs the file system once
  * before the checkpoint (invariant 3). */
@@ -76,16 +94,9 @@ static int
 put_file(struct wctx *w, const char *rel, const void *b, size_t len)
 {
 	char path[OUT_PATH_MAX], tmp[OUT_PATH_MAX + 16];
-	int n = snprintf(path, sizeof path, "%s/%s", w->root, rel);
-	if (n < 0 || (size_t)n >= sizeof path)
-		return pdl_status_set(w->st, PDL_EIO, NULL, "path under %s is too long", w->root);
-	char *slash = strrchr(path, '/');
-	*slash = '\0';
-	int rc = mkdirs(w, path);
+	int rc = out_paths(w, rel, path, tmp);
 	if (rc != PDL_OK)
 		return rc;
-	snprintf(tmp, sizeof tmp, "%s/.tmp.%s", path, slash + 1);
-	*slash = '/';
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return pdl_status_set(w->st, PDL_EIO, NULL, "cannot create %s: %s", tmp, strerror(errno));
@@ -124,17 +135,11 @@ static int
 put_link(struct wctx *w, const char *from, const char *to, const void *b, size_t len)
 {
 	char src[OUT_PATH_MAX], path[OUT_PATH_MAX], tmp[OUT_PATH_MAX + 16];
-	int n = snprintf(path, sizeof path, "%s/%s", w->root, to);
-	int m = snprintf(src, sizeof src, "%s/%s", w->root, from);
-	if (n < 0 || (size_t)n >= sizeof path || m < 0 || (size_t)m >= sizeof src)
-		return pdl_status_set(w->st, PDL_EIO, NULL, "path under %s is too long", w->root);
-	char *slash = strrchr(path, '/');
-	*slash = '\0';
-	int rc = mkdirs(w, path);
+	int rc = out_paths(w, to, path, tmp), m = snprintf(src, sizeof src, "%s/%s", w->root, from);
 	if (rc != PDL_OK)
 		return rc;
-	snprintf(tmp, sizeof tmp, "%s/.tmp.%s", path, slash + 1);
-	*slash = '/';
+	if (m < 0 || (size_t)m >= sizeof src)
+		return pdl_status_set(w->st, PDL_EIO, NULL, "path under %s is too long", w->root);
 	(void)unlink(tmp);
 	if (link(src, tmp) != 0)
 		return put_file(w, to, b, len);
