@@ -36,6 +36,8 @@ static const char tiles_help[] =
 	"now are removed. Every file is written whole and renamed into place. Serve OUT with\n"
 	"dist/nginx-pdl-tiles.conf, or copy it to an object store: tiles first, the checkpoint\n"
 	"last (README, \"Tiles\"). pdld --tiles OUT keeps OUT current as it commits.\n"
+	"An sm2-sm3 ledger's tiles have this layout but SM3 hashes and an SM2-signed note, which\n"
+	"only a client that knows that suite can check (tlog-tiles itself is SHA-256 and Ed25519).\n"
 	"Prints {\"size\",\"from\",\"files\",\"bytes\",\"entries\",\"removed\",\"seconds\",\"sync_seconds\",\n"
 	"\"entries_per_s\",\"withheld\",\"earlier_partials\"} (sync_seconds: the part spent waiting for the\n"
 	"disk in syncfs; withheld: private entries written as their leaf hash; earlier_partials: the\n"

@@ -181,8 +181,10 @@ consistent(const struct pdl_addckpt *rq, const struct pdl_tckpt *ck, const struc
 	}
 	if (rq->old_size > 0 &&
 	    pdl_merkle_verify_consistency(rq->old_size, ck->size, cur->root, ck->root, rq->proof, rq->nproof) != PDL_OK) {
-		why = rq->old_size == ck->size ? "same size as the checkpoint cosigned before, different root"
-		                              : "the consistency proof does not verify against the checkpoint cosigned before";
+		why = rq->old_size != ck->size ? "the consistency proof does not verify against the checkpoint cosigned before"
+		      : memcmp(cur->root, ck->root, sizeof ck->root) != 0
+		          ? "same size as the checkpoint cosigned before, different root"
+		          : "same size and root as the checkpoint cosigned before: the consistency proof must be empty";
 		note_refusal(ck, rq->old_size, cur->size, why);
 		out_set(o, 422, CTYPE_TEXT, "%s\n", why);
 		return -1;

@@ -1170,7 +1170,8 @@ route_inclusion(struct pdl_http_ctx *cx, const char *query, const char *rest, st
 		return;
 	}
 	if (hi < 0 || hs < 0) {
-		pdl_http_error(out, 400, "bad_parameter", "%s must be a whole number", hi < 0 ? "index" : "size");
+		pdl_http_error(out, 400, "bad_parameter", "%s must be a whole number 0..%llu without leading zeros",
+		               hi < 0 ? "index" : "size", (unsigned long long)PDL_HTTP_UINT_MAX);
 		return;
 	}
 	if (hs == 1 && index >= size) {
@@ -1229,6 +1230,11 @@ parse_seq(const char *rest, uint64_t *seq, struct pdl_http_out *out)
 	}
 	if (!ok) {
 		pdl_http_error(out, 400, "bad_seq", "\"%.40s\" is not a seq: use /v1/entries/SEQ with SEQ a whole number without leading zeros", s);
+		return 1;
+	}
+	if (v > PDL_HTTP_UINT_MAX) { /* 19 digits do not wrap, but a seq is at most 2^63-1 */
+		pdl_http_error(out, 400, "bad_seq", "seq %s is out of range: a seq is at most %llu", s,
+		               (unsigned long long)PDL_HTTP_UINT_MAX);
 		return 1;
 	}
 	*seq = v;

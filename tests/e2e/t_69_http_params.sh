@@ -94,6 +94,11 @@ for t in ("/v1/feed?after=9999999999999999999", "/v1/feed?after=9223372036854775
           "/v1/feed?limit=9999999999999999999", "/v1/reports/annual?year=9999999999999999999"):
     st, body = get(pub, t)
     check("%s: 400 bad_parameter" % t, (st, err(body)) == (400, "bad_parameter"), st, body)
+for t in ("/v1/entries/9223372036854775808", "/v1/entries/9999999999999999999", "/entries/9223372036854775808"):
+    st, body = get(pub, t)
+    check("%s: 400, out of range (not 404)" % t, st == 400 and "out of range" in body, st, body)
+st, body = get(pub, "/v1/proof/inclusion?index=9223372036854775808")
+check("an index past 2^63-1: the message gives the range", st == 400 and "0..9223372036854775807" in body, st, body)
 st, body = get(pub, "/v1/feed?after=9223372036854775807")
 d = json.loads(body) if st == 200 else {}
 check("/v1/feed?after=2^63-1: 200, next 2^63-1 (never negative), no items",

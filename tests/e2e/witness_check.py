@@ -210,9 +210,10 @@ def main():
     st, ct, body = w.add(5, proof[:-1], a.checkpoint())
     check(st == 422, "422 for a consistency proof missing its last hash", (st, body))
     st, ct, body = w.add(5, [], a.checkpoint(size=5, root=b"\x42" * 32))
-    check(st == 422, "422 for the same size with another root", (st, body))
+    check(st == 422 and b"different root" in body, "422 for the same size with another root, saying so", (st, body))
     st, ct, body = w.add(5, [a.root(5)], a.checkpoint(size=5))
-    check(st == 422, "422 for the same size and root with a non-empty proof", (st, body))
+    check(st == 422 and b"proof must be empty" in body,
+          "422 for the same size and root with a non-empty proof, saying the proof must be empty", (st, body))
     t1 = cosig_ok(*w.add(5, [], a.checkpoint(size=5)), a.text(size=5), pk,
                   "200 for the same size and root again (old 5, no proof): cosigned afresh")
     check(t0 is not None and t1 is not None and t1 >= t0, "its timestamps never go back", (t0, t1))
