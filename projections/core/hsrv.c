@@ -223,7 +223,13 @@ static void
 out_answer(struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int close)
 {
 	const char *reason = pdl_h1_reason(res->status);
-	size_t hn = 9 + 4 + strlen(reason) + 16 + strlen(res->content_type) + 2 + strlen(res->extra) + 40 + 26 + 2;
+	size_t hn = 9 + 4 + strlen(reason) + 16 + strlen(res->content_type) + 2 + strlen(res->extra) + 40 + 26 + 2 + 40;
+	char date[40];
+	struct tm tm;
+	time_t now = time(NULL);
+	/* RFC 9110 §6.6.1: an origin server with a clock sends Date */
+	if (gmtime_r(&now, &tm) == NULL || strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm) == 0)
+		date[0] = '\0';
 	if (!out_room(c, hn + (head ? 0 : res->len))) {
 		free(res->body);
 		c->close_after = 1; /* nothing to say it with: the client sees the connection end */
@@ -236,6 +242,7 @@ out_answer(struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int cl
 	put_str(c, "\r\nContent-Type: ");
 	put_str(c, res->content_type);
 	put_str(c, "\r\n");
+	put_str(c, date);
 	put_str(c, res->extra);
 	put_str(c, "Content-Length: ");
 	put_uint(c, res->len);

@@ -97,6 +97,18 @@ for t in ("/v1/feed?after=9999999999999999999", "/v1/feed?after=9223372036854775
 for t in ("/v1/entries/9223372036854775808", "/v1/entries/9999999999999999999", "/entries/9223372036854775808"):
     st, body = get(pub, t)
     check("%s: 400, out of range (not 404)" % t, st == 400 and "out of range" in body, st, body)
+# RFC 9110 6.6.1: Date on every answer, IMF-fixdate, this clock's
+import email.utils
+dates = []
+for t in ("/v1/", "/v1/entries/9223372036854775808", "/nope"):
+    try:
+        r = urllib.request.urlopen(pub + t, timeout=20)
+    except urllib.error.HTTPError as e:
+        r = e
+    d = r.headers.get("Date", "")
+    dt = email.utils.parsedate_to_datetime(d) if d.endswith(" GMT") else None
+    dates.append((t, r.status, d, dt is not None and abs(dt.timestamp() - time.time()) < 120))
+check("a Date header (IMF-fixdate, now) on 200, 400 and 404 answers", all(x[3] for x in dates), *dates)
 st, body = get(pub, "/v1/proof/inclusion?index=9223372036854775808")
 check("an index past 2^63-1: the message gives the range", st == 400 and "0..9223372036854775807" in body, st, body)
 st, body = get(pub, "/v1/feed?after=9223372036854775807")
