@@ -2,6 +2,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http1.h"
 
@@ -211,6 +212,33 @@ version(const char *s, size_t n)
 	return s[7] - '0';
 }
 
+/* RFC 9112 §3.2.2: a server MUST accept the absolute form
+ * ("http://host/path?query"); it is answered as its origin form, and
+ * §3.3: the target's authority is the host, whatever Host says. t (tn
+ * bytes) is the target in the request's buffer. */
+static int
+absolute_form(struct pdl_h1_head *h, const char *t, size_t tn, const char **why)
+{
+	size_t sn = tn >= 7 && strncasecmp(t, "http://", 7) == 0 ? 7 : tn >= 8 && strncasecmp(t, "https://", 8) == 0 ? 8 : 0;
+	if (sn == 0)
+		return 0;
+	size_t a = sn;
+	while (a < tn && t[a] != '/' && t[a] != '?' && t[a] != '#')
+		a++;
+	if (a == sn || memchr(t + sn, '@', a - sn) != NULL) {
+		*why = "an absolute request target needs a host, and no user information";
+		return 400;
+	}
+	h->host = t + sn;
+	h->host_len = a - sn;
+	size_t rest = tn - a, at = 0;
+	if (rest == 0 || t[a] != '/')
+		h->target[at++] = '/';
+	memcpy(h->target + at, t + a, rest);
+	h->target[at + rest] = '\0';
+	return 0;
+}
+
 int
 pdl_h1_request_parse(const char *b, size_t len, struct pdl_h1_head *h, const char **why)
 {
@@ -264,6 +292,8 @@ pdl_h1_request_parse(const char *b, size_t len, struct pdl_h1_head *h, const cha
 	memcpy(h->target, sp1 + 1, tn);
 	h->minor = v;
 	int status = fields(b, len, pos, h, 1, why);
+	if (status == 0)
+		status = absolute_form(h, sp1 + 1, tn, why);
 	if (status == 0 && h->minor == 1 && h->host == NULL) {
 		*why = "an HTTP/1.1 request without a Host header field";
 		return 400;

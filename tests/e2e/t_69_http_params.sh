@@ -109,6 +109,19 @@ for t in ("/v1/", "/v1/entries/9223372036854775808", "/nope"):
     dt = email.utils.parsedate_to_datetime(d) if d.endswith(" GMT") else None
     dates.append((t, r.status, d, dt is not None and abs(dt.timestamp() - time.time()) < 120))
 check("a Date header (IMF-fixdate, now) on 200, 400 and 404 answers", all(x[3] for x in dates), *dates)
+# RFC 9112 3.2.2: the absolute form is answered as the origin form
+import socket
+hp = pub.split("//", 1)[1].rstrip("/")
+sk = socket.create_connection((hp.rsplit(":", 1)[0], int(hp.rsplit(":", 1)[1])), timeout=20)
+sk.sendall(("GET http://%s/v1/ HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (hp, hp)).encode())
+raw = b""
+while True:
+    chunk = sk.recv(65536)
+    if not chunk:
+        break
+    raw += chunk
+sk.close()
+check("GET http://HOST/v1/ (absolute form): 200, the /v1/ document", raw.startswith(b"HTTP/1.1 200") and b'"as_of"' in raw, raw[:200])
 st, body = get(pub, "/v1/proof/inclusion?index=9223372036854775808")
 check("an index past 2^63-1: the message gives the range", st == 400 and "0..9223372036854775807" in body, st, body)
 st, body = get(pub, "/v1/feed?after=9223372036854775807")

@@ -434,6 +434,25 @@ test_http_request(void **state)
 	assert_memory_equal(h.host, "a.example:8080", h.host_len);
 	assert_int_equal(h.authorization_len, strlen("PDL-Sig party=p"));
 	assert_memory_equal(h.authorization, "PDL-Sig party=p", h.authorization_len);
+	/* RFC 9112 §3.2.2: the absolute form is answered as its origin form,
+	 * the target's authority the host (§3.3), whatever Host says */
+	struct {
+		const char *req, *target, *host;
+	} abs[] = {
+		{"GET http://h.example:8080/v1/x?y=1 HTTP/1.1\r\nHost: other\r\n\r\n", "/v1/x?y=1", "h.example:8080"},
+		{"GET HTTPS://h HTTP/1.1\r\nHost: h\r\n\r\n", "/", "h"},
+		{"GET http://h?q HTTP/1.0\r\n\r\n", "/?q", "h"},
+		{"GET http:/x HTTP/1.1\r\nHost: h\r\n\r\n", "http:/x", "h"},
+	};
+	for (size_t i = 0; i < sizeof abs / sizeof abs[0]; i++) {
+		assert_int_equal(pdl_h1_request_parse(abs[i].req, strlen(abs[i].req), &h, &why), 0);
+		assert_string_equal(h.target, abs[i].target);
+		assert_int_equal(h.host_len, strlen(abs[i].host));
+		assert_memory_equal(h.host, abs[i].host, h.host_len);
+	}
+	const char *ra = "GET http://u@h/ HTTP/1.1\r\nHost: h\r\n\r\n", *rb = "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n";
+	assert_int_equal(pdl_h1_request_parse(ra, strlen(ra), &h, &why), 400);
+	assert_int_equal(pdl_h1_request_parse(rb, strlen(rb), &h, &why), 400);
 	/* a response's Host-like fields are not a request's */
 	const char *r5 = "HTTP/1.1 200 OK\r\nHost: c\r\nContent-Length: 0\r\n\r\n";
 	assert_int_equal(pdl_h1_response_parse(r5, strlen(r5), &h, &why), 0);
