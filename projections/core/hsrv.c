@@ -322,7 +322,8 @@ one_request(struct pdl_hsrv *s, struct conn *c, size_t hl)
 	} else if (h.chunked || (h.has_length && h.length > 0)) {
 		/* its body is not read: what follows it cannot be framed */
 		refuse(s, c, 413, "requests to this server carry no body", h.minor, 1);
-	} else if (strcmp(h.method, "GET") != 0 && strcmp(h.method, "HEAD") != 0) {
+	} else if (strcmp(h.method, "GET") != 0 && strcmp(h.method, "HEAD") != 0 && strcmp(h.method, "OPTIONS") != 0) {
+		/* OPTIONS goes on: the public listener answers CORS preflights (http.c) */
 		refuse(s, c, 405, "this server answers GET and HEAD", h.minor, h.close);
 	} else {
 		struct pdl_hsrv_req req = {h.method, h.target, value(h.host, h.host_len, host, PDL_HSRV_HOST_MAX, 1),

@@ -441,9 +441,14 @@ serve(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res)
 		cx.reader = NULL;
 		cx.srv = h;
 		cx.host = req->host;
+		int options = strcmp(req->method, "OPTIONS") == 0;
 		if (r == NULL)
 			pdl_http_error(&out, 404, "not_found", "no such resource: %.200s (see %s for the API)", path,
 			               h->kind == PDL_HTTP_PRIVATE ? "spec/views.md" : "/v1/");
+		else if (options && h->kind == PDL_HTTP_PRIVATE)
+			pdl_http_error(&out, 405, "method_not_allowed", "this server answers GET and HEAD");
+		else if (options)
+			; /* a CORS preflight of a public route: 200, no body, the headers below */
 		else if (h->kind == PDL_HTTP_PRIVATE &&
 		         !pdl_http_authenticate(cx.db, req->authorization, req->method, req->target, pdl_now_ms(), &reader,
 		                                &out))
@@ -458,6 +463,13 @@ serve(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res)
 		count_request(h, r, out.status);
 	}
 	headers(h, &out, res);
+	if (strcmp(req->method, "OPTIONS") == 0 && (res->status == 200 || res->status == 405)) {
+		size_t n = strlen(res->extra);
+		snprintf(res->extra + n, sizeof res->extra - n, "%s",
+		         res->status == 405 ? "Allow: GET, HEAD\r\n"
+		                            : "Access-Control-Allow-Methods: GET, HEAD\r\nAccess-Control-Allow-Headers: *\r\n"
+		                              "Access-Control-Max-Age: 86400\r\n");
+	}
 }
 
 /* The JSON answer to a request the server refuses before any route. */

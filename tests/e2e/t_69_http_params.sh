@@ -122,6 +122,26 @@ while True:
     raw += chunk
 sk.close()
 check("GET http://HOST/v1/ (absolute form): 200, the /v1/ document", raw.startswith(b"HTTP/1.1 200") and b'"as_of"' in raw, raw[:200])
+# CORS preflight: the public listener allows GET and HEAD from any origin;
+# the private one answers OPTIONS 405
+def options(base, target):
+    req = urllib.request.Request(base + target, method="OPTIONS",
+                                 headers={"Origin": "https://x.example", "Access-Control-Request-Method": "GET",
+                                          "Access-Control-Request-Headers": "x-custom"})
+    try:
+        r = urllib.request.urlopen(req, timeout=20)
+    except urllib.error.HTTPError as e:
+        r = e
+    return r.status, r.headers, r.read()
+st, hd, body = options(pub, "/v1/grants")
+check("OPTIONS /v1/grants (a preflight): 200, no body, GET and HEAD from any origin, any header",
+      (st, body, hd.get("Access-Control-Allow-Origin"), hd.get("Access-Control-Allow-Methods"),
+       hd.get("Access-Control-Allow-Headers")) == (200, b"", "*", "GET, HEAD", "*"), st, dict(hd), body)
+st, hd, body = options(pub, "/v1/nope")
+check("OPTIONS of no route: 404", st == 404, st)
+st, hd, body = options(priv, "/v1/revenue/parties/authority")
+check("OPTIONS on the private listener: 405 with Allow, no CORS", st == 405 and hd.get("Allow") == "GET, HEAD" and
+      hd.get("Access-Control-Allow-Origin") is None, st, dict(hd))
 st, body = get(pub, "/v1/proof/inclusion?index=9223372036854775808")
 check("an index past 2^63-1: the message gives the range", st == 400 and "0..9223372036854775807" in body, st, body)
 st, body = get(pub, "/v1/feed?after=9223372036854775807")
