@@ -250,4 +250,19 @@ st, h, body = get(pub, "/v1/metrics/providers/provider-health")
 check("the public listener still serves provider-health's public figures, without revenue",
       st == 200 and "revenue_fen" not in body, st, body[:200])
 EOF
+check "the loopback private listener gets no warning" not grep -q "not on a loopback address" "$TMP/proj.log"
+# a private listener on every address: served, with a warning
+WP=$(free_port)
+"$PDLPROJ" disclosure --ledger "ipc://$D/pdl.sock" --data "$TMP/proj2" --http "127.0.0.1:$(free_port)" \
+	--private-http "0.0.0.0:$WP" >"$TMP/proj2.log" 2>&1 &
+P2=$!
+n=100
+until grep -q "following" "$TMP/proj2.log" || [ "$n" -le 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+check "a private listener on 0.0.0.0: a warning that its answers are plaintext, off loopback" \
+	grep -q "private listener 0.0.0.0:$WP is not on a loopback address" "$TMP/proj2.log"
+kill -TERM "$P2" 2>/dev/null
+wait "$P2" 2>/dev/null
 finish
