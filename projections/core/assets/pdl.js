@@ -205,11 +205,13 @@
 	async function verifyCheckpoint(note, vk) {
 		if (typeof note !== "string")
 			throw new Error("no signed note in the answer");
-		const cut = note.indexOf("\n\n");
-		if (cut < 0)
-			throw new Error("the checkpoint is not a signed note (no blank line)");
+		/* signed-note: the text ends at the last blank line; each signature
+		 * line after it ends with a newline, none of them empty */
+		const cut = note.lastIndexOf("\n\n");
+		if (cut < 0 || !note.endsWith("\n") || cut + 2 >= note.length)
+			throw new Error("the checkpoint is not a signed note (no blank line before its signatures)");
 		const body = note.slice(0, cut + 1);
-		const sigs = note.slice(cut + 2).split("\n").filter((l) => l !== "");
+		const sigs = note.slice(cut + 2, -1).split("\n");
 		let sig = null;
 		for (const line of sigs) {
 			const m = /^\u2014 (\S+) (\S+)$/.exec(line);
