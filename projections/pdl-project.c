@@ -347,13 +347,6 @@ default_pub(const char *ledger, char *buf, size_t cap)
 	return buf;
 }
 
-/* 1 when HOST:PORT names this host only (127.0.0.0/8, ::1, localhost). */
-static int
-loopback_addr(const char *addr)
-{
-	return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "localhost:", 10) == 0 || strncmp(addr, "[::1]:", 6) == 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -545,11 +538,6 @@ main(int argc, char **argv)
 		pdl_vdb_close(&db);
 		return 1;
 	}
-	if (phttp != NULL && !loopback_addr(phttp))
-		pdl_log(PDL_LOG_WARNING, "private_not_loopback", PDL_LOG_FIELDS(PDL_LF_STR("private_http", phttp)),
-		        "the private listener %s is not on a loopback address: its answers (revenue, statements) go as "
-		        "plaintext HTTP; keep it on a private network behind a TLS proxy (spec/views.md)",
-		        phttp);
 	pdl_log(PDL_LOG_INFO, "following",
 	        PDL_LOG_FIELDS(PDL_LF_STR("view", vname), PDL_LF_STR("ledger", ledger), PDL_LF_STR("pub", pub),
 	                       PDL_LF_STR("http", http), PDL_LF_STR("private_http", phttp), PDL_LF_STR("metrics", metrics),

@@ -622,6 +622,13 @@ fit_descriptors(void)
 	pdl_hsrv_conns_max((unsigned)fit);
 }
 
+/* 1 when HOST:PORT names this host only (127.0.0.0/8, ::1, localhost). */
+static int
+loopback_addr(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "localhost:", 10) == 0 || strncmp(addr, "[::1]:", 6) == 0;
+}
+
 int
 pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind, struct pdl_http_ctx *cx,
                struct pdl_status *st)
@@ -640,6 +647,11 @@ pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind,
 		free(h);
 		return rc;
 	}
+	if (kind == PDL_HTTP_PRIVATE && !loopback_addr(addr))
+		pdl_log(PDL_LOG_WARNING, "private_not_loopback", PDL_LOG_FIELDS(PDL_LF_STR("private_http", addr)),
+		        "the private listener %s is not on a loopback address: its answers (revenue, statements) go as "
+		        "plaintext HTTP; keep it on a private network behind a TLS proxy (spec/views.md)",
+		        addr);
 	*out = h;
 	return PDL_OK;
 }
