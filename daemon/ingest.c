@@ -47,9 +47,36 @@ pipe_peer(nng_pipe p, char *buf, size_t cap)
 	}
 }
 
+/* With the table full, the slot of the connection idle the longest (no
+ * request in flight; the oldest request, reply or connect), now the new
+ * pipe id's; its old id into *victim, for the caller to close once it has
+ * let go of mu. As pdld's HTTP listener does: a client that holds a
+ * connection and sends nothing (a subscriber never does) cannot keep a
+ * newcomer out; an evicted client redials, and a follower catches up by
+ * seq. NULL when every connection has a request in flight. Under mu. */
+static struct pipe_slot *
+evict_idlest(struct pipe_tab *pt, uint32_t id, uint64_t now, uint32_t *victim)
+{
+	struct pipe_slot *old = NULL;
+	for (unsigned i = 0; i < pt->cap; i++) {
+		struct pipe_slot *sl = &pt->slots[i];
+		if (sl->id != 0 && sl->inflight == 0 && (old == NULL || sl->active_ns < old->active_ns))
+			old = sl;
+	}
+	if (old == NULL)
+		return NULL;
+	*victim = old->id;
+	if (pt == &D.rept)
+		D.reply_bytes -= old->transport_bytes;
+	memset(old, 0, sizeof *old);
+	old->id = id;
+	old->active_ns = now;
+	return old;
+}
+
 /* NNG's pipe notify (ADD_PRE, REM_POST) for both sockets. REM_POST comes
  * for every pipe that had ADD_PRE, refused ones too; those were never in
- * the table. */
+ * the table, nor is an evicted one any more. */
 static void
 pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
@@ -59,14 +86,30 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	if (ev == NNG_PIPE_EV_ADD_PRE) {
 		atomic_fetch_add(&pt->adds, 1);
 		pthread_mutex_lock(&pt->mu);
+		uint64_t now = pdl_mono_ns();
+		uint32_t victim = 0;
 		struct pipe_slot *sl = pt->n < D.conns_max ? pipe_find(pt, 0) : NULL;
 		if (sl != NULL) {
 			memset(sl, 0, sizeof *sl);
 			sl->id = id;
+			sl->active_ns = now;
 			pt->n++;
+		} else {
+			sl = evict_idlest(pt, id, now, &victim);
 		}
 		unsigned n = pt->n;
 		pthread_mutex_unlock(&pt->mu);
+		if (victim != 0) {
+			nng_pipe vp = NNG_PIPE_INITIALIZER;
+			vp.id = victim;
+			atomic_fetch_add(&D.n_conn_evicted, 1);
+			if (D.verbose)
+				pdl_log(PDL_LOG_DEBUG, "connection_evicted",
+				        PDL_LOG_FIELDS(PDL_LF_STR("listener", pt->name), PDL_LF_U64("connection", victim)),
+				        "%s: connection %u closed while idle: a new one needs its slot (--max-connections %u)",
+				        pt->name, victim, D.conns_max);
+			nng_pipe_close(vp);
+		}
 		if (sl == NULL) {
 			atomic_fetch_add(&D.n_conn_refused, 1);
 			if (D.verbose) {
@@ -141,6 +184,7 @@ conn_admit(struct conn *c, nng_msg *m)
 	int ok = sl != NULL && sl->inflight < D.inflight_max;
 	if (ok) {
 		sl->inflight++;
+		sl->active_ns = pdl_mono_ns();
 		c->pipe = id;
 		c->trusted = D.rept.trusted;
 	}
@@ -172,6 +216,8 @@ conn_done(struct conn *c, int sent)
 	}
 	if (sl != NULL && sl->inflight > 0)
 		sl->inflight--;
+	if (sl != NULL)
+		sl->active_ns = pdl_mono_ns();
 	c->reply_n = 0;
 	c->pipe = 0;
 	pthread_mutex_unlock(&D.rept.mu);

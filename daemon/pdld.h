@@ -163,6 +163,7 @@ struct pipe_slot {
 	unsigned inflight;      /* requests received and not yet replied */
 	size_t transport_bytes; /* the last reply handed to its transport */
 	uint64_t handed_ns;     /* when it was handed over (pdl_mono_ns) */
+	uint64_t active_ns;     /* its last sign of use: connected, a request, a reply (pdl_mono_ns) */
 };
 
 /* The pipes of one socket (one listener each), under mu. */
@@ -208,6 +209,7 @@ struct pdld {
 	uint64_t send_timeout_ms;
 	uint8_t ledger_id[PDL_HASH_BYTES]; /* the suite's hash of entry 0: what reader tokens name */
 	/* limit events since the start (the log line says those since the last one) */
+	atomic_uint n_conn_evicted; /* idle NNG connections closed for a new one (ingest.c) */
 	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
 	struct pdld_metrics m;
 	struct queue verifyq, commitq;

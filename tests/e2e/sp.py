@@ -5,9 +5,10 @@ what pdl's own client never does — pipeline requests and never read the
 replies, hold connections open, subscribe without any pdl code, or send a
 reader token of its own making (stale, for another op).
 
-  sp.py flood URL CONNS REQS HOLD_S [--op head|range] [--count N] [tls]
+  sp.py flood URL CONNS REQS HOLD_S [--op head|range] [--count N] [--sub] [tls]
       open CONNS connections, send REQS requests on each without reading a
-      reply, keep them open HOLD_S seconds; prints {"conns":…, "sent":…}
+      reply, keep them open HOLD_S seconds; prints {"conns":…, "sent":…};
+      --sub: SUB connections to a PUB (REQS 0), that never read
   sp.py call URL REQ_JSON [--auth PARTY KEYFILE OP LEDGER_ID_HEX OFFSET_MS] [tls]
       one request (a JSON map; msgpack on the wire), prints the reply as JSON
       (bin values as {"bin": base64}); --auth adds a reader token signed here,
@@ -191,9 +192,10 @@ def cmd_flood(a):
     body = mp_pack({"op": "range", "from": 0, "count": count} if op == "range" else {"op": "head"})
     cs, sent = [], 0
     end = time.time() + hold
+    protos = (PROTO_SUB, PROTO_PUB) if "--sub" in a else (PROTO_REQ, PROTO_REP)
     for _ in range(conns):
         try:
-            cs.append(Conn(url, PROTO_REQ, PROTO_REP, tls_opts(a)))
+            cs.append(Conn(url, protos[0], protos[1], tls_opts(a)))
         except (OSError, IOError):
             break
     for c in cs:
