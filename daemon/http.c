@@ -291,7 +291,8 @@ read_status(int rc)
 {
 	switch (rc) {
 	case PDL_ENOTFOUND: return 404;
-	case PDL_EPRIVATE: return 403;
+	case PDL_EPRIVATE:
+	case PDL_ESUSPENDED: return 403; /* a suspended party's token: known, and refused */
 	case PDL_EBADSIG:
 	case PDL_ECLOCK:
 	case PDL_EACTOR:

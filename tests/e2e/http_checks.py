@@ -381,6 +381,18 @@ def reads():
     ok(st == 401 and doc["error"] == "PDL_EBADSIG", "  a token for another target: 401 PDL_EBADSIG", (st, doc))
     st, _, _, doc = request("GET", target, extra="Authorization: PDL-Sig nonsense\r\n")
     ok(st == 401 and doc["error"] == "PDL_EPROTO", "  a header that is no token: 401", (st, doc))
+    # a suspended auditor's token: 403 PDL_ESUSPENDED (was a 500)
+    kf = os.path.join(TMP, "susp.key")
+    alg = "sm2" if os.environ.get("PDL_SUITE") == "sm2-sm3" else "ed25519"
+    kj = json.loads(subprocess.run([PDL, "keygen", "--out", kf, "--alg", alg], capture_output=True, text=True,
+                                   check=True).stdout)
+    post(sign(register_act(9100, nonce=9100, pk=kj["public_key"], roles=("auditor",), pid="susp-auditor"), "r.json"))
+    post(sign({"type": "party.suspend", "actor": "authority", "nonce": 9101,
+               "body": {"id": "susp-auditor", "reason": "test"}}, "s.json"))
+    tok = subprocess.run([PDL, "token", "--key", kf, "--party", "susp-auditor", "--data", DATA, target],
+                         capture_output=True, text=True).stdout.strip()
+    st, _, _, doc = request("GET", target, extra="Authorization: %s\r\n" % tok)
+    ok(st == 403 and doc["error"] == "PDL_ESUSPENDED", "  a suspended auditor's token: 403 PDL_ESUSPENDED", (st, doc))
 
 
 def slow_clients():
