@@ -600,6 +600,33 @@ on_head(struct hconn *c, size_t hl)
 	}
 }
 
+/* Why the head bytes b[0..n) can never become a strict HTTP/1.1 head
+ * (spec/formats.md §17.3), so that they get their 400 now rather than a
+ * 408 at the deadline: not a request (a TLS ClientHello, binary), a bare
+ * LF, a request line without a version (HTTP/0.9). NULL: not yet known.
+ * new_from: where the bytes not looked at before start. */
+static const char *
+head_hopeless(const char *b, size_t n, size_t new_from)
+{
+	size_t i = 0;
+	while (i + 1 < n && b[i] == '\r' && b[i + 1] == '\n')
+		i += 2; /* RFC 9112 §2.2: empty lines before the request line */
+	if (i < n && b[i] != '\r' && (b[i] < 'A' || b[i] > 'Z'))
+		return "this is not an HTTP/1.1 request (is it TLS? the listener is plain HTTP behind a TLS proxy)";
+	for (size_t k = new_from > 0 ? new_from : 1; k < n; k++)
+		if (b[k] == '\n' && b[k - 1] != '\r')
+			return "a bare LF: lines end with CRLF";
+	if (n > 0 && b[0] == '\n')
+		return "a bare LF: lines end with CRLF";
+	const char *eol = memchr(b + i, '\n', n - i);
+	if (eol != NULL) {
+		const char *sp1 = memchr(b + i, ' ', (size_t)(eol - (b + i)));
+		if (sp1 == NULL || memchr(sp1 + 1, ' ', (size_t)(eol - (sp1 + 1))) == NULL)
+			return "the request line is not METHOD TARGET HTTP/1.1";
+	}
+	return NULL;
+}
+
 /* Each step returns 1 when it made progress, 0 when it waits for its socket. */
 static int
 step_head(struct hconn *c)
@@ -630,7 +657,14 @@ step_head(struct hconn *c)
 		c->started = 1; /* the whole request has --http-timeout-ms from here */
 		c->deadline_ns = deadline_in(H.timeout_ms);
 	}
+	size_t new_from = c->in_n;
 	c->in_n += (size_t)k;
+	size_t end = pdl_httpreq_head_len(c->in, c->in_n); /* a body that came with it is not looked at */
+	const char *why = head_hopeless(c->in, end ? end : c->in_n, new_from);
+	if (why != NULL) {
+		c->close_after = 1;
+		respond_error(c, 400, PDL_EPROTO, NULL, "%s", why);
+	}
 	return 1;
 }
 

@@ -436,6 +436,20 @@ def slow_clients():
         s.close()
 
 
+def hopeless_heads():
+    """Heads that can never be strict HTTP/1.1 get their 400 at once (probe
+    report, finding 7: they waited out --http-timeout-ms for a 408)."""
+    for name, data in (("a bare LF", b"GET /v1/head HTTP/1.1\nHost: p\n\n"),
+                       ("HTTP/0.9", b"GET /v1/head\r\n"),
+                       ("a TLS ClientHello", bytes.fromhex("16030100a5010000a10303") + b"\x00" * 40)):
+        c = connect()
+        t0 = time.time()
+        c.sendall(data)
+        st, _, body, _ = read_response(c)
+        ok(st == 400 and time.time() - t0 < 2, "%s: 400 at once (%.2f s)" % (name, time.time() - t0), (st, body))
+        c.close()
+
+
 def connection_limit():
     """The table full of connections that never send a byte (probe report,
     finding 1): an honest client still gets in, in the slot of the one idle
@@ -509,5 +523,6 @@ oversized()
 keepalive()
 reads()
 slow_clients()
+hopeless_heads()
 connection_limit()
 sys.exit(1 if failed else 0)
