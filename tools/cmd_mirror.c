@@ -525,7 +525,8 @@ known_size(struct pdl_mirror *m, struct source *s, const char *data, const struc
 /* One look at the source. Returns 0 (current), 1 (stop: verification
  * failed), EXIT_FORK, or -1 (the source could not be read: try again). */
 static int
-round_once(struct pdl_mirror *m, struct source *s, const char *data, const struct mirror_tiles *tiles_out, struct pdl_status *st)
+round_once(struct pdl_mirror *m, struct source *s, const char *data, const struct mirror_tiles *tiles_out,
+           struct pdl_status *st)
 {
 	static char note[PDL_NOTE_BYTES_MAX + 1], kept[PDL_NOTE_BYTES_MAX + 1];
 	size_t nn, kn;
@@ -565,7 +566,8 @@ out:
 /* Rounds until a signal, a failure or a fork (--once: one round); the
  * command's exit status. */
 static int
-follow(struct pdl_mirror *m, struct source *s, const char *data, const struct mirror_tiles *tiles_out, int once, uint64_t interval)
+follow(struct pdl_mirror *m, struct source *s, const char *data, const struct mirror_tiles *tiles_out, int once,
+       uint64_t interval)
 {
 	struct pdl_status st;
 	struct sigaction sa;

@@ -27,6 +27,8 @@
 #include "http1.h"
 #include "hsrv.h"
 
+#define HSRV_BUSY_BODY                                                                                                 \
+	"{\"error\":\"busy\",\"message\":\"every connection of this server has a request under way: retry in a moment\"}"
 #define PDL_HSRV_EVICT_SPARE 64u   /* slots over the limit for new connections while evicted ones close */
 #define PDL_HSRV_SLOTS (PDL_HSRV_CONNS_MAX + PDL_HSRV_EVICT_SPARE)
 #define PDL_HSRV_FIRST_MS 5000u    /* a new connection's first byte: a client that connects asks at once;
@@ -464,6 +466,24 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		conn_free(s, c);
 }
 
+/* A connection there is no slot for gets a 503 to retry after (not a
+ * bare reset): what it sent already is read first, within reason. */
+static void
+refuse_busy(int fd)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+	                           "Content-Length: %d\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+	                           "%s";
+	char out[400], sink[4096];
+	int n = snprintf(out, sizeof out, busy, (int)strlen(HSRV_BUSY_BODY), HSRV_BUSY_BODY);
+	for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+		;
+	ssize_t k = send(fd, out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)k;
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
 /* Accepts every waiting connection, then re-arms the listener. */
 static void
 accept_all(struct pdl_hsrv *s)
@@ -485,7 +505,7 @@ accept_all(struct pdl_hsrv *s)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 		struct conn *c = conn_new(s, fd);
 		if (c == NULL) {
-			close(fd); /* the table is full of connections with requests under way */
+			refuse_busy(fd); /* the table is full of connections with requests under way */
 			continue;
 		}
 		struct epoll_event e = {.events = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP, .data.ptr = c};
