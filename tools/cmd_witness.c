@@ -66,6 +66,7 @@
 #define WITNESS_CONNS_MAX 4096u
 #define WITNESS_TIMEOUT_MS_DEFAULT 10000u /* a request (head and body) arrives within this */
 #define WITNESS_IDLE_MS 30000u       /* a kept-alive connection may wait this long for its next request */
+#define WITNESS_FIRST_MS 5000u       /* a new one, for its first: a client that connects asks at once */
 #define WITNESS_KEYS_PER_ORIGIN 16u  /* trusted keys of one origin (rotation), checked at once */
 #define CTYPE_TEXT "text/plain; charset=utf-8"
 #define CTYPE_SIZE "text/x.tlog.size"
@@ -90,6 +91,8 @@ struct wconn {
 	struct wsrv *S;
 	struct pdl_hconn hc;
 	unsigned slot;
+	int waiting;      /* for a request (or its head): under S->mu */
+	uint64_t wait_ns; /* since when (pdl_mono_ns) */
 };
 
 /* A response being made. */
@@ -393,13 +396,21 @@ conn_main(void *arg)
 {
 	struct wconn *c = arg;
 	struct wsrv *S = c->S;
-	for (;;) {
+	for (unsigned served = 0;; served++) {
 		struct pdl_hreq rq;
 		struct wout o = {0};
 		const char *why = NULL;
 		if (atomic_load(&S->stopping))
 			break;
-		int rc = pdl_hconn_read_request(&c->hc, WITNESS_IDLE_MS, S->timeout_ms, WITNESS_BODY_MAX, &rq, &why);
+		pthread_mutex_lock(&S->mu);
+		c->waiting = 1;
+		c->wait_ns = pdl_mono_ns();
+		pthread_mutex_unlock(&S->mu);
+		int rc = pdl_hconn_read_request(&c->hc, served ? WITNESS_IDLE_MS : WITNESS_FIRST_MS, S->timeout_ms,
+		                                WITNESS_BODY_MAX, &rq, &why);
+		pthread_mutex_lock(&S->mu);
+		c->waiting = 0;
+		pthread_mutex_unlock(&S->mu);
 		if (rc < 0)
 			break;
 		if (rc > 0) {
@@ -423,8 +434,37 @@ conn_main(void *arg)
 	return NULL;
 }
 
+/* With every slot taken: closes the connection that has waited the
+ * longest for a request (or sits in its head), and waits a moment for its
+ * slot, so that connections that send nothing cannot keep a log out.
+ * Under S->mu (which keeps the victim from being freed meanwhile). */
+static void
+evict_waiting(struct wsrv *S)
+{
+	struct wconn *old = NULL;
+	for (unsigned i = 0; i < S->conns_max; i++) {
+		struct wconn *c = S->conns[i];
+		if (c != NULL && c->waiting && (old == NULL || c->wait_ns < old->wait_ns))
+			old = c;
+	}
+	if (old == NULL)
+		return;
+	if (S->verbose)
+		fprintf(stderr, "pdl witness: connection %u closed while waiting: a new one needs its slot\n", old->slot);
+	pdl_hconn_close(&old->hc);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 200 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (S->nconns == S->conns_max && pthread_cond_timedwait(&S->cv, &S->mu, &ts) == 0)
+		;
+}
+
 /* Takes the stream: serves it on a thread of its own, or closes it when
- * the server is full or stopping. */
+ * the server is full (of connections busy with a request) or stopping. */
 static void
 conn_start(struct wsrv *S, nng_stream *s)
 {
@@ -441,6 +481,8 @@ conn_start(struct wsrv *S, nng_stream *s)
 	}
 	c->S = S;
 	pthread_mutex_lock(&S->mu);
+	if (S->nconns == S->conns_max && !atomic_load(&S->stopping))
+		evict_waiting(S);
 	if (S->nconns == S->conns_max || atomic_load(&S->stopping)) {
 		pthread_mutex_unlock(&S->mu);
 		pdl_hconn_fini(&c->hc);
@@ -670,15 +712,17 @@ serve_usage(FILE *f)
 	        "                    Ed25519 (0x04); any other type (ML-DSA-44, ECDSA) is refused at start\n"
 	        "  --https-cert FILE serve https with this PEM certificate (chain) ...\n"
 	        "  --https-key FILE  ... and its PEM key (mode 0600)\n"
-	        "  --max-connections N  connections served at once; more are closed at once (default %u)\n"
+	        "  --max-connections N  connections served at once (default %u); when all are taken, the\n"
+	        "                    one waiting the longest for a request gives its slot to a new one\n"
 	        "  --timeout-ms N    a request must arrive whole within N ms, else 408 (default %u)\n"
 	        "  -v, --verbose     log every request\n"
 	        "  -h, --help        this text\n"
 	        "\n"
 	        "Limits: a request body is at most %u bytes (a checkpoint of up to %u bytes and %u signatures,\n"
-	        "63 proof lines); a connection waits %u s for its next request. SIGTERM or SIGINT stops it.\n",
+	        "63 proof lines); a new connection has %u s to begin its first request, a kept-alive one\n"
+	        "%u s for its next. SIGTERM or SIGINT stops it.\n",
 	        WITNESS_CONNS_DEFAULT, WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_BODY_MAX, PDL_TLOG_NOTE_BYTES_MAX,
-	        PDL_TLOG_NOTE_SIGS_MAX, WITNESS_IDLE_MS / 1000);
+	        PDL_TLOG_NOTE_SIGS_MAX, WITNESS_FIRST_MS / 1000, WITNESS_IDLE_MS / 1000);
 }
 
 static const struct option serve_opts[] = {

@@ -363,6 +363,29 @@ def main():
     check(st == 409 and body == b"20\n", "every log's state survived (log a: 20)", (st, body))
     rc = w.stop()
     check(rc == 0, "SIGTERM stops the witness cleanly", rc)
+
+    # ---- connections that send nothing cannot keep a log out (the
+    # hostile-client review: 64 silent ones locked it for 30 s at a time)
+    w = Witness(logs, ["--max-connections", "4"])
+    silent = [socket.create_connection((HOST, w.port), timeout=5) for _ in range(6)]
+    time.sleep(0.3)
+    t = time.time()
+    st, ct, body = c2sp.get(HOST, w.port, "/%s/checkpoint" % hashlib.sha256(b"example.com/d").hexdigest())
+    check(st == 200 and time.time() - t < 3,
+          "6 silent connections on 4 slots: a log's request is served at once (%.2f s)" % (time.time() - t),
+          (st, body[:60]))
+    t = time.time()
+    c = socket.create_connection((HOST, w.port), timeout=10)
+    c.settimeout(10)
+    try:
+        gone = c.recv(1) == b""
+    except OSError:
+        gone = True
+    check(gone and 4 <= time.time() - t < 8, "a new connection that sends nothing is closed after 5 s (%.1f s)" %
+          (time.time() - t), gone)
+    for x in silent:
+        x.close()
+    w.stop()
     return 0
 
 
