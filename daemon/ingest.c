@@ -47,9 +47,15 @@ pipe_peer(nng_pipe p, char *buf, size_t cap)
 	}
 }
 
+/* A connection idle this long may give its slot to a new one: not one
+ * still in its first moments (pdld's own listener probe, listen.c, holds
+ * its connection up to a second; closing it in its handshake makes NNG
+ * 1.5.2 lose the pipe, which LeakSanitizer reports). */
+#define EVICT_IDLE_MIN_NS (2000ull * 1000000ull)
+
 /* With the table full, the slot of the connection idle the longest (no
- * request in flight; the oldest request, reply or connect), now the new
- * pipe id's; its old id into *victim, for the caller to close once it has
+ * request in flight; the oldest request, reply or connect; idle at least
+ * EVICT_IDLE_MIN_NS), now the new pipe id's; its old id into *victim, for the caller to close once it has
  * let go of mu. As pdld's HTTP listener does: a client that holds a
  * connection and sends nothing (a subscriber never does) cannot keep a
  * newcomer out; an evicted client redials, and a follower catches up by
@@ -60,7 +66,8 @@ evict_idlest(struct pipe_tab *pt, uint32_t id, uint64_t now, uint32_t *victim)
 	struct pipe_slot *old = NULL;
 	for (unsigned i = 0; i < pt->cap; i++) {
 		struct pipe_slot *sl = &pt->slots[i];
-		if (sl->id != 0 && sl->inflight == 0 && (old == NULL || sl->active_ns < old->active_ns))
+		if (sl->id != 0 && sl->inflight == 0 && now - sl->active_ns >= EVICT_IDLE_MIN_NS &&
+		    (old == NULL || sl->active_ns < old->active_ns))
 			old = sl;
 	}
 	if (old == NULL)

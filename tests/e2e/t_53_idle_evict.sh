@@ -2,9 +2,9 @@
 # t_53_idle_evict — connections that hold a slot and send nothing cannot
 # keep clients out: with pdld's REQ/REP and PUB listeners full of idle
 # connections (--max-connections 4, six idle ones on each), a new
-# connection takes the slot of the one idle the longest, as pdld's HTTP
-# listener does. Before, it was refused for as long as the idle ones
-# stayed: `pdl get` waited out its 30 s, a follower never subscribed.
+# connection takes the slot of the one idle the longest (idle 2 s or
+# more), as pdld's HTTP listener does. Before, it was refused for as long
+# as the idle ones stayed: `pdl get` waited out its 30 s, a follower never subscribed.
 . "$(dirname "$0")/lib.sh"
 SP="$PY $(dirname "$0")/sp.py"
 
@@ -22,6 +22,7 @@ until [ -s "$TMP/fr.json" ] && [ -s "$TMP/fp.json" ] || [ "$n" -le 0 ]; do
 	n=$((n - 1))
 done
 check_eq "six idle REQ and six idle SUB connections held" "$(jl "$TMP/fr.json" 'o["conns"]'):$(jl "$TMP/fp.json" 'o["conns"]')" 6:6
+sleep 2.5 # a connection gives up its slot once idle 2 s (not in its first moments)
 
 t0=$(date +%s%N)
 timeout 15 "$PDL" get 0 --ledger "ipc://$D/pdl.sock" >"$TMP/get.out" 2>&1
