@@ -473,35 +473,6 @@ open_out(struct wctx *w, const char *out, int *lockfd)
 	return PDL_OK;
 }
 
-/* Every tile and bundle of size that old_size did not have (full, or a
- * partial of another width), lowest level first. */
-static int
-put_levels(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size)
-{
-	int rc = PDL_OK;
-	uint8_t *tile = malloc(PDL_TILE_BYTES), *bundle = malloc(PDL_BUNDLE_BYTES_MAX);
-	if (tile == NULL || bundle == NULL) {
-		rc = pdl_status_set(w->st, PDL_ENOMEM, NULL, "out of memory");
-		goto out;
-	}
-	unsigned levels = pdl_tlog_levels(size);
-	for (unsigned l = 0; l < levels && rc == PDL_OK; l++) {
-		uint64_t full, ofull;
-		unsigned part, opart;
-		pdl_tlog_level(size, l, &full, &part);
-		pdl_tlog_level(old_size, l, &ofull, &opart);
-		for (uint64_t n = ofull; n < full && rc == PDL_OK; n++)
-			rc = l == 0 ? put_level0(w, t, s, n, PDL_TILE_WIDTH, tile, bundle)
-			            : put_upper(w, t, s, l, n, PDL_TILE_WIDTH, tile);
-		if (rc == PDL_OK && part != 0 && !(ofull == full && opart == part))
-			rc = l == 0 ? put_level0(w, t, s, full, part, tile, bundle) : put_upper(w, t, s, l, full, part, tile);
-	}
-out:
-	free(tile);
-	free(bundle);
-	return rc;
-}
-
 /* The partial tiles of tree size cs that are still partial at size and
  * not yet in OUT. */
 static int
@@ -536,21 +507,15 @@ put_partials_at(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t cs, ui
  * publishes; they are counted apart (stats->earlier), not in the
  * progress. */
 static int
-put_between(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size)
+put_between(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size, uint8_t *tile,
+            uint8_t *bundle)
 {
 	MDB_cursor *c;
 	uint8_t k[8];
 	int rc = PDL_OK;
 	struct pdl_progress *prog = w->prog;
-	uint8_t *tile = malloc(PDL_TILE_BYTES), *bundle = malloc(PDL_BUNDLE_BYTES_MAX);
-	if (tile == NULL || bundle == NULL) {
-		rc = pdl_status_set(w->st, PDL_ENOMEM, NULL, "out of memory");
-		goto out;
-	}
-	if (mdb_cursor_open(t, s->ckpt, &c) != 0) {
-		rc = pdl_status_set(w->st, PDL_ESTORE, NULL, "cannot read the checkpoint table");
-		goto out;
-	}
+	if (mdb_cursor_open(t, s->ckpt, &c) != 0)
+		return pdl_status_set(w->st, PDL_ESTORE, NULL, "cannot read the checkpoint table");
 	w->prog = NULL;
 	struct pdl_tiles_stats keep = *w->stats;
 	pdl_be64(k, old_size + 1);
@@ -566,6 +531,35 @@ put_between(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, 
 	keep.earlier = w->stats->files - keep.files;
 	*w->stats = keep;
 	mdb_cursor_close(c);
+	return rc;
+}
+
+/* Every tile and bundle of size that old_size did not have (full, or a
+ * partial of another width), lowest level first; then those of the
+ * checkpoints between (put_between). */
+static int
+put_levels(struct wctx *w, MDB_txn *t, struct pdl_store *s, uint64_t old_size, uint64_t size)
+{
+	int rc = PDL_OK;
+	uint8_t *tile = malloc(PDL_TILE_BYTES), *bundle = malloc(PDL_BUNDLE_BYTES_MAX);
+	if (tile == NULL || bundle == NULL) {
+		rc = pdl_status_set(w->st, PDL_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+	unsigned levels = pdl_tlog_levels(size);
+	for (unsigned l = 0; l < levels && rc == PDL_OK; l++) {
+		uint64_t full, ofull;
+		unsigned part, opart;
+		pdl_tlog_level(size, l, &full, &part);
+		pdl_tlog_level(old_size, l, &ofull, &opart);
+		for (uint64_t n = ofull; n < full && rc == PDL_OK; n++)
+			rc = l == 0 ? put_level0(w, t, s, n, PDL_TILE_WIDTH, tile, bundle)
+			            : put_upper(w, t, s, l, n, PDL_TILE_WIDTH, tile);
+		if (rc == PDL_OK && part != 0 && !(ofull == full && opart == part))
+			rc = l == 0 ? put_level0(w, t, s, full, part, tile, bundle) : put_upper(w, t, s, l, full, part, tile);
+	}
+	if (rc == PDL_OK)
+		rc = put_between(w, t, s, old_size, size, tile, bundle);
 out:
 	free(tile);
 	free(bundle);
@@ -652,7 +646,6 @@ pdl_tiles_export(MDB_txn *t, struct pdl_store *s, const char *out, const char *n
 		goto out;
 	}
 	if ((rc = put_levels(&w, t, s, old_size, now.size)) != PDL_OK ||
-	    (rc = put_between(&w, t, s, old_size, now.size)) != PDL_OK ||
 	    (rc = put_checkpoint(&w, note, note_n)) != PDL_OK)
 		goto out;
 	drop_filled(&w, old_size, now.size);
