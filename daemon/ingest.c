@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pdld.h"
 
@@ -259,6 +260,62 @@ pdld_pipes_sweep(void)
 			        (unsigned long long)D.send_timeout_ms);
 		nng_pipe_close(p);
 	}
+}
+
+/* pdld's anonymous resident bytes: resident less file-backed pages (LMDB's
+ * map is the file's). 0 if /proc cannot say. */
+static uint64_t
+anon_bytes(void)
+{
+	unsigned long long size, resident, shared;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		return 0;
+	int n = fscanf(f, "%llu %llu %llu", &size, &resident, &shared);
+	fclose(f);
+	if (n != 3 || shared > resident)
+		return 0;
+	return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Past --memory-max, closes every REQ/REP connection idle EVICT_IDLE_MIN_NS
+ * with no request in flight (pdld.h, "Limits"): NNG may hold a request
+ * sent in part on any of them, and pdld cannot see which. A connection
+ * with a request in flight is never closed here. Runs on the main thread,
+ * each second. */
+void
+pdld_memory_check(void)
+{
+	static uint64_t quiet_until_ns; /* one line a minute while nothing is idle */
+	uint64_t anon = anon_bytes();
+	if (anon <= D.memory_max)
+		return;
+	uint32_t ids[256];
+	unsigned n = 0, open;
+	uint64_t now = pdl_mono_ns();
+	pthread_mutex_lock(&D.rept.mu);
+	open = D.rept.n;
+	for (unsigned i = 0; i < D.rept.cap && n < sizeof ids / sizeof ids[0]; i++) {
+		struct pipe_slot *sl = &D.rept.slots[i];
+		if (sl->id != 0 && sl->inflight == 0 && now - sl->active_ns >= EVICT_IDLE_MIN_NS)
+			ids[n++] = sl->id;
+	}
+	pthread_mutex_unlock(&D.rept.mu);
+	for (unsigned i = 0; i < n; i++) {
+		nng_pipe p = NNG_PIPE_INITIALIZER;
+		p.id = ids[i];
+		nng_pipe_close(p);
+	}
+	atomic_fetch_add(&D.n_conn_memory, n);
+	if (n == 0 && now < quiet_until_ns)
+		return;
+	quiet_until_ns = now + 60ull * 1000000000ull;
+	pdl_log(PDL_LOG_WARNING, "memory_over",
+	        PDL_LOG_FIELDS(PDL_LF_U64("anon_bytes", anon), PDL_LF_U64("memory_max", D.memory_max),
+	                       PDL_LF_U64("closed", n), PDL_LF_U64("open", open)),
+	        "memory: %llu MiB anonymous, over --memory-max %llu MiB: closed %u of %u connections idle 2 s or "
+	        "more (a request sent in part holds memory until its connection closes; their clients redial)",
+	        (unsigned long long)(anon >> 20), (unsigned long long)(D.memory_max >> 20), n, open);
 }
 
 static void

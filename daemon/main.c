@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,9 @@ usage(FILE *f)
 	        "  --reply-bytes-max B   reply bytes waiting for their clients; a large read reply over it is\n"
 	        "                        refused with PDL_EBUSY, to retry (default %u MiB)\n"
 	        "  --send-timeout-ms N   a reply its client does not take within N ms is dropped (default %u)\n"
+	        "  --memory-max B        pdld's anonymous memory; past it, each second, the REQ/REP\n"
+	        "                        connections idle 2 s or more are closed, as a request sent in part\n"
+	        "                        holds what was sent of it (default %llu MiB; clients redial)\n"
 	        "  --http-timeout-ms N   an HTTP request's head and body must arrive within N ms of its first\n"
 	        "                        byte, or it gets 408; an idle HTTP connection is closed after N ms\n"
 	        "                        (default %u), a new one that sends nothing after 5 s (or N ms).\n"
@@ -143,7 +147,7 @@ usage(FILE *f)
 	        "  -h, --help          this text\n"
 	        "  --version           print pdld's version\n",
 	        CONNS_MAX_DEFAULT, INFLIGHT_MAX_DEFAULT, REPLY_BYTES_MAX_DEFAULT >> 20, SEND_TIMEOUT_MS_DEFAULT,
-	        HTTP_TIMEOUT_MS_DEFAULT, WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
+	        (unsigned long long)(MEMORY_MAX_DEFAULT >> 20), HTTP_TIMEOUT_MS_DEFAULT, WITNESS_TIMEOUT_MS_DEFAULT, WITNESS_CA_DEFAULT);
 }
 
 /* The ledger's time never goes back (spec/formats.md §3), so on a machine
@@ -177,7 +181,7 @@ warn_time_ahead(const char *dir)
 }
 
 /* Long options without a letter (the letters are running out). */
-enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA };
+enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA, OPT_MEMORY_MAX };
 
 /* Bounds of the options without a limit of their own in pdld.h. */
 #define CKPT_MS_MAX 86400000u              /* a day: a checkpoint less often is no log's use */
@@ -185,11 +189,12 @@ enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA };
 #define FDS_RESERVE 128u /* descriptors besides the connections: the store, readers, NNG's pipes, witnesses */
 #define MAP_SIZE_MIN 65536u                 /* LMDB's map is whole pages; tests start this small */
 #define MAP_SIZE_MAX ((uint64_t)1 << 40)   /* 1 TiB: the store grows its map itself past this */
+#define MEMORY_MAX_MIN ((uint64_t)32 << 20) /* below this pdld's own tables would trip it */
 
 struct opts {
 	const char *dir, *listen, *publish, *tls_cert, *tls_key, *client_ca;
 	uint64_t workers, ckpt_ms, blob_max, map_size;
-	uint64_t conns_max, inflight_max, reply_bytes_max, send_timeout_ms;
+	uint64_t conns_max, inflight_max, reply_bytes_max, send_timeout_ms, memory_max;
 	int insecure, ipc_public, test_clock, verbose;
 	int read_only;     /* --read-only: a copy, no key, no writer */
 	const char *tiles; /* --tiles OUT (tiles.c) */
@@ -218,6 +223,8 @@ opt_num(int ch, const char *v, struct opts *o)
 		                   &o->reply_bytes_max);
 	case 'T': return pdl_opt_u64("pdld", "--send-timeout-ms", v, 10, 3600000, &o->send_timeout_ms);
 	case 'W': return pdl_opt_u64("pdld", "--http-timeout-ms", v, 10, 3600000, &o->http.timeout_ms);
+	case OPT_MEMORY_MAX:
+		return pdl_opt_u64("pdld", "--memory-max", v, MEMORY_MAX_MIN, (uint64_t)1 << 46, &o->memory_max);
 	}
 	assert(0 && "opt_num: not a numeric option");
 	return PDL_EINVAL;
@@ -255,6 +262,7 @@ static const struct option pdld_opts[] = {
 	{"witness-policy", required_argument, NULL, OPT_WITNESS_POLICY},
 	{"witness-timeout-ms", required_argument, NULL, OPT_WITNESS_TIMEOUT},
 	{"witness-ca", required_argument, NULL, OPT_WITNESS_CA},
+	{"memory-max", required_argument, NULL, OPT_MEMORY_MAX},
 	{NULL, 0, NULL, 0},
 };
 
@@ -298,6 +306,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'h': usage(stdout); return -1;
 		case 'w': case 'c': case 'b': case 'm': case 'N': case 'F': case 'R': case 'T': case 'W':
+		case OPT_MEMORY_MAX:
 			if (opt_num(ch, optarg, o) != PDL_OK)
 				return 2;
 			break;
@@ -500,6 +509,9 @@ serve_start(const struct opts *o, nng_tls_config *tls, int rep_trusted, int pub_
 		        nng_strerror(rv));
 		return 1;
 	}
+	/* a subscriber sends nothing: NNG reads (and drops) what one does, so
+	 * a buffer for more than a few bytes is memory for the taking */
+	nng_socket_set_size(D.pub, NNG_OPT_RECVMAXSZ, 64);
 	if ((rv = nng_rep0_open(&D.rep)) != 0 || (rv = pdld_pipe_tab_init(&D.rept, D.rep, "listen", rep_trusted)) != 0) {
 		pdl_log(PDL_LOG_ERROR, "start_failed", PDL_LOG_NOFIELDS, "cannot open REP socket: %s", nng_strerror(rv));
 		return 1;
@@ -567,6 +579,7 @@ serve_loop(void)
 			        dead);
 		if (tick % 20 == 0) {
 			pdld_pipes_sweep();
+			pdld_memory_check();
 			pdld_listeners_check();
 		}
 		if (tick % (LIMIT_LOG_S * 20) == 0)
@@ -629,6 +642,18 @@ serve_stop(nng_tls_config *tls)
 	        (unsigned long long)D.last_ckpt_size);
 }
 
+/* A fixed mmap threshold (glibc's own rises up to 32 MiB as large buffers
+ * are freed, which it then keeps, reuses and zeroes): a buffer of
+ * MMAP_APART_BYTES or more is mapped apart, its untouched pages cost
+ * nothing, and freeing it gives it back (pdld.h, "Limits": --memory-max). */
+static void
+heap_setup(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, (int)MMAP_APART_BYTES);
+#endif
+}
+
 /* The options pdld's threads read, into D. */
 static void
 opts_apply(const struct opts *o)
@@ -658,6 +683,7 @@ opts_apply(const struct opts *o)
 	D.inflight_max = (unsigned)o->inflight_max;
 	D.reply_bytes_max = (size_t)o->reply_bytes_max;
 	D.send_timeout_ms = o->send_timeout_ms;
+	D.memory_max = o->memory_max;
 	assert(D.ckpt_ms >= 1 && D.conns_max >= 1 && D.inflight_max >= 1); /* opts_parse's bounds */
 }
 
@@ -726,6 +752,7 @@ main(int argc, char **argv)
 		.inflight_max = INFLIGHT_MAX_DEFAULT,
 		.reply_bytes_max = REPLY_BYTES_MAX_DEFAULT,
 		.send_timeout_ms = SEND_TIMEOUT_MS_DEFAULT,
+		.memory_max = MEMORY_MAX_DEFAULT,
 		.http = {NULL, HTTP_TIMEOUT_MS_DEFAULT, 0},
 		.witness_timeout_ms = WITNESS_TIMEOUT_MS_DEFAULT,
 	};
@@ -740,6 +767,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	heap_setup();
 	pdl_crash_report_install("pdld");
 	int rc = opts_parse(argc, argv, &o);
 	if (rc != 0 || (rc = opts_transport(&o)) != 0)

@@ -149,7 +149,7 @@ render(struct pdl_prom_buf *b, void *arg)
 		atomic_uint *v;
 	} lim[] = {
 		{"connection_refused", &D.n_conn_refused}, {"connection_idle_evicted", &D.n_conn_evicted},
-		{"request_dropped", &D.n_req_dropped},
+		{"request_dropped", &D.n_req_dropped},     {"connection_memory_closed", &D.n_conn_memory},
 		{"reply_refused", &D.n_reply_refused},     {"reply_timeout", &D.n_reply_timeout},
 		{"submit_busy", &D.n_submit_busy},         {"private_read_refused", &D.n_read_refused},
 		{"http_connection_refused", &D.n_http_refused}, {"http_timeout", &D.n_http_timeout},

@@ -42,6 +42,16 @@
  *                      since, is closed (pipes_sweep).
  *   SUBMITS_INFLIGHT_MAX submit requests between receipt and receipts;
  *                      one over it is refused with PDL_EBUSY.
+ *   --memory-max       pdld's anonymous memory. NNG reads a request into a
+ *                      buffer of its declared size (up to --blob-max +
+ *                      4 KiB) before pdld sees any of it, so a request sent
+ *                      in part is memory no limit above counts. Buffers of
+ *                      128 KiB and more are mapped apart (mallopt in main),
+ *                      so what a pipe holds is what its peer sent, and goes
+ *                      back to the system when freed. Past --memory-max,
+ *                      each second, every pipe idle 2 s with no request in
+ *                      flight is closed (memory_check): those are where a
+ *                      part-sent request lies; clients redial.
  *
  * HTTP (http.c, `--http ADDR`): one thread serves POST /v1/acts and a few
  *   reads on its own bounded connections (spec/formats.md §17). A body
@@ -100,6 +110,8 @@
 #define INFLIGHT_MAX_DEFAULT 4u                /* a REQ client has one request out; a few for pipelining */
 #define REPLY_BYTES_MAX_DEFAULT (64u << 20)    /* reply memory: ~16 full range replies waiting at once */
 #define SEND_TIMEOUT_MS_DEFAULT 10000u         /* a client that reads nothing for 10 s is not reading */
+#define MEMORY_MAX_DEFAULT ((uint64_t)1 << 30) /* anonymous memory: 16 x the reply budget, room to spare */
+#define MMAP_APART_BYTES (128u * 1024)         /* malloc maps buffers this large apart (main) */
 #define HTTP_TIMEOUT_MS_DEFAULT 30000u         /* an HTTP request whole: 6 MiB at 200 KiB/s; a proxy sends faster */
 #define CTX_MAX 65536u                         /* contexts (conns x inflight): bounds their memory */
 #define CTX_SPARE 8u                           /* contexts over conns x inflight, for pipes gone mid-request */
@@ -207,9 +219,11 @@ struct pdld {
 	unsigned conns_max, inflight_max;
 	size_t reply_bytes_max, reply_bytes;
 	uint64_t send_timeout_ms;
+	uint64_t memory_max; /* --memory-max: anonymous bytes (memory_check) */
 	uint8_t ledger_id[PDL_HASH_BYTES]; /* the suite's hash of entry 0: what reader tokens name */
 	/* limit events since the start (the log line says those since the last one) */
 	atomic_uint n_conn_evicted; /* idle NNG connections closed for a new one (ingest.c) */
+	atomic_uint n_conn_memory;  /* idle NNG connections closed over --memory-max (ingest.c) */
 	atomic_uint n_conn_refused, n_req_dropped, n_reply_refused, n_reply_timeout, n_read_refused, n_submit_busy;
 	struct pdld_metrics m;
 	struct queue verifyq, commitq;
@@ -258,6 +272,7 @@ void pdld_queue_close(struct queue *q);
 void pdld_pack_error(msgpack_packer *pk, int err, const char *rule, const char *msg);
 int pdld_pipe_tab_init(struct pipe_tab *pt, nng_socket s, const char *name, int trusted);
 void pdld_pipes_sweep(void);
+void pdld_memory_check(void);
 void pdld_conn_recv(struct conn *c);
 void pdld_conn_cb(void *arg); /* NNG's callback of every context's aio */
 void pdld_conn_send(struct conn *c, const void *b, size_t n, int refusable);

@@ -16,6 +16,12 @@ reader token of its own making (stale, for another op).
   sp.py sub URL SECONDS OUT [tls]
       subscribe (SUB, everything), write each message received to OUT as
       one JSON line {"b64": …}, for SECONDS; prints {"messages": N}
+  sp.py pin URL CONNS DECLARED SENT HOLD_S [--sub] [tls]
+      open CONNS connections; on each, begin a request of DECLARED bytes
+      and send only SENT of them (what NNG holds in a buffer meanwhile);
+      wait HOLD_S seconds; prints {"conns":…, "closed": how many the server
+      closed meanwhile}; --sub: SUB connections to a PUB (a subscriber that
+      sends)
   sp.py rep-flaky PATH DROP_S
       a REP on ipc PATH that fails the way a dying pdld does: takes the
       first connection's handshake and request and closes it; then for
@@ -213,6 +219,35 @@ def cmd_flood(a):
         time.sleep(0.2)
 
 
+def cmd_pin(a):
+    url, conns, declared, sent, hold = a[0], int(a[1]), int(a[2]), int(a[3]), float(a[4])
+    protos = (PROTO_SUB, PROTO_PUB) if "--sub" in a else (PROTO_REQ, PROTO_REP)
+    cs = [Conn(url, protos[0], protos[1], tls_opts(a)) for _ in range(conns)]
+    chunk = b"\x00" * 65536
+    for c in cs:
+        head = (b"\x01" if c.ipc else b"") + struct.pack(">Q", declared)
+        c.s.settimeout(5)
+        try:
+            c.s.sendall(head)
+            left = sent
+            while left > 0:
+                c.s.sendall(chunk[:min(left, len(chunk))])
+                left -= min(left, len(chunk))
+        except (OSError, IOError):
+            pass  # closed already: counted below
+    time.sleep(hold)
+    closed = 0
+    for c in cs:
+        c.s.settimeout(0.2)
+        try:
+            closed += c.s.recv(1) == b""
+        except socket.timeout:
+            pass
+        except (OSError, IOError):
+            closed += 1
+    print(json.dumps({"conns": len(cs), "closed": closed}), flush=True)
+
+
 def cmd_call(a):
     url, req = a[0], json.loads(a[1])
     if "--auth" in a:
@@ -289,4 +324,4 @@ def cmd_rep_flaky(a):
 
 
 if __name__ == "__main__":
-    {"flood": cmd_flood, "call": cmd_call, "sub": cmd_sub, "rep-flaky": cmd_rep_flaky}[sys.argv[1]](sys.argv[2:])
+    {"flood": cmd_flood, "pin": cmd_pin, "call": cmd_call, "sub": cmd_sub, "rep-flaky": cmd_rep_flaky}[sys.argv[1]](sys.argv[2:])
