@@ -550,7 +550,7 @@ conn_answer(struct conn *c, nng_msg *m, struct mp_cur req, const char *op, size_
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	int rc = mp_str_eq(op, opn, "clock")  ? pdld_clock(req, &pk, &st)
-	         : mp_str_eq(op, opn, "blob") ? pdld_blob(req, &pk, &st)
+	         : mp_str_eq(op, opn, "blob") ? pdld_blob(req, &pk, &st, c->trusted)
 	                                      : pdld_read(op, opn, req, &pk, &st, c->trusted);
 	nng_msg_free(m);
 	if (rc != PDL_OK) {

@@ -297,7 +297,7 @@ int pdld_read(const char *op, size_t opn, struct mp_cur req, msgpack_packer *pk,
 int pdld_read_http(const char *op, struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, const char *method,
                    const char *target);
 int pdld_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st);
-int pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st);
+int pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted);
 /* The ledger time now: the test clock's, or the real one. */
 uint64_t pdld_ledger_now(void);
 /* A range element in place of an entry its reader may not have. */

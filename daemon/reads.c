@@ -368,43 +368,75 @@ pdld_clock(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
 	return PDL_OK;
 }
 
-/* Keeps a deposited file's bytes in the blob table: {evidence_id, data}.
- * The evidence.deposit must already be in the log with data's digest. */
-int
-pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st)
+/* The deposit record of evidence id (into *rec, in t) when reader may
+ * store its file: NULL (trusted), its depositor, or the authority. On a
+ * network listener anyone else is told what an unknown id gets, so the
+ * answer says nothing of another party's deposits (a private deposit is
+ * never told apart from no deposit: spec/views.md). */
+static int
+blob_deposit(MDB_txn *t, const struct pdl_net_reader *reader, const char *id, size_t idn, struct mp_cur *rec,
+             struct pdl_status *st)
 {
+	char key[PDL_ID_LEN_MAX + 8];
+	const uint8_t *rv;
+	size_t rn, dn;
+	const char *dep;
 	struct mp_cur v;
-	const char *id;
+	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
+	int rc = pdl_store_state_get(t, &D.store, key, kn, &rv, &rn);
+	*rec = mp_cur_make(rv, rn);
+	if (rc == PDL_OK && reader != NULL && !(reader->roles & PDL_ROLE_AUTHORITY) &&
+	    (mp_map_find(*rec, "depositor", &v) != PDL_OK || mp_read_str(&v, &dep, &dn) != PDL_OK ||
+	     !mp_str_eq(dep, dn, reader->party)))
+		rc = PDL_ENOTFOUND;
+	if (rc == PDL_ENOTFOUND && reader != NULL)
+		return pdl_status_set(st, rc, NULL, "no evidence %.*s deposited by %s in the log", (int)idn, id,
+		                      reader->party);
+	if (rc == PDL_ENOTFOUND)
+		return pdl_status_set(st, rc, NULL, "no evidence %.*s in the log", (int)idn, id);
+	return rc == PDL_OK ? PDL_OK : pdl_status_set(st, rc, NULL, "cannot read the ledger");
+}
+
+/* Keeps a deposited file's bytes in the blob table: {evidence_id, data}.
+ * The evidence.deposit must already be in the log with data's digest. On
+ * a network listener (not trusted) only its depositor or the authority,
+ * by a reader token, may store it: an anonymous answer would tell whether
+ * a guessed file is another party's private deposit. */
+int
+pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trusted)
+{
+	struct mp_cur v, rec, dv;
+	const char *id, *d;
 	const uint8_t *data;
-	size_t idn, dn;
+	size_t idn, dn, dln;
 	uint8_t digest[PDL_HASH_BYTES];
-	char hex[2 * PDL_HASH_BYTES + 1], key[PDL_ID_LEN_MAX + 8];
+	char hex[2 * PDL_HASH_BYTES + 1];
+	struct pdl_net_reader reader;
 	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
 	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
 		return pdl_status_set(st, PDL_EPROTO, NULL, "blob needs evidence_id and data");
 	if (dn > D.blob_max)
 		return pdl_status_set(st, PDL_ETOOBIG, NULL, "file of %zu bytes is over this ledger's blob limit of %zu",
 		                      dn, D.blob_max);
-	size_t kn = pdl_state_key(key, sizeof key, "evid", id, idn);
-	if (kn == 0 || !pdl_id_valid(id, idn))
+	if (!pdl_id_valid(id, idn) || idn > PDL_ID_LEN_MAX)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "bad evidence id");
-	pdl_digest(digest, data, dn);
-	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	MDB_txn *t;
-	const uint8_t *rv;
-	size_t rn;
 	int rc = pdl_store_rtxn(&D.store, &t);
 	if (rc != PDL_OK)
 		return pdl_status_set(st, rc, NULL, "cannot read the ledger");
-	rc = pdl_store_state_get(t, &D.store, key, kn, &rv, &rn);
-	struct mp_cur rec = mp_cur_make(rv, rn), dv;
-	const char *d;
-	size_t dln;
+	if (!trusted && (rc = reader_from(t, req, "blob", 4, NULL, NULL, &reader, st)) == PDL_OK && !reader.party[0])
+		rc = pdl_status_set(st, PDL_EPRIVATE, NULL,
+		                    "storing a deposit's file on a network listener needs a reader token of its depositor "
+		                    "or the authority (--reader ID --reader-key FILE)");
+	if (rc == PDL_OK)
+		rc = blob_deposit(t, trusted ? NULL : &reader, id, idn, &rec, st);
+	pdl_digest(digest, data, dn);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
 	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
 	            dln == 2 * PDL_HASH_BYTES && memcmp(d, hex, dln) == 0;
 	pdl_store_rdone(&D.store, t);
-	if (rc == PDL_ENOTFOUND)
-		return pdl_status_set(st, PDL_ENOTFOUND, NULL, "no evidence %.*s in the log", (int)idn, id);
+	if (rc != PDL_OK)
+		return rc;
 	if (!match)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "the file's digest %s is not the deposited digest", hex);
 	pthread_rwlock_rdlock(&D.store.resize);

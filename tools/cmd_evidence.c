@@ -67,6 +67,49 @@ src_fail_evidence(struct src *s, const struct pdl_status *st)
 	return die_status("evidence", st);
 }
 
+/* --store: after the deposit's receipt, the file into pdld's blob table
+ * (what pdld's head says it takes); prints {stored, …}. main's status. */
+static int
+store_file(struct src *s, const char *file, const char *id, uint64_t size, const uint8_t *digest, uint8_t **bytes,
+           size_t *blen)
+{
+	struct pdl_status st = {0};
+	struct pdl_wire_head h;
+	msgpack_sbuffer req;
+	uint8_t *rep;
+	size_t rn;
+	char hex[2 * PDL_HASH_BYTES + 1];
+	pdl_req_head(&req);
+	int rc = src_call(s, &req, &rep, &rn, &st);
+	msgpack_sbuffer_destroy(&req);
+	if (rc == PDL_OK) {
+		rc = pdl_rep_head(rep, rn, &h, &st);
+		free(rep);
+	}
+	if (rc != PDL_OK)
+		return die_status("evidence", &st);
+	uint64_t blob_max = h.has_blob_max ? h.blob_max : EVIDENCE_STORE_MAX_DEFAULT;
+	if (size > blob_max) {
+		pdl_status_set(&st, PDL_ETOOBIG, NULL,
+		               "deposit recorded, but the file of %llu bytes is over this ledger's blob limit of %llu "
+		               "bytes: not stored", (unsigned long long)size, (unsigned long long)blob_max);
+		return die_status("evidence", &st);
+	}
+	if (*bytes == NULL && pdl_file_read(file, (size_t)blob_max, bytes, blen) != PDL_OK) {
+		fprintf(stderr, "pdl evidence: cannot read %s\n", file);
+		return 1;
+	}
+	pdl_req_blob(&req, id, *bytes, *blen);
+	rc = src_call(s, &req, &rep, &rn, &st);
+	msgpack_sbuffer_destroy(&req);
+	if (rc != PDL_OK)
+		return die_status("evidence", &st);
+	free(rep);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
+	out_json(json_pack("{s:b,s:s,s:s,s:I}", "stored", 1, "evidence_id", id, "digest", hex, "size", (json_int_t)size));
+	return 0;
+}
+
 static int
 deposit(int argc, char **argv)
 {
@@ -105,7 +148,9 @@ deposit(int argc, char **argv)
 			       "Hashes FILE (streaming, any size) and submits evidence.deposit with its digest (the\n"
 			       "ledger's hash: SHA-256, or SM3 in an sm2-sm3 ledger)\n"
 			       "and size. --blob puts small files (up to the ledger policy) inside the act; --store\n"
-			       "also keeps the file in pdld's blob table (up to pdld --blob-max, default 8 MiB).\n"
+			       "also keeps the file in pdld's blob table (up to pdld --blob-max, default 8 MiB);\n"
+			       "over a network listener pdld keeps it only for the depositor or the authority, and\n"
+			       "KEYFILE signs the reader token that says so (unless --reader is given).\n"
 			       "The nonce defaults to the current time in microseconds. Prints the receipt.\n");
 			return 0;
 		default: return usage_error("evidence", "unknown option");
@@ -217,35 +262,13 @@ deposit(int argc, char **argv)
 	out_json(o);
 	o = NULL;
 	if (!refused && store) {
-		struct pdl_wire_head h;
-		pdl_req_head(&req);
-		rc = src_call(&s, &req, &rep, &rn, &st);
-		msgpack_sbuffer_destroy(&req);
-		if (rc == PDL_OK) {
-			rc = pdl_rep_head(rep, rn, &h, &st);
-			free(rep);
-		}
-		if (rc != PDL_OK)
-			return die_status("evidence", &st);
-		uint64_t blob_max = h.has_blob_max ? h.blob_max : EVIDENCE_STORE_MAX_DEFAULT;
-		if (size > blob_max) {
-			pdl_status_set(&st, PDL_ETOOBIG, NULL,
-			               "deposit recorded, but the file of %llu bytes is over this ledger's blob limit of %llu "
-			               "bytes: not stored", (unsigned long long)size, (unsigned long long)blob_max);
-			return die_status("evidence", &st);
-		}
-		if (bytes == NULL && pdl_file_read(file, (size_t)blob_max, &bytes, &blen) != PDL_OK) {
-			fprintf(stderr, "pdl evidence: cannot read %s\n", file);
-			return 1;
-		}
-		pdl_req_blob(&req, id, bytes, blen);
-		rc = src_call(&s, &req, &rep, &rn, &st);
-		msgpack_sbuffer_destroy(&req);
-		if (rc != PDL_OK)
-			return die_status("evidence", &st);
-		free(rep);
-		pdl_hex(digest, PDL_HASH_BYTES, hex);
-		out_json(json_pack("{s:b,s:s,s:s,s:I}", "stored", 1, "evidence_id", id, "digest", hex, "size", (json_int_t)size));
+		/* on a network listener pdld keeps the file only for its depositor
+		 * (or the authority): unless a reader is set, the act's own key
+		 * signs the reader tokens (on the trusted ipc:// they are ignored) */
+		setenv("PDL_READER", actor, 0);
+		setenv("PDL_READER_KEY", key, 0);
+		if ((rc = store_file(&s, file, id, size, digest, &bytes, &blen)) != 0)
+			return rc;
 	}
 	free(bytes);
 	src_close(&s);

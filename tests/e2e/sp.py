@@ -10,8 +10,8 @@ reader token of its own making (stale, for another op).
       reply, keep them open HOLD_S seconds; prints {"conns":…, "sent":…};
       --sub: SUB connections to a PUB (REQS 0), that never read
   sp.py call URL REQ_JSON [--auth PARTY KEYFILE OP LEDGER_ID_HEX OFFSET_MS] [tls]
-      one request (a JSON map; msgpack on the wire), prints the reply as JSON
-      (bin values as {"bin": base64}); --auth adds a reader token signed here,
+      one request (a JSON map, {"bin": base64} for a bin value; msgpack on
+      the wire), prints the reply as JSON (bin values as {"bin": base64}); --auth adds a reader token signed here,
       made OFFSET_MS away from now, for OP
   sp.py sub URL SECONDS OUT [tls]
       subscribe (SUB, everything), write each message received to OUT as
@@ -248,8 +248,19 @@ def cmd_pin(a):
     print(json.dumps({"conns": len(cs), "closed": closed}), flush=True)
 
 
+def unjson(v):
+    """JSON to what mp_pack takes: {"bin": base64} becomes bytes."""
+    if isinstance(v, dict):
+        if list(v) == ["bin"]:
+            return base64.b64decode(v["bin"])
+        return {k: unjson(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [unjson(x) for x in v]
+    return v
+
+
 def cmd_call(a):
-    url, req = a[0], json.loads(a[1])
+    url, req = a[0], unjson(json.loads(a[1]))
     if "--auth" in a:
         i = a.index("--auth")
         req["auth"] = reader_token(a[i + 1], a[i + 2], a[i + 3], a[i + 4], int(a[i + 5]))

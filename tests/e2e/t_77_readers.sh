@@ -155,6 +155,31 @@ check "a token made for another op (head) used for get: PDL_EBADSIG" grep -q '"P
 $SP call "$URL" "{\"op\":\"get\",\"seq\":$REQ}" --auth developer-a "$K/developer-a.key" get "$(echo "$LID" | tr 0-9a-f 1-9a-f0)" 0 $TLSO >"$TMP/c4"
 check "a token for another ledger: PDL_EBADSIG" grep -q '"PDL_EBADSIG"' "$TMP/c4"
 
+# ---- blob (a deposit's file): only its depositor or the authority, so
+# that the answer tells an anonymous client nothing (a hostile review
+# found an oracle: a guessed file of a private deposit was confirmed)
+SPEC=$($PY -c 'import json; [print(a["body"]["blob"]) for a in json.load(open("'"$TOP"'/fixtures/scenario/040-evidence.json")) if a["body"]["evidence_id"] == "ev-clinic-spec"]')
+GUESS=$(printf 'a guess' | base64)
+blob() { # ID B64 [--auth …]: the reply's error and message, or "stored SIZE"
+	local id=$1 b=$2
+	shift 2
+	$SP call "$URL" "{\"op\":\"blob\",\"evidence_id\":\"$id\",\"data\":{\"bin\":\"$b\"}}" "$@" $TLSO |
+		jl - 'o.get("error", "stored") + " " + str(o.get("message", o.get("size")))'
+}
+a1=$(blob ev-clinic-spec "$GUESS")
+a2=$(blob ev-clinic-spec "$SPEC")
+a3=$(blob ev-nothing-here "$GUESS")
+check "anonymous blob of a private deposit's right file: PDL_EPRIVATE, a reader token needed" \
+	test "${a2%% *}" = PDL_EPRIVATE
+check "  the same answer for a wrong guess and for an unknown id (no oracle)" test "$a1" = "$a2" -a "$a3" = "$a2"
+b1=$(blob ev-clinic-spec "$SPEC" --auth developer-a "$K/developer-a.key" blob "$LID" 0)
+b2=$(blob ev-nothing-here "$SPEC" --auth developer-a "$K/developer-a.key" blob "$LID" 0)
+check_eq "another party's token: told what an unknown id gets" "$b1" \
+	"PDL_ENOTFOUND no evidence ev-clinic-spec deposited by developer-a in the log"
+check "  likewise for an unknown id" test "${b2%% *}" = PDL_ENOTFOUND
+check_eq "the depositor's token stores its file" \
+	"$(blob ev-clinic-spec "$SPEC" --auth provider-health "$K/provider-health.key" blob "$LID" 0)" "stored 79"
+
 # ---- range: placeholders, exactly for the private entries
 $SP call "$URL" "{\"op\":\"range\",\"from\":0,\"count\":$SIZE}" $TLSO >"$TMP/range.json"
 pychecks $PY - "$TMP/range.json" "$TMP/entries.jsonl" "$D" <<'PY'
@@ -246,6 +271,13 @@ check_eq "the live auditor follower applied both, the private one fetched by ran
 kill -TERM "$LIVE"
 wait "$LIVE"
 check_eq "  and exits 0 on SIGTERM" "$?" 0
+# ---- the network blob put, last: its deposit adds an entry
+printf 'a file of t_77\n' >"$TMP/t77.txt"
+"$PDL" evidence deposit "$TMP/t77.txt" --key "$K/developer-b.key" --actor developer-b --id t77-stored \
+	--subject "t_77 file" --ledger "$URL" --tls-cert "$TMP/client.pem" --tls-key "$TMP/client.key" --store \
+	>"$TMP/dep.out" 2>"$TMP/dep.err"
+check_eq "pdl evidence deposit --store over the network signs its own token: stored" \
+	"$?:$(jl "$TMP/dep.out" 'o.get("stored")' | tail -1)" "0:true"
 # ---- a suspended party reads nothing private (as on the private HTTP listener)
 printf '[{"type": "party.suspend", "actor": "authority", "nonce": 900101, "body": {"id": "developer-a", "reason": "t77"}}]' \
 	>"$TMP/susp.json"
