@@ -14,9 +14,18 @@
  * counts every pipe NNG adds); a listener that does not answer within
  * PROBE_MS is closed and opened again on the same URL. Closing it drops
  * its connections, which clients redial (REQ resends its request).
+ *
+ * Not when pdld is out of descriptors: then accept fails (EMFILE, counted
+ * "other") and NNG tries again 100 ms later by itself, while a probe, and
+ * opening the listener again, would fail for the same reason; a hostile
+ * review closed the listener for good that way, with connections that
+ * never send their handshake (NNG holds each 10 s). A listener that could
+ * not be opened again is tried each second until it is.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "pdld.h"
@@ -26,6 +35,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #define PROBE_MS 1000u /* a live listener takes a local dial within this, even busy */
+#define FDS_SPARE 32u  /* descriptors free below which accept errors are the descriptors' */
 
 struct watch {
 	nng_socket sock;
@@ -35,6 +45,7 @@ struct watch {
 	struct pipe_tab *pt;
 	int sub;             /* the socket is PUB: probe with SUB, else REQ */
 	uint64_t errors;     /* its "other" + "canceled" at the last look */
+	int down;            /* closed, and opening it again failed: retried each second */
 };
 
 static struct watch watches[2];
@@ -187,25 +198,67 @@ probe(const struct watch *w)
 	return alive || (c != NULL && probe_tls(w));
 }
 
+/* 1 when fewer than FDS_SPARE descriptors are left under RLIMIT_NOFILE. */
+static int
+fds_short(void)
+{
+	struct rlimit rl;
+	DIR *d;
+	uint64_t open = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return 1; /* no descriptor for the directory itself: short indeed */
+	while (readdir(d) != NULL)
+		open++;
+	closedir(d);
+	return open + FDS_SPARE >= (uint64_t)rl.rlim_cur;
+}
+
+/* Closes w's listener and opens it again; says so. */
+static void
+restart(struct watch *w, const char *why)
+{
+	if (!w->down)
+		nng_listener_close(w->l);
+	int rv = listen_on(w->sock, w->url, w->tls, &w->l);
+	w->errors = 0; /* a new listener counts from 0 */
+	if (rv != 0 && w->down)
+		return; /* still failing: said already */
+	pdl_log(rv == 0 ? PDL_LOG_WARNING : PDL_LOG_ERROR, "listener_restarted",
+	        PDL_LOG_FIELDS(PDL_LF_STR("listener", w->pt->name), PDL_LF_STR("url", w->url),
+	                       PDL_LF_STR("error", rv == 0 ? NULL : nng_strerror(rv))),
+	        "%s: the listener on %s %s: %s%s", w->pt->name, w->url, why,
+	        rv == 0 ? "opened it again" : nng_strerror(rv), rv == 0 ? "" : "; trying again each second");
+	w->down = rv != 0;
+}
+
 void
 pdld_listeners_check(void)
 {
+	static uint64_t short_logged_ns;
 	for (unsigned i = 0; i < nwatches; i++) {
 		struct watch *w = &watches[i];
+		if (w->down) {
+			restart(w, "could not be opened again");
+			continue;
+		}
 		uint64_t n = stop_errors(w);
 		if (n == w->errors)
 			continue;
 		w->errors = n;
-		if (probe(w))
+		if (fds_short()) {
+			uint64_t now = pdl_mono_ns();
+			if (now - short_logged_ns >= 10ull * 1000000000ull || short_logged_ns == 0) {
+				short_logged_ns = now;
+				pdl_log(PDL_LOG_WARNING, "descriptors_short", PDL_LOG_FIELDS(PDL_LF_STR("listener", w->pt->name)),
+				        "%s: out of file descriptors (RLIMIT_NOFILE): connections are accepted again as "
+				        "they free up (connections that never finish their handshake hold one each for 10 s)",
+				        w->pt->name);
+			}
 			continue;
-		nng_listener_close(w->l);
-		int rv = listen_on(w->sock, w->url, w->tls, &w->l);
-		w->errors = 0; /* a new listener counts from 0 */
-		pdl_log(PDL_LOG_WARNING, "listener_restarted",
-		        PDL_LOG_FIELDS(PDL_LF_STR("listener", w->pt->name), PDL_LF_STR("url", w->url),
-		                       PDL_LF_STR("error", rv == 0 ? NULL : nng_strerror(rv))),
-		        "%s: the listener on %s stopped accepting connections (NNG 1.5.2, after a client left during the "
-		        "handshake): %s",
-		        w->pt->name, w->url, rv == 0 ? "opened it again" : nng_strerror(rv));
+		}
+		if (!probe(w))
+			restart(w, "stopped accepting connections (NNG 1.5.2, after a client left during the handshake)");
 	}
 }

@@ -22,6 +22,9 @@ reader token of its own making (stale, for another op).
       wait HOLD_S seconds; prints {"conns":…, "closed": how many the server
       closed meanwhile}; --sub: SUB connections to a PUB (a subscriber that
       sends)
+  sp.py silent HOST:PORT CONNS HOLD_S
+      open up to CONNS TCP connections that never send the SP handshake,
+      hold them HOLD_S seconds, close them; prints {"opened": N}
   sp.py rep-flaky PATH DROP_S
       a REP on ipc PATH that fails the way a dying pdld does: takes the
       first connection's handshake and request and closes it; then for
@@ -259,6 +262,24 @@ def unjson(v):
     return v
 
 
+def cmd_silent(a):
+    host, port = a[0].rsplit(":", 1)
+    conns, hold = int(a[1]), float(a[2])
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, conns + 64)), hard))
+    cs = []
+    for _ in range(conns):
+        try:
+            cs.append(socket.create_connection((host, int(port)), timeout=2))
+        except OSError:
+            pass  # the server's backlog is full: count what got through
+    time.sleep(hold)
+    for c in cs:
+        c.close()
+    print(json.dumps({"opened": len(cs)}), flush=True)
+
+
 def cmd_call(a):
     url, req = a[0], unjson(json.loads(a[1]))
     if "--auth" in a:
@@ -335,4 +356,4 @@ def cmd_rep_flaky(a):
 
 
 if __name__ == "__main__":
-    {"flood": cmd_flood, "pin": cmd_pin, "call": cmd_call, "sub": cmd_sub, "rep-flaky": cmd_rep_flaky}[sys.argv[1]](sys.argv[2:])
+    {"flood": cmd_flood, "pin": cmd_pin, "silent": cmd_silent, "call": cmd_call, "sub": cmd_sub, "rep-flaky": cmd_rep_flaky}[sys.argv[1]](sys.argv[2:])
