@@ -68,11 +68,15 @@ void disc_head(MDB_txn *t, const struct disc_tables *tb, uint64_t *seq, uint64_t
 /* Walks docs whose key starts with prefix, after key `after` (NULL: from
  * the start), calling fn on each; fn returns 1 to take the item (it then
  * appended it to items), 0 to skip, <0 to stop with an error. Stops after
- * `limit` items taken; *more says whether a later matching key may exist;
- * next (cap ≥ DISC_KEY_MAX) gets the last taken key, for the next page. */
+ * `limit` items taken, or after scan_max docs looked at ((size_t)-1: no
+ * bound), so that a filter matching little costs a request no more than a
+ * full page (DISC_SCAN_EXTRA); *more says whether a later matching key
+ * may exist; next (cap ≥ DISC_KEY_MAX) gets the last key taken, or looked
+ * at when scan_max stopped the walk, for the next page. */
+#define DISC_SCAN_EXTRA 1000u /* docs a list request looks at beyond its limit */
 typedef int (*disc_take_fn)(const char *key, json_t *doc, json_t *items, void *arg);
-int disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t limit, disc_take_fn fn,
-              void *arg, json_t *items, char *next, int *more);
+int disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t limit, size_t scan_max,
+              disc_take_fn fn, void *arg, json_t *items, char *next, int *more);
 
 /* The annual disclosure (spec/views.md). New reference. */
 json_t *disc_annual(MDB_txn *t, const struct disc_tables *tb, int year);

@@ -407,7 +407,7 @@ disc_route_evidence(struct pdl_http_ctx *cx, const char *query, const char *rest
 	disc_tables_get(cx->db, &tb);
 	snprintf(prefix, sizeof prefix, "ev/%.64s/", dg); /* 64 hex digits, checked above */
 	json_t *items = json_array();
-	int rc = disc_walk(t, tb.docs, prefix, NULL, EVIDENCE_ITEMS_MAX, take_evidence, NULL, items, next, &more);
+	int rc = disc_walk(t, tb.docs, prefix, NULL, EVIDENCE_ITEMS_MAX, (size_t)-1, take_evidence, NULL, items, next, &more);
 	uint64_t head, now;
 	int have;
 	disc_head(t, &tb, &head, &now, &have);

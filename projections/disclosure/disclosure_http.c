@@ -198,7 +198,8 @@ list_route(struct pdl_http_ctx *cx, const char *query, const char *prefix, disc_
 		return;
 	ta->now_ms = now_of(t, &tb);
 	json_t *items = json_array();
-	int rc = disc_walk(t, tb.docs, prefix, have_after ? after : NULL, (size_t)limit, fn, ta, items, next, &more);
+	int rc = disc_walk(t, tb.docs, prefix, have_after ? after : NULL, (size_t)limit, (size_t)limit + DISC_SCAN_EXTRA,
+	                   fn, ta, items, next, &more);
 	if (rc != PDL_OK) {
 		json_decref(items);
 		mdb_txn_abort(t);

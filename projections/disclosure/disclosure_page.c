@@ -187,10 +187,10 @@ take_row(const char *key, json_t *doc, json_t *items, void *arg)
 {
 	struct page *pg = arg;
 	(void)key;
-	(void)items;
 	if (pg->keep != NULL && !pg->keep(doc, pg))
 		return 0;
 	pg->row(pg, doc);
+	json_array_append_new(items, json_true()); /* counts the rows */
 	return 1;
 }
 
@@ -210,15 +210,17 @@ section(MDB_txn *t, MDB_dbi dbi, struct page *pg, const char *id, const char *he
 	json_t *items = json_array();
 	pg->keep = keep;
 	pg->row = row;
-	int rc = disc_walk(t, dbi, prefix, NULL, PAGE_ROWS_MAX, take_row, pg, items, next, &more);
+	int rc = disc_walk(t, dbi, prefix, NULL, PAGE_ROWS_MAX, PAGE_ROWS_MAX + DISC_SCAN_EXTRA, take_row, pg, items, next,
+	                   &more);
+	size_t shown = json_array_size(items);
 	json_decref(items);
 	if (rc != PDL_OK)
 		pdl_page_puts(b, "<tr><td class=\"none\" colspan=\"14\">cannot read the view</td></tr>");
-	else if (next[0] == 0)
+	else if (shown == 0 && !more)
 		pdl_page_puts(b, "<tr><td class=\"none\" colspan=\"14\">无 none</td></tr>");
-	else if (more)
-		pdl_page_printf(b, "<tr><td class=\"none\" colspan=\"14\">first %u shown; the JSON API has the rest</td></tr>",
-		                PAGE_ROWS_MAX);
+	else if (more) /* PAGE_ROWS_MAX rows, or fewer when the walk's bound ended it */
+		pdl_page_printf(b, "<tr><td class=\"none\" colspan=\"14\">first %zu shown; the JSON API has the rest</td></tr>",
+		                shown);
 	pdl_page_puts(b, "</tbody></table></div></section>\n");
 }
 

@@ -41,7 +41,7 @@ all(MDB_txn *t, MDB_dbi dbi, const char *prefix)
 	char next[DISC_KEY_MAX];
 	int more;
 	json_t *items = json_array();
-	if (disc_walk(t, dbi, prefix, NULL, (size_t)-1, take_all, NULL, items, next, &more) != PDL_OK) {
+	if (disc_walk(t, dbi, prefix, NULL, (size_t)-1, (size_t)-1, take_all, NULL, items, next, &more) != PDL_OK) {
 		json_decref(items);
 		return NULL;
 	}

@@ -129,12 +129,12 @@ disc_head(MDB_txn *t, const struct disc_tables *tb, uint64_t *seq, uint64_t *tim
 }
 
 int
-disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t limit, disc_take_fn fn, void *arg,
-          json_t *items, char *next, int *more)
+disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t limit, size_t scan_max,
+          disc_take_fn fn, void *arg, json_t *items, char *next, int *more)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	size_t pl = strlen(prefix), taken = 0;
+	size_t pl = strlen(prefix), taken = 0, seen = 0;
 	char start[DISC_KEY_MAX];
 	*more = 0;
 	next[0] = 0;
@@ -154,8 +154,8 @@ disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t
 	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0)
 			break;
-		if (taken == limit) {
-			*more = 1;
+		if (taken == limit || seen == scan_max) {
+			*more = 1; /* past scan_max: next is the last key looked at */
 			break;
 		}
 		char key[DISC_KEY_MAX];
@@ -163,6 +163,8 @@ disc_walk(MDB_txn *t, MDB_dbi dbi, const char *prefix, const char *after, size_t
 			continue;
 		memcpy(key, k.mv_data, k.mv_size);
 		key[k.mv_size] = 0;
+		if (++seen == scan_max)
+			snprintf(next, DISC_KEY_MAX, "%s", key + pl);
 		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
 		if (doc == NULL) {
 			rc = PDL_ESTORE;
