@@ -40,6 +40,11 @@
 #define PDL_HSRV_LINGER_MS 2000u   /* after a last answer, unread input is drained this long (see linger) */
 #define PDL_HSRV_LINGER_BYTES (1024u * 1024u) /* and at most this much of it */
 #define PDL_HSRV_OUT_KEEP (256u * 1024u) /* answers pipelined before a send; output kept between answers */
+#define PDL_HSRV_OUT_MAX ((size_t)128 << 20) /* answers held for clients, a server's all (see out_answer) */
+#define PDL_HSRV_OUT_SMALL (64u * 1024u)     /* an answer never refused for that memory */
+#define HSRV_FULL_BODY                                                                                                 \
+	"{\"error\":\"busy\",\"message\":\"answers waiting for slow clients hold this server's memory: retry in a " \
+	"moment\"}"
 #define PDL_HSRV_HOST_MAX 255u     /* a longer Host is passed as absent (page.h uses it for links) */
 #define PDL_HSRV_AUTH_MAX 511u     /* a longer Authorization is cut here (readtok.h refuses it as too long) */
 #define PDL_HSRV_BACKLOG 1024
@@ -83,6 +88,7 @@ struct pdl_hsrv {
 	pdl_hsrv_err_fn err;
 	pdl_hsrv_after_fn after;
 	void *arg;
+	atomic_size_t out_bytes; /* the connections' output buffers (their out_cap), together */
 	pthread_t th[PDL_HSRV_THREADS_MAX];
 	unsigned nth;
 };
@@ -156,40 +162,59 @@ conn_free(struct pdl_hsrv *s, struct conn *c)
 	s->nconns--;
 	close(c->fd);
 	pthread_mutex_unlock(&s->mu);
+	atomic_fetch_sub(&s->out_bytes, c->out_cap);
 	free(c->out);
 	free(c);
 }
 
 /* Shuts down the connections past their deadline: the thread that gets
- * their hangup closes them. One thread at a time, every PDL_HSRV_SWEEP_MS. */
+ * their hangup closes them. One thread at a time, every PDL_HSRV_SWEEP_MS.
+ * A connection waiting for its first request whose bytes have come but
+ * wait unread (every thread busy: a burst of large answers) is not late:
+ * it gets PDL_HSRV_FIRST_MS more (before, such a burst closed the
+ * connections last in line, unanswered). */
 static void
 sweep(struct pdl_hsrv *s, uint64_t now)
 {
 	uint64_t due = atomic_load(&s->next_sweep_ms);
+	char b;
 	if (now < due || !atomic_compare_exchange_strong(&s->next_sweep_ms, &due, now + PDL_HSRV_SWEEP_MS))
 		return;
 	pthread_mutex_lock(&s->mu);
-	for (unsigned i = 0; i < PDL_HSRV_SLOTS; i++)
-		if (s->conns[i] != NULL && atomic_load(&s->conns[i]->deadline_ms) <= now)
-			/* a slow head keeps its sending side: its thread answers 408 */
-			shutdown(s->conns[i]->fd, atomic_load(&s->conns[i]->in_head) ? SHUT_RD : SHUT_RDWR);
+	for (unsigned i = 0; i < PDL_HSRV_SLOTS; i++) {
+		struct conn *c = s->conns[i];
+		uint64_t dl = c != NULL ? atomic_load(&c->deadline_ms) : UINT64_MAX;
+		if (dl > now)
+			continue;
+		if (!atomic_load(&c->in_head) && c->in_len == 0 && c->out_off == c->out_len && c->linger_bytes == 0 &&
+		    recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1 &&
+		    atomic_compare_exchange_strong(&c->deadline_ms, &dl, now + PDL_HSRV_FIRST_MS))
+			continue;
+		/* a slow head keeps its sending side: its thread answers 408 */
+		shutdown(c->fd, atomic_load(&c->in_head) ? SHUT_RD : SHUT_RDWR);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
 /* ---- output ---- */
 
-/* Room for n more bytes of output; 0 when memory ran out. */
+/* Room for n more bytes of output, counted in s->out_bytes; 0 when
+ * memory ran out. Past PDL_HSRV_OUT_KEEP the buffer is the size asked
+ * for (doubling a 4 MB answer's would hold 8). */
 static int
-out_room(struct conn *c, size_t n)
+out_room(struct pdl_hsrv *s, struct conn *c, size_t n)
 {
 	if (c->out_len + n <= c->out_cap)
 		return 1;
 	size_t cap = c->out_cap ? c->out_cap : 4096;
 	while (cap < c->out_len + n)
 		cap *= 2;
+	if (cap > PDL_HSRV_OUT_KEEP)
+		cap = c->out_len + n;
 	char *p = realloc(c->out, cap);
 	if (p == NULL)
 		return 0;
+	atomic_fetch_add(&s->out_bytes, cap - c->out_cap);
 	c->out = p;
 	c->out_cap = cap;
 	return 1;
@@ -219,11 +244,37 @@ put_uint(struct conn *c, uint64_t v)
 	put(c, d + i, sizeof d - i);
 }
 
+/* An answer over PDL_HSRV_OUT_SMALL that would take the server's output
+ * buffers past PDL_HSRV_OUT_MAX becomes a 503 to retry after: a client
+ * that does not read holds its answer (up to 4 MB of a 1,000-item list)
+ * until the send deadline, and a thousand of them would otherwise hold
+ * gigabytes (found by a hostile review, 3 December). */
+static void
+out_budget(struct pdl_hsrv *s, struct conn *c, struct pdl_hsrv_res *res)
+{
+	size_t need = c->out_len + res->len;
+	if (res->len <= PDL_HSRV_OUT_SMALL || need <= c->out_cap ||
+	    atomic_load(&s->out_bytes) + (need - c->out_cap) <= PDL_HSRV_OUT_MAX)
+		return;
+	free(res->body);
+	res->status = 503;
+	res->content_type = "application/json";
+	snprintf(res->extra, sizeof res->extra, "Retry-After: 1\r\n");
+	res->len = strlen(HSRV_FULL_BODY);
+	res->body = malloc(res->len);
+	if (res->body != NULL)
+		memcpy(res->body, HSRV_FULL_BODY, res->len);
+	else
+		res->len = 0;
+}
+
 /* Appends the answer res (and frees its body); the connection closes
  * after it when close is set. head: a HEAD request, no body sent. */
 static void
-out_answer(struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int close)
+out_answer(struct pdl_hsrv *s, struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int close)
 {
+	if (!head)
+		out_budget(s, c, res);
 	const char *reason = pdl_h1_reason(res->status);
 	size_t hn = 9 + 4 + strlen(reason) + 16 + strlen(res->content_type) + 2 + strlen(res->extra) + 40 + 26 + 2 + 40;
 	char date[40];
@@ -232,7 +283,7 @@ out_answer(struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int cl
 	/* RFC 9110 §6.6.1: an origin server with a clock sends Date */
 	if (gmtime_r(&now, &tm) == NULL || strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm) == 0)
 		date[0] = '\0';
-	if (!out_room(c, hn + (head ? 0 : res->len))) {
+	if (!out_room(s, c, hn + (head ? 0 : res->len))) {
 		free(res->body);
 		c->close_after = 1; /* nothing to say it with: the client sees the connection end */
 		return;
@@ -263,7 +314,7 @@ out_answer(struct conn *c, struct pdl_hsrv_res *res, int head, int minor, int cl
 /* Sends what is pending: 1 all sent, 0 the client must take some first,
  * -1 the connection is over. */
 static int
-flush(struct conn *c)
+flush(struct pdl_hsrv *s, struct conn *c)
 {
 	while (c->out_off < c->out_len) {
 		ssize_t k = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
@@ -277,6 +328,7 @@ flush(struct conn *c)
 	}
 	c->out_off = c->out_len = 0;
 	if (c->out_cap > PDL_HSRV_OUT_KEEP) {
+		atomic_fetch_sub(&s->out_bytes, c->out_cap);
 		free(c->out);
 		c->out = NULL;
 		c->out_cap = 0;
@@ -293,7 +345,7 @@ refuse(struct pdl_hsrv *s, struct conn *c, int status, const char *why, int mino
 	s->err(s->arg, status, why, &res);
 	if (status == 405)
 		snprintf(res.extra + strlen(res.extra), sizeof res.extra - strlen(res.extra), "Allow: GET, HEAD\r\n");
-	out_answer(c, &res, 0, minor, close);
+	out_answer(s, c, &res, 0, minor, close);
 }
 
 /* Copies a header value into buf (cap > max), NUL-terminated; NULL when
@@ -332,7 +384,7 @@ one_request(struct pdl_hsrv *s, struct conn *c, size_t hl)
 		                           value(h.authorization, h.authorization_len, auth, PDL_HSRV_AUTH_MAX, 0)};
 		struct pdl_hsrv_res res = {200, "application/json", "", NULL, 0};
 		s->fn(s->arg, &req, &res);
-		out_answer(c, &res, h.method[0] == 'H', h.minor, h.close);
+		out_answer(s, c, &res, h.method[0] == 'H', h.minor, h.close);
 		if (s->after != NULL)
 			s->after(s->arg);
 	}
@@ -420,7 +472,7 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 		while (k < 0 && errno == EINTR);
 		if (k == 0 && c->in_len > 0 && c->head_ms != 0 && mono_ms() >= c->head_ms + PDL_HSRV_REQ_MS) {
 			refuse(s, c, 408, "the request head did not arrive whole within 10 s", 1, 1);
-			(void)flush(c); /* one try, into an empty socket: then closed either way */
+			(void)flush(s, c); /* one try, into an empty socket: then closed either way */
 			conn_free(s, c);
 			return;
 		}
@@ -436,7 +488,7 @@ conn_ready(struct pdl_hsrv *s, struct conn *c)
 	for (;;) {
 		if (c->out_off == c->out_len)
 			requests(s, c);
-		int r = flush(c);
+		int r = flush(s, c);
 		if (r < 0) {
 			conn_free(s, c);
 			return;
@@ -600,6 +652,7 @@ pdl_hsrv_start(struct pdl_hsrv **out, const char *addr, const char *what, unsign
 	pthread_mutex_init(&s->mu, NULL);
 	atomic_init(&s->stopping, 0);
 	atomic_init(&s->next_sweep_ms, 0);
+	atomic_init(&s->out_bytes, 0);
 	int rc = listen_on(s, addr, what, st);
 	if (rc != PDL_OK) {
 		pthread_mutex_destroy(&s->mu);

@@ -213,3 +213,26 @@ wait_view() {
 	done
 	return 1
 }
+
+# bulk_view DIR N TEXT_LEN PREFIX: disc_phase1, then prov1 lists N more
+# resources PREFIX-00000…, each with usage conditions of TEXT_LEN
+# characters, then start_proj and wait_view; each step checked (1 when
+# one failed). Sets LAST to the last seq.
+bulk_view() {
+	local dir=$1 n=$2 len=$3 prefix=$4
+	disc_phase1 "$dir" || { not_ok "the scenario is accepted by the ledger"; return 1; }
+	$PY - "$TMP/bulk.json" "$n" "$len" "$prefix" <<'PY'
+import json, sys
+n, ln, prefix = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+acts = [{"type": "catalog.publish", "actor": "prov1", "nonce": 500000 + i,
+         "body": {"resource_id": "%s-%05d" % (prefix, i), "name": "%s resource %d" % (prefix, i),
+                  "items": ["a", "b"], "format": "CSV", "update_frequency": "daily",
+                  "usage_conditions": "c" * ln, "level": 1, "attribute": "open"}} for i in range(n)]
+json.dump(acts, open(sys.argv[1], "w"))
+PY
+	"$PDL" submit --key "$TMP/keys/prov1.key" --data "$dir" --batch 500 "$TMP/bulk.json" >"$TMP/bulk.out" 2>&1
+	check_eq "$n more resources listed" "$(grep -c '"seq"' "$TMP/bulk.out")" "$n"
+	LAST=$(tail -1 "$TMP/bulk.out" | jl - 'o["seq"]')
+	start_proj "$dir" || { not_ok "pdl-project all --http starts"; return 1; }
+	check "the view catches up to seq $LAST" wait_view $((LAST + 1))
+}

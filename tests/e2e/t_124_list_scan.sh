@@ -11,20 +11,7 @@
 . "$(dirname "$0")/disclosure_lib.sh"
 
 D=$TMP/l
-disc_phase1 "$D" || { not_ok "the scenario is accepted by the ledger"; finish; }
-$PY - "$TMP/bulk.json" <<'PY'
-import json, sys
-acts = [{"type": "catalog.publish", "actor": "prov1", "nonce": 500000 + i,
-         "body": {"resource_id": "bulk-%05d" % i, "name": "bulk resource %d" % i, "items": ["a", "b"],
-                  "format": "CSV", "update_frequency": "daily", "usage_conditions": "open use",
-                  "level": 1, "attribute": "open"}} for i in range(2400)]
-json.dump(acts, open(sys.argv[1], "w"))
-PY
-"$PDL" submit --key "$TMP/keys/prov1.key" --data "$D" --batch 1024 "$TMP/bulk.json" >"$TMP/bulk.out" 2>&1
-check_eq "2,400 more resources listed" "$(grep -c '"seq"' "$TMP/bulk.out")" 2400
-LAST=$(tail -1 "$TMP/bulk.out" | jl - 'o["seq"]')
-start_proj "$D" || { not_ok "pdl-project all --http starts"; finish; }
-check "the view catches up to seq $LAST" wait_view $((LAST + 1))
+bulk_view "$D" 2400 8 bulk || finish
 
 # walk QUERY: follows next from the first page to the last; prints
 # "PAGES ITEMS DISTINCT FIRST_MORE FIRST_ITEMS"
