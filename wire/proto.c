@@ -24,6 +24,7 @@
 #define TLS_PEM_BYTES_MAX (64u * 1024u)   /* a certificate chain or a key in PEM */
 #define BUSY_WAIT_MS_FIRST 50u            /* first wait after PDL_EBUSY; doubles */
 #define BUSY_WAIT_MS_MAX 1000u            /* longest wait between retries */
+#define SEND_POLL_MS 25u                  /* a request waiting for a connection looks again at most this late */
 
 /* Client options, set once by the CLI before any dial (proto.h). */
 static struct {
@@ -236,6 +237,7 @@ pdl_dialed_start(struct pdl_dialed *k, nng_socket s, const char *url, int flags,
 	size_t n = strlen(url);
 	if (n < sizeof k->url)
 		memcpy(k->url, url, n + 1);
+	k->tls = strncmp(url, "tls+", 4) == 0;
 	int rc = dial(s, url, flags, &k->d, st);
 	k->live = rc == PDL_OK;
 	return rc;
@@ -255,16 +257,21 @@ pdl_nng_stat_endpoint(nng_stat *st, const char *kind, int id)
 	return NULL;
 }
 
-/* The connections of dialer d: 0 or more, -1 when NNG cannot tell. */
+/* The connections of dialer d: 0 or more, -1 when NNG cannot tell; and
+ * into *connects, the connections it has made (its "connect" count). */
 static int
-dialer_pipes(nng_dialer d)
+dialer_pipes(nng_dialer d, uint64_t *connects)
 {
 	nng_stat *all, *sc, *x;
 	int n = -1;
+	*connects = 0;
 	if (nng_stats_get(&all) != 0)
 		return -1;
-	if ((sc = pdl_nng_stat_endpoint(all, "dialer", nng_dialer_id(d))) != NULL && (x = nng_stat_find(sc, "pipes")) != NULL)
+	if ((sc = pdl_nng_stat_endpoint(all, "dialer", nng_dialer_id(d))) != NULL && (x = nng_stat_find(sc, "pipes")) != NULL) {
 		n = (int)nng_stat_value(x);
+		if ((x = nng_stat_find(sc, "connect")) != NULL)
+			*connects = nng_stat_value(x);
+	}
 	nng_stats_free(all);
 	return n;
 }
@@ -272,14 +279,20 @@ dialer_pipes(nng_dialer d)
 void
 pdl_dialed_tend(struct pdl_dialed *k)
 {
-	if (k->url[0] == 0)
-		return;
-	int pipes = k->live ? dialer_pipes(k->d) : 0;
+	uint64_t connects = 0;
+	int pipes = k->live ? dialer_pipes(k->d, &connects) : 0;
 	uint64_t now = pdl_mono_ns();
 	if (pipes != 0) { /* connected, or NNG cannot tell: a live connection is never cut */
+		/* a new connection since the last look (the count moved) is up from now */
+		if (k->up_ns == 0 || connects != k->connects)
+			k->up_ns = pipes < 0 ? 1 : now; /* cannot tell: as of old */
+		k->connects = connects;
 		k->nopipe_ns = 0;
 		return;
 	}
+	k->up_ns = 0;
+	if (k->url[0] == 0)
+		return;
 	if (k->nopipe_ns == 0) {
 		k->nopipe_ns = now;
 		return;
@@ -292,7 +305,14 @@ pdl_dialed_tend(struct pdl_dialed *k)
 		nng_dialer_close(k->d);
 	struct pdl_status st = {0};
 	k->live = dial(k->sock, k->url, NNG_FLAG_NONBLOCK, &k->d, &st) == PDL_OK;
+	k->connects = 0; /* the new dialer's count */
 	k->nopipe_ns = now;
+}
+
+int
+pdl_dialed_settled(const struct pdl_dialed *k)
+{
+	return !k->tls || (k->up_ns != 0 && pdl_mono_ns() - k->up_ns >= PDL_TLS_SETTLE_MS * 1000000ull);
 }
 
 void
@@ -312,7 +332,9 @@ pdl_client_open(struct pdl_client *c, const char *url, struct pdl_status *st)
 	if ((rv = nng_req0_open(&c->sock)) != 0)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
 	c->timeout_ms = PDL_PROTO_TIMEOUT_MS;
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, PDL_PROTO_RESEND_MS);
+	/* pdl_client_call resends (PDL_TLS_SETTLE_MS): REQ's own resend would
+	 * send on a new connection as it opens */
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, PDL_REPLY_BYTES_MAX); /* replies are untrusted too */
 	int rc = pdl_dialed_start(&c->link, c->sock, url, 0, st);
 	if (rc != PDL_OK) {
@@ -377,15 +399,15 @@ wake_cb(void *arg)
 	pthread_mutex_unlock(&w->mu);
 }
 
-/* Begins op on aio (timed out after the client's timeout) and waits for
- * its end; NNG's result. */
+/* Begins op on aio (timed out after timeout_ms) and waits for its end;
+ * NNG's result. */
 static int
-aio_run(struct pdl_client *c, nng_aio *aio, struct wake *w, void (*op)(nng_socket, nng_aio *))
+aio_run(struct pdl_client *c, nng_aio *aio, struct wake *w, void (*op)(nng_socket, nng_aio *), unsigned timeout_ms)
 {
 	pthread_mutex_lock(&w->mu);
 	w->done = 0;
 	pthread_mutex_unlock(&w->mu);
-	nng_aio_set_timeout(aio, (nng_duration)(c->timeout_ms ? c->timeout_ms : PDL_PROTO_TIMEOUT_MS));
+	nng_aio_set_timeout(aio, (nng_duration)timeout_ms);
 	op(c->sock, aio);
 	pthread_mutex_lock(&w->mu);
 	while (!w->done) {
@@ -404,39 +426,83 @@ aio_run(struct pdl_client *c, nng_aio *aio, struct wake *w, void (*op)(nng_socke
 	return nng_aio_result(aio);
 }
 
-/* One request and its reply, as bytes. */
+/* Sends req on a connection that takes it now, never queued for one to
+ * come (PDL_TLS_SETTLE_MS); waits for one until end_ns, looking after the
+ * dialer, first 1 ms, then twice as long each time up to SEND_POLL_MS.
+ * Over tcp:// and ipc:// the dialer is looked at (a snapshot of NNG's
+ * statistics) only when no connection took the request. NNG's result;
+ * NNG_ETIMEDOUT when none took it in time. */
+static int
+send_now(struct pdl_client *c, const void *req, size_t n, uint64_t end_ns)
+{
+	unsigned wait_ms = 1;
+	for (;;) {
+		if (c->link.tls)
+			pdl_dialed_tend(&c->link);
+		if (pdl_dialed_settled(&c->link)) {
+			nng_msg *m;
+			int rv = nng_msg_alloc(&m, n);
+			if (rv != 0)
+				return rv;
+			memcpy(nng_msg_body(m), req, n);
+			if ((rv = nng_sendmsg(c->sock, m, NNG_FLAG_NONBLOCK)) == 0)
+				return 0;
+			nng_msg_free(m); /* not sent: still ours */
+			if (rv != NNG_EAGAIN)
+				return rv;
+		}
+		if (!c->link.tls)
+			pdl_dialed_tend(&c->link);
+		if (pdl_mono_ns() >= end_ns)
+			return NNG_ETIMEDOUT;
+		nng_msleep(wait_ms);
+		wait_ms = wait_ms * 2 < SEND_POLL_MS ? wait_ms * 2 : SEND_POLL_MS;
+	}
+}
+
+/* One request and its reply, as bytes, within the client's timeout; the
+ * request is sent again when its connection closes or after
+ * PDL_PROTO_RESEND_MS without a reply. */
 static int
 call_raw(struct pdl_client *c, const void *req, size_t n, nng_msg **rep, struct pdl_status *st)
 {
 	int rv;
-	nng_msg *m;
 	nng_aio *aio;
 	struct wake w = {.done = 0};
 	pthread_condattr_t ca;
-	if ((rv = nng_msg_alloc(&m, n)) != 0)
+	unsigned timeout_ms = c->timeout_ms ? c->timeout_ms : PDL_PROTO_TIMEOUT_MS;
+	uint64_t end_ns = pdl_mono_ns() + timeout_ms * 1000000ull;
+	if ((rv = nng_aio_alloc(&aio, wake_cb, &w)) != 0)
 		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
-	memcpy(nng_msg_body(m), req, n);
-	if ((rv = nng_aio_alloc(&aio, wake_cb, &w)) != 0) {
-		nng_msg_free(m);
-		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
-	}
 	pthread_mutex_init(&w.mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w.cv, &ca);
 	pthread_condattr_destroy(&ca);
-	nng_aio_set_msg(aio, m);
 	int rc = PDL_OK;
-	if ((rv = aio_run(c, aio, &w, nng_send_aio)) != 0) {
-		if (nng_aio_get_msg(aio) != NULL)
-			nng_msg_free(nng_aio_get_msg(aio)); /* not sent: still ours */
-		rc = pdl_status_set(st, PDL_ECLOSED, NULL, "send to pdld failed: %s", nng_strerror(rv));
-	} else {
-		nng_aio_set_msg(aio, NULL);
-		if ((rv = aio_run(c, aio, &w, nng_recv_aio)) != 0)
-			rc = pdl_status_set(st, PDL_ECLOSED, NULL, "no reply from pdld: %s", nng_strerror(rv));
-		else
+	for (;;) {
+		if ((rv = send_now(c, req, n, end_ns)) != 0) {
+			if (rv == NNG_ENOMEM)
+				rc = pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+			else if (rv == NNG_ETIMEDOUT)
+				rc = pdl_status_set(st, PDL_ECLOSED, NULL,
+				                    "pdld took no connection within %u ms (down, or at its --max-connections)", timeout_ms);
+			else
+				rc = pdl_status_set(st, PDL_ECLOSED, NULL, "send to pdld failed: %s", nng_strerror(rv));
+			break;
+		}
+		uint64_t now = pdl_mono_ns(), left_ms = now < end_ns ? (end_ns - now + 999999u) / 1000000u : 1;
+		rv = aio_run(c, aio, &w, nng_recv_aio, left_ms < PDL_PROTO_RESEND_MS ? (unsigned)left_ms : PDL_PROTO_RESEND_MS);
+		if (rv == 0) {
 			*rep = nng_aio_get_msg(aio);
+			break;
+		}
+		/* its connection closed (REQ's resend off: NNG_ECONNRESET), or no
+		 * reply yet: send it again while there is time */
+		if ((rv == NNG_ECONNRESET || rv == NNG_ETIMEDOUT) && pdl_mono_ns() < end_ns)
+			continue;
+		rc = pdl_status_set(st, PDL_ECLOSED, NULL, "no reply from pdld: %s", nng_strerror(rv));
+		break;
 	}
 	nng_aio_free(aio); /* waits for wake_cb: w outlives it */
 	pthread_cond_destroy(&w.cv);

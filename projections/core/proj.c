@@ -1124,6 +1124,7 @@ pdl_proj_client_open(struct pdl_client *c, const char *url, unsigned timeout_ms,
 	if ((rv = nng_req0_open(&c->sock)) != 0)
 		return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot open socket: %s", nng_strerror(rv));
 	c->timeout_ms = timeout_ms;
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE); /* pdl_client_call resends (proto.h) */
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 0);
 	if ((rc = pdl_dialed_start(&c->link, c->sock, url, NNG_FLAG_NONBLOCK, st)) != PDL_OK) {
 		nng_close(c->sock);
