@@ -186,10 +186,13 @@ sweep(struct pdl_hsrv *s, uint64_t now)
 		uint64_t dl = c != NULL ? atomic_load(&c->deadline_ms) : UINT64_MAX;
 		if (dl > now)
 			continue;
-		if (!atomic_load(&c->in_head) && c->in_len == 0 && c->out_off == c->out_len && c->linger_bytes == 0 &&
-		    recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1 &&
-		    atomic_compare_exchange_strong(&c->deadline_ms, &dl, now + PDL_HSRV_FIRST_MS))
+		/* idle_ms: waiting for a request, nothing begun or owed (set before
+		 * it was armed; a thread taking it up clears it) */
+		if (atomic_load(&c->idle_ms) != 0 && recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1) {
+			/* fails only when a thread took it up meanwhile: then it is not late either */
+			(void)atomic_compare_exchange_strong(&c->deadline_ms, &dl, now + PDL_HSRV_FIRST_MS);
 			continue;
+		}
 		/* a slow head keeps its sending side: its thread answers 408 */
 		shutdown(c->fd, atomic_load(&c->in_head) ? SHUT_RD : SHUT_RDWR);
 	}
