@@ -167,6 +167,71 @@ done:
 	return alive;
 }
 
+/* Probe sockets whose own pipe was not whole when their probe ended: NNG
+ * 1.5.2 loses a pipe still in its handshake when its socket is closed
+ * (LeakSanitizer in CI: a TLS handshake slower than PROBE_MS under the
+ * sanitizers), so such a socket is closed only once its pipe is whole or
+ * NNG's own handshake timeout (10 s) has ended it (probes_reap). */
+#define PROBES_PENDING_MAX 4u
+#define PROBE_LINGER_NS (11000ull * 1000000ull)
+static struct pending_probe {
+	int used;
+	nng_socket s;
+	nng_tls_config *c;
+	unsigned mine;     /* probe_adds when it began */
+	uint64_t until_ns; /* closed then at the latest */
+} pending[PROBES_PENDING_MAX];
+
+/* Closes the pending probes that may be closed now (all: every one, as
+ * when NNG is about to stop). The number still pending. */
+static unsigned
+probes_reap(int all)
+{
+	unsigned left = 0;
+	uint64_t now = pdl_mono_ns();
+	for (unsigned i = 0; i < PROBES_PENDING_MAX; i++) {
+		struct pending_probe *p = &pending[i];
+		if (!p->used)
+			continue;
+		if (!all && atomic_load(&probe_adds) == p->mine && now < p->until_ns) {
+			left++;
+			continue;
+		}
+		nng_close(p->s);
+		if (p->c != NULL)
+			nng_tls_config_free(p->c);
+		p->used = 0;
+	}
+	return left;
+}
+
+/* Closes probe socket s (and its TLS config c), now when its pipe is whole
+ * (whole), else later (pending). */
+static void
+probe_close(nng_socket s, nng_tls_config *c, int whole, unsigned mine)
+{
+	for (unsigned i = 0; !whole && i < PROBES_PENDING_MAX; i++) {
+		if (pending[i].used)
+			continue;
+		pending[i] = (struct pending_probe){1, s, c, mine, pdl_mono_ns() + PROBE_LINGER_NS};
+		return;
+	}
+	nng_close(s);
+	if (c != NULL)
+		nng_tls_config_free(c);
+}
+
+unsigned
+pdld_probes_settle(unsigned wait_ms)
+{
+	unsigned left = probes_reap(0);
+	for (unsigned ms = 0; left > 0 && ms < wait_ms; ms += 50) {
+		usleep(50 * 1000);
+		left = probes_reap(0);
+	}
+	return left;
+}
+
 /* 1 when a dial to the listener reaches its socket within PROBE_MS (or,
  * for tls+tcp://, when probe_tls says it takes connections up). */
 static int
@@ -177,6 +242,8 @@ probe(const struct watch *w)
 	nng_tls_config *c = NULL;
 	unsigned before = atomic_load(&w->pt->adds), mine = atomic_load(&probe_adds);
 	int alive = 0, whole = 0;
+	if (probes_reap(0) == PROBES_PENDING_MAX)
+		return 1; /* earlier probes still in their handshake: cannot tell now */
 	if ((w->sub ? nng_sub0_open(&s) : nng_req0_open(&s)) != 0)
 		return 1; /* cannot tell: leave it */
 	nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, probe_added, NULL);
@@ -192,10 +259,9 @@ probe(const struct watch *w)
 			whole = alive && atomic_load(&probe_adds) != mine;
 		}
 	}
-	nng_close(s);
-	if (c != NULL)
-		nng_tls_config_free(c);
-	return alive || (c != NULL && probe_tls(w));
+	int tls = c != NULL;
+	probe_close(s, c, whole, mine);
+	return alive || (tls && probe_tls(w));
 }
 
 /* 1 when fewer than FDS_SPARE descriptors are left under RLIMIT_NOFILE. */

@@ -630,7 +630,11 @@ serve_stop(nng_tls_config *tls)
 	free(D.conns);
 	if (tls != NULL)
 		nng_tls_config_free(tls);
-	nng_fini(); /* NNG's own global state too: a clean stop leaves nothing allocated */
+	/* NNG's own global state too: a clean stop leaves nothing allocated;
+	 * but not under a listener probe still in its handshake, which NNG
+	 * 1.5.2 would lose (listen.c): then NNG's state stays as it is */
+	if (pdld_probes_settle(2000) == 0)
+		nng_fini();
 	free(D.rept.slots); /* after nng_fini: no pipe callback runs any more */
 	free(D.pubt.slots);
 	pdl_engine_fini(&D.engine);

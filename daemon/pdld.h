@@ -363,5 +363,8 @@ int pdld_tls_server_config(const char *cert_file, const char *key_file, const ch
  * the main thread) and opened again if NNG 1.5.2 stops it. */
 int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls, struct pipe_tab *pt, int pub);
 void pdld_listeners_check(void);
+/* Waits up to wait_ms for the listener probes still in their handshake
+ * (listen.c) to end; how many are left (then NNG must not be stopped). */
+unsigned pdld_probes_settle(unsigned wait_ms);
 
 #endif
