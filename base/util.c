@@ -4,6 +4,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,14 @@ pdl_nofile_raise(void)
 			rl.rlim_cur = rl.rlim_max;
 	}
 	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
+}
+
+void
+pdl_malloc_map_apart(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, (int)PDL_MMAP_APART_BYTES);
+#endif
 }
 
 /* ---- the crash report (pdl_crash_report_install) ---- */

@@ -52,6 +52,13 @@ uint64_t pdl_mono_ns(void);
  * connection tables are sized for more than the usual soft 1024) and
  * returns the soft limit now in force. */
 uint64_t pdl_nofile_raise(void);
+/* Fixes malloc's mmap threshold at PDL_MMAP_APART_BYTES (glibc's own rises
+ * up to 32 MiB as large buffers are freed, which it then keeps, reuses and
+ * zeroes): a server's large buffers (requests NNG reads, answers) are
+ * mapped apart, their untouched pages cost nothing, and freeing one gives
+ * it back. Call once, before any thread starts. */
+#define PDL_MMAP_APART_BYTES (128u * 1024u)
+void pdl_malloc_map_apart(void);
 /* On SIGABRT (an abort() without a message: an allocation the code cannot
  * go on without, or a library's), writes "PROGRAM: aborted (SIGABRT)" and
  * the stack (binary+offset per frame) to stderr, then dies of the signal

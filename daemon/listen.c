@@ -182,10 +182,10 @@ static struct pending_probe {
 	uint64_t until_ns; /* closed then at the latest */
 } pending[PROBES_PENDING_MAX];
 
-/* Closes the pending probes that may be closed now (all: every one, as
- * when NNG is about to stop). The number still pending. */
+/* Closes the pending probes whose pipe is whole or whose time is up; the
+ * number still pending. */
 static unsigned
-probes_reap(int all)
+probes_reap(void)
 {
 	unsigned left = 0;
 	uint64_t now = pdl_mono_ns();
@@ -193,7 +193,7 @@ probes_reap(int all)
 		struct pending_probe *p = &pending[i];
 		if (!p->used)
 			continue;
-		if (!all && atomic_load(&probe_adds) == p->mine && now < p->until_ns) {
+		if (atomic_load(&probe_adds) == p->mine && now < p->until_ns) {
 			left++;
 			continue;
 		}
@@ -224,10 +224,10 @@ probe_close(nng_socket s, nng_tls_config *c, int whole, unsigned mine)
 unsigned
 pdld_probes_settle(unsigned wait_ms)
 {
-	unsigned left = probes_reap(0);
+	unsigned left = probes_reap();
 	for (unsigned ms = 0; left > 0 && ms < wait_ms; ms += 50) {
 		usleep(50 * 1000);
-		left = probes_reap(0);
+		left = probes_reap();
 	}
 	return left;
 }
@@ -242,7 +242,7 @@ probe(const struct watch *w)
 	nng_tls_config *c = NULL;
 	unsigned before = atomic_load(&w->pt->adds), mine = atomic_load(&probe_adds);
 	int alive = 0, whole = 0;
-	if (probes_reap(0) == PROBES_PENDING_MAX)
+	if (probes_reap() == PROBES_PENDING_MAX)
 		return 1; /* earlier probes still in their handshake: cannot tell now */
 	if ((w->sub ? nng_sub0_open(&s) : nng_req0_open(&s)) != 0)
 		return 1; /* cannot tell: leave it */

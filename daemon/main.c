@@ -3,7 +3,6 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,18 +645,6 @@ serve_stop(nng_tls_config *tls)
 	        (unsigned long long)D.last_ckpt_size);
 }
 
-/* A fixed mmap threshold (glibc's own rises up to 32 MiB as large buffers
- * are freed, which it then keeps, reuses and zeroes): a buffer of
- * MMAP_APART_BYTES or more is mapped apart, its untouched pages cost
- * nothing, and freeing it gives it back (pdld.h, "Limits": --memory-max). */
-static void
-heap_setup(void)
-{
-#ifdef M_MMAP_THRESHOLD
-	mallopt(M_MMAP_THRESHOLD, (int)MMAP_APART_BYTES);
-#endif
-}
-
 /* The options pdld's threads read, into D. */
 static void
 opts_apply(const struct opts *o)
@@ -771,7 +758,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	heap_setup();
+	pdl_malloc_map_apart(); /* pdld.h, "Limits": --memory-max */
 	pdl_crash_report_install("pdld");
 	int rc = opts_parse(argc, argv, &o);
 	if (rc != 0 || (rc = opts_transport(&o)) != 0)

@@ -46,7 +46,7 @@
  *                      buffer of its declared size (up to --blob-max +
  *                      4 KiB) before pdld sees any of it, so a request sent
  *                      in part is memory no limit above counts. Buffers of
- *                      128 KiB and more are mapped apart (mallopt in main),
+ *                      128 KiB and more are mapped apart (pdl_malloc_map_apart),
  *                      so what a pipe holds is what its peer sent, and goes
  *                      back to the system when freed. Past --memory-max,
  *                      each second, every pipe idle 2 s with no request in
@@ -111,7 +111,6 @@
 #define REPLY_BYTES_MAX_DEFAULT (64u << 20)    /* reply memory: ~16 full range replies waiting at once */
 #define SEND_TIMEOUT_MS_DEFAULT 10000u         /* a client that reads nothing for 10 s is not reading */
 #define MEMORY_MAX_DEFAULT ((uint64_t)1 << 30) /* anonymous memory: 16 x the reply budget, room to spare */
-#define MMAP_APART_BYTES (128u * 1024)         /* malloc maps buffers this large apart (main) */
 #define HTTP_TIMEOUT_MS_DEFAULT 30000u         /* an HTTP request whole: 6 MiB at 200 KiB/s; a proxy sends faster */
 #define CTX_MAX 65536u                         /* contexts (conns x inflight): bounds their memory */
 #define CTX_SPARE 8u                           /* contexts over conns x inflight, for pipes gone mid-request */

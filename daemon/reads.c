@@ -410,7 +410,7 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trus
 	const uint8_t *data;
 	size_t idn, dn, dln;
 	uint8_t digest[PDL_HASH_BYTES];
-	char hex[2 * PDL_HASH_BYTES + 1];
+	char hex[2 * PDL_HASH_BYTES + 1], want[2 * PDL_HASH_BYTES + 1] = "";
 	struct pdl_net_reader reader;
 	if (mp_map_find(req, "evidence_id", &v) != PDL_OK || mp_read_str(&v, &id, &idn) != PDL_OK ||
 	    mp_map_find(req, "data", &v) != PDL_OK || mp_read_bin(&v, &data, &dn) != PDL_OK)
@@ -430,14 +430,17 @@ pdld_blob(struct mp_cur req, msgpack_packer *pk, struct pdl_status *st, int trus
 		                    "or the authority (--reader ID --reader-key FILE)");
 	if (rc == PDL_OK)
 		rc = blob_deposit(t, trusted ? NULL : &reader, id, idn, &rec, st);
-	pdl_digest(digest, data, dn);
-	pdl_hex(digest, PDL_HASH_BYTES, hex);
-	int match = rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
-	            dln == 2 * PDL_HASH_BYTES && memcmp(d, hex, dln) == 0;
+	if (rc == PDL_OK && mp_map_find(rec, "digest", &dv) == PDL_OK && mp_read_str(&dv, &d, &dln) == PDL_OK &&
+	    dln == 2 * PDL_HASH_BYTES)
+		memcpy(want, d, dln); /* want[dln] stays NUL */
 	pdl_store_rdone(&D.store, t);
 	if (rc != PDL_OK)
 		return rc;
-	if (!match)
+	/* hashed only now: a refused request costs no hash, and the read
+	 * transaction is not held over one */
+	pdl_digest(digest, data, dn);
+	pdl_hex(digest, PDL_HASH_BYTES, hex);
+	if (strcmp(want, hex) != 0)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "the file's digest %s is not the deposited digest", hex);
 	pthread_rwlock_rdlock(&D.store.resize);
 	rc = pdl_store_wtxn(&D.store, &t);

@@ -9,7 +9,6 @@
  * with every task thread inside such a route.)
  */
 #include <assert.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -604,19 +603,16 @@ close_done_cb(void *arg)
 /* Once, before the first listener starts: raises the descriptor limit to
  * the hard one, and keeps the listeners' connections within it; else
  * accept meets EMFILE before the tables are full, and a flood of one
- * listener starves the other. And a fixed mmap threshold, as pdld has
- * (glibc's own rises to 32 MiB as large buffers are freed, then keeps
- * them): answers of 128 KiB and more are mapped apart and given back when
- * sent, so what the server holds is what its clients have yet to take. */
+ * listener starves the other. And large answers mapped apart, as pdld's
+ * requests (pdl_malloc_map_apart): given back when sent, so what the
+ * server holds is what its clients have yet to take. */
 static void
 fit_descriptors(void)
 {
 	static int done;
 	if (done++)
 		return;
-#ifdef M_MMAP_THRESHOLD
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
+	pdl_malloc_map_apart();
 	uint64_t fds = pdl_nofile_raise();
 	uint64_t fit = fds > PDL_HTTP_FDS_RESERVE + PDL_HTTP_LISTENERS ? (fds - PDL_HTTP_FDS_RESERVE) / PDL_HTTP_LISTENERS : 1;
 	if (fit >= PDL_HSRV_CONNS_MAX)
