@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 
@@ -49,6 +50,11 @@ struct pdl_http {
 	 * response is sent (close_done): see pdl_http_ledger_close */
 	nng_socket done[PDL_HTTP_WORKERS];
 	_Atomic unsigned ndone; /* changed under mu */
+	/* the one walk (pdl_http_walk_begin) and the threads waiting for it:
+	 * both under mu */
+	int walking;
+	unsigned walk_waiting;
+	pthread_cond_t walk_free;
 };
 
 void
@@ -398,6 +404,10 @@ headers(const struct pdl_http *h, const struct pdl_http_out *out, struct pdl_hsr
 		         "%s%s%sX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nVary: Authorization\r\n",
 		         out->challenge[0] ? "WWW-Authenticate: " : "", out->challenge, out->challenge[0] ? "\r\n" : "");
 	}
+	if (out->retry_after) {
+		size_t n = strlen(res->extra);
+		snprintf(res->extra + n, sizeof res->extra - n, "Retry-After: %u\r\n", out->retry_after);
+	}
 	res->status = out->status;
 	res->content_type = out->content_type;
 	res->body = out->body;
@@ -427,7 +437,7 @@ static void
 serve(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res)
 {
 	struct pdl_http *h = arg;
-	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
+	struct pdl_http_out out = {200, "application/json", NULL, 0, "", 0};
 	char path[1024];
 	const char *query = "";
 	int too_long;
@@ -477,7 +487,7 @@ static void
 refuse(void *arg, int status, const char *why, struct pdl_hsrv_res *res)
 {
 	struct pdl_http *h = arg;
-	struct pdl_http_out out = {status, "application/json", NULL, 0, ""};
+	struct pdl_http_out out = {status, "application/json", NULL, 0, "", 0};
 	const char *code = status == 405 ? "method_not_allowed" : status == 413 ? "body_not_allowed" :
 	                   status == 414 ? "uri_too_long" : status == 408 ? "request_timeout" : status == 431 ? "header_too_large" :
 	                   status == 501 ? "not_implemented" : status == 505 ? "http_version" : "bad_request";
@@ -528,6 +538,52 @@ pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigne
 	pthread_mutex_unlock(&h->mu);
 	assert(l->slot >= 0); /* one client at a time per thread */
 	return PDL_OK;
+}
+
+int
+pdl_http_walk_begin(struct pdl_http_ctx *cx, struct pdl_http_out *out)
+{
+	struct pdl_http *h = cx->srv;
+	if (h == NULL)
+		return 0;
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)(PDL_HTTP_WALK_WAIT_MS % 1000u) * 1000000L;
+	until.tv_sec += PDL_HTTP_WALK_WAIT_MS / 1000u + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	int rc = 0, mine;
+	pthread_mutex_lock(&h->mu);
+	if (h->walking && h->walk_waiting >= PDL_HTTP_WALK_WAITERS) {
+		mine = 0; /* enough wait already: this thread goes back to the cheap routes */
+	} else {
+		h->walk_waiting += h->walking;
+		unsigned waited = h->walking != 0;
+		while (h->walking && rc == 0)
+			rc = pthread_cond_timedwait(&h->walk_free, &h->mu, &until);
+		h->walk_waiting -= waited;
+		mine = !h->walking;
+		if (mine)
+			h->walking = 1;
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (mine)
+		return 0;
+	pdl_http_error(out, 503, "busy",
+	               "another request that reads every record it covers is running: try again in a second");
+	out->retry_after = 1;
+	return 1;
+}
+
+void
+pdl_http_walk_end(struct pdl_http_ctx *cx)
+{
+	struct pdl_http *h = cx->srv;
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->walking = 0;
+	pthread_cond_signal(&h->walk_free);
+	pthread_mutex_unlock(&h->mu);
 }
 
 /* A route does not close its client itself: nng_close waits for NNG's
@@ -643,9 +699,15 @@ pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind,
 	h->kind = kind;
 	fit_descriptors();
 	pthread_mutex_init(&h->mu, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->walk_free, &ca);
+	pthread_condattr_destroy(&ca);
 	int rc = pdl_hsrv_start(&h->srv, addr, kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", PDL_HTTP_WORKERS,
 	                        serve, refuse, close_done_cb, h, st);
 	if (rc != PDL_OK) {
+		pthread_cond_destroy(&h->walk_free);
 		pthread_mutex_destroy(&h->mu);
 		free(h);
 		return rc;
@@ -668,6 +730,7 @@ pdl_http_stop(struct pdl_http *h)
 	close_ledgers(h);
 	pdl_hsrv_stop(h->srv);
 	close_done(h);
+	pthread_cond_destroy(&h->walk_free);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

@@ -36,6 +36,7 @@ struct pdl_http_out {
 	char *body;             /* malloc'd */
 	size_t len;
 	char challenge[160];    /* WWW-Authenticate of a 401 ("" none) */
+	unsigned retry_after;   /* Retry-After seconds of a 503 (0 none) */
 };
 
 /* Who is asking, on the private listener. */
@@ -70,6 +71,21 @@ struct pdl_http_ledger {
 int pdl_http_ledger_open(struct pdl_http_ctx *cx, struct pdl_http_ledger *l, unsigned timeout_ms,
                          struct pdl_status *st);
 void pdl_http_ledger_close(struct pdl_http_ledger *l);
+
+/* A route that reads every record it covers (the annual report, a metrics
+ * list filtered by period, an /explain) takes the listener's one walk
+ * before it reads. pdl_http_walk_begin lets PDL_HTTP_WALK_WAITERS threads
+ * wait for it (up to PDL_HTTP_WALK_WAIT_MS); any other, or one whose wait
+ * ran out, is answered 503 busy (Retry-After: 1) at once and it returns 1.
+ * So such requests, however many come, keep at most 1 + WAITERS of the
+ * server's 8 threads (one walking: one CPU), and the others answer the
+ * cheap routes. 0: the walk
+ * is the route's; give it back with pdl_http_walk_end. Outside a server
+ * (cx->srv NULL) there is nothing to wait for. */
+#define PDL_HTTP_WALK_WAIT_MS 1000u
+#define PDL_HTTP_WALK_WAITERS 3u
+int pdl_http_walk_begin(struct pdl_http_ctx *cx, struct pdl_http_out *out);
+void pdl_http_walk_end(struct pdl_http_ctx *cx);
 
 /* 1 when the reader may read everything private: the authority or an auditor. */
 int pdl_reader_reads_all(const struct pdl_reader *r);

@@ -222,7 +222,7 @@ void
 disc_route_entry_page(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
 {
 	static const char *const none[] = {NULL};
-	struct pdl_http_out j = {200, "application/json", NULL, 0, ""};
+	struct pdl_http_out j = {200, "application/json", NULL, 0, "", 0};
 	char name[256], title[200];
 	if (pdl_http_params_only(query, none, out))
 		return;

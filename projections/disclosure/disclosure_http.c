@@ -6,10 +6,12 @@
  * the Merkle tree, proven against the newest checkpoint the view holds
  * (proj.h, invariants 5 and 6: signed by the ledger key genesis names and
  * matching the view's tree), with no round trip to pdld. /v1/checkpoint
- * still asks pdld (one REQ client per request) for the one it publishes.
+ * still asks pdld for the one it publishes (one REQ client per ask, at
+ * most one ask per CKPT_FRESH_MS, shared by the server's threads).
  * Before an entry is served, the view's own record says whether it is
  * public, and the entry's bytes are classified again (fail closed).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include "note.h"
 #include "check.h"
 #include "date.h"
+#include "util.h"
 
 #define LEDGER_TIMEOUT_MS 5000 /* a request waits this long for pdld before 503 */
 #define AFTER_LEN_MAX 200u     /* a list cursor is a key suffix: two ids and a period */
@@ -684,14 +687,14 @@ b64_json(const uint8_t *b, size_t n)
 	return j;
 }
 
+/* pdld's answer, asked for on a new client and checked (the status and
+ * JSON body /v1/checkpoint serves) */
 static void
-route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+checkpoint_ask(struct pdl_http_ctx *cx, struct pdl_http_out *out)
 {
-	static const char *const none[] = {NULL};
 	struct ledger l;
 	static _Thread_local struct ckpt_info ci; /* 8 KiB: off the handler's stack */
-	(void)rest;
-	if (pdl_http_params_only(query, none, out) || ledger_open(cx, &l, out))
+	if (ledger_open(cx, &l, out))
 		return;
 	if (!ledger_ckpt(cx, &l, &ci)) {
 		json_t *o = json_pack("{s:s,s:I,s:o,s:s,s:b}", "origin", ci.ck.origin, "size", (json_int_t)ci.ck.size, "root",
@@ -705,6 +708,75 @@ route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, s
 		pdl_http_json(out, 200, o);
 	}
 	ledger_close(&l);
+}
+
+/* /v1/checkpoint's answer is shared by the server's threads: pdld is asked
+ * by one thread at a time, at most once per CKPT_FRESH_MS, so that a flood
+ * of requests costs pdld a few connections a second instead of one each.
+ * While one thread asks, the others serve the answer before it (at most
+ * one ask, LEDGER_TIMEOUT_MS, older than fresh), or 503 before the first
+ * answer; errors are kept as long as answers (pdld down costs one wait per
+ * CKPT_FRESH_MS, not one per request). */
+#define CKPT_FRESH_MS 250u
+
+static struct {
+	pthread_mutex_t mu;
+	int asking;     /* a thread is asking pdld */
+	int status;     /* the kept answer's; 0: none yet */
+	char *body;     /* malloc'd */
+	size_t len;
+	uint64_t at_ns; /* when it was asked for */
+} ckpt_kept = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* A copy of the kept answer into out: 1 if there is one (0 on no memory) */
+static int
+checkpoint_copy(struct pdl_http_out *out)
+{
+	if (ckpt_kept.status == 0 || (out->body = malloc(ckpt_kept.len + 1)) == NULL)
+		return 0;
+	memcpy(out->body, ckpt_kept.body, ckpt_kept.len + 1);
+	out->len = ckpt_kept.len;
+	out->status = ckpt_kept.status;
+	out->content_type = "application/json";
+	return 1;
+}
+
+static void
+route_checkpoint(struct pdl_http_ctx *cx, const char *query, const char *rest, struct pdl_http_out *out)
+{
+	static const char *const none[] = {NULL};
+	(void)rest;
+	if (pdl_http_params_only(query, none, out))
+		return;
+	uint64_t now = pdl_mono_ns();
+	pthread_mutex_lock(&ckpt_kept.mu);
+	int fresh = ckpt_kept.status != 0 && now - ckpt_kept.at_ns < (uint64_t)CKPT_FRESH_MS * 1000000u;
+	if ((fresh || ckpt_kept.asking) && checkpoint_copy(out)) {
+		pthread_mutex_unlock(&ckpt_kept.mu);
+		return;
+	}
+	if (ckpt_kept.asking) {
+		pthread_mutex_unlock(&ckpt_kept.mu);
+		pdl_http_error(out, 503, "ledger_unavailable", "the ledger's checkpoint is being fetched: try again");
+		return;
+	}
+	ckpt_kept.asking = 1;
+	pthread_mutex_unlock(&ckpt_kept.mu);
+
+	checkpoint_ask(cx, out);
+	char *keep = out->body != NULL ? malloc(out->len + 1) : NULL;
+	if (keep != NULL)
+		memcpy(keep, out->body, out->len + 1);
+	pthread_mutex_lock(&ckpt_kept.mu);
+	ckpt_kept.asking = 0;
+	if (keep != NULL) {
+		free(ckpt_kept.body);
+		ckpt_kept.body = keep;
+		ckpt_kept.len = out->len;
+		ckpt_kept.status = out->status;
+		ckpt_kept.at_ns = now;
+	}
+	pthread_mutex_unlock(&ckpt_kept.mu);
 }
 
 /* ---- the ledger routes' answers, written straight into the body ----
@@ -1475,17 +1547,22 @@ route_annual(struct pdl_http_ctx *cx, const char *query, const char *rest, struc
 		pdl_http_error(out, 400, "bad_parameter", "year must be a year 1970..9999");
 		return;
 	}
-	if (rtxn(cx, &t, &tb, out))
+	/* the report reads every grant, product and usage record */
+	if (pdl_http_walk_begin(cx, out))
 		return;
-	json_t *o = disc_annual(t, &tb, (int)year);
-	if (o == NULL) {
-		mdb_txn_abort(t);
-		pdl_http_error(out, 500, "view_error", "cannot build the report");
+	if (rtxn(cx, &t, &tb, out)) {
+		pdl_http_walk_end(cx);
 		return;
 	}
-	json_object_set_new(o, "as_of", as_of(t, &tb));
+	json_t *o = disc_annual(t, &tb, (int)year);
+	if (o != NULL)
+		json_object_set_new(o, "as_of", as_of(t, &tb));
 	mdb_txn_abort(t);
-	pdl_http_json(out, 200, o);
+	pdl_http_walk_end(cx);
+	if (o == NULL)
+		pdl_http_error(out, 500, "view_error", "cannot build the report");
+	else
+		pdl_http_json(out, 200, o);
 }
 
 /* ---- index ---- */

@@ -201,6 +201,52 @@ has_prefix(const MDB_val *k, const char *p, size_t n)
 
 /* ---- GET /v1/metrics/providers ---- */
 
+/* The list's items in r's transaction: of period (NULL: every one), from
+ * the key after after_key (NULL: the first), at most limit; *next the
+ * cursor past the last when more follow (JSON null otherwise). NULL when
+ * the table cannot be read. */
+static json_t *
+list_items(struct rd *r, const char *period, const char *after_key, uint64_t limit, json_t **next)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	char last[PDL_METRICS_KEY_MAX] = "";
+	int m;
+	if (mdb_cursor_open(r->t, r->fig, &c) != 0)
+		return NULL;
+	json_t *items = json_array();
+	*next = json_null();
+	if (after_key != NULL) {
+		k = (MDB_val){strlen(after_key), (void *)after_key};
+		m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (m == 0 && k.mv_size == strlen(after_key) && memcmp(k.mv_data, after_key, k.mv_size) == 0)
+			m = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	} else {
+		m = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	}
+	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+		const char *dp = json_string_value(json_object_get(doc, "period"));
+		if (doc == NULL || (period != NULL && (dp == NULL || strcmp(dp, period) != 0)) ||
+		    (!r->full && pdl_metrics_public_empty(doc))) {
+			json_decref(doc);
+			continue;
+		}
+		if (json_array_size(items) == limit) {
+			/* one more matches: hand out a cursor past the last one served */
+			json_decref(*next);
+			*next = json_string(last);
+			json_decref(doc);
+			break;
+		}
+		snprintf(last, sizeof last, "%s/%s", json_string_value(json_object_get(doc, "provider")), dp ? dp : "");
+		json_array_append_new(items, pdl_metrics_render(r->cfg, doc, r->full));
+		json_decref(doc);
+	}
+	mdb_cursor_close(c);
+	return items;
+}
+
 static void
 list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 {
@@ -227,49 +273,22 @@ list(struct pdl_http_ctx *cx, const char *query, struct pdl_http_out *out)
 		*slash = ' ';
 		snprintf(key, sizeof key, "%s", after);
 	}
+	/* a period's figures are found by reading every provider's */
+	int walk = pp == 2;
+	if (walk && pdl_http_walk_begin(cx, out))
+		return;
 	struct rd r;
-	if (!rd_open(cx, &r, out))
-		return;
-	MDB_cursor *c;
-	MDB_val k, v;
-	json_t *items = json_array(), *next = json_null();
-	char last[PDL_METRICS_KEY_MAX] = "";
-	int m;
-	if (mdb_cursor_open(r.t, r.fig, &c) != 0) {
+	json_t *items = NULL, *next = NULL;
+	if (rd_open(cx, &r, out)) {
+		items = list_items(&r, pp == 2 ? period : NULL, has_after ? key : NULL, limit, &next);
 		mdb_txn_abort(r.t);
-		json_decref(items);
-		pdl_http_error(out, 503, "unavailable", "cannot read the metrics view");
+		if (items == NULL)
+			pdl_http_error(out, 503, "unavailable", "cannot read the metrics view");
+	}
+	if (walk)
+		pdl_http_walk_end(cx);
+	if (items == NULL)
 		return;
-	}
-	if (has_after) {
-		k = (MDB_val){strlen(key), key};
-		m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (m == 0 && k.mv_size == strlen(key) && memcmp(k.mv_data, key, k.mv_size) == 0)
-			m = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	} else {
-		m = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	}
-	for (; m == 0; m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		json_t *doc = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-		const char *dp = json_string_value(json_object_get(doc, "period"));
-		if (doc == NULL || (pp == 2 && (dp == NULL || strcmp(dp, period) != 0)) ||
-		    (!r.full && pdl_metrics_public_empty(doc))) {
-			json_decref(doc);
-			continue;
-		}
-		if (json_array_size(items) == limit) {
-			/* one more matches: hand out a cursor past the last one served */
-			json_decref(next);
-			next = json_string(last);
-			json_decref(doc);
-			break;
-		}
-		snprintf(last, sizeof last, "%s/%s", json_string_value(json_object_get(doc, "provider")), dp ? dp : "");
-		json_array_append_new(items, pdl_metrics_render(r.cfg, doc, r.full));
-		json_decref(doc);
-	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(r.t);
 	json_t *res = json_pack("{s:o,s:o}", "items", items, "next", next);
 	if (pp == 2)
 		json_object_set_new(res, "period", json_string(period));
@@ -417,9 +436,14 @@ explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_h
 	int pp = period_param(query, period, out);
 	if (pp == 0 || !limit_param(query, &limit, out))
 		return;
-	struct rd r;
-	if (!rd_open(cx, &r, out))
+	/* every row of the provider (of the period) is read, to count them */
+	if (pdl_http_walk_begin(cx, out))
 		return;
+	struct rd r;
+	if (!rd_open(cx, &r, out)) {
+		pdl_http_walk_end(cx);
+		return;
+	}
 	size_t idn = strlen(id);
 	size_t pn = (size_t)(pp == 2 ? snprintf(prefix, sizeof prefix, "%s %s ", id, period)
 	                             : snprintf(prefix, sizeof prefix, "%s ", id));
@@ -463,6 +487,7 @@ explain(struct pdl_http_ctx *cx, const char *query, const char *id, struct pdl_h
 	/* a provider with figures but no rows (cannot happen; invariant (2)) still answers */
 	int known = provider_known(&r, id);
 	mdb_txn_abort(r.t);
+	pdl_http_walk_end(cx);
 	if (!known) {
 		json_decref(periods);
 		pdl_http_error(out, 404, "unknown_provider", "no figures for provider %s", id);

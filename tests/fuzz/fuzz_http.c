@@ -78,7 +78,7 @@ one(const char *query, const char *name, size_t cap)
 		FUZZ_ASSERT(v <= PDL_HTTP_UINT_MAX);
 	}
 	/* a query the server lets through: values decode without control bytes */
-	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
+	struct pdl_http_out out = {200, "application/json", NULL, 0, "", 0};
 	if (!pdl_http_query_check(query, &out)) {
 		size_t qn = strlen(query) + 1;
 		char *val = malloc(qn);

@@ -248,7 +248,7 @@ test_finish(void **state)
 {
 	(void)state;
 	struct pdl_page b = {0};
-	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
+	struct pdl_http_out out = {200, "application/json", NULL, 0, "", 0};
 	pdl_page_puts(&b, "<p>x</p>");
 	pdl_page_finish(&b, 403, &out);
 	assert_int_equal(out.status, 403);
@@ -261,7 +261,7 @@ test_finish(void **state)
 	struct pdl_page oom = {NULL, 0, 0, 1};
 	pdl_page_puts(&oom, "more");
 	assert_null(oom.p);
-	struct pdl_http_out o2 = {200, "application/json", NULL, 0, ""};
+	struct pdl_http_out o2 = {200, "application/json", NULL, 0, "", 0};
 	pdl_page_finish(&oom, 200, &o2);
 	assert_int_equal(o2.status, 500);
 	assert_non_null(strstr(o2.body, "out_of_memory"));
@@ -299,7 +299,7 @@ test_assets(void **state)
 				r = x;
 		assert_non_null(r);
 		assert_int_equal(r->flags, PDL_ROUTE_PUBLIC);
-		struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
+		struct pdl_http_out out = {200, "application/json", NULL, 0, "", 0};
 		r->fn(&cx, "", "", &out);
 		size_t n;
 		char *want = slurp(assets[i].file, &n); /* tests run from the top of the tree */
@@ -309,7 +309,7 @@ test_assets(void **state)
 		assert_memory_equal(out.body, want, n);
 		free(want);
 		free(out.body);
-		struct pdl_http_out o2 = {200, "application/json", NULL, 0, ""};
+		struct pdl_http_out o2 = {200, "application/json", NULL, 0, "", 0};
 		r->fn(&cx, "v=2", "", &o2);
 		assert_int_equal(o2.status, 400);
 		free(o2.body);

@@ -93,7 +93,7 @@ token(char out[PDL_READTOK_LEN_MAX + 1], const char *party, const char *key_of, 
 static int
 auth(struct fx *f, const char *header, const char *target, uint64_t now, struct pdl_reader *r, char err[40])
 {
-	struct pdl_http_out out = {200, "application/json", NULL, 0, ""};
+	struct pdl_http_out out = {200, "application/json", NULL, 0, "", 0};
 	int ok = pdl_http_authenticate(&f->db, header, "GET", target, now, r, &out);
 	err[0] = 0;
 	if (out.body != NULL) {
