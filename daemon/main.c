@@ -19,6 +19,7 @@
 #include "key.h"
 #include "date.h"
 #include "pdld.h"
+#include "promhttp.h"
 #include "proto.h"
 #include "readacl.h"
 #include "version.h"
@@ -185,7 +186,9 @@ enum { OPT_WITNESS_POLICY = 256, OPT_WITNESS_TIMEOUT, OPT_WITNESS_CA, OPT_MEMORY
 /* Bounds of the options without a limit of their own in pdld.h. */
 #define CKPT_MS_MAX 86400000u              /* a day: a checkpoint less often is no log's use */
 #define BLOB_MAX_MAX ((uint64_t)1 << 30)   /* 1 GiB: a stored evidence file is read whole into memory */
-#define FDS_RESERVE 128u /* descriptors besides the connections: the store, readers, NNG's pipes, witnesses */
+/* descriptors besides the connections: the store, readers, NNG's pipes,
+ * witnesses (128), and --metrics's */
+#define FDS_RESERVE (128u + PDL_PROM_FDS_MAX)
 #define MAP_SIZE_MIN 65536u                 /* LMDB's map is whole pages; tests start this small */
 #define MAP_SIZE_MAX ((uint64_t)1 << 40)   /* 1 TiB: the store grows its map itself past this */
 #define MEMORY_MAX_MIN ((uint64_t)32 << 20) /* below this pdld's own tables would trip it */

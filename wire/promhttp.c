@@ -3,73 +3,76 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
-
 #include "promhttp.h"
 
+/* A scrape is rare and quick: one thread answers, and PDL_PROM_CONNS
+ * connections are kept (a monitoring system holds one or two; past that
+ * number a new one takes the place of the one idle the longest). */
+#define PROM_THREADS 1u
+
 struct pdl_prom_srv {
-	nng_http_server *srv;
+	struct pdl_hsrv *srv;
 	pdl_prom_render_fn render;
 	pdl_prom_count_fn count;
 	void *arg;
 };
 
+/* res answers with status and a copy of text (NUL-terminated) */
 static void
-reply(nng_aio *aio, struct pdl_prom_srv *s, const char *route, int status, const char *type, const void *body,
-      size_t len)
+text(struct pdl_hsrv_res *res, int status, const char *type, const char *body, size_t len)
 {
-	nng_http_res *res;
-	if (nng_http_res_alloc(&res) != 0) {
-		nng_aio_finish(aio, NNG_ENOMEM);
-		return;
+	res->status = status;
+	res->content_type = type;
+	snprintf(res->extra, sizeof res->extra, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+	res->body = malloc(len + 1);
+	res->len = res->body != NULL ? len : 0;
+	if (res->body != NULL) {
+		memcpy(res->body, body, len);
+		res->body[len] = 0;
 	}
-	nng_http_res_set_status(res, (uint16_t)status);
-	nng_http_res_set_header(res, "Content-Type", type);
-	nng_http_res_set_header(res, "Cache-Control", "no-store");
-	if (len > 0 && nng_http_res_copy_data(res, body, len) != 0) {
-		nng_http_res_free(res);
-		nng_aio_finish(aio, NNG_ENOMEM);
-		return;
-	}
-	if (s->count != NULL)
-		s->count(route, status, s->arg);
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
 }
 
 static void
-handle(nng_aio *aio)
+serve(void *arg, const struct pdl_hsrv_req *req, struct pdl_hsrv_res *res)
 {
-	nng_http_req *req = nng_aio_get_input(aio, 0);
-	nng_http_handler *hh = nng_aio_get_input(aio, 1);
-	struct pdl_prom_srv *s = nng_http_handler_get_data(hh);
-	const char *uri = nng_http_req_get_uri(req);
-	size_t pl = strcspn(uri, "?");
-	if (pl != 8 || strncmp(uri, "/metrics", 8) != 0) {
+	static const char plain[] = "text/plain; charset=utf-8";
+	struct pdl_prom_srv *s = arg;
+	const char *route = "/metrics";
+	size_t pl = strcspn(req->target, "?");
+	if (pl != 8 || strncmp(req->target, "/metrics", 8) != 0) {
 		static const char msg[] = "not found: the metrics are at /metrics\n";
-		reply(aio, s, "other", 404, "text/plain; charset=utf-8", msg, sizeof msg - 1);
-		return;
-	}
-	struct pdl_prom_buf b = {0};
-	s->render(&b, s->arg);
-	if (b.oom) {
-		static const char msg[] = "out of memory writing the metrics\n";
-		reply(aio, s, "/metrics", 500, "text/plain; charset=utf-8", msg, sizeof msg - 1);
+		route = "other";
+		text(res, 404, plain, msg, sizeof msg - 1);
 	} else {
-		reply(aio, s, "/metrics", 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.n);
+		struct pdl_prom_buf b = {0};
+		s->render(&b, s->arg);
+		if (b.oom) {
+			static const char msg[] = "out of memory writing the metrics\n";
+			text(res, 500, plain, msg, sizeof msg - 1);
+		} else {
+			text(res, 200, "text/plain; version=0.0.4; charset=utf-8", b.p != NULL ? b.p : "", b.n);
+		}
+		pdl_prom_buf_free(&b);
 	}
-	pdl_prom_buf_free(&b);
+	if (s->count != NULL)
+		s->count(route, res->status, s->arg);
+}
+
+static void
+refuse(void *arg, int status, const char *why, struct pdl_hsrv_res *res)
+{
+	struct pdl_prom_srv *s = arg;
+	char msg[300];
+	int n = snprintf(msg, sizeof msg, "%s\n", why != NULL ? why : "a malformed request");
+	text(res, status, "text/plain; charset=utf-8", msg, n > 0 && (size_t)n < sizeof msg ? (size_t)n : 0);
+	if (s->count != NULL)
+		s->count("other", status, s->arg);
 }
 
 int
 pdl_prom_serve(struct pdl_prom_srv **out, const char *addr, pdl_prom_render_fn render, pdl_prom_count_fn count,
                void *arg, struct pdl_status *st)
 {
-	char urls[300];
-	nng_url *url;
-	nng_http_handler *hh;
-	int rv;
 	*out = NULL;
 	if (strlen(addr) > 200)
 		return pdl_status_set(st, PDL_EINVAL, NULL, "--metrics address too long");
@@ -79,35 +82,18 @@ pdl_prom_serve(struct pdl_prom_srv **out, const char *addr, pdl_prom_render_fn r
 	s->render = render;
 	s->count = count;
 	s->arg = arg;
-	snprintf(urls, sizeof urls, "http://%s", addr);
-	if ((rv = nng_url_parse(&url, urls)) != 0) {
+	struct pdl_status hs = {0};
+	int rc = pdl_hsrv_start(&s->srv, addr, "--metrics", PROM_THREADS, PDL_PROM_CONNS, serve, refuse, NULL, s, &hs);
+	if (rc != PDL_OK) {
 		free(s);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "bad --metrics address %s (HOST:PORT): %s", addr,
-		                      nng_strerror(rv));
+		/* hsrv says "cannot serve HTTP on ADDR: why"; here it is the metrics */
+		const char *why = strstr(hs.msg, ": ");
+		if (rc == PDL_ECLOSED && why != NULL)
+			return pdl_status_set(st, rc, NULL, "cannot serve metrics on %s%s", addr, why);
+		return pdl_status_set(st, rc, NULL, "%s", hs.msg);
 	}
-	rv = nng_http_server_hold(&s->srv, url);
-	nng_url_free(url);
-	if (rv != 0) {
-		free(s);
-		return pdl_status_set(st, PDL_EINVAL, NULL, "cannot serve metrics on %s: %s", addr, nng_strerror(rv));
-	}
-	if ((rv = nng_http_handler_alloc(&hh, "/", handle)) != 0)
-		goto fail;
-	nng_http_handler_set_method(hh, "GET");
-	nng_http_handler_set_tree(hh);
-	nng_http_handler_set_data(hh, s, NULL);
-	if ((rv = nng_http_server_add_handler(s->srv, hh)) != 0) {
-		nng_http_handler_free(hh);
-		goto fail;
-	}
-	if ((rv = nng_http_server_start(s->srv)) != 0)
-		goto fail;
 	*out = s;
 	return PDL_OK;
-fail:
-	nng_http_server_release(s->srv);
-	free(s);
-	return pdl_status_set(st, PDL_ECLOSED, NULL, "cannot serve metrics on %s: %s", addr, nng_strerror(rv));
 }
 
 void
@@ -115,7 +101,6 @@ pdl_prom_stop(struct pdl_prom_srv *s)
 {
 	if (s == NULL)
 		return;
-	nng_http_server_stop(s->srv);
-	nng_http_server_release(s->srv);
+	pdl_hsrv_stop(s->srv);
 	free(s);
 }

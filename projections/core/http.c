@@ -23,6 +23,7 @@
 #include "log.h"
 #include "http.h"
 #include "page.h"
+#include "promhttp.h"
 #include "readtok.h"
 
 /* threads serving one listener: requests answered at once, or waiting on
@@ -652,9 +653,9 @@ close_done_cb(void *arg)
 
 /* pdl-project's HTTP listeners (public, private) and the descriptors
  * besides their connections: the view's LMDB, the NNG sockets to pdld
- * (PDL_HTTP_WORKERS of them), --metrics, the log. */
+ * (PDL_HTTP_WORKERS of them), the log (64), and --metrics's. */
 #define PDL_HTTP_LISTENERS 2u
-#define PDL_HTTP_FDS_RESERVE 64u
+#define PDL_HTTP_FDS_RESERVE (64u + PDL_PROM_FDS_MAX)
 
 /* Once, before the first listener starts: raises the descriptor limit to
  * the hard one, and keeps the listeners' connections within it; else
@@ -704,7 +705,7 @@ pdl_http_start(struct pdl_http **out, const char *addr, enum pdl_http_kind kind,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->walk_free, &ca);
 	pthread_condattr_destroy(&ca);
-	int rc = pdl_hsrv_start(&h->srv, addr, kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", PDL_HTTP_WORKERS,
+	int rc = pdl_hsrv_start(&h->srv, addr, kind == PDL_HTTP_PRIVATE ? "--private-http" : "--http", PDL_HTTP_WORKERS, 0,
 	                        serve, refuse, close_done_cb, h, st);
 	if (rc != PDL_OK) {
 		pthread_cond_destroy(&h->walk_free);

@@ -167,7 +167,7 @@ wait $PROJ
 # a taken port: a clear error, exit 1
 "$PDLPROJ" all --ledger "ipc://$D/pdl.sock" --data "$TMP/views2" --metrics "127.0.0.1:$MP" >"$TMP/taken.log" 2>&1
 check_eq "pdl-project --metrics on a taken port exits 1" "$?" 1
-check "and says the address is in use" grep -q "cannot serve metrics on 127.0.0.1:$MP: Address in use" "$TMP/taken.log"
+check "and says the address is in use" grep -q "cannot serve metrics on 127.0.0.1:$MP: Address already in use" "$TMP/taken.log"
 stop_pdld
 # pdld likewise, before it serves anything
 LP=$(free_port)
@@ -177,7 +177,7 @@ HOLD=$!
 sleep 0.3
 "$PDLD" --data "$D" --metrics "127.0.0.1:$LP" 2>"$TMP/taken2.log"
 check_eq "pdld --metrics on a taken port exits 1" "$?" 1
-check "and says the address is in use" grep -q "cannot serve metrics on 127.0.0.1:$LP: Address in use" "$TMP/taken2.log"
+check "and says the address is in use" grep -q "cannot serve metrics on 127.0.0.1:$LP: Address already in use" "$TMP/taken2.log"
 check "and did not start serving" not grep -q "serving" "$TMP/taken2.log"
 kill $HOLD
 wait $HOLD 2>/dev/null

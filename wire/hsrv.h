@@ -1,6 +1,8 @@
 /*
- * hsrv.h — the HTTP/1.1 server under pdl-project's listeners (http.h):
- * sockets, keep-alive connections and framing; http.c routes the requests.
+ * hsrv.h — the HTTP/1.1 server under pdl-project's listeners
+ * (projections/core/http.h) and both daemons' --metrics (promhttp.h):
+ * sockets, keep-alive connections and framing; the caller's callback
+ * answers each request.
  *
  * Why not NNG's HTTP server: every request crossed several of its threads
  * (its poller, its task queue, the aio callbacks), with a wakeup at each
@@ -38,6 +40,7 @@
 
 #define PDL_HSRV_THREADS_MAX 16u
 #define PDL_HSRV_CONNS_MAX 1024u /* connections a server keeps (about 9 KiB each) */
+#define PDL_HSRV_EVICT_SPARE 64u /* taken over the limit by new connections while evicted ones close */
 
 /* One request, as the route callback gets it. Strings are NUL-terminated
  * and valid during the callback only. */
@@ -78,11 +81,12 @@ struct pdl_hsrv;
 void pdl_hsrv_conns_max(unsigned n);
 
 /* Listens on addr (HOST:PORT, [IPv6]:PORT) and serves with `threads`
- * threads (1..PDL_HSRV_THREADS_MAX). what names the listener in errors
- * ("--http"). Errors: PDL_EINVAL (a bad address), PDL_ECLOSED (cannot
- * listen there), PDL_ENOMEM. */
-int pdl_hsrv_start(struct pdl_hsrv **s, const char *addr, const char *what, unsigned threads, pdl_hsrv_fn fn,
-                   pdl_hsrv_err_fn err, pdl_hsrv_after_fn after, void *arg, struct pdl_status *st);
+ * threads (1..PDL_HSRV_THREADS_MAX), keeping at most `conns` connections
+ * (0: pdl_hsrv_conns_max's number; at most PDL_HSRV_CONNS_MAX). what names
+ * the listener in errors ("--http"). Errors: PDL_EINVAL (a bad address),
+ * PDL_ECLOSED (cannot listen there), PDL_ENOMEM. */
+int pdl_hsrv_start(struct pdl_hsrv **s, const char *addr, const char *what, unsigned threads, unsigned conns,
+                   pdl_hsrv_fn fn, pdl_hsrv_err_fn err, pdl_hsrv_after_fn after, void *arg, struct pdl_status *st);
 /* Stops listening, lets each thread finish the request it runs, closes
  * every connection and frees s. */
 void pdl_hsrv_stop(struct pdl_hsrv *s);

@@ -29,7 +29,6 @@
 
 #define HSRV_BUSY_BODY                                                                                                 \
 	"{\"error\":\"busy\",\"message\":\"every connection of this server has a request under way: retry in a moment\"}"
-#define PDL_HSRV_EVICT_SPARE 64u   /* slots over the limit for new connections while evicted ones close */
 #define PDL_HSRV_SLOTS (PDL_HSRV_CONNS_MAX + PDL_HSRV_EVICT_SPARE)
 #define PDL_HSRV_FIRST_MS 5000u    /* a new connection's first byte: a client that connects asks at once;
                                       one that does not holds a slot and a descriptor for nothing */
@@ -82,6 +81,7 @@ struct pdl_hsrv {
 	pthread_mutex_t mu; /* the table (invariant 2) */
 	struct conn *conns[PDL_HSRV_SLOTS];
 	unsigned nconns, hint;
+	unsigned limit; /* connections kept (pdl_hsrv_start's conns) */
 	_Atomic uint64_t next_sweep_ms;
 	atomic_int stopping;
 	pdl_hsrv_fn fn;
@@ -128,7 +128,7 @@ conn_new(struct pdl_hsrv *s, int fd)
 {
 	struct conn *c = NULL;
 	pthread_mutex_lock(&s->mu);
-	int room = s->nconns < conns_limit || (s->nconns < conns_limit + PDL_HSRV_EVICT_SPARE && evict_idle(s));
+	int room = s->nconns < s->limit || (s->nconns < s->limit + PDL_HSRV_EVICT_SPARE && evict_idle(s));
 	if (room && (c = malloc(sizeof *c)) != NULL) {
 		while (s->conns[s->hint] != NULL)
 			s->hint = (s->hint + 1) % PDL_HSRV_SLOTS;
@@ -640,13 +640,14 @@ listen_on(struct pdl_hsrv *s, const char *addr, const char *what, struct pdl_sta
 }
 
 int
-pdl_hsrv_start(struct pdl_hsrv **out, const char *addr, const char *what, unsigned threads, pdl_hsrv_fn fn,
-               pdl_hsrv_err_fn err, pdl_hsrv_after_fn after, void *arg, struct pdl_status *st)
+pdl_hsrv_start(struct pdl_hsrv **out, const char *addr, const char *what, unsigned threads, unsigned conns,
+               pdl_hsrv_fn fn, pdl_hsrv_err_fn err, pdl_hsrv_after_fn after, void *arg, struct pdl_status *st)
 {
 	assert(threads >= 1 && threads <= PDL_HSRV_THREADS_MAX && fn != NULL && err != NULL);
 	struct pdl_hsrv *s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return pdl_status_set(st, PDL_ENOMEM, NULL, "out of memory");
+	s->limit = conns == 0 ? conns_limit : conns < PDL_HSRV_CONNS_MAX ? conns : PDL_HSRV_CONNS_MAX;
 	s->fn = fn;
 	s->err = err;
 	s->after = after;
