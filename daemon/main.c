@@ -635,8 +635,12 @@ serve_stop(nng_tls_config *tls)
 	/* NNG's own global state too: a clean stop leaves nothing allocated;
 	 * but not under a listener probe still in its handshake, which NNG
 	 * 1.5.2 would lose (listen.c): then NNG's state stays as it is */
-	if (pdld_probes_settle(2000) == 0)
+	unsigned probes = pdld_probes_settle(2000);
+	if (probes == 0)
 		nng_fini();
+	else if (D.verbose)
+		pdl_log(PDL_LOG_DEBUG, "nng_not_finalized", PDL_LOG_FIELDS(PDL_LF_U64("probes", probes)),
+		        "NNG's state left as it is: %u listener probes still in their handshake", probes);
 	free(D.rept.slots); /* after nng_fini: no pipe callback runs any more */
 	free(D.pubt.slots);
 	pdl_engine_fini(&D.engine);

@@ -4,8 +4,8 @@
 # threads share pdld's answer, asked for by one of them at a time and at
 # most once per 250 ms. A flood of requests then costs pdld a few
 # connections a second; a new checkpoint is served within a moment of being
-# signed; and while pdld does not answer, the asking thread alone waits:
-# the others go on serving the answer before it.
+# signed; and while pdld cannot be reached, the asking thread alone
+# waits: the others go on serving the answer before it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/disclosure_lib.sh"
 
@@ -84,16 +84,18 @@ sleep 0.3
 check_eq "/v1/checkpoint serves it 0.3 s later" "$(hget /v1/checkpoint):$(jq_ "$TMP/h.body" 'o["size"]')" \
 	"200:$((SIZE + 1))"
 
-# ---- pdld stopped: one thread waits on it, the others serve the answer before
-kill -STOP "$PDLD_PID"
+# ---- pdld gone: one thread waits to reach it, the others serve the answer
+# before. (Not SIGSTOP: NNG 1.5.2 on pdld's side loses a pipe whose peer
+# left while pdld could not run, which LeakSanitizer reports at its exit.)
+stop_pdld || not_ok "pdld stops"
 read -r reqs sts slow maxms sizes not200 <<<"$(flood 3 8)"
-kill -CONT "$PDLD_PID"
-check "pdld stopped, 8 threads for 3 s: 100 or more answers ($reqs)" test "$reqs" -ge 100
+check "pdld gone, 8 threads for 3 s: 100 or more answers ($reqs)" test "$reqs" -ge 100
 check_eq "  the answers were of size $((SIZE + 1))" "$sizes" "$((SIZE + 1))"
 check "  at most one was not 200 (the asking thread's 503: $not200 of $sts)" test "$not200" -le 1
 check "  at most one answer took 0.5 s or more ($slow, the slowest $maxms ms)" test "$slow" -le 1
-n=50
+start_pdld "$D" --test-clock --checkpoint-ms 50 --verbose || not_ok "pdld starts again"
+n=100
 while [ "$(hget /v1/checkpoint)" != 200 ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-check_eq "pdld going again: /v1/checkpoint 200" "$(hget /v1/checkpoint)" 200
+check_eq "pdld back: /v1/checkpoint 200" "$(hget /v1/checkpoint)" 200
 stop_proj
 finish
