@@ -359,9 +359,14 @@ int pdld_tls_server_config(const char *cert_file, const char *key_file, const ch
  * the PUB socket); tls+ URLs get the server TLS config (which the
  * listener holds its own reference to). url and tls must outlive pdld's
  * serving: the listener is watched (pdld_listeners_check, each second on
- * the main thread) and opened again if NNG 1.5.2 stops it. */
-int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls, struct pipe_tab *pt, int pub);
+ * the main thread) and opened again if NNG 1.5.2 stops it. client_certs:
+ * a tls+ listener that requires client certificates (its probe cannot get
+ * past the TLS handshake). */
+int pdld_listen(nng_socket s, const char *url, nng_tls_config *tls, struct pipe_tab *pt, int pub, int client_certs);
 void pdld_listeners_check(void);
+/* How many TLS listeners the check closed after NNG 1.5.2 stopped making
+ * connections of their handshakes: NNG never frees what those held. */
+unsigned pdld_listeners_lost(void);
 /* Waits up to wait_ms for the listener probes still in their handshake
  * (listen.c) to end; how many are left (then NNG must not be stopped). */
 unsigned pdld_probes_settle(unsigned wait_ms);
