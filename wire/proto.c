@@ -293,7 +293,12 @@ pdl_dialed_tend(struct pdl_dialed *k)
 	k->up_ns = 0;
 	if (k->url[0] == 0)
 		return;
-	if (k->nopipe_ns == 0) {
+	if (k->nopipe_ns == 0 || (k->live && connects != k->connects)) {
+		/* none since now; or the dialer has connected since the last
+		 * look, and that connection may be in its handshake: NNG 1.5.2
+		 * loses a dialer closed then, with its pipe (LeakSanitizer,
+		 * pdl-project's follower as pdld came back) */
+		k->connects = connects;
 		k->nopipe_ns = now;
 		return;
 	}
