@@ -286,17 +286,6 @@ pdl_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-struct timespec
-pdl_timespec_in(clockid_t clock, uint64_t ns)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	uint64_t at = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + ns;
-	ts.tv_sec = (time_t)(at / 1000000000u);
-	ts.tv_nsec = (long)(at % 1000000000u);
-	return ts;
-}
-
 uint64_t
 pdl_mono_ns(void)
 {

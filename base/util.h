@@ -10,7 +10,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "pdl.h"
 
@@ -49,10 +48,6 @@ int pdl_rmtree(const char *path);
 
 uint64_t pdl_now_ms(void);
 uint64_t pdl_mono_ns(void);
-/* The time ns from now on clock (CLOCK_REALTIME for a default condition
- * variable, CLOCK_MONOTONIC for one set to it): a pthread_cond_timedwait
- * deadline. */
-struct timespec pdl_timespec_in(clockid_t clock, uint64_t ns);
 /* Raises the soft limit on open descriptors to the hard one (a server's
  * connection tables are sized for more than the usual soft 1024) and
  * returns the soft limit now in force. */

@@ -53,7 +53,14 @@ pdld_queue_pop(struct queue *q)
 void *
 pdld_queue_take_all(struct queue *q, uint64_t ms, int *closed)
 {
-	struct timespec ts = pdl_timespec_in(CLOCK_REALTIME, ms * 1000000u);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&q->mu);
 	while (q->head == NULL && !q->closed)
 		if (pthread_cond_timedwait(&q->cv, &q->mu, &ts) == ETIMEDOUT)

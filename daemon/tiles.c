@@ -82,7 +82,9 @@ pdld_tiles_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&D.tiles_mu);
 		while (D.tiles_gen == done && !D.tiles_stop) {
-			struct timespec ts = pdl_timespec_in(CLOCK_REALTIME, (uint64_t)(TILES_RETRY_MS / 1000) * 1000000000u);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += TILES_RETRY_MS / 1000;
 			if (pthread_cond_timedwait(&D.tiles_cv, &D.tiles_mu, &ts) == ETIMEDOUT && D.tiles_failed)
 				break;
 		}

@@ -295,8 +295,12 @@ witness_main(void *arg)
 			break;
 		uint64_t now = pdl_mono_ns();
 		if (W.gen == 0 || w->gen_ok == W.gen || now < w->retry_ns) {
+			struct timespec ts;
 			uint64_t wait_ns = W.gen == 0 || w->gen_ok == W.gen ? 1000000000ull : w->retry_ns - now;
-			struct timespec ts = pdl_timespec_in(CLOCK_REALTIME, wait_ns);
+			clock_gettime(CLOCK_REALTIME, &ts);
+			uint64_t at = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec + wait_ns;
+			ts.tv_sec = (time_t)(at / 1000000000ull);
+			ts.tv_nsec = (long)(at % 1000000000ull);
 			pthread_cond_timedwait(&W.cv, &W.mu, &ts);
 			continue;
 		}
@@ -443,7 +447,9 @@ coord_main(void *arg)
 		}
 		if (W.gen != 0 && !quorate && all_tried)
 			log_stall(cosigned);
-		struct timespec ts = pdl_timespec_in(CLOCK_REALTIME, 1000000000u);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
 		pthread_cond_timedwait(&W.cv, &W.mu, &ts);
 	}
 	pthread_mutex_unlock(&W.mu);

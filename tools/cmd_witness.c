@@ -452,7 +452,13 @@ evict_waiting(struct wsrv *S)
 	if (S->verbose)
 		fprintf(stderr, "pdl witness: connection %u closed while waiting: a new one needs its slot\n", old->slot);
 	pdl_hconn_close(&old->hc);
-	struct timespec ts = pdl_timespec_in(CLOCK_REALTIME, 200u * 1000000u);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 200 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
 	while (S->nconns == S->conns_max && pthread_cond_timedwait(&S->cv, &S->mu, &ts) == 0)
 		;
 }

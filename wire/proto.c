@@ -416,7 +416,11 @@ aio_run(struct pdl_client *c, nng_aio *aio, struct wake *w, void (*op)(nng_socke
 	op(c->sock, aio);
 	pthread_mutex_lock(&w->mu);
 	while (!w->done) {
-		struct timespec ts = pdl_timespec_in(CLOCK_MONOTONIC, (uint64_t)TEND_MS * 1000000u);
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += (long)TEND_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT || w->done)
 			continue;
 		pthread_mutex_unlock(&w->mu);

@@ -547,7 +547,11 @@ pdl_http_walk_begin(struct pdl_http_ctx *cx, struct pdl_http_out *out)
 	struct pdl_http *h = cx->srv;
 	if (h == NULL)
 		return 0;
-	struct timespec until = pdl_timespec_in(CLOCK_MONOTONIC, (uint64_t)PDL_HTTP_WALK_WAIT_MS * 1000000u);
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)(PDL_HTTP_WALK_WAIT_MS % 1000u) * 1000000L;
+	until.tv_sec += PDL_HTTP_WALK_WAIT_MS / 1000u + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
 	int rc = 0, mine;
 	pthread_mutex_lock(&h->mu);
 	if (h->walking && h->walk_waiting >= PDL_HTTP_WALK_WAITERS) {
